@@ -1,0 +1,11 @@
+/** The decision core: pure, deterministic, no I/O, no clock, no randomness. */
+export * from './schema/common.ts';
+export * from './schema/signal.ts';
+export * from './schema/target.ts';
+export * from './schema/plan.ts';
+export * from './schema/trigger.ts';
+export * from './schema/policy.ts';
+export * from './schema/memory.ts';
+export * from './schema/input.ts';
+export * from './decision.ts';
+export * from './errors.ts';

@@ -1,0 +1,56 @@
+import { array, number, object, record, string, tuple, boolean, type infer as Infer } from 'zod';
+import { MlMemoryShape } from './ml-memory.ts';
+
+/** [epoch ms, value]: compact so a 15-minute window of 10-second samples stays small in Redis. */
+const sample = tuple([number(), number()]);
+
+/** What one plan's window looked like the last time it was computed (cron evaluation is cached here). */
+export const PlanCursorSchema = object({
+  /** Fingerprint of the plan (and calendars) this was computed for; a changed plan is recomputed. */
+  fingerprint: string(),
+  /** The state below holds for now in [validFrom, validUntil). */
+  validFrom: number(),
+  validUntil: number(),
+  active: boolean(),
+  /** Window open time (epoch ms), when active. */
+  windowStart: number().nullable(),
+  /** Window close time (epoch ms), when active. */
+  windowEnd: number().nullable(),
+  /** Human-readable window, e.g. "2026-03-09 09:30–16:00 America/New_York". */
+  label: string(),
+});
+export type PlanCursor = Infer<typeof PlanCursorSchema>;
+
+/**
+ * The target's memory: everything the core needs to remember between decisions, as plain JSON the shell
+ * keeps in Redis. Every list is pruned to the longest window that reads it, so it stays bounded.
+ */
+export const MemorySchema = object({
+  v: number().int().default(1),
+  /** Recent samples per metric name, oldest first. */
+  samples: record(string(), array(sample)).default({}),
+  /** Raw recommendations [at, replicas] for the stabilization windows, oldest first. */
+  recommendations: array(sample).default([]),
+  /** Scaling changes [at, delta] for the rate limits' periods, oldest first. */
+  scaleEvents: array(sample).default([]),
+  lastScaleOutAt: number().nullable().default(null),
+  lastScaleInAt: number().nullable().default(null),
+  /** Burst (panic) mode state. */
+  burst: object({ since: number(), lastTriggeredAt: number(), peak: number() }).nullable().default(null),
+  /** Consecutive failed or INSUFFICIENT_DATA observations (missing-metrics fallback). */
+  missing: object({ consecutive: number().int(), since: number().nullable() }).prefault({ consecutive: 0, since: null }),
+  /** Active manual override. */
+  override: object({ capacity: number().int(), expiresAt: number(), reason: string() }).nullable().default(null),
+  /** Cached plan windows by plan name. */
+  plans: record(string(), PlanCursorSchema).default({}),
+  /** Alarm states by alarm name (latest seen). */
+  alarms: record(string(), object({ state: string(), at: number() })).default({}),
+  lastDecisionAt: number().nullable().default(null),
+  ...MlMemoryShape,
+});
+export type Memory = Infer<typeof MemorySchema>;
+
+/** A fresh memory for a target never seen before. */
+export function emptyMemory(): Memory {
+  return MemorySchema.parse({});
+}

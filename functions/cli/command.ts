@@ -1,0 +1,28 @@
+/** One `tide` sub-command. `run` returns the process exit code: 0 ok, 1 failure, 2 bad input or usage. */
+export interface CliCommand {
+  name: string;
+  /** One line for `tide help`. */
+  summary: string;
+  /** Usage text shown by `tide help NAME` and on a usage error. */
+  usage: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** Where a command writes; tests pass a recording one. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stdout is a terminal (progress bars, colours). */
+  isTty: boolean;
+}
+
+export const processIo: CliIo = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  isTty: Boolean(process.stdout.isTTY),
+};
+
+/** A usage mistake (unknown flag, missing file): exit code 2 with the command's usage. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

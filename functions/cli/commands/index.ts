@@ -1,0 +1,5 @@
+import type { CliCommand } from '../command.ts';
+import { validateCommand } from './validate.ts';
+
+/** Every `tide` sub-command. Add a command by adding its module here. */
+export const COMMANDS: CliCommand[] = [validateCommand];

@@ -1,0 +1,40 @@
+import { processIo, UsageError, type CliIo } from './command.ts';
+import { COMMANDS } from './commands/index.ts';
+
+function help(io: CliIo): void {
+  io.out('tide: event-driven autoscaler for ML GPU fleets\n\nUsage: tide COMMAND [options]\n');
+  for (const command of COMMANDS) io.out(`  ${command.name.padEnd(10)} ${command.summary}`);
+  io.out('\nRun `tide help COMMAND` for the options of one command.');
+}
+
+/** Entry point of the `tide` CLI; returns the exit code. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    const which = COMMANDS.find((command) => command.name === rest[0]);
+    if (which) io.out(which.usage);
+    else help(io);
+    return 0;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) {
+    io.err(`tide: unknown command "${name}"`);
+    help(io);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`tide ${command.name}: ${(error as Error).message}\nusage: ${command.usage}`);
+      return 2;
+    }
+    io.err(`tide ${command.name}: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv.slice(2));
+}
