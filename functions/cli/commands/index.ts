@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command.ts';
+import { decideCommand } from './decide.ts';
 import { validateCommand } from './validate.ts';
 
 /** Every `tide` sub-command. Add a command by adding its module here. */
-export const COMMANDS: CliCommand[] = [validateCommand];
+export const COMMANDS: CliCommand[] = [decideCommand, validateCommand];

@@ -1,0 +1,234 @@
+import type { Action, Decision, Hold } from './decision.ts';
+import { num, replicas, seconds } from './format.ts';
+import { ingestSignal } from './ingest.ts';
+import { recommend } from './recommend.ts';
+import type { DecisionInput } from './schema/input.ts';
+import { emptyMemory, type Memory } from './schema/memory.ts';
+import type { Policy } from './schema/policy.ts';
+import { allocateHorizontal } from './strategies/allocation.ts';
+import { evaluateBurst } from './strategies/burst.ts';
+import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
+import { evaluatePlans, type ActivePlan } from './strategies/schedule.ts';
+import { stabilize } from './strategies/stabilization.ts';
+
+let blankMemory: Memory | undefined;
+
+interface Bounds {
+  lo: number;
+  hi: number;
+  notes: string[];
+}
+
+/** min/max from the policy, raised by every active plan's floor, lowered by the lowest plan ceiling. */
+function bounds(policy: Policy, active: readonly ActivePlan[]): Bounds {
+  let lo = policy.minCapacity;
+  let hi = policy.maxCapacity;
+  const notes: string[] = [];
+  for (const plan of active) {
+    notes.push(`plan ${plan.name} ${plan.phase === 'pre-warm' ? 'pre-warming for' : 'open'} ${plan.label}: floor ${plan.floor}${plan.ceiling !== undefined ? `, ceiling ${plan.ceiling}` : ''}`);
+    lo = Math.max(lo, plan.floor);
+    if (plan.ceiling !== undefined) hi = Math.min(hi, plan.ceiling);
+  }
+  if (hi < lo) {
+    notes.push(`a plan ceiling (${hi}) is below the highest floor (${lo}): the floor wins`);
+    hi = lo;
+  }
+  return { lo, hi, notes };
+}
+
+function longestPeriod(policy: Policy): number {
+  let longest = 0;
+  for (const rule of [...policy.behavior.scaleUp.policies, ...policy.behavior.scaleDown.policies]) {
+    longest = Math.max(longest, rule.periodSeconds);
+  }
+  return longest;
+}
+
+function outcomeOf(actions: readonly Action[]): Decision['outcome'] {
+  let outcome: Decision['outcome'] = 'hold';
+  for (const action of actions) {
+    if (action.type === 'request-checkpoint') return 'checkpoint';
+    if (action.type === 'launch-capacity') return 'replace';
+    if (action.type === 'change-instance-type') outcome = 'scale-up';
+    if (action.type === 'set-capacity' && outcome === 'hold') outcome = action.to > action.from ? 'scale-out' : 'scale-in';
+  }
+  return outcome;
+}
+
+/**
+ * The decision core's one entry point. Pure: the same input always gives the same decision.
+ *
+ * Order, each step explained in `reasons`:
+ *  1. fold the signal into memory (samples, failures, alarm states, manual override);
+ *  2. without a fresh capacity snapshot, hold (the decision is marked invalid);
+ *  3. plans and the policy give the bounds [lo, hi];
+ *  4. a manual override pins capacity (inside the bounds) and skips steps 5-8;
+ *  5. strategies recommend (target tracking, step scaling; the largest wins; missing-metrics fallback);
+ *  6. a target at zero with demand wakes to at least 1 at once;
+ *  7. stabilization windows, then burst mode, then rate limits and cooldowns;
+ *  8. the bounds are applied last: min/max and plan floors are promises the user made explicitly, and beat
+ *     rate limits, cooldowns and stabilization.
+ */
+export function decide(input: DecisionInput): Decision {
+  const { now, signal, target, policy, observed } = input;
+  const reasons: string[] = [];
+  const holds: Hold[] = [];
+  const hold = (item: Hold) => {
+    holds.push(item);
+    reasons.push(item.reason);
+  };
+
+  const ingested = ingestSignal(input.memory ?? (blankMemory ??= emptyMemory()), signal, policy, now);
+  let memory = ingested.memory;
+  reasons.push(...ingested.notes);
+  ingested.holds.forEach(hold);
+
+  const finish = (decision: Omit<Decision, 'targetId' | 'at' | 'holds' | 'reasons' | 'memory' | 'outcome'>, next: Memory): Decision => ({
+    targetId: target.id,
+    at: now,
+    outcome: outcomeOf(decision.actions),
+    ...decision,
+    holds,
+    reasons,
+    memory: { ...next, lastDecisionAt: now },
+  });
+
+  if (!observed) {
+    hold({ rule: 'stale-data', reason: 'no capacity snapshot from the provider: holding, nothing is changed' });
+    return finish({ valid: false, currentCapacity: 0, desiredCapacity: 0, actions: [] }, memory);
+  }
+  let current = 0;
+  let ready = 0;
+  for (const pool of observed.pools) {
+    current += pool.desired;
+    ready += pool.ready;
+  }
+  const snapshotAge = now - observed.observedAt;
+  if (snapshotAge > policy.observedStaleAfterSeconds * 1000) {
+    hold({ rule: 'stale-data', reason: `capacity snapshot is ${seconds(snapshotAge)} old (stale after ${policy.observedStaleAfterSeconds} s): holding at ${current}` });
+    return finish({ valid: false, currentCapacity: current, desiredCapacity: current, actions: [] }, memory);
+  }
+
+  const plans = evaluatePlans(policy.schedules, policy.calendars, memory.plans, now);
+  memory = { ...memory, plans: plans.cursors };
+  const { lo, hi, notes: boundNotes } = bounds(policy, plans.active);
+  reasons.push(...boundNotes);
+
+  let desired = current;
+  let bypassGuards = false;
+  /** The reason the actions will carry: what asked for the change. */
+  let cause = '';
+  // ML HOOK: spot interruptions, rebalance recommendations, capacity errors and job events are decided by
+  // the ML strategies (core/strategies/ml) before the horizontal pipeline below.
+  if (memory.override) {
+    desired = memory.override.capacity;
+    bypassGuards = true;
+    cause = `manual override pins capacity at ${desired} (${memory.override.reason}); stabilization, rate limits and cooldowns do not apply`;
+    reasons.push(cause);
+  } else {
+    const raw = recommend(policy, memory, signal, now, current, ready);
+    memory = { ...memory, missing: raw.missing };
+    reasons.push(...raw.notes);
+    raw.holds.forEach(hold);
+    cause = raw.cause;
+    if (raw.replicas !== undefined) {
+      const behavior = policy.behavior;
+      const stable = stabilize(memory.recommendations, now, raw.replicas, current, behavior.scaleUp.stabilizationWindowSeconds, behavior.scaleDown.stabilizationWindowSeconds);
+      memory = { ...memory, recommendations: stable.recommendations };
+      desired = stable.replicas;
+      if (stable.heldBy) {
+        const { direction, windowSeconds, bound, leftMs } = stable.heldBy;
+        hold({
+          rule: 'stabilization',
+          reason: `scale-${direction === 'up' ? 'out' : 'in'} held at ${desired}: ${seconds(leftMs)} left of the ${windowSeconds} s stabilization window after ${replicas(bound)} ${direction === 'up' ? 'was the lowest' : 'were'} recommended`,
+        });
+      }
+      const burst = evaluateBurst(policy.burst, memory.burst, now, raw.shortWindowDemand, ready);
+      memory = { ...memory, burst: burst.state };
+      if (burst.reason) reasons.push(burst.reason);
+      if (burst.floor !== undefined && burst.floor > desired) cause = burst.reason ?? cause;
+      if (current === 0 && raw.demand) {
+        desired = Math.max(1, desired, raw.replicas);
+        bypassGuards = true;
+        cause = `scale from zero: demand wakes the target to ${desired} at once (${raw.cause})`;
+        reasons.push(cause);
+      }
+      if (!bypassGuards) desired = applyGuards(policy, memory, now, current, desired, burst.floor, hold);
+    }
+  }
+
+  const unclamped = desired;
+  desired = Math.min(hi, Math.max(lo, desired));
+  if (desired !== unclamped) {
+    const clamp = `${unclamped} is outside the bounds [${lo}, ${hi}] (${boundNotes.length > 0 ? boundNotes.join('; ') : `policy min ${policy.minCapacity}, max ${policy.maxCapacity}`}): ${desired}`;
+    if (desired < unclamped) hold({ rule: 'bounds', reason: clamp });
+    else reasons.push(clamp);
+    cause = clamp;
+  }
+
+  let actions: Action[] = [];
+  if (desired !== current) {
+    const why = `${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}: ${cause}`;
+    actions = allocateHorizontal(target, observed, desired, why);
+    memory = {
+      ...memory,
+      scaleEvents: [...pruneScaleEvents(memory.scaleEvents, now, longestPeriod(policy)), [now, desired - current]],
+      ...(desired > current ? { lastScaleOutAt: now } : { lastScaleInAt: now }),
+    };
+  } else {
+    memory = { ...memory, scaleEvents: pruneScaleEvents(memory.scaleEvents, now, longestPeriod(policy)) };
+    if (holds.length === 0) reasons.push(`holding at ${replicas(current)}`);
+  }
+  return finish({ valid: true, currentCapacity: current, desiredCapacity: desired, actions }, memory);
+}
+
+/** Burst floor, rate limits and cooldowns, in that order. */
+function applyGuards(
+  policy: Policy,
+  memory: Memory,
+  now: number,
+  current: number,
+  stabilized: number,
+  burstFloor: number | undefined,
+  hold: (item: Hold) => void,
+): number {
+  let desired = stabilized;
+  if (desired > current) {
+    const limit = scaleUpLimit(current, memory.scaleEvents, now, policy.behavior.scaleUp);
+    if (desired > limit) {
+      hold({ rule: 'rate-limit', reason: `scale-out limited to ${limit} (wanted ${desired}) by the scale-up rate policy (${describeRules(policy.behavior.scaleUp)})` });
+      desired = Math.max(limit, current);
+    }
+    const cooldown = policy.cooldown.scaleOutSeconds * 1000;
+    if (memory.lastScaleOutAt !== null && now - memory.lastScaleOutAt < cooldown && desired > current) {
+      hold({ rule: 'cooldown', reason: `scale-out to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleOutAt))} left of the ${policy.cooldown.scaleOutSeconds} s scale-out cooldown` });
+      desired = current;
+    }
+  } else if (desired < current) {
+    const limit = scaleDownLimit(current, memory.scaleEvents, now, policy.behavior.scaleDown);
+    if (desired < limit) {
+      hold({ rule: 'rate-limit', reason: `scale-in limited to ${limit} (wanted ${desired}) by the scale-down rate policy (${describeRules(policy.behavior.scaleDown)})` });
+      desired = Math.min(limit, current);
+    }
+    const cooldown = policy.cooldown.scaleInSeconds * 1000;
+    if (memory.lastScaleInAt !== null && now - memory.lastScaleInAt < cooldown && desired < current) {
+      hold({ rule: 'cooldown', reason: `scale-in to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleInAt))} left of the ${policy.cooldown.scaleInSeconds} s scale-in cooldown` });
+      desired = current;
+    }
+  }
+  if (burstFloor !== undefined) {
+    if (desired < current) {
+      hold({ rule: 'burst', reason: `scale-in to ${desired} held: burst mode does not scale in` });
+      desired = current;
+    }
+    // Burst demand is served at once: rate limits and cooldowns do not slow it.
+    desired = Math.max(desired, burstFloor);
+  }
+  return desired;
+}
+
+function describeRules(rules: Policy['behavior']['scaleUp']): string {
+  if (rules.selectPolicy === 'Disabled') return 'disabled';
+  const parts = rules.policies.map((rule) => `${rule.type === 'Percent' ? `${num(rule.value)} %` : replicas(rule.value)} per ${rule.periodSeconds} s`);
+  return `${rules.selectPolicy === 'Max' ? 'most generous of' : 'strictest of'} ${parts.join(', ')}`;
+}

@@ -1,0 +1,115 @@
+import { seconds } from './format.ts';
+import type { Hold } from './decision.ts';
+import type { Memory } from './schema/memory.ts';
+import type { Policy } from './schema/policy.ts';
+import type { Signal } from './schema/signal.ts';
+import { aggregate } from './strategies/metric-samples.ts';
+import { recommendByStep } from './strategies/step-scaling.ts';
+import { recommendByTargetTracking } from './strategies/target-tracking.ts';
+import { ceilCount } from './format.ts';
+
+export interface RawRecommendation {
+  /** Replicas the strategies ask for; undefined when none has an opinion (hold at current). */
+  replicas?: number;
+  /** What short-window demand asks for (burst detection); undefined without fresh data. */
+  shortWindowDemand?: number;
+  /** The winning strategy's reason (what the actions will say). */
+  cause: string;
+  /** Some strategy sees demand (wakes a target at zero). */
+  demand: boolean;
+  missing: Memory['missing'];
+  notes: string[];
+  holds: Hold[];
+}
+
+/**
+ * The strategies' raw recommendation, before stabilization and guards: target tracking on every metric
+ * and step scaling on the alarm in hand; the largest wins (HPA and AWS both do this: the policy asking for
+ * the most capacity wins). With no fresh data the missing-metrics fallback decides.
+ */
+export function recommend(
+  policy: Policy,
+  memory: Memory,
+  signal: Signal,
+  now: number,
+  current: number,
+  ready: number,
+): RawRecommendation {
+  const notes: string[] = [];
+  const holds: Hold[] = [];
+  const staleMs = policy.missingMetrics.staleAfterSeconds * 1000;
+  let replicas: number | undefined;
+  let reason = '';
+  let demand = false;
+  let shortWindowDemand: number | undefined;
+  for (const rule of policy.targetTracking) {
+    const samples = memory.samples[rule.metric];
+    const value = aggregate(samples, now, rule.windowSeconds, rule.aggregation, staleMs);
+    if (!value) {
+      const last = samples?.at(-1);
+      notes.push(`no fresh ${rule.metric}: ${last ? `last sample ${seconds(now - last[0])} ago, stale after ${policy.missingMetrics.staleAfterSeconds} s` : 'never observed'}`);
+      continue;
+    }
+    const rec = recommendByTargetTracking(rule, value.value, current, ready);
+    notes.push(rec.reason);
+    demand ||= rec.demand;
+    if (replicas === undefined || rec.replicas > replicas) {
+      replicas = rec.replicas;
+      reason = rec.reason;
+    }
+    if (policy.burst.enabled && ready > 0) {
+      const short = aggregate(samples, now, policy.burst.windowSeconds, 'average', staleMs);
+      if (short) {
+        const wanted =
+          rule.metricType === 'total'
+            ? ceilCount(short.value / rule.targetValue)
+            : ceilCount((ready * short.value) / rule.targetValue);
+        shortWindowDemand = Math.max(shortWindowDemand ?? 0, wanted);
+      }
+    }
+  }
+  if (signal.kind === 'alarm') {
+    for (const step of policy.stepScaling) {
+      if (step.alarmName !== signal.alarmName) continue;
+      const rec = recommendByStep(step, signal, current);
+      notes.push(rec.reason);
+      if (rec.replicas === undefined) continue;
+      if (rec.replicas > current) demand = true;
+      if (replicas === undefined || rec.replicas > replicas) {
+        replicas = rec.replicas;
+        reason = rec.reason;
+      }
+    }
+  }
+  let missing = memory.missing;
+  if (replicas !== undefined) {
+    if (policy.targetTracking.length + policy.stepScaling.length > 1) notes.push(`largest recommendation wins: ${replicas} (${reason})`);
+    return { replicas, shortWindowDemand, demand, missing, notes, holds, cause: reason };
+  }
+  if (policy.targetTracking.length === 0 && policy.stepScaling.length === 0) {
+    const cause = 'no metric strategy configured: capacity follows the plans and bounds';
+    notes.push(cause);
+    return { replicas: 0, demand, missing, notes, holds, cause };
+  }
+  if (policy.targetTracking.length === 0) {
+    holds.push({ rule: 'no-signal', reason: `no step-scaling alarm in ALARM: holding at ${current}` });
+    return { demand, missing, notes, holds, cause: '' };
+  }
+  // No fresh metric at all. A periodic evaluation without data counts as a failed observation, as KEDA
+  // counts a failed poll; failures carried by the signal itself were counted when it was ingested.
+  if (signal.kind === 'schedule-tick') missing = { consecutive: missing.consecutive + 1, since: missing.since ?? now };
+  const fallback = policy.missingMetrics;
+  if (missing.consecutive >= fallback.failureThreshold) {
+    if (fallback.action === 'set-capacity' && fallback.capacity !== undefined) {
+      const target = fallback.allowScaleIn ? fallback.capacity : Math.max(current, fallback.capacity);
+      const cause = `missing metrics: ${missing.consecutive} failed observations (threshold ${fallback.failureThreshold}): fallback to ${target}${target !== fallback.capacity ? ` (configured ${fallback.capacity}, never below the current ${current} unless allowScaleIn)` : ''}`;
+      notes.push(cause);
+      return { replicas: target, demand, missing, notes, holds, cause };
+    }
+    holds.push({ rule: 'missing-metrics', reason: `missing metrics: ${missing.consecutive} failed observations (threshold ${fallback.failureThreshold}): fallback holds at ${current}` });
+    return { demand, missing, notes, holds, cause: '' };
+  }
+  holds.push({ rule: 'missing-metrics', reason: `no fresh metric to act on: holding at ${current} (${missing.consecutive} of ${fallback.failureThreshold} failed observations before the fallback)` });
+  return { demand, missing, notes, holds, cause: '' };
+}
+

@@ -1,0 +1,103 @@
+import type { Policy, TargetTracking } from '../schema/policy.ts';
+
+export type Sample = [at: number, value: number];
+export type SampleStore = Record<string, Sample[]>;
+
+/** At most this many samples per metric: a 1-hour window of 2-second samples. Bounds memory in Redis. */
+export const MAX_SAMPLES_PER_METRIC = 1800;
+
+/** How long samples of a metric must be kept: the longest window that reads them. */
+export function retentionMs(policy: Policy, metric: string): number {
+  let keep = policy.burst.enabled ? policy.burst.windowSeconds : 0;
+  for (const rule of policy.targetTracking) {
+    if (rule.metric === metric) keep = Math.max(keep, rule.windowSeconds);
+  }
+  // The latest sample is used when the window is empty, until it goes stale: keep that long too.
+  return Math.max(keep, policy.missingMetrics.staleAfterSeconds) * 1000;
+}
+
+export function isTracked(policy: Policy, metric: string): boolean {
+  return policy.targetTracking.some((rule) => rule.metric === metric);
+}
+
+/**
+ * Insert a sample in time order (alarms can arrive late and out of order), drop samples older than the
+ * retention, and cap the count. Returns a new store; the input is not changed.
+ */
+export function addSample(
+  store: SampleStore,
+  metric: string,
+  sample: Sample,
+  now: number,
+  keepMs: number,
+): SampleStore {
+  const old = store[metric] ?? [];
+  const cutoff = now - keepMs;
+  const next: Sample[] = [];
+  let inserted = false;
+  for (const existing of old) {
+    if (existing[0] < cutoff) continue;
+    if (!inserted && sample[0] < existing[0]) {
+      next.push(sample);
+      inserted = true;
+    }
+    next.push(existing);
+  }
+  if (!inserted && sample[0] >= cutoff) next.push(sample);
+  const capped = next.length > MAX_SAMPLES_PER_METRIC ? next.slice(next.length - MAX_SAMPLES_PER_METRIC) : next;
+  return { ...store, [metric]: capped };
+}
+
+/** Drop samples past their retention and metrics the policy no longer tracks. */
+export function pruneSamples(store: SampleStore, policy: Policy, now: number): SampleStore {
+  const pruned: SampleStore = {};
+  for (const metric of Object.keys(store)) {
+    if (!isTracked(policy, metric)) continue;
+    const cutoff = now - retentionMs(policy, metric);
+    const kept = (store[metric] ?? []).filter((sample) => sample[0] >= cutoff);
+    if (kept.length > 0) pruned[metric] = kept;
+  }
+  return pruned;
+}
+
+export interface AggregatedValue {
+  value: number;
+  /** Samples that went into it. */
+  count: number;
+  /** Time of the newest sample used. */
+  latestAt: number;
+}
+
+/**
+ * Combine the samples of the last `windowSeconds` (average, max or latest). When the window holds no sample
+ * (alarms deliver once a minute, the window may be shorter) the newest sample stands in, as long as it is
+ * younger than `staleAfterMs`. Samples from after `now` are ignored. Undefined means "no fresh data".
+ */
+export function aggregate(
+  samples: readonly Sample[] | undefined,
+  now: number,
+  windowSeconds: number,
+  aggregation: TargetTracking['aggregation'],
+  staleAfterMs: number,
+): AggregatedValue | undefined {
+  if (!samples || samples.length === 0) return undefined;
+  const windowStart = now - windowSeconds * 1000;
+  let sum = 0;
+  let max = -Infinity;
+  let count = 0;
+  let latest: Sample | undefined;
+  for (const sample of samples) {
+    if (sample[0] > now) continue;
+    latest = sample;
+    if (sample[0] > windowStart || (windowSeconds === 0 && sample[0] === now)) {
+      sum += sample[1];
+      max = Math.max(max, sample[1]);
+      count += 1;
+    }
+  }
+  if (!latest || now - latest[0] > staleAfterMs) return undefined;
+  if (count === 0 || aggregation === 'latest' || windowSeconds === 0) {
+    return { value: latest[1], count: 1, latestAt: latest[0] };
+  }
+  return { value: aggregation === 'max' ? max : sum / count, count, latestAt: latest[0] };
+}
