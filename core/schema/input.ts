@@ -1,4 +1,4 @@
-import { object, type infer as Infer, type input as Input } from 'zod';
+import { number, object, type infer as Infer, type input as Input } from 'zod';
 import { TimestampSchema } from './common.ts';
 import { MemorySchema } from './memory.ts';
 import { PolicySchema } from './policy.ts';
@@ -16,6 +16,16 @@ export const DecisionInputSchema = object({
   policy: PolicySchema.prefault({}),
   observed: ObservedCapacitySchema.nullable().default(null),
   memory: MemorySchema.optional(),
+  /**
+   * Current spend of the target's whole group (`target.group`), this target included, which the core cannot
+   * read itself: the shell sums the other targets' memories. Needed only for the policy's group spend caps.
+   */
+  groupSpend: object({
+    /** Estimated spend rate of the whole group now, USD per hour. */
+    usdPerHour: number().nonnegative(),
+    /** What the whole group spent over the last 24 h, USD. */
+    usdLastDay: number().nonnegative().default(0),
+  }).optional(),
 });
 export type DecisionInput = Infer<typeof DecisionInputSchema>;
 export type DecisionInputDocument = Input<typeof DecisionInputSchema>;

@@ -1,5 +1,86 @@
+import { array, enum as zenum, number, object, record, string, tuple, type infer as Infer } from 'zod';
+
+/** Bounds that keep the memory small in Redis. */
+export const ML_MEMORY_LIMITS = {
+  /** Interruption timestamps kept per pool. */
+  interruptionsPerPool: 100,
+  pools: 200,
+  jobs: 500,
+  checkpointWaits: 200,
+  idleNodes: 2000,
+  /** Spend samples [at, USD/h] over the last 24 h (one per change of rate). */
+  spendSamples: 2000,
+} as const;
+
+/** What the memory knows of one spot pool. */
+export const PoolStatsSchema = object({
+  /** Interruption notices (epoch ms), oldest first, pruned to the policy's window. */
+  interruptions: array(number()).default([]),
+  /** Last capacity error (epoch ms). */
+  lastCapacityErrorAt: number().nullable().default(null),
+  lastCapacityErrorCode: string().nullable().default(null),
+});
+export type PoolStats = Infer<typeof PoolStatsSchema>;
+
+/** A training job as the job events described it. */
+export const TrainingJobSchema = object({
+  state: zenum(['queued', 'launching', 'running']),
+  gpusPerNode: number().int().positive(),
+  nodeCount: number().int().positive(),
+  priority: number().int().default(0),
+  gpuModel: string().nullable().default(null),
+  queuedAt: number(),
+  /** When nodes were last launched for it (state `launching`). */
+  launchedAt: number().nullable().default(null),
+  /** Pool the launch went to. */
+  poolId: string().nullable().default(null),
+  startedAt: number().nullable().default(null),
+  /** Last checkpoint (epoch ms): work after it is lost if a node goes without a new one. */
+  lastCheckpointAt: number().nullable().default(null),
+  instanceIds: array(string()).default([]),
+});
+export type TrainingJob = Infer<typeof TrainingJobSchema>;
+
+/** A node waiting for its job's checkpoint before it is released. */
+export const CheckpointWaitSchema = object({
+  jobId: string(),
+  instanceId: string(),
+  poolId: string(),
+  requestedAt: number(),
+  deadlineAt: number(),
+});
+export type CheckpointWait = Infer<typeof CheckpointWaitSchema>;
+
+/** The ML decisions' memory. Every field is defaulted and bounded (ML_MEMORY_LIMITS). */
+export const MlStateSchema = object({
+  /** Statistics per pool id. */
+  pools: record(string(), PoolStatsSchema).default({}),
+  /** Since when capacity has been on on-demand because spot failed (epoch ms); null = not in fallback. */
+  fallbackSince: number().nullable().default(null),
+  /** Last spot trouble of any pool: interruption, rebalance or capacity error (epoch ms). */
+  lastSpotTroubleAt: number().nullable().default(null),
+  /** Training jobs that are queued, launching or running, by job id. */
+  jobs: record(string(), TrainingJobSchema).default({}),
+  checkpointWaits: array(CheckpointWaitSchema).default([]),
+  /** Since when each node has had no job (epoch ms), by instance id. */
+  idleSince: record(string(), number()).default({}),
+  /** Latest value of each metric the scale-up step watches: [epoch ms, value]. */
+  metrics: record(string(), tuple([number(), number()])).default({}),
+  /** Last instance type change (epoch ms). */
+  lastTypeChangeAt: number().nullable().default(null),
+  /** Since when GPU utilization has been low without a break (epoch ms). */
+  lowUseSince: number().nullable().default(null),
+  /** Estimated spend rate after each decision that changed it: [epoch ms, USD/h], last 24 h. */
+  spend: array(tuple([number(), number()])).default([]),
+  /** GPU-hours of training work lost to interruptions so far (work since the last checkpoint). */
+  lostGpuHours: number().min(0).default(0),
+});
+export type MlState = Infer<typeof MlStateSchema>;
+
 /**
  * Memory fields for the ML decisions (spot pool statistics, training jobs, spend). Spread into the memory
  * object in memory.ts; every field must have a default so older memory still parses.
  */
-export const MlMemoryShape = {};
+export const MlMemoryShape = {
+  ml: MlStateSchema.prefault({}),
+};

@@ -1,5 +1,127 @@
+import { array, boolean, enum as zenum, number, object, string } from 'zod';
+
+const seconds = (max: number) => number().int().min(0).max(max);
+/** A dollar cap; null means no cap. */
+const usdCap = () => number().positive().nullable().default(null);
+
+/** A user's addition or correction to the instance catalog (see core/catalog). A new name needs every field. */
+export const InstanceTypeOverrideSchema = object({
+  name: string().min(1),
+  provider: zenum(['aws', 'gcp', 'azure']).optional(),
+  family: string().min(1).optional(),
+  /** GPUs per instance. */
+  gpus: number().int().positive().optional(),
+  gpuModel: string().min(1).optional(),
+  /** Memory of one GPU, GiB. */
+  gpuMemoryGiB: number().positive().optional(),
+  vcpus: number().int().positive().optional(),
+  /** Host memory, GiB. */
+  memoryGiB: number().positive().optional(),
+  /** USD per instance-hour. */
+  onDemandUsdPerHour: number().positive().optional(),
+  /** USD per instance-hour (a typical or live spot price). */
+  spotUsdPerHour: number().positive().optional(),
+  region: string().min(1).optional(),
+});
+
+/**
+ * Scale-up (vertical) for inference endpoints: move to the next larger instance type when latency breaches
+ * its SLO and more replicas would not help; step back down after a long quiet period.
+ */
+export const ScaleUpSchema = object({
+  /** Latency metric the SLO applies to, milliseconds (e.g. p95 model latency). */
+  latencyMetric: string().min(1).default('latency_p95_ms'),
+  /** Latency SLO, milliseconds; 0 = no SLO, so latency never asks for a bigger type. */
+  latencySloMs: number().min(0).default(0),
+  /** Concurrent requests per replica metric, requests. */
+  concurrencyMetric: string().min(1).default('concurrent_requests_per_replica'),
+  /** At or below this many concurrent requests per replica, a latency breach is not a throughput problem, requests. */
+  lowConcurrencyPerReplica: number().min(0).default(2),
+  /** GPU memory utilization metric, percent. */
+  gpuMemoryMetric: string().min(1).default('gpu_memory_utilization'),
+  /** GPU memory at or above this is "near full", percent. */
+  gpuMemoryHighPercent: number().min(0).max(100).default(90),
+  /** Out-of-memory error count metric (per report), errors. */
+  oomMetric: string().min(1).default('oom_errors'),
+  /** GPU utilization metric, percent (used for stepping back down). */
+  gpuUtilizationMetric: string().min(1).default('gpu_utilization'),
+  /** A metric value older than this is not used, seconds. */
+  staleAfterSeconds: seconds(86400).default(300),
+  /** Step down a size once GPU utilization has stayed below this, percent... */
+  lowUtilizationPercent: number().min(0).max(100).default(30),
+  /** ...for this long without a break, seconds (1 h). */
+  stepDownAfterSeconds: seconds(604800).default(3600),
+  /** ...and latency is below this fraction of the SLO, so the smaller type will not breach at once. */
+  stepDownLatencyFraction: number().min(0).max(1).default(0.5),
+  /** Hysteresis: no size change within this long of the last one, seconds (30 min). */
+  minDwellSeconds: seconds(604800).default(1800),
+  /** `family`: ladder inside the type's family; `provider`: any type of the provider and platform. */
+  ladderScope: zenum(['family', 'provider']).default('family'),
+  /** Explicit ladder of instance types, smallest first; empty = derive it from the catalog. */
+  ladder: array(string().min(1)).default([]),
+  /** New replicas brought up at once during a rolling type change (each batch ready before old ones go). */
+  maxSurge: number().int().min(1).max(1000).default(1),
+});
+
+/** Spot replacement, ranking of spot pools, on-demand fallback and the on-demand base / spot share. */
+export const SpotSchema = object({
+  /** Replace on a rebalance recommendation (AWS), before any interruption notice. */
+  actOnRebalance: boolean().default(true),
+  /** Look-back for a pool's interruption count, seconds (24 h). */
+  interruptionWindowSeconds: seconds(2592000).default(86400),
+  /** A spot pool with more interruptions than this inside the window is not used, interruptions. */
+  maxInterruptionsPerWindow: number().int().min(0).max(10000).default(3),
+  /** Ranking: each interruption in the window adds this fraction to a pool's price (0.25 = +25 %). */
+  interruptionPenalty: number().min(0).max(100).default(0.25),
+  /** A pool that returned a capacity error is skipped this long, seconds (Karpenter: 3 min). */
+  capacityErrorCooldownSeconds: seconds(86400).default(180),
+  /** Back to spot after this long without spot trouble (interruption or capacity error), seconds. */
+  returnToSpotAfterSeconds: seconds(604800).default(1800),
+  /** Nodes or replicas that are always on-demand (EC2 OnDemandBaseCapacity). */
+  onDemandBase: number().int().min(0).max(100000).default(0),
+  /** Share of capacity above the base that is on-demand, percent (EC2 OnDemandPercentageAboveBaseCapacity). */
+  onDemandPercentAboveBase: number().min(0).max(100).default(0),
+});
+
+/** Checkpoint-aware training pools and training demand packing. */
+export const TrainingSchema = object({
+  /** Time a job needs to write a checkpoint, seconds. */
+  checkpointSeconds: seconds(86400).default(60),
+  /** Notice lead expected when only a rebalance recommendation has come, seconds (AWS: 120). */
+  expectedNoticeSeconds: seconds(3600).default(120),
+  /** An idle node (no job) is released after this long, seconds (Ray: 300). */
+  idleTimeoutSeconds: seconds(604800).default(300),
+  /** Nodes launched for a queued job are awaited this long before launching again, seconds. */
+  launchTimeoutSeconds: seconds(86400).default(900),
+});
+
+/** Spend caps in dollars. Per target, and per group (targets sharing `target.group`). */
+export const SpendCapsSchema = object({
+  /** This target's estimated spend, USD per hour; null = no cap. */
+  targetUsdPerHour: usdCap(),
+  /** This target's spend over a rolling 24 h, USD; null = no cap. */
+  targetUsdPerDay: usdCap(),
+  /** The group's estimated spend, USD per hour (needs `groupSpend` in the input); null = no cap. */
+  groupUsdPerHour: usdCap(),
+  /** The group's spend over a rolling 24 h, USD (needs `groupSpend` in the input); null = no cap. */
+  groupUsdPerDay: usdCap(),
+});
+
 /**
  * Policy fields for the ML decisions (scale-up to bigger GPUs, spot replacement, training pools, spend caps).
  * Spread into the policy object in policy.ts so one schema covers everything.
  */
-export const MlPolicyShape = {};
+export const MlPolicyShape = {
+  /**
+   * `horizontal`: replicas only. `vertical`: a latency breach moves to a bigger type. `hybrid`: a bigger type
+   * when the signals show a memory or per-replica bottleneck (or it is cheaper per GiB of GPU memory), more
+   * replicas for a throughput bottleneck. Applies to inference endpoints.
+   */
+  mode: zenum(['horizontal', 'vertical', 'hybrid']).default('horizontal'),
+  /** Additions and corrections to the built-in instance catalog (live prices, new types). */
+  instanceTypes: array(InstanceTypeOverrideSchema).default([]),
+  scaleUp: ScaleUpSchema.prefault({}),
+  spot: SpotSchema.prefault({}),
+  training: TrainingSchema.prefault({}),
+  spendCaps: SpendCapsSchema.prefault({}),
+};
