@@ -17,5 +17,6 @@ export function replicas(count: number): string {
 
 /** ceil that ignores float noise: ceil(0.7 × 10) is 7, not 8. */
 export function ceilCount(value: number): number {
-  return Math.ceil(value - 1e-9);
+  // Math.ceil(−1e-9) is −0, which JSON turns into 0: memory would not round-trip. `+ 0` makes it +0.
+  return Math.ceil(value - 1e-9) + 0;
 }

@@ -44,11 +44,16 @@ export function recommend(
   let shortWindowDemand: number | undefined;
   for (const rule of policy.targetTracking) {
     const samples = memory.samples[rule.metric];
-    const value = aggregate(samples, now, rule.windowSeconds, rule.aggregation, staleMs);
+    let value = aggregate(samples, now, rule.windowSeconds, rule.aggregation, staleMs);
     if (!value) {
       const last = samples?.at(-1);
-      notes.push(`no fresh ${rule.metric}: ${last ? `last sample ${seconds(now - last[0])} ago, stale after ${policy.missingMetrics.staleAfterSeconds} s` : 'never observed'}`);
-      continue;
+      const why = `no fresh ${rule.metric}: ${last ? `last sample ${seconds(now - last[0])} ago, stale after ${policy.missingMetrics.staleAfterSeconds} s` : 'never observed'}`;
+      if (!rule.treatMissingAsZero) {
+        notes.push(why);
+        continue;
+      }
+      notes.push(`${why}; treated as 0 (treatMissingAsZero)`);
+      value = { value: 0, count: 0, latestAt: now };
     }
     const rec = recommendByTargetTracking(rule, value.value, current, ready);
     notes.push(rec.reason);

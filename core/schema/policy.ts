@@ -38,6 +38,12 @@ export const TargetTrackingSchema = object({
   scaleOutTolerance: number().min(0).max(1).default(0.1),
   /** Fraction below target that is still "on target". */
   scaleInTolerance: number().min(0).max(1).default(0.1),
+  /**
+   * Read "no fresh sample" as 0 (like CloudWatch's TreatMissingData: notBreaching). For request metrics that
+   * simply stop when traffic stops (SageMaker reports no datapoint for an idle endpoint), so an idle target is
+   * released instead of held by the missing-metrics fallback.
+   */
+  treatMissingAsZero: boolean().default(false),
 });
 export type TargetTracking = Infer<typeof TargetTrackingSchema>;
 

@@ -37,10 +37,11 @@ export function recommendByTargetTracking(
     return { replicas: current, reason: `${label}: no ready replica to measure against, waiting for ${replicas(current)} to boot`, demand };
   }
   const ratio = rule.metricType === 'total' ? observed / (rule.targetValue * ready) : observed / rule.targetValue;
-  if (ratio >= 1 && ratio - 1 <= rule.scaleOutTolerance) {
+  // 1e-9 absorbs float noise: 66 ÷ 60 − 1 is 0.10000000000000009, which a user reads as exactly 10 %.
+  if (ratio >= 1 && ratio - 1 <= rule.scaleOutTolerance + 1e-9) {
     return { replicas: current, reason: `${label}: ratio ${num(ratio)} within the ${num(rule.scaleOutTolerance * 100)} % scale-out tolerance, no change`, demand };
   }
-  if (ratio < 1 && 1 - ratio <= rule.scaleInTolerance) {
+  if (ratio < 1 && 1 - ratio <= rule.scaleInTolerance + 1e-9) {
     return { replicas: current, reason: `${label}: ratio ${num(ratio)} within the ${num(rule.scaleInTolerance * 100)} % scale-in tolerance, no change`, demand };
   }
   const raw = rule.metricType === 'total' ? ceilCount(observed / rule.targetValue) : ceilCount(ready * ratio);
