@@ -1,0 +1,124 @@
+import type { CapacityType, ObservedCapacity } from '../../core/schema/target.ts';
+
+/**
+ * The actuator port: everything Tide asks of a cloud to change a target's capacity. The provider adapters
+ * (SageMaker, EC2 Auto Scaling, GCE managed instance groups, Vertex AI, Azure ML, VM scale sets) implement
+ * it with SDK calls; `adapters/simulated/cloud.ts` implements it in memory for the simulator, the embedded
+ * default and tests. Every method maps provider errors to the typed errors below so the shell can feed
+ * them back into the next decision as data (a `capacity-error` signal), as Ray's reconciler does.
+ */
+export interface ActuatorPort {
+  /** What the provider reports now about every pool of the target (desired, ready, pending, nodes). */
+  readCapacity(targetId: string): Promise<ObservedCapacity>;
+  /** Set a pool's desired count; the provider launches or terminates to match. */
+  setCapacity(request: SetCapacityRequest): Promise<void>;
+  /** Move a pool to another instance type, rolling (new capacity first, then the old is released). */
+  changeInstanceType(request: ChangeInstanceTypeRequest): Promise<void>;
+  /** Add capacity to a pool, spot or on-demand; resolves to the new instances' ids. */
+  launchCapacity(request: LaunchCapacityRequest): Promise<string[]>;
+  /** Stop sending work to one node, then release it (the pool's desired count drops by one). */
+  drainAndRelease(request: DrainAndReleaseRequest): Promise<void>;
+  /** Ask the training job on these instances to write a checkpoint before `deadlineAt`. */
+  requestCheckpoint(request: CheckpointRequest): Promise<void>;
+}
+
+export interface SetCapacityRequest {
+  poolId: string;
+  /** Replicas or nodes, ≥ 0. */
+  desired: number;
+}
+
+export interface ChangeInstanceTypeRequest {
+  poolId: string;
+  toInstanceType: string;
+  /** Replicas or nodes of the new type to bring up. */
+  count: number;
+}
+
+export interface LaunchCapacityRequest {
+  poolId: string;
+  instanceType: string;
+  capacityType: CapacityType;
+  count: number;
+  /** The interrupted instance this replaces, if any (it is not released by this call). */
+  replacesInstanceId?: string;
+}
+
+export interface DrainAndReleaseRequest {
+  poolId: string;
+  instanceId: string;
+}
+
+export interface CheckpointRequest {
+  jobId: string;
+  instanceIds: string[];
+  /** Epoch ms by which the checkpoint must be written. */
+  deadlineAt: number;
+}
+
+/** Base of the actuator's typed errors; `cause` keeps the provider's own error. */
+export class ActuatorError extends Error {
+  override readonly name: string = 'ActuatorError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The provider had no capacity for the request (AWS InsufficientInstanceCapacity, GCP
+ * ZONE_RESOURCE_POOL_EXHAUSTED, Azure SkuNotAvailable / AllocationFailed). `launched` says how many of the
+ * requested instances did start before the provider ran out.
+ */
+export class InsufficientCapacityError extends ActuatorError {
+  override readonly name = 'InsufficientCapacityError';
+  constructor(
+    readonly poolId: string,
+    readonly instanceType: string,
+    readonly capacityType: CapacityType,
+    /** Provider error code, e.g. `InsufficientInstanceCapacity`. */
+    readonly code: string,
+    readonly launched: number = 0,
+    options?: { cause?: unknown },
+  ) {
+    super(`no ${capacityType} capacity for ${instanceType} in pool ${poolId} (${code}); launched ${launched}`, options);
+  }
+}
+
+/** The pool named in a request does not exist. */
+export class PoolNotFoundError extends ActuatorError {
+  override readonly name = 'PoolNotFoundError';
+  constructor(readonly poolId: string) {
+    super(`no pool "${poolId}"`);
+  }
+}
+
+/** The node named in a request is not (or no longer) in the pool: already released or interrupted. */
+export class NodeNotFoundError extends ActuatorError {
+  override readonly name = 'NodeNotFoundError';
+  constructor(
+    readonly poolId: string,
+    readonly instanceId: string,
+  ) {
+    super(`no node "${instanceId}" in pool ${poolId}`);
+  }
+}
+
+/** The provider refused the call for its rate limit (ThrottlingException, 429); retry later. */
+export class ThrottledError extends ActuatorError {
+  override readonly name = 'ThrottledError';
+}
+
+/** Whether `error` is an {@link InsufficientCapacityError}. */
+export function isInsufficientCapacityError(error: unknown): error is InsufficientCapacityError {
+  return error instanceof InsufficientCapacityError;
+}
+
+/** Whether `error` is a {@link NodeNotFoundError}. */
+export function isNodeNotFoundError(error: unknown): error is NodeNotFoundError {
+  return error instanceof NodeNotFoundError;
+}
+
+/** Whether `error` is a {@link PoolNotFoundError}. */
+export function isPoolNotFoundError(error: unknown): error is PoolNotFoundError {
+  return error instanceof PoolNotFoundError;
+}

@@ -1,0 +1,80 @@
+import { scaleTo, type Autoscaler, type AutoscalerContext } from '../autoscaler.ts';
+
+/** AWS Application Auto Scaling target tracking settings; defaults are AWS's (see docs/simulator.md). */
+export interface TargetTrackingOptions {
+  /** Datapoint period of the alarms' metric: 60 s (standard-resolution CloudWatch). */
+  periodSeconds: number;
+  /** When a datapoint is available after its minute ends: about 60 s for CloudWatch metrics. */
+  delaySeconds: number;
+  /** Consecutive datapoints above target for the scale-out alarm: 3. */
+  scaleOutDatapoints: number;
+  /** Consecutive datapoints below the low threshold for the scale-in alarm: 15. */
+  scaleInDatapoints: number;
+  /** The scale-in alarm's threshold as a fraction of the target: about 0.9. */
+  scaleInThresholdRatio: number;
+  /** Cooldowns for SageMaker variants: 300 s each. */
+  scaleOutCooldownSeconds: number;
+  scaleInCooldownSeconds: number;
+}
+
+export const TARGET_TRACKING_DEFAULTS: TargetTrackingOptions = {
+  periodSeconds: 60,
+  delaySeconds: 60,
+  scaleOutDatapoints: 3,
+  scaleInDatapoints: 15,
+  scaleInThresholdRatio: 0.9,
+  scaleOutCooldownSeconds: 300,
+  scaleInCooldownSeconds: 300,
+};
+
+/**
+ * AWS target tracking on a per-instance metric (as for SageMaker's `InvocationsPerInstance`, normalised by
+ * the instances in service). Two CloudWatch alarms are evaluated each minute on the newest datapoint: high
+ * (3 of 3 above target) and low (15 of 15 below 90 % of target). While an alarm is in ALARM the policy
+ * computes capacity = ceil(current × metric ÷ target) and applies it if it moves the right way. During the
+ * scale-out cooldown, capacity added by the scale-out that started it counts toward the next one (the
+ * computation starts from the capacity before it), so it only grows further if the metric says so; scale-in
+ * waits for its own cooldown, and does not happen while a scale-out cooldown runs.
+ */
+export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}): Autoscaler {
+  const settings = { ...TARGET_TRACKING_DEFAULTS, ...options };
+  const datapoints: number[] = [];
+  let lastPeriodEnd = -1;
+  let lastScaleOutAt = -Infinity;
+  let capacityBeforeScaleOut = 0;
+  let lastScaleInAt = -Infinity;
+  return {
+    name: 'aws-target-tracking',
+    step(context: AutoscalerContext) {
+      const datapoint = context.metrics.delivered(context.now, settings.periodSeconds, settings.delaySeconds);
+      if (!datapoint || datapoint.periodEnd === lastPeriodEnd) return;
+      lastPeriodEnd = datapoint.periodEnd;
+      datapoints.push(datapoint.perReplica);
+      if (datapoints.length > settings.scaleInDatapoints) datapoints.shift();
+      const target = context.targetPerReplica;
+      const recent = (n: number) => (datapoints.length >= n ? datapoints.slice(-n) : undefined);
+      const high = recent(settings.scaleOutDatapoints)?.every((value) => value > target) ?? false;
+      const low = recent(settings.scaleInDatapoints)?.every((value) => value < target * settings.scaleInThresholdRatio) ?? false;
+      const ratio = datapoint.perReplica / target;
+      const current = context.desired;
+      const inScaleOutCooldown = context.now < lastScaleOutAt + settings.scaleOutCooldownSeconds;
+      if (high) {
+        const base = inScaleOutCooldown ? capacityBeforeScaleOut : current;
+        const wanted = Math.min(context.maxReplicas, Math.ceil(base * ratio));
+        if (wanted > current) {
+          if (!inScaleOutCooldown) {
+            capacityBeforeScaleOut = current;
+            lastScaleOutAt = context.now;
+          }
+          scaleTo(context, wanted);
+        }
+      } else if (low && !inScaleOutCooldown && context.now >= lastScaleInAt + settings.scaleInCooldownSeconds) {
+        const wanted = Math.max(context.minReplicas, Math.ceil(current * ratio));
+        if (wanted < current) {
+          lastScaleInAt = context.now;
+          scaleTo(context, wanted);
+        }
+      }
+    },
+  };
+}

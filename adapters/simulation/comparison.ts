@@ -1,0 +1,117 @@
+import type { Policy } from '../../core/schema/policy.ts';
+import type { Target } from '../../core/schema/target.ts';
+import { DEFAULT_BOOT_SECONDS } from '../simulated/cloud.ts';
+import { DEFAULT_SPOT_MARKET } from '../simulated/spot-market.ts';
+import type { Autoscaler } from './autoscaler.ts';
+import { awsTargetTracking } from './baselines/aws-target-tracking.ts';
+import { hpa } from './baselines/hpa.ts';
+import { keda } from './baselines/keda.ts';
+import { knativeKpa } from './baselines/knative-kpa.ts';
+import { staticPeak } from './baselines/static-peak.ts';
+import { POOL_ID, prepareWorkload, simulateRun, targetPerReplica, type SimulationSettings, type Workload } from './engine.ts';
+import type { RunResult } from './results.ts';
+import { DEFAULT_SERVING_MODEL } from './serving.ts';
+import { defaultTidePolicy, parseTidePolicy, tideAutoscaler, type TideDelivery } from './tide.ts';
+import type { Trace } from './trace.ts';
+
+/** The autoscalers compared, in table order. */
+export const AUTOSCALER_NAMES = ['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa'] as const;
+export type AutoscalerName = (typeof AUTOSCALER_NAMES)[number];
+
+/** Default time-to-first-token SLO, ms: p95 TTFT of 3 s (the largest prompts here prefill in 2.5 s). */
+export const DEFAULT_SLO_MS = 3000;
+
+export interface ComparisonOptions {
+  trace: Trace;
+  seed?: number;
+  sloMs?: number;
+  /** A policy document for Tide; default: {@link defaultTidePolicy} plus `plans`. */
+  policy?: unknown;
+  /** Scheduled plans added to Tide's default policy (the workload's). */
+  plans?: unknown[];
+  capacityType?: 'on-demand' | 'spot';
+  instanceType?: string;
+  bootSeconds?: number;
+  targetUtilization?: number;
+  /** Tide's target utilization (default: the same as everyone's). */
+  tideTargetUtilization?: number;
+  delivery?: TideDelivery;
+  only?: readonly AutoscalerName[];
+  onProgress?: (run: string, index: number, count: number, doneSeconds: number, totalSeconds: number) => void;
+}
+
+/** One comparison: the settings, the workload's shape, and one result per autoscaler. */
+export interface ComparisonReport {
+  workload: { name: string; requests: number; durationSeconds: number; peakReplicas: number; initialReplicas: number; neededPerMinute: number[] };
+  settings: SimulationSettings & { targetPerReplica: number; tidePolicy: Policy };
+  runs: RunResult[];
+}
+
+/**
+ * Replay one trace through Tide and every baseline on identical clouds (same seed, same boot delays, same
+ * prices, same serving model) and collect the results.
+ */
+export async function runComparison(options: ComparisonOptions): Promise<ComparisonReport> {
+  const instanceType = options.instanceType ?? 'ml.g5.2xlarge';
+  const base = {
+    model: DEFAULT_SERVING_MODEL,
+    instanceType,
+    targetUtilization: options.targetUtilization ?? 0.7,
+  };
+  const workload: Workload = prepareWorkload(options.trace, base);
+  const settings: SimulationSettings = {
+    ...base,
+    seed: options.seed ?? 1,
+    sloMs: options.sloMs ?? DEFAULT_SLO_MS,
+    capacityType: options.capacityType ?? 'on-demand',
+    bootSeconds: { default: options.bootSeconds ?? DEFAULT_BOOT_SECONDS },
+    minReplicas: 1,
+    warmupSeconds: 300,
+    // Room to grow: three times the peak, at least 10 (the policy schema's default maximum).
+    maxReplicas: Math.max(10, workload.peakReplicas * 3),
+    ...(options.capacityType === 'spot' ? { spotMarket: DEFAULT_SPOT_MARKET } : {}),
+  };
+  const tideTarget = Math.round(targetPerReplica({ ...settings, targetUtilization: options.tideTargetUtilization ?? settings.targetUtilization }) * 100) / 100;
+  const policyDocument = options.policy ?? {
+    ...defaultTidePolicy(tideTarget, settings.minReplicas, settings.maxReplicas),
+    schedules: options.plans ?? [],
+  };
+  const policy = parseTidePolicy(policyDocument);
+  const target: Target = {
+    id: 'simulated-endpoint',
+    kind: 'inference-endpoint',
+    provider: 'simulated',
+    pools: [{ id: POOL_ID, instanceType, capacityType: settings.capacityType }],
+  };
+  const factories: Record<AutoscalerName, Parameters<typeof simulateRun>[2]> = {
+    tide: (cloud) =>
+      tideAutoscaler({ policy, target, actuator: cloud, ...(options.delivery ? { delivery: options.delivery } : {}), scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0 }),
+    'static-peak': (): Autoscaler => staticPeak(),
+    hpa: () => hpa(),
+    'aws-target-tracking': () => awsTargetTracking(),
+    keda: () => keda(),
+    'knative-kpa': () => knativeKpa(),
+  };
+  const names = options.only ?? AUTOSCALER_NAMES;
+  const runs: RunResult[] = [];
+  for (const [index, name] of names.entries()) {
+    runs.push(
+      await simulateRun(workload, settings, factories[name], {
+        static: name === 'static-peak',
+        onProgress: (done, total) => options.onProgress?.(name, index, names.length, done, total),
+      }),
+    );
+  }
+  return {
+    workload: {
+      name: options.trace.name,
+      requests: options.trace.requests.length,
+      durationSeconds: workload.durationSeconds,
+      peakReplicas: workload.peakReplicas,
+      initialReplicas: workload.initialReplicas,
+      neededPerMinute: workload.neededPerMinute,
+    },
+    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tidePolicy: policy },
+    runs,
+  };
+}
