@@ -1,0 +1,52 @@
+/**
+ * The EventBridge event envelope, and the dispatch from its `detail-type` to the parser of that kind (one
+ * small parser per kind, as Karpenter's interruption controller does it).
+ */
+import { array, looseObject, string, unknown as zunknown, type infer as Infer } from 'zod';
+import { check, fail, ProviderTimeSchema, type ParseContext } from '../context.ts';
+import type { ParsedEvent } from '../types.ts';
+import { parseCloudWatchAlarmEvent } from './cloudwatch-alarm.ts';
+import { parseRebalanceRecommendation, parseSpotInterruption } from './ec2.ts';
+import { parseSageMakerTrainingJob } from './sagemaker.ts';
+import { parseScheduledEvent } from './scheduled-event.ts';
+
+export const EventBridgeEnvelopeSchema = looseObject({
+  version: string().optional(),
+  id: string().min(1),
+  'detail-type': string().min(1),
+  source: string().min(1),
+  account: string().optional(),
+  time: ProviderTimeSchema,
+  region: string().optional(),
+  resources: array(string()).default([]),
+  detail: zunknown(),
+});
+export type EventBridgeEnvelope = Infer<typeof EventBridgeEnvelopeSchema>;
+
+type KindParser = (envelope: EventBridgeEnvelope, ctx: ParseContext) => ParsedEvent;
+
+/** `detail-type` → parser. Anything else is a well-formed event Tide does not act on. */
+const KINDS: Record<string, KindParser> = {
+  'CloudWatch Alarm State Change': parseCloudWatchAlarmEvent,
+  'EC2 Spot Instance Interruption Warning': parseSpotInterruption,
+  'EC2 Instance Rebalance Recommendation': parseRebalanceRecommendation,
+  'SageMaker Training Job State Change': parseSageMakerTrainingJob,
+  'Scheduled Event': parseScheduledEvent,
+};
+
+/** The detail-types Tide reads, for documentation and error messages. */
+export const EVENTBRIDGE_DETAIL_TYPES = Object.keys(KINDS);
+
+/** An EventBridge event (as a Lambda target receives it, or as an SQS or SNS target carries it). */
+export function parseEventBridge(payload: unknown, ctx: ParseContext): ParsedEvent {
+  const envelope = check(EventBridgeEnvelopeSchema, payload, ctx);
+  const kind = KINDS[envelope['detail-type']];
+  if (!kind) {
+    return fail(
+      { ...ctx, path: [...ctx.path, 'detail-type'] },
+      'unsupported',
+      `Tide reads ${EVENTBRIDGE_DETAIL_TYPES.map((t) => `"${t}"`).join(', ')}, was: "${envelope['detail-type']}"`,
+    );
+  }
+  return kind(envelope, ctx);
+}

@@ -1,0 +1,67 @@
+/**
+ * SNS notifications: as a Lambda subscriber gets them (`Records[].Sns`) and as an HTTPS subscriber gets them
+ * (the notification object itself). `Message` holds the payload as a JSON string: a CloudWatch alarm, an
+ * EventBridge event (an SNS target of a rule), a Tide tick or a CloudEvent. A `SubscriptionConfirmation`
+ * yields no signals, only the handshake for the caller to complete.
+ */
+import { array, literal, looseObject, string, union } from 'zod';
+import { as, check, child, decodeJson, emptyEvent, fail, type ParseContext } from '../context.ts';
+import type { EventSourceName, ParsedEvent } from '../types.ts';
+
+const SnsMessageSchema = looseObject({
+  Type: union([literal('Notification'), literal('SubscriptionConfirmation'), literal('UnsubscribeConfirmation')]),
+  MessageId: string().min(1),
+  TopicArn: string().min(1),
+  Message: string(),
+  Subject: string().nullable().optional(),
+  Timestamp: string().optional(),
+  SubscribeURL: string().optional(),
+});
+
+const SnsLambdaEventSchema = looseObject({
+  Records: array(looseObject({ EventSource: string().optional(), Sns: SnsMessageSchema })).min(1),
+});
+
+/** What an SNS message may carry. */
+export const SNS_INNER_SOURCES: readonly EventSourceName[] = ['aws-cloudwatch-alarm', 'aws-eventbridge', 'tide-tick', 'cloudevents'];
+
+function parseNotification(payload: unknown, ctx: ParseContext): ParsedEvent {
+  const message = check(SnsMessageSchema, payload, ctx);
+  const event = emptyEvent(ctx.source, message.MessageId);
+  if (message.Type === 'SubscriptionConfirmation') {
+    if (!message.SubscribeURL) return fail(child(ctx, 'SubscribeURL'), 'invalid', 'a subscription confirmation needs SubscribeURL, was: nothing');
+    event.handshake = { kind: 'aws-sns-subscription-confirmation', subscribeUrl: message.SubscribeURL, topicArn: message.TopicArn };
+    event.notes.push(`SNS subscription confirmation for ${message.TopicArn}: confirm it, no signals`);
+    return event;
+  }
+  if (message.Type === 'UnsubscribeConfirmation') {
+    event.notes.push(`SNS unsubscribe confirmation for ${message.TopicArn}: no signals`);
+    return event;
+  }
+  const messageCtx = child(ctx, 'Message');
+  const inner = ctx.dispatch(decodeJson(message.Message, messageCtx), SNS_INNER_SOURCES, {
+    ...messageCtx,
+    envelopeId: message.MessageId,
+  });
+  event.signals.push(...inner.signals);
+  event.notes.push(...inner.notes);
+  return event;
+}
+
+/** True when the payload looks like an SNS notification or a Lambda SNS event. */
+export function looksLikeSns(payload: Record<string, unknown>): boolean {
+  if (typeof payload.Type === 'string' && typeof payload.TopicArn === 'string') return true;
+  const first = Array.isArray(payload.Records) ? (payload.Records[0] as Record<string, unknown> | undefined) : undefined;
+  return typeof first === 'object' && first !== null && (first.EventSource === 'aws:sns' || 'Sns' in first);
+}
+
+export function parseSns(payload: unknown, ctx: ParseContext): ParsedEvent {
+  const snsCtx = as(ctx, 'aws-sns');
+  if (typeof payload === 'object' && payload !== null && 'Records' in payload) {
+    const lambdaEvent = check(SnsLambdaEventSchema, payload, snsCtx);
+    const events = lambdaEvent.Records.map((record, i) => parseNotification(record.Sns, child(snsCtx, 'Records', i, 'Sns')));
+    const first = events[0]!;
+    return { ...first, signals: events.flatMap((e) => e.signals), notes: events.flatMap((e) => e.notes) };
+  }
+  return parseNotification(payload, snsCtx);
+}
