@@ -13,6 +13,33 @@ import { stabilize } from './strategies/stabilization.ts';
 
 let blankMemory: Memory | undefined;
 
+interface Log {
+  reasons: string[];
+  holds: Hold[];
+}
+
+function hold(log: Log, item: Hold): void {
+  log.holds.push(item);
+  log.reasons.push(item.reason);
+}
+
+function finish(
+  input: DecisionInput,
+  log: Log,
+  decision: Omit<Decision, 'targetId' | 'at' | 'holds' | 'reasons' | 'memory' | 'outcome'>,
+  next: Memory,
+): Decision {
+  return {
+    targetId: input.target.id,
+    at: input.now,
+    outcome: outcomeOf(decision.actions),
+    ...decision,
+    holds: log.holds,
+    reasons: log.reasons,
+    memory: Object.assign(next, { lastDecisionAt: input.now }),
+  };
+}
+
 interface Bounds {
   lo: number;
   hi: number;
@@ -38,9 +65,8 @@ function bounds(policy: Policy, active: readonly ActivePlan[]): Bounds {
 
 function longestPeriod(policy: Policy): number {
   let longest = 0;
-  for (const rule of [...policy.behavior.scaleUp.policies, ...policy.behavior.scaleDown.policies]) {
-    longest = Math.max(longest, rule.periodSeconds);
-  }
+  for (const rule of policy.behavior.scaleUp.policies) longest = Math.max(longest, rule.periodSeconds);
+  for (const rule of policy.behavior.scaleDown.policies) longest = Math.max(longest, rule.periodSeconds);
   return longest;
 }
 
@@ -73,29 +99,18 @@ export function decide(input: DecisionInput): Decision {
   const { now, signal, target, policy, observed } = input;
   const reasons: string[] = [];
   const holds: Hold[] = [];
-  const hold = (item: Hold) => {
-    holds.push(item);
-    reasons.push(item.reason);
-  };
+  // No closures on this path: under tsx each one costs a __name() call per decision.
+  const log: Log = { reasons, holds };
 
   const ingested = ingestSignal(input.memory ?? (blankMemory ??= emptyMemory()), signal, policy, now);
-  let memory = ingested.memory;
+  // `memory` is this call's own copy (ingestSignal returned a new object): fields are assigned, not re-spread.
+  const memory: Memory = ingested.memory;
   reasons.push(...ingested.notes);
-  ingested.holds.forEach(hold);
-
-  const finish = (decision: Omit<Decision, 'targetId' | 'at' | 'holds' | 'reasons' | 'memory' | 'outcome'>, next: Memory): Decision => ({
-    targetId: target.id,
-    at: now,
-    outcome: outcomeOf(decision.actions),
-    ...decision,
-    holds,
-    reasons,
-    memory: { ...next, lastDecisionAt: now },
-  });
+  for (const item of ingested.holds) hold(log, item);
 
   if (!observed) {
-    hold({ rule: 'stale-data', reason: 'no capacity snapshot from the provider: holding, nothing is changed' });
-    return finish({ valid: false, currentCapacity: 0, desiredCapacity: 0, actions: [] }, memory);
+    hold(log, { rule: 'stale-data', reason: 'no capacity snapshot from the provider: holding, nothing is changed' });
+    return finish(input, log, { valid: false, currentCapacity: 0, desiredCapacity: 0, actions: [] }, memory);
   }
   let current = 0;
   let ready = 0;
@@ -105,12 +120,12 @@ export function decide(input: DecisionInput): Decision {
   }
   const snapshotAge = now - observed.observedAt;
   if (snapshotAge > policy.observedStaleAfterSeconds * 1000) {
-    hold({ rule: 'stale-data', reason: `capacity snapshot is ${seconds(snapshotAge)} old (stale after ${policy.observedStaleAfterSeconds} s): holding at ${current}` });
-    return finish({ valid: false, currentCapacity: current, desiredCapacity: current, actions: [] }, memory);
+    hold(log, { rule: 'stale-data', reason: `capacity snapshot is ${seconds(snapshotAge)} old (stale after ${policy.observedStaleAfterSeconds} s): holding at ${current}` });
+    return finish(input, log, { valid: false, currentCapacity: current, desiredCapacity: current, actions: [] }, memory);
   }
 
   const plans = evaluatePlans(policy.schedules, policy.calendars, memory.plans, now);
-  memory = { ...memory, plans: plans.cursors };
+  memory.plans = plans.cursors;
   const { lo, hi, notes: boundNotes } = bounds(policy, plans.active);
   reasons.push(...boundNotes);
 
@@ -127,24 +142,24 @@ export function decide(input: DecisionInput): Decision {
     reasons.push(cause);
   } else {
     const raw = recommend(policy, memory, signal, now, current, ready);
-    memory = { ...memory, missing: raw.missing };
+    memory.missing = raw.missing;
     reasons.push(...raw.notes);
-    raw.holds.forEach(hold);
+    for (const item of raw.holds) hold(log, item);
     cause = raw.cause;
     if (raw.replicas !== undefined) {
       const behavior = policy.behavior;
       const stable = stabilize(memory.recommendations, now, raw.replicas, current, behavior.scaleUp.stabilizationWindowSeconds, behavior.scaleDown.stabilizationWindowSeconds);
-      memory = { ...memory, recommendations: stable.recommendations };
+      memory.recommendations = stable.recommendations;
       desired = stable.replicas;
       if (stable.heldBy) {
         const { direction, windowSeconds, bound, leftMs } = stable.heldBy;
-        hold({
+        hold(log, {
           rule: 'stabilization',
           reason: `scale-${direction === 'up' ? 'out' : 'in'} held at ${desired}: ${seconds(leftMs)} left of the ${windowSeconds} s stabilization window after ${replicas(bound)} ${direction === 'up' ? 'was the lowest' : 'were'} recommended`,
         });
       }
       const burst = evaluateBurst(policy.burst, memory.burst, now, raw.shortWindowDemand, ready);
-      memory = { ...memory, burst: burst.state };
+      memory.burst = burst.state;
       if (burst.reason) reasons.push(burst.reason);
       if (burst.floor !== undefined && burst.floor > desired) cause = burst.reason ?? cause;
       if (current === 0 && raw.demand) {
@@ -153,7 +168,7 @@ export function decide(input: DecisionInput): Decision {
         cause = `scale from zero: demand wakes the target to ${desired} at once (${raw.cause})`;
         reasons.push(cause);
       }
-      if (!bypassGuards) desired = applyGuards(policy, memory, now, current, desired, burst.floor, hold);
+      if (!bypassGuards) desired = applyGuards(policy, memory, now, current, desired, burst.floor, log);
     }
   }
 
@@ -161,7 +176,7 @@ export function decide(input: DecisionInput): Decision {
   desired = Math.min(hi, Math.max(lo, desired));
   if (desired !== unclamped) {
     const clamp = `${unclamped} is outside the bounds [${lo}, ${hi}] (${boundNotes.length > 0 ? boundNotes.join('; ') : `policy min ${policy.minCapacity}, max ${policy.maxCapacity}`}): ${desired}`;
-    if (desired < unclamped) hold({ rule: 'bounds', reason: clamp });
+    if (desired < unclamped) hold(log, { rule: 'bounds', reason: clamp });
     else reasons.push(clamp);
     cause = clamp;
   }
@@ -170,16 +185,14 @@ export function decide(input: DecisionInput): Decision {
   if (desired !== current) {
     const why = `${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}: ${cause}`;
     actions = allocateHorizontal(target, observed, desired, why);
-    memory = {
-      ...memory,
-      scaleEvents: [...pruneScaleEvents(memory.scaleEvents, now, longestPeriod(policy)), [now, desired - current]],
-      ...(desired > current ? { lastScaleOutAt: now } : { lastScaleInAt: now }),
-    };
+    memory.scaleEvents = [...pruneScaleEvents(memory.scaleEvents, now, longestPeriod(policy)), [now, desired - current]];
+    if (desired > current) memory.lastScaleOutAt = now;
+    else memory.lastScaleInAt = now;
   } else {
-    memory = { ...memory, scaleEvents: pruneScaleEvents(memory.scaleEvents, now, longestPeriod(policy)) };
+    memory.scaleEvents = pruneScaleEvents(memory.scaleEvents, now, longestPeriod(policy));
     if (holds.length === 0) reasons.push(`holding at ${replicas(current)}`);
   }
-  return finish({ valid: true, currentCapacity: current, desiredCapacity: desired, actions }, memory);
+  return finish(input, log, { valid: true, currentCapacity: current, desiredCapacity: desired, actions }, memory);
 }
 
 /** Burst floor, rate limits and cooldowns, in that order. */
@@ -190,35 +203,35 @@ function applyGuards(
   current: number,
   stabilized: number,
   burstFloor: number | undefined,
-  hold: (item: Hold) => void,
+  log: Log,
 ): number {
   let desired = stabilized;
   if (desired > current) {
     const limit = scaleUpLimit(current, memory.scaleEvents, now, policy.behavior.scaleUp);
     if (desired > limit) {
-      hold({ rule: 'rate-limit', reason: `scale-out limited to ${limit} (wanted ${desired}) by the scale-up rate policy (${describeRules(policy.behavior.scaleUp)})` });
+      hold(log, { rule: 'rate-limit', reason: `scale-out limited to ${limit} (wanted ${desired}) by the scale-up rate policy (${describeRules(policy.behavior.scaleUp)})` });
       desired = Math.max(limit, current);
     }
     const cooldown = policy.cooldown.scaleOutSeconds * 1000;
     if (memory.lastScaleOutAt !== null && now - memory.lastScaleOutAt < cooldown && desired > current) {
-      hold({ rule: 'cooldown', reason: `scale-out to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleOutAt))} left of the ${policy.cooldown.scaleOutSeconds} s scale-out cooldown` });
+      hold(log, { rule: 'cooldown', reason: `scale-out to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleOutAt))} left of the ${policy.cooldown.scaleOutSeconds} s scale-out cooldown` });
       desired = current;
     }
   } else if (desired < current) {
     const limit = scaleDownLimit(current, memory.scaleEvents, now, policy.behavior.scaleDown);
     if (desired < limit) {
-      hold({ rule: 'rate-limit', reason: `scale-in limited to ${limit} (wanted ${desired}) by the scale-down rate policy (${describeRules(policy.behavior.scaleDown)})` });
+      hold(log, { rule: 'rate-limit', reason: `scale-in limited to ${limit} (wanted ${desired}) by the scale-down rate policy (${describeRules(policy.behavior.scaleDown)})` });
       desired = Math.min(limit, current);
     }
     const cooldown = policy.cooldown.scaleInSeconds * 1000;
     if (memory.lastScaleInAt !== null && now - memory.lastScaleInAt < cooldown && desired < current) {
-      hold({ rule: 'cooldown', reason: `scale-in to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleInAt))} left of the ${policy.cooldown.scaleInSeconds} s scale-in cooldown` });
+      hold(log, { rule: 'cooldown', reason: `scale-in to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleInAt))} left of the ${policy.cooldown.scaleInSeconds} s scale-in cooldown` });
       desired = current;
     }
   }
   if (burstFloor !== undefined) {
     if (desired < current) {
-      hold({ rule: 'burst', reason: `scale-in to ${desired} held: burst mode does not scale in` });
+      hold(log, { rule: 'burst', reason: `scale-in to ${desired} held: burst mode does not scale in` });
       desired = current;
     }
     // Burst demand is served at once: rate limits and cooldowns do not slow it.

@@ -20,6 +20,35 @@ function countFailure(memory: Memory, now: number): Memory['missing'] {
   return { consecutive: memory.missing.consecutive + 1, since: memory.missing.since ?? now };
 }
 
+interface SampleState {
+  memory: Memory;
+  policy: Policy;
+  signal: Signal;
+  now: number;
+  notes: string[];
+  holds: Hold[];
+}
+
+/** Record a tracked metric's sample; returns whether it shows demand (a positive value). */
+function recordSample(state: SampleState, metric: string, value: number): boolean {
+  const { policy, signal, now } = state;
+  if (!isTracked(policy, metric)) {
+    state.notes.push(`${metric} ${num(value)} is not a metric this policy tracks: recorded nothing`);
+    return false;
+  }
+  const age = now - signal.observedAt;
+  if (age > policy.missingMetrics.staleAfterSeconds * 1000) {
+    state.holds.push({ rule: 'stale-data', reason: `${metric} sample is ${seconds(age)} old, stale after ${policy.missingMetrics.staleAfterSeconds} s: not used` });
+    return false;
+  }
+  state.memory = {
+    ...state.memory,
+    samples: addSample(state.memory.samples, metric, [signal.observedAt, value], now, retentionMs(policy, metric)),
+    missing: { consecutive: 0, since: null },
+  };
+  return value > 0;
+}
+
 /**
  * Fold one signal into the memory: record tracked metric samples, count failed observations for the
  * missing-metrics fallback, remember alarm states and manual overrides. Pure: returns a new memory.
@@ -27,28 +56,18 @@ function countFailure(memory: Memory, now: number): Memory['missing'] {
 export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now: number): Ingested {
   const notes: string[] = [];
   const holds: Hold[] = [];
-  let next: Memory = { ...memory, samples: pruneSamples(memory.samples, policy, now) };
+  const fresh = signal.kind === 'metric' ? signal.metric : signal.kind === 'alarm' ? signal.metric : undefined;
+  let next: Memory = { ...memory, samples: pruneSamples(memory.samples, policy, now, fresh) };
   let demand = false;
   if (signal.observedAt > now + FUTURE_SKEW_MS) {
     holds.push({ rule: 'stale-data', reason: `signal from ${signal.source} is stamped ${seconds(signal.observedAt - now)} in the future: not used (clock skew?)` });
     return { memory: next, notes, holds, demand };
   }
-  const record = (metric: string, value: number) => {
-    if (!isTracked(policy, metric)) {
-      notes.push(`${metric} ${num(value)} is not a metric this policy tracks: recorded nothing`);
-      return;
-    }
-    const age = now - signal.observedAt;
-    if (age > policy.missingMetrics.staleAfterSeconds * 1000) {
-      holds.push({ rule: 'stale-data', reason: `${metric} sample is ${seconds(age)} old, stale after ${policy.missingMetrics.staleAfterSeconds} s: not used` });
-      return;
-    }
-    next = { ...next, samples: addSample(next.samples, metric, [signal.observedAt, value], now, retentionMs(policy, metric)), missing: { consecutive: 0, since: null } };
-    if (value > 0) demand = true;
-  };
+  const state: SampleState = { memory: next, policy, signal, now, notes, holds };
   switch (signal.kind) {
     case 'metric':
-      record(signal.metric, signal.value);
+      if (recordSample(state, signal.metric, signal.value)) demand = true;
+      next = state.memory;
       break;
     case 'metric-failure':
       if (isTracked(policy, signal.metric)) {
@@ -67,7 +86,9 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
         break;
       }
       const value = signal.value ?? signal.datapoints?.at(-1);
-      if (signal.metric !== undefined && value !== undefined) record(signal.metric, value);
+      state.memory = next;
+      if (signal.metric !== undefined && value !== undefined && recordSample(state, signal.metric, value)) demand = true;
+      next = state.memory;
       if (signal.state === 'ALARM' && signal.comparison !== 'below') demand = true;
       break;
     }

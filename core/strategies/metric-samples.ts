@@ -33,6 +33,15 @@ export function addSample(
 ): SampleStore {
   const old = store[metric] ?? [];
   const cutoff = now - keepMs;
+  const last = old[old.length - 1];
+  if (last === undefined || sample[0] >= last[0]) {
+    // Common case: samples arrive in order. Skip the expired head, append.
+    let first = 0;
+    while (first < old.length && (old[first] as Sample)[0] < cutoff) first += 1;
+    const kept = old.slice(Math.max(first, old.length + 1 - MAX_SAMPLES_PER_METRIC));
+    if (sample[0] >= cutoff) kept.push(sample);
+    return { ...store, [metric]: kept };
+  }
   const next: Sample[] = [];
   let inserted = false;
   for (const existing of old) {
@@ -48,16 +57,25 @@ export function addSample(
   return { ...store, [metric]: capped };
 }
 
-/** Drop samples past their retention and metrics the policy no longer tracks. */
-export function pruneSamples(store: SampleStore, policy: Policy, now: number): SampleStore {
-  const pruned: SampleStore = {};
-  for (const metric of Object.keys(store)) {
-    if (!isTracked(policy, metric)) continue;
+/**
+ * Drop samples past their retention and metrics the policy no longer tracks. `skip` names a metric that
+ * `addSample` is about to prune anyway. Returns the same object when nothing needs dropping (the common case).
+ */
+export function pruneSamples(store: SampleStore, policy: Policy, now: number, skip?: string): SampleStore {
+  let pruned: SampleStore | undefined;
+  for (const metric in store) {
+    if (metric === skip) continue;
+    const samples = store[metric] as Sample[];
+    const tracked = isTracked(policy, metric);
     const cutoff = now - retentionMs(policy, metric);
-    const kept = (store[metric] ?? []).filter((sample) => sample[0] >= cutoff);
-    if (kept.length > 0) pruned[metric] = kept;
+    let first = 0;
+    if (tracked) while (first < samples.length && (samples[first] as Sample)[0] < cutoff) first += 1;
+    if (tracked && first === 0) continue;
+    pruned ??= { ...store };
+    if (!tracked || first === samples.length) delete pruned[metric];
+    else pruned[metric] = samples.slice(first);
   }
-  return pruned;
+  return pruned ?? store;
 }
 
 export interface AggregatedValue {

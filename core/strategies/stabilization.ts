@@ -24,14 +24,15 @@ export function stabilize(
   const upCutoff = now - upWindowSeconds * 1000;
   const downCutoff = now - downWindowSeconds * 1000;
   const keepCutoff = Math.min(upCutoff, downCutoff);
-  const recommendations: Sample[] = [];
+  let first = 0;
+  while (first < history.length && (history[first] as Sample)[0] <= keepCutoff) first += 1;
+  const recommendations: Sample[] = history.slice(first);
   let up = recommendation;
   let down = recommendation;
   let downBoundAt = now;
   let upBoundAt = now;
-  for (const entry of history) {
-    if (entry[0] <= keepCutoff || entry[0] > now) continue;
-    recommendations.push(entry);
+  for (const entry of recommendations) {
+    if (entry[0] > now) continue;
     if (entry[0] > upCutoff && entry[1] < up) {
       up = entry[1];
       upBoundAt = entry[0];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../core/decide.ts';
 import type { Decision } from '../../core/index.ts';
-import { input, metric, policy, sec, T0, tick } from './builders.ts';
+import { input, metric, policy, sec, T0, tick, type InputOptions } from './builders.ts';
 
 const gpu = (targetValue: number, extra: Record<string, unknown> = {}) => ({
   targetTracking: [{ metric: 'gpu_utilization', targetValue, windowSeconds: 0, ...extra }],
@@ -9,8 +9,8 @@ const gpu = (targetValue: number, extra: Record<string, unknown> = {}) => ({
 
 /** Run a sequence of signals through decide, carrying memory and applying the decided capacity at once. */
 function run(
-  steps: { at: number; value?: number; signal?: Parameters<typeof input>[0]['signal'] }[],
-  options: { policy: Parameters<typeof input>[0]['policy']; start: number; ready?: (desired: number) => number },
+  steps: { at: number; value?: number; signal?: InputOptions['signal'] }[],
+  options: { policy: InputOptions['policy']; start: number; ready?: (desired: number) => number },
 ): Decision[] {
   let desired = options.start;
   let memory: Decision['memory'] | undefined;
@@ -164,10 +164,10 @@ describe('stabilization windows', () => {
 
 describe('rate limits in the manner of HPA behavior policies', () => {
   it.each([
-    { label: 'default: 3 → wanted 20, max(+100 % = 6, +4 = 7) → 7', start: 3, value: 400, want: 7, scaleUp: {} },
+    { label: 'default: 3 → wanted 20, max(+100 % = 6, +4 = 7) → 7', start: 3, value: 400, want: 7, scaleUp: {} as { selectPolicy?: 'Max' | 'Min' | 'Disabled' } },
     { label: 'default: 10 → wanted 40, max(20, 14) → 20', start: 10, value: 240, want: 20, scaleUp: {} },
-    { label: 'selectPolicy Min: min(6, 7) → 6', start: 3, value: 400, want: 6, scaleUp: { selectPolicy: 'Min' } },
-    { label: 'Disabled: no scale-up at all', start: 3, value: 400, want: 3, scaleUp: { selectPolicy: 'Disabled' } },
+    { label: 'selectPolicy Min: min(6, 7) → 6', start: 3, value: 400, want: 6, scaleUp: { selectPolicy: 'Min' as const } },
+    { label: 'Disabled: no scale-up at all', start: 3, value: 400, want: 3, scaleUp: { selectPolicy: 'Disabled' as const } },
   ])('$label', ({ start, value, want, scaleUp }) => {
     const d = decide(
       input({ desired: start, signal: metric('gpu_utilization', value, T0), policy: { ...gpu(60), maxCapacity: 100, burst: { enabled: false }, behavior: { scaleUp } } }),
@@ -177,7 +177,7 @@ describe('rate limits in the manner of HPA behavior policies', () => {
   });
 
   it('counts what was already added inside the period: +4 per 60 s allows 4 in total, then waits', () => {
-    const p = { ...gpu(60), maxCapacity: 100, burst: { enabled: false }, behavior: { scaleUp: { policies: [{ type: 'Replicas', value: 4, periodSeconds: 60 }] } } };
+    const p = { ...gpu(60), maxCapacity: 100, burst: { enabled: false }, behavior: { scaleUp: { policies: [{ type: 'Replicas' as const, value: 4, periodSeconds: 60 }] } } };
     const decisions = run(
       [
         { at: T0, value: 240 },
@@ -190,7 +190,7 @@ describe('rate limits in the manner of HPA behavior policies', () => {
   });
 
   it('scale-down: -1 replica per 60 s', () => {
-    const p = { ...gpu(60), burst: { enabled: false }, behavior: { scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Replicas', value: 1, periodSeconds: 60 }] } } };
+    const p = { ...gpu(60), burst: { enabled: false }, behavior: { scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Replicas' as const, value: 1, periodSeconds: 60 }] } } };
     const decisions = run(
       [
         { at: T0, value: 10 },
@@ -290,9 +290,9 @@ describe('missing metrics fallback (KEDA-style)', () => {
   const failure = (at: number) => ({ kind: 'metric-failure' as const, metric: 'gpu_utilization', error: 'timeout', observedAt: at, source: 'test' });
   it.each([
     { label: 'hold: never changes capacity', fallback: { failureThreshold: 3 }, start: 12, want: [12, 12, 12] },
-    { label: 'set-capacity 4 does not go below current 12', fallback: { failureThreshold: 3, action: 'set-capacity', capacity: 4 }, start: 12, want: [12, 12, 12] },
-    { label: 'set-capacity 4 with allowScaleIn goes to 4 after 3 failures', fallback: { failureThreshold: 3, action: 'set-capacity', capacity: 4, allowScaleIn: true }, start: 12, want: [12, 12, 4] },
-    { label: 'set-capacity 6 raises 2 to 6 after 3 failures', fallback: { failureThreshold: 3, action: 'set-capacity', capacity: 6 }, start: 2, want: [2, 2, 6] },
+    { label: 'set-capacity 4 does not go below current 12', fallback: { failureThreshold: 3, action: 'set-capacity' as const, capacity: 4 }, start: 12, want: [12, 12, 12] },
+    { label: 'set-capacity 4 with allowScaleIn goes to 4 after 3 failures', fallback: { failureThreshold: 3, action: 'set-capacity' as const, capacity: 4, allowScaleIn: true }, start: 12, want: [12, 12, 4] },
+    { label: 'set-capacity 6 raises 2 to 6 after 3 failures', fallback: { failureThreshold: 3, action: 'set-capacity' as const, capacity: 6 }, start: 2, want: [2, 2, 6] },
   ])('$label', ({ fallback, start, want }) => {
     const p = { ...gpu(60), missingMetrics: fallback, maxCapacity: 20, behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } };
     const decisions = run([0, 30, 60].map((s) => ({ at: T0 + sec(s), signal: failure(T0 + sec(s)) })), { policy: p, start });

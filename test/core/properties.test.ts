@@ -130,7 +130,10 @@ describe('decide: invariants over random signal sequences', () => {
     fc.assert(
       fc.property(runArb, ({ policy, start, steps, bootLag }) => {
         for (const { decision, input: i } of replay(policy, start, steps, bootLag)) {
+          const memoryBefore = JSON.stringify(i.memory);
           const again = decide(structuredClone(i));
+          decide(i);
+          expect(JSON.stringify(i.memory)).toBe(memoryBefore); // decide never mutates its input
           expect(again).toEqual(decision);
           const viaJson = JSON.parse(JSON.stringify(decision.memory));
           expect(viaJson).toEqual(decision.memory);
