@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command.ts';
 import { decideCommand } from './decide.ts';
+import { parseCommand } from './parse.ts';
 import { validateCommand } from './validate.ts';
 
 /** Every `tide` sub-command. Add a command by adding its module here. */
-export const COMMANDS: CliCommand[] = [decideCommand, validateCommand];
+export const COMMANDS: CliCommand[] = [decideCommand, parseCommand, validateCommand];
