@@ -41,7 +41,10 @@ export interface Workload {
   offeredPerMinute: number[];
   /** Replicas for the busiest minute at the target utilization (static provisioning's size). */
   peakReplicas: number;
-  /** Replicas every autoscaler starts with, booted: the first five minutes' demand at the target utilization. */
+  /**
+   * Replicas every autoscaler starts with, booted: the busiest of the first ten minutes at the target
+   * utilization (what an operator sizing the endpoint for the hour ahead would start from).
+   */
   initialReplicas: number;
 }
 
@@ -69,8 +72,7 @@ export function prepareWorkload(trace: Trace, settings: Pick<SimulationSettings,
   const neededPerMinute = offeredPerMinute.map((offered) => Math.max(1, Math.ceil(offered / slots)));
   const perReplica = slots * settings.targetUtilization;
   const peakReplicas = Math.max(1, Math.ceil(Math.max(...offeredPerMinute) / perReplica));
-  const firstFive = offeredPerMinute.slice(0, 5);
-  const initialReplicas = Math.max(1, Math.ceil(firstFive.reduce((a, b) => a + b, 0) / firstFive.length / perReplica));
+  const initialReplicas = Math.max(1, Math.ceil(Math.max(...offeredPerMinute.slice(0, 10)) / perReplica));
   return { trace, durationSeconds, neededPerMinute, offeredPerMinute, peakReplicas, initialReplicas };
 }
 

@@ -21,8 +21,8 @@ export interface NamedWorkload {
 
 const dataFile = (name: string) => fileURLToPath(new URL(`../../data/${name}`, import.meta.url));
 
-async function loadCsv(path: string): Promise<Trace> {
-  return parseTrace(await readFile(path, 'utf8'), path);
+async function loadCsv(path: string, name: string): Promise<Trace> {
+  return { ...parseTrace(await readFile(path, 'utf8'), path), name };
 }
 
 /** The bundled workloads: both Azure LLM traces (CC-BY-4.0, see data/README.md) and the trading day. */
@@ -30,12 +30,12 @@ export const WORKLOADS: readonly NamedWorkload[] = [
   {
     name: 'conversation',
     description: 'Azure LLM conversation trace, 2023-11-16, 58 min, 19,366 requests (Patel et al., ISCA 2024; Azure Public Dataset)',
-    load: () => loadCsv(dataFile('AzureLLMInferenceTrace_conv.csv')),
+    load: () => loadCsv(dataFile('AzureLLMInferenceTrace_conv.csv'), 'conversation'),
   },
   {
     name: 'code',
     description: 'Azure LLM code-completion trace, 2023-11-16, 57 min, 8,819 requests, bursty (Patel et al., ISCA 2024; Azure Public Dataset)',
-    load: () => loadCsv(dataFile('AzureLLMInferenceTrace_code.csv')),
+    load: () => loadCsv(dataFile('AzureLLMInferenceTrace_code.csv'), 'code'),
   },
   {
     name: 'trading-day',

@@ -1,0 +1,127 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { PolicySchema, formatProblem, parseDocument } from '../../../core/index.ts';
+import { runComparison, DEFAULT_SLO_MS, type ComparisonReport } from '../../../adapters/simulation/comparison.ts';
+import { checkGoal } from '../../../adapters/simulation/goal.ts';
+import { ProgressBar } from '../../../adapters/simulation/progress-bar.ts';
+import { renderSvg } from '../../../adapters/simulation/render-svg.ts';
+import { renderTable } from '../../../adapters/simulation/render-table.ts';
+import { parseTrace, TraceFormatError, type Trace } from '../../../adapters/simulation/trace.ts';
+import { findWorkload, WORKLOADS } from '../../../adapters/simulation/workloads.ts';
+import { UsageError, type CliCommand, type CliIo } from '../command.ts';
+import { readJsonDocument } from '../read-document.ts';
+
+const USAGE = `tide simulate [--trace FILE | --workload NAME] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
+                [--spot] [--boot-seconds N]
+
+Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
+tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency.
+With no arguments: the bundled Azure conversation trace.
+
+  --trace FILE       CSV: TIMESTAMP[,ContextTokens,GeneratedTokens] (header optional)
+  --workload NAME    ${WORKLOADS.map((workload) => workload.name).join(', ')}
+  --seed N           seed of every random process (spot market, synthetic workloads); default 1
+  --policy FILE      Tide policy document (JSON) instead of the default inference policy
+  --slo-ms N         time-to-first-token SLO in ms; default ${DEFAULT_SLO_MS}
+  --json             print one JSON object (runs: one entry per autoscaler)
+  --svg FILE         write a chart of demand, capacity and latency over time
+  --spot             buy every replica as spot (seeded interruptions); default on-demand
+  --boot-seconds N   boot delay of a replica; default 525 (SageMaker GPU instance)`;
+
+function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`${flag} must be a positive whole number, was: "${value}"`);
+  return Number(value);
+}
+
+async function loadTrace(trace: string | undefined, workloadName: string | undefined, seed: number): Promise<{ trace: Trace; plans?: unknown[] }> {
+  if (trace !== undefined && workloadName !== undefined) throw new UsageError('give --trace or --workload, not both');
+  if (trace !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(trace, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read ${trace}: ${(error as Error).message}`);
+    }
+    return { trace: parseTrace(text, trace) };
+  }
+  const name = workloadName ?? 'conversation';
+  const workload = findWorkload(name);
+  if (!workload) throw new UsageError(`unknown workload "${name}"; known: ${WORKLOADS.map((known) => known.name).join(', ')}`);
+  return { trace: await workload.load(seed), ...(workload.plans ? { plans: workload.plans } : {}) };
+}
+
+/** The JSON `tide simulate --json` prints: settings, the goal check, and one entry per autoscaler. */
+export function reportJson(report: ComparisonReport): object {
+  const { neededPerMinute: _perMinute, ...workload } = report.workload;
+  const { tidePolicy, ...settings } = report.settings;
+  return {
+    workload,
+    settings: { ...settings, tidePolicy },
+    goal: checkGoal(report.runs) ?? null,
+    runs: report.runs.map(({ perMinute: _series, ...run }) => run),
+  };
+}
+
+export const simulateCommand: CliCommand = {
+  name: 'simulate',
+  summary: 'replay a request trace: Tide vs static-peak, HPA, AWS target tracking, KEDA, Knative',
+  usage: USAGE,
+  async run(args: string[], io: CliIo) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        trace: { type: 'string' },
+        workload: { type: 'string' },
+        seed: { type: 'string' },
+        policy: { type: 'string' },
+        'slo-ms': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        svg: { type: 'string' },
+        spot: { type: 'boolean', default: false },
+        'boot-seconds': { type: 'string' },
+      },
+    });
+    void positionals;
+    const seed = values.seed === undefined ? 1 : Number(values.seed);
+    if (values.seed !== undefined && !/^\d+$/.test(values.seed)) throw new UsageError(`--seed must be a whole number, was: "${values.seed}"`);
+    const sloMs = positiveInteger(values['slo-ms'], '--slo-ms', DEFAULT_SLO_MS);
+    const bootSeconds = values['boot-seconds'] === undefined ? undefined : positiveInteger(values['boot-seconds'], '--boot-seconds', 525);
+    let loaded: Awaited<ReturnType<typeof loadTrace>>;
+    try {
+      loaded = await loadTrace(values.trace, values.workload, seed);
+    } catch (error) {
+      if (!(error instanceof TraceFormatError)) throw error;
+      io.err(`tide simulate: ${error.message}`);
+      return 2;
+    }
+    let policy: unknown;
+    if (values.policy !== undefined) {
+      const document = await readJsonDocument(values.policy, readFile);
+      const parsed = parseDocument(PolicySchema, document, 'policy');
+      if (!parsed.ok) {
+        io.err(`${values.policy}: ${parsed.error.problems.length} error(s)`);
+        for (const problem of parsed.error.problems) io.err(`  ${formatProblem(problem)}`);
+        return 2;
+      }
+      policy = document;
+    }
+    const bar = new ProgressBar((text) => process.stderr.write(text), io.isTty && Boolean(process.stderr.isTTY));
+    const report = await runComparison({
+      trace: loaded.trace,
+      seed,
+      sloMs,
+      ...(policy !== undefined ? { policy } : {}),
+      ...(loaded.plans ? { plans: loaded.plans } : {}),
+      capacityType: values.spot ? 'spot' : 'on-demand',
+      ...(bootSeconds !== undefined ? { bootSeconds } : {}),
+      onProgress: (run, index, count, done, total) => bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
+    });
+    bar.done();
+    if (values.svg !== undefined) await writeFile(values.svg, renderSvg(report), 'utf8');
+    if (values.json) io.out(JSON.stringify(reportJson(report), null, 2));
+    else io.out(renderTable(report) + (values.svg !== undefined ? `\n\nchart written to ${values.svg}` : ''));
+    return 0;
+  },
+};
