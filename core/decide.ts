@@ -10,6 +10,7 @@ import { evaluateBurst } from './strategies/burst.ts';
 import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
 import { evaluatePlans, type ActivePlan } from './strategies/schedule.ts';
 import { stabilize } from './strategies/stabilization.ts';
+import { applyCostAndCaps, capacityAfter, decideMl, mlContext } from './strategies/ml/index.ts';
 
 let blankMemory: Memory | undefined;
 
@@ -28,7 +29,18 @@ function finish(
   log: Log,
   decision: Omit<Decision, 'targetId' | 'at' | 'holds' | 'reasons' | 'memory' | 'outcome'>,
   next: Memory,
+  leavingPoolIds: readonly string[] = [],
 ): Decision {
+  // ML: every decision reports its cost before and after; the spend caps clip whatever adds spend.
+  let cost: Decision['cost'];
+  if (input.observed) {
+    const priced = applyCostAndCaps(mlContext(input.now, input.target, input.policy, input.observed), next.ml, decision.actions, input.groupSpend, leavingPoolIds);
+    for (const item of priced.holds) hold(log, item);
+    log.reasons.push(...priced.reasons);
+    next.ml = priced.ml;
+    cost = priced.cost;
+    if (priced.clipped) decision = { ...decision, actions: priced.actions, desiredCapacity: priced.desiredCapacity };
+  }
   return {
     targetId: input.target.id,
     at: input.now,
@@ -37,6 +49,7 @@ function finish(
     holds: log.holds,
     reasons: log.reasons,
     memory: Object.assign(next, { lastDecisionAt: input.now }),
+    ...(cost ? { cost } : {}),
   };
 }
 
@@ -134,7 +147,18 @@ export function decide(input: DecisionInput): Decision {
   /** The reason the actions will carry: what asked for the change. */
   let cause = '';
   // ML HOOK: spot interruptions, rebalance recommendations, capacity errors and job events are decided by
-  // the ML strategies (core/strategies/ml) before the horizontal pipeline below.
+  // the ML strategies (core/strategies/ml) before the horizontal pipeline below. Training pools are decided
+  // there entirely; an inference endpoint's type change (vertical/hybrid mode) or return to spot skips the
+  // horizontal pipeline for this decision.
+  const mlCtx = mlContext(now, target, policy, observed);
+  const mlStep = decideMl(mlCtx, memory, signal, input.groupSpend);
+  memory.ml = mlStep.ml;
+  reasons.push(...mlStep.reasons);
+  for (const item of mlStep.holds) hold(log, item);
+  if (mlStep.handled) {
+    const after = capacityAfter(mlCtx, mlStep.actions, mlStep.leavingPoolIds);
+    return finish(input, log, { valid: true, currentCapacity: current, desiredCapacity: after, actions: mlStep.actions }, memory, mlStep.leavingPoolIds);
+  }
   if (memory.override) {
     desired = memory.override.capacity;
     bypassGuards = true;

@@ -57,6 +57,8 @@ export const MlStateSchema = object({
   pools: record(string(), PoolStatsSchema).default({}),
   /** Since when capacity has been on on-demand because spot failed (epoch ms); null = not in fallback. */
   fallbackSince: number().nullable().default(null),
+  /** When spot capacity was launched to come back from the fallback (epoch ms); on-demand shrinks once it is ready. */
+  returningToSpotAt: number().nullable().default(null),
   /** Last spot trouble of any pool: interruption, rebalance or capacity error (epoch ms). */
   lastSpotTroubleAt: number().nullable().default(null),
   /** Training jobs that are queued, launching or running, by job id. */

@@ -1,0 +1,99 @@
+import { hourlyPrice, lookupInstanceType } from '../../catalog/index.ts';
+import type { Action, CostEstimate } from '../../decision.ts';
+import type { CapacityType } from '../../schema/target.ts';
+import { poolViews, type MlContext } from './context.ts';
+
+interface PoolCount {
+  instanceType: string;
+  capacityType: CapacityType;
+  count: number;
+}
+
+/** An estimate plus notes on what it could not price. */
+export interface CostBreakdown extends CostEstimate {
+  notes: string[];
+}
+
+function price(ctx: MlContext, pool: PoolCount, unknown: Set<string>): number {
+  const info = lookupInstanceType(pool.instanceType, ctx.catalog);
+  if (!info) {
+    unknown.add(pool.instanceType);
+    return 0;
+  }
+  return hourlyPrice(info, pool.capacityType);
+}
+
+function total(ctx: MlContext, pools: Map<string, PoolCount>, unknown: Set<string>): number {
+  let sum = 0;
+  for (const pool of pools.values()) sum += pool.count * price(ctx, pool, unknown);
+  return Math.round(sum * 10_000) / 10_000;
+}
+
+/** Desired count per pool as the provider reported it. */
+export function currentPoolCounts(ctx: MlContext): Map<string, PoolCount> {
+  const pools = new Map<string, PoolCount>();
+  for (const view of poolViews(ctx)) {
+    pools.set(view.id, { instanceType: view.instanceType, capacityType: view.capacityType, count: view.desired });
+  }
+  return pools;
+}
+
+/** Pool counts once `actions` are done (the steady state: a rolling type change ends with only new replicas). */
+export function poolCountsAfter(ctx: MlContext, actions: readonly Action[], leavingPoolIds: readonly string[] = []): Map<string, PoolCount> {
+  const pools = new Map([...currentPoolCounts(ctx)].map(([id, pool]) => [id, { ...pool }]));
+  const get = (id: string, instanceType: string, capacityType: CapacityType): PoolCount => {
+    let pool = pools.get(id);
+    if (!pool) {
+      pool = { instanceType, capacityType, count: 0 };
+      pools.set(id, pool);
+    }
+    return pool;
+  };
+  for (const id of leavingPoolIds) {
+    const pool = pools.get(id);
+    if (pool) pool.count = Math.max(0, pool.count - 1);
+  }
+  for (const action of actions) {
+    switch (action.type) {
+      case 'set-capacity': {
+        const pool = pools.get(action.poolId);
+        if (pool) pool.count = action.to;
+        break;
+      }
+      case 'launch-capacity':
+        get(action.poolId, action.instanceType, action.capacityType).count += action.count;
+        break;
+      case 'drain-and-release': {
+        const pool = pools.get(action.poolId);
+        if (pool) pool.count = Math.max(0, pool.count - 1);
+        break;
+      }
+      case 'change-instance-type': {
+        const pool = pools.get(action.poolId);
+        if (pool) {
+          pool.instanceType = action.toInstanceType;
+          pool.count = action.count;
+        }
+        break;
+      }
+      case 'request-checkpoint':
+        break;
+    }
+  }
+  return pools;
+}
+
+/**
+ * Estimated spend before and after the actions, USD per hour, from the catalog prices of each pool's
+ * instance type and capacity type. `leavingPoolIds`: nodes the provider is taking (one per entry) without a
+ * release action, so they no longer cost anything after. Types not in the catalog count $0 and are named.
+ */
+export function estimateCost(ctx: MlContext, actions: readonly Action[], leavingPoolIds: readonly string[] = []): CostBreakdown {
+  const unknown = new Set<string>();
+  const beforeUsdPerHour = total(ctx, currentPoolCounts(ctx), unknown);
+  const afterUsdPerHour = total(ctx, poolCountsAfter(ctx, actions, leavingPoolIds), unknown);
+  const notes = [...unknown].map(
+    (name) => `instance type ${name} is not in the catalog: its cost is counted as $0/h (add it under the policy's instanceTypes)`,
+  );
+  return { beforeUsdPerHour, afterUsdPerHour, notes };
+}

@@ -1,0 +1,137 @@
+/**
+ * The ML decisions, composed for `decide`. Order:
+ *  1. spot interruption / rebalance recommendation / capacity error: replacement (and checkpoint) decisions;
+ *  2. job events: the training pool's job book (checkpoint acknowledgements release waiting nodes);
+ *  3. training pools, on every signal: checkpoint deadlines, packing of queued jobs, idle release;
+ *  4. inference endpoints on other signals: return to spot after a quiet period, then the scale-up step;
+ *  5. (at the end of every decision) cost before/after and the spend caps, which clip what adds spend.
+ */
+import type { Action, CostEstimate, Hold } from '../../decision.ts';
+import type { Memory } from '../../schema/memory.ts';
+import type { MlState } from '../../schema/ml-memory.ts';
+import type { Signal } from '../../schema/signal.ts';
+import { clipToSpendLimit, recordSpend, spendLimit, type GroupSpend } from './budget.ts';
+import type { MlContext } from './context.ts';
+import { estimateCost, poolCountsAfter } from './cost.ts';
+import { handleCapacityError, handleRebalance, handleSpotInterruption, returnToSpot } from './replacement.ts';
+import { planScaleUp, recordScaleUpMetric, type ScaleUpVerdict } from './scale-up.ts';
+import { applyJobEvent, planTraining } from './training.ts';
+
+export { mlContext, type MlContext } from './context.ts';
+export type { GroupSpend } from './budget.ts';
+
+/** What the ML step decided; `handled` means `decide` returns these actions and skips the horizontal pipeline. */
+export interface MlDecision {
+  handled: boolean;
+  actions: Action[];
+  holds: Hold[];
+  reasons: string[];
+  ml: MlState;
+  /** Pools losing a node the provider takes at a deadline (no release action yet): for the cost after. */
+  leavingPoolIds: string[];
+  verdict: ScaleUpVerdict;
+}
+
+/** Run the ML strategies for one signal. Pure. */
+export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSpend?: GroupSpend): MlDecision {
+  let ml = recordScaleUpMetric(ctx, memory.ml, signal);
+  const actions: Action[] = [];
+  const holds: Hold[] = [];
+  const reasons: string[] = [];
+  const leavingPoolIds: string[] = [];
+  let handled = false;
+  const take = (step: { actions: Action[]; holds: Hold[]; reasons: string[]; ml: MlState; leavingPoolIds?: string[] }) => {
+    actions.push(...step.actions);
+    holds.push(...step.holds);
+    reasons.push(...step.reasons);
+    leavingPoolIds.push(...(step.leavingPoolIds ?? []));
+    ml = step.ml;
+  };
+  switch (signal.kind) {
+    case 'spot-interruption':
+      take(handleSpotInterruption(ctx, ml, signal));
+      handled = true;
+      break;
+    case 'rebalance-recommendation':
+      take(handleRebalance(ctx, ml, signal));
+      handled = true;
+      break;
+    case 'capacity-error':
+      take(handleCapacityError(ctx, ml, signal));
+      handled = true;
+      break;
+    case 'job':
+      if (ctx.target.kind !== 'training-pool') {
+        holds.push({ rule: 'unsupported', reason: `job event for ${signal.jobId} ignored: ${ctx.target.id} is an inference endpoint, not a training pool` });
+      } else take(applyJobEvent(ctx, ml, signal));
+      handled = true;
+      break;
+    default:
+      break;
+  }
+  let verdict: ScaleUpVerdict = 'none';
+  if (ctx.target.kind === 'training-pool') {
+    handled = true;
+    if (signal.kind !== 'spot-interruption' && signal.kind !== 'rebalance-recommendation' && signal.kind !== 'capacity-error') {
+      take(returnToSpot(ctx, ml));
+    }
+    const limit = spendLimit(ctx, ml, estimateCost(ctx, []).beforeUsdPerHour, groupSpend).limit;
+    const step = planTraining(ctx, ml, limit);
+    const releasing = new Set(actions.flatMap((a) => (a.type === 'drain-and-release' ? [a.instanceId] : [])));
+    take({ ...step, actions: step.actions.filter((a) => a.type !== 'drain-and-release' || !releasing.has(a.instanceId)) });
+  } else if (!handled) {
+    const back = returnToSpot(ctx, ml);
+    take(back);
+    if (back.actions.length > 0) handled = true;
+    else {
+      const up = planScaleUp(ctx, ml);
+      take(up.step);
+      verdict = up.verdict;
+      if (up.verdict === 'vertical') handled = true;
+    }
+  }
+  return { handled, actions, holds, reasons, ml, leavingPoolIds, verdict };
+}
+
+/** The last step of every decision: clip to the spend caps, estimate the cost, remember the spend rate. */
+export function applyCostAndCaps(
+  ctx: MlContext,
+  ml: MlState,
+  actions: readonly Action[],
+  groupSpend: GroupSpend | undefined,
+  leavingPoolIds: readonly string[] = [],
+): { actions: Action[]; holds: Hold[]; reasons: string[]; cost: CostEstimate; ml: MlState; desiredCapacity: number; clipped: boolean } {
+  const reasons: string[] = [];
+  const first = estimateCost(ctx, actions, leavingPoolIds);
+  reasons.push(...first.notes);
+  const { limit, notes } = spendLimit(ctx, ml, first.beforeUsdPerHour, groupSpend);
+  reasons.push(...notes);
+  let kept = [...actions];
+  let holds: Hold[] = [];
+  if (limit) {
+    const clipped = clipToSpendLimit(ctx, actions, limit, leavingPoolIds);
+    kept = clipped.actions;
+    holds = clipped.holds;
+  }
+  const final = estimateCost(ctx, kept, leavingPoolIds);
+  const cost = { beforeUsdPerHour: final.beforeUsdPerHour, afterUsdPerHour: final.afterUsdPerHour };
+  reasons.push(`estimated spend ${cost.beforeUsdPerHour.toFixed(2)} $/h before, ${cost.afterUsdPerHour.toFixed(2)} $/h after${limit ? ` (cap: ${limit.reason})` : ''}`);
+  let desiredCapacity = 0;
+  for (const pool of poolCountsAfter(ctx, kept, leavingPoolIds).values()) desiredCapacity += pool.count;
+  return {
+    actions: kept,
+    holds,
+    reasons,
+    cost,
+    ml: recordSpend(ml, ctx.now, cost.afterUsdPerHour),
+    desiredCapacity,
+    clipped: holds.length > 0,
+  };
+}
+
+/** Total desired capacity once the actions are done. */
+export function capacityAfter(ctx: MlContext, actions: readonly Action[], leavingPoolIds: readonly string[] = []): number {
+  let total = 0;
+  for (const pool of poolCountsAfter(ctx, actions, leavingPoolIds).values()) total += pool.count;
+  return total;
+}

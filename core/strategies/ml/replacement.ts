@@ -1,0 +1,227 @@
+import type { Action, Hold } from '../../decision.ts';
+import type { MlState } from '../../schema/ml-memory.ts';
+import type { CapacityError, RebalanceRecommendation, SpotInterruptionNotice } from '../../schema/signal.ts';
+import type { InstanceRequirement } from '../../catalog/index.ts';
+import { planForNotice, jobOfNode } from './checkpoint.ts';
+import { poolOfInstance, poolViews, type MlContext, type MlStep, type PoolView } from './context.ts';
+import {
+  launch,
+  noteFallback,
+  onDemandCount,
+  placeCapacity,
+  rankSpotPools,
+  recentInterruptions,
+  recordCapacityError,
+  recordInterruption,
+  requiredOnDemand,
+  unplaced,
+} from './spot.ts';
+
+/** An ML step plus the pools that lose a node the provider takes without a release action (for the cost). */
+export interface ReplacementStep extends MlStep {
+  leavingPoolIds: string[];
+}
+
+function findPool(ctx: MlContext, signal: { instanceId: string; poolId?: string; instanceType?: string; zone?: string }): PoolView | undefined {
+  const views = poolViews(ctx);
+  return (
+    poolOfInstance(views, signal.instanceId, signal.poolId) ??
+    views.find((v) => v.capacityType === 'spot' && v.instanceType === signal.instanceType && (signal.zone === undefined || v.zone === signal.zone))
+  );
+}
+
+function sameShape(pool: PoolView): InstanceRequirement | undefined {
+  return pool.info ? { minGpus: pool.info.gpus, gpuModel: pool.info.gpuModel } : undefined;
+}
+
+function requirementFor(ml: MlState, jobId: string | undefined, pool: PoolView): InstanceRequirement | undefined {
+  const job = jobId ? ml.jobs[jobId] : undefined;
+  if (job) return { minGpus: job.gpusPerNode, ...(job.gpuModel ? { gpuModel: job.gpuModel } : {}) };
+  return sameShape(pool);
+}
+
+/**
+ * A node gets an interruption notice (deadline) or a rebalance recommendation (no deadline). Every
+ * interrupted node gets a replacement in another pool, or a hold saying why not. Training nodes with a job
+ * checkpoint first (or ride out a rebalance recommendation); idle training nodes are just released.
+ */
+function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionNotice | RebalanceRecommendation, deadlineAt: number | undefined): ReplacementStep {
+  const actions: Action[] = [];
+  const holds: Hold[] = [];
+  const reasons: string[] = [];
+  const leavingPoolIds: string[] = [];
+  const pool = findPool(ctx, signal);
+  const what = deadlineAt !== undefined ? 'interruption notice' : 'rebalance recommendation';
+  if (!pool) {
+    holds.push({ rule: 'unsupported', reason: `${what} for ${signal.instanceId}: no pool of ${ctx.target.id} holds it, nothing to replace` });
+    return { actions, holds, reasons, ml, leavingPoolIds };
+  }
+  let next = deadlineAt !== undefined ? recordInterruption(ctx, ml, pool.id) : { ...ml, lastSpotTroubleAt: ctx.now };
+  const hours = Math.round(ctx.policy.spot.interruptionWindowSeconds / 360) / 10;
+  reasons.push(
+    deadlineAt !== undefined
+      ? `spot ${what} for ${signal.instanceId} in ${pool.id}: taken in ${Math.round((deadlineAt - ctx.now) / 1000)} s; ${recentInterruptions(ctx, next, pool.id)} interruption(s) of this pool in ${hours} h`
+      : `${what} for ${signal.instanceId} in ${pool.id}: elevated risk of interruption`,
+  );
+  const running = jobOfNode(ctx, next, signal.instanceId);
+  if (ctx.target.kind === 'training-pool' && !running) {
+    const reason = `${signal.instanceId} runs no job: released now, no replacement needed`;
+    actions.push({ type: 'drain-and-release', poolId: pool.id, instanceId: signal.instanceId, reason });
+    reasons.push(reason);
+    const idleSince = { ...next.idleSince };
+    delete idleSince[signal.instanceId];
+    return { actions, holds, reasons, ml: { ...next, idleSince }, leavingPoolIds };
+  }
+  let waiting = false;
+  if (running) {
+    const plan = planForNotice(ctx, next, { instanceId: signal.instanceId, pool }, running.jobId, deadlineAt);
+    reasons.push(...plan.reasons);
+    next = plan.ml;
+    if (plan.rideOut) return { actions, holds, reasons, ml: next, leavingPoolIds };
+    actions.push(...plan.actions);
+    waiting = plan.waiting;
+  }
+  const total = poolViews(ctx).reduce((sum, view) => sum + view.desired, 0);
+  const placement = placeCapacity(ctx, next, 1, { exclude: [pool.id], requirement: requirementFor(next, running?.jobId, pool), totalAfter: total });
+  if (placement.pool) {
+    const reason = `replacement for ${signal.instanceId}: 1 ${placement.pool.capacityType} ${placement.pool.instanceType} in ${placement.pool.id}, launched now; ${placement.reasons.join('; ')}`;
+    actions.unshift(launch(placement.pool, 1, reason, signal.instanceId));
+    reasons.push(reason);
+    next = noteFallback(next, placement, ctx.now);
+    if (running && next.jobs[running.jobId]) {
+      next = { ...next, jobs: { ...next.jobs, [running.jobId]: { ...next.jobs[running.jobId]!, launchedAt: ctx.now, poolId: placement.pool.id } } };
+    }
+  } else {
+    holds.push(unplaced(`replacement for ${signal.instanceId}`, placement.reasons));
+  }
+  if (ctx.target.kind === 'inference-endpoint' && deadlineAt !== undefined) {
+    const reason = `${signal.instanceId} drained now so in-flight requests finish before the provider takes it`;
+    actions.push({ type: 'drain-and-release', poolId: pool.id, instanceId: signal.instanceId, reason });
+    reasons.push(reason);
+  } else if (ctx.target.kind === 'inference-endpoint') {
+    reasons.push(`${signal.instanceId} keeps serving until a notice comes; the spare replica is shed by the usual scale-in`);
+  } else if (waiting) {
+    leavingPoolIds.push(pool.id);
+  }
+  return { actions, holds, reasons, ml: next, leavingPoolIds };
+}
+
+/** Spot interruption notice (AWS two-minute warning, GCP preemption, Azure eviction). */
+export function handleSpotInterruption(ctx: MlContext, ml: MlState, signal: SpotInterruptionNotice): ReplacementStep {
+  return handleNodeAtRisk(ctx, ml, signal, signal.deadlineAt);
+}
+
+/** Rebalance recommendation (AWS): act before the notice, as EC2 Capacity Rebalancing does. */
+export function handleRebalance(ctx: MlContext, ml: MlState, signal: RebalanceRecommendation): ReplacementStep {
+  if (!ctx.policy.spot.actOnRebalance) {
+    return {
+      actions: [],
+      holds: [{ rule: 'disabled', reason: `rebalance recommendation for ${signal.instanceId} ignored: spot.actOnRebalance is false` }],
+      reasons: [],
+      ml: { ...ml, lastSpotTroubleAt: ctx.now },
+      leavingPoolIds: [],
+    };
+  }
+  return handleNodeAtRisk(ctx, ml, signal, undefined);
+}
+
+/**
+ * A launch failed for lack of capacity: skip that pool for the cooldown, stop asking it for the missing
+ * nodes, and launch them in the next usable pool (the next spot pool, else on-demand).
+ */
+export function handleCapacityError(ctx: MlContext, ml: MlState, signal: CapacityError): ReplacementStep {
+  const actions: Action[] = [];
+  const holds: Hold[] = [];
+  const reasons: string[] = [];
+  const pool = poolViews(ctx).find((view) => view.id === signal.poolId);
+  let next = recordCapacityError(ctx, ml, signal.poolId, signal.code, signal.capacityType === 'spot');
+  reasons.push(`capacity error ${signal.code} from ${signal.capacityType} pool ${signal.poolId}: skipped for ${ctx.policy.spot.capacityErrorCooldownSeconds} s`);
+  if (!pool) {
+    holds.push({ rule: 'unsupported', reason: `pool ${signal.poolId} is not a pool of ${ctx.target.id}: nothing to move` });
+    return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
+  }
+  const missing = Math.max(1, pool.desired - pool.ready - pool.pending);
+  if (pool.desired > pool.ready + pool.pending) {
+    actions.push({ type: 'set-capacity', poolId: pool.id, from: pool.desired, to: pool.ready + pool.pending, reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide` });
+  }
+  const total = poolViews(ctx).reduce((sum, view) => sum + view.desired, 0);
+  const launching = Object.entries(next.jobs).find(([, job]) => job.state === 'launching' && job.poolId === pool.id);
+  const requirement = launching ? { minGpus: launching[1].gpusPerNode, ...(launching[1].gpuModel ? { gpuModel: launching[1].gpuModel } : {}) } : sameShape(pool);
+  const placement = placeCapacity(ctx, next, missing, { exclude: [pool.id], ...(requirement ? { requirement } : {}), totalAfter: total });
+  if (!placement.pool) {
+    holds.push(unplaced(`${missing} node(s) that ${pool.id} could not provide`, placement.reasons));
+    return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
+  }
+  const reason = `${missing} ${placement.pool.capacityType} ${placement.pool.instanceType} in ${placement.pool.id} instead of ${pool.id}; ${placement.reasons.join('; ')}`;
+  actions.push(launch(placement.pool, missing, reason));
+  reasons.push(reason);
+  next = noteFallback(next, placement, ctx.now);
+  if (launching) next = { ...next, jobs: { ...next.jobs, [launching[0]]: { ...launching[1], poolId: placement.pool.id, launchedAt: ctx.now } } };
+  return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
+}
+
+/**
+ * Back from the on-demand fallback once spot has been quiet for `returnToSpotAfterSeconds`. Inference, in
+ * two steps so capacity never dips: launch spot first; once no spot node is pending, shrink on-demand to
+ * what the base and share require. Training: each job on surplus on-demand nodes checkpoints and moves.
+ */
+export function returnToSpot(ctx: MlContext, ml: MlState): MlStep {
+  const none: MlStep = { actions: [], holds: [], reasons: [], ml };
+  if (ml.fallbackSince === null) return none;
+  const quietMs = ctx.now - (ml.lastSpotTroubleAt ?? ml.fallbackSince);
+  if (quietMs < ctx.policy.spot.returnToSpotAfterSeconds * 1000) return none;
+  const views = poolViews(ctx);
+  const total = views.reduce((sum, view) => sum + view.desired, 0);
+  const surplus = onDemandCount(ctx) - requiredOnDemand(ctx, total);
+  const quiet = `spot quiet for ${Math.round(quietMs / 1000)} s (return after ${ctx.policy.spot.returnToSpotAfterSeconds} s)`;
+  if (surplus <= 0) return { ...none, reasons: [`${quiet}: on-demand fallback over`], ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
+  if (ctx.target.kind === 'inference-endpoint') return returnInference(ctx, ml, views, surplus, quiet);
+  return returnTraining(ctx, ml, views, surplus, quiet);
+}
+
+function returnInference(ctx: MlContext, ml: MlState, views: PoolView[], surplus: number, quiet: string): MlStep {
+  const spotPending = views.filter((v) => v.capacityType === 'spot').reduce((sum, v) => sum + v.pending, 0);
+  if (ml.returningToSpotAt === null) {
+    const { ranked, skipped } = rankSpotPools(ctx, ml);
+    const best = ranked[0];
+    if (!best) return { actions: [], holds: [], reasons: [`${quiet}, but no spot pool is usable: ${skipped.join('; ')}`], ml };
+    const reason = `${quiet}: ${surplus} spot ${best.pool.instanceType} launched in ${best.pool.id} to take over from on-demand; on-demand shrinks once they are ready`;
+    return { actions: [launch(best.pool, surplus, reason)], holds: [], reasons: [reason], ml: { ...ml, returningToSpotAt: ctx.now } };
+  }
+  if (spotPending > 0) return { actions: [], holds: [], reasons: [`back to spot: ${spotPending} spot replica(s) still booting; on-demand kept until they are ready`], ml };
+  const actions: Action[] = [];
+  let left = surplus;
+  const onDemand = views.filter((v) => v.capacityType === 'on-demand' && v.desired > 0).sort((a, b) => (b.price ?? 0) - (a.price ?? 0));
+  for (const pool of onDemand) {
+    const take = Math.min(left, pool.desired - 0);
+    if (take <= 0) continue;
+    actions.push({ type: 'set-capacity', poolId: pool.id, from: pool.desired, to: pool.desired - take, reason: `back to spot: spot replicas are ready, ${take} on-demand released from ${pool.id}` });
+    left -= take;
+  }
+  return { actions, holds: [], reasons: actions.map((a) => a.reason), ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
+}
+
+function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus: number, quiet: string): MlStep {
+  const actions: Action[] = [];
+  const reasons: string[] = [];
+  let next: MlState = { ...ml, fallbackSince: null, returningToSpotAt: null };
+  let left = surplus;
+  const waiting = new Set(ml.checkpointWaits.map((w) => w.instanceId));
+  for (const pool of views.filter((v) => v.capacityType === 'on-demand')) {
+    for (const node of pool.nodes) {
+      if (left <= 0 || !node.jobId || waiting.has(node.id) || node.state !== 'ready') continue;
+      const placement = placeCapacity(ctx, next, 1, { exclude: [pool.id], requirement: requirementFor(next, node.jobId, pool) });
+      if (!placement.pool || placement.pool.capacityType !== 'spot') continue;
+      const plan = planForNotice(ctx, next, { instanceId: node.id, pool }, node.jobId, ctx.now + 2 * ctx.policy.training.checkpointSeconds * 1000);
+      const reason = `${quiet}: job ${node.jobId} moves from on-demand ${pool.id} (${pool.price?.toFixed(2) ?? '?'} $/h) to spot ${placement.pool.id} (${placement.pool.price?.toFixed(2) ?? '?'} $/h) after a checkpoint`;
+      actions.push(launch(placement.pool, 1, reason, node.id), ...plan.actions);
+      reasons.push(reason, ...plan.reasons);
+      next = plan.ml;
+      const job = next.jobs[node.jobId];
+      if (job) next = { ...next, jobs: { ...next.jobs, [node.jobId]: { ...job, launchedAt: ctx.now, poolId: placement.pool.id } } };
+      left -= 1;
+    }
+  }
+  if (actions.length === 0) reasons.push(`${quiet}: on-demand fallback over; new capacity goes to spot again`);
+  return { actions, holds: [], reasons, ml: next };
+}

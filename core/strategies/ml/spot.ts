@@ -1,0 +1,208 @@
+import type { Action, Hold } from '../../decision.ts';
+import { ML_MEMORY_LIMITS, type MlState, type PoolStats } from '../../schema/ml-memory.ts';
+import { isCompatible, type InstanceRequirement } from '../../catalog/index.ts';
+import { poolViews, usd, type MlContext, type PoolView } from './context.ts';
+
+const emptyStats = (): PoolStats => ({ interruptions: [], lastCapacityErrorAt: null, lastCapacityErrorCode: null });
+
+/** Interruptions of a pool inside the policy's window. */
+export function recentInterruptions(ctx: MlContext, ml: MlState, poolId: string): number {
+  const since = ctx.now - ctx.policy.spot.interruptionWindowSeconds * 1000;
+  return (ml.pools[poolId]?.interruptions ?? []).filter((at) => at > since && at <= ctx.now).length;
+}
+
+/** Remember an interruption of `poolId` at `now`; the list is pruned to the window and capped. */
+export function recordInterruption(ctx: MlContext, ml: MlState, poolId: string): MlState {
+  const since = ctx.now - ctx.policy.spot.interruptionWindowSeconds * 1000;
+  const stats = ml.pools[poolId] ?? emptyStats();
+  const interruptions = [...stats.interruptions.filter((at) => at > since), ctx.now].slice(-ML_MEMORY_LIMITS.interruptionsPerPool);
+  return { ...ml, pools: boundPools({ ...ml.pools, [poolId]: { ...stats, interruptions } }), lastSpotTroubleAt: ctx.now };
+}
+
+/** Remember a capacity error of `poolId` at `now`. */
+export function recordCapacityError(ctx: MlContext, ml: MlState, poolId: string, code: string, spot: boolean): MlState {
+  const stats = ml.pools[poolId] ?? emptyStats();
+  return {
+    ...ml,
+    pools: boundPools({ ...ml.pools, [poolId]: { ...stats, lastCapacityErrorAt: ctx.now, lastCapacityErrorCode: code } }),
+    ...(spot ? { lastSpotTroubleAt: ctx.now, returningToSpotAt: null } : {}),
+  };
+}
+
+function boundPools(pools: MlState['pools']): MlState['pools'] {
+  const ids = Object.keys(pools);
+  if (ids.length <= ML_MEMORY_LIMITS.pools) return pools;
+  const latest = (stats: PoolStats) => Math.max(stats.interruptions.at(-1) ?? 0, stats.lastCapacityErrorAt ?? 0);
+  const keep = ids.sort((a, b) => latest(pools[b]!) - latest(pools[a]!)).slice(0, ML_MEMORY_LIMITS.pools);
+  return Object.fromEntries(keep.map((id) => [id, pools[id]!]));
+}
+
+/** A spot pool that may be used, with its ranking score (price raised by its recent interruptions). */
+export interface RankedPool {
+  pool: PoolView;
+  interruptions: number;
+  /** USD per hour x (1 + penalty x interruptions): lower is better. */
+  score: number;
+}
+
+/** Is the pool inside the skip period after a capacity error? Returns the reason if so. */
+function inCapacityCooldown(ctx: MlContext, ml: MlState, pool: PoolView): string | undefined {
+  const stats = ml.pools[pool.id];
+  const cooldown = ctx.policy.spot.capacityErrorCooldownSeconds * 1000;
+  if (!stats?.lastCapacityErrorAt || ctx.now - stats.lastCapacityErrorAt >= cooldown) return undefined;
+  const ago = Math.round((ctx.now - stats.lastCapacityErrorAt) / 1000);
+  return `${pool.capacityType} pool ${pool.id} skipped: capacity error ${stats.lastCapacityErrorCode ?? ''} ${ago} s ago (skipped for ${ctx.policy.spot.capacityErrorCooldownSeconds} s)`;
+}
+
+function fits(pool: PoolView, requirement: InstanceRequirement | undefined): boolean {
+  if (!requirement) return true;
+  return pool.info !== undefined && isCompatible(pool.info, requirement);
+}
+
+/**
+ * The target's spot pools that may take capacity now, best first: not excluded, not in the skip period
+ * after a capacity error, not above the interruption limit, priced in the catalog and compatible with the
+ * requirement. Ranked by price x (1 + penalty x recent interruptions); ties keep the target's order.
+ */
+export function rankSpotPools(
+  ctx: MlContext,
+  ml: MlState,
+  exclude: readonly string[] = [],
+  requirement?: InstanceRequirement,
+): { ranked: RankedPool[]; skipped: string[] } {
+  const spot = ctx.policy.spot;
+  const hours = Math.round(spot.interruptionWindowSeconds / 360) / 10;
+  const ranked: RankedPool[] = [];
+  const skipped: string[] = [];
+  for (const pool of poolViews(ctx)) {
+    if (pool.capacityType !== 'spot' || exclude.includes(pool.id)) continue;
+    if (!fits(pool, requirement)) continue;
+    const interruptions = recentInterruptions(ctx, ml, pool.id);
+    if (interruptions > spot.maxInterruptionsPerWindow) {
+      skipped.push(`spot pool ${pool.id} skipped: ${interruptions} interruptions in ${hours} h, above the limit of ${spot.maxInterruptionsPerWindow}`);
+      continue;
+    }
+    const cooling = inCapacityCooldown(ctx, ml, pool);
+    if (cooling) {
+      skipped.push(cooling);
+      continue;
+    }
+    if (pool.price === undefined) {
+      skipped.push(`spot pool ${pool.id} skipped: ${pool.instanceType} is not in the catalog, so it cannot be priced`);
+      continue;
+    }
+    ranked.push({ pool, interruptions, score: pool.price * (1 + spot.interruptionPenalty * interruptions) });
+  }
+  ranked.sort((a, b) => a.score - b.score);
+  return { ranked, skipped };
+}
+
+/** The cheapest on-demand pool of the target that fits and is not cooling down after a capacity error. */
+export function bestOnDemandPool(
+  ctx: MlContext,
+  ml: MlState,
+  exclude: readonly string[] = [],
+  requirement?: InstanceRequirement,
+): { pool?: PoolView; skipped: string[] } {
+  const skipped: string[] = [];
+  const candidates: PoolView[] = [];
+  for (const pool of poolViews(ctx)) {
+    if (pool.capacityType !== 'on-demand' || exclude.includes(pool.id) || !fits(pool, requirement)) continue;
+    const cooling = inCapacityCooldown(ctx, ml, pool);
+    if (cooling) skipped.push(cooling);
+    else candidates.push(pool);
+  }
+  candidates.sort((a, b) => (a.price ?? Infinity) - (b.price ?? Infinity));
+  return { ...(candidates[0] ? { pool: candidates[0] } : {}), skipped };
+}
+
+/** On-demand nodes the base and share ask for out of `total` (EC2 mixed-instances arithmetic, rounded up). */
+export function requiredOnDemand(ctx: MlContext, total: number): number {
+  const { onDemandBase, onDemandPercentAboveBase } = ctx.policy.spot;
+  const base = Math.min(total, onDemandBase);
+  return base + Math.ceil(((total - base) * onDemandPercentAboveBase) / 100 - 1e-9);
+}
+
+/** On-demand nodes the target has now (desired). */
+export function onDemandCount(ctx: MlContext): number {
+  return poolViews(ctx).filter((pool) => pool.capacityType === 'on-demand').reduce((sum, pool) => sum + pool.desired, 0);
+}
+
+/** Where new capacity goes: a pool and why, or no pool and why not. */
+export interface Placement {
+  pool?: PoolView;
+  reasons: string[];
+  /** On-demand because spot could not be used (not because of the on-demand base or share). */
+  fallback: boolean;
+}
+
+/**
+ * Choose the pool for `count` new nodes. On-demand when the on-demand base or share is short, or while in
+ * fallback (no spot pool usable, or spot trouble less than `returnToSpotAfterSeconds` ago after a fallback);
+ * otherwise the best-ranked spot pool; on-demand when no spot pool is usable.
+ */
+export function placeCapacity(
+  ctx: MlContext,
+  ml: MlState,
+  count: number,
+  options: { exclude?: readonly string[]; requirement?: InstanceRequirement; totalAfter?: number } = {},
+): Placement {
+  const exclude = options.exclude ?? [];
+  const reasons: string[] = [];
+  const totalAfter = options.totalAfter ?? poolViews(ctx).reduce((sum, pool) => sum + pool.desired, 0) + count;
+  const needOnDemand = requiredOnDemand(ctx, totalAfter) - onDemandCount(ctx);
+  const onDemand = (fallback: boolean): Placement => {
+    const choice = bestOnDemandPool(ctx, ml, exclude, options.requirement);
+    reasons.push(...choice.skipped);
+    if (!choice.pool) reasons.push('no on-demand pool of this target can take it');
+    return { ...(choice.pool ? { pool: choice.pool } : {}), reasons, fallback: fallback && choice.pool !== undefined };
+  };
+  if (needOnDemand > 0) {
+    reasons.push(`on-demand: the base of ${ctx.policy.spot.onDemandBase} and ${ctx.policy.spot.onDemandPercentAboveBase} % above it need ${requiredOnDemand(ctx, totalAfter)} on-demand of ${totalAfter}, there are ${onDemandCount(ctx)}`);
+    return onDemand(false);
+  }
+  if (ml.fallbackSince !== null && ml.lastSpotTroubleAt !== null) {
+    const quietMs = ctx.now - ml.lastSpotTroubleAt;
+    const needMs = ctx.policy.spot.returnToSpotAfterSeconds * 1000;
+    if (quietMs < needMs) {
+      reasons.push(`on-demand fallback since ${Math.round((ctx.now - ml.fallbackSince) / 1000)} s: spot returns after ${ctx.policy.spot.returnToSpotAfterSeconds} s without trouble, ${Math.round((needMs - quietMs) / 1000)} s to go`);
+      return onDemand(true);
+    }
+  }
+  const { ranked, skipped } = rankSpotPools(ctx, ml, exclude, options.requirement);
+  reasons.push(...skipped);
+  const best = ranked[0];
+  if (best) {
+    const others = ranked.slice(1, 3).map((r) => `${r.pool.id} ${usd(r.score)}`);
+    reasons.push(
+      `spot pool ${best.pool.id} (${best.pool.instanceType}${best.pool.zone ? ` in ${best.pool.zone}` : ''}) ranks first: ${usd(best.pool.price!)}/h with ${best.interruptions} recent interruptions, score ${usd(best.score)}${others.length > 0 ? ` (next: ${others.join(', ')})` : ''}`,
+    );
+    return { pool: best.pool, reasons, fallback: false };
+  }
+  reasons.push('no spot pool is usable: falling back to on-demand');
+  return onDemand(true);
+}
+
+/** A launch of `count` nodes in `pool`. */
+export function launch(pool: PoolView, count: number, reason: string, replacesInstanceId?: string): Action {
+  return {
+    type: 'launch-capacity',
+    poolId: pool.id,
+    instanceType: pool.instanceType,
+    capacityType: pool.capacityType,
+    count,
+    ...(replacesInstanceId !== undefined ? { replacesInstanceId } : {}),
+    reason,
+  };
+}
+
+/** Fallback bookkeeping after placing capacity: entering on-demand fallback because spot was not usable. */
+export function noteFallback(ml: MlState, placement: Placement, now: number): MlState {
+  if (placement.fallback && ml.fallbackSince === null) return { ...ml, fallbackSince: now };
+  return ml;
+}
+
+/** A hold for capacity that could not be placed. */
+export function unplaced(what: string, reasons: readonly string[]): Hold {
+  return { rule: 'unsupported', reason: `${what}: no pool can take it (${reasons.join('; ')})` };
+}
