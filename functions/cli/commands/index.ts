@@ -1,8 +1,9 @@
 import type { CliCommand } from '../command.ts';
 import { decideCommand } from './decide.ts';
+import { schemaCommand } from './schema.ts';
 import { parseCommand } from './parse.ts';
 import { simulateCommand } from './simulate.ts';
 import { validateCommand } from './validate.ts';
 
 /** Every `tide` sub-command. Add a command by adding its module here. */
-export const COMMANDS: CliCommand[] = [decideCommand, parseCommand, validateCommand, simulateCommand];
+export const COMMANDS: CliCommand[] = [decideCommand, schemaCommand, parseCommand, validateCommand, simulateCommand];
