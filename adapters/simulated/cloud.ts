@@ -41,6 +41,12 @@ export interface SimulatedCloudOptions {
   initial?: Record<string, number>;
   /** Seconds between retries of a pool that is short of its desired count (EC2 Auto Scaling: about 60). */
   retrySeconds?: number;
+  /**
+   * Whether a reclaimed spot node is replaced in its pool (an Auto Scaling group keeps its desired count:
+   * true, the default) or leaves the pool's desired count one lower (an EC2 Fleet of type `request`, where
+   * the autoscaler replaces it itself, as Tide's spot strategy does).
+   */
+  replaceReclaimed?: boolean;
 }
 
 /** What happened inside the cloud while its clock advanced. */
@@ -123,6 +129,7 @@ export class SimulatedCloud implements ActuatorPort {
       }
       for (const node of pool.nodes.filter((candidate) => candidate.reclaimAt !== null && candidate.reclaimAt <= at)) {
         this.close(pool, node, node.reclaimAt ?? at);
+        if (this.options.replaceReclaimed === false) pool.desired = Math.max(0, pool.desired - 1);
         events.push({ kind: 'interrupted', at: node.reclaimAt ?? at, poolId: pool.id, instanceId: node.id });
       }
       if (pool.retiring.length > 0) {

@@ -21,6 +21,9 @@ export type AutoscalerName = (typeof AUTOSCALER_NAMES)[number];
 /** Default time-to-first-token SLO, ms: p95 TTFT of 3 s (the largest prompts here prefill in 2.5 s). */
 export const DEFAULT_SLO_MS = 3000;
 
+/** Tide's on-demand fallback pool in spot runs. */
+export const FALLBACK_POOL_ID = 'fallback';
+
 export interface ComparisonOptions {
   trace: Trace;
   seed?: number;
@@ -77,11 +80,14 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     schedules: options.plans ?? [],
   };
   const policy = parseTidePolicy(policyDocument);
+  // On spot, Tide's target also lists an on-demand pool of the same type: its spot strategy replaces
+  // reclaimed replicas there and returns to spot later. The baselines scale one node group, as they do.
+  const fallback = settings.capacityType === 'spot' ? [{ id: FALLBACK_POOL_ID, instanceType, capacityType: 'on-demand' as const }] : [];
   const target: Target = {
     id: 'simulated-endpoint',
     kind: 'inference-endpoint',
     provider: 'simulated',
-    pools: [{ id: POOL_ID, instanceType, capacityType: settings.capacityType }],
+    pools: [{ id: POOL_ID, instanceType, capacityType: settings.capacityType }, ...fallback],
   };
   const factories: Record<AutoscalerName, Parameters<typeof simulateRun>[2]> = {
     tide: (cloud) =>
@@ -98,6 +104,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     runs.push(
       await simulateRun(workload, settings, factories[name], {
         static: name === 'static-peak',
+        ...(name === 'tide' && fallback.length > 0 ? { extraPools: fallback, replaceReclaimed: false } : {}),
         onProgress: (done, total) => options.onProgress?.(name, index, names.length, done, total),
       }),
     );

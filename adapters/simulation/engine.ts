@@ -1,5 +1,5 @@
 import type { CapacityType } from '../../core/schema/target.ts';
-import { SimulatedCloud, type SimulatedCloudOptions } from '../simulated/cloud.ts';
+import { SimulatedCloud, type SimulatedCloudOptions, type SimulatedPoolSpec } from '../simulated/cloud.ts';
 import { instancePricing } from '../simulated/prices.ts';
 import type { SpotMarketOptions } from '../simulated/spot-market.ts';
 import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
@@ -94,13 +94,21 @@ export async function simulateRun(
   workload: Workload,
   settings: SimulationSettings,
   makeAutoscaler: AutoscalerFactory,
-  options: { static?: boolean; onProgress?: ProgressCallback } = {},
+  options: {
+    static?: boolean;
+    onProgress?: ProgressCallback;
+    /** Extra pools the autoscaler may use besides the primary one (Tide's on-demand fallback on spot). */
+    extraPools?: SimulatedPoolSpec[];
+    /** See {@link SimulatedCloudOptions.replaceReclaimed}. */
+    replaceReclaimed?: boolean;
+  } = {},
 ): Promise<RunResult> {
   const { trace, durationSeconds } = workload;
   const initial = options.static ? workload.peakReplicas : workload.initialReplicas;
   const cloudOptions: SimulatedCloudOptions = {
     targetId: 'simulated-endpoint',
-    pools: [{ id: POOL_ID, instanceType: settings.instanceType, capacityType: settings.capacityType }],
+    pools: [{ id: POOL_ID, instanceType: settings.instanceType, capacityType: settings.capacityType }, ...(options.extraPools ?? [])],
+    ...(options.replaceReclaimed !== undefined ? { replaceReclaimed: options.replaceReclaimed } : {}),
     startAt: trace.startAt,
     seed: settings.seed,
     bootSeconds: settings.bootSeconds,
