@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { policyReference, README_URL, replaceSection } from '../../adapters/docs/update-readme.ts';
+
+describe('README', () => {
+  const text = readFileSync(README_URL, 'utf8');
+  it('carries the policy reference generated from the schema (run `npm run docs` after a schema change)', () => {
+    expect(replaceSection(text, 'policy-reference', policyReference())).toBe(text);
+  });
+  it('documents every policy field with a description', () => {
+    const undocumented = policyReference()
+      .split('\n')
+      .slice(2)
+      .filter((row) => /\|\s*\|$/.test(row))
+      .map((row) => row.split('|')[1]?.trim());
+    expect(undocumented).toEqual([]);
+  });
+  it('keeps the two set-up commands of the quick start', () => {
+    expect(text).toMatch(/npm ci && npx tide simulate/);
+    expect(text).toMatch(/^npm test/m);
+  });
+});
