@@ -85,7 +85,7 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
   const placement = placeCapacity(ctx, next, 1, { exclude: [pool.id], requirement: requirementFor(next, running?.jobId, pool), totalAfter: total });
   if (placement.pool) {
     const reason = `replacement for ${signal.instanceId}: 1 ${placement.pool.capacityType} ${placement.pool.instanceType} in ${placement.pool.id}, launched now; ${placement.reasons.join('; ')}`;
-    actions.unshift(launch(placement.pool, 1, reason, signal.instanceId));
+    actions.push(launch(placement.pool, 1, reason, signal.instanceId));
     reasons.push(reason);
     next = noteFallback(next, placement, ctx.now);
     if (running && next.jobs[running.jobId]) {
