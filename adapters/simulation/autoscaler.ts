@@ -43,3 +43,11 @@ export function scaleTo(context: AutoscalerContext, replicas: number): void {
     // InsufficientCapacityError: the desired count is kept and the pool retries, like an Auto Scaling group.
   }
 }
+
+/**
+ * ceil that forgives float noise: 84 ÷ 10 ÷ 5.6 × 10 is 15.000000000000002 in binary floating point, which
+ * a person (and Kubernetes' milli-unit arithmetic) reads as exactly 15.
+ */
+export function ceilReplicas(value: number): number {
+  return Math.ceil(value - 1e-9);
+}

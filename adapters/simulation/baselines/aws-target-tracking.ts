@@ -1,4 +1,4 @@
-import { scaleTo, type Autoscaler, type AutoscalerContext } from '../autoscaler.ts';
+import { ceilReplicas, scaleTo, type Autoscaler, type AutoscalerContext } from '../autoscaler.ts';
 
 /** AWS Application Auto Scaling target tracking settings; defaults are AWS's (see docs/simulator.md). */
 export interface TargetTrackingOptions {
@@ -60,7 +60,7 @@ export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}):
       const inScaleOutCooldown = context.now < lastScaleOutAt + settings.scaleOutCooldownSeconds;
       if (high) {
         const base = inScaleOutCooldown ? capacityBeforeScaleOut : current;
-        const wanted = Math.min(context.maxReplicas, Math.ceil(base * ratio));
+        const wanted = Math.min(context.maxReplicas, ceilReplicas(base * ratio));
         if (wanted > current) {
           if (!inScaleOutCooldown) {
             capacityBeforeScaleOut = current;
@@ -69,7 +69,7 @@ export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}):
           scaleTo(context, wanted);
         }
       } else if (low && !inScaleOutCooldown && context.now >= lastScaleInAt + settings.scaleInCooldownSeconds) {
-        const wanted = Math.max(context.minReplicas, Math.ceil(current * ratio));
+        const wanted = Math.max(context.minReplicas, ceilReplicas(current * ratio));
         if (wanted < current) {
           lastScaleInAt = context.now;
           scaleTo(context, wanted);

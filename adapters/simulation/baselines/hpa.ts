@@ -1,4 +1,4 @@
-import { scaleTo, type Autoscaler, type AutoscalerContext } from '../autoscaler.ts';
+import { ceilReplicas, scaleTo, type Autoscaler, type AutoscalerContext } from '../autoscaler.ts';
 
 /** Kubernetes HorizontalPodAutoscaler v2 settings; defaults are Kubernetes' own (see docs/simulator.md). */
 export interface HpaOptions {
@@ -38,12 +38,12 @@ export function hpaRecommendation(totalMetric: number, ready: number, current: n
   const missing = Math.max(0, current - ready);
   const ratio = totalMetric / ready / target;
   if (Math.abs(ratio - 1) <= tolerance) return current;
-  if (missing === 0) return Math.ceil(ratio * ready);
+  if (missing === 0) return ceilReplicas(ratio * ready);
   const newRatio = ratio > 1
     ? totalMetric / ((ready + missing) * target)
     : (totalMetric + missing * target) / ((ready + missing) * target);
   if (Math.abs(newRatio - 1) <= tolerance || (ratio > 1) !== (newRatio > 1)) return current;
-  return Math.ceil(newRatio * (ready + missing));
+  return ceilReplicas(newRatio * (ready + missing));
 }
 
 /**

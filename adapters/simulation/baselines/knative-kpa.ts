@@ -1,4 +1,4 @@
-import { scaleTo, type Autoscaler, type AutoscalerContext } from '../autoscaler.ts';
+import { ceilReplicas, scaleTo, type Autoscaler, type AutoscalerContext } from '../autoscaler.ts';
 
 /** Knative Pod Autoscaler settings; defaults are Knative Serving's (see docs/simulator.md). */
 export interface KpaOptions {
@@ -51,8 +51,8 @@ export function knativeKpa(options: Partial<KpaOptions> = {}): Autoscaler {
       const target = context.targetPerReplica;
       const clamp = (pods: number) =>
         Math.min(Math.ceil(readyPods * settings.maxScaleUpRate), Math.max(Math.floor(readyPods / settings.maxScaleDownRate), pods));
-      const desiredStable = clamp(Math.ceil(stable / target));
-      const desiredPanic = clamp(Math.ceil(panic / target));
+      const desiredStable = clamp(ceilReplicas(stable / target));
+      const desiredPanic = clamp(ceilReplicas(panic / target));
       const overThreshold = panic / target / readyPods >= settings.panicThreshold;
       if (overThreshold) {
         if (panicSince === null) {

@@ -34,8 +34,8 @@ async function poolState(c: SimulatedCloud, poolId = 'primary') {
 describe('SimulatedCloud boot delays', () => {
   it.each([
     { label: 'SageMaker default', boot: undefined, readyAfter: DEFAULT_BOOT_SECONDS },
-    { label: 'per type', boot: { 'ml.g5.2xlarge': 258 }, readyAfter: 258 },
-    { label: 'default key', boot: { default: 60 }, readyAfter: 60 },
+    { label: 'per type', boot: { 'ml.g5.2xlarge': 258 } as Record<string, number>, readyAfter: 258 },
+    { label: 'default key', boot: { default: 60 } as Record<string, number>, readyAfter: 60 },
   ])('$label: new replicas are pending until $readyAfter s', async ({ boot, readyAfter }) => {
     const c = cloud(boot ? { bootSeconds: boot } : {});
     await c.setCapacity({ poolId: 'primary', desired: 3 });

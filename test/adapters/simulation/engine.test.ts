@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { RecordingActuator } from '../../../adapters/simulated/recording-actuator.ts';
+import { runComparison } from '../../../adapters/simulation/comparison.ts';
+import { POOL_ID, prepareWorkload, simulateRun, type SimulationSettings } from '../../../adapters/simulation/engine.ts';
+import { DEFAULT_SERVING_MODEL } from '../../../adapters/simulation/serving.ts';
+import { parseTidePolicy, tideAutoscaler, defaultTidePolicy } from '../../../adapters/simulation/tide.ts';
+import type { Trace } from '../../../adapters/simulation/trace.ts';
+
+const T0 = Date.parse('2026-03-09T14:00:00Z');
+
+/** A small synthetic trace: `base` requests per second for 20 min, then `surge` per second for 20 min. */
+function stepTrace(base: number, surge: number): Trace {
+  const requests = [];
+  for (let second = 0; second < 2400; second++) {
+    const rate = second < 1200 ? base : surge;
+    for (let i = 0; i < rate; i++) requests.push({ arrivalAt: T0 + second * 1000 + Math.floor((i * 1000) / rate), contextTokens: 600, generatedTokens: 112 });
+  }
+  return { name: 'step', startAt: T0, endAt: requests.at(-1)!.arrivalAt, requests };
+}
+
+const settings: SimulationSettings = {
+  seed: 1,
+  sloMs: 3000,
+  model: DEFAULT_SERVING_MODEL,
+  instanceType: 'ml.g5.2xlarge',
+  capacityType: 'on-demand',
+  bootSeconds: { default: 120 },
+  targetUtilization: 0.7,
+  minReplicas: 1,
+  maxReplicas: 30,
+  warmupSeconds: 60,
+};
+
+describe('comparison on a synthetic load step', () => {
+  it('runs every autoscaler and reports the fields scripts read', async () => {
+    const report = await runComparison({ trace: stepTrace(2, 6), bootSeconds: 120 });
+    expect(report.runs.map((run) => run.name)).toEqual(['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa']);
+    for (const run of report.runs) {
+      expect(run.costUsd).toBeGreaterThan(0);
+      expect(run.sloViolationShare).toBeGreaterThanOrEqual(0);
+      expect(run.sloViolationShare).toBeLessThanOrEqual(1);
+      expect(run.p50Ms).toBeLessThanOrEqual(run.p95Ms);
+      expect(run.p95Ms).toBeLessThanOrEqual(run.p99Ms);
+      expect(run.requests).toBe(2400 * 2 + 1200 * 4);
+    }
+    const staticPeak = report.runs.find((run) => run.name === 'static-peak')!;
+    expect(staticPeak.scalingActions).toBe(0);
+    expect(staticPeak.timeToCapacitySeconds).toBe(0);
+    // Every autoscaler scaled out for the surge.
+    for (const run of report.runs.filter((candidate) => candidate.name !== 'static-peak')) expect(run.scalingActions).toBeGreaterThan(0);
+  });
+
+  it('gives the same results for the same seed', async () => {
+    const once = await runComparison({ trace: stepTrace(2, 5), capacityType: 'spot', seed: 9, only: ['tide', 'hpa'], bootSeconds: 120 });
+    const again = await runComparison({ trace: stepTrace(2, 5), capacityType: 'spot', seed: 9, only: ['tide', 'hpa'], bootSeconds: 120 });
+    expect(again.runs).toEqual(once.runs);
+  });
+});
+
+describe('Tide in the simulator', () => {
+  it('acts through the actuator port with the real core decisions', async () => {
+    const workload = prepareWorkload(stepTrace(2, 6), settings);
+    const policy = parseTidePolicy(defaultTidePolicy(5.6, 1, 30));
+    const target = { id: 'simulated-endpoint', kind: 'inference-endpoint' as const, provider: 'simulated' as const, pools: [{ id: POOL_ID, instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand' as const }] };
+    let recorder: RecordingActuator | undefined;
+    const result = await simulateRun(workload, settings, (cloud) => {
+      recorder = new RecordingActuator(cloud);
+      return tideAutoscaler({ policy, target, actuator: recorder });
+    });
+    const sets = recorder!.callsOf('setCapacity');
+    expect(sets.length).toBeGreaterThan(0);
+    expect(sets.every((call) => call.request.poolId === POOL_ID)).toBe(true);
+    expect(Math.max(...sets.map((call) => call.request.desired))).toBeGreaterThanOrEqual(workload.neededPerMinute.at(-1)!);
+    expect(recorder!.callsOf('readCapacity').length).toBeGreaterThan(100);
+    expect(result.scalingActions).toBe(sets.filter((call, i) => i === 0 || call.request.desired !== sets[i - 1]!.request.desired).length);
+  });
+
+  it('a policy file replaces the default policy', async () => {
+    const pinned = { minCapacity: 3, maxCapacity: 3 };
+    const report = await runComparison({ trace: stepTrace(1, 1), policy: pinned, only: ['tide'], bootSeconds: 60 });
+    expect(report.settings.tidePolicy.maxCapacity).toBe(3);
+    expect(report.runs[0]!.perMinute.ready.at(-1)).toBe(3);
+  });
+});
