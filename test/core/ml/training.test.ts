@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../../core/decide.ts';
-import type { Action, DecisionInput } from '../../../core/index.ts';
+import type { Action, DecisionInput, SignalInput } from '../../../core/index.ts';
 import { HOUR, P3, T0, memoryWith, mlInput, nodes, sec, type NodeSpec, type PoolSpec } from './ml-builders.ts';
 
 const trainingPools = (a: NodeSpec[] = [], b: NodeSpec[] = [], od: NodeSpec[] = []): PoolSpec[] => [
@@ -9,7 +9,7 @@ const trainingPools = (a: NodeSpec[] = [], b: NodeSpec[] = [], od: NodeSpec[] = 
   { id: 'p3-od', instanceType: 'p3.2xlarge', capacityType: 'on-demand', nodes: od },
 ];
 const policy = { minCapacity: 0, maxCapacity: 8 };
-const job = (event: string, jobId: string, at = T0, extra: Record<string, unknown> = {}) => ({ kind: 'job', event, jobId, observedAt: at, source: 'test', ...extra });
+const job = (event: string, jobId: string, at = T0, extra: Record<string, unknown> = {}) => ({ kind: 'job', event, jobId, observedAt: at, source: 'test', ...extra }) as SignalInput;
 const train = (options: Partial<Parameters<typeof mlInput>[0]> = {}): DecisionInput =>
   mlInput({ kind: 'training-pool', pools: trainingPools(), policy, ...options });
 const of = <T extends Action['type']>(actions: Action[], type: T) => actions.filter((a) => a.type === type) as Extract<Action, { type: T }>[];
@@ -88,7 +88,7 @@ describe('training demand', () => {
 });
 
 describe('checkpoint-aware interruptions', () => {
-  const notice = (lead: number) => ({ kind: 'spot-interruption', instanceId: 'a-1', poolId: 'p3-spot-2a', deadlineAt: T0 + sec(lead), observedAt: T0, source: 'aws-ec2' });
+  const notice = (lead: number): SignalInput => ({ kind: 'spot-interruption', instanceId: 'a-1', poolId: 'p3-spot-2a', deadlineAt: T0 + sec(lead), observedAt: T0, source: 'aws-ec2' });
 
   it('2-minute notice, 60 s checkpoint: asks for a checkpoint, launches the replacement, releases later', () => {
     const memory = memoryWith({ jobs: { j1: running('j1') } });
