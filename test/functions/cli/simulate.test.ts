@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../../functions/cli/command.ts';
+import { main } from '../../../functions/cli/main.ts';
+
+function recordingIo() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTty: false };
+  return { io, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tide-simulate-'));
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** 30 minutes: 2 requests/s, then 5 requests/s; any CSV of the Azure shape. */
+function smallTrace(): string {
+  const rows = ['TIMESTAMP,ContextTokens,GeneratedTokens'];
+  for (let second = 0; second < 1800; second++) {
+    const rate = second < 900 ? 2 : 5;
+    for (let i = 0; i < rate; i++) {
+      const at = new Date(Date.UTC(2026, 2, 9, 14, 0, second, Math.floor((i * 1000) / rate)));
+      rows.push(`${at.toISOString().replace('T', ' ').replace('Z', '')},${500 + ((second * 7 + i) % 900)},${60 + ((second * 13 + i) % 200)}`);
+    }
+  }
+  return rows.join('\n');
+}
+
+const REQUIRED_FIELDS = ['name', 'costUsd', 'gpuHours', 'sloViolationShare', 'sloViolationMinutes', 'p50Ms', 'p95Ms', 'p99Ms', 'scalingActions', 'timeToCapacitySeconds'];
+
+describe('tide simulate', () => {
+  it('--trace FILE --json prints one object with a run per autoscaler', async () => {
+    const { io, out } = recordingIo();
+    const code = await main(['simulate', '--trace', file('small.csv', smallTrace()), '--json', '--seed', '3', '--slo-ms', '2500'], io);
+    expect(code).toBe(0);
+    const report = JSON.parse(out.join('\n'));
+    expect(report.runs.map((run: { name: string }) => run.name)).toEqual(['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa']);
+    for (const run of report.runs) {
+      for (const field of REQUIRED_FIELDS) expect(run).toHaveProperty(field);
+      expect(run.sloViolationShare).toBeGreaterThanOrEqual(0);
+      expect(run.sloViolationShare).toBeLessThanOrEqual(1);
+    }
+    expect(report.settings).toMatchObject({ seed: 3, sloMs: 2500, capacityType: 'on-demand', instanceType: 'ml.g5.2xlarge' });
+    expect(report.goal).toHaveProperty('met');
+  });
+
+  it('prints a table and writes an SVG chart', async () => {
+    const { io, out } = recordingIo();
+    const svg = join(dir, 'chart.svg');
+    expect(await main(['simulate', '--trace', file('table.csv', smallTrace()), '--svg', svg], io)).toBe(0);
+    const text = out.join('\n');
+    for (const name of ['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa']) expect(text).toMatch(new RegExp(`^${name} `, 'm'));
+    expect(text).toMatch(/goal \(/);
+    const chart = readFileSync(svg, 'utf8');
+    expect(chart).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(chart.match(/<path /g)!.length).toBeGreaterThanOrEqual(13); // demand + 2 lines per autoscaler
+  });
+
+  it.each([
+    { label: 'bad timestamp', csv: 'TIMESTAMP,ContextTokens,GeneratedTokens\n2026-03-09 14:00:00,1,1\n2026-03-09 14:00:01,1,1\nnot-a-time,1,1\n', match: /line 4: expected a timestamp/ },
+    { label: 'bad token count', csv: 'TIMESTAMP,ContextTokens,GeneratedTokens\n2026-03-09 14:00:00,abc,1\n', match: /line 2: ContextTokens must be a whole number.*"abc"/ },
+  ])('a malformed file ($label) exits 2 naming the line', async ({ csv, match }) => {
+    const { io, err } = recordingIo();
+    expect(await main(['simulate', '--trace', file('bad.csv', csv)], io)).toBe(2);
+    expect(err.join('\n')).toMatch(match);
+  });
+
+  it.each([
+    { label: 'unknown workload', args: ['--workload', 'nope'], match: /unknown workload "nope"/ },
+    { label: 'both sources', args: ['--workload', 'code', '--trace', 'x.csv'], match: /not both/ },
+    { label: 'missing file', args: ['--trace', join(dir, 'missing.csv')], match: /cannot read/ },
+    { label: 'bad SLO', args: ['--slo-ms', 'fast'], match: /--slo-ms must be a positive whole number, was: "fast"/ },
+    { label: 'unknown flag', args: ['--turbo'], match: /turbo/ },
+  ])('usage error: $label', async ({ args, match }) => {
+    const { io, err } = recordingIo();
+    expect(await main(['simulate', ...args], io)).toBe(2);
+    expect(err.join('\n')).toMatch(match);
+  });
+
+  it('an invalid --policy lists every problem', async () => {
+    const { io, err } = recordingIo();
+    const policy = file('policy.json', JSON.stringify({ minCapacity: 5, maxCapacity: 2 }));
+    expect(await main(['simulate', '--trace', file('p.csv', smallTrace()), '--policy', policy], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/maxCapacity: must be at least minCapacity \(5\), was: 2/);
+  });
+
+  it('replays a slice of the bundled Azure conversation trace', async () => {
+    const slice = readFileSync(new URL('../../../data/AzureLLMInferenceTrace_conv.csv', import.meta.url), 'utf8').split('\n').slice(0, 3001).join('\n');
+    const { io, out } = recordingIo();
+    expect(await main(['simulate', '--trace', file('conv-slice.csv', slice), '--json'], io)).toBe(0);
+    const report = JSON.parse(out.join('\n'));
+    expect(report.workload.requests).toBe(3000);
+    expect(report.runs).toHaveLength(6);
+  });
+});
