@@ -134,12 +134,26 @@ export function datapointsFromReason(reason: string | undefined): number[] | und
   return points.sort((a, b) => a.at - b.at || b.index - a.index).map((point) => point.value);
 }
 
+/**
+ * The dimensions of every metric an alarm reads. A key whose metrics disagree (a metric-math alarm over
+ * `Pool=a` and `Pool=b`) is left out: it describes no single thing a trigger could match on.
+ */
+export function mergeDimensions(maps: Record<string, string>[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  const conflicting = new Set<string>();
+  for (const map of maps) {
+    for (const [key, value] of Object.entries(map)) {
+      if (key in merged && merged[key] !== value) conflicting.add(key);
+      else merged[key] = value;
+    }
+  }
+  for (const key of conflicting) delete merged[key];
+  return merged;
+}
+
 /** The metric an alarm evaluates: the one returning data, its dimensions and those of every input metric. */
 function alarmMetric(metrics: Infer<typeof AlarmMetricSchema>[]): { metric?: string; dimensions: Record<string, string> } {
-  const dimensions: Record<string, string> = {};
-  for (const entry of metrics) {
-    for (const [key, value] of Object.entries(entry.metricStat?.metric.dimensions ?? {})) dimensions[key] ??= value;
-  }
+  const dimensions = mergeDimensions(metrics.map((entry) => entry.metricStat?.metric.dimensions ?? {}));
   const returned = metrics.find((entry) => entry.returnData !== false && entry.metricStat) ?? metrics.find((entry) => entry.returnData !== false);
   const metric = returned?.metricStat?.metric.name ?? returned?.label ?? returned?.expression;
   return { ...(metric ? { metric } : {}), dimensions };
@@ -223,11 +237,8 @@ export function parseCloudWatchAlarmEvent(envelope: EventBridgeEnvelope, ctx: Pa
 export function parseCloudWatchSnsAlarm(payload: unknown, eventId: string, ctx: ParseContext): ParsedEvent {
   const alarm = check(CloudWatchSnsAlarmSchema, payload, ctx);
   const trigger = alarm.Trigger;
-  const dimensions: Record<string, string> = {};
-  for (const entry of trigger?.Dimensions ?? []) dimensions[entry.name] ??= entry.value;
-  for (const entry of trigger?.Metrics ?? []) {
-    for (const d of entry.MetricStat?.Metric.Dimensions ?? []) dimensions[d.name] ??= d.value;
-  }
+  const toMap = (list: { name: string; value: string }[] | null | undefined) => Object.fromEntries((list ?? []).map((d) => [d.name, d.value]));
+  const dimensions = mergeDimensions([toMap(trigger?.Dimensions), ...(trigger?.Metrics ?? []).map((entry) => toMap(entry.MetricStat?.Metric.Dimensions))]);
   const returned = trigger?.Metrics?.find((entry) => entry.ReturnData !== false);
   const metric = trigger?.MetricName ?? returned?.MetricStat?.Metric.MetricName ?? returned?.Label ?? returned?.Expression;
   const threshold = trigger?.Threshold ?? thresholdFromReason(alarm.NewStateReason);
