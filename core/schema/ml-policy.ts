@@ -91,6 +91,11 @@ export const TrainingSchema = object({
   expectedNoticeSeconds: seconds(3600).default(120),
   /** An idle node (no job) is released after this long, seconds (Ray: 300). */
   idleTimeoutSeconds: seconds(604800).default(300),
+  /**
+   * When no spot pool can take a training node: launch on-demand (true), or wait for spot capacity (false,
+   * as spot-only managed jobs do; cheaper, slower). The on-demand base applies either way.
+   */
+  onDemandFallback: boolean().default(true),
   /** Nodes launched for a queued job are awaited this long before launching again, seconds. */
   launchTimeoutSeconds: seconds(86400).default(900),
 });

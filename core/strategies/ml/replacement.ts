@@ -3,7 +3,7 @@ import type { MlState } from '../../schema/ml-memory.ts';
 import type { CapacityError, RebalanceRecommendation, SpotInterruptionNotice } from '../../schema/signal.ts';
 import type { InstanceRequirement } from '../../catalog/index.ts';
 import { planForNotice, jobOfNode } from './checkpoint.ts';
-import { poolOfInstance, poolViews, type MlContext, type MlStep, type PoolView } from './context.ts';
+import { poolOfInstance, poolViews, usd, type MlContext, type MlStep, type PoolView } from './context.ts';
 import {
   launch,
   noteFallback,
@@ -134,6 +134,7 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
   const holds: Hold[] = [];
   const reasons: string[] = [];
   const pool = poolViews(ctx).find((view) => view.id === signal.poolId);
+  const probing = signal.capacityType === 'spot' && ml.returningToSpotAt !== null;
   let next = recordCapacityError(ctx, ml, signal.poolId, signal.code, signal.capacityType === 'spot');
   reasons.push(`capacity error ${signal.code} from ${signal.capacityType} pool ${signal.poolId}: skipped for ${ctx.policy.spot.capacityErrorCooldownSeconds} s`);
   if (!pool) {
@@ -143,6 +144,11 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
   const missing = Math.max(1, pool.desired - pool.ready - pool.pending);
   if (pool.desired > pool.ready + pool.pending) {
     actions.push({ type: 'set-capacity', poolId: pool.id, from: pool.desired, to: pool.ready + pool.pending, reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide` });
+  }
+  if (probing) {
+    // The launch was the first step back from the fallback: on-demand still carries the load, nothing to move.
+    reasons.push(`the way back to spot failed: on-demand keeps the load; spot is tried again after ${ctx.policy.spot.returnToSpotAfterSeconds} s without trouble`);
+    return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   }
   const total = poolViews(ctx).reduce((sum, view) => sum + view.desired, 0);
   const launching = Object.entries(next.jobs).find(([, job]) => job.state === 'launching' && job.poolId === pool.id);
@@ -204,24 +210,44 @@ function returnInference(ctx: MlContext, ml: MlState, views: PoolView[], surplus
 function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus: number, quiet: string): MlStep {
   const actions: Action[] = [];
   const reasons: string[] = [];
-  let next: MlState = { ...ml, fallbackSince: null, returningToSpotAt: null };
-  let left = surplus;
   const waiting = new Set(ml.checkpointWaits.map((w) => w.instanceId));
-  for (const pool of views.filter((v) => v.capacityType === 'on-demand')) {
-    for (const node of pool.nodes) {
-      if (left <= 0 || !node.jobId || waiting.has(node.id) || node.state !== 'ready') continue;
-      const placement = placeCapacity(ctx, next, 1, { exclude: [pool.id], requirement: requirementFor(next, node.jobId, pool) });
-      if (!placement.pool || placement.pool.capacityType !== 'spot') continue;
-      const plan = planForNotice(ctx, next, { instanceId: node.id, pool }, node.jobId, ctx.now + 2 * ctx.policy.training.checkpointSeconds * 1000);
-      const reason = `${quiet}: job ${node.jobId} moves from on-demand ${pool.id} (${pool.price?.toFixed(2) ?? '?'} $/h) to spot ${placement.pool.id} (${placement.pool.price?.toFixed(2) ?? '?'} $/h) after a checkpoint`;
-      actions.push(launch(placement.pool, 1, reason, node.id), ...plan.actions);
-      reasons.push(reason, ...plan.reasons);
-      next = plan.ml;
-      const job = next.jobs[node.jobId];
-      if (job) next = { ...next, jobs: { ...next.jobs, [node.jobId]: { ...job, launchedAt: ctx.now, poolId: placement.pool.id } } };
-      left -= 1;
-    }
+  const movers = views
+    .filter((v) => v.capacityType === 'on-demand')
+    .flatMap((pool) => pool.nodes.filter((n) => n.jobId && n.state === 'ready' && !waiting.has(n.id)).map((node) => ({ pool, node })))
+    .slice(0, surplus);
+  if (movers.length === 0) {
+    return { actions, holds: [], reasons: [`${quiet}: on-demand fallback over; new capacity goes to spot again`], ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
   }
-  if (actions.length === 0) reasons.push(`${quiet}: on-demand fallback over; new capacity goes to spot again`);
-  return { actions, holds: [], reasons, ml: next };
+  // Step 1: launch spot nodes first, so a failed launch costs the running jobs nothing.
+  if (ml.returningToSpotAt === null) {
+    const { ranked, skipped } = rankSpotPools(ctx, ml);
+    const best = ranked[0];
+    if (!best) return { actions, holds: [], reasons: [`${quiet}, but no spot pool is usable: ${skipped.join('; ')}`], ml };
+    const reason = `${quiet}: ${movers.length} spot ${best.pool.instanceType} launched in ${best.pool.id} for the job(s) on on-demand; they move after a checkpoint once the nodes are ready`;
+    return { actions: [launch(best.pool, movers.length, reason)], holds: [], reasons: [reason], ml: { ...ml, returningToSpotAt: ctx.now } };
+  }
+  // Step 2: once spot nodes are up and free, each job checkpoints and moves; its on-demand node goes after.
+  const busy = new Set(Object.values(ml.jobs).flatMap((job) => job.instanceIds));
+  const freeSpot = views.filter((v) => v.capacityType === 'spot').flatMap((pool) => pool.nodes.filter((n) => n.state === 'ready' && !n.jobId && !busy.has(n.id)).map((node) => ({ pool, node })));
+  if (freeSpot.length === 0) {
+    const pending = views.filter((v) => v.capacityType === 'spot').reduce((sum, v) => sum + v.pending, 0);
+    if (pending === 0 && ctx.now - ml.returningToSpotAt >= ctx.policy.training.launchTimeoutSeconds * 1000) {
+      return { actions, holds: [], reasons: [`back to spot: no spot node came up within ${ctx.policy.training.launchTimeoutSeconds} s; trying again`], ml: { ...ml, returningToSpotAt: null } };
+    }
+    return { actions, holds: [], reasons: [`back to spot: waiting for the spot node(s) to be ready`], ml };
+  }
+  let next: MlState = ml;
+  for (const [i, { pool, node }] of movers.entries()) {
+    const target = freeSpot[i];
+    if (!target) break;
+    const plan = planForNotice(ctx, next, { instanceId: node.id, pool }, node.jobId!, ctx.now + 2 * ctx.policy.training.checkpointSeconds * 1000);
+    const reason = `${quiet}: job ${node.jobId} moves from on-demand ${pool.id} (${usd(pool.price ?? 0)}/h) to spot ${target.node.id} in ${target.pool.id} (${usd(target.pool.price ?? 0)}/h) after a checkpoint`;
+    actions.push(...plan.actions);
+    reasons.push(reason, ...plan.reasons);
+    next = plan.ml;
+    const job = next.jobs[node.jobId!];
+    if (job) next = { ...next, jobs: { ...next.jobs, [node.jobId!]: { ...job, launchedAt: ctx.now, poolId: target.pool.id } } };
+  }
+  const done = movers.length <= freeSpot.length;
+  return { actions, holds: [], reasons, ml: done ? { ...next, fallbackSince: null, returningToSpotAt: null } : next };
 }

@@ -152,6 +152,10 @@ export function placeCapacity(
   const totalAfter = options.totalAfter ?? poolViews(ctx).reduce((sum, pool) => sum + pool.desired, 0) + count;
   const needOnDemand = requiredOnDemand(ctx, totalAfter) - onDemandCount(ctx);
   const onDemand = (fallback: boolean): Placement => {
+    if (fallback && ctx.target.kind === 'training-pool' && !ctx.policy.training.onDemandFallback) {
+      reasons.push('spot only (training.onDemandFallback is false): waiting for spot capacity');
+      return { reasons, fallback: false };
+    }
     const choice = bestOnDemandPool(ctx, ml, exclude, options.requirement);
     reasons.push(...choice.skipped);
     if (!choice.pool) reasons.push('no on-demand pool of this target can take it');
