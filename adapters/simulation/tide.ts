@@ -1,5 +1,5 @@
 import { decide } from '../../core/decide.ts';
-import type { Action } from '../../core/decision.ts';
+import type { Action, Decision } from '../../core/decision.ts';
 import { emptyMemory, type Memory } from '../../core/schema/memory.ts';
 import { PolicySchema, type Policy, type PolicyInput } from '../../core/schema/policy.ts';
 import type { Signal } from '../../core/schema/signal.ts';
@@ -43,6 +43,8 @@ export interface TideAutoscalerOptions {
   delivery?: TideDelivery;
   /** Also deliver a schedule tick every this many seconds (0 = never; plans are evaluated on every signal). */
   scheduleTickSeconds?: number;
+  /** Called with every decision and the signal it answered (for inspection and tests). */
+  onDecision?: (decision: Decision, signal: Signal) => void;
 }
 
 /**
@@ -88,6 +90,7 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
       const decision = decide({ now: context.nowMs, signal, target: options.target, policy: options.policy, observed, memory });
       self.decisions++;
       memory = decision.memory;
+      options.onDecision?.(decision, signal);
       for (const action of decision.actions) {
         try {
           await apply(options.actuator, action);

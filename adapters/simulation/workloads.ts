@@ -42,9 +42,11 @@ export const WORKLOADS: readonly NamedWorkload[] = [
     description: 'synthetic trading day 08:00-17:00 New York, seeded: open and close surges, lunch dip, news spikes',
     load: async (seed) => tradingDay({ seed }),
     plans: [
-      // The open surge is known in advance: be at 8 replicas by 09:30 (525 s boot, so start 10 min early).
-      { name: 'market-open', start: '30 9 * * 1-5', durationMinutes: 60, timezone: 'America/New_York', minCapacity: 8, preWarmSeconds: 600, excludeCalendars: ['nyse'] },
-      { name: 'market-close', start: '30 15 * * 1-5', durationMinutes: 35, timezone: 'America/New_York', minCapacity: 7, preWarmSeconds: 600, excludeCalendars: ['nyse'] },
+      // The open surge is known in advance: be at 8 replicas by 09:30 (boot 525 s, so pre-warm 600 s). It
+      // decays with a 20-minute time constant, so after 30 minutes target tracking alone keeps up.
+      { name: 'market-open', start: '30 9 * * 1-5', durationMinutes: 30, timezone: 'America/New_York', minCapacity: 8, preWarmSeconds: 600, excludeCalendars: ['nyse'] },
+      // The close ramps up over 30 minutes; target tracking follows the first half, the plan the last 15.
+      { name: 'market-close', start: '45 15 * * 1-5', durationMinutes: 20, timezone: 'America/New_York', minCapacity: 7, preWarmSeconds: 600, excludeCalendars: ['nyse'] },
     ],
   },
 ];
