@@ -11,7 +11,7 @@ import { staticPeak } from './baselines/static-peak.ts';
 import { POOL_ID, prepareWorkload, simulateRun, targetPerReplica, type SimulationSettings, type Workload } from './engine.ts';
 import type { RunResult } from './results.ts';
 import { DEFAULT_SERVING_MODEL } from './serving.ts';
-import { defaultTidePolicy, parseTidePolicy, tideAutoscaler, type TideDelivery } from './tide.ts';
+import { defaultTidePolicy, parseTidePolicy, TIDE_DELIVERY_DEFAULTS, tideAutoscaler, type TideDelivery } from './tide.ts';
 import type { Trace } from './trace.ts';
 
 /** The autoscalers compared, in table order. */
@@ -46,7 +46,7 @@ export interface ComparisonOptions {
 /** One comparison: the settings, the workload's shape, and one result per autoscaler. */
 export interface ComparisonReport {
   workload: { name: string; requests: number; durationSeconds: number; peakReplicas: number; initialReplicas: number; neededPerMinute: number[] };
-  settings: SimulationSettings & { targetPerReplica: number; tidePolicy: Policy };
+  settings: SimulationSettings & { targetPerReplica: number; tideDelivery: TideDelivery; tidePolicy: Policy };
   runs: RunResult[];
 }
 
@@ -118,7 +118,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       initialReplicas: workload.initialReplicas,
       neededPerMinute: workload.neededPerMinute,
     },
-    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tidePolicy: policy },
+    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS, tidePolicy: policy },
     runs,
   };
 }

@@ -6,13 +6,14 @@ import { checkGoal } from '../../../adapters/simulation/goal.ts';
 import { ProgressBar } from '../../../adapters/simulation/progress-bar.ts';
 import { renderSvg } from '../../../adapters/simulation/render-svg.ts';
 import { renderTable } from '../../../adapters/simulation/render-table.ts';
+import { TIDE_DELIVERY_DEFAULTS } from '../../../adapters/simulation/tide.ts';
 import { parseTrace, TraceFormatError, type Trace } from '../../../adapters/simulation/trace.ts';
 import { findWorkload, WORKLOADS } from '../../../adapters/simulation/workloads.ts';
 import { UsageError, type CliCommand, type CliIo } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
 
 const USAGE = `tide simulate [--trace FILE | --workload NAME] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
-                [--spot] [--boot-seconds N]
+                [--spot] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
 
 Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
 tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency.
@@ -26,7 +27,10 @@ With no arguments: the bundled Azure conversation trace.
   --json             print one JSON object (runs: one entry per autoscaler)
   --svg FILE         write a chart of demand, capacity and latency over time
   --spot             buy every replica as spot (seeded interruptions); default on-demand
-  --boot-seconds N   boot delay of a replica; default 525 (SageMaker GPU instance)`;
+  --boot-seconds N   boot delay of a replica; default 525 (SageMaker GPU instance)
+  --utilization F    share of a replica's request slots every autoscaler aims at; default 0.7
+  --metric-period N  seconds each metric datapoint Tide receives covers; default 10
+  --metric-delay N   seconds after its period a datapoint reaches Tide; default 10`;
 
 function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -81,6 +85,9 @@ export const simulateCommand: CliCommand = {
         svg: { type: 'string' },
         spot: { type: 'boolean', default: false },
         'boot-seconds': { type: 'string' },
+        utilization: { type: 'string' },
+        'metric-period': { type: 'string' },
+        'metric-delay': { type: 'string' },
       },
     });
     void positionals;
@@ -88,6 +95,12 @@ export const simulateCommand: CliCommand = {
     if (values.seed !== undefined && !/^\d+$/.test(values.seed)) throw new UsageError(`--seed must be a whole number, was: "${values.seed}"`);
     const sloMs = positiveInteger(values['slo-ms'], '--slo-ms', DEFAULT_SLO_MS);
     const bootSeconds = values['boot-seconds'] === undefined ? undefined : positiveInteger(values['boot-seconds'], '--boot-seconds', 525);
+    const utilization = values.utilization === undefined ? undefined : Number(values.utilization);
+    if (utilization !== undefined && !(utilization > 0 && utilization <= 1)) {
+      throw new UsageError(`--utilization must be a number in (0, 1], was: "${values.utilization}"`);
+    }
+    const periodSeconds = positiveInteger(values['metric-period'], '--metric-period', TIDE_DELIVERY_DEFAULTS.periodSeconds);
+    const delaySeconds = values['metric-delay'] === '0' ? 0 : positiveInteger(values['metric-delay'], '--metric-delay', TIDE_DELIVERY_DEFAULTS.delaySeconds);
     let loaded: Awaited<ReturnType<typeof loadTrace>>;
     try {
       loaded = await loadTrace(values.trace, values.workload, seed);
@@ -116,6 +129,8 @@ export const simulateCommand: CliCommand = {
       ...(loaded.plans ? { plans: loaded.plans } : {}),
       capacityType: values.spot ? 'spot' : 'on-demand',
       ...(bootSeconds !== undefined ? { bootSeconds } : {}),
+      ...(utilization !== undefined ? { targetUtilization: utilization } : {}),
+      delivery: { periodSeconds, delaySeconds },
       onProgress: (run, index, count, done, total) => bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
     });
     bar.done();

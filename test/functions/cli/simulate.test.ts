@@ -50,6 +50,14 @@ describe('tide simulate', () => {
     expect(report.goal).toHaveProperty('met');
   });
 
+  it('--utilization and --metric-period/--metric-delay reach the settings', async () => {
+    const { io, out } = recordingIo();
+    const args = ['simulate', '--trace', file('flags.csv', smallTrace()), '--json', '--utilization', '0.5', '--metric-period', '60', '--metric-delay', '0'];
+    expect(await main(args, io)).toBe(0);
+    const report = JSON.parse(out.join('\n'));
+    expect(report.settings).toMatchObject({ targetUtilization: 0.5, targetPerReplica: 4, tideDelivery: { periodSeconds: 60, delaySeconds: 0 } });
+  });
+
   it('prints a table and writes an SVG chart', async () => {
     const { io, out } = recordingIo();
     const svg = join(dir, 'chart.svg');
@@ -77,6 +85,7 @@ describe('tide simulate', () => {
     { label: 'missing file', args: ['--trace', join(dir, 'missing.csv')], match: /cannot read/ },
     { label: 'bad SLO', args: ['--slo-ms', 'fast'], match: /--slo-ms must be a positive whole number, was: "fast"/ },
     { label: 'unknown flag', args: ['--turbo'], match: /turbo/ },
+    { label: 'utilization above 1', args: ['--utilization', '1.5'], match: /--utilization must be a number in \(0, 1\], was: "1.5"/ },
   ])('usage error: $label', async ({ args, match }) => {
     const { io, err } = recordingIo();
     expect(await main(['simulate', ...args], io)).toBe(2);
