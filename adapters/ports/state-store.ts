@@ -1,0 +1,151 @@
+import type { Decision } from '../../core/decision.ts';
+import type { Memory } from '../../core/schema/memory.ts';
+import type { Policy } from '../../core/schema/policy.ts';
+import type { SignalKind } from '../../core/schema/signal.ts';
+import type { Target } from '../../core/schema/target.ts';
+
+/**
+ * The state store port: where the stateless function instances keep everything that must outlive one
+ * invocation. Three implementations share its semantics exactly (`adapters/state/`): Upstash over REST,
+ * self-hosted Redis over TCP (both run the same Lua scripts) and an in-memory store.
+ *
+ * The event pipeline uses four calls: `load` (state, documents and the event's idempotency record in one
+ * round trip), `commit` (one compare-and-set script that writes the memory, the idempotency record, the
+ * outbox and the audit entry together), then, only when the decision has actions, `finish` after acting;
+ * `claim` re-drives the outbox of an event whose earlier invocation died between commit and act.
+ */
+export interface StateStore {
+  readonly kind: 'memory' | 'redis' | 'upstash';
+  /** Target, policy, memory with its version, and the record of `eventId` if it was seen before. */
+  load(targetId: string, eventId: string): Promise<TargetSnapshot>;
+  /** The compare-and-set commit. Nothing is written unless the result is `committed`. */
+  commit(targetId: string, request: CommitRequest): Promise<CommitResult>;
+  /** Take the lease on a pending outbox so this invocation may execute its actions. */
+  claim(targetId: string, eventId: string, owner: string, now: number, leaseUntil: number): Promise<ClaimResult>;
+  /** After acting: `done` closes the outbox; `release` drops the lease so a redelivery can act at once. */
+  finish(targetId: string, eventId: string, outcome: 'done' | 'release'): Promise<void>;
+
+  getTarget(targetId: string): Promise<Versioned<Target> | null>;
+  /** Create or replace a target; returns the new version. Throws `VersionConflictError`, `TargetLimitError`. */
+  putTarget(target: Target, expected?: ExpectedVersion): Promise<number>;
+  /** Delete a target with its policy, memory and audit log; false when there was none. */
+  deleteTarget(targetId: string, expected?: ExpectedVersion): Promise<boolean>;
+  listTargets(): Promise<string[]>;
+  getPolicy(targetId: string): Promise<Versioned<Policy> | null>;
+  /** The target must exist (`TargetNotFoundError` otherwise); returns the new version. */
+  putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion): Promise<number>;
+  deletePolicy(targetId: string, expected?: ExpectedVersion): Promise<boolean>;
+
+  /** The target's decisions, newest first; pass `next` back as `before` for the following page. */
+  readAudit(targetId: string, options?: { limit?: number; before?: string }): Promise<AuditPage>;
+  close(): Promise<void>;
+}
+
+/**
+ * The version a write expects, as an HTTP API maps `If-Match` / `If-None-Match: *`: a number must equal
+ * the stored version, `null` means "must not exist yet", `undefined` writes unconditionally.
+ */
+export type ExpectedVersion = number | null | undefined;
+
+/**
+ * A document with its version. Versions come from one counter per deployment, so a deleted and recreated
+ * document never reuses an ETag: `"${version}"` is safe to hand out as one.
+ */
+export interface Versioned<T> {
+  value: T;
+  version: number;
+}
+
+/** What is kept of a decision (everything but the memory, which lives once in the target's state). */
+export type RecordedDecision = Omit<Decision, 'memory'> & {
+  /** The event that produced it (the provider's id, or a content hash of the signal). */
+  eventId: string;
+  /** The target state version this decision committed. */
+  version: number;
+};
+
+/** The signal, in a line, for the audit log. */
+export interface SignalSummary {
+  kind: SignalKind;
+  source: string;
+  observedAt: number;
+  /** e.g. `gpu_utilization = 87 Percent`, `alarm high-latency ALARM`. */
+  detail: string;
+}
+
+/** `pending`: committed with actions not yet confirmed done (the outbox); `superseded`: a newer decision with actions committed first. */
+export type EventStatus = 'pending' | 'done' | 'superseded';
+
+/** The idempotency record of one event, kept for the event TTL (default 24 h). */
+export interface EventRecord {
+  status: EventStatus;
+  decision: RecordedDecision;
+  version: number;
+  /** Invocation that committed it, or last claimed its outbox. */
+  owner: string;
+  /** While `pending`: until when `owner` holds the right to act (epoch ms). */
+  leaseUntil: number;
+}
+
+/** The target's one outstanding outbox, if any: decisions with actions are executed one at a time, in commit order. */
+export interface PendingOutbox {
+  eventId: string;
+  leaseUntil: number;
+}
+
+export interface TargetState {
+  /** Null for a target never decided on (or whose state expired). */
+  memory: Memory | null;
+  /** 0 when there is no state yet; +1 on every commit. */
+  version: number;
+  pending: PendingOutbox | null;
+}
+
+export interface TargetSnapshot {
+  target: Versioned<Target> | null;
+  policy: Versioned<Policy> | null;
+  state: TargetState;
+  event: EventRecord | null;
+}
+
+export interface CommitRequest {
+  eventId: string;
+  /** The invocation committing: lets a retried commit recognise its own earlier, timed-out attempt. */
+  owner: string;
+  now: number;
+  /** The state version the decision was made from. */
+  expectedVersion: number;
+  memory: Memory;
+  /** `version` must be `expectedVersion + 1`. */
+  decision: RecordedDecision;
+  signal: SignalSummary;
+  /** When the decision has actions: the lease its committer holds to execute them. Null for a hold. */
+  leaseUntil: number | null;
+}
+
+export type CommitResult =
+  /** Written (also returned when a retried commit finds its own earlier attempt). */
+  | { status: 'committed'; version: number }
+  /** Another invocation already committed this event; nothing was written. */
+  | { status: 'duplicate' }
+  /** The state moved on since it was loaded: re-read and decide again. */
+  | { status: 'conflict'; version: number }
+  /** The decision has actions but an earlier decision's actions are still being executed. */
+  | { status: 'busy'; pending: PendingOutbox };
+
+export type ClaimResult =
+  | { status: 'claimed' }
+  | { status: 'busy'; leaseUntil: number }
+  | { status: 'done' | 'superseded' | 'missing' };
+
+export interface AuditEntry extends RecordedDecision {
+  /** Stream entry id (`<ms>-<seq>`), usable as a paging cursor. */
+  id: string;
+  signal: SignalSummary;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Cursor for the next (older) page; null when there is none. */
+  next: string | null;
+}

@@ -1,0 +1,121 @@
+import { parseDocument, type ValidationError } from '../../core/errors.ts';
+import { MemorySchema, type Memory } from '../../core/schema/memory.ts';
+import { PolicySchema, type Policy } from '../../core/schema/policy.ts';
+import { TargetSchema, type Target } from '../../core/schema/target.ts';
+import type { ZodType } from 'zod';
+import type {
+  AuditEntry,
+  EventRecord,
+  EventStatus,
+  PendingOutbox,
+  RecordedDecision,
+  SignalSummary,
+  TargetSnapshot,
+  Versioned,
+} from '../ports/state-store.ts';
+import { StateCorruptError } from './errors.ts';
+
+/**
+ * Reading values back from Redis (and from the memory store, which keeps the same strings). Everything is
+ * validated: memory, targets and policies against their zod schemas, decisions for their shape.
+ */
+
+function parseJson(key: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new StateCorruptError(key, `not JSON (${(error as Error).message})`, { cause: error });
+  }
+}
+
+function parseWith<T>(schema: ZodType<T>, key: string, text: string, name: string): T {
+  const result = parseDocument(schema, parseJson(key, text), name);
+  if (result.ok) return result.value;
+  const error: ValidationError = result.error;
+  throw new StateCorruptError(key, error.message, { cause: error });
+}
+
+function integer(key: string, text: string | null, field: string): number {
+  const value = Number(text);
+  if (text === null || !Number.isSafeInteger(value)) throw new StateCorruptError(key, `${field} is not an integer, was: ${text}`);
+  return value;
+}
+
+export function decodeMemory(key: string, text: string): Memory {
+  return parseWith(MemorySchema, key, text, 'memory');
+}
+
+function decodeVersioned<T>(schema: ZodType<T>, key: string, doc: string | null, version: string | null, name: string): Versioned<T> | null {
+  if (doc === null) return null;
+  return { value: parseWith(schema, key, doc, name), version: integer(key, version, 'version') };
+}
+
+export function decodeTarget(key: string, doc: string | null, version: string | null): Versioned<Target> | null {
+  return decodeVersioned(TargetSchema, key, doc, version, 'target');
+}
+
+export function decodePolicy(key: string, doc: string | null, version: string | null): Versioned<Policy> | null {
+  return decodeVersioned(PolicySchema, key, doc, version, 'policy');
+}
+
+export function decodeDecision(key: string, text: string): RecordedDecision {
+  const value = parseJson(key, text) as Partial<RecordedDecision> | null;
+  if (!value || typeof value !== 'object' || typeof value.eventId !== 'string' || !Array.isArray(value.actions)) {
+    throw new StateCorruptError(key, 'not a recorded decision');
+  }
+  return value as RecordedDecision;
+}
+
+const STATUSES: readonly EventStatus[] = ['pending', 'done', 'superseded'];
+
+/** The 13 values the LOAD script returns, in its order. */
+export type LoadReply = readonly (string | null)[];
+
+export function decodeSnapshot(keys: { state: string; event: string; target: string; policy: string }, reply: LoadReply): TargetSnapshot {
+  const at = (i: number) => reply[i] ?? null;
+  const [version, memory, pending, pendingLease] = [at(0), at(1), at(2), at(3)];
+  const outbox: PendingOutbox | null = pending === null ? null : { eventId: pending, leaseUntil: integer(keys.state, pendingLease, 'pendingLease') };
+  let event: EventRecord | null = null;
+  const status = at(4);
+  if (status !== null) {
+    if (!STATUSES.includes(status as EventStatus)) throw new StateCorruptError(keys.event, `unknown status, was: ${status}`);
+    event = {
+      status: status as EventStatus,
+      decision: decodeDecision(keys.event, at(5) ?? ''),
+      version: integer(keys.event, at(6), 'version'),
+      owner: at(7) ?? '',
+      leaseUntil: integer(keys.event, at(8), 'leaseUntil'),
+    };
+  }
+  return {
+    target: decodeTarget(keys.target, at(9), at(10)),
+    policy: decodePolicy(keys.policy, at(11), at(12)),
+    state: {
+      memory: memory === null ? null : decodeMemory(keys.state, memory),
+      version: version === null ? 0 : integer(keys.state, version, 'version'),
+      pending: outbox,
+    },
+    event,
+  };
+}
+
+/** One audit stream entry: the recorded decision plus the signal summary, as JSON in field `entry`. */
+export function encodeAuditEntry(decision: RecordedDecision, signal: SignalSummary): string {
+  return JSON.stringify({ ...decision, signal });
+}
+
+export function decodeAuditEntry(key: string, id: string, text: string): AuditEntry {
+  const value = decodeDecision(key, text) as AuditEntry;
+  return { ...value, id };
+}
+
+/** The stream id just before `id`, for exclusive paging with XREVRANGE (which takes inclusive bounds). */
+export function previousStreamId(id: string): string | null {
+  const match = /^(\d+)-(\d+)$/.exec(id);
+  if (!match) return null;
+  const ms = BigInt(match[1]!);
+  const seq = BigInt(match[2]!);
+  if (seq > 0n) return `${ms}-${seq - 1n}`;
+  if (ms === 0n) return null;
+  return `${ms - 1n}-18446744073709551615`;
+}

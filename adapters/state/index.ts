@@ -1,0 +1,52 @@
+import type { StateStore } from '../ports/state-store.ts';
+import { stateConfigFromEnv, type StateConfig } from './config.ts';
+import { ioredisTransport } from './ioredis-transport.ts';
+import { MemoryStateStore } from './memory-store.ts';
+import { RedisStateStore } from './redis-store.ts';
+import { upstashTransport } from './upstash-transport.ts';
+
+export * from './errors.ts';
+export { stateConfigFromEnv, StateEnvSchema, type StateBackend, type StateConfig } from './config.ts';
+export { MemoryStateStore } from './memory-store.ts';
+export { DEFAULT_STATE_OPTIONS, type StateStoreOptions } from './options.ts';
+export { RedisStateStore, type RedisTransport } from './redis-store.ts';
+export { ioredisTransport } from './ioredis-transport.ts';
+export { upstashTransport } from './upstash-transport.ts';
+
+/** Where the factory reports what it chose, and connection trouble. */
+export interface StateLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The store the configuration asks for. Memory is logged as a warning: its state dies with the process. */
+export function createStateStore(config: StateConfig, logger: StateLogger): StateStore {
+  const { backend, options } = config;
+  switch (backend.kind) {
+    case 'upstash':
+      logger.info('state: Upstash Redis over REST', { url: backend.url, namespace: options.namespace });
+      return new RedisStateStore(upstashTransport({ url: backend.url, token: backend.token, timeoutMs: options.timeoutMs }), options);
+    case 'redis': {
+      logger.info('state: Redis over TCP', { host: new URL(backend.url).host, namespace: options.namespace });
+      // ioredis reports every failed reconnect (up to one a second): say it once a minute at most.
+      let lastReport = 0;
+      const onConnectionError = (error: Error) => {
+        if (Date.now() - lastReport < 60_000) return;
+        lastReport = Date.now();
+        logger.warn('state: Redis connection error (reconnecting in the background)', { error: error.message });
+      };
+      return new RedisStateStore(ioredisTransport({ url: backend.url, timeoutMs: options.timeoutMs, onConnectionError }), options);
+    }
+    case 'memory':
+      logger.warn(
+        'state: in memory (neither UPSTASH_REDIS_REST_URL/UPSTASH_REDIS_REST_TOKEN nor REDIS_URL is set): state is lost when the process exits and is not shared between instances',
+        { namespace: options.namespace },
+      );
+      return new MemoryStateStore(options);
+  }
+}
+
+/** `createStateStore(stateConfigFromEnv(env), logger)`. */
+export function createStateStoreFromEnv(env: Record<string, string | undefined>, logger: StateLogger): StateStore {
+  return createStateStore(stateConfigFromEnv(env), logger);
+}

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Key names, the same for every implementation. Everything of a deployment shares the hash tag
+ * `{<namespace>}`, so the Lua scripts may touch any of its keys even on Redis Cluster (one slot per
+ * deployment: Tide's state is small, a few KiB per target).
+ *
+ * Bounds: `state`, `event` and `audit` keys carry a TTL refreshed on write (and the stream a length and
+ * age cap); `target`, `policy` and the `targets` index are the operator's configuration, capped at
+ * `maxTargets`; `seq` is one integer.
+ */
+export interface StateKeys {
+  /** Set of target ids (the cap is enforced against it). */
+  targets: string;
+  /** Version counter for target and policy documents (ETags never repeat). */
+  seq: string;
+  target(targetId: string): string;
+  policy(targetId: string): string;
+  /** Hash: memory, version, pending outbox. */
+  state(targetId: string): string;
+  /** Hash: status, decision, version, owner, lease. */
+  event(targetId: string, eventId: string): string;
+  /** Stream of decisions. */
+  audit(targetId: string): string;
+}
+
+/** Event ids longer than this are hashed, so a provider's long id cannot make a long key. */
+const MAX_EVENT_ID_IN_KEY = 100;
+
+export function stateKeys(namespace: string): StateKeys {
+  const prefix = `tide:{${namespace}}`;
+  return {
+    targets: `${prefix}:targets`,
+    seq: `${prefix}:seq`,
+    target: (id) => `${prefix}:target:${id}`,
+    policy: (id) => `${prefix}:policy:${id}`,
+    state: (id) => `${prefix}:state:${id}`,
+    event: (id, eventId) => `${prefix}:event:${id}:${eventKeyPart(eventId)}`,
+    audit: (id) => `${prefix}:audit:${id}`,
+  };
+}
+
+function eventKeyPart(eventId: string): string {
+  if (eventId.length <= MAX_EVENT_ID_IN_KEY) return eventId;
+  return `sha256:${createHash('sha256').update(eventId).digest('hex')}`;
+}

@@ -1,0 +1,282 @@
+import type { Policy } from '../../core/schema/policy.ts';
+import type { Target } from '../../core/schema/target.ts';
+import type {
+  AuditPage,
+  ClaimResult,
+  CommitRequest,
+  CommitResult,
+  EventStatus,
+  ExpectedVersion,
+  StateStore,
+  TargetSnapshot,
+  Versioned,
+} from '../ports/state-store.ts';
+import { decodeAuditEntry, decodeDecision, decodeMemory, decodePolicy, decodeTarget, encodeAuditEntry } from './codec.ts';
+import { TargetLimitError, TargetNotFoundError, VersionConflictError } from './errors.ts';
+import { stateKeys, type StateKeys } from './keys.ts';
+import { withDefaults, type StateStoreOptions } from './options.ts';
+
+interface Doc {
+  doc: string;
+  version: number;
+}
+interface StateEntry {
+  version: number;
+  memory: string;
+  pending: { eventId: string; leaseUntil: number } | null;
+  expiresAt: number;
+}
+interface EventEntry {
+  status: EventStatus;
+  decision: string;
+  version: number;
+  owner: string;
+  leaseUntil: number;
+  expiresAt: number;
+}
+interface AuditStream {
+  entries: { id: string; ms: number; entry: string }[];
+  last: { ms: number; seq: number };
+  expiresAt: number;
+}
+
+/** Sweep expired event records once every this many commits, so a long-lived process stays bounded. */
+const SWEEP_EVERY = 1000;
+
+/**
+ * The in-memory store: the embedded default (one process, no Redis) and the unit tests' store. Same
+ * semantics as the Lua scripts, step for step, with the same TTLs and caps (time from `clock`); values are
+ * kept as the same JSON strings, so nothing is shared by reference with a caller. It counts calls as
+ * `roundTrips` so the benchmark can compare it with the Redis stores.
+ */
+export class MemoryStateStore implements StateStore {
+  readonly kind = 'memory';
+  roundTrips = 0;
+  private readonly options: StateStoreOptions;
+  private readonly keys: StateKeys;
+  private readonly docs = new Map<string, Doc>();
+  private readonly targetIds = new Set<string>();
+  private readonly states = new Map<string, StateEntry>();
+  private readonly events = new Map<string, EventEntry>();
+  private readonly audits = new Map<string, AuditStream>();
+  private seq = 0;
+  private commits = 0;
+
+  constructor(
+    options: Partial<StateStoreOptions> = {},
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.options = withDefaults(options);
+    this.keys = stateKeys(this.options.namespace);
+  }
+
+  async load(targetId: string, eventId: string): Promise<TargetSnapshot> {
+    this.roundTrips += 1;
+    const k = this.keys;
+    const state = this.live(this.states, k.state(targetId));
+    const event = this.live(this.events, k.event(targetId, eventId));
+    return {
+      target: this.readDoc(k.target(targetId), decodeTarget),
+      policy: this.readDoc(k.policy(targetId), decodePolicy),
+      state: {
+        memory: state ? decodeMemory(k.state(targetId), state.memory) : null,
+        version: state?.version ?? 0,
+        pending: state?.pending ? { ...state.pending } : null,
+      },
+      event: event
+        ? {
+            status: event.status,
+            decision: decodeDecision(k.event(targetId, eventId), event.decision),
+            version: event.version,
+            owner: event.owner,
+            leaseUntil: event.leaseUntil,
+          }
+        : null,
+    };
+  }
+
+  async commit(targetId: string, request: CommitRequest): Promise<CommitResult> {
+    this.roundTrips += 1;
+    const o = this.options;
+    const stateKey = this.keys.state(targetId);
+    const eventKey = this.keys.event(targetId, request.eventId);
+    const existing = this.live(this.events, eventKey);
+    if (existing) return existing.owner === request.owner ? { status: 'committed', version: existing.version } : { status: 'duplicate' };
+    const state = this.live(this.states, stateKey);
+    const version = state?.version ?? 0;
+    if (version !== request.expectedVersion) return { status: 'conflict', version };
+    const acting = request.leaseUntil !== null;
+    if (acting && state?.pending && state.pending.leaseUntil > request.now) return { status: 'busy', pending: { ...state.pending } };
+
+    const now = this.clock();
+    const pending = acting ? { eventId: request.eventId, leaseUntil: request.leaseUntil! } : (state?.pending ?? null);
+    this.states.set(stateKey, { version: version + 1, memory: JSON.stringify(request.memory), pending, expiresAt: now + o.stateTtlSeconds * 1000 });
+    this.events.set(eventKey, {
+      status: acting ? 'pending' : 'done',
+      decision: JSON.stringify(request.decision),
+      version: version + 1,
+      owner: request.owner,
+      leaseUntil: request.leaseUntil ?? 0,
+      expiresAt: now + o.eventTtlSeconds * 1000,
+    });
+    this.appendAudit(this.keys.audit(targetId), encodeAuditEntry(request.decision, request.signal), now);
+    if (++this.commits % SWEEP_EVERY === 0) this.sweep(now);
+    return { status: 'committed', version: version + 1 };
+  }
+
+  async claim(targetId: string, eventId: string, owner: string, now: number, leaseUntil: number): Promise<ClaimResult> {
+    this.roundTrips += 1;
+    const event = this.live(this.events, this.keys.event(targetId, eventId));
+    if (!event) return { status: 'missing' };
+    if (event.status !== 'pending') return { status: event.status };
+    const state = this.live(this.states, this.keys.state(targetId));
+    if (state?.pending?.eventId !== eventId) {
+      event.status = 'superseded';
+      return { status: 'superseded' };
+    }
+    if (event.owner !== owner && event.leaseUntil > now) return { status: 'busy', leaseUntil: event.leaseUntil };
+    event.owner = owner;
+    event.leaseUntil = leaseUntil;
+    state.pending.leaseUntil = leaseUntil;
+    return { status: 'claimed' };
+  }
+
+  async finish(targetId: string, eventId: string, outcome: 'done' | 'release'): Promise<void> {
+    this.roundTrips += 1;
+    const event = this.live(this.events, this.keys.event(targetId, eventId));
+    const state = this.live(this.states, this.keys.state(targetId));
+    const outboxHere = state?.pending?.eventId === eventId;
+    if (outcome === 'done') {
+      if (event?.status === 'pending') event.status = 'done';
+      if (state && outboxHere) state.pending = null;
+    } else {
+      if (event?.status === 'pending') event.leaseUntil = 0;
+      if (state?.pending && outboxHere) state.pending.leaseUntil = 0;
+    }
+  }
+
+  async getTarget(targetId: string): Promise<Versioned<Target> | null> {
+    this.roundTrips += 1;
+    return this.readDoc(this.keys.target(targetId), decodeTarget);
+  }
+
+  async getPolicy(targetId: string): Promise<Versioned<Policy> | null> {
+    this.roundTrips += 1;
+    return this.readDoc(this.keys.policy(targetId), decodePolicy);
+  }
+
+  async putTarget(target: Target, expected?: ExpectedVersion): Promise<number> {
+    this.roundTrips += 1;
+    const key = this.keys.target(target.id);
+    this.checkExpected(key, expected);
+    if (!this.docs.has(key) && !this.targetIds.has(target.id)) {
+      if (this.targetIds.size >= this.options.maxTargets) throw new TargetLimitError(this.options.maxTargets);
+      this.targetIds.add(target.id);
+    }
+    return this.writeDoc(key, target);
+  }
+
+  async putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion): Promise<number> {
+    this.roundTrips += 1;
+    const key = this.keys.policy(targetId);
+    this.checkExpected(key, expected);
+    if (!this.docs.has(this.keys.target(targetId))) throw new TargetNotFoundError(targetId);
+    return this.writeDoc(key, policy);
+  }
+
+  async deleteTarget(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
+    this.roundTrips += 1;
+    const k = this.keys;
+    if (!this.deleteDoc(k.target(targetId), expected)) return false;
+    this.targetIds.delete(targetId);
+    this.docs.delete(k.policy(targetId));
+    this.states.delete(k.state(targetId));
+    this.audits.delete(k.audit(targetId));
+    return true;
+  }
+
+  async deletePolicy(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
+    this.roundTrips += 1;
+    return this.deleteDoc(this.keys.policy(targetId), expected);
+  }
+
+  async listTargets(): Promise<string[]> {
+    this.roundTrips += 1;
+    return [...this.targetIds].sort();
+  }
+
+  async readAudit(targetId: string, options: { limit?: number; before?: string } = {}): Promise<AuditPage> {
+    this.roundTrips += 1;
+    const key = this.keys.audit(targetId);
+    const limit = Math.min(100, Math.max(1, Math.trunc(options.limit ?? 20)));
+    const stream = this.live(this.audits, key);
+    if (!stream) return { entries: [], next: null };
+    const newestFirst = [...stream.entries].reverse();
+    const start = options.before === undefined ? 0 : newestFirst.findIndex((item) => compareIds(item.id, options.before!) < 0);
+    if (start < 0) return { entries: [], next: null };
+    const page = newestFirst.slice(start, start + limit + 1);
+    const entries = page.slice(0, limit).map((item) => decodeAuditEntry(key, item.id, item.entry));
+    return { entries, next: page.length > limit ? (entries.at(-1)?.id ?? null) : null };
+  }
+
+  async close(): Promise<void> {}
+
+  private live<T extends { expiresAt: number }>(map: Map<string, T>, key: string): T | undefined {
+    const value = map.get(key);
+    if (value && value.expiresAt <= this.clock()) {
+      map.delete(key);
+      return undefined;
+    }
+    return value;
+  }
+
+  private readDoc<T>(key: string, decode: (key: string, doc: string | null, version: string | null) => Versioned<T> | null) {
+    const doc = this.docs.get(key);
+    return doc ? decode(key, doc.doc, String(doc.version)) : null;
+  }
+
+  private checkExpected(key: string, expected: ExpectedVersion): void {
+    if (expected === undefined) return;
+    const current = this.docs.get(key)?.version ?? null;
+    if (current !== expected) throw new VersionConflictError(key, expected, current);
+  }
+
+  private writeDoc(key: string, value: unknown): number {
+    this.seq += 1;
+    this.docs.set(key, { doc: JSON.stringify(value), version: this.seq });
+    return this.seq;
+  }
+
+  private deleteDoc(key: string, expected: ExpectedVersion): boolean {
+    if (!this.docs.has(key)) return false;
+    this.checkExpected(key, expected);
+    return this.docs.delete(key);
+  }
+
+  /** XADD MAXLEN n * + XTRIM MINID + PEXPIRE, as the commit script does (ids and age from the store's clock, as Redis uses its own). */
+  private appendAudit(key: string, entry: string, now: number): void {
+    const o = this.options;
+    const stream = this.live(this.audits, key) ?? { entries: [], last: { ms: 0, seq: -1 }, expiresAt: 0 };
+    const ms = Math.max(now, stream.last.ms);
+    const seq = ms === stream.last.ms ? stream.last.seq + 1 : 0;
+    stream.last = { ms, seq };
+    stream.entries.push({ id: `${ms}-${seq}`, ms, entry });
+    const minMs = now - o.auditMaxAgeSeconds * 1000;
+    stream.entries = stream.entries.slice(-o.auditMaxEntries).filter((item) => item.ms >= minMs);
+    stream.expiresAt = now + o.auditMaxAgeSeconds * 1000;
+    this.audits.set(key, stream);
+  }
+
+  private sweep(now: number): void {
+    for (const map of [this.events, this.states, this.audits] as Map<string, { expiresAt: number }>[]) {
+      for (const [key, value] of map) if (value.expiresAt <= now) map.delete(key);
+    }
+  }
+}
+
+function compareIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split('-').map((part) => BigInt(part));
+  const [bm = 0n, bs = 0n] = b.split('-').map((part) => BigInt(part));
+  if (am !== bm) return am < bm ? -1 : 1;
+  return as === bs ? 0 : as < bs ? -1 : 1;
+}

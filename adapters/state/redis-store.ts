@@ -1,0 +1,274 @@
+import type { Policy } from '../../core/schema/policy.ts';
+import type { Target } from '../../core/schema/target.ts';
+import type {
+  AuditPage,
+  ClaimResult,
+  CommitRequest,
+  CommitResult,
+  ExpectedVersion,
+  StateStore,
+  TargetSnapshot,
+  Versioned,
+} from '../ports/state-store.ts';
+import { decodeAuditEntry, decodePolicy, decodeSnapshot, decodeTarget, encodeAuditEntry, previousStreamId } from './codec.ts';
+import {
+  StateCommandError,
+  StateCorruptError,
+  StateUnavailableError,
+  TargetLimitError,
+  TargetNotFoundError,
+  VersionConflictError,
+} from './errors.ts';
+import { stateKeys, type StateKeys } from './keys.ts';
+import { withDefaults, type StateStoreOptions } from './options.ts';
+import { CLAIM, COMMIT, DELETE_DOCUMENT, FINISH, LOAD, PUT_DOCUMENT, type LuaScript } from './scripts.ts';
+
+/**
+ * How the Redis store reaches Redis: ioredis over TCP or `@upstash/redis` over REST. A transport only moves
+ * commands and says which errors are worth another attempt; keys, scripts and semantics live in the store.
+ */
+export interface RedisTransport {
+  readonly kind: 'redis' | 'upstash';
+  /** Requests sent so far (one network round trip each), for the benchmark. */
+  readonly roundTrips: number;
+  evalsha(sha1: string, keys: string[], args: string[]): Promise<unknown>;
+  eval(source: string, keys: string[], args: string[]): Promise<unknown>;
+  command(args: [string, ...string[]]): Promise<unknown>;
+  /** Resolves when a request can be sent (TCP: connected); the store bounds it by the timeout. */
+  ready(): Promise<void>;
+  isNoScript(error: unknown): boolean;
+  /** Connection lost, timeout, server loading or busy: worth another attempt. */
+  isTransient(error: unknown): boolean;
+  close(): Promise<void>;
+}
+
+class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+/**
+ * Reject after `ms`. Work not yet sent by then is never sent (`expired()` turns true); a request already
+ * sent may still land late, which every script tolerates (see `run`).
+ */
+function withDeadline<T>(ms: number, work: (expired: () => boolean) => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new DeadlineError(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  const running = work(() => late);
+  running.catch(() => undefined);
+  return Promise.race([running, deadline]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** 25, 50, 100, 200 ms (halved at random so instances that failed together do not retry together). */
+function backoffMs(retry: number): number {
+  return Math.min(200, 25 * 2 ** (retry - 1)) * (0.5 + Math.random() / 2);
+}
+
+function strings(reply: unknown, key: string): (string | null)[] {
+  if (!Array.isArray(reply)) throw new StateCorruptError(key, `expected a script reply array, was: ${JSON.stringify(reply)}`);
+  return reply.map((value) => (value === null || value === undefined ? null : String(value)));
+}
+
+function expectedArg(expected: ExpectedVersion): string {
+  if (expected === undefined) return '*';
+  return expected === null ? '' : String(expected);
+}
+
+/** The state store over Redis (TCP or Upstash): every method is one script or one read command. */
+export class RedisStateStore implements StateStore {
+  readonly kind: 'redis' | 'upstash';
+  private readonly keys: StateKeys;
+  private readonly options: StateStoreOptions;
+
+  constructor(
+    private readonly transport: RedisTransport,
+    options: Partial<StateStoreOptions> = {},
+  ) {
+    this.kind = transport.kind;
+    this.options = withDefaults(options);
+    this.keys = stateKeys(this.options.namespace);
+  }
+
+  /** Round trips this store's transport has made (for the benchmark). */
+  get roundTrips(): number {
+    return this.transport.roundTrips;
+  }
+
+  async load(targetId: string, eventId: string): Promise<TargetSnapshot> {
+    const k = this.targetKeys(targetId, eventId);
+    const reply = await this.run(`load ${targetId}`, () => this.script(LOAD, [k.state, k.event, k.target, k.policy], []));
+    return decodeSnapshot(k, strings(reply, k.state));
+  }
+
+  async commit(targetId: string, request: CommitRequest): Promise<CommitResult> {
+    const k = this.targetKeys(targetId, request.eventId);
+    const o = this.options;
+    const args = [
+      request.eventId,
+      request.owner,
+      String(request.now),
+      String(request.expectedVersion),
+      JSON.stringify(request.memory),
+      JSON.stringify(request.decision),
+      encodeAuditEntry(request.decision, request.signal),
+      request.leaseUntil === null ? '' : String(request.leaseUntil),
+      String(o.eventTtlSeconds * 1000),
+      String(o.stateTtlSeconds * 1000),
+      String(o.auditMaxEntries),
+      String(o.auditMaxAgeSeconds * 1000),
+    ];
+    const reply = strings(await this.run(`commit ${targetId}`, () => this.script(COMMIT, [k.state, k.event, k.audit], args)), k.state);
+    switch (reply[0]) {
+      case 'committed':
+        return { status: 'committed', version: Number(reply[1]) };
+      case 'duplicate':
+        return { status: 'duplicate' };
+      case 'conflict':
+        return { status: 'conflict', version: Number(reply[1]) };
+      case 'busy':
+        return { status: 'busy', pending: { eventId: reply[1] ?? '', leaseUntil: Number(reply[2]) } };
+      default:
+        throw new StateCorruptError(k.state, `unexpected commit reply, was: ${JSON.stringify(reply)}`);
+    }
+  }
+
+  async claim(targetId: string, eventId: string, owner: string, now: number, leaseUntil: number): Promise<ClaimResult> {
+    const k = this.targetKeys(targetId, eventId);
+    const args = [eventId, owner, String(now), String(leaseUntil)];
+    const reply = strings(await this.run(`claim ${targetId}`, () => this.script(CLAIM, [k.state, k.event], args)), k.event);
+    const status = reply[0];
+    if (status === 'busy') return { status, leaseUntil: Number(reply[1]) };
+    if (status === 'claimed' || status === 'done' || status === 'superseded' || status === 'missing') return { status };
+    throw new StateCorruptError(k.event, `unexpected claim reply, was: ${JSON.stringify(reply)}`);
+  }
+
+  async finish(targetId: string, eventId: string, outcome: 'done' | 'release'): Promise<void> {
+    const k = this.targetKeys(targetId, eventId);
+    await this.run(`finish ${targetId}`, () => this.script(FINISH, [k.state, k.event], [eventId, outcome]));
+  }
+
+  async getTarget(targetId: string): Promise<Versioned<Target> | null> {
+    const key = this.keys.target(targetId);
+    const [doc, version] = strings(await this.run(`get target ${targetId}`, () => this.transport.command(['HMGET', key, 'doc', 'version'])), key);
+    return decodeTarget(key, doc ?? null, version ?? null);
+  }
+
+  async getPolicy(targetId: string): Promise<Versioned<Policy> | null> {
+    const key = this.keys.policy(targetId);
+    const [doc, version] = strings(await this.run(`get policy ${targetId}`, () => this.transport.command(['HMGET', key, 'doc', 'version'])), key);
+    return decodePolicy(key, doc ?? null, version ?? null);
+  }
+
+  putTarget(target: Target, expected?: ExpectedVersion): Promise<number> {
+    const key = this.keys.target(target.id);
+    return this.putDocument('target', target.id, key, JSON.stringify(target), expected);
+  }
+
+  putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion): Promise<number> {
+    return this.putDocument('policy', targetId, this.keys.policy(targetId), JSON.stringify(policy), expected);
+  }
+
+  deleteTarget(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
+    const k = this.keys;
+    const extra = [k.policy(targetId), k.state(targetId), k.audit(targetId)];
+    return this.deleteDocument('target', targetId, k.target(targetId), extra, expected);
+  }
+
+  deletePolicy(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
+    return this.deleteDocument('policy', targetId, this.keys.policy(targetId), [], expected);
+  }
+
+  async listTargets(): Promise<string[]> {
+    const reply = strings(await this.run('list targets', () => this.transport.command(['SMEMBERS', this.keys.targets])), this.keys.targets);
+    return reply.filter((id): id is string => id !== null).sort();
+  }
+
+  async readAudit(targetId: string, options: { limit?: number; before?: string } = {}): Promise<AuditPage> {
+    const key = this.keys.audit(targetId);
+    const limit = Math.min(100, Math.max(1, Math.trunc(options.limit ?? 20)));
+    const end = options.before === undefined ? '+' : previousStreamId(options.before);
+    if (end === null) return { entries: [], next: null };
+    const reply = await this.run(`read audit ${targetId}`, () =>
+      this.transport.command(['XREVRANGE', key, end, '-', 'COUNT', String(limit + 1)]),
+    );
+    if (!Array.isArray(reply)) throw new StateCorruptError(key, 'XREVRANGE did not return an array');
+    const entries = reply.slice(0, limit).map((item) => {
+      const [id, fields] = item as [string, string[]];
+      const index = fields.indexOf('entry');
+      return decodeAuditEntry(key, String(id), String(fields[index + 1]));
+    });
+    return { entries, next: reply.length > limit ? (entries.at(-1)?.id ?? null) : null };
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  private targetKeys(targetId: string, eventId: string) {
+    const k = this.keys;
+    return { state: k.state(targetId), event: k.event(targetId, eventId), target: k.target(targetId), policy: k.policy(targetId), audit: k.audit(targetId) };
+  }
+
+  private async putDocument(kind: 'target' | 'policy', targetId: string, key: string, doc: string, expected: ExpectedVersion): Promise<number> {
+    const k = this.keys;
+    const keys = [key, k.seq, k.targets, k.target(targetId)];
+    const args = [doc, expectedArg(expected), targetId, String(this.options.maxTargets), kind];
+    const reply = strings(await this.run(`put ${kind} ${targetId}`, () => this.script(PUT_DOCUMENT, keys, args)), key);
+    if (reply[0] === 'ok') return Number(reply[1]);
+    if (reply[0] === 'conflict') throw new VersionConflictError(key, expected ?? null, reply[1] === null ? null : Number(reply[1]));
+    if (reply[0] === 'full') throw new TargetLimitError(this.options.maxTargets);
+    if (reply[0] === 'no-target') throw new TargetNotFoundError(targetId);
+    throw new StateCorruptError(key, `unexpected put reply, was: ${JSON.stringify(reply)}`);
+  }
+
+  private async deleteDocument(kind: 'target' | 'policy', targetId: string, key: string, extra: string[], expected: ExpectedVersion): Promise<boolean> {
+    const keys = [key, this.keys.targets, ...extra];
+    const args = [expectedArg(expected), targetId, kind];
+    const reply = strings(await this.run(`delete ${kind} ${targetId}`, () => this.script(DELETE_DOCUMENT, keys, args)), key);
+    if (reply[0] === 'conflict') throw new VersionConflictError(key, expected ?? null, Number(reply[1]));
+    return reply[0] === 'ok';
+  }
+
+  /** EVALSHA, falling back to EVAL (which also caches the script) after a restart or on a new server. */
+  private async script(lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.transport.evalsha(lua.sha1, keys, args);
+    } catch (error) {
+      if (this.transport.isNoScript(error)) return this.transport.eval(lua.source, keys, args);
+      throw error;
+    }
+  }
+
+  /**
+   * One operation with the timeout per attempt and bounded retries. Every operation is safe to repeat:
+   * reads trivially, the commit because a retry recognises its own earlier attempt by the owner id, the
+   * others because they are idempotent.
+   */
+  private async run<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    const attempts = this.options.retries + 1;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) await sleep(backoffMs(attempt - 1));
+      try {
+        return await withDeadline(this.options.timeoutMs, async (expired) => {
+          await this.transport.ready();
+          if (expired()) throw new DeadlineError('connected too late');
+          return request();
+        });
+      } catch (error) {
+        if (!(error instanceof DeadlineError) && !this.transport.isTransient(error)) {
+          throw new StateCommandError(`${operation}: ${(error as Error).message}`, { cause: error });
+        }
+        lastError = error;
+      }
+    }
+    throw new StateUnavailableError(operation, attempts, { cause: lastError });
+  }
+}

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The Lua scripts every Redis implementation runs (TCP and Upstash alike). Each is one atomic step, so
+ * nothing is ever half-written: either the whole commit lands or none of it does. Numbers travel as
+ * strings; missing hash fields come back as nil. Keys are declared in KEYS (Cluster-safe: one hash tag).
+ */
+export interface LuaScript {
+  name: string;
+  source: string;
+  sha1: string;
+}
+
+function script(name: string, source: string): LuaScript {
+  return { name, source, sha1: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * KEYS: state, event, target, policy. Returns 13 values:
+ * state version, memory, pending event, pending lease, event status, decision, event version, owner, lease,
+ * target doc, target version, policy doc, policy version.
+ */
+export const LOAD = script(
+  'load',
+  `local s = redis.call('HMGET', KEYS[1], 'version', 'memory', 'pending', 'pendingLease')
+local e = redis.call('HMGET', KEYS[2], 'status', 'decision', 'version', 'owner', 'leaseUntil')
+local t = redis.call('HMGET', KEYS[3], 'doc', 'version')
+local p = redis.call('HMGET', KEYS[4], 'doc', 'version')
+return {s[1], s[2], s[3], s[4], e[1], e[2], e[3], e[4], e[5], t[1], t[2], p[1], p[2]}`,
+);
+
+/**
+ * The compare-and-set commit. KEYS: state, event, audit. ARGV: event id, owner, now, expected version,
+ * memory, decision, audit entry, lease until ('' for a decision without actions), event TTL ms, state TTL ms,
+ * audit max entries, audit max age ms. The age cap is measured on Redis's clock (TIME), the clock that
+ * stamps the stream ids, so a function instance's clock skew cannot trim the entry just written.
+ *
+ * Order matters: the idempotency record is checked first (a redelivery never re-decides), then the
+ * version (a lost race re-decides), then the outbox (a decision with actions waits for the previous
+ * decision's actions, unless that lease ran out: its invocation died and this newer decision supersedes it).
+ */
+export const COMMIT = script(
+  'commit',
+  `local e = redis.call('HMGET', KEYS[2], 'owner', 'version')
+if e[1] then
+  if e[1] == ARGV[2] then return {'committed', e[2]} end
+  return {'duplicate'}
+end
+local s = redis.call('HMGET', KEYS[1], 'version', 'pending', 'pendingLease')
+local version = tonumber(s[1] or '0')
+if version ~= tonumber(ARGV[4]) then return {'conflict', tostring(version)} end
+local acting = ARGV[8] ~= ''
+if acting and s[2] and tonumber(s[3]) > tonumber(ARGV[3]) then return {'busy', s[2], s[3]} end
+version = version + 1
+redis.call('HSET', KEYS[1], 'version', version, 'memory', ARGV[5], 'updatedAt', ARGV[3])
+if acting then redis.call('HSET', KEYS[1], 'pending', ARGV[1], 'pendingLease', ARGV[8]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[10])
+local status = 'done'
+local lease = '0'
+if acting then status = 'pending'; lease = ARGV[8] end
+redis.call('HSET', KEYS[2], 'status', status, 'decision', ARGV[6], 'version', version, 'owner', ARGV[2], 'leaseUntil', lease)
+redis.call('PEXPIRE', KEYS[2], ARGV[9])
+redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[11], '*', 'entry', ARGV[7])
+local time = redis.call('TIME')
+local oldest = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - tonumber(ARGV[12])
+if oldest > 0 then redis.call('XTRIM', KEYS[3], 'MINID', string.format('%d', oldest)) end
+redis.call('PEXPIRE', KEYS[3], ARGV[12])
+return {'committed', tostring(version)}`,
+);
+
+/**
+ * Re-drive a pending outbox. KEYS: state, event. ARGV: event id, owner, now, lease until.
+ * Superseded when the target's outbox points elsewhere: a newer decision with actions was committed after
+ * this one's lease ran out, and replaying the older actions after it would undo it.
+ */
+export const CLAIM = script(
+  'claim',
+  `local e = redis.call('HMGET', KEYS[2], 'status', 'owner', 'leaseUntil')
+if not e[1] then return {'missing'} end
+if e[1] ~= 'pending' then return {e[1]} end
+if redis.call('HGET', KEYS[1], 'pending') ~= ARGV[1] then
+  redis.call('HSET', KEYS[2], 'status', 'superseded')
+  return {'superseded'}
+end
+if e[2] ~= ARGV[2] and tonumber(e[3]) > tonumber(ARGV[3]) then return {'busy', e[3]} end
+redis.call('HSET', KEYS[2], 'owner', ARGV[2], 'leaseUntil', ARGV[4])
+redis.call('HSET', KEYS[1], 'pendingLease', ARGV[4])
+return {'claimed'}`,
+);
+
+/**
+ * After acting. KEYS: state, event. ARGV: event id, 'done' or 'release'. Writes only to keys that exist
+ * (a hash re-created by HSET after its TTL ran out would have no TTL).
+ */
+export const FINISH = script(
+  'finish',
+  `local pendingHere = redis.call('HGET', KEYS[2], 'status') == 'pending'
+local outboxHere = redis.call('HGET', KEYS[1], 'pending') == ARGV[1]
+if ARGV[2] == 'done' then
+  if pendingHere then redis.call('HSET', KEYS[2], 'status', 'done') end
+  if outboxHere then redis.call('HDEL', KEYS[1], 'pending', 'pendingLease') end
+else
+  if pendingHere then redis.call('HSET', KEYS[2], 'leaseUntil', '0') end
+  if outboxHere then redis.call('HSET', KEYS[1], 'pendingLease', '0') end
+end
+return 1`,
+);
+
+/**
+ * Put a target or policy document. KEYS: document, seq, targets index, the target's document.
+ * ARGV: document JSON, expected version ('*' any, '' must not exist), target id, max targets, kind.
+ */
+export const PUT_DOCUMENT = script(
+  'put-document',
+  `local current = redis.call('HGET', KEYS[1], 'version')
+if ARGV[2] ~= '*' and (current or '') ~= ARGV[2] then return {'conflict', current} end
+if ARGV[5] == 'policy' and redis.call('EXISTS', KEYS[4]) == 0 then return {'no-target'} end
+if ARGV[5] == 'target' and not current and redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0 then
+  if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return {'full'} end
+  redis.call('SADD', KEYS[3], ARGV[3])
+end
+local version = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'version', version)
+return {'ok', tostring(version)}`,
+);
+
+/**
+ * Delete a document. KEYS: document, targets index, then keys deleted with a target (policy, state, audit).
+ * ARGV: expected version ('*' any), target id, kind.
+ */
+export const DELETE_DOCUMENT = script(
+  'delete-document',
+  `local current = redis.call('HGET', KEYS[1], 'version')
+if not current then return {'absent'} end
+if ARGV[1] ~= '*' and current ~= ARGV[1] then return {'conflict', current} end
+redis.call('DEL', KEYS[1])
+if ARGV[3] == 'target' then
+  redis.call('SREM', KEYS[2], ARGV[2])
+  for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+end
+return {'ok'}`,
+);

@@ -1,0 +1,36 @@
+/**
+ * The shell's own typed errors. All three are retryable: the platform should deliver the event again
+ * (SQS visibility timeout, Pub/Sub nack, Event Grid retry), and the next delivery finds the race lost,
+ * the lease expired or the actions ready to re-drive.
+ */
+export class ShellError extends Error {
+  override readonly name: string = 'ShellError';
+  readonly retryable: boolean = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Every compare-and-set attempt lost a race (or waited on another decision's actions) within the bound. */
+export class CommitContentionError extends ShellError {
+  override readonly name = 'CommitContentionError';
+  constructor(readonly targetId: string, readonly eventId: string, readonly attempts: number) {
+    super(`could not commit event ${eventId} for ${targetId} in ${attempts} attempts: other decisions for the target kept landing first`);
+  }
+}
+
+/** Another invocation committed this event and holds the lease to execute its actions right now. */
+export class EventInProgressError extends ShellError {
+  override readonly name = 'EventInProgressError';
+  constructor(readonly targetId: string, readonly eventId: string, readonly leaseUntil: number) {
+    super(`event ${eventId} for ${targetId} is being acted on by another invocation (lease until ${new Date(leaseUntil).toISOString()})`);
+  }
+}
+
+/** The decision is committed but executing its actions failed; its outbox stays pending for the redelivery. */
+export class ActionFailedError extends ShellError {
+  override readonly name = 'ActionFailedError';
+  constructor(readonly targetId: string, readonly eventId: string, options: { cause: unknown }) {
+    super(`actions of event ${eventId} for ${targetId} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
+  }
+}

@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StateStore } from '../../../adapters/ports/state-store.ts';
+import {
+  StateCorruptError,
+  TargetLimitError,
+  TargetNotFoundError,
+  VersionConflictError,
+} from '../../../adapters/state/errors.ts';
+import { stateKeys } from '../../../adapters/state/keys.ts';
+import type { StateStoreOptions } from '../../../adapters/state/options.ts';
+import { commitRequest, scaleOut, testPolicy, testTarget } from './fixtures.ts';
+import { freshNamespace, startStoreSetup, type StoreKind, type StoreSetup } from './store-setup.ts';
+
+let setup: StoreSetup;
+beforeAll(async () => {
+  setup = await startStoreSetup();
+});
+afterAll(async () => {
+  await setup?.close();
+});
+
+const KINDS: StoreKind[] = ['memory', 'redis', 'upstash'];
+
+describe.each(KINDS)('%s state store', (kind) => {
+  const open = (options: Partial<StateStoreOptions> = {}, clock?: () => number): StateStore =>
+    setup.create(kind, { namespace: freshNamespace(kind), ...options }, clock);
+
+  it('loads an unknown target as empty state at version 0', async () => {
+    const snapshot = await open().load('llm-endpoint', 'e1');
+    expect(snapshot).toEqual({ target: null, policy: null, state: { memory: null, version: 0, pending: null }, event: null });
+  });
+
+  describe('targets and policies', () => {
+    it('versions every write from one counter, so an ETag is never reused after delete and re-create', async () => {
+      const store = open();
+      const v1 = await store.putTarget(testTarget(), null);
+      const v2 = await store.putPolicy('llm-endpoint', testPolicy({ maxCapacity: 8 }), null);
+      const v3 = await store.putTarget(testTarget(), v1);
+      expect([v2 > v1, v3 > v2]).toEqual([true, true]);
+      expect(await store.getTarget('llm-endpoint')).toEqual({ value: testTarget(), version: v3 });
+      expect((await store.getPolicy('llm-endpoint'))?.value.maxCapacity).toBe(8);
+      expect(await store.deleteTarget('llm-endpoint', v3)).toBe(true);
+      expect(await store.getPolicy('llm-endpoint')).toBeNull();
+      const v4 = await store.putTarget(testTarget(), null);
+      expect(v4).toBeGreaterThan(v3);
+    });
+
+    it.each([
+      { label: 'a stale version', expected: 999 },
+      { label: '"must not exist" when it does', expected: null },
+    ])('refuses a put carrying $label', async ({ expected }) => {
+      const store = open();
+      const version = await store.putTarget(testTarget());
+      const error = await store.putTarget(testTarget(), expected).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VersionConflictError);
+      expect(error).toMatchObject({ expectedVersion: expected, currentVersion: version });
+      expect((await store.getTarget('llm-endpoint'))?.version).toBe(version);
+    });
+
+    it('refuses a delete carrying a stale version and reports a missing document as false', async () => {
+      const store = open();
+      const version = await store.putTarget(testTarget());
+      await expect(store.deleteTarget('llm-endpoint', version + 1)).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await store.deletePolicy('llm-endpoint')).toBe(false);
+      expect(await store.deleteTarget('llm-endpoint')).toBe(true);
+      expect(await store.deleteTarget('llm-endpoint')).toBe(false);
+    });
+
+    it('needs the target before its policy', async () => {
+      await expect(open().putPolicy('nobody', testPolicy())).rejects.toBeInstanceOf(TargetNotFoundError);
+    });
+
+    it('caps the number of targets and lists them', async () => {
+      const store = open({ maxTargets: 2 });
+      await store.putTarget(testTarget('b'));
+      await store.putTarget(testTarget('a'));
+      await store.putTarget(testTarget('a')); // replacing one does not count twice
+      await expect(store.putTarget(testTarget('c'))).rejects.toBeInstanceOf(TargetLimitError);
+      expect(await store.listTargets()).toEqual(['a', 'b']);
+      await store.deleteTarget('b');
+      await store.putTarget(testTarget('c'));
+      expect(await store.listTargets()).toEqual(['a', 'c']);
+    });
+  });
+
+  describe('commit', () => {
+    it('writes memory, version, the idempotency record and the audit entry together', async () => {
+      const store = open();
+      const request = commitRequest({ eventId: 'e1', expectedVersion: 0, now: 5_000 });
+      expect(await store.commit('llm-endpoint', request)).toEqual({ status: 'committed', version: 1 });
+      const snapshot = await store.load('llm-endpoint', 'e1');
+      expect(snapshot.state).toEqual({ memory: request.memory, version: 1, pending: null });
+      expect(snapshot.event).toEqual({ status: 'done', decision: request.decision, version: 1, owner: request.owner, leaseUntil: 0 });
+      const audit = await store.readAudit('llm-endpoint');
+      expect(audit.entries).toHaveLength(1);
+      expect(audit.entries[0]).toMatchObject({ ...request.decision, signal: request.signal });
+    });
+
+    it('refuses a stale version and writes nothing', async () => {
+      const store = open();
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0 }));
+      const stale = await store.commit('llm-endpoint', commitRequest({ eventId: 'e2', expectedVersion: 0 }));
+      expect(stale).toEqual({ status: 'conflict', version: 1 });
+      expect((await store.load('llm-endpoint', 'e2')).event).toBeNull();
+      expect((await store.readAudit('llm-endpoint')).entries.map((entry) => entry.eventId)).toEqual(['e1']);
+    });
+
+    it('answers a second commit of the same event with duplicate, and a retry by the same owner with its own result', async () => {
+      const store = open();
+      const first = commitRequest({ eventId: 'e1', expectedVersion: 0, owner: 'instance-a' });
+      await store.commit('llm-endpoint', first);
+      expect(await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 1, owner: 'instance-b' }))).toEqual({ status: 'duplicate' });
+      expect(await store.commit('llm-endpoint', first)).toEqual({ status: 'committed', version: 1 });
+      expect((await store.load('llm-endpoint', 'x')).state.version).toBe(1);
+    });
+
+    it('keeps targets apart', async () => {
+      const store = open();
+      await store.commit('a', commitRequest({ eventId: 'e1', expectedVersion: 0 }));
+      expect(await store.commit('b', commitRequest({ eventId: 'e1', expectedVersion: 0 }))).toEqual({ status: 'committed', version: 1 });
+    });
+  });
+
+  describe('outbox', () => {
+    it('holds decisions with actions back while an earlier one is being executed, but not holds', async () => {
+      const store = open();
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0, now: 1_000, leaseUntil: 61_000 }));
+      let snapshot = await store.load('llm-endpoint', 'e1');
+      expect(snapshot.state.pending).toEqual({ eventId: 'e1', leaseUntil: 61_000 });
+      expect(snapshot.event).toMatchObject({ status: 'pending', leaseUntil: 61_000 });
+
+      const acting = await store.commit('llm-endpoint', commitRequest({ eventId: 'e2', expectedVersion: 1, now: 2_000, leaseUntil: 62_000 }));
+      expect(acting).toEqual({ status: 'busy', pending: { eventId: 'e1', leaseUntil: 61_000 } });
+      expect(await store.commit('llm-endpoint', commitRequest({ eventId: 'e3', expectedVersion: 1, now: 2_000 }))).toEqual({ status: 'committed', version: 2 });
+
+      await store.finish('llm-endpoint', 'e1', 'done');
+      snapshot = await store.load('llm-endpoint', 'e1');
+      expect(snapshot.state.pending).toBeNull();
+      expect(snapshot.event?.status).toBe('done');
+      expect(await store.commit('llm-endpoint', commitRequest({ eventId: 'e2', expectedVersion: 2, now: 3_000, leaseUntil: 63_000 }))).toMatchObject({ status: 'committed' });
+    });
+
+    it('lets a redelivery claim the outbox only once the lease has expired, or was released', async () => {
+      const store = open();
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0, now: 1_000, leaseUntil: 61_000 }));
+      expect(await store.claim('llm-endpoint', 'e1', 'redelivery-1', 30_000, 90_000)).toEqual({ status: 'busy', leaseUntil: 61_000 });
+      expect(await store.claim('llm-endpoint', 'e1', 'redelivery-1', 61_001, 121_001)).toEqual({ status: 'claimed' });
+      expect((await store.load('llm-endpoint', 'e1')).state.pending).toEqual({ eventId: 'e1', leaseUntil: 121_001 });
+      await store.finish('llm-endpoint', 'e1', 'release');
+      expect(await store.claim('llm-endpoint', 'e1', 'redelivery-2', 61_002, 121_002)).toEqual({ status: 'claimed' });
+      await store.finish('llm-endpoint', 'e1', 'done');
+      expect(await store.claim('llm-endpoint', 'e1', 'redelivery-3', 61_003, 121_003)).toEqual({ status: 'done' });
+      expect(await store.claim('llm-endpoint', 'never-seen', 'redelivery-3', 61_003, 121_003)).toEqual({ status: 'missing' });
+    });
+
+    it('supersedes an abandoned outbox once a newer decision with actions is committed after its lease', async () => {
+      const store = open();
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0, now: 1_000, leaseUntil: 61_000 }));
+      const newer = commitRequest({ eventId: 'e2', expectedVersion: 1, now: 70_000, leaseUntil: 130_000, actions: [scaleOut(2, 4)] });
+      expect(await store.commit('llm-endpoint', newer)).toEqual({ status: 'committed', version: 2 });
+      expect(await store.claim('llm-endpoint', 'e1', 'redelivery', 71_000, 131_000)).toEqual({ status: 'superseded' });
+      expect((await store.load('llm-endpoint', 'e1')).event?.status).toBe('superseded');
+      expect((await store.load('llm-endpoint', 'e2')).state.pending).toEqual({ eventId: 'e2', leaseUntil: 130_000 });
+    });
+  });
+
+  describe('audit log', () => {
+    it('reads newest first in pages and keeps at most auditMaxEntries', async () => {
+      const store = open({ auditMaxEntries: 25 });
+      for (let version = 0; version < 30; version++) {
+        await store.commit('llm-endpoint', commitRequest({ eventId: `e${version + 1}`, expectedVersion: version }));
+      }
+      const seen: string[] = [];
+      let before: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const result = await store.readAudit('llm-endpoint', { limit: 10, ...(before ? { before } : {}) });
+        seen.push(...result.entries.map((entry) => entry.eventId));
+        if (!result.next) break;
+        before = result.next;
+      }
+      expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `e${30 - i}`));
+    });
+
+    it('drops entries older than auditMaxAgeSeconds', async () => {
+      let now = Date.now();
+      const store = open({ auditMaxAgeSeconds: 1 }, () => now);
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'old', expectedVersion: 0 }));
+      // Redis ages entries on its own clock (the one that stamps stream ids), so really wait there.
+      if (kind === 'memory') now += 1_100;
+      else await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'new', expectedVersion: 1 }));
+      expect((await store.readAudit('llm-endpoint')).entries.map((entry) => entry.eventId)).toEqual(['new']);
+    });
+  });
+
+  it('deleting a target deletes its memory and audit log', async () => {
+    const store = open();
+    await store.putTarget(testTarget());
+    await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0 }));
+    await store.deleteTarget('llm-endpoint');
+    expect((await store.load('llm-endpoint', 'e2')).state.version).toBe(0);
+    expect((await store.readAudit('llm-endpoint')).entries).toEqual([]);
+  });
+});
+
+describe('key bounds (Redis)', () => {
+  it.each(['redis', 'upstash'] as const)('%s: every key written for an event has a TTL, and the stream a cap', async (kind) => {
+    const namespace = freshNamespace(`ttl-${kind}`);
+    const store = setup.create(kind, { namespace, eventTtlSeconds: 600, stateTtlSeconds: 7200, auditMaxAgeSeconds: 3600, auditMaxEntries: 50 });
+    await store.putTarget(testTarget());
+    for (let version = 0; version < 60; version++) {
+      await store.commit('llm-endpoint', commitRequest({ eventId: `e${version}`, expectedVersion: version, leaseUntil: version === 59 ? Date.now() + 60_000 : null }));
+    }
+    const keys = stateKeys(namespace);
+    const ttl = async (key: string) => setup.inspect.pttl(key);
+    expect(await ttl(keys.event('llm-endpoint', 'e0'))).toBeGreaterThan(590_000);
+    expect(await ttl(keys.event('llm-endpoint', 'e0'))).toBeLessThanOrEqual(600_000);
+    expect(await ttl(keys.state('llm-endpoint'))).toBeGreaterThan(7_190_000);
+    expect(await ttl(keys.audit('llm-endpoint'))).toBeGreaterThan(3_590_000);
+    expect(await setup.inspect.xlen(keys.audit('llm-endpoint'))).toBe(50);
+    // Configuration keys have no TTL; they are capped by maxTargets instead.
+    expect(await ttl(keys.target('llm-endpoint'))).toBe(-1);
+    const all = await setup.inspect.keys(`tide:{${namespace}}:*`);
+    const unbounded = [];
+    for (const key of all) if ((await ttl(key)) === -1 && ![keys.target('llm-endpoint'), keys.targets, keys.seq].includes(key)) unbounded.push(key);
+    expect(unbounded).toEqual([]);
+  });
+
+  it.each(['redis', 'upstash'] as const)('%s: memory that fails its schema is a StateCorruptError, not a silent reset', async (kind) => {
+    const namespace = freshNamespace(`corrupt-${kind}`);
+    const store = setup.create(kind, { namespace });
+    await setup.inspect.hset(stateKeys(namespace).state('llm-endpoint'), 'version', '3', 'memory', '{"samples": 7}');
+    const error = await store.load('llm-endpoint', 'e1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateCorruptError);
+    expect((error as Error).message).toContain('samples');
+  });
+});
