@@ -86,7 +86,6 @@ export class SimulatedCloud implements ActuatorPort {
   private nextNodeNumber = 1;
   private closedCostUsd = 0;
   private closedGpuSeconds = 0;
-  private readonly pendingEvents: CloudEvent[] = [];
   /** Checkpoint requests received (the simulator has no training jobs; recorded for inspection). */
   readonly checkpoints: CheckpointRequest[] = [];
 
@@ -115,7 +114,7 @@ export class SimulatedCloud implements ActuatorPort {
     if (at < this.now) throw new Error(`the simulated clock cannot go back: ${at} < ${this.now}`);
     const from = this.now;
     this.now = at;
-    const events = this.pendingEvents.splice(0);
+    const events: CloudEvent[] = [];
     for (const pool of this.pools.values()) {
       if (pool.market) {
         const notice = pool.market.options.noticeSeconds * 1000;
@@ -181,7 +180,7 @@ export class SimulatedCloud implements ActuatorPort {
     pool.desired = Math.max(0, Math.floor(desired));
     const events: CloudEvent[] = [];
     this.reconcile(pool, events);
-    this.pendingEvents.push(...events);
+    // A failed launch is reported once, by the exception to the caller; later retries emit events.
     const failure = events.find((event) => event.kind === 'capacity-error');
     if (failure && failure.kind === 'capacity-error') {
       throw new InsufficientCapacityError(pool.id, pool.instanceType, pool.capacityType, failure.code, pool.nodes.length);

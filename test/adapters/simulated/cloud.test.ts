@@ -109,6 +109,9 @@ describe('SimulatedCloud typed errors', () => {
     expect(isInsufficientCapacityError(error)).toBe(true);
     expect((error as InsufficientCapacityError).capacityType).toBe('spot');
     expect(await poolState(c, 'spot')).toMatchObject({ desired: 2, ready: 0, pending: 0 });
+    // Reported once, by the exception; the retry a minute later is reported as an event.
+    expect(c.advanceTo(s(5001))).toEqual([]);
+    expect(c.advanceTo(s(5060)).map((event) => event.kind)).toEqual(['capacity-error']);
   });
 });
 
