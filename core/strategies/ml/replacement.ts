@@ -173,14 +173,20 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
  */
 export function returnToSpot(ctx: MlContext, ml: MlState): MlStep {
   const none: MlStep = { actions: [], holds: [], reasons: [], ml };
-  if (ml.fallbackSince === null) return none;
-  const quietMs = ctx.now - (ml.lastSpotTroubleAt ?? ml.fallbackSince);
+  // Inference endpoints return only from a fallback (their first pool may be on-demand by choice); training
+  // pools always hold on-demand to the base and share, so jobs left on on-demand move back too.
+  if (ml.fallbackSince === null && ctx.target.kind === 'inference-endpoint') return none;
+  if (!poolViews(ctx).some((view) => view.capacityType === 'spot')) return none;
+  const quietMs = ml.lastSpotTroubleAt === null ? Infinity : ctx.now - ml.lastSpotTroubleAt;
   if (quietMs < ctx.policy.spot.returnToSpotAfterSeconds * 1000) return none;
   const views = poolViews(ctx);
   const total = views.reduce((sum, view) => sum + view.desired, 0);
   const surplus = onDemandCount(ctx) - requiredOnDemand(ctx, total);
-  const quiet = `spot quiet for ${Math.round(quietMs / 1000)} s (return after ${ctx.policy.spot.returnToSpotAfterSeconds} s)`;
-  if (surplus <= 0) return { ...none, reasons: [`${quiet}: on-demand fallback over`], ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
+  const quiet = quietMs === Infinity ? 'no spot trouble seen' : `spot quiet for ${Math.round(quietMs / 1000)} s (return after ${ctx.policy.spot.returnToSpotAfterSeconds} s)`;
+  if (surplus <= 0) {
+    if (ml.fallbackSince === null && ml.returningToSpotAt === null) return none;
+    return { ...none, reasons: [`${quiet}: on-demand fallback over`], ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
+  }
   if (ctx.target.kind === 'inference-endpoint') return returnInference(ctx, ml, views, surplus, quiet);
   return returnTraining(ctx, ml, views, surplus, quiet);
 }
@@ -216,6 +222,8 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
     .flatMap((pool) => pool.nodes.filter((n) => n.jobId && n.state === 'ready' && !waiting.has(n.id)).map((node) => ({ pool, node })))
     .slice(0, surplus);
   if (movers.length === 0) {
+    // Surplus on-demand nodes without a job are left to the idle timeout; new capacity goes to spot.
+    if (ml.fallbackSince === null && ml.returningToSpotAt === null) return { actions, holds: [], reasons, ml };
     return { actions, holds: [], reasons: [`${quiet}: on-demand fallback over; new capacity goes to spot again`], ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
   }
   // Step 1: launch spot nodes first, so a failed launch costs the running jobs nothing.

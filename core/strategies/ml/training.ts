@@ -123,7 +123,8 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit): M
   }
   const reserved = new Set<string>();
   const reserve = (job: TrainingJob, poolHint: string | null): string[] | undefined => {
-    const order = [...views].sort((a, b) => Number(b.id === poolHint) - Number(a.id === poolHint));
+    // The hinted pool first (a replacement launched for this job), then the cheapest: idle spot before idle on-demand.
+    const order = [...views].sort((a, b) => Number(b.id === poolHint) - Number(a.id === poolHint) || (a.price ?? Infinity) - (b.price ?? Infinity));
     for (const pool of order) {
       if (!fitsPool(pool, job)) continue;
       const open = (free.get(pool.id) ?? []).filter((id) => !reserved.has(id));

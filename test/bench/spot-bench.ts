@@ -1,0 +1,427 @@
+/**
+ * `npm run bench:spot -- --json [--seed N] [--zones N] [--mode fallback|wait] [--hours H] [--job-hours J]`
+ *
+ * A seeded one-week simulation of spot interruptions for a training pool, driven through the real core
+ * (`decide`, with its spot, checkpoint and training strategies). The spot market follows the published
+ * p3.2xlarge trace figures (skypilot-org/spot-traces, us-west-2b, ~177 h from 2023-04-22; see
+ * ../shared/data/SOURCES.md): obtainable 79.3 % of the time, 45 outages, median outage 25.6 min, median
+ * uninterrupted run 68.3 min, 2-minute warning. Runs and outages are drawn from log-normal distributions
+ * with those medians and with means that give 79.3 % availability and 45 outages per 177 h
+ * (mean run 187.1 min, mean outage 48.9 min). All randomness is here, seeded; the core has none.
+ *
+ * Workload: training jobs of `--job-hours` GPU-hours on one p3.2xlarge (1 x V100) each, back to back for
+ * the whole week. Compared with:
+ *  - all on-demand: one p3.2xlarge on-demand for the week, never interrupted;
+ *  - restart from scratch (SkyPilot managed jobs without application checkpoints): the same market, the
+ *    same core managing capacity, but the job cannot checkpoint, so an interruption loses all its progress.
+ * Assumptions (not from the trace): a node takes 240 s to boot; a job takes 120 s to load before it
+ * progresses; a checkpoint takes a log-normal time with median 50 s (sigma 0.5, about 4 % over 120 s).
+ */
+import { parseArgs } from 'node:util';
+import { decide } from '../../core/decide.ts';
+import { lookupInstanceType } from '../../core/catalog/index.ts';
+import { DecisionInputSchema, PolicySchema, type Action, type Memory, type PolicyInput, type SignalInput } from '../../core/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '1' },
+    zones: { type: 'string', default: '1' },
+    mode: { type: 'string', default: 'fallback' },
+    hours: { type: 'string', default: '168' },
+    'job-hours': { type: 'string', default: '6' },
+  },
+});
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-03-02T00:00:00Z');
+const BOOT_MS = 240_000;
+const RESTORE_MS = 120_000;
+const NOTICE_MS = 120_000;
+const TICK_MS = 60_000;
+const TYPE = 'p3.2xlarge';
+const INFO = lookupInstanceType(TYPE)!;
+
+/** mulberry32: a small, fast, seeded PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function logNormal(random: () => number, median: number, sigma: number): number {
+  const u = Math.max(random(), 1e-12);
+  const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  return median * Math.exp(sigma * normal);
+}
+/** sigma of a log-normal with this median and mean: mean = median x exp(sigma^2 / 2). */
+const sigmaFor = (median: number, mean: number) => Math.sqrt(2 * Math.log(mean / median));
+const RUN = { median: 68.3, sigma: sigmaFor(68.3, (177 * 60 * 0.793) / 45) };
+const OUTAGE = { median: 25.6, sigma: sigmaFor(25.6, (177 * 60 * 0.207) / 45) };
+
+interface Outage {
+  start: number;
+  end: number;
+}
+/** The trace's longest run and outage, minutes: draws are capped there so the market stays inside what was seen. */
+const LONGEST_RUN = 1338;
+const LONGEST_OUTAGE = 291.7;
+const run = (random: () => number) => Math.round(Math.min(LONGEST_RUN, logNormal(random, RUN.median, RUN.sigma)) * MIN);
+function market(random: () => number, horizon: number): Outage[] {
+  const outages: Outage[] = [];
+  let t = T0 + Math.round(run(random) * random()); // start inside a run
+  while (t < T0 + horizon) {
+    const length = Math.round(Math.min(LONGEST_OUTAGE, logNormal(random, OUTAGE.median, OUTAGE.sigma)) * MIN);
+    outages.push({ start: t, end: t + length });
+    t += length + run(random);
+  }
+  return outages;
+}
+
+interface Node {
+  id: string;
+  poolId: string;
+  capacityType: 'spot' | 'on-demand';
+  zone: number;
+  launchedAt: number;
+  readyAt: number;
+  jobId?: string;
+  /** Start of the outage this node was warned about. */
+  noticed?: number;
+}
+interface Job {
+  id: string;
+  needMs: number;
+  progressMs: number;
+  savedMs: number;
+  node?: string;
+  /** When progress (re)starts counting on the node, after boot-up load. */
+  runningFrom?: number;
+  paused: boolean;
+  version: number;
+}
+type Event =
+  | { at: number; seq: number; kind: 'tick' }
+  | { at: number; seq: number; kind: 'notice' | 'outage-start'; zone: number; outage: Outage }
+  | { at: number; seq: number; kind: 'node-ready'; node: string }
+  | { at: number; seq: number; kind: 'capacity-error'; poolId: string }
+  | { at: number; seq: number; kind: 'checkpoint-done'; job: string; version: number; node: string }
+  | { at: number; seq: number; kind: 'job-finish'; job: string; version: number };
+
+type EventInput = Event extends infer E ? (E extends Event ? Omit<E, 'seq'> : never) : never;
+
+interface Result {
+  costUsd: number;
+  lostGpuHours: number;
+  usefulGpuHours: number;
+  spotHours: number;
+  onDemandHours: number;
+  interruptions: number;
+  checkpointsRequested: number;
+  checkpointsAcknowledged: number;
+  jobsFinished: number;
+  decisions: number;
+  coreAccountedLostGpuHours: number;
+}
+
+function simulate(options: { seed: number; zones: number; mode: string; horizon: number; jobMs: number; checkpoints: boolean; outages: Outage[][]; policy: PolicyInput }): Result {
+  const random = prng(options.seed * 7919 + 17); // checkpoint times: a stream apart from the market's
+  const end = T0 + options.horizon;
+  const policy = PolicySchema.parse(options.policy);
+  const pools = [
+    ...Array.from({ length: options.zones }, (_, z) => ({ id: `p3-spot-${z}`, instanceType: TYPE, capacityType: 'spot' as const, zone: `us-west-2${'bacd'[z]}` })),
+    { id: 'p3-od', instanceType: TYPE, capacityType: 'on-demand' as const },
+  ];
+  const target = { id: 'train-pool', kind: 'training-pool' as const, provider: 'aws' as const, region: 'us-west-2', pools };
+  const nodes = new Map<string, Node>();
+  const result: Result = { costUsd: 0, lostGpuHours: 0, usefulGpuHours: 0, spotHours: 0, onDemandHours: 0, interruptions: 0, checkpointsRequested: 0, checkpointsAcknowledged: 0, jobsFinished: 0, decisions: 0, coreAccountedLostGpuHours: 0 };
+  let memory: Memory | undefined;
+  let seq = 0;
+  let nodeSeq = 0;
+  let jobSeq = 0;
+  const events: Event[] = [];
+  const push = (event: EventInput) => {
+    const full = { ...event, seq: seq++ } as Event;
+    let i = events.length;
+    while (i > 0 && (events[i - 1]!.at > full.at || (events[i - 1]!.at === full.at && events[i - 1]!.seq > full.seq))) i -= 1;
+    events.splice(i, 0, full);
+  };
+  const outageAt = (zone: number, t: number) => options.outages[zone]!.some((o) => o.start <= t && t < o.end);
+
+  const bill = (node: Node, until: number) => {
+    const hours = (until - node.launchedAt) / HOUR;
+    const price = node.capacityType === 'spot' ? INFO.spotUsdPerHour : INFO.onDemandUsdPerHour;
+    result.costUsd += hours * price;
+    if (node.capacityType === 'spot') result.spotHours += hours;
+    else result.onDemandHours += hours;
+  };
+
+  let job: Job = { id: `job-${++jobSeq}`, needMs: options.jobMs, progressMs: 0, savedMs: 0, paused: false, version: 0 };
+  const advance = (now: number) => {
+    if (job.node && !job.paused && job.runningFrom !== undefined && now > job.runningFrom) {
+      job.progressMs += now - job.runningFrom;
+      job.runningFrom = now;
+    }
+  };
+  const stopJob = (now: number, lose: boolean) => {
+    advance(now);
+    if (lose) {
+      result.lostGpuHours += (job.progressMs - job.savedMs) / HOUR;
+      job.progressMs = job.savedMs;
+    }
+    job.node = undefined;
+    job.runningFrom = undefined;
+    job.paused = false;
+    job.version += 1;
+  };
+
+  const observed = (now: number) => ({
+    observedAt: now,
+    pools: pools.map((pool) => {
+      const inPool = [...nodes.values()].filter((n) => n.poolId === pool.id);
+      const ready = inPool.filter((n) => n.readyAt <= now);
+      return {
+        poolId: pool.id,
+        instanceType: TYPE,
+        capacityType: pool.capacityType,
+        desired: inPool.length,
+        ready: ready.length,
+        pending: inPool.length - ready.length,
+        nodes: inPool.map((n) => ({ id: n.id, state: n.readyAt <= now ? ('ready' as const) : ('pending' as const), ...(n.jobId ? { jobId: n.jobId } : {}) })),
+      };
+    }),
+  });
+
+  const removeNode = (id: string, now: number) => {
+    const node = nodes.get(id);
+    if (!node) return;
+    bill(node, now);
+    nodes.delete(id);
+  };
+
+  const launchIn = (poolId: string, count: number, now: number) => {
+    const pool = pools.find((p) => p.id === poolId)!;
+    const zone = pool.capacityType === 'spot' ? Number(poolId.split('-').at(-1)) : -1;
+    for (let i = 0; i < count; i += 1) {
+      if (pool.capacityType === 'spot' && outageAt(zone, now)) {
+        push({ at: now + 1000, kind: 'capacity-error', poolId });
+        return;
+      }
+      const node: Node = { id: `i-${++nodeSeq}`, poolId, capacityType: pool.capacityType, zone, launchedAt: now, readyAt: now + BOOT_MS };
+      nodes.set(node.id, node);
+      push({ at: node.readyAt, kind: 'node-ready', node: node.id });
+      // Launched less than 2 minutes before an outage: the provider warns it too, with what time is left.
+      const coming = pool.capacityType === 'spot' ? options.outages[zone]!.find((o) => o.start > now && o.start - now <= NOTICE_MS) : undefined;
+      if (coming) push({ at: now + 1000, kind: 'notice', zone, outage: coming });
+    }
+  };
+
+  const apply = (actions: Action[], now: number) => {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'launch-capacity':
+          launchIn(action.poolId, action.count, now);
+          break;
+        case 'set-capacity': {
+          const inPool = [...nodes.values()].filter((n) => n.poolId === action.poolId);
+          if (action.to > inPool.length) launchIn(action.poolId, action.to - inPool.length, now);
+          const idle = inPool.filter((n) => !n.jobId).sort((a, b) => b.launchedAt - a.launchedAt);
+          for (const node of idle.slice(0, Math.max(0, inPool.length - action.to))) removeNode(node.id, now);
+          break;
+        }
+        case 'drain-and-release': {
+          const node = nodes.get(action.instanceId);
+          if (!node) break;
+          if (node.jobId === job.id) {
+            const lose = !job.paused; // paused = checkpointed and waiting for this release
+            stopJob(now, lose);
+            send({ kind: 'job', event: 'preempted', jobId: job.id, observedAt: now, source: 'bench' }, now);
+          }
+          removeNode(node.id, now);
+          break;
+        }
+        case 'request-checkpoint': {
+          result.checkpointsRequested += 1;
+          if (!options.checkpoints || job.id !== action.jobId || !job.node) break;
+          advance(now);
+          job.paused = true;
+          job.runningFrom = undefined;
+          job.version += 1;
+          const write = Math.round(logNormal(random, 50, 0.5) * 1000);
+          push({ at: now + write, kind: 'checkpoint-done', job: job.id, version: job.version, node: job.node });
+          break;
+        }
+        case 'change-instance-type':
+          break;
+      }
+    }
+  };
+
+  const send = (signal: SignalInput, now: number) => {
+    const decision = decide(DecisionInputSchema.parse({ now, signal, target, policy, observed: observed(now), ...(memory ? { memory } : {}) }));
+    result.decisions += 1;
+    if (process.env.SPOT_BENCH_TRACE && options.checkpoints && (decision.actions.length > 0 || signal.kind !== 'schedule-tick')) {
+      console.error(`${((now - T0) / MIN).toFixed(1)} min ${signal.kind}${'event' in signal ? ` ${signal.event}` : ''}: ${decision.reasons.filter((r) => !r.startsWith('estimated spend')).join(' | ')}`);
+    }
+    memory = decision.memory;
+    apply(decision.actions, now);
+  };
+
+  const schedule = (now: number) => {
+    // The job scheduler (Ray, SageMaker, ...): start the waiting job on a free ready node.
+    if (job.node) return;
+    const free = [...nodes.values()].find((n) => n.readyAt <= now && !n.jobId);
+    if (!free) return;
+    free.jobId = job.id;
+    job.node = free.id;
+    job.paused = false;
+    job.runningFrom = now + RESTORE_MS;
+    job.version += 1;
+    push({ at: job.runningFrom + (job.needMs - job.progressMs), kind: 'job-finish', job: job.id, version: job.version });
+    send({ kind: 'job', event: 'started', jobId: job.id, instanceIds: [free.id], gpusPerNode: 1, nodeCount: 1, observedAt: now, source: 'bench' }, now);
+  };
+
+  for (let t = T0; t < end; t += TICK_MS) push({ at: t, kind: 'tick' });
+  options.outages.forEach((list, zone) => {
+    for (const outage of list) {
+      if (outage.start - NOTICE_MS >= T0 && outage.start < end) push({ at: outage.start - NOTICE_MS, kind: 'notice', zone, outage });
+      if (outage.start < end) push({ at: outage.start, kind: 'outage-start', zone, outage });
+    }
+  });
+  send({ kind: 'job', event: 'queued', jobId: job.id, gpusPerNode: 1, nodeCount: 1, priority: 0, observedAt: T0, source: 'bench' }, T0);
+
+  while (events.length > 0) {
+    const event = events.shift()!;
+    if (event.at >= end) break;
+    const now = event.at;
+    switch (event.kind) {
+      case 'tick':
+        send({ kind: 'schedule-tick', observedAt: now, source: 'bench' }, now);
+        break;
+      case 'notice':
+        for (const node of [...nodes.values()].filter((n) => n.capacityType === 'spot' && n.zone === event.zone && n.noticed !== event.outage.start)) {
+          node.noticed = event.outage.start;
+          result.interruptions += 1;
+          send({ kind: 'spot-interruption', instanceId: node.id, poolId: node.poolId, deadlineAt: event.outage.start, observedAt: now, source: 'bench' }, now);
+        }
+        break;
+      case 'outage-start':
+        for (const node of [...nodes.values()].filter((n) => n.capacityType === 'spot' && n.zone === event.zone)) {
+          if (node.jobId === job.id && job.node === node.id) {
+            stopJob(now, !job.paused);
+            send({ kind: 'job', event: 'preempted', jobId: job.id, observedAt: now, source: 'bench' }, now);
+          }
+          removeNode(node.id, now);
+        }
+        break;
+      case 'node-ready':
+        break;
+      case 'capacity-error':
+        send({ kind: 'capacity-error', poolId: event.poolId, capacityType: 'spot', code: 'InsufficientInstanceCapacity', observedAt: now, source: 'bench' }, now);
+        break;
+      case 'checkpoint-done':
+        if (event.version !== job.version || job.node !== event.node || !nodes.has(event.node)) break;
+        job.savedMs = job.progressMs;
+        result.checkpointsAcknowledged += 1;
+        send({ kind: 'job', event: 'checkpoint-acknowledged', jobId: job.id, checkpointAt: now, observedAt: now, source: 'bench' }, now);
+        break;
+      case 'job-finish': {
+        if (event.version !== job.version || !job.node) break;
+        advance(now);
+        const node = nodes.get(job.node);
+        if (node) delete node.jobId;
+        result.usefulGpuHours += job.needMs / HOUR;
+        result.jobsFinished += 1;
+        send({ kind: 'job', event: 'finished', jobId: job.id, observedAt: now, source: 'bench' }, now);
+        job = { id: `job-${++jobSeq}`, needMs: options.jobMs, progressMs: 0, savedMs: 0, paused: false, version: 0 };
+        send({ kind: 'job', event: 'queued', jobId: job.id, gpusPerNode: 1, nodeCount: 1, priority: 0, observedAt: now, source: 'bench' }, now);
+        break;
+      }
+    }
+    schedule(now);
+  }
+  advance(end);
+  result.usefulGpuHours += job.progressMs / HOUR; // the unfinished job's progress counts as useful work
+  for (const node of [...nodes.values()]) bill(node, end);
+  result.coreAccountedLostGpuHours = memory?.ml.lostGpuHours ?? 0;
+  return result;
+}
+
+const seed = Number(values.seed);
+const zones = Math.max(1, Math.min(4, Number(values.zones)));
+const mode = values.mode === 'wait' ? 'wait' : 'fallback';
+const horizon = Number(values.hours) * HOUR;
+const jobMs = Number(values['job-hours']) * HOUR;
+const marketRandom = prng(seed);
+const outages = Array.from({ length: zones }, () => market(marketRandom, horizon));
+const policy: PolicyInput = {
+  minCapacity: 0,
+  maxCapacity: 4,
+  // With checkpoints an interruption costs little, so a pool is dropped only at 24 a day (the trace has ~6).
+  spot: { maxInterruptionsPerWindow: 24, returnToSpotAfterSeconds: 300, capacityErrorCooldownSeconds: 180 },
+  training: { checkpointSeconds: 60, idleTimeoutSeconds: 300, onDemandFallback: mode === 'fallback' },
+};
+const tide = simulate({ seed, zones, mode, horizon, jobMs, checkpoints: true, outages, policy });
+const scratch = simulate({ seed, zones, mode, horizon, jobMs, checkpoints: false, outages, policy });
+const onDemandCostUsd = (horizon / HOUR) * INFO.onDemandUsdPerHour;
+const allOutages = outages.flat().filter((o) => o.start < T0 + horizon);
+const down = outages.map((list) => list.reduce((sum, o) => sum + Math.max(0, Math.min(o.end, T0 + horizon) - Math.max(o.start, T0)), 0));
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const median = (xs: number[]) => (xs.length === 0 ? 0 : sorted(xs)[Math.floor(xs.length / 2)]!);
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+const report = {
+  seed,
+  hours: horizon / HOUR,
+  zones,
+  mode,
+  jobHours: jobMs / HOUR,
+  instanceType: TYPE,
+  onDemandUsdPerHour: INFO.onDemandUsdPerHour,
+  spotUsdPerHour: INFO.spotUsdPerHour,
+  costUsd: round(tide.costUsd),
+  onDemandCostUsd: round(onDemandCostUsd),
+  savingsPercent: round((1 - tide.costUsd / onDemandCostUsd) * 100, 1),
+  lostGpuHours: round(tide.lostGpuHours, 3),
+  restartFromScratchLostGpuHours: round(scratch.lostGpuHours, 3),
+  lostReductionPercent: scratch.lostGpuHours > 0 ? round((1 - tide.lostGpuHours / scratch.lostGpuHours) * 100, 1) : null,
+  usefulGpuHours: round(tide.usefulGpuHours),
+  restartFromScratchUsefulGpuHours: round(scratch.usefulGpuHours),
+  restartFromScratchCostUsd: round(scratch.costUsd),
+  costPerUsefulGpuHour: round(tide.costUsd / Math.max(tide.usefulGpuHours, 1e-9), 3),
+  onDemandCostPerUsefulGpuHour: INFO.onDemandUsdPerHour,
+  spotNodeHours: round(tide.spotHours),
+  onDemandNodeHours: round(tide.onDemandHours),
+  interruptions: tide.interruptions,
+  checkpointsRequested: tide.checkpointsRequested,
+  checkpointsAcknowledged: tide.checkpointsAcknowledged,
+  jobsFinished: tide.jobsFinished,
+  coreAccountedLostGpuHours: round(tide.coreAccountedLostGpuHours, 3),
+  decisions: tide.decisions + scratch.decisions,
+  market: {
+    availabilityPercent: round(100 - (100 * down.reduce((a, b) => a + b, 0)) / (zones * horizon), 1),
+    outages: allOutages.length,
+    medianOutageMinutes: round(median(allOutages.map((o) => (o.end - o.start) / MIN)), 1),
+    medianRunMinutes: round(median(outages.flatMap((list) => list.slice(1).map((o, i) => (o.start - list[i]!.end) / MIN))), 1),
+  },
+  goals: {
+    atLeast55PercentCheaper: tide.costUsd <= 0.45 * onDemandCostUsd,
+    atLeast80PercentFewerGpuHoursLost: tide.lostGpuHours <= 0.2 * scratch.lostGpuHours,
+  },
+  policy,
+};
+
+if (values.json) console.log(JSON.stringify(report));
+else {
+  console.log(`spot bench: seed ${seed}, ${report.hours} h, ${zones} spot zone(s), ${mode} mode, ${report.jobHours} GPU-hour jobs on ${TYPE}`);
+  console.log(`market: ${report.market.availabilityPercent} % obtainable, ${report.market.outages} outages, median outage ${report.market.medianOutageMinutes} min, median run ${report.market.medianRunMinutes} min`);
+  console.log(`cost: $${report.costUsd} vs all on-demand $${report.onDemandCostUsd} (${report.savingsPercent} % cheaper)`);
+  console.log(`lost: ${report.lostGpuHours} GPU-hours vs ${report.restartFromScratchLostGpuHours} restarting from scratch (${report.lostReductionPercent} % fewer)`);
+  console.log(`useful work: ${report.usefulGpuHours} GPU-hours (restart from scratch: ${report.restartFromScratchUsefulGpuHours}); $${report.costPerUsefulGpuHour} per useful GPU-hour vs $${INFO.onDemandUsdPerHour} on-demand`);
+  console.log(`goals: 55 % cheaper ${report.goals.atLeast55PercentCheaper ? 'met' : 'MISSED'}; 80 % fewer GPU-hours lost ${report.goals.atLeast80PercentFewerGpuHoursLost ? 'met' : 'MISSED'}`);
+}
