@@ -28,22 +28,23 @@ export const HPA_DEFAULTS: HpaOptions = {
 };
 
 /**
- * The HPA's replica calculation for a per-pod (AverageValue) metric, from `replica_calculator.go`:
- * ratio = average over ready pods ÷ target; within the tolerance nothing changes. Pods without a metric yet
- * (booting) count as 0 when scaling up and as exactly the target when scaling down, and if that flips the
- * direction or lands inside the tolerance the count is kept. Returns the recommendation.
+ * The HPA's replica calculation for a per-pod (AverageValue) metric, after `calcPlainMetricReplicas` in
+ * `replica_calculator.go`: ratio = average over ready pods ÷ target; inside the tolerance nothing changes.
+ * Booting pods (Pending, so "unready") are dropped on the way down, and on the way up count as using 0, so
+ * the ratio is recomputed over ready + booting pods; if that lands inside the tolerance or flips the
+ * direction, or would not add pods, the count is kept. Returns the recommendation.
  */
 export function hpaRecommendation(totalMetric: number, ready: number, current: number, target: number, tolerance: number): number {
   if (ready === 0) return current;
-  const missing = Math.max(0, current - ready);
+  const unready = Math.max(0, current - ready);
   const ratio = totalMetric / ready / target;
-  if (Math.abs(ratio - 1) <= tolerance) return current;
-  if (missing === 0) return ceilReplicas(ratio * ready);
-  const newRatio = ratio > 1
-    ? totalMetric / ((ready + missing) * target)
-    : (totalMetric + missing * target) / ((ready + missing) * target);
-  if (Math.abs(newRatio - 1) <= tolerance || (ratio > 1) !== (newRatio > 1)) return current;
-  return ceilReplicas(newRatio * (ready + missing));
+  if (unready === 0 || ratio <= 1) {
+    if (Math.abs(1 - ratio) <= tolerance) return current;
+    return ceilReplicas(ratio * ready);
+  }
+  const newRatio = totalMetric / ((ready + unready) * target);
+  if (Math.abs(1 - newRatio) <= tolerance || newRatio < 1) return current;
+  return Math.max(current, ceilReplicas(newRatio * (ready + unready)));
 }
 
 /**

@@ -41,7 +41,8 @@ describe('hpaRecommendation (replica_calculator.go)', () => {
     { label: 'inside the 10 % tolerance', total: 61, ready: 10, current: 10, expected: 10 },
     { label: 'half the target halves', total: 28, ready: 10, current: 10, expected: 5 },
     { label: 'booting pods count as 0 on the way up: already enough asked for', total: 84, ready: 10, current: 15, expected: 15 },
-    { label: 'booting pods count at target on the way down', total: 28, ready: 10, current: 12, expected: 7 },
+    { label: 'booting pods are dropped on the way down', total: 28, ready: 10, current: 12, expected: 5 },
+    { label: 'booting pods count as 0 on the way up: more needed', total: 112, ready: 10, current: 15, expected: 20 },
     { label: 'no ready pod: no change', total: 50, ready: 0, current: 3, expected: 3 },
   ])('$label', ({ total, ready, current, expected }) => {
     expect(hpaRecommendation(total, ready, current, TARGET, 0.1)).toBe(expected);
