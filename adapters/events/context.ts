@@ -10,7 +10,8 @@ export type Dispatch = (payload: unknown, allowed: readonly EventSourceName[], c
 
 /** Where a parser is: which source it reads, the path from the payload's root, the options. */
 export interface ParseContext {
-  source: EventSourceName;
+  /** The source being read; `auto` until the payload is recognised. */
+  source: EventSourceName | 'auto';
   path: readonly PropertyKey[];
   options: ResolvedParseOptions;
   dispatch: Dispatch;
@@ -134,6 +135,7 @@ export function toNumber(value: unknown): number | undefined {
 }
 
 /** An empty result for `source`, to fill in. */
-export function emptyEvent(source: EventSourceName, eventId: string): ParsedEvent {
-  return { source, eventId, signals: [], notes: [] };
+export function emptyEvent(source: EventSourceName | 'auto', eventId: string): ParsedEvent {
+  // Parsers run with a recognised source; `auto` never reaches a parser (dispatch sets the source first).
+  return { source: source === 'auto' ? 'tide-tick' : source, eventId, signals: [], notes: [] };
 }

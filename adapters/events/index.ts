@@ -3,6 +3,7 @@ export { parseEvent, SOURCE_CHOICES } from './parse.ts';
 export { EVENT_SOURCES, detectSource, findEventSource, type EventSource } from './registry.ts';
 export { EventParseError, isEventParseError, type EventParseErrorCode } from './errors.ts';
 export { structuredFromBinary, TIDE_JOB_EVENT_TYPES } from './cloudevents.ts';
+export { cloudEventsWebhookValidation } from './azure/eventgrid.ts';
 export {
   DEFAULT_MAX_BYTES,
   EVENT_SOURCE_NAMES,

@@ -48,7 +48,7 @@ export function parseEvent(raw: unknown, source: EventSourceName | 'auto' | stri
   } catch (error) {
     return failure(label, '(root)', 'malformed', `cannot read the payload: ${(error as Error).message}`, error);
   }
-  const ctx: ParseContext = { source: source === 'auto' ? 'aws-eventbridge' : (source as EventSourceName), path: [], options: resolved, dispatch };
+  const ctx: ParseContext = { source: source as EventSourceName | 'auto', path: [], options: resolved, dispatch };
   try {
     if (source === 'auto') return { ok: true, event: dispatch(payload, EVENT_SOURCES.map((s) => s.name), ctx) };
     return { ok: true, event: findEventSource(source)!.parse(payload, ctx) };

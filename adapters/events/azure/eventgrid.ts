@@ -97,3 +97,16 @@ export function parseEventGrid(payload: unknown, ctx: ParseContext): ParsedEvent
   }
   return result;
 }
+
+/**
+ * The CloudEvents-schema handshake (CloudEvents Webhook abuse protection): Event Grid sends `OPTIONS` with a
+ * `WebHook-Request-Origin` header; answering 200 with `WebHook-Allowed-Origin` set to it accepts deliveries.
+ * Returns undefined when the request carries no origin (not a handshake).
+ */
+export function cloudEventsWebhookValidation(
+  headers: Record<string, string | undefined>,
+): { status: 200; headers: { 'WebHook-Allowed-Origin': string; 'WebHook-Allowed-Rate': string } } | undefined {
+  const origin = Object.entries(headers).find(([key]) => key.toLowerCase() === 'webhook-request-origin')?.[1];
+  if (!origin) return undefined;
+  return { status: 200, headers: { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '*' } };
+}

@@ -61,7 +61,7 @@ const rows: Row[] = [
     says: 'over the 262144-byte limit',
   },
   { name: 'unknown source name', payload: '{}', source: 'aws-kinesis', code: 'unknown-source', errorSource: 'aws-kinesis', path: '(root)', says: 'was: "aws-kinesis"' },
-  { name: 'auto cannot tell', payload: { hello: 'world' }, source: 'auto', code: 'unknown-source', errorSource: 'aws-eventbridge', path: '(root)', says: 'a payload Tide knows' },
+  { name: 'auto cannot tell', payload: { hello: 'world' }, source: 'auto', code: 'unknown-source', errorSource: 'auto', path: '(root)', says: 'a payload Tide knows' },
   {
     name: 'alarm state not a CloudWatch state',
     payload: mutated('aws/eventbridge-cloudwatch-alarm-single-metric.json', ['detail', 'state', 'value'], 'BROKEN'),
