@@ -33,8 +33,8 @@ export const TARGET_TRACKING_DEFAULTS: TargetTrackingOptions = {
  * (3 of 3 above target) and low (15 of 15 below 90 % of target). While an alarm is in ALARM the policy
  * computes capacity = ceil(current × metric ÷ target) and applies it if it moves the right way. During the
  * scale-out cooldown, capacity added by the scale-out that started it counts toward the next one (the
- * computation starts from the capacity before it), so it only grows further if the metric says so; scale-in
- * waits for its own cooldown, and does not happen while a scale-out cooldown runs.
+ * computation starts from the capacity before it), so it only grows further if the metric says so. Scale-in
+ * waits for its own cooldown, which a scale-out interrupts and ends.
  */
 export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}): Autoscaler {
   const settings = { ...TARGET_TRACKING_DEFAULTS, ...options };
@@ -66,9 +66,10 @@ export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}):
             capacityBeforeScaleOut = current;
             lastScaleOutAt = context.now;
           }
+          lastScaleInAt = -Infinity; // a scale-out interrupts and ends a scale-in cooldown
           scaleTo(context, wanted);
         }
-      } else if (low && !inScaleOutCooldown && context.now >= lastScaleInAt + settings.scaleInCooldownSeconds) {
+      } else if (low && context.now >= lastScaleInAt + settings.scaleInCooldownSeconds) {
         const wanted = Math.max(context.minReplicas, ceilReplicas(current * ratio));
         if (wanted < current) {
           lastScaleInAt = context.now;
