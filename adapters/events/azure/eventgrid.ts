@@ -49,11 +49,17 @@ const ML_RUN_STATUS = 'Microsoft.MachineLearningServices.RunStatusChanged';
 
 const ValidationDataSchema = looseObject({ validationCode: string().min(1), validationUrl: string().optional() });
 
+/**
+ * Event Grid delivers arrays (of either schema); a single object is Event Grid only if it is in the Event
+ * Grid schema or of a Microsoft type (a lone CloudEvent of another type is left to the other parsers).
+ */
 export function looksLikeEventGrid(payload: unknown): boolean {
   const first = Array.isArray(payload) ? payload[0] : payload;
   if (typeof first !== 'object' || first === null) return false;
   const event = first as Record<string, unknown>;
-  return typeof event.eventType === 'string' || (typeof event.type === 'string' && String(event.type).startsWith('Microsoft.'));
+  if (typeof event.eventType === 'string') return true;
+  if (Array.isArray(payload)) return event.specversion === '1.0' && typeof event.type === 'string';
+  return typeof event.type === 'string' && event.type.startsWith('Microsoft.');
 }
 
 function normalise(raw: unknown, ctx: ParseContext): GridEvent {

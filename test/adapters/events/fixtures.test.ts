@@ -30,7 +30,8 @@
  * - azure/monitor-*: Azure Monitor "Common alert schema" sample payloads (metric static threshold, fired and
  *   resolved; Log Alerts V2).
  * - azure/eventgrid-*, azure/cloudevents-*: Event Grid "Azure Machine Learning as an Event Grid source"
- *   RunStatusChanged examples (both schemas), and the SubscriptionValidationEvent example.
+ *   RunStatusChanged examples (both schemas), and the SubscriptionValidationEvent example;
+ *   eventgrid-cloudevents-tide-job-started is a Tide job event through a custom topic (CloudEvents schema).
  * - azure/scheduled-events-preempt: "Scheduled Events for Linux VMs" document (DocumentIncarnation, Events[],
  *   NotBefore in RFC 1123), plus the node agent's resourceId.
  * - azure/timer-info: Azure Functions timer trigger TimerInfo (schedule, scheduleStatus, isPastDue).
@@ -418,6 +419,27 @@ const rows: Row[] = [
     eventId: '931e1650-001e-001b-66ab-eeb76e069632',
     signals: [{ kind: 'job', event: 'started', jobId: 'AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5', observedAt: at('2026-03-09T16:00:12.501Z'), source: 'azure-ml', eventId: '931e1650-001e-001b-66ab-eeb76e069632' }],
     deliveries: ['a100-training#5'],
+  },
+  {
+    file: 'azure/eventgrid-cloudevents-tide-job-started.json',
+    source: 'auto',
+    detected: 'azure-eventgrid',
+    eventId: '/ray/clusters/train-a100#4f7c2d1e-9a8b-4c3d-8e2f-1a0b9c8d7e6f',
+    // A Tide job event through an Event Grid custom topic in the CloudEvents schema.
+    signals: [
+      {
+        kind: 'job',
+        event: 'started',
+        ...rayJob,
+        gpusPerNode: 8,
+        nodeCount: 4,
+        gpuModel: 'A100',
+        instanceIds: ['i-0a1b2c3d4e5f60718', 'i-0a1b2c3d4e5f60719', 'i-0a1b2c3d4e5f60720', 'i-0a1b2c3d4e5f60721'],
+        observedAt: at('2026-03-09T15:06:30Z'),
+        eventId: '/ray/clusters/train-a100#4f7c2d1e-9a8b-4c3d-8e2f-1a0b9c8d7e6f',
+      },
+    ],
+    deliveries: ['a100-training#0'],
   },
   {
     file: 'azure/scheduled-events-preempt.json',
