@@ -157,6 +157,38 @@ describe('documented payloads, mutated', () => {
   });
 });
 
+/** Ways a payload travels inside another: each envelope Tide unwraps. */
+const ENVELOPES: Record<string, (inner: unknown) => unknown> = {
+  'aws-sqs': (inner) => ({ Records: [{ messageId: 'm-1', body: JSON.stringify(inner) ?? 'null', eventSource: 'aws:sqs' }] }),
+  'aws-sns': (inner) => ({ Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: JSON.stringify(inner) ?? 'null' }),
+  'gcp-pubsub': (inner) => ({ message: { data: Buffer.from(JSON.stringify(inner) ?? 'null').toString('base64'), messageId: 'p-1' }, subscription: 's' }),
+  'gcp-eventarc': (inner) => ({
+    specversion: '1.0',
+    id: 'ea-1',
+    source: '//pubsub.googleapis.com/projects/p/topics/t',
+    type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    data: { message: { data: Buffer.from(JSON.stringify(inner) ?? 'null').toString('base64'), messageId: 'p-1' } },
+  }),
+  'azure-eventgrid': (inner) => [inner],
+  'gcp-scheduler': (inner) => ({ message: { data: Buffer.from(JSON.stringify(inner) ?? 'null').toString('base64'), messageId: 'p-2', publishTime: '2026-03-09T13:25:00Z' } }),
+};
+
+describe('mutated payloads inside every envelope', () => {
+  it.each(FIXTURES)('%s: mutated, then wrapped', (file) => {
+    const original = fixtureJson(file);
+    const paths = pathsOf(original);
+    fc.assert(
+      fc.property(fc.nat({ max: paths.length - 1 }), mutationArb, fc.constantFrom(...Object.keys(ENVELOPES)), fc.boolean(), (index, mutation, envelope, untouched) => {
+        const inner = untouched ? original : mutate(original, paths[index]!, mutation);
+        const wrapped = ENVELOPES[envelope]!(inner);
+        expectWellFormed(parseSafely(JSON.stringify(wrapped), envelope));
+        expectWellFormed(parseSafely(JSON.stringify(wrapped), 'auto'));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('huge and hostile payloads', () => {
   it('refuses anything over the limit before decoding it', () => {
     fc.assert(
