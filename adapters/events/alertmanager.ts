@@ -20,6 +20,7 @@ const AlertSchema = looseObject({
   fingerprint: string().optional(),
 });
 
+/** The Alertmanager webhook body, version 4. */
 export const AlertmanagerWebhookSchema = looseObject({
   version: literal('4'),
   groupKey: string(),
@@ -33,10 +34,12 @@ export const AlertmanagerWebhookSchema = looseObject({
   alerts: array(AlertSchema).min(1),
 });
 
+/** Whether the payload looks like an Alertmanager webhook (for `auto`). */
 export function looksLikeAlertmanager(payload: Record<string, unknown>): boolean {
   return payload.version === '4' && Array.isArray(payload.alerts);
 }
 
+/** An Alertmanager webhook → one `alarm` per alert. */
 export function parseAlertmanager(payload: unknown, ctx: ParseContext): ParsedEvent {
   const webhook = check(AlertmanagerWebhookSchema, payload, ctx);
   const event = emptyEvent(ctx.source, contentHash(payload));

@@ -43,6 +43,7 @@ const CloudEventSchema = looseObject({
 
 const positiveInt = number().int().positive();
 
+/** The `data` of Tide's job events. */
 export const JobEventDataSchema = looseObject({
   /** Defaults to the event's `subject`. */
   jobId: string().min(1).optional(),
@@ -58,6 +59,7 @@ export const JobEventDataSchema = looseObject({
   labels: record(string(), string()).optional(),
 });
 
+/** Whether the payload is a structured CloudEvent (for `auto`). */
 export function looksLikeCloudEvent(payload: Record<string, unknown>): boolean {
   return payload.specversion === '1.0' && typeof payload.type === 'string';
 }
@@ -73,6 +75,7 @@ export function structuredFromBinary(headers: Record<string, string | undefined>
   return event;
 }
 
+/** A Tide job CloudEvent → one `job` signal. */
 export function parseCloudEvent(payload: unknown, ctx: ParseContext): ParsedEvent {
   const ce = check(CloudEventSchema, payload, ctx);
   let rawData: unknown = ce.data ?? {};

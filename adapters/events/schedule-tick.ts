@@ -10,6 +10,7 @@ import { literal, looseObject, string } from 'zod';
 import { check, contentHash, emptyEvent, fail, finishSignal, ProviderTimeSchema, type ParseContext } from './context.ts';
 import type { ParsedEvent } from './types.ts';
 
+/** Tide's tick body. */
 export const TideTickSchema = looseObject({
   tide: literal('schedule-tick'),
   /** Schedule name or ARN; triggers match its last path segment as `alarmName`. */

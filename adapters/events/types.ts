@@ -25,6 +25,7 @@ export const EVENT_SOURCE_NAMES = [
   'cloudevents',
   'tide-tick',
 ] as const;
+/** A payload format name, as `tide parse --source` takes it. */
 export type EventSourceName = (typeof EVENT_SOURCE_NAMES)[number];
 
 /** Options of one parse. */
@@ -45,8 +46,10 @@ export interface ParseOptions {
 /** Options with their defaults filled in. */
 export type ResolvedParseOptions = Required<Omit<ParseOptions, 'receivedAt'>> & { receivedAt?: number };
 
+/** Default payload size limit: 256 KB, the SQS and EventBridge maximum message size. */
 export const DEFAULT_MAX_BYTES = 256 * 1024;
 
+/** Options with their defaults filled in. */
 export function resolveOptions(options: ParseOptions = {}): ResolvedParseOptions {
   return {
     maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,

@@ -89,6 +89,7 @@ export const CloudWatchSnsAlarmSchema = looseObject({
     ).optional(),
   }).optional(),
 });
+/** The CloudWatch alarm JSON of an SNS notification. */
 export type CloudWatchSnsAlarm = Infer<typeof CloudWatchSnsAlarmSchema>;
 
 /**

@@ -10,6 +10,7 @@ import { parseRebalanceRecommendation, parseSpotInterruption } from './ec2.ts';
 import { parseSageMakerTrainingJob } from './sagemaker.ts';
 import { parseScheduledEvent } from './scheduled-event.ts';
 
+/** The EventBridge event envelope (the `detail` is read by the parser of its kind). */
 export const EventBridgeEnvelopeSchema = looseObject({
   version: string().optional(),
   id: string().min(1),
@@ -21,6 +22,7 @@ export const EventBridgeEnvelopeSchema = looseObject({
   resources: array(string()).default([]),
   detail: zunknown(),
 });
+/** An EventBridge event, envelope fields checked. */
 export type EventBridgeEnvelope = Infer<typeof EventBridgeEnvelopeSchema>;
 
 type KindParser = (envelope: EventBridgeEnvelope, ctx: ParseContext) => ParsedEvent;

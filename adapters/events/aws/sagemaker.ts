@@ -46,6 +46,7 @@ export function sageMakerJobEvent(status: string, secondary: string | undefined)
   }
 }
 
+/** "SageMaker Training Job State Change" → one `job` signal, or a note when the status means nothing new. */
 export function parseSageMakerTrainingJob(envelope: EventBridgeEnvelope, ctx: ParseContext): ParsedEvent {
   const detail = check(TrainingJobDetailSchema, envelope.detail, child(ctx, 'detail'));
   const event = emptyEvent(ctx.source, envelope.id);

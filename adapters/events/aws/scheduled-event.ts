@@ -4,6 +4,7 @@ import { tickEvent } from '../schedule-tick.ts';
 import type { ParsedEvent } from '../types.ts';
 import type { EventBridgeEnvelope } from './envelope.ts';
 
+/** A schedule rule's "Scheduled Event" → one `schedule-tick`. */
 export function parseScheduledEvent(envelope: EventBridgeEnvelope, ctx: ParseContext): ParsedEvent {
   const schedule = envelope.resources[0];
   const event = tickEvent(ctx, { ...(schedule ? { schedule } : {}), observedAt: envelope.time, eventId: envelope.id });

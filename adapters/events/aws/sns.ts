@@ -55,6 +55,7 @@ export function looksLikeSns(payload: Record<string, unknown>): boolean {
   return typeof first === 'object' && first !== null && (first.EventSource === 'aws:sns' || 'Sns' in first);
 }
 
+/** An SNS notification (Lambda event or HTTPS body) → the signals its message carries. */
 export function parseSns(payload: unknown, ctx: ParseContext): ParsedEvent {
   const snsCtx = as(ctx, 'aws-sns');
   if (typeof payload === 'object' && payload !== null && 'Records' in payload) {

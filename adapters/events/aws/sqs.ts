@@ -29,11 +29,13 @@ export const SQS_INNER_SOURCES: readonly EventSourceName[] = [
   'cloudevents',
 ];
 
+/** Whether the payload looks like a Lambda SQS event (for `auto`). */
 export function looksLikeSqs(payload: Record<string, unknown>): boolean {
   const first = Array.isArray(payload.Records) ? (payload.Records[0] as Record<string, unknown> | undefined) : undefined;
   return typeof first === 'object' && first !== null && (first.eventSource === 'aws:sqs' || ('messageId' in first && 'body' in first));
 }
 
+/** A Lambda SQS batch → every record parsed on its own, failures listed by messageId. */
 export function parseSqs(payload: unknown, ctx: ParseContext): ParsedEvent {
   const sqsCtx = as(ctx, 'aws-sqs');
   const batch = check(SqsEventSchema, payload, sqsCtx);

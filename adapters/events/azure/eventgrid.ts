@@ -90,6 +90,7 @@ function parseOne(raw: unknown, ctx: ParseContext): ParsedEvent {
   return fail(child(ctx, typeField), 'unsupported', `Tide reads "${VALIDATION}", "${ML_RUN_STATUS}" and dev.tide.* CloudEvents, was: "${grid.type}"`);
 }
 
+/** An Event Grid delivery (array or single event, either schema) → signals, or the validation handshake. */
 export function parseEventGrid(payload: unknown, ctx: ParseContext): ParsedEvent {
   const gridCtx = as(ctx, 'azure-eventgrid');
   if (!Array.isArray(payload)) return { ...parseOne(payload, gridCtx), source: 'azure-eventgrid' };

@@ -38,6 +38,7 @@ export function azureMlJobEvent(status: string): JobEventType | undefined {
   }
 }
 
+/** An Azure ML RunStatusChanged event → one `job` signal, or a note. */
 export function parseAzureMlRunStatus(grid: GridEvent, ctx: ParseContext): ParsedEvent {
   const data = check(RunStatusDataSchema, grid.data, child(ctx, 'data'));
   const event = emptyEvent(ctx.source, grid.id);

@@ -28,6 +28,7 @@ const AlertContextSchema = looseObject({
   Dimensions: DimensionsSchema,
 });
 
+/** The Azure Monitor common alert schema (essentials and the alert context Tide reads). */
 export const CommonAlertSchema = looseObject({
   schemaId: literal('azureMonitorCommonAlertSchema'),
   data: looseObject({
@@ -49,6 +50,7 @@ export const CommonAlertSchema = looseObject({
   }),
 });
 
+/** Whether the payload is in the common alert schema (for `auto`). */
 export function looksLikeAzureMonitor(payload: Record<string, unknown>): boolean {
   return payload.schemaId === 'azureMonitorCommonAlertSchema';
 }
@@ -65,6 +67,7 @@ function dimensionMap(list: { name: string; value: string | number }[] | null | 
   return Object.fromEntries((list ?? []).map((d) => [d.name, String(d.value)]));
 }
 
+/** An Azure Monitor alert → one `alarm` signal. */
 export function parseAzureMonitor(payload: unknown, ctx: ParseContext): ParsedEvent {
   const { data } = check(CommonAlertSchema, payload, ctx);
   const essentials = data.essentials;

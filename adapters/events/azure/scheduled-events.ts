@@ -25,6 +25,7 @@ const ScheduledEventSchema = looseObject({
   DurationInSeconds: number().optional(),
 });
 
+/** The Scheduled Events document, plus the node agent's optional `resourceId`. */
 export const ScheduledEventsDocumentSchema = looseObject({
   DocumentIncarnation: union([number(), string()]),
   Events: array(ScheduledEventSchema),
@@ -32,10 +33,12 @@ export const ScheduledEventsDocumentSchema = looseObject({
   resourceId: string().optional(),
 });
 
+/** Whether the payload is a Scheduled Events document (for `auto`). */
 export function looksLikeScheduledEvents(payload: Record<string, unknown>): boolean {
   return 'DocumentIncarnation' in payload && Array.isArray(payload.Events);
 }
 
+/** A Scheduled Events document → one `spot-interruption` per resource of each Preempt event. */
 export function parseScheduledEvents(payload: unknown, ctx: ParseContext): ParsedEvent {
   const doc = check(ScheduledEventsDocumentSchema, payload, ctx);
   const event = emptyEvent(ctx.source, contentHash(payload));

@@ -7,6 +7,7 @@ import { check, contentHash, fail, type ParseContext } from '../context.ts';
 import { tickEvent } from '../schedule-tick.ts';
 import type { ParsedEvent } from '../types.ts';
 
+/** The Azure Functions TimerInfo object. */
 export const TimerInfoSchema = looseObject({
   isPastDue: boolean(),
   schedule: looseObject({}).nullable().optional(),
@@ -15,10 +16,12 @@ export const TimerInfoSchema = looseObject({
   scheduleName: string().optional(),
 });
 
+/** Whether the payload is a TimerInfo (for `auto`). */
 export function looksLikeTimerInfo(payload: Record<string, unknown>): boolean {
   return typeof payload.isPastDue === 'boolean';
 }
 
+/** A TimerInfo → one `schedule-tick` at the receive time. */
 export function parseTimerInfo(payload: unknown, ctx: ParseContext): ParsedEvent {
   const timer = check(TimerInfoSchema, payload, ctx);
   const at = ctx.options.receivedAt;

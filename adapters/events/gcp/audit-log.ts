@@ -10,6 +10,7 @@ import type { ParsedEvent } from '../types.ts';
 /** Google's notice before a preempted VM stops. */
 export const GCP_PREEMPTION_NOTICE_MS = 30_000;
 
+/** A Cloud Logging LogEntry with an audit-log protoPayload. */
 export const AuditLogEntrySchema = looseObject({
   protoPayload: looseObject({
     methodName: string().min(1),
@@ -22,6 +23,7 @@ export const AuditLogEntrySchema = looseObject({
   logName: string().optional(),
 });
 
+/** Whether the payload is an audit-log entry (for `auto`). */
 export function looksLikeAuditLog(payload: Record<string, unknown>): boolean {
   return typeof payload.protoPayload === 'object' && payload.protoPayload !== null;
 }
@@ -32,6 +34,7 @@ function instanceFromResourceName(resourceName: string | undefined): { zone?: st
   return found ? { zone: found[1]!, name: found[2]! } : {};
 }
 
+/** A `compute.instances.preempted` entry → one `spot-interruption`. */
 export function parseAuditLog(payload: unknown, ctx: ParseContext): ParsedEvent {
   const entry = check(AuditLogEntrySchema, payload, ctx);
   const method = entry.protoPayload.methodName;

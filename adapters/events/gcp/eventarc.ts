@@ -19,8 +19,10 @@ const EventarcEventSchema = looseObject({
   data: zunknown(),
 });
 
+/** The Eventarc CloudEvents types Tide reads. */
 export const EVENTARC_TYPES = ['google.cloud.pubsub.topic.v1.messagePublished', 'google.cloud.audit.log.v1.written'];
 
+/** An Eventarc CloudEvent → the signals its data carries. */
 export function parseEventarc(payload: unknown, ctx: ParseContext): ParsedEvent {
   const eventarcCtx = as(ctx, 'gcp-eventarc');
   const cloudEvent = check(EventarcEventSchema, payload, eventarcCtx);

@@ -34,11 +34,13 @@ const IncidentSchema = looseObject({
   summary: string().optional(),
 });
 
+/** The Cloud Monitoring webhook body (schema version 1.x, Tide reads 1.2). */
 export const MonitoringNotificationSchema = looseObject({
   version: string().regex(/^1\.\d+$/, { message: 'expected webhook schema version 1.x (Tide reads 1.2)' }),
   incident: IncidentSchema,
 });
 
+/** Whether the payload is a Cloud Monitoring notification (for `auto`). */
 export function looksLikeMonitoring(payload: Record<string, unknown>): boolean {
   return typeof payload.incident === 'object' && payload.incident !== null && 'version' in payload;
 }
@@ -49,6 +51,7 @@ function comparison(operator: string | undefined): 'above' | 'below' | undefined
   return undefined;
 }
 
+/** A Cloud Monitoring incident → one `alarm` signal. */
 export function parseMonitoring(payload: unknown, ctx: ParseContext): ParsedEvent {
   const { incident } = check(MonitoringNotificationSchema, payload, ctx);
   const state = incident.state.toLowerCase();

@@ -8,6 +8,7 @@ import { looseObject, record, string } from 'zod';
 import { as, check, child, decodeBase64, decodeJson, emptyEvent, fail, type ParseContext } from '../context.ts';
 import type { EventSourceName, ParsedEvent } from '../types.ts';
 
+/** A Pub/Sub push request body. */
 export const PubSubPushSchema = looseObject({
   message: looseObject({
     data: string().optional(),
@@ -23,6 +24,7 @@ export const PubSubPushSchema = looseObject({
 /** What a Pub/Sub message may carry. */
 export const PUBSUB_INNER_SOURCES: readonly EventSourceName[] = ['gcp-monitoring', 'gcp-audit-log', 'gcp-vertex', 'tide-tick', 'cloudevents'];
 
+/** Whether the payload is a Pub/Sub push body (for `auto`). */
 export function looksLikePubSub(payload: Record<string, unknown>): boolean {
   return typeof payload.message === 'object' && payload.message !== null && ('subscription' in payload || 'data' in payload.message);
 }
@@ -46,6 +48,7 @@ export function readPubSub(payload: unknown, ctx: ParseContext): { messageId: st
   };
 }
 
+/** A Pub/Sub push → the signals its data carries. */
 export function parsePubSub(payload: unknown, ctx: ParseContext): ParsedEvent {
   const pubsubCtx = ctx.source === 'gcp-eventarc' ? ctx : as(ctx, 'gcp-pubsub');
   const { messageId, data, dataCtx } = readPubSub(payload, pubsubCtx);

@@ -13,6 +13,7 @@ function isTideTick(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<string, unknown>).tide === 'schedule-tick';
 }
 
+/** A Cloud Scheduler delivery → one `schedule-tick`. */
 export function parseCloudScheduler(payload: unknown, ctx: ParseContext): ParsedEvent {
   const schedulerCtx = as(ctx, 'gcp-scheduler');
   if (typeof payload === 'object' && payload !== null && !Array.isArray(payload) && looksLikePubSub(payload as Record<string, unknown>)) {

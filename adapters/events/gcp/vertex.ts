@@ -8,6 +8,7 @@ import type { JobEventType } from '../../../core/schema/signal.ts';
 import { check, emptyEvent, fail, finishSignal, ProviderTimeSchema, stringMap, type ParseContext } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 
+/** The Vertex AI CustomJob resource (the fields Tide reads). */
 export const CustomJobSchema = looseObject({
   name: string().regex(/\/customJobs\/[^/]+$/, { message: 'expected projects/…/locations/…/customJobs/ID' }),
   displayName: string().optional(),
@@ -32,6 +33,7 @@ export const CustomJobSchema = looseObject({
   updateTime: ProviderTimeSchema.optional(),
 });
 
+/** Whether the payload is a Vertex AI CustomJob (for `auto`). */
 export function looksLikeVertexJob(payload: Record<string, unknown>): boolean {
   return typeof payload.name === 'string' && payload.name.includes('/customJobs/') && typeof payload.state === 'string';
 }
@@ -63,6 +65,7 @@ export function gpuModelFromAcceleratorType(type: string | undefined): string | 
   return rest.split('_')[0] || undefined;
 }
 
+/** A Vertex AI CustomJob → one `job` signal, or a note. */
 export function parseVertexJob(payload: unknown, ctx: ParseContext): ParsedEvent {
   const job = check(CustomJobSchema, payload, ctx);
   const jobId = job.name.slice(job.name.lastIndexOf('/') + 1);
