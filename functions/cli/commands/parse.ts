@@ -37,6 +37,7 @@ export const parseCommand: CliCommand = {
     `  --max-bytes N         payload size limit (default ${DEFAULT_MAX_BYTES})`,
     '  --received-at TIME    receive time for payloads with none of their own (default: now)',
     '  --targets FILE        JSON [{"targetId","triggers":[…]}]: also print which targets each signal feeds',
+    '  --value-annotation NAME   Alertmanager annotation holding the observed value (default value)',
     'Exit 0 with JSON on standard output; 2 with the typed error on standard error for bad input.',
   ].join('\n'),
   async run(args, io) {
@@ -48,6 +49,7 @@ export const parseCommand: CliCommand = {
         'max-bytes': { type: 'string' },
         'received-at': { type: 'string' },
         targets: { type: 'string' },
+        'value-annotation': { type: 'string' },
       },
     });
     const file = positionals[0];
@@ -66,6 +68,7 @@ export const parseCommand: CliCommand = {
     const result = parseEvent(await readPayload(file), values.source!, {
       receivedAt,
       ...(maxBytes !== undefined ? { maxBytes } : {}),
+      ...(values['value-annotation'] ? { valueAnnotation: values['value-annotation'] } : {}),
     });
     if (!result.ok) {
       io.err(JSON.stringify(result.error.toJSON(), null, 2));

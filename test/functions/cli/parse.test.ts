@@ -98,6 +98,11 @@ describe('tide parse', () => {
     expect(result.err).toContain('Records[3].body');
   });
 
+  it('reads the Alertmanager value from the annotation named by --value-annotation', async () => {
+    const result = await run(['--value-annotation', 'threshold', fixture('alertmanager/webhook-resolved.json')]);
+    expect(JSON.parse(result.out).signals[0].value).toBe(80);
+  });
+
   it('is a usage error without exactly one FILE', async () => {
     expect((await run([])).code).toBe(2);
     expect((await run(['a.json', 'b.json'])).code).toBe(2);
