@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecordingActuator } from '../../../adapters/simulated/recording-actuator.ts';
 import { runComparison } from '../../../adapters/simulation/comparison.ts';
@@ -80,5 +81,32 @@ describe('Tide in the simulator', () => {
     const report = await runComparison({ trace: stepTrace(1, 1), policy: pinned, only: ['tide'], bootSeconds: 60 });
     expect(report.settings.tidePolicy.maxCapacity).toBe(3);
     expect(report.runs[0]!.perMinute.ready.at(-1)).toBe(3);
+  });
+});
+
+describe('results hold together on any small trace', () => {
+  it('shares in [0, 1], ordered percentiles, cost ≥ 0, every request counted', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 600_000 }), fc.integer({ min: 1, max: 8000 }), fc.integer({ min: 1, max: 600 })), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 0, max: 1000 }),
+        async (rows, seed) => {
+          const requests = rows.map(([ms, c, g]) => ({ arrivalAt: T0 + ms, contextTokens: c, generatedTokens: g })).sort((a, b) => a.arrivalAt - b.arrivalAt);
+          const trace: Trace = { name: 'random', startAt: Math.floor(requests[0]!.arrivalAt / 1000) * 1000, endAt: requests.at(-1)!.arrivalAt, requests };
+          const report = await runComparison({ trace, seed, bootSeconds: 60, capacityType: seed % 2 === 0 ? 'spot' : 'on-demand' });
+          for (const run of report.runs) {
+            expect(run.requests).toBe(requests.length);
+            expect(run.sloViolationShare).toBeGreaterThanOrEqual(0);
+            expect(run.sloViolationShare).toBeLessThanOrEqual(1);
+            expect(run.p50Ms).toBeLessThanOrEqual(run.p95Ms);
+            expect(run.p95Ms).toBeLessThanOrEqual(run.p99Ms);
+            expect(run.costUsd).toBeGreaterThanOrEqual(0);
+            // + 1: a repeated capacity error can take Tide one over its maximum (see docs/simulator.md, core problem 2).
+            expect(run.perMinute.ready.every((ready) => ready >= 0 && ready <= report.settings.maxReplicas + 1)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 });
