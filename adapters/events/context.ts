@@ -136,6 +136,7 @@ export function toNumber(value: unknown): number | undefined {
 
 /** An empty result for `source`, to fill in. */
 export function emptyEvent(source: EventSourceName | 'auto', eventId: string): ParsedEvent {
-  // Parsers run with a recognised source; `auto` never reaches a parser (dispatch sets the source first).
-  return { source: source === 'auto' ? 'tide-tick' : source, eventId, signals: [], notes: [] };
+  // Unreachable: dispatch names the source before any parser runs. Caught at the boundary if it ever is.
+  if (source === 'auto') throw new EventParseError('auto', '(root)', 'parser-failure', 'a parser ran before the payload was recognised');
+  return { source, eventId, signals: [], notes: [] };
 }
