@@ -71,7 +71,37 @@ const STATUSES: readonly EventStatus[] = ['pending', 'done', 'superseded'];
 /** The 13 values the LOAD script returns, in its order. */
 export type LoadReply = readonly (string | null)[];
 
-export function decodeSnapshot(keys: { state: string; event: string; target: string; policy: string }, reply: LoadReply): TargetSnapshot {
+/**
+ * Parsed targets and policies of one store instance, reused while their version is unchanged: every event
+ * loads both, and parsing a policy costs about 30 µs. Versions never repeat, so a version match is a
+ * content match. Bounded by the number of targets. Callers treat the documents as read-only.
+ */
+export class DocumentCache {
+  private readonly entries = new Map<string, { version: string; value: unknown }>();
+
+  read<T>(
+    key: string,
+    doc: string | null,
+    version: string | null,
+    decode: (key: string, doc: string | null, version: string | null) => Versioned<T> | null,
+  ): Versioned<T> | null {
+    if (doc === null) {
+      this.entries.delete(key);
+      return null;
+    }
+    const hit = this.entries.get(key);
+    if (hit && version !== null && hit.version === version) return hit.value as Versioned<T>;
+    const value = decode(key, doc, version);
+    if (version !== null) this.entries.set(key, { version, value });
+    return value;
+  }
+}
+
+export function decodeSnapshot(
+  keys: { state: string; event: string; target: string; policy: string },
+  reply: LoadReply,
+  documents: DocumentCache,
+): TargetSnapshot {
   const at = (i: number) => reply[i] ?? null;
   const [version, memory, pending, pendingLease] = [at(0), at(1), at(2), at(3)];
   const outbox: PendingOutbox | null = pending === null ? null : { eventId: pending, leaseUntil: integer(keys.state, pendingLease, 'pendingLease') };
@@ -88,8 +118,8 @@ export function decodeSnapshot(keys: { state: string; event: string; target: str
     };
   }
   return {
-    target: decodeTarget(keys.target, at(9), at(10)),
-    policy: decodePolicy(keys.policy, at(11), at(12)),
+    target: documents.read(keys.target, at(9), at(10), decodeTarget),
+    policy: documents.read(keys.policy, at(11), at(12), decodePolicy),
     state: {
       memory: memory === null ? null : decodeMemory(keys.state, memory),
       version: version === null ? 0 : integer(keys.state, version, 'version'),

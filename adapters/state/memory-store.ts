@@ -11,7 +11,7 @@ import type {
   TargetSnapshot,
   Versioned,
 } from '../ports/state-store.ts';
-import { decodeAuditEntry, decodeDecision, decodeMemory, decodePolicy, decodeTarget, encodeAuditEntry } from './codec.ts';
+import { decodeAuditEntry, decodeDecision, decodeMemory, decodePolicy, decodeTarget, DocumentCache, encodeAuditEntry } from './codec.ts';
 import { TargetLimitError, TargetNotFoundError, VersionConflictError } from './errors.ts';
 import { stateKeys, type StateKeys } from './keys.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
@@ -59,6 +59,7 @@ export class MemoryStateStore implements StateStore {
   private readonly states = new Map<string, StateEntry>();
   private readonly events = new Map<string, EventEntry>();
   private readonly audits = new Map<string, AuditStream>();
+  private readonly documents = new DocumentCache();
   private seq = 0;
   private commits = 0;
 
@@ -232,7 +233,7 @@ export class MemoryStateStore implements StateStore {
 
   private readDoc<T>(key: string, decode: (key: string, doc: string | null, version: string | null) => Versioned<T> | null) {
     const doc = this.docs.get(key);
-    return doc ? decode(key, doc.doc, String(doc.version)) : null;
+    return this.documents.read(key, doc?.doc ?? null, doc ? String(doc.version) : null, decode);
   }
 
   private checkExpected(key: string, expected: ExpectedVersion): void {

@@ -10,7 +10,7 @@ import type {
   TargetSnapshot,
   Versioned,
 } from '../ports/state-store.ts';
-import { decodeAuditEntry, decodePolicy, decodeSnapshot, decodeTarget, encodeAuditEntry, previousStreamId } from './codec.ts';
+import { decodeAuditEntry, decodePolicy, decodeSnapshot, decodeTarget, DocumentCache, encodeAuditEntry, previousStreamId } from './codec.ts';
 import {
   StateCommandError,
   StateCorruptError,
@@ -86,6 +86,7 @@ export class RedisStateStore implements StateStore {
   readonly kind: 'redis' | 'upstash';
   private readonly keys: StateKeys;
   private readonly options: StateStoreOptions;
+  private readonly documents = new DocumentCache();
 
   constructor(
     private readonly transport: RedisTransport,
@@ -104,7 +105,7 @@ export class RedisStateStore implements StateStore {
   async load(targetId: string, eventId: string): Promise<TargetSnapshot> {
     const k = this.targetKeys(targetId, eventId);
     const reply = await this.run(`load ${targetId}`, () => this.script(LOAD, [k.state, k.event, k.target, k.policy], []));
-    return decodeSnapshot(k, strings(reply, k.state));
+    return decodeSnapshot(k, strings(reply, k.state), this.documents);
   }
 
   async commit(targetId: string, request: CommitRequest): Promise<CommitResult> {
@@ -157,13 +158,13 @@ export class RedisStateStore implements StateStore {
   async getTarget(targetId: string): Promise<Versioned<Target> | null> {
     const key = this.keys.target(targetId);
     const [doc, version] = strings(await this.run(`get target ${targetId}`, () => this.transport.command(['HMGET', key, 'doc', 'version'])), key);
-    return decodeTarget(key, doc ?? null, version ?? null);
+    return this.documents.read(key, doc ?? null, version ?? null, decodeTarget);
   }
 
   async getPolicy(targetId: string): Promise<Versioned<Policy> | null> {
     const key = this.keys.policy(targetId);
     const [doc, version] = strings(await this.run(`get policy ${targetId}`, () => this.transport.command(['HMGET', key, 'doc', 'version'])), key);
-    return decodePolicy(key, doc ?? null, version ?? null);
+    return this.documents.read(key, doc ?? null, version ?? null, decodePolicy);
   }
 
   putTarget(target: Target, expected?: ExpectedVersion): Promise<number> {

@@ -66,6 +66,19 @@ describe.each(KINDS)('%s state store', (kind) => {
       expect(await store.deleteTarget('llm-endpoint')).toBe(false);
     });
 
+    it('shows each instance the policy another instance wrote (no stale parsed copy)', async () => {
+      const namespace = freshNamespace(kind);
+      const a = setup.create(kind, { namespace });
+      const b = kind === 'memory' ? a : setup.create(kind, { namespace });
+      await a.putTarget(testTarget());
+      await a.putPolicy('llm-endpoint', testPolicy({ maxCapacity: 8 }));
+      expect((await b.load('llm-endpoint', 'e1')).policy?.value.maxCapacity).toBe(8);
+      await a.putPolicy('llm-endpoint', testPolicy({ maxCapacity: 9 }));
+      expect((await b.load('llm-endpoint', 'e1')).policy?.value.maxCapacity).toBe(9);
+      await a.deletePolicy('llm-endpoint');
+      expect((await b.load('llm-endpoint', 'e1')).policy).toBeNull();
+    });
+
     it('needs the target before its policy', async () => {
       await expect(open().putPolicy('nobody', testPolicy())).rejects.toBeInstanceOf(TargetNotFoundError);
     });
