@@ -182,7 +182,7 @@ export function decide(input: DecisionInput): Decision {
           reason: `scale-${direction === 'up' ? 'out' : 'in'} held at ${desired}: ${seconds(leftMs)} left of the ${windowSeconds} s stabilization window after ${replicas(bound)} ${direction === 'up' ? 'was the lowest' : 'were'} recommended`,
         });
       }
-      const burst = evaluateBurst(policy.burst, memory.burst, now, raw.shortWindowDemand, ready);
+      const burst = evaluateBurst(policy.burst, memory.burst, now, raw.shortWindowDemand, ready, current);
       memory.burst = burst.state;
       if (burst.reason) reasons.push(burst.reason);
       if (burst.floor !== undefined && burst.floor > desired) cause = burst.reason ?? cause;

@@ -9,3 +9,4 @@ export * from './schema/memory.ts';
 export * from './schema/input.ts';
 export * from './decision.ts';
 export * from './errors.ts';
+export * from './triggers/index.ts';

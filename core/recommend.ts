@@ -6,12 +6,11 @@ import type { Signal } from './schema/signal.ts';
 import { aggregate } from './strategies/metric-samples.ts';
 import { recommendByStep } from './strategies/step-scaling.ts';
 import { recommendByTargetTracking } from './strategies/target-tracking.ts';
-import { ceilCount } from './format.ts';
 
 export interface RawRecommendation {
   /** Replicas the strategies ask for; undefined when none has an opinion (hold at current). */
   replicas?: number;
-  /** What short-window demand asks for (burst detection); undefined without fresh data. */
+  /** What short-window demand asks for, unrounded replicas (burst detection); undefined without fresh data. */
   shortWindowDemand?: number;
   /** The winning strategy's reason (what the actions will say). */
   cause: string;
@@ -65,10 +64,9 @@ export function recommend(
     if (policy.burst.enabled && ready > 0) {
       const short = aggregate(samples, now, policy.burst.windowSeconds, 'average', staleMs);
       if (short) {
-        const wanted =
-          rule.metricType === 'total'
-            ? ceilCount(short.value / rule.targetValue)
-            : ceilCount((ready * short.value) / rule.targetValue);
+        // Unrounded, as Knative compares it: rounding first would make 1 ready replica at 104 % of
+        // target "ask for 2 = 2 × ready" and start a burst on noise.
+        const wanted = rule.metricType === 'total' ? short.value / rule.targetValue : (ready * short.value) / rule.targetValue;
         shortWindowDemand = Math.max(shortWindowDemand ?? 0, wanted);
       }
     }

@@ -1,4 +1,4 @@
-import { num, seconds } from '../format.ts';
+import { ceilCount, num, seconds } from '../format.ts';
 import type { Policy } from '../schema/policy.ts';
 
 export interface BurstState {
@@ -29,17 +29,23 @@ export function evaluateBurst(
   now: number,
   shortWindowDemand: number | undefined,
   ready: number,
+  current: number,
 ): BurstOutcome {
   if (!policy.enabled) return { state: null };
-  const triggered = shortWindowDemand !== undefined && ready > 0 && shortWindowDemand >= policy.thresholdRatio * ready;
+  // Compared unrounded (Knative: desired pods ÷ ready pods ≥ threshold). A burst must also ask for more
+  // than is already on its way: GPU replicas boot for minutes, and re-triggering against READY capacity
+  // while the replicas asked for are still booting would pile up capacity for the same spike.
+  const triggered =
+    shortWindowDemand !== undefined && ready > 0 && shortWindowDemand >= policy.thresholdRatio * ready && shortWindowDemand > current;
   if (triggered) {
-    const peak = Math.max(shortWindowDemand, previous?.peak ?? 0);
+    const wanted = ceilCount(shortWindowDemand);
+    const peak = Math.max(wanted, previous?.peak ?? 0);
     const state = { since: previous?.since ?? now, lastTriggeredAt: now, peak };
     const verb = previous ? 'continues' : 'starts';
     return {
       state,
       floor: peak,
-      reason: `burst ${verb}: the last ${policy.windowSeconds} s ask for ${shortWindowDemand} replicas, ≥ ${num(policy.thresholdRatio)} × ${ready} ready; scaling to ${peak} at once`,
+      reason: `burst ${verb}: the last ${policy.windowSeconds} s ask for ${num(shortWindowDemand)} replicas, ≥ ${num(policy.thresholdRatio)} × ${ready} ready and more than the ${current} asked for; scaling to ${peak} at once`,
     };
   }
   if (!previous) return { state: null };

@@ -239,6 +239,19 @@ describe('burst mode (Knative panic)', () => {
     expect(decisions[3]?.reasons.join('\n')).toMatch(/burst over/);
   });
 
+  it('compares unrounded demand: 1 ready at 104 % of target is no burst (ceil would say 2 = 2 × 1)', () => {
+    const d = decide(input({ desired: 1, signal: metric('gpu_utilization', 62.4, T0), policy: p }));
+    expect(d.desiredCapacity).toBe(1);
+    expect(d.memory.burst).toBeNull();
+  });
+
+  it('does not re-trigger against ready capacity while the replicas it asked for are still booting', () => {
+    // 2 ready, 20 asked for (18 booting); demand of 20 is ≥ 2 × ready but nothing more than is coming.
+    const d = decide(input({ desired: 20, ready: 2, signal: metric('gpu_utilization', 600, T0), policy: p }));
+    expect(d.desiredCapacity).toBe(20);
+    expect(d.memory.burst).toBeNull();
+  });
+
   it('demand below 2× ready is ordinary scaling, rate-limited', () => {
     const d = decide(input({ desired: 10, signal: metric('gpu_utilization', 108, T0), policy: p }));
     expect(d.desiredCapacity).toBe(18);
