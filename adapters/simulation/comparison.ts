@@ -11,7 +11,7 @@ import { staticPeak } from './baselines/static-peak.ts';
 import { POOL_ID, prepareWorkload, simulateRun, targetPerReplica, type SimulationSettings, type Workload } from './engine.ts';
 import type { RunResult } from './results.ts';
 import { DEFAULT_SERVING_MODEL } from './serving.ts';
-import { defaultTidePolicy, parseTidePolicy, TIDE_DELIVERY_DEFAULTS, tideAutoscaler, type TideDelivery } from './tide.ts';
+import { defaultTidePolicy, parseTidePolicy, TIDE_DELIVERY_DEFAULTS, tideAutoscaler, type TideDelivery, type TideMetric } from './tide.ts';
 import type { Trace } from './trace.ts';
 
 /** The autoscalers compared, in table order. */
@@ -39,6 +39,8 @@ export interface ComparisonOptions {
   /** Tide's target utilization (default: the same as everyone's). */
   tideTargetUtilization?: number;
   delivery?: TideDelivery;
+  /** Which metric Tide's default policy tracks (default `in-flight`, the baselines' metric). */
+  tideMetric?: TideMetric;
   only?: readonly AutoscalerName[];
   onProgress?: (run: string, index: number, count: number, doneSeconds: number, totalSeconds: number) => void;
 }
@@ -46,7 +48,7 @@ export interface ComparisonOptions {
 /** One comparison: the settings, the workload's shape, and one result per autoscaler. */
 export interface ComparisonReport {
   workload: { name: string; requests: number; durationSeconds: number; peakReplicas: number; initialReplicas: number; neededPerMinute: number[] };
-  settings: SimulationSettings & { targetPerReplica: number; tideDelivery: TideDelivery; tidePolicy: Policy };
+  settings: SimulationSettings & { targetPerReplica: number; tideDelivery: TideDelivery; tideMetric: TideMetric; tidePolicy: Policy };
   runs: RunResult[];
 }
 
@@ -76,7 +78,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   };
   const tideTarget = Math.round(targetPerReplica({ ...settings, targetUtilization: options.tideTargetUtilization ?? settings.targetUtilization }) * 100) / 100;
   const policyDocument = options.policy ?? {
-    ...defaultTidePolicy(tideTarget, settings.minReplicas, settings.maxReplicas),
+    ...defaultTidePolicy(tideTarget, settings.minReplicas, settings.maxReplicas, options.tideMetric),
     schedules: options.plans ?? [],
   };
   const policy = parseTidePolicy(policyDocument);
@@ -91,7 +93,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   };
   const factories: Record<AutoscalerName, Parameters<typeof simulateRun>[2]> = {
     tide: (cloud) =>
-      tideAutoscaler({ policy, target, actuator: cloud, ...(options.delivery ? { delivery: options.delivery } : {}), scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0 }),
+      tideAutoscaler({ policy, target, actuator: cloud, metric: options.tideMetric ?? 'in-flight', ...(options.delivery ? { delivery: options.delivery } : {}), scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0 }),
     'static-peak': (): Autoscaler => staticPeak(),
     hpa: () => hpa(),
     'aws-target-tracking': () => awsTargetTracking(),
@@ -118,7 +120,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       initialReplicas: workload.initialReplicas,
       neededPerMinute: workload.neededPerMinute,
     },
-    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS, tidePolicy: policy },
+    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS, tideMetric: options.tideMetric ?? 'in-flight', tidePolicy: policy },
     runs,
   };
 }

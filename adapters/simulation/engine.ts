@@ -155,7 +155,7 @@ export async function simulateRun(
     slots = 0;
     for (const node of readyNodes) slots += slotsOf(node.instanceType);
     const concurrency = queue.advance(second + 1, slots);
-    metrics.record(concurrency, readyNodes.length);
+    metrics.record(concurrency, readyNodes.length, queue.lastOfferedWork);
     series.ready[second] = readyNodes.length;
     series.desired[second] = cloud.totalDesired();
     if (options.onProgress && second % 600 === 0) options.onProgress(second, durationSeconds);

@@ -8,18 +8,22 @@
 export class MetricHistory {
   readonly concurrency: Float64Array;
   readonly ready: Float64Array;
+  /** Offered load: service seconds of the second's arrivals (requests/s × service time, Little's law). */
+  readonly offered: Float64Array;
   /** Seconds recorded so far (samples 0 … length − 1). */
   length = 0;
 
   constructor(capacitySeconds: number) {
     this.concurrency = new Float64Array(capacitySeconds);
     this.ready = new Float64Array(capacitySeconds);
+    this.offered = new Float64Array(capacitySeconds);
   }
 
   /** Record second `length` (the one just simulated). */
-  record(concurrency: number, ready: number): void {
+  record(concurrency: number, ready: number, offered = 0): void {
     this.concurrency[this.length] = concurrency;
     this.ready[this.length] = ready;
+    this.offered[this.length] = offered;
     this.length++;
   }
 
@@ -44,7 +48,8 @@ export class MetricHistory {
     if (periodStart < 0 || periodEnd > this.length) return undefined;
     const concurrency = this.mean(this.concurrency, periodStart, periodEnd)!;
     const ready = this.mean(this.ready, periodStart, periodEnd)!;
-    return { periodEnd, concurrency, ready, perReplica: concurrency / Math.max(ready, 1) };
+    const offered = this.mean(this.offered, periodStart, periodEnd)!;
+    return { periodEnd, concurrency, ready, perReplica: concurrency / Math.max(ready, 1), offeredPerReplica: offered / Math.max(ready, 1) };
   }
 }
 
@@ -58,4 +63,6 @@ export interface DeliveredDatapoint {
   ready: number;
   /** `concurrency` ÷ `ready` (ready taken as at least 1): what a per-instance metric reports. */
   perReplica: number;
+  /** Offered load (arrivals × service time, no queue) ÷ ready: what metric math on invocations × model latency gives. */
+  offeredPerReplica: number;
 }

@@ -94,6 +94,8 @@ export class ServingQueue {
   private waitingHead = 0;
   private nextArrival = 0;
   private time = 0;
+  /** Service seconds of the requests that arrived during the last {@link ServingQueue.advance} step. */
+  lastOfferedWork = 0;
 
   constructor(requests: readonly TraceRequest[], startAt: number, model: ServingModel = DEFAULT_SERVING_MODEL) {
     const n = requests.length;
@@ -126,6 +128,7 @@ export class ServingQueue {
     const from = this.time;
     let t = from;
     let area = 0;
+    this.lastOfferedWork = 0;
     this.startWaiting(t, slots);
     for (;;) {
       const nextArrivalAt = this.nextArrival < this.arrival.length ? this.arrival[this.nextArrival]! : Infinity;
@@ -135,7 +138,10 @@ export class ServingQueue {
       area += this.inSystem * (at - t);
       t = at;
       if (nextCompletionAt <= nextArrivalAt) this.completions.pop();
-      else this.waiting.push(this.nextArrival++);
+      else {
+        this.lastOfferedWork += this.service[this.nextArrival]!;
+        this.waiting.push(this.nextArrival++);
+      }
       this.startWaiting(t, slots);
     }
     area += this.inSystem * (until - t);

@@ -12,6 +12,15 @@ import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
 export const CONCURRENCY_METRIC = 'concurrent_requests_per_replica';
 
 /**
+ * The alternative: offered load per ready replica, arrivals × service time (Little's law) without the queue,
+ * as CloudWatch metric math on `Invocations` × `ModelLatency` ÷ instances would give it.
+ */
+export const OFFERED_METRIC = 'offered_concurrency_per_replica';
+
+/** Which metric Tide's signals carry. */
+export type TideMetric = 'in-flight' | 'offered';
+
+/**
  * How the metric reaches Tide: SageMaker's high-resolution `ConcurrentRequestsPerModel` is published every
  * 10 s; an alarm or metric stream hands it to the function about 10 s after the period ends.
  */
@@ -27,11 +36,11 @@ export const TIDE_DELIVERY_DEFAULTS: TideDelivery = { periodSeconds: 10, delaySe
  * `targetPerReplica` over a 60 s average, the core's defaults for the rest (10 % tolerance, 300 s scale-in
  * stabilization, HPA rate limits, burst mode at 2× over 6 s). See docs/simulator.md for the choice.
  */
-export function defaultTidePolicy(targetPerReplica: number, minCapacity: number, maxCapacity: number): PolicyInput {
+export function defaultTidePolicy(targetPerReplica: number, minCapacity: number, maxCapacity: number, metric: TideMetric = 'in-flight'): PolicyInput {
   return {
     minCapacity,
     maxCapacity,
-    targetTracking: [{ metric: CONCURRENCY_METRIC, targetValue: targetPerReplica, windowSeconds: 60 }],
+    targetTracking: [{ metric: metric === 'offered' ? OFFERED_METRIC : CONCURRENCY_METRIC, targetValue: targetPerReplica, windowSeconds: 60 }],
   };
 }
 
@@ -41,6 +50,8 @@ export interface TideAutoscalerOptions {
   /** The port Tide acts through (the simulated cloud, or a recording fake around it). */
   actuator: ActuatorPort;
   delivery?: TideDelivery;
+  /** Which metric the signals carry (default `in-flight`). */
+  metric?: TideMetric;
   /** Also deliver a schedule tick every this many seconds (0 = never; plans are evaluated on every signal). */
   scheduleTickSeconds?: number;
   /** Called with every decision and the signal it answered (for inspection and tests). */
@@ -65,10 +76,11 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
       const datapoint = context.metrics.delivered(context.now, delivery.periodSeconds, delivery.delaySeconds);
       if (datapoint && datapoint.periodEnd !== lastPeriodEnd) {
         lastPeriodEnd = datapoint.periodEnd;
+        const offered = options.metric === 'offered';
         queued.push({
           kind: 'metric',
-          metric: CONCURRENCY_METRIC,
-          value: datapoint.perReplica,
+          metric: offered ? OFFERED_METRIC : CONCURRENCY_METRIC,
+          value: offered ? datapoint.offeredPerReplica : datapoint.perReplica,
           unit: 'Count',
           observedAt: context.nowMs - (context.now - datapoint.periodEnd) * 1000,
           source: 'simulated-cloudwatch',

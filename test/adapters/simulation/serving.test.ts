@@ -35,6 +35,14 @@ describe('ServingQueue', () => {
     expect(queue.advance(1, 1)).toBeCloseTo(0.5, 9);
   });
 
+  it('reports the offered work (service seconds) of each step\'s arrivals, queued or not', () => {
+    const queue = new ServingQueue([request(0.2), request(0.4), request(1.5)], 0);
+    queue.advance(1, 0);
+    expect(queue.lastOfferedWork).toBe(4);
+    queue.advance(2, 0);
+    expect(queue.lastOfferedWork).toBe(2);
+  });
+
   it('censors requests that never started', () => {
     const queue = new ServingQueue([request(0)], 0);
     queue.advance(10, 0);

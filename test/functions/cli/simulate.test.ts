@@ -55,7 +55,10 @@ describe('tide simulate', () => {
     const args = ['simulate', '--trace', file('flags.csv', smallTrace()), '--json', '--utilization', '0.5', '--metric-period', '60', '--metric-delay', '0'];
     expect(await main(args, io)).toBe(0);
     const report = JSON.parse(out.join('\n'));
-    expect(report.settings).toMatchObject({ targetUtilization: 0.5, targetPerReplica: 4, tideDelivery: { periodSeconds: 60, delaySeconds: 0 } });
+    expect(report.settings).toMatchObject({ targetUtilization: 0.5, targetPerReplica: 4, tideDelivery: { periodSeconds: 60, delaySeconds: 0 }, tideMetric: 'in-flight' });
+    const offered = recordingIo();
+    expect(await main(['simulate', '--trace', file('offered.csv', smallTrace()), '--json', '--tide-metric', 'offered'], offered.io)).toBe(0);
+    expect(JSON.parse(offered.out.join('\n')).settings.tidePolicy.targetTracking[0].metric).toBe('offered_concurrency_per_replica');
   });
 
   it('prints a table and writes an SVG chart', async () => {
@@ -85,6 +88,7 @@ describe('tide simulate', () => {
     { label: 'missing file', args: ['--trace', join(dir, 'missing.csv')], match: /cannot read/ },
     { label: 'bad SLO', args: ['--slo-ms', 'fast'], match: /--slo-ms must be a positive whole number, was: "fast"/ },
     { label: 'unknown flag', args: ['--turbo'], match: /turbo/ },
+    { label: 'unknown Tide metric', args: ['--tide-metric', 'gpu'], match: /--tide-metric must be in-flight or offered, was: "gpu"/ },
     { label: 'utilization above 1', args: ['--utilization', '1.5'], match: /--utilization must be a number in \(0, 1\], was: "1.5"/ },
   ])('usage error: $label', async ({ args, match }) => {
     const { io, err } = recordingIo();
