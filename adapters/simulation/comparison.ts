@@ -12,6 +12,7 @@ import { POOL_ID, prepareWorkload, simulateRun, targetPerReplica, type Simulatio
 import type { RunResult } from './results.ts';
 import { DEFAULT_SERVING_MODEL } from './serving.ts';
 import { defaultTidePolicy, parseTidePolicy, TIDE_DELIVERY_DEFAULTS, tideAutoscaler, type TideDelivery, type TideMetric } from './tide.ts';
+import type { LoadMetric } from './metrics.ts';
 import type { Trace } from './trace.ts';
 
 /** The autoscalers compared, in table order. */
@@ -39,7 +40,9 @@ export interface ComparisonOptions {
   /** Tide's target utilization (default: the same as everyone's). */
   tideTargetUtilization?: number;
   delivery?: TideDelivery;
-  /** Which metric Tide's default policy tracks (default `in-flight`, the baselines' metric). */
+  /** The load metric every autoscaler reads (default `in-flight`). */
+  metric?: LoadMetric;
+  /** Which metric Tide's default policy tracks (default: `metric`). */
   tideMetric?: TideMetric;
   only?: readonly AutoscalerName[];
   onProgress?: (run: string, index: number, count: number, doneSeconds: number, totalSeconds: number) => void;
@@ -72,13 +75,15 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     bootSeconds: { default: options.bootSeconds ?? DEFAULT_BOOT_SECONDS },
     minReplicas: 1,
     warmupSeconds: 300,
+    metric: options.metric ?? 'in-flight',
     // Room to grow: three times the peak, at least 10 (the policy schema's default maximum).
     maxReplicas: Math.max(10, workload.peakReplicas * 3),
     ...(options.capacityType === 'spot' ? { spotMarket: DEFAULT_SPOT_MARKET } : {}),
   };
   const tideTarget = Math.round(targetPerReplica({ ...settings, targetUtilization: options.tideTargetUtilization ?? settings.targetUtilization }) * 100) / 100;
+  const tideMetric = options.tideMetric ?? options.metric ?? 'in-flight';
   const policyDocument = options.policy ?? {
-    ...defaultTidePolicy(tideTarget, settings.minReplicas, settings.maxReplicas, options.tideMetric),
+    ...defaultTidePolicy(tideTarget, settings.minReplicas, settings.maxReplicas, tideMetric),
     schedules: options.plans ?? [],
   };
   const policy = parseTidePolicy(policyDocument);
@@ -93,7 +98,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   };
   const factories: Record<AutoscalerName, Parameters<typeof simulateRun>[2]> = {
     tide: (cloud) =>
-      tideAutoscaler({ policy, target, actuator: cloud, metric: options.tideMetric ?? 'in-flight', ...(options.delivery ? { delivery: options.delivery } : {}), scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0 }),
+      tideAutoscaler({ policy, target, actuator: cloud, metric: tideMetric, ...(options.delivery ? { delivery: options.delivery } : {}), scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0 }),
     'static-peak': (): Autoscaler => staticPeak(),
     hpa: () => hpa(),
     'aws-target-tracking': () => awsTargetTracking(),
@@ -120,7 +125,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       initialReplicas: workload.initialReplicas,
       neededPerMinute: workload.neededPerMinute,
     },
-    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS, tideMetric: options.tideMetric ?? 'in-flight', tidePolicy: policy },
+    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS, tideMetric, tidePolicy: policy },
     runs,
   };
 }

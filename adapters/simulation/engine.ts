@@ -3,7 +3,7 @@ import { SimulatedCloud, type SimulatedCloudOptions, type SimulatedPoolSpec } fr
 import { instancePricing } from '../simulated/prices.ts';
 import type { SpotMarketOptions } from '../simulated/spot-market.ts';
 import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
-import { MetricHistory } from './metrics.ts';
+import { MetricHistory, type LoadMetric } from './metrics.ts';
 import { summarize, type RunResult, type RunSeries } from './results.ts';
 import { DEFAULT_SERVING_MODEL, ServingQueue, serviceSeconds, type ServingModel } from './serving.ts';
 import type { Trace } from './trace.ts';
@@ -27,6 +27,8 @@ export interface SimulationSettings {
    * first seconds' metrics (no requests in flight yet) would tell every autoscaler to scale in.
    */
   warmupSeconds: number;
+  /** The load metric every baseline reads: in-flight requests (default) or offered load. */
+  metric?: LoadMetric;
   spotMarket?: SpotMarketOptions;
 }
 
@@ -118,7 +120,7 @@ export async function simulateRun(
   const cloud = new SimulatedCloud(cloudOptions);
   const autoscaler = makeAutoscaler(cloud);
   const queue = new ServingQueue(trace.requests, trace.startAt, settings.model);
-  const metrics = new MetricHistory(durationSeconds);
+  const metrics = new MetricHistory(durationSeconds, settings.metric ?? 'in-flight');
   const series: RunSeries = { ready: new Float64Array(durationSeconds), desired: new Float64Array(durationSeconds) };
   const slotsByType = new Map<string, number>();
   const slotsOf = (instanceType: string) => {

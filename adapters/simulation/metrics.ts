@@ -1,29 +1,39 @@
+/** Which load metric the autoscalers read. */
+export type LoadMetric = 'in-flight' | 'offered';
+
 /**
  * What the endpoint's metrics recorded, one sample per simulated second: the time-average number of
- * requests in the system (waiting + in service) and the ready replicas. Autoscalers read it only through
- * {@link MetricHistory.delivered}, which models how a metric reaches them: aggregated over a period, and
- * available some delay after the period ends (CloudWatch: 1-minute datapoints about a minute late;
- * SageMaker high-resolution metrics: every 10 s).
+ * requests in the system (waiting + in service), the offered load (service seconds of the second's
+ * arrivals: requests/s × service time, Little's law, without the queue) and the ready replicas.
+ * `concurrency` is the load metric the autoscalers read: in-flight requests by default, or offered load.
+ * Autoscalers read it through {@link MetricHistory.delivered}, which models how a metric reaches them:
+ * aggregated over a period, and available some delay after the period ends (CloudWatch: 1-minute
+ * datapoints about a minute late; SageMaker high-resolution metrics: every 10 s).
  */
 export class MetricHistory {
-  readonly concurrency: Float64Array;
-  readonly ready: Float64Array;
-  /** Offered load: service seconds of the second's arrivals (requests/s × service time, Little's law). */
+  readonly inFlight: Float64Array;
   readonly offered: Float64Array;
+  readonly ready: Float64Array;
+  /** The series autoscalers read: `inFlight` or `offered`. */
+  readonly concurrency: Float64Array;
   /** Seconds recorded so far (samples 0 … length − 1). */
   length = 0;
 
-  constructor(capacitySeconds: number) {
-    this.concurrency = new Float64Array(capacitySeconds);
-    this.ready = new Float64Array(capacitySeconds);
+  constructor(
+    capacitySeconds: number,
+    readonly metric: LoadMetric = 'in-flight',
+  ) {
+    this.inFlight = new Float64Array(capacitySeconds);
     this.offered = new Float64Array(capacitySeconds);
+    this.ready = new Float64Array(capacitySeconds);
+    this.concurrency = metric === 'offered' ? this.offered : this.inFlight;
   }
 
   /** Record second `length` (the one just simulated). */
-  record(concurrency: number, ready: number, offered = 0): void {
-    this.concurrency[this.length] = concurrency;
-    this.ready[this.length] = ready;
+  record(inFlight: number, ready: number, offered = 0): void {
+    this.inFlight[this.length] = inFlight;
     this.offered[this.length] = offered;
+    this.ready[this.length] = ready;
     this.length++;
   }
 
@@ -39,17 +49,23 @@ export class MetricHistory {
 
   /**
    * The newest datapoint available at `now` (seconds) for a metric aggregated over `periodSeconds` and
-   * delivered `delaySeconds` after its period ends: total concurrency and ready replicas, each averaged over
-   * that period, plus the period's end. Undefined before the first datapoint exists.
+   * delivered `delaySeconds` after its period ends. Undefined before the first datapoint exists.
    */
   delivered(now: number, periodSeconds: number, delaySeconds: number): DeliveredDatapoint | undefined {
     const periodEnd = Math.floor((now - delaySeconds) / periodSeconds) * periodSeconds;
     const periodStart = periodEnd - periodSeconds;
     if (periodStart < 0 || periodEnd > this.length) return undefined;
-    const concurrency = this.mean(this.concurrency, periodStart, periodEnd)!;
     const ready = this.mean(this.ready, periodStart, periodEnd)!;
-    const offered = this.mean(this.offered, periodStart, periodEnd)!;
-    return { periodEnd, concurrency, ready, perReplica: concurrency / Math.max(ready, 1), offeredPerReplica: offered / Math.max(ready, 1) };
+    const perReady = (value: number) => value / Math.max(ready, 1);
+    const concurrency = this.mean(this.concurrency, periodStart, periodEnd)!;
+    return {
+      periodEnd,
+      concurrency,
+      ready,
+      perReplica: perReady(concurrency),
+      inFlightPerReplica: perReady(this.mean(this.inFlight, periodStart, periodEnd)!),
+      offeredPerReplica: perReady(this.mean(this.offered, periodStart, periodEnd)!),
+    };
   }
 }
 
@@ -57,12 +73,14 @@ export class MetricHistory {
 export interface DeliveredDatapoint {
   /** End of the aggregation period, seconds from the run's start. */
   periodEnd: number;
-  /** Mean requests in the system (total over replicas). */
+  /** Mean of the autoscalers' load metric over the period (total over replicas). */
   concurrency: number;
   /** Mean ready replicas. */
   ready: number;
   /** `concurrency` ÷ `ready` (ready taken as at least 1): what a per-instance metric reports. */
   perReplica: number;
-  /** Offered load (arrivals × service time, no queue) ÷ ready: what metric math on invocations × model latency gives. */
+  /** In-flight requests (waiting + served) ÷ ready. */
+  inFlightPerReplica: number;
+  /** Offered load ÷ ready: what metric math on invocations × model latency ÷ instances gives. */
   offeredPerReplica: number;
 }

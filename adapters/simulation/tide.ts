@@ -80,7 +80,7 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
         queued.push({
           kind: 'metric',
           metric: offered ? OFFERED_METRIC : CONCURRENCY_METRIC,
-          value: offered ? datapoint.offeredPerReplica : datapoint.perReplica,
+          value: offered ? datapoint.offeredPerReplica : datapoint.inFlightPerReplica,
           unit: 'Count',
           observedAt: context.nowMs - (context.now - datapoint.periodEnd) * 1000,
           source: 'simulated-cloudwatch',

@@ -14,7 +14,7 @@ import { readJsonDocument } from '../read-document.ts';
 
 const USAGE = `tide simulate [--trace FILE | --workload NAME] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
                 [--spot] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
-                [--tide-metric in-flight|offered]
+                [--metric in-flight|offered] [--tide-metric in-flight|offered]
 
 Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
 tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency.
@@ -32,8 +32,9 @@ With no arguments: the bundled Azure conversation trace.
   --utilization F    share of a replica's request slots every autoscaler aims at; default 0.7
   --metric-period N  seconds each metric datapoint Tide receives covers; default 10
   --metric-delay N   seconds after its period a datapoint reaches Tide; default 10
-  --tide-metric M    what Tide's default policy tracks: in-flight requests per replica (the baselines'
-                     metric; default) or offered load per replica (arrivals × service time, no queue)`;
+  --metric M         load metric every autoscaler reads: in-flight requests per replica (waiting +
+                     served; default) or offered load per replica (arrivals × service time, no queue)
+  --tide-metric M    the same for Tide alone; default: --metric`;
 
 function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -91,6 +92,7 @@ export const simulateCommand: CliCommand = {
         utilization: { type: 'string' },
         'metric-period': { type: 'string' },
         'metric-delay': { type: 'string' },
+        metric: { type: 'string' },
         'tide-metric': { type: 'string' },
       },
     });
@@ -105,7 +107,9 @@ export const simulateCommand: CliCommand = {
     }
     const periodSeconds = positiveInteger(values['metric-period'], '--metric-period', TIDE_DELIVERY_DEFAULTS.periodSeconds);
     const delaySeconds = values['metric-delay'] === '0' ? 0 : positiveInteger(values['metric-delay'], '--metric-delay', TIDE_DELIVERY_DEFAULTS.delaySeconds);
-    const tideMetric = values['tide-metric'] ?? 'in-flight';
+    const metric = values.metric ?? 'in-flight';
+    if (metric !== 'in-flight' && metric !== 'offered') throw new UsageError(`--metric must be in-flight or offered, was: "${metric}"`);
+    const tideMetric = values['tide-metric'] ?? metric;
     if (tideMetric !== 'in-flight' && tideMetric !== 'offered') throw new UsageError(`--tide-metric must be in-flight or offered, was: "${tideMetric}"`);
     let loaded: Awaited<ReturnType<typeof loadTrace>>;
     try {
@@ -137,6 +141,7 @@ export const simulateCommand: CliCommand = {
       ...(bootSeconds !== undefined ? { bootSeconds } : {}),
       ...(utilization !== undefined ? { targetUtilization: utilization } : {}),
       delivery: { periodSeconds, delaySeconds },
+      metric,
       tideMetric,
       onProgress: (run, index, count, done, total) => bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
     });

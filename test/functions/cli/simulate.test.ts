@@ -59,6 +59,9 @@ describe('tide simulate', () => {
     const offered = recordingIo();
     expect(await main(['simulate', '--trace', file('offered.csv', smallTrace()), '--json', '--tide-metric', 'offered'], offered.io)).toBe(0);
     expect(JSON.parse(offered.out.join('\n')).settings.tidePolicy.targetTracking[0].metric).toBe('offered_concurrency_per_replica');
+    const everyone = recordingIo();
+    expect(await main(['simulate', '--trace', file('everyone.csv', smallTrace()), '--json', '--metric', 'offered'], everyone.io)).toBe(0);
+    expect(JSON.parse(everyone.out.join('\n')).settings).toMatchObject({ metric: 'offered', tideMetric: 'offered' });
   });
 
   it('prints a table and writes an SVG chart', async () => {
