@@ -136,7 +136,9 @@ for (const kind of ['memory', 'redis', 'upstash'] as Kind[]) {
     await store.putTarget(testTarget(`target-${i}`));
     await store.putPolicy(`target-${i}`, testPolicy({ maxCapacity: 16, targetTracking: [{ metric: 'gpu_utilization', targetValue: 60 }] }));
   }
-  await sequential(kind, store, events(20, 50, 'warm')); // loads the scripts (NOSCRIPT -> EVAL once each)
+  // Warm-up: loads the scripts (NOSCRIPT -> EVAL once each) and lets the JIT settle before anything is timed.
+  await sequential(kind, store, events(500, 50, 'warm-hold'));
+  await sequential(kind, store, events(500, 90, 'warm-act'));
   const hold = await sequential(kind, store, events(EVENTS, 50, 'hold'));
   const act = await sequential(kind, store, events(EVENTS, 90, 'act'));
   const duplicate = await sequential(kind, store, events(EVENTS, 50, 'hold'));
