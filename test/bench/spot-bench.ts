@@ -6,8 +6,9 @@
  * p3.2xlarge trace figures (skypilot-org/spot-traces, us-west-2b, ~177 h from 2023-04-22; see
  * ../shared/data/SOURCES.md): obtainable 79.3 % of the time, 45 outages, median outage 25.6 min, median
  * uninterrupted run 68.3 min, 2-minute warning. Runs and outages are drawn from log-normal distributions
- * with those medians and with means that give 79.3 % availability and 45 outages per 177 h
- * (mean run 187.1 min, mean outage 48.9 min). All randomness is here, seeded; the core has none.
+ * with those medians, capped at the trace's longest (run 1,338 min, outage 291.7 min), with sigmas solved so
+ * the capped means give 79.3 % availability and 45 outages per 177 h (mean run 187.1 min, mean outage
+ * 48.9 min). All randomness is here, seeded; the core has none.
  *
  * Workload: training jobs of `--job-hours` GPU-hours on one p3.2xlarge (1 x V100) each, back to back for
  * the whole week. Compared with:
@@ -59,18 +60,42 @@ function logNormal(random: () => number, median: number, sigma: number): number 
   const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   return median * Math.exp(sigma * normal);
 }
-/** sigma of a log-normal with this median and mean: mean = median x exp(sigma^2 / 2). */
-const sigmaFor = (median: number, mean: number) => Math.sqrt(2 * Math.log(mean / median));
-const RUN = { median: 68.3, sigma: sigmaFor(68.3, (177 * 60 * 0.793) / 45) };
-const OUTAGE = { median: 25.6, sigma: sigmaFor(25.6, (177 * 60 * 0.207) / 45) };
+/** The trace's longest run and outage, minutes: draws are capped there so the market stays inside what was seen. */
+const LONGEST_RUN = 1338;
+const LONGEST_OUTAGE = 291.7;
+
+/** Standard normal CDF (Abramowitz and Stegun 7.1.26, error below 1.5e-7). */
+function phi(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+/** Mean of min(X, cap) for a log-normal X with this median and sigma. */
+function cappedMean(median: number, sigma: number, cap: number): number {
+  const mu = Math.log(median);
+  const below = Math.exp(mu + (sigma * sigma) / 2) * phi((Math.log(cap) - mu - sigma * sigma) / sigma);
+  return below + cap * (1 - phi((Math.log(cap) - mu) / sigma));
+}
+/** The sigma whose capped mean is `mean` (bisection): medians, means and maxima all match the trace. */
+function sigmaFor(median: number, mean: number, cap: number): number {
+  let lo = 0.01;
+  let hi = 5;
+  for (let i = 0; i < 100; i += 1) {
+    const mid = (lo + hi) / 2;
+    if (cappedMean(median, mid, cap) < mean) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+// 45 outages in 177 h with 79.3 % obtainable: mean run 187.1 min, mean outage 48.9 min.
+const RUN = { median: 68.3, sigma: sigmaFor(68.3, (177 * 60 * 0.793) / 45, LONGEST_RUN) };
+const OUTAGE = { median: 25.6, sigma: sigmaFor(25.6, (177 * 60 * 0.207) / 45, LONGEST_OUTAGE) };
 
 interface Outage {
   start: number;
   end: number;
 }
-/** The trace's longest run and outage, minutes: draws are capped there so the market stays inside what was seen. */
-const LONGEST_RUN = 1338;
-const LONGEST_OUTAGE = 291.7;
 const run = (random: () => number) => Math.round(Math.min(LONGEST_RUN, logNormal(random, RUN.median, RUN.sigma)) * MIN);
 function market(random: () => number, horizon: number): Outage[] {
   const outages: Outage[] = [];
@@ -404,6 +429,8 @@ const report = {
   coreAccountedLostGpuHours: round(tide.coreAccountedLostGpuHours, 3),
   decisions: tide.decisions + scratch.decisions,
   market: {
+    runSigma: round(RUN.sigma, 3),
+    outageSigma: round(OUTAGE.sigma, 3),
     availabilityPercent: round(100 - (100 * down.reduce((a, b) => a + b, 0)) / (zones * horizon), 1),
     outages: allOutages.length,
     medianOutageMinutes: round(median(allOutages.map((o) => (o.end - o.start) / MIN)), 1),
