@@ -158,7 +158,7 @@ export function createShell(deps: ShellDependencies): Shell {
           if (!snapshot.target) throw new TargetNotFoundError(targetId);
           const target = snapshot.target.value;
           // Observed once per delivery: a lost race re-decides on fresher memory, not on a fresher snapshot.
-          observed ??= await observe(target);
+          if (observed === undefined) observed = await observe(target);
           const input: DecisionInput = {
             now: clock.now(),
             signal,

@@ -108,7 +108,7 @@ describe('shell: one event, one decision, one action', () => {
 
 describe('shell: races', () => {
   it('re-reads and re-decides after losing the compare-and-set, and loses no update', async () => {
-    const { shell, store, deps, decide } = await harness();
+    const { store, deps, decide } = await harness();
     let interleave = true;
     const racing: StateStore = Object.create(store);
     racing.commit = async (targetId, request) => {
@@ -123,7 +123,6 @@ describe('shell: races', () => {
     expect(decide.mock.calls.map(([input]) => input.signal.eventId)).toEqual(['e1', 'rival', 'e1']);
     const memory = (await store.load('llm-endpoint', 'x')).state.memory;
     expect(memory?.samples.seen).toEqual([[T0 - 1, 50], [T0, 50]]);
-    void shell;
   });
 
   it('gives up after maxAttempts lost races with a retryable CommitContentionError', async () => {

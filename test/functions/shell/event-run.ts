@@ -1,18 +1,7 @@
+import { createPrng } from '../../../adapters/simulation/prng.ts';
 import { isRetryable } from '../../../adapters/state/errors.ts';
 import type { Shell, ShellResult, TargetSignal } from '../../../functions/shell.ts';
 import { metricSignal } from './fakes.ts';
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GeneratedEvents {
   /** Every distinct event once, in generation order. */
@@ -26,7 +15,7 @@ export interface GeneratedEvents {
  * all in random order. Metric values are spread over 0-100 so a decide acts on some and holds on others.
  */
 export function generateEvents(options: { seed: number; total: number; targets: number; duplicateShare: number; now: number }): GeneratedEvents {
-  const random = seededRandom(options.seed);
+  const random = createPrng(options.seed).next;
   const distinctCount = Math.round(options.total * (1 - options.duplicateShare));
   const distinct: TargetSignal[] = [];
   for (let i = 0; i < distinctCount; i++) {
