@@ -42,28 +42,41 @@ export interface PoolView {
   price?: number;
 }
 
+function view(ctx: MlContext, id: string, instanceType: string, capacityType: CapacityType, zone: string | undefined, seen: ObservedCapacity['pools'][number] | undefined): PoolView {
+  const type = seen ? seen.instanceType : instanceType;
+  const capacity = seen ? seen.capacityType : capacityType;
+  const info = lookupInstanceType(type, ctx.catalog);
+  const result: PoolView = {
+    id,
+    instanceType: type,
+    capacityType: capacity,
+    desired: seen ? seen.desired : 0,
+    ready: seen ? seen.ready : 0,
+    pending: seen ? seen.pending : 0,
+    nodes: seen?.nodes ?? [],
+  };
+  if (zone !== undefined) result.zone = zone;
+  if (info) {
+    result.info = info;
+    result.price = hourlyPrice(info, capacity);
+  }
+  return result;
+}
+
 /** Every pool of the target (in its order of preference) plus pools only the provider reported. */
 export function poolViews(ctx: MlContext): PoolView[] {
+  // Plain loops, no per-call closures: this runs on every decision (the cost estimate).
   const views: PoolView[] = [];
-  const observedById = new Map(ctx.observed.pools.map((pool) => [pool.poolId, pool]));
-  const make = (id: string, instanceType: string, capacityType: CapacityType, zone?: string): PoolView => {
-    const seen = observedById.get(id);
-    const info = lookupInstanceType(seen?.instanceType ?? instanceType, ctx.catalog);
-    return {
-      id,
-      instanceType: seen?.instanceType ?? instanceType,
-      capacityType: seen?.capacityType ?? capacityType,
-      ...(zone !== undefined ? { zone } : {}),
-      desired: seen?.desired ?? 0,
-      ready: seen?.ready ?? 0,
-      pending: seen?.pending ?? 0,
-      nodes: seen?.nodes ?? [],
-      ...(info ? { info, price: hourlyPrice(info, seen?.capacityType ?? capacityType) } : {}),
-    };
-  };
-  for (const pool of ctx.target.pools) views.push(make(pool.id, pool.instanceType, pool.capacityType, pool.zone));
-  for (const pool of ctx.observed.pools) {
-    if (!views.some((view) => view.id === pool.poolId)) views.push(make(pool.poolId, pool.instanceType, pool.capacityType));
+  const observed = ctx.observed.pools;
+  for (const pool of ctx.target.pools) {
+    let seen: ObservedCapacity['pools'][number] | undefined;
+    for (const candidate of observed) if (candidate.poolId === pool.id) seen = candidate;
+    views.push(view(ctx, pool.id, pool.instanceType, pool.capacityType, pool.zone, seen));
+  }
+  for (const pool of observed) {
+    let known = false;
+    for (const existing of views) if (existing.id === pool.poolId) known = true;
+    if (!known) views.push(view(ctx, pool.poolId, pool.instanceType, pool.capacityType, undefined, pool));
   }
   return views;
 }

@@ -90,10 +90,15 @@ export function poolCountsAfter(ctx: MlContext, actions: readonly Action[], leav
  */
 export function estimateCost(ctx: MlContext, actions: readonly Action[], leavingPoolIds: readonly string[] = []): CostBreakdown {
   const unknown = new Set<string>();
-  const beforeUsdPerHour = total(ctx, currentPoolCounts(ctx), unknown);
-  const afterUsdPerHour = total(ctx, poolCountsAfter(ctx, actions, leavingPoolIds), unknown);
-  const notes = [...unknown].map(
-    (name) => `instance type ${name} is not in the catalog: its cost is counted as $0/h (add it under the policy's instanceTypes)`,
-  );
+  let before = 0;
+  for (const view of poolViews(ctx)) {
+    if (view.price === undefined) unknown.add(view.instanceType);
+    else before += view.desired * view.price;
+  }
+  const beforeUsdPerHour = Math.round(before * 10_000) / 10_000;
+  // A decision with nothing to do (most of them) costs the same after.
+  const afterUsdPerHour = actions.length === 0 && leavingPoolIds.length === 0 ? beforeUsdPerHour : total(ctx, poolCountsAfter(ctx, actions, leavingPoolIds), unknown);
+  const notes: string[] = [];
+  for (const name of unknown) notes.push(`instance type ${name} is not in the catalog: its cost is counted as $0/h (add it under the policy's instanceTypes)`);
   return { beforeUsdPerHour, afterUsdPerHour, notes };
 }

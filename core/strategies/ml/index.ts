@@ -93,7 +93,10 @@ export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSp
   return { handled, actions, holds, reasons, ml, leavingPoolIds, verdict };
 }
 
-/** The last step of every decision: clip to the spend caps, estimate the cost, remember the spend rate. */
+/**
+ * The last step of every decision: clip to the spend caps, estimate the cost, remember the spend rate.
+ * `desiredCapacity` is the total after the clipped actions when `clipped`, NaN otherwise (nothing changed).
+ */
 export function applyCostAndCaps(
   ctx: MlContext,
   ml: MlState,
@@ -106,18 +109,19 @@ export function applyCostAndCaps(
   reasons.push(...first.notes);
   const { limit, notes } = spendLimit(ctx, ml, first.beforeUsdPerHour, groupSpend);
   reasons.push(...notes);
-  let kept = [...actions];
+  let kept = actions as Action[];
   let holds: Hold[] = [];
+  let final = first;
   if (limit) {
     const clipped = clipToSpendLimit(ctx, actions, limit, leavingPoolIds);
     kept = clipped.actions;
     holds = clipped.holds;
+    if (holds.length > 0) final = estimateCost(ctx, kept, leavingPoolIds);
   }
-  const final = estimateCost(ctx, kept, leavingPoolIds);
   const cost = { beforeUsdPerHour: final.beforeUsdPerHour, afterUsdPerHour: final.afterUsdPerHour };
   reasons.push(`estimated spend ${cost.beforeUsdPerHour.toFixed(2)} $/h before, ${cost.afterUsdPerHour.toFixed(2)} $/h after${limit ? ` (cap: ${limit.reason})` : ''}`);
-  let desiredCapacity = 0;
-  for (const pool of poolCountsAfter(ctx, kept, leavingPoolIds).values()) desiredCapacity += pool.count;
+  // Only a clipped decision needs its total recomputed; `decide` keeps its own otherwise.
+  const desiredCapacity = holds.length > 0 ? capacityAfter(ctx, kept, leavingPoolIds) : Number.NaN;
   return {
     actions: kept,
     holds,
