@@ -1,4 +1,4 @@
-import type { SimulatedCloud } from '../simulated/cloud.ts';
+import type { CloudEvent, SimulatedCloud } from '../simulated/cloud.ts';
 import type { MetricHistory } from './metrics.ts';
 
 /** What an autoscaler sees at one simulated second. */
@@ -30,7 +30,7 @@ export interface Autoscaler {
   readonly name: string;
   step(context: AutoscalerContext): void | Promise<void>;
   /** Optional: a cloud event (spot notice, capacity error) the autoscaler is told about. */
-  notify?(event: import('../simulated/cloud.ts').CloudEvent, context: AutoscalerContext): void | Promise<void>;
+  notify?(event: CloudEvent, context: AutoscalerContext): void | Promise<void>;
 }
 
 /** Set the pool's desired count, clamped to [min, max]; swallows capacity errors (the cloud retries). */
