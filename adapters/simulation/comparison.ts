@@ -7,6 +7,7 @@ import { awsTargetTracking } from './baselines/aws-target-tracking.ts';
 import { hpa } from './baselines/hpa.ts';
 import { keda } from './baselines/keda.ts';
 import { knativeKpa } from './baselines/knative-kpa.ts';
+import { floorsFromPlans } from './baselines/scheduled-floors.ts';
 import { staticPeak } from './baselines/static-peak.ts';
 import { POOL_ID, prepareWorkload, simulateRun, targetPerReplica, type SimulationSettings, type Workload } from './engine.ts';
 import type { RunResult } from './results.ts';
@@ -40,6 +41,8 @@ export interface ComparisonOptions {
   /** Tide's target utilization (default: the same as everyone's). */
   tideTargetUtilization?: number;
   delivery?: TideDelivery;
+  /** Give KEDA cron triggers and AWS target tracking scheduled actions matching Tide's plans (default off). */
+  baselineSchedules?: boolean;
   /** The load metric every autoscaler reads (default `in-flight`). */
   metric?: LoadMetric;
   /** Which metric Tide's default policy tracks (default: `metric`). */
@@ -51,7 +54,7 @@ export interface ComparisonOptions {
 /** One comparison: the settings, the workload's shape, and one result per autoscaler. */
 export interface ComparisonReport {
   workload: { name: string; requests: number; durationSeconds: number; peakReplicas: number; initialReplicas: number; neededPerMinute: number[] };
-  settings: SimulationSettings & { targetPerReplica: number; tideDelivery: TideDelivery; tideMetric: TideMetric; tidePolicy: Policy };
+  settings: SimulationSettings & { targetPerReplica: number; tideDelivery: TideDelivery; tideMetric: TideMetric; tidePolicy: Policy; baselineSchedules: boolean };
   runs: RunResult[];
 }
 
@@ -96,13 +99,14 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     provider: 'simulated',
     pools: [{ id: POOL_ID, instanceType, capacityType: settings.capacityType }, ...fallback],
   };
+  const floors = options.baselineSchedules ? floorsFromPlans(policy.schedules, options.trace.startAt, options.trace.endAt + 3_600_000) : [];
   const factories: Record<AutoscalerName, Parameters<typeof simulateRun>[2]> = {
     tide: (cloud) =>
       tideAutoscaler({ policy, target, actuator: cloud, metric: tideMetric, ...(options.delivery ? { delivery: options.delivery } : {}), scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0 }),
     'static-peak': (): Autoscaler => staticPeak(),
     hpa: () => hpa(),
-    'aws-target-tracking': () => awsTargetTracking(),
-    keda: () => keda(),
+    'aws-target-tracking': () => awsTargetTracking({ scheduledFloors: floors }),
+    keda: () => keda(floors),
     'knative-kpa': () => knativeKpa(),
   };
   const names = options.only ?? AUTOSCALER_NAMES;
@@ -125,7 +129,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       initialReplicas: workload.initialReplicas,
       neededPerMinute: workload.neededPerMinute,
     },
-    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS, tideMetric, tidePolicy: policy },
+    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS, tideMetric, tidePolicy: policy, baselineSchedules: floors.length > 0 },
     runs,
   };
 }

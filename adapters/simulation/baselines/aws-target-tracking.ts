@@ -1,4 +1,5 @@
 import { ceilReplicas, scaleTo, type Autoscaler, type AutoscalerContext } from '../autoscaler.ts';
+import { floorAt, type ScheduledFloor } from './scheduled-floors.ts';
 
 /** AWS Application Auto Scaling target tracking settings; defaults are AWS's (see docs/simulator.md). */
 export interface TargetTrackingOptions {
@@ -15,6 +16,8 @@ export interface TargetTrackingOptions {
   /** Cooldowns for SageMaker variants: 300 s each. */
   scaleOutCooldownSeconds: number;
   scaleInCooldownSeconds: number;
+  /** Scheduled actions raising MinCapacity over windows (off by default). */
+  scheduledFloors?: readonly ScheduledFloor[];
 }
 
 export const TARGET_TRACKING_DEFAULTS: TargetTrackingOptions = {
@@ -46,6 +49,12 @@ export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}):
   return {
     name: 'aws-target-tracking',
     step(context: AutoscalerContext) {
+      // A scheduled action raising MinCapacity above the current capacity scales out to it at once.
+      const floor = floorAt(settings.scheduledFloors ?? [], context.nowMs);
+      if (floor > context.desired) {
+        scaleTo(context, floor);
+        return;
+      }
       const datapoint = context.metrics.delivered(context.now, settings.periodSeconds, settings.delaySeconds);
       if (!datapoint || datapoint.periodEnd === lastPeriodEnd) return;
       lastPeriodEnd = datapoint.periodEnd;
@@ -70,7 +79,7 @@ export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}):
           scaleTo(context, wanted);
         }
       } else if (low && context.now >= lastScaleInAt + settings.scaleInCooldownSeconds) {
-        const wanted = Math.max(context.minReplicas, ceilReplicas(current * ratio));
+        const wanted = Math.max(context.minReplicas, floor, ceilReplicas(current * ratio));
         if (wanted < current) {
           lastScaleInAt = context.now;
           scaleTo(context, wanted);

@@ -1,4 +1,5 @@
 import { ceilReplicas, scaleTo, type Autoscaler, type AutoscalerContext } from '../autoscaler.ts';
+import { floorAt, type ScheduledFloor } from './scheduled-floors.ts';
 
 /** Kubernetes HorizontalPodAutoscaler v2 settings; defaults are Kubernetes' own (see docs/simulator.md). */
 export interface HpaOptions {
@@ -14,6 +15,8 @@ export interface HpaOptions {
   metricPeriodSeconds: number;
   /** …and available this long after the period ends. */
   metricDelaySeconds: number;
+  /** Cron-trigger minimums (KEDA's cron scaler): a second metric, the largest recommendation wins. */
+  scheduledFloors?: readonly ScheduledFloor[];
 }
 
 /** Kubernetes defaults, with the pods metric scraped every 15 s (Prometheus' usual interval). */
@@ -65,7 +68,10 @@ export function hpa(options: Partial<HpaOptions> = {}): Autoscaler & { options: 
       const datapoint = context.metrics.delivered(context.now, settings.metricPeriodSeconds, settings.metricDelaySeconds);
       if (!datapoint) return;
       const current = context.desired;
-      const recommendation = hpaRecommendation(datapoint.concurrency, context.ready, current, context.targetPerReplica, settings.tolerance);
+      const recommendation = Math.max(
+        hpaRecommendation(datapoint.concurrency, context.ready, current, context.targetPerReplica, settings.tolerance),
+        floorAt(settings.scheduledFloors ?? [], context.nowMs),
+      );
       recommendations.push([context.now, recommendation]);
       const longest = Math.max(settings.scaleDownStabilizationSeconds, settings.scaleUpStabilizationSeconds);
       while (recommendations.length > 0 && recommendations[0]![0] < context.now - longest) recommendations.shift();

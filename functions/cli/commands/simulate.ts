@@ -14,7 +14,7 @@ import { readJsonDocument } from '../read-document.ts';
 
 const USAGE = `tide simulate [--trace FILE | --workload NAME] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
                 [--spot] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
-                [--metric in-flight|offered] [--tide-metric in-flight|offered]
+                [--metric in-flight|offered] [--tide-metric in-flight|offered] [--baseline-schedules]
 
 Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
 tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency.
@@ -34,7 +34,9 @@ With no arguments: the bundled Azure conversation trace.
   --metric-delay N   seconds after its period a datapoint reaches Tide; default 10
   --metric M         load metric every autoscaler reads: in-flight requests per replica (waiting +
                      served; default) or offered load per replica (arrivals × service time, no queue)
-  --tide-metric M    the same for Tide alone; default: --metric`;
+  --tide-metric M    the same for Tide alone; default: --metric
+  --baseline-schedules  give KEDA a cron trigger and AWS target tracking scheduled actions matching
+                     Tide's plans (trading-day); default: baselines have no schedules`;
 
 function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -93,6 +95,7 @@ export const simulateCommand: CliCommand = {
         'metric-period': { type: 'string' },
         'metric-delay': { type: 'string' },
         metric: { type: 'string' },
+        'baseline-schedules': { type: 'boolean', default: false },
         'tide-metric': { type: 'string' },
       },
     });
@@ -143,6 +146,7 @@ export const simulateCommand: CliCommand = {
       delivery: { periodSeconds, delaySeconds },
       metric,
       tideMetric,
+      baselineSchedules: values['baseline-schedules'],
       onProgress: (run, index, count, done, total) => bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
     });
     bar.done();

@@ -63,6 +63,20 @@ describe('HPA behaviour', () => {
   });
 });
 
+describe('scheduled floors', () => {
+  it('a KEDA cron trigger raises the HPA recommendation inside its window', async () => {
+    const desired = await drive(keda([{ from: 60_000, to: 120_000, min: 6 }]), { initial: 2, seconds: 200, concurrency: () => 11.2, bootSeconds: 0 });
+    expect(desired[59]).toBe(2);
+    expect(desired[75]).toBe(6);
+  });
+
+  it('an AWS scheduled action scales out to the new minimum at once', async () => {
+    const desired = await drive(awsTargetTracking({ scheduledFloors: [{ from: 30_000, to: 90_000, min: 5 }] }), { initial: 2, seconds: 100, concurrency: () => 11.2 });
+    expect(desired[29]).toBe(2);
+    expect(desired[30]).toBe(5);
+  });
+});
+
 describe('KEDA', () => {
   it('sees a change only at its next 30 s poll', async () => {
     const desired = await drive(keda(), { initial: 2, seconds: 90, concurrency: (second) => (second < 31 ? 11.2 : 40) });

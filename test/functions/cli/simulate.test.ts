@@ -106,6 +106,16 @@ describe('tide simulate', () => {
     expect(err.join('\n')).toMatch(/maxCapacity: must be at least minCapacity \(5\), was: 2/);
   });
 
+  it('--baseline-schedules gives KEDA and AWS target tracking the trading-day plans', async () => {
+    const { io, out } = recordingIo();
+    expect(await main(['simulate', '--workload', 'trading-day', '--baseline-schedules', '--json'], io)).toBe(0);
+    const report = JSON.parse(out.join('\n'));
+    expect(report.settings.baselineSchedules).toBe(true);
+    const keda = report.runs.find((run: { name: string }) => run.name === 'keda');
+    const hpa = report.runs.find((run: { name: string }) => run.name === 'hpa');
+    expect(keda.sloViolationShare).toBeLessThan(hpa.sloViolationShare);
+  });
+
   it('replays a slice of the bundled Azure conversation trace', async () => {
     const slice = readFileSync(new URL('../../../data/AzureLLMInferenceTrace_conv.csv', import.meta.url), 'utf8').split('\n').slice(0, 3001).join('\n');
     const { io, out } = recordingIo();
