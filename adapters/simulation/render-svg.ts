@@ -25,10 +25,10 @@ interface Panel {
 export function renderSvg(report: ComparisonReport): string {
   const width = 960;
   const left = 60;
-  const right = 170;
+  const right = 215;
   const plotWidth = width - left - right;
-  const capacity: Panel = { top: 40, height: 220 };
-  const latency: Panel = { top: 310, height: 180 };
+  const capacity: Panel = { top: 58, height: 220 };
+  const latency: Panel = { top: 326, height: 180 };
   const height = latency.top + latency.height + 40;
   const minutes = report.workload.neededPerMinute.length;
   const x = (minute: number) => left + (minutes <= 1 ? 0 : (minute / (minutes - 1)) * plotWidth);
@@ -53,8 +53,8 @@ export function renderSvg(report: ComparisonReport): string {
   for (const panel of [capacity, latency]) {
     parts.push(`<rect x="${left}" y="${panel.top}" width="${plotWidth}" height="${panel.height}" fill="none" stroke="#444444"/>`);
   }
-  for (let tick = 0; tick <= 4; tick++) {
-    const value = Math.round((maxReplicas * tick) / 4);
+  const tickStep = Math.max(1, Math.ceil(maxReplicas / 5));
+  for (let value = 0; value <= maxReplicas; value += tickStep) {
     parts.push(`<text x="${left - 6}" y="${yReplicas(value) + 4}" text-anchor="end">${value}</text>`);
   }
   for (const ms of [100, 1000, 10_000, 100_000, 1_000_000].filter((ms) => ms <= maxMs)) {
@@ -69,7 +69,10 @@ export function renderSvg(report: ComparisonReport): string {
   parts.push(`<text x="${left}" y="${latency.top - 6}">p95 time to first token per minute (log scale; dashed: SLO ${report.settings.sloMs} ms)</text>`);
   const sloY = yLatency(report.settings.sloMs).toFixed(1);
   parts.push(`<line x1="${left}" x2="${left + plotWidth}" y1="${sloY}" y2="${sloY}" stroke="#000000" stroke-dasharray="6 4"/>`);
-  report.runs.forEach((run, index) => {
+  // Tide last, so its lines are drawn on top of the baselines'.
+  const order = [...report.runs.keys()].sort((a, b) => Number(report.runs[a]!.name === 'tide') - Number(report.runs[b]!.name === 'tide'));
+  for (const index of order) {
+    const run = report.runs[index]!;
     const colour = COLOURS[run.name] ?? '#000000';
     const widthPx = run.name === 'tide' ? 2.5 : 1.4;
     parts.push(`<path d="${path(run.perMinute.ready, yReplicas)}" fill="none" stroke="${colour}" stroke-width="${widthPx}"><title>${escape(run.name)} ready replicas</title></path>`);
@@ -77,7 +80,7 @@ export function renderSvg(report: ComparisonReport): string {
     const legendY = capacity.top + 14 + index * 18;
     parts.push(`<line x1="${left + plotWidth + 12}" x2="${left + plotWidth + 32}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="3"/>`);
     parts.push(`<text x="${left + plotWidth + 38}" y="${legendY}">${escape(run.name)} $${run.costUsd.toFixed(2)}</text>`);
-  });
+  }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
