@@ -34,14 +34,24 @@ export function renderSvg(report: ComparisonReport): string {
   const x = (minute: number) => left + (minutes <= 1 ? 0 : (minute / (minutes - 1)) * plotWidth);
   const maxReplicas = Math.max(1, ...report.workload.neededPerMinute, ...report.runs.flatMap((run) => run.perMinute.ready));
   const yReplicas = (value: number) => capacity.top + capacity.height - (value / maxReplicas) * capacity.height;
-  const maxMs = Math.max(report.settings.sloMs * 10, ...report.runs.flatMap((run) => run.perMinute.p95Ms));
+  const maxMs = Math.max(report.settings.sloMs * 10, ...report.runs.flatMap((run) => run.perMinute.p95Ms.map((ms) => ms ?? 0)));
   const minMs = 100;
   const yLatency = (ms: number) => {
     const clamped = Math.min(maxMs, Math.max(minMs, ms));
     return latency.top + latency.height - ((Math.log10(clamped) - Math.log10(minMs)) / (Math.log10(maxMs) - Math.log10(minMs))) * latency.height;
   };
-  const path = (values: readonly number[], y: (value: number) => number) =>
-    values.map((value, minute) => `${minute === 0 ? 'M' : 'L'}${x(minute).toFixed(1)},${y(value).toFixed(1)}`).join('');
+  // A minute without a value (no arrivals) breaks the line: the next point starts a new segment.
+  const path = (values: ReadonlyArray<number | null>, y: (value: number) => number) =>
+    values
+      .map((value, minute) =>
+        value === null
+          ? ''
+          : minute === 0 || values[minute - 1] === null
+            ? // A new segment; an isolated minute gets a short stub so it still shows.
+              `M${x(minute).toFixed(1)},${y(value).toFixed(1)}${values[minute + 1] === null || minute === values.length - 1 ? 'h2' : ''}`
+            : `L${x(minute).toFixed(1)},${y(value).toFixed(1)}`,
+      )
+      .join('');
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);

@@ -30,8 +30,8 @@ export interface RunResult {
   /** Load steps the mean is over. */
   loadSteps: number;
   requests: number;
-  /** Per minute: mean ready replicas and the p95 time to first token (ms) of the minute's arrivals. */
-  perMinute: { ready: number[]; p95Ms: number[] };
+  /** Per minute: mean ready replicas and the p95 time to first token (ms) of the minute's arrivals (null: none). */
+  perMinute: { ready: number[]; p95Ms: Array<number | null> };
 }
 
 /** The p-th percentile (0-1) by nearest rank of sorted values. */
@@ -94,7 +94,7 @@ export function summarize(run: {
     const minute = Math.min(minutes - 1, Math.floor((request.arrivalAt - workload.trace.startAt) / 60_000));
     byMinute[minute]!.push(ttftMs[i]!);
   });
-  const p95PerMinute = byMinute.map((values) => (values.length === 0 ? 0 : percentile(values.sort((a, b) => a - b), 0.95)));
+  const p95PerMinute = byMinute.map((values) => (values.length === 0 ? null : percentile(values.sort((a, b) => a - b), 0.95)));
   const readyPerMinute = Array.from({ length: minutes }, (_, minute) => {
     const slice = series.ready.subarray(minute * 60, Math.min(series.ready.length, minute * 60 + 60));
     return slice.length === 0 ? 0 : slice.reduce((a, b) => a + b, 0) / slice.length;
@@ -106,7 +106,7 @@ export function summarize(run: {
     costUsd: round(run.costUsd, 2),
     gpuHours: round(run.gpuHours, 2),
     sloViolationShare: round(ttftMs.length === 0 ? 0 : over / ttftMs.length, 4),
-    sloViolationMinutes: p95PerMinute.filter((value) => value > settings.sloMs).length,
+    sloViolationMinutes: p95PerMinute.filter((value) => value !== null && value > settings.sloMs).length,
     p50Ms: Math.round(percentile(sorted, 0.5)),
     p95Ms: Math.round(percentile(sorted, 0.95)),
     p99Ms: Math.round(percentile(sorted, 0.99)),
@@ -114,6 +114,6 @@ export function summarize(run: {
     timeToCapacitySeconds: ttc.mean,
     loadSteps: ttc.steps,
     requests: ttftMs.length,
-    perMinute: { ready: readyPerMinute.map((value) => round(value, 2)), p95Ms: p95PerMinute.map(Math.round) },
+    perMinute: { ready: readyPerMinute.map((value) => round(value, 2)), p95Ms: p95PerMinute.map((value) => (value === null ? null : Math.round(value))) },
   };
 }

@@ -49,7 +49,7 @@ const run = (name: string, costUsd: number, sloViolationShare: number): RunResul
   timeToCapacitySeconds: null,
   loadSteps: 0,
   requests: 0,
-  perMinute: { ready: [], p95Ms: [] },
+  perMinute: { ready: [], p95Ms: [] as Array<number | null> },
 });
 
 describe('checkGoal', () => {
