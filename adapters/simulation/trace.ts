@@ -74,8 +74,10 @@ function tokenCell(cell: string | undefined, column: string, fallback: number, s
  * skipped; rows out of order are sorted. Any bad cell is a {@link TraceFormatError} naming its line.
  */
 export function parseTrace(text: string, source = 'trace'): Trace {
-  const lines = text.split(/\r?\n/);
-  const first = (lines[0] ?? '').split(',').map((cell) => cell.trim().toLowerCase());
+  // A byte-order mark (spreadsheets write one) and quotes around cells are not part of the data.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const cellsOf = (row: string) => row.split(',').map((cell) => cell.trim().replace(/^"(.*)"$/, '$1'));
+  const first = cellsOf(lines[0] ?? '').map((cell) => cell.toLowerCase());
   const hasHeader = first.length > 0 && parseTimestamp(first[0] ?? '') === undefined && /[a-z]/.test(first.join(''));
   let timeColumn = 0;
   let contextColumn = first.length > 1 ? 1 : -1;
@@ -92,7 +94,7 @@ export function parseTrace(text: string, source = 'trace'): Trace {
     const row = lines[index]!;
     if (row.trim() === '') continue;
     const line = index + 1;
-    const cells = row.split(',');
+    const cells = cellsOf(row);
     const timeCell = cells[timeColumn];
     const arrivalAt = timeCell === undefined ? undefined : parseTimestamp(timeCell);
     if (arrivalAt === undefined) {

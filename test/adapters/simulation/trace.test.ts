@@ -33,6 +33,7 @@ describe('parseTrace', () => {
     { label: 'no header', text: '0\n1.5\n' },
     { label: 'empty token cells', text: 'TIMESTAMP,ContextTokens,GeneratedTokens\n0,,\n1.5,,\n' },
     { label: 'columns in another order, CRLF', text: 'GeneratedTokens,TIMESTAMP\r\n,0\r\n,1.5\r\n' },
+    { label: 'a spreadsheet export: byte-order mark, quoted cells', text: '\uFEFF"TIMESTAMP","ContextTokens","GeneratedTokens"\n"0","",""\n"1.5","",""\n' },
   ])('$label: default token counts', ({ text }) => {
     const trace = parseTrace(text);
     expect(trace.requests).toHaveLength(2);
