@@ -22,12 +22,14 @@ export interface ActuatorPort {
   requestCheckpoint(request: CheckpointRequest): Promise<void>;
 }
 
+/** Arguments of {@link ActuatorPort.setCapacity}. */
 export interface SetCapacityRequest {
   poolId: string;
   /** Replicas or nodes, ≥ 0. */
   desired: number;
 }
 
+/** Arguments of {@link ActuatorPort.changeInstanceType}. */
 export interface ChangeInstanceTypeRequest {
   poolId: string;
   toInstanceType: string;
@@ -35,6 +37,7 @@ export interface ChangeInstanceTypeRequest {
   count: number;
 }
 
+/** Arguments of {@link ActuatorPort.launchCapacity}. */
 export interface LaunchCapacityRequest {
   poolId: string;
   instanceType: string;
@@ -44,11 +47,13 @@ export interface LaunchCapacityRequest {
   replacesInstanceId?: string;
 }
 
+/** Arguments of {@link ActuatorPort.drainAndRelease}. */
 export interface DrainAndReleaseRequest {
   poolId: string;
   instanceId: string;
 }
 
+/** Arguments of {@link ActuatorPort.requestCheckpoint}. */
 export interface CheckpointRequest {
   jobId: string;
   instanceIds: string[];

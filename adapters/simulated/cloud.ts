@@ -27,6 +27,7 @@ export interface SimulatedPoolSpec {
   capacityType: CapacityType;
 }
 
+/** How a {@link SimulatedCloud} is set up. */
 export interface SimulatedCloudOptions {
   targetId: string;
   pools: SimulatedPoolSpec[];

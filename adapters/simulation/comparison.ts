@@ -18,6 +18,7 @@ import type { Trace } from './trace.ts';
 
 /** The autoscalers compared, in table order. */
 export const AUTOSCALER_NAMES = ['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa'] as const;
+/** One of {@link AUTOSCALER_NAMES}. */
 export type AutoscalerName = (typeof AUTOSCALER_NAMES)[number];
 
 /** Default time-to-first-token SLO, ms: p95 TTFT of 3 s (the largest prompts here prefill in 2.5 s). */
@@ -26,6 +27,7 @@ export const DEFAULT_SLO_MS = 3000;
 /** Tide's on-demand fallback pool in spot runs. */
 export const FALLBACK_POOL_ID = 'fallback';
 
+/** What {@link runComparison} replays and how. */
 export interface ComparisonOptions {
   trace: Trace;
   seed?: number;

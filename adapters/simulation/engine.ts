@@ -84,6 +84,7 @@ export type ProgressCallback = (doneSeconds: number, totalSeconds: number) => vo
 /** Builds the autoscaler for one run once the run's cloud exists (Tide acts through it). */
 export type AutoscalerFactory = (cloud: SimulatedCloud) => Autoscaler;
 
+/** Id of the pool every autoscaler scales (Tide's spot runs add `fallback`). */
 export const POOL_ID = 'primary';
 
 /**

@@ -29,6 +29,7 @@ export interface TideDelivery {
   delaySeconds: number;
 }
 
+/** 10-s datapoints, 10 s late; see {@link TideDelivery}. */
 export const TIDE_DELIVERY_DEFAULTS: TideDelivery = { periodSeconds: 10, delaySeconds: 10 };
 
 /**
@@ -44,6 +45,7 @@ export function defaultTidePolicy(targetPerReplica: number, minCapacity: number,
   };
 }
 
+/** What {@link tideAutoscaler} needs. */
 export interface TideAutoscalerOptions {
   policy: Policy;
   target: Target;

@@ -18,6 +18,7 @@ export interface TradingDayOptions {
   newsSpikes: number;
 }
 
+/** The defaults stated in docs/simulator.md. */
 export const TRADING_DAY_DEFAULTS: Omit<TradingDayOptions, 'seed'> = {
   date: '2026-12-01',
   baseRate: 0.3,

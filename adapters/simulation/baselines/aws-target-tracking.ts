@@ -20,6 +20,7 @@ export interface TargetTrackingOptions {
   scheduledFloors?: readonly ScheduledFloor[];
 }
 
+/** AWS's defaults for a SageMaker variant. */
 export const TARGET_TRACKING_DEFAULTS: TargetTrackingOptions = {
   periodSeconds: 60,
   delaySeconds: 60,

@@ -16,6 +16,7 @@ export interface KpaOptions {
   maxScaleDownRate: number;
 }
 
+/** Knative Serving's defaults. */
 export const KPA_DEFAULTS: KpaOptions = {
   tickSeconds: 2,
   stableWindowSeconds: 60,

@@ -73,6 +73,7 @@ export function reportJson(report: ComparisonReport): object {
   };
 }
 
+/** `tide simulate`: the README's main command. */
 export const simulateCommand: CliCommand = {
   name: 'simulate',
   summary: 'replay a request trace: Tide vs static-peak, HPA, AWS target tracking, KEDA, Knative',
