@@ -1,4 +1,4 @@
-import { array, enum as zenum, number, object, record, string, tuple, type infer as Infer } from 'zod';
+import { array, boolean, enum as zenum, number, object, record, string, tuple, type infer as Infer } from 'zod';
 
 /** Bounds that keep the memory small in Redis. */
 export const ML_MEMORY_LIMITS = {
@@ -38,6 +38,8 @@ export const TrainingJobSchema = object({
   /** Last checkpoint (epoch ms): work after it is lost if a node goes without a new one. */
   lastCheckpointAt: number().nullable().default(null),
   instanceIds: array(string()).default([]),
+  /** A move back to spot was called off (no checkpoint in time): not tried again for an hour. */
+  moveCalledOffAt: number().nullable().default(null),
 });
 export type TrainingJob = Infer<typeof TrainingJobSchema>;
 
@@ -48,6 +50,8 @@ export const CheckpointWaitSchema = object({
   poolId: string(),
   requestedAt: number(),
   deadlineAt: number(),
+  /** A planned move (back to spot), not a notice: without an acknowledgement the move is called off. */
+  planned: boolean().default(false),
 });
 export type CheckpointWait = Infer<typeof CheckpointWaitSchema>;
 

@@ -63,6 +63,7 @@ export function planForNotice(
   node: { instanceId: string; pool: PoolView },
   jobId: string,
   deadlineAt: number | undefined,
+  planned = false,
 ): NoticePlan {
   const job = ml.jobs[jobId];
   const need = ctx.policy.training.checkpointSeconds;
@@ -78,7 +79,7 @@ export function planForNotice(
   }
   const leadSeconds = Math.round((deadlineAt - ctx.now) / 1000);
   if (need <= leadSeconds) {
-    const wait = { jobId, instanceId: node.instanceId, poolId: node.pool.id, requestedAt: ctx.now, deadlineAt };
+    const wait = { jobId, instanceId: node.instanceId, poolId: node.pool.id, requestedAt: ctx.now, deadlineAt, planned };
     const waits = [...ml.checkpointWaits.filter((w) => w.instanceId !== node.instanceId), wait].slice(-ML_MEMORY_LIMITS.checkpointWaits);
     const reason = `job ${jobId}: checkpoint requested (${need} s to write, ${leadSeconds} s before ${node.instanceId} goes); the node is released once the checkpoint is acknowledged or at the deadline`;
     reasons.push(reason);
@@ -132,12 +133,20 @@ export function expireCheckpointWaits(ctx: MlContext, ml: MlState): { actions: A
   const actions: Action[] = [];
   const reasons: string[] = [];
   let lostGpuHours = ml.lostGpuHours;
+  let jobs = ml.jobs;
   const views = poolViews(ctx);
   const kept = [];
   const countedJobs = new Set<string>();
   for (const wait of ml.checkpointWaits) {
     if (wait.deadlineAt > ctx.now) {
       kept.push(wait);
+      continue;
+    }
+    if (wait.planned) {
+      if (!observedNode(ctx, wait.instanceId)) continue; // the node is gone already: nothing to call off
+      reasons.push(`job ${wait.jobId} did not acknowledge the checkpoint for its move by the deadline: the move is called off, it keeps running on ${wait.instanceId}`);
+      const job = jobs[wait.jobId];
+      if (job) jobs = { ...jobs, [wait.jobId]: { ...job, moveCalledOffAt: ctx.now } };
       continue;
     }
     const job = ml.jobs[wait.jobId];
@@ -149,5 +158,5 @@ export function expireCheckpointWaits(ctx: MlContext, ml: MlState): { actions: A
     if (observedNode(ctx, wait.instanceId)) actions.push({ type: 'drain-and-release', poolId: wait.poolId, instanceId: wait.instanceId, reason });
     reasons.push(reason);
   }
-  return { actions, reasons, ml: { ...ml, checkpointWaits: kept, lostGpuHours } };
+  return { actions, reasons, ml: { ...ml, jobs, checkpointWaits: kept, lostGpuHours } };
 }

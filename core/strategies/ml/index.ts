@@ -72,7 +72,9 @@ export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSp
   let verdict: ScaleUpVerdict = 'none';
   if (ctx.target.kind === 'training-pool') {
     handled = true;
-    if (signal.kind !== 'spot-interruption' && signal.kind !== 'rebalance-recommendation' && signal.kind !== 'capacity-error') {
+    // Moves back to spot only on a decision that does nothing else: the snapshot does not yet show what this
+    // decision releases or launches, and a move planned on it would chase nodes that are going away.
+    if (actions.length === 0 && signal.kind !== 'spot-interruption' && signal.kind !== 'rebalance-recommendation' && signal.kind !== 'capacity-error') {
       take(returnToSpot(ctx, ml));
     }
     const limit = spendLimit(ctx, ml, estimateCost(ctx, []).beforeUsdPerHour, groupSpend).limit;

@@ -17,6 +17,8 @@ import {
   unplaced,
 } from './spot.ts';
 
+const MOVE_RETRY_MS = 3_600_000;
+
 /** An ML step plus the pools that lose a node the provider takes without a release action (for the cost). */
 export interface ReplacementStep extends MlStep {
   leavingPoolIds: string[];
@@ -217,29 +219,41 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
   const actions: Action[] = [];
   const reasons: string[] = [];
   const waiting = new Set(ml.checkpointWaits.map((w) => w.instanceId));
+  // A job whose last move was called off (no checkpoint in time) is tried again after an hour, not every tick.
+  const movable = (jobId: string | undefined) => {
+    if (jobId === undefined) return false;
+    const calledOff = ml.jobs[jobId]?.moveCalledOffAt ?? null;
+    return calledOff === null || ctx.now - calledOff >= MOVE_RETRY_MS;
+  };
   const movers = views
     .filter((v) => v.capacityType === 'on-demand')
-    .flatMap((pool) => pool.nodes.filter((n) => n.jobId && n.state === 'ready' && !waiting.has(n.id)).map((node) => ({ pool, node })))
+    .flatMap((pool) => pool.nodes.filter((n) => movable(n.jobId) && n.state === 'ready' && !waiting.has(n.id)).map((node) => ({ pool, node })))
     .slice(0, surplus);
   if (movers.length === 0) {
+    if (ml.checkpointWaits.some((w) => w.planned)) return { actions, holds: [], reasons, ml }; // moves under way
     // Surplus on-demand nodes without a job are left to the idle timeout; new capacity goes to spot.
     if (ml.fallbackSince === null && ml.returningToSpotAt === null) return { actions, holds: [], reasons, ml };
     return { actions, holds: [], reasons: [`${quiet}: on-demand fallback over; new capacity goes to spot again`], ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
   }
+  const busy = new Set(Object.values(ml.jobs).flatMap((job) => job.instanceIds));
+  const spotViews = views.filter((v) => v.capacityType === 'spot');
+  const freeSpot = spotViews.flatMap((pool) => pool.nodes.filter((n) => n.state === 'ready' && !n.jobId && !busy.has(n.id)).map((node) => ({ pool, node })));
+  const bootingSpot = spotViews.reduce((sum, v) => sum + v.pending, 0);
   // Step 1: launch spot nodes first, so a failed launch costs the running jobs nothing.
   if (ml.returningToSpotAt === null) {
-    const { ranked, skipped } = rankSpotPools(ctx, ml);
-    const best = ranked[0];
-    if (!best) return { actions, holds: [], reasons: [`${quiet}, but no spot pool is usable: ${skipped.join('; ')}`], ml };
-    const reason = `${quiet}: ${movers.length} spot ${best.pool.instanceType} launched in ${best.pool.id} for the job(s) on on-demand; they move after a checkpoint once the nodes are ready`;
-    return { actions: [launch(best.pool, movers.length, reason)], holds: [], reasons: [reason], ml: { ...ml, returningToSpotAt: ctx.now } };
+    const needed = movers.length - freeSpot.length - bootingSpot;
+    if (needed > 0) {
+      const { ranked, skipped } = rankSpotPools(ctx, ml);
+      const best = ranked[0];
+      if (!best) return { actions, holds: [], reasons: [`${quiet}, but no spot pool is usable: ${skipped.join('; ')}`], ml };
+      const reason = `${quiet}: ${needed} spot ${best.pool.instanceType} launched in ${best.pool.id} for the job(s) on on-demand; they move after a checkpoint once the nodes are ready`;
+      return { actions: [launch(best.pool, needed, reason)], holds: [], reasons: [reason], ml: { ...ml, returningToSpotAt: ctx.now } };
+    }
   }
   // Step 2: once spot nodes are up and free, each job checkpoints and moves; its on-demand node goes after.
-  const busy = new Set(Object.values(ml.jobs).flatMap((job) => job.instanceIds));
-  const freeSpot = views.filter((v) => v.capacityType === 'spot').flatMap((pool) => pool.nodes.filter((n) => n.state === 'ready' && !n.jobId && !busy.has(n.id)).map((node) => ({ pool, node })));
   if (freeSpot.length === 0) {
-    const pending = views.filter((v) => v.capacityType === 'spot').reduce((sum, v) => sum + v.pending, 0);
-    if (pending === 0 && ctx.now - ml.returningToSpotAt >= ctx.policy.training.launchTimeoutSeconds * 1000) {
+    const pending = bootingSpot;
+    if (pending === 0 && ml.returningToSpotAt !== null && ctx.now - ml.returningToSpotAt >= ctx.policy.training.launchTimeoutSeconds * 1000) {
       return { actions, holds: [], reasons: [`back to spot: no spot node came up within ${ctx.policy.training.launchTimeoutSeconds} s; trying again`], ml: { ...ml, returningToSpotAt: null } };
     }
     return { actions, holds: [], reasons: [`back to spot: waiting for the spot node(s) to be ready`], ml };
@@ -248,7 +262,8 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
   for (const [i, { pool, node }] of movers.entries()) {
     const target = freeSpot[i];
     if (!target) break;
-    const plan = planForNotice(ctx, next, { instanceId: node.id, pool }, node.jobId!, ctx.now + 2 * ctx.policy.training.checkpointSeconds * 1000);
+    // A planned move has time: the job keeps running on on-demand until its checkpoint is in.
+    const plan = planForNotice(ctx, next, { instanceId: node.id, pool }, node.jobId!, ctx.now + 5 * ctx.policy.training.checkpointSeconds * 1000, true);
     const reason = `${quiet}: job ${node.jobId} moves from on-demand ${pool.id} (${usd(pool.price ?? 0)}/h) to spot ${target.node.id} in ${target.pool.id} (${usd(target.pool.price ?? 0)}/h) after a checkpoint`;
     actions.push(...plan.actions);
     reasons.push(reason, ...plan.reasons);
@@ -256,6 +271,6 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
     const job = next.jobs[node.jobId!];
     if (job) next = { ...next, jobs: { ...next.jobs, [node.jobId!]: { ...job, launchedAt: ctx.now, poolId: target.pool.id } } };
   }
-  const done = movers.length <= freeSpot.length;
-  return { actions, holds: [], reasons, ml: done ? { ...next, fallbackSince: null, returningToSpotAt: null } : next };
+  // The moves are under way (their waits are in memory); the next round starts from step 1 if needed.
+  return { actions, holds: [], reasons, ml: { ...next, fallbackSince: null, returningToSpotAt: null } };
 }

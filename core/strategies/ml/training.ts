@@ -33,6 +33,7 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
     startedAt: null,
     lastCheckpointAt: null,
     instanceIds: [],
+    moveCalledOffAt: null,
   });
   let next: MlState = ml;
   switch (event.event) {
