@@ -1,5 +1,6 @@
 /**
- * `npm run bench:spot -- --json [--seed N] [--zones N] [--mode fallback|wait] [--hours H] [--job-hours J]`
+ * `npm run bench:spot -- --json [--seed N] [--runs R] [--zones N] [--mode fallback|wait] [--hours H] [--job-hours J]`
+ * (`--runs R`: seeds N to N+R-1, with a `summary` of means, minima and maxima; the top level is seed N.)
  *
  * A seeded one-week simulation of spot interruptions for a training pool, driven through the real core
  * (`decide`, with its spot, checkpoint and training strategies). The spot market follows the published
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'fallback' },
     hours: { type: 'string', default: '168' },
     'job-hours': { type: 'string', default: '6' },
+    runs: { type: 'string', default: '1' },
   },
 });
 
@@ -403,7 +405,7 @@ function skyPilot(outages: Outage[][], horizon: number, jobMs: number): { lostGp
   let progress = 0;
   while (t < end) {
     // Find a zone with capacity now, else wait for the first outage to end.
-    let zone = outages.findIndex((_, z) => !outageAt(z, t));
+    const zone = outages.findIndex((_, z) => !outageAt(z, t));
     if (zone < 0) {
       t = Math.min(...outages.map((_, z) => outageAt(z, t)!.end));
       continue;
@@ -424,20 +426,15 @@ function skyPilot(outages: Outage[][], horizon: number, jobMs: number): { lostGp
     lost += progress;
     progress = 0;
     t = preemptedAt;
-    void zone;
-    zone = -1;
   }
   useful += progress;
   return { lostGpuHours: lost / HOUR, usefulGpuHours: useful / HOUR, costUsd: nodeHours * INFO.spotUsdPerHour };
 }
 
-const seed = Number(values.seed);
 const zones = Math.max(1, Math.min(4, Number(values.zones)));
 const mode = values.mode === 'wait' ? 'wait' : 'fallback';
 const horizon = Number(values.hours) * HOUR;
 const jobMs = Number(values['job-hours']) * HOUR;
-const marketRandom = prng(seed);
-const outages = Array.from({ length: zones }, () => market(marketRandom, horizon));
 const policy: PolicyInput = {
   minCapacity: 0,
   maxCapacity: 4,
@@ -445,65 +442,99 @@ const policy: PolicyInput = {
   spot: { maxInterruptionsPerWindow: 24, returnToSpotAfterSeconds: 300, capacityErrorCooldownSeconds: 180 },
   training: { checkpointSeconds: 60, idleTimeoutSeconds: 300, onDemandFallback: mode === 'fallback' },
 };
-const tide = simulate({ seed, zones, mode, horizon, jobMs, checkpoints: true, outages, policy });
-const scratch = skyPilot(outages, horizon, jobMs);
-const onDemandCostUsd = (horizon / HOUR) * INFO.onDemandUsdPerHour;
-const allOutages = outages.flat().filter((o) => o.start < T0 + horizon);
-const down = outages.map((list) => list.reduce((sum, o) => sum + Math.max(0, Math.min(o.end, T0 + horizon) - Math.max(o.start, T0)), 0));
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => (xs.length === 0 ? 0 : sorted(xs)[Math.floor(xs.length / 2)]!);
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+function runOnce(seed: number) {
+  const marketRandom = prng(seed);
+  const outages = Array.from({ length: zones }, () => market(marketRandom, horizon));
+  const tide = simulate({ seed, zones, mode, horizon, jobMs, checkpoints: true, outages, policy });
+  const scratch = skyPilot(outages, horizon, jobMs);
+  const onDemandCostUsd = (horizon / HOUR) * INFO.onDemandUsdPerHour;
+  const allOutages = outages.flat().filter((o) => o.start < T0 + horizon);
+  const down = outages.map((list) => list.reduce((sum, o) => sum + Math.max(0, Math.min(o.end, T0 + horizon) - Math.max(o.start, T0)), 0));
+  return {
+    seed,
+    hours: horizon / HOUR,
+    zones,
+    mode,
+    jobHours: jobMs / HOUR,
+    instanceType: TYPE,
+    onDemandUsdPerHour: INFO.onDemandUsdPerHour,
+    spotUsdPerHour: INFO.spotUsdPerHour,
+    costUsd: round(tide.costUsd),
+    onDemandCostUsd: round(onDemandCostUsd),
+    savingsPercent: round((1 - tide.costUsd / onDemandCostUsd) * 100, 1),
+    lostGpuHours: round(tide.lostGpuHours, 3),
+    restartFromScratchLostGpuHours: round(scratch.lostGpuHours, 3),
+    lostReductionPercent: scratch.lostGpuHours > 0 ? round((1 - tide.lostGpuHours / scratch.lostGpuHours) * 100, 1) : null,
+    usefulGpuHours: round(tide.usefulGpuHours),
+    restartFromScratchUsefulGpuHours: round(scratch.usefulGpuHours),
+    restartFromScratchCostUsd: round(scratch.costUsd),
+    costPerUsefulGpuHour: round(tide.costUsd / Math.max(tide.usefulGpuHours, 1e-9), 3),
+    onDemandCostPerUsefulGpuHour: INFO.onDemandUsdPerHour,
+    spotNodeHours: round(tide.spotHours),
+    onDemandNodeHours: round(tide.onDemandHours),
+    interruptions: tide.interruptions,
+    checkpointsRequested: tide.checkpointsRequested,
+    checkpointsAcknowledged: tide.checkpointsAcknowledged,
+    jobsFinished: tide.jobsFinished,
+    coreAccountedLostGpuHours: round(tide.coreAccountedLostGpuHours, 3),
+    decisions: tide.decisions,
+    restartFromScratchModel: 'SkyPilot managed job, spot only, no application checkpoints: relaunched in a zone with capacity, progress lost on every preemption',
+    market: {
+      runSigma: round(RUN.sigma, 3),
+      outageSigma: round(OUTAGE.sigma, 3),
+      availabilityPercent: round(100 - (100 * down.reduce((a, b) => a + b, 0)) / (zones * horizon), 1),
+      outages: allOutages.length,
+      medianOutageMinutes: round(median(allOutages.map((o) => (o.end - o.start) / MIN)), 1),
+      medianRunMinutes: round(median(outages.flatMap((list) => list.slice(1).map((o, i) => (o.start - list[i]!.end) / MIN))), 1),
+    },
+    goals: {
+      atLeast55PercentCheaper: tide.costUsd <= 0.45 * onDemandCostUsd,
+      atLeast80PercentFewerGpuHoursLost: tide.lostGpuHours <= 0.2 * scratch.lostGpuHours,
+    },
+  };
+}
+
+const first = Number(values.seed);
+const runs = Math.max(1, Number(values.runs));
+const results = Array.from({ length: runs }, (_, i) => runOnce(first + i));
+const stats = (pick: (r: (typeof results)[number]) => number | null) => {
+  const xs = results.map(pick).filter((x): x is number => x !== null);
+  return { mean: round(xs.reduce((a, b) => a + b, 0) / xs.length, 1), min: Math.min(...xs), max: Math.max(...xs) };
+};
 const report = {
-  seed,
-  hours: horizon / HOUR,
-  zones,
-  mode,
-  jobHours: jobMs / HOUR,
-  instanceType: TYPE,
-  onDemandUsdPerHour: INFO.onDemandUsdPerHour,
-  spotUsdPerHour: INFO.spotUsdPerHour,
-  costUsd: round(tide.costUsd),
-  onDemandCostUsd: round(onDemandCostUsd),
-  savingsPercent: round((1 - tide.costUsd / onDemandCostUsd) * 100, 1),
-  lostGpuHours: round(tide.lostGpuHours, 3),
-  restartFromScratchLostGpuHours: round(scratch.lostGpuHours, 3),
-  lostReductionPercent: scratch.lostGpuHours > 0 ? round((1 - tide.lostGpuHours / scratch.lostGpuHours) * 100, 1) : null,
-  usefulGpuHours: round(tide.usefulGpuHours),
-  restartFromScratchUsefulGpuHours: round(scratch.usefulGpuHours),
-  restartFromScratchCostUsd: round(scratch.costUsd),
-  costPerUsefulGpuHour: round(tide.costUsd / Math.max(tide.usefulGpuHours, 1e-9), 3),
-  onDemandCostPerUsefulGpuHour: INFO.onDemandUsdPerHour,
-  spotNodeHours: round(tide.spotHours),
-  onDemandNodeHours: round(tide.onDemandHours),
-  interruptions: tide.interruptions,
-  checkpointsRequested: tide.checkpointsRequested,
-  checkpointsAcknowledged: tide.checkpointsAcknowledged,
-  jobsFinished: tide.jobsFinished,
-  coreAccountedLostGpuHours: round(tide.coreAccountedLostGpuHours, 3),
-  decisions: tide.decisions,
-  restartFromScratchModel: 'SkyPilot managed job, spot only, no application checkpoints: relaunched in a zone with capacity, progress lost on every preemption',
-  market: {
-    runSigma: round(RUN.sigma, 3),
-    outageSigma: round(OUTAGE.sigma, 3),
-    availabilityPercent: round(100 - (100 * down.reduce((a, b) => a + b, 0)) / (zones * horizon), 1),
-    outages: allOutages.length,
-    medianOutageMinutes: round(median(allOutages.map((o) => (o.end - o.start) / MIN)), 1),
-    medianRunMinutes: round(median(outages.flatMap((list) => list.slice(1).map((o, i) => (o.start - list[i]!.end) / MIN))), 1),
-  },
-  goals: {
-    atLeast55PercentCheaper: tide.costUsd <= 0.45 * onDemandCostUsd,
-    atLeast80PercentFewerGpuHoursLost: tide.lostGpuHours <= 0.2 * scratch.lostGpuHours,
-  },
+  ...results[0]!,
+  ...(runs > 1
+    ? {
+        summary: {
+          runs,
+          seeds: `${first}-${first + runs - 1}`,
+          savingsPercent: stats((r) => r.savingsPercent),
+          lostReductionPercent: stats((r) => r.lostReductionPercent),
+          lostGpuHours: stats((r) => r.lostGpuHours),
+          restartFromScratchLostGpuHours: stats((r) => r.restartFromScratchLostGpuHours),
+          usefulGpuHours: stats((r) => r.usefulGpuHours),
+          availabilityPercent: stats((r) => r.market.availabilityPercent),
+          outages: stats((r) => r.market.outages),
+          runsMeetingCostGoal: results.filter((r) => r.goals.atLeast55PercentCheaper).length,
+          runsMeetingLossGoal: results.filter((r) => r.goals.atLeast80PercentFewerGpuHoursLost).length,
+        },
+      }
+    : {}),
   policy,
 };
 
 if (values.json) console.log(JSON.stringify(report));
 else {
-  console.log(`spot bench: seed ${seed}, ${report.hours} h, ${zones} spot zone(s), ${mode} mode, ${report.jobHours} GPU-hour jobs on ${TYPE}`);
-  console.log(`market: ${report.market.availabilityPercent} % obtainable, ${report.market.outages} outages, median outage ${report.market.medianOutageMinutes} min, median run ${report.market.medianRunMinutes} min`);
-  console.log(`cost: $${report.costUsd} vs all on-demand $${report.onDemandCostUsd} (${report.savingsPercent} % cheaper)`);
-  console.log(`lost: ${report.lostGpuHours} GPU-hours vs ${report.restartFromScratchLostGpuHours} restarting from scratch (${report.lostReductionPercent} % fewer)`);
-  console.log(`useful work: ${report.usefulGpuHours} GPU-hours (restart from scratch: ${report.restartFromScratchUsefulGpuHours}); $${report.costPerUsefulGpuHour} per useful GPU-hour vs $${INFO.onDemandUsdPerHour} on-demand`);
-  console.log(`goals: 55 % cheaper ${report.goals.atLeast55PercentCheaper ? 'met' : 'MISSED'}; 80 % fewer GPU-hours lost ${report.goals.atLeast80PercentFewerGpuHoursLost ? 'met' : 'MISSED'}`);
+  const r = report;
+  console.log(`spot bench: seed ${r.seed}, ${r.hours} h, ${zones} spot zone(s), ${mode} mode, ${r.jobHours} GPU-hour jobs on ${TYPE}`);
+  console.log(`market: ${r.market.availabilityPercent} % obtainable, ${r.market.outages} outages, median outage ${r.market.medianOutageMinutes} min, median run ${r.market.medianRunMinutes} min`);
+  console.log(`cost: $${r.costUsd} vs all on-demand $${r.onDemandCostUsd} (${r.savingsPercent} % cheaper)`);
+  console.log(`lost: ${r.lostGpuHours} GPU-hours vs ${r.restartFromScratchLostGpuHours} restarting from scratch (${r.lostReductionPercent} % fewer)`);
+  console.log(`useful work: ${r.usefulGpuHours} GPU-hours (restart from scratch: ${r.restartFromScratchUsefulGpuHours}); $${r.costPerUsefulGpuHour} per useful GPU-hour vs $${INFO.onDemandUsdPerHour} on-demand`);
+  console.log(`goals: 55 % cheaper ${r.goals.atLeast55PercentCheaper ? 'met' : 'MISSED'}; 80 % fewer GPU-hours lost ${r.goals.atLeast80PercentFewerGpuHoursLost ? 'met' : 'MISSED'}`);
+  if ('summary' in r && r.summary) console.log(`over ${r.summary.runs} seeds (${r.summary.seeds}): ${JSON.stringify(r.summary)}`);
 }
