@@ -16,6 +16,8 @@ export interface Ingested {
   demand: boolean;
 }
 
+const NO_FAILURES: Memory['missing'] = Object.freeze({ consecutive: 0, since: null }) as Memory['missing'];
+
 function countFailure(memory: Memory, now: number): Memory['missing'] {
   return { consecutive: memory.missing.consecutive + 1, since: memory.missing.since ?? now };
 }
@@ -41,11 +43,9 @@ function recordSample(state: SampleState, metric: string, value: number): boolea
     state.holds.push({ rule: 'stale-data', reason: `${metric} sample is ${seconds(age)} old, stale after ${policy.missingMetrics.staleAfterSeconds} s: not used` });
     return false;
   }
-  state.memory = {
-    ...state.memory,
-    samples: addSample(state.memory.samples, metric, [signal.observedAt, value], now, retentionMs(policy, metric)),
-    missing: { consecutive: 0, since: null },
-  };
+  // state.memory is ingestSignal's own fresh copy: assign, do not re-spread.
+  state.memory.samples = addSample(state.memory.samples, metric, [signal.observedAt, value], now, retentionMs(policy, metric));
+  state.memory.missing = NO_FAILURES;
   return value > 0;
 }
 
@@ -57,7 +57,8 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
   const notes: string[] = [];
   const holds: Hold[] = [];
   const fresh = signal.kind === 'metric' ? signal.metric : signal.kind === 'alarm' ? signal.metric : undefined;
-  let next: Memory = { ...memory, samples: pruneSamples(memory.samples, policy, now, fresh) };
+  // One copy of the memory per decision; every change below assigns to it.
+  const next: Memory = { ...memory, samples: pruneSamples(memory.samples, policy, now, fresh) };
   let demand = false;
   if (signal.observedAt > now + FUTURE_SKEW_MS) {
     holds.push({ rule: 'stale-data', reason: `signal from ${signal.source} is stamped ${seconds(signal.observedAt - now)} in the future: not used (clock skew?)` });
@@ -67,39 +68,36 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
   switch (signal.kind) {
     case 'metric':
       if (recordSample(state, signal.metric, signal.value)) demand = true;
-      next = state.memory;
       break;
     case 'metric-failure':
       if (isTracked(policy, signal.metric)) {
-        next = { ...next, missing: countFailure(next, now) };
+        next.missing = countFailure(next, now);
         notes.push(`${signal.metric} could not be read (${signal.error}): failure ${next.missing.consecutive} of ${policy.missingMetrics.failureThreshold} before the fallback`);
       }
       break;
     case 'alarm': {
-      next = { ...next, alarms: { ...next.alarms, [signal.alarmName]: { state: signal.state, at: signal.observedAt } } };
+      next.alarms = { ...next.alarms, [signal.alarmName]: { state: signal.state, at: signal.observedAt } };
       const relevant =
         (signal.metric !== undefined && isTracked(policy, signal.metric)) ||
         policy.stepScaling.some((step) => step.alarmName === signal.alarmName);
       if (signal.state === 'INSUFFICIENT_DATA' && relevant) {
-        next = { ...next, missing: countFailure(next, now) };
+        next.missing = countFailure(next, now);
         notes.push(`alarm ${signal.alarmName} has INSUFFICIENT_DATA: failure ${next.missing.consecutive} of ${policy.missingMetrics.failureThreshold} before the fallback`);
         break;
       }
       const value = signal.value ?? signal.datapoints?.at(-1);
-      state.memory = next;
       if (signal.metric !== undefined && value !== undefined && recordSample(state, signal.metric, value)) demand = true;
-      next = state.memory;
       if (signal.state === 'ALARM' && signal.comparison !== 'below') demand = true;
       break;
     }
     case 'manual-override':
       if (signal.capacity === null) {
-        next = { ...next, override: null };
+        next.override = null;
         notes.push(`manual override cleared by ${signal.requestedBy ?? signal.source}: ${signal.reason}`);
       } else if (signal.expiresAt <= now) {
         holds.push({ rule: 'override', reason: `manual override to ${signal.capacity} ignored: it expired ${seconds(now - signal.expiresAt)} ago` });
       } else {
-        next = { ...next, override: { capacity: signal.capacity, expiresAt: signal.expiresAt, reason: signal.reason } };
+        next.override = { capacity: signal.capacity, expiresAt: signal.expiresAt, reason: signal.reason };
         notes.push(`manual override by ${signal.requestedBy ?? signal.source}: ${signal.capacity} until ${new Date(signal.expiresAt).toISOString()} (${signal.reason})`);
       }
       break;
@@ -108,7 +106,7 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
   }
   if (next.override && next.override.expiresAt <= now) {
     notes.push(`manual override to ${next.override.capacity} expired ${seconds(now - next.override.expiresAt)} ago`);
-    next = { ...next, override: null };
+    next.override = null;
   }
   return { memory: next, notes, holds, demand };
 }

@@ -40,9 +40,18 @@ export function excludedDates(plan: Plan, calendars: Readonly<Record<string, rea
   return dates;
 }
 
-/** Identifies a plan and its exclusions; a cursor computed for another fingerprint is recomputed. */
+/**
+ * Identifies a plan and its exclusions; a cursor computed for another fingerprint is recomputed. Hashed
+ * (FNV-1a, 32 bits) so the memory kept in Redis carries 8 characters, not the whole holiday list.
+ */
 export function planFingerprint(plan: Plan, excluded: Set<string>): string {
-  return `${plan.start}|${plan.end ?? ''}|${plan.durationMinutes ?? ''}|${plan.timezone}|${plan.preWarmSeconds}|${[...excluded].sort().join(',')}`;
+  const text = `${plan.start}|${plan.end ?? ''}|${plan.durationMinutes ?? ''}|${plan.timezone}|${plan.preWarmSeconds}|${[...excluded].sort().join(',')}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }
 
 function occurrences(expression: string, timeZone: string, fromExclusive: number) {
