@@ -13,10 +13,7 @@ const budgetMs = Number(values.seconds) * 1000;
 const policy = PolicySchema.parse({
   minCapacity: 2,
   maxCapacity: 64,
-  targetTracking: [
-    { metric: 'gpu_utilization', targetValue: 60, windowSeconds: 900 },
-    { metric: 'concurrent_requests_per_replica', targetValue: 4, windowSeconds: 60 },
-  ],
+  targetTracking: [{ metric: 'gpu_utilization', targetValue: 60, windowSeconds: 900 }],
   behavior: { scaleDown: { stabilizationWindowSeconds: 900 } },
   schedules: [
     { name: 'nyse-session', start: '30 9 * * 1-5', end: '0 16 * * 1-5', timezone: 'America/New_York', minCapacity: 4, preWarmSeconds: 900, excludeCalendars: ['nyse'] },
@@ -40,12 +37,12 @@ function makeInputs(count: number): DecisionInput[] {
   let memory: Decision['memory'] | undefined;
   let desired = 8;
   const inputs: DecisionInput[] = [];
-  // Every 5 s one of the two metrics reports, so each metric has a sample every 10 s: after 900 s
-  // (180 steps) both 15-minute windows are full.
-  for (let i = 0; i < 180 + count; i += 1) {
-    const now = start + i * 5_000;
-    const metric = i % 2 === 0 ? 'gpu_utilization' : 'concurrent_requests_per_replica';
-    const value = metric === 'gpu_utilization' ? load(i) : load(i) / 15;
+  // One observation every 10 s: after 900 s (90 steps) the 15-minute metric window and the 900 s
+  // scale-down stabilization window are both full (90 samples, 90 recommendations).
+  for (let i = 0; i < 90 + count; i += 1) {
+    const now = start + i * 10_000;
+    const metric = 'gpu_utilization';
+    const value = load(i);
     const input: DecisionInput = {
       ...template,
       now,
@@ -57,7 +54,7 @@ function makeInputs(count: number): DecisionInput[] {
     const decision = decide(input);
     memory = decision.memory;
     desired = decision.desiredCapacity;
-    if (i >= 180) inputs.push(input); // the window is full from here on
+    if (i >= 90) inputs.push(input); // the windows are full from here on
   }
   return inputs;
 }
@@ -113,5 +110,5 @@ if (values.json) console.log(JSON.stringify(result));
 else {
   console.log(`decide(): ${result.decisionsPerSecond.toLocaleString('en-US')} decisions/s on one core (goal 200,000)`);
   console.log(`latency: p50 ${result.p50Us} µs, p99 ${result.p99Us} µs (goal < 50), p99.9 ${result.p999Us} µs`);
-  console.log(`state: ${windowSamples} samples per metric, ${windowRecommendations} recommendations in the window, ${activePlans} active plans`);
+  console.log(`state: ${windowSamples} samples in the metric window, ${windowRecommendations} recommendations in the stabilization window, ${activePlans} active plans`);
 }
