@@ -143,25 +143,36 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
     holds.push({ rule: 'unsupported', reason: `pool ${signal.poolId} is not a pool of ${ctx.target.id}: nothing to move` });
     return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   }
-  const missing = Math.max(1, pool.desired - pool.ready - pool.pending);
-  if (pool.desired > pool.ready + pool.pending) {
-    actions.push({ type: 'set-capacity', poolId: pool.id, from: pool.desired, to: pool.ready + pool.pending, reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide` });
+  // What the pool was asked for and does not have. Nothing missing (the error repeated, or the count was
+  // already taken back): nothing to move, so a repeated error never adds capacity.
+  const missing = pool.desired - pool.ready - pool.pending;
+  if (missing <= 0) {
+    reasons.push(`${pool.id} asks for nothing it does not have (desired ${pool.desired}, ${pool.ready} ready, ${pool.pending} booting): nothing to move`);
+    return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   }
+  actions.push({ type: 'set-capacity', poolId: pool.id, from: pool.desired, to: pool.ready + pool.pending, reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide` });
   if (probing) {
     // The launch was the first step back from the fallback: on-demand still carries the load, nothing to move.
     reasons.push(`the way back to spot failed: on-demand keeps the load; spot is tried again after ${ctx.policy.spot.returnToSpotAfterSeconds} s without trouble`);
     return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   }
   const total = poolViews(ctx).reduce((sum, view) => sum + view.desired, 0);
+  // The move keeps the total; it never takes the target above its maximum.
+  const room = Math.max(0, ctx.policy.maxCapacity - (total - missing));
+  const moving = Math.min(missing, room);
+  if (moving < missing) {
+    holds.push({ rule: 'bounds', reason: `${missing - moving} of the ${missing} node(s) ${pool.id} could not provide are not moved: the target would pass its maximum of ${ctx.policy.maxCapacity}` });
+  }
+  if (moving === 0) return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   const launching = Object.entries(next.jobs).find(([, job]) => job.state === 'launching' && job.poolId === pool.id);
   const requirement = launching ? { minGpus: launching[1].gpusPerNode, ...(launching[1].gpuModel ? { gpuModel: launching[1].gpuModel } : {}) } : sameShape(pool);
-  const placement = placeCapacity(ctx, next, missing, { exclude: [pool.id], ...(requirement ? { requirement } : {}), totalAfter: total });
+  const placement = placeCapacity(ctx, next, moving, { exclude: [pool.id], ...(requirement ? { requirement } : {}), totalAfter: total });
   if (!placement.pool) {
-    holds.push(unplaced(`${missing} node(s) that ${pool.id} could not provide`, placement.reasons));
+    holds.push(unplaced(`${moving} node(s) that ${pool.id} could not provide`, placement.reasons));
     return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   }
-  const reason = `${missing} ${placement.pool.capacityType} ${placement.pool.instanceType} in ${placement.pool.id} instead of ${pool.id}; ${placement.reasons.join('; ')}`;
-  actions.push(launch(placement.pool, missing, reason));
+  const reason = `${moving} ${placement.pool.capacityType} ${placement.pool.instanceType} in ${placement.pool.id} instead of ${pool.id}; ${placement.reasons.join('; ')}`;
+  actions.push(launch(placement.pool, moving, reason));
   reasons.push(reason);
   next = noteFallback(next, placement, ctx.now);
   if (launching) next = { ...next, jobs: { ...next.jobs, [launching[0]]: { ...launching[1], poolId: placement.pool.id, launchedAt: ctx.now } } };

@@ -15,9 +15,9 @@ describe('core decisions the simulator depends on', () => {
     expect(decision.desiredCapacity).toBe(1);
   });
 
-  // Known issue, reported: a repeated capacity error launches one more on-demand replica past maxCapacity.
-  // `it.fails` passes while the issue exists; when the core is fixed, turn this into a plain `it`.
-  it.fails('a capacity error for a spot pool already at 0 keeps the target within maxCapacity', () => {
+  // Was a known issue: a repeated capacity error launched one more on-demand replica past maxCapacity.
+  // Fixed in core/strategies/ml/replacement.ts (nothing missing: nothing to move; moves stay under the maximum).
+  it('a capacity error for a spot pool already at 0 keeps the target within maxCapacity', () => {
     const input = fixture('core-capacity-error-over-max.json');
     const decision = decide(input);
     expect(decision.desiredCapacity).toBeLessThanOrEqual(input.policy.maxCapacity);

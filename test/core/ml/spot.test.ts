@@ -166,3 +166,21 @@ it('an interruption of an instance no pool holds is a hold with a reason, not a 
   expect(decision.actions).toEqual([]);
   expect(decision.holds[0]?.reason).toMatch(/no pool of llm-endpoint holds it/);
 });
+
+describe('capacity errors never add capacity past what was asked', () => {
+  it.each([
+    { label: 'a repeated error for a pool that asks for nothing more moves nothing', desired: 0, max: 10, launched: 0, reason: /asks for nothing it does not have \(desired 0, 0 ready, 0 booting\): nothing to move/ },
+    { label: '3 missing with 3 on-demand running and a maximum of 4: 1 moves (the total stays 4)', desired: 3, max: 4, launched: 1, reason: /2 of the 3 node\(s\) g5-spot-1b could not provide are not moved: the target would pass its maximum of 4/ },
+    { label: '3 missing, maximum 10: all 3 move', desired: 3, max: 10, launched: 3, reason: /3 on-demand g5\.xlarge in g5-od instead of g5-spot-1b/ },
+  ])('$label', ({ desired, max, launched, reason }) => {
+    const memory = memoryWith({ pools: { 'g5-spot-1a': { lastCapacityErrorAt: T0 - sec(30), lastCapacityErrorCode: 'ICE' }, 'g5-spot-1c': { lastCapacityErrorAt: T0 - sec(30), lastCapacityErrorCode: 'ICE' } } });
+    const pools = spotPools(0, 0, 0, 3);
+    pools[1] = { ...pools[1]!, desired, ready: 0, pending: 0 };
+    const decision = decide(
+      mlInput({ pools, memory, policy: { maxCapacity: max }, signal: { kind: 'capacity-error', poolId: 'g5-spot-1b', capacityType: 'spot', code: 'ICE', observedAt: T0, source: 'aws-ec2' } }),
+    );
+    expect(launches(decision.actions).reduce((sum, a) => sum + (a.type === 'launch-capacity' ? a.count : 0), 0)).toBe(launched);
+    expect(decision.desiredCapacity).toBeLessThanOrEqual(Math.max(max, 3));
+    expect(decision.reasons.join('\n')).toMatch(reason);
+  });
+});
