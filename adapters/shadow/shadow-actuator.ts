@@ -1,0 +1,91 @@
+/**
+ * The shadow actuator: Tide decides on real alarms and events and changes nothing. `act` writes the
+ * actions to the log (the audit log already keeps the whole decision); `observe` answers with the
+ * capacity Tide's own earlier decisions describe (see ./reconstruct.ts for the assumption).
+ */
+import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
+import type { RecordedDecision, StateStore } from '../ports/state-store.ts';
+import { CapacityReconstruction } from './reconstruct.ts';
+
+/** Where shadow mode reports what it would have done. */
+export interface ShadowLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** How much of the audit log one `observe` may read. */
+export interface ShadowOptions {
+  /** Decisions per audit page (the stores cap a page at 100). Default 50. */
+  auditPageSize: number;
+  /**
+   * Pages read at most per `observe`. Default 4, so at most 200 decisions and 5 round trips (with the
+   * policy read) per delivery. Most decisions are holds; with a tick a minute that is over three hours of
+   * history, and a pool that had no absolute change in that time is taken at its starting count plus the
+   * launches and releases that were read (logged as a warning).
+   */
+  auditMaxPages: number;
+}
+
+/** Defaults of {@link ShadowOptions}. */
+export const DEFAULT_SHADOW_OPTIONS: ShadowOptions = { auditPageSize: 50, auditMaxPages: 4 };
+
+/** Dependencies of {@link createShadowActuator}. */
+export interface ShadowDependencies {
+  store: Pick<StateStore, 'getPolicy' | 'readAudit'>;
+  clock: { now(): number };
+  logger: ShadowLogger;
+  options?: Partial<ShadowOptions>;
+}
+
+/** The shell's `observe` and `act`, in shadow mode. */
+export interface ShadowActuator {
+  observe(target: Target): Promise<ObservedCapacity>;
+  act(target: Target, decision: RecordedDecision): Promise<void>;
+}
+
+/** Build the shadow actuator over the state store. */
+export function createShadowActuator(deps: ShadowDependencies): ShadowActuator {
+  const options = { ...DEFAULT_SHADOW_OPTIONS, ...deps.options };
+  const { store, clock, logger } = deps;
+  return {
+    async observe(target) {
+      const [policy, first] = await Promise.all([
+        store.getPolicy(target.id),
+        store.readAudit(target.id, { limit: options.auditPageSize }),
+      ]);
+      // A target without a policy is decided with the default policy, whose minCapacity is 1.
+      const reconstruction = new CapacityReconstruction(target, policy?.value.minCapacity ?? 1);
+      let page = first;
+      let pages = 1;
+      reconstruction.addNewestFirst(page.entries);
+      while (!reconstruction.settled && page.next !== null && pages < options.auditMaxPages) {
+        page = await store.readAudit(target.id, { limit: options.auditPageSize, before: page.next });
+        pages += 1;
+        reconstruction.addNewestFirst(page.entries);
+      }
+      if (!reconstruction.settled && page.next !== null) {
+        logger.warn('shadow: no absolute capacity change in the audit pages read; assuming the starting count for the unsettled pools', {
+          targetId: target.id,
+          pagesRead: pages,
+          decisionsRead: pages * options.auditPageSize,
+        });
+      }
+      return reconstruction.snapshot(clock.now());
+    },
+
+    async act(target, decision) {
+      // One line per action, so a log query can count what Tide would have done, by kind and pool.
+      for (const action of decision.actions) {
+        logger.info('shadow: would act', {
+          mode: 'shadow',
+          targetId: target.id,
+          provider: target.provider,
+          eventId: decision.eventId,
+          version: decision.version,
+          outcome: decision.outcome,
+          action,
+        });
+      }
+    },
+  };
+}
