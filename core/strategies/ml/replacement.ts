@@ -146,6 +146,19 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
   // What the pool was asked for and does not have. Nothing missing (the error repeated, or the count was
   // already taken back): nothing to move, so a repeated error never adds capacity.
   const missing = pool.desired - pool.ready - pool.pending;
+  if (ctx.target.kind === 'training-pool' && !probing) {
+    // Training capacity follows the job book: the jobs that waited on this pool are placed again (by the
+    // training plan in this same decision, which skips the pool while it cools down).
+    let jobs = next.jobs;
+    for (const [id, job] of Object.entries(jobs)) {
+      if (job.poolId !== pool.id || job.launchedAt === null) continue;
+      jobs = { ...jobs, [id]: { ...job, state: job.state === 'launching' ? 'queued' : job.state, launchedAt: null, poolId: null } };
+      reasons.push(`job ${id} waited on ${pool.id}: placed again elsewhere`);
+    }
+    next = { ...next, jobs };
+    if (missing > 0) actions.push({ type: 'set-capacity', poolId: pool.id, from: pool.desired, to: pool.ready + pool.pending, reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide` });
+    return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
+  }
   if (missing <= 0) {
     reasons.push(`${pool.id} asks for nothing it does not have (desired ${pool.desired}, ${pool.ready} ready, ${pool.pending} booting): nothing to move`);
     return { actions, holds, reasons, ml: next, leavingPoolIds: [] };

@@ -158,3 +158,13 @@ describe('checkpoint-aware interruptions', () => {
     expect(decision.memory.ml.jobs.j1?.state).toBe('launching');
   });
 });
+
+it('a capacity error for the pool a job was launched into places the job again, in the next pool', () => {
+  const memory = memoryWith({ jobs: { j1: { state: 'launching', gpusPerNode: 1, nodeCount: 2, queuedAt: T0 - sec(60), launchedAt: T0 - sec(30), poolId: 'p3-spot-2a' } } });
+  const decision = decide(
+    train({ memory, signal: { kind: 'capacity-error', poolId: 'p3-spot-2a', capacityType: 'spot', code: 'InsufficientInstanceCapacity', observedAt: T0, source: 'aws-ec2' } }),
+  );
+  expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-spot-2b', count: 2 })]);
+  expect(decision.memory.ml.jobs.j1).toMatchObject({ state: 'launching', poolId: 'p3-spot-2b', launchedAt: T0 });
+  expect(decision.reasons.join('\n')).toMatch(/job j1 waited on p3-spot-2a: placed again elsewhere/);
+});
