@@ -101,8 +101,7 @@ describe('results hold together on any small trace', () => {
             expect(run.p50Ms).toBeLessThanOrEqual(run.p95Ms);
             expect(run.p95Ms).toBeLessThanOrEqual(run.p99Ms);
             expect(run.costUsd).toBeGreaterThanOrEqual(0);
-            // + 1: a repeated capacity error can take Tide one over its maximum (see docs/simulator.md, core problem 2).
-            expect(run.perMinute.ready.every((ready) => ready >= 0 && ready <= report.settings.maxReplicas + 1)).toBe(true);
+            expect(run.perMinute.ready.every((ready) => ready >= 0 && ready <= report.settings.maxReplicas)).toBe(true);
           }
         },
       ),
