@@ -10,7 +10,7 @@ import { evaluateBurst } from './strategies/burst.ts';
 import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
 import { evaluatePlans, type ActivePlan } from './strategies/schedule.ts';
 import { stabilize } from './strategies/stabilization.ts';
-import { applyCostAndCaps, capacityAfter, decideMl, mlContext } from './strategies/ml/index.ts';
+import { applyCostAndCaps, capacityAfter, decideMl, mlContext, typeChangeOutcome } from './strategies/ml/index.ts';
 
 let blankMemory: Memory | undefined;
 
@@ -85,12 +85,23 @@ function longestPeriod(policy: Policy): number {
 
 function outcomeOf(actions: readonly Action[]): Decision['outcome'] {
   let outcome: Decision['outcome'] = 'hold';
+  let launched = false;
+  let shrunk = false;
   for (const action of actions) {
     if (action.type === 'request-checkpoint') return 'checkpoint';
-    if (action.type === 'launch-capacity') return 'replace';
-    if (action.type === 'change-instance-type') outcome = 'scale-up';
+    // ML: a launch that replaces a node (or moves capacity a pool could not give) is a replacement; one
+    // for new demand (a training job) is a scale-out; an idle node's release is a scale-in.
+    if (action.type === 'launch-capacity') {
+      if (action.replacesInstanceId !== undefined) return 'replace';
+      launched = true;
+    }
+    if (action.type === 'change-instance-type') outcome = typeChangeOutcome(action);
+    if (action.type === 'set-capacity' && action.to < action.from) shrunk = true;
     if (action.type === 'set-capacity' && outcome === 'hold') outcome = action.to > action.from ? 'scale-out' : 'scale-in';
+    if (action.type === 'drain-and-release') shrunk = true;
   }
+  if (launched) return shrunk ? 'replace' : outcome === 'hold' ? 'scale-out' : outcome;
+  if (shrunk && outcome === 'hold') return 'scale-in';
   return outcome;
 }
 

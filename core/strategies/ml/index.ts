@@ -6,7 +6,8 @@
  *  4. inference endpoints on other signals: return to spot after a quiet period, then the scale-up step;
  *  5. (at the end of every decision) cost before/after and the spend caps, which clip what adds spend.
  */
-import type { Action, CostEstimate, Hold } from '../../decision.ts';
+import { lookupInstanceType, totalGpuMemoryGiB } from '../../catalog/index.ts';
+import type { Action, ChangeInstanceTypeAction, CostEstimate, Hold } from '../../decision.ts';
 import type { Memory } from '../../schema/memory.ts';
 import type { MlState } from '../../schema/ml-memory.ts';
 import type { Signal } from '../../schema/signal.ts';
@@ -140,4 +141,11 @@ export function capacityAfter(ctx: MlContext, actions: readonly Action[], leavin
   let total = 0;
   for (const pool of poolCountsAfter(ctx, actions, leavingPoolIds).values()) total += pool.count;
   return total;
+}
+
+/** A type change to less GPU memory is a scale-down, else a scale-up (built-in catalog; unknown types: up). */
+export function typeChangeOutcome(action: ChangeInstanceTypeAction): 'scale-up' | 'scale-down' {
+  const from = lookupInstanceType(action.fromInstanceType);
+  const to = lookupInstanceType(action.toInstanceType);
+  return from && to && totalGpuMemoryGiB(to) < totalGpuMemoryGiB(from) ? 'scale-down' : 'scale-up';
 }

@@ -89,6 +89,7 @@ describe('scale-up for inference endpoints', () => {
     const memory = memoryWith({ lowUseSince: T0 - HOUR, metrics: { gpu_utilization: [T0, 12], latency_p95_ms: [T0, 100] } });
     const decision = decide(mlInput({ pools: pools('ml.g5.12xlarge'), policy: base, memory, signal: { kind: 'metric', metric: 'gpu_utilization', value: 12, observedAt: T0, source: 'test' } }));
     expect(decision.actions).toEqual([expect.objectContaining({ type: 'change-instance-type', toInstanceType: 'ml.g5.xlarge', count: 2 })]);
+    expect(decision.outcome).toBe('scale-down');
     expect(decision.cost?.afterUsdPerHour).toBeCloseTo(2 * 1.408, 4);
   });
 

@@ -37,6 +37,7 @@ describe('training demand', () => {
     else expect(decision.holds[0]?.reason).toMatch(/needs 4 node\(s\) at once; 0 \+ 4 is above the maximum of 3: held \(all or nothing\)/);
     expect(decision.cost?.afterUsdPerHour).toBeCloseTo(after, 4);
     expect(decision.memory.ml.jobs.j1?.state).toBe(launched > 0 ? 'launching' : 'queued');
+    expect(decision.outcome).toBe(launched > 0 ? 'scale-out' : 'hold');
   });
 
   it('a job that needs 8 GPUs per node cannot be placed on p3.2xlarge and says why', () => {
@@ -76,6 +77,7 @@ describe('training demand', () => {
     const decision = decide(train({ pools: trainingPools([{ id: 'a-1' }]), memory }));
     expect(decision.actions).toEqual([expect.objectContaining({ type: 'drain-and-release', instanceId: 'a-1' })]);
     expect(decision.actions[0]!.reason).toMatch(/idle for 301 s \(timeout 300 s\): released; the pool goes to zero/);
+    expect(decision.outcome).toBe('scale-in');
     expect(decision.cost).toEqual({ beforeUsdPerHour: P3.spot, afterUsdPerHour: 0 });
   });
 
