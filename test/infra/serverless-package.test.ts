@@ -1,0 +1,155 @@
+/**
+ * serverless.yml, for real: `osls package` runs once (offline: CloudFormation dynamic references, no
+ * `${ssm:…}` lookups) and the CloudFormation template it writes is checked; then the handler is bundled
+ * with esbuild exactly as serverless.yml configures it and the bundle is run in a fresh Node process.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+
+type Resource = { Type: string; Properties: Record<string, any> };
+let resources: Record<string, Resource>;
+let outDir: string;
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'tide-sls-'));
+  // Dummy credentials: packaging never calls AWS, but the provider wants some to be configured.
+  await run('npx', ['osls', 'package', '--stage', 'ci', '--region', 'us-east-2', '--package', outDir], {
+    cwd: root,
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-2', SLS_TELEMETRY_DISABLED: '1' },
+    timeout: 120_000,
+  });
+  const template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+}, 150_000);
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+describe('serverless.yml packaged by osls', () => {
+  it('has the events function on Node 20 in shadow mode, Upstash settings resolved by CloudFormation from SSM', () => {
+    const fn = resources.EventsLambdaFunction!.Properties;
+    expect(fn).toMatchObject({ Handler: 'functions/aws/handler.handler', Runtime: 'nodejs20.x', FunctionName: 'tide-ci-events' });
+    expect(fn.Environment.Variables).toMatchObject({
+      TIDE_MODE: 'shadow',
+      UPSTASH_REDIS_REST_URL: '{{resolve:ssm:/tide/ci/upstash-redis-rest-url}}',
+      UPSTASH_REDIS_REST_TOKEN: '{{resolve:ssm:/tide/ci/upstash-redis-rest-token}}',
+    });
+  });
+
+  it('has one EventBridge rule per event kind, each targeting the function, and a one-minute tick', () => {
+    const rules = ofType('AWS::Events::Rule').map(([, rule]) => rule.Properties);
+    const detailTypes = rules.flatMap((rule) => rule.EventPattern?.['detail-type'] ?? []);
+    expect(detailTypes.sort()).toEqual([
+      'CloudWatch Alarm State Change',
+      'EC2 Instance Rebalance Recommendation',
+      'EC2 Spot Instance Interruption Warning',
+      'SageMaker Training Job State Change',
+    ]);
+    const sources = Object.fromEntries(rules.filter((r) => r.EventPattern).map((r) => [r.EventPattern['detail-type'][0], r.EventPattern.source]));
+    expect(sources).toEqual({
+      'CloudWatch Alarm State Change': ['aws.cloudwatch'],
+      'EC2 Instance Rebalance Recommendation': ['aws.ec2'],
+      'EC2 Spot Instance Interruption Warning': ['aws.ec2'],
+      'SageMaker Training Job State Change': ['aws.sagemaker'],
+    });
+    expect(rules.filter((r) => r.ScheduleExpression)).toEqual([expect.objectContaining({ ScheduleExpression: 'rate(1 minute)', Name: 'tide-ci-tick' })]);
+    for (const rule of rules) expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['EventsLambdaFunction', 'Arn'] });
+  });
+
+  it('reads the events queue with partial batch responses, and the queue dead-letters to the DLQ', () => {
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping') as [[string, Resource]];
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['TideEventsQueue', 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+    expect(resources.TideEventsQueue!.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['TideEventsDLQ', 'Arn'] }, maxReceiveCount: 3 });
+    expect(resources.TideEventsDLQ!.Type).toBe('AWS::SQS::Queue');
+    // Asynchronous invocations (EventBridge) that fail every retry end up in the same DLQ.
+    const [[, invokeConfig]] = ofType('AWS::Lambda::EventInvokeConfig') as [[string, Resource]];
+    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['TideEventsDLQ', 'Arn'] });
+  });
+
+  it('grants no cloud write permission: only its logs, reading its queue and sending to its DLQ', () => {
+    const statements = ofType('AWS::IAM::Role').flatMap(([, role]) =>
+      (role.Properties.Policies ?? []).flatMap((policy: any) => policy.PolicyDocument.Statement as any[]),
+    );
+    const allowed = new Set([
+      'logs:CreateLogStream',
+      'logs:CreateLogGroup',
+      'logs:TagResource',
+      'logs:PutLogEvents',
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:SendMessage',
+    ]);
+    const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => !allowed.has(action))).toEqual([]);
+    expect(actions.filter((action) => /^(ec2|sagemaker|autoscaling|application-autoscaling|iam|ssm|s3|aiplatform):|\*/.test(action))).toEqual([]);
+    for (const statement of statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage'))) {
+      expect([statement.Resource].flat()).toEqual([{ 'Fn::GetAtt': ['TideEventsDLQ', 'Arn'] }]);
+    }
+    for (const statement of statements) expect(statement.Effect).toBe('Allow');
+  });
+});
+
+describe('the handler bundled as serverless.yml configures esbuild', () => {
+  const event = readFile(join(root, 'test/fixtures/events/aws/eventbridge-cloudwatch-alarm-single-metric.json'), 'utf8');
+
+  async function bundleAndInvoke(banner: string | undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'tide-bundle-'));
+    try {
+      const outfile = join(dir, 'handler.mjs');
+      await build({
+        entryPoints: [join(root, 'functions/aws/handler.ts')],
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        outfile,
+        logLevel: 'silent',
+        ...(banner === undefined ? {} : { banner: { js: banner } }),
+      });
+      await writeFile(join(dir, 'event.json'), await event);
+      // A fresh process, as Lambda has: no vitest module loader in the way.
+      const script = `const m = await import(${JSON.stringify(pathToFileURL(outfile).href)});
+const event = JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(join(dir, 'event.json'))}, 'utf8'));
+process.stdout.write('RESULT ' + JSON.stringify(await m.handler(event)) + '\\n');`;
+      const env = { PATH: process.env.PATH ?? '', TIDE_MODE: 'shadow' };
+      return await run(process.execPath, ['--input-type=module', '-e', script], { env, timeout: 30_000 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('imports and handles an EventBridge alarm with the createRequire banner (memory store, no targets: acknowledged)', async () => {
+    const config = parse(await readFile(join(root, 'serverless.yml'), 'utf8'), {
+      customTags: [
+        { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
+        { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) },
+      ],
+    });
+    const { stdout } = await bundleAndInvoke(config.custom.esbuild.banner.js);
+    const result = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))!.slice('RESULT '.length));
+    expect(result).toEqual({ source: 'aws-eventbridge', decisions: [], unmatched: 1, rejected: [] });
+  }, 60_000);
+
+  it('crashes on a Node built-in without the banner (what the banner is for)', async () => {
+    await expect(bundleAndInvoke(undefined)).rejects.toThrow(/Dynamic require of "\w+" is not supported/);
+  }, 60_000);
+});
