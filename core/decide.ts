@@ -10,7 +10,7 @@ import { evaluateBurst } from './strategies/burst.ts';
 import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
 import { evaluatePlans, type ActivePlan } from './strategies/schedule.ts';
 import { stabilize } from './strategies/stabilization.ts';
-import { applyCostAndCaps, capacityAfter, decideMl, mlContext, typeChangeOutcome } from './strategies/ml/index.ts';
+import { allocateMixed, applyCostAndCaps, capacityAfter, decideMl, mlContext, typeChangeOutcome } from './strategies/ml/index.ts';
 
 let blankMemory: Memory | undefined;
 
@@ -219,7 +219,8 @@ export function decide(input: DecisionInput): Decision {
   let actions: Action[] = [];
   if (desired !== current) {
     const why = `${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}: ${cause}`;
-    actions = allocateHorizontal(target, observed, desired, why);
+    // ML: with an on-demand base or share in the policy, the change is spread as a mixed-instances group.
+    actions = allocateMixed(mlCtx, memory.ml, desired, why) ?? allocateHorizontal(target, observed, desired, why);
     memory.scaleEvents = [...pruneScaleEvents(memory.scaleEvents, now, longestPeriod(policy)), [now, desired - current]];
     if (desired > current) memory.lastScaleOutAt = now;
     else memory.lastScaleInAt = now;

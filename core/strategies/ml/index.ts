@@ -19,6 +19,7 @@ import { planScaleUp, recordScaleUpMetric, type ScaleUpVerdict } from './scale-u
 import { applyJobEvent, planTraining } from './training.ts';
 
 export { mlContext, type MlContext } from './context.ts';
+export { allocateMixed } from './mixed.ts';
 export type { GroupSpend } from './budget.ts';
 
 /** What the ML step decided; `handled` means `decide` returns these actions and skips the horizontal pipeline. */

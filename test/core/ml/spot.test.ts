@@ -184,3 +184,36 @@ describe('capacity errors never add capacity past what was asked', () => {
     expect(decision.reasons.join('\n')).toMatch(reason);
   });
 });
+
+describe('on-demand base and spot share for horizontal changes (mixed instances)', () => {
+  const endpoint = (a: number, od: number, policy: Record<string, unknown>, utilization: number) =>
+    mlInput({
+      pools: spotPools(a, 0, 0, od),
+      policy: { maxCapacity: 20, targetTracking: [{ metric: 'gpu_utilization', targetValue: 60 }], burst: { enabled: false }, ...policy },
+      signal: { kind: 'metric', metric: 'gpu_utilization', value: utilization, observedAt: T0, source: 'test' },
+    });
+
+  it.each([
+    {
+      label: 'base 1, 25 % above it: 2 -> 6 is 1 + ceil(5 x 0.25) = 3 on-demand and 3 spot',
+      a: 1, od: 1, policy: { spot: { onDemandBase: 1, onDemandPercentAboveBase: 25 } }, utilization: 180,
+      after: { 'g5-spot-1a': 3, 'g5-od': 3 }, usd: 3 * G5.spot + 3 * G5.onDemand,
+    },
+    {
+      label: 'base 2, 0 %: 6 -> 3 keeps the 2 on-demand and takes spot down to 1',
+      a: 4, od: 2, policy: { spot: { onDemandBase: 2 }, behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } }, utilization: 30,
+      after: { 'g5-spot-1a': 1 }, usd: G5.spot + 2 * G5.onDemand,
+    },
+  ])('$label', ({ a, od, policy, utilization, after, usd }) => {
+    const decision = decide(endpoint(a, od, policy, utilization));
+    const counts = Object.fromEntries(decision.actions.map((x) => (x.type === 'set-capacity' ? [x.poolId, x.to] : [x.type, 0])));
+    expect(counts).toEqual(after);
+    expect(decision.cost?.afterUsdPerHour).toBeCloseTo(usd, 4);
+    expect(decision.actions[0]!.reason).toMatch(/on-demand base/);
+  });
+
+  it('without a base or share the plain allocation applies (growth in the first pool)', () => {
+    const decision = decide(endpoint(1, 1, {}, 180));
+    expect(decision.actions).toEqual([expect.objectContaining({ type: 'set-capacity', poolId: 'g5-spot-1a', from: 1, to: 5 })]);
+  });
+});
