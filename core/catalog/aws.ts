@@ -102,6 +102,7 @@ export const AWS_CATALOG: readonly InstanceTypeInfo[] = [
   ...family('ml.p5', 'H100', 80, 0.55, [['ml.p5.48xlarge', 8, 192, 2048, 68.8]]),
 ];
 
+/** Where the AWS figures come from, when they were taken, and which are estimates. */
 export const AWS_SOURCES: readonly CatalogSource[] = [
   {
     provider: 'aws',

@@ -47,6 +47,7 @@ export const AZURE_CATALOG: readonly InstanceTypeInfo[] = [
   ...family('ND_H100_v5', 'H100', 80, 0.45, [['Standard_ND96isr_H100_v5', 8, 96, 1900, 98.32]]),
 ];
 
+/** Where the Azure figures come from, when they were taken, and which are estimates. */
 export const AZURE_SOURCES: readonly CatalogSource[] = [
   {
     provider: 'azure',

@@ -63,6 +63,7 @@ export const GCP_CATALOG: readonly InstanceTypeInfo[] = [
   ]),
 ];
 
+/** Where the Google Cloud figures come from, when they were taken, and which are estimates. */
 export const GCP_SOURCES: readonly CatalogSource[] = [
   {
     provider: 'gcp',

@@ -14,7 +14,8 @@ import type { Signal } from '../../schema/signal.ts';
 import { clipToSpendLimit, recordSpend, spendLimit, type GroupSpend } from './budget.ts';
 import type { MlContext } from './context.ts';
 import { estimateCost, poolCountsAfter } from './cost.ts';
-import { handleCapacityError, handleRebalance, handleSpotInterruption, returnToSpot } from './replacement.ts';
+import { handleCapacityError, handleRebalance, handleSpotInterruption } from './replacement.ts';
+import { returnToSpot } from './return-to-spot.ts';
 import { planScaleUp, recordScaleUpMetric, type ScaleUpVerdict } from './scale-up.ts';
 import { applyJobEvent, planTraining } from './training.ts';
 
