@@ -137,3 +137,18 @@ describe('scale-up for inference endpoints', () => {
     );
   });
 });
+
+it('hybrid, throughput bottleneck: the horizontal pipeline adds replicas in the same decision', () => {
+  const memory = metrics({ latency_p95_ms: 800 });
+  const decision = decide(
+    mlInput({
+      pools: pools('ml.g5.xlarge', 2),
+      policy: { ...base, maxCapacity: 10, targetTracking: [{ metric: 'concurrent_requests_per_replica', targetValue: 4 }], burst: { enabled: false } },
+      memory,
+      signal: { kind: 'metric', metric: 'concurrent_requests_per_replica', value: 8, observedAt: T0, source: 'test' },
+    }),
+  );
+  expect(decision.actions).toEqual([expect.objectContaining({ type: 'set-capacity', poolId: 'primary', from: 2, to: 4 })]);
+  expect(decision.reasons.join('\n')).toMatch(/throughput bottleneck, more replicas instead of a bigger type/);
+  expect(decision.cost).toEqual({ beforeUsdPerHour: 2.816, afterUsdPerHour: 5.632 });
+});
