@@ -24,6 +24,11 @@ function hold(log: Log, item: Hold): void {
   log.reasons.push(item.reason);
 }
 
+function setLastDecisionAt(memory: Memory, now: number): Memory {
+  memory.lastDecisionAt = now;
+  return memory;
+}
+
 function finish(
   input: DecisionInput,
   log: Log,
@@ -48,7 +53,7 @@ function finish(
     ...decision,
     holds: log.holds,
     reasons: log.reasons,
-    memory: Object.assign(next, { lastDecisionAt: input.now }),
+    memory: setLastDecisionAt(next, input.now),
     ...(cost ? { cost } : {}),
   };
 }

@@ -109,7 +109,7 @@ export function computePlanCursor(plan: Plan, excluded: Set<string>, fingerprint
 export interface ActivePlan {
   name: string;
   floor: number;
-  ceiling?: number;
+  ceiling: number | undefined;
   /** `pre-warm` before the window opens, `open` inside it. */
   phase: 'pre-warm' | 'open';
   label: string;
@@ -146,25 +146,32 @@ export function evaluatePlans(
   previous: Readonly<Record<string, PlanCursor>>,
   now: number,
 ): PlanEvaluation {
-  const cursors: Record<string, PlanCursor> = {};
+  let cursors: Record<string, PlanCursor> | undefined;
+  let reused = 0;
   const active: ActivePlan[] = [];
   for (const plan of plans) {
     const { excluded, fingerprint } = planIdentity(plan, calendars);
     const cached = previous[plan.name];
-    const cursor =
-      cached && cached.fingerprint === fingerprint && now >= cached.validFrom && now < cached.validUntil
-        ? cached
-        : computePlanCursor(plan, excluded, fingerprint, now);
-    cursors[plan.name] = cursor;
+    let cursor: PlanCursor;
+    if (cached && cached.fingerprint === fingerprint && now >= cached.validFrom && now < cached.validUntil) {
+      cursor = cached;
+      reused += 1;
+    } else {
+      cursor = computePlanCursor(plan, excluded, fingerprint, now);
+    }
+    (cursors ??= {})[plan.name] = cursor;
     if (cursor.active && cursor.windowStart !== null) {
       active.push({
         name: plan.name,
         floor: plan.minCapacity,
-        ...(plan.maxCapacity !== undefined ? { ceiling: plan.maxCapacity } : {}),
+        ceiling: plan.maxCapacity,
         phase: now < cursor.windowStart ? 'pre-warm' : 'open',
         label: cursor.label,
       });
     }
   }
+  // Every window still holds and no plan was removed: hand back the same object (no new memory to write).
+  if (reused === plans.length && Object.keys(previous).length === plans.length) return { cursors: previous as Record<string, PlanCursor>, active };
+  cursors ??= {};
   return { cursors, active };
 }

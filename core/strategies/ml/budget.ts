@@ -39,6 +39,11 @@ export function spentUsd(samples: readonly [number, number][], from: number, to:
  */
 export function recordSpend(ml: MlState, now: number, usdPerHour: number): MlState {
   const cutoff = now - DAY_MS;
+  // Common case: the rate did not change, nothing has aged out and nothing is stamped after now (a replay
+  // can go back in time): the history already says it, so no copy.
+  const last = ml.spend[ml.spend.length - 1];
+  const second = ml.spend[1];
+  if (last && last[1] === usdPerHour && last[0] <= now && (second === undefined || second[0] >= cutoff)) return ml;
   let spend = ml.spend.filter((sample) => sample[0] <= now);
   const firstInside = spend.findIndex((sample) => sample[0] >= cutoff);
   if (firstInside > 0) spend = spend.slice(firstInside - 1);

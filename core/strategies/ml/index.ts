@@ -35,38 +35,45 @@ export interface MlDecision {
   verdict: ScaleUpVerdict;
 }
 
+type Step = { actions: Action[]; holds: Hold[]; reasons: string[]; ml: MlState; leavingPoolIds?: string[] };
+interface Accumulated {
+  ml: MlState;
+  actions: Action[];
+  holds: Hold[];
+  reasons: string[];
+  leavingPoolIds: string[];
+}
+
+function accumulate(acc: Accumulated, step: Step): void {
+  if (step.actions.length > 0) acc.actions.push(...step.actions);
+  if (step.holds.length > 0) acc.holds.push(...step.holds);
+  if (step.reasons.length > 0) acc.reasons.push(...step.reasons);
+  if (step.leavingPoolIds && step.leavingPoolIds.length > 0) acc.leavingPoolIds.push(...step.leavingPoolIds);
+  acc.ml = step.ml;
+}
+
 /** Run the ML strategies for one signal. Pure. */
 export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSpend?: GroupSpend): MlDecision {
-  let ml = recordScaleUpMetric(ctx, memory.ml, signal);
-  const actions: Action[] = [];
-  const holds: Hold[] = [];
-  const reasons: string[] = [];
-  const leavingPoolIds: string[] = [];
+  const acc: Accumulated = { ml: recordScaleUpMetric(ctx, memory.ml, signal), actions: [], holds: [], reasons: [], leavingPoolIds: [] };
+  const { actions, holds, reasons, leavingPoolIds } = acc;
   let handled = false;
-  const take = (step: { actions: Action[]; holds: Hold[]; reasons: string[]; ml: MlState; leavingPoolIds?: string[] }) => {
-    actions.push(...step.actions);
-    holds.push(...step.holds);
-    reasons.push(...step.reasons);
-    leavingPoolIds.push(...(step.leavingPoolIds ?? []));
-    ml = step.ml;
-  };
   switch (signal.kind) {
     case 'spot-interruption':
-      take(handleSpotInterruption(ctx, ml, signal));
+      accumulate(acc, handleSpotInterruption(ctx, acc.ml, signal));
       handled = true;
       break;
     case 'rebalance-recommendation':
-      take(handleRebalance(ctx, ml, signal));
+      accumulate(acc, handleRebalance(ctx, acc.ml, signal));
       handled = true;
       break;
     case 'capacity-error':
-      take(handleCapacityError(ctx, ml, signal));
+      accumulate(acc, handleCapacityError(ctx, acc.ml, signal));
       handled = true;
       break;
     case 'job':
       if (ctx.target.kind !== 'training-pool') {
         holds.push({ rule: 'unsupported', reason: `job event for ${signal.jobId} ignored: ${ctx.target.id} is an inference endpoint, not a training pool` });
-      } else take(applyJobEvent(ctx, ml, signal));
+      } else accumulate(acc, applyJobEvent(ctx, acc.ml, signal));
       handled = true;
       break;
     default:
@@ -78,24 +85,24 @@ export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSp
     // Moves back to spot only on a decision that does nothing else: the snapshot does not yet show what this
     // decision releases or launches, and a move planned on it would chase nodes that are going away.
     if (actions.length === 0 && signal.kind !== 'spot-interruption' && signal.kind !== 'rebalance-recommendation' && signal.kind !== 'capacity-error') {
-      take(returnToSpot(ctx, ml));
+      accumulate(acc, returnToSpot(ctx, acc.ml));
     }
-    const limit = spendLimit(ctx, ml, estimateCost(ctx, []).beforeUsdPerHour, groupSpend).limit;
-    const step = planTraining(ctx, ml, limit);
+    const limit = spendLimit(ctx, acc.ml, estimateCost(ctx, []).beforeUsdPerHour, groupSpend).limit;
+    const step = planTraining(ctx, acc.ml, limit);
     const releasing = new Set(actions.flatMap((a) => (a.type === 'drain-and-release' ? [a.instanceId] : [])));
-    take({ ...step, actions: step.actions.filter((a) => a.type !== 'drain-and-release' || !releasing.has(a.instanceId)) });
+    accumulate(acc, { ...step, actions: step.actions.filter((a) => a.type !== 'drain-and-release' || !releasing.has(a.instanceId)) });
   } else if (!handled) {
-    const back = returnToSpot(ctx, ml);
-    take(back);
+    const back = returnToSpot(ctx, acc.ml);
+    accumulate(acc, back);
     if (back.actions.length > 0) handled = true;
     else {
-      const up = planScaleUp(ctx, ml);
-      take(up.step);
+      const up = planScaleUp(ctx, acc.ml);
+      accumulate(acc, up.step);
       verdict = up.verdict;
       if (up.verdict === 'vertical') handled = true;
     }
   }
-  return { handled, actions, holds, reasons, ml, leavingPoolIds, verdict };
+  return { handled, actions, holds, reasons, ml: acc.ml, leavingPoolIds, verdict };
 }
 
 /**

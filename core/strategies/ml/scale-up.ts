@@ -23,6 +23,9 @@ export function recordScaleUpMetric(ctx: MlContext, ml: MlState, signal: Signal)
     metric = signal.metric;
     value = signal.value ?? signal.datapoints?.at(-1);
   }
+  // Only the vertical and hybrid modes read these; a horizontal endpoint (the default) keeps nothing, so
+  // the common path allocates nothing. A switch to hybrid starts reading within one metric period.
+  if (ctx.target.kind !== 'inference-endpoint' || ctx.policy.mode === 'horizontal') return ml;
   if (metric === undefined || value === undefined || !watched(ctx).includes(metric)) return ml;
   const previous = ml.metrics[metric];
   if (previous && previous[0] > signal.observedAt) return ml; // a late, older sample does not replace a newer one
