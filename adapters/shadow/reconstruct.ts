@@ -22,9 +22,18 @@ interface PoolFold {
   instanceType: string | null;
 }
 
-/** Folds audit entries, newest first, into each pool's latest desired count and instance type. */
+/**
+ * Folds audit entries, newest first, into each pool's latest desired count and instance type.
+ *
+ * Absolute anchors: a pool's newest `set-capacity` (or `change-instance-type`) fixes its count; later
+ * launches (+count) and releases (-1) are added to it. For a one-pool target the newest decision made with a
+ * snapshot is an anchor too: its `desiredCapacity` is the total after it, which is that pool's count. This
+ * matters because most decisions are holds: with a tick a minute, the last set-capacity may be hours and
+ * hundreds of entries back, further than `observe` reads (and the audit log keeps 1,000 entries).
+ */
 export class CapacityReconstruction {
   private readonly pools = new Map<string, PoolFold>();
+  private readonly onePool: PoolFold | null;
 
   /**
    * @param target the target whose pools are rebuilt
@@ -46,6 +55,7 @@ export class CapacityReconstruction {
         instanceType: null,
       });
     });
+    this.onePool = this.pools.size === 1 ? [...this.pools.values()][0]! : null;
   }
 
   /** True once every pool's count is anchored on an absolute action: older entries cannot change it. */
@@ -57,6 +67,7 @@ export class CapacityReconstruction {
   /** Apply one page of entries, newest first (the order `readAudit` returns them in). */
   addNewestFirst(entries: readonly AuditEntry[]): void {
     for (const entry of entries) {
+      if (this.onePool && this.onePool.absolute === null && madeWithSnapshot(entry)) this.onePool.absolute = entry.desiredCapacity;
       // Within one decision the actions run in order, so walking backwards keeps "newest first".
       for (let i = entry.actions.length - 1; i >= 0; i--) this.apply(entry.actions[i]!);
     }
@@ -72,6 +83,7 @@ export class CapacityReconstruction {
   }
 
   private apply(action: Action): void {
+    // Count actions older than a pool's anchor are in the anchor already; type changes still name the type.
     if (action.type === 'request-checkpoint') return; // moves no capacity
     const pool = this.pools.get(action.poolId);
     // A pool removed from the target since: its history no longer matters.
@@ -94,4 +106,13 @@ export class CapacityReconstruction {
         break;
     }
   }
+}
+
+/**
+ * False for a decision made without a capacity snapshot (observe failed and the core held at "0 -> 0"
+ * with `valid: false`): its capacity figures say nothing about the fleet. A real hold at zero looks the
+ * same and is skipped too; an older entry then anchors the count.
+ */
+function madeWithSnapshot(entry: AuditEntry): boolean {
+  return entry.valid || entry.currentCapacity !== 0 || entry.desiredCapacity !== 0 || entry.actions.length > 0;
 }

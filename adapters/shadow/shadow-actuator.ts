@@ -19,9 +19,10 @@ export interface ShadowOptions {
   auditPageSize: number;
   /**
    * Pages read at most per `observe`. Default 4, so at most 200 decisions and 5 round trips (with the
-   * policy read) per delivery. Most decisions are holds; with a tick a minute that is over three hours of
-   * history, and a pool that had no absolute change in that time is taken at its starting count plus the
-   * launches and releases that were read (logged as a warning).
+   * policy read) per delivery; usually one page is enough. A one-pool target is anchored by its newest
+   * decision. A pool of a several-pool target needs its newest set-capacity or change-instance-type; if
+   * none is within the pages read it is taken at its starting count plus the launches and releases that
+   * were read (logged as a warning).
    */
   auditMaxPages: number;
 }

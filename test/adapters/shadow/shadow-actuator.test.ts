@@ -142,6 +142,29 @@ describe('shadow observe reads a bounded part of the audit log', () => {
   });
 });
 
+describe('shadow observe on a one-pool target: the newest decision anchors the count', () => {
+  const endpoint: Target = TargetSchema.parse({ id: 'llm', kind: 'inference-endpoint', provider: 'aws', pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }] });
+  const hold = (n: number, capacity: number, valid = true): AuditEntry => ({ ...entry(n, []), valid, currentCapacity: capacity, desiredCapacity: capacity });
+  const observe = async (audit: RecordingAudit) => createShadowActuator({ store: audit, clock: { now: () => NOW }, logger: new RecordingLogger() }).observe(endpoint);
+
+  it('reads one page when 300 ticks held since the last scale-out', async () => {
+    const audit = new RecordingAudit([...Array.from({ length: 300 }, (_, i) => hold(1000 - i, 7)), { ...entry(1, [set('primary', 2, 7)]), currentCapacity: 2, desiredCapacity: 7 }]);
+    expect((await observe(audit)).pools[0]).toMatchObject({ desired: 7, ready: 7, pending: 0 });
+    expect(audit.pagesRead).toBe(1);
+  });
+
+  it('takes the total after the newest decision, its own launches included, and later ones on top', async () => {
+    const audit = new RecordingAudit([{ ...entry(3, [launch('primary', 1)]), currentCapacity: 5, desiredCapacity: 6 }, hold(2, 5)]);
+    expect((await observe(audit)).pools[0]!.desired).toBe(6);
+  });
+
+  it('skips decisions made without a snapshot (0 -> 0, invalid)', async () => {
+    const audit = new RecordingAudit([hold(4, 0, false), hold(3, 0, false), hold(2, 5, false), hold(1, 3)]);
+    // A stale-data hold with a snapshot (5 -> 5, invalid) still anchors: the count was read.
+    expect((await observe(audit)).pools[0]!.desired).toBe(5);
+  });
+});
+
 describe('shadow act', () => {
   it('logs one structured line per action and calls nothing else', async () => {
     const logger = new RecordingLogger();
