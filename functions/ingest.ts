@@ -173,10 +173,11 @@ export function createIngest(deps: IngestDependencies): Ingest {
         }
         // One delivery at a time: deliveries for the same target then reach the shell in the event's order.
         for (const delivery of deliveries) {
+          const { signal } = delivery;
           try {
             const handled = await shell.handle({ targetId: delivery.targetId, signal: delivery.signal });
             const { decision } = handled;
-            result.decisions.push({
+            const outcome: DeliveryOutcome = {
               targetId: delivery.targetId,
               eventId: handled.eventId,
               status: handled.status,
@@ -185,7 +186,10 @@ export function createIngest(deps: IngestDependencies): Ingest {
               desiredCapacity: decision.desiredCapacity,
               actions: decision.actions.length,
               ...at,
-            });
+            };
+            result.decisions.push(outcome);
+            // One line per decision, so a log query can follow a target without reading the audit log.
+            logger.info('ingest: decided', { ...outcome, signal: signal.kind, holds: decision.holds.map((hold) => hold.rule) });
           } catch (error) {
             // Keep going: the other deliveries are independent, and a redelivery skips those that landed.
             logger[isRetryable(error) ? 'warn' : 'error']('ingest: delivery failed', {

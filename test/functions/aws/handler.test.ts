@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { PolicyInput } from '../../../core/schema/policy.ts';
 import { StateUnavailableError } from '../../../adapters/state/errors.ts';
 import { createAwsHandler, formatOf, isEventBridgeEvent, isSnsEvent, isSqsEvent, RetryableIngestError } from '../../../functions/aws/handler.ts';
 import { awsFixture, cpuPolicy, llamaPolicy, shadowRuntime } from './harness.ts';
@@ -6,7 +7,7 @@ import { awsFixture, cpuPolicy, llamaPolicy, shadowRuntime } from './harness.ts'
 const ALARM_AT = Date.parse('2019-10-02T17:04:45Z'); // just after the EventBridge alarm fixture's state change
 const SNS_AT = Date.parse('2026-03-09T13:32:10Z'); // just after the SNS alarm fixture's state change
 
-async function harness(now: number, targets = { 'cpu-fleet': cpuPolicy, 'llama-endpoint': llamaPolicy }) {
+async function harness(now: number, targets: Record<string, PolicyInput> = { 'cpu-fleet': cpuPolicy, 'llama-endpoint': llamaPolicy }) {
   const h = await shadowRuntime(now, targets);
   return { ...h, handler: createAwsHandler(() => h.runtime) };
 }
@@ -93,6 +94,16 @@ describe('the Lambda handler in shadow mode', () => {
     expect(logs()).toContainEqual(expect.objectContaining({ message: 'ingest: no target takes this signal; acknowledged', kind: 'spot-interruption', source: 'aws-ec2' }));
   });
 
+  it('feeds the schedule tick to targets whose trigger names the rule, and logs each decision', async () => {
+    const { handler, logs } = await harness(Date.parse('2026-03-09T13:30:02Z'), {
+      planned: { minCapacity: 1, triggers: [{ source: 'schedule', alarmName: 'tide-*-minute' }] },
+      unplanned: { triggers: [{ source: 'schedule', alarmName: 'tide-market-open' }] },
+    });
+    const result = await handler(awsFixture('eventbridge-scheduled-event.json'));
+    expect(result).toMatchObject({ source: 'aws-eventbridge', decisions: [{ targetId: 'planned', status: 'decided', eventId: '89d1a02d-5ec7-412e-82f5-13505f849b41' }], unmatched: 0 });
+    expect(logs()).toContainEqual(expect.objectContaining({ message: 'ingest: decided', targetId: 'planned', signal: 'schedule-tick', status: 'decided' }));
+  });
+
   it('logs and returns on bad input instead of throwing (a retry would fail the same way)', async () => {
     const { handler } = await harness(ALARM_AT);
     const stateChange = { ...awsFixture('eventbridge-spot-interruption.json'), 'detail-type': 'EC2 Instance State-change Notification', detail: { 'instance-id': 'i-1', state: 'stopping' } };
@@ -158,6 +169,13 @@ describe('the Lambda handler with an SQS batch', () => {
     failing.failNext('listTargets', new StateUnavailableError('listTargets', 3));
     const result = await handler(batch());
     expect(result).toEqual({ batchItemFailures: ids().map((itemIdentifier) => ({ itemIdentifier })) });
+  });
+
+  it('dead-letters every record when the batch as a whole cannot be read', async () => {
+    const { handler } = await harness(SNS_AT);
+    const broken = batch();
+    delete broken.Records[2].body;
+    expect(await handler(broken)).toEqual({ batchItemFailures: ids().map((itemIdentifier) => ({ itemIdentifier })) });
   });
 
   it('redelivering the whole batch decides nothing new', async () => {
