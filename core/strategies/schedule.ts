@@ -139,6 +139,32 @@ function planIdentity(plan: Plan, calendars: Readonly<Record<string, readonly st
   return identity;
 }
 
+// Windows computed in this process, by fingerprint: a warm function serving many targets with the same plan
+// (every endpoint on the NYSE session), or a memory that lags a window boundary, walks cron once, not once
+// per target. A window depends only on the plan and the time, so the cache changes no result. Bounded.
+const MAX_CACHED_PLANS = 256;
+const MAX_CURSORS_PER_PLAN = 8;
+const recentCursors = new Map<string, PlanCursor[]>();
+
+function cachedCursor(fingerprint: string, now: number): PlanCursor | undefined {
+  const list = recentCursors.get(fingerprint);
+  if (!list) return undefined;
+  for (const cursor of list) if (now >= cursor.validFrom && now < cursor.validUntil) return cursor;
+  return undefined;
+}
+
+function rememberCursor(cursor: PlanCursor): PlanCursor {
+  let list = recentCursors.get(cursor.fingerprint);
+  if (!list) {
+    if (recentCursors.size >= MAX_CACHED_PLANS) recentCursors.delete(recentCursors.keys().next().value as string);
+    list = [];
+    recentCursors.set(cursor.fingerprint, list);
+  }
+  list.push(cursor);
+  if (list.length > MAX_CURSORS_PER_PLAN) list.shift();
+  return cursor;
+}
+
 /** Evaluate every plan at `now`, reusing cached windows from memory while they still hold. */
 export function evaluatePlans(
   plans: readonly Plan[],
@@ -157,7 +183,7 @@ export function evaluatePlans(
       cursor = cached;
       reused += 1;
     } else {
-      cursor = computePlanCursor(plan, excluded, fingerprint, now);
+      cursor = cachedCursor(fingerprint, now) ?? rememberCursor(computePlanCursor(plan, excluded, fingerprint, now));
     }
     (cursors ??= {})[plan.name] = cursor;
     if (cursor.active && cursor.windowStart !== null) {

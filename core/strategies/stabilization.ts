@@ -9,7 +9,7 @@ export interface Stabilized {
 }
 
 /**
- * HPA's stabilization: remember every raw recommendation; scaling up goes only as far as the LOWEST
+ * HPA's stabilization: remember the raw recommendations; scaling up goes only as far as the LOWEST
  * recommendation inside the scale-up window, scaling down only as far as the HIGHEST inside the scale-down
  * window. With the default 300 s down window, a single quiet minute after a busy one sheds nothing.
  */
@@ -42,7 +42,12 @@ export function stabilize(
       downBoundAt = entry[0];
     }
   }
-  recommendations.push([now, recommendation]);
+  // Runs of the same recommendation are kept as one entry stamped with the latest time it was made: the
+  // window only asks "was N recommended inside it?", and the latest time answers that. A steady target
+  // keeps a handful of entries instead of one per decision (smaller memory in Redis, less to copy).
+  const last = recommendations[recommendations.length - 1];
+  if (last !== undefined && last[1] === recommendation && last[0] <= now) recommendations[recommendations.length - 1] = [now, recommendation];
+  else recommendations.push([now, recommendation]);
   let replicas = current;
   if (replicas < up) replicas = up;
   if (replicas > down) replicas = down;
