@@ -148,6 +148,23 @@ describe('stabilization windows', () => {
     expect(decisions[2]?.holds[0]?.reason).toMatch(/60 s left of the 300 s stabilization window after 8 replicas were recommended/);
   });
 
+  it('keeps a run of equal recommendations as one entry stamped with its latest time, and still holds for the whole window after it', () => {
+    const p = { ...gpu(60), burst: { enabled: false } };
+    const decisions = run(
+      [
+        { at: T0, value: 60 },
+        { at: T0 + sec(200), value: 60 },
+        { at: T0 + sec(300), value: 15 },
+        { at: T0 + sec(499), value: 15 },
+        { at: T0 + sec(501), value: 15 },
+      ],
+      { policy: p, start: 8 },
+    );
+    expect(decisions[1]?.memory.recommendations).toEqual([[T0 + sec(200), 8]]);
+    expect(decisions.map((d) => d.desiredCapacity)).toEqual([8, 8, 8, 8, 2]);
+    expect(decisions[3]?.holds[0]?.reason).toMatch(/1 s left of the 300 s stabilization window after 8 replicas/);
+  });
+
   it('a scale-up window takes the lowest recommendation inside it', () => {
     const p = { ...gpu(60), burst: { enabled: false }, behavior: { scaleUp: { stabilizationWindowSeconds: 60 } } };
     const decisions = run(
