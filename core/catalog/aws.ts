@@ -1,4 +1,5 @@
 import type { CatalogSource, InstanceTypeInfo } from './types.ts';
+import { familyRows, type CatalogRow } from './rows.ts';
 
 /*
  * AWS GPU types, us-east-1, Linux, USD per instance-hour.
@@ -19,28 +20,10 @@ import type { CatalogSource, InstanceTypeInfo } from './types.ts';
  * Override any figure with live prices through the policy's `instanceTypes`.
  */
 
-type Row = [name: string, gpus: number, vcpus: number, memoryGiB: number, onDemand: number];
+type Row = CatalogRow;
 
-function family(
-  familyName: string,
-  gpuModel: string,
-  gpuMemoryGiB: number,
-  spotRatio: number,
-  rows: Row[],
-): InstanceTypeInfo[] {
-  return rows.map(([name, gpus, vcpus, memoryGiB, onDemand]) => ({
-    name,
-    provider: 'aws' as const,
-    family: familyName,
-    gpus,
-    gpuModel,
-    gpuMemoryGiB,
-    vcpus,
-    memoryGiB,
-    onDemandUsdPerHour: onDemand,
-    spotUsdPerHour: Math.round(onDemand * spotRatio * 10_000) / 10_000,
-    region: 'us-east-1',
-  }));
+function family(familyName: string, gpuModel: string, gpuMemoryGiB: number, spotRatio: number, rows: Row[]): InstanceTypeInfo[] {
+  return familyRows('aws', 'us-east-1', familyName, gpuModel, gpuMemoryGiB, spotRatio, rows);
 }
 
 const g5: Row[] = [

@@ -1,4 +1,5 @@
 import type { CatalogSource, InstanceTypeInfo } from './types.ts';
+import { familyRows, type CatalogRow } from './rows.ts';
 
 /*
  * Azure GPU virtual machines, East US (eastus), Linux pay-as-you-go, USD per instance-hour.
@@ -13,22 +14,10 @@ import type { CatalogSource, InstanceTypeInfo } from './types.ts';
  * $1.51-1.61/h in Southeast Asia regions, 0.23 of the East US pay-as-you-go price below.
  */
 
-type Row = [name: string, gpus: number, vcpus: number, memoryGiB: number, onDemand: number];
+type Row = CatalogRow;
 
 function family(familyName: string, gpuModel: string, gpuMemoryGiB: number, spotRatio: number, rows: Row[]): InstanceTypeInfo[] {
-  return rows.map(([name, gpus, vcpus, memoryGiB, onDemand]) => ({
-    name,
-    provider: 'azure' as const,
-    family: familyName,
-    gpus,
-    gpuModel,
-    gpuMemoryGiB,
-    vcpus,
-    memoryGiB,
-    onDemandUsdPerHour: onDemand,
-    spotUsdPerHour: Math.round(onDemand * spotRatio * 10_000) / 10_000,
-    region: 'eastus',
-  }));
+  return familyRows('azure', 'eastus', familyName, gpuModel, gpuMemoryGiB, spotRatio, rows);
 }
 
 /** Azure entries: NC A100 v4, NCads H100 v5, ND A100 v4 (40 and 80 GB) and ND H100 v5. */

@@ -1,4 +1,5 @@
 import type { CatalogSource, InstanceTypeInfo } from './types.ts';
+import { familyRows, type CatalogRow } from './rows.ts';
 
 /*
  * Google Cloud accelerator-optimized machine types, us-central1, USD per instance-hour.
@@ -13,22 +14,10 @@ import type { CatalogSource, InstanceTypeInfo } from './types.ts';
  * on-demand price x 0.40 for G2 and A2 and x 0.35 for A3, in the middle of that range.
  */
 
-type Row = [name: string, gpus: number, vcpus: number, memoryGiB: number, onDemand: number];
+type Row = CatalogRow;
 
 function family(familyName: string, gpuModel: string, gpuMemoryGiB: number, spotRatio: number, rows: Row[]): InstanceTypeInfo[] {
-  return rows.map(([name, gpus, vcpus, memoryGiB, onDemand]) => ({
-    name,
-    provider: 'gcp' as const,
-    family: familyName,
-    gpus,
-    gpuModel,
-    gpuMemoryGiB,
-    vcpus,
-    memoryGiB,
-    onDemandUsdPerHour: onDemand,
-    spotUsdPerHour: Math.round(onDemand * spotRatio * 10_000) / 10_000,
-    region: 'us-central1',
-  }));
+  return familyRows('gcp', 'us-central1', familyName, gpuModel, gpuMemoryGiB, spotRatio, rows);
 }
 
 /** Google Cloud entries: G2 (L4), A2 high and ultra (A100 40/80 GB), A3 high (H100 80 GB). */
