@@ -14,7 +14,7 @@
  */
 import { array, enum as zenum, literal, looseObject, number, record, string, unknown as zunknown } from 'zod';
 import type { JobEventType } from '../../core/schema/signal.ts';
-import { check, child, decodeBase64, decodeJson, emptyEvent, fail, finishSignal, ProviderTimeSchema, type ParseContext } from './context.ts';
+import { check, child, decodeBase64, decodeJson, fail, finishSignal, ProviderTimeSchema, type ParseContext, oneSignalEvent } from './context.ts';
 import type { ParsedEvent } from './types.ts';
 
 /** CloudEvents `type` → job event. */
@@ -119,14 +119,9 @@ export function parseCloudEvent(payload: unknown, ctx: ParseContext): ParsedEven
     },
     ctx,
   );
-  const event = emptyEvent(ctx.source, eventId);
-  event.signals.push({
-    signal,
-    route: {
-      source: 'cloudevents',
-      dimensions: { ...(data.labels ?? {}), ...(data.framework ? { framework: data.framework } : {}) },
-      resourceIds: [ce.source],
-    },
+  return oneSignalEvent(ctx, eventId, signal, {
+    source: 'cloudevents',
+    dimensions: { ...(data.labels ?? {}), ...(data.framework ? { framework: data.framework } : {}) },
+    resourceIds: [ce.source],
   });
-  return event;
 }

@@ -4,6 +4,7 @@ import { formatPath } from '../../core/errors.ts';
 import { SignalSchema, type Signal, type SignalInput } from '../../core/schema/signal.ts';
 import { EventParseError, type EventParseErrorCode } from './errors.ts';
 import type { EventSourceName, ParsedEvent, ResolvedParseOptions } from './types.ts';
+import type { SignalRoute } from '../../core/triggers/match.ts';
 
 /** Parses a payload embedded in another (an SQS body, an SNS message, Pub/Sub data) as one of `allowed`. */
 export type Dispatch = (payload: unknown, allowed: readonly EventSourceName[], ctx: ParseContext) => ParsedEvent;
@@ -139,4 +140,11 @@ export function emptyEvent(source: EventSourceName | 'auto', eventId: string): P
   // Unreachable: dispatch names the source before any parser runs. Caught at the boundary if it ever is.
   if (source === 'auto') throw new EventParseError('auto', '(root)', 'parser-failure', 'a parser ran before the payload was recognised');
   return { source, eventId, signals: [], notes: [] };
+}
+
+/** The common result of a parser: one event carrying one signal and its route. */
+export function oneSignalEvent(ctx: ParseContext, eventId: string, signal: Signal, route: SignalRoute): ParsedEvent {
+  const event = emptyEvent(ctx.source, eventId);
+  event.signals.push({ signal, route });
+  return event;
 }

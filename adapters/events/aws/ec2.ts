@@ -5,7 +5,7 @@
  */
 import { enum as zenum, looseObject, string } from 'zod';
 import type { SignalRoute } from '../../../core/triggers/match.ts';
-import { check, child, emptyEvent, finishSignal, type ParseContext } from '../context.ts';
+import { check, child, finishSignal, type ParseContext, oneSignalEvent } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 import type { EventBridgeEnvelope } from './envelope.ts';
 
@@ -44,9 +44,7 @@ export function parseSpotInterruption(envelope: EventBridgeEnvelope, ctx: ParseC
     },
     ctx,
   );
-  const event = emptyEvent(ctx.source, envelope.id);
-  event.signals.push({ signal, route: route(envelope, detail['instance-id']) });
-  return event;
+  return oneSignalEvent(ctx, envelope.id, signal, route(envelope, detail['instance-id']));
 }
 
 /** "EC2 Instance Rebalance Recommendation" → `rebalance-recommendation`. */
@@ -62,7 +60,5 @@ export function parseRebalanceRecommendation(envelope: EventBridgeEnvelope, ctx:
     },
     ctx,
   );
-  const event = emptyEvent(ctx.source, envelope.id);
-  event.signals.push({ signal, route: route(envelope, detail['instance-id']) });
-  return event;
+  return oneSignalEvent(ctx, envelope.id, signal, route(envelope, detail['instance-id']));
 }

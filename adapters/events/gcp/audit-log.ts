@@ -4,7 +4,7 @@
  * 30 seconds between the preemption notice and the stop, so the deadline is the entry's time + 30 s.
  */
 import { looseObject, record, string, unknown as zunknown } from 'zod';
-import { check, child, contentHash, emptyEvent, fail, finishSignal, ProviderTimeSchema, stringMap, type ParseContext } from '../context.ts';
+import { check, child, contentHash, fail, finishSignal, ProviderTimeSchema, stringMap, type ParseContext, oneSignalEvent } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 
 /** Google's notice before a preempted VM stops. */
@@ -62,14 +62,9 @@ export function parseAuditLog(payload: unknown, ctx: ParseContext): ParsedEvent 
     },
     ctx,
   );
-  const event = emptyEvent(ctx.source, eventId);
-  event.signals.push({
-    signal,
-    route: {
-      source: 'gcp-compute',
-      dimensions: labels,
-      resourceIds: [entry.protoPayload.resourceName, instanceId].filter((id): id is string => Boolean(id)),
-    },
+  return oneSignalEvent(ctx, eventId, signal, {
+    source: 'gcp-compute',
+    dimensions: labels,
+    resourceIds: [entry.protoPayload.resourceName, instanceId].filter((id): id is string => Boolean(id)),
   });
-  return event;
 }

@@ -4,7 +4,7 @@
  * one that closes is `OK`; the observed value and the threshold come as strings ("0.835", "0.9").
  */
 import { looseObject, number, record, string, union, unknown as zunknown } from 'zod';
-import { check, child, emptyEvent, fail, finishSignal, stringMap, toNumber, type ParseContext } from '../context.ts';
+import { check, child, fail, finishSignal, stringMap, toNumber, type ParseContext, oneSignalEvent } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 
 const LabelsSchema = record(string(), zunknown()).nullable().optional();
@@ -94,8 +94,6 @@ export function parseMonitoring(payload: unknown, ctx: ParseContext): ParsedEven
   const resourceIds = [incident.resource_name, incident.resource_id, incident.condition?.name].filter(
     (id): id is string => typeof id === 'string' && id.length > 0,
   );
-  const event = emptyEvent(ctx.source, eventId);
-  event.signals.push({ signal, route: { source: 'gcp-monitoring', alarmName: incident.policy_name, dimensions, resourceIds } });
-  return event;
+  return oneSignalEvent(ctx, eventId, signal, { source: 'gcp-monitoring', alarmName: incident.policy_name, dimensions, resourceIds });
 }
 
