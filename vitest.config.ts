@@ -7,6 +7,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 20_000,
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line that any CI reader understands.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/results.json' },
     hookTimeout: 30_000,
   },
 });
