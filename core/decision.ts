@@ -59,7 +59,6 @@ export type Action =
 
 /** Why something that could have happened did not. */
 export type HoldRule =
-  | 'tolerance'
   | 'stabilization'
   | 'rate-limit'
   | 'cooldown'
@@ -67,7 +66,6 @@ export type HoldRule =
   | 'bounds'
   | 'missing-metrics'
   | 'stale-data'
-  | 'pending-capacity'
   | 'no-signal'
   | 'override'
   | 'disabled'

@@ -59,8 +59,3 @@ export function input(options: InputOptions = {}): DecisionInput {
     ...(options.memory ? { memory: options.memory } : {}),
   });
 }
-
-/** Same input, reusing an already parsed policy object (as a warm function does). */
-export function withPolicy(base: DecisionInput, parsedPolicy: DecisionInput['policy']): DecisionInput {
-  return { ...base, policy: parsedPolicy };
-}
