@@ -147,24 +147,7 @@ describe('properties', () => {
             pools: Object.fromEntries(ids.map((id, i) => [id, { interruptions: Array.from({ length: interruptions[i]! }, (_, k) => T0 - (k + 1) * 600_000), lastCapacityErrorAt: capacityErrors[i] ? T0 - sec(30) : null, lastCapacityErrorCode: 'ICE' }])),
             jobs: kind === 'training-pool' ? { j: { state: 'running', gpusPerNode: 1, nodeCount: 1, queuedAt: T0 - HOUR, startedAt: T0 - HOUR, instanceIds: ['s1-1'] } } : {},
           });
-          const decision = decide(
-            mlInput({
-              kind,
-              pools: [
-                { id: 's1', instanceType: 'p3.2xlarge', capacityType: 'spot', nodes: nodes('s1', 1, kind === 'training-pool' ? { jobId: 'j' } : {}) },
-                { id: 's2', instanceType: 'p3.2xlarge', capacityType: 'spot', nodes: [] },
-                { id: 'od', instanceType: 'p3.2xlarge', capacityType: 'on-demand', nodes: [] },
-              ],
-              policy: { minCapacity: 0, spot: { onDemandBase } },
-              memory,
-              signal: { kind: 'spot-interruption', instanceId: 's1-1', deadlineAt: T0 + sec(120), observedAt: T0, source: 'test' },
-            }),
-          );
-          const replaced = decision.actions.some((a) => a.type === 'launch-capacity' && a.replacesInstanceId === 's1-1');
-          expect(replaced || decision.holds.some((h) => h.reason.includes('s1-1'))).toBe(true);
-          // JSON round trip and determinism.
-          expect(MemorySchema.parse(JSON.parse(JSON.stringify(decision.memory)))).toEqual(decision.memory);
-          expect(decide(mlInput({
+          const input = mlInput({
             kind,
             pools: [
               { id: 's1', instanceType: 'p3.2xlarge', capacityType: 'spot', nodes: nodes('s1', 1, kind === 'training-pool' ? { jobId: 'j' } : {}) },
@@ -174,7 +157,13 @@ describe('properties', () => {
             policy: { minCapacity: 0, spot: { onDemandBase } },
             memory,
             signal: { kind: 'spot-interruption', instanceId: 's1-1', deadlineAt: T0 + sec(120), observedAt: T0, source: 'test' },
-          }))).toEqual(decision);
+          });
+          const decision = decide(input);
+          const replaced = decision.actions.some((a) => a.type === 'launch-capacity' && a.replacesInstanceId === 's1-1');
+          expect(replaced || decision.holds.some((h) => h.reason.includes('s1-1'))).toBe(true);
+          // JSON round trip and determinism.
+          expect(MemorySchema.parse(JSON.parse(JSON.stringify(decision.memory)))).toEqual(decision.memory);
+          expect(decide(structuredClone(input))).toEqual(decision);
         },
       ),
       { numRuns: 150 },
