@@ -8,10 +8,11 @@ import { hpa } from './baselines/hpa.ts';
 import { keda } from './baselines/keda.ts';
 import { knativeKpa } from './baselines/knative-kpa.ts';
 import { floorsFromPlans } from './baselines/scheduled-floors.ts';
-import { staticPeak } from './baselines/static-peak.ts';
+import { fixedCapacity, staticPeak } from './baselines/static-peak.ts';
 import { POOL_ID, prepareWorkload, simulateRun, targetPerReplica, type SimulationSettings, type Workload } from './engine.ts';
 import type { RunResult } from './results.ts';
 import { DEFAULT_SERVING_MODEL } from './serving.ts';
+import { instancePricing } from '../simulated/prices.ts';
 import { defaultTidePolicy, parseTidePolicy, TIDE_DELIVERY_DEFAULTS, tideAutoscaler, type TideDelivery, type TideMetric } from './tide.ts';
 import type { LoadMetric } from './metrics.ts';
 import type { Trace } from './trace.ts';
@@ -50,14 +51,29 @@ export interface ComparisonOptions {
   /** Which metric Tide's default policy tracks (default: `metric`). */
   tideMetric?: TideMetric;
   only?: readonly AutoscalerName[];
+  /** Also replay constant capacities 1 … static-peak's size (`frontier` in the report). Default off. */
+  frontier?: boolean;
   onProgress?: (run: string, index: number, count: number, doneSeconds: number, totalSeconds: number) => void;
 }
 
 /** One comparison: the settings, the workload's shape, and one result per autoscaler. */
 export interface ComparisonReport {
-  workload: { name: string; requests: number; durationSeconds: number; peakReplicas: number; initialReplicas: number; neededPerMinute: number[] };
+  workload: {
+    name: string;
+    requests: number;
+    durationSeconds: number;
+    peakReplicas: number;
+    initialReplicas: number;
+    neededPerMinute: number[];
+    /** Replica-hours of pure service time at full slots: a floor under any autoscaler's GPU-hours (see engine). */
+    workReplicaHours: number;
+    /** `workReplicaHours` at the run's price: no autoscaler on this instance type can cost less. */
+    workFloorUsd: number;
+  };
   settings: SimulationSettings & { targetPerReplica: number; tideDelivery: TideDelivery; tideMetric: TideMetric; tidePolicy: Policy; baselineSchedules: boolean };
   runs: RunResult[];
+  /** With `frontier`: constant capacities `fixed-1` … `fixed-<peak>` on the same cloud. */
+  frontier?: RunResult[];
 }
 
 /**
@@ -122,6 +138,13 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       }),
     );
   }
+  const frontier: RunResult[] = [];
+  if (options.frontier) {
+    for (let replicas = 1; replicas <= workload.peakReplicas; replicas++) {
+      frontier.push(await simulateRun(workload, settings, () => fixedCapacity(replicas), { static: true, fixedReplicas: replicas }));
+    }
+  }
+  const price = instancePricing(instanceType, settings.capacityType).usdPerHour;
   return {
     workload: {
       name: options.trace.name,
@@ -130,8 +153,11 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       peakReplicas: workload.peakReplicas,
       initialReplicas: workload.initialReplicas,
       neededPerMinute: workload.neededPerMinute,
+      workReplicaHours: Math.round(workload.workReplicaHours * 1000) / 1000,
+      workFloorUsd: Math.round(workload.workReplicaHours * price * 100) / 100,
     },
     settings: { ...settings, targetPerReplica: targetPerReplica(settings), tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS, tideMetric, tidePolicy: policy, baselineSchedules: floors.length > 0 },
     runs,
+    ...(options.frontier ? { frontier } : {}),
   };
 }

@@ -44,6 +44,13 @@ export interface Workload {
   /** Replicas for the busiest minute at the target utilization (static provisioning's size). */
   peakReplicas: number;
   /**
+   * Replica-hours the requests' service time alone takes with every slot busy all the time: Σ service
+   * seconds ÷ slots per replica ÷ 3,600. Work conservation makes this a floor under the GPU-hours of any
+   * autoscaler on this instance type that serves the requests while it is billed (queueing only adds to
+   * it; a run that leaves a backlog at the end has it served unbilled, so the floor does not bind it).
+   */
+  workReplicaHours: number;
+  /**
    * Replicas every autoscaler starts with, booted: the busiest of the first ten minutes at the target
    * utilization (what an operator sizing the endpoint for the hour ahead would start from).
    */
@@ -75,7 +82,8 @@ export function prepareWorkload(trace: Trace, settings: Pick<SimulationSettings,
   const perReplica = slots * settings.targetUtilization;
   const peakReplicas = Math.max(1, Math.ceil(Math.max(...offeredPerMinute) / perReplica));
   const initialReplicas = Math.max(1, Math.ceil(Math.max(...offeredPerMinute.slice(0, 10)) / perReplica));
-  return { trace, durationSeconds, neededPerMinute, offeredPerMinute, peakReplicas, initialReplicas };
+  const workReplicaHours = work.reduce((sum, seconds) => sum + seconds, 0) / slots / 3600;
+  return { trace, durationSeconds, neededPerMinute, offeredPerMinute, peakReplicas, initialReplicas, workReplicaHours };
 }
 
 /** How a run reports progress: seconds simulated so far out of the total. */
@@ -99,6 +107,8 @@ export async function simulateRun(
   makeAutoscaler: AutoscalerFactory,
   options: {
     static?: boolean;
+    /** With `static`: hold this many replicas instead of the peak size (the constant-capacity frontier). */
+    fixedReplicas?: number;
     onProgress?: ProgressCallback;
     /** Extra pools the autoscaler may use besides the primary one (Tide's on-demand fallback on spot). */
     extraPools?: SimulatedPoolSpec[];
@@ -107,7 +117,7 @@ export async function simulateRun(
   } = {},
 ): Promise<RunResult> {
   const { trace, durationSeconds } = workload;
-  const initial = options.static ? workload.peakReplicas : workload.initialReplicas;
+  const initial = options.static ? (options.fixedReplicas ?? workload.peakReplicas) : workload.initialReplicas;
   const cloudOptions: SimulatedCloudOptions = {
     targetId: 'simulated-endpoint',
     pools: [{ id: POOL_ID, instanceType: settings.instanceType, capacityType: settings.capacityType }, ...(options.extraPools ?? [])],

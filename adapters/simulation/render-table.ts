@@ -1,5 +1,5 @@
 import type { ComparisonReport } from './comparison.ts';
-import { checkGoal } from './goal.ts';
+import { cheapestConstantWithin, checkGoal } from './goal.ts';
 
 const pct = (share: number) => `${(share * 100).toFixed(2)} %`;
 
@@ -29,7 +29,11 @@ export function renderTable(report: ComparisonReport): string {
     line(widths.map((width) => '-'.repeat(width))),
     ...rows.map(line),
   ];
-  const goal = checkGoal(report.runs);
+  if (report.frontier && report.frontier.length > 0) {
+    lines.push('', 'constant capacity (the frontier: what holding N replicas all run long costs and keeps):');
+    for (const run of report.frontier) lines.push(`  ${run.name.padEnd(10)} $${run.costUsd.toFixed(2).padStart(8)}  ${pct(run.sloViolationShare).padStart(8)} over SLO`);
+  }
+  const goal = checkGoal(report.runs, workload.workFloorUsd);
   if (goal) {
     lines.push(
       '',
@@ -37,6 +41,22 @@ export function renderTable(report: ComparisonReport): string {
         `best baseline ${goal.bestBaseline}: SLO ${goal.keepsSlo ? 'kept' : 'missed'}, ${(goal.savingVsBest * 100).toFixed(1)} % cheaper; ` +
         `${(goal.savingVsStatic * 100).toFixed(1)} % cheaper than static-peak`,
     );
+    const f = goal.feasibility;
+    if (f) {
+      lines.push(
+        `work floor: serving every request with every slot busy costs $${f.workFloorUsd.toFixed(2)}; the goal allows at most $${f.allowedUsd.toFixed(2)}: ` +
+          (f.feasible ? 'reachable in principle' : 'NO autoscaler on this instance type can meet the goal on this workload'),
+      );
+    }
+    if (report.frontier) {
+      const best = report.runs.find((run) => run.name === goal.bestBaseline)!;
+      const constant = cheapestConstantWithin(report.frontier, best.sloViolationShare);
+      lines.push(
+        constant
+          ? `cheapest constant capacity keeping ${goal.bestBaseline}'s SLO (${pct(best.sloViolationShare)}): ${constant.name}, $${constant.costUsd.toFixed(2)}`
+          : `no constant capacity up to static-peak keeps ${goal.bestBaseline}'s SLO (${pct(best.sloViolationShare)})`,
+      );
+    }
   }
   return lines.join('\n');
 }

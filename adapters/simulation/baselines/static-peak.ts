@@ -8,3 +8,11 @@ import type { Autoscaler } from '../autoscaler.ts';
 export function staticPeak(): Autoscaler {
   return { name: 'static-peak', step: () => undefined };
 }
+
+/**
+ * A constant `replicas` for the whole run (started ready, never changed): one point of the cost/SLO
+ * frontier of constant capacity that `tide simulate --frontier` draws, to show what a workload allows.
+ */
+export function fixedCapacity(replicas: number): Autoscaler {
+  return { name: `fixed-${replicas}`, step: () => undefined };
+}

@@ -36,7 +36,9 @@ With no arguments: the bundled Azure conversation trace.
                      served; default) or offered load per replica (arrivals × service time, no queue)
   --tide-metric M    the same for Tide alone; default: --metric
   --baseline-schedules  give KEDA a cron trigger and AWS target tracking scheduled actions matching
-                     Tide's plans (trading-day); default: baselines have no schedules`;
+                     Tide's plans (trading-day); default: baselines have no schedules
+  --frontier         also replay constant capacities 1 … static-peak's size, and say which is the
+                     cheapest that keeps the best baseline's SLO (what the workload allows)`;
 
 function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -68,8 +70,9 @@ export function reportJson(report: ComparisonReport): object {
   return {
     workload,
     settings: { ...settings, tidePolicy },
-    goal: checkGoal(report.runs) ?? null,
+    goal: checkGoal(report.runs, report.workload.workFloorUsd) ?? null,
     runs: report.runs.map(({ perMinute: _series, ...run }) => run),
+    ...(report.frontier ? { frontier: report.frontier.map(({ perMinute: _series, ...run }) => run) } : {}),
   };
 }
 
@@ -98,6 +101,7 @@ export const simulateCommand: CliCommand = {
         metric: { type: 'string' },
         'baseline-schedules': { type: 'boolean', default: false },
         'tide-metric': { type: 'string' },
+        frontier: { type: 'boolean', default: false },
       },
     });
     void positionals;
@@ -148,6 +152,7 @@ export const simulateCommand: CliCommand = {
       metric,
       tideMetric,
       baselineSchedules: values['baseline-schedules'],
+      frontier: values.frontier,
       onProgress: (run, index, count, done, total) => bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
     });
     bar.done();

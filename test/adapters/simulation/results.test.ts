@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkGoal } from '../../../adapters/simulation/goal.ts';
+import { cheapestConstantWithin, checkGoal } from '../../../adapters/simulation/goal.ts';
 import { loadSteps, percentile, timeToCapacity, type RunResult } from '../../../adapters/simulation/results.ts';
 
 describe('percentile (nearest rank)', () => {
@@ -61,6 +61,23 @@ describe('checkGoal', () => {
     const goal = checkGoal([tide, run('static-peak', 100, 0), run('hpa', 80, 0.02), run('knative-kpa', 50, 0.05)]);
     expect(goal?.met).toBe(met);
     expect(goal?.bestBaseline).toBe(best);
+  });
+  it.each([
+    // best baseline hpa $80, static $100: the goal allows min(0.75 × 80, 0.5 × 100) = $50.
+    { floor: 55, feasible: false },
+    { floor: 50, feasible: true },
+    { floor: 10, feasible: true },
+  ])('a work floor of $$floor against an allowance of $50: feasible $feasible', ({ floor, feasible }) => {
+    const goal = checkGoal([run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02), run('knative-kpa', 50, 0.05)], floor);
+    expect(goal?.feasibility).toEqual({ workFloorUsd: floor, allowedUsd: 50, feasible });
+  });
+  it('without a work floor there is no feasibility verdict', () => {
+    expect(checkGoal([run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02)])).not.toHaveProperty('feasibility');
+  });
+  it('the cheapest constant capacity within an SLO share', () => {
+    const frontier = [run('fixed-1', 10, 0.5), run('fixed-2', 20, 0.1), run('fixed-3', 30, 0.01)];
+    expect(cheapestConstantWithin(frontier, 0.1)?.name).toBe('fixed-2');
+    expect(cheapestConstantWithin(frontier, 0.001)).toBeUndefined();
   });
   it('ties on SLO go to the cheaper baseline', () => {
     expect(checkGoal([run('tide', 1, 0), run('static-peak', 9, 0), run('hpa', 8, 0.01), run('keda', 7, 0.01)])?.bestBaseline).toBe('keda');

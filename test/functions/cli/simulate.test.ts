@@ -48,6 +48,22 @@ describe('tide simulate', () => {
     }
     expect(report.settings).toMatchObject({ seed: 3, sloMs: 2500, capacityType: 'on-demand', instanceType: 'ml.g5.2xlarge' });
     expect(report.goal).toHaveProperty('met');
+    expect(report.goal.feasibility).toMatchObject({ workFloorUsd: report.workload.workFloorUsd });
+    expect(report).not.toHaveProperty('frontier');
+  });
+
+  it('--frontier adds constant capacities to the JSON and the table', async () => {
+    const json = recordingIo();
+    expect(await main(['simulate', '--trace', file('frontier.csv', smallTrace()), '--json', '--frontier'], json.io)).toBe(0);
+    const report = JSON.parse(json.out.join('\n'));
+    expect(report.frontier.map((run: { name: string }) => run.name)).toEqual(Array.from({ length: report.workload.peakReplicas }, (_, i) => `fixed-${i + 1}`));
+    for (const run of report.frontier) for (const field of REQUIRED_FIELDS) expect(run).toHaveProperty(field);
+    const table = recordingIo();
+    expect(await main(['simulate', '--trace', file('frontier-table.csv', smallTrace()), '--frontier'], table.io)).toBe(0);
+    const text = table.out.join('\n');
+    expect(text).toMatch(/^ {2}fixed-1 /m);
+    expect(text).toMatch(/^work floor: serving every request with every slot busy costs \$\d+\.\d\d; the goal allows at most/m);
+    expect(text).toMatch(/^(cheapest constant capacity keeping|no constant capacity up to static-peak keeps)/m);
   });
 
   it('--utilization and --metric-period/--metric-delay reach the settings', async () => {
