@@ -22,6 +22,14 @@ export interface BurstOutcome {
  *
  * Worked example: 2 ready at target 4 concurrent per replica; a 6 s average of 17 per replica asks for
  * ceil(2 × 17 ÷ 4) = 9 ≥ 2 × 2: burst, scale to 9 now.
+ *
+ * GPU replicas boot for minutes (525 s on SageMaker), and while they do, the requests that wait for them
+ * pile up and raise every later 6 s average: a queue growing behind capacity already on its way is not
+ * new demand. So while any replica asked for is still booting (`current` > `ready`), a burst starts or
+ * grows only when demand reaches `thresholdRatio` × everything asked for, not × ready. (Knative compares
+ * with ready pods only; its pods start in seconds. Knative issue #13284 asks for this for slow starters.)
+ * Example, from the trading-day replay: 4 ready, 10 asked for; the backlog makes the 6 s demand 15, then
+ * 17, then 20: before, each bought more (10 → 15 → 17 → 20); now only 20 (= 2 × 10) does.
  */
 export function evaluateBurst(
   policy: Policy['burst'],
@@ -33,10 +41,13 @@ export function evaluateBurst(
 ): BurstOutcome {
   if (!policy.enabled) return { state: null };
   // Compared unrounded (Knative: desired pods ÷ ready pods ≥ threshold). A burst must also ask for more
-  // than is already on its way: GPU replicas boot for minutes, and re-triggering against READY capacity
-  // while the replicas asked for are still booting would pile up capacity for the same spike.
+  // than is already on its way, and while replicas boot, thresholdRatio × that (see above).
+  const booting = current > ready;
   const triggered =
-    shortWindowDemand !== undefined && ready > 0 && shortWindowDemand >= policy.thresholdRatio * ready && shortWindowDemand > current;
+    shortWindowDemand !== undefined &&
+    ready > 0 &&
+    shortWindowDemand >= policy.thresholdRatio * ready &&
+    (booting ? shortWindowDemand >= policy.thresholdRatio * current : shortWindowDemand > current);
   if (triggered) {
     const wanted = ceilCount(shortWindowDemand);
     const peak = Math.max(wanted, previous?.peak ?? 0);
@@ -45,7 +56,9 @@ export function evaluateBurst(
     return {
       state,
       floor: peak,
-      reason: `burst ${verb}: the last ${policy.windowSeconds} s ask for ${num(shortWindowDemand)} replicas, ≥ ${num(policy.thresholdRatio)} × ${ready} ready and more than the ${current} asked for; scaling to ${peak} at once`,
+      reason: booting
+        ? `burst ${verb}: the last ${policy.windowSeconds} s ask for ${num(shortWindowDemand)} replicas, ≥ ${num(policy.thresholdRatio)} × ${current} asked for (${current - ready} still booting); scaling to ${peak} at once`
+        : `burst ${verb}: the last ${policy.windowSeconds} s ask for ${num(shortWindowDemand)} replicas, ≥ ${num(policy.thresholdRatio)} × ${ready} ready and more than the ${current} asked for; scaling to ${peak} at once`,
     };
   }
   if (!previous) return { state: null };

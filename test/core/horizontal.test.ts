@@ -269,6 +269,18 @@ describe('burst mode (Knative panic)', () => {
     expect(d.memory.burst).toBeNull();
   });
 
+  it('while replicas it asked for boot, a burst grows only at 2× everything asked for (a growing queue is not new demand)', () => {
+    // 4 ready, 10 asked for (6 booting). A backlog waiting for them makes the 6 s demand 15: more than is
+    // coming but under 2 × 10, so no burst (target tracking alone still asks for 15, within its rate
+    // limit); at 20 (= 2 × 10) the spike itself has doubled: a burst, past the rate limit, to 20.
+    const under = decide(input({ desired: 10, ready: 4, signal: metric('gpu_utilization', 225, T0), policy: p }));
+    expect(under.memory.burst).toBeNull();
+    expect(under.reasons.join('\n')).not.toMatch(/burst/);
+    const over = decide(input({ desired: 10, ready: 4, signal: metric('gpu_utilization', 300, T0), policy: p }));
+    expect(over.desiredCapacity).toBe(20);
+    expect(over.reasons.join('\n')).toMatch(/burst starts: the last 6 s ask for 20 replicas, ≥ 2 × 10 asked for/);
+  });
+
   it('demand below 2× ready is ordinary scaling, rate-limited', () => {
     const d = decide(input({ desired: 10, signal: metric('gpu_utilization', 108, T0), policy: p }));
     expect(d.desiredCapacity).toBe(18);
