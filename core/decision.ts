@@ -70,6 +70,7 @@ export type HoldRule =
   | 'override'
   | 'disabled'
   | 'spend-cap'
+  | 'deadline-slack'
   | 'unsupported';
 
 export interface Hold {

@@ -1,7 +1,8 @@
 /**
  * Tide's own CloudEvents 1.0 job events, for Ray, Spark or any scheduler that can POST JSON. Types:
  *
- *   dev.tide.job.queued                  a job waits for capacity (data: gpusPerNode, nodeCount required)
+ *   dev.tide.job.queued                  a job waits for capacity (data: gpusPerNode, nodeCount required;
+ *                                        optional deadline (RFC 3339) and runSeconds: see training deadlines)
  *   dev.tide.job.started                 it runs
  *   dev.tide.job.finished                it ended well (or was cancelled): its capacity is free
  *   dev.tide.job.failed                  it ended badly
@@ -43,6 +44,12 @@ const CloudEventSchema = looseObject({
 
 const positiveInt = number().int().positive();
 
+/** RFC 3339 date-time: full date, `T` (or a space, or `t`), time with seconds, `Z` or a numeric offset. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const Rfc3339TimeSchema = string()
+  .refine((text) => RFC3339.test(text) && !Number.isNaN(Date.parse(text.replace(' ', 'T'))), { message: 'expected an RFC 3339 time, e.g. 2026-03-09T21:00:00Z' })
+  .transform((text) => Date.parse(text.replace(' ', 'T')));
+
 /** The `data` of Tide's job events. */
 export const JobEventDataSchema = looseObject({
   /** Defaults to the event's `subject`. */
@@ -55,6 +62,12 @@ export const JobEventDataSchema = looseObject({
   priority: number().int().optional(),
   instanceIds: array(string().min(1)).optional(),
   checkpointAt: ProviderTimeSchema.optional(),
+  /** When the job must be done (RFC 3339): while it has slack, Tide waits for spot instead of on-demand. */
+  deadline: Rfc3339TimeSchema.optional(),
+  /** Expected running time of the whole job on one placement, seconds (no boot, no load). */
+  runSeconds: number()
+    .refine((value) => Number.isFinite(value) && value > 0, { message: 'expected a positive number of seconds' })
+    .optional(),
   /** Extra dimensions for trigger matching (e.g. `{"pool": "a100-spot"}`). */
   labels: record(string(), string()).optional(),
 });
@@ -113,6 +126,8 @@ export function parseCloudEvent(payload: unknown, ctx: ParseContext): ParsedEven
       ...(data.gpuModel ? { gpuModel: data.gpuModel } : {}),
       ...(data.instanceIds ? { instanceIds: data.instanceIds } : {}),
       ...(data.checkpointAt !== undefined ? { checkpointAt: data.checkpointAt } : {}),
+      ...(data.deadline !== undefined ? { deadlineAt: data.deadline } : {}),
+      ...(data.runSeconds !== undefined ? { runSeconds: data.runSeconds } : {}),
       observedAt,
       source: 'cloudevents',
       eventId,

@@ -40,6 +40,18 @@ export const TrainingJobSchema = object({
   instanceIds: array(string()).default([]),
   /** A move back to spot was called off (no checkpoint in time): not tried again for an hour. */
   moveCalledOffAt: number().nullable().default(null),
+  /** Expected running time of the whole job, seconds; null = unknown (no deadline logic). */
+  runSeconds: number().positive().nullable().default(null),
+  /** When the job must be done (epoch ms); null = no deadline: on-demand fallback as the policy says. */
+  deadlineAt: number().nullable().default(null),
+  /** Running time secured by the last acknowledged checkpoint, seconds: a new placement resumes from it. */
+  savedSeconds: number().min(0).default(0),
+  /** Progress the current placement resumed from, seconds (savedSeconds when it started). */
+  resumedFromSeconds: number().min(0).default(0),
+  /** From when the current placement progresses (started + job load time, epoch ms); null = not running. */
+  progressingSince: number().nullable().default(null),
+  /** Went to on-demand because its deadline left no slack (epoch ms): it stays there until it finishes. */
+  onDemandForDeadlineAt: number().nullable().default(null),
 });
 export type TrainingJob = Infer<typeof TrainingJobSchema>;
 

@@ -98,6 +98,20 @@ export const TrainingSchema = object({
   onDemandFallback: boolean().default(true).describe("When no spot pool can take a training node: launch on-demand (true), or wait for spot capacity (false, as spot-only managed jobs do; cheaper, slower). The on-demand base applies either way."),
   /** Nodes launched for a queued job are awaited this long before launching again, seconds. */
   launchTimeoutSeconds: seconds(86400).default(900).describe("Nodes launched for a queued job are awaited this long before launching again, seconds."),
+  /** Expected time from launch to a ready node, seconds: part of the cost of switching a job to on-demand. */
+  nodeBootSeconds: seconds(3600).default(300).describe("Expected time from launch to a ready node, seconds: part of the cost of switching a job to on-demand (deadlines)."),
+  /** Expected time a job takes to load (image, data, checkpoint) on new nodes before it progresses, seconds. */
+  jobLoadSeconds: seconds(86400).default(120).describe("Expected time a job takes to load (image, data, checkpoint) on new nodes before it progresses, seconds (deadlines)."),
+  /**
+   * A job with a deadline waits for spot instead of falling back to on-demand while its slack (deadline - now
+   * - remaining run time - boot - load) is above this margin, seconds (15 min).
+   */
+  deadlineSafetySeconds: seconds(604800).default(900).describe("A job with a deadline waits for spot instead of falling back to on-demand while its slack (deadline - now - remaining run time - boot - load) is above this margin, seconds (15 min)."),
+  /**
+   * Deadline of a job that gives `runSeconds` but no deadline: queued time + runSeconds x (1 + this / 100),
+   * percent; null = such a job has no deadline (immediate on-demand fallback as `onDemandFallback` says).
+   */
+  defaultDeadlineSlackPercent: number().min(0).max(100000).nullable().default(null).describe("Deadline of a job that gives `runSeconds` but no deadline: queued time + runSeconds x (1 + this / 100), percent; null = such a job has no deadline (on-demand fallback as `onDemandFallback` says)."),
 });
 
 /** Spend caps in dollars. Per target, and per group (targets sharing `target.group`). */

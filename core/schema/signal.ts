@@ -147,6 +147,13 @@ export const JobEventSchema = object({
   instanceIds: array(string()).optional(),
   /** For `checkpoint-acknowledged`: when the checkpoint that was written was taken. */
   checkpointAt: TimestampSchema.optional(),
+  /**
+   * For `queued`: when the job must be done. While it has slack Tide waits for spot capacity instead of
+   * falling back to on-demand (see `training.deadlineSafetySeconds`). Needs `runSeconds` to be used.
+   */
+  deadlineAt: TimestampSchema.optional(),
+  /** For `queued`: expected running time of the whole job on one placement, seconds (no boot, no load). */
+  runSeconds: number().positive().refine(Number.isFinite, { message: 'expected a finite number' }).optional(),
   ...base,
 });
 

@@ -88,8 +88,8 @@ export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSp
       accumulate(acc, returnToSpot(ctx, acc.ml));
     }
     const limit = spendLimit(ctx, acc.ml, estimateCost(ctx, []).beforeUsdPerHour, groupSpend).limit;
-    const step = planTraining(ctx, acc.ml, limit);
     const releasing = new Set(actions.flatMap((a) => (a.type === 'drain-and-release' ? [a.instanceId] : [])));
+    const step = planTraining(ctx, acc.ml, limit, releasing);
     accumulate(acc, { ...step, actions: step.actions.filter((a) => a.type !== 'drain-and-release' || !releasing.has(a.instanceId)) });
   } else if (!handled) {
     const back = returnToSpot(ctx, acc.ml);

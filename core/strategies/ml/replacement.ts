@@ -3,6 +3,7 @@ import type { MlState } from '../../schema/ml-memory.ts';
 import type { CapacityError, RebalanceRecommendation, SpotInterruptionNotice } from '../../schema/signal.ts';
 import type { InstanceRequirement } from '../../catalog/index.ts';
 import { planForNotice, jobOfNode } from './checkpoint.ts';
+import { progressOnCheckpoint } from './deadline.ts';
 import { poolOfInstance, poolViews, type MlContext, type MlStep, type PoolView } from './context.ts';
 import {
   launch,
@@ -67,7 +68,20 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
     reasons.push(reason);
     const idleSince = { ...next.idleSince };
     delete idleSince[signal.instanceId];
-    return { actions, holds, reasons, ml: { ...next, idleSince }, leavingPoolIds };
+    next = { ...next, idleSince };
+    // A node taken before it ran the job it was launched for: the pool is reclaiming capacity, so it is skipped
+    // like after a capacity error, and the job is placed again (else it would wait for the launch timeout).
+    const waitingJobs = Object.entries(next.jobs).filter(([, job]) => job.state === 'launching' && job.poolId === pool.id);
+    if (deadlineAt !== undefined && waitingJobs.length > 0) {
+      next = recordCapacityError(ctx, next, pool.id, 'InterruptedBeforeStart', pool.capacityType === 'spot');
+      const jobs = { ...next.jobs };
+      for (const [id, job] of waitingJobs) {
+        jobs[id] = { ...job, state: 'queued', launchedAt: null, poolId: null };
+        reasons.push(`job ${id} waited on ${pool.id}, which takes ${signal.instanceId} back before the job ran: placed again; ${pool.id} skipped for ${ctx.policy.spot.capacityErrorCooldownSeconds} s`);
+      }
+      next = { ...next, jobs };
+    }
+    return { actions, holds, reasons, ml: next, leavingPoolIds };
   }
   let waiting = false;
   if (running) {
@@ -79,7 +93,16 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
     waiting = plan.waiting;
   }
   const total = poolViews(ctx).reduce((sum, view) => sum + view.desired, 0);
-  const placement = placeCapacity(ctx, next, 1, { exclude: [pool.id], requirement: requirementFor(next, running?.jobId, pool), totalAfter: total });
+  // The deadline view counts the progress the checkpoint just requested will secure (if it fails, the job is
+  // placed again from its last checkpoint, and the slack is computed again then).
+  const known = running ? next.jobs[running.jobId] : undefined;
+  const runningJob = known && waiting ? progressOnCheckpoint(known, ctx.now) : known;
+  const placement = placeCapacity(ctx, next, 1, {
+    exclude: [pool.id],
+    requirement: requirementFor(next, running?.jobId, pool),
+    totalAfter: total,
+    ...(running && runningJob ? { job: { id: running.jobId, job: runningJob } } : {}),
+  });
   if (placement.pool) {
     const reason = `replacement for ${signal.instanceId}: 1 ${placement.pool.capacityType} ${placement.pool.instanceType} in ${placement.pool.id}, launched now; ${placement.reasons.join('; ')}`;
     actions.push(launch(placement.pool, 1, reason, signal.instanceId));
@@ -88,6 +111,8 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
     if (running && next.jobs[running.jobId]) {
       next = { ...next, jobs: { ...next.jobs, [running.jobId]: { ...next.jobs[running.jobId]!, launchedAt: ctx.now, poolId: placement.pool.id } } };
     }
+  } else if (placement.wait) {
+    holds.push({ rule: 'deadline-slack', reason: `replacement for ${signal.instanceId} not launched: ${placement.wait}` });
   } else {
     holds.push(unplaced(`replacement for ${signal.instanceId}`, placement.reasons));
   }

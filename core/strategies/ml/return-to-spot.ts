@@ -59,8 +59,10 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
   const reasons: string[] = [];
   const waiting = new Set(ml.checkpointWaits.map((w) => w.instanceId));
   // A job whose last move was called off (no checkpoint in time) is tried again after an hour, not every tick.
+  // A job that went to on-demand for its deadline stays there until it finishes (one switch cost, paid once).
   const movable = (jobId: string | undefined) => {
     if (jobId === undefined) return false;
+    if ((ml.jobs[jobId]?.onDemandForDeadlineAt ?? null) !== null) return false;
     const calledOff = ml.jobs[jobId]?.moveCalledOffAt ?? null;
     return calledOff === null || ctx.now - calledOff >= MOVE_RETRY_MS;
   };

@@ -1,7 +1,8 @@
 import type { Action, Hold } from '../../decision.ts';
-import { ML_MEMORY_LIMITS, type MlState, type PoolStats } from '../../schema/ml-memory.ts';
+import { ML_MEMORY_LIMITS, type MlState, type PoolStats, type TrainingJob } from '../../schema/ml-memory.ts';
 import { isCompatible, type InstanceRequirement } from '../../catalog/index.ts';
 import { poolViews, usd, type MlContext, type PoolView } from './context.ts';
+import { deadlineView, fallbackReason, stayReason, waitReason } from './deadline.ts';
 
 const emptyStats = (): PoolStats => ({ interruptions: [], lastCapacityErrorAt: null, lastCapacityErrorCode: null });
 
@@ -134,18 +135,24 @@ export interface Placement {
   reasons: string[];
   /** On-demand because spot could not be used (not because of the on-demand base or share). */
   fallback: boolean;
+  /** No pool on purpose: the job waits for spot while its deadline leaves slack (the reason in words). */
+  wait?: string;
+  /** On-demand for this job's deadline: the job stays on on-demand until it finishes. */
+  deadlineOnDemand?: string;
 }
 
 /**
  * Choose the pool for `count` new nodes. On-demand when the on-demand base or share is short, or while in
  * fallback (no spot pool usable, or spot trouble less than `returnToSpotAfterSeconds` ago after a fallback);
- * otherwise the best-ranked spot pool; on-demand when no spot pool is usable.
+ * otherwise the best-ranked spot pool; on-demand when no spot pool is usable. For a training job with a
+ * deadline (`options.job`, see deadline.ts): spot while it has slack, waiting for spot rather than falling back;
+ * on-demand once the slack is gone, and from then on until it finishes.
  */
 export function placeCapacity(
   ctx: MlContext,
   ml: MlState,
   count: number,
-  options: { exclude?: readonly string[]; requirement?: InstanceRequirement; totalAfter?: number } = {},
+  options: { exclude?: readonly string[]; requirement?: InstanceRequirement; totalAfter?: number; job?: { id: string; job: TrainingJob } } = {},
 ): Placement {
   const exclude = options.exclude ?? [];
   const reasons: string[] = [];
@@ -165,7 +172,21 @@ export function placeCapacity(
     reasons.push(`on-demand: the base of ${ctx.policy.spot.onDemandBase} and ${ctx.policy.spot.onDemandPercentAboveBase} % above it need ${requiredOnDemand(ctx, totalAfter)} on-demand of ${totalAfter}, there are ${onDemandCount(ctx)}`);
     return onDemand(false);
   }
-  if (ml.fallbackSince !== null && ml.lastSpotTroubleAt !== null) {
+  // Spot only (training.onDemandFallback false): a deadline changes nothing, the job never goes on-demand.
+  const deadline = options.job && ctx.target.kind === 'training-pool' && ctx.policy.training.onDemandFallback ? deadlineView(ctx, options.job.id, options.job.job) : undefined;
+  if (deadline) {
+    // The safety net: once on on-demand for its deadline, a job stays there (no second switch cost); with no
+    // slack left it goes there now, even if spot could take it (a lost spot attempt would make it late).
+    const forDeadline = (reason: string): Placement => {
+      reasons.push(reason);
+      const placement = onDemand(true);
+      return placement.pool ? { ...placement, deadlineOnDemand: deadline.jobId } : placement;
+    };
+    if (deadline.onDemandSince !== null) return forDeadline(stayReason(deadline));
+    if (deadline.slackMs <= 0) return forDeadline(fallbackReason(ctx, deadline));
+  }
+  // A job with slack skips the quiet period after spot trouble: it tries spot, and waits if spot cannot take it.
+  if (ml.fallbackSince !== null && ml.lastSpotTroubleAt !== null && !deadline) {
     const quietMs = ctx.now - ml.lastSpotTroubleAt;
     const needMs = ctx.policy.spot.returnToSpotAfterSeconds * 1000;
     if (quietMs < needMs) {
@@ -182,6 +203,11 @@ export function placeCapacity(
       `spot pool ${best.pool.id} (${best.pool.instanceType}${best.pool.zone ? ` in ${best.pool.zone}` : ''}) ranks first: ${usd(best.pool.price!)}/h with ${best.interruptions} recent interruptions, score ${usd(best.score)}${others.length > 0 ? ` (next: ${others.join(', ')})` : ''}`,
     );
     return { pool: best.pool, reasons, fallback: false };
+  }
+  if (deadline) {
+    const wait = waitReason(ctx, deadline);
+    reasons.push('no spot pool is usable', wait);
+    return { reasons, fallback: false, wait };
   }
   reasons.push('no spot pool is usable: falling back to on-demand');
   return onDemand(true);
@@ -200,10 +226,17 @@ export function launch(pool: PoolView, count: number, reason: string, replacesIn
   };
 }
 
-/** Fallback bookkeeping after placing capacity: entering on-demand fallback because spot was not usable. */
+/**
+ * Fallback bookkeeping after placing capacity: entering on-demand fallback because spot was not usable, and
+ * a job that went on-demand for its deadline (it stays there).
+ */
 export function noteFallback(ml: MlState, placement: Placement, now: number): MlState {
-  if (placement.fallback && ml.fallbackSince === null) return { ...ml, fallbackSince: now };
-  return ml;
+  let next = ml;
+  if (placement.fallback && ml.fallbackSince === null) next = { ...next, fallbackSince: now };
+  const jobId = placement.deadlineOnDemand;
+  const job = jobId !== undefined ? next.jobs[jobId] : undefined;
+  if (jobId !== undefined && job && job.onDemandForDeadlineAt === null) next = { ...next, jobs: { ...next.jobs, [jobId]: { ...job, onDemandForDeadlineAt: now } } };
+  return next;
 }
 
 /** A hold for capacity that could not be placed. */

@@ -7,6 +7,7 @@ import { poolViews, usd, type MlContext, type MlStep, type PoolView } from './co
 import { expireCheckpointWaits, releaseOnAcknowledge } from './checkpoint.ts';
 import { estimateCost } from './cost.ts';
 import { launch, noteFallback, placeCapacity } from './spot.ts';
+import { clock, deadlineOfQueued, duration, progressOnCheckpoint, progressOnPreempt, progressOnStart } from './deadline.ts';
 
 function boundJobs(jobs: MlState['jobs']): MlState['jobs'] {
   const ids = Object.keys(jobs);
@@ -34,6 +35,11 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
     lastCheckpointAt: null,
     instanceIds: [],
     moveCalledOffAt: null,
+    ...deadlineOfQueued(ctx, event),
+    savedSeconds: 0,
+    resumedFromSeconds: 0,
+    progressingSince: null,
+    onDemandForDeadlineAt: null,
   });
   let next: MlState = ml;
   switch (event.event) {
@@ -42,12 +48,13 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       else {
         jobs[event.jobId] = fresh();
         const job = jobs[event.jobId]!;
-        reasons.push(`job ${event.jobId} queued: ${job.nodeCount} node(s) x ${job.gpusPerNode} GPU(s)${job.gpuModel ? ` ${job.gpuModel}` : ''}, priority ${job.priority}`);
+        const due = job.deadlineAt !== null ? `, due ${clock(job.deadlineAt)}${job.runSeconds !== null ? ` (runs ${duration(job.runSeconds * 1000)})` : ' (no run time given: the deadline is not used)'}` : '';
+        reasons.push(`job ${event.jobId} queued: ${job.nodeCount} node(s) x ${job.gpusPerNode} GPU(s)${job.gpuModel ? ` ${job.gpuModel}` : ''}, priority ${job.priority}${due}`);
       }
       break;
     case 'started': {
       const job = known ?? fresh();
-      jobs[event.jobId] = { ...job, state: 'running', startedAt: event.observedAt, instanceIds: event.instanceIds ?? job.instanceIds };
+      jobs[event.jobId] = progressOnStart(ctx, { ...job, state: 'running', startedAt: event.observedAt, instanceIds: event.instanceIds ?? job.instanceIds }, event.observedAt);
       reasons.push(`job ${event.jobId} started${event.instanceIds ? ` on ${event.instanceIds.join(', ')}` : ''}`);
       const idleSince = { ...ml.idleSince };
       for (const id of event.instanceIds ?? []) delete idleSince[id];
@@ -62,8 +69,10 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       break;
     case 'preempted':
       if (known) {
-        const replacing = known.launchedAt !== null && ctx.now - known.launchedAt < ctx.policy.training.launchTimeoutSeconds * 1000;
-        jobs[event.jobId] = { ...known, state: replacing ? 'launching' : 'queued', instanceIds: [] };
+        // Waits only for a replacement launched while it ran (a notice); the launch that first placed it is spent.
+        const replacing =
+          known.launchedAt !== null && (known.startedAt === null || known.launchedAt > known.startedAt) && ctx.now - known.launchedAt < ctx.policy.training.launchTimeoutSeconds * 1000;
+        jobs[event.jobId] = progressOnPreempt({ ...known, state: replacing ? 'launching' : 'queued', instanceIds: [] });
         reasons.push(`job ${event.jobId} preempted: ${replacing ? `waits for the replacement launched ${Math.round((ctx.now - known.launchedAt!) / 1000)} s ago` : 'queued again'}`);
       } else {
         jobs[event.jobId] = fresh();
@@ -72,7 +81,7 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       break;
     case 'checkpoint-acknowledged': {
       const at = event.checkpointAt ?? event.observedAt;
-      if (known) jobs[event.jobId] = { ...known, lastCheckpointAt: Math.max(known.lastCheckpointAt ?? 0, at) };
+      if (known) jobs[event.jobId] = progressOnCheckpoint({ ...known, lastCheckpointAt: Math.max(known.lastCheckpointAt ?? 0, at) }, at);
       const released = releaseOnAcknowledge(ctx, { ...next, jobs }, event.jobId, at);
       actions = released.actions;
       reasons.push(`job ${event.jobId} checkpointed at ${new Date(at).toISOString()}`, ...released.reasons);
@@ -99,7 +108,7 @@ const byPriority = ([idA, a]: [string, TrainingJob], [idB, b]: [string, Training
  * (highest priority first, each job all or nothing) on idle nodes or on new nodes in the cheapest usable
  * pool, and release nodes idle longer than the idle timeout (down to the policy's minimum; 0 = scale to zero).
  */
-export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit): MlStep {
+export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, releasedNow: ReadonlySet<string> = new Set()): MlStep {
   const holds: Hold[] = [];
   const expired = expireCheckpointWaits(ctx, ml);
   const reasons = [...expired.reasons];
@@ -117,10 +126,10 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit): M
   const views = poolViews(ctx);
   const waiting = new Set(next.checkpointWaits.map((w) => w.instanceId));
   const busy = new Set(Object.values(jobs).flatMap((job) => (job.state === 'running' ? job.instanceIds : [])));
-  // Free nodes per pool: up (or booting), no job, not waiting on a checkpoint.
+  // Free nodes per pool: up (or booting), no job, not waiting on a checkpoint, not released by this decision.
   const free = new Map<string, string[]>();
   for (const pool of views) {
-    free.set(pool.id, pool.nodes.filter((n) => n.state !== 'draining' && !n.jobId && !busy.has(n.id) && !waiting.has(n.id)).map((n) => n.id).sort());
+    free.set(pool.id, pool.nodes.filter((n) => n.state !== 'draining' && !n.jobId && !busy.has(n.id) && !waiting.has(n.id) && !releasedNow.has(n.id)).map((n) => n.id).sort());
   }
   const reserved = new Set<string>();
   const reserve = (job: TrainingJob, poolHint: string | null): string[] | undefined => {
@@ -154,8 +163,12 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit): M
       reasons.push(`job ${id} placed on idle node(s) ${idle.join(', ')}`);
       continue;
     }
-    const placement = placeCapacity(ctx, next, job.nodeCount, { requirement: requirementOf(job), totalAfter: total + job.nodeCount });
+    const placement = placeCapacity(ctx, next, job.nodeCount, { requirement: requirementOf(job), totalAfter: total + job.nodeCount, job: { id, job } });
     const pool = placement.pool;
+    if (!pool && placement.wait) {
+      holds.push({ rule: 'deadline-slack', reason: placement.wait });
+      continue;
+    }
     if (!pool) {
       holds.push({ rule: 'unsupported', reason: `job ${id} (${job.nodeCount} x ${job.gpusPerNode} GPU${job.gpuModel ? ` ${job.gpuModel}` : ''}) cannot be placed: ${placement.reasons.join('; ')}` });
       continue;
@@ -178,7 +191,7 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit): M
     actions.push(candidate);
     next = noteFallback(next, placement, ctx.now);
     total += job.nodeCount;
-    jobs[id] = { ...job, state: 'launching', launchedAt: ctx.now, poolId: pool.id };
+    jobs[id] = { ...job, state: 'launching', launchedAt: ctx.now, poolId: pool.id, ...(placement.deadlineOnDemand !== undefined && job.onDemandForDeadlineAt === null ? { onDemandForDeadlineAt: ctx.now } : {}) };
   }
 
   // Idle release: ready nodes that nothing reserved, idle longer than the timeout, down to the minimum.

@@ -36,7 +36,8 @@
  *   NotBefore in RFC 1123), plus the node agent's resourceId.
  * - azure/timer-info: Azure Functions timer trigger TimerInfo (schedule, scheduleStatus, isPastDue).
  * - alertmanager/*: Alertmanager configuration docs, webhook_config payload, "version": "4".
- * - cloudevents/*: CloudEvents 1.0 structured JSON with Tide's documented types (docs/events.md).
+ * - cloudevents/*: CloudEvents 1.0 structured JSON with Tide's documented types (docs/events.md);
+ *   ray-job-queued-deadline adds the optional `deadline` (RFC 3339) and `runSeconds` of a job with a deadline.
  */
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../../adapters/events/index.ts';
@@ -490,6 +491,29 @@ const rows: Row[] = [
     detected: 'cloudevents',
     eventId: '/ray/clusters/train-a100#b2f6c6e0-5d55-4a4e-9a0e-0c5a1f3d2e11',
     signals: [{ kind: 'job', event: 'queued', ...rayJob, gpusPerNode: 8, nodeCount: 4, priority: 10, gpuModel: 'A100', observedAt: at('2026-03-09T15:00:00Z'), eventId: '/ray/clusters/train-a100#b2f6c6e0-5d55-4a4e-9a0e-0c5a1f3d2e11' }],
+    deliveries: ['a100-training#0'],
+  },
+  {
+    // A job that must be done by midnight: 6 h of work (runSeconds) queued at 15:00Z, due 9 h later.
+    file: 'cloudevents/ray-job-queued-deadline.json',
+    source: 'auto',
+    detected: 'cloudevents',
+    eventId: '/ray/clusters/train-a100#e4a1c2b3-7d8e-4f90-a1b2-c3d4e5f60718',
+    signals: [
+      {
+        kind: 'job',
+        event: 'queued',
+        jobId: 'raysubmit_NIGHTLY42',
+        gpusPerNode: 8,
+        nodeCount: 2,
+        gpuModel: 'A100',
+        deadlineAt: at('2026-03-10T00:00:00Z'),
+        runSeconds: 21600,
+        observedAt: at('2026-03-09T15:00:00Z'),
+        source: 'cloudevents',
+        eventId: '/ray/clusters/train-a100#e4a1c2b3-7d8e-4f90-a1b2-c3d4e5f60718',
+      },
+    ],
     deliveries: ['a100-training#0'],
   },
   {

@@ -1,0 +1,115 @@
+/**
+ * Deadline-aware on-demand fallback for training jobs: the "greedy with a safety net" policy of Wu et al.,
+ * "Can't Be Late: Optimizing Spot Instance Savings under Deadlines" (NSDI 2024). A job that says when it must
+ * be done uses spot whenever spot can take it; when none can, it waits for spot while its slack lasts, and
+ * once the slack is gone it goes on-demand and stays there until it finishes (one switch cost, paid once).
+ *
+ *   slack = deadline - now - remaining run time - (node boot + job load) - deadlineSafetySeconds
+ *
+ * Worked example (the defaults: boot 300 s, load 120 s, margin 900 s): a 6 h job queued at 00:00 with a
+ * deadline at 09:00 (50 % slack), preempted at 02:00 with 1 h 30 min secured by its last checkpoint, has
+ * 4 h 30 min left: slack = 9 h - 2 h - 4 h 30 min - 7 min - 15 min = 2 h 8 min, so it waits for spot and
+ * goes on-demand from 04:08 if spot is still out then.
+ *
+ * Why the margin: decisions come on ticks (a minute apart), and a spot launch made with a little slack left
+ * may be lost before the job progresses (boot + load); the margin has to cover both, or the deadline can be
+ * missed by that much. Work since the last checkpoint that a preemption throws away is not covered: a job
+ * that checkpoints only when warned loses little, one whose checkpoint fails loses more.
+ */
+import type { JobEvent } from '../../schema/signal.ts';
+import type { TrainingJob } from '../../schema/ml-memory.ts';
+import type { MlContext } from './context.ts';
+
+/** The deadline fields of a job just queued: from the event, else the policy's default slack. */
+export function deadlineOfQueued(ctx: MlContext, event: JobEvent): Pick<TrainingJob, 'runSeconds' | 'deadlineAt'> {
+  const runSeconds = event.runSeconds ?? null;
+  const slackPercent = ctx.policy.training.defaultDeadlineSlackPercent;
+  let deadlineAt = event.deadlineAt ?? null;
+  if (deadlineAt === null && runSeconds !== null && slackPercent !== null) {
+    deadlineAt = event.observedAt + Math.round(runSeconds * 1000 * (1 + slackPercent / 100));
+  }
+  return { runSeconds, deadlineAt };
+}
+
+/** Job started on its nodes at `at`: it progresses once it has loaded. */
+export function progressOnStart(ctx: MlContext, job: TrainingJob, at: number): TrainingJob {
+  return { ...job, resumedFromSeconds: job.savedSeconds, progressingSince: at + ctx.policy.training.jobLoadSeconds * 1000 };
+}
+
+/** A checkpoint taken at `at` secures the progress made until then. */
+export function progressOnCheckpoint(job: TrainingJob, at: number): TrainingJob {
+  if (job.progressingSince === null) return job;
+  const made = job.resumedFromSeconds + Math.max(0, at - job.progressingSince) / 1000;
+  const saved = Math.min(job.runSeconds ?? Infinity, Math.max(job.savedSeconds, made));
+  return { ...job, savedSeconds: saved };
+}
+
+/** The job lost its nodes: the next placement resumes from the last checkpoint. */
+export function progressOnPreempt(job: TrainingJob): TrainingJob {
+  return { ...job, progressingSince: null };
+}
+
+/** Running time a new placement of the job still needs, seconds (what its last checkpoint does not hold). */
+export function remainingSeconds(job: TrainingJob): number {
+  return Math.max(0, (job.runSeconds ?? 0) - job.savedSeconds);
+}
+
+/** What a switch to new nodes costs before the job progresses again, seconds: boot + load. */
+export function switchSeconds(ctx: MlContext): number {
+  return ctx.policy.training.nodeBootSeconds + ctx.policy.training.jobLoadSeconds;
+}
+
+/** A job's deadline as the placement sees it. */
+export interface DeadlineView {
+  jobId: string;
+  deadlineAt: number;
+  remainingSeconds: number;
+  /** Milliseconds the job can still wait before it must go on-demand (<= 0: it must go now). */
+  slackMs: number;
+  /** It went to on-demand for its deadline before: it stays there. */
+  onDemandSince: number | null;
+}
+
+/** The deadline view of a job, or undefined when it has none (no deadline or no run time). */
+export function deadlineView(ctx: MlContext, jobId: string, job: TrainingJob): DeadlineView | undefined {
+  if (job.deadlineAt === null || job.runSeconds === null) return undefined;
+  const remaining = remainingSeconds(job);
+  const slackMs = job.deadlineAt - ctx.now - (remaining + switchSeconds(ctx) + ctx.policy.training.deadlineSafetySeconds) * 1000;
+  return { jobId, deadlineAt: job.deadlineAt, remainingSeconds: remaining, slackMs, onDemandSince: job.onDemandForDeadlineAt };
+}
+
+/** `2 h 10 min`, `7 min`, `45 s`. */
+export function duration(ms: number): string {
+  const seconds = Math.round(Math.abs(ms) / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  if (hours === 0) return `${minutes} min`;
+  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+}
+
+/** `2026-03-02T09:00Z`; `06:50Z` when it is the same UTC day as `now`. */
+export function clock(at: number, now?: number): string {
+  const text = `${new Date(at).toISOString().slice(0, 16)}Z`;
+  return now !== undefined && text.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? text.slice(11) : text;
+}
+
+function budget(ctx: MlContext, view: DeadlineView): string {
+  return `${duration(view.remainingSeconds * 1000)} of run time left, ${duration(switchSeconds(ctx) * 1000)} to switch, ${duration(ctx.policy.training.deadlineSafetySeconds * 1000)} margin`;
+}
+
+/** Why the job waits for spot instead of going on-demand. */
+export function waitReason(ctx: MlContext, view: DeadlineView): string {
+  return `job ${view.jobId}: waiting for spot, ${duration(view.slackMs)} of slack before its deadline ${clock(view.deadlineAt)} (${budget(ctx, view)}); on-demand from ${clock(ctx.now + view.slackMs, ctx.now)} if spot is still out`;
+}
+
+/** Why the job goes on-demand now for its deadline. */
+export function fallbackReason(ctx: MlContext, view: DeadlineView): string {
+  const late = view.slackMs < 0 ? `${duration(view.slackMs)} past the point to switch` : 'no slack left';
+  return `job ${view.jobId}: on-demand for its deadline ${clock(view.deadlineAt)}: ${late} (${budget(ctx, view)}); it stays on on-demand until it finishes`;
+}
+
+/** Why a job that went on-demand for its deadline goes there again. */
+export function stayReason(view: DeadlineView): string {
+  return `job ${view.jobId} went to on-demand for its deadline ${clock(view.deadlineAt)} at ${clock(view.onDemandSince ?? 0)}: it stays on on-demand until it finishes`;
+}

@@ -1,0 +1,304 @@
+/**
+ * Deadline-aware on-demand fallback for training jobs (core/strategies/ml/deadline.ts): wait for spot while
+ * the deadline leaves slack, go on-demand once it does not, and stay there.
+ *
+ * Worked times used below (policy defaults): boot 300 s + load 120 s = 7 min to switch, 15 min margin. A 6 h
+ * job queued at 14:00Z due at 23:00Z (50 % slack) with nothing checkpointed: slack at 15:00Z is
+ * 23:00 - 15:00 - 6 h - 7 min - 15 min = 1 h 38 min, so it goes on-demand from 16:38Z.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../../core/decide.ts';
+import type { Action, Decision, Memory, SignalInput } from '../../../core/index.ts';
+import { HOUR, T0, memoryWith, mlInput, sec, type NodeSpec, type PoolSpec } from './ml-builders.ts';
+
+const MIN = 60_000;
+const RUN = 6 * 3600;
+const DUE = T0 + 9 * HOUR; // 2026-03-02T23:00Z
+const pools = (spot: NodeSpec[] = [], od: NodeSpec[] = []): PoolSpec[] => [
+  { id: 'p3-spot-2a', instanceType: 'p3.2xlarge', capacityType: 'spot', zone: 'us-west-2a', nodes: spot },
+  { id: 'p3-od', instanceType: 'p3.2xlarge', capacityType: 'on-demand', nodes: od },
+];
+const basePolicy = { minCapacity: 0, maxCapacity: 4 };
+const job = (event: string, jobId: string, at: number, extra: Record<string, unknown> = {}) => ({ kind: 'job', event, jobId, observedAt: at, source: 'test', ...extra }) as SignalInput;
+const tick = (at: number): SignalInput => ({ kind: 'schedule-tick', observedAt: at, source: 'test' });
+const of = <T extends Action['type']>(actions: Action[], type: T) => actions.filter((a) => a.type === type) as Extract<Action, { type: T }>[];
+/** The spot pool returned a capacity error 10 s before `now` (skipped for 180 s). */
+const spotOut = (now: number) => ({ 'p3-spot-2a': { interruptions: [], lastCapacityErrorAt: now - sec(10), lastCapacityErrorCode: 'InsufficientInstanceCapacity' } });
+const queuedJob = (extra: Record<string, unknown> = {}) => ({ state: 'queued', gpusPerNode: 1, nodeCount: 1, queuedAt: T0, runSeconds: RUN, deadlineAt: DUE, ...extra });
+
+describe('deadline-aware fallback: a queued job while spot is out', () => {
+  it.each([
+    {
+      label: 'waits at 15:00Z: 1 h 38 min of slack (23:00 - 15:00 - 6 h - 7 min - 15 min)',
+      now: T0 + HOUR,
+      jobExtra: {},
+      launches: 0,
+      says: /^job j-1: waiting for spot, 1 h 38 min of slack before its deadline 2026-03-02T23:00Z \(6 h of run time left, 7 min to switch, 15 min margin\); on-demand from 16:38Z if spot is still out$/,
+    },
+    {
+      label: 'with 2 h checkpointed, 4 h are left: 3 h 38 min of slack, on-demand from 18:38Z',
+      now: T0 + HOUR,
+      jobExtra: { savedSeconds: 2 * 3600 },
+      launches: 0,
+      says: /waiting for spot, 3 h 38 min of slack .*\(4 h of run time left, .*on-demand from 18:38Z/,
+    },
+    {
+      label: 'still waits one second before the slack runs out (16:37:59Z)',
+      now: T0 + 2 * HOUR + 38 * MIN - sec(1),
+      jobExtra: {},
+      launches: 0,
+      says: /waiting for spot, 1 s of slack/,
+    },
+    {
+      label: 'goes on-demand exactly when the slack runs out (16:38Z)',
+      now: T0 + 2 * HOUR + 38 * MIN,
+      jobExtra: {},
+      launches: 1,
+      says: /job j-1: on-demand for its deadline 2026-03-02T23:00Z: no slack left \(6 h of run time left, 7 min to switch, 15 min margin\); it stays on on-demand until it finishes/,
+    },
+    {
+      label: 'goes on-demand when it is past the point (17:00Z)',
+      now: T0 + 3 * HOUR,
+      jobExtra: {},
+      launches: 1,
+      says: /on-demand for its deadline 2026-03-02T23:00Z: 22 min past the point to switch/,
+    },
+  ])('$label', ({ now, jobExtra, launches, says }) => {
+    const memory = memoryWith({ pools: spotOut(now), jobs: { 'j-1': queuedJob(jobExtra) } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(), policy: basePolicy, memory, signal: tick(now) }));
+    const launched = of(decision.actions, 'launch-capacity');
+    expect(launched.length).toBe(launches);
+    if (launches === 0) {
+      expect(decision.holds).toEqual([{ rule: 'deadline-slack', reason: expect.stringMatching(says) }]);
+      expect(decision.memory.ml.jobs['j-1']).toMatchObject({ state: 'queued', onDemandForDeadlineAt: null });
+      expect(decision.outcome).toBe('hold');
+    } else {
+      expect(launched[0]).toMatchObject({ poolId: 'p3-od', capacityType: 'on-demand', count: 1 });
+      expect(launched[0]!.reason).toMatch(says);
+      expect(decision.memory.ml.jobs['j-1']).toMatchObject({ state: 'launching', poolId: 'p3-od', onDemandForDeadlineAt: now });
+    }
+  });
+
+  it('once on on-demand for its deadline, a job stays there even when spot can take it', () => {
+    const now = T0 + 4 * HOUR;
+    const memory = memoryWith({ jobs: { 'j-1': queuedJob({ onDemandForDeadlineAt: T0 + 3 * HOUR, savedSeconds: 3600 }) } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(), policy: basePolicy, memory, signal: tick(now) }));
+    expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-od', count: 1 })]);
+    expect(decision.actions[0]!.reason).toMatch(/job j-1 went to on-demand for its deadline 2026-03-02T23:00Z at 2026-03-02T17:00Z: it stays on on-demand until it finishes/);
+  });
+
+  it('with no slack left it goes on-demand even when spot could take it (the safety net)', () => {
+    const now = T0 + 3 * HOUR;
+    const memory = memoryWith({ jobs: { 'j-1': queuedJob() } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(), policy: basePolicy, memory, signal: tick(now) }));
+    expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-od' })]);
+  });
+
+  it('while it has slack and spot can take it, it goes to spot', () => {
+    const memory = memoryWith({ jobs: { 'j-1': queuedJob() } });
+    const decision = decide(mlInput({ kind: 'training-pool', now: T0 + HOUR, pools: pools(), policy: basePolicy, memory, signal: tick(T0 + HOUR) }));
+    expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-spot-2a', capacityType: 'spot' })]);
+  });
+
+  it('a waiting job tries spot again once the capacity-error cooldown is over (180 s)', () => {
+    const now = T0 + HOUR;
+    const memory = memoryWith({ pools: { 'p3-spot-2a': { interruptions: [], lastCapacityErrorAt: now - sec(180), lastCapacityErrorCode: 'InsufficientInstanceCapacity' } }, jobs: { 'j-1': queuedJob() } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(), policy: basePolicy, memory, signal: tick(now) }));
+    expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-spot-2a' })]);
+  });
+
+  it.each([
+    { label: 'no deadline, onDemandFallback true: on-demand at once, as before', fallback: true, launched: 'p3-od', says: /no spot pool is usable: falling back to on-demand/ },
+    { label: 'no deadline, onDemandFallback false: waits for spot, as before', fallback: false, launched: undefined, says: /spot only \(training.onDemandFallback is false\): waiting for spot capacity/ },
+  ])('$label', ({ fallback, launched, says }) => {
+    const now = T0 + HOUR;
+    const memory = memoryWith({ pools: spotOut(now), jobs: { 'j-1': queuedJob({ deadlineAt: null }) } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(), policy: { ...basePolicy, training: { onDemandFallback: fallback } }, memory, signal: tick(now) }));
+    expect(of(decision.actions, 'launch-capacity').map((a) => a.poolId)).toEqual(launched ? [launched] : []);
+    expect([...decision.reasons, ...decision.actions.map((a) => a.reason), ...decision.holds.map((h) => h.reason)].join('\n')).toMatch(says);
+    expect(decision.holds.some((h) => h.rule === 'deadline-slack')).toBe(false);
+  });
+});
+
+describe('deadline fields from the queued event', () => {
+  it.each([
+    { label: 'deadline and run time given', extra: { runSeconds: RUN, deadlineAt: '2026-03-02T23:00:00Z' }, policy: {}, deadlineAt: DUE, runSeconds: RUN },
+    { label: 'run time only, no default slack: no deadline', extra: { runSeconds: RUN }, policy: {}, deadlineAt: null, runSeconds: RUN },
+    { label: 'run time only, defaultDeadlineSlackPercent 50: due 14:00Z + 6 h x 1.5 = 23:00Z', extra: { runSeconds: RUN }, policy: { defaultDeadlineSlackPercent: 50 }, deadlineAt: DUE, runSeconds: RUN },
+    { label: 'defaultDeadlineSlackPercent 25: due 14:00Z + 7 h 30 min = 21:30Z', extra: { runSeconds: RUN }, policy: { defaultDeadlineSlackPercent: 25 }, deadlineAt: T0 + 7.5 * HOUR, runSeconds: RUN },
+    { label: 'neither: no deadline', extra: {}, policy: { defaultDeadlineSlackPercent: 50 }, deadlineAt: null, runSeconds: null },
+  ])('$label', ({ extra, policy, deadlineAt, runSeconds }) => {
+    const memory = memoryWith({ pools: spotOut(T0) });
+    const decision = decide(
+      mlInput({ kind: 'training-pool', pools: pools(), policy: { ...basePolicy, training: policy }, memory, signal: job('queued', 'j-1', T0, { gpusPerNode: 1, nodeCount: 1, ...extra }) }),
+    );
+    expect(decision.memory.ml.jobs['j-1']).toMatchObject({ deadlineAt, runSeconds });
+    // With a deadline it waits (1 h 38 min + 1 h of slack at 14:00Z for 23:00Z); without, on-demand at once.
+    if (deadlineAt === null) expect(of(decision.actions, 'launch-capacity').map((a) => a.poolId)).toEqual(['p3-od']);
+    else {
+      expect(decision.actions).toEqual([]);
+      expect(decision.holds[0]).toMatchObject({ rule: 'deadline-slack' });
+    }
+  });
+
+  it('a negative run time is refused', () => {
+    expect(() => mlInput({ kind: 'training-pool', pools: pools(), signal: job('queued', 'j-1', T0, { runSeconds: -5 }) })).toThrow();
+  });
+});
+
+describe('progress bookkeeping', () => {
+  it('started at 14:00Z, loads 120 s, checkpointed at 15:00Z: 58 min are secured; preempted: resumes from there', () => {
+    let memory: Memory = memoryWith({ jobs: { 'j-1': queuedJob({ state: 'launching', launchedAt: T0 - 5 * MIN, poolId: 'p3-spot-2a' }) } });
+    const step = (signal: SignalInput, now: number, spot: NodeSpec[] = [{ id: 'a-1', jobId: 'j-1' }]): Decision => {
+      const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(spot), policy: basePolicy, memory, signal }));
+      memory = decision.memory;
+      return decision;
+    };
+    step(job('started', 'j-1', T0, { instanceIds: ['a-1'] }), T0);
+    expect(memory.ml.jobs['j-1']).toMatchObject({ state: 'running', progressingSince: T0 + sec(120), resumedFromSeconds: 0 });
+    step(job('checkpoint-acknowledged', 'j-1', T0 + HOUR + sec(30), { checkpointAt: T0 + HOUR }), T0 + HOUR + sec(30));
+    expect(memory.ml.jobs['j-1']!.savedSeconds).toBe(3600 - 120);
+    step(job('preempted', 'j-1', T0 + HOUR + MIN), T0 + HOUR + MIN, []);
+    expect(memory.ml.jobs['j-1']).toMatchObject({ progressingSince: null, savedSeconds: 3480 });
+  });
+});
+
+describe('an interruption notice for a job with a deadline', () => {
+  const notice = (now: number): SignalInput => ({ kind: 'spot-interruption', instanceId: 'a-1', poolId: 'p3-spot-2a', deadlineAt: now + sec(120), observedAt: now, source: 'test' });
+  const runningJob = (startedAt: number) => ({ ...queuedJob(), state: 'running', startedAt, launchedAt: startedAt - 5 * MIN, poolId: 'p3-spot-2a', instanceIds: ['a-1'], progressingSince: startedAt + sec(120) });
+
+  it('with slack: checkpoint, no on-demand replacement; the progress the checkpoint secures counts', () => {
+    // Running since 14:00Z (progress from 14:02Z): at 16:02Z the checkpoint secures 2 h, 4 h are left;
+    // slack = 23:00 - 16:02 - 4 h - 22 min = 2 h 36 min.
+    const now = T0 + 2 * HOUR + 2 * MIN;
+    const memory = memoryWith({ jobs: { 'j-1': runningJob(T0) } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools([{ id: 'a-1', jobId: 'j-1' }]), policy: basePolicy, memory, signal: notice(now) }));
+    expect(of(decision.actions, 'request-checkpoint')).toHaveLength(1);
+    expect(of(decision.actions, 'launch-capacity')).toEqual([]);
+    expect(decision.holds).toEqual([
+      { rule: 'deadline-slack', reason: expect.stringMatching(/^replacement for a-1 not launched: job j-1: waiting for spot, 2 h 36 min of slack .*\(4 h of run time left.*on-demand from 18:38Z/) },
+    ]);
+  });
+
+  it('without slack: the replacement is on-demand and the job stays there', () => {
+    // Started at 17:00Z: at 17:30Z 28 min are secured, 5 h 32 min left; 23:00 - 17:30 - 5 h 32 min - 22 min < 0.
+    const now = T0 + 3 * HOUR + 30 * MIN;
+    const memory = memoryWith({ jobs: { 'j-1': runningJob(T0 + 3 * HOUR) } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools([{ id: 'a-1', jobId: 'j-1' }]), policy: basePolicy, memory, signal: notice(now) }));
+    expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-od', replacesInstanceId: 'a-1' })]);
+    expect(decision.memory.ml.jobs['j-1']!.onDemandForDeadlineAt).toBe(now);
+  });
+
+  it('a job on on-demand for its deadline is not moved back to spot', () => {
+    const now = T0 + 5 * HOUR;
+    const memory = memoryWith({ jobs: { 'j-1': { ...runningJob(T0 + 3 * HOUR), poolId: 'p3-od', instanceIds: ['od-1'], onDemandForDeadlineAt: T0 + 3 * HOUR } } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools([], [{ id: 'od-1', jobId: 'j-1' }]), policy: basePolicy, memory, signal: tick(now) }));
+    expect(decision.actions).toEqual([]);
+  });
+});
+
+/**
+ * A small world in 30 s steps: one spot pool whose capacity comes and goes, one on-demand pool, one job.
+ * Nodes boot in 240 s and the job loads in 120 s (at or under the policy's 300 s and 120 s estimates); a spot
+ * node gets a 120 s notice before an outage; a requested checkpoint is written in 30 s (the job pauses) and
+ * acknowledged; a schedule tick every 60 s.
+ */
+function simulate(outages: { start: number; end: number }[], runSeconds: number, deadlineAt: number, horizon: number): number | null {
+  const STEP = 30_000;
+  const outAt = (t: number) => outages.some((o) => o.start <= t && t < o.end);
+  let memory: Memory | undefined;
+  let seq = 0;
+  interface SimNode { id: string; pool: 'p3-spot-2a' | 'p3-od'; readyAt: number; noticed: boolean }
+  const nodes: SimNode[] = [];
+  let onNode: string | null = null;
+  let progressingFrom = 0;
+  let progress = 0;
+  let saved = 0;
+  let writingUntil: number | null = null;
+  let finishedAt: number | null = null;
+  const queue: SignalInput[] = [];
+  const observed = (now: number) =>
+    pools(
+      nodes.filter((n) => n.pool === 'p3-spot-2a').map((n) => ({ id: n.id, state: n.readyAt <= now ? 'ready' : 'pending', ...(onNode === n.id ? { jobId: 'j-1' } : {}) })),
+      nodes.filter((n) => n.pool === 'p3-od').map((n) => ({ id: n.id, state: n.readyAt <= now ? 'ready' : 'pending', ...(onNode === n.id ? { jobId: 'j-1' } : {}) })),
+    );
+  const lose = (now: number) => {
+    // The node is gone: progress falls back to the last checkpoint.
+    progress = saved;
+    onNode = null;
+    writingUntil = null;
+    queue.push(job('preempted', 'j-1', now));
+  };
+  const send = (signal: SignalInput, now: number) => {
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: observed(now), policy: basePolicy, ...(memory ? { memory } : {}), signal }));
+    memory = decision.memory;
+    for (const action of decision.actions) {
+      if (action.type === 'launch-capacity') {
+        if (action.capacityType === 'spot' && outAt(now)) queue.push({ kind: 'capacity-error', poolId: action.poolId, capacityType: 'spot', code: 'InsufficientInstanceCapacity', observedAt: now, source: 'test' });
+        else for (let i = 0; i < action.count; i += 1) nodes.push({ id: `n-${++seq}`, pool: action.poolId as SimNode['pool'], readyAt: now + 240_000, noticed: false });
+      } else if (action.type === 'drain-and-release') {
+        const at = nodes.findIndex((n) => n.id === action.instanceId);
+        if (at >= 0) nodes.splice(at, 1);
+        if (onNode === action.instanceId) lose(now);
+      } else if (action.type === 'request-checkpoint' && onNode !== null && writingUntil === null) {
+        writingUntil = now + 30_000;
+      }
+    }
+  };
+  send(job('queued', 'j-1', T0, { gpusPerNode: 1, nodeCount: 1, runSeconds, deadlineAt }), T0);
+  for (let now = T0; now < T0 + horizon && finishedAt === null; now += STEP) {
+    // The world moves: progress, checkpoints, notices, outages.
+    if (onNode !== null && writingUntil === null && now > progressingFrom) progress += Math.min(STEP, now - progressingFrom);
+    if (writingUntil !== null && now >= writingUntil) {
+      saved = progress;
+      writingUntil = null;
+      queue.push(job('checkpoint-acknowledged', 'j-1', now, { checkpointAt: now }));
+    }
+    if (onNode !== null && progress >= runSeconds * 1000) {
+      finishedAt = now;
+      break;
+    }
+    for (const node of nodes.filter((n) => n.pool === 'p3-spot-2a' && !n.noticed)) {
+      const coming = outages.find((o) => o.start > now - STEP && o.start <= now + 120_000);
+      if (coming || outAt(now)) {
+        node.noticed = true;
+        queue.push({ kind: 'spot-interruption', instanceId: node.id, poolId: 'p3-spot-2a', deadlineAt: Math.max(now, coming?.start ?? now), observedAt: now, source: 'test' });
+      }
+    }
+    for (const node of nodes.filter((n) => n.pool === 'p3-spot-2a' && outAt(now))) {
+      nodes.splice(nodes.indexOf(node), 1);
+      if (onNode === node.id) lose(now);
+    }
+    while (queue.length > 0) send(queue.shift()!, now);
+    // The scheduler starts the job on a free ready node.
+    if (onNode === null) {
+      const free = nodes.find((n) => n.readyAt <= now);
+      if (free) {
+        onNode = free.id;
+        progressingFrom = now + 120_000;
+        send(job('started', 'j-1', now, { instanceIds: [free.id] }), now);
+      }
+    }
+    if (now % 60_000 === 0) send(tick(now), now);
+    while (queue.length > 0) send(queue.shift()!, now);
+  }
+  return finishedAt;
+}
+
+describe('property: a feasible deadline is met whatever spot does', () => {
+  it('deadline >= queued + run time + switch (7 min) + margin (15 min): the job finishes by it', () => {
+    const outage = fc.record({ startMin: fc.integer({ min: 0, max: 16 * 60 }), lengthMin: fc.integer({ min: 1, max: 300 }) });
+    fc.assert(
+      fc.property(fc.array(outage, { maxLength: 8 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 180 }), (list, halfHours, extraMin) => {
+        const outages = list.map((o) => ({ start: T0 + o.startMin * MIN, end: T0 + (o.startMin + o.lengthMin) * MIN }));
+        const runSeconds = halfHours * 1800;
+        const deadlineAt = T0 + (runSeconds + 300 + 120 + 900) * 1000 + extraMin * MIN;
+        const finishedAt = simulate(outages, runSeconds, deadlineAt, 30 * HOUR);
+        expect(finishedAt).not.toBeNull();
+        expect(finishedAt!).toBeLessThanOrEqual(deadlineAt);
+      }),
+      { numRuns: 40 },
+    );
+  }, 60_000);
+});
