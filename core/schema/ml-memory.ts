@@ -52,6 +52,8 @@ export const TrainingJobSchema = object({
   progressingSince: number().nullable().default(null),
   /** Went to on-demand because its deadline left no slack (epoch ms): it stays there until it finishes. */
   onDemandForDeadlineAt: number().nullable().default(null),
+  /** Last checkpoint asked for to keep the deadline reachable should the node go (epoch ms). */
+  deadlineCheckpointAt: number().nullable().default(null),
 });
 export type TrainingJob = Infer<typeof TrainingJobSchema>;
 

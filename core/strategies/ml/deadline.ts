@@ -13,11 +13,13 @@
  *
  * Why the margin: decisions come on ticks (a minute apart), and a spot launch made with a little slack left
  * may be lost before the job progresses (boot + load); the margin has to cover both, or the deadline can be
- * missed by that much. Work since the last checkpoint that a preemption throws away is not covered: a job
- * that checkpoints only when warned loses little, one whose checkpoint fails loses more.
+ * missed by that much. Work since the last checkpoint that a preemption throws away is covered by asking for a
+ * checkpoint once losing it would leave no slack (`protectDeadlines`): a checkpoint that fails inside the
+ * notice then costs at most the margin, not the deadline.
  */
+import type { Action } from '../../decision.ts';
 import type { JobEvent } from '../../schema/signal.ts';
-import type { TrainingJob } from '../../schema/ml-memory.ts';
+import type { MlState, TrainingJob } from '../../schema/ml-memory.ts';
 import type { MlContext } from './context.ts';
 
 /** The deadline fields of a job just queued: from the event, else the policy's default slack. */
@@ -36,12 +38,17 @@ export function progressOnStart(ctx: MlContext, job: TrainingJob, at: number): T
   return { ...job, resumedFromSeconds: job.savedSeconds, progressingSince: at + ctx.policy.training.jobLoadSeconds * 1000 };
 }
 
-/** A checkpoint taken at `at` secures the progress made until then. */
-export function progressOnCheckpoint(job: TrainingJob, at: number): TrainingJob {
+/**
+ * A checkpoint taken at `at` secures the progress made until then. Acknowledged at `acknowledgedAt`, progress
+ * counts again from there: writing it may have paused training (it does in the spot bench), and counting the
+ * time in between as progress would overstate it; not counting it errs on the early side of the deadline.
+ */
+export function progressOnCheckpoint(job: TrainingJob, at: number, acknowledgedAt?: number): TrainingJob {
   if (job.progressingSince === null) return job;
   const made = job.resumedFromSeconds + Math.max(0, at - job.progressingSince) / 1000;
   const saved = Math.min(job.runSeconds ?? Infinity, Math.max(job.savedSeconds, made));
-  return { ...job, savedSeconds: saved };
+  if (acknowledgedAt === undefined) return { ...job, savedSeconds: saved };
+  return { ...job, savedSeconds: saved, resumedFromSeconds: saved, progressingSince: Math.max(job.progressingSince, acknowledgedAt) };
 }
 
 /** The job lost its nodes: the next placement resumes from the last checkpoint. */
@@ -112,4 +119,43 @@ export function fallbackReason(ctx: MlContext, view: DeadlineView): string {
 /** Why a job that went on-demand for its deadline goes there again. */
 export function stayReason(view: DeadlineView): string {
   return `job ${view.jobId} went to on-demand for its deadline ${clock(view.deadlineAt)} at ${clock(view.onDemandSince ?? 0)}: it stays on on-demand until it finishes`;
+}
+
+/** Progress of a running job now, seconds (what a checkpoint taken now would secure). */
+export function progressNow(job: TrainingJob, now: number): number {
+  if (job.progressingSince === null) return job.savedSeconds;
+  return Math.min(job.runSeconds ?? Infinity, job.resumedFromSeconds + Math.max(0, now - job.progressingSince) / 1000);
+}
+
+/**
+ * Running jobs with a deadline, on spot: once losing the work since the last checkpoint would leave no slack
+ * (the node could go, and its checkpoint fail inside the notice), ask for a checkpoint. Only when one helps
+ * (a checkpoint now leaves slack), when the unsaved work is worth it (at least half the margin, which absorbs
+ * smaller losses, and 5 checkpoint times, since writing one may pause training), and at most once per
+ * 5 x checkpointSeconds while it is not acknowledged.
+ * Worked example: a 6 h job due 9 h after it was queued, on spot from the start with nothing checkpointed, has
+ * 3 h - 7 min - 15 min = 2 h 38 min of slack if it lost everything; after 2 h 38 min of running it checkpoints.
+ */
+export function protectDeadlines(ctx: MlContext, ml: MlState): { actions: Action[]; reasons: string[]; ml: MlState } {
+  const actions: Action[] = [];
+  const reasons: string[] = [];
+  if (!ctx.policy.training.onDemandFallback) return { actions, reasons, ml };
+  let jobs = ml.jobs;
+  const retryMs = 5 * ctx.policy.training.checkpointSeconds * 1000;
+  const waiting = new Set(ml.checkpointWaits.map((w) => w.jobId));
+  for (const [id, job] of Object.entries(ml.jobs)) {
+    if (job.state !== 'running' || job.onDemandForDeadlineAt !== null || job.progressingSince === null || job.instanceIds.length === 0 || waiting.has(id)) continue;
+    if (job.deadlineCheckpointAt !== null && ctx.now - job.deadlineCheckpointAt < retryMs) continue;
+    const ifLost = deadlineView(ctx, id, job);
+    if (!ifLost || ifLost.slackMs > 0) continue;
+    const unsaved = (progressNow(job, ctx.now) - job.savedSeconds) * 1000;
+    if (unsaved < Math.max(retryMs, (ctx.policy.training.deadlineSafetySeconds * 1000) / 2)) continue;
+    const ifSaved = deadlineView(ctx, id, { ...job, savedSeconds: progressNow(job, ctx.now) })!;
+    if (ifSaved.slackMs <= 0) continue;
+    const reason = `job ${id}: checkpoint requested to keep its deadline ${clock(job.deadlineAt!)} reachable: losing the ${duration(unsaved)} since its last checkpoint would leave no slack; with it saved, ${duration(ifSaved.slackMs)} of slack`;
+    actions.push({ type: 'request-checkpoint', jobId: id, instanceIds: job.instanceIds, deadlineAt: ctx.now + retryMs, reason });
+    reasons.push(reason);
+    jobs = { ...jobs, [id]: { ...job, deadlineCheckpointAt: ctx.now } };
+  }
+  return { actions, reasons, ml: jobs === ml.jobs ? ml : { ...ml, jobs } };
 }

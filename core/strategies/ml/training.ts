@@ -7,7 +7,7 @@ import { poolViews, usd, type MlContext, type MlStep, type PoolView } from './co
 import { expireCheckpointWaits, releaseOnAcknowledge } from './checkpoint.ts';
 import { estimateCost } from './cost.ts';
 import { launch, noteFallback, placeCapacity } from './spot.ts';
-import { clock, deadlineOfQueued, duration, progressOnCheckpoint, progressOnPreempt, progressOnStart } from './deadline.ts';
+import { clock, deadlineOfQueued, duration, progressOnCheckpoint, progressOnPreempt, progressOnStart, protectDeadlines } from './deadline.ts';
 
 function boundJobs(jobs: MlState['jobs']): MlState['jobs'] {
   const ids = Object.keys(jobs);
@@ -40,6 +40,7 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
     resumedFromSeconds: 0,
     progressingSince: null,
     onDemandForDeadlineAt: null,
+    deadlineCheckpointAt: null,
   });
   let next: MlState = ml;
   switch (event.event) {
@@ -81,7 +82,7 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       break;
     case 'checkpoint-acknowledged': {
       const at = event.checkpointAt ?? event.observedAt;
-      if (known) jobs[event.jobId] = progressOnCheckpoint({ ...known, lastCheckpointAt: Math.max(known.lastCheckpointAt ?? 0, at) }, at);
+      if (known) jobs[event.jobId] = progressOnCheckpoint({ ...known, lastCheckpointAt: Math.max(known.lastCheckpointAt ?? 0, at) }, at, event.observedAt);
       const released = releaseOnAcknowledge(ctx, { ...next, jobs }, event.jobId, at);
       actions = released.actions;
       reasons.push(`job ${event.jobId} checkpointed at ${new Date(at).toISOString()}`, ...released.reasons);
@@ -111,9 +112,10 @@ const byPriority = ([idA, a]: [string, TrainingJob], [idB, b]: [string, Training
 export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, releasedNow: ReadonlySet<string> = new Set()): MlStep {
   const holds: Hold[] = [];
   const expired = expireCheckpointWaits(ctx, ml);
-  const reasons = [...expired.reasons];
-  const actions: Action[] = [...expired.actions];
-  let next = expired.ml;
+  const protectedJobs = protectDeadlines(ctx, expired.ml);
+  const reasons = [...expired.reasons, ...protectedJobs.reasons];
+  const actions: Action[] = [...expired.actions, ...protectedJobs.actions];
+  let next = protectedJobs.ml;
   const jobs = { ...next.jobs };
   const timeoutMs = ctx.policy.training.launchTimeoutSeconds * 1000;
   for (const [id, job] of Object.entries(jobs)) {

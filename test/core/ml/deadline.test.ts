@@ -148,7 +148,7 @@ describe('deadline fields from the queued event', () => {
 });
 
 describe('progress bookkeeping', () => {
-  it('started at 14:00Z, loads 120 s, checkpointed at 15:00Z: 58 min are secured; preempted: resumes from there', () => {
+  it('started at 14:00Z, loads 120 s, checkpoint taken at 15:00Z: 58 min are secured; preempted: resumes from there', () => {
     let memory: Memory = memoryWith({ jobs: { 'j-1': queuedJob({ state: 'launching', launchedAt: T0 - 5 * MIN, poolId: 'p3-spot-2a' }) } });
     const step = (signal: SignalInput, now: number, spot: NodeSpec[] = [{ id: 'a-1', jobId: 'j-1' }]): Decision => {
       const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(spot), policy: basePolicy, memory, signal }));
@@ -158,7 +158,8 @@ describe('progress bookkeeping', () => {
     step(job('started', 'j-1', T0, { instanceIds: ['a-1'] }), T0);
     expect(memory.ml.jobs['j-1']).toMatchObject({ state: 'running', progressingSince: T0 + sec(120), resumedFromSeconds: 0 });
     step(job('checkpoint-acknowledged', 'j-1', T0 + HOUR + sec(30), { checkpointAt: T0 + HOUR }), T0 + HOUR + sec(30));
-    expect(memory.ml.jobs['j-1']!.savedSeconds).toBe(3600 - 120);
+    // Progress counts again from the acknowledgement: the 30 s of writing are not counted (it may have paused).
+    expect(memory.ml.jobs['j-1']).toMatchObject({ savedSeconds: 3600 - 120, resumedFromSeconds: 3480, progressingSince: T0 + HOUR + sec(30) });
     step(job('preempted', 'j-1', T0 + HOUR + MIN), T0 + HOUR + MIN, []);
     expect(memory.ml.jobs['j-1']).toMatchObject({ progressingSince: null, savedSeconds: 3480 });
   });
@@ -198,11 +199,37 @@ describe('an interruption notice for a job with a deadline', () => {
   });
 });
 
+describe('checkpoints that keep a deadline reachable', () => {
+  // Running on spot since 14:00Z (progress from 14:02Z), nothing checkpointed, due 23:00Z: losing everything
+  // leaves 9 h - elapsed - 6 h - 22 min of slack, which runs out at 16:38Z.
+  const running = { ...queuedJob(), state: 'running', startedAt: T0, launchedAt: T0 - 5 * MIN, poolId: 'p3-spot-2a', instanceIds: ['a-1'], progressingSince: T0 + sec(120) };
+  it.each([
+    { label: '16:37Z: losing 2 h 35 min would still leave a minute: nothing asked', now: T0 + 2 * HOUR + 37 * MIN, extra: {}, asked: false },
+    { label: '16:38Z: losing 2 h 36 min would leave no slack: a checkpoint is asked for', now: T0 + 2 * HOUR + 38 * MIN, extra: {}, asked: true },
+    { label: 'asked 60 s ago and not acknowledged: not asked again within 300 s', now: T0 + 2 * HOUR + 39 * MIN, extra: { deadlineCheckpointAt: T0 + 2 * HOUR + 38 * MIN }, asked: false },
+    { label: 'on on-demand for its deadline: nothing to protect', now: T0 + 2 * HOUR + 38 * MIN, extra: { onDemandForDeadlineAt: T0 }, asked: false },
+    { label: 'no deadline: nothing asked', now: T0 + 8 * HOUR, extra: { deadlineAt: null }, asked: false },
+  ])('$label', ({ now, extra, asked }) => {
+    const memory = memoryWith({ jobs: { 'j-1': { ...running, ...extra } } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools([{ id: 'a-1', jobId: 'j-1' }]), policy: basePolicy, memory, signal: tick(now) }));
+    const requests = of(decision.actions, 'request-checkpoint');
+    expect(requests.length).toBe(asked ? 1 : 0);
+    if (asked) {
+      expect(requests[0]).toMatchObject({ jobId: 'j-1', instanceIds: ['a-1'], deadlineAt: now + sec(300) });
+      expect(requests[0]!.reason).toBe(
+        'job j-1: checkpoint requested to keep its deadline 2026-03-02T23:00Z reachable: losing the 2 h 36 min since its last checkpoint would leave no slack; with it saved, 2 h 36 min of slack',
+      );
+      expect(decision.memory.ml.jobs['j-1']!.deadlineCheckpointAt).toBe(now);
+      expect(decision.outcome).toBe('checkpoint');
+    }
+  });
+});
+
 /**
  * A small world in 30 s steps: one spot pool whose capacity comes and goes, one on-demand pool, one job.
  * Nodes boot in 240 s and the job loads in 120 s (at or under the policy's 300 s and 120 s estimates); a spot
  * node gets a 120 s notice before an outage; a requested checkpoint is written in 30 s (the job pauses) and
- * acknowledged; a schedule tick every 60 s.
+ * acknowledged, with the time it was taken; a schedule tick every 60 s.
  */
 function simulate(outages: { start: number; end: number }[], runSeconds: number, deadlineAt: number, horizon: number): number | null {
   const STEP = 30_000;
@@ -216,6 +243,7 @@ function simulate(outages: { start: number; end: number }[], runSeconds: number,
   let progress = 0;
   let saved = 0;
   let writingUntil: number | null = null;
+  let writingFrom = 0;
   let finishedAt: number | null = null;
   const queue: SignalInput[] = [];
   const observed = (now: number) =>
@@ -243,6 +271,7 @@ function simulate(outages: { start: number; end: number }[], runSeconds: number,
         if (onNode === action.instanceId) lose(now);
       } else if (action.type === 'request-checkpoint' && onNode !== null && writingUntil === null) {
         writingUntil = now + 30_000;
+        writingFrom = now;
       }
     }
   };
@@ -253,7 +282,7 @@ function simulate(outages: { start: number; end: number }[], runSeconds: number,
     if (writingUntil !== null && now >= writingUntil) {
       saved = progress;
       writingUntil = null;
-      queue.push(job('checkpoint-acknowledged', 'j-1', now, { checkpointAt: now }));
+      queue.push(job('checkpoint-acknowledged', 'j-1', now, { checkpointAt: writingFrom }));
     }
     if (onNode !== null && progress >= runSeconds * 1000) {
       finishedAt = now;
@@ -298,7 +327,7 @@ describe('property: a feasible deadline is met whatever spot does', () => {
         expect(finishedAt).not.toBeNull();
         expect(finishedAt!).toBeLessThanOrEqual(deadlineAt);
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   }, 60_000);
 });
