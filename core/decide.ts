@@ -188,17 +188,25 @@ export function decide(input: DecisionInput): Decision {
     cause = raw.cause;
     if (raw.replicas !== undefined) {
       const behavior = policy.behavior;
-      const stable = stabilize(memory.recommendations, now, raw.replicas, current, behavior.scaleUp.stabilizationWindowSeconds, behavior.scaleDown.stabilizationWindowSeconds);
+      // Slow-booting replicas: buy only for demand that has lasted as long as a replica takes to boot.
+      const bootWindow = policy.replicaBootSeconds ?? 0;
+      const upWindow = Math.max(behavior.scaleUp.stabilizationWindowSeconds, bootWindow);
+      const stable = stabilize(memory.recommendations, now, raw.replicas, current, upWindow, behavior.scaleDown.stabilizationWindowSeconds);
       memory.recommendations = stable.recommendations;
       desired = stable.replicas;
       if (stable.heldBy) {
         const { direction, windowSeconds, bound, leftMs } = stable.heldBy;
+        const why = direction === 'up' && bootWindow > behavior.scaleUp.stabilizationWindowSeconds ? ` (replicas boot in ${bootWindow} s: a shorter spike is over before they are ready)` : '';
         hold(log, {
           rule: 'stabilization',
-          reason: `scale-${direction === 'up' ? 'out' : 'in'} held at ${desired}: ${seconds(leftMs)} left of the ${windowSeconds} s stabilization window after ${replicas(bound)} ${direction === 'up' ? 'was the lowest' : 'were'} recommended`,
+          reason: `scale-${direction === 'up' ? 'out' : 'in'} held at ${desired}: ${seconds(leftMs)} left of the ${windowSeconds} s stabilization window after ${replicas(bound)} ${direction === 'up' ? 'was the lowest' : 'were'} recommended${why}`,
         });
       }
-      const burst = evaluateBurst(policy.burst, memory.burst, now, raw.shortWindowDemand, ready, current);
+      const burstTooSlow = policy.burst.enabled && policy.replicaBootSeconds !== null && policy.replicaBootSeconds > policy.burst.stableWindowSeconds;
+      if (burstTooSlow && raw.shortWindowDemand !== undefined && raw.shortWindowDemand >= policy.burst.thresholdRatio * ready && ready > 0) {
+        reasons.push(`no burst: replicas boot in ${policy.replicaBootSeconds} s, longer than a burst's ${policy.burst.stableWindowSeconds} s stable window`);
+      }
+      const burst = evaluateBurst(burstTooSlow ? { ...policy.burst, enabled: false } : policy.burst, memory.burst, now, raw.shortWindowDemand, ready, current);
       memory.burst = burst.state;
       if (burst.reason) reasons.push(burst.reason);
       if (burst.floor !== undefined && burst.floor > desired) cause = burst.reason ?? cause;

@@ -50,6 +50,11 @@ export interface ComparisonOptions {
   metric?: LoadMetric;
   /** Which metric Tide's default policy tracks (default: `metric`). */
   tideMetric?: TideMetric;
+  /**
+   * Give Tide's default policy the replicas' boot time (`replicaBootSeconds`): it then scales out only for
+   * demand that lasts that long and skips burst mode; cheaper, slower to react. Default off.
+   */
+  tideBootAware?: boolean;
   only?: readonly AutoscalerName[];
   /** Also replay constant capacities 1 … static-peak's size (`frontier` in the report). Default off. */
   frontier?: boolean;
@@ -104,7 +109,8 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   const tideTarget = Math.round(targetPerReplica({ ...settings, targetUtilization: options.tideTargetUtilization ?? settings.targetUtilization }) * 100) / 100;
   const tideMetric = options.tideMetric ?? options.metric ?? 'in-flight';
   const policyDocument = options.policy ?? {
-    ...defaultTidePolicy(tideTarget, settings.minReplicas, settings.maxReplicas, tideMetric),
+    // With `tideBootAware`, the boot time a user of this endpoint knows (525 s unless --boot-seconds).
+    ...defaultTidePolicy(tideTarget, settings.minReplicas, settings.maxReplicas, tideMetric, options.tideBootAware ? (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS) : null),
     schedules: options.plans ?? [],
   };
   const policy = parseTidePolicy(policyDocument);

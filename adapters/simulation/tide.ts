@@ -35,13 +35,22 @@ export const TIDE_DELIVERY_DEFAULTS: TideDelivery = { periodSeconds: 10, delaySe
 /**
  * Tide's default inference policy in the simulator: target tracking on concurrency per replica at
  * `targetPerReplica` over a 60 s average, the core's defaults for the rest (10 % tolerance, 300 s scale-in
- * stabilization, HPA rate limits, burst mode at 2× over 6 s). See docs/simulator.md for the choice.
+ * stabilization, HPA rate limits, burst mode at 2× over 6 s). With `replicaBootSeconds` (the boot-aware
+ * variant, `tide simulate --tide-boot-aware`) it scales out only for demand that lasts that long and has no
+ * burst mode. See docs/simulator.md for the choice.
  */
-export function defaultTidePolicy(targetPerReplica: number, minCapacity: number, maxCapacity: number, metric: TideMetric = 'in-flight'): PolicyInput {
+export function defaultTidePolicy(
+  targetPerReplica: number,
+  minCapacity: number,
+  maxCapacity: number,
+  metric: TideMetric = 'in-flight',
+  replicaBootSeconds: number | null = null,
+): PolicyInput {
   return {
     minCapacity,
     maxCapacity,
     targetTracking: [{ metric: metric === 'offered' ? OFFERED_METRIC : CONCURRENCY_METRIC, targetValue: targetPerReplica, windowSeconds: 60 }],
+    ...(replicaBootSeconds !== null ? { replicaBootSeconds } : {}),
   };
 }
 

@@ -149,6 +149,16 @@ const PolicyObject = object({
   cooldown: CooldownSchema.prefault({}).describe('Cooldowns after a scale-out or scale-in.'),
   burst: BurstSchema.prefault({}).describe('Burst mode (like Knative panic mode).'),
   missingMetrics: MissingMetricsSchema.prefault({}).describe('What to do when metrics go missing (like KEDA fallback).'),
+  /**
+   * Seconds a new replica or node takes from launch to serving (a GPU instance added to a SageMaker endpoint:
+   * about 525; 258 with container caching). null = unknown, no effect. When set, capacity is bought only for
+   * demand that lasts: scale-out goes to the lowest recommendation of the last `replicaBootSeconds` (the
+   * scale-up stabilization window is at least this long), because a replica bought for a shorter spike is
+   * ready only after the spike has passed (the ski-rental break-even: wait as long as buying takes); and
+   * burst mode is off when a replica boots slower than a burst's stable window. Plans, scale from zero,
+   * manual overrides and spot replacement are not delayed.
+   */
+  replicaBootSeconds: seconds(86400).nullable().default(null).describe("Seconds a new replica or node takes from launch to serving (a GPU instance added to a SageMaker endpoint: about 525; 258 with container caching). null = unknown, no effect. When set, capacity is bought only for demand that lasts: scale-out goes to the lowest recommendation of the last `replicaBootSeconds` (the scale-up stabilization window is at least this long), because a replica bought for a shorter spike is ready only after the spike has passed (the ski-rental break-even: wait as long as buying takes); and burst mode is off when a replica boots slower than a burst's stable window. Plans, scale from zero, manual overrides and spot replacement are not delayed."),
   /** A capacity snapshot older than this is stale: hold rather than act on it, seconds. */
   observedStaleAfterSeconds: number().int().min(1).max(86400).default(300).describe("A capacity snapshot older than this is stale: hold rather than act on it, seconds."),
   /** Scheduled plans (floors and ceilings by time of day). */

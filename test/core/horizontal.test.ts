@@ -288,6 +288,75 @@ describe('burst mode (Knative panic)', () => {
   });
 });
 
+describe('replicaBootSeconds: buy only for demand that lasts as long as a boot', () => {
+  // 4 replicas at the 60 % target; replicas take 300 s to boot.
+  const p = { ...gpu(60), maxCapacity: 100, replicaBootSeconds: 300 };
+  it('a sustained doubling scales out once it has lasted 300 s, to the lowest ask of those 300 s', () => {
+    const decisions = run(
+      [
+        { at: T0, value: 60 }, // asks for 4
+        { at: T0 + sec(60), value: 120 }, // asks for 8: 4 was asked for 60 s ago
+        { at: T0 + sec(200), value: 120 },
+        { at: T0 + sec(301), value: 120 }, // the ask for 4 left the window: 8
+      ],
+      { policy: p, start: 4 },
+    );
+    expect(decisions.map((d) => d.desiredCapacity)).toEqual([4, 4, 4, 8]);
+    expect(decisions[1]?.holds.map((h) => h.reason).join('\n')).toMatch(
+      /scale-out held at 4: 240 s left of the 300 s stabilization window after 4 replicas was the lowest recommended \(replicas boot in 300 s: a shorter spike is over before they are ready\)/,
+    );
+  });
+
+  it('a spike shorter than a boot buys nothing', () => {
+    const decisions = run(
+      [
+        { at: T0, value: 60 },
+        { at: T0 + sec(60), value: 150 }, // asks for 10 for 4 minutes
+        { at: T0 + sec(240), value: 150 },
+        { at: T0 + sec(300), value: 60 },
+        { at: T0 + sec(400), value: 60 },
+      ],
+      { policy: p, start: 4 },
+    );
+    expect(decisions.map((d) => d.desiredCapacity)).toEqual([4, 4, 4, 4, 4]);
+  });
+
+  it('no burst mode when a replica boots slower than a burst lasts, and it says so', () => {
+    const decisions = run(
+      [
+        { at: T0, value: 60 },
+        { at: T0 + sec(10), value: 600 }, // asks for 40 ≥ 2 × 4 ready: a burst without the boot time
+      ],
+      { policy: p, start: 4 },
+    );
+    expect(decisions[1]?.desiredCapacity).toBe(4);
+    expect(decisions[1]?.memory.burst).toBeNull();
+    expect(decisions[1]?.reasons.join('\n')).toMatch(/no burst: replicas boot in 300 s, longer than a burst's 60 s stable window/);
+    // Without replicaBootSeconds the same input is a burst.
+    const fast = run([{ at: T0, value: 60 }, { at: T0 + sec(10), value: 600 }], { policy: { ...gpu(60), maxCapacity: 100 }, start: 4 });
+    expect(fast[1]?.desiredCapacity).toBe(40);
+  });
+
+  it('a boot faster than the burst stable window keeps burst mode', () => {
+    const decisions = run([{ at: T0, value: 60 }, { at: T0 + sec(10), value: 600 }], { policy: { ...p, replicaBootSeconds: 30 }, start: 4 });
+    expect(decisions[1]?.memory.burst).not.toBeNull();
+    expect(decisions[1]?.desiredCapacity).toBe(40);
+  });
+
+  it('scale from zero and scheduled floors are not delayed', () => {
+    const wake = decide(input({ desired: 0, ready: 0, signal: metric('gpu_utilization', 5, T0), policy: { ...p, minCapacity: 0 } }));
+    expect(wake.desiredCapacity).toBe(1);
+    const floor = decide(
+      input({
+        desired: 4,
+        signal: metric('gpu_utilization', 60, T0),
+        policy: { ...p, schedules: [{ name: 'all-day', start: '0 0 * * *', durationMinutes: 1440, minCapacity: 9 }] },
+      }),
+    );
+    expect(floor.desiredCapacity).toBe(9);
+  });
+});
+
 describe('scale to zero and back', () => {
   const p = { ...gpu(60), minCapacity: 0, burst: { enabled: false } };
   it('goes to zero after the stabilization window with no demand', () => {

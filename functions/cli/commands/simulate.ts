@@ -37,6 +37,8 @@ With no arguments: the bundled Azure conversation trace.
   --tide-metric M    the same for Tide alone; default: --metric
   --baseline-schedules  give KEDA a cron trigger and AWS target tracking scheduled actions matching
                      Tide's plans (trading-day); default: baselines have no schedules
+  --tide-boot-aware  give Tide's policy the replicas' boot time (replicaBootSeconds): it scales out only
+                     for demand that lasts as long as a boot, without burst mode (cheaper, slower)
   --frontier         also replay constant capacities 1 … static-peak's size, and say which is the
                      cheapest that keeps the best baseline's SLO (what the workload allows)`;
 
@@ -102,6 +104,7 @@ export const simulateCommand: CliCommand = {
         'baseline-schedules': { type: 'boolean', default: false },
         'tide-metric': { type: 'string' },
         frontier: { type: 'boolean', default: false },
+        'tide-boot-aware': { type: 'boolean', default: false },
       },
     });
     void positionals;
@@ -153,6 +156,7 @@ export const simulateCommand: CliCommand = {
       tideMetric,
       baselineSchedules: values['baseline-schedules'],
       frontier: values.frontier,
+      tideBootAware: values['tide-boot-aware'],
       onProgress: (run, index, count, done, total) => bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
     });
     bar.done();

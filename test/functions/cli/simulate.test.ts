@@ -75,6 +75,10 @@ describe('tide simulate', () => {
     const offered = recordingIo();
     expect(await main(['simulate', '--trace', file('offered.csv', smallTrace()), '--json', '--tide-metric', 'offered'], offered.io)).toBe(0);
     expect(JSON.parse(offered.out.join('\n')).settings.tidePolicy.targetTracking[0].metric).toBe('offered_concurrency_per_replica');
+    const bootAware = recordingIo();
+    expect(await main(['simulate', '--trace', file('boot-aware.csv', smallTrace()), '--json', '--tide-boot-aware', '--boot-seconds', '240'], bootAware.io)).toBe(0);
+    expect(JSON.parse(bootAware.out.join('\n')).settings.tidePolicy).toMatchObject({ replicaBootSeconds: 240 });
+    expect(JSON.parse(offered.out.join('\n')).settings.tidePolicy.replicaBootSeconds).toBeNull();
     const everyone = recordingIo();
     expect(await main(['simulate', '--trace', file('everyone.csv', smallTrace()), '--json', '--metric', 'offered'], everyone.io)).toBe(0);
     expect(JSON.parse(everyone.out.join('\n')).settings).toMatchObject({ metric: 'offered', tideMetric: 'offered' });
