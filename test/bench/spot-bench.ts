@@ -1,6 +1,10 @@
 /**
- * `npm run bench:spot -- --json [--seed N] [--runs R] [--zones N] [--mode fallback|wait] [--hours H] [--job-hours J]`
+ * `npm run bench:spot -- --json [--seed N] [--runs R] [--zones N] [--mode fallback|wait] [--slack P] [--hours H] [--job-hours J]`
  * (`--runs R`: seeds N to N+R-1, with a `summary` of means, minima and maxima; the top level is seed N.)
+ * `--slack P` (default 50): each job is due P % after its length from when it is queued (50: a 6-hour job is
+ * due within 9 hours), and Tide waits for spot while the deadline leaves slack (deadline-aware fallback);
+ * `--slack 0`: no deadline, so the immediate on-demand fallback of `--mode fallback`. Deadlines are an input a
+ * user gives; the bench counts every job that finishes after its deadline (or is unfinished past it) as missed.
  *
  * A seeded one-week simulation of spot interruptions for a training pool, driven through the real core
  * (`decide`, with its spot, checkpoint and training strategies). The spot market follows the published
@@ -13,7 +17,9 @@
  *
  * Workload: training jobs of `--job-hours` GPU-hours on one p3.2xlarge (1 x V100) each, back to back for
  * the whole week. Compared with:
- *  - all on-demand: one p3.2xlarge on-demand for the week, never interrupted;
+ *  - all on-demand, the same work: the useful GPU-hours Tide got done plus the same 120 s load per job, at
+ *    the on-demand price (`onDemandCostUsd`, the headline). Also given: one on-demand node for the whole week
+ *    (`onDemandWeekCostUsd`), which does more work than Tide when Tide waits for spot;
  *  - restart from scratch (SkyPilot managed jobs without application checkpoints): the same market, the
  *    same core managing capacity, but the job cannot checkpoint, so an interruption loses all its progress.
  * Assumptions (not from the trace): a node takes 240 s to boot; a job takes 120 s to load before it
@@ -33,6 +39,7 @@ const { values } = parseArgs({
     hours: { type: 'string', default: '168' },
     'job-hours': { type: 'string', default: '6' },
     runs: { type: 'string', default: '1' },
+    slack: { type: 'string', default: '50' },
   },
 });
 
@@ -127,11 +134,18 @@ interface Node {
 }
 interface Job {
   id: string;
+  queuedAt: number;
+  /** Due by (epoch ms); undefined = no deadline. */
+  deadlineAt?: number;
   needMs: number;
+  /** Work lost to preemptions (checkpoint not written before the node went), ms. */
+  lostMs: number;
   progressMs: number;
   savedMs: number;
   /** Progress when the checkpoint being written was started. */
   writingMs?: number;
+  /** When the checkpoint being written was started: what it holds is the progress at that time. */
+  writingAt?: number;
   node?: string;
   /** When progress (re)starts counting on the node, after boot-up load. */
   runningFrom?: number;
@@ -158,11 +172,19 @@ interface Result {
   checkpointsRequested: number;
   checkpointsAcknowledged: number;
   jobsFinished: number;
+  /** Jobs that loaded on a node at least once (each pays the load time once on all on-demand). */
+  jobsStarted: number;
+  deadlinesMet: number;
+  deadlinesMissed: number;
+  /** Missed deadlines of jobs that lost work (over a minute) to a preemption whose checkpoint did not finish in time. */
+  deadlinesMissedAfterLostWork: number;
+  /** Latest finish after a deadline, minutes (0: none late). */
+  maxLateMinutes: number;
   decisions: number;
   coreAccountedLostGpuHours: number;
 }
 
-function simulate(options: { seed: number; zones: number; mode: string; horizon: number; jobMs: number; checkpoints: boolean; outages: Outage[][]; policy: PolicyInput }): Result {
+function simulate(options: { seed: number; zones: number; mode: string; horizon: number; jobMs: number; slackPercent: number; checkpoints: boolean; outages: Outage[][]; policy: PolicyInput }): Result {
   const random = prng(options.seed * 7919 + 17); // checkpoint times: a stream apart from the market's
   const end = T0 + options.horizon;
   const policy = PolicySchema.parse(options.policy);
@@ -172,7 +194,7 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
   ];
   const target = { id: 'train-pool', kind: 'training-pool' as const, provider: 'aws' as const, region: 'us-west-2', pools };
   const nodes = new Map<string, Node>();
-  const result: Result = { costUsd: 0, lostGpuHours: 0, usefulGpuHours: 0, spotHours: 0, onDemandHours: 0, interruptions: 0, checkpointsRequested: 0, checkpointsAcknowledged: 0, jobsFinished: 0, decisions: 0, coreAccountedLostGpuHours: 0 };
+  const result: Result = { costUsd: 0, lostGpuHours: 0, usefulGpuHours: 0, spotHours: 0, onDemandHours: 0, interruptions: 0, checkpointsRequested: 0, checkpointsAcknowledged: 0, jobsFinished: 0, jobsStarted: 0, deadlinesMet: 0, deadlinesMissed: 0, deadlinesMissedAfterLostWork: 0, maxLateMinutes: 0, decisions: 0, coreAccountedLostGpuHours: 0 };
   let memory: Memory | undefined;
   let seq = 0;
   let nodeSeq = 0;
@@ -194,7 +216,31 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
     else result.onDemandHours += hours;
   };
 
-  let job: Job = { id: `job-${++jobSeq}`, needMs: options.jobMs, progressMs: 0, savedMs: 0, paused: false, version: 0 };
+  const newJob = (now: number): Job => ({
+    id: `job-${++jobSeq}`,
+    queuedAt: now,
+    ...(options.slackPercent > 0 ? { deadlineAt: now + Math.round(options.jobMs * (1 + options.slackPercent / 100)) } : {}),
+    needMs: options.jobMs,
+    lostMs: 0,
+    progressMs: 0,
+    savedMs: 0,
+    paused: false,
+    version: 0,
+  });
+  const queued = (now: number): SignalInput => ({
+    kind: 'job',
+    event: 'queued',
+    jobId: job.id,
+    gpusPerNode: 1,
+    nodeCount: 1,
+    priority: 0,
+    runSeconds: job.needMs / 1000,
+    ...(job.deadlineAt !== undefined ? { deadlineAt: job.deadlineAt } : {}),
+    observedAt: now,
+    source: 'bench',
+  });
+  const started = new Set<string>();
+  let job: Job = newJob(T0);
   const advance = (now: number) => {
     if (job.node && !job.paused && job.runningFrom !== undefined && now > job.runningFrom) {
       job.progressMs += now - job.runningFrom;
@@ -205,11 +251,13 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
     advance(now);
     if (lose) {
       result.lostGpuHours += (job.progressMs - job.savedMs) / HOUR;
+      job.lostMs += job.progressMs - job.savedMs;
       job.progressMs = job.savedMs;
     }
     job.node = undefined;
     job.runningFrom = undefined;
     job.writingMs = undefined;
+    job.writingAt = undefined;
     job.paused = false;
     job.version += 1;
   };
@@ -284,6 +332,7 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
           advance(now);
           job.paused = true; // training pauses while the checkpoint is written, then goes on
           job.writingMs = job.progressMs;
+          job.writingAt = now;
           job.runningFrom = undefined;
           job.version += 1;
           const write = Math.round(logNormal(random, 50, 0.5) * 1000);
@@ -316,6 +365,7 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
     job.paused = false;
     job.runningFrom = now + RESTORE_MS;
     job.version += 1;
+    started.add(job.id);
     push({ at: job.runningFrom + (job.needMs - job.progressMs), kind: 'job-finish', job: job.id, version: job.version });
     send({ kind: 'job', event: 'started', jobId: job.id, instanceIds: [free.id], gpusPerNode: 1, nodeCount: 1, observedAt: now, source: 'bench' }, now);
   };
@@ -327,7 +377,7 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
       if (outage.start < end) push({ at: outage.start, kind: 'outage-start', zone, outage });
     }
   });
-  send({ kind: 'job', event: 'queued', jobId: job.id, gpusPerNode: 1, nodeCount: 1, priority: 0, observedAt: T0, source: 'bench' }, T0);
+  send(queued(T0), T0);
 
   while (events.length > 0) {
     const event = events.shift()!;
@@ -365,7 +415,7 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
         job.version += 1;
         push({ at: job.runningFrom + (job.needMs - job.progressMs), kind: 'job-finish', job: job.id, version: job.version });
         result.checkpointsAcknowledged += 1;
-        send({ kind: 'job', event: 'checkpoint-acknowledged', jobId: job.id, checkpointAt: now, observedAt: now, source: 'bench' }, now);
+        send({ kind: 'job', event: 'checkpoint-acknowledged', jobId: job.id, checkpointAt: job.writingAt ?? now, observedAt: now, source: 'bench' }, now);
         break;
       case 'job-finish': {
         if (event.version !== job.version || !job.node) break;
@@ -374,9 +424,16 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
         if (node) delete node.jobId;
         result.usefulGpuHours += job.needMs / HOUR;
         result.jobsFinished += 1;
+        if (job.deadlineAt !== undefined) {
+          if (now > job.deadlineAt) {
+            result.deadlinesMissed += 1;
+            if (job.lostMs > MIN) result.deadlinesMissedAfterLostWork += 1;
+            result.maxLateMinutes = Math.max(result.maxLateMinutes, (now - job.deadlineAt) / MIN);
+          } else result.deadlinesMet += 1;
+        }
         send({ kind: 'job', event: 'finished', jobId: job.id, observedAt: now, source: 'bench' }, now);
-        job = { id: `job-${++jobSeq}`, needMs: options.jobMs, progressMs: 0, savedMs: 0, paused: false, version: 0 };
-        send({ kind: 'job', event: 'queued', jobId: job.id, gpusPerNode: 1, nodeCount: 1, priority: 0, observedAt: now, source: 'bench' }, now);
+        job = newJob(now);
+        send(queued(now), now);
         break;
       }
     }
@@ -384,6 +441,13 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
   }
   advance(end);
   result.usefulGpuHours += job.progressMs / HOUR; // the unfinished job's progress counts as useful work
+  // An unfinished job already past its deadline at the end of the week is a miss; one due later is not counted.
+  if (job.deadlineAt !== undefined && job.deadlineAt < end) {
+    result.deadlinesMissed += 1;
+    if (job.lostMs > MIN) result.deadlinesMissedAfterLostWork += 1;
+    result.maxLateMinutes = Math.max(result.maxLateMinutes, (end - job.deadlineAt) / MIN);
+  }
+  result.jobsStarted = started.size;
   for (const node of [...nodes.values()]) bill(node, end);
   result.coreAccountedLostGpuHours = memory?.ml.lostGpuHours ?? 0;
   return result;
@@ -433,6 +497,7 @@ function skyPilot(outages: Outage[][], horizon: number, jobMs: number): { lostGp
 
 const zones = Math.max(1, Math.min(4, Number(values.zones)));
 const mode = values.mode === 'wait' ? 'wait' : 'fallback';
+const slackPercent = Math.max(0, Number(values.slack));
 const horizon = Number(values.hours) * HOUR;
 const jobMs = Number(values['job-hours']) * HOUR;
 const policy: PolicyInput = {
@@ -440,7 +505,8 @@ const policy: PolicyInput = {
   maxCapacity: 4,
   // With checkpoints an interruption costs little, so a pool is dropped only at 24 a day (the trace has ~6).
   spot: { maxInterruptionsPerWindow: 24, returnToSpotAfterSeconds: 300, capacityErrorCooldownSeconds: 180 },
-  training: { checkpointSeconds: 60, idleTimeoutSeconds: 300, onDemandFallback: mode === 'fallback' },
+  // The boot and load estimates are the bench's own (240 s, 120 s); the deadline margin is the default 900 s.
+  training: { checkpointSeconds: 60, idleTimeoutSeconds: 300, onDemandFallback: mode === 'fallback', nodeBootSeconds: BOOT_MS / 1000, jobLoadSeconds: RESTORE_MS / 1000 },
 };
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => (xs.length === 0 ? 0 : sorted(xs)[Math.floor(xs.length / 2)]!);
@@ -449,9 +515,11 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 function runOnce(seed: number) {
   const marketRandom = prng(seed);
   const outages = Array.from({ length: zones }, () => market(marketRandom, horizon));
-  const tide = simulate({ seed, zones, mode, horizon, jobMs, checkpoints: true, outages, policy });
+  const tide = simulate({ seed, zones, mode, horizon, jobMs, slackPercent, checkpoints: true, outages, policy });
   const scratch = skyPilot(outages, horizon, jobMs);
-  const onDemandCostUsd = (horizon / HOUR) * INFO.onDemandUsdPerHour;
+  // The same useful work on one on-demand node: its GPU-hours plus one load per job, never interrupted.
+  const onDemandCostUsd = (tide.usefulGpuHours + (tide.jobsStarted * RESTORE_MS) / HOUR) * INFO.onDemandUsdPerHour;
+  const onDemandWeekCostUsd = (horizon / HOUR) * INFO.onDemandUsdPerHour;
   const allOutages = outages.flat().filter((o) => o.start < T0 + horizon);
   const down = outages.map((list) => list.reduce((sum, o) => sum + Math.max(0, Math.min(o.end, T0 + horizon) - Math.max(o.start, T0)), 0));
   return {
@@ -459,13 +527,21 @@ function runOnce(seed: number) {
     hours: horizon / HOUR,
     zones,
     mode,
+    slackPercent,
     jobHours: jobMs / HOUR,
     instanceType: TYPE,
     onDemandUsdPerHour: INFO.onDemandUsdPerHour,
     spotUsdPerHour: INFO.spotUsdPerHour,
     costUsd: round(tide.costUsd),
     onDemandCostUsd: round(onDemandCostUsd),
+    onDemandCostModel: 'the same useful GPU-hours plus one 120 s load per job on one on-demand node; onDemandWeekCostUsd is one on-demand node for the whole week',
+    onDemandWeekCostUsd: round(onDemandWeekCostUsd),
     savingsPercent: round((1 - tide.costUsd / onDemandCostUsd) * 100, 1),
+    savingsVsWeekPercent: round((1 - tide.costUsd / onDemandWeekCostUsd) * 100, 1),
+    deadlinesMet: tide.deadlinesMet,
+    deadlinesMissed: tide.deadlinesMissed,
+    deadlinesMissedAfterLostWork: tide.deadlinesMissedAfterLostWork,
+    maxLateMinutes: round(tide.maxLateMinutes, 1),
     lostGpuHours: round(tide.lostGpuHours, 3),
     restartFromScratchLostGpuHours: round(scratch.lostGpuHours, 3),
     lostReductionPercent: scratch.lostGpuHours > 0 ? round((1 - tide.lostGpuHours / scratch.lostGpuHours) * 100, 1) : null,
@@ -480,6 +556,7 @@ function runOnce(seed: number) {
     checkpointsRequested: tide.checkpointsRequested,
     checkpointsAcknowledged: tide.checkpointsAcknowledged,
     jobsFinished: tide.jobsFinished,
+    jobsStarted: tide.jobsStarted,
     coreAccountedLostGpuHours: round(tide.coreAccountedLostGpuHours, 3),
     decisions: tide.decisions,
     restartFromScratchModel: 'SkyPilot managed job, spot only, no application checkpoints: relaunched in a zone with capacity, progress lost on every preemption',
@@ -513,6 +590,16 @@ const report = {
           runs,
           seeds: `${first}-${first + runs - 1}`,
           savingsPercent: stats((r) => r.savingsPercent),
+          savingsVsWeekPercent: stats((r) => r.savingsVsWeekPercent),
+          costUsd: stats((r) => r.costUsd),
+          onDemandCostUsd: stats((r) => r.onDemandCostUsd),
+          deadlinesMet: results.reduce((sum, r) => sum + r.deadlinesMet, 0),
+          deadlinesMissed: results.reduce((sum, r) => sum + r.deadlinesMissed, 0),
+          deadlinesMissedAfterLostWork: results.reduce((sum, r) => sum + r.deadlinesMissedAfterLostWork, 0),
+          runsWithMissedDeadlines: results.filter((r) => r.deadlinesMissed > 0).length,
+          maxLateMinutes: Math.max(...results.map((r) => r.maxLateMinutes)),
+          onDemandNodeHours: stats((r) => r.onDemandNodeHours),
+          spotNodeHours: stats((r) => r.spotNodeHours),
           lostReductionPercent: stats((r) => r.lostReductionPercent),
           lostGpuHours: stats((r) => r.lostGpuHours),
           restartFromScratchLostGpuHours: stats((r) => r.restartFromScratchLostGpuHours),
@@ -532,9 +619,10 @@ const report = {
 if (values.json) console.log(JSON.stringify(report));
 else {
   const r = report;
-  console.log(`spot bench: seed ${r.seed}, ${r.hours} h, ${zones} spot zone(s), ${mode} mode, ${r.jobHours} GPU-hour jobs on ${TYPE}`);
+  console.log(`spot bench: seed ${r.seed}, ${r.hours} h, ${zones} spot zone(s), ${mode} mode, ${r.jobHours} GPU-hour jobs on ${TYPE}, ${slackPercent > 0 ? `due ${slackPercent} % after their length` : 'no deadlines'}`);
   console.log(`market: ${r.market.availabilityPercent} % obtainable, ${r.market.outages} outages, median outage ${r.market.medianOutageMinutes} min, median run ${r.market.medianRunMinutes} min`);
-  console.log(`cost: $${r.costUsd} vs all on-demand $${r.onDemandCostUsd} (${r.savingsPercent} % cheaper)`);
+  console.log(`cost: $${r.costUsd} vs the same work all on-demand $${r.onDemandCostUsd} (${r.savingsPercent} % cheaper; one on-demand node for the week: $${r.onDemandWeekCostUsd})`);
+  console.log(`deadlines: ${r.deadlinesMet} met, ${r.deadlinesMissed} missed${r.deadlinesMissed > 0 ? ` (latest ${r.maxLateMinutes} min late)` : ''}`);
   console.log(`lost: ${r.lostGpuHours} GPU-hours vs ${r.restartFromScratchLostGpuHours} restarting from scratch (${r.lostReductionPercent} % fewer)`);
   console.log(`useful work: ${r.usefulGpuHours} GPU-hours (restart from scratch: ${r.restartFromScratchUsefulGpuHours}); $${r.costPerUsefulGpuHour} per useful GPU-hour vs $${INFO.onDemandUsdPerHour} on-demand`);
   console.log(`goals: 55 % cheaper ${r.goals.atLeast55PercentCheaper ? 'met' : 'MISSED'}; 80 % fewer GPU-hours lost ${r.goals.atLeast80PercentFewerGpuHoursLost ? 'met' : 'MISSED'}`);
