@@ -15,7 +15,8 @@
  * may be lost before the job progresses (boot + load); the margin has to cover both, or the deadline can be
  * missed by that much. Work since the last checkpoint that a preemption throws away is covered by asking for a
  * checkpoint once losing it would leave no slack (`protectDeadlines`): a checkpoint that fails inside the
- * notice then costs at most the margin, not the deadline.
+ * notice then costs at most the margin, not the deadline. A job running on spot whose slack is gone even
+ * with a checkpoint now moves to on-demand before any notice (deadline-move.ts).
  */
 import type { Action } from '../../decision.ts';
 import type { JobEvent } from '../../schema/signal.ts';

@@ -92,6 +92,16 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
     actions.push(...plan.actions);
     waiting = plan.waiting;
   }
+  // A job moving to on-demand for its deadline already has its on-demand nodes on the way: no second launch.
+  const moving = running ? next.jobs[running.jobId] : undefined;
+  const movingTo = moving?.onDemandForDeadlineAt != null && moving.launchedAt !== null && ctx.now - moving.launchedAt < ctx.policy.training.launchTimeoutSeconds * 1000
+    ? poolViews(ctx).find((view) => view.id === moving.poolId && view.capacityType === 'on-demand')
+    : undefined;
+  if (running && movingTo) {
+    reasons.push(`replacement for ${signal.instanceId} not launched: job ${running.jobId} moves to on-demand for its deadline, its node(s) in ${movingTo.id} were launched ${Math.round((ctx.now - moving!.launchedAt!) / 1000)} s ago`);
+    if (waiting) leavingPoolIds.push(pool.id);
+    return { actions, holds, reasons, ml: next, leavingPoolIds };
+  }
   const total = poolViews(ctx).reduce((sum, view) => sum + view.desired, 0);
   // The deadline view counts the progress the checkpoint just requested will secure (if it fails, the job is
   // placed again from its last checkpoint, and the slack is computed again then).

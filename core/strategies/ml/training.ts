@@ -8,6 +8,7 @@ import { expireCheckpointWaits, releaseOnAcknowledge } from './checkpoint.ts';
 import { estimateCost } from './cost.ts';
 import { launch, noteFallback, placeCapacity } from './spot.ts';
 import { clock, deadlineOfQueued, duration, progressOnCheckpoint, progressOnPreempt, progressOnStart, protectDeadlines } from './deadline.ts';
+import { moveForDeadlines } from './deadline-move.ts';
 
 function boundJobs(jobs: MlState['jobs']): MlState['jobs'] {
   const ids = Object.keys(jobs);
@@ -152,6 +153,13 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, re
   for (const [, job] of ordered) if (job.state === 'launching') reserve(job, job.poolId);
 
   let total = views.reduce((sum, pool) => sum + pool.desired, 0);
+  const totals = { nodes: total };
+  const moves = moveForDeadlines(ctx, next, jobs, free, reserved, totals, releasedNow);
+  actions.push(...moves.actions);
+  holds.push(...moves.holds);
+  reasons.push(...moves.reasons);
+  next = moves.ml;
+  total = totals.nodes;
   let blocked: string | undefined;
   for (const [id, job] of ordered) {
     if (job.state !== 'queued') continue;

@@ -225,6 +225,51 @@ describe('checkpoints that keep a deadline reachable', () => {
   });
 });
 
+describe('a running job on spot whose slack is gone moves to on-demand', () => {
+  // Running on spot since 14:00Z (progress from 14:02Z), due 20:20Z: at 15:00Z 58 min are done, 5 h 2 min left,
+  // and 20:20 - 15:00 - 5 h 2 min - 7 min - 15 min = -4 min: no slack even if it checkpointed now.
+  const now = T0 + HOUR;
+  const due = T0 + 6 * HOUR + 20 * MIN;
+  const onSpot = { ...queuedJob({ deadlineAt: due }), state: 'running', startedAt: T0, launchedAt: T0 - 5 * MIN, poolId: 'p3-spot-2a', instanceIds: ['a-1'], progressingSince: T0 + sec(120) };
+  const moving = { ...onSpot, onDemandForDeadlineAt: now - 4 * MIN, poolId: 'p3-od', launchedAt: now - 4 * MIN };
+  const run = (job: Record<string, unknown>, od: NodeSpec[], signal: SignalInput = tick(now)) =>
+    decide(mlInput({ kind: 'training-pool', now, pools: pools([{ id: 'a-1', jobId: 'j-1' }], od), policy: basePolicy, memory: memoryWith({ jobs: { 'j-1': job } }), signal }));
+
+  it('step 1: its on-demand node is launched while it keeps running on spot', () => {
+    const decision = run(onSpot, []);
+    expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-od', count: 1 })]);
+    expect(decision.actions[0]!.reason).toBe(
+      'job j-1: on-demand for its deadline 2026-03-02T20:20Z: 4 min past the point to switch (5 h 2 min of run time left, 7 min to switch, 15 min margin); it stays on on-demand until it finishes; 1 on-demand p3.2xlarge launched in p3-od while it keeps running on spot; it moves there after a checkpoint once they are ready',
+    );
+    expect(decision.memory.ml.jobs['j-1']).toMatchObject({ state: 'running', onDemandForDeadlineAt: now, poolId: 'p3-od' });
+  });
+
+  it('with 6 min of slack left (due 20:30Z) it stays on spot', () => {
+    const decision = run({ ...onSpot, deadlineAt: due + 10 * MIN }, []);
+    expect(of(decision.actions, 'launch-capacity')).toEqual([]);
+  });
+
+  it('step 2, node booting: nothing yet, and the node is kept for it (not given to another job)', () => {
+    const decision = run(moving, [{ id: 'od-1', state: 'pending' }]);
+    expect(decision.actions).toEqual([]);
+  });
+
+  it('step 2, node ready: the job checkpoints and moves; its spot node goes once the checkpoint is in', () => {
+    const decision = run(moving, [{ id: 'od-1' }]);
+    expect(of(decision.actions, 'request-checkpoint')).toEqual([expect.objectContaining({ jobId: 'j-1', instanceIds: ['a-1'], deadlineAt: now + sec(300) })]);
+    expect(decision.reasons.join('\n')).toMatch(/job j-1 moves from spot a-1 to on-demand od-1 in p3-od for its deadline 2026-03-02T20:20Z/);
+    expect(decision.memory.ml.checkpointWaits).toEqual([expect.objectContaining({ jobId: 'j-1', instanceId: 'a-1', planned: true })]);
+  });
+
+  it('a notice while it moves launches no second on-demand node', () => {
+    const notice: SignalInput = { kind: 'spot-interruption', instanceId: 'a-1', poolId: 'p3-spot-2a', deadlineAt: now + sec(120), observedAt: now, source: 'test' };
+    const decision = run(moving, [{ id: 'od-1', state: 'pending' }], notice);
+    expect(of(decision.actions, 'launch-capacity')).toEqual([]);
+    expect(of(decision.actions, 'request-checkpoint')).toHaveLength(1);
+    expect(decision.reasons.join('\n')).toMatch(/replacement for a-1 not launched: job j-1 moves to on-demand for its deadline, its node\(s\) in p3-od were launched 240 s ago/);
+  });
+});
+
 /**
  * A small world in 30 s steps: one spot pool whose capacity comes and goes, one on-demand pool, one job.
  * Nodes boot in 240 s and the job loads in 120 s (at or under the policy's 300 s and 120 s estimates); a spot
