@@ -73,5 +73,6 @@ describe.each(['memory', 'redis', 'upstash'] as StoreKind[])('concurrency on the
     expect(statuses.filter((status) => status !== 'decided' && status !== 'duplicate')).toEqual([]);
     const checked = await verifyExactlyOnce({ store: stores[0]!, distinct, decide, targets, policy, actuator });
     expect(checked.withActions).toBeGreaterThan(0);
-  });
+    // Long, not timed: 50 store clients over HTTP took over 20 s on a loaded 2-core machine.
+  }, 120_000);
 });
