@@ -108,6 +108,15 @@ export const TrainingSchema = object({
    */
   deadlineSafetySeconds: seconds(604800).default(900).describe("A job with a deadline waits for spot instead of falling back to on-demand while its slack (deadline - now - remaining run time - boot - load) is above this margin, seconds (15 min)."),
   /**
+   * Slack a job on on-demand for its deadline needs, counted as if it moved now (deadline - now - remaining run
+   * time after a checkpoint now - boot - load - deadlineSafetySeconds), to move back to spot, seconds; null =
+   * derived: nodeBootSeconds + jobLoadSeconds + checkpointSeconds (one more fallback to on-demand should spot go
+   * again right after the move, plus the checkpoint the move takes; 480 s with the defaults). A job waiting for
+   * spot goes on-demand while it still has this much slack plus one switch (boot + load) and one checkpoint time
+   * (the switch may start a tick late), so it can come back.
+   */
+  returnToSpotSlackSeconds: seconds(604800).nullable().default(null).describe("Slack a job on on-demand for its deadline needs, counted as if it moved now (deadline - now - remaining run time after a checkpoint now - boot - load - deadlineSafetySeconds), to move back to spot, seconds; null = nodeBootSeconds + jobLoadSeconds + checkpointSeconds (one more fallback should spot go again right after the move, plus the move's checkpoint; 480 s with the defaults). A job waiting for spot goes on-demand while it still has this much slack plus one switch (boot + load) and one checkpoint time (the switch may start a tick late), so it can come back."),
+  /**
    * Deadline of a job that gives `runSeconds` but no deadline: queued time + runSeconds x (1 + this / 100),
    * percent; null = such a job has no deadline (immediate on-demand fallback as `onDemandFallback` says).
    */

@@ -2,14 +2,22 @@
  * Deadline-aware on-demand fallback for training jobs: the "greedy with a safety net" policy of Wu et al.,
  * "Can't Be Late: Optimizing Spot Instance Savings under Deadlines" (NSDI 2024). A job that says when it must
  * be done uses spot whenever spot can take it; when none can, it waits for spot while its slack lasts, and
- * once the slack is gone it goes on-demand and stays there until it finishes (one switch cost, paid once).
+ * goes on-demand while it still keeps a reserve of slack (the return margin + one switch), so that it can come
+ * back to spot once spot is back (deadline-move.ts, `returnForDeadlines`). The safety net: a job whose slack is
+ * gone goes on-demand even if spot could take it, and stays there.
  *
  *   slack = deadline - now - remaining run time - (node boot + job load) - deadlineSafetySeconds
  *
- * Worked example (the defaults: boot 300 s, load 120 s, margin 900 s): a 6 h job queued at 00:00 with a
- * deadline at 09:00 (50 % slack), preempted at 02:00 with 1 h 30 min secured by its last checkpoint, has
- * 4 h 30 min left: slack = 9 h - 2 h - 4 h 30 min - 7 min - 15 min = 2 h 8 min, so it waits for spot and
- * goes on-demand from 04:08 if spot is still out then.
+ * Why a reserve: slack never grows. It shrinks while the job does not progress (waiting, booting, loading,
+ * checkpointing, lost work) and stays put while it runs. A job that waits for spot until its slack is 0 (pure
+ * greedy) can never afford another switch, so it stays on on-demand to the end, hours after spot is back.
+ *
+ * Worked example (the defaults: boot 300 s, load 120 s, checkpoint 60 s, margin 900 s; return margin
+ * 7 min + 1 min = 8 min, reserve 8 min + 7 min + 1 min = 16 min): a 6 h job queued at 00:00 with a deadline at 09:00
+ * (50 % slack), preempted at 02:00 with 1 h 30 min secured by its last checkpoint, has 4 h 30 min left:
+ * slack = 9 h - 2 h - 4 h 30 min - 7 min - 15 min = 2 h 8 min, so it waits for spot and goes on-demand from
+ * 03:52 (16 min of slack left) if spot is still out then. Running there from 03:59 it has 9 min of slack,
+ * and moves back to spot once spot has been quiet for `spot.returnToSpotAfterSeconds`.
  *
  * Why the margin: decisions come on ticks (a minute apart), and a spot launch made with a little slack left
  * may be lost before the job progresses (boot + load); the margin has to cover both, or the deadline can be
@@ -67,6 +75,25 @@ export function switchSeconds(ctx: MlContext): number {
   return ctx.policy.training.nodeBootSeconds + ctx.policy.training.jobLoadSeconds;
 }
 
+/**
+ * Slack a job on on-demand for its deadline needs to move back to spot, seconds (as if it moved now): the policy's
+ * `returnToSpotSlackSeconds`, else one more switch (boot + load) plus the move's checkpoint. With it, a job that
+ * loses spot right after moving back can still fall back to on-demand in time.
+ */
+export function returnMarginSeconds(ctx: MlContext): number {
+  return ctx.policy.training.returnToSpotSlackSeconds ?? switchSeconds(ctx) + ctx.policy.training.checkpointSeconds;
+}
+
+/**
+ * Slack a job waiting for spot keeps when it goes on-demand, seconds: the return margin, plus the switch there,
+ * plus one checkpoint time. Decisions come on ticks, so the switch starts up to a tick (a minute) after the slack
+ * reached the reserve; the checkpoint time (60 s by default) absorbs that, so the job still has the return
+ * margin once it runs on on-demand. Defaults: 8 + 7 + 1 = 16 min.
+ */
+export function reserveSeconds(ctx: MlContext): number {
+  return returnMarginSeconds(ctx) + switchSeconds(ctx) + ctx.policy.training.checkpointSeconds;
+}
+
 /** A job's deadline as the placement sees it. */
 export interface DeadlineView {
   jobId: string;
@@ -108,7 +135,13 @@ function budget(ctx: MlContext, view: DeadlineView): string {
 
 /** Why the job waits for spot instead of going on-demand. */
 export function waitReason(ctx: MlContext, view: DeadlineView): string {
-  return `job ${view.jobId}: waiting for spot, ${duration(view.slackMs)} of slack before its deadline ${clock(view.deadlineAt)} (${budget(ctx, view)}); on-demand from ${clock(ctx.now + view.slackMs, ctx.now)} if spot is still out`;
+  const reserveMs = reserveSeconds(ctx) * 1000;
+  return `job ${view.jobId}: waiting for spot, ${duration(view.slackMs)} of slack before its deadline ${clock(view.deadlineAt)} (${budget(ctx, view)}); on-demand from ${clock(ctx.now + view.slackMs - reserveMs, ctx.now)} if spot is still out (keeping ${duration(reserveMs)} of slack to come back to spot)`;
+}
+
+/** Why the job goes on-demand now while it still has slack: so it can come back to spot. */
+export function reserveReason(ctx: MlContext, view: DeadlineView): string {
+  return `job ${view.jobId}: on-demand for its deadline ${clock(view.deadlineAt)} while spot is out: ${duration(view.slackMs)} of slack left, at or below the ${duration(reserveSeconds(ctx) * 1000)} it keeps to come back to spot (${budget(ctx, view)}); back to spot once spot is quiet and it has ${duration(returnMarginSeconds(ctx) * 1000)} of slack`;
 }
 
 /** Why the job goes on-demand now for its deadline. */
@@ -119,7 +152,7 @@ export function fallbackReason(ctx: MlContext, view: DeadlineView): string {
 
 /** Why a job that went on-demand for its deadline goes there again. */
 export function stayReason(view: DeadlineView): string {
-  return `job ${view.jobId} went to on-demand for its deadline ${clock(view.deadlineAt)} at ${clock(view.onDemandSince ?? 0)}: it stays on on-demand until it finishes`;
+  return `job ${view.jobId} went to on-demand for its deadline ${clock(view.deadlineAt)} at ${clock(view.onDemandSince ?? 0)}: placed on on-demand again (it moves back to spot only while it runs)`;
 }
 
 /** Progress of a running job now, seconds (what a checkpoint taken now would secure). */

@@ -2,7 +2,7 @@ import type { Action, Hold } from '../../decision.ts';
 import { ML_MEMORY_LIMITS, type MlState, type PoolStats, type TrainingJob } from '../../schema/ml-memory.ts';
 import { isCompatible, type InstanceRequirement } from '../../catalog/index.ts';
 import { poolViews, usd, type MlContext, type PoolView } from './context.ts';
-import { deadlineView, fallbackReason, stayReason, waitReason } from './deadline.ts';
+import { deadlineView, fallbackReason, reserveReason, reserveSeconds, stayReason, waitReason, type DeadlineView } from './deadline.ts';
 
 const emptyStats = (): PoolStats => ({ interruptions: [], lastCapacityErrorAt: null, lastCapacityErrorCode: null });
 
@@ -137,7 +137,7 @@ export interface Placement {
   fallback: boolean;
   /** No pool on purpose: the job waits for spot while its deadline leaves slack (the reason in words). */
   wait?: string;
-  /** On-demand for this job's deadline: the job stays on on-demand until it finishes. */
+  /** On-demand for this job's deadline: it moves back to spot only once it has the slack to (deadline-move.ts). */
   deadlineOnDemand?: string;
 }
 
@@ -145,8 +145,9 @@ export interface Placement {
  * Choose the pool for `count` new nodes. On-demand when the on-demand base or share is short, or while in
  * fallback (no spot pool usable, or spot trouble less than `returnToSpotAfterSeconds` ago after a fallback);
  * otherwise the best-ranked spot pool; on-demand when no spot pool is usable. For a training job with a
- * deadline (`options.job`, see deadline.ts): spot while it has slack, waiting for spot rather than falling back;
- * on-demand once the slack is gone, and from then on until it finishes.
+ * deadline (`options.job`, see deadline.ts): spot while it has slack, waiting for spot rather than falling back
+ * until only its reserve of slack is left; on-demand then, and at once (even if spot could take it) once the
+ * slack is gone.
  */
 export function placeCapacity(
   ctx: MlContext,
@@ -174,16 +175,17 @@ export function placeCapacity(
   }
   // Spot only (training.onDemandFallback false): a deadline changes nothing, the job never goes on-demand.
   const deadline = options.job && ctx.target.kind === 'training-pool' && ctx.policy.training.onDemandFallback ? deadlineView(ctx, options.job.id, options.job.job) : undefined;
+  const forDeadlineOf = (view: DeadlineView, reason: string): Placement => {
+    reasons.push(reason);
+    const placement = onDemand(true);
+    return placement.pool ? { ...placement, deadlineOnDemand: view.jobId } : placement;
+  };
   if (deadline) {
-    // The safety net: once on on-demand for its deadline, a job stays there (no second switch cost); with no
-    // slack left it goes there now, even if spot could take it (a lost spot attempt would make it late).
-    const forDeadline = (reason: string): Placement => {
-      reasons.push(reason);
-      const placement = onDemand(true);
-      return placement.pool ? { ...placement, deadlineOnDemand: deadline.jobId } : placement;
-    };
-    if (deadline.onDemandSince !== null) return forDeadline(stayReason(deadline));
-    if (deadline.slackMs <= 0) return forDeadline(fallbackReason(ctx, deadline));
+    // A job placed again after it went to on-demand for its deadline goes there again (it moves back to spot
+    // only while it runs); with no slack left it goes there now, even if spot could take it (a lost spot
+    // attempt would make it late): the safety net.
+    if (deadline.onDemandSince !== null) return forDeadlineOf(deadline, stayReason(deadline));
+    if (deadline.slackMs <= 0) return forDeadlineOf(deadline, fallbackReason(ctx, deadline));
   }
   // A job with slack skips the quiet period after spot trouble: it tries spot, and waits if spot cannot take it.
   if (ml.fallbackSince !== null && ml.lastSpotTroubleAt !== null && !deadline) {
@@ -204,6 +206,8 @@ export function placeCapacity(
     );
     return { pool: best.pool, reasons, fallback: false };
   }
+  // Spot is out: below its reserve it goes on-demand now, keeping enough slack to come back to spot later.
+  if (deadline && deadline.slackMs <= reserveSeconds(ctx) * 1000) return forDeadlineOf(deadline, reserveReason(ctx, deadline));
   if (deadline) {
     const wait = waitReason(ctx, deadline);
     reasons.push('no spot pool is usable', wait);

@@ -3,12 +3,12 @@ import type { JobEvent } from '../../schema/signal.ts';
 import { ML_MEMORY_LIMITS, type MlState, type TrainingJob } from '../../schema/ml-memory.ts';
 import { isCompatible, type InstanceRequirement } from '../../catalog/index.ts';
 import type { SpendLimit } from './budget.ts';
-import { poolViews, usd, type MlContext, type MlStep, type PoolView } from './context.ts';
+import { poolOfInstance, poolViews, usd, type MlContext, type MlStep, type PoolView } from './context.ts';
 import { expireCheckpointWaits, releaseOnAcknowledge } from './checkpoint.ts';
 import { estimateCost } from './cost.ts';
 import { launch, noteFallback, placeCapacity } from './spot.ts';
 import { clock, deadlineOfQueued, duration, progressOnCheckpoint, progressOnPreempt, progressOnStart, protectDeadlines } from './deadline.ts';
-import { moveForDeadlines } from './deadline-move.ts';
+import { moveForDeadlines, returnForDeadlines } from './deadline-move.ts';
 
 function boundJobs(jobs: MlState['jobs']): MlState['jobs'] {
   const ids = Object.keys(jobs);
@@ -56,8 +56,12 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       break;
     case 'started': {
       const job = known ?? fresh();
-      jobs[event.jobId] = progressOnStart(ctx, { ...job, state: 'running', startedAt: event.observedAt, instanceIds: event.instanceIds ?? job.instanceIds }, event.observedAt);
-      reasons.push(`job ${event.jobId} started${event.instanceIds ? ` on ${event.instanceIds.join(', ')}` : ''}`);
+      const instanceIds = event.instanceIds ?? job.instanceIds;
+      // A job on on-demand for its deadline that starts on spot nodes has moved back to spot (deadline-move.ts).
+      const views = poolViews(ctx);
+      const backOnSpot = job.onDemandForDeadlineAt !== null && instanceIds.length > 0 && instanceIds.every((id) => poolOfInstance(views, id)?.capacityType === 'spot');
+      jobs[event.jobId] = progressOnStart(ctx, { ...job, state: 'running', startedAt: event.observedAt, instanceIds, ...(backOnSpot ? { onDemandForDeadlineAt: null } : {}) }, event.observedAt);
+      reasons.push(`job ${event.jobId} started${event.instanceIds ? ` on ${event.instanceIds.join(', ')}` : ''}${backOnSpot ? ': back on spot, no longer on on-demand for its deadline' : ''}`);
       const idleSince = { ...ml.idleSince };
       for (const id of event.instanceIds ?? []) delete idleSince[id];
       next = { ...next, idleSince };
@@ -159,6 +163,11 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, re
   holds.push(...moves.holds);
   reasons.push(...moves.reasons);
   next = moves.ml;
+  const returns = returnForDeadlines(ctx, next, jobs, free, reserved, totals, releasedNow);
+  actions.push(...returns.actions);
+  holds.push(...returns.holds);
+  reasons.push(...returns.reasons);
+  next = returns.ml;
   total = totals.nodes;
   let blocked: string | undefined;
   for (const [id, job] of ordered) {

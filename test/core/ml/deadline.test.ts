@@ -2,9 +2,10 @@
  * Deadline-aware on-demand fallback for training jobs (core/strategies/ml/deadline.ts): wait for spot while
  * the deadline leaves slack, go on-demand once it does not, and stay there.
  *
- * Worked times used below (policy defaults): boot 300 s + load 120 s = 7 min to switch, 15 min margin. A 6 h
- * job queued at 14:00Z due at 23:00Z (50 % slack) with nothing checkpointed: slack at 15:00Z is
- * 23:00 - 15:00 - 6 h - 7 min - 15 min = 1 h 38 min, so it goes on-demand from 16:38Z.
+ * Worked times used below (policy defaults): boot 300 s + load 120 s = 7 min to switch, 15 min margin; return
+ * margin 7 min + 60 s checkpoint = 8 min; reserve 8 + 7 + 1 = 16 min. A 6 h job queued at 14:00Z due at 23:00Z
+ * (50 % slack) with nothing checkpointed: slack at 15:00Z is 23:00 - 15:00 - 6 h - 7 min - 15 min = 1 h 38 min,
+ * so it goes on-demand from 16:22Z (16 min left to come back to spot), and at once from 16:38Z (none left).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -34,24 +35,31 @@ describe('deadline-aware fallback: a queued job while spot is out', () => {
       now: T0 + HOUR,
       jobExtra: {},
       launches: 0,
-      says: /^job j-1: waiting for spot, 1 h 38 min of slack before its deadline 2026-03-02T23:00Z \(6 h of run time left, 7 min to switch, 15 min margin\); on-demand from 16:38Z if spot is still out$/,
+      says: /^job j-1: waiting for spot, 1 h 38 min of slack before its deadline 2026-03-02T23:00Z \(6 h of run time left, 7 min to switch, 15 min margin\); on-demand from 16:22Z if spot is still out \(keeping 16 min of slack to come back to spot\)$/,
     },
     {
-      label: 'with 2 h checkpointed, 4 h are left: 3 h 38 min of slack, on-demand from 18:38Z',
+      label: 'with 2 h checkpointed, 4 h are left: 3 h 38 min of slack, on-demand from 18:22Z',
       now: T0 + HOUR,
       jobExtra: { savedSeconds: 2 * 3600 },
       launches: 0,
-      says: /waiting for spot, 3 h 38 min of slack .*\(4 h of run time left, .*on-demand from 18:38Z/,
+      says: /waiting for spot, 3 h 38 min of slack .*\(4 h of run time left, .*on-demand from 18:22Z/,
     },
     {
-      label: 'still waits one second before the slack runs out (16:37:59Z)',
-      now: T0 + 2 * HOUR + 38 * MIN - sec(1),
+      label: 'still waits one second before its slack is down to the 16 min reserve (16:21:59Z)',
+      now: T0 + 2 * HOUR + 22 * MIN - sec(1),
       jobExtra: {},
       launches: 0,
-      says: /waiting for spot, 1 s of slack/,
+      says: /waiting for spot, 16 min of slack/,
     },
     {
-      label: 'goes on-demand exactly when the slack runs out (16:38Z)',
+      label: 'goes on-demand when its slack is down to the reserve (16:22Z), keeping 16 min to come back to spot',
+      now: T0 + 2 * HOUR + 22 * MIN,
+      jobExtra: {},
+      launches: 1,
+      says: /job j-1: on-demand for its deadline 2026-03-02T23:00Z while spot is out: 16 min of slack left, at or below the 16 min it keeps to come back to spot \(6 h of run time left, 7 min to switch, 15 min margin\); back to spot once spot is quiet and it has 8 min of slack/,
+    },
+    {
+      label: 'the safety net: no slack left at 16:38Z (a decision missed since)',
       now: T0 + 2 * HOUR + 38 * MIN,
       jobExtra: {},
       launches: 1,
@@ -85,7 +93,7 @@ describe('deadline-aware fallback: a queued job while spot is out', () => {
     const memory = memoryWith({ jobs: { 'j-1': queuedJob({ onDemandForDeadlineAt: T0 + 3 * HOUR, savedSeconds: 3600 }) } });
     const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(), policy: basePolicy, memory, signal: tick(now) }));
     expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-od', count: 1 })]);
-    expect(decision.actions[0]!.reason).toMatch(/job j-1 went to on-demand for its deadline 2026-03-02T23:00Z at 2026-03-02T17:00Z: it stays on on-demand until it finishes/);
+    expect(decision.actions[0]!.reason).toMatch(/job j-1 went to on-demand for its deadline 2026-03-02T23:00Z at 2026-03-02T17:00Z: placed on on-demand again \(it moves back to spot only while it runs\)/);
   });
 
   it('with no slack left it goes on-demand even when spot could take it (the safety net)', () => {
@@ -178,7 +186,7 @@ describe('an interruption notice for a job with a deadline', () => {
     expect(of(decision.actions, 'request-checkpoint')).toHaveLength(1);
     expect(of(decision.actions, 'launch-capacity')).toEqual([]);
     expect(decision.holds).toEqual([
-      { rule: 'deadline-slack', reason: expect.stringMatching(/^replacement for a-1 not launched: job j-1: waiting for spot, 2 h 36 min of slack .*\(4 h of run time left.*on-demand from 18:38Z/) },
+      { rule: 'deadline-slack', reason: expect.stringMatching(/^replacement for a-1 not launched: job j-1: waiting for spot, 2 h 36 min of slack .*\(4 h of run time left.*on-demand from 18:22Z/) },
     ]);
   });
 
@@ -191,7 +199,7 @@ describe('an interruption notice for a job with a deadline', () => {
     expect(decision.memory.ml.jobs['j-1']!.onDemandForDeadlineAt).toBe(now);
   });
 
-  it('a job on on-demand for its deadline is not moved back to spot', () => {
+  it('a job on on-demand for its deadline with too little slack (-24 min) is not moved back to spot', () => {
     const now = T0 + 5 * HOUR;
     const memory = memoryWith({ jobs: { 'j-1': { ...runningJob(T0 + 3 * HOUR), poolId: 'p3-od', instanceIds: ['od-1'], onDemandForDeadlineAt: T0 + 3 * HOUR } } });
     const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools([], [{ id: 'od-1', jobId: 'j-1' }]), policy: basePolicy, memory, signal: tick(now) }));
@@ -270,19 +278,142 @@ describe('a running job on spot whose slack is gone moves to on-demand', () => {
   });
 });
 
+describe('a job on on-demand for its deadline moves back to spot once it can afford to', () => {
+  // On on-demand since 17:00Z (progress from 17:02Z, resumed from 32 min): at 18:00Z it has done 1 h 30 min,
+  // 4 h 30 min are left, and its slack as if it moved now is 23:00 - 18:00 - 4 h 30 min - 7 min - 15 min = 8 min:
+  // exactly the return margin (boot 300 s + load 120 s + checkpoint 60 s).
+  const now = T0 + 4 * HOUR;
+  const onOd = {
+    ...queuedJob(),
+    state: 'running',
+    startedAt: T0 + 3 * HOUR,
+    launchedAt: T0 + 3 * HOUR - 5 * MIN,
+    poolId: 'p3-od',
+    instanceIds: ['od-1'],
+    savedSeconds: 1920,
+    resumedFromSeconds: 1920,
+    progressingSince: T0 + 3 * HOUR + 2 * MIN,
+    onDemandForDeadlineAt: T0 + 3 * HOUR - 5 * MIN,
+  };
+  const quiet = (ago: number) => ({ lastSpotTroubleAt: now - ago });
+  const run = (job: Record<string, unknown>, extra: Record<string, unknown> = {}, spot: NodeSpec[] = [], policy: Record<string, unknown> = basePolicy, signal: SignalInput = tick(now)) =>
+    decide(mlInput({ kind: 'training-pool', now, pools: pools(spot, [{ id: 'od-1', jobId: 'j-1' }]), policy, memory: memoryWith({ jobs: { 'j-1': job }, ...extra }), signal }));
+
+  it.each([
+    {
+      label: 'slack exactly the 8 min margin, spot quiet for 30 min: spot launched while it keeps running on on-demand',
+      job: onOd,
+      extra: quiet(30 * MIN),
+      launched: 'p3-spot-2a',
+      says: /^job j-1: back to spot from on-demand \(its deadline 2026-03-02T23:00Z\): 8 min of slack if it moved now \(return margin 8 min\), spot quiet for 30 min; 1 spot p3.2xlarge launched in p3-spot-2a while it keeps running on on-demand; it moves there after a checkpoint once they are ready$/,
+    },
+    { label: 'one second short of the margin: stays (held)', job: { ...onOd, resumedFromSeconds: 1919, savedSeconds: 1919 }, extra: quiet(30 * MIN), launched: undefined, hold: 'deadline-slack' },
+    {
+      label: '7 min of slack: stays, and says why',
+      job: { ...onOd, resumedFromSeconds: 1860, savedSeconds: 1860 },
+      extra: quiet(30 * MIN),
+      launched: undefined,
+      hold: 'deadline-slack',
+      says: /^job j-1 stays on on-demand for its deadline 2026-03-02T23:00Z: spot is usable again, but it has 7 min of slack if it moved now \(return margin 8 min\)$/,
+    },
+    { label: 'plenty of slack (1 h 8 min), but spot had trouble 29 min ago: stays, nothing to say', job: { ...onOd, resumedFromSeconds: 5520, savedSeconds: 5520 }, extra: quiet(29 * MIN), launched: undefined },
+    {
+      label: 'plenty of slack, but the spot pool is cooling down after a capacity error: stays',
+      job: { ...onOd, resumedFromSeconds: 5520, savedSeconds: 5520 },
+      extra: { lastSpotTroubleAt: now - HOUR, pools: { 'p3-spot-2a': { interruptions: [], lastCapacityErrorAt: now - sec(10), lastCapacityErrorCode: 'InsufficientInstanceCapacity' } } },
+      launched: undefined,
+    },
+    { label: 'no deadline left to keep (on on-demand by the fallback, not for a deadline): the generic return, not this one', job: { ...onOd, onDemandForDeadlineAt: null }, extra: quiet(30 * MIN), launched: 'p3-spot-2a', generic: true },
+  ])('$label', ({ job, extra, launched, says, hold, generic }) => {
+    const decision = run(job, extra);
+    const launches = of(decision.actions, 'launch-capacity');
+    expect(launches.map((a) => a.poolId)).toEqual(launched ? [launched] : []);
+    if (generic) expect(launches[0]!.reason).not.toMatch(/back to spot from on-demand \(its deadline/);
+    else if (launched) {
+      expect(launches[0]).toMatchObject({ capacityType: 'spot', count: 1 });
+      expect(launches[0]!.reason).toMatch(says!);
+      expect(decision.memory.ml.jobs['j-1']).toMatchObject({ state: 'running', poolId: 'p3-spot-2a', launchedAt: now, onDemandForDeadlineAt: onOd.onDemandForDeadlineAt });
+    }
+    expect(decision.holds.map((h) => h.rule)).toEqual(hold ? [hold] : []);
+    if (hold && says) expect(decision.holds[0]!.reason).toMatch(says);
+  });
+
+  // Step 2: its spot node was launched 4 min ago (poolId points at the spot pool).
+  const returning = { ...onOd, poolId: 'p3-spot-2a', launchedAt: now - 4 * MIN };
+
+  it('step 2, spot node booting: nothing yet, and the node is kept for it', () => {
+    const decision = run(returning, quiet(34 * MIN), [{ id: 's-1', state: 'pending' }]);
+    expect(decision.actions).toEqual([]);
+    expect(decision.memory.ml.jobs['j-1']).toMatchObject({ poolId: 'p3-spot-2a', onDemandForDeadlineAt: onOd.onDemandForDeadlineAt });
+  });
+
+  it('step 2, spot node ready: the job checkpoints on on-demand and moves; od-1 goes once the checkpoint is in', () => {
+    const decision = run(returning, quiet(34 * MIN), [{ id: 's-1' }]);
+    expect(of(decision.actions, 'request-checkpoint')).toEqual([expect.objectContaining({ jobId: 'j-1', instanceIds: ['od-1'], deadlineAt: now + sec(300) })]);
+    expect(of(decision.actions, 'launch-capacity')).toEqual([]);
+    expect(decision.reasons).toContain('job j-1 moves back from on-demand od-1 to spot s-1 in p3-spot-2a: 8 min of slack if it moved now (return margin 8 min)');
+    expect(decision.memory.ml.checkpointWaits).toEqual([expect.objectContaining({ jobId: 'j-1', instanceId: 'od-1', planned: true })]);
+    // Acknowledged: od-1 is released; the job starts on s-1 and is no longer on on-demand for its deadline.
+    const acked = decide(mlInput({ kind: 'training-pool', now: now + MIN, pools: pools([{ id: 's-1' }], [{ id: 'od-1', jobId: 'j-1' }]), policy: basePolicy, memory: decision.memory, signal: job('checkpoint-acknowledged', 'j-1', now + MIN, { checkpointAt: now }) }));
+    expect(of(acked.actions, 'drain-and-release')).toEqual([expect.objectContaining({ instanceId: 'od-1', poolId: 'p3-od' })]);
+    const preempted = decide(mlInput({ kind: 'training-pool', now: now + MIN, pools: pools([{ id: 's-1' }]), policy: basePolicy, memory: acked.memory, signal: job('preempted', 'j-1', now + MIN) }));
+    expect(preempted.actions.filter((a) => a.type === 'launch-capacity')).toEqual([]);
+    const started = decide(mlInput({ kind: 'training-pool', now: now + MIN, pools: pools([{ id: 's-1', jobId: 'j-1' }]), policy: basePolicy, memory: preempted.memory, signal: job('started', 'j-1', now + MIN, { instanceIds: ['s-1'] }) }));
+    expect(started.memory.ml.jobs['j-1']).toMatchObject({ state: 'running', instanceIds: ['s-1'], onDemandForDeadlineAt: null });
+    expect(started.reasons.join('\n')).toMatch(/job j-1 started on s-1: back on spot, no longer on on-demand for its deadline/);
+  });
+
+  it('step 2, spot had trouble since the launch: called off, it stays on on-demand', () => {
+    const decision = run(returning, quiet(MIN), [{ id: 's-1' }]);
+    expect(of(decision.actions, 'request-checkpoint')).toEqual([]);
+    expect(decision.reasons.join('\n')).toMatch(/job j-1: the move back to spot is called off \(spot had trouble 1 min ago\); it stays on on-demand od-1, 8 min of slack if it moved now/);
+    expect(decision.memory.ml.jobs['j-1']).toMatchObject({ poolId: 'p3-od', launchedAt: null, onDemandForDeadlineAt: onOd.onDemandForDeadlineAt });
+  });
+
+  it('the spot launch fails (capacity error): it stays on on-demand, no second on-demand node', () => {
+    const error: SignalInput = { kind: 'capacity-error', poolId: 'p3-spot-2a', capacityType: 'spot', code: 'InsufficientInstanceCapacity', observedAt: now, source: 'test' };
+    const decision = run(returning, quiet(34 * MIN), [], basePolicy, error);
+    expect(of(decision.actions, 'launch-capacity')).toEqual([]);
+    expect(decision.memory.ml.jobs['j-1']).toMatchObject({ state: 'running', instanceIds: ['od-1'], poolId: null, launchedAt: null, onDemandForDeadlineAt: onOd.onDemandForDeadlineAt });
+  });
+
+  it('returnToSpotSlackSeconds overrides the derived margin (20 min: 8 min of slack is not enough)', () => {
+    const decision = run(onOd, quiet(30 * MIN), [], { ...basePolicy, training: { returnToSpotSlackSeconds: 1200 } });
+    expect(of(decision.actions, 'launch-capacity')).toEqual([]);
+    expect(decision.holds[0]!.reason).toMatch(/8 min of slack if it moved now \(return margin 20 min\)/);
+  });
+});
+
+/** What a simulated job did: when it finished (null: not within the horizon) and where it ran. */
+interface SimRun {
+  finishedAt: number | null;
+  /** Capacity type of each placement the job started on, in order. */
+  starts: ('spot' | 'on-demand')[];
+  /**
+   * Moves back to spot that left spot for on-demand again though spot did not go (no notice, no outage), sooner
+   * than the 30 min of quiet (returnToSpotAfterSeconds) the move back waited for: a thrash.
+   */
+  thrashes: number;
+}
+
 /**
  * A small world in 30 s steps: one spot pool whose capacity comes and goes, one on-demand pool, one job.
  * Nodes boot in 240 s and the job loads in 120 s (at or under the policy's 300 s and 120 s estimates); a spot
  * node gets a 120 s notice before an outage; a requested checkpoint is written in 30 s (the job pauses) and
  * acknowledged, with the time it was taken; a schedule tick every 60 s.
  */
-function simulate(outages: { start: number; end: number }[], runSeconds: number, deadlineAt: number, horizon: number): number | null {
+function simulate(outages: { start: number; end: number }[], runSeconds: number, deadlineAt: number, horizon: number, policy: Record<string, unknown> = basePolicy): SimRun {
   const STEP = 30_000;
   const outAt = (t: number) => outages.some((o) => o.start <= t && t < o.end);
   let memory: Memory | undefined;
   let seq = 0;
   interface SimNode { id: string; pool: 'p3-spot-2a' | 'p3-od'; readyAt: number; noticed: boolean }
   const nodes: SimNode[] = [];
+  const starts: SimRun['starts'] = [];
+  /** Per placement: did its node get a notice (or go in an outage) before the job left it? When did it start and end? */
+  const forced: boolean[] = [];
+  const startedAt: number[] = [];
+  const endedAt: number[] = [];
   let onNode: string | null = null;
   let progressingFrom = 0;
   let progress = 0;
@@ -296,15 +427,17 @@ function simulate(outages: { start: number; end: number }[], runSeconds: number,
       nodes.filter((n) => n.pool === 'p3-spot-2a').map((n) => ({ id: n.id, state: n.readyAt <= now ? 'ready' : 'pending', ...(onNode === n.id ? { jobId: 'j-1' } : {}) })),
       nodes.filter((n) => n.pool === 'p3-od').map((n) => ({ id: n.id, state: n.readyAt <= now ? 'ready' : 'pending', ...(onNode === n.id ? { jobId: 'j-1' } : {}) })),
     );
-  const lose = (now: number) => {
+  const lose = (now: number, node: SimNode | undefined) => {
     // The node is gone: progress falls back to the last checkpoint.
+    if (node?.noticed || outAt(now)) forced[forced.length - 1] = true;
+    endedAt[startedAt.length - 1] = now;
     progress = saved;
     onNode = null;
     writingUntil = null;
     queue.push(job('preempted', 'j-1', now));
   };
   const send = (signal: SignalInput, now: number) => {
-    const decision = decide(mlInput({ kind: 'training-pool', now, pools: observed(now), policy: basePolicy, ...(memory ? { memory } : {}), signal }));
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: observed(now), policy, ...(memory ? { memory } : {}), signal }));
     memory = decision.memory;
     for (const action of decision.actions) {
       if (action.type === 'launch-capacity') {
@@ -312,8 +445,9 @@ function simulate(outages: { start: number; end: number }[], runSeconds: number,
         else for (let i = 0; i < action.count; i += 1) nodes.push({ id: `n-${++seq}`, pool: action.poolId as SimNode['pool'], readyAt: now + 240_000, noticed: false });
       } else if (action.type === 'drain-and-release') {
         const at = nodes.findIndex((n) => n.id === action.instanceId);
+        const node = nodes[at];
         if (at >= 0) nodes.splice(at, 1);
-        if (onNode === action.instanceId) lose(now);
+        if (onNode === action.instanceId) lose(now, node);
       } else if (action.type === 'request-checkpoint' && onNode !== null && writingUntil === null) {
         writingUntil = now + 30_000;
         writingFrom = now;
@@ -342,7 +476,7 @@ function simulate(outages: { start: number; end: number }[], runSeconds: number,
     }
     for (const node of nodes.filter((n) => n.pool === 'p3-spot-2a' && outAt(now))) {
       nodes.splice(nodes.indexOf(node), 1);
-      if (onNode === node.id) lose(now);
+      if (onNode === node.id) lose(now, node);
     }
     while (queue.length > 0) send(queue.shift()!, now);
     // The scheduler starts the job on a free ready node.
@@ -350,6 +484,9 @@ function simulate(outages: { start: number; end: number }[], runSeconds: number,
       const free = nodes.find((n) => n.readyAt <= now);
       if (free) {
         onNode = free.id;
+        starts.push(free.pool === 'p3-od' ? 'on-demand' : 'spot');
+        forced.push(false);
+        startedAt.push(now);
         progressingFrom = now + 120_000;
         send(job('started', 'j-1', now, { instanceIds: [free.id] }), now);
       }
@@ -357,22 +494,86 @@ function simulate(outages: { start: number; end: number }[], runSeconds: number,
     if (now % 60_000 === 0) send(tick(now), now);
     while (queue.length > 0) send(queue.shift()!, now);
   }
-  return finishedAt;
+  // A thrash: on-demand, back to spot, and on-demand again though spot did not go.
+  let thrashes = 0;
+  for (let i = 1; i + 1 < starts.length; i += 1) {
+    const stint = (endedAt[i] ?? Infinity) - startedAt[i]!;
+    if (starts[i - 1] === 'on-demand' && starts[i] === 'spot' && starts[i + 1] === 'on-demand' && !forced[i] && stint < 30 * MIN) thrashes += 1;
+  }
+  return { finishedAt, starts, thrashes };
 }
 
-describe('property: a feasible deadline is met whatever spot does', () => {
-  it('deadline >= queued + run time + switch (7 min) + margin (15 min): the job finishes by it', () => {
-    const outage = fc.record({ startMin: fc.integer({ min: 0, max: 16 * 60 }), lengthMin: fc.integer({ min: 1, max: 300 }) });
-    fc.assert(
-      fc.property(fc.array(outage, { maxLength: 8 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 180 }), (list, halfHours, extraMin) => {
-        const outages = list.map((o) => ({ start: T0 + o.startMin * MIN, end: T0 + (o.startMin + o.lengthMin) * MIN }));
-        const runSeconds = halfHours * 1800;
-        const deadlineAt = T0 + (runSeconds + 300 + 120 + 900) * 1000 + extraMin * MIN;
-        const finishedAt = simulate(outages, runSeconds, deadlineAt, 30 * HOUR);
-        expect(finishedAt).not.toBeNull();
-        expect(finishedAt!).toBeLessThanOrEqual(deadlineAt);
-      }),
-      { numRuns: 60 },
-    );
+/** Moves between on-demand and spot. */
+const switches = (starts: SimRun['starts']) => starts.filter((type, i) => i > 0 && type !== starts[i - 1]).length;
+
+describe('a job that went to on-demand for its deadline comes back to spot, and falls back again if it must', () => {
+  // Due 1 h after run time + switch (7 min) + margin (15 min). Spot is out from 14:00Z: the job waits until its
+  // slack is down to the 16 min reserve (14:44Z), runs on on-demand from 14:48Z, and moves back to spot once spot
+  // has been quiet 30 min (a probe at 15:12Z still meets the outage: it moves around 15:46Z).
+  const due = (hours: number) => T0 + (hours * 3600 + 300 + 120 + 900) * 1000 + HOUR;
+  const out = (...spans: [number, number][]) => spans.map(([from, to]) => ({ start: T0 + from * MIN, end: T0 + to * MIN }));
+  it.each([
+    { label: '2 h job, spot out 14:00-15:20Z: on-demand, then back to spot to the end', hours: 2, outages: out([0, 80]), starts: ['on-demand', 'spot'] },
+    { label: '2 h job, spot out again 16:30-16:50Z after it came back: on-demand again', hours: 2, outages: out([0, 80], [150, 170]), starts: ['on-demand', 'spot', 'on-demand'] },
+    {
+      // Back on spot with 10 min of slack, it checkpoints every 8 min to keep the deadline safe should the node
+      // go; each pause spends slack, and once none is left the safety net moves it to on-demand (not a thrash:
+      // over an hour on spot first).
+      label: '4 h job, spot out 14:00-15:30Z: back to spot, and to on-demand again once its checkpoints spent the slack',
+      hours: 4,
+      outages: out([0, 90]),
+      starts: ['on-demand', 'spot', 'on-demand'],
+    },
+  ])('$label; the deadline is met', ({ hours, outages, starts }) => {
+    const run = simulate(outages, hours * 3600, due(hours), 30 * HOUR);
+    expect(run.starts).toEqual(starts);
+    expect(run.thrashes).toBe(0);
+    expect(run.finishedAt).not.toBeNull();
+    expect(run.finishedAt!).toBeLessThanOrEqual(due(hours));
+  });
+
+  it('with the return margin forced to 0 it comes back with no slack to spare and leaves spot again at once (a thrash)', () => {
+    const run = simulate(out([0, 90]), 4 * 3600, due(4), 30 * HOUR, { ...basePolicy, training: { returnToSpotSlackSeconds: 0 } });
+    expect(run.thrashes).toBeGreaterThan(0);
+  });
+});
+
+/** The property's world: outages, a run time and a deadline at least run time + switch + margin after queuing. */
+const world = fc.tuple(
+  fc.array(fc.record({ startMin: fc.integer({ min: 0, max: 16 * 60 }), lengthMin: fc.integer({ min: 1, max: 300 }) }), { maxLength: 8 }),
+  fc.integer({ min: 1, max: 12 }),
+  fc.integer({ min: 0, max: 180 }),
+);
+
+/**
+ * Every feasible deadline is met, and the job never thrashes: it moves back to spot only with slack to spare, so
+ * it leaves spot again only when spot goes; each outage causes at most one move to on-demand and one back
+ * (plus the safety net's move at the start), so moves <= 2 x (outages + 1). Returns to spot do happen.
+ */
+function deadlineProperty(policy: Record<string, unknown>, returns: { count: number }) {
+  return fc.property(world, ([list, halfHours, extraMin]) => {
+    const outages = list.map((o) => ({ start: T0 + o.startMin * MIN, end: T0 + (o.startMin + o.lengthMin) * MIN }));
+    const runSeconds = halfHours * 1800;
+    const deadlineAt = T0 + (runSeconds + 300 + 120 + 900) * 1000 + extraMin * MIN;
+    const run = simulate(outages, runSeconds, deadlineAt, 30 * HOUR, policy);
+    returns.count += run.starts.filter((type, i) => i > 0 && type === 'spot' && run.starts[i - 1] === 'on-demand').length;
+    expect(run.finishedAt).not.toBeNull();
+    expect(run.finishedAt!).toBeLessThanOrEqual(deadlineAt);
+    expect(run.thrashes, 'thrashes').toBe(0);
+    expect(switches(run.starts), 'moves between on-demand and spot').toBeLessThanOrEqual(2 * (outages.length + 1));
+  });
+}
+
+describe('property: a feasible deadline is met whatever spot does, with no thrash', () => {
+  it('deadline >= queued + run time + switch (7 min) + margin (15 min): the job finishes by it; moves back to spot happen', () => {
+    const returns = { count: 0 };
+    fc.assert(deadlineProperty(basePolicy, returns), { numRuns: 60 });
+    expect(returns.count).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('the property can fail: with the return margin forced to 0 it finds a thrash', () => {
+    const result = fc.check(deadlineProperty({ ...basePolicy, training: { returnToSpotSlackSeconds: 0 } }, { count: 0 }), { numRuns: 60, seed: 1, endOnFailure: true });
+    expect(result.failed).toBe(true);
+    expect(String(result.errorInstance)).toMatch(/^AssertionError: thrashes: expected [1-9]\d* to be \+0/);
   }, 60_000);
 });
