@@ -36,9 +36,7 @@ export function moveForDeadlines(
 ): DeadlineMoves {
   const out: DeadlineMoves = { actions: [], holds: [], reasons: [], ml };
   if (!ctx.policy.training.onDemandFallback) return out;
-  const views = poolViews(ctx);
-  const poolOf = new Map(views.flatMap((pool) => pool.nodes.map((node) => [node.id, pool] as const)));
-  const readyNodes = new Set(views.flatMap((pool) => pool.nodes.filter((node) => node.state === 'ready').map((node) => node.id)));
+  const { views, poolOf, readyNodes } = nodeIndex(ctx);
   for (const [id, job] of Object.entries(jobs)) {
     if (job.state !== 'running') continue;
     const onSpot = job.instanceIds.filter((node) => poolOf.get(node)?.capacityType === 'spot');
@@ -74,6 +72,14 @@ export function moveForDeadlines(
     jobs[id] = { ...jobs[id]!, launchedAt: ctx.now };
   }
   return out;
+}
+
+/** The target's pools, which pool each node is in, and which nodes are ready. */
+function nodeIndex(ctx: MlContext): { views: PoolView[]; poolOf: Map<string, PoolView>; readyNodes: Set<string> } {
+  const views = poolViews(ctx);
+  const poolOf = new Map(views.flatMap((pool) => pool.nodes.map((node) => [node.id, pool] as const)));
+  const readyNodes = new Set(views.flatMap((pool) => pool.nodes.filter((node) => node.state === 'ready').map((node) => node.id)));
+  return { views, poolOf, readyNodes };
 }
 
 /** A job whose move back to spot was called off (no checkpoint in time) is tried again after an hour. */
@@ -112,9 +118,7 @@ export function returnForDeadlines(
   releasedNow: ReadonlySet<string> = new Set(),
 ): DeadlineMoves {
   const out: DeadlineMoves = { actions: [], holds: [], reasons: [], ml };
-  const views = poolViews(ctx);
-  const poolOf = new Map(views.flatMap((pool) => pool.nodes.map((node) => [node.id, pool] as const)));
-  const readyNodes = new Set(views.flatMap((pool) => pool.nodes.filter((node) => node.state === 'ready').map((node) => node.id)));
+  const { views, poolOf, readyNodes } = nodeIndex(ctx);
   const marginMs = returnMarginSeconds(ctx) * 1000;
   const quietNeedMs = ctx.policy.spot.returnToSpotAfterSeconds * 1000;
   for (const [id, job] of Object.entries(jobs)) {
