@@ -54,6 +54,8 @@ export const TrainingJobSchema = object({
   onDemandForDeadlineAt: number().nullable().default(null),
   /** Last checkpoint asked for to keep the deadline reachable should the node go (epoch ms). */
   deadlineCheckpointAt: number().nullable().default(null),
+  /** Started back on spot after running on on-demand for its deadline (epoch ms): no switch again for a while. */
+  backOnSpotAt: number().nullable().default(null),
 });
 export type TrainingJob = Infer<typeof TrainingJobSchema>;
 

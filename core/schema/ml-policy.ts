@@ -117,6 +117,15 @@ export const TrainingSchema = object({
    */
   returnToSpotSlackSeconds: seconds(604800).nullable().default(null).describe("Slack a job on on-demand for its deadline needs, counted as if it moved now (deadline - now - remaining run time after a checkpoint now - boot - load - deadlineSafetySeconds), to move back to spot, seconds; null = nodeBootSeconds + jobLoadSeconds + checkpointSeconds (one more fallback should spot go again right after the move, plus the move's checkpoint; 480 s with the defaults). A job waiting for spot goes on-demand while it still has this much slack plus one switch (boot + load) and one checkpoint time (the switch may start a tick late), so it can come back."),
   /**
+   * How a job with a deadline spends its slack when spot cannot take it. `uniform-progress`: waits for spot while
+   * its secured progress is at or near a straight line from queuing to its last finish point, goes on-demand
+   * once behind it by more than a sixth of its slack at queuing (at least one switch: boot + load), and back to
+   * spot once spot is quiet (Wu et al., NSDI 2024; core/strategies/ml/uniform-progress.ts). `greedy`: waits
+   * until only its reserve of slack is left. Either way a job out of slack goes on-demand. The default is the one
+   * that measured better on the spot bench at 25 % and 50 % slack (docs/ml-decisions.md#spot-benchmark).
+   */
+  deadlineStrategy: zenum(['uniform-progress', 'greedy']).default('uniform-progress').describe("How a job with a deadline spends its slack when spot cannot take it. `uniform-progress`: waits for spot while its secured progress is at or near a straight line from queuing to its last finish point, goes on-demand once behind it by more than a sixth of its slack at queuing (at least one switch: boot + load), and back to spot once spot is quiet (Wu et al., NSDI 2024). `greedy`: waits until only its reserve of slack is left. Either way a job out of slack goes on-demand."),
+  /**
    * Deadline of a job that gives `runSeconds` but no deadline: queued time + runSeconds x (1 + this / 100),
    * percent; null = such a job has no deadline (immediate on-demand fallback as `onDemandFallback` says).
    */

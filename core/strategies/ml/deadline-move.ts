@@ -9,6 +9,7 @@ import { planForNotice } from './checkpoint.ts';
 import { poolViews, type MlContext, type PoolView } from './context.ts';
 import { clock, deadlineView, duration, fallbackReason, progressNow, returnMarginSeconds } from './deadline.ts';
 import { bestOnDemandPool, launch, rankSpotPools } from './spot.ts';
+import { lineText, uniformLine } from './uniform-progress.ts';
 
 /** What the move of running jobs to on-demand did; `jobs`, `reserved` and `total` are updated in place. */
 export interface DeadlineMoves {
@@ -125,9 +126,11 @@ export function returnForDeadlines(
     if (job.state !== 'running' || job.onDemandForDeadlineAt === null || job.instanceIds.length === 0) continue;
     const onDemand = job.instanceIds.filter((node) => poolOf.get(node)?.capacityType === 'on-demand');
     if (onDemand.length !== job.instanceIds.length || onDemand.some((node) => releasedNow.has(node)) || out.ml.checkpointWaits.some((w) => w.jobId === id)) continue;
-    const view = deadlineView(ctx, id, { ...job, savedSeconds: progressNow(job, ctx.now) });
+    const ifMoved = { ...job, savedSeconds: progressNow(job, ctx.now) };
+    const view = deadlineView(ctx, id, ifMoved);
     if (!view) continue;
-    const slack = `${view.slackMs < 0 ? '-' : ''}${duration(view.slackMs)} of slack if it moved now (return margin ${duration(marginMs)})`;
+    const line = uniformLine(ctx, ifMoved);
+    const slack = `${view.slackMs < 0 ? '-' : ''}${duration(view.slackMs)} of slack if it moved now (return margin ${duration(marginMs)})${line ? `, ${lineText(line)}` : ''}`;
     const troubleAt = out.ml.lastSpotTroubleAt;
     const target = job.poolId !== null ? views.find((pool) => pool.id === job.poolId && pool.capacityType === 'spot') : undefined;
     if (target && job.launchedAt !== null) {

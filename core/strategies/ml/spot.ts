@@ -3,6 +3,7 @@ import { ML_MEMORY_LIMITS, type MlState, type PoolStats, type TrainingJob } from
 import { isCompatible, type InstanceRequirement } from '../../catalog/index.ts';
 import { poolViews, usd, type MlContext, type PoolView } from './context.ts';
 import { deadlineView, fallbackReason, reserveReason, reserveSeconds, stayReason, waitReason, type DeadlineView } from './deadline.ts';
+import { aheadReason, behindLine, behindReason, uniformLine } from './uniform-progress.ts';
 
 const emptyStats = (): PoolStats => ({ interruptions: [], lastCapacityErrorAt: null, lastCapacityErrorCode: null });
 
@@ -145,9 +146,10 @@ export interface Placement {
  * Choose the pool for `count` new nodes. On-demand when the on-demand base or share is short, or while in
  * fallback (no spot pool usable, or spot trouble less than `returnToSpotAfterSeconds` ago after a fallback);
  * otherwise the best-ranked spot pool; on-demand when no spot pool is usable. For a training job with a
- * deadline (`options.job`, see deadline.ts): spot while it has slack, waiting for spot rather than falling back
- * until only its reserve of slack is left; on-demand then, and at once (even if spot could take it) once the
- * slack is gone.
+ * deadline (`options.job`, see deadline.ts): spot while it has slack. When spot cannot take it, it waits for spot
+ * while it keeps up with its uniform-progress line (uniform-progress.ts; `training.deadlineStrategy` `greedy`:
+ * until only its reserve of slack is left), and goes on-demand once behind it; on-demand whatever the line says
+ * once only its reserve is left, and at once (even if spot could take it) once the slack is gone.
  */
 export function placeCapacity(
   ctx: MlContext,
@@ -208,8 +210,11 @@ export function placeCapacity(
   }
   // Spot is out: below its reserve it goes on-demand now, keeping enough slack to come back to spot later.
   if (deadline && deadline.slackMs <= reserveSeconds(ctx) * 1000) return forDeadlineOf(deadline, reserveReason(ctx, deadline));
+  // Uniform progress (uniform-progress.ts): on-demand now when behind its line, else it waits for spot.
+  const line = deadline && options.job ? uniformLine(ctx, options.job.job) : undefined;
+  if (deadline && line && behindLine(ctx, options.job!.job, line)) return forDeadlineOf(deadline, behindReason(ctx, deadline, options.job!.job, line));
   if (deadline) {
-    const wait = waitReason(ctx, deadline);
+    const wait = line ? aheadReason(ctx, deadline, options.job!.job, line) : waitReason(ctx, deadline);
     reasons.push('no spot pool is usable', wait);
     return { reasons, fallback: false, wait };
   }

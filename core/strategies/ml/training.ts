@@ -42,6 +42,7 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
     progressingSince: null,
     onDemandForDeadlineAt: null,
     deadlineCheckpointAt: null,
+    backOnSpotAt: null,
   });
   let next: MlState = ml;
   switch (event.event) {
@@ -60,7 +61,7 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       // A job on on-demand for its deadline that starts on spot nodes has moved back to spot (deadline-move.ts).
       const views = poolViews(ctx);
       const backOnSpot = job.onDemandForDeadlineAt !== null && instanceIds.length > 0 && instanceIds.every((id) => poolOfInstance(views, id)?.capacityType === 'spot');
-      jobs[event.jobId] = progressOnStart(ctx, { ...job, state: 'running', startedAt: event.observedAt, instanceIds, ...(backOnSpot ? { onDemandForDeadlineAt: null } : {}) }, event.observedAt);
+      jobs[event.jobId] = progressOnStart(ctx, { ...job, state: 'running', startedAt: event.observedAt, instanceIds, ...(backOnSpot ? { onDemandForDeadlineAt: null, backOnSpotAt: event.observedAt } : {}) }, event.observedAt);
       reasons.push(`job ${event.jobId} started${event.instanceIds ? ` on ${event.instanceIds.join(', ')}` : ''}${backOnSpot ? ': back on spot, no longer on on-demand for its deadline' : ''}`);
       const idleSince = { ...ml.idleSince };
       for (const id of event.instanceIds ?? []) delete idleSince[id];

@@ -1,6 +1,8 @@
 /**
- * Deadline-aware on-demand fallback for training jobs (core/strategies/ml/deadline.ts): wait for spot while
- * the deadline leaves slack, go on-demand once it does not, and stay there.
+ * Deadline-aware on-demand fallback for training jobs (core/strategies/ml/deadline.ts): wait for spot while the
+ * deadline leaves slack, go on-demand once it does not, and back to spot once it can afford to. The cases up to
+ * the property run the greedy rule (`training.deadlineStrategy: 'greedy'`); the default, uniform progress
+ * (uniform-progress.ts), has its own cases at the end, and the property runs with both.
  *
  * Worked times used below (policy defaults): boot 300 s + load 120 s = 7 min to switch, 15 min margin; return
  * margin 7 min + 60 s checkpoint = 8 min; reserve 8 + 7 + 1 = 16 min. A 6 h job queued at 14:00Z due at 23:00Z
@@ -20,7 +22,8 @@ const pools = (spot: NodeSpec[] = [], od: NodeSpec[] = []): PoolSpec[] => [
   { id: 'p3-spot-2a', instanceType: 'p3.2xlarge', capacityType: 'spot', zone: 'us-west-2a', nodes: spot },
   { id: 'p3-od', instanceType: 'p3.2xlarge', capacityType: 'on-demand', nodes: od },
 ];
-const basePolicy = { minCapacity: 0, maxCapacity: 4 };
+/** The greedy rule (waits down to its reserve); uniform-progress.test.ts covers the default, uniform progress. */
+const basePolicy = { minCapacity: 0, maxCapacity: 4, training: { deadlineStrategy: 'greedy' as const } };
 const job = (event: string, jobId: string, at: number, extra: Record<string, unknown> = {}) => ({ kind: 'job', event, jobId, observedAt: at, source: 'test', ...extra }) as SignalInput;
 const tick = (at: number): SignalInput => ({ kind: 'schedule-tick', observedAt: at, source: 'test' });
 const of = <T extends Action['type']>(actions: Action[], type: T) => actions.filter((a) => a.type === type) as Extract<Action, { type: T }>[];
@@ -122,7 +125,7 @@ describe('deadline-aware fallback: a queued job while spot is out', () => {
   ])('$label', ({ fallback, launched, says }) => {
     const now = T0 + HOUR;
     const memory = memoryWith({ pools: spotOut(now), jobs: { 'j-1': queuedJob({ deadlineAt: null }) } });
-    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(), policy: { ...basePolicy, training: { onDemandFallback: fallback } }, memory, signal: tick(now) }));
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(), policy: { ...basePolicy, training: { ...basePolicy.training, onDemandFallback: fallback } }, memory, signal: tick(now) }));
     expect(of(decision.actions, 'launch-capacity').map((a) => a.poolId)).toEqual(launched ? [launched] : []);
     expect([...decision.reasons, ...decision.actions.map((a) => a.reason), ...decision.holds.map((h) => h.reason)].join('\n')).toMatch(says);
     expect(decision.holds.some((h) => h.rule === 'deadline-slack')).toBe(false);
@@ -139,7 +142,7 @@ describe('deadline fields from the queued event', () => {
   ])('$label', ({ extra, policy, deadlineAt, runSeconds }) => {
     const memory = memoryWith({ pools: spotOut(T0) });
     const decision = decide(
-      mlInput({ kind: 'training-pool', pools: pools(), policy: { ...basePolicy, training: policy }, memory, signal: job('queued', 'j-1', T0, { gpusPerNode: 1, nodeCount: 1, ...extra }) }),
+      mlInput({ kind: 'training-pool', pools: pools(), policy: { ...basePolicy, training: { ...basePolicy.training, ...policy } }, memory, signal: job('queued', 'j-1', T0, { gpusPerNode: 1, nodeCount: 1, ...extra }) }),
     );
     expect(decision.memory.ml.jobs['j-1']).toMatchObject({ deadlineAt, runSeconds });
     // With a deadline it waits (1 h 38 min + 1 h of slack at 14:00Z for 23:00Z); without, on-demand at once.
@@ -378,7 +381,7 @@ describe('a job on on-demand for its deadline moves back to spot once it can aff
   });
 
   it('returnToSpotSlackSeconds overrides the derived margin (20 min: 8 min of slack is not enough)', () => {
-    const decision = run(onOd, quiet(30 * MIN), [], { ...basePolicy, training: { returnToSpotSlackSeconds: 1200 } });
+    const decision = run(onOd, quiet(30 * MIN), [], { ...basePolicy, training: { ...basePolicy.training, returnToSpotSlackSeconds: 1200 } });
     expect(of(decision.actions, 'launch-capacity')).toEqual([]);
     expect(decision.holds[0]!.reason).toMatch(/8 min of slack if it moved now \(return margin 20 min\)/);
   });
@@ -533,7 +536,7 @@ describe('a job that went to on-demand for its deadline comes back to spot, and 
   });
 
   it('with the return margin forced to 0 it comes back with no slack to spare and leaves spot again at once (a thrash)', () => {
-    const run = simulate(out([0, 90]), 4 * 3600, due(4), 30 * HOUR, { ...basePolicy, training: { returnToSpotSlackSeconds: 0 } });
+    const run = simulate(out([0, 90]), 4 * 3600, due(4), 30 * HOUR, { ...basePolicy, training: { ...basePolicy.training, returnToSpotSlackSeconds: 0 } });
     expect(run.thrashes).toBeGreaterThan(0);
   });
 });
@@ -572,8 +575,141 @@ describe('property: a feasible deadline is met whatever spot does, with no thras
   }, 60_000);
 
   it('the property can fail: with the return margin forced to 0 it finds a thrash', () => {
-    const result = fc.check(deadlineProperty({ ...basePolicy, training: { returnToSpotSlackSeconds: 0 } }, { count: 0 }), { numRuns: 60, seed: 1, endOnFailure: true });
+    const result = fc.check(deadlineProperty({ ...basePolicy, training: { ...basePolicy.training, returnToSpotSlackSeconds: 0 } }, { count: 0 }), { numRuns: 60, seed: 1, endOnFailure: true });
     expect(result.failed).toBe(true);
     expect(String(result.errorInstance)).toMatch(/^AssertionError: thrashes: expected [1-9]\d* to be \+0/);
+  }, 60_000);
+});
+
+describe('uniform progress (the default): a job spot cannot take goes on-demand only while behind its line', () => {
+  // The defaults: a 6 h job queued at 14:00Z due 23:00Z; its line ends at 22:38Z (23:00 - 7 min switch - 15 min
+  // margin), 8 h 38 min = 518 min after queuing, so it expects 360 / 518 of a minute done per minute. Its slack at
+  // queuing is 2 h 38 min; the tolerance is a sixth of it, 26 min 20 s (1580 s). At 15:00Z the line is at
+  // 6 h x 60 / 518 = 41 min 42 s (2501.9 s), so it may lag down to 921.9 s secured.
+  const upPolicy = { minCapacity: 0, maxCapacity: 4 };
+  const at15 = T0 + HOUR;
+  it.each([
+    {
+      label: '15:00Z, 20 min secured: 22 min behind, within the 26 min: waits',
+      now: at15,
+      jobExtra: { savedSeconds: 1200 },
+      launches: 0,
+      says: /^job j-1: waiting for spot, 20 min done, 42 min expected on its uniform-progress line \(22 min behind\); on-demand once more than 26 min behind; 1 h 58 min of slack before its deadline 2026-03-02T23:00Z$/,
+    },
+    { label: '15:00Z, 922 s secured: 1579.9 s behind, still within: waits', now: at15, jobExtra: { savedSeconds: 922 }, launches: 0, says: /26 min behind\); on-demand once more than 26 min behind/ },
+    {
+      label: '15:00Z, 921 s secured: a second further behind than the tolerance: on-demand now, with its slack to come back',
+      now: at15,
+      jobExtra: { savedSeconds: 921 },
+      launches: 1,
+      says: /job j-1: on-demand for its deadline 2026-03-02T23:00Z while spot is out: 15 min done, 42 min expected on its uniform-progress line \(26 min behind\), more than the 26 min it may lag; 1 h 53 min of slack; back to spot once spot is quiet and it has 8 min of slack/,
+    },
+    { label: '15:00Z, 1 h secured: ahead of the line: waits', now: at15, jobExtra: { savedSeconds: 3600 }, launches: 0, says: /1 h done, 42 min expected on its uniform-progress line \(18 min ahead\)/ },
+    { label: '14:30Z, nothing done: 21 min behind, within: waits', now: T0 + 30 * MIN, jobExtra: {}, launches: 0, says: /0 s done, 21 min expected .*\(21 min behind\)/ },
+    {
+      // The greedy rule would wait here until 16:22Z (it has 1 h 38 min of slack).
+      label: '15:00Z, nothing done: 42 min behind: on-demand now, where greedy would still wait',
+      now: at15,
+      jobExtra: {},
+      launches: 1,
+      says: /0 s done, 42 min expected .*\(42 min behind\), more than the 26 min it may lag; 1 h 38 min of slack/,
+    },
+    {
+      // Line at 6 h x 512 / 518 = 5 h 55 min 50 s; 5 h 56 min secured is ahead, but 23:00 - 22:30 - 4 min - 22 min
+      // leaves 4 min of slack, below the 16 min reserve.
+      label: 'the greedy safety net still applies: 22:30Z, ahead of its line, 4 min of slack: on-demand by the reserve',
+      now: T0 + 8 * HOUR + 30 * MIN,
+      jobExtra: { savedSeconds: 356 * 60 },
+      launches: 1,
+      says: /job j-1: on-demand for its deadline 2026-03-02T23:00Z while spot is out: 4 min of slack left, at or below the 16 min it keeps to come back to spot/,
+    },
+    {
+      label: 'back on spot 2 min ago and behind: waits (no second switch within the 30 min of returnToSpotAfterSeconds)',
+      now: at15,
+      jobExtra: { backOnSpotAt: at15 - 2 * MIN },
+      launches: 0,
+      says: /\(42 min behind\); back on spot since 14:58Z, so no switch to on-demand before 15:28Z; 1 h 38 min of slack/,
+    },
+    { label: 'back on spot 30 min ago and behind: on-demand', now: at15, jobExtra: { backOnSpotAt: at15 - 30 * MIN }, launches: 1, says: /\(42 min behind\), more than the 26 min it may lag/ },
+  ])('$label', ({ now, jobExtra, launches, says }) => {
+    const memory = memoryWith({ pools: spotOut(now), jobs: { 'j-1': queuedJob(jobExtra) } });
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools(), policy: upPolicy, memory, signal: tick(now) }));
+    const launched = of(decision.actions, 'launch-capacity');
+    expect(launched.length).toBe(launches);
+    if (launches === 0) {
+      expect(decision.holds).toEqual([{ rule: 'deadline-slack', reason: expect.stringMatching(says) }]);
+      expect(decision.memory.ml.jobs['j-1']).toMatchObject({ state: 'queued', onDemandForDeadlineAt: null });
+    } else {
+      expect(launched[0]).toMatchObject({ poolId: 'p3-od', capacityType: 'on-demand', count: 1 });
+      expect(launched[0]!.reason).toMatch(says);
+      expect(decision.memory.ml.jobs['j-1']).toMatchObject({ state: 'launching', poolId: 'p3-od', onDemandForDeadlineAt: now });
+    }
+  });
+
+  it('while spot can take it, it goes to spot however far behind its line it is', () => {
+    const memory = memoryWith({ jobs: { 'j-1': queuedJob() } });
+    const decision = decide(mlInput({ kind: 'training-pool', now: at15, pools: pools(), policy: upPolicy, memory, signal: tick(at15) }));
+    expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-spot-2a', capacityType: 'spot' })]);
+  });
+
+  it('no deadline: on-demand at once, as before', () => {
+    const memory = memoryWith({ pools: spotOut(at15), jobs: { 'j-1': queuedJob({ deadlineAt: null }) } });
+    const decision = decide(mlInput({ kind: 'training-pool', now: at15, pools: pools(), policy: upPolicy, memory, signal: tick(at15) }));
+    expect(of(decision.actions, 'launch-capacity').map((a) => a.poolId)).toEqual(['p3-od']);
+    expect(decision.actions[0]!.reason).toMatch(/no spot pool is usable: falling back to on-demand/);
+  });
+
+  it('a notice while behind its line: the checkpoint is asked for and the on-demand replacement launched at once', () => {
+    // On spot since 13:30Z (progress from 13:32Z): at 15:00Z the checkpoint secures 1 h 28 min, 46 min ahead of
+    // its line (at 42 min), so it waits for spot. Queued at 13:00Z and started at 14:30Z
+    // instead, its line ends 9 h 38 min after queuing (tolerance 3 h 38 min / 6 = 36 min) and is at
+    // 6 h x 2 h / 9 h 38 min = 1 h 15 min: 47 min behind, so the replacement is on-demand, launched now.
+    const notice: SignalInput = { kind: 'spot-interruption', instanceId: 'a-1', poolId: 'p3-spot-2a', deadlineAt: at15 + sec(120), observedAt: at15, source: 'test' };
+    const onSpot = { ...queuedJob(), state: 'running', startedAt: T0 - 30 * MIN, launchedAt: T0 - 35 * MIN, poolId: 'p3-spot-2a', instanceIds: ['a-1'], progressingSince: T0 - 28 * MIN };
+    const run = (job: Record<string, unknown>) => decide(mlInput({ kind: 'training-pool', now: at15, pools: pools([{ id: 'a-1', jobId: 'j-1' }]), policy: upPolicy, memory: memoryWith({ jobs: { 'j-1': job } }), signal: notice }));
+    const within = run(onSpot);
+    expect(of(within.actions, 'launch-capacity')).toEqual([]);
+    expect(within.holds[0]!.reason).toMatch(/^replacement for a-1 not launched: job j-1: waiting for spot, 1 h 28 min done, 42 min expected on its uniform-progress line \(46 min ahead\)/);
+    const behind = run({ ...onSpot, queuedAt: T0 - HOUR, startedAt: at15 - 30 * MIN, progressingSince: at15 - 28 * MIN });
+    expect(of(behind.actions, 'request-checkpoint')).toHaveLength(1);
+    expect(of(behind.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-od', replacesInstanceId: 'a-1' })]);
+    expect(behind.actions.find((a) => a.type === 'launch-capacity')!.reason).toMatch(/job j-1: on-demand for its deadline .*28 min done, 1 h 15 min expected on its uniform-progress line \(47 min behind\), more than the 36 min it may lag; 2 h 6 min of slack/);
+  });
+
+  it('on on-demand, it returns once spot is quiet with its return margin, and the reason names its line', () => {
+    // On on-demand since 15:00Z (progress from 15:07Z, resumed from 15 min): at 16:00Z it has 1 h 8 min done, the
+    // line is at 1 h 23 min; slack if it moved now: 23:00 - 16:00 - 4 h 52 min - 22 min = 1 h 46 min.
+    const now = T0 + 2 * HOUR;
+    const onOd = { ...queuedJob(), state: 'running', startedAt: at15 + 5 * MIN, launchedAt: at15, poolId: 'p3-od', instanceIds: ['od-1'], savedSeconds: 900, resumedFromSeconds: 900, progressingSince: at15 + 7 * MIN, onDemandForDeadlineAt: at15 };
+    const decision = decide(mlInput({ kind: 'training-pool', now, pools: pools([], [{ id: 'od-1', jobId: 'j-1' }]), policy: upPolicy, memory: memoryWith({ jobs: { 'j-1': onOd }, lastSpotTroubleAt: now - 30 * MIN }), signal: tick(now) }));
+    expect(of(decision.actions, 'launch-capacity')).toEqual([expect.objectContaining({ poolId: 'p3-spot-2a', capacityType: 'spot' })]);
+    expect(decision.actions[0]!.reason).toMatch(/^job j-1: back to spot from on-demand \(its deadline 2026-03-02T23:00Z\): 1 h 46 min of slack if it moved now \(return margin 8 min\), 1 h 8 min done, 1 h 23 min expected on its uniform-progress line \(15 min behind\), spot quiet for 30 min/);
+  });
+});
+
+describe('uniform progress in the simulated world', () => {
+  const out = (...spans: [number, number][]) => spans.map(([from, to]) => ({ start: T0 + from * MIN, end: T0 + to * MIN }));
+  const upPolicy = { minCapacity: 0, maxCapacity: 4 };
+  it('6 h job due 9 h after queuing, spot out 14:00-16:00Z: on-demand once 26 min behind its line, back to spot once spot is quiet; met', () => {
+    const run = simulate(out([0, 120]), RUN, DUE, 30 * HOUR, upPolicy);
+    expect(run.starts).toEqual(['on-demand', 'spot']);
+    expect(run.thrashes).toBe(0);
+    expect(run.finishedAt!).toBeLessThanOrEqual(DUE);
+  });
+
+  it('the greedy rule in the same world waits the outage out on no node (spot is back before its slack is down to the reserve)', () => {
+    expect(simulate(out([0, 120]), RUN, DUE, 30 * HOUR, basePolicy).starts).toEqual(['spot']);
+  });
+
+  it('property: every feasible deadline is met, no thrash, moves <= 2 x (outages + 1); moves back to spot happen', () => {
+    const returns = { count: 0 };
+    fc.assert(deadlineProperty(upPolicy, returns), { numRuns: 60 });
+    expect(returns.count).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('the property can fail: with the boot and margin taken as 0 (nodes still boot in 240 s) a deadline is missed', () => {
+    const result = fc.check(deadlineProperty({ ...upPolicy, training: { nodeBootSeconds: 0, deadlineSafetySeconds: 0 } }, { count: 0 }), { numRuns: 60, seed: 1, endOnFailure: true });
+    expect(result.failed).toBe(true);
+    expect(String(result.errorInstance)).toMatch(/expected \d+ to be less than or equal to \d+/);
   }, 60_000);
 });
