@@ -202,11 +202,7 @@ export function decide(input: DecisionInput): Decision {
           reason: `scale-${direction === 'up' ? 'out' : 'in'} held at ${desired}: ${seconds(leftMs)} left of the ${windowSeconds} s stabilization window after ${replicas(bound)} ${direction === 'up' ? 'was the lowest' : 'were'} recommended${why}`,
         });
       }
-      const burstTooSlow = policy.burst.enabled && policy.replicaBootSeconds !== null && policy.replicaBootSeconds > policy.burst.stableWindowSeconds;
-      if (burstTooSlow && raw.shortWindowDemand !== undefined && raw.shortWindowDemand >= policy.burst.thresholdRatio * ready && ready > 0) {
-        reasons.push(`no burst: replicas boot in ${policy.replicaBootSeconds} s, longer than a burst's ${policy.burst.stableWindowSeconds} s stable window`);
-      }
-      const burst = evaluateBurst(burstTooSlow ? { ...policy.burst, enabled: false } : policy.burst, memory.burst, now, raw.shortWindowDemand, ready, current);
+      const burst = evaluateBurst(policy.burst, memory.burst, now, raw.shortWindowDemand, ready, current, policy.replicaBootSeconds);
       memory.burst = burst.state;
       if (burst.reason) reasons.push(burst.reason);
       if (burst.floor !== undefined && burst.floor > desired) cause = burst.reason ?? cause;

@@ -38,8 +38,14 @@ export function evaluateBurst(
   shortWindowDemand: number | undefined,
   ready: number,
   current: number,
+  replicaBootSeconds: number | null = null,
 ): BurstOutcome {
   if (!policy.enabled) return { state: null };
+  // A replica that boots slower than a burst lasts cannot serve it (policy.ts, `replicaBootSeconds`).
+  if (replicaBootSeconds !== null && replicaBootSeconds > policy.stableWindowSeconds) {
+    const asked = shortWindowDemand !== undefined && ready > 0 && shortWindowDemand >= policy.thresholdRatio * ready;
+    return asked ? { state: null, reason: `no burst: replicas boot in ${replicaBootSeconds} s, longer than a burst's ${policy.stableWindowSeconds} s stable window` } : { state: null };
+  }
   // Compared unrounded (Knative: desired pods ÷ ready pods ≥ threshold). A burst must also ask for more
   // than is already on its way, and while replicas boot, thresholdRatio × that (see above).
   const booting = current > ready;

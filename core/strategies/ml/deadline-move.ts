@@ -19,6 +19,18 @@ export interface DeadlineMoves {
   ml: MlState;
 }
 
+/** What the training pass knows of the nodes while it places jobs; both moves read and update it. */
+export interface NodeLedger {
+  /** Ready or booting nodes without a job, per pool. */
+  free: ReadonlyMap<string, readonly string[]>;
+  /** Nodes already promised to a job in this decision. */
+  reserved: Set<string>;
+  /** Nodes of the target after this decision's launches so far. */
+  totals: { nodes: number };
+  /** Nodes this decision releases. */
+  releasedNow: ReadonlySet<string>;
+}
+
 /**
  * The safety net while a job runs: a job on spot whose slack is gone (counting what a checkpoint now would
  * secure) moves to on-demand and stays there. Step 1: launch its on-demand nodes while it keeps running on
@@ -30,10 +42,7 @@ export function moveForDeadlines(
   ctx: MlContext,
   ml: MlState,
   jobs: Record<string, TrainingJob>,
-  free: ReadonlyMap<string, readonly string[]>,
-  reserved: Set<string>,
-  totals: { nodes: number },
-  releasedNow: ReadonlySet<string> = new Set(),
+  { free, reserved, totals, releasedNow }: NodeLedger,
 ): DeadlineMoves {
   const out: DeadlineMoves = { actions: [], holds: [], reasons: [], ml };
   if (!ctx.policy.training.onDemandFallback) return out;
@@ -113,10 +122,7 @@ export function returnForDeadlines(
   ctx: MlContext,
   ml: MlState,
   jobs: Record<string, TrainingJob>,
-  free: ReadonlyMap<string, readonly string[]>,
-  reserved: Set<string>,
-  totals: { nodes: number },
-  releasedNow: ReadonlySet<string> = new Set(),
+  { free, reserved, totals, releasedNow }: NodeLedger,
 ): DeadlineMoves {
   const out: DeadlineMoves = { actions: [], holds: [], reasons: [], ml };
   const { views, poolOf, readyNodes } = nodeIndex(ctx);

@@ -159,16 +159,14 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, re
 
   let total = views.reduce((sum, pool) => sum + pool.desired, 0);
   const totals = { nodes: total };
-  const moves = moveForDeadlines(ctx, next, jobs, free, reserved, totals, releasedNow);
-  actions.push(...moves.actions);
-  holds.push(...moves.holds);
-  reasons.push(...moves.reasons);
-  next = moves.ml;
-  const returns = returnForDeadlines(ctx, next, jobs, free, reserved, totals, releasedNow);
-  actions.push(...returns.actions);
-  holds.push(...returns.holds);
-  reasons.push(...returns.reasons);
-  next = returns.ml;
+  const ledger = { free, reserved, totals, releasedNow };
+  for (const move of [moveForDeadlines, returnForDeadlines]) {
+    const step = move(ctx, next, jobs, ledger);
+    actions.push(...step.actions);
+    holds.push(...step.holds);
+    reasons.push(...step.reasons);
+    next = step.ml;
+  }
   total = totals.nodes;
   let blocked: string | undefined;
   for (const [id, job] of ordered) {
