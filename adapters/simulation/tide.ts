@@ -4,7 +4,7 @@ import { emptyMemory, type Memory } from '../../core/schema/memory.ts';
 import { PolicySchema, type Policy, type PolicyInput } from '../../core/schema/policy.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
-import { isInsufficientCapacityError, type ActuatorPort } from '../ports/actuator.ts';
+import { isInsufficientCapacityError, isNodeNotFoundError, type ActuatorPort } from '../ports/actuator.ts';
 import type { CloudEvent } from '../simulated/cloud.ts';
 import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
 
@@ -118,6 +118,8 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
         try {
           await apply(options.actuator, action);
         } catch (error) {
+          // A node the cloud already took back (a spot reclaim racing the release) is released: done.
+          if (action.type === 'drain-and-release' && isNodeNotFoundError(error)) continue;
           if (!isInsufficientCapacityError(error)) throw error;
           queued.push({ kind: 'capacity-error', poolId: error.poolId, instanceType: error.instanceType, capacityType: error.capacityType, code: error.code, message: error.message, observedAt: context.nowMs, source: 'simulated-ec2' });
           return;

@@ -116,6 +116,15 @@ describe('Tide in the simulator', () => {
   });
 });
 
+describe('Tide releasing a node the cloud already took back', () => {
+  it('counts the release as done (fast-check found it: two requests, spot, seed 236)', async () => {
+    const requests = [0, 299_001].map((ms) => ({ arrivalAt: T0 + ms, contextTokens: 1, generatedTokens: 1 }));
+    const trace: Trace = { name: 'reclaim-race', startAt: T0, endAt: requests.at(-1)!.arrivalAt, requests };
+    const report = await runComparison({ trace, seed: 236, bootSeconds: 60, capacityType: 'spot', only: ['tide'] });
+    expect(report.runs[0]!.requests).toBe(2);
+  });
+});
+
 describe('results hold together on any small trace', () => {
   it('shares in [0, 1], ordered percentiles, cost ≥ 0, every request counted', async () => {
     await fc.assert(
