@@ -10,7 +10,14 @@ import { evaluateBurst } from './strategies/burst.ts';
 import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
 import { evaluatePlans, type ActivePlan } from './strategies/schedule.ts';
 import { stabilize } from './strategies/stabilization.ts';
-import { allocateMixed, applyCostAndCaps, capacityAfter, decideMl, mlContext, typeChangeOutcome } from './strategies/ml/index.ts';
+import {
+  allocateMixed,
+  applyCostAndCaps,
+  capacityAfter,
+  decideMl,
+  mlContext,
+  typeChangeOutcome,
+} from './strategies/ml/index.ts';
 
 let blankMemory: Memory | undefined;
 
@@ -39,7 +46,13 @@ function finish(
   // ML: every decision reports its cost before and after; the spend caps clip whatever adds spend.
   let cost: Decision['cost'];
   if (input.observed) {
-    const priced = applyCostAndCaps(mlContext(input.now, input.target, input.policy, input.observed), next.ml, decision.actions, input.groupSpend, leavingPoolIds);
+    const priced = applyCostAndCaps(
+      mlContext(input.now, input.target, input.policy, input.observed),
+      next.ml,
+      decision.actions,
+      input.groupSpend,
+      leavingPoolIds,
+    );
     for (const item of priced.holds) hold(log, item);
     log.reasons.push(...priced.reasons);
     next.ml = priced.ml;
@@ -70,7 +83,9 @@ function bounds(policy: Policy, active: readonly ActivePlan[]): Bounds {
   let hi = policy.maxCapacity;
   const notes: string[] = [];
   for (const plan of active) {
-    notes.push(`plan ${plan.name} ${plan.phase === 'pre-warm' ? 'pre-warming for' : 'open'} ${plan.label}: floor ${plan.floor}${plan.ceiling !== undefined ? `, ceiling ${plan.ceiling}` : ''}`);
+    notes.push(
+      `plan ${plan.name} ${plan.phase === 'pre-warm' ? 'pre-warming for' : 'open'} ${plan.label}: floor ${plan.floor}${plan.ceiling !== undefined ? `, ceiling ${plan.ceiling}` : ''}`,
+    );
     lo = Math.max(lo, plan.floor);
     if (plan.ceiling !== undefined) hi = Math.min(hi, plan.ceiling);
   }
@@ -102,7 +117,8 @@ function outcomeOf(actions: readonly Action[]): Decision['outcome'] {
     }
     if (action.type === 'change-instance-type') outcome = typeChangeOutcome(action);
     if (action.type === 'set-capacity' && action.to < action.from) shrunk = true;
-    if (action.type === 'set-capacity' && outcome === 'hold') outcome = action.to > action.from ? 'scale-out' : 'scale-in';
+    if (action.type === 'set-capacity' && outcome === 'hold')
+      outcome = action.to > action.from ? 'scale-out' : 'scale-in';
     if (action.type === 'drain-and-release') shrunk = true;
   }
   if (launched) return shrunk ? 'replace' : outcome === 'hold' ? 'scale-out' : outcome;
@@ -149,8 +165,16 @@ export function decide(input: DecisionInput): Decision {
   }
   const snapshotAge = now - observed.observedAt;
   if (snapshotAge > policy.observedStaleAfterSeconds * 1000) {
-    hold(log, { rule: 'stale-data', reason: `capacity snapshot is ${seconds(snapshotAge)} old (stale after ${policy.observedStaleAfterSeconds} s): holding at ${current}` });
-    return finish(input, log, { valid: false, currentCapacity: current, desiredCapacity: current, actions: [] }, memory);
+    hold(log, {
+      rule: 'stale-data',
+      reason: `capacity snapshot is ${seconds(snapshotAge)} old (stale after ${policy.observedStaleAfterSeconds} s): holding at ${current}`,
+    });
+    return finish(
+      input,
+      log,
+      { valid: false, currentCapacity: current, desiredCapacity: current, actions: [] },
+      memory,
+    );
   }
 
   const plans = evaluatePlans(policy.schedules, policy.calendars, memory.plans, now);
@@ -173,7 +197,13 @@ export function decide(input: DecisionInput): Decision {
   for (const item of mlStep.holds) hold(log, item);
   if (mlStep.handled) {
     const after = capacityAfter(mlCtx, mlStep.actions, mlStep.leavingPoolIds);
-    return finish(input, log, { valid: true, currentCapacity: current, desiredCapacity: after, actions: mlStep.actions }, memory, mlStep.leavingPoolIds);
+    return finish(
+      input,
+      log,
+      { valid: true, currentCapacity: current, desiredCapacity: after, actions: mlStep.actions },
+      memory,
+      mlStep.leavingPoolIds,
+    );
   }
   if (memory.override) {
     desired = memory.override.capacity;
@@ -191,18 +221,36 @@ export function decide(input: DecisionInput): Decision {
       // Slow-booting replicas: buy only for demand that has lasted as long as a replica takes to boot.
       const bootWindow = policy.replicaBootSeconds ?? 0;
       const upWindow = Math.max(behavior.scaleUp.stabilizationWindowSeconds, bootWindow);
-      const stable = stabilize(memory.recommendations, now, raw.replicas, current, upWindow, behavior.scaleDown.stabilizationWindowSeconds);
+      const stable = stabilize(
+        memory.recommendations,
+        now,
+        raw.replicas,
+        current,
+        upWindow,
+        behavior.scaleDown.stabilizationWindowSeconds,
+      );
       memory.recommendations = stable.recommendations;
       desired = stable.replicas;
       if (stable.heldBy) {
         const { direction, windowSeconds, bound, leftMs } = stable.heldBy;
-        const why = direction === 'up' && bootWindow > behavior.scaleUp.stabilizationWindowSeconds ? ` (replicas boot in ${bootWindow} s: a shorter spike is over before they are ready)` : '';
+        const why =
+          direction === 'up' && bootWindow > behavior.scaleUp.stabilizationWindowSeconds
+            ? ` (replicas boot in ${bootWindow} s: a shorter spike is over before they are ready)`
+            : '';
         hold(log, {
           rule: 'stabilization',
           reason: `scale-${direction === 'up' ? 'out' : 'in'} held at ${desired}: ${seconds(leftMs)} left of the ${windowSeconds} s stabilization window after ${replicas(bound)} ${direction === 'up' ? 'was the lowest' : 'were'} recommended${why}`,
         });
       }
-      const burst = evaluateBurst(policy.burst, memory.burst, now, raw.shortWindowDemand, ready, current, policy.replicaBootSeconds);
+      const burst = evaluateBurst(
+        policy.burst,
+        memory.burst,
+        now,
+        raw.shortWindowDemand,
+        ready,
+        current,
+        policy.replicaBootSeconds,
+      );
       memory.burst = burst.state;
       if (burst.reason) reasons.push(burst.reason);
       if (burst.floor !== undefined && burst.floor > desired) cause = burst.reason ?? cause;
@@ -230,7 +278,10 @@ export function decide(input: DecisionInput): Decision {
     const why = `${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}: ${cause}`;
     // ML: with an on-demand base or share in the policy, the change is spread as a mixed-instances group.
     actions = allocateMixed(mlCtx, memory.ml, desired, why) ?? allocateHorizontal(target, observed, desired, why);
-    memory.scaleEvents = [...pruneScaleEvents(memory.scaleEvents, now, longestPeriod(policy)), [now, desired - current]];
+    memory.scaleEvents = [
+      ...pruneScaleEvents(memory.scaleEvents, now, longestPeriod(policy)),
+      [now, desired - current],
+    ];
     if (desired > current) memory.lastScaleOutAt = now;
     else memory.lastScaleInAt = now;
   } else {
@@ -254,23 +305,35 @@ function applyGuards(
   if (desired > current) {
     const limit = scaleUpLimit(current, memory.scaleEvents, now, policy.behavior.scaleUp);
     if (desired > limit) {
-      hold(log, { rule: 'rate-limit', reason: `scale-out limited to ${limit} (wanted ${desired}) by the scale-up rate policy (${describeRules(policy.behavior.scaleUp)})` });
+      hold(log, {
+        rule: 'rate-limit',
+        reason: `scale-out limited to ${limit} (wanted ${desired}) by the scale-up rate policy (${describeRules(policy.behavior.scaleUp)})`,
+      });
       desired = Math.max(limit, current);
     }
     const cooldown = policy.cooldown.scaleOutSeconds * 1000;
     if (memory.lastScaleOutAt !== null && now - memory.lastScaleOutAt < cooldown && desired > current) {
-      hold(log, { rule: 'cooldown', reason: `scale-out to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleOutAt))} left of the ${policy.cooldown.scaleOutSeconds} s scale-out cooldown` });
+      hold(log, {
+        rule: 'cooldown',
+        reason: `scale-out to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleOutAt))} left of the ${policy.cooldown.scaleOutSeconds} s scale-out cooldown`,
+      });
       desired = current;
     }
   } else if (desired < current) {
     const limit = scaleDownLimit(current, memory.scaleEvents, now, policy.behavior.scaleDown);
     if (desired < limit) {
-      hold(log, { rule: 'rate-limit', reason: `scale-in limited to ${limit} (wanted ${desired}) by the scale-down rate policy (${describeRules(policy.behavior.scaleDown)})` });
+      hold(log, {
+        rule: 'rate-limit',
+        reason: `scale-in limited to ${limit} (wanted ${desired}) by the scale-down rate policy (${describeRules(policy.behavior.scaleDown)})`,
+      });
       desired = Math.min(limit, current);
     }
     const cooldown = policy.cooldown.scaleInSeconds * 1000;
     if (memory.lastScaleInAt !== null && now - memory.lastScaleInAt < cooldown && desired < current) {
-      hold(log, { rule: 'cooldown', reason: `scale-in to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleInAt))} left of the ${policy.cooldown.scaleInSeconds} s scale-in cooldown` });
+      hold(log, {
+        rule: 'cooldown',
+        reason: `scale-in to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleInAt))} left of the ${policy.cooldown.scaleInSeconds} s scale-in cooldown`,
+      });
       desired = current;
     }
   }
@@ -287,6 +350,8 @@ function applyGuards(
 
 function describeRules(rules: Policy['behavior']['scaleUp']): string {
   if (rules.selectPolicy === 'Disabled') return 'disabled';
-  const parts = rules.policies.map((rule) => `${rule.type === 'Percent' ? `${num(rule.value)} %` : replicas(rule.value)} per ${rule.periodSeconds} s`);
+  const parts = rules.policies.map(
+    (rule) => `${rule.type === 'Percent' ? `${num(rule.value)} %` : replicas(rule.value)} per ${rule.periodSeconds} s`,
+  );
   return `${rules.selectPolicy === 'Max' ? 'most generous of' : 'strictest of'} ${parts.join(', ')}`;
 }

@@ -40,11 +40,20 @@ function recordSample(state: SampleState, metric: string, value: number): boolea
   }
   const age = now - signal.observedAt;
   if (age > policy.missingMetrics.staleAfterSeconds * 1000) {
-    state.holds.push({ rule: 'stale-data', reason: `${metric} sample is ${seconds(age)} old, stale after ${policy.missingMetrics.staleAfterSeconds} s: not used` });
+    state.holds.push({
+      rule: 'stale-data',
+      reason: `${metric} sample is ${seconds(age)} old, stale after ${policy.missingMetrics.staleAfterSeconds} s: not used`,
+    });
     return false;
   }
   // state.memory is ingestSignal's own fresh copy: assign, do not re-spread.
-  state.memory.samples = addSample(state.memory.samples, metric, [signal.observedAt, value], now, retentionMs(policy, metric));
+  state.memory.samples = addSample(
+    state.memory.samples,
+    metric,
+    [signal.observedAt, value],
+    now,
+    retentionMs(policy, metric),
+  );
   state.memory.missing = NO_FAILURES;
   return value > 0;
 }
@@ -61,7 +70,10 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
   const next: Memory = { ...memory, samples: pruneSamples(memory.samples, policy, now, fresh) };
   let demand = false;
   if (signal.observedAt > now + FUTURE_SKEW_MS) {
-    holds.push({ rule: 'stale-data', reason: `signal from ${signal.source} is stamped ${seconds(signal.observedAt - now)} in the future: not used (clock skew?)` });
+    holds.push({
+      rule: 'stale-data',
+      reason: `signal from ${signal.source} is stamped ${seconds(signal.observedAt - now)} in the future: not used (clock skew?)`,
+    });
     return { memory: next, notes, holds, demand };
   }
   const state: SampleState = { memory: next, policy, signal, now, notes, holds };
@@ -72,7 +84,9 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
     case 'metric-failure':
       if (isTracked(policy, signal.metric)) {
         next.missing = countFailure(next, now);
-        notes.push(`${signal.metric} could not be read (${signal.error}): failure ${next.missing.consecutive} of ${policy.missingMetrics.failureThreshold} before the fallback`);
+        notes.push(
+          `${signal.metric} could not be read (${signal.error}): failure ${next.missing.consecutive} of ${policy.missingMetrics.failureThreshold} before the fallback`,
+        );
       }
       break;
     case 'alarm': {
@@ -82,11 +96,14 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
         policy.stepScaling.some((step) => step.alarmName === signal.alarmName);
       if (signal.state === 'INSUFFICIENT_DATA' && relevant) {
         next.missing = countFailure(next, now);
-        notes.push(`alarm ${signal.alarmName} has INSUFFICIENT_DATA: failure ${next.missing.consecutive} of ${policy.missingMetrics.failureThreshold} before the fallback`);
+        notes.push(
+          `alarm ${signal.alarmName} has INSUFFICIENT_DATA: failure ${next.missing.consecutive} of ${policy.missingMetrics.failureThreshold} before the fallback`,
+        );
         break;
       }
       const value = signal.value ?? signal.datapoints?.at(-1);
-      if (signal.metric !== undefined && value !== undefined && recordSample(state, signal.metric, value)) demand = true;
+      if (signal.metric !== undefined && value !== undefined && recordSample(state, signal.metric, value))
+        demand = true;
       if (signal.state === 'ALARM' && signal.comparison !== 'below') demand = true;
       break;
     }
@@ -95,10 +112,15 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
         next.override = null;
         notes.push(`manual override cleared by ${signal.requestedBy ?? signal.source}: ${signal.reason}`);
       } else if (signal.expiresAt <= now) {
-        holds.push({ rule: 'override', reason: `manual override to ${signal.capacity} ignored: it expired ${seconds(now - signal.expiresAt)} ago` });
+        holds.push({
+          rule: 'override',
+          reason: `manual override to ${signal.capacity} ignored: it expired ${seconds(now - signal.expiresAt)} ago`,
+        });
       } else {
         next.override = { capacity: signal.capacity, expiresAt: signal.expiresAt, reason: signal.reason };
-        notes.push(`manual override by ${signal.requestedBy ?? signal.source}: ${signal.capacity} until ${new Date(signal.expiresAt).toISOString()} (${signal.reason})`);
+        notes.push(
+          `manual override by ${signal.requestedBy ?? signal.source}: ${signal.capacity} until ${new Date(signal.expiresAt).toISOString()} (${signal.reason})`,
+        );
       }
       break;
     default:

@@ -66,7 +66,8 @@ export function recommend(
       if (short) {
         // Unrounded, as Knative compares it: rounding first would make 1 ready replica at 104 % of
         // target "ask for 2 = 2 × ready" and start a burst on noise.
-        const wanted = rule.metricType === 'total' ? short.value / rule.targetValue : (ready * short.value) / rule.targetValue;
+        const wanted =
+          rule.metricType === 'total' ? short.value / rule.targetValue : (ready * short.value) / rule.targetValue;
         shortWindowDemand = Math.max(shortWindowDemand ?? 0, wanted);
       }
     }
@@ -86,7 +87,8 @@ export function recommend(
   }
   let missing = memory.missing;
   if (replicas !== undefined) {
-    if (policy.targetTracking.length + policy.stepScaling.length > 1) notes.push(`largest recommendation wins: ${replicas} (${reason})`);
+    if (policy.targetTracking.length + policy.stepScaling.length > 1)
+      notes.push(`largest recommendation wins: ${replicas} (${reason})`);
     return { replicas, shortWindowDemand, demand, missing, notes, holds, cause: reason };
   }
   if (policy.targetTracking.length === 0 && policy.stepScaling.length === 0) {
@@ -109,10 +111,15 @@ export function recommend(
       notes.push(cause);
       return { replicas: target, demand, missing, notes, holds, cause };
     }
-    holds.push({ rule: 'missing-metrics', reason: `missing metrics: ${missing.consecutive} failed observations (threshold ${fallback.failureThreshold}): fallback holds at ${current}` });
+    holds.push({
+      rule: 'missing-metrics',
+      reason: `missing metrics: ${missing.consecutive} failed observations (threshold ${fallback.failureThreshold}): fallback holds at ${current}`,
+    });
     return { demand, missing, notes, holds, cause: '' };
   }
-  holds.push({ rule: 'missing-metrics', reason: `no fresh metric to act on: holding at ${current} (${missing.consecutive} of ${fallback.failureThreshold} failed observations before the fallback)` });
+  holds.push({
+    rule: 'missing-metrics',
+    reason: `no fresh metric to act on: holding at ${current} (${missing.consecutive} of ${fallback.failureThreshold} failed observations before the fallback)`,
+  });
   return { demand, missing, notes, holds, cause: '' };
 }
-

@@ -9,7 +9,13 @@
  */
 import type { RoutableSignal, TriggerTarget } from '../core/triggers/match.ts';
 import { routeSignals } from '../core/triggers/match.ts';
-import { parseEvent, type EventParseError, type EventSourceName, type ParsedEvent, type ParseOptions } from '../adapters/events/index.ts';
+import {
+  parseEvent,
+  type EventParseError,
+  type EventSourceName,
+  type ParsedEvent,
+  type ParseOptions,
+} from '../adapters/events/index.ts';
 import type { StateStore } from '../adapters/ports/state-store.ts';
 import { isRetryable } from '../adapters/state/errors.ts';
 import type { Clock, Logger, Shell, ShellResult } from './shell.ts';
@@ -134,18 +140,29 @@ export function createIngest(deps: IngestDependencies): Ingest {
       const parsed = parseEvent(raw, format, { receivedAt: clock.now(), ...options.parse, ...parseOptions });
       if (!parsed.ok) {
         logger.warn('ingest: bad input, not retried', { format, error: parsed.error.toJSON() });
-        return { ...emptyResult(format), failures: { nonRetryable: [{ error: describeParseError(parsed.error) }], retryable: [] } };
+        return {
+          ...emptyResult(format),
+          failures: { nonRetryable: [{ error: describeParseError(parsed.error) }], retryable: [] },
+        };
       }
       const event = parsed.event;
       const result: IngestResult = { ...emptyResult(event.source), eventId: event.eventId, notes: [...event.notes] };
       // Each SQS record is its own unit: it fails, and is redelivered, alone.
       const units: { itemIdentifier?: string; signals: RoutableSignal[] }[] = event.batch
-        ? event.batch.records.flatMap((record) => (record.ok ? [{ itemIdentifier: record.itemIdentifier, signals: record.event.signals }] : []))
+        ? event.batch.records.flatMap((record) =>
+            record.ok ? [{ itemIdentifier: record.itemIdentifier, signals: record.event.signals }] : [],
+          )
         : [{ signals: event.signals }];
       for (const record of event.batch?.records ?? []) {
         if (record.ok) continue;
-        logger.warn('ingest: bad SQS record, reported as a batch item failure', { itemIdentifier: record.itemIdentifier, error: record.error.toJSON() });
-        result.failures.nonRetryable.push({ itemIdentifier: record.itemIdentifier, error: describeParseError(record.error) });
+        logger.warn('ingest: bad SQS record, reported as a batch item failure', {
+          itemIdentifier: record.itemIdentifier,
+          error: record.error.toJSON(),
+        });
+        result.failures.nonRetryable.push({
+          itemIdentifier: record.itemIdentifier,
+          error: describeParseError(record.error),
+        });
       }
 
       const withSignals = units.filter((unit) => unit.signals.length > 0);
@@ -155,8 +172,16 @@ export function createIngest(deps: IngestDependencies): Ingest {
           targets = await loadTargets();
         } catch (error) {
           // Without the targets nothing can be routed: every unit with signals must come again.
-          logger.error('ingest: could not load the targets', { error: errorMessage(error), retryable: isRetryable(error) });
-          for (const unit of withSignals) pushFailure(result, error, unit.itemIdentifier === undefined ? {} : { itemIdentifier: unit.itemIdentifier });
+          logger.error('ingest: could not load the targets', {
+            error: errorMessage(error),
+            retryable: isRetryable(error),
+          });
+          for (const unit of withSignals)
+            pushFailure(
+              result,
+              error,
+              unit.itemIdentifier === undefined ? {} : { itemIdentifier: unit.itemIdentifier },
+            );
           return finish(result, event);
         }
       }
@@ -189,7 +214,11 @@ export function createIngest(deps: IngestDependencies): Ingest {
             };
             result.decisions.push(outcome);
             // One line per decision, so a log query can follow a target without reading the audit log.
-            logger.info('ingest: decided', { ...outcome, signal: signal.kind, holds: decision.holds.map((hold) => hold.rule) });
+            logger.info('ingest: decided', {
+              ...outcome,
+              signal: signal.kind,
+              holds: decision.holds.map((hold) => hold.rule),
+            });
           } catch (error) {
             // Keep going: the other deliveries are independent, and a redelivery skips those that landed.
             logger[isRetryable(error) ? 'warn' : 'error']('ingest: delivery failed', {
@@ -199,7 +228,11 @@ export function createIngest(deps: IngestDependencies): Ingest {
               error: errorMessage(error),
               retryable: isRetryable(error),
             });
-            pushFailure(result, error, { targetId: delivery.targetId, ...(delivery.signal.eventId === undefined ? {} : { eventId: delivery.signal.eventId }), ...at });
+            pushFailure(result, error, {
+              targetId: delivery.targetId,
+              ...(delivery.signal.eventId === undefined ? {} : { eventId: delivery.signal.eventId }),
+              ...at,
+            });
           }
         }
       }
@@ -215,15 +248,24 @@ function emptyResult(source: string): IngestResult {
 /** Fill in the SQS batch item failures: each failed record once. */
 function finish(result: IngestResult, event: ParsedEvent): IngestResult {
   if (event.batch) {
-    const failed = new Set([...result.failures.nonRetryable, ...result.failures.retryable].flatMap((f) => (f.itemIdentifier === undefined ? [] : [f.itemIdentifier])));
+    const failed = new Set(
+      [...result.failures.nonRetryable, ...result.failures.retryable].flatMap((f) =>
+        f.itemIdentifier === undefined ? [] : [f.itemIdentifier],
+      ),
+    );
     // In the batch's order, so the report reads like the batch.
-    result.batchItemFailures = event.batch.records.filter((record) => failed.has(record.itemIdentifier)).map(({ itemIdentifier }) => ({ itemIdentifier }));
+    result.batchItemFailures = event.batch.records
+      .filter((record) => failed.has(record.itemIdentifier))
+      .map(({ itemIdentifier }) => ({ itemIdentifier }));
   }
   return result;
 }
 
 function pushFailure(result: IngestResult, error: unknown, where: Omit<IngestFailure, 'error'>): void {
-  const failure: IngestFailure = { ...where, error: { name: (error as Error)?.name ?? 'Error', message: errorMessage(error) } };
+  const failure: IngestFailure = {
+    ...where,
+    error: { name: (error as Error)?.name ?? 'Error', message: errorMessage(error) },
+  };
   (isRetryable(error) ? result.failures.retryable : result.failures.nonRetryable).push(failure);
 }
 

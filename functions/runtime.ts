@@ -67,9 +67,20 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
   }
   const clock = overrides.clock ?? { now: () => Date.now() };
   const store = overrides.store ?? createStateStoreFromEnv(env, logger);
-  const shadow = createShadowActuator({ store, clock, logger, ...(overrides.shadow ? { options: overrides.shadow } : {}) });
+  const shadow = createShadowActuator({
+    store,
+    clock,
+    logger,
+    ...(overrides.shadow ? { options: overrides.shadow } : {}),
+  });
   const shell = createShell({ store, decide, observe: shadow.observe, act: shadow.act, clock, logger });
-  const ingest = createIngest({ store, shell, clock, logger, ...(overrides.ingest ? { options: overrides.ingest } : {}) });
+  const ingest = createIngest({
+    store,
+    shell,
+    clock,
+    logger,
+    ...(overrides.ingest ? { options: overrides.ingest } : {}),
+  });
   logger.info('tide runtime ready', { mode: parsed.value.TIDE_MODE, store: store.kind });
   return { mode: parsed.value.TIDE_MODE, logger, store, shell, ingest, clock };
 }
@@ -106,14 +117,19 @@ export interface JsonLoggerOptions {
  */
 export function createJsonLogger(options: JsonLoggerOptions): Logger {
   // As they appear inside JSON text too (a quote or backslash in a secret is escaped there).
-  const secrets = [...new Set((options.secrets ?? []).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]))].sort((a, b) => b.length - a.length);
+  const secrets = [
+    ...new Set((options.secrets ?? []).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)])),
+  ].sort((a, b) => b.length - a.length);
   const scrub = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
   const line = (level: string, message: string, fields?: Record<string, unknown>) => {
-    const json = JSON.stringify({ level, time: new Date().toISOString(), message, ...fields }, (key, value: unknown) => {
-      if (key !== '' && SECRET_FIELD.test(key)) return '[redacted]';
-      if (value instanceof Error) return { name: value.name, message: value.message };
-      return value;
-    });
+    const json = JSON.stringify(
+      { level, time: new Date().toISOString(), message, ...fields },
+      (key, value: unknown) => {
+        if (key !== '' && SECRET_FIELD.test(key)) return '[redacted]';
+        if (value instanceof Error) return { name: value.name, message: value.message };
+        return value;
+      },
+    );
     options.write(scrub(json));
   };
   return {

@@ -90,7 +90,10 @@ export function createShell(deps: ShellDependencies): Shell {
       return await deps.observe(target);
     } catch (error) {
       // The core holds on a missing snapshot; a provider read failing is data, not a reason to fail the event.
-      logger.warn('observe failed: deciding without a capacity snapshot', { targetId: target.id, error: (error as Error).message });
+      logger.warn('observe failed: deciding without a capacity snapshot', {
+        targetId: target.id,
+        error: (error as Error).message,
+      });
       return null;
     }
   };
@@ -102,7 +105,11 @@ export function createShell(deps: ShellDependencies): Shell {
     } catch (error) {
       // Let a redelivery re-drive at once instead of waiting out the lease.
       await store.finish(target.id, decision.eventId, 'release').catch((releaseError: Error) =>
-        logger.warn('could not release the outbox lease; a redelivery waits for it to expire', { targetId: target.id, eventId: decision.eventId, error: releaseError.message }),
+        logger.warn('could not release the outbox lease; a redelivery waits for it to expire', {
+          targetId: target.id,
+          eventId: decision.eventId,
+          error: releaseError.message,
+        }),
       );
       throw new ActionFailedError(target.id, decision.eventId, { cause: error });
     }
@@ -111,20 +118,33 @@ export function createShell(deps: ShellDependencies): Shell {
     } catch (error) {
       // The actions ran: asking for a redelivery now would run them twice. The outbox stays pending; a newer
       // decision with actions supersedes it once the lease expires.
-      logger.error('actions executed but not confirmed in the state store', { targetId: target.id, eventId: decision.eventId, error: (error as Error).message });
+      logger.error('actions executed but not confirmed in the state store', {
+        targetId: target.id,
+        eventId: decision.eventId,
+        error: (error as Error).message,
+      });
     }
   };
 
   /** A delivery of an event that already has a record. */
-  const replay = async (targetId: string, target: Target | undefined, record: EventRecord, owner: string): Promise<ShellResult | null> => {
+  const replay = async (
+    targetId: string,
+    target: Target | undefined,
+    record: EventRecord,
+    owner: string,
+  ): Promise<ShellResult | null> => {
     const { eventId } = record.decision;
-    if (record.status !== 'pending') return { status: record.status === 'done' ? 'duplicate' : 'superseded', eventId, decision: record.decision };
+    if (record.status !== 'pending')
+      return { status: record.status === 'done' ? 'duplicate' : 'superseded', eventId, decision: record.decision };
     if (!target) throw new TargetNotFoundError(targetId);
     const now = clock.now();
     const claim = await store.claim(targetId, eventId, owner, now, now + options.leaseMs);
     switch (claim.status) {
       case 'claimed':
-        logger.warn('re-driving actions committed by an earlier invocation that did not confirm them', { targetId, eventId });
+        logger.warn('re-driving actions committed by an earlier invocation that did not confirm them', {
+          targetId,
+          eventId,
+        });
         await execute(target, record.decision);
         return { status: 'redriven', eventId, decision: record.decision };
       case 'busy':
@@ -144,7 +164,8 @@ export function createShell(deps: ShellDependencies): Shell {
       const owner = randomUUID();
       const summary = summarizeSignal(signal);
       let observed: ObservedCapacity | null | undefined;
-      let prepared: { expectedVersion: number; memory: Memory; decision: RecordedDecision; target: Target } | null = null;
+      let prepared: { expectedVersion: number; memory: Memory; decision: RecordedDecision; target: Target } | null =
+        null;
 
       for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
         if (attempt > 1) await sleep(options.retryDelayMs * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
@@ -169,7 +190,12 @@ export function createShell(deps: ShellDependencies): Shell {
           };
           const { memory, ...decided } = deps.decide(input);
           const version = snapshot.state.version;
-          prepared = { expectedVersion: version, memory, target, decision: { ...decided, eventId, version: version + 1 } };
+          prepared = {
+            expectedVersion: version,
+            memory,
+            target,
+            decision: { ...decided, eventId, version: version + 1 },
+          };
         }
         const now = clock.now();
         const acting = prepared.decision.actions.length > 0;

@@ -26,7 +26,11 @@ export interface PutResult {
  * Validate a target and a policy document (JSON values) and write both. Throws `ValidationError` naming
  * every bad field before anything is written.
  */
-export async function putTargetAndPolicy(store: StateStore, targetDoc: unknown, policyDoc: unknown): Promise<PutResult> {
+export async function putTargetAndPolicy(
+  store: StateStore,
+  targetDoc: unknown,
+  policyDoc: unknown,
+): Promise<PutResult> {
   const target = parseDocument(TargetSchema, targetDoc, 'target');
   if (!target.ok) throw target.error;
   const policy = parseDocument(PolicySchema, policyDoc, 'policy');
@@ -38,18 +42,28 @@ export async function putTargetAndPolicy(store: StateStore, targetDoc: unknown, 
 
 /** One audit entry in a line: when, what came in, what Tide would have done and why. */
 export function formatAuditEntry(entry: AuditEntry): string {
-  const actions = entry.actions.map((action) => ('to' in action ? `${action.type} ${action.poolId} ${action.from}->${action.to}` : action.type)).join(', ');
-  const why = entry.actions.length > 0 ? entry.reasons.join(' | ') : entry.holds.map((hold) => `${hold.rule}: ${hold.reason}`).join(' | ');
+  const actions = entry.actions
+    .map((action) => ('to' in action ? `${action.type} ${action.poolId} ${action.from}->${action.to}` : action.type))
+    .join(', ');
+  const why =
+    entry.actions.length > 0
+      ? entry.reasons.join(' | ')
+      : entry.holds.map((hold) => `${hold.rule}: ${hold.reason}`).join(' | ');
   return `${new Date(entry.at).toISOString()}  ${entry.signal.detail}  ${entry.outcome} ${entry.currentCapacity}->${entry.desiredCapacity}${actions ? `  [${actions}]` : ''}  ${why}`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const logger = { info: (message: string) => console.error(message), warn: (message: string) => console.error(`warning: ${message}`) };
+  const logger = {
+    info: (message: string) => console.error(message),
+    warn: (message: string) => console.error(`warning: ${message}`),
+  };
   const store = createStateStoreFromEnv(process.env, logger);
   try {
     if (command === 'put' && rest.length === 2) {
-      const [targetDoc, policyDoc] = await Promise.all(rest.map(async (file) => JSON.parse(await readFile(file!, 'utf8')) as unknown));
+      const [targetDoc, policyDoc] = await Promise.all(
+        rest.map(async (file) => JSON.parse(await readFile(file!, 'utf8')) as unknown),
+      );
       console.log(JSON.stringify(await putTargetAndPolicy(store, targetDoc, policyDoc)));
       return 0;
     }

@@ -31,7 +31,12 @@ function typeOf(node: JsonSchema): string {
   const variants = node.anyOf ?? node.oneOf;
   if (variants) return variants.map(typeOf).join(' | ');
   if (node.type === 'array') return `${node.items ? typeOf(node.items) : 'any'}[]`;
-  if (node.type === 'object' && node.additionalProperties && typeof node.additionalProperties === 'object' && !node.properties) {
+  if (
+    node.type === 'object' &&
+    node.additionalProperties &&
+    typeof node.additionalProperties === 'object' &&
+    !node.properties
+  ) {
     return `map of ${typeOf(node.additionalProperties)}`;
   }
   const base = Array.isArray(node.type) ? node.type.join(' \\| ') : (node.type ?? 'any');
@@ -65,8 +70,11 @@ export function markdownReference(schema: ZodType): string {
       }
     }
     const items = node.items;
-    if (items && (items.properties || items.anyOf?.some((v) => v.properties))) walk({ ...items, default: undefined, description: undefined }, `${path}[]`, true);
+    if (items && (items.properties || items.anyOf?.some((v) => v.properties)))
+      walk({ ...items, default: undefined, description: undefined }, `${path}[]`, true);
   };
   walk(jsonSchemaOf(schema), '', true);
-  return rows.filter((row, i) => i < 2 || !row.startsWith('| `') || !row.includes('[]` | object | required |  |')).join('\n');
+  return rows
+    .filter((row, i) => i < 2 || !row.startsWith('| `') || !row.includes('[]` | object | required |  |'))
+    .join('\n');
 }

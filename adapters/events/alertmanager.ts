@@ -6,7 +6,18 @@
  * `below`). The annotation names for value and threshold are configurable.
  */
 import { array, enum as zenum, literal, looseObject, number, record, string } from 'zod';
-import { check, child, contentHash, emptyEvent, fail, finishSignal, ProviderTimeSchema, toEpochMs, toNumber, type ParseContext } from './context.ts';
+import {
+  check,
+  child,
+  contentHash,
+  emptyEvent,
+  fail,
+  finishSignal,
+  ProviderTimeSchema,
+  toEpochMs,
+  toNumber,
+  type ParseContext,
+} from './context.ts';
 import type { ParsedEvent } from './types.ts';
 
 const AlertSchema = looseObject({
@@ -43,14 +54,19 @@ export function looksLikeAlertmanager(payload: Record<string, unknown>): boolean
 export function parseAlertmanager(payload: unknown, ctx: ParseContext): ParsedEvent {
   const webhook = check(AlertmanagerWebhookSchema, payload, ctx);
   const event = emptyEvent(ctx.source, contentHash(payload));
-  if (webhook.truncatedAlerts) event.notes.push(`Alertmanager left out ${webhook.truncatedAlerts} alert(s) of this group (max_alerts)`);
+  if (webhook.truncatedAlerts)
+    event.notes.push(`Alertmanager left out ${webhook.truncatedAlerts} alert(s) of this group (max_alerts)`);
   webhook.alerts.forEach((alert, i) => {
     const at = child(ctx, 'alerts', i);
     const alarmName = alert.labels.alertname;
-    if (!alarmName) return fail(child(at, 'labels', 'alertname'), 'invalid', 'every alert needs an alertname label, was: nothing');
+    if (!alarmName)
+      return fail(child(at, 'labels', 'alertname'), 'invalid', 'every alert needs an alertname label, was: nothing');
     const value = toNumber(alert.annotations[ctx.options.valueAnnotation]);
     const threshold = toNumber(alert.annotations[ctx.options.thresholdAnnotation]);
-    const comparison = alert.annotations.comparison === 'above' || alert.annotations.comparison === 'below' ? alert.annotations.comparison : undefined;
+    const comparison =
+      alert.annotations.comparison === 'above' || alert.annotations.comparison === 'below'
+        ? alert.annotations.comparison
+        : undefined;
     const metric = alert.annotations.metric;
     const endedAt = alert.status === 'resolved' ? toEpochMs(alert.endsAt) : undefined;
     // The fingerprint names the alert (its label set); status and start tell this notification apart
@@ -72,7 +88,10 @@ export function parseAlertmanager(payload: unknown, ctx: ParseContext): ParsedEv
       },
       at,
     );
-    event.signals.push({ signal, route: { source: 'alertmanager', alarmName, dimensions: alert.labels, resourceIds: [] } });
+    event.signals.push({
+      signal,
+      route: { source: 'alertmanager', alarmName, dimensions: alert.labels, resourceIds: [] },
+    });
   });
   return event;
 }

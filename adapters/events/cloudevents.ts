@@ -15,7 +15,17 @@
  */
 import { array, enum as zenum, literal, looseObject, number, record, string, unknown as zunknown } from 'zod';
 import type { JobEventType } from '../../core/schema/signal.ts';
-import { check, child, decodeBase64, decodeJson, fail, finishSignal, ProviderTimeSchema, type ParseContext, oneSignalEvent } from './context.ts';
+import {
+  check,
+  child,
+  decodeBase64,
+  decodeJson,
+  fail,
+  finishSignal,
+  ProviderTimeSchema,
+  type ParseContext,
+  oneSignalEvent,
+} from './context.ts';
 import type { ParsedEvent } from './types.ts';
 
 /** CloudEvents `type` → job event. */
@@ -47,7 +57,9 @@ const positiveInt = number().int().positive();
 /** RFC 3339 date-time: full date, `T` (or a space, or `t`), time with seconds, `Z` or a numeric offset. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const Rfc3339TimeSchema = string()
-  .refine((text) => RFC3339.test(text) && !Number.isNaN(Date.parse(text.replace(' ', 'T'))), { message: 'expected an RFC 3339 time, e.g. 2026-03-09T21:00:00Z' })
+  .refine((text) => RFC3339.test(text) && !Number.isNaN(Date.parse(text.replace(' ', 'T'))), {
+    message: 'expected an RFC 3339 time, e.g. 2026-03-09T21:00:00Z',
+  })
   .transform((text) => Date.parse(text.replace(' ', 'T')));
 
 /** The `data` of Tide's job events. */
@@ -78,7 +90,10 @@ export function looksLikeCloudEvent(payload: Record<string, unknown>): boolean {
 }
 
 /** Binary-mode CloudEvent (ce-* HTTP headers, data as the body) → the structured JSON this parser reads. */
-export function structuredFromBinary(headers: Record<string, string | undefined>, body: unknown): Record<string, unknown> {
+export function structuredFromBinary(
+  headers: Record<string, string | undefined>,
+  body: unknown,
+): Record<string, unknown> {
   const lower = Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
   const event: Record<string, unknown> = { data: body };
   for (const [key, value] of Object.entries(lower)) {
@@ -105,11 +120,17 @@ export function parseCloudEvent(payload: unknown, ctx: ParseContext): ParsedEven
   if (!jobId) return fail(child(ctx, 'subject'), 'invalid', 'a job event needs subject (or data.jobId), was: nothing');
   if (jobEvent === 'queued' || jobEvent === 'preempted') {
     // Demand is the point of these two: without it the scaler cannot size anything.
-    if (data.gpusPerNode === undefined) return fail(child(dataCtx, 'gpusPerNode'), 'invalid', `${ce.type} needs the GPU demand, was: nothing`);
-    if (data.nodeCount === undefined) return fail(child(dataCtx, 'nodeCount'), 'invalid', `${ce.type} needs the GPU demand, was: nothing`);
+    if (data.gpusPerNode === undefined)
+      return fail(child(dataCtx, 'gpusPerNode'), 'invalid', `${ce.type} needs the GPU demand, was: nothing`);
+    if (data.nodeCount === undefined)
+      return fail(child(dataCtx, 'nodeCount'), 'invalid', `${ce.type} needs the GPU demand, was: nothing`);
   }
   if (jobEvent === 'checkpoint-acknowledged' && data.checkpointAt === undefined) {
-    return fail(child(dataCtx, 'checkpointAt'), 'invalid', 'a checkpoint acknowledgement needs checkpointAt, was: nothing');
+    return fail(
+      child(dataCtx, 'checkpointAt'),
+      'invalid',
+      'a checkpoint acknowledgement needs checkpointAt, was: nothing',
+    );
   }
   const observedAt = ce.time ?? ctx.options.receivedAt;
   if (observedAt === undefined) return fail(child(ctx, 'time'), 'invalid', 'a job event needs time, was: nothing');

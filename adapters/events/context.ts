@@ -35,7 +35,13 @@ export function as(ctx: ParseContext, source: EventSourceName): ParseContext {
 
 /** Throw the typed error for this place in the payload. */
 export function fail(ctx: ParseContext, code: EventParseErrorCode, reason: string, cause?: unknown): never {
-  throw new EventParseError(ctx.source, formatPath(ctx.path), code, reason, cause === undefined ? undefined : { cause });
+  throw new EventParseError(
+    ctx.source,
+    formatPath(ctx.path),
+    code,
+    reason,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function describe(value: unknown): string {
@@ -64,7 +70,12 @@ export function decodeJson(text: string, ctx: ParseContext): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    return fail(ctx, 'malformed', `expected a JSON document (${(error as Error).message}), was: ${describe(text)}`, error);
+    return fail(
+      ctx,
+      'malformed',
+      `expected a JSON document (${(error as Error).message}), was: ${describe(text)}`,
+      error,
+    );
   }
 }
 
@@ -72,13 +83,14 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** Decode base64 text (Pub/Sub `data`) to UTF-8, refusing anything that is not base64. */
 export function decodeBase64(text: string, ctx: ParseContext): string {
-  if (text.length % 4 === 1 || !BASE64.test(text)) return fail(ctx, 'malformed', `expected base64 data, was: ${describe(text)}`);
+  if (text.length % 4 === 1 || !BASE64.test(text))
+    return fail(ctx, 'malformed', `expected base64 data, was: ${describe(text)}`);
   return Buffer.from(text, 'base64').toString('utf8');
 }
 
 /** `sha256:<hex>` of the payload: the idempotency key when the provider gives no event id. */
 export function contentHash(payload: unknown): string {
-  const text = typeof payload === 'string' ? payload : JSON.stringify(payload) ?? '';
+  const text = typeof payload === 'string' ? payload : (JSON.stringify(payload) ?? '');
   return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
@@ -112,7 +124,11 @@ export function finishSignal(input: SignalInput, ctx: ParseContext): Signal {
   const result = SignalSchema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  return fail(ctx, 'invalid', `the payload gives an unusable ${input.kind} signal: ${formatPath(issue.path)}: ${issue.message}`);
+  return fail(
+    ctx,
+    'invalid',
+    `the payload gives an unusable ${input.kind} signal: ${formatPath(issue.path)}: ${issue.message}`,
+  );
 }
 
 /** Strings only: providers put numbers and nulls in label maps; triggers compare strings. */
@@ -138,7 +154,8 @@ export function toNumber(value: unknown): number | undefined {
 /** An empty result for `source`, to fill in. */
 export function emptyEvent(source: EventSourceName | 'auto', eventId: string): ParsedEvent {
   // Unreachable: dispatch names the source before any parser runs. Caught at the boundary if it ever is.
-  if (source === 'auto') throw new EventParseError('auto', '(root)', 'parser-failure', 'a parser ran before the payload was recognised');
+  if (source === 'auto')
+    throw new EventParseError('auto', '(root)', 'parser-failure', 'a parser ran before the payload was recognised');
   return { source, eventId, signals: [], notes: [] };
 }
 

@@ -11,26 +11,49 @@ import type { ParseContext } from './context.ts';
 /** Every source name `parseEvent` takes, `auto` first. */
 export const SOURCE_CHOICES: readonly string[] = ['auto', ...EVENT_SOURCES.map((source) => source.name)];
 
-function failure(source: string, path: string, code: EventParseError['code'], reason: string, cause?: unknown): EventParseResult {
-  return { ok: false, error: new EventParseError(source, path, code, reason, cause === undefined ? undefined : { cause }) };
+function failure(
+  source: string,
+  path: string,
+  code: EventParseError['code'],
+  reason: string,
+  cause?: unknown,
+): EventParseResult {
+  return {
+    ok: false,
+    error: new EventParseError(source, path, code, reason, cause === undefined ? undefined : { cause }),
+  };
 }
 
 /**
  * Parse a payload as `source` (or recognise it: `auto`). `raw` is the request body as text or bytes, or a
  * value the runtime already decoded (a Lambda event).
  */
-export function parseEvent(raw: unknown, source: EventSourceName | 'auto' | string = 'auto', options: ParseOptions = {}): EventParseResult {
+export function parseEvent(
+  raw: unknown,
+  source: EventSourceName | 'auto' | string = 'auto',
+  options: ParseOptions = {},
+): EventParseResult {
   const resolved = resolveOptions(options);
   const label = source;
   if (source !== 'auto' && !findEventSource(source)) {
-    return failure(label, '(root)', 'unknown-source', `unknown source; expected one of ${SOURCE_CHOICES.join(', ')}, was: "${source}"`);
+    return failure(
+      label,
+      '(root)',
+      'unknown-source',
+      `unknown source; expected one of ${SOURCE_CHOICES.join(', ')}, was: "${source}"`,
+    );
   }
   let payload: unknown = raw;
   try {
     if (typeof raw === 'string' || raw instanceof Uint8Array) {
       const bytes = typeof raw === 'string' ? Buffer.byteLength(raw, 'utf8') : raw.byteLength;
       if (bytes > resolved.maxBytes) {
-        return failure(label, '(root)', 'too-large', `payload is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`);
+        return failure(
+          label,
+          '(root)',
+          'too-large',
+          `payload is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`,
+        );
       }
       const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
       try {
@@ -42,7 +65,12 @@ export function parseEvent(raw: unknown, source: EventSourceName | 'auto' | stri
       const text = JSON.stringify(raw);
       const bytes = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
       if (bytes > resolved.maxBytes) {
-        return failure(label, '(root)', 'too-large', `payload is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`);
+        return failure(
+          label,
+          '(root)',
+          'too-large',
+          `payload is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`,
+        );
       }
     }
   } catch (error) {
@@ -50,10 +78,24 @@ export function parseEvent(raw: unknown, source: EventSourceName | 'auto' | stri
   }
   const ctx: ParseContext = { source: source as EventSourceName | 'auto', path: [], options: resolved, dispatch };
   try {
-    if (source === 'auto') return { ok: true, event: dispatch(payload, EVENT_SOURCES.map((s) => s.name), ctx) };
+    if (source === 'auto')
+      return {
+        ok: true,
+        event: dispatch(
+          payload,
+          EVENT_SOURCES.map((s) => s.name),
+          ctx,
+        ),
+      };
     return { ok: true, event: findEventSource(source)!.parse(payload, ctx) };
   } catch (error) {
     if (error instanceof EventParseError) return { ok: false, error };
-    return failure(label, '(root)', 'parser-failure', `unexpected failure: ${(error as Error)?.message ?? String(error)}`, error);
+    return failure(
+      label,
+      '(root)',
+      'parser-failure',
+      `unexpected failure: ${(error as Error)?.message ?? String(error)}`,
+      error,
+    );
   }
 }

@@ -35,13 +35,24 @@ export interface EventSource {
   parse(payload: unknown, ctx: ParseContext): ParsedEvent;
 }
 
-const isObject = (payload: unknown): payload is Json => typeof payload === 'object' && payload !== null && !Array.isArray(payload);
+const isObject = (payload: unknown): payload is Json =>
+  typeof payload === 'object' && payload !== null && !Array.isArray(payload);
 const objectWith = (test: (payload: Json) => boolean) => (payload: unknown) => isObject(payload) && test(payload);
 
 /** In detection order: envelopes first, then the specific shapes; a format that only says "JSON" never. */
 export const EVENT_SOURCES: readonly EventSource[] = [
-  { name: 'aws-sqs', summary: 'Lambda SQS batch (Records[].body: EventBridge, SNS, raw alarm, tick or CloudEvent)', detect: objectWith(looksLikeSqs), parse: parseSqs },
-  { name: 'aws-sns', summary: 'SNS notification, Lambda (Records[].Sns) or HTTPS; Message: alarm, EventBridge, tick or CloudEvent', detect: objectWith(looksLikeSns), parse: parseSns },
+  {
+    name: 'aws-sqs',
+    summary: 'Lambda SQS batch (Records[].body: EventBridge, SNS, raw alarm, tick or CloudEvent)',
+    detect: objectWith(looksLikeSqs),
+    parse: parseSqs,
+  },
+  {
+    name: 'aws-sns',
+    summary: 'SNS notification, Lambda (Records[].Sns) or HTTPS; Message: alarm, EventBridge, tick or CloudEvent',
+    detect: objectWith(looksLikeSns),
+    parse: parseSns,
+  },
   {
     name: 'aws-eventbridge',
     summary: 'EventBridge event: CloudWatch alarm, spot warning, rebalance, SageMaker training job, schedule rule',
@@ -54,26 +65,52 @@ export const EVENT_SOURCES: readonly EventSource[] = [
     detect: objectWith((p) => typeof p.AlarmName === 'string' && 'NewStateValue' in p),
     parse: (payload, ctx) => parseCloudWatchSnsAlarm(payload, ctx.envelopeId ?? contentHash(payload), ctx),
   },
-  { name: 'gcp-pubsub', summary: 'Pub/Sub push (base64 data: incident, audit-log entry, Vertex job, tick or CloudEvent)', detect: objectWith(looksLikePubSub), parse: parsePubSub },
+  {
+    name: 'gcp-pubsub',
+    summary: 'Pub/Sub push (base64 data: incident, audit-log entry, Vertex job, tick or CloudEvent)',
+    detect: objectWith(looksLikePubSub),
+    parse: parsePubSub,
+  },
   {
     name: 'gcp-eventarc',
     summary: 'Eventarc CloudEvent (structured): Pub/Sub messagePublished or audit log written',
     detect: objectWith((p) => looksLikeCloudEvent(p) && String(p.type).startsWith('google.cloud.')),
     parse: parseEventarc,
   },
-  { name: 'gcp-monitoring', summary: 'Cloud Monitoring webhook, schema version 1.2 (incident open/closed)', detect: objectWith(looksLikeMonitoring), parse: parseMonitoring },
-  { name: 'gcp-audit-log', summary: 'Cloud Audit Logs entry compute.instances.preempted', detect: objectWith(looksLikeAuditLog), parse: parseAuditLog },
-  { name: 'gcp-vertex', summary: 'Vertex AI CustomJob resource (state and worker pools)', detect: objectWith(looksLikeVertexJob), parse: parseVertexJob },
+  {
+    name: 'gcp-monitoring',
+    summary: 'Cloud Monitoring webhook, schema version 1.2 (incident open/closed)',
+    detect: objectWith(looksLikeMonitoring),
+    parse: parseMonitoring,
+  },
+  {
+    name: 'gcp-audit-log',
+    summary: 'Cloud Audit Logs entry compute.instances.preempted',
+    detect: objectWith(looksLikeAuditLog),
+    parse: parseAuditLog,
+  },
+  {
+    name: 'gcp-vertex',
+    summary: 'Vertex AI CustomJob resource (state and worker pools)',
+    detect: objectWith(looksLikeVertexJob),
+    parse: parseVertexJob,
+  },
   {
     name: 'gcp-scheduler',
     summary: 'Cloud Scheduler tick (Pub/Sub or HTTP target; never auto-detected: any body can be a tick)',
     detect: () => false,
     parse: parseCloudScheduler,
   },
-  { name: 'azure-monitor', summary: 'Azure Monitor alert, common alert schema (metric and log, fired/resolved)', detect: objectWith(looksLikeAzureMonitor), parse: parseAzureMonitor },
+  {
+    name: 'azure-monitor',
+    summary: 'Azure Monitor alert, common alert schema (metric and log, fired/resolved)',
+    detect: objectWith(looksLikeAzureMonitor),
+    parse: parseAzureMonitor,
+  },
   {
     name: 'azure-eventgrid',
-    summary: 'Event Grid (Event Grid or CloudEvents schema): validation handshake, Azure ML run status, dev.tide.* events',
+    summary:
+      'Event Grid (Event Grid or CloudEvents schema): validation handshake, Azure ML run status, dev.tide.* events',
     detect: looksLikeEventGrid,
     parse: parseEventGrid,
   },
@@ -83,10 +120,30 @@ export const EVENT_SOURCES: readonly EventSource[] = [
     detect: objectWith(looksLikeScheduledEvents),
     parse: parseScheduledEvents,
   },
-  { name: 'azure-timer', summary: 'Azure Functions TimerInfo (tick at the receive time)', detect: objectWith(looksLikeTimerInfo), parse: parseTimerInfo },
-  { name: 'alertmanager', summary: 'Prometheus Alertmanager webhook, version 4', detect: objectWith(looksLikeAlertmanager), parse: parseAlertmanager },
-  { name: 'cloudevents', summary: "Tide's CloudEvents 1.0 job events (dev.tide.job.*)", detect: objectWith(looksLikeCloudEvent), parse: parseCloudEvent },
-  { name: 'tide-tick', summary: 'Tide tick body {"tide":"schedule-tick",…} (EventBridge Scheduler, Cloud Scheduler)', detect: objectWith((p) => p.tide === 'schedule-tick'), parse: parseTideTick },
+  {
+    name: 'azure-timer',
+    summary: 'Azure Functions TimerInfo (tick at the receive time)',
+    detect: objectWith(looksLikeTimerInfo),
+    parse: parseTimerInfo,
+  },
+  {
+    name: 'alertmanager',
+    summary: 'Prometheus Alertmanager webhook, version 4',
+    detect: objectWith(looksLikeAlertmanager),
+    parse: parseAlertmanager,
+  },
+  {
+    name: 'cloudevents',
+    summary: "Tide's CloudEvents 1.0 job events (dev.tide.job.*)",
+    detect: objectWith(looksLikeCloudEvent),
+    parse: parseCloudEvent,
+  },
+  {
+    name: 'tide-tick',
+    summary: 'Tide tick body {"tide":"schedule-tick",…} (EventBridge Scheduler, Cloud Scheduler)',
+    detect: objectWith((p) => p.tide === 'schedule-tick'),
+    parse: parseTideTick,
+  },
 ];
 
 const BY_NAME = new Map(EVENT_SOURCES.map((source) => [source.name, source]));
@@ -105,7 +162,11 @@ export function detectSource(payload: unknown, allowed?: readonly EventSourceNam
 export function dispatch(payload: unknown, allowed: readonly EventSourceName[], ctx: ParseContext): ParsedEvent {
   const source = detectSource(payload, allowed);
   if (!source) {
-    return fail(ctx, 'unknown-source', `expected ${allowed.length === EVENT_SOURCES.length ? 'a payload Tide knows' : `one of ${allowed.join(', ')}`}, was: a payload none of them recognises`);
+    return fail(
+      ctx,
+      'unknown-source',
+      `expected ${allowed.length === EVENT_SOURCES.length ? 'a payload Tide knows' : `one of ${allowed.join(', ')}`}, was: a payload none of them recognises`,
+    );
   }
   return source.parse(payload, { ...ctx, source: source.name });
 }

@@ -7,7 +7,15 @@
  *    "scheduledTime":"<aws.scheduler.scheduled-time>","executionId":"<aws.scheduler.execution-id>"}
  */
 import { literal, looseObject, string } from 'zod';
-import { check, contentHash, emptyEvent, fail, finishSignal, ProviderTimeSchema, type ParseContext } from './context.ts';
+import {
+  check,
+  contentHash,
+  emptyEvent,
+  fail,
+  finishSignal,
+  ProviderTimeSchema,
+  type ParseContext,
+} from './context.ts';
 import type { ParsedEvent } from './types.ts';
 
 /** Tide's tick body. */
@@ -35,13 +43,24 @@ export function tickEvent(
 ): ParsedEvent {
   const name = scheduleName(facts.schedule);
   const signal = finishSignal(
-    { kind: 'schedule-tick', ...(name ? { schedule: name } : {}), observedAt: facts.observedAt, source: 'schedule', eventId: facts.eventId },
+    {
+      kind: 'schedule-tick',
+      ...(name ? { schedule: name } : {}),
+      observedAt: facts.observedAt,
+      source: 'schedule',
+      eventId: facts.eventId,
+    },
     ctx,
   );
   const event = emptyEvent(ctx.source, facts.eventId);
   event.signals.push({
     signal,
-    route: { source: 'schedule', ...(name ? { alarmName: name } : {}), dimensions: {}, resourceIds: facts.schedule ? [facts.schedule] : [] },
+    route: {
+      source: 'schedule',
+      ...(name ? { alarmName: name } : {}),
+      dimensions: {},
+      resourceIds: facts.schedule ? [facts.schedule] : [],
+    },
   });
   return event;
 }
@@ -51,7 +70,11 @@ export function parseTideTick(payload: unknown, ctx: ParseContext): ParsedEvent 
   const tick = check(TideTickSchema, payload, ctx);
   const observedAt = tick.scheduledTime ?? ctx.options.receivedAt;
   if (observedAt === undefined) {
-    return fail({ ...ctx, path: [...ctx.path, 'scheduledTime'] }, 'invalid', 'a tick needs "scheduledTime" (or a receive time from the caller), was: nothing');
+    return fail(
+      { ...ctx, path: [...ctx.path, 'scheduledTime'] },
+      'invalid',
+      'a tick needs "scheduledTime" (or a receive time from the caller), was: nothing',
+    );
   }
   const eventId = tick.executionId ?? ctx.envelopeId ?? contentHash(payload);
   return tickEvent(ctx, { ...(tick.schedule ? { schedule: tick.schedule } : {}), observedAt, eventId });

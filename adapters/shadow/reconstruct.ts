@@ -67,7 +67,8 @@ export class CapacityReconstruction {
   /** Apply one page of entries, newest first (the order `readAudit` returns them in). */
   addNewestFirst(entries: readonly AuditEntry[]): void {
     for (const entry of entries) {
-      if (this.onePool && this.onePool.absolute === null && madeWithSnapshot(entry)) this.onePool.absolute = entry.desiredCapacity;
+      if (this.onePool && this.onePool.absolute === null && madeWithSnapshot(entry))
+        this.onePool.absolute = entry.desiredCapacity;
       // Within one decision the actions run in order, so walking backwards keeps "newest first".
       for (let i = entry.actions.length - 1; i >= 0; i--) this.apply(entry.actions[i]!);
     }

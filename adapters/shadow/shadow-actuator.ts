@@ -65,11 +65,14 @@ export function createShadowActuator(deps: ShadowDependencies): ShadowActuator {
         reconstruction.addNewestFirst(page.entries);
       }
       if (!reconstruction.settled && page.next !== null) {
-        logger.warn('shadow: no absolute capacity change in the audit pages read; assuming the starting count for the unsettled pools', {
-          targetId: target.id,
-          pagesRead: pages,
-          decisionsRead: pages * options.auditPageSize,
-        });
+        logger.warn(
+          'shadow: no absolute capacity change in the audit pages read; assuming the starting count for the unsettled pools',
+          {
+            targetId: target.id,
+            pagesRead: pages,
+            decisionsRead: pages * options.auditPageSize,
+          },
+        );
       }
       return reconstruction.snapshot(clock.now());
     },

@@ -54,7 +54,14 @@ export interface SimulatedCloudOptions {
 export type CloudEvent =
   | { kind: 'spot-notice'; at: number; poolId: string; instanceId: string; instanceType: string; deadlineAt: number }
   | { kind: 'interrupted'; at: number; poolId: string; instanceId: string }
-  | { kind: 'capacity-error'; at: number; poolId: string; instanceType: string; capacityType: CapacityType; code: string };
+  | {
+      kind: 'capacity-error';
+      at: number;
+      poolId: string;
+      instanceType: string;
+      capacityType: CapacityType;
+      code: string;
+    };
 
 interface SimNode {
   id: string;
@@ -94,9 +101,10 @@ export class SimulatedCloud implements ActuatorPort {
     this.now = options.startAt;
     const prng = createPrng(options.seed);
     for (const spec of options.pools) {
-      const market = spec.capacityType === 'spot'
-        ? new SpotMarket(prng.fork(`spot:${spec.id}`), options.startAt, options.spotMarket ?? DEFAULT_SPOT_MARKET)
-        : null;
+      const market =
+        spec.capacityType === 'spot'
+          ? new SpotMarket(prng.fork(`spot:${spec.id}`), options.startAt, options.spotMarket ?? DEFAULT_SPOT_MARKET)
+          : null;
       const pool: SimPool = { ...spec, desired: 0, nodes: [], market, nextRetryAt: 0, retiring: [] };
       this.pools.set(spec.id, pool);
       const count = options.initial?.[spec.id] ?? 0;
@@ -123,7 +131,14 @@ export class SimulatedCloud implements ActuatorPort {
           for (const node of pool.nodes) {
             if (node.reclaimAt !== null) continue;
             node.reclaimAt = start + notice;
-            events.push({ kind: 'spot-notice', at: start, poolId: pool.id, instanceId: node.id, instanceType: node.instanceType, deadlineAt: node.reclaimAt });
+            events.push({
+              kind: 'spot-notice',
+              at: start,
+              poolId: pool.id,
+              instanceId: node.id,
+              instanceType: node.instanceType,
+              deadlineAt: node.reclaimAt,
+            });
           }
         }
       }
@@ -134,7 +149,8 @@ export class SimulatedCloud implements ActuatorPort {
       }
       if (pool.retiring.length > 0) {
         const readyNew = pool.nodes.filter((node) => node.readyAt <= at).length;
-        if (readyNew >= pool.desired) for (const node of pool.retiring.splice(0)) this.billClosed(node, at, pool.capacityType);
+        if (readyNew >= pool.desired)
+          for (const node of pool.retiring.splice(0)) this.billClosed(node, at, pool.capacityType);
       }
       if (pool.nodes.length < pool.desired && at >= pool.nextRetryAt) this.reconcile(pool, events);
     }
@@ -184,7 +200,13 @@ export class SimulatedCloud implements ActuatorPort {
     // A failed launch is reported once, by the exception to the caller; later retries emit events.
     const failure = events.find((event) => event.kind === 'capacity-error');
     if (failure && failure.kind === 'capacity-error') {
-      throw new InsufficientCapacityError(pool.id, pool.instanceType, pool.capacityType, failure.code, pool.nodes.length);
+      throw new InsufficientCapacityError(
+        pool.id,
+        pool.instanceType,
+        pool.capacityType,
+        failure.code,
+        pool.nodes.length,
+      );
     }
   }
 
@@ -255,15 +277,29 @@ export class SimulatedCloud implements ActuatorPort {
     if (missing <= 0) return;
     if (pool.market?.isOut(this.now)) {
       pool.nextRetryAt = this.now + (this.options.retrySeconds ?? 60) * 1000;
-      events.push({ kind: 'capacity-error', at: this.now, poolId: pool.id, instanceType: pool.instanceType, capacityType: pool.capacityType, code: 'InsufficientInstanceCapacity' });
+      events.push({
+        kind: 'capacity-error',
+        at: this.now,
+        poolId: pool.id,
+        instanceType: pool.instanceType,
+        capacityType: pool.capacityType,
+        code: 'InsufficientInstanceCapacity',
+      });
       return;
     }
-    const boot = this.options.bootSeconds?.[pool.instanceType] ?? this.options.bootSeconds?.default ?? DEFAULT_BOOT_SECONDS;
+    const boot =
+      this.options.bootSeconds?.[pool.instanceType] ?? this.options.bootSeconds?.default ?? DEFAULT_BOOT_SECONDS;
     for (let i = 0; i < missing; i++) pool.nodes.push(this.newNode(pool.instanceType, this.now, boot));
   }
 
   private newNode(instanceType: string, at: number, bootSeconds: number): SimNode {
-    return { id: `i-${String(this.nextNodeNumber++).padStart(6, '0')}`, instanceType, launchedAt: at, readyAt: at + bootSeconds * 1000, reclaimAt: null };
+    return {
+      id: `i-${String(this.nextNodeNumber++).padStart(6, '0')}`,
+      instanceType,
+      launchedAt: at,
+      readyAt: at + bootSeconds * 1000,
+      reclaimAt: null,
+    };
   }
 
   private close(pool: SimPool, node: SimNode, at: number): void {

@@ -9,11 +9,25 @@ import { keda } from './baselines/keda.ts';
 import { knativeKpa } from './baselines/knative-kpa.ts';
 import { floorsFromPlans } from './baselines/scheduled-floors.ts';
 import { fixedCapacity, staticPeak } from './baselines/static-peak.ts';
-import { POOL_ID, prepareWorkload, simulateRun, targetPerReplica, type SimulationSettings, type Workload } from './engine.ts';
+import {
+  POOL_ID,
+  prepareWorkload,
+  simulateRun,
+  targetPerReplica,
+  type SimulationSettings,
+  type Workload,
+} from './engine.ts';
 import type { RunResult } from './results.ts';
 import { DEFAULT_SERVING_MODEL } from './serving.ts';
 import { instancePricing } from '../simulated/prices.ts';
-import { defaultTidePolicy, parseTidePolicy, TIDE_DELIVERY_DEFAULTS, tideAutoscaler, type TideDelivery, type TideMetric } from './tide.ts';
+import {
+  defaultTidePolicy,
+  parseTidePolicy,
+  TIDE_DELIVERY_DEFAULTS,
+  tideAutoscaler,
+  type TideDelivery,
+  type TideMetric,
+} from './tide.ts';
 import type { LoadMetric } from './metrics.ts';
 import type { Trace } from './trace.ts';
 
@@ -75,7 +89,13 @@ export interface ComparisonReport {
     /** `workReplicaHours` at the run's price: no autoscaler on this instance type can cost less. */
     workFloorUsd: number;
   };
-  settings: SimulationSettings & { targetPerReplica: number; tideDelivery: TideDelivery; tideMetric: TideMetric; tidePolicy: Policy; baselineSchedules: boolean };
+  settings: SimulationSettings & {
+    targetPerReplica: number;
+    tideDelivery: TideDelivery;
+    tideMetric: TideMetric;
+    tidePolicy: Policy;
+    baselineSchedules: boolean;
+  };
   runs: RunResult[];
   /** With `frontier`: constant capacities `fixed-1` … `fixed-<peak>` on the same cloud. */
   frontier?: RunResult[];
@@ -106,27 +126,51 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     maxReplicas: Math.max(10, workload.peakReplicas * 3),
     ...(options.capacityType === 'spot' ? { spotMarket: DEFAULT_SPOT_MARKET } : {}),
   };
-  const tideTarget = Math.round(targetPerReplica({ ...settings, targetUtilization: options.tideTargetUtilization ?? settings.targetUtilization }) * 100) / 100;
+  const tideTarget =
+    Math.round(
+      targetPerReplica({
+        ...settings,
+        targetUtilization: options.tideTargetUtilization ?? settings.targetUtilization,
+      }) * 100,
+    ) / 100;
   const tideMetric = options.tideMetric ?? options.metric ?? 'in-flight';
   const policyDocument = options.policy ?? {
     // With `tideBootAware`, the boot time a user of this endpoint knows (525 s unless --boot-seconds).
-    ...defaultTidePolicy(tideTarget, settings.minReplicas, settings.maxReplicas, tideMetric, options.tideBootAware ? (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS) : null),
+    ...defaultTidePolicy(
+      tideTarget,
+      settings.minReplicas,
+      settings.maxReplicas,
+      tideMetric,
+      options.tideBootAware ? (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS) : null,
+    ),
     schedules: options.plans ?? [],
   };
   const policy = parseTidePolicy(policyDocument);
   // On spot, Tide's target also lists an on-demand pool of the same type: its spot strategy replaces
   // reclaimed replicas there and returns to spot later. The baselines scale one node group, as they do.
-  const fallback = settings.capacityType === 'spot' ? [{ id: FALLBACK_POOL_ID, instanceType, capacityType: 'on-demand' as const }] : [];
+  const fallback =
+    settings.capacityType === 'spot'
+      ? [{ id: FALLBACK_POOL_ID, instanceType, capacityType: 'on-demand' as const }]
+      : [];
   const target: Target = {
     id: 'simulated-endpoint',
     kind: 'inference-endpoint',
     provider: 'simulated',
     pools: [{ id: POOL_ID, instanceType, capacityType: settings.capacityType }, ...fallback],
   };
-  const floors = options.baselineSchedules ? floorsFromPlans(policy.schedules, options.trace.startAt, options.trace.endAt + 3_600_000) : [];
+  const floors = options.baselineSchedules
+    ? floorsFromPlans(policy.schedules, options.trace.startAt, options.trace.endAt + 3_600_000)
+    : [];
   const factories: Record<AutoscalerName, Parameters<typeof simulateRun>[2]> = {
     tide: (cloud) =>
-      tideAutoscaler({ policy, target, actuator: cloud, metric: tideMetric, ...(options.delivery ? { delivery: options.delivery } : {}), scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0 }),
+      tideAutoscaler({
+        policy,
+        target,
+        actuator: cloud,
+        metric: tideMetric,
+        ...(options.delivery ? { delivery: options.delivery } : {}),
+        scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0,
+      }),
     'static-peak': (): Autoscaler => staticPeak(),
     hpa: () => hpa(),
     'aws-target-tracking': () => awsTargetTracking({ scheduledFloors: floors }),
@@ -147,7 +191,9 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   const frontier: RunResult[] = [];
   if (options.frontier) {
     for (let replicas = 1; replicas <= workload.peakReplicas; replicas++) {
-      frontier.push(await simulateRun(workload, settings, () => fixedCapacity(replicas), { static: true, fixedReplicas: replicas }));
+      frontier.push(
+        await simulateRun(workload, settings, () => fixedCapacity(replicas), { static: true, fixedReplicas: replicas }),
+      );
     }
   }
   const price = instancePricing(instanceType, settings.capacityType).usdPerHour;
@@ -162,7 +208,14 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       workReplicaHours: Math.round(workload.workReplicaHours * 1000) / 1000,
       workFloorUsd: Math.round(workload.workReplicaHours * price * 100) / 100,
     },
-    settings: { ...settings, targetPerReplica: targetPerReplica(settings), tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS, tideMetric, tidePolicy: policy, baselineSchedules: floors.length > 0 },
+    settings: {
+      ...settings,
+      targetPerReplica: targetPerReplica(settings),
+      tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS,
+      tideMetric,
+      tidePolicy: policy,
+      baselineSchedules: floors.length > 0,
+    },
     runs,
     ...(options.frontier ? { frontier } : {}),
   };

@@ -68,7 +68,10 @@ export function targetPerReplica(settings: SimulationSettings): number {
 }
 
 /** Work out a trace's demand once (see {@link Workload}). */
-export function prepareWorkload(trace: Trace, settings: Pick<SimulationSettings, 'model' | 'instanceType' | 'targetUtilization'>): Workload {
+export function prepareWorkload(
+  trace: Trace,
+  settings: Pick<SimulationSettings, 'model' | 'instanceType' | 'targetUtilization'>,
+): Workload {
   const durationSeconds = Math.max(60, Math.ceil((trace.endAt - trace.startAt) / 1000) + 1);
   const minutes = Math.ceil(durationSeconds / 60);
   const work = new Array<number>(minutes).fill(0);
@@ -120,7 +123,10 @@ export async function simulateRun(
   const initial = options.static ? (options.fixedReplicas ?? workload.peakReplicas) : workload.initialReplicas;
   const cloudOptions: SimulatedCloudOptions = {
     targetId: 'simulated-endpoint',
-    pools: [{ id: POOL_ID, instanceType: settings.instanceType, capacityType: settings.capacityType }, ...(options.extraPools ?? [])],
+    pools: [
+      { id: POOL_ID, instanceType: settings.instanceType, capacityType: settings.capacityType },
+      ...(options.extraPools ?? []),
+    ],
     ...(options.replaceReclaimed !== undefined ? { replaceReclaimed: options.replaceReclaimed } : {}),
     startAt: trace.startAt,
     seed: settings.seed,

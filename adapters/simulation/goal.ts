@@ -47,7 +47,11 @@ export function checkGoal(runs: readonly RunResult[], workFloorUsd?: number): Go
   };
 }
 
-function feasibility(workFloorUsd: number, bestCostUsd: number, staticCostUsd: number): NonNullable<GoalCheck['feasibility']> {
+function feasibility(
+  workFloorUsd: number,
+  bestCostUsd: number,
+  staticCostUsd: number,
+): NonNullable<GoalCheck['feasibility']> {
   const allowedUsd = Math.round(Math.min(0.75 * bestCostUsd, 0.5 * staticCostUsd) * 100) / 100;
   return { workFloorUsd, allowedUsd, feasible: workFloorUsd <= allowedUsd };
 }

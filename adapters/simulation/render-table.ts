@@ -5,7 +5,18 @@ const pct = (share: number) => `${(share * 100).toFixed(2)} %`;
 
 /** The comparison as a fixed-width text table, with a line on whether Tide met the goal. */
 export function renderTable(report: ComparisonReport): string {
-  const header = ['autoscaler', 'cost $', 'GPU-h', 'over SLO', 'SLO-min', 'p50 ms', 'p95 ms', 'p99 ms', 'to capacity s', 'actions'];
+  const header = [
+    'autoscaler',
+    'cost $',
+    'GPU-h',
+    'over SLO',
+    'SLO-min',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'to capacity s',
+    'actions',
+  ];
   const rows = report.runs.map((run) => [
     run.name,
     run.costUsd.toFixed(2),
@@ -19,7 +30,8 @@ export function renderTable(report: ComparisonReport): string {
     String(run.scalingActions),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const { workload, settings } = report;
   const lines = [
     `${workload.name}: ${workload.requests} requests over ${(workload.durationSeconds / 60).toFixed(0)} min; ${settings.instanceType} ${settings.capacityType}, boot ${settings.bootSeconds.default ?? 525} s, seed ${settings.seed}`,
@@ -31,7 +43,10 @@ export function renderTable(report: ComparisonReport): string {
   ];
   if (report.frontier && report.frontier.length > 0) {
     lines.push('', 'constant capacity (the frontier: what holding N replicas all run long costs and keeps):');
-    for (const run of report.frontier) lines.push(`  ${run.name.padEnd(10)} $${run.costUsd.toFixed(2).padStart(8)}  ${pct(run.sloViolationShare).padStart(8)} over SLO`);
+    for (const run of report.frontier)
+      lines.push(
+        `  ${run.name.padEnd(10)} $${run.costUsd.toFixed(2).padStart(8)}  ${pct(run.sloViolationShare).padStart(8)} over SLO`,
+      );
   }
   const goal = checkGoal(report.runs, workload.workFloorUsd);
   if (goal) {
@@ -45,7 +60,9 @@ export function renderTable(report: ComparisonReport): string {
     if (f) {
       lines.push(
         `work floor: serving every request with every slot busy costs $${f.workFloorUsd.toFixed(2)}; the goal allows at most $${f.allowedUsd.toFixed(2)}: ` +
-          (f.feasible ? 'reachable in principle' : 'NO autoscaler on this instance type can meet the goal on this workload'),
+          (f.feasible
+            ? 'reachable in principle'
+            : 'NO autoscaler on this instance type can meet the goal on this workload'),
       );
     }
     if (report.frontier) {

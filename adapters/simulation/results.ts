@@ -59,7 +59,10 @@ export function loadSteps(neededPerMinute: readonly number[]): number[] {
  * Seconds from each load step until the ready replicas first reach the step's need (0 if they already
  * did; a step never met counts until the end of the run), averaged.
  */
-export function timeToCapacity(neededPerMinute: readonly number[], ready: ArrayLike<number>): { mean: number | null; steps: number } {
+export function timeToCapacity(
+  neededPerMinute: readonly number[],
+  ready: ArrayLike<number>,
+): { mean: number | null; steps: number } {
   const steps = loadSteps(neededPerMinute);
   if (steps.length === 0) return { mean: null, steps: 0 };
   let total = 0;
@@ -94,7 +97,14 @@ export function summarize(run: {
     const minute = Math.min(minutes - 1, Math.floor((request.arrivalAt - workload.trace.startAt) / 60_000));
     byMinute[minute]!.push(ttftMs[i]!);
   });
-  const p95PerMinute = byMinute.map((values) => (values.length === 0 ? null : percentile(values.sort((a, b) => a - b), 0.95)));
+  const p95PerMinute = byMinute.map((values) =>
+    values.length === 0
+      ? null
+      : percentile(
+          values.sort((a, b) => a - b),
+          0.95,
+        ),
+  );
   const readyPerMinute = Array.from({ length: minutes }, (_, minute) => {
     const slice = series.ready.subarray(minute * 60, Math.min(series.ready.length, minute * 60 + 60));
     return slice.length === 0 ? 0 : slice.reduce((a, b) => a + b, 0) / slice.length;
@@ -114,6 +124,9 @@ export function summarize(run: {
     timeToCapacitySeconds: ttc.mean,
     loadSteps: ttc.steps,
     requests: ttftMs.length,
-    perMinute: { ready: readyPerMinute.map((value) => round(value, 2)), p95Ms: p95PerMinute.map((value) => (value === null ? null : Math.round(value))) },
+    perMinute: {
+      ready: readyPerMinute.map((value) => round(value, 2)),
+      p95Ms: p95PerMinute.map((value) => (value === null ? null : Math.round(value))),
+    },
   };
 }

@@ -164,7 +164,8 @@ export class ServingQueue {
   /** Requests that never started by `at` get a TTFT of `at` − arrival (they waited at least that long). */
   censorUnstarted(at: number): void {
     for (let i = 0; i < this.ttftSeconds.length; i++) {
-      if (Number.isNaN(this.ttftSeconds[i]!)) this.ttftSeconds[i] = Math.max(0, at - this.arrival[i]!) + this.prefill[i]!;
+      if (Number.isNaN(this.ttftSeconds[i]!))
+        this.ttftSeconds[i] = Math.max(0, at - this.arrival[i]!) + this.prefill[i]!;
     }
   }
 }

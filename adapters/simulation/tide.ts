@@ -49,7 +49,13 @@ export function defaultTidePolicy(
   return {
     minCapacity,
     maxCapacity,
-    targetTracking: [{ metric: metric === 'offered' ? OFFERED_METRIC : CONCURRENCY_METRIC, targetValue: targetPerReplica, windowSeconds: 60 }],
+    targetTracking: [
+      {
+        metric: metric === 'offered' ? OFFERED_METRIC : CONCURRENCY_METRIC,
+        targetValue: targetPerReplica,
+        windowSeconds: 60,
+      },
+    ],
     ...(replicaBootSeconds !== null ? { replicaBootSeconds } : {}),
   };
 }
@@ -98,19 +104,45 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
         });
       }
       const tick = options.scheduleTickSeconds ?? 0;
-      if (tick > 0 && context.now % tick === 0) queued.push({ kind: 'schedule-tick', observedAt: context.nowMs, source: 'simulated-scheduler' });
+      if (tick > 0 && context.now % tick === 0)
+        queued.push({ kind: 'schedule-tick', observedAt: context.nowMs, source: 'simulated-scheduler' });
       while (queued.length > 0) await self.handle(queued.shift()!, context);
     },
     notify(event: CloudEvent) {
       if (event.kind === 'spot-notice') {
-        queued.push({ kind: 'spot-interruption', instanceId: event.instanceId, poolId: event.poolId, instanceType: event.instanceType, action: 'terminate', deadlineAt: event.deadlineAt, observedAt: event.at, source: 'simulated-ec2' });
+        queued.push({
+          kind: 'spot-interruption',
+          instanceId: event.instanceId,
+          poolId: event.poolId,
+          instanceType: event.instanceType,
+          action: 'terminate',
+          deadlineAt: event.deadlineAt,
+          observedAt: event.at,
+          source: 'simulated-ec2',
+        });
       } else if (event.kind === 'capacity-error') {
-        queued.push({ kind: 'capacity-error', poolId: event.poolId, instanceType: event.instanceType, capacityType: event.capacityType, code: event.code, message: '', observedAt: event.at, source: 'simulated-ec2' });
+        queued.push({
+          kind: 'capacity-error',
+          poolId: event.poolId,
+          instanceType: event.instanceType,
+          capacityType: event.capacityType,
+          code: event.code,
+          message: '',
+          observedAt: event.at,
+          source: 'simulated-ec2',
+        });
       }
     },
     async handle(signal: Signal, context: AutoscalerContext) {
       const observed = await options.actuator.readCapacity(options.target.id);
-      const decision = decide({ now: context.nowMs, signal, target: options.target, policy: options.policy, observed, memory });
+      const decision = decide({
+        now: context.nowMs,
+        signal,
+        target: options.target,
+        policy: options.policy,
+        observed,
+        memory,
+      });
       self.decisions++;
       memory = decision.memory;
       options.onDecision?.(decision, signal);
@@ -121,7 +153,16 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
           // A node the cloud already took back (a spot reclaim racing the release) is released: done.
           if (action.type === 'drain-and-release' && isNodeNotFoundError(error)) continue;
           if (!isInsufficientCapacityError(error)) throw error;
-          queued.push({ kind: 'capacity-error', poolId: error.poolId, instanceType: error.instanceType, capacityType: error.capacityType, code: error.code, message: error.message, observedAt: context.nowMs, source: 'simulated-ec2' });
+          queued.push({
+            kind: 'capacity-error',
+            poolId: error.poolId,
+            instanceType: error.instanceType,
+            capacityType: error.capacityType,
+            code: error.code,
+            message: error.message,
+            observedAt: context.nowMs,
+            source: 'simulated-ec2',
+          });
           return;
         }
       }
@@ -136,14 +177,28 @@ async function apply(actuator: ActuatorPort, action: Action): Promise<void> {
     case 'set-capacity':
       return actuator.setCapacity({ poolId: action.poolId, desired: action.to });
     case 'launch-capacity':
-      await actuator.launchCapacity({ poolId: action.poolId, instanceType: action.instanceType, capacityType: action.capacityType, count: action.count, ...(action.replacesInstanceId ? { replacesInstanceId: action.replacesInstanceId } : {}) });
+      await actuator.launchCapacity({
+        poolId: action.poolId,
+        instanceType: action.instanceType,
+        capacityType: action.capacityType,
+        count: action.count,
+        ...(action.replacesInstanceId ? { replacesInstanceId: action.replacesInstanceId } : {}),
+      });
       return;
     case 'change-instance-type':
-      return actuator.changeInstanceType({ poolId: action.poolId, toInstanceType: action.toInstanceType, count: action.count });
+      return actuator.changeInstanceType({
+        poolId: action.poolId,
+        toInstanceType: action.toInstanceType,
+        count: action.count,
+      });
     case 'drain-and-release':
       return actuator.drainAndRelease({ poolId: action.poolId, instanceId: action.instanceId });
     case 'request-checkpoint':
-      return actuator.requestCheckpoint({ jobId: action.jobId, instanceIds: action.instanceIds, deadlineAt: action.deadlineAt });
+      return actuator.requestCheckpoint({
+        jobId: action.jobId,
+        instanceIds: action.instanceIds,
+        deadlineAt: action.deadlineAt,
+      });
   }
 }
 

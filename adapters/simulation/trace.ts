@@ -50,8 +50,10 @@ export function parseTimestamp(cell: string): number | undefined {
   const [, y, mo, d, h, mi, s, fraction = '', zone] = match;
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
-  let at = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s)) + Number(`0.${fraction || '0'}`) * 1000;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60)
+    return undefined;
+  let at =
+    Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s)) + Number(`0.${fraction || '0'}`) * 1000;
   if (zone && zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
@@ -63,7 +65,8 @@ export function parseTimestamp(cell: string): number | undefined {
 function tokenCell(cell: string | undefined, column: string, fallback: number, source: string, line: number): number {
   if (cell === undefined || cell.trim() === '') return fallback;
   const text = cell.trim();
-  if (!/^\d+$/.test(text)) throw new TraceFormatError(source, line, `${column} must be a whole number of tokens ≥ 0, was: "${text}"`);
+  if (!/^\d+$/.test(text))
+    throw new TraceFormatError(source, line, `${column} must be a whole number of tokens ≥ 0, was: "${text}"`);
   return Number(text);
 }
 
@@ -84,9 +87,18 @@ export function parseTrace(text: string, source = 'trace'): Trace {
   let generatedColumn = first.length > 2 ? 2 : -1;
   if (hasHeader) {
     timeColumn = first.findIndex((name) => ['timestamp', 'time', 'arrival', 'arrivaltime'].includes(name));
-    if (timeColumn < 0) throw new TraceFormatError(source, 1, `no timestamp column in the header (expected TIMESTAMP), was: "${lines[0]}"`);
-    contextColumn = first.findIndex((name) => ['contexttokens', 'context_tokens', 'prompttokens', 'prompt_tokens'].includes(name));
-    generatedColumn = first.findIndex((name) => ['generatedtokens', 'generated_tokens', 'outputtokens', 'output_tokens'].includes(name));
+    if (timeColumn < 0)
+      throw new TraceFormatError(
+        source,
+        1,
+        `no timestamp column in the header (expected TIMESTAMP), was: "${lines[0]}"`,
+      );
+    contextColumn = first.findIndex((name) =>
+      ['contexttokens', 'context_tokens', 'prompttokens', 'prompt_tokens'].includes(name),
+    );
+    generatedColumn = first.findIndex((name) =>
+      ['generatedtokens', 'generated_tokens', 'outputtokens', 'output_tokens'].includes(name),
+    );
   }
   const requests: TraceRequest[] = [];
   let sorted = true;
@@ -98,12 +110,22 @@ export function parseTrace(text: string, source = 'trace'): Trace {
     const timeCell = cells[timeColumn];
     const arrivalAt = timeCell === undefined ? undefined : parseTimestamp(timeCell);
     if (arrivalAt === undefined) {
-      throw new TraceFormatError(source, line, `expected a timestamp such as "2023-11-16 18:15:46.68" in column ${timeColumn + 1}, was: "${(timeCell ?? '').trim()}"`);
+      throw new TraceFormatError(
+        source,
+        line,
+        `expected a timestamp such as "2023-11-16 18:15:46.68" in column ${timeColumn + 1}, was: "${(timeCell ?? '').trim()}"`,
+      );
     }
     const request: TraceRequest = {
       arrivalAt,
-      contextTokens: contextColumn < 0 ? DEFAULT_TOKENS.contextTokens : tokenCell(cells[contextColumn], 'ContextTokens', DEFAULT_TOKENS.contextTokens, source, line),
-      generatedTokens: generatedColumn < 0 ? DEFAULT_TOKENS.generatedTokens : tokenCell(cells[generatedColumn], 'GeneratedTokens', DEFAULT_TOKENS.generatedTokens, source, line),
+      contextTokens:
+        contextColumn < 0
+          ? DEFAULT_TOKENS.contextTokens
+          : tokenCell(cells[contextColumn], 'ContextTokens', DEFAULT_TOKENS.contextTokens, source, line),
+      generatedTokens:
+        generatedColumn < 0
+          ? DEFAULT_TOKENS.generatedTokens
+          : tokenCell(cells[generatedColumn], 'GeneratedTokens', DEFAULT_TOKENS.generatedTokens, source, line),
     };
     if (requests.length > 0 && arrivalAt < requests[requests.length - 1]!.arrivalAt) sorted = false;
     requests.push(request);
@@ -111,5 +133,10 @@ export function parseTrace(text: string, source = 'trace'): Trace {
   if (requests.length === 0) throw new TraceFormatError(source, lines.length, 'the trace has no requests');
   if (!sorted) requests.sort((a, b) => a.arrivalAt - b.arrivalAt);
   const name = source.replace(/^.*[\\/]/, '').replace(/\.csv$/i, '');
-  return { name, startAt: Math.floor(requests[0]!.arrivalAt / 1000) * 1000, endAt: requests[requests.length - 1]!.arrivalAt, requests };
+  return {
+    name,
+    startAt: Math.floor(requests[0]!.arrivalAt / 1000) * 1000,
+    endAt: requests[requests.length - 1]!.arrivalAt,
+    requests,
+  };
 }

@@ -31,7 +31,11 @@ export const TRADING_DAY_DEFAULTS: Omit<TradingDayOptions, 'seed'> = {
 /** New York offset from UTC in hours on `date` (−4 in daylight time, −5 otherwise), via Intl. */
 function newYorkOffsetHours(date: string): number {
   const noonUtc = Date.parse(`${date}T12:00:00Z`);
-  const local = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(noonUtc);
+  const local = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/New_York',
+    hour: 'numeric',
+    hourCycle: 'h23',
+  }).format(noonUtc);
   return Number(local) - 12;
 }
 

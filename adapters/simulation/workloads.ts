@@ -29,12 +29,14 @@ async function loadCsv(path: string, name: string): Promise<Trace> {
 export const WORKLOADS: readonly NamedWorkload[] = [
   {
     name: 'conversation',
-    description: 'Azure LLM conversation trace, 2023-11-16, 58 min, 19,366 requests (Patel et al., ISCA 2024; Azure Public Dataset)',
+    description:
+      'Azure LLM conversation trace, 2023-11-16, 58 min, 19,366 requests (Patel et al., ISCA 2024; Azure Public Dataset)',
     load: () => loadCsv(dataFile('AzureLLMInferenceTrace_conv.csv'), 'conversation'),
   },
   {
     name: 'code',
-    description: 'Azure LLM code-completion trace, 2023-11-16, 57 min, 8,819 requests, bursty (Patel et al., ISCA 2024; Azure Public Dataset)',
+    description:
+      'Azure LLM code-completion trace, 2023-11-16, 57 min, 8,819 requests, bursty (Patel et al., ISCA 2024; Azure Public Dataset)',
     load: () => loadCsv(dataFile('AzureLLMInferenceTrace_code.csv'), 'code'),
   },
   {
@@ -44,9 +46,25 @@ export const WORKLOADS: readonly NamedWorkload[] = [
     plans: [
       // The open surge is known in advance: be at 8 replicas by 09:30 (boot 525 s, so pre-warm 600 s). It
       // decays with a 20-minute time constant, so after 30 minutes target tracking alone keeps up.
-      { name: 'market-open', start: '30 9 * * 1-5', durationMinutes: 30, timezone: 'America/New_York', minCapacity: 8, preWarmSeconds: 600, excludeCalendars: ['nyse'] },
+      {
+        name: 'market-open',
+        start: '30 9 * * 1-5',
+        durationMinutes: 30,
+        timezone: 'America/New_York',
+        minCapacity: 8,
+        preWarmSeconds: 600,
+        excludeCalendars: ['nyse'],
+      },
       // The close ramps up over 30 minutes; target tracking follows the first half, the plan the last 15.
-      { name: 'market-close', start: '45 15 * * 1-5', durationMinutes: 20, timezone: 'America/New_York', minCapacity: 7, preWarmSeconds: 600, excludeCalendars: ['nyse'] },
+      {
+        name: 'market-close',
+        start: '45 15 * * 1-5',
+        durationMinutes: 20,
+        timezone: 'America/New_York',
+        minCapacity: 7,
+        preWarmSeconds: 600,
+        excludeCalendars: ['nyse'],
+      },
     ],
   },
 ];

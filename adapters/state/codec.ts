@@ -37,7 +37,8 @@ function parseWith<T>(schema: ZodType<T>, key: string, text: string, name: strin
 
 function integer(key: string, text: string | null, field: string): number {
   const value = Number(text);
-  if (text === null || !Number.isSafeInteger(value)) throw new StateCorruptError(key, `${field} is not an integer, was: ${text}`);
+  if (text === null || !Number.isSafeInteger(value))
+    throw new StateCorruptError(key, `${field} is not an integer, was: ${text}`);
   return value;
 }
 
@@ -45,7 +46,13 @@ export function decodeMemory(key: string, text: string): Memory {
   return parseWith(MemorySchema, key, text, 'memory');
 }
 
-function decodeVersioned<T>(schema: ZodType<T>, key: string, doc: string | null, version: string | null, name: string): Versioned<T> | null {
+function decodeVersioned<T>(
+  schema: ZodType<T>,
+  key: string,
+  doc: string | null,
+  version: string | null,
+  name: string,
+): Versioned<T> | null {
   if (doc === null) return null;
   return { value: parseWith(schema, key, doc, name), version: integer(key, version, 'version') };
 }
@@ -104,11 +111,13 @@ export function decodeSnapshot(
 ): TargetSnapshot {
   const at = (i: number) => reply[i] ?? null;
   const [version, memory, pending, pendingLease] = [at(0), at(1), at(2), at(3)];
-  const outbox: PendingOutbox | null = pending === null ? null : { eventId: pending, leaseUntil: integer(keys.state, pendingLease, 'pendingLease') };
+  const outbox: PendingOutbox | null =
+    pending === null ? null : { eventId: pending, leaseUntil: integer(keys.state, pendingLease, 'pendingLease') };
   let event: EventRecord | null = null;
   const status = at(4);
   if (status !== null) {
-    if (!STATUSES.includes(status as EventStatus)) throw new StateCorruptError(keys.event, `unknown status, was: ${status}`);
+    if (!STATUSES.includes(status as EventStatus))
+      throw new StateCorruptError(keys.event, `unknown status, was: ${status}`);
     event = {
       status: status as EventStatus,
       decision: decodeDecision(keys.event, at(5) ?? ''),

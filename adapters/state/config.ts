@@ -27,7 +27,12 @@ export const StateEnvSchema = object({
 }).superRefine((env, ctx) => {
   if ((env.UPSTASH_REDIS_REST_URL === undefined) !== (env.UPSTASH_REDIS_REST_TOKEN === undefined)) {
     const missing = env.UPSTASH_REDIS_REST_URL === undefined ? 'UPSTASH_REDIS_REST_URL' : 'UPSTASH_REDIS_REST_TOKEN';
-    ctx.addIssue({ code: 'custom', path: [missing], message: 'set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither', input: undefined });
+    ctx.addIssue({
+      code: 'custom',
+      path: [missing],
+      message: 'set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither',
+      input: undefined,
+    });
   }
 });
 export type StateEnv = Infer<typeof StateEnvSchema>;

@@ -22,7 +22,10 @@ export class StateUnavailableError extends StateError {
     readonly attempts: number,
     options?: { cause?: unknown },
   ) {
-    super(`state store unavailable during ${operation} after ${attempts} attempt(s): ${describeCause(options?.cause)}`, options);
+    super(
+      `state store unavailable during ${operation} after ${attempts} attempt(s): ${describeCause(options?.cause)}`,
+      options,
+    );
   }
 }
 
@@ -35,14 +38,20 @@ export class VersionConflictError extends StateError {
     /** The version stored now; null when the document does not exist. */
     readonly currentVersion: number | null,
   ) {
-    super(`version conflict on ${key}: expected ${expectedVersion ?? 'no document'}, was: ${currentVersion ?? 'no document'}`);
+    super(
+      `version conflict on ${key}: expected ${expectedVersion ?? 'no document'}, was: ${currentVersion ?? 'no document'}`,
+    );
   }
 }
 
 /** A value read back from Redis failed its schema (hand-edited, or written by an incompatible version). */
 export class StateCorruptError extends StateError {
   override readonly name = 'StateCorruptError';
-  constructor(readonly key: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly key: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`corrupt value at ${key}: ${message}`, options);
   }
 }

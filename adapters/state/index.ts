@@ -25,7 +25,10 @@ export function createStateStore(config: StateConfig, logger: StateLogger): Stat
   switch (backend.kind) {
     case 'upstash':
       logger.info('state: Upstash Redis over REST', { url: backend.url, namespace: options.namespace });
-      return new RedisStateStore(upstashTransport({ url: backend.url, token: backend.token, timeoutMs: options.timeoutMs }), options);
+      return new RedisStateStore(
+        upstashTransport({ url: backend.url, token: backend.token, timeoutMs: options.timeoutMs }),
+        options,
+      );
     case 'redis': {
       logger.info('state: Redis over TCP', { host: new URL(backend.url).host, namespace: options.namespace });
       // ioredis reports every failed reconnect (up to one a second): say it once a minute at most.
@@ -35,7 +38,10 @@ export function createStateStore(config: StateConfig, logger: StateLogger): Stat
         lastReport = Date.now();
         logger.warn('state: Redis connection error (reconnecting in the background)', { error: error.message });
       };
-      return new RedisStateStore(ioredisTransport({ url: backend.url, timeoutMs: options.timeoutMs, onConnectionError }), options);
+      return new RedisStateStore(
+        ioredisTransport({ url: backend.url, timeoutMs: options.timeoutMs, onConnectionError }),
+        options,
+      );
     }
     case 'memory':
       logger.warn(

@@ -11,7 +11,15 @@ import type {
   TargetSnapshot,
   Versioned,
 } from '../ports/state-store.ts';
-import { decodeAuditEntry, decodeDecision, decodeMemory, decodePolicy, decodeTarget, DocumentCache, encodeAuditEntry } from './codec.ts';
+import {
+  decodeAuditEntry,
+  decodeDecision,
+  decodeMemory,
+  decodePolicy,
+  decodeTarget,
+  DocumentCache,
+  encodeAuditEntry,
+} from './codec.ts';
 import { TargetLimitError, TargetNotFoundError, VersionConflictError } from './errors.ts';
 import { stateKeys, type StateKeys } from './keys.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
@@ -102,16 +110,25 @@ export class MemoryStateStore implements StateStore {
     const stateKey = this.keys.state(targetId);
     const eventKey = this.keys.event(targetId, request.eventId);
     const existing = this.live(this.events, eventKey);
-    if (existing) return existing.owner === request.owner ? { status: 'committed', version: existing.version } : { status: 'duplicate' };
+    if (existing)
+      return existing.owner === request.owner
+        ? { status: 'committed', version: existing.version }
+        : { status: 'duplicate' };
     const state = this.live(this.states, stateKey);
     const version = state?.version ?? 0;
     if (version !== request.expectedVersion) return { status: 'conflict', version };
     const acting = request.leaseUntil !== null;
-    if (acting && state?.pending && state.pending.leaseUntil > request.now) return { status: 'busy', pending: { ...state.pending } };
+    if (acting && state?.pending && state.pending.leaseUntil > request.now)
+      return { status: 'busy', pending: { ...state.pending } };
 
     const now = this.clock();
     const pending = acting ? { eventId: request.eventId, leaseUntil: request.leaseUntil! } : (state?.pending ?? null);
-    this.states.set(stateKey, { version: version + 1, memory: JSON.stringify(request.memory), pending, expiresAt: now + o.stateTtlSeconds * 1000 });
+    this.states.set(stateKey, {
+      version: version + 1,
+      memory: JSON.stringify(request.memory),
+      pending,
+      expiresAt: now + o.stateTtlSeconds * 1000,
+    });
     this.events.set(eventKey, {
       status: acting ? 'pending' : 'done',
       decision: JSON.stringify(request.decision),
@@ -213,7 +230,8 @@ export class MemoryStateStore implements StateStore {
     const stream = this.live(this.audits, key);
     if (!stream) return { entries: [], next: null };
     const newestFirst = [...stream.entries].reverse();
-    const start = options.before === undefined ? 0 : newestFirst.findIndex((item) => compareIds(item.id, options.before!) < 0);
+    const start =
+      options.before === undefined ? 0 : newestFirst.findIndex((item) => compareIds(item.id, options.before!) < 0);
     if (start < 0) return { entries: [], next: null };
     const page = newestFirst.slice(start, start + limit + 1);
     const entries = page.slice(0, limit).map((item) => decodeAuditEntry(key, item.id, item.entry));
@@ -231,7 +249,10 @@ export class MemoryStateStore implements StateStore {
     return value;
   }
 
-  private readDoc<T>(key: string, decode: (key: string, doc: string | null, version: string | null) => Versioned<T> | null) {
+  private readDoc<T>(
+    key: string,
+    decode: (key: string, doc: string | null, version: string | null) => Versioned<T> | null,
+  ) {
     const doc = this.docs.get(key);
     return this.documents.read(key, doc?.doc ?? null, doc ? String(doc.version) : null, decode);
   }

@@ -10,7 +10,15 @@ import type {
   TargetSnapshot,
   Versioned,
 } from '../ports/state-store.ts';
-import { decodeAuditEntry, decodePolicy, decodeSnapshot, decodeTarget, DocumentCache, encodeAuditEntry, previousStreamId } from './codec.ts';
+import {
+  decodeAuditEntry,
+  decodePolicy,
+  decodeSnapshot,
+  decodeTarget,
+  DocumentCache,
+  encodeAuditEntry,
+  previousStreamId,
+} from './codec.ts';
 import {
   StateCommandError,
   StateCorruptError,
@@ -72,7 +80,8 @@ function backoffMs(retry: number): number {
 }
 
 function strings(reply: unknown, key: string): (string | null)[] {
-  if (!Array.isArray(reply)) throw new StateCorruptError(key, `expected a script reply array, was: ${JSON.stringify(reply)}`);
+  if (!Array.isArray(reply))
+    throw new StateCorruptError(key, `expected a script reply array, was: ${JSON.stringify(reply)}`);
   return reply.map((value) => (value === null || value === undefined ? null : String(value)));
 }
 
@@ -104,7 +113,9 @@ export class RedisStateStore implements StateStore {
 
   async load(targetId: string, eventId: string): Promise<TargetSnapshot> {
     const k = this.targetKeys(targetId, eventId);
-    const reply = await this.run(`load ${targetId}`, () => this.script(LOAD, [k.state, k.event, k.target, k.policy], []));
+    const reply = await this.run(`load ${targetId}`, () =>
+      this.script(LOAD, [k.state, k.event, k.target, k.policy], []),
+    );
     return decodeSnapshot(k, strings(reply, k.state), this.documents);
   }
 
@@ -125,7 +136,10 @@ export class RedisStateStore implements StateStore {
       String(o.auditMaxEntries),
       String(o.auditMaxAgeSeconds * 1000),
     ];
-    const reply = strings(await this.run(`commit ${targetId}`, () => this.script(COMMIT, [k.state, k.event, k.audit], args)), k.state);
+    const reply = strings(
+      await this.run(`commit ${targetId}`, () => this.script(COMMIT, [k.state, k.event, k.audit], args)),
+      k.state,
+    );
     switch (reply[0]) {
       case 'committed':
         return { status: 'committed', version: Number(reply[1]) };
@@ -143,7 +157,10 @@ export class RedisStateStore implements StateStore {
   async claim(targetId: string, eventId: string, owner: string, now: number, leaseUntil: number): Promise<ClaimResult> {
     const k = this.targetKeys(targetId, eventId);
     const args = [eventId, owner, String(now), String(leaseUntil)];
-    const reply = strings(await this.run(`claim ${targetId}`, () => this.script(CLAIM, [k.state, k.event], args)), k.event);
+    const reply = strings(
+      await this.run(`claim ${targetId}`, () => this.script(CLAIM, [k.state, k.event], args)),
+      k.event,
+    );
     const status = reply[0];
     if (status === 'busy') return { status, leaseUntil: Number(reply[1]) };
     if (status === 'claimed' || status === 'done' || status === 'superseded' || status === 'missing') return { status };
@@ -157,13 +174,19 @@ export class RedisStateStore implements StateStore {
 
   async getTarget(targetId: string): Promise<Versioned<Target> | null> {
     const key = this.keys.target(targetId);
-    const [doc, version] = strings(await this.run(`get target ${targetId}`, () => this.transport.command(['HMGET', key, 'doc', 'version'])), key);
+    const [doc, version] = strings(
+      await this.run(`get target ${targetId}`, () => this.transport.command(['HMGET', key, 'doc', 'version'])),
+      key,
+    );
     return this.documents.read(key, doc ?? null, version ?? null, decodeTarget);
   }
 
   async getPolicy(targetId: string): Promise<Versioned<Policy> | null> {
     const key = this.keys.policy(targetId);
-    const [doc, version] = strings(await this.run(`get policy ${targetId}`, () => this.transport.command(['HMGET', key, 'doc', 'version'])), key);
+    const [doc, version] = strings(
+      await this.run(`get policy ${targetId}`, () => this.transport.command(['HMGET', key, 'doc', 'version'])),
+      key,
+    );
     return this.documents.read(key, doc ?? null, version ?? null, decodePolicy);
   }
 
@@ -187,7 +210,10 @@ export class RedisStateStore implements StateStore {
   }
 
   async listTargets(): Promise<string[]> {
-    const reply = strings(await this.run('list targets', () => this.transport.command(['SMEMBERS', this.keys.targets])), this.keys.targets);
+    const reply = strings(
+      await this.run('list targets', () => this.transport.command(['SMEMBERS', this.keys.targets])),
+      this.keys.targets,
+    );
     return reply.filter((id): id is string => id !== null).sort();
   }
 
@@ -214,25 +240,47 @@ export class RedisStateStore implements StateStore {
 
   private targetKeys(targetId: string, eventId: string) {
     const k = this.keys;
-    return { state: k.state(targetId), event: k.event(targetId, eventId), target: k.target(targetId), policy: k.policy(targetId), audit: k.audit(targetId) };
+    return {
+      state: k.state(targetId),
+      event: k.event(targetId, eventId),
+      target: k.target(targetId),
+      policy: k.policy(targetId),
+      audit: k.audit(targetId),
+    };
   }
 
-  private async putDocument(kind: 'target' | 'policy', targetId: string, key: string, doc: string, expected: ExpectedVersion): Promise<number> {
+  private async putDocument(
+    kind: 'target' | 'policy',
+    targetId: string,
+    key: string,
+    doc: string,
+    expected: ExpectedVersion,
+  ): Promise<number> {
     const k = this.keys;
     const keys = [key, k.seq, k.targets, k.target(targetId)];
     const args = [doc, expectedArg(expected), targetId, String(this.options.maxTargets), kind];
     const reply = strings(await this.run(`put ${kind} ${targetId}`, () => this.script(PUT_DOCUMENT, keys, args)), key);
     if (reply[0] === 'ok') return Number(reply[1]);
-    if (reply[0] === 'conflict') throw new VersionConflictError(key, expected ?? null, reply[1] === null ? null : Number(reply[1]));
+    if (reply[0] === 'conflict')
+      throw new VersionConflictError(key, expected ?? null, reply[1] === null ? null : Number(reply[1]));
     if (reply[0] === 'full') throw new TargetLimitError(this.options.maxTargets);
     if (reply[0] === 'no-target') throw new TargetNotFoundError(targetId);
     throw new StateCorruptError(key, `unexpected put reply, was: ${JSON.stringify(reply)}`);
   }
 
-  private async deleteDocument(kind: 'target' | 'policy', targetId: string, key: string, extra: string[], expected: ExpectedVersion): Promise<boolean> {
+  private async deleteDocument(
+    kind: 'target' | 'policy',
+    targetId: string,
+    key: string,
+    extra: string[],
+    expected: ExpectedVersion,
+  ): Promise<boolean> {
     const keys = [key, this.keys.targets, ...extra];
     const args = [expectedArg(expected), targetId, kind];
-    const reply = strings(await this.run(`delete ${kind} ${targetId}`, () => this.script(DELETE_DOCUMENT, keys, args)), key);
+    const reply = strings(
+      await this.run(`delete ${kind} ${targetId}`, () => this.script(DELETE_DOCUMENT, keys, args)),
+      key,
+    );
     if (reply[0] === 'conflict') throw new VersionConflictError(key, expected ?? null, Number(reply[1]));
     return reply[0] === 'ok';
   }

@@ -22,7 +22,13 @@ import { familyRows, type CatalogRow } from './rows.ts';
 
 type Row = CatalogRow;
 
-function family(familyName: string, gpuModel: string, gpuMemoryGiB: number, spotRatio: number, rows: Row[]): InstanceTypeInfo[] {
+function family(
+  familyName: string,
+  gpuModel: string,
+  gpuMemoryGiB: number,
+  spotRatio: number,
+  rows: Row[],
+): InstanceTypeInfo[] {
   return familyRows('aws', 'us-east-1', familyName, gpuModel, gpuMemoryGiB, spotRatio, rows);
 }
 
@@ -67,7 +73,13 @@ const mlG5: Row[] = [
   ['ml.g5.48xlarge', 8, 192, 768, 20.36],
 ];
 const sagemaker = (rows: Row[]): Row[] =>
-  rows.map(([name, gpus, vcpus, memoryGiB, onDemand]) => [`ml.${name}`, gpus, vcpus, memoryGiB, Math.round(onDemand * 1.25 * 10_000) / 10_000]);
+  rows.map(([name, gpus, vcpus, memoryGiB, onDemand]) => [
+    `ml.${name}`,
+    gpus,
+    vcpus,
+    memoryGiB,
+    Math.round(onDemand * 1.25 * 10_000) / 10_000,
+  ]);
 
 /** AWS entries: EC2 g5, g6, g6e, p3 (benchmark reference), p4d, p5 and SageMaker ml.* of the same. */
 export const AWS_CATALOG: readonly InstanceTypeInfo[] = [
@@ -81,7 +93,7 @@ export const AWS_CATALOG: readonly InstanceTypeInfo[] = [
   ...family('ml.g5', 'A10G', 24, 0.42, mlG5),
   ...family('ml.g6', 'L4', 24, 0.45, sagemaker(g6)),
   ...family('ml.g6e', 'L40S', 48, 0.5, sagemaker(g6e)),
-  ...family('ml.p4d', 'A100', 40, 0.45, [['ml.p4d.24xlarge', 8, 96, 1152, 27.4470]]),
+  ...family('ml.p4d', 'A100', 40, 0.45, [['ml.p4d.24xlarge', 8, 96, 1152, 27.447]]),
   ...family('ml.p5', 'H100', 80, 0.55, [['ml.p5.48xlarge', 8, 192, 2048, 68.8]]),
 ];
 

@@ -16,7 +16,13 @@ import { familyRows, type CatalogRow } from './rows.ts';
 
 type Row = CatalogRow;
 
-function family(familyName: string, gpuModel: string, gpuMemoryGiB: number, spotRatio: number, rows: Row[]): InstanceTypeInfo[] {
+function family(
+  familyName: string,
+  gpuModel: string,
+  gpuMemoryGiB: number,
+  spotRatio: number,
+  rows: Row[],
+): InstanceTypeInfo[] {
   return familyRows('azure', 'eastus', familyName, gpuModel, gpuMemoryGiB, spotRatio, rows);
 }
 

@@ -87,7 +87,8 @@ export interface InstanceRequirement {
 export function isCompatible(entry: InstanceTypeInfo, requirement: InstanceRequirement): boolean {
   if (requirement.provider !== undefined && entry.provider !== requirement.provider) return false;
   if (requirement.family !== undefined && entry.family !== requirement.family) return false;
-  if (requirement.gpuModel !== undefined && entry.gpuModel.toLowerCase() !== requirement.gpuModel.toLowerCase()) return false;
+  if (requirement.gpuModel !== undefined && entry.gpuModel.toLowerCase() !== requirement.gpuModel.toLowerCase())
+    return false;
   if (requirement.minGpus !== undefined && entry.gpus < requirement.minGpus) return false;
   if (requirement.minGpuMemoryGiB !== undefined && entry.gpuMemoryGiB < requirement.minGpuMemoryGiB) return false;
   return true;
@@ -173,9 +174,8 @@ function step(name: string, direction: 1 | -1, options: LadderOptions): Instance
   );
   if (candidates.length === 0) return undefined;
   // The next rung is the nearest GPU-memory level in that direction; at that level, the cheapest type.
-  const level = direction === 1
-    ? Math.min(...candidates.map(totalGpuMemoryGiB))
-    : Math.max(...candidates.map(totalGpuMemoryGiB));
+  const level =
+    direction === 1 ? Math.min(...candidates.map(totalGpuMemoryGiB)) : Math.max(...candidates.map(totalGpuMemoryGiB));
   return cheapest(candidates.filter((other) => totalGpuMemoryGiB(other) === level));
 }
 

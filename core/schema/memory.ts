@@ -38,7 +38,10 @@ export const MemorySchema = object({
   /** Burst (panic) mode state. */
   burst: object({ since: number(), lastTriggeredAt: number(), peak: number() }).nullable().default(null),
   /** Consecutive failed or INSUFFICIENT_DATA observations (missing-metrics fallback). */
-  missing: object({ consecutive: number().int(), since: number().nullable() }).prefault({ consecutive: 0, since: null }),
+  missing: object({ consecutive: number().int(), since: number().nullable() }).prefault({
+    consecutive: 0,
+    since: null,
+  }),
   /** Active manual override. */
   override: object({ capacity: number().int(), expiresAt: number(), reason: string() }).nullable().default(null),
   /** Cached plan windows by plan name. */

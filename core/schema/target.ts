@@ -2,7 +2,8 @@ import { array, enum as zenum, number, object, string, type infer as Infer, type
 import { IdSchema, TimestampSchema } from './common.ts';
 
 export const ProviderSchema = zenum(['aws', 'gcp', 'azure', 'simulated']).meta({
-  description: 'the cloud that runs the target; `simulated` is the in-memory cloud of the simulator and the embedded default',
+  description:
+    'the cloud that runs the target; `simulated` is the in-memory cloud of the simulator and the embedded default',
 });
 export type Provider = Infer<typeof ProviderSchema>;
 

@@ -60,18 +60,34 @@ export const TriggerSchema = object({
   name: string().min(1).optional().describe('Optional label, shown in logs when the trigger matches.'),
   source: TriggerSourceSchema.describe('The system the trigger listens to (`any`: all of them).'),
   /** Only these signal kinds (e.g. `["spot-interruption"]` for `aws-ec2`); absent = every kind. */
-  kinds: array(TriggerSignalKindSchema).min(1).optional().describe('Only these signal kinds (e.g. `["spot-interruption"]`); absent = every kind.'),
+  kinds: array(TriggerSignalKindSchema)
+    .min(1)
+    .optional()
+    .describe('Only these signal kinds (e.g. `["spot-interruption"]`); absent = every kind.'),
   /** Alarm or alert name (`alertname` for Alertmanager, alert rule for Azure, policy for Cloud Monitoring). */
-  alarmName: string().min(1).optional().describe('Alarm or alert name (`alertname` for Alertmanager); `*` matches any run of characters.'),
+  alarmName: string()
+    .min(1)
+    .optional()
+    .describe('Alarm or alert name (`alertname` for Alertmanager); `*` matches any run of characters.'),
   /** Every key must be present with this exact value (CloudWatch dimensions, Prometheus labels, …). */
-  dimensions: record(string(), string()).optional().describe('Every key must be present with this exact value (CloudWatch dimensions, Prometheus labels, …).'),
+  dimensions: record(string(), string())
+    .optional()
+    .describe('Every key must be present with this exact value (CloudWatch dimensions, Prometheus labels, …).'),
   /**
    * Provider resource id: an ARN, a GCP resource name, an Azure resource id (compared case-insensitively,
    * as Azure does), or a CloudEvents `source`. Matches if any resource the event names matches.
    */
-  resourceId: string().min(1).optional().describe('Provider resource id (ARN, GCP resource name, Azure resource id compared case-insensitively, CloudEvents source); `*` wildcards.'),
+  resourceId: string()
+    .min(1)
+    .optional()
+    .describe(
+      'Provider resource id (ARN, GCP resource name, Azure resource id compared case-insensitively, CloudEvents source); `*` wildcards.',
+    ),
   /** The metric name this trigger feeds (renames the signal's metric). */
-  metric: string().min(1).optional().describe('The metric name this trigger feeds (renames the signal\'s metric for this target).'),
+  metric: string()
+    .min(1)
+    .optional()
+    .describe("The metric name this trigger feeds (renames the signal's metric for this target)."),
 });
 export type Trigger = Infer<typeof TriggerSchema>;
 export type TriggerInput = Input<typeof TriggerSchema>;

@@ -44,7 +44,12 @@ export function evaluateBurst(
   // A replica that boots slower than a burst lasts cannot serve it (policy.ts, `replicaBootSeconds`).
   if (replicaBootSeconds !== null && replicaBootSeconds > policy.stableWindowSeconds) {
     const asked = shortWindowDemand !== undefined && ready > 0 && shortWindowDemand >= policy.thresholdRatio * ready;
-    return asked ? { state: null, reason: `no burst: replicas boot in ${replicaBootSeconds} s, longer than a burst's ${policy.stableWindowSeconds} s stable window` } : { state: null };
+    return asked
+      ? {
+          state: null,
+          reason: `no burst: replicas boot in ${replicaBootSeconds} s, longer than a burst's ${policy.stableWindowSeconds} s stable window`,
+        }
+      : { state: null };
   }
   // Compared unrounded (Knative: desired pods ÷ ready pods ≥ threshold). A burst must also ask for more
   // than is already on its way, and while replicas boot, thresholdRatio × that (see above).
@@ -70,7 +75,10 @@ export function evaluateBurst(
   if (!previous) return { state: null };
   const quietFor = now - previous.lastTriggeredAt;
   if (quietFor >= policy.stableWindowSeconds * 1000) {
-    return { state: null, reason: `burst over: ${seconds(quietFor)} without burst demand (stable window ${policy.stableWindowSeconds} s)` };
+    return {
+      state: null,
+      reason: `burst over: ${seconds(quietFor)} without burst demand (stable window ${policy.stableWindowSeconds} s)`,
+    };
   }
   return {
     state: previous,

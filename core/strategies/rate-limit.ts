@@ -26,7 +26,10 @@ export function scaleUpLimit(current: number, events: readonly Sample[], now: nu
   if (rules.selectPolicy === 'Disabled') return current;
   let result = rules.selectPolicy === 'Min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   for (const policy of rules.policies) {
-    const start = current - changeInPeriod(events, now, policy.periodSeconds, 1) + changeInPeriod(events, now, policy.periodSeconds, -1);
+    const start =
+      current -
+      changeInPeriod(events, now, policy.periodSeconds, 1) +
+      changeInPeriod(events, now, policy.periodSeconds, -1);
     const proposed =
       policy.type === 'Replicas' ? start + policy.value : Math.ceil(start * (1 + policy.value / 100) - 1e-9);
     result = rules.selectPolicy === 'Min' ? Math.min(result, proposed) : Math.max(result, proposed);
@@ -39,8 +42,12 @@ export function scaleDownLimit(current: number, events: readonly Sample[], now: 
   if (rules.selectPolicy === 'Disabled') return current;
   let result = rules.selectPolicy === 'Min' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   for (const policy of rules.policies) {
-    const start = current - changeInPeriod(events, now, policy.periodSeconds, 1) + changeInPeriod(events, now, policy.periodSeconds, -1);
-    const proposed = policy.type === 'Replicas' ? start - policy.value : Math.trunc(start * (1 - policy.value / 100) + 1e-9);
+    const start =
+      current -
+      changeInPeriod(events, now, policy.periodSeconds, 1) +
+      changeInPeriod(events, now, policy.periodSeconds, -1);
+    const proposed =
+      policy.type === 'Replicas' ? start - policy.value : Math.trunc(start * (1 - policy.value / 100) + 1e-9);
     result = rules.selectPolicy === 'Min' ? Math.max(result, proposed) : Math.min(result, proposed);
   }
   return Math.max(0, result);

@@ -60,7 +60,9 @@ function occurrences(expression: string, timeZone: string, fromExclusive: number
 
 function windowEnd(plan: Plan, start: number): number {
   if (plan.durationMinutes !== undefined) return start + plan.durationMinutes * 60_000;
-  return occurrences(plan.end as string, plan.timezone, start).next().getTime();
+  return occurrences(plan.end as string, plan.timezone, start)
+    .next()
+    .getTime();
 }
 
 function label(plan: Plan, start: number, end: number): string {
@@ -97,13 +99,32 @@ export function computePlanCursor(plan: Plan, excluded: Set<string>, fingerprint
   if (last !== undefined) {
     const end = windowEnd(plan, last);
     if (now < end) {
-      return { fingerprint, validFrom: last - lead, validUntil: end, active: true, windowStart: last, windowEnd: end, label: label(plan, last, end) };
+      return {
+        fingerprint,
+        validFrom: last - lead,
+        validUntil: end,
+        active: true,
+        windowStart: last,
+        windowEnd: end,
+        label: label(plan, last, end),
+      };
     }
   }
   const lastEnd = last !== undefined ? windowEnd(plan, last) : now;
   const validUntil = nextStart !== undefined ? nextStart - lead : now + 24 * 3600_000;
-  const nextLabel = nextStart !== undefined ? `next window ${label(plan, nextStart, windowEnd(plan, nextStart))}` : 'no window found within the search bound';
-  return { fingerprint, validFrom: Math.min(lastEnd, now), validUntil, active: false, windowStart: null, windowEnd: null, label: nextLabel };
+  const nextLabel =
+    nextStart !== undefined
+      ? `next window ${label(plan, nextStart, windowEnd(plan, nextStart))}`
+      : 'no window found within the search bound';
+  return {
+    fingerprint,
+    validFrom: Math.min(lastEnd, now),
+    validUntil,
+    active: false,
+    windowStart: null,
+    windowEnd: null,
+    label: nextLabel,
+  };
 }
 
 export interface ActivePlan {
@@ -197,7 +218,8 @@ export function evaluatePlans(
     }
   }
   // Every window still holds and no plan was removed: hand back the same object (no new memory to write).
-  if (reused === plans.length && Object.keys(previous).length === plans.length) return { cursors: previous as Record<string, PlanCursor>, active };
+  if (reused === plans.length && Object.keys(previous).length === plans.length)
+    return { cursors: previous as Record<string, PlanCursor>, active };
   cursors ??= {};
   return { cursors, active };
 }

@@ -46,16 +46,35 @@ export function stabilize(
   // window only asks "was N recommended inside it?", and the latest time answers that. A steady target
   // keeps a handful of entries instead of one per decision (smaller memory in Redis, less to copy).
   const last = recommendations[recommendations.length - 1];
-  if (last !== undefined && last[1] === recommendation && last[0] <= now) recommendations[recommendations.length - 1] = [now, recommendation];
+  if (last !== undefined && last[1] === recommendation && last[0] <= now)
+    recommendations[recommendations.length - 1] = [now, recommendation];
   else recommendations.push([now, recommendation]);
   let replicas = current;
   if (replicas < up) replicas = up;
   if (replicas > down) replicas = down;
   if (recommendation > current && replicas < recommendation) {
-    return { replicas, recommendations, heldBy: { direction: 'up', windowSeconds: upWindowSeconds, bound: up, leftMs: upBoundAt + upWindowSeconds * 1000 - now } };
+    return {
+      replicas,
+      recommendations,
+      heldBy: {
+        direction: 'up',
+        windowSeconds: upWindowSeconds,
+        bound: up,
+        leftMs: upBoundAt + upWindowSeconds * 1000 - now,
+      },
+    };
   }
   if (recommendation < current && replicas > recommendation) {
-    return { replicas, recommendations, heldBy: { direction: 'down', windowSeconds: downWindowSeconds, bound: down, leftMs: downBoundAt + downWindowSeconds * 1000 - now } };
+    return {
+      replicas,
+      recommendations,
+      heldBy: {
+        direction: 'down',
+        windowSeconds: downWindowSeconds,
+        bound: down,
+        leftMs: downBoundAt + downWindowSeconds * 1000 - now,
+      },
+    };
   }
   return { replicas, recommendations };
 }

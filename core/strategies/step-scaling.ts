@@ -32,7 +32,9 @@ export function recommendByStep(
   if (alarm.state !== 'ALARM') return { reason: `alarm ${alarm.alarmName} is ${alarm.state}: no step applies` };
   const value = alarm.value ?? alarm.datapoints?.at(-1);
   if (value === undefined || alarm.threshold === undefined) {
-    return { reason: `alarm ${alarm.alarmName} carries no value or threshold: the breach size is unknown, no step applies` };
+    return {
+      reason: `alarm ${alarm.alarmName} carries no value or threshold: the breach size is unknown, no step applies`,
+    };
   }
   const breach = value - alarm.threshold;
   const step = policy.steps.find(
@@ -52,7 +54,8 @@ export function recommendByStep(
     case 'percent-change-in-capacity': {
       let change = percentChange(current, step.adjustment);
       const magnitude = policy.minAdjustmentMagnitude;
-      if (magnitude !== undefined && change !== 0 && Math.abs(change) < magnitude) change = Math.sign(change) * magnitude;
+      if (magnitude !== undefined && change !== 0 && Math.abs(change) < magnitude)
+        change = Math.sign(change) * magnitude;
       target = current + change;
       how = `${num(step.adjustment)} % of ${current} = ${change > 0 ? '+' : ''}${change}`;
       break;

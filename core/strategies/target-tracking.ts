@@ -29,20 +29,40 @@ export function recommendByTargetTracking(
   if (ready === 0) {
     if (rule.metricType === 'total') {
       const wanted = ceilCount(observed / rule.targetValue);
-      return { replicas: Math.max(wanted, current), reason: `${label}: ceil(${num(observed)} ÷ ${num(rule.targetValue)}) = ${wanted}, none ready yet`, demand };
+      return {
+        replicas: Math.max(wanted, current),
+        reason: `${label}: ceil(${num(observed)} ÷ ${num(rule.targetValue)}) = ${wanted}, none ready yet`,
+        demand,
+      };
     }
     if (current === 0) {
-      return { replicas: demand ? 1 : 0, reason: `${label} with no replicas: ${demand ? 'demand wakes the target to 1' : 'no demand'}`, demand };
+      return {
+        replicas: demand ? 1 : 0,
+        reason: `${label} with no replicas: ${demand ? 'demand wakes the target to 1' : 'no demand'}`,
+        demand,
+      };
     }
-    return { replicas: current, reason: `${label}: no ready replica to measure against, waiting for ${replicas(current)} to boot`, demand };
+    return {
+      replicas: current,
+      reason: `${label}: no ready replica to measure against, waiting for ${replicas(current)} to boot`,
+      demand,
+    };
   }
   const ratio = rule.metricType === 'total' ? observed / (rule.targetValue * ready) : observed / rule.targetValue;
   // 1e-9 absorbs float noise: 66 ÷ 60 − 1 is 0.10000000000000009, which a user reads as exactly 10 %.
   if (ratio >= 1 && ratio - 1 <= rule.scaleOutTolerance + 1e-9) {
-    return { replicas: current, reason: `${label}: ratio ${num(ratio)} within the ${num(rule.scaleOutTolerance * 100)} % scale-out tolerance, no change`, demand };
+    return {
+      replicas: current,
+      reason: `${label}: ratio ${num(ratio)} within the ${num(rule.scaleOutTolerance * 100)} % scale-out tolerance, no change`,
+      demand,
+    };
   }
   if (ratio < 1 && 1 - ratio <= rule.scaleInTolerance + 1e-9) {
-    return { replicas: current, reason: `${label}: ratio ${num(ratio)} within the ${num(rule.scaleInTolerance * 100)} % scale-in tolerance, no change`, demand };
+    return {
+      replicas: current,
+      reason: `${label}: ratio ${num(ratio)} within the ${num(rule.scaleInTolerance * 100)} % scale-in tolerance, no change`,
+      demand,
+    };
   }
   const raw = rule.metricType === 'total' ? ceilCount(observed / rule.targetValue) : ceilCount(ready * ratio);
   const formula =
@@ -50,7 +70,11 @@ export function recommendByTargetTracking(
       ? `ceil(${num(observed)} ÷ ${num(rule.targetValue)}) = ${raw}`
       : `ceil(${ready} ready × ${num(ratio)}) = ${raw}`;
   if (ratio > 1 && raw < current) {
-    return { replicas: current, reason: `${label}: ${formula}, but ${current} are already asked for (some still booting)`, demand };
+    return {
+      replicas: current,
+      reason: `${label}: ${formula}, but ${current} are already asked for (some still booting)`,
+      demand,
+    };
   }
   return { replicas: raw, reason: `${label}: ${formula}`, demand };
 }

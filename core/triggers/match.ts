@@ -103,9 +103,15 @@ function renamed(signal: Signal, trigger: Trigger): Signal {
 export function routeSignal(targets: readonly TriggerTarget[], routable: RoutableSignal): TriggerDelivery[] {
   const deliveries: TriggerDelivery[] = [];
   for (const target of targets) {
-    const triggerIndex = target.triggers.findIndex((trigger) => triggerMatches(trigger, routable.route, routable.signal));
+    const triggerIndex = target.triggers.findIndex((trigger) =>
+      triggerMatches(trigger, routable.route, routable.signal),
+    );
     if (triggerIndex < 0) continue;
-    deliveries.push({ targetId: target.targetId, triggerIndex, signal: renamed(routable.signal, target.triggers[triggerIndex]!) });
+    deliveries.push({
+      targetId: target.targetId,
+      triggerIndex,
+      signal: renamed(routable.signal, target.triggers[triggerIndex]!),
+    });
   }
   return deliveries;
 }

@@ -55,7 +55,9 @@ export function isSnsEvent(event: unknown): event is SnsLambdaEvent {
 }
 /** An EventBridge event (rule or schedule rule target). */
 export function isEventBridgeEvent(event: unknown): event is EventBridgeLambdaEvent {
-  return typeof event === 'object' && event !== null && typeof (event as Record<string, unknown>)['detail-type'] === 'string';
+  return (
+    typeof event === 'object' && event !== null && typeof (event as Record<string, unknown>)['detail-type'] === 'string'
+  );
 }
 
 /**
@@ -69,7 +71,9 @@ export class RetryableIngestError extends Error {
   override readonly name = 'RetryableIngestError';
   readonly retryable = true;
   constructor(readonly failures: IngestResult['failures']['retryable']) {
-    super(`${failures.length} deliver${failures.length === 1 ? 'y' : 'ies'} failed and must be retried: ${failures.map((f) => `${f.targetId ?? '?'}: ${f.error.message}`).join('; ')}`);
+    super(
+      `${failures.length} deliver${failures.length === 1 ? 'y' : 'ies'} failed and must be retried: ${failures.map((f) => `${f.targetId ?? '?'}: ${f.error.message}`).join('; ')}`,
+    );
   }
 }
 
@@ -95,10 +99,17 @@ export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>) {
     if (result.failures.retryable.length > 0) throw new RetryableIngestError(result.failures.retryable);
     if (format === 'aws-sqs') {
       // The batch as a whole could not be read (not an SQS event after all): report every record we can name.
-      const ids = (event as SqsLambdaEvent).Records.flatMap((record) => (typeof record.messageId === 'string' ? [{ itemIdentifier: record.messageId }] : []));
+      const ids = (event as SqsLambdaEvent).Records.flatMap((record) =>
+        typeof record.messageId === 'string' ? [{ itemIdentifier: record.messageId }] : [],
+      );
       return { batchItemFailures: result.failures.nonRetryable.length > 0 ? ids : [] };
     }
-    return { source: result.source, decisions: result.decisions, unmatched: result.unmatched.length, rejected: result.failures.nonRetryable };
+    return {
+      source: result.source,
+      decisions: result.decisions,
+      unmatched: result.unmatched.length,
+      rejected: result.failures.nonRetryable,
+    };
   };
 }
 
@@ -110,7 +121,14 @@ export const handler = createAwsHandler(() => {
     runtime ??= createRuntime(process.env);
   } catch (error) {
     // A bad deployment: say so plainly on every invocation until it is fixed (the runtime's logger may not exist).
-    console.error(JSON.stringify({ level: 'error', time: new Date().toISOString(), message: 'tide: cannot start', error: (error as Error).message }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        time: new Date().toISOString(),
+        message: 'tide: cannot start',
+        error: (error as Error).message,
+      }),
+    );
     throw error;
   }
   return runtime;

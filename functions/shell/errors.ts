@@ -14,23 +14,42 @@ export class ShellError extends Error {
 /** Every compare-and-set attempt lost a race (or waited on another decision's actions) within the bound. */
 export class CommitContentionError extends ShellError {
   override readonly name = 'CommitContentionError';
-  constructor(readonly targetId: string, readonly eventId: string, readonly attempts: number) {
-    super(`could not commit event ${eventId} for ${targetId} in ${attempts} attempts: other decisions for the target kept landing first`);
+  constructor(
+    readonly targetId: string,
+    readonly eventId: string,
+    readonly attempts: number,
+  ) {
+    super(
+      `could not commit event ${eventId} for ${targetId} in ${attempts} attempts: other decisions for the target kept landing first`,
+    );
   }
 }
 
 /** Another invocation committed this event and holds the lease to execute its actions right now. */
 export class EventInProgressError extends ShellError {
   override readonly name = 'EventInProgressError';
-  constructor(readonly targetId: string, readonly eventId: string, readonly leaseUntil: number) {
-    super(`event ${eventId} for ${targetId} is being acted on by another invocation (lease until ${new Date(leaseUntil).toISOString()})`);
+  constructor(
+    readonly targetId: string,
+    readonly eventId: string,
+    readonly leaseUntil: number,
+  ) {
+    super(
+      `event ${eventId} for ${targetId} is being acted on by another invocation (lease until ${new Date(leaseUntil).toISOString()})`,
+    );
   }
 }
 
 /** The decision is committed but executing its actions failed; its outbox stays pending for the redelivery. */
 export class ActionFailedError extends ShellError {
   override readonly name = 'ActionFailedError';
-  constructor(readonly targetId: string, readonly eventId: string, options: { cause: unknown }) {
-    super(`actions of event ${eventId} for ${targetId} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
+  constructor(
+    readonly targetId: string,
+    readonly eventId: string,
+    options: { cause: unknown },
+  ) {
+    super(
+      `actions of event ${eventId} for ${targetId} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`,
+      options,
+    );
   }
 }

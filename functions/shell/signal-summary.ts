@@ -17,7 +17,9 @@ function detailOf(signal: Signal): string {
     case 'schedule-tick':
       return `schedule tick${signal.schedule ? ` ${signal.schedule}` : ''}`;
     case 'manual-override':
-      return signal.capacity === null ? `override cancelled: ${signal.reason}` : `override to ${signal.capacity} until ${new Date(signal.expiresAt).toISOString()}: ${signal.reason}`;
+      return signal.capacity === null
+        ? `override cancelled: ${signal.reason}`
+        : `override to ${signal.capacity} until ${new Date(signal.expiresAt).toISOString()}: ${signal.reason}`;
     case 'spot-interruption':
       return `spot ${signal.action} of ${signal.instanceId} at ${new Date(signal.deadlineAt).toISOString()}`;
     case 'rebalance-recommendation':

@@ -16,7 +16,16 @@ if (!entry) {
 const dir = mkdtempSync(join(tmpdir(), 'tide-bench-'));
 try {
   const outfile = join(dir, 'bench.mjs');
-  await build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', minify: false, logLevel: 'error' });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: false,
+    logLevel: 'error',
+  });
   const run = spawnSync(process.execPath, [outfile, ...args], { stdio: 'inherit' });
   process.exitCode = run.status ?? 1;
 } finally {

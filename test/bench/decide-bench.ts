@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util';
 import { decide } from '../../core/decide.ts';
 import { DecisionInputSchema, PolicySchema, type Decision, type DecisionInput } from '../../core/index.ts';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, seconds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, seconds: { type: 'string', default: '3' } },
+});
 const budgetMs = Number(values.seconds) * 1000;
 
 const policy = PolicySchema.parse({
@@ -16,7 +18,15 @@ const policy = PolicySchema.parse({
   targetTracking: [{ metric: 'gpu_utilization', targetValue: 60, windowSeconds: 900 }],
   behavior: { scaleDown: { stabilizationWindowSeconds: 900 } },
   schedules: [
-    { name: 'nyse-session', start: '30 9 * * 1-5', end: '0 16 * * 1-5', timezone: 'America/New_York', minCapacity: 4, preWarmSeconds: 900, excludeCalendars: ['nyse'] },
+    {
+      name: 'nyse-session',
+      start: '30 9 * * 1-5',
+      end: '0 16 * * 1-5',
+      timezone: 'America/New_York',
+      minCapacity: 4,
+      preWarmSeconds: 900,
+      excludeCalendars: ['nyse'],
+    },
     { name: 'london-overlap', start: '0 8 * * 1-5', end: '30 16 * * 1-5', timezone: 'Europe/London', minCapacity: 3 },
   ],
 });
@@ -26,8 +36,16 @@ const start = Date.parse('2026-03-10T14:00:00Z');
 const template = DecisionInputSchema.parse({
   now: start,
   signal: { kind: 'schedule-tick', observedAt: start, source: 'bench' },
-  target: { id: 'bench', kind: 'inference-endpoint', provider: 'aws', pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }] },
-  observed: { observedAt: start, pools: [{ poolId: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand', desired: 8, ready: 8 }] },
+  target: {
+    id: 'bench',
+    kind: 'inference-endpoint',
+    provider: 'aws',
+    pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }],
+  },
+  observed: {
+    observedAt: start,
+    pools: [{ poolId: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand', desired: 8, ready: 8 }],
+  },
 });
 
 /** Deterministic load wave: the bench needs no randomness. */
@@ -48,7 +66,19 @@ function makeInputs(count: number): DecisionInput[] {
       now,
       policy,
       signal: { kind: 'metric', metric, value, observedAt: now, source: 'bench' },
-      observed: { observedAt: now, pools: [{ poolId: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand', desired, ready: desired, pending: 0 }] },
+      observed: {
+        observedAt: now,
+        pools: [
+          {
+            poolId: 'primary',
+            instanceType: 'ml.g5.2xlarge',
+            capacityType: 'on-demand',
+            desired,
+            ready: desired,
+            pending: 0,
+          },
+        ],
+      },
       ...(memory ? { memory } : {}),
     };
     const decision = decide(input);
@@ -110,5 +140,7 @@ if (values.json) console.log(JSON.stringify(result));
 else {
   console.log(`decide(): ${result.decisionsPerSecond.toLocaleString('en-US')} decisions/s on one core (goal 200,000)`);
   console.log(`latency: p50 ${result.p50Us} µs, p99 ${result.p99Us} µs (goal < 50), p99.9 ${result.p999Us} µs`);
-  console.log(`state: ${windowSamples} samples in the metric window, ${windowRecommendations} recommendations in the stabilization window, ${activePlans} active plans`);
+  console.log(
+    `state: ${windowSamples} samples in the metric window, ${windowRecommendations} recommendations in the stabilization window, ${activePlans} active plans`,
+  );
 }

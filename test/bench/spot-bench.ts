@@ -28,7 +28,14 @@
 import { parseArgs } from 'node:util';
 import { decide } from '../../core/decide.ts';
 import { lookupInstanceType } from '../../core/catalog/index.ts';
-import { DecisionInputSchema, PolicySchema, type Action, type Memory, type PolicyInput, type SignalInput } from '../../core/index.ts';
+import {
+  DecisionInputSchema,
+  PolicySchema,
+  type Action,
+  type Memory,
+  type PolicyInput,
+  type SignalInput,
+} from '../../core/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -81,7 +88,11 @@ const LONGEST_OUTAGE = 291.7;
 function phi(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * z);
-  const erf = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-z * z);
+  const erf =
+    1 -
+    t *
+      (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+      Math.exp(-z * z);
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 /** Mean of min(X, cap) for a log-normal X with this median and sigma. */
@@ -184,17 +195,55 @@ interface Result {
   coreAccountedLostGpuHours: number;
 }
 
-function simulate(options: { seed: number; zones: number; mode: string; horizon: number; jobMs: number; slackPercent: number; checkpoints: boolean; outages: Outage[][]; policy: PolicyInput }): Result {
+function simulate(options: {
+  seed: number;
+  zones: number;
+  mode: string;
+  horizon: number;
+  jobMs: number;
+  slackPercent: number;
+  checkpoints: boolean;
+  outages: Outage[][];
+  policy: PolicyInput;
+}): Result {
   const random = prng(options.seed * 7919 + 17); // checkpoint times: a stream apart from the market's
   const end = T0 + options.horizon;
   const policy = PolicySchema.parse(options.policy);
   const pools = [
-    ...Array.from({ length: options.zones }, (_, z) => ({ id: `p3-spot-${z}`, instanceType: TYPE, capacityType: 'spot' as const, zone: `us-west-2${'bacd'[z]}` })),
+    ...Array.from({ length: options.zones }, (_, z) => ({
+      id: `p3-spot-${z}`,
+      instanceType: TYPE,
+      capacityType: 'spot' as const,
+      zone: `us-west-2${'bacd'[z]}`,
+    })),
     { id: 'p3-od', instanceType: TYPE, capacityType: 'on-demand' as const },
   ];
-  const target = { id: 'train-pool', kind: 'training-pool' as const, provider: 'aws' as const, region: 'us-west-2', pools };
+  const target = {
+    id: 'train-pool',
+    kind: 'training-pool' as const,
+    provider: 'aws' as const,
+    region: 'us-west-2',
+    pools,
+  };
   const nodes = new Map<string, Node>();
-  const result: Result = { costUsd: 0, lostGpuHours: 0, usefulGpuHours: 0, spotHours: 0, onDemandHours: 0, interruptions: 0, checkpointsRequested: 0, checkpointsAcknowledged: 0, jobsFinished: 0, jobsStarted: 0, deadlinesMet: 0, deadlinesMissed: 0, deadlinesMissedAfterLostWork: 0, maxLateMinutes: 0, decisions: 0, coreAccountedLostGpuHours: 0 };
+  const result: Result = {
+    costUsd: 0,
+    lostGpuHours: 0,
+    usefulGpuHours: 0,
+    spotHours: 0,
+    onDemandHours: 0,
+    interruptions: 0,
+    checkpointsRequested: 0,
+    checkpointsAcknowledged: 0,
+    jobsFinished: 0,
+    jobsStarted: 0,
+    deadlinesMet: 0,
+    deadlinesMissed: 0,
+    deadlinesMissedAfterLostWork: 0,
+    maxLateMinutes: 0,
+    decisions: 0,
+    coreAccountedLostGpuHours: 0,
+  };
   let memory: Memory | undefined;
   let seq = 0;
   let nodeSeq = 0;
@@ -203,7 +252,8 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
   const push = (event: EventInput) => {
     const full = { ...event, seq: seq++ } as Event;
     let i = events.length;
-    while (i > 0 && (events[i - 1]!.at > full.at || (events[i - 1]!.at === full.at && events[i - 1]!.seq > full.seq))) i -= 1;
+    while (i > 0 && (events[i - 1]!.at > full.at || (events[i - 1]!.at === full.at && events[i - 1]!.seq > full.seq)))
+      i -= 1;
     events.splice(i, 0, full);
   };
   const outageAt = (zone: number, t: number) => options.outages[zone]!.some((o) => o.start <= t && t < o.end);
@@ -219,7 +269,9 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
   const newJob = (now: number): Job => ({
     id: `job-${++jobSeq}`,
     queuedAt: now,
-    ...(options.slackPercent > 0 ? { deadlineAt: now + Math.round(options.jobMs * (1 + options.slackPercent / 100)) } : {}),
+    ...(options.slackPercent > 0
+      ? { deadlineAt: now + Math.round(options.jobMs * (1 + options.slackPercent / 100)) }
+      : {}),
     needMs: options.jobMs,
     lostMs: 0,
     progressMs: 0,
@@ -274,7 +326,11 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
         desired: inPool.length,
         ready: ready.length,
         pending: inPool.length - ready.length,
-        nodes: inPool.map((n) => ({ id: n.id, state: n.readyAt <= now ? ('ready' as const) : ('pending' as const), ...(n.jobId ? { jobId: n.jobId } : {}) })),
+        nodes: inPool.map((n) => ({
+          id: n.id,
+          state: n.readyAt <= now ? ('ready' as const) : ('pending' as const),
+          ...(n.jobId ? { jobId: n.jobId } : {}),
+        })),
       };
     }),
   });
@@ -294,11 +350,21 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
         push({ at: now + 1000, kind: 'capacity-error', poolId });
         return;
       }
-      const node: Node = { id: `i-${++nodeSeq}`, poolId, capacityType: pool.capacityType, zone, launchedAt: now, readyAt: now + BOOT_MS };
+      const node: Node = {
+        id: `i-${++nodeSeq}`,
+        poolId,
+        capacityType: pool.capacityType,
+        zone,
+        launchedAt: now,
+        readyAt: now + BOOT_MS,
+      };
       nodes.set(node.id, node);
       push({ at: node.readyAt, kind: 'node-ready', node: node.id });
       // Launched less than 2 minutes before an outage: the provider warns it too, with what time is left.
-      const coming = pool.capacityType === 'spot' ? options.outages[zone]!.find((o) => o.start > now && o.start - now <= NOTICE_MS) : undefined;
+      const coming =
+        pool.capacityType === 'spot'
+          ? options.outages[zone]!.find((o) => o.start > now && o.start - now <= NOTICE_MS)
+          : undefined;
       if (coming) push({ at: now + 1000, kind: 'notice', zone, outage: coming });
     }
   };
@@ -346,10 +412,25 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
   };
 
   const send = (signal: SignalInput, now: number) => {
-    const decision = decide(DecisionInputSchema.parse({ now, signal, target, policy, observed: observed(now), ...(memory ? { memory } : {}) }));
+    const decision = decide(
+      DecisionInputSchema.parse({
+        now,
+        signal,
+        target,
+        policy,
+        observed: observed(now),
+        ...(memory ? { memory } : {}),
+      }),
+    );
     result.decisions += 1;
-    if (process.env.SPOT_BENCH_TRACE && options.checkpoints && (decision.actions.length > 0 || signal.kind !== 'schedule-tick')) {
-      console.error(`${((now - T0) / MIN).toFixed(1)} min ${signal.kind}${'event' in signal ? ` ${signal.event}` : ''}: ${decision.reasons.filter((r) => !r.startsWith('estimated spend')).join(' | ')}`);
+    if (
+      process.env.SPOT_BENCH_TRACE &&
+      options.checkpoints &&
+      (decision.actions.length > 0 || signal.kind !== 'schedule-tick')
+    ) {
+      console.error(
+        `${((now - T0) / MIN).toFixed(1)} min ${signal.kind}${'event' in signal ? ` ${signal.event}` : ''}: ${decision.reasons.filter((r) => !r.startsWith('estimated spend')).join(' | ')}`,
+      );
     }
     memory = decision.memory;
     apply(decision.actions, now);
@@ -366,14 +447,32 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
     job.runningFrom = now + RESTORE_MS;
     job.version += 1;
     started.add(job.id);
-    push({ at: job.runningFrom + (job.needMs - job.progressMs), kind: 'job-finish', job: job.id, version: job.version });
-    send({ kind: 'job', event: 'started', jobId: job.id, instanceIds: [free.id], gpusPerNode: 1, nodeCount: 1, observedAt: now, source: 'bench' }, now);
+    push({
+      at: job.runningFrom + (job.needMs - job.progressMs),
+      kind: 'job-finish',
+      job: job.id,
+      version: job.version,
+    });
+    send(
+      {
+        kind: 'job',
+        event: 'started',
+        jobId: job.id,
+        instanceIds: [free.id],
+        gpusPerNode: 1,
+        nodeCount: 1,
+        observedAt: now,
+        source: 'bench',
+      },
+      now,
+    );
   };
 
   for (let t = T0; t < end; t += TICK_MS) push({ at: t, kind: 'tick' });
   options.outages.forEach((list, zone) => {
     for (const outage of list) {
-      if (outage.start - NOTICE_MS >= T0 && outage.start < end) push({ at: outage.start - NOTICE_MS, kind: 'notice', zone, outage });
+      if (outage.start - NOTICE_MS >= T0 && outage.start < end)
+        push({ at: outage.start - NOTICE_MS, kind: 'notice', zone, outage });
       if (outage.start < end) push({ at: outage.start, kind: 'outage-start', zone, outage });
     }
   });
@@ -388,10 +487,22 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
         send({ kind: 'schedule-tick', observedAt: now, source: 'bench' }, now);
         break;
       case 'notice':
-        for (const node of [...nodes.values()].filter((n) => n.capacityType === 'spot' && n.zone === event.zone && n.noticed !== event.outage.start)) {
+        for (const node of [...nodes.values()].filter(
+          (n) => n.capacityType === 'spot' && n.zone === event.zone && n.noticed !== event.outage.start,
+        )) {
           node.noticed = event.outage.start;
           result.interruptions += 1;
-          send({ kind: 'spot-interruption', instanceId: node.id, poolId: node.poolId, deadlineAt: event.outage.start, observedAt: now, source: 'bench' }, now);
+          send(
+            {
+              kind: 'spot-interruption',
+              instanceId: node.id,
+              poolId: node.poolId,
+              deadlineAt: event.outage.start,
+              observedAt: now,
+              source: 'bench',
+            },
+            now,
+          );
         }
         break;
       case 'outage-start':
@@ -405,7 +516,17 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
       case 'node-ready':
         break;
       case 'capacity-error':
-        send({ kind: 'capacity-error', poolId: event.poolId, capacityType: 'spot', code: 'InsufficientInstanceCapacity', observedAt: now, source: 'bench' }, now);
+        send(
+          {
+            kind: 'capacity-error',
+            poolId: event.poolId,
+            capacityType: 'spot',
+            code: 'InsufficientInstanceCapacity',
+            observedAt: now,
+            source: 'bench',
+          },
+          now,
+        );
         break;
       case 'checkpoint-done':
         if (event.version !== job.version || job.node !== event.node || !nodes.has(event.node)) break;
@@ -413,9 +534,24 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
         job.paused = false;
         job.runningFrom = Math.max(now, job.runningFrom ?? now);
         job.version += 1;
-        push({ at: job.runningFrom + (job.needMs - job.progressMs), kind: 'job-finish', job: job.id, version: job.version });
+        push({
+          at: job.runningFrom + (job.needMs - job.progressMs),
+          kind: 'job-finish',
+          job: job.id,
+          version: job.version,
+        });
         result.checkpointsAcknowledged += 1;
-        send({ kind: 'job', event: 'checkpoint-acknowledged', jobId: job.id, checkpointAt: job.writingAt ?? now, observedAt: now, source: 'bench' }, now);
+        send(
+          {
+            kind: 'job',
+            event: 'checkpoint-acknowledged',
+            jobId: job.id,
+            checkpointAt: job.writingAt ?? now,
+            observedAt: now,
+            source: 'bench',
+          },
+          now,
+        );
         break;
       case 'job-finish': {
         if (event.version !== job.version || !job.node) break;
@@ -458,7 +594,11 @@ function simulate(options: { seed: number; zones: number; mode: string; horizon:
  * run on spot; when the node is taken, all progress of the job is lost and it is relaunched on spot in a
  * zone that has capacity, or once one has (spot only: no on-demand). Same market, boot and load times.
  */
-function skyPilot(outages: Outage[][], horizon: number, jobMs: number): { lostGpuHours: number; usefulGpuHours: number; costUsd: number } {
+function skyPilot(
+  outages: Outage[][],
+  horizon: number,
+  jobMs: number,
+): { lostGpuHours: number; usefulGpuHours: number; costUsd: number } {
   const end = T0 + horizon;
   const outageAt = (zone: number, t: number) => outages[zone]!.find((o) => o.start <= t && t < o.end);
   const nextStart = (zone: number, t: number) => outages[zone]!.find((o) => o.start > t)?.start ?? Infinity;
@@ -506,7 +646,13 @@ const policy: PolicyInput = {
   // With checkpoints an interruption costs little, so a pool is dropped only at 24 a day (the trace has ~6).
   spot: { maxInterruptionsPerWindow: 24, returnToSpotAfterSeconds: 300, capacityErrorCooldownSeconds: 180 },
   // The boot and load estimates are the bench's own (240 s, 120 s); the deadline margin is the default 900 s.
-  training: { checkpointSeconds: 60, idleTimeoutSeconds: 300, onDemandFallback: mode === 'fallback', nodeBootSeconds: BOOT_MS / 1000, jobLoadSeconds: RESTORE_MS / 1000 },
+  training: {
+    checkpointSeconds: 60,
+    idleTimeoutSeconds: 300,
+    onDemandFallback: mode === 'fallback',
+    nodeBootSeconds: BOOT_MS / 1000,
+    jobLoadSeconds: RESTORE_MS / 1000,
+  },
 };
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => (xs.length === 0 ? 0 : sorted(xs)[Math.floor(xs.length / 2)]!);
@@ -521,7 +667,9 @@ function runOnce(seed: number) {
   const onDemandCostUsd = (tide.usefulGpuHours + (tide.jobsStarted * RESTORE_MS) / HOUR) * INFO.onDemandUsdPerHour;
   const onDemandWeekCostUsd = (horizon / HOUR) * INFO.onDemandUsdPerHour;
   const allOutages = outages.flat().filter((o) => o.start < T0 + horizon);
-  const down = outages.map((list) => list.reduce((sum, o) => sum + Math.max(0, Math.min(o.end, T0 + horizon) - Math.max(o.start, T0)), 0));
+  const down = outages.map((list) =>
+    list.reduce((sum, o) => sum + Math.max(0, Math.min(o.end, T0 + horizon) - Math.max(o.start, T0)), 0),
+  );
   return {
     seed,
     hours: horizon / HOUR,
@@ -534,7 +682,8 @@ function runOnce(seed: number) {
     spotUsdPerHour: INFO.spotUsdPerHour,
     costUsd: round(tide.costUsd),
     onDemandCostUsd: round(onDemandCostUsd),
-    onDemandCostModel: 'the same useful GPU-hours plus one 120 s load per job on one on-demand node; onDemandWeekCostUsd is one on-demand node for the whole week',
+    onDemandCostModel:
+      'the same useful GPU-hours plus one 120 s load per job on one on-demand node; onDemandWeekCostUsd is one on-demand node for the whole week',
     onDemandWeekCostUsd: round(onDemandWeekCostUsd),
     savingsPercent: round((1 - tide.costUsd / onDemandCostUsd) * 100, 1),
     savingsVsWeekPercent: round((1 - tide.costUsd / onDemandWeekCostUsd) * 100, 1),
@@ -544,7 +693,8 @@ function runOnce(seed: number) {
     maxLateMinutes: round(tide.maxLateMinutes, 1),
     lostGpuHours: round(tide.lostGpuHours, 3),
     restartFromScratchLostGpuHours: round(scratch.lostGpuHours, 3),
-    lostReductionPercent: scratch.lostGpuHours > 0 ? round((1 - tide.lostGpuHours / scratch.lostGpuHours) * 100, 1) : null,
+    lostReductionPercent:
+      scratch.lostGpuHours > 0 ? round((1 - tide.lostGpuHours / scratch.lostGpuHours) * 100, 1) : null,
     usefulGpuHours: round(tide.usefulGpuHours),
     restartFromScratchUsefulGpuHours: round(scratch.usefulGpuHours),
     restartFromScratchCostUsd: round(scratch.costUsd),
@@ -559,14 +709,18 @@ function runOnce(seed: number) {
     jobsStarted: tide.jobsStarted,
     coreAccountedLostGpuHours: round(tide.coreAccountedLostGpuHours, 3),
     decisions: tide.decisions,
-    restartFromScratchModel: 'SkyPilot managed job, spot only, no application checkpoints: relaunched in a zone with capacity, progress lost on every preemption',
+    restartFromScratchModel:
+      'SkyPilot managed job, spot only, no application checkpoints: relaunched in a zone with capacity, progress lost on every preemption',
     market: {
       runSigma: round(RUN.sigma, 3),
       outageSigma: round(OUTAGE.sigma, 3),
       availabilityPercent: round(100 - (100 * down.reduce((a, b) => a + b, 0)) / (zones * horizon), 1),
       outages: allOutages.length,
       medianOutageMinutes: round(median(allOutages.map((o) => (o.end - o.start) / MIN)), 1),
-      medianRunMinutes: round(median(outages.flatMap((list) => list.slice(1).map((o, i) => (o.start - list[i]!.end) / MIN))), 1),
+      medianRunMinutes: round(
+        median(outages.flatMap((list) => list.slice(1).map((o, i) => (o.start - list[i]!.end) / MIN))),
+        1,
+      ),
     },
     goals: {
       atLeast55PercentCheaper: tide.costUsd <= 0.45 * onDemandCostUsd,
@@ -619,12 +773,27 @@ const report = {
 if (values.json) console.log(JSON.stringify(report));
 else {
   const r = report;
-  console.log(`spot bench: seed ${r.seed}, ${r.hours} h, ${zones} spot zone(s), ${mode} mode, ${r.jobHours} GPU-hour jobs on ${TYPE}, ${slackPercent > 0 ? `due ${slackPercent} % after their length` : 'no deadlines'}`);
-  console.log(`market: ${r.market.availabilityPercent} % obtainable, ${r.market.outages} outages, median outage ${r.market.medianOutageMinutes} min, median run ${r.market.medianRunMinutes} min`);
-  console.log(`cost: $${r.costUsd} vs the same work all on-demand $${r.onDemandCostUsd} (${r.savingsPercent} % cheaper; one on-demand node for the week: $${r.onDemandWeekCostUsd})`);
-  console.log(`deadlines: ${r.deadlinesMet} met, ${r.deadlinesMissed} missed${r.deadlinesMissed > 0 ? ` (latest ${r.maxLateMinutes} min late)` : ''}`);
-  console.log(`lost: ${r.lostGpuHours} GPU-hours vs ${r.restartFromScratchLostGpuHours} restarting from scratch (${r.lostReductionPercent} % fewer)`);
-  console.log(`useful work: ${r.usefulGpuHours} GPU-hours (restart from scratch: ${r.restartFromScratchUsefulGpuHours}); $${r.costPerUsefulGpuHour} per useful GPU-hour vs $${INFO.onDemandUsdPerHour} on-demand`);
-  console.log(`goals: 55 % cheaper ${r.goals.atLeast55PercentCheaper ? 'met' : 'MISSED'}; 80 % fewer GPU-hours lost ${r.goals.atLeast80PercentFewerGpuHoursLost ? 'met' : 'MISSED'}`);
-  if ('summary' in r && r.summary) console.log(`over ${r.summary.runs} seeds (${r.summary.seeds}): ${JSON.stringify(r.summary)}`);
+  console.log(
+    `spot bench: seed ${r.seed}, ${r.hours} h, ${zones} spot zone(s), ${mode} mode, ${r.jobHours} GPU-hour jobs on ${TYPE}, ${slackPercent > 0 ? `due ${slackPercent} % after their length` : 'no deadlines'}`,
+  );
+  console.log(
+    `market: ${r.market.availabilityPercent} % obtainable, ${r.market.outages} outages, median outage ${r.market.medianOutageMinutes} min, median run ${r.market.medianRunMinutes} min`,
+  );
+  console.log(
+    `cost: $${r.costUsd} vs the same work all on-demand $${r.onDemandCostUsd} (${r.savingsPercent} % cheaper; one on-demand node for the week: $${r.onDemandWeekCostUsd})`,
+  );
+  console.log(
+    `deadlines: ${r.deadlinesMet} met, ${r.deadlinesMissed} missed${r.deadlinesMissed > 0 ? ` (latest ${r.maxLateMinutes} min late)` : ''}`,
+  );
+  console.log(
+    `lost: ${r.lostGpuHours} GPU-hours vs ${r.restartFromScratchLostGpuHours} restarting from scratch (${r.lostReductionPercent} % fewer)`,
+  );
+  console.log(
+    `useful work: ${r.usefulGpuHours} GPU-hours (restart from scratch: ${r.restartFromScratchUsefulGpuHours}); $${r.costPerUsefulGpuHour} per useful GPU-hour vs $${INFO.onDemandUsdPerHour} on-demand`,
+  );
+  console.log(
+    `goals: 55 % cheaper ${r.goals.atLeast55PercentCheaper ? 'met' : 'MISSED'}; 80 % fewer GPU-hours lost ${r.goals.atLeast80PercentFewerGpuHoursLost ? 'met' : 'MISSED'}`,
+  );
+  if ('summary' in r && r.summary)
+    console.log(`over ${r.summary.runs} seeds (${r.summary.seeds}): ${JSON.stringify(r.summary)}`);
 }

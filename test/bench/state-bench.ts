@@ -53,7 +53,9 @@ let namespaceCounter = 0;
 function openStore(kind: Kind, namespace: string): StateStore & { roundTrips: number } {
   if (kind === 'memory') return new MemoryStateStore({ namespace });
   const transport =
-    kind === 'redis' ? ioredisTransport({ url: server.url, timeoutMs: 1000 }) : upstashTransport({ url: bridge.url, token: bridge.token, timeoutMs: 1000 });
+    kind === 'redis'
+      ? ioredisTransport({ url: server.url, timeoutMs: 1000 })
+      : upstashTransport({ url: bridge.url, token: bridge.token, timeoutMs: 1000 });
   return new RedisStateStore(transport, { namespace });
 }
 
@@ -64,7 +66,14 @@ function openStore(kind: Kind, namespace: string): StateStore & { roundTrips: nu
 const boundedDecide: Decide = (input) => {
   const decision = foldingDecide(input);
   const { samples, recommendations } = decision.memory;
-  return { ...decision, memory: { ...decision.memory, samples: { seen: (samples.seen ?? []).slice(-30) }, recommendations: recommendations.slice(-30) } };
+  return {
+    ...decision,
+    memory: {
+      ...decision.memory,
+      samples: { seen: (samples.seen ?? []).slice(-30) },
+      recommendations: recommendations.slice(-30),
+    },
+  };
 };
 
 function shellFor(store: StateStore): Shell {
@@ -81,7 +90,10 @@ function shellFor(store: StateStore): Shell {
 /** value 50 holds, 90 scales out (foldingDecide); each event on its own target round-robin. */
 function events(count: number, value: number, prefix: string): TargetSignal[] {
   const now = Date.now();
-  return Array.from({ length: count }, (_, i) => ({ targetId: `target-${i % TARGETS}`, signal: metricSignal(`${prefix}-${i}`, value, now + i) }));
+  return Array.from({ length: count }, (_, i) => ({
+    targetId: `target-${i % TARGETS}`,
+    signal: metricSignal(`${prefix}-${i}`, value, now + i),
+  }));
 }
 
 interface Measured {
@@ -91,7 +103,11 @@ interface Measured {
   eventsPerSecond: number;
 }
 
-async function sequential(kind: Kind, store: StateStore & { roundTrips: number }, batch: TargetSignal[]): Promise<Measured> {
+async function sequential(
+  kind: Kind,
+  store: StateStore & { roundTrips: number },
+  batch: TargetSignal[],
+): Promise<Measured> {
   const shell = shellFor(store);
   const clientBefore = store.roundTrips;
   const serverBefore = await farSide(kind);
@@ -101,28 +117,41 @@ async function sequential(kind: Kind, store: StateStore & { roundTrips: number }
   const serverAfter = await farSide(kind);
   return {
     roundTripsPerEvent: (store.roundTrips - clientBefore) / batch.length,
-    serverRoundTripsPerEvent: serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / batch.length,
+    serverRoundTripsPerEvent:
+      serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / batch.length,
     eventsPerSecond: batch.length / seconds,
   };
 }
 
-async function concurrent(kind: Kind, first: StateStore & { roundTrips: number }, namespace: string, batch: TargetSignal[]): Promise<Measured & { lostRaces: number }> {
+async function concurrent(
+  kind: Kind,
+  first: StateStore & { roundTrips: number },
+  namespace: string,
+  batch: TargetSignal[],
+): Promise<Measured & { lostRaces: number }> {
   // Each instance its own client (memory: one store, it lives in this process).
-  const stores = [first, ...Array.from({ length: kind === 'memory' ? 0 : CONCURRENCY - 1 }, () => openStore(kind, namespace))];
+  const stores = [
+    first,
+    ...Array.from({ length: kind === 'memory' ? 0 : CONCURRENCY - 1 }, () => openStore(kind, namespace)),
+  ];
   const shells = Array.from({ length: CONCURRENCY }, (_, i) => shellFor(stores[i % stores.length]!));
   const clientBefore = stores.reduce((sum, store) => sum + store.roundTrips, 0);
   const serverBefore = await farSide(kind);
   const started = performance.now();
   const report = await deliverAll({ shells, deliveries: batch, redeliverAfterMs: 1 });
-  if (report.failed.length > 0) throw new Error(`${kind}: ${report.failed.length} deliveries failed: ${String(report.failed[0]!.error)}`);
+  if (report.failed.length > 0)
+    throw new Error(`${kind}: ${report.failed.length} deliveries failed: ${String(report.failed[0]!.error)}`);
   const seconds = (performance.now() - started) / 1000;
   const serverAfter = await farSide(kind);
   const clientAfter = stores.reduce((sum, store) => sum + store.roundTrips, 0);
-  const attempts = [...report.results.values()].flat().reduce((sum, result) => sum + (result.status === 'decided' ? result.attempts - 1 : 0), 0);
+  const attempts = [...report.results.values()]
+    .flat()
+    .reduce((sum, result) => sum + (result.status === 'decided' ? result.attempts - 1 : 0), 0);
   await Promise.all(stores.slice(1).map((store) => store.close()));
   return {
     roundTripsPerEvent: (clientAfter - clientBefore) / batch.length,
-    serverRoundTripsPerEvent: serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / batch.length,
+    serverRoundTripsPerEvent:
+      serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / batch.length,
     eventsPerSecond: batch.length / seconds,
     lostRaces: attempts + Object.values(report.retried).reduce((sum, n) => sum + n, 0),
   };
@@ -134,7 +163,10 @@ for (const kind of ['memory', 'redis', 'upstash'] as Kind[]) {
   const store = openStore(kind, namespace);
   for (let i = 0; i < TARGETS; i++) {
     await store.putTarget(testTarget(`target-${i}`));
-    await store.putPolicy(`target-${i}`, testPolicy({ maxCapacity: 16, targetTracking: [{ metric: 'gpu_utilization', targetValue: 60 }] }));
+    await store.putPolicy(
+      `target-${i}`,
+      testPolicy({ maxCapacity: 16, targetTracking: [{ metric: 'gpu_utilization', targetValue: 60 }] }),
+    );
   }
   // Warm-up: loads the scripts (NOSCRIPT -> EVAL once each) and lets the JIT settle before anything is timed.
   await sequential(kind, store, events(500, 50, 'warm-hold'));
@@ -155,10 +187,19 @@ if (asJson) {
   console.log(JSON.stringify({ events: EVENTS, targets: TARGETS, redis: 'loopback redis-server', results }, null, 2));
 } else {
   const f = (n: number | null, digits = 2) => (n === null ? '-' : n.toFixed(digits));
-  console.log(`State layer, ${EVENTS} events per scenario, ${TARGETS} targets, loopback redis-server (Upstash: the REST bridge over it)\n`);
-  console.log('store    | round trips/event: hold  act  duplicate  16 instances | counted by Redis/bridge: hold  act  duplicate  16 instances | events/s: 1 instance  16 instances | lost races (16)');
+  console.log(
+    `State layer, ${EVENTS} events per scenario, ${TARGETS} targets, loopback redis-server (Upstash: the REST bridge over it)\n`,
+  );
+  console.log(
+    'store    | round trips/event: hold  act  duplicate  16 instances | counted by Redis/bridge: hold  act  duplicate  16 instances | events/s: 1 instance  16 instances | lost races (16)',
+  );
   for (const [kind, value] of Object.entries(results)) {
-    const r = value as { hold: Measured; act: Measured; duplicate: Measured; concurrent: Measured & { lostRaces: number } };
+    const r = value as {
+      hold: Measured;
+      act: Measured;
+      duplicate: Measured;
+      concurrent: Measured & { lostRaces: number };
+    };
     console.log(
       `${kind.padEnd(8)} | ${f(r.hold.roundTripsPerEvent).padStart(24)} ${f(r.act.roundTripsPerEvent).padStart(4)} ${f(r.duplicate.roundTripsPerEvent).padStart(10)} ${f(r.concurrent.roundTripsPerEvent).padStart(13)} | ` +
         `${f(r.hold.serverRoundTripsPerEvent).padStart(30)} ${f(r.act.serverRoundTripsPerEvent).padStart(4)} ${f(r.duplicate.serverRoundTripsPerEvent).padStart(10)} ${f(r.concurrent.serverRoundTripsPerEvent).padStart(13)} | ` +

@@ -53,7 +53,14 @@ export function input(options: InputOptions = {}): DecisionInput {
     observed: {
       observedAt: options.observedAt ?? now,
       pools: [
-        { poolId: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand', desired, ready, pending: desired - ready },
+        {
+          poolId: 'primary',
+          instanceType: 'ml.g5.2xlarge',
+          capacityType: 'on-demand',
+          desired,
+          ready,
+          pending: desired - ready,
+        },
       ],
     },
     ...(options.memory ? { memory: options.memory } : {}),

@@ -16,9 +16,17 @@ function run(
   let memory: Decision['memory'] | undefined;
   const out: Decision[] = [];
   for (const step of steps) {
-    const signal = step.signal ?? (step.value !== undefined ? metric('gpu_utilization', step.value, step.at) : tick(step.at));
+    const signal =
+      step.signal ?? (step.value !== undefined ? metric('gpu_utilization', step.value, step.at) : tick(step.at));
     const decision = decide(
-      input({ now: step.at, signal, policy: options.policy, desired, ready: options.ready ? options.ready(desired) : desired, ...(memory ? { memory } : {}) }),
+      input({
+        now: step.at,
+        signal,
+        policy: options.policy,
+        desired,
+        ready: options.ready ? options.ready(desired) : desired,
+        ...(memory ? { memory } : {}),
+      }),
     );
     out.push(decision);
     memory = decision.memory;
@@ -34,8 +42,22 @@ describe('target tracking: the HPA formula and tolerance', () => {
     { label: 'ratio 1.08 is within the 10 % tolerance → no change', ready: 5, value: 65, target: 60, want: 5 },
     { label: 'ratio 1.1 exactly is still within tolerance', ready: 5, value: 66, target: 60, want: 5 },
     { label: 'ratio 0.92 within scale-in tolerance → no change', ready: 6, value: 55, target: 60, want: 6 },
-    { label: '10 ready at 30 % vs 60 % → 5 after stabilization (window 0 here)', ready: 10, value: 30, target: 60, want: 5, down: 0 },
-    { label: '10 ready at 0.7 of target → exactly 7, not 8 (float noise)', ready: 10, value: 42, target: 60, want: 7, down: 0 },
+    {
+      label: '10 ready at 30 % vs 60 % → 5 after stabilization (window 0 here)',
+      ready: 10,
+      value: 30,
+      target: 60,
+      want: 5,
+      down: 0,
+    },
+    {
+      label: '10 ready at 0.7 of target → exactly 7, not 8 (float noise)',
+      ready: 10,
+      value: 42,
+      target: 60,
+      want: 7,
+      down: 0,
+    },
   ])('$label', ({ ready, value, target, want, down }) => {
     const d = decide(
       input({
@@ -60,7 +82,10 @@ describe('target tracking: the HPA formula and tolerance', () => {
       input({
         desired: 2,
         signal: metric('queue_depth', 45, T0),
-        policy: { targetTracking: [{ metric: 'queue_depth', targetValue: 10, metricType: 'total', windowSeconds: 0 }], burst: { enabled: false } },
+        policy: {
+          targetTracking: [{ metric: 'queue_depth', targetValue: 10, metricType: 'total', windowSeconds: 0 }],
+          burst: { enabled: false },
+        },
       }),
     );
     expect(d.desiredCapacity).toBe(5);
@@ -78,15 +103,34 @@ describe('target tracking: the HPA formula and tolerance', () => {
     const first = decide(input({ desired: 4, signal: metric('gpu_utilization', 75, T0), policy: p }));
     expect(first.desiredCapacity).toBe(5);
     // 16 s later (past the 15 s rate-limit period): gpu still says ceil(5 × 1.25) = 7, concurrency ceil(5 × 2) = 10.
-    const second = decide(input({ desired: 5, now: T0 + sec(16), signal: metric('concurrency', 8, T0 + sec(16)), policy: p, memory: first.memory }));
+    const second = decide(
+      input({
+        desired: 5,
+        now: T0 + sec(16),
+        signal: metric('concurrency', 8, T0 + sec(16)),
+        policy: p,
+        memory: first.memory,
+      }),
+    );
     expect(second.desiredCapacity).toBe(10);
     expect(second.reasons.join('\n')).toMatch(/largest recommendation wins: 10/);
   });
 
   it('averages over the window: samples 90, 30 within 60 s average 60 → on target', () => {
-    const p = { targetTracking: [{ metric: 'gpu_utilization', targetValue: 60, windowSeconds: 60 }], burst: { enabled: false } };
+    const p = {
+      targetTracking: [{ metric: 'gpu_utilization', targetValue: 60, windowSeconds: 60 }],
+      burst: { enabled: false },
+    };
     const a = decide(input({ desired: 4, now: T0, signal: metric('gpu_utilization', 90, T0), policy: p }));
-    const b = decide(input({ desired: 4, now: T0 + sec(30), signal: metric('gpu_utilization', 30, T0 + sec(30)), policy: p, memory: { ...a.memory, recommendations: [] } }));
+    const b = decide(
+      input({
+        desired: 4,
+        now: T0 + sec(30),
+        signal: metric('gpu_utilization', 30, T0 + sec(30)),
+        policy: p,
+        memory: { ...a.memory, recommendations: [] },
+      }),
+    );
     expect(b.desiredCapacity).toBe(4);
   });
 });
@@ -123,7 +167,12 @@ describe('step scaling on the size of the breach', () => {
     { label: 'breach 50 ms → +1', signal: alarm('p95-latency-high', 850, 800), current: 4, want: 5 },
     { label: 'breach 350 ms → +3', signal: alarm('p95-latency-high', 1150, 800), current: 4, want: 7 },
     { label: 'alarm OK → no step', signal: alarm('p95-latency-high', 700, 800, 'OK'), current: 4, want: 4 },
-    { label: '10 % of 4 = 0.4 → at least 1, min magnitude 2 → +2', signal: alarm('queue-pct', 120, 100), current: 4, want: 6 },
+    {
+      label: '10 % of 4 = 0.4 → at least 1, min magnitude 2 → +2',
+      signal: alarm('queue-pct', 120, 100),
+      current: 4,
+      want: 6,
+    },
     { label: '10 % of 30 = 3 → +3', signal: alarm('queue-pct', 120, 100), current: 30, want: 33 },
   ])('$label', ({ signal, current, want }) => {
     const d = decide(input({ desired: current, signal, policy: steps }));
@@ -145,7 +194,9 @@ describe('stabilization windows', () => {
     );
     expect(decisions.map((d) => d.desiredCapacity)).toEqual([8, 8, 8, 2]);
     expect(decisions[1]?.holds[0]?.rule).toBe('stabilization');
-    expect(decisions[2]?.holds[0]?.reason).toMatch(/60 s left of the 300 s stabilization window after 8 replicas were recommended/);
+    expect(decisions[2]?.holds[0]?.reason).toMatch(
+      /60 s left of the 300 s stabilization window after 8 replicas were recommended/,
+    );
   });
 
   it('keeps a run of equal recommendations as one entry stamped with its latest time, and still holds for the whole window after it', () => {
@@ -181,20 +232,47 @@ describe('stabilization windows', () => {
 
 describe('rate limits in the manner of HPA behavior policies', () => {
   it.each([
-    { label: 'default: 3 → wanted 20, max(+100 % = 6, +4 = 7) → 7', start: 3, value: 400, want: 7, scaleUp: {} as { selectPolicy?: 'Max' | 'Min' | 'Disabled' } },
+    {
+      label: 'default: 3 → wanted 20, max(+100 % = 6, +4 = 7) → 7',
+      start: 3,
+      value: 400,
+      want: 7,
+      scaleUp: {} as { selectPolicy?: 'Max' | 'Min' | 'Disabled' },
+    },
     { label: 'default: 10 → wanted 40, max(20, 14) → 20', start: 10, value: 240, want: 20, scaleUp: {} },
-    { label: 'selectPolicy Min: min(6, 7) → 6', start: 3, value: 400, want: 6, scaleUp: { selectPolicy: 'Min' as const } },
-    { label: 'Disabled: no scale-up at all', start: 3, value: 400, want: 3, scaleUp: { selectPolicy: 'Disabled' as const } },
+    {
+      label: 'selectPolicy Min: min(6, 7) → 6',
+      start: 3,
+      value: 400,
+      want: 6,
+      scaleUp: { selectPolicy: 'Min' as const },
+    },
+    {
+      label: 'Disabled: no scale-up at all',
+      start: 3,
+      value: 400,
+      want: 3,
+      scaleUp: { selectPolicy: 'Disabled' as const },
+    },
   ])('$label', ({ start, value, want, scaleUp }) => {
     const d = decide(
-      input({ desired: start, signal: metric('gpu_utilization', value, T0), policy: { ...gpu(60), maxCapacity: 100, burst: { enabled: false }, behavior: { scaleUp } } }),
+      input({
+        desired: start,
+        signal: metric('gpu_utilization', value, T0),
+        policy: { ...gpu(60), maxCapacity: 100, burst: { enabled: false }, behavior: { scaleUp } },
+      }),
     );
     expect(d.desiredCapacity).toBe(want);
     if (want !== 40) expect(d.holds.some((h) => h.rule === 'rate-limit')).toBe(true);
   });
 
   it('counts what was already added inside the period: +4 per 60 s allows 4 in total, then waits', () => {
-    const p = { ...gpu(60), maxCapacity: 100, burst: { enabled: false }, behavior: { scaleUp: { policies: [{ type: 'Replicas' as const, value: 4, periodSeconds: 60 }] } } };
+    const p = {
+      ...gpu(60),
+      maxCapacity: 100,
+      burst: { enabled: false },
+      behavior: { scaleUp: { policies: [{ type: 'Replicas' as const, value: 4, periodSeconds: 60 }] } },
+    };
     const decisions = run(
       [
         { at: T0, value: 240 },
@@ -207,7 +285,16 @@ describe('rate limits in the manner of HPA behavior policies', () => {
   });
 
   it('scale-down: -1 replica per 60 s', () => {
-    const p = { ...gpu(60), burst: { enabled: false }, behavior: { scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Replicas' as const, value: 1, periodSeconds: 60 }] } } };
+    const p = {
+      ...gpu(60),
+      burst: { enabled: false },
+      behavior: {
+        scaleDown: {
+          stabilizationWindowSeconds: 0,
+          policies: [{ type: 'Replicas' as const, value: 1, periodSeconds: 60 }],
+        },
+      },
+    };
     const decisions = run(
       [
         { at: T0, value: 10 },
@@ -232,7 +319,9 @@ describe('cooldowns', () => {
       { policy: p, start: 4 },
     );
     expect(decisions.map((d) => d.desiredCapacity)).toEqual([6, 6, 9]);
-    expect(decisions[1]?.holds.find((h) => h.rule === 'cooldown')?.reason).toMatch(/60 s left of the 120 s scale-out cooldown/);
+    expect(decisions[1]?.holds.find((h) => h.rule === 'cooldown')?.reason).toMatch(
+      /60 s left of the 120 s scale-out cooldown/,
+    );
   });
 });
 
@@ -331,20 +420,36 @@ describe('replicaBootSeconds: buy only for demand that lasts as long as a boot',
     );
     expect(decisions[1]?.desiredCapacity).toBe(4);
     expect(decisions[1]?.memory.burst).toBeNull();
-    expect(decisions[1]?.reasons.join('\n')).toMatch(/no burst: replicas boot in 300 s, longer than a burst's 60 s stable window/);
+    expect(decisions[1]?.reasons.join('\n')).toMatch(
+      /no burst: replicas boot in 300 s, longer than a burst's 60 s stable window/,
+    );
     // Without replicaBootSeconds the same input is a burst.
-    const fast = run([{ at: T0, value: 60 }, { at: T0 + sec(10), value: 600 }], { policy: { ...gpu(60), maxCapacity: 100 }, start: 4 });
+    const fast = run(
+      [
+        { at: T0, value: 60 },
+        { at: T0 + sec(10), value: 600 },
+      ],
+      { policy: { ...gpu(60), maxCapacity: 100 }, start: 4 },
+    );
     expect(fast[1]?.desiredCapacity).toBe(40);
   });
 
   it('a boot faster than the burst stable window keeps burst mode', () => {
-    const decisions = run([{ at: T0, value: 60 }, { at: T0 + sec(10), value: 600 }], { policy: { ...p, replicaBootSeconds: 30 }, start: 4 });
+    const decisions = run(
+      [
+        { at: T0, value: 60 },
+        { at: T0 + sec(10), value: 600 },
+      ],
+      { policy: { ...p, replicaBootSeconds: 30 }, start: 4 },
+    );
     expect(decisions[1]?.memory.burst).not.toBeNull();
     expect(decisions[1]?.desiredCapacity).toBe(40);
   });
 
   it('scale from zero and scheduled floors are not delayed', () => {
-    const wake = decide(input({ desired: 0, ready: 0, signal: metric('gpu_utilization', 5, T0), policy: { ...p, minCapacity: 0 } }));
+    const wake = decide(
+      input({ desired: 0, ready: 0, signal: metric('gpu_utilization', 5, T0), policy: { ...p, minCapacity: 0 } }),
+    );
     expect(wake.desiredCapacity).toBe(1);
     const floor = decide(
       input({
@@ -379,7 +484,12 @@ describe('scale to zero and back', () => {
 
   it('a total metric wakes straight to what it needs: 35 queued at 10 per replica → 4', () => {
     const d = decide(
-      input({ desired: 0, ready: 0, signal: metric('queue', 35, T0), policy: { minCapacity: 0, targetTracking: [{ metric: 'queue', targetValue: 10, metricType: 'total' }] } }),
+      input({
+        desired: 0,
+        ready: 0,
+        signal: metric('queue', 35, T0),
+        policy: { minCapacity: 0, targetTracking: [{ metric: 'queue', targetValue: 10, metricType: 'total' }] },
+      }),
     );
     expect(d.desiredCapacity).toBe(4);
   });
@@ -389,8 +499,19 @@ describe('scale to zero and back', () => {
       input({
         desired: 0,
         ready: 0,
-        policy: { minCapacity: 0, stepScaling: [{ alarmName: 'queue-high', steps: [{ lowerBound: 0, adjustment: 2 }] }] },
-        signal: { kind: 'alarm', alarmName: 'queue-high', state: 'ALARM', threshold: 1, value: 5, observedAt: T0, source: 'test' },
+        policy: {
+          minCapacity: 0,
+          stepScaling: [{ alarmName: 'queue-high', steps: [{ lowerBound: 0, adjustment: 2 }] }],
+        },
+        signal: {
+          kind: 'alarm',
+          alarmName: 'queue-high',
+          state: 'ALARM',
+          threshold: 1,
+          value: 5,
+          observedAt: T0,
+          source: 'test',
+        },
       }),
     );
     expect(d.desiredCapacity).toBe(2);
@@ -398,21 +519,57 @@ describe('scale to zero and back', () => {
 });
 
 describe('missing metrics fallback (KEDA-style)', () => {
-  const failure = (at: number) => ({ kind: 'metric-failure' as const, metric: 'gpu_utilization', error: 'timeout', observedAt: at, source: 'test' });
+  const failure = (at: number) => ({
+    kind: 'metric-failure' as const,
+    metric: 'gpu_utilization',
+    error: 'timeout',
+    observedAt: at,
+    source: 'test',
+  });
   it.each([
     { label: 'hold: never changes capacity', fallback: { failureThreshold: 3 }, start: 12, want: [12, 12, 12] },
-    { label: 'set-capacity 4 does not go below current 12', fallback: { failureThreshold: 3, action: 'set-capacity' as const, capacity: 4 }, start: 12, want: [12, 12, 12] },
-    { label: 'set-capacity 4 with allowScaleIn goes to 4 after 3 failures', fallback: { failureThreshold: 3, action: 'set-capacity' as const, capacity: 4, allowScaleIn: true }, start: 12, want: [12, 12, 4] },
-    { label: 'set-capacity 6 raises 2 to 6 after 3 failures', fallback: { failureThreshold: 3, action: 'set-capacity' as const, capacity: 6 }, start: 2, want: [2, 2, 6] },
+    {
+      label: 'set-capacity 4 does not go below current 12',
+      fallback: { failureThreshold: 3, action: 'set-capacity' as const, capacity: 4 },
+      start: 12,
+      want: [12, 12, 12],
+    },
+    {
+      label: 'set-capacity 4 with allowScaleIn goes to 4 after 3 failures',
+      fallback: { failureThreshold: 3, action: 'set-capacity' as const, capacity: 4, allowScaleIn: true },
+      start: 12,
+      want: [12, 12, 4],
+    },
+    {
+      label: 'set-capacity 6 raises 2 to 6 after 3 failures',
+      fallback: { failureThreshold: 3, action: 'set-capacity' as const, capacity: 6 },
+      start: 2,
+      want: [2, 2, 6],
+    },
   ])('$label', ({ fallback, start, want }) => {
-    const p = { ...gpu(60), missingMetrics: fallback, maxCapacity: 20, behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } };
-    const decisions = run([0, 30, 60].map((s) => ({ at: T0 + sec(s), signal: failure(T0 + sec(s)) })), { policy: p, start });
+    const p = {
+      ...gpu(60),
+      missingMetrics: fallback,
+      maxCapacity: 20,
+      behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
+    };
+    const decisions = run(
+      [0, 30, 60].map((s) => ({ at: T0 + sec(s), signal: failure(T0 + sec(s)) })),
+      { policy: p, start },
+    );
     expect(decisions.map((d) => d.desiredCapacity)).toEqual(want);
     expect(decisions[0]?.holds.some((h) => h.rule === 'missing-metrics')).toBe(true);
   });
 
   it('INSUFFICIENT_DATA alarms count as failures; a fresh metric resets the count', () => {
-    const insufficient = (at: number) => ({ kind: 'alarm' as const, alarmName: 'gpu-high', metric: 'gpu_utilization', state: 'INSUFFICIENT_DATA' as const, observedAt: at, source: 'test' });
+    const insufficient = (at: number) => ({
+      kind: 'alarm' as const,
+      alarmName: 'gpu-high',
+      metric: 'gpu_utilization',
+      state: 'INSUFFICIENT_DATA' as const,
+      observedAt: at,
+      source: 'test',
+    });
     const p = { ...gpu(60) };
     const decisions = run(
       [
@@ -427,7 +584,9 @@ describe('missing metrics fallback (KEDA-style)', () => {
   });
 
   it('a stale sample is not acted on', () => {
-    const d = decide(input({ now: T0 + sec(400), desired: 3, signal: metric('gpu_utilization', 99, T0), policy: gpu(60) }));
+    const d = decide(
+      input({ now: T0 + sec(400), desired: 3, signal: metric('gpu_utilization', 99, T0), policy: gpu(60) }),
+    );
     expect(d.desiredCapacity).toBe(3);
     expect(d.holds.map((h) => h.rule)).toContain('stale-data');
   });
@@ -456,28 +615,68 @@ describe('missing or stale capacity data never throws', () => {
 describe('manual override', () => {
   it('pins capacity until it expires, inside the policy bounds', () => {
     const p = { ...gpu(60), maxCapacity: 10 };
-    const override = { kind: 'manual-override' as const, capacity: 9, expiresAt: T0 + sec(600), reason: 'launch event', observedAt: T0, source: 'tide-api' };
+    const override = {
+      kind: 'manual-override' as const,
+      capacity: 9,
+      expiresAt: T0 + sec(600),
+      reason: 'launch event',
+      observedAt: T0,
+      source: 'tide-api',
+    };
     const a = decide(input({ desired: 2, signal: override, policy: p }));
     expect(a.desiredCapacity).toBe(9);
-    const b = decide(input({ desired: 9, now: T0 + sec(300), signal: metric('gpu_utilization', 5, T0 + sec(300)), policy: p, memory: a.memory }));
+    const b = decide(
+      input({
+        desired: 9,
+        now: T0 + sec(300),
+        signal: metric('gpu_utilization', 5, T0 + sec(300)),
+        policy: p,
+        memory: a.memory,
+      }),
+    );
     expect(b.desiredCapacity).toBe(9);
-    const c = decide(input({ desired: 9, now: T0 + sec(601), signal: metric('gpu_utilization', 5, T0 + sec(601)), policy: p, memory: b.memory }));
+    const c = decide(
+      input({
+        desired: 9,
+        now: T0 + sec(601),
+        signal: metric('gpu_utilization', 5, T0 + sec(601)),
+        policy: p,
+        memory: b.memory,
+      }),
+    );
     expect(c.memory.override).toBeNull();
     expect(c.reasons.join('\n')).toMatch(/expired/);
   });
   it('is clamped to maxCapacity', () => {
-    const override = { kind: 'manual-override' as const, capacity: 50, expiresAt: T0 + sec(600), reason: 'x', observedAt: T0, source: 'tide-api' };
+    const override = {
+      kind: 'manual-override' as const,
+      capacity: 50,
+      expiresAt: T0 + sec(600),
+      reason: 'x',
+      observedAt: T0,
+      source: 'tide-api',
+    };
     expect(decide(input({ desired: 2, signal: override, policy: { maxCapacity: 10 } })).desiredCapacity).toBe(10);
   });
 });
 
 describe('bounds', () => {
   it('raises a target below min at once, whatever the rate limits say', () => {
-    const d = decide(input({ desired: 1, policy: { minCapacity: 8, maxCapacity: 10, behavior: { scaleUp: { selectPolicy: 'Disabled' } } } }));
+    const d = decide(
+      input({
+        desired: 1,
+        policy: { minCapacity: 8, maxCapacity: 10, behavior: { scaleUp: { selectPolicy: 'Disabled' } } },
+      }),
+    );
     expect(d.desiredCapacity).toBe(8);
   });
   it('a schedule-only policy with no plan open goes to min', () => {
-    const d = decide(input({ desired: 5, policy: policy({ minCapacity: 1, behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } }) }));
+    const d = decide(
+      input({
+        desired: 5,
+        policy: policy({ minCapacity: 1, behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } }),
+      }),
+    );
     expect(d.desiredCapacity).toBe(1);
   });
 });

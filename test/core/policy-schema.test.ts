@@ -10,25 +10,100 @@ function problems(document: unknown) {
 describe('policy documents: every error names the field and the value it got', () => {
   it.each([
     { label: 'negative min', doc: { minCapacity: -5 }, expect: /^minCapacity: .*>=0 \(got -5\)$/ },
-    { label: 'max below min', doc: { minCapacity: 4, maxCapacity: 2 }, expect: /^maxCapacity: must be at least minCapacity \(4\), was: 2$/ },
-    { label: 'string for a number', doc: { maxCapacity: 'ten' }, expect: /^maxCapacity: .*expected number.*\(got "ten"\)$/ },
-    { label: 'zero target value', doc: { targetTracking: [{ metric: 'gpu', targetValue: 0 }] }, expect: /^targetTracking\[0\]\.targetValue: .*>0 \(got 0\)$/ },
-    { label: 'tolerance over 1', doc: { targetTracking: [{ metric: 'gpu', targetValue: 60, scaleOutTolerance: 1.5 }] }, expect: /^targetTracking\[0\]\.scaleOutTolerance: .*\(got 1\.5\)$/ },
-    { label: 'stabilization over an hour', doc: { behavior: { scaleDown: { stabilizationWindowSeconds: 7200 } } }, expect: /^behavior\.scaleDown\.stabilizationWindowSeconds: .*<=3600 \(got 7200\)$/ },
-    { label: 'unknown select policy', doc: { behavior: { scaleUp: { selectPolicy: 'Biggest' } } }, expect: /^behavior\.scaleUp\.selectPolicy: .*\(got "Biggest"\)$/ },
-    { label: 'rate period too long', doc: { behavior: { scaleUp: { policies: [{ type: 'Replicas', value: 4, periodSeconds: 3600 }] } } }, expect: /^behavior\.scaleUp\.policies\[0\]\.periodSeconds: .*\(got 3600\)$/ },
-    { label: 'bad cron', doc: { schedules: [{ name: 'open', start: '30 25 * * 1-5', durationMinutes: 60, minCapacity: 1 }] }, expect: /^schedules\[0\]\.start: invalid cron expression .*was: "30 25 \* \* 1-5"$/ },
-    { label: 'randomized cron', doc: { schedules: [{ name: 'open', start: 'H 9 * * *', durationMinutes: 60, minCapacity: 1 }] }, expect: /^schedules\[0\]\.start: .*"H".*was: "H 9 \* \* \*"$/ },
-    { label: 'bad time zone', doc: { schedules: [{ name: 'open', start: '0 9 * * *', durationMinutes: 60, minCapacity: 1, timezone: 'America/Gotham' }] }, expect: /^schedules\[0\]\.timezone: expected an IANA time zone .*\(got "America\/Gotham"\)$/ },
-    { label: 'neither end nor duration', doc: { schedules: [{ name: 'open', start: '0 9 * * *', minCapacity: 1 }] }, expect: /^schedules\[0\]\.end: give exactly one of "end" or "durationMinutes"/ },
-    { label: 'unknown calendar', doc: { schedules: [{ name: 'open', start: '0 9 * * *', durationMinutes: 60, minCapacity: 1, excludeCalendars: ['lse'] }] }, expect: /^schedules\[0\]\.excludeCalendars\[0\]: unknown calendar.*was: "lse"$/ },
-    { label: 'bad date', doc: { calendars: { offsites: ['2026-13-01'] } }, expect: /^calendars\.offsites\[0\]: expected a calendar date YYYY-MM-DD \(got "2026-13-01"\)$/ },
-    { label: 'plan floor above max', doc: { maxCapacity: 4, schedules: [{ name: 'open', start: '0 9 * * *', durationMinutes: 60, minCapacity: 9 }] }, expect: /^schedules\[0\]\.minCapacity: must not exceed maxCapacity \(4\), was: 9$/ },
-    { label: 'fallback capacity missing', doc: { missingMetrics: { action: 'set-capacity' } }, expect: /^missingMetrics\.capacity: is required/ },
-    { label: 'step without steps', doc: { stepScaling: [{ alarmName: 'a', steps: [] }] }, expect: /^stepScaling\[0\]\.steps: .*\(got \[\]\)$/ },
+    {
+      label: 'max below min',
+      doc: { minCapacity: 4, maxCapacity: 2 },
+      expect: /^maxCapacity: must be at least minCapacity \(4\), was: 2$/,
+    },
+    {
+      label: 'string for a number',
+      doc: { maxCapacity: 'ten' },
+      expect: /^maxCapacity: .*expected number.*\(got "ten"\)$/,
+    },
+    {
+      label: 'zero target value',
+      doc: { targetTracking: [{ metric: 'gpu', targetValue: 0 }] },
+      expect: /^targetTracking\[0\]\.targetValue: .*>0 \(got 0\)$/,
+    },
+    {
+      label: 'tolerance over 1',
+      doc: { targetTracking: [{ metric: 'gpu', targetValue: 60, scaleOutTolerance: 1.5 }] },
+      expect: /^targetTracking\[0\]\.scaleOutTolerance: .*\(got 1\.5\)$/,
+    },
+    {
+      label: 'stabilization over an hour',
+      doc: { behavior: { scaleDown: { stabilizationWindowSeconds: 7200 } } },
+      expect: /^behavior\.scaleDown\.stabilizationWindowSeconds: .*<=3600 \(got 7200\)$/,
+    },
+    {
+      label: 'unknown select policy',
+      doc: { behavior: { scaleUp: { selectPolicy: 'Biggest' } } },
+      expect: /^behavior\.scaleUp\.selectPolicy: .*\(got "Biggest"\)$/,
+    },
+    {
+      label: 'rate period too long',
+      doc: { behavior: { scaleUp: { policies: [{ type: 'Replicas', value: 4, periodSeconds: 3600 }] } } },
+      expect: /^behavior\.scaleUp\.policies\[0\]\.periodSeconds: .*\(got 3600\)$/,
+    },
+    {
+      label: 'bad cron',
+      doc: { schedules: [{ name: 'open', start: '30 25 * * 1-5', durationMinutes: 60, minCapacity: 1 }] },
+      expect: /^schedules\[0\]\.start: invalid cron expression .*was: "30 25 \* \* 1-5"$/,
+    },
+    {
+      label: 'randomized cron',
+      doc: { schedules: [{ name: 'open', start: 'H 9 * * *', durationMinutes: 60, minCapacity: 1 }] },
+      expect: /^schedules\[0\]\.start: .*"H".*was: "H 9 \* \* \*"$/,
+    },
+    {
+      label: 'bad time zone',
+      doc: {
+        schedules: [
+          { name: 'open', start: '0 9 * * *', durationMinutes: 60, minCapacity: 1, timezone: 'America/Gotham' },
+        ],
+      },
+      expect: /^schedules\[0\]\.timezone: expected an IANA time zone .*\(got "America\/Gotham"\)$/,
+    },
+    {
+      label: 'neither end nor duration',
+      doc: { schedules: [{ name: 'open', start: '0 9 * * *', minCapacity: 1 }] },
+      expect: /^schedules\[0\]\.end: give exactly one of "end" or "durationMinutes"/,
+    },
+    {
+      label: 'unknown calendar',
+      doc: {
+        schedules: [
+          { name: 'open', start: '0 9 * * *', durationMinutes: 60, minCapacity: 1, excludeCalendars: ['lse'] },
+        ],
+      },
+      expect: /^schedules\[0\]\.excludeCalendars\[0\]: unknown calendar.*was: "lse"$/,
+    },
+    {
+      label: 'bad date',
+      doc: { calendars: { offsites: ['2026-13-01'] } },
+      expect: /^calendars\.offsites\[0\]: expected a calendar date YYYY-MM-DD \(got "2026-13-01"\)$/,
+    },
+    {
+      label: 'plan floor above max',
+      doc: { maxCapacity: 4, schedules: [{ name: 'open', start: '0 9 * * *', durationMinutes: 60, minCapacity: 9 }] },
+      expect: /^schedules\[0\]\.minCapacity: must not exceed maxCapacity \(4\), was: 9$/,
+    },
+    {
+      label: 'fallback capacity missing',
+      doc: { missingMetrics: { action: 'set-capacity' } },
+      expect: /^missingMetrics\.capacity: is required/,
+    },
+    {
+      label: 'step without steps',
+      doc: { stepScaling: [{ alarmName: 'a', steps: [] }] },
+      expect: /^stepScaling\[0\]\.steps: .*\(got \[\]\)$/,
+    },
   ])('$label', ({ doc, expect: pattern }) => {
     const found = problems(doc);
-    expect(found.some((line) => pattern.test(line)), found.join('\n')).toBe(true);
+    expect(
+      found.some((line) => pattern.test(line)),
+      found.join('\n'),
+    ).toBe(true);
   });
 
   it('reports every error at once, not just the first', () => {
@@ -41,7 +116,14 @@ describe('policy documents: every error names the field and the value it got', (
       minCapacity: 1,
       maxCapacity: 10,
       behavior: {
-        scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }, { type: 'Replicas', value: 4, periodSeconds: 15 }] },
+        scaleUp: {
+          stabilizationWindowSeconds: 0,
+          selectPolicy: 'Max',
+          policies: [
+            { type: 'Percent', value: 100, periodSeconds: 15 },
+            { type: 'Replicas', value: 4, periodSeconds: 15 },
+          ],
+        },
         scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
       },
       burst: { enabled: true, windowSeconds: 6, thresholdRatio: 2, stableWindowSeconds: 60 },
@@ -53,7 +135,12 @@ describe('policy documents: every error names the field and the value it got', (
     const base = {
       now: '2026-03-09T13:30:00Z',
       signal: { kind: 'schedule-tick', observedAt: '2026-03-09T13:30:00Z', source: 'x' },
-      target: { id: 't', kind: 'inference-endpoint', provider: 'aws', pools: [{ id: 'p', instanceType: 'ml.g5.xlarge' }] },
+      target: {
+        id: 't',
+        kind: 'inference-endpoint',
+        provider: 'aws',
+        pools: [{ id: 'p', instanceType: 'ml.g5.xlarge' }],
+      },
     };
     const ok = DecisionInputSchema.safeParse(base);
     expect(ok.success && ok.data.now).toBe(Date.parse('2026-03-09T13:30:00Z'));

@@ -9,9 +9,34 @@ const METRICS = ['gpu_utilization', 'concurrency'] as const;
 
 const signalArb = (at: number): fc.Arbitrary<SignalInput> =>
   fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('metric' as const), metric: fc.constantFrom(...METRICS, 'untracked'), value: fc.double({ min: 0, max: 500, noNaN: true }), observedAt: fc.constant(at), source: fc.constant('prop') }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('metric-failure' as const), metric: fc.constantFrom(...METRICS), error: fc.constant('timeout'), observedAt: fc.constant(at), source: fc.constant('prop') }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('schedule-tick' as const), observedAt: fc.constant(at), source: fc.constant('prop') }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant('metric' as const),
+        metric: fc.constantFrom(...METRICS, 'untracked'),
+        value: fc.double({ min: 0, max: 500, noNaN: true }),
+        observedAt: fc.constant(at),
+        source: fc.constant('prop'),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('metric-failure' as const),
+        metric: fc.constantFrom(...METRICS),
+        error: fc.constant('timeout'),
+        observedAt: fc.constant(at),
+        source: fc.constant('prop'),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('schedule-tick' as const),
+        observedAt: fc.constant(at),
+        source: fc.constant('prop'),
+      }),
+    },
     {
       weight: 2,
       arbitrary: fc.record({
@@ -25,7 +50,17 @@ const signalArb = (at: number): fc.Arbitrary<SignalInput> =>
         source: fc.constant('prop'),
       }),
     },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('manual-override' as const), capacity: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }), expiresAt: fc.constant(at + sec(600)), reason: fc.constant('prop'), observedAt: fc.constant(at), source: fc.constant('prop') }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('manual-override' as const),
+        capacity: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }),
+        expiresAt: fc.constant(at + sec(600)),
+        reason: fc.constant('prop'),
+        observedAt: fc.constant(at),
+        source: fc.constant('prop'),
+      }),
+    },
   );
 
 const policyArb = fc
@@ -35,7 +70,14 @@ const policyArb = fc
     target: fc.integer({ min: 20, max: 90 }),
     down: fc.constantFrom(0, 60, 300),
     burst: fc.boolean(),
-    plan: fc.option(fc.record({ floor: fc.integer({ min: 0, max: 8 }), hour: fc.integer({ min: 0, max: 23 }), ceiling: fc.option(fc.integer({ min: 8, max: 40 }), { nil: undefined }) }), { nil: undefined }),
+    plan: fc.option(
+      fc.record({
+        floor: fc.integer({ min: 0, max: 8 }),
+        hour: fc.integer({ min: 0, max: 23 }),
+        ceiling: fc.option(fc.integer({ min: 8, max: 40 }), { nil: undefined }),
+      }),
+      { nil: undefined },
+    ),
     fallback: fc.constantFrom('hold', 'set-capacity'),
   })
   .map(({ minCapacity, span, target, down, burst, plan, fallback }) =>
@@ -46,12 +88,30 @@ const policyArb = fc
         { metric: 'gpu_utilization', targetValue: target, windowSeconds: 30 },
         { metric: 'concurrency', targetValue: 4, windowSeconds: 0 },
       ],
-      stepScaling: [{ alarmName: 'latency-high', steps: [{ lowerBound: 0, upperBound: 100, adjustment: 1 }, { lowerBound: 100, adjustment: 4 }] }],
+      stepScaling: [
+        {
+          alarmName: 'latency-high',
+          steps: [
+            { lowerBound: 0, upperBound: 100, adjustment: 1 },
+            { lowerBound: 100, adjustment: 4 },
+          ],
+        },
+      ],
       behavior: { scaleDown: { stabilizationWindowSeconds: down } },
       burst: { enabled: burst },
       missingMetrics: fallback === 'hold' ? {} : { action: 'set-capacity', capacity: minCapacity + 1 },
       schedules: plan
-        ? [{ name: 'p', start: `0 ${plan.hour} * * *`, durationMinutes: 180, timezone: 'America/New_York', minCapacity: plan.floor, ...(plan.ceiling !== undefined ? { maxCapacity: plan.ceiling } : {}), preWarmSeconds: 600 }]
+        ? [
+            {
+              name: 'p',
+              start: `0 ${plan.hour} * * *`,
+              durationMinutes: 180,
+              timezone: 'America/New_York',
+              minCapacity: plan.floor,
+              ...(plan.ceiling !== undefined ? { maxCapacity: plan.ceiling } : {}),
+              preWarmSeconds: 600,
+            },
+          ]
         : [],
     }),
   );
@@ -78,7 +138,10 @@ function replay(policy: Policy, start: number, steps: { at: number; signal: Sign
   let memory: Decision['memory'] | undefined;
   const decisions: { decision: Decision; input: ReturnType<typeof input> }[] = [];
   for (const step of steps) {
-    const decisionInput = { ...input({ now: step.at, signal: step.signal, desired, ready, ...(memory ? { memory } : {}) }), policy };
+    const decisionInput = {
+      ...input({ now: step.at, signal: step.signal, desired, ready, ...(memory ? { memory } : {}) }),
+      policy,
+    };
     const decision = decide(decisionInput);
     decisions.push({ decision, input: decisionInput });
     memory = decision.memory;
@@ -99,7 +162,8 @@ describe('decide: invariants over random signal sequences', () => {
           const active = evaluatePlans(policy.schedules, policy.calendars, {}, i.now).active;
           for (const plan of active) {
             expect(decision.desiredCapacity).toBeGreaterThanOrEqual(plan.floor);
-            if (plan.ceiling !== undefined && plan.ceiling >= plan.floor) expect(decision.desiredCapacity).toBeLessThanOrEqual(Math.max(plan.ceiling, policy.minCapacity));
+            if (plan.ceiling !== undefined && plan.ceiling >= plan.floor)
+              expect(decision.desiredCapacity).toBeLessThanOrEqual(Math.max(plan.ceiling, policy.minCapacity));
           }
           for (const action of decision.actions) expect(action.reason.length).toBeGreaterThan(10);
           if (decision.actions.length === 0) expect(decision.reasons.length).toBeGreaterThan(0);

@@ -5,7 +5,9 @@ import { PolicySchema, type Decision } from '../../core/index.ts';
 import { evaluatePlans } from '../../core/strategies/schedule.ts';
 import { input, sec } from './builders.ts';
 
-const nyse = PolicySchema.parse(JSON.parse(readFileSync(new URL('../../examples/nyse-trading-hours.policy.json', import.meta.url), 'utf8')));
+const nyse = PolicySchema.parse(
+  JSON.parse(readFileSync(new URL('../../examples/nyse-trading-hours.policy.json', import.meta.url), 'utf8')),
+);
 const at = (iso: string) => Date.parse(iso);
 
 function floorAt(policy: typeof nyse, iso: string): number {
@@ -24,7 +26,11 @@ describe('the NYSE trading-hours example across the 2026 DST changes and holiday
     { label: 'Mon 9 Mar (EDT) 08:14 EST-equivalent, i.e. 09:14 EDT: closed', iso: '2026-03-09T13:14:00Z', floor: 0 },
     { label: 'Mon 9 Mar (EDT) 09:15 local: pre-warm', iso: '2026-03-09T13:15:00Z', floor: 6 },
     { label: 'Mon 9 Mar (EDT) 15:59 local: open', iso: '2026-03-09T19:59:00Z', floor: 6 },
-    { label: 'Mon 9 Mar (EDT) 16:00 local = 20:00Z: released (21:00Z would be an hour late)', iso: '2026-03-09T20:00:00Z', floor: 0 },
+    {
+      label: 'Mon 9 Mar (EDT) 16:00 local = 20:00Z: released (21:00Z would be an hour late)',
+      iso: '2026-03-09T20:00:00Z',
+      floor: 0,
+    },
     // Sunday 1 November: clocks go back. Friday 30 Oct still EDT; Monday 2 Nov EST.
     { label: 'Fri 30 Oct (EDT) 09:15 local = 13:15Z: pre-warm', iso: '2026-10-30T13:15:00Z', floor: 6 },
     { label: 'Mon 2 Nov (EST) 13:15Z is 08:15 local: closed', iso: '2026-11-02T13:15:00Z', floor: 0 },
@@ -95,10 +101,38 @@ describe('overlapping plans, ceilings, durations and exclusion dates', () => {
     burst: { enabled: false },
     calendars: { 'company-offsites': ['2026-06-15'] },
     schedules: [
-      { name: 'business-hours', start: '0 9 * * 1-5', durationMinutes: 480, timezone: 'America/New_York', minCapacity: 4, maxCapacity: 20 },
-      { name: 'batch-window', start: '0 12 * * *', durationMinutes: 60, timezone: 'America/New_York', minCapacity: 10, excludeCalendars: ['company-offsites'] },
-      { name: 'night-cap', start: '0 22 * * *', durationMinutes: 480, timezone: 'America/New_York', minCapacity: 0, maxCapacity: 2 },
-      { name: 'launch', start: '0 0 1 6 *', durationMinutes: 1440, timezone: 'UTC', minCapacity: 12, excludeDates: ['2027-06-01'] },
+      {
+        name: 'business-hours',
+        start: '0 9 * * 1-5',
+        durationMinutes: 480,
+        timezone: 'America/New_York',
+        minCapacity: 4,
+        maxCapacity: 20,
+      },
+      {
+        name: 'batch-window',
+        start: '0 12 * * *',
+        durationMinutes: 60,
+        timezone: 'America/New_York',
+        minCapacity: 10,
+        excludeCalendars: ['company-offsites'],
+      },
+      {
+        name: 'night-cap',
+        start: '0 22 * * *',
+        durationMinutes: 480,
+        timezone: 'America/New_York',
+        minCapacity: 0,
+        maxCapacity: 2,
+      },
+      {
+        name: 'launch',
+        start: '0 0 1 6 *',
+        durationMinutes: 1440,
+        timezone: 'UTC',
+        minCapacity: 12,
+        excludeDates: ['2027-06-01'],
+      },
     ],
   });
   it.each([
@@ -110,7 +144,13 @@ describe('overlapping plans, ceilings, durations and exclusion dates', () => {
     { label: 'launch day at night: the floor 12 beats the ceiling 2', iso: '2026-06-01T03:00:00Z', lo: 12, hi: 12 },
     { label: 'launch day 2027 excluded', iso: '2027-06-01T14:00:00Z', lo: 4, hi: 20 },
   ])('$label', ({ iso, lo, hi }) => {
-    const load = (value: number) => ({ kind: 'metric' as const, metric: 'load', value, observedAt: at(iso), source: 'test' });
+    const load = (value: number) => ({
+      kind: 'metric' as const,
+      metric: 'load',
+      value,
+      observedAt: at(iso),
+      source: 'test',
+    });
     const up = decide(input({ now: at(iso), desired: 30, signal: load(1000), policy: p, observedAt: at(iso) }));
     const down = decide(input({ now: at(iso), desired: 0, signal: load(0), policy: p, observedAt: at(iso) }));
     expect(down.desiredCapacity).toBe(lo);

@@ -27,7 +27,10 @@ afterAll(async () => {
   await setup?.close();
 });
 
-async function runThroughOutage(kind: 'redis' | 'upstash', outage: { begin(): Promise<void> | void; end(): Promise<void> | void }) {
+async function runThroughOutage(
+  kind: 'redis' | 'upstash',
+  outage: { begin(): Promise<void> | void; end(): Promise<void> | void },
+) {
   const namespace = freshNamespace(`failure-${kind}`);
   const stores = Array.from({ length: 10 }, () => setup.create(kind, { namespace, timeoutMs: TIMEOUT_MS, retries: 1 }));
   const policy = testPolicy();
@@ -37,7 +40,13 @@ async function runThroughOutage(kind: 'redis' | 'upstash', outage: { begin(): Pr
     targets.set(target.id, target);
     await stores[0]!.putTarget(target);
   }
-  const { distinct, deliveries } = generateEvents({ seed: 7, total: 400, targets: 5, duplicateShare: 0.2, now: Date.now() });
+  const { distinct, deliveries } = generateEvents({
+    seed: 7,
+    total: 400,
+    targets: 5,
+    duplicateShare: 0.2,
+    now: Date.now(),
+  });
   const actuator = new RecordingActuator();
   const shells = stores.map((store) =>
     createShell({
@@ -117,7 +126,9 @@ describe.each(['redis', 'upstash'] as const)('%s store, a commit that times out 
       return store.commit(targetId, request);
     };
     const hot = { targetId: 'llm-endpoint', signal: metricSignal('e1', 95, Date.now()) };
-    const error = await createShell({ ...deps, store: freezing }).handle(hot).catch((e: unknown) => e);
+    const error = await createShell({ ...deps, store: freezing })
+      .handle(hot)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StateUnavailableError);
     expect(actuator.calls).toEqual([]);
     setup.server.resume();

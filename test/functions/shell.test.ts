@@ -18,7 +18,12 @@ const T0 = Date.parse('2026-03-02T14:00:00Z');
 const LEASE = 60_000;
 
 async function harness(overrides: Partial<ShellDependencies> = {}, options: Partial<ShellOptions> = {}) {
-  const clock = { time: T0, now() { return this.time; } };
+  const clock = {
+    time: T0,
+    now() {
+      return this.time;
+    },
+  };
   const store = new MemoryStateStore({}, () => clock.time);
   await store.putTarget(testTarget());
   await store.putPolicy('llm-endpoint', testPolicy({ maxCapacity: 20 }));
@@ -38,19 +43,33 @@ async function harness(overrides: Partial<ShellDependencies> = {}, options: Part
   return { store, clock, actuator, logger, decide, deps, shell: createShell(deps) };
 }
 
-const hot = (eventId: string | undefined, at = T0) => ({ targetId: 'llm-endpoint', signal: metricSignal(eventId, 90, at) });
-const calm = (eventId: string | undefined, at = T0) => ({ targetId: 'llm-endpoint', signal: metricSignal(eventId, 50, at) });
+const hot = (eventId: string | undefined, at = T0) => ({
+  targetId: 'llm-endpoint',
+  signal: metricSignal(eventId, 90, at),
+});
+const calm = (eventId: string | undefined, at = T0) => ({
+  targetId: 'llm-endpoint',
+  signal: metricSignal(eventId, 50, at),
+});
 
 describe('shell: one event, one decision, one action', () => {
   it('decides, commits, acts and confirms; the actuator gets the event id and version', async () => {
     const { shell, store, actuator } = await harness();
     const result = await shell.handle(hot('e1'));
-    expect(result).toMatchObject({ status: 'decided', acted: true, attempts: 1, decision: { eventId: 'e1', version: 1, desiredCapacity: 3 } });
+    expect(result).toMatchObject({
+      status: 'decided',
+      acted: true,
+      attempts: 1,
+      decision: { eventId: 'e1', version: 1, desiredCapacity: 3 },
+    });
     expect(actuator.calls.map((call) => call.decision)).toEqual([result.decision]);
     const snapshot = await store.load('llm-endpoint', 'e1');
     expect(snapshot.event?.status).toBe('done');
     expect(snapshot.state.pending).toBeNull();
-    expect((await store.readAudit('llm-endpoint')).entries[0]).toMatchObject({ eventId: 'e1', signal: { kind: 'metric', detail: 'gpu_utilization = 90' } });
+    expect((await store.readAudit('llm-endpoint')).entries[0]).toMatchObject({
+      eventId: 'e1',
+      signal: { kind: 'metric', detail: 'gpu_utilization = 90' },
+    });
   });
 
   it('answers a redelivery with the stored decision, deciding and acting on nothing', async () => {
@@ -95,12 +114,16 @@ describe('shell: one event, one decision, one action', () => {
     await store.deletePolicy('llm-endpoint');
     await shell.handle(calm('e1'));
     expect(seen[0]).toMatchObject({ observed: null, policy: testPolicy() });
-    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('observe failed') }));
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringContaining('observe failed') }),
+    );
   });
 
   it('refuses events for an unknown target, not retryably', async () => {
     const { shell } = await harness();
-    const error = await shell.handle({ targetId: 'nobody', signal: metricSignal('e1', 90, T0) }).catch((e: unknown) => e);
+    const error = await shell
+      .handle({ targetId: 'nobody', signal: metricSignal('e1', 90, T0) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetNotFoundError);
     expect(isRetryable(error)).toBe(false);
   });
@@ -122,14 +145,19 @@ describe('shell: races', () => {
     expect(result).toMatchObject({ status: 'decided', attempts: 2, decision: { version: 2 } });
     expect(decide.mock.calls.map(([input]) => input.signal.eventId)).toEqual(['e1', 'rival', 'e1']);
     const memory = (await store.load('llm-endpoint', 'x')).state.memory;
-    expect(memory?.samples.seen).toEqual([[T0 - 1, 50], [T0, 50]]);
+    expect(memory?.samples.seen).toEqual([
+      [T0 - 1, 50],
+      [T0, 50],
+    ]);
   });
 
   it('gives up after maxAttempts lost races with a retryable CommitContentionError', async () => {
     const { store, deps, actuator } = await harness({}, { maxAttempts: 3 });
     const losing: StateStore = Object.create(store);
     losing.commit = async () => ({ status: 'conflict', version: 99 });
-    const error = await createShell({ ...deps, store: losing }).handle(hot('e1')).catch((e: unknown) => e);
+    const error = await createShell({ ...deps, store: losing })
+      .handle(hot('e1'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommitContentionError);
     expect(isRetryable(error)).toBe(true);
     expect(actuator.calls).toEqual([]);
@@ -200,7 +228,9 @@ describe('shell: dying between commit and act (the outbox)', () => {
     const result = await createShell({ ...deps, store: flaky }).handle(hot('e1'));
     expect(result).toMatchObject({ status: 'decided', acted: true });
     expect(actuator.calls).toHaveLength(1);
-    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'error', message: expect.stringContaining('not confirmed') }));
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({ level: 'error', message: expect.stringContaining('not confirmed') }),
+    );
   });
 });
 
@@ -211,7 +241,9 @@ describe('shell: state store unavailable', () => {
     down[method] = async () => {
       throw new StateUnavailableError(`${method} llm-endpoint`, 3, { cause: new Error('connect ECONNREFUSED') });
     };
-    const error = await createShell({ ...deps, store: down }).handle(hot('e1')).catch((e: unknown) => e);
+    const error = await createShell({ ...deps, store: down })
+      .handle(hot('e1'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StateUnavailableError);
     expect(isRetryable(error)).toBe(true);
     expect(actuator.calls).toEqual([]);

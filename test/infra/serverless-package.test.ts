@@ -27,7 +27,13 @@ beforeAll(async () => {
   // Dummy credentials: packaging never calls AWS, but the provider wants some to be configured.
   await run('npx', ['osls', 'package', '--stage', 'ci', '--region', 'us-east-2', '--package', outDir], {
     cwd: root,
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-2', SLS_TELEMETRY_DISABLED: '1' },
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-2',
+      SLS_TELEMETRY_DISABLED: '1',
+    },
     timeout: 120_000,
   });
   const template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
@@ -41,7 +47,11 @@ afterAll(async () => {
 describe('serverless.yml packaged by osls', () => {
   it('has the events function on Node 20 in shadow mode, Upstash settings resolved by CloudFormation from SSM', () => {
     const fn = resources.EventsLambdaFunction!.Properties;
-    expect(fn).toMatchObject({ Handler: 'functions/aws/handler.handler', Runtime: 'nodejs20.x', FunctionName: 'tide-ci-events' });
+    expect(fn).toMatchObject({
+      Handler: 'functions/aws/handler.handler',
+      Runtime: 'nodejs20.x',
+      FunctionName: 'tide-ci-events',
+    });
     expect(fn.Environment.Variables).toMatchObject({
       TIDE_MODE: 'shadow',
       UPSTASH_REDIS_REST_URL: '{{resolve:ssm:/tide/ci/upstash-redis-rest-url}}',
@@ -58,14 +68,18 @@ describe('serverless.yml packaged by osls', () => {
       'EC2 Spot Instance Interruption Warning',
       'SageMaker Training Job State Change',
     ]);
-    const sources = Object.fromEntries(rules.filter((r) => r.EventPattern).map((r) => [r.EventPattern['detail-type'][0], r.EventPattern.source]));
+    const sources = Object.fromEntries(
+      rules.filter((r) => r.EventPattern).map((r) => [r.EventPattern['detail-type'][0], r.EventPattern.source]),
+    );
     expect(sources).toEqual({
       'CloudWatch Alarm State Change': ['aws.cloudwatch'],
       'EC2 Instance Rebalance Recommendation': ['aws.ec2'],
       'EC2 Spot Instance Interruption Warning': ['aws.ec2'],
       'SageMaker Training Job State Change': ['aws.sagemaker'],
     });
-    expect(rules.filter((r) => r.ScheduleExpression)).toEqual([expect.objectContaining({ ScheduleExpression: 'rate(1 minute)', Name: 'tide-ci-tick' })]);
+    expect(rules.filter((r) => r.ScheduleExpression)).toEqual([
+      expect.objectContaining({ ScheduleExpression: 'rate(1 minute)', Name: 'tide-ci-tick' }),
+    ]);
     for (const rule of rules) expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['EventsLambdaFunction', 'Arn'] });
   });
 
@@ -76,11 +90,16 @@ describe('serverless.yml packaged by osls', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 10,
     });
-    expect(resources.TideEventsQueue!.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['TideEventsDLQ', 'Arn'] }, maxReceiveCount: 3 });
+    expect(resources.TideEventsQueue!.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['TideEventsDLQ', 'Arn'] },
+      maxReceiveCount: 3,
+    });
     expect(resources.TideEventsDLQ!.Type).toBe('AWS::SQS::Queue');
     // Asynchronous invocations (EventBridge) that fail every retry end up in the same DLQ.
     const [[, invokeConfig]] = ofType('AWS::Lambda::EventInvokeConfig') as [[string, Resource]];
-    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['TideEventsDLQ', 'Arn'] });
+    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual({
+      'Fn::GetAtt': ['TideEventsDLQ', 'Arn'],
+    });
   });
 
   it('grants no cloud write permission: only its logs, reading its queue and sending to its DLQ', () => {
@@ -100,7 +119,11 @@ describe('serverless.yml packaged by osls', () => {
     const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((action) => !allowed.has(action))).toEqual([]);
-    expect(actions.filter((action) => /^(ec2|sagemaker|autoscaling|application-autoscaling|iam|ssm|s3|aiplatform):|\*/.test(action))).toEqual([]);
+    expect(
+      actions.filter((action) =>
+        /^(ec2|sagemaker|autoscaling|application-autoscaling|iam|ssm|s3|aiplatform):|\*/.test(action),
+      ),
+    ).toEqual([]);
     for (const statement of statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage'))) {
       expect([statement.Resource].flat()).toEqual([{ 'Fn::GetAtt': ['TideEventsDLQ', 'Arn'] }]);
     }
@@ -109,7 +132,10 @@ describe('serverless.yml packaged by osls', () => {
 });
 
 describe('the handler bundled as serverless.yml configures esbuild', () => {
-  const event = readFile(join(root, 'test/fixtures/events/aws/eventbridge-cloudwatch-alarm-single-metric.json'), 'utf8');
+  const event = readFile(
+    join(root, 'test/fixtures/events/aws/eventbridge-cloudwatch-alarm-single-metric.json'),
+    'utf8',
+  );
 
   async function bundleAndInvoke(banner: string | undefined) {
     const dir = await mkdtemp(join(tmpdir(), 'tide-bundle-'));
@@ -145,7 +171,12 @@ process.stdout.write('RESULT ' + JSON.stringify(await m.handler(event)) + '\\n')
       ],
     });
     const { stdout } = await bundleAndInvoke(config.custom.esbuild.banner.js);
-    const result = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))!.slice('RESULT '.length));
+    const result = JSON.parse(
+      stdout
+        .split('\n')
+        .find((line) => line.startsWith('RESULT '))!
+        .slice('RESULT '.length),
+    );
     expect(result).toEqual({ source: 'aws-eventbridge', decisions: [], unmatched: 1, rejected: [] });
   }, 60_000);
 

@@ -15,7 +15,11 @@ const SNS_AT = Date.parse('2026-03-09T13:32:10Z');
 describe('infra/store-admin.ts', () => {
   it.each(['llama-endpoint', 'train-a100'])('loads the %s example, which the function then routes to', async (name) => {
     const store = new MemoryStateStore();
-    expect(await putTargetAndPolicy(store, example(`${name}.target.json`), example(`${name}.policy.json`))).toEqual({ targetId: name, targetVersion: 1, policyVersion: 2 });
+    expect(await putTargetAndPolicy(store, example(`${name}.target.json`), example(`${name}.policy.json`))).toEqual({
+      targetId: name,
+      targetVersion: 1,
+      policyVersion: 2,
+    });
     expect(await store.listTargets()).toEqual([name]);
     expect((await store.getPolicy(name))?.value.triggers.length).toBeGreaterThan(0);
   });
@@ -35,6 +39,8 @@ describe('infra/store-admin.ts', () => {
     const runtime = createRuntime({ TIDE_MODE: 'shadow' }, { store, clock: { now: () => SNS_AT }, write: () => {} });
     await createAwsHandler(() => runtime)(awsFixture('sns-lambda-cloudwatch-alarm.json'));
     const [entry] = (await store.readAudit('llama-endpoint')).entries;
-    expect(formatAuditEntry(entry!)).toMatch(/^2026-03-09T13:32:10\.000Z .* scale-out 1->2 {2}\[set-capacity primary 1->2\] {2}.*concurrent_requests_per_replica/);
+    expect(formatAuditEntry(entry!)).toMatch(
+      /^2026-03-09T13:32:10\.000Z .* scale-out 1->2 {2}\[set-capacity primary 1->2\] {2}.*concurrent_requests_per_replica/,
+    );
   });
 });

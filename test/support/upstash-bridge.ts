@@ -33,12 +33,17 @@ function encode(value: unknown, base64: boolean): unknown {
     if (text === 'OK' || !base64) return text;
     return buffer.toString('base64');
   }
-  if (Array.isArray(value)) return value.map((item) => (item instanceof Error ? { error: item.message } : encode(item, base64)));
+  if (Array.isArray(value))
+    return value.map((item) => (item instanceof Error ? { error: item.message } : encode(item, base64)));
   return String(value);
 }
 
 function isCommand(value: unknown): value is Command {
-  return Array.isArray(value) && value.length > 0 && value.every((part) => typeof part === 'string' || typeof part === 'number');
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((part) => typeof part === 'string' || typeof part === 'number')
+  );
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -50,18 +55,26 @@ async function readBody(request: IncomingMessage): Promise<string> {
 export async function startUpstashBridge(options: { redisUrl: string; token?: string }): Promise<UpstashBridge> {
   const token = options.token ?? 'bridge-test-token';
   const connect = () =>
-    new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, retryStrategy: () => 50 });
+    new Redis(options.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      retryStrategy: () => 50,
+    });
   const shared = connect();
   const transactions = connect();
   shared.on('error', () => undefined);
   transactions.on('error', () => undefined);
-  await Promise.all([shared, transactions].map((connection) => new Promise((resolve) => connection.once('ready', resolve))));
+  await Promise.all(
+    [shared, transactions].map((connection) => new Promise((resolve) => connection.once('ready', resolve))),
+  );
   let transactionChain: Promise<unknown> = Promise.resolve();
   let requests = 0;
   const byPath: Record<string, number> = {};
 
   // Upper case: ioredis reshapes some replies by lower-case command name (HGETALL into an object).
-  const run = (connection: Redis, [name, ...args]: Command) => connection.callBuffer(String(name).toUpperCase(), args.map(String));
+  const run = (connection: Redis, [name, ...args]: Command) =>
+    connection.callBuffer(String(name).toUpperCase(), args.map(String));
 
   /** A reply error from Redis is an answer; any other failure means Redis could not be reached. */
   const answer = async (work: () => Promise<unknown>): Promise<{ result: unknown } | { error: string }> => {
@@ -97,19 +110,27 @@ export async function startUpstashBridge(options: { redisUrl: string; token?: st
       response.end(JSON.stringify(body));
     };
     const auth = request.headers.authorization ?? '';
-    if (auth !== `Bearer ${token}` && url.searchParams.get('_token') !== token) return send(401, { error: 'Unauthorized' });
+    if (auth !== `Bearer ${token}` && url.searchParams.get('_token') !== token)
+      return send(401, { error: 'Unauthorized' });
     const base64 = String(request.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
     const text = await readBody(request);
     const body: unknown = text === '' ? null : JSON.parse(text);
 
     if (url.pathname === '/pipeline' || url.pathname === '/multi-exec') {
-      if (!Array.isArray(body) || !body.every(isCommand)) return send(400, { error: 'ERR expected an array of commands' });
+      if (!Array.isArray(body) || !body.every(isCommand))
+        return send(400, { error: 'ERR expected an array of commands' });
       if (url.pathname === '/pipeline') {
         const replies = await Promise.all(body.map((command) => answer(() => run(shared, command))));
-        return send(200, replies.map((reply) => ('error' in reply ? reply : { result: encode(reply.result, base64) })));
+        return send(
+          200,
+          replies.map((reply) => ('error' in reply ? reply : { result: encode(reply.result, base64) })),
+        );
       }
       const replies = await multiExec(body);
-      return send(200, replies.map((reply) => (reply instanceof Error ? { error: reply.message } : { result: encode(reply, base64) })));
+      return send(
+        200,
+        replies.map((reply) => (reply instanceof Error ? { error: reply.message } : { result: encode(reply, base64) })),
+      );
     }
     let command: Command;
     if (url.pathname === '/' || url.pathname === '') {

@@ -7,7 +7,15 @@
 import { array, boolean, looseObject, number, record, string, type infer as Infer } from 'zod';
 import { AlarmStateSchema, type AlarmState, type Signal } from '../../../core/schema/signal.ts';
 import type { RoutableSignal } from '../../../core/triggers/match.ts';
-import { check, child, decodeJson, emptyEvent, finishSignal, ProviderTimeSchema, type ParseContext } from '../context.ts';
+import {
+  check,
+  child,
+  decodeJson,
+  emptyEvent,
+  finishSignal,
+  ProviderTimeSchema,
+  type ParseContext,
+} from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 import type { EventBridgeEnvelope } from './envelope.ts';
 
@@ -83,7 +91,11 @@ export const CloudWatchSnsAlarmSchema = looseObject({
         Label: string().optional(),
         ReturnData: boolean().optional(),
         MetricStat: looseObject({
-          Metric: looseObject({ MetricName: string(), Namespace: string().optional(), Dimensions: DimensionListSchema.optional() }),
+          Metric: looseObject({
+            MetricName: string(),
+            Namespace: string().optional(),
+            Dimensions: DimensionListSchema.optional(),
+          }),
         }).optional(),
       }),
     ).optional(),
@@ -125,10 +137,14 @@ export function datapointsFromReason(reason: string | undefined): number[] | und
   if (!list) return undefined;
   const points: { value: number; at: number; index: number }[] = [];
   list[1]!.split(/,\s*(?=-?[\d.])/).forEach((item, index) => {
-    const found = /^\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\s*(?:\((\d{2})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})\))?/.exec(item);
+    const found = /^\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\s*(?:\((\d{2})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})\))?/.exec(
+      item,
+    );
     if (!found) return;
     const [, value, dd, mm, yy, hh, mi, ss] = found;
-    const at = dd ? Date.UTC(2000 + Number(yy), Number(mm) - 1, Number(dd), Number(hh), Number(mi), Number(ss)) : -index;
+    const at = dd
+      ? Date.UTC(2000 + Number(yy), Number(mm) - 1, Number(dd), Number(hh), Number(mi), Number(ss))
+      : -index;
     if (Number.isFinite(Number(value))) points.push({ value: Number(value), at, index });
   });
   if (points.length === 0) return undefined;
@@ -153,9 +169,14 @@ export function mergeDimensions(maps: Record<string, string>[]): Record<string, 
 }
 
 /** The metric an alarm evaluates: the one returning data, its dimensions and those of every input metric. */
-function alarmMetric(metrics: Infer<typeof AlarmMetricSchema>[]): { metric?: string; dimensions: Record<string, string> } {
+function alarmMetric(metrics: Infer<typeof AlarmMetricSchema>[]): {
+  metric?: string;
+  dimensions: Record<string, string>;
+} {
   const dimensions = mergeDimensions(metrics.map((entry) => entry.metricStat?.metric.dimensions ?? {}));
-  const returned = metrics.find((entry) => entry.returnData !== false && entry.metricStat) ?? metrics.find((entry) => entry.returnData !== false);
+  const returned =
+    metrics.find((entry) => entry.returnData !== false && entry.metricStat) ??
+    metrics.find((entry) => entry.returnData !== false);
   const metric = returned?.metricStat?.metric.name ?? returned?.label ?? returned?.expression;
   return { ...(metric ? { metric } : {}), dimensions };
 }
@@ -196,7 +217,12 @@ function alarmSignal(facts: AlarmFacts, ctx: ParseContext): RoutableSignal {
   );
   return {
     signal,
-    route: { source: 'aws-cloudwatch', alarmName: facts.alarmName, dimensions: facts.dimensions, resourceIds: facts.resourceIds },
+    route: {
+      source: 'aws-cloudwatch',
+      alarmName: facts.alarmName,
+      dimensions: facts.dimensions,
+      resourceIds: facts.resourceIds,
+    },
   };
 }
 
@@ -238,10 +264,15 @@ export function parseCloudWatchAlarmEvent(envelope: EventBridgeEnvelope, ctx: Pa
 export function parseCloudWatchSnsAlarm(payload: unknown, eventId: string, ctx: ParseContext): ParsedEvent {
   const alarm = check(CloudWatchSnsAlarmSchema, payload, ctx);
   const trigger = alarm.Trigger;
-  const toMap = (list: { name: string; value: string }[] | null | undefined) => Object.fromEntries((list ?? []).map((d) => [d.name, d.value]));
-  const dimensions = mergeDimensions([toMap(trigger?.Dimensions), ...(trigger?.Metrics ?? []).map((entry) => toMap(entry.MetricStat?.Metric.Dimensions))]);
+  const toMap = (list: { name: string; value: string }[] | null | undefined) =>
+    Object.fromEntries((list ?? []).map((d) => [d.name, d.value]));
+  const dimensions = mergeDimensions([
+    toMap(trigger?.Dimensions),
+    ...(trigger?.Metrics ?? []).map((entry) => toMap(entry.MetricStat?.Metric.Dimensions)),
+  ]);
   const returned = trigger?.Metrics?.find((entry) => entry.ReturnData !== false);
-  const metric = trigger?.MetricName ?? returned?.MetricStat?.Metric.MetricName ?? returned?.Label ?? returned?.Expression;
+  const metric =
+    trigger?.MetricName ?? returned?.MetricStat?.Metric.MetricName ?? returned?.Label ?? returned?.Expression;
   const threshold = trigger?.Threshold ?? thresholdFromReason(alarm.NewStateReason);
   const comparison = comparisonFromOperator(trigger?.ComparisonOperator) ?? comparisonFromReason(alarm.NewStateReason);
   const datapoints = datapointsFromReason(alarm.NewStateReason);
@@ -266,4 +297,3 @@ export function parseCloudWatchSnsAlarm(payload: unknown, eventId: string, ctx: 
   );
   return event;
 }
-

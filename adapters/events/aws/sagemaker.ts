@@ -52,12 +52,16 @@ export function parseSageMakerTrainingJob(envelope: EventBridgeEnvelope, ctx: Pa
   const event = emptyEvent(ctx.source, envelope.id);
   const jobEvent = sageMakerJobEvent(detail.TrainingJobStatus, detail.SecondaryStatus);
   if (!jobEvent) {
-    event.notes.push(`SageMaker training job ${detail.TrainingJobName} is ${detail.TrainingJobStatus}: nothing to do until it changes`);
+    event.notes.push(
+      `SageMaker training job ${detail.TrainingJobName} is ${detail.TrainingJobStatus}: nothing to do until it changes`,
+    );
     return event;
   }
   const instanceType = detail.ResourceConfig?.InstanceType;
   // SageMaker's `ml.p4d.24xlarge` is EC2's `p4d.24xlarge` underneath: same GPUs.
-  const info = instanceType ? (lookupInstanceType(instanceType) ?? lookupInstanceType(instanceType.replace(/^ml\./, ''))) : undefined;
+  const info = instanceType
+    ? (lookupInstanceType(instanceType) ?? lookupInstanceType(instanceType.replace(/^ml\./, '')))
+    : undefined;
   const count = Number(detail.ResourceConfig?.InstanceCount);
   const tags = Array.isArray(detail.Tags)
     ? Object.fromEntries(detail.Tags.map((tag) => [tag.Key, tag.Value]))
@@ -75,12 +79,17 @@ export function parseSageMakerTrainingJob(envelope: EventBridgeEnvelope, ctx: Pa
     },
     ctx,
   );
-  if (instanceType && !info) event.notes.push(`instance type ${instanceType} is not in the catalog: GPU demand unknown`);
+  if (instanceType && !info)
+    event.notes.push(`instance type ${instanceType} is not in the catalog: GPU demand unknown`);
   event.signals.push({
     signal,
     route: {
       source: 'aws-sagemaker',
-      dimensions: { ...tags, TrainingJobName: detail.TrainingJobName, ...(instanceType ? { InstanceType: instanceType } : {}) },
+      dimensions: {
+        ...tags,
+        TrainingJobName: detail.TrainingJobName,
+        ...(instanceType ? { InstanceType: instanceType } : {}),
+      },
       resourceIds: [...new Set([...(detail.TrainingJobArn ? [detail.TrainingJobArn] : []), ...envelope.resources])],
     },
   });

@@ -23,14 +23,28 @@ const SnsLambdaEventSchema = looseObject({
 });
 
 /** What an SNS message may carry. */
-export const SNS_INNER_SOURCES: readonly EventSourceName[] = ['aws-cloudwatch-alarm', 'aws-eventbridge', 'tide-tick', 'cloudevents'];
+export const SNS_INNER_SOURCES: readonly EventSourceName[] = [
+  'aws-cloudwatch-alarm',
+  'aws-eventbridge',
+  'tide-tick',
+  'cloudevents',
+];
 
 function parseNotification(payload: unknown, ctx: ParseContext): ParsedEvent {
   const message = check(SnsMessageSchema, payload, ctx);
   const event = emptyEvent(ctx.source, message.MessageId);
   if (message.Type === 'SubscriptionConfirmation') {
-    if (!message.SubscribeURL) return fail(child(ctx, 'SubscribeURL'), 'invalid', 'a subscription confirmation needs SubscribeURL, was: nothing');
-    event.handshake = { kind: 'aws-sns-subscription-confirmation', subscribeUrl: message.SubscribeURL, topicArn: message.TopicArn };
+    if (!message.SubscribeURL)
+      return fail(
+        child(ctx, 'SubscribeURL'),
+        'invalid',
+        'a subscription confirmation needs SubscribeURL, was: nothing',
+      );
+    event.handshake = {
+      kind: 'aws-sns-subscription-confirmation',
+      subscribeUrl: message.SubscribeURL,
+      topicArn: message.TopicArn,
+    };
     event.notes.push(`SNS subscription confirmation for ${message.TopicArn}: confirm it, no signals`);
     return event;
   }
@@ -51,7 +65,9 @@ function parseNotification(payload: unknown, ctx: ParseContext): ParsedEvent {
 /** True when the payload looks like an SNS notification or a Lambda SNS event. */
 export function looksLikeSns(payload: Record<string, unknown>): boolean {
   if (typeof payload.Type === 'string' && typeof payload.TopicArn === 'string') return true;
-  const first = Array.isArray(payload.Records) ? (payload.Records[0] as Record<string, unknown> | undefined) : undefined;
+  const first = Array.isArray(payload.Records)
+    ? (payload.Records[0] as Record<string, unknown> | undefined)
+    : undefined;
   return typeof first === 'object' && first !== null && (first.EventSource === 'aws:sns' || 'Sns' in first);
 }
 
@@ -60,7 +76,9 @@ export function parseSns(payload: unknown, ctx: ParseContext): ParsedEvent {
   const snsCtx = as(ctx, 'aws-sns');
   if (typeof payload === 'object' && payload !== null && 'Records' in payload) {
     const lambdaEvent = check(SnsLambdaEventSchema, payload, snsCtx);
-    const events = lambdaEvent.Records.map((record, i) => parseNotification(record.Sns, child(snsCtx, 'Records', i, 'Sns')));
+    const events = lambdaEvent.Records.map((record, i) =>
+      parseNotification(record.Sns, child(snsCtx, 'Records', i, 'Sns')),
+    );
     const first = events[0]!;
     return { ...first, signals: events.flatMap((e) => e.signals), notes: events.flatMap((e) => e.notes) };
   }

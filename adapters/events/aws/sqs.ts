@@ -31,8 +31,14 @@ export const SQS_INNER_SOURCES: readonly EventSourceName[] = [
 
 /** Whether the payload looks like a Lambda SQS event (for `auto`). */
 export function looksLikeSqs(payload: Record<string, unknown>): boolean {
-  const first = Array.isArray(payload.Records) ? (payload.Records[0] as Record<string, unknown> | undefined) : undefined;
-  return typeof first === 'object' && first !== null && (first.eventSource === 'aws:sqs' || ('messageId' in first && 'body' in first));
+  const first = Array.isArray(payload.Records)
+    ? (payload.Records[0] as Record<string, unknown> | undefined)
+    : undefined;
+  return (
+    typeof first === 'object' &&
+    first !== null &&
+    (first.eventSource === 'aws:sqs' || ('messageId' in first && 'body' in first))
+  );
 }
 
 /** A Lambda SQS batch → every record parsed on its own, failures listed by messageId. */
@@ -48,7 +54,13 @@ export function parseSqs(payload: unknown, ctx: ParseContext): ParsedEvent {
       const typed =
         error instanceof EventParseError
           ? error
-          : new EventParseError('aws-sqs', `Records[${i}].body`, 'parser-failure', `unexpected failure: ${String(error)}`, { cause: error });
+          : new EventParseError(
+              'aws-sqs',
+              `Records[${i}].body`,
+              'parser-failure',
+              `unexpected failure: ${String(error)}`,
+              { cause: error },
+            );
       return { itemIdentifier: record.messageId, ok: false, error: typed };
     }
   });
@@ -61,7 +73,9 @@ export function parseSqs(payload: unknown, ctx: ParseContext): ParsedEvent {
   }
   event.batch = {
     records,
-    batchItemFailures: records.filter((record) => !record.ok).map((record) => ({ itemIdentifier: record.itemIdentifier })),
+    batchItemFailures: records
+      .filter((record) => !record.ok)
+      .map((record) => ({ itemIdentifier: record.itemIdentifier })),
   };
   return event;
 }

@@ -65,10 +65,26 @@ export function looksLikeEventGrid(payload: unknown): boolean {
 function normalise(raw: unknown, ctx: ParseContext): GridEvent {
   if (typeof raw === 'object' && raw !== null && 'specversion' in raw) {
     const ce = check(CloudEventSchemaEventSchema, raw, ctx);
-    return { id: ce.id, type: ce.type, time: ce.time, source: ce.source, ...(ce.subject ? { subject: ce.subject } : {}), data: ce.data, raw };
+    return {
+      id: ce.id,
+      type: ce.type,
+      time: ce.time,
+      source: ce.source,
+      ...(ce.subject ? { subject: ce.subject } : {}),
+      data: ce.data,
+      raw,
+    };
   }
   const ev = check(GridSchemaEventSchema, raw, ctx);
-  return { id: ev.id, type: ev.eventType, time: ev.eventTime, source: ev.topic ?? '', ...(ev.subject ? { subject: ev.subject } : {}), data: ev.data, raw };
+  return {
+    id: ev.id,
+    type: ev.eventType,
+    time: ev.eventTime,
+    source: ev.topic ?? '',
+    ...(ev.subject ? { subject: ev.subject } : {}),
+    data: ev.data,
+    raw,
+  };
 }
 
 function parseOne(raw: unknown, ctx: ParseContext): ParsedEvent {
@@ -87,7 +103,11 @@ function parseOne(raw: unknown, ctx: ParseContext): ParsedEvent {
   if (grid.type === ML_RUN_STATUS) return parseAzureMlRunStatus(grid, ctx);
   if (grid.type.startsWith('dev.tide.')) return ctx.dispatch(grid.raw, ['cloudevents'], ctx);
   const typeField = 'specversion' in (raw as object) ? 'type' : 'eventType';
-  return fail(child(ctx, typeField), 'unsupported', `Tide reads "${VALIDATION}", "${ML_RUN_STATUS}" and dev.tide.* CloudEvents, was: "${grid.type}"`);
+  return fail(
+    child(ctx, typeField),
+    'unsupported',
+    `Tide reads "${VALIDATION}", "${ML_RUN_STATUS}" and dev.tide.* CloudEvents, was: "${grid.type}"`,
+  );
 }
 
 /** An Event Grid delivery (array or single event, either schema) → signals, or the validation handshake. */
@@ -96,7 +116,10 @@ export function parseEventGrid(payload: unknown, ctx: ParseContext): ParsedEvent
   if (!Array.isArray(payload)) return { ...parseOne(payload, gridCtx), source: 'azure-eventgrid' };
   const list = check(array(zunknown()).min(1, { message: 'expected at least one event' }), payload, gridCtx);
   const events = list.map((raw, i) => parseOne(raw, child(gridCtx, i)));
-  const result = emptyEvent('azure-eventgrid', events.length === 1 ? events[0]!.eventId : contentHash(events.map((e) => e.eventId)));
+  const result = emptyEvent(
+    'azure-eventgrid',
+    events.length === 1 ? events[0]!.eventId : contentHash(events.map((e) => e.eventId)),
+  );
   for (const event of events) {
     result.signals.push(...event.signals);
     result.notes.push(...event.notes);

@@ -55,7 +55,10 @@ export function parseAzureMlRunStatus(grid: GridEvent, ctx: ParseContext): Parse
     signal,
     route: {
       source: 'azure-ml',
-      dimensions: { ...stringMap(data.runTags), ...(data.experimentName ? { experimentName: data.experimentName } : {}) },
+      dimensions: {
+        ...stringMap(data.runTags),
+        ...(data.experimentName ? { experimentName: data.experimentName } : {}),
+      },
       resourceIds: [grid.source, ...(grid.subject ? [grid.subject] : [])].filter((id) => id.length > 0),
     },
   });

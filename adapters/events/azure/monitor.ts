@@ -4,10 +4,20 @@
  * fired and resolved. `Fired` is `ALARM`, `Resolved` is `OK`.
  */
 import { array, enum as zenum, literal, looseObject, number, record, string, union, unknown as zunknown } from 'zod';
-import { check, emptyEvent, finishSignal, ProviderTimeSchema, stringMap, toNumber, type ParseContext } from '../context.ts';
+import {
+  check,
+  emptyEvent,
+  finishSignal,
+  ProviderTimeSchema,
+  stringMap,
+  toNumber,
+  type ParseContext,
+} from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 
-const DimensionsSchema = array(looseObject({ name: string(), value: union([string(), number()]) })).nullable().optional();
+const DimensionsSchema = array(looseObject({ name: string(), value: union([string(), number()]) }))
+  .nullable()
+  .optional();
 const NumberishSchema = union([string(), number()]).nullable().optional();
 
 const CriterionSchema = looseObject({
@@ -20,7 +30,9 @@ const CriterionSchema = looseObject({
 });
 
 const AlertContextSchema = looseObject({
-  condition: looseObject({ allOf: array(CriterionSchema).nullable().optional() }).nullable().optional(),
+  condition: looseObject({ allOf: array(CriterionSchema).nullable().optional() })
+    .nullable()
+    .optional(),
   // Older Log Analytics / Application Insights log alerts put these at the top of the context.
   Threshold: NumberishSchema,
   Operator: string().nullable().optional(),
@@ -103,7 +115,10 @@ export function parseAzureMonitor(payload: unknown, ctx: ParseContext): ParsedEv
     ctx,
   );
   const event = emptyEvent(ctx.source, eventId);
-  if (criteria.length > 1) event.notes.push(`alert rule ${essentials.alertRule} has ${criteria.length} criteria: the signal carries the first`);
+  if (criteria.length > 1)
+    event.notes.push(
+      `alert rule ${essentials.alertRule} has ${criteria.length} criteria: the signal carries the first`,
+    );
   event.signals.push({
     signal,
     route: {

@@ -11,7 +11,13 @@ import type { ParsedEvent } from '../types.ts';
 export const TimerInfoSchema = looseObject({
   isPastDue: boolean(),
   schedule: looseObject({}).nullable().optional(),
-  scheduleStatus: looseObject({ last: string().optional(), next: string().optional(), lastUpdated: string().optional() }).nullable().optional(),
+  scheduleStatus: looseObject({
+    last: string().optional(),
+    next: string().optional(),
+    lastUpdated: string().optional(),
+  })
+    .nullable()
+    .optional(),
   /** Added by Tide's timer function: which schedule fired (Azure does not say). */
   scheduleName: string().optional(),
 });
@@ -25,10 +31,15 @@ export function looksLikeTimerInfo(payload: Record<string, unknown>): boolean {
 export function parseTimerInfo(payload: unknown, ctx: ParseContext): ParsedEvent {
   const timer = check(TimerInfoSchema, payload, ctx);
   const at = ctx.options.receivedAt;
-  if (at === undefined) return fail(ctx, 'invalid', 'a TimerInfo carries no time: the caller must pass the receive time, was: nothing');
+  if (at === undefined)
+    return fail(ctx, 'invalid', 'a TimerInfo carries no time: the caller must pass the receive time, was: nothing');
   // TimerInfo is the same every run: the receive time makes each tick's id its own.
   const eventId = ctx.envelopeId ?? contentHash([payload, at]);
-  const event = tickEvent(ctx, { ...(timer.scheduleName ? { schedule: timer.scheduleName } : {}), observedAt: at, eventId });
+  const event = tickEvent(ctx, {
+    ...(timer.scheduleName ? { schedule: timer.scheduleName } : {}),
+    observedAt: at,
+    eventId,
+  });
   if (timer.isPastDue) event.notes.push('the timer is past due (the function app was down or busy): ticking now');
   return event;
 }

@@ -4,7 +4,17 @@
  * 30 seconds between the preemption notice and the stop, so the deadline is the entry's time + 30 s.
  */
 import { looseObject, record, string, unknown as zunknown } from 'zod';
-import { check, child, contentHash, fail, finishSignal, ProviderTimeSchema, stringMap, type ParseContext, oneSignalEvent } from '../context.ts';
+import {
+  check,
+  child,
+  contentHash,
+  fail,
+  finishSignal,
+  ProviderTimeSchema,
+  stringMap,
+  type ParseContext,
+  oneSignalEvent,
+} from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 
 /** Google's notice before a preempted VM stops. */
@@ -39,13 +49,21 @@ export function parseAuditLog(payload: unknown, ctx: ParseContext): ParsedEvent 
   const entry = check(AuditLogEntrySchema, payload, ctx);
   const method = entry.protoPayload.methodName;
   if (method !== 'compute.instances.preempted') {
-    return fail(child(ctx, 'protoPayload', 'methodName'), 'unsupported', `Tide reads "compute.instances.preempted", was: "${method}"`);
+    return fail(
+      child(ctx, 'protoPayload', 'methodName'),
+      'unsupported',
+      `Tide reads "compute.instances.preempted", was: "${method}"`,
+    );
   }
   const labels = stringMap(entry.resource?.labels);
   const fromName = instanceFromResourceName(entry.protoPayload.resourceName);
   const instanceId = fromName.name ?? labels.instance_id;
   if (!instanceId) {
-    return fail(child(ctx, 'protoPayload', 'resourceName'), 'invalid', 'expected projects/…/zones/…/instances/NAME, was: nothing');
+    return fail(
+      child(ctx, 'protoPayload', 'resourceName'),
+      'invalid',
+      'expected projects/…/zones/…/instances/NAME, was: nothing',
+    );
   }
   const zone = labels.zone ?? fromName.zone;
   const eventId = entry.insertId ?? ctx.envelopeId ?? contentHash(payload);

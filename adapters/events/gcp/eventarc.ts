@@ -31,7 +31,11 @@ export function parseEventarc(payload: unknown, ctx: ParseContext): ParsedEvent 
   if (cloudEvent.type === EVENTARC_TYPES[0]) inner = parsePubSub(cloudEvent.data, dataCtx);
   else if (cloudEvent.type === EVENTARC_TYPES[1]) inner = parseAuditLog(cloudEvent.data, dataCtx);
   else {
-    return fail(child(eventarcCtx, 'type'), 'unsupported', `Tide reads ${EVENTARC_TYPES.map((t) => `"${t}"`).join(', ')}, was: "${cloudEvent.type}"`);
+    return fail(
+      child(eventarcCtx, 'type'),
+      'unsupported',
+      `Tide reads ${EVENTARC_TYPES.map((t) => `"${t}"`).join(', ')}, was: "${cloudEvent.type}"`,
+    );
   }
   const event = emptyEvent('gcp-eventarc', cloudEvent.id);
   event.signals.push(...inner.signals);

@@ -4,7 +4,16 @@
  * one that closes is `OK`; the observed value and the threshold come as strings ("0.835", "0.9").
  */
 import { looseObject, number, record, string, union, unknown as zunknown } from 'zod';
-import { check, child, fail, finishSignal, stringMap, toNumber, type ParseContext, oneSignalEvent } from '../context.ts';
+import {
+  check,
+  child,
+  fail,
+  finishSignal,
+  stringMap,
+  toNumber,
+  type ParseContext,
+  oneSignalEvent,
+} from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 
 const LabelsSchema = record(string(), zunknown()).nullable().optional();
@@ -19,7 +28,9 @@ const IncidentSchema = looseObject({
   resource_id: string().nullable().optional(),
   resource_name: string().nullable().optional(),
   resource: looseObject({ type: string().optional(), labels: LabelsSchema }).nullable().optional(),
-  metric: looseObject({ type: string().optional(), displayName: string().optional(), labels: LabelsSchema }).nullable().optional(),
+  metric: looseObject({ type: string().optional(), displayName: string().optional(), labels: LabelsSchema })
+    .nullable()
+    .optional(),
   metadata: looseObject({ system_labels: LabelsSchema, user_labels: LabelsSchema }).nullable().optional(),
   policy_name: string().min(1),
   policy_user_labels: LabelsSchema,
@@ -27,8 +38,13 @@ const IncidentSchema = looseObject({
   condition: looseObject({
     name: string().optional(),
     displayName: string().optional(),
-    conditionThreshold: looseObject({ comparison: string().optional(), thresholdValue: number().optional() }).optional(),
-  }).nullable().optional(),
+    conditionThreshold: looseObject({
+      comparison: string().optional(),
+      thresholdValue: number().optional(),
+    }).optional(),
+  })
+    .nullable()
+    .optional(),
   threshold_value: union([string(), number()]).nullable().optional(),
   observed_value: union([string(), number()]).nullable().optional(),
   summary: string().optional(),
@@ -59,9 +75,14 @@ export function parseMonitoring(payload: unknown, ctx: ParseContext): ParsedEven
     return fail(child(ctx, 'incident', 'state'), 'invalid', `expected "open" or "closed", was: "${incident.state}"`);
   }
   // Epoch seconds. A closed incident is observed when it ended.
-  const seconds = state === 'closed' ? (incident.ended_at ?? incident.started_at) : (incident.started_at ?? incident.ended_at);
+  const seconds =
+    state === 'closed' ? (incident.ended_at ?? incident.started_at) : (incident.started_at ?? incident.ended_at);
   if (seconds === null || seconds === undefined) {
-    return fail(child(ctx, 'incident', 'started_at'), 'invalid', 'an incident needs started_at (or ended_at), was: nothing');
+    return fail(
+      child(ctx, 'incident', 'started_at'),
+      'invalid',
+      'an incident needs started_at (or ended_at), was: nothing',
+    );
   }
   const dimensions = {
     ...stringMap(incident.policy_user_labels),
@@ -94,6 +115,10 @@ export function parseMonitoring(payload: unknown, ctx: ParseContext): ParsedEven
   const resourceIds = [incident.resource_name, incident.resource_id, incident.condition?.name].filter(
     (id): id is string => typeof id === 'string' && id.length > 0,
   );
-  return oneSignalEvent(ctx, eventId, signal, { source: 'gcp-monitoring', alarmName: incident.policy_name, dimensions, resourceIds });
+  return oneSignalEvent(ctx, eventId, signal, {
+    source: 'gcp-monitoring',
+    alarmName: incident.policy_name,
+    dimensions,
+    resourceIds,
+  });
 }
-

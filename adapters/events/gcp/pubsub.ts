@@ -22,18 +22,39 @@ export const PubSubPushSchema = looseObject({
 });
 
 /** What a Pub/Sub message may carry. */
-export const PUBSUB_INNER_SOURCES: readonly EventSourceName[] = ['gcp-monitoring', 'gcp-audit-log', 'gcp-vertex', 'tide-tick', 'cloudevents'];
+export const PUBSUB_INNER_SOURCES: readonly EventSourceName[] = [
+  'gcp-monitoring',
+  'gcp-audit-log',
+  'gcp-vertex',
+  'tide-tick',
+  'cloudevents',
+];
 
 /** Whether the payload is a Pub/Sub push body (for `auto`). */
 export function looksLikePubSub(payload: Record<string, unknown>): boolean {
-  return typeof payload.message === 'object' && payload.message !== null && ('subscription' in payload || 'data' in payload.message);
+  return (
+    typeof payload.message === 'object' &&
+    payload.message !== null &&
+    ('subscription' in payload || 'data' in payload.message)
+  );
 }
 
 /** The message's id and decoded JSON data, for parsers that read Pub/Sub envelopes themselves. */
-export function readPubSub(payload: unknown, ctx: ParseContext): { messageId: string; publishTime?: string; attributes: Record<string, string>; subscription?: string; data: unknown; dataCtx: ParseContext } {
+export function readPubSub(
+  payload: unknown,
+  ctx: ParseContext,
+): {
+  messageId: string;
+  publishTime?: string;
+  attributes: Record<string, string>;
+  subscription?: string;
+  data: unknown;
+  dataCtx: ParseContext;
+} {
   const push = check(PubSubPushSchema, payload, ctx);
   const messageId = push.message.messageId ?? push.message.message_id;
-  if (!messageId) return fail(child(ctx, 'message', 'messageId'), 'invalid', 'a Pub/Sub message needs messageId, was: nothing');
+  if (!messageId)
+    return fail(child(ctx, 'message', 'messageId'), 'invalid', 'a Pub/Sub message needs messageId, was: nothing');
   const dataCtx = { ...child(ctx, 'message', 'data'), envelopeId: messageId };
   if (push.message.data === undefined) return fail(dataCtx, 'invalid', 'the Pub/Sub message has no data, was: nothing');
   const data = decodeJson(decodeBase64(push.message.data, dataCtx), dataCtx);

@@ -16,7 +16,12 @@ function isTideTick(value: unknown): boolean {
 /** A Cloud Scheduler delivery → one `schedule-tick`. */
 export function parseCloudScheduler(payload: unknown, ctx: ParseContext): ParsedEvent {
   const schedulerCtx = as(ctx, 'gcp-scheduler');
-  if (typeof payload === 'object' && payload !== null && !Array.isArray(payload) && looksLikePubSub(payload as Record<string, unknown>)) {
+  if (
+    typeof payload === 'object' &&
+    payload !== null &&
+    !Array.isArray(payload) &&
+    looksLikePubSub(payload as Record<string, unknown>)
+  ) {
     // A Pub/Sub target may carry any text: only JSON tick bodies are read as such.
     let data: unknown;
     let message: ReturnType<typeof readPubSub> | undefined;
@@ -30,19 +35,39 @@ export function parseCloudScheduler(payload: unknown, ctx: ParseContext): Parsed
       const event = parseTideTick(data, { ...message.dataCtx, source: 'gcp-scheduler' });
       return { ...event, source: 'gcp-scheduler' };
     }
-    const raw = payload as { message: { messageId?: string; message_id?: string; publishTime?: string; publish_time?: string; attributes?: Record<string, string> }; subscription?: string };
+    const raw = payload as {
+      message: {
+        messageId?: string;
+        message_id?: string;
+        publishTime?: string;
+        publish_time?: string;
+        attributes?: Record<string, string>;
+      };
+      subscription?: string;
+    };
     const messageId = raw.message.messageId ?? raw.message.message_id;
     const at = toEpochMs(raw.message.publishTime ?? raw.message.publish_time) ?? ctx.options.receivedAt;
     if (at === undefined || typeof messageId !== 'string') {
-      return fail({ ...schedulerCtx, path: [...schedulerCtx.path, 'message', 'publishTime'] }, 'invalid', 'a Pub/Sub tick needs messageId and publishTime, was: nothing');
+      return fail(
+        { ...schedulerCtx, path: [...schedulerCtx.path, 'message', 'publishTime'] },
+        'invalid',
+        'a Pub/Sub tick needs messageId and publishTime, was: nothing',
+      );
     }
     const schedule = raw.message.attributes?.schedule ?? raw.subscription;
     return tickEvent(schedulerCtx, { ...(schedule ? { schedule } : {}), observedAt: at, eventId: messageId });
   }
   if (isTideTick(payload)) return parseTideTick(payload, schedulerCtx);
   if (ctx.options.receivedAt === undefined) {
-    return fail(schedulerCtx, 'invalid', 'an HTTP tick without a Tide tick body needs the receive time from the caller, was: nothing');
+    return fail(
+      schedulerCtx,
+      'invalid',
+      'an HTTP tick without a Tide tick body needs the receive time from the caller, was: nothing',
+    );
   }
   // Every tick sends the same body: the receive time is what makes one tick's id differ from the next's.
-  return tickEvent(schedulerCtx, { observedAt: ctx.options.receivedAt, eventId: ctx.envelopeId ?? contentHash([payload, ctx.options.receivedAt]) });
+  return tickEvent(schedulerCtx, {
+    observedAt: ctx.options.receivedAt,
+    eventId: ctx.envelopeId ?? contentHash([payload, ctx.options.receivedAt]),
+  });
 }

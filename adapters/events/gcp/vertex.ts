@@ -79,7 +79,11 @@ export function parseVertexJob(payload: unknown, ctx: ParseContext): ParsedEvent
   }
   const observedAt = job.updateTime ?? job.endTime ?? job.startTime ?? job.createTime ?? ctx.options.receivedAt;
   if (observedAt === undefined) {
-    return fail({ ...ctx, path: [...ctx.path, 'updateTime'] }, 'invalid', 'a custom job needs updateTime (or createTime), was: nothing');
+    return fail(
+      { ...ctx, path: [...ctx.path, 'updateTime'] },
+      'invalid',
+      'a custom job needs updateTime (or createTime), was: nothing',
+    );
   }
   let nodeCount = 0;
   let gpusPerNode = 0;

@@ -64,7 +64,8 @@ export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}):
       const target = context.targetPerReplica;
       const recent = (n: number) => (datapoints.length >= n ? datapoints.slice(-n) : undefined);
       const high = recent(settings.scaleOutDatapoints)?.every((value) => value > target) ?? false;
-      const low = recent(settings.scaleInDatapoints)?.every((value) => value < target * settings.scaleInThresholdRatio) ?? false;
+      const low =
+        recent(settings.scaleInDatapoints)?.every((value) => value < target * settings.scaleInThresholdRatio) ?? false;
       const ratio = datapoint.perReplica / target;
       const current = context.desired;
       const inScaleOutCooldown = context.now < lastScaleOutAt + settings.scaleOutCooldownSeconds;

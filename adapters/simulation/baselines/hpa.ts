@@ -37,7 +37,13 @@ export const HPA_DEFAULTS: HpaOptions = {
  * the ratio is recomputed over ready + booting pods; if that lands inside the tolerance or flips the
  * direction, or would not add pods, the count is kept. Returns the recommendation.
  */
-export function hpaRecommendation(totalMetric: number, ready: number, current: number, target: number, tolerance: number): number {
+export function hpaRecommendation(
+  totalMetric: number,
+  ready: number,
+  current: number,
+  target: number,
+  tolerance: number,
+): number {
   if (ready === 0) return current;
   const unready = Math.max(0, current - ready);
   const ratio = totalMetric / ready / target;
@@ -65,7 +71,11 @@ export function hpa(options: Partial<HpaOptions> = {}): Autoscaler & { options: 
     options: settings,
     step(context: AutoscalerContext) {
       if (context.now % settings.syncSeconds !== 0) return;
-      const datapoint = context.metrics.delivered(context.now, settings.metricPeriodSeconds, settings.metricDelaySeconds);
+      const datapoint = context.metrics.delivered(
+        context.now,
+        settings.metricPeriodSeconds,
+        settings.metricDelaySeconds,
+      );
       if (!datapoint) return;
       const current = context.desired;
       const recommendation = Math.max(
@@ -88,7 +98,7 @@ export function hpa(options: Partial<HpaOptions> = {}): Autoscaler & { options: 
       while (scaleEvents.length > 0 && scaleEvents[0]![0] <= context.now - 15) scaleEvents.shift();
       let added = 0;
       let removed = 0;
-      for (const [, delta] of scaleEvents) (delta > 0 ? (added += delta) : (removed -= delta));
+      for (const [, delta] of scaleEvents) delta > 0 ? (added += delta) : (removed -= delta);
       let desired = stabilized;
       if (stabilized > current) {
         const periodStart = current - added;

@@ -51,7 +51,10 @@ export function knativeKpa(options: Partial<KpaOptions> = {}): Autoscaler {
       const readyPods = Math.max(1, context.ready);
       const target = context.targetPerReplica;
       const clamp = (pods: number) =>
-        Math.min(Math.ceil(readyPods * settings.maxScaleUpRate), Math.max(Math.floor(readyPods / settings.maxScaleDownRate), pods));
+        Math.min(
+          Math.ceil(readyPods * settings.maxScaleUpRate),
+          Math.max(Math.floor(readyPods / settings.maxScaleDownRate), pods),
+        );
       const desiredStable = clamp(ceilReplicas(stable / target));
       const desiredPanic = clamp(ceilReplicas(panic / target));
       const overThreshold = panic / target / readyPods >= settings.panicThreshold;

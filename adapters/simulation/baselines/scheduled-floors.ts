@@ -21,9 +21,10 @@ export function floorsFromPlans(plans: readonly Plan[], fromMs: number, toMs: nu
     for (let i = 0; i < 1000; i++) {
       const start = starts.next().getTime();
       if (start - plan.preWarmSeconds * 1000 >= toMs) break;
-      const end = plan.durationMinutes !== undefined
-        ? start + plan.durationMinutes * 60_000
-        : CronExpressionParser.parse(plan.end!, { currentDate: start, tz: plan.timezone }).next().getTime();
+      const end =
+        plan.durationMinutes !== undefined
+          ? start + plan.durationMinutes * 60_000
+          : CronExpressionParser.parse(plan.end!, { currentDate: start, tz: plan.timezone }).next().getTime();
       if (end > fromMs) floors.push({ from: start - plan.preWarmSeconds * 1000, to: end, min: plan.minCapacity });
     }
   }

@@ -144,7 +144,10 @@ export function clipToSpendLimit(
     if (action.type === 'set-capacity' && action.to > action.from && price > 0) {
       const cut = Math.min(action.to - action.from, Math.ceil(excess / price - 1e-9));
       const to = action.to - cut;
-      holds.push({ rule: 'spend-cap', reason: `pool ${action.poolId} held at ${to} instead of ${action.to} (${usd(price)}/h each): ${limit.reason}` });
+      holds.push({
+        rule: 'spend-cap',
+        reason: `pool ${action.poolId} held at ${to} instead of ${action.to} (${usd(price)}/h each): ${limit.reason}`,
+      });
       kept[i] = { ...action, to };
       if (to === action.from) kept.splice(i, 1);
     } else if (action.type === 'launch-capacity' && price > 0) {
@@ -158,12 +161,18 @@ export function clipToSpendLimit(
       if (count === 0) kept.splice(i, 1);
       else kept[i] = { ...action, count };
     } else if (action.type === 'change-instance-type') {
-      holds.push({ rule: 'spend-cap', reason: `move of ${action.poolId} from ${action.fromInstanceType} to ${action.toInstanceType} held: it would raise spend above the cap; ${limit.reason}` });
+      holds.push({
+        rule: 'spend-cap',
+        reason: `move of ${action.poolId} from ${action.fromInstanceType} to ${action.toInstanceType} held: it would raise spend above the cap; ${limit.reason}`,
+      });
       kept.splice(i, 1);
     }
   }
   if (before > cap + 1e-9) {
-    holds.push({ rule: 'spend-cap', reason: `spend is already ${usd(before)}/h, above the cap (${limit.reason}): nothing may add to it` });
+    holds.push({
+      rule: 'spend-cap',
+      reason: `spend is already ${usd(before)}/h, above the cap (${limit.reason}): nothing may add to it`,
+    });
   }
   kept = kept.filter((action) => action.type !== 'set-capacity' || action.to !== action.from);
   return { actions: kept, holds };

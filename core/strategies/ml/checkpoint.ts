@@ -5,7 +5,11 @@ import { poolViews, type MlContext, type PoolView } from './context.ts';
 const HOUR_MS = 3_600_000;
 
 /** The job running on a node: from the provider's node report, else from the job events. */
-export function jobOfNode(ctx: MlContext, ml: MlState, instanceId: string): { jobId: string; job?: TrainingJob } | undefined {
+export function jobOfNode(
+  ctx: MlContext,
+  ml: MlState,
+  instanceId: string,
+): { jobId: string; job?: TrainingJob } | undefined {
   for (const pool of ctx.observed.pools) {
     const node = pool.nodes?.find((candidate) => candidate.id === instanceId);
     if (node?.jobId) return { jobId: node.jobId, ...(ml.jobs[node.jobId] ? { job: ml.jobs[node.jobId] } : {}) };
@@ -71,16 +75,29 @@ export function planForNotice(
   if (deadlineAt === undefined) {
     const lead = expectedNoticeSeconds(ctx);
     if (need <= lead) {
-      reasons.push(`job ${jobId} rides out the rebalance recommendation on ${node.instanceId}: a checkpoint (${need} s) fits in the ${lead} s notice that would come, and moving now would cost a restart`);
+      reasons.push(
+        `job ${jobId} rides out the rebalance recommendation on ${node.instanceId}: a checkpoint (${need} s) fits in the ${lead} s notice that would come, and moving now would cost a restart`,
+      );
       return { actions: [], reasons, ml, rideOut: true, waiting: false };
     }
     deadlineAt = ctx.now + 2 * need * 1000;
-    reasons.push(`job ${jobId} moves now: a checkpoint (${need} s) would not fit in the ${lead} s notice that would come`);
+    reasons.push(
+      `job ${jobId} moves now: a checkpoint (${need} s) would not fit in the ${lead} s notice that would come`,
+    );
   }
   const leadSeconds = Math.round((deadlineAt - ctx.now) / 1000);
   if (need <= leadSeconds) {
-    const wait = { jobId, instanceId: node.instanceId, poolId: node.pool.id, requestedAt: ctx.now, deadlineAt, planned };
-    const waits = [...ml.checkpointWaits.filter((w) => w.instanceId !== node.instanceId), wait].slice(-ML_MEMORY_LIMITS.checkpointWaits);
+    const wait = {
+      jobId,
+      instanceId: node.instanceId,
+      poolId: node.pool.id,
+      requestedAt: ctx.now,
+      deadlineAt,
+      planned,
+    };
+    const waits = [...ml.checkpointWaits.filter((w) => w.instanceId !== node.instanceId), wait].slice(
+      -ML_MEMORY_LIMITS.checkpointWaits,
+    );
     const reason = `job ${jobId}: checkpoint requested (${need} s to write, ${leadSeconds} s before ${node.instanceId} goes); the node is released once the checkpoint is acknowledged or at the deadline`;
     reasons.push(reason);
     return {
@@ -108,7 +125,12 @@ function observedNode(ctx: MlContext, instanceId: string): boolean {
 }
 
 /** A checkpoint was acknowledged: release the nodes that waited for it. */
-export function releaseOnAcknowledge(ctx: MlContext, ml: MlState, jobId: string, checkpointAt: number): { actions: Action[]; reasons: string[]; ml: MlState } {
+export function releaseOnAcknowledge(
+  ctx: MlContext,
+  ml: MlState,
+  jobId: string,
+  checkpointAt: number,
+): { actions: Action[]; reasons: string[]; ml: MlState } {
   const actions: Action[] = [];
   const reasons: string[] = [];
   const job = ml.jobs[jobId];
@@ -120,16 +142,29 @@ export function releaseOnAcknowledge(ctx: MlContext, ml: MlState, jobId: string,
     }
     reasons.push(reason);
   }
-  const lost = job ? workAtRisk({ ...job, lastCheckpointAt: checkpointAt }, undefined, Math.min(ctx.now, ...ml.checkpointWaits.filter((w) => w.jobId === jobId).map((w) => w.deadlineAt))) : 0;
+  const lost = job
+    ? workAtRisk(
+        { ...job, lastCheckpointAt: checkpointAt },
+        undefined,
+        Math.min(ctx.now, ...ml.checkpointWaits.filter((w) => w.jobId === jobId).map((w) => w.deadlineAt)),
+      )
+    : 0;
   return {
     actions,
     reasons,
-    ml: { ...ml, checkpointWaits: ml.checkpointWaits.filter((w) => w.jobId !== jobId), lostGpuHours: ml.lostGpuHours + lost },
+    ml: {
+      ...ml,
+      checkpointWaits: ml.checkpointWaits.filter((w) => w.jobId !== jobId),
+      lostGpuHours: ml.lostGpuHours + lost,
+    },
   };
 }
 
 /** Waits whose deadline passed without an acknowledgement: release the node, count the work as lost. */
-export function expireCheckpointWaits(ctx: MlContext, ml: MlState): { actions: Action[]; reasons: string[]; ml: MlState } {
+export function expireCheckpointWaits(
+  ctx: MlContext,
+  ml: MlState,
+): { actions: Action[]; reasons: string[]; ml: MlState } {
   const actions: Action[] = [];
   const reasons: string[] = [];
   let lostGpuHours = ml.lostGpuHours;
@@ -144,7 +179,9 @@ export function expireCheckpointWaits(ctx: MlContext, ml: MlState): { actions: A
     }
     if (wait.planned) {
       if (!observedNode(ctx, wait.instanceId)) continue; // the node is gone already: nothing to call off
-      reasons.push(`job ${wait.jobId} did not acknowledge the checkpoint for its move by the deadline: the move is called off, it keeps running on ${wait.instanceId}`);
+      reasons.push(
+        `job ${wait.jobId} did not acknowledge the checkpoint for its move by the deadline: the move is called off, it keeps running on ${wait.instanceId}`,
+      );
       const job = jobs[wait.jobId];
       if (job) jobs = { ...jobs, [wait.jobId]: { ...job, moveCalledOffAt: ctx.now } };
       continue;
@@ -155,7 +192,8 @@ export function expireCheckpointWaits(ctx: MlContext, ml: MlState): { actions: A
     countedJobs.add(wait.jobId);
     lostGpuHours += lost;
     const reason = `job ${wait.jobId} did not acknowledge its checkpoint by the deadline: ${wait.instanceId} released; ${gpuHours(lost)} since its last checkpoint are lost`;
-    if (observedNode(ctx, wait.instanceId)) actions.push({ type: 'drain-and-release', poolId: wait.poolId, instanceId: wait.instanceId, reason });
+    if (observedNode(ctx, wait.instanceId))
+      actions.push({ type: 'drain-and-release', poolId: wait.poolId, instanceId: wait.instanceId, reason });
     reasons.push(reason);
   }
   return { actions, reasons, ml: { ...ml, jobs, checkpointWaits: kept, lostGpuHours } };

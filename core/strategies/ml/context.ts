@@ -1,4 +1,10 @@
-import { DEFAULT_CATALOG, hourlyPrice, lookupInstanceType, mergeCatalog, type InstanceTypeInfo } from '../../catalog/index.ts';
+import {
+  DEFAULT_CATALOG,
+  hourlyPrice,
+  lookupInstanceType,
+  mergeCatalog,
+  type InstanceTypeInfo,
+} from '../../catalog/index.ts';
 import type { Action, Hold } from '../../decision.ts';
 import type { MlState } from '../../schema/ml-memory.ts';
 import type { Policy } from '../../schema/policy.ts';
@@ -23,7 +29,8 @@ export interface MlStep {
 
 /** The context, with the policy's catalog overrides merged into the built-in catalog. */
 export function mlContext(now: number, target: Target, policy: Policy, observed: ObservedCapacity): MlContext {
-  const catalog = policy.instanceTypes.length > 0 ? mergeCatalog(DEFAULT_CATALOG, policy.instanceTypes) : DEFAULT_CATALOG;
+  const catalog =
+    policy.instanceTypes.length > 0 ? mergeCatalog(DEFAULT_CATALOG, policy.instanceTypes) : DEFAULT_CATALOG;
   return { now, target, policy, observed, catalog };
 }
 
@@ -42,7 +49,14 @@ export interface PoolView {
   price?: number;
 }
 
-function view(ctx: MlContext, id: string, instanceType: string, capacityType: CapacityType, zone: string | undefined, seen: ObservedCapacity['pools'][number] | undefined): PoolView {
+function view(
+  ctx: MlContext,
+  id: string,
+  instanceType: string,
+  capacityType: CapacityType,
+  zone: string | undefined,
+  seen: ObservedCapacity['pools'][number] | undefined,
+): PoolView {
   const type = seen ? seen.instanceType : instanceType;
   const capacity = seen ? seen.capacityType : capacityType;
   const info = lookupInstanceType(type, ctx.catalog);

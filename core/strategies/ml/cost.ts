@@ -39,7 +39,11 @@ export function currentPoolCounts(ctx: MlContext): Map<string, PoolCount> {
 }
 
 /** Pool counts once `actions` are done (the steady state: a rolling type change ends with only new replicas). */
-export function poolCountsAfter(ctx: MlContext, actions: readonly Action[], leavingPoolIds: readonly string[] = []): Map<string, PoolCount> {
+export function poolCountsAfter(
+  ctx: MlContext,
+  actions: readonly Action[],
+  leavingPoolIds: readonly string[] = [],
+): Map<string, PoolCount> {
   const pools = new Map([...currentPoolCounts(ctx)].map(([id, pool]) => [id, { ...pool }]));
   const get = (id: string, instanceType: string, capacityType: CapacityType): PoolCount => {
     let pool = pools.get(id);
@@ -88,7 +92,11 @@ export function poolCountsAfter(ctx: MlContext, actions: readonly Action[], leav
  * instance type and capacity type. `leavingPoolIds`: nodes the provider is taking (one per entry) without a
  * release action, so they no longer cost anything after. Types not in the catalog count $0 and are named.
  */
-export function estimateCost(ctx: MlContext, actions: readonly Action[], leavingPoolIds: readonly string[] = []): CostBreakdown {
+export function estimateCost(
+  ctx: MlContext,
+  actions: readonly Action[],
+  leavingPoolIds: readonly string[] = [],
+): CostBreakdown {
   const unknown = new Set<string>();
   let before = 0;
   for (const view of poolViews(ctx)) {
@@ -97,8 +105,14 @@ export function estimateCost(ctx: MlContext, actions: readonly Action[], leaving
   }
   const beforeUsdPerHour = Math.round(before * 10_000) / 10_000;
   // A decision with nothing to do (most of them) costs the same after.
-  const afterUsdPerHour = actions.length === 0 && leavingPoolIds.length === 0 ? beforeUsdPerHour : total(ctx, poolCountsAfter(ctx, actions, leavingPoolIds), unknown);
+  const afterUsdPerHour =
+    actions.length === 0 && leavingPoolIds.length === 0
+      ? beforeUsdPerHour
+      : total(ctx, poolCountsAfter(ctx, actions, leavingPoolIds), unknown);
   const notes: string[] = [];
-  for (const name of unknown) notes.push(`instance type ${name} is not in the catalog: its cost is counted as $0/h (add it under the policy's instanceTypes)`);
+  for (const name of unknown)
+    notes.push(
+      `instance type ${name} is not in the catalog: its cost is counted as $0/h (add it under the policy's instanceTypes)`,
+    );
   return { beforeUsdPerHour, afterUsdPerHour, notes };
 }

@@ -52,18 +52,30 @@ export function moveForDeadlines(
     const onSpot = job.instanceIds.filter((node) => poolOf.get(node)?.capacityType === 'spot');
     // Nothing to move when it has no spot node left, or this decision already releases one (it moved).
     if (onSpot.length === 0 || onSpot.some((node) => releasedNow.has(node))) continue;
-    const target = job.poolId !== null ? views.find((pool) => pool.id === job.poolId && pool.capacityType === 'on-demand') : undefined;
+    const target =
+      job.poolId !== null
+        ? views.find((pool) => pool.id === job.poolId && pool.capacityType === 'on-demand')
+        : undefined;
     if (job.onDemandForDeadlineAt === null || !target) {
       if (job.onDemandForDeadlineAt !== null) continue;
       const view = deadlineView(ctx, id, { ...job, savedSeconds: progressNow(job, ctx.now) });
       if (!view || view.slackMs > 0 || out.ml.checkpointWaits.some((w) => w.jobId === id)) continue;
-      const choice = bestOnDemandPool(ctx, out.ml, [], { minGpus: job.gpusPerNode, ...(job.gpuModel ? { gpuModel: job.gpuModel } : {}) });
+      const choice = bestOnDemandPool(ctx, out.ml, [], {
+        minGpus: job.gpusPerNode,
+        ...(job.gpuModel ? { gpuModel: job.gpuModel } : {}),
+      });
       if (!choice.pool) {
-        out.holds.push({ rule: 'unsupported', reason: `job ${id}: its slack on spot is gone, but no on-demand pool can take it (${choice.skipped.join('; ') || 'none fits'})` });
+        out.holds.push({
+          rule: 'unsupported',
+          reason: `job ${id}: its slack on spot is gone, but no on-demand pool can take it (${choice.skipped.join('; ') || 'none fits'})`,
+        });
         continue;
       }
       if (totals.nodes + onSpot.length > ctx.policy.maxCapacity) {
-        out.holds.push({ rule: 'bounds', reason: `job ${id}: its slack on spot is gone, but ${onSpot.length} on-demand node(s) more would pass the maximum of ${ctx.policy.maxCapacity}` });
+        out.holds.push({
+          rule: 'bounds',
+          reason: `job ${id}: its slack on spot is gone, but ${onSpot.length} on-demand node(s) more would pass the maximum of ${ctx.policy.maxCapacity}`,
+        });
         continue;
       }
       const reason = `${fallbackReason(ctx, view)}; ${onSpot.length} on-demand ${choice.pool.instanceType} launched in ${choice.pool.id} while it keeps running on spot; it moves there after a checkpoint once they are ready`;
@@ -78,7 +90,14 @@ export function moveForDeadlines(
     mine.forEach((node) => reserved.add(node));
     if (out.ml.checkpointWaits.some((w) => w.jobId === id)) continue;
     if (mine.length < onSpot.length || !mine.every((node) => readyNodes.has(node))) continue;
-    moveAfterCheckpoint(ctx, out, id, onSpot, poolOf, `job ${id} moves from spot ${onSpot.join(', ')} to on-demand ${mine.join(', ')} in ${target.id} for its deadline ${clock(job.deadlineAt ?? 0)}`);
+    moveAfterCheckpoint(
+      ctx,
+      out,
+      id,
+      onSpot,
+      poolOf,
+      `job ${id} moves from spot ${onSpot.join(', ')} to on-demand ${mine.join(', ')} in ${target.id} for its deadline ${clock(job.deadlineAt ?? 0)}`,
+    );
     jobs[id] = { ...jobs[id]!, launchedAt: ctx.now };
   }
   return out;
@@ -88,7 +107,9 @@ export function moveForDeadlines(
 function nodeIndex(ctx: MlContext): { views: PoolView[]; poolOf: Map<string, PoolView>; readyNodes: Set<string> } {
   const views = poolViews(ctx);
   const poolOf = new Map(views.flatMap((pool) => pool.nodes.map((node) => [node.id, pool] as const)));
-  const readyNodes = new Set(views.flatMap((pool) => pool.nodes.filter((node) => node.state === 'ready').map((node) => node.id)));
+  const readyNodes = new Set(
+    views.flatMap((pool) => pool.nodes.filter((node) => node.state === 'ready').map((node) => node.id)),
+  );
   return { views, poolOf, readyNodes };
 }
 
@@ -96,10 +117,24 @@ function nodeIndex(ctx: MlContext): { views: PoolView[]; poolOf: Map<string, Poo
 const MOVE_RETRY_MS = 3_600_000;
 
 /** A planned move: the job checkpoints on `from` (it keeps running there); each node goes once it is acknowledged. */
-function moveAfterCheckpoint(ctx: MlContext, out: DeadlineMoves, jobId: string, from: readonly string[], poolOf: ReadonlyMap<string, PoolView>, reason: string): void {
+function moveAfterCheckpoint(
+  ctx: MlContext,
+  out: DeadlineMoves,
+  jobId: string,
+  from: readonly string[],
+  poolOf: ReadonlyMap<string, PoolView>,
+  reason: string,
+): void {
   out.reasons.push(reason);
   for (const node of from) {
-    const plan = planForNotice(ctx, out.ml, { instanceId: node, pool: poolOf.get(node)! }, jobId, ctx.now + 5 * ctx.policy.training.checkpointSeconds * 1000, true);
+    const plan = planForNotice(
+      ctx,
+      out.ml,
+      { instanceId: node, pool: poolOf.get(node)! },
+      jobId,
+      ctx.now + 5 * ctx.policy.training.checkpointSeconds * 1000,
+      true,
+    );
     out.actions.push(...plan.actions);
     out.reasons.push(...plan.reasons);
     out.ml = plan.ml;
@@ -131,14 +166,20 @@ export function returnForDeadlines(
   for (const [id, job] of Object.entries(jobs)) {
     if (job.state !== 'running' || job.onDemandForDeadlineAt === null || job.instanceIds.length === 0) continue;
     const onDemand = job.instanceIds.filter((node) => poolOf.get(node)?.capacityType === 'on-demand');
-    if (onDemand.length !== job.instanceIds.length || onDemand.some((node) => releasedNow.has(node)) || out.ml.checkpointWaits.some((w) => w.jobId === id)) continue;
+    if (
+      onDemand.length !== job.instanceIds.length ||
+      onDemand.some((node) => releasedNow.has(node)) ||
+      out.ml.checkpointWaits.some((w) => w.jobId === id)
+    )
+      continue;
     const ifMoved = { ...job, savedSeconds: progressNow(job, ctx.now) };
     const view = deadlineView(ctx, id, ifMoved);
     if (!view) continue;
     const line = uniformLine(ctx, ifMoved);
     const slack = `${view.slackMs < 0 ? '-' : ''}${duration(view.slackMs)} of slack if it moved now (return margin ${duration(marginMs)})${line ? `, ${lineText(line)}` : ''}`;
     const troubleAt = out.ml.lastSpotTroubleAt;
-    const target = job.poolId !== null ? views.find((pool) => pool.id === job.poolId && pool.capacityType === 'spot') : undefined;
+    const target =
+      job.poolId !== null ? views.find((pool) => pool.id === job.poolId && pool.capacityType === 'spot') : undefined;
     if (target && job.launchedAt !== null) {
       // Step 2: its spot nodes, reserved; called off if spot had trouble since the launch or they did not come up.
       const mine = (free.get(target.id) ?? []).filter((node) => !reserved.has(node)).slice(0, onDemand.length);
@@ -152,7 +193,9 @@ export function returnForDeadlines(
           : noCheckpoint
             ? 'no checkpoint came in time for it'
             : `its spot node(s) did not come up within ${ctx.policy.training.launchTimeoutSeconds} s`;
-        out.reasons.push(`job ${id}: the move back to spot is called off (${why}); it stays on on-demand ${onDemand.join(', ')}, ${slack}`);
+        out.reasons.push(
+          `job ${id}: the move back to spot is called off (${why}); it stays on on-demand ${onDemand.join(', ')}, ${slack}`,
+        );
         jobs[id] = { ...job, poolId: poolOf.get(onDemand[0]!)!.id, launchedAt: null };
         continue;
       }
@@ -163,7 +206,14 @@ export function returnForDeadlines(
         jobs[id] = { ...job, poolId: poolOf.get(onDemand[0]!)!.id, launchedAt: null };
         continue;
       }
-      moveAfterCheckpoint(ctx, out, id, onDemand, poolOf, `job ${id} moves back from on-demand ${onDemand.join(', ')} to spot ${mine.join(', ')} in ${target.id}: ${slack}`);
+      moveAfterCheckpoint(
+        ctx,
+        out,
+        id,
+        onDemand,
+        poolOf,
+        `job ${id} moves back from on-demand ${onDemand.join(', ')} to spot ${mine.join(', ')} in ${target.id}: ${slack}`,
+      );
       jobs[id] = { ...job, launchedAt: ctx.now };
       continue;
     }
@@ -171,15 +221,24 @@ export function returnForDeadlines(
     const quietMs = troubleAt === null ? Infinity : ctx.now - troubleAt;
     if (quietMs < quietNeedMs) continue; // spot is out or just back: the job waits on on-demand (nothing to say every tick)
     if (job.moveCalledOffAt !== null && ctx.now - job.moveCalledOffAt < MOVE_RETRY_MS) continue; // as return-to-spot.ts
-    const { ranked, skipped } = rankSpotPools(ctx, out.ml, [], { minGpus: job.gpusPerNode, ...(job.gpuModel ? { gpuModel: job.gpuModel } : {}) });
+    const { ranked, skipped } = rankSpotPools(ctx, out.ml, [], {
+      minGpus: job.gpusPerNode,
+      ...(job.gpuModel ? { gpuModel: job.gpuModel } : {}),
+    });
     const best = ranked[0];
     if (!best) continue;
     if (view.slackMs < marginMs) {
-      out.holds.push({ rule: 'deadline-slack', reason: `job ${id} stays on on-demand for its deadline ${clock(view.deadlineAt)}: spot is usable again, but it has ${slack}` });
+      out.holds.push({
+        rule: 'deadline-slack',
+        reason: `job ${id} stays on on-demand for its deadline ${clock(view.deadlineAt)}: spot is usable again, but it has ${slack}`,
+      });
       continue;
     }
     if (totals.nodes + onDemand.length > ctx.policy.maxCapacity) {
-      out.holds.push({ rule: 'bounds', reason: `job ${id} stays on on-demand: ${slack}, but ${onDemand.length} spot node(s) more would pass the maximum of ${ctx.policy.maxCapacity}` });
+      out.holds.push({
+        rule: 'bounds',
+        reason: `job ${id} stays on on-demand: ${slack}, but ${onDemand.length} spot node(s) more would pass the maximum of ${ctx.policy.maxCapacity}`,
+      });
       continue;
     }
     const quiet = quietMs === Infinity ? 'no spot trouble seen' : `spot quiet for ${duration(quietMs)}`;

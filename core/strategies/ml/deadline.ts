@@ -44,7 +44,11 @@ export function deadlineOfQueued(ctx: MlContext, event: JobEvent): Pick<Training
 
 /** Job started on its nodes at `at`: it progresses once it has loaded. */
 export function progressOnStart(ctx: MlContext, job: TrainingJob, at: number): TrainingJob {
-  return { ...job, resumedFromSeconds: job.savedSeconds, progressingSince: at + ctx.policy.training.jobLoadSeconds * 1000 };
+  return {
+    ...job,
+    resumedFromSeconds: job.savedSeconds,
+    progressingSince: at + ctx.policy.training.jobLoadSeconds * 1000,
+  };
 }
 
 /**
@@ -57,7 +61,12 @@ export function progressOnCheckpoint(job: TrainingJob, at: number, acknowledgedA
   const made = job.resumedFromSeconds + Math.max(0, at - job.progressingSince) / 1000;
   const saved = Math.min(job.runSeconds ?? Infinity, Math.max(job.savedSeconds, made));
   if (acknowledgedAt === undefined) return { ...job, savedSeconds: saved };
-  return { ...job, savedSeconds: saved, resumedFromSeconds: saved, progressingSince: Math.max(job.progressingSince, acknowledgedAt) };
+  return {
+    ...job,
+    savedSeconds: saved,
+    resumedFromSeconds: saved,
+    progressingSince: Math.max(job.progressingSince, acknowledgedAt),
+  };
 }
 
 /** The job lost its nodes: the next placement resumes from the last checkpoint. */
@@ -109,8 +118,15 @@ export interface DeadlineView {
 export function deadlineView(ctx: MlContext, jobId: string, job: TrainingJob): DeadlineView | undefined {
   if (job.deadlineAt === null || job.runSeconds === null) return undefined;
   const remaining = remainingSeconds(job);
-  const slackMs = job.deadlineAt - ctx.now - (remaining + switchSeconds(ctx) + ctx.policy.training.deadlineSafetySeconds) * 1000;
-  return { jobId, deadlineAt: job.deadlineAt, remainingSeconds: remaining, slackMs, onDemandSince: job.onDemandForDeadlineAt };
+  const slackMs =
+    job.deadlineAt - ctx.now - (remaining + switchSeconds(ctx) + ctx.policy.training.deadlineSafetySeconds) * 1000;
+  return {
+    jobId,
+    deadlineAt: job.deadlineAt,
+    remainingSeconds: remaining,
+    slackMs,
+    onDemandSince: job.onDemandForDeadlineAt,
+  };
 }
 
 /** `2 h 10 min`, `7 min`, `45 s`. */
@@ -178,7 +194,14 @@ export function protectDeadlines(ctx: MlContext, ml: MlState): { actions: Action
   const retryMs = 5 * ctx.policy.training.checkpointSeconds * 1000;
   const waiting = new Set(ml.checkpointWaits.map((w) => w.jobId));
   for (const [id, job] of Object.entries(ml.jobs)) {
-    if (job.state !== 'running' || job.onDemandForDeadlineAt !== null || job.progressingSince === null || job.instanceIds.length === 0 || waiting.has(id)) continue;
+    if (
+      job.state !== 'running' ||
+      job.onDemandForDeadlineAt !== null ||
+      job.progressingSince === null ||
+      job.instanceIds.length === 0 ||
+      waiting.has(id)
+    )
+      continue;
     if (job.deadlineCheckpointAt !== null && ctx.now - job.deadlineCheckpointAt < retryMs) continue;
     const ifLost = deadlineView(ctx, id, job);
     if (!ifLost || ifLost.slackMs > 0) continue;
@@ -187,7 +210,13 @@ export function protectDeadlines(ctx: MlContext, ml: MlState): { actions: Action
     const ifSaved = deadlineView(ctx, id, { ...job, savedSeconds: progressNow(job, ctx.now) })!;
     if (ifSaved.slackMs <= 0) continue;
     const reason = `job ${id}: checkpoint requested to keep its deadline ${clock(job.deadlineAt!)} reachable: losing the ${duration(unsaved)} since its last checkpoint would leave no slack; with it saved, ${duration(ifSaved.slackMs)} of slack`;
-    actions.push({ type: 'request-checkpoint', jobId: id, instanceIds: job.instanceIds, deadlineAt: ctx.now + retryMs, reason });
+    actions.push({
+      type: 'request-checkpoint',
+      jobId: id,
+      instanceIds: job.instanceIds,
+      deadlineAt: ctx.now + retryMs,
+      reason,
+    });
     reasons.push(reason);
     jobs = { ...jobs, [id]: { ...job, deadlineCheckpointAt: ctx.now } };
   }

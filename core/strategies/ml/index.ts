@@ -54,7 +54,13 @@ function accumulate(acc: Accumulated, step: Step): void {
 
 /** Run the ML strategies for one signal. Pure. */
 export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSpend?: GroupSpend): MlDecision {
-  const acc: Accumulated = { ml: recordScaleUpMetric(ctx, memory.ml, signal), actions: [], holds: [], reasons: [], leavingPoolIds: [] };
+  const acc: Accumulated = {
+    ml: recordScaleUpMetric(ctx, memory.ml, signal),
+    actions: [],
+    holds: [],
+    reasons: [],
+    leavingPoolIds: [],
+  };
   const { actions, holds, reasons, leavingPoolIds } = acc;
   let handled = false;
   switch (signal.kind) {
@@ -72,7 +78,10 @@ export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSp
       break;
     case 'job':
       if (ctx.target.kind !== 'training-pool') {
-        holds.push({ rule: 'unsupported', reason: `job event for ${signal.jobId} ignored: ${ctx.target.id} is an inference endpoint, not a training pool` });
+        holds.push({
+          rule: 'unsupported',
+          reason: `job event for ${signal.jobId} ignored: ${ctx.target.id} is an inference endpoint, not a training pool`,
+        });
       } else accumulate(acc, applyJobEvent(ctx, acc.ml, signal));
       handled = true;
       break;
@@ -84,13 +93,21 @@ export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSp
     handled = true;
     // Moves back to spot only on a decision that does nothing else: the snapshot does not yet show what this
     // decision releases or launches, and a move planned on it would chase nodes that are going away.
-    if (actions.length === 0 && signal.kind !== 'spot-interruption' && signal.kind !== 'rebalance-recommendation' && signal.kind !== 'capacity-error') {
+    if (
+      actions.length === 0 &&
+      signal.kind !== 'spot-interruption' &&
+      signal.kind !== 'rebalance-recommendation' &&
+      signal.kind !== 'capacity-error'
+    ) {
       accumulate(acc, returnToSpot(ctx, acc.ml));
     }
     const limit = spendLimit(ctx, acc.ml, estimateCost(ctx, []).beforeUsdPerHour, groupSpend).limit;
     const releasing = new Set(actions.flatMap((a) => (a.type === 'drain-and-release' ? [a.instanceId] : [])));
     const step = planTraining(ctx, acc.ml, limit, releasing);
-    accumulate(acc, { ...step, actions: step.actions.filter((a) => a.type !== 'drain-and-release' || !releasing.has(a.instanceId)) });
+    accumulate(acc, {
+      ...step,
+      actions: step.actions.filter((a) => a.type !== 'drain-and-release' || !releasing.has(a.instanceId)),
+    });
   } else if (!handled) {
     const back = returnToSpot(ctx, acc.ml);
     accumulate(acc, back);
@@ -115,7 +132,15 @@ export function applyCostAndCaps(
   actions: readonly Action[],
   groupSpend: GroupSpend | undefined,
   leavingPoolIds: readonly string[] = [],
-): { actions: Action[]; holds: Hold[]; reasons: string[]; cost: CostEstimate; ml: MlState; desiredCapacity: number; clipped: boolean } {
+): {
+  actions: Action[];
+  holds: Hold[];
+  reasons: string[];
+  cost: CostEstimate;
+  ml: MlState;
+  desiredCapacity: number;
+  clipped: boolean;
+} {
   const reasons: string[] = [];
   const first = estimateCost(ctx, actions, leavingPoolIds);
   reasons.push(...first.notes);
@@ -131,7 +156,9 @@ export function applyCostAndCaps(
     if (holds.length > 0) final = estimateCost(ctx, kept, leavingPoolIds);
   }
   const cost = { beforeUsdPerHour: final.beforeUsdPerHour, afterUsdPerHour: final.afterUsdPerHour };
-  reasons.push(`estimated spend ${cost.beforeUsdPerHour.toFixed(2)} $/h before, ${cost.afterUsdPerHour.toFixed(2)} $/h after${limit ? ` (cap: ${limit.reason})` : ''}`);
+  reasons.push(
+    `estimated spend ${cost.beforeUsdPerHour.toFixed(2)} $/h before, ${cost.afterUsdPerHour.toFixed(2)} $/h after${limit ? ` (cap: ${limit.reason})` : ''}`,
+  );
   // Only a clipped decision needs its total recomputed; `decide` keeps its own otherwise.
   const desiredCapacity = holds.length > 0 ? capacityAfter(ctx, kept, leavingPoolIds) : Number.NaN;
   return {
@@ -146,7 +173,11 @@ export function applyCostAndCaps(
 }
 
 /** Total desired capacity once the actions are done. */
-export function capacityAfter(ctx: MlContext, actions: readonly Action[], leavingPoolIds: readonly string[] = []): number {
+export function capacityAfter(
+  ctx: MlContext,
+  actions: readonly Action[],
+  leavingPoolIds: readonly string[] = [],
+): number {
   let total = 0;
   for (const pool of poolCountsAfter(ctx, actions, leavingPoolIds).values()) total += pool.count;
   return total;

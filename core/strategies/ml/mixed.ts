@@ -10,7 +10,12 @@ import { rankSpotPools, requiredOnDemand } from './spot.ts';
  * grows in the cheapest on-demand pool and shrinks from the dearest. Returns undefined when the policy sets
  * no base and no share, or the target lacks either kind of pool: the plain allocation then applies.
  */
-export function allocateMixed(ctx: MlContext, ml: MlState, desiredTotal: number, reason: string): SetCapacityAction[] | undefined {
+export function allocateMixed(
+  ctx: MlContext,
+  ml: MlState,
+  desiredTotal: number,
+  reason: string,
+): SetCapacityAction[] | undefined {
   const { onDemandBase, onDemandPercentAboveBase } = ctx.policy.spot;
   if (onDemandBase === 0 && onDemandPercentAboveBase === 0) return undefined;
   const views = poolViews(ctx);
@@ -48,7 +53,8 @@ export function allocateMixed(ctx: MlContext, ml: MlState, desiredTotal: number,
   const actions: SetCapacityAction[] = [];
   for (const view of views) {
     const to = counts.get(view.id) ?? 0;
-    if (to !== view.desired) actions.push({ type: 'set-capacity', poolId: view.id, from: view.desired, to, reason: `${reason}; ${share}` });
+    if (to !== view.desired)
+      actions.push({ type: 'set-capacity', poolId: view.id, from: view.desired, to, reason: `${reason}; ${share}` });
   }
   return actions;
 }

@@ -20,11 +20,19 @@ export interface ReplacementStep extends MlStep {
   leavingPoolIds: string[];
 }
 
-function findPool(ctx: MlContext, signal: { instanceId: string; poolId?: string; instanceType?: string; zone?: string }): PoolView | undefined {
+function findPool(
+  ctx: MlContext,
+  signal: { instanceId: string; poolId?: string; instanceType?: string; zone?: string },
+): PoolView | undefined {
   const views = poolViews(ctx);
   return (
     poolOfInstance(views, signal.instanceId, signal.poolId) ??
-    views.find((v) => v.capacityType === 'spot' && v.instanceType === signal.instanceType && (signal.zone === undefined || v.zone === signal.zone))
+    views.find(
+      (v) =>
+        v.capacityType === 'spot' &&
+        v.instanceType === signal.instanceType &&
+        (signal.zone === undefined || v.zone === signal.zone),
+    )
   );
 }
 
@@ -43,7 +51,12 @@ function requirementFor(ml: MlState, jobId: string | undefined, pool: PoolView):
  * interrupted node gets a replacement in another pool, or a hold saying why not. Training nodes with a job
  * checkpoint first (or ride out a rebalance recommendation); idle training nodes are just released.
  */
-function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionNotice | RebalanceRecommendation, deadlineAt: number | undefined): ReplacementStep {
+function handleNodeAtRisk(
+  ctx: MlContext,
+  ml: MlState,
+  signal: SpotInterruptionNotice | RebalanceRecommendation,
+  deadlineAt: number | undefined,
+): ReplacementStep {
   const actions: Action[] = [];
   const holds: Hold[] = [];
   const reasons: string[] = [];
@@ -51,7 +64,10 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
   const pool = findPool(ctx, signal);
   const what = deadlineAt !== undefined ? 'interruption notice' : 'rebalance recommendation';
   if (!pool) {
-    holds.push({ rule: 'unsupported', reason: `${what} for ${signal.instanceId}: no pool of ${ctx.target.id} holds it, nothing to replace` });
+    holds.push({
+      rule: 'unsupported',
+      reason: `${what} for ${signal.instanceId}: no pool of ${ctx.target.id} holds it, nothing to replace`,
+    });
     return { actions, holds, reasons, ml, leavingPoolIds };
   }
   let next = deadlineAt !== undefined ? recordInterruption(ctx, ml, pool.id) : { ...ml, lastSpotTroubleAt: ctx.now };
@@ -71,13 +87,17 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
     next = { ...next, idleSince };
     // A node taken before it ran the job it was launched for: the pool is reclaiming capacity, so it is skipped
     // like after a capacity error, and the job is placed again (else it would wait for the launch timeout).
-    const waitingJobs = Object.entries(next.jobs).filter(([, job]) => job.state === 'launching' && job.poolId === pool.id);
+    const waitingJobs = Object.entries(next.jobs).filter(
+      ([, job]) => job.state === 'launching' && job.poolId === pool.id,
+    );
     if (deadlineAt !== undefined && waitingJobs.length > 0) {
       next = recordCapacityError(ctx, next, pool.id, 'InterruptedBeforeStart', pool.capacityType === 'spot');
       const jobs = { ...next.jobs };
       for (const [id, job] of waitingJobs) {
         jobs[id] = { ...job, state: 'queued', launchedAt: null, poolId: null };
-        reasons.push(`job ${id} waited on ${pool.id}, which takes ${signal.instanceId} back before the job ran: placed again; ${pool.id} skipped for ${ctx.policy.spot.capacityErrorCooldownSeconds} s`);
+        reasons.push(
+          `job ${id} waited on ${pool.id}, which takes ${signal.instanceId} back before the job ran: placed again; ${pool.id} skipped for ${ctx.policy.spot.capacityErrorCooldownSeconds} s`,
+        );
       }
       next = { ...next, jobs };
     }
@@ -94,11 +114,16 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
   }
   // A job moving to on-demand for its deadline already has its on-demand nodes on the way: no second launch.
   const moving = running ? next.jobs[running.jobId] : undefined;
-  const movingTo = moving?.onDemandForDeadlineAt != null && moving.launchedAt !== null && ctx.now - moving.launchedAt < ctx.policy.training.launchTimeoutSeconds * 1000
-    ? poolViews(ctx).find((view) => view.id === moving.poolId && view.capacityType === 'on-demand')
-    : undefined;
+  const movingTo =
+    moving?.onDemandForDeadlineAt != null &&
+    moving.launchedAt !== null &&
+    ctx.now - moving.launchedAt < ctx.policy.training.launchTimeoutSeconds * 1000
+      ? poolViews(ctx).find((view) => view.id === moving.poolId && view.capacityType === 'on-demand')
+      : undefined;
   if (running && movingTo) {
-    reasons.push(`replacement for ${signal.instanceId} not launched: job ${running.jobId} moves to on-demand for its deadline, its node(s) in ${movingTo.id} were launched ${Math.round((ctx.now - moving!.launchedAt!) / 1000)} s ago`);
+    reasons.push(
+      `replacement for ${signal.instanceId} not launched: job ${running.jobId} moves to on-demand for its deadline, its node(s) in ${movingTo.id} were launched ${Math.round((ctx.now - moving!.launchedAt!) / 1000)} s ago`,
+    );
     if (waiting) leavingPoolIds.push(pool.id);
     return { actions, holds, reasons, ml: next, leavingPoolIds };
   }
@@ -119,10 +144,19 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
     reasons.push(reason);
     next = noteFallback(next, placement, ctx.now);
     if (running && next.jobs[running.jobId]) {
-      next = { ...next, jobs: { ...next.jobs, [running.jobId]: { ...next.jobs[running.jobId]!, launchedAt: ctx.now, poolId: placement.pool.id } } };
+      next = {
+        ...next,
+        jobs: {
+          ...next.jobs,
+          [running.jobId]: { ...next.jobs[running.jobId]!, launchedAt: ctx.now, poolId: placement.pool.id },
+        },
+      };
     }
   } else if (placement.wait) {
-    holds.push({ rule: 'deadline-slack', reason: `replacement for ${signal.instanceId} not launched: ${placement.wait}` });
+    holds.push({
+      rule: 'deadline-slack',
+      reason: `replacement for ${signal.instanceId} not launched: ${placement.wait}`,
+    });
   } else {
     holds.push(unplaced(`replacement for ${signal.instanceId}`, placement.reasons));
   }
@@ -131,7 +165,9 @@ function handleNodeAtRisk(ctx: MlContext, ml: MlState, signal: SpotInterruptionN
     actions.push({ type: 'drain-and-release', poolId: pool.id, instanceId: signal.instanceId, reason });
     reasons.push(reason);
   } else if (ctx.target.kind === 'inference-endpoint') {
-    reasons.push(`${signal.instanceId} keeps serving until a notice comes; the spare replica is shed by the usual scale-in`);
+    reasons.push(
+      `${signal.instanceId} keeps serving until a notice comes; the spare replica is shed by the usual scale-in`,
+    );
   } else if (waiting) {
     leavingPoolIds.push(pool.id);
   }
@@ -148,7 +184,12 @@ export function handleRebalance(ctx: MlContext, ml: MlState, signal: RebalanceRe
   if (!ctx.policy.spot.actOnRebalance) {
     return {
       actions: [],
-      holds: [{ rule: 'disabled', reason: `rebalance recommendation for ${signal.instanceId} ignored: spot.actOnRebalance is false` }],
+      holds: [
+        {
+          rule: 'disabled',
+          reason: `rebalance recommendation for ${signal.instanceId} ignored: spot.actOnRebalance is false`,
+        },
+      ],
       reasons: [],
       ml: { ...ml, lastSpotTroubleAt: ctx.now },
       leavingPoolIds: [],
@@ -168,9 +209,14 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
   const pool = poolViews(ctx).find((view) => view.id === signal.poolId);
   const probing = signal.capacityType === 'spot' && ml.returningToSpotAt !== null;
   let next = recordCapacityError(ctx, ml, signal.poolId, signal.code, signal.capacityType === 'spot');
-  reasons.push(`capacity error ${signal.code} from ${signal.capacityType} pool ${signal.poolId}: skipped for ${ctx.policy.spot.capacityErrorCooldownSeconds} s`);
+  reasons.push(
+    `capacity error ${signal.code} from ${signal.capacityType} pool ${signal.poolId}: skipped for ${ctx.policy.spot.capacityErrorCooldownSeconds} s`,
+  );
   if (!pool) {
-    holds.push({ rule: 'unsupported', reason: `pool ${signal.poolId} is not a pool of ${ctx.target.id}: nothing to move` });
+    holds.push({
+      rule: 'unsupported',
+      reason: `pool ${signal.poolId} is not a pool of ${ctx.target.id}: nothing to move`,
+    });
     return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   }
   // What the pool was asked for and does not have. Nothing missing (the error repeated, or the count was
@@ -182,21 +228,41 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
     let jobs = next.jobs;
     for (const [id, job] of Object.entries(jobs)) {
       if (job.poolId !== pool.id || job.launchedAt === null) continue;
-      jobs = { ...jobs, [id]: { ...job, state: job.state === 'launching' ? 'queued' : job.state, launchedAt: null, poolId: null } };
+      jobs = {
+        ...jobs,
+        [id]: { ...job, state: job.state === 'launching' ? 'queued' : job.state, launchedAt: null, poolId: null },
+      };
       reasons.push(`job ${id} waited on ${pool.id}: placed again elsewhere`);
     }
     next = { ...next, jobs };
-    if (missing > 0) actions.push({ type: 'set-capacity', poolId: pool.id, from: pool.desired, to: pool.ready + pool.pending, reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide` });
+    if (missing > 0)
+      actions.push({
+        type: 'set-capacity',
+        poolId: pool.id,
+        from: pool.desired,
+        to: pool.ready + pool.pending,
+        reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide`,
+      });
     return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   }
   if (missing <= 0) {
-    reasons.push(`${pool.id} asks for nothing it does not have (desired ${pool.desired}, ${pool.ready} ready, ${pool.pending} booting): nothing to move`);
+    reasons.push(
+      `${pool.id} asks for nothing it does not have (desired ${pool.desired}, ${pool.ready} ready, ${pool.pending} booting): nothing to move`,
+    );
     return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   }
-  actions.push({ type: 'set-capacity', poolId: pool.id, from: pool.desired, to: pool.ready + pool.pending, reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide` });
+  actions.push({
+    type: 'set-capacity',
+    poolId: pool.id,
+    from: pool.desired,
+    to: pool.ready + pool.pending,
+    reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide`,
+  });
   if (probing) {
     // The launch was the first step back from the fallback: on-demand still carries the load, nothing to move.
-    reasons.push(`the way back to spot failed: on-demand keeps the load; spot is tried again after ${ctx.policy.spot.returnToSpotAfterSeconds} s without trouble`);
+    reasons.push(
+      `the way back to spot failed: on-demand keeps the load; spot is tried again after ${ctx.policy.spot.returnToSpotAfterSeconds} s without trouble`,
+    );
     return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   }
   const total = poolViews(ctx).reduce((sum, view) => sum + view.desired, 0);
@@ -204,12 +270,21 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
   const room = Math.max(0, ctx.policy.maxCapacity - (total - missing));
   const moving = Math.min(missing, room);
   if (moving < missing) {
-    holds.push({ rule: 'bounds', reason: `${missing - moving} of the ${missing} node(s) ${pool.id} could not provide are not moved: the target would pass its maximum of ${ctx.policy.maxCapacity}` });
+    holds.push({
+      rule: 'bounds',
+      reason: `${missing - moving} of the ${missing} node(s) ${pool.id} could not provide are not moved: the target would pass its maximum of ${ctx.policy.maxCapacity}`,
+    });
   }
   if (moving === 0) return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
   const launching = Object.entries(next.jobs).find(([, job]) => job.state === 'launching' && job.poolId === pool.id);
-  const requirement = launching ? { minGpus: launching[1].gpusPerNode, ...(launching[1].gpuModel ? { gpuModel: launching[1].gpuModel } : {}) } : sameShape(pool);
-  const placement = placeCapacity(ctx, next, moving, { exclude: [pool.id], ...(requirement ? { requirement } : {}), totalAfter: total });
+  const requirement = launching
+    ? { minGpus: launching[1].gpusPerNode, ...(launching[1].gpuModel ? { gpuModel: launching[1].gpuModel } : {}) }
+    : sameShape(pool);
+  const placement = placeCapacity(ctx, next, moving, {
+    exclude: [pool.id],
+    ...(requirement ? { requirement } : {}),
+    totalAfter: total,
+  });
   if (!placement.pool) {
     holds.push(unplaced(`${moving} node(s) that ${pool.id} could not provide`, placement.reasons));
     return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
@@ -218,6 +293,10 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
   actions.push(launch(placement.pool, moving, reason));
   reasons.push(reason);
   next = noteFallback(next, placement, ctx.now);
-  if (launching) next = { ...next, jobs: { ...next.jobs, [launching[0]]: { ...launching[1], poolId: placement.pool.id, launchedAt: ctx.now } } };
+  if (launching)
+    next = {
+      ...next,
+      jobs: { ...next.jobs, [launching[0]]: { ...launching[1], poolId: placement.pool.id, launchedAt: ctx.now } },
+    };
   return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
 }

@@ -23,10 +23,17 @@ export function returnToSpot(ctx: MlContext, ml: MlState): MlStep {
   const views = poolViews(ctx);
   const total = views.reduce((sum, view) => sum + view.desired, 0);
   const surplus = onDemandCount(ctx) - requiredOnDemand(ctx, total);
-  const quiet = quietMs === Infinity ? 'no spot trouble seen' : `spot quiet for ${Math.round(quietMs / 1000)} s (return after ${ctx.policy.spot.returnToSpotAfterSeconds} s)`;
+  const quiet =
+    quietMs === Infinity
+      ? 'no spot trouble seen'
+      : `spot quiet for ${Math.round(quietMs / 1000)} s (return after ${ctx.policy.spot.returnToSpotAfterSeconds} s)`;
   if (surplus <= 0) {
     if (ml.fallbackSince === null && ml.returningToSpotAt === null) return none;
-    return { ...none, reasons: [`${quiet}: on-demand fallback over`], ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
+    return {
+      ...none,
+      reasons: [`${quiet}: on-demand fallback over`],
+      ml: { ...ml, fallbackSince: null, returningToSpotAt: null },
+    };
   }
   if (ctx.target.kind === 'inference-endpoint') return returnInference(ctx, ml, views, surplus, quiet);
   return returnTraining(ctx, ml, views, surplus, quiet);
@@ -37,21 +44,46 @@ function returnInference(ctx: MlContext, ml: MlState, views: PoolView[], surplus
   if (ml.returningToSpotAt === null) {
     const { ranked, skipped } = rankSpotPools(ctx, ml);
     const best = ranked[0];
-    if (!best) return { actions: [], holds: [], reasons: [`${quiet}, but no spot pool is usable: ${skipped.join('; ')}`], ml };
+    if (!best)
+      return { actions: [], holds: [], reasons: [`${quiet}, but no spot pool is usable: ${skipped.join('; ')}`], ml };
     const reason = `${quiet}: ${surplus} spot ${best.pool.instanceType} launched in ${best.pool.id} to take over from on-demand; on-demand shrinks once they are ready`;
-    return { actions: [launch(best.pool, surplus, reason)], holds: [], reasons: [reason], ml: { ...ml, returningToSpotAt: ctx.now } };
+    return {
+      actions: [launch(best.pool, surplus, reason)],
+      holds: [],
+      reasons: [reason],
+      ml: { ...ml, returningToSpotAt: ctx.now },
+    };
   }
-  if (spotPending > 0) return { actions: [], holds: [], reasons: [`back to spot: ${spotPending} spot replica(s) still booting; on-demand kept until they are ready`], ml };
+  if (spotPending > 0)
+    return {
+      actions: [],
+      holds: [],
+      reasons: [`back to spot: ${spotPending} spot replica(s) still booting; on-demand kept until they are ready`],
+      ml,
+    };
   const actions: Action[] = [];
   let left = surplus;
-  const onDemand = views.filter((v) => v.capacityType === 'on-demand' && v.desired > 0).sort((a, b) => (b.price ?? 0) - (a.price ?? 0));
+  const onDemand = views
+    .filter((v) => v.capacityType === 'on-demand' && v.desired > 0)
+    .sort((a, b) => (b.price ?? 0) - (a.price ?? 0));
   for (const pool of onDemand) {
     const take = Math.min(left, pool.desired - 0);
     if (take <= 0) continue;
-    actions.push({ type: 'set-capacity', poolId: pool.id, from: pool.desired, to: pool.desired - take, reason: `back to spot: spot replicas are ready, ${take} on-demand released from ${pool.id}` });
+    actions.push({
+      type: 'set-capacity',
+      poolId: pool.id,
+      from: pool.desired,
+      to: pool.desired - take,
+      reason: `back to spot: spot replicas are ready, ${take} on-demand released from ${pool.id}`,
+    });
     left -= take;
   }
-  return { actions, holds: [], reasons: actions.map((a) => a.reason), ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
+  return {
+    actions,
+    holds: [],
+    reasons: actions.map((a) => a.reason),
+    ml: { ...ml, fallbackSince: null, returningToSpotAt: null },
+  };
 }
 
 function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus: number, quiet: string): MlStep {
@@ -68,17 +100,28 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
   };
   const movers = views
     .filter((v) => v.capacityType === 'on-demand')
-    .flatMap((pool) => pool.nodes.filter((n) => movable(n.jobId) && n.state === 'ready' && !waiting.has(n.id)).map((node) => ({ pool, node })))
+    .flatMap((pool) =>
+      pool.nodes
+        .filter((n) => movable(n.jobId) && n.state === 'ready' && !waiting.has(n.id))
+        .map((node) => ({ pool, node })),
+    )
     .slice(0, surplus);
   if (movers.length === 0) {
     if (ml.checkpointWaits.some((w) => w.planned)) return { actions, holds: [], reasons, ml }; // moves under way
     // Surplus on-demand nodes without a job are left to the idle timeout; new capacity goes to spot.
     if (ml.fallbackSince === null && ml.returningToSpotAt === null) return { actions, holds: [], reasons, ml };
-    return { actions, holds: [], reasons: [`${quiet}: on-demand fallback over; new capacity goes to spot again`], ml: { ...ml, fallbackSince: null, returningToSpotAt: null } };
+    return {
+      actions,
+      holds: [],
+      reasons: [`${quiet}: on-demand fallback over; new capacity goes to spot again`],
+      ml: { ...ml, fallbackSince: null, returningToSpotAt: null },
+    };
   }
   const busy = new Set(Object.values(ml.jobs).flatMap((job) => job.instanceIds));
   const spotViews = views.filter((v) => v.capacityType === 'spot');
-  const freeSpot = spotViews.flatMap((pool) => pool.nodes.filter((n) => n.state === 'ready' && !n.jobId && !busy.has(n.id)).map((node) => ({ pool, node })));
+  const freeSpot = spotViews.flatMap((pool) =>
+    pool.nodes.filter((n) => n.state === 'ready' && !n.jobId && !busy.has(n.id)).map((node) => ({ pool, node })),
+  );
   const bootingSpot = spotViews.reduce((sum, v) => sum + v.pending, 0);
   // Step 1: launch spot nodes first, so a failed launch costs the running jobs nothing.
   if (ml.returningToSpotAt === null) {
@@ -86,16 +129,33 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
     if (needed > 0) {
       const { ranked, skipped } = rankSpotPools(ctx, ml);
       const best = ranked[0];
-      if (!best) return { actions, holds: [], reasons: [`${quiet}, but no spot pool is usable: ${skipped.join('; ')}`], ml };
+      if (!best)
+        return { actions, holds: [], reasons: [`${quiet}, but no spot pool is usable: ${skipped.join('; ')}`], ml };
       const reason = `${quiet}: ${needed} spot ${best.pool.instanceType} launched in ${best.pool.id} for the job(s) on on-demand; they move after a checkpoint once the nodes are ready`;
-      return { actions: [launch(best.pool, needed, reason)], holds: [], reasons: [reason], ml: { ...ml, returningToSpotAt: ctx.now } };
+      return {
+        actions: [launch(best.pool, needed, reason)],
+        holds: [],
+        reasons: [reason],
+        ml: { ...ml, returningToSpotAt: ctx.now },
+      };
     }
   }
   // Step 2: once spot nodes are up and free, each job checkpoints and moves; its on-demand node goes after.
   if (freeSpot.length === 0) {
     const pending = bootingSpot;
-    if (pending === 0 && ml.returningToSpotAt !== null && ctx.now - ml.returningToSpotAt >= ctx.policy.training.launchTimeoutSeconds * 1000) {
-      return { actions, holds: [], reasons: [`back to spot: no spot node came up within ${ctx.policy.training.launchTimeoutSeconds} s; trying again`], ml: { ...ml, returningToSpotAt: null } };
+    if (
+      pending === 0 &&
+      ml.returningToSpotAt !== null &&
+      ctx.now - ml.returningToSpotAt >= ctx.policy.training.launchTimeoutSeconds * 1000
+    ) {
+      return {
+        actions,
+        holds: [],
+        reasons: [
+          `back to spot: no spot node came up within ${ctx.policy.training.launchTimeoutSeconds} s; trying again`,
+        ],
+        ml: { ...ml, returningToSpotAt: null },
+      };
     }
     return { actions, holds: [], reasons: [`back to spot: waiting for the spot node(s) to be ready`], ml };
   }
@@ -104,13 +164,24 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
     const target = freeSpot[i];
     if (!target) break;
     // A planned move has time: the job keeps running on on-demand until its checkpoint is in.
-    const plan = planForNotice(ctx, next, { instanceId: node.id, pool }, node.jobId!, ctx.now + 5 * ctx.policy.training.checkpointSeconds * 1000, true);
+    const plan = planForNotice(
+      ctx,
+      next,
+      { instanceId: node.id, pool },
+      node.jobId!,
+      ctx.now + 5 * ctx.policy.training.checkpointSeconds * 1000,
+      true,
+    );
     const reason = `${quiet}: job ${node.jobId} moves from on-demand ${pool.id} (${usd(pool.price ?? 0)}/h) to spot ${target.node.id} in ${target.pool.id} (${usd(target.pool.price ?? 0)}/h) after a checkpoint`;
     actions.push(...plan.actions);
     reasons.push(reason, ...plan.reasons);
     next = plan.ml;
     const job = next.jobs[node.jobId!];
-    if (job) next = { ...next, jobs: { ...next.jobs, [node.jobId!]: { ...job, launchedAt: ctx.now, poolId: target.pool.id } } };
+    if (job)
+      next = {
+        ...next,
+        jobs: { ...next.jobs, [node.jobId!]: { ...job, launchedAt: ctx.now, poolId: target.pool.id } },
+      };
   }
   // The moves are under way (their waits are in memory); the next round starts from step 1 if needed.
   return { actions, holds: [], reasons, ml: { ...next, fallbackSince: null, returningToSpotAt: null } };

@@ -59,7 +59,8 @@ export function planRollingChange(count: number, maxSurge: number): RollingStep[
 
 function fresh(ctx: MlContext, ml: MlState, metric: string): number | undefined {
   const sample = ml.metrics[metric];
-  if (!sample || ctx.now - sample[0] > ctx.policy.scaleUp.staleAfterSeconds * 1000 || sample[0] > ctx.now) return undefined;
+  if (!sample || ctx.now - sample[0] > ctx.policy.scaleUp.staleAfterSeconds * 1000 || sample[0] > ctx.now)
+    return undefined;
   return sample[1];
 }
 
@@ -79,7 +80,10 @@ export function planScaleUp(ctx: MlContext, ml: MlState): { step: MlStep; verdic
   const s = ctx.policy.scaleUp;
   const reasons: string[] = [];
   const holds: Hold[] = [];
-  const nothing = (verdict: ScaleUpVerdict, next: MlState = ml) => ({ step: { actions: [], holds, reasons, ml: next }, verdict });
+  const nothing = (verdict: ScaleUpVerdict, next: MlState = ml) => ({
+    step: { actions: [], holds, reasons, ml: next },
+    verdict,
+  });
   if (ctx.target.kind !== 'inference-endpoint' || ctx.policy.mode === 'horizontal') return nothing('none');
   const views = poolViews(ctx);
   const pool = views.find((view) => view.desired > 0) ?? views[0];
@@ -103,14 +107,27 @@ export function planScaleUp(ctx: MlContext, ml: MlState): { step: MlStep; verdic
   const count = Math.max(pool.desired, ctx.policy.minCapacity);
   const change = (to: InstanceTypeInfo, why: string): { step: MlStep; verdict: ScaleUpVerdict } => {
     if (dwellLeft > 0) {
-      holds.push({ rule: 'cooldown', reason: `move of ${pool.id} from ${pool.instanceType} to ${to.name} held: ${Math.round(dwellLeft / 1000)} s left of the ${s.minDwellSeconds} s dwell after the last size change (${why})` });
+      holds.push({
+        rule: 'cooldown',
+        reason: `move of ${pool.id} from ${pool.instanceType} to ${to.name} held: ${Math.round(dwellLeft / 1000)} s left of the ${s.minDwellSeconds} s dwell after the last size change (${why})`,
+      });
       return nothing(breach ? 'horizontal' : 'none', next);
     }
     const rolling = `rolling, ${Math.min(s.maxSurge, count)} at a time: each new ${to.name} is ready before an old ${pool.instanceType} goes, so ready replicas never drop below ${count} (minimum ${ctx.policy.minCapacity})`;
     const reason = `${why}: ${pool.id} moves from ${pool.instanceType} to ${to.name} (${count} x ${usd(to.onDemandUsdPerHour)}/h); ${rolling}`;
-    const action: Action = { type: 'change-instance-type', poolId: pool.id, fromInstanceType: pool.instanceType, toInstanceType: to.name, count, reason };
+    const action: Action = {
+      type: 'change-instance-type',
+      poolId: pool.id,
+      fromInstanceType: pool.instanceType,
+      toInstanceType: to.name,
+      count,
+      reason,
+    };
     reasons.push(reason);
-    return { step: { actions: [action], holds, reasons, ml: { ...next, lastTypeChangeAt: ctx.now, lowUseSince: null } }, verdict: 'vertical' };
+    return {
+      step: { actions: [action], holds, reasons, ml: { ...next, lastTypeChangeAt: ctx.now, lowUseSince: null } },
+      verdict: 'vertical',
+    };
   };
 
   if (breach) {
@@ -121,28 +138,42 @@ export function planScaleUp(ctx: MlContext, ml: MlState): { step: MlStep; verdic
       return nothing('horizontal', next);
     }
     const evidence: string[] = [];
-    if (concurrency !== undefined && concurrency <= s.lowConcurrencyPerReplica) evidence.push(`only ${concurrency} concurrent requests per replica (at most ${s.lowConcurrencyPerReplica})`);
-    if (gpuMemory !== undefined && gpuMemory >= s.gpuMemoryHighPercent) evidence.push(`GPU memory ${gpuMemory} % (near full at ${s.gpuMemoryHighPercent} %)`);
+    if (concurrency !== undefined && concurrency <= s.lowConcurrencyPerReplica)
+      evidence.push(`only ${concurrency} concurrent requests per replica (at most ${s.lowConcurrencyPerReplica})`);
+    if (gpuMemory !== undefined && gpuMemory >= s.gpuMemoryHighPercent)
+      evidence.push(`GPU memory ${gpuMemory} % (near full at ${s.gpuMemoryHighPercent} %)`);
     if (oom !== undefined && oom > 0) evidence.push(`${oom} out-of-memory error(s)`);
     const throughput = concurrency !== undefined && concurrency > s.lowConcurrencyPerReplica;
-    if (ctx.policy.mode === 'vertical') return change(up, `${breachText}${evidence.length ? `, ${evidence.join(', ')}` : ''} (vertical mode)`);
-    if (evidence.length > 0) return change(up, `${breachText} and more replicas would not help: ${evidence.join(', ')}`);
+    if (ctx.policy.mode === 'vertical')
+      return change(up, `${breachText}${evidence.length ? `, ${evidence.join(', ')}` : ''} (vertical mode)`);
+    if (evidence.length > 0)
+      return change(up, `${breachText} and more replicas would not help: ${evidence.join(', ')}`);
     if (throughput) {
-      reasons.push(`${breachText} with ${concurrency} concurrent requests per replica: a throughput bottleneck, more replicas instead of a bigger type`);
+      reasons.push(
+        `${breachText} with ${concurrency} concurrent requests per replica: a throughput bottleneck, more replicas instead of a bigger type`,
+      );
       return nothing('horizontal', next);
     }
     const current = pool.info;
     if (current && perGiB(up) < perGiB(current)) {
-      return change(up, `${breachText}; no bottleneck signal either way, and ${up.name} costs ${usd(perGiB(up) * 100)} per 100 GiB-hour of GPU memory against ${usd(perGiB(current) * 100)} for ${current.name}`);
+      return change(
+        up,
+        `${breachText}; no bottleneck signal either way, and ${up.name} costs ${usd(perGiB(up) * 100)} per 100 GiB-hour of GPU memory against ${usd(perGiB(current) * 100)} for ${current.name}`,
+      );
     }
-    reasons.push(`${breachText}; no bottleneck signal either way, and ${current ? `${pool.instanceType} is cheaper per GiB of GPU memory than ${up.name}` : `${pool.instanceType} is not in the catalog`}: more replicas instead`);
+    reasons.push(
+      `${breachText}; no bottleneck signal either way, and ${current ? `${pool.instanceType} is cheaper per GiB of GPU memory than ${up.name}` : `${pool.instanceType} is not in the catalog`}: more replicas instead`,
+    );
     return nothing('horizontal', next);
   }
 
   if (next.lowUseSince !== null && ctx.now - next.lowUseSince >= s.stepDownAfterSeconds * 1000) {
     const down = nextSmaller(pool.instanceType, ladder);
     if (down) {
-      return change(down, `GPU utilization below ${s.lowUtilizationPercent} % for ${Math.round((ctx.now - next.lowUseSince) / 1000)} s (step down after ${s.stepDownAfterSeconds} s) with latency ${latency ?? 'unknown'} ms`);
+      return change(
+        down,
+        `GPU utilization below ${s.lowUtilizationPercent} % for ${Math.round((ctx.now - next.lowUseSince) / 1000)} s (step down after ${s.stepDownAfterSeconds} s) with latency ${latency ?? 'unknown'} ms`,
+      );
     }
   }
   return nothing('none', next);

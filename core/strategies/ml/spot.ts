@@ -2,7 +2,15 @@ import type { Action, Hold } from '../../decision.ts';
 import { ML_MEMORY_LIMITS, type MlState, type PoolStats, type TrainingJob } from '../../schema/ml-memory.ts';
 import { isCompatible, type InstanceRequirement } from '../../catalog/index.ts';
 import { poolViews, usd, type MlContext, type PoolView } from './context.ts';
-import { deadlineView, fallbackReason, reserveReason, reserveSeconds, stayReason, waitReason, type DeadlineView } from './deadline.ts';
+import {
+  deadlineView,
+  fallbackReason,
+  reserveReason,
+  reserveSeconds,
+  stayReason,
+  waitReason,
+  type DeadlineView,
+} from './deadline.ts';
 import { aheadReason, behindLine, behindReason, uniformLine } from './uniform-progress.ts';
 
 const emptyStats = (): PoolStats => ({ interruptions: [], lastCapacityErrorAt: null, lastCapacityErrorCode: null });
@@ -17,8 +25,14 @@ export function recentInterruptions(ctx: MlContext, ml: MlState, poolId: string)
 export function recordInterruption(ctx: MlContext, ml: MlState, poolId: string): MlState {
   const since = ctx.now - ctx.policy.spot.interruptionWindowSeconds * 1000;
   const stats = ml.pools[poolId] ?? emptyStats();
-  const interruptions = [...stats.interruptions.filter((at) => at > since), ctx.now].slice(-ML_MEMORY_LIMITS.interruptionsPerPool);
-  return { ...ml, pools: boundPools({ ...ml.pools, [poolId]: { ...stats, interruptions } }), lastSpotTroubleAt: ctx.now };
+  const interruptions = [...stats.interruptions.filter((at) => at > since), ctx.now].slice(
+    -ML_MEMORY_LIMITS.interruptionsPerPool,
+  );
+  return {
+    ...ml,
+    pools: boundPools({ ...ml.pools, [poolId]: { ...stats, interruptions } }),
+    lastSpotTroubleAt: ctx.now,
+  };
 }
 
 /** Remember a capacity error of `poolId` at `now`. */
@@ -26,7 +40,10 @@ export function recordCapacityError(ctx: MlContext, ml: MlState, poolId: string,
   const stats = ml.pools[poolId] ?? emptyStats();
   return {
     ...ml,
-    pools: boundPools({ ...ml.pools, [poolId]: { ...stats, lastCapacityErrorAt: ctx.now, lastCapacityErrorCode: code } }),
+    pools: boundPools({
+      ...ml.pools,
+      [poolId]: { ...stats, lastCapacityErrorAt: ctx.now, lastCapacityErrorCode: code },
+    }),
     ...(spot ? { lastSpotTroubleAt: ctx.now, returningToSpotAt: null } : {}),
   };
 }
@@ -81,7 +98,9 @@ export function rankSpotPools(
     if (!fits(pool, requirement)) continue;
     const interruptions = recentInterruptions(ctx, ml, pool.id);
     if (interruptions > spot.maxInterruptionsPerWindow) {
-      skipped.push(`spot pool ${pool.id} skipped: ${interruptions} interruptions in ${hours} h, above the limit of ${spot.maxInterruptionsPerWindow}`);
+      skipped.push(
+        `spot pool ${pool.id} skipped: ${interruptions} interruptions in ${hours} h, above the limit of ${spot.maxInterruptionsPerWindow}`,
+      );
       continue;
     }
     const cooling = inCapacityCooldown(ctx, ml, pool);
@@ -127,7 +146,9 @@ export function requiredOnDemand(ctx: MlContext, total: number): number {
 
 /** On-demand nodes the target has now (desired). */
 export function onDemandCount(ctx: MlContext): number {
-  return poolViews(ctx).filter((pool) => pool.capacityType === 'on-demand').reduce((sum, pool) => sum + pool.desired, 0);
+  return poolViews(ctx)
+    .filter((pool) => pool.capacityType === 'on-demand')
+    .reduce((sum, pool) => sum + pool.desired, 0);
 }
 
 /** Where new capacity goes: a pool and why, or no pool and why not. */
@@ -155,7 +176,12 @@ export function placeCapacity(
   ctx: MlContext,
   ml: MlState,
   count: number,
-  options: { exclude?: readonly string[]; requirement?: InstanceRequirement; totalAfter?: number; job?: { id: string; job: TrainingJob } } = {},
+  options: {
+    exclude?: readonly string[];
+    requirement?: InstanceRequirement;
+    totalAfter?: number;
+    job?: { id: string; job: TrainingJob };
+  } = {},
 ): Placement {
   const exclude = options.exclude ?? [];
   const reasons: string[] = [];
@@ -172,11 +198,16 @@ export function placeCapacity(
     return { ...(choice.pool ? { pool: choice.pool } : {}), reasons, fallback: fallback && choice.pool !== undefined };
   };
   if (needOnDemand > 0) {
-    reasons.push(`on-demand: the base of ${ctx.policy.spot.onDemandBase} and ${ctx.policy.spot.onDemandPercentAboveBase} % above it need ${requiredOnDemand(ctx, totalAfter)} on-demand of ${totalAfter}, there are ${onDemandCount(ctx)}`);
+    reasons.push(
+      `on-demand: the base of ${ctx.policy.spot.onDemandBase} and ${ctx.policy.spot.onDemandPercentAboveBase} % above it need ${requiredOnDemand(ctx, totalAfter)} on-demand of ${totalAfter}, there are ${onDemandCount(ctx)}`,
+    );
     return onDemand(false);
   }
   // Spot only (training.onDemandFallback false): a deadline changes nothing, the job never goes on-demand.
-  const deadline = options.job && ctx.target.kind === 'training-pool' && ctx.policy.training.onDemandFallback ? deadlineView(ctx, options.job.id, options.job.job) : undefined;
+  const deadline =
+    options.job && ctx.target.kind === 'training-pool' && ctx.policy.training.onDemandFallback
+      ? deadlineView(ctx, options.job.id, options.job.job)
+      : undefined;
   const forDeadlineOf = (view: DeadlineView, reason: string): Placement => {
     reasons.push(reason);
     const placement = onDemand(true);
@@ -194,7 +225,9 @@ export function placeCapacity(
     const quietMs = ctx.now - ml.lastSpotTroubleAt;
     const needMs = ctx.policy.spot.returnToSpotAfterSeconds * 1000;
     if (quietMs < needMs) {
-      reasons.push(`on-demand fallback since ${Math.round((ctx.now - ml.fallbackSince) / 1000)} s: spot returns after ${ctx.policy.spot.returnToSpotAfterSeconds} s without trouble, ${Math.round((needMs - quietMs) / 1000)} s to go`);
+      reasons.push(
+        `on-demand fallback since ${Math.round((ctx.now - ml.fallbackSince) / 1000)} s: spot returns after ${ctx.policy.spot.returnToSpotAfterSeconds} s without trouble, ${Math.round((needMs - quietMs) / 1000)} s to go`,
+      );
       return onDemand(true);
     }
   }
@@ -209,10 +242,12 @@ export function placeCapacity(
     return { pool: best.pool, reasons, fallback: false };
   }
   // Spot is out: below its reserve it goes on-demand now, keeping enough slack to come back to spot later.
-  if (deadline && deadline.slackMs <= reserveSeconds(ctx) * 1000) return forDeadlineOf(deadline, reserveReason(ctx, deadline));
+  if (deadline && deadline.slackMs <= reserveSeconds(ctx) * 1000)
+    return forDeadlineOf(deadline, reserveReason(ctx, deadline));
   // Uniform progress (uniform-progress.ts): on-demand now when behind its line, else it waits for spot.
   const line = deadline && options.job ? uniformLine(ctx, options.job.job) : undefined;
-  if (deadline && line && behindLine(ctx, options.job!.job, line)) return forDeadlineOf(deadline, behindReason(ctx, deadline, options.job!.job, line));
+  if (deadline && line && behindLine(ctx, options.job!.job, line))
+    return forDeadlineOf(deadline, behindReason(ctx, deadline, options.job!.job, line));
   if (deadline) {
     const wait = line ? aheadReason(ctx, deadline, options.job!.job, line) : waitReason(ctx, deadline);
     reasons.push('no spot pool is usable', wait);
@@ -244,7 +279,8 @@ export function noteFallback(ml: MlState, placement: Placement, now: number): Ml
   if (placement.fallback && ml.fallbackSince === null) next = { ...next, fallbackSince: now };
   const jobId = placement.deadlineOnDemand;
   const job = jobId !== undefined ? next.jobs[jobId] : undefined;
-  if (jobId !== undefined && job && job.onDemandForDeadlineAt === null) next = { ...next, jobs: { ...next.jobs, [jobId]: { ...job, onDemandForDeadlineAt: now } } };
+  if (jobId !== undefined && job && job.onDemandForDeadlineAt === null)
+    next = { ...next, jobs: { ...next.jobs, [jobId]: { ...job, onDemandForDeadlineAt: now } } };
   return next;
 }
 

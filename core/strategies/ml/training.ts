@@ -7,7 +7,15 @@ import { poolOfInstance, poolViews, usd, type MlContext, type MlStep, type PoolV
 import { expireCheckpointWaits, releaseOnAcknowledge } from './checkpoint.ts';
 import { estimateCost } from './cost.ts';
 import { launch, noteFallback, placeCapacity } from './spot.ts';
-import { clock, deadlineOfQueued, duration, progressOnCheckpoint, progressOnPreempt, progressOnStart, protectDeadlines } from './deadline.ts';
+import {
+  clock,
+  deadlineOfQueued,
+  duration,
+  progressOnCheckpoint,
+  progressOnPreempt,
+  progressOnStart,
+  protectDeadlines,
+} from './deadline.ts';
 import { moveForDeadlines, returnForDeadlines } from './deadline-move.ts';
 
 function boundJobs(jobs: MlState['jobs']): MlState['jobs'] {
@@ -51,8 +59,13 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       else {
         jobs[event.jobId] = fresh();
         const job = jobs[event.jobId]!;
-        const due = job.deadlineAt !== null ? `, due ${clock(job.deadlineAt)}${job.runSeconds !== null ? ` (runs ${duration(job.runSeconds * 1000)})` : ' (no run time given: the deadline is not used)'}` : '';
-        reasons.push(`job ${event.jobId} queued: ${job.nodeCount} node(s) x ${job.gpusPerNode} GPU(s)${job.gpuModel ? ` ${job.gpuModel}` : ''}, priority ${job.priority}${due}`);
+        const due =
+          job.deadlineAt !== null
+            ? `, due ${clock(job.deadlineAt)}${job.runSeconds !== null ? ` (runs ${duration(job.runSeconds * 1000)})` : ' (no run time given: the deadline is not used)'}`
+            : '';
+        reasons.push(
+          `job ${event.jobId} queued: ${job.nodeCount} node(s) x ${job.gpusPerNode} GPU(s)${job.gpuModel ? ` ${job.gpuModel}` : ''}, priority ${job.priority}${due}`,
+        );
       }
       break;
     case 'started': {
@@ -60,9 +73,24 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       const instanceIds = event.instanceIds ?? job.instanceIds;
       // A job on on-demand for its deadline that starts on spot nodes has moved back to spot (deadline-move.ts).
       const views = poolViews(ctx);
-      const backOnSpot = job.onDemandForDeadlineAt !== null && instanceIds.length > 0 && instanceIds.every((id) => poolOfInstance(views, id)?.capacityType === 'spot');
-      jobs[event.jobId] = progressOnStart(ctx, { ...job, state: 'running', startedAt: event.observedAt, instanceIds, ...(backOnSpot ? { onDemandForDeadlineAt: null, backOnSpotAt: event.observedAt } : {}) }, event.observedAt);
-      reasons.push(`job ${event.jobId} started${event.instanceIds ? ` on ${event.instanceIds.join(', ')}` : ''}${backOnSpot ? ': back on spot, no longer on on-demand for its deadline' : ''}`);
+      const backOnSpot =
+        job.onDemandForDeadlineAt !== null &&
+        instanceIds.length > 0 &&
+        instanceIds.every((id) => poolOfInstance(views, id)?.capacityType === 'spot');
+      jobs[event.jobId] = progressOnStart(
+        ctx,
+        {
+          ...job,
+          state: 'running',
+          startedAt: event.observedAt,
+          instanceIds,
+          ...(backOnSpot ? { onDemandForDeadlineAt: null, backOnSpotAt: event.observedAt } : {}),
+        },
+        event.observedAt,
+      );
+      reasons.push(
+        `job ${event.jobId} started${event.instanceIds ? ` on ${event.instanceIds.join(', ')}` : ''}${backOnSpot ? ': back on spot, no longer on on-demand for its deadline' : ''}`,
+      );
       const idleSince = { ...ml.idleSince };
       for (const id of event.instanceIds ?? []) delete idleSince[id];
       next = { ...next, idleSince };
@@ -78,9 +106,13 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       if (known) {
         // Waits only for a replacement launched while it ran (a notice); the launch that first placed it is spent.
         const replacing =
-          known.launchedAt !== null && (known.startedAt === null || known.launchedAt > known.startedAt) && ctx.now - known.launchedAt < ctx.policy.training.launchTimeoutSeconds * 1000;
+          known.launchedAt !== null &&
+          (known.startedAt === null || known.launchedAt > known.startedAt) &&
+          ctx.now - known.launchedAt < ctx.policy.training.launchTimeoutSeconds * 1000;
         jobs[event.jobId] = progressOnPreempt({ ...known, state: replacing ? 'launching' : 'queued', instanceIds: [] });
-        reasons.push(`job ${event.jobId} preempted: ${replacing ? `waits for the replacement launched ${Math.round((ctx.now - known.launchedAt!) / 1000)} s ago` : 'queued again'}`);
+        reasons.push(
+          `job ${event.jobId} preempted: ${replacing ? `waits for the replacement launched ${Math.round((ctx.now - known.launchedAt!) / 1000)} s ago` : 'queued again'}`,
+        );
       } else {
         jobs[event.jobId] = fresh();
         reasons.push(`job ${event.jobId} preempted (not seen before): queued`);
@@ -88,7 +120,12 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       break;
     case 'checkpoint-acknowledged': {
       const at = event.checkpointAt ?? event.observedAt;
-      if (known) jobs[event.jobId] = progressOnCheckpoint({ ...known, lastCheckpointAt: Math.max(known.lastCheckpointAt ?? 0, at) }, at, event.observedAt);
+      if (known)
+        jobs[event.jobId] = progressOnCheckpoint(
+          { ...known, lastCheckpointAt: Math.max(known.lastCheckpointAt ?? 0, at) },
+          at,
+          event.observedAt,
+        );
       const released = releaseOnAcknowledge(ctx, { ...next, jobs }, event.jobId, at);
       actions = released.actions;
       reasons.push(`job ${event.jobId} checkpointed at ${new Date(at).toISOString()}`, ...released.reasons);
@@ -96,7 +133,12 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       break;
     }
   }
-  return { actions, holds: [], reasons, ml: { ...next, jobs: boundJobs({ ...jobs, ...(event.event === 'checkpoint-acknowledged' ? next.jobs : {}) }) } };
+  return {
+    actions,
+    holds: [],
+    reasons,
+    ml: { ...next, jobs: boundJobs({ ...jobs, ...(event.event === 'checkpoint-acknowledged' ? next.jobs : {}) }) },
+  };
 }
 
 function requirementOf(job: TrainingJob): InstanceRequirement {
@@ -115,7 +157,12 @@ const byPriority = ([idA, a]: [string, TrainingJob], [idB, b]: [string, Training
  * (highest priority first, each job all or nothing) on idle nodes or on new nodes in the cheapest usable
  * pool, and release nodes idle longer than the idle timeout (down to the policy's minimum; 0 = scale to zero).
  */
-export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, releasedNow: ReadonlySet<string> = new Set()): MlStep {
+export function planTraining(
+  ctx: MlContext,
+  ml: MlState,
+  limit?: SpendLimit,
+  releasedNow: ReadonlySet<string> = new Set(),
+): MlStep {
   const holds: Hold[] = [];
   const expired = expireCheckpointWaits(ctx, ml);
   const protectedJobs = protectDeadlines(ctx, expired.ml);
@@ -127,7 +174,9 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, re
   for (const [id, job] of Object.entries(jobs)) {
     if (job.state === 'launching' && job.launchedAt !== null && ctx.now - job.launchedAt >= timeoutMs) {
       jobs[id] = { ...job, state: 'queued' };
-      reasons.push(`job ${id}: its nodes did not start it within ${ctx.policy.training.launchTimeoutSeconds} s: queued again`);
+      reasons.push(
+        `job ${id}: its nodes did not start it within ${ctx.policy.training.launchTimeoutSeconds} s: queued again`,
+      );
     }
   }
 
@@ -137,12 +186,22 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, re
   // Free nodes per pool: up (or booting), no job, not waiting on a checkpoint, not released by this decision.
   const free = new Map<string, string[]>();
   for (const pool of views) {
-    free.set(pool.id, pool.nodes.filter((n) => n.state !== 'draining' && !n.jobId && !busy.has(n.id) && !waiting.has(n.id) && !releasedNow.has(n.id)).map((n) => n.id).sort());
+    free.set(
+      pool.id,
+      pool.nodes
+        .filter(
+          (n) => n.state !== 'draining' && !n.jobId && !busy.has(n.id) && !waiting.has(n.id) && !releasedNow.has(n.id),
+        )
+        .map((n) => n.id)
+        .sort(),
+    );
   }
   const reserved = new Set<string>();
   const reserve = (job: TrainingJob, poolHint: string | null): string[] | undefined => {
     // The hinted pool first (a replacement launched for this job), then the cheapest: idle spot before idle on-demand.
-    const order = [...views].sort((a, b) => Number(b.id === poolHint) - Number(a.id === poolHint) || (a.price ?? Infinity) - (b.price ?? Infinity));
+    const order = [...views].sort(
+      (a, b) => Number(b.id === poolHint) - Number(a.id === poolHint) || (a.price ?? Infinity) - (b.price ?? Infinity),
+    );
     for (const pool of order) {
       if (!fitsPool(pool, job)) continue;
       const open = (free.get(pool.id) ?? []).filter((id) => !reserved.has(id));
@@ -181,18 +240,28 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, re
       reasons.push(`job ${id} placed on idle node(s) ${idle.join(', ')}`);
       continue;
     }
-    const placement = placeCapacity(ctx, next, job.nodeCount, { requirement: requirementOf(job), totalAfter: total + job.nodeCount, job: { id, job } });
+    const placement = placeCapacity(ctx, next, job.nodeCount, {
+      requirement: requirementOf(job),
+      totalAfter: total + job.nodeCount,
+      job: { id, job },
+    });
     const pool = placement.pool;
     if (!pool && placement.wait) {
       holds.push({ rule: 'deadline-slack', reason: placement.wait });
       continue;
     }
     if (!pool) {
-      holds.push({ rule: 'unsupported', reason: `job ${id} (${job.nodeCount} x ${job.gpusPerNode} GPU${job.gpuModel ? ` ${job.gpuModel}` : ''}) cannot be placed: ${placement.reasons.join('; ')}` });
+      holds.push({
+        rule: 'unsupported',
+        reason: `job ${id} (${job.nodeCount} x ${job.gpusPerNode} GPU${job.gpuModel ? ` ${job.gpuModel}` : ''}) cannot be placed: ${placement.reasons.join('; ')}`,
+      });
       continue;
     }
     if (total + job.nodeCount > ctx.policy.maxCapacity) {
-      holds.push({ rule: 'bounds', reason: `job ${id} needs ${job.nodeCount} node(s) at once; ${total} + ${job.nodeCount} is above the maximum of ${ctx.policy.maxCapacity}: held (all or nothing)` });
+      holds.push({
+        rule: 'bounds',
+        reason: `job ${id} needs ${job.nodeCount} node(s) at once; ${total} + ${job.nodeCount} is above the maximum of ${ctx.policy.maxCapacity}: held (all or nothing)`,
+      });
       blocked ??= `job ${id}, which does not fit under the maximum`;
       continue;
     }
@@ -201,7 +270,10 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, re
     if (limit) {
       const after = estimateCost(ctx, [...actions, candidate]).afterUsdPerHour;
       if (after > limit.usdPerHour + 1e-9) {
-        holds.push({ rule: 'spend-cap', reason: `job ${id} held: ${job.nodeCount} more ${pool.instanceType} would bring spend to ${usd(after)}/h; ${limit.reason}` });
+        holds.push({
+          rule: 'spend-cap',
+          reason: `job ${id} held: ${job.nodeCount} more ${pool.instanceType} would bring spend to ${usd(after)}/h; ${limit.reason}`,
+        });
         blocked = `job ${id} (priority ${job.priority}), held by the spend cap`;
         continue;
       }
@@ -209,13 +281,23 @@ export function planTraining(ctx: MlContext, ml: MlState, limit?: SpendLimit, re
     actions.push(candidate);
     next = noteFallback(next, placement, ctx.now);
     total += job.nodeCount;
-    jobs[id] = { ...job, state: 'launching', launchedAt: ctx.now, poolId: pool.id, ...(placement.deadlineOnDemand !== undefined && job.onDemandForDeadlineAt === null ? { onDemandForDeadlineAt: ctx.now } : {}) };
+    jobs[id] = {
+      ...job,
+      state: 'launching',
+      launchedAt: ctx.now,
+      poolId: pool.id,
+      ...(placement.deadlineOnDemand !== undefined && job.onDemandForDeadlineAt === null
+        ? { onDemandForDeadlineAt: ctx.now }
+        : {}),
+    };
   }
 
   // Idle release: ready nodes that nothing reserved, idle longer than the timeout, down to the minimum.
   const idleSince: Record<string, number> = {};
   const idleMs = ctx.policy.training.idleTimeoutSeconds * 1000;
-  const releasing = new Set(actions.filter((a) => a.type === 'drain-and-release').map((a) => (a as { instanceId: string }).instanceId));
+  const releasing = new Set(
+    actions.filter((a) => a.type === 'drain-and-release').map((a) => (a as { instanceId: string }).instanceId),
+  );
   for (const pool of views) {
     for (const node of pool.nodes) {
       if (node.state !== 'ready' || reserved.has(node.id) || !(free.get(pool.id) ?? []).includes(node.id)) continue;

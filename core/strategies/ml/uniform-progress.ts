@@ -57,7 +57,13 @@ export function progressLine(ctx: MlContext, job: TrainingJob): ProgressLine | u
 
 /** How far behind its line a job may fall before it goes on-demand, seconds: a sixth of its slack at queuing, at least one switch. */
 export function lineToleranceSeconds(ctx: MlContext, job: TrainingJob): number {
-  const slack = job.deadlineAt === null || job.runSeconds === null ? 0 : (job.deadlineAt - job.queuedAt) / 1000 - job.runSeconds - switchSeconds(ctx) - ctx.policy.training.deadlineSafetySeconds;
+  const slack =
+    job.deadlineAt === null || job.runSeconds === null
+      ? 0
+      : (job.deadlineAt - job.queuedAt) / 1000 -
+        job.runSeconds -
+        switchSeconds(ctx) -
+        ctx.policy.training.deadlineSafetySeconds;
   return Math.max(switchSeconds(ctx), slack / 6);
 }
 
@@ -89,8 +95,9 @@ export function behindReason(ctx: MlContext, view: DeadlineView, job: TrainingJo
 
 /** Why the job waits for spot: at, ahead of or close to its line. */
 export function aheadReason(ctx: MlContext, view: DeadlineView, job: TrainingJob, line: ProgressLine): string {
-  const dwell = line.behindSeconds > lineToleranceSeconds(ctx, job)
-    ? `; back on spot since ${clock(job.backOnSpotAt ?? 0, ctx.now)}, so no switch to on-demand before ${clock((job.backOnSpotAt ?? 0) + ctx.policy.spot.returnToSpotAfterSeconds * 1000, ctx.now)}`
-    : `; on-demand once more than ${duration(lineToleranceSeconds(ctx, job) * 1000)} behind`;
+  const dwell =
+    line.behindSeconds > lineToleranceSeconds(ctx, job)
+      ? `; back on spot since ${clock(job.backOnSpotAt ?? 0, ctx.now)}, so no switch to on-demand before ${clock((job.backOnSpotAt ?? 0) + ctx.policy.spot.returnToSpotAfterSeconds * 1000, ctx.now)}`
+      : `; on-demand once more than ${duration(lineToleranceSeconds(ctx, job) * 1000)} behind`;
   return `job ${view.jobId}: waiting for spot, ${lineText(line)}${dwell}; ${duration(view.slackMs)} of slack before its deadline ${clock(view.deadlineAt)}`;
 }

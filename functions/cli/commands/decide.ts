@@ -6,11 +6,17 @@ import { UsageError, type CliCommand } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
 
 function printHuman(decision: ReturnType<typeof decide>, out: (text: string) => void): void {
-  out(`${decision.targetId} @ ${new Date(decision.at).toISOString()}: ${decision.outcome} ${decision.currentCapacity} -> ${decision.desiredCapacity}${decision.valid ? '' : ' (inputs missing or stale)'}`);
-  if (decision.cost) out(`cost: $${decision.cost.beforeUsdPerHour.toFixed(2)}/h -> $${decision.cost.afterUsdPerHour.toFixed(2)}/h`);
+  out(
+    `${decision.targetId} @ ${new Date(decision.at).toISOString()}: ${decision.outcome} ${decision.currentCapacity} -> ${decision.desiredCapacity}${decision.valid ? '' : ' (inputs missing or stale)'}`,
+  );
+  if (decision.cost)
+    out(`cost: $${decision.cost.beforeUsdPerHour.toFixed(2)}/h -> $${decision.cost.afterUsdPerHour.toFixed(2)}/h`);
   out('actions:');
   if (decision.actions.length === 0) out('  (none)');
-  for (const action of decision.actions) out(`  - ${action.type} ${JSON.stringify({ ...action, type: undefined, reason: undefined })}\n      ${action.reason}`);
+  for (const action of decision.actions)
+    out(
+      `  - ${action.type} ${JSON.stringify({ ...action, type: undefined, reason: undefined })}\n      ${action.reason}`,
+    );
   out('reasons:');
   for (const reason of decision.reasons) out(`  - ${reason}`);
 }
@@ -18,7 +24,8 @@ function printHuman(decision: ReturnType<typeof decide>, out: (text: string) => 
 export const decideCommand: CliCommand = {
   name: 'decide',
   summary: 'print the decision for a recorded input (actions, new memory, reasons)',
-  usage: 'tide decide --input FILE [--json]   (FILE: {now, signal, target, policy, observed, memory?}; "-" reads stdin)',
+  usage:
+    'tide decide --input FILE [--json]   (FILE: {now, signal, target, policy, observed, memory?}; "-" reads stdin)',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,

@@ -24,7 +24,8 @@ async function readPayload(file: string): Promise<Buffer> {
 function epochOption(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms)) throw new UsageError(`${flag} expects epoch milliseconds or an ISO-8601 time, was: "${text}"`);
+  if (!Number.isFinite(ms))
+    throw new UsageError(`${flag} expects epoch milliseconds or an ISO-8601 time, was: "${text}"`);
   return ms;
 }
 
@@ -91,12 +92,18 @@ export const parseCommand: CliCommand = {
     }
     if (targets) {
       const routing = routeSignals(targets, event.signals);
-      output.deliveries = routing.deliveries.map((d) => ({ targetId: d.targetId, triggerIndex: d.triggerIndex, eventId: d.signal.eventId, signal: d.signal }));
+      output.deliveries = routing.deliveries.map((d) => ({
+        targetId: d.targetId,
+        triggerIndex: d.triggerIndex,
+        eventId: d.signal.eventId,
+        signal: d.signal,
+      }));
       output.unmatched = routing.unmatched.length;
     }
     io.out(JSON.stringify(output, null, 2));
     if (event.batch && event.batch.batchItemFailures.length > 0) {
-      for (const record of event.batch.records) if (!record.ok) io.err(JSON.stringify({ itemIdentifier: record.itemIdentifier, ...record.error.toJSON() }));
+      for (const record of event.batch.records)
+        if (!record.ok) io.err(JSON.stringify({ itemIdentifier: record.itemIdentifier, ...record.error.toJSON() }));
       return 2;
     }
     return 0;

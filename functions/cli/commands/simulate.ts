@@ -44,11 +44,16 @@ With no arguments: the bundled Azure conversation trace.
 
 function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`${flag} must be a positive whole number, was: "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) <= 0)
+    throw new UsageError(`${flag} must be a positive whole number, was: "${value}"`);
   return Number(value);
 }
 
-async function loadTrace(trace: string | undefined, workloadName: string | undefined, seed: number): Promise<{ trace: Trace; plans?: unknown[] }> {
+async function loadTrace(
+  trace: string | undefined,
+  workloadName: string | undefined,
+  seed: number,
+): Promise<{ trace: Trace; plans?: unknown[] }> {
   if (trace !== undefined && workloadName !== undefined) throw new UsageError('give --trace or --workload, not both');
   if (trace !== undefined) {
     let text: string;
@@ -61,7 +66,8 @@ async function loadTrace(trace: string | undefined, workloadName: string | undef
   }
   const name = workloadName ?? 'conversation';
   const workload = findWorkload(name);
-  if (!workload) throw new UsageError(`unknown workload "${name}"; known: ${WORKLOADS.map((known) => known.name).join(', ')}`);
+  if (!workload)
+    throw new UsageError(`unknown workload "${name}"; known: ${WORKLOADS.map((known) => known.name).join(', ')}`);
   return { trace: await workload.load(seed), ...(workload.plans ? { plans: workload.plans } : {}) };
 }
 
@@ -109,19 +115,30 @@ export const simulateCommand: CliCommand = {
     });
     void positionals;
     const seed = values.seed === undefined ? 1 : Number(values.seed);
-    if (values.seed !== undefined && !/^\d+$/.test(values.seed)) throw new UsageError(`--seed must be a whole number, was: "${values.seed}"`);
+    if (values.seed !== undefined && !/^\d+$/.test(values.seed))
+      throw new UsageError(`--seed must be a whole number, was: "${values.seed}"`);
     const sloMs = positiveInteger(values['slo-ms'], '--slo-ms', DEFAULT_SLO_MS);
-    const bootSeconds = values['boot-seconds'] === undefined ? undefined : positiveInteger(values['boot-seconds'], '--boot-seconds', 525);
+    const bootSeconds =
+      values['boot-seconds'] === undefined ? undefined : positiveInteger(values['boot-seconds'], '--boot-seconds', 525);
     const utilization = values.utilization === undefined ? undefined : Number(values.utilization);
     if (utilization !== undefined && !(utilization > 0 && utilization <= 1)) {
       throw new UsageError(`--utilization must be a number in (0, 1], was: "${values.utilization}"`);
     }
-    const periodSeconds = positiveInteger(values['metric-period'], '--metric-period', TIDE_DELIVERY_DEFAULTS.periodSeconds);
-    const delaySeconds = values['metric-delay'] === '0' ? 0 : positiveInteger(values['metric-delay'], '--metric-delay', TIDE_DELIVERY_DEFAULTS.delaySeconds);
+    const periodSeconds = positiveInteger(
+      values['metric-period'],
+      '--metric-period',
+      TIDE_DELIVERY_DEFAULTS.periodSeconds,
+    );
+    const delaySeconds =
+      values['metric-delay'] === '0'
+        ? 0
+        : positiveInteger(values['metric-delay'], '--metric-delay', TIDE_DELIVERY_DEFAULTS.delaySeconds);
     const metric = values.metric ?? 'in-flight';
-    if (metric !== 'in-flight' && metric !== 'offered') throw new UsageError(`--metric must be in-flight or offered, was: "${metric}"`);
+    if (metric !== 'in-flight' && metric !== 'offered')
+      throw new UsageError(`--metric must be in-flight or offered, was: "${metric}"`);
     const tideMetric = values['tide-metric'] ?? metric;
-    if (tideMetric !== 'in-flight' && tideMetric !== 'offered') throw new UsageError(`--tide-metric must be in-flight or offered, was: "${tideMetric}"`);
+    if (tideMetric !== 'in-flight' && tideMetric !== 'offered')
+      throw new UsageError(`--tide-metric must be in-flight or offered, was: "${tideMetric}"`);
     let loaded: Awaited<ReturnType<typeof loadTrace>>;
     try {
       loaded = await loadTrace(values.trace, values.workload, seed);
@@ -157,7 +174,8 @@ export const simulateCommand: CliCommand = {
       baselineSchedules: values['baseline-schedules'],
       frontier: values.frontier,
       tideBootAware: values['tide-boot-aware'],
-      onProgress: (run, index, count, done, total) => bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
+      onProgress: (run, index, count, done, total) =>
+        bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
     });
     bar.done();
     if (values.svg !== undefined) await writeFile(values.svg, renderSvg(report), 'utf8');

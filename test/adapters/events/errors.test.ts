@@ -31,7 +31,15 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { name: 'not JSON', payload: 'hello', source: 'auto', code: 'malformed', errorSource: 'auto', path: '(root)', says: 'not JSON' },
+  {
+    name: 'not JSON',
+    payload: 'hello',
+    source: 'auto',
+    code: 'malformed',
+    errorSource: 'auto',
+    path: '(root)',
+    says: 'not JSON',
+  },
   {
     name: 'truncated JSON',
     payload: fixtureText('aws/eventbridge-spot-interruption.json').slice(0, 120),
@@ -53,15 +61,34 @@ const rows: Row[] = [
   },
   {
     name: 'over the default 256 KB limit (decoded value)',
-    payload: { ...(fixtureJson('aws/eventbridge-spot-interruption.json') as Json), padding: 'x'.repeat(DEFAULT_MAX_BYTES) },
+    payload: {
+      ...(fixtureJson('aws/eventbridge-spot-interruption.json') as Json),
+      padding: 'x'.repeat(DEFAULT_MAX_BYTES),
+    },
     source: 'aws-eventbridge',
     code: 'too-large',
     errorSource: 'aws-eventbridge',
     path: '(root)',
     says: 'over the 262144-byte limit',
   },
-  { name: 'unknown source name', payload: '{}', source: 'aws-kinesis', code: 'unknown-source', errorSource: 'aws-kinesis', path: '(root)', says: 'was: "aws-kinesis"' },
-  { name: 'auto cannot tell', payload: { hello: 'world' }, source: 'auto', code: 'unknown-source', errorSource: 'auto', path: '(root)', says: 'a payload Tide knows' },
+  {
+    name: 'unknown source name',
+    payload: '{}',
+    source: 'aws-kinesis',
+    code: 'unknown-source',
+    errorSource: 'aws-kinesis',
+    path: '(root)',
+    says: 'was: "aws-kinesis"',
+  },
+  {
+    name: 'auto cannot tell',
+    payload: { hello: 'world' },
+    source: 'auto',
+    code: 'unknown-source',
+    errorSource: 'auto',
+    path: '(root)',
+    says: 'a payload Tide knows',
+  },
   {
     name: 'alarm state not a CloudWatch state',
     payload: mutated('aws/eventbridge-cloudwatch-alarm-single-metric.json', ['detail', 'state', 'value'], 'BROKEN'),
@@ -73,7 +100,11 @@ const rows: Row[] = [
   },
   {
     name: 'reason data is not JSON',
-    payload: mutated('aws/eventbridge-cloudwatch-alarm-single-metric.json', ['detail', 'state', 'reasonData'], '{"recentDatapoints":[1'),
+    payload: mutated(
+      'aws/eventbridge-cloudwatch-alarm-single-metric.json',
+      ['detail', 'state', 'reasonData'],
+      '{"recentDatapoints":[1',
+    ),
     source: 'auto',
     code: 'malformed',
     errorSource: 'aws-eventbridge',
@@ -100,7 +131,11 @@ const rows: Row[] = [
   },
   {
     name: 'EventBridge kind Tide does not read',
-    payload: mutated('aws/eventbridge-spot-interruption.json', ['detail-type'], 'EC2 Instance State-change Notification'),
+    payload: mutated(
+      'aws/eventbridge-spot-interruption.json',
+      ['detail-type'],
+      'EC2 Instance State-change Notification',
+    ),
     source: 'aws-eventbridge',
     code: 'unsupported',
     errorSource: 'aws-eventbridge',
@@ -131,7 +166,15 @@ const rows: Row[] = [
     path: 'Records[0].Sns.Message.NewStateValue',
     says: 'was: "ON_FIRE"',
   },
-  { name: 'SQS event without records', payload: { Records: [] }, source: 'aws-sqs', code: 'invalid', errorSource: 'aws-sqs', path: 'Records', says: '' },
+  {
+    name: 'SQS event without records',
+    payload: { Records: [] },
+    source: 'aws-sqs',
+    code: 'invalid',
+    errorSource: 'aws-sqs',
+    path: 'Records',
+    says: '',
+  },
   {
     name: 'Pub/Sub data that is not base64',
     payload: mutated('gcp/pubsub-monitoring-incident.json', ['message', 'data'], '%%% not base64 %%%'),
@@ -170,7 +213,11 @@ const rows: Row[] = [
   },
   {
     name: 'audit log entry of another method',
-    payload: mutated('gcp/audit-log-compute-preempted.json', ['protoPayload', 'methodName'], 'v1.compute.instances.stop'),
+    payload: mutated(
+      'gcp/audit-log-compute-preempted.json',
+      ['protoPayload', 'methodName'],
+      'v1.compute.instances.stop',
+    ),
     source: 'gcp-audit-log',
     code: 'unsupported',
     errorSource: 'gcp-audit-log',
@@ -206,7 +253,12 @@ const rows: Row[] = [
   },
   {
     name: 'Event Grid event type Tide does not read',
-    payload: [{ ...((fixtureJson('azure/eventgrid-ml-run-status-changed.json') as Json[])[0] as Json), eventType: 'Microsoft.Storage.BlobCreated' }],
+    payload: [
+      {
+        ...((fixtureJson('azure/eventgrid-ml-run-status-changed.json') as Json[])[0] as Json),
+        eventType: 'Microsoft.Storage.BlobCreated',
+      },
+    ],
     source: 'azure-eventgrid',
     code: 'unsupported',
     errorSource: 'azure-eventgrid',
@@ -215,7 +267,12 @@ const rows: Row[] = [
   },
   {
     name: 'Azure ML run without a run id',
-    payload: [{ ...((fixtureJson('azure/eventgrid-ml-run-status-changed.json') as Json[])[0] as Json), data: { runStatus: 'Running' } }],
+    payload: [
+      {
+        ...((fixtureJson('azure/eventgrid-ml-run-status-changed.json') as Json[])[0] as Json),
+        data: { runStatus: 'Running' },
+      },
+    ],
     source: 'azure-eventgrid',
     code: 'invalid',
     errorSource: 'azure-eventgrid',
@@ -362,7 +419,11 @@ describe('bad input', () => {
 
   it('takes bytes as well as text, and measures the limit in bytes', () => {
     // 100 two-byte characters: 100 characters, 200 bytes.
-    const text = JSON.stringify({ tide: 'schedule-tick', schedule: 'é'.repeat(100), scheduledTime: '2026-03-09T13:30:00Z' });
+    const text = JSON.stringify({
+      tide: 'schedule-tick',
+      schedule: 'é'.repeat(100),
+      scheduledTime: '2026-03-09T13:30:00Z',
+    });
     expect(parseEvent(Buffer.from(text), 'tide-tick').ok).toBe(true);
     const limited = parseEvent(text, 'tide-tick', { maxBytes: text.length + 50 });
     expect(limited.ok ? 'ok' : limited.error.code).toBe('too-large');

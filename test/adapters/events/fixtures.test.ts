@@ -182,7 +182,13 @@ const gpuAlert = (pod: string, value: number, startsAt: string, fingerprint: str
   comparison: 'above',
   datapoints: [value],
   value,
-  dimensions: { alertname: 'TideGpuUtilizationHigh', severity: 'warning', job: 'dcgm-exporter', deployment: 'llama-serve', pod },
+  dimensions: {
+    alertname: 'TideGpuUtilizationHigh',
+    severity: 'warning',
+    job: 'dcgm-exporter',
+    deployment: 'llama-serve',
+    pod,
+  },
   observedAt: at(startsAt),
   source: 'alertmanager',
   eventId: `${fingerprint}:firing:${at(startsAt)}`,
@@ -194,7 +200,14 @@ const rayJob = {
 } as const;
 
 const rows: Row[] = [
-  { file: 'aws/eventbridge-cloudwatch-alarm-single-metric.json', source: 'aws-eventbridge', detected: 'aws-eventbridge', eventId: cpuAlarm.eventId!, signals: [cpuAlarm], deliveries: ['cpu-fleet#0'] },
+  {
+    file: 'aws/eventbridge-cloudwatch-alarm-single-metric.json',
+    source: 'aws-eventbridge',
+    detected: 'aws-eventbridge',
+    eventId: cpuAlarm.eventId!,
+    signals: [cpuAlarm],
+    deliveries: ['cpu-fleet#0'],
+  },
   {
     file: 'aws/eventbridge-cloudwatch-alarm-metric-math.json',
     source: 'auto',
@@ -243,7 +256,14 @@ const rows: Row[] = [
     ],
     deliveries: ['cpu-fleet#0'],
   },
-  { file: 'aws/sns-lambda-cloudwatch-alarm.json', source: 'aws-sns', detected: 'aws-sns', eventId: endpointAlarm.eventId!, signals: [endpointAlarm], deliveries: ['llama-endpoint#0'] },
+  {
+    file: 'aws/sns-lambda-cloudwatch-alarm.json',
+    source: 'aws-sns',
+    detected: 'aws-sns',
+    eventId: endpointAlarm.eventId!,
+    signals: [endpointAlarm],
+    deliveries: ['llama-endpoint#0'],
+  },
   {
     file: 'aws/sns-http-cloudwatch-alarm-metric-math.json',
     source: 'auto',
@@ -268,15 +288,35 @@ const rows: Row[] = [
     ],
     deliveries: ['fleet-wide-ticks#1'],
   },
-  { file: 'aws/sns-subscription-confirmation.json', source: 'auto', detected: 'aws-sns', eventId: '165545c9-2a5c-472c-8df2-7ff2be2b3b1b', signals: [], deliveries: [] },
-  { file: 'aws/eventbridge-spot-interruption.json', source: 'auto', detected: 'aws-eventbridge', eventId: spotWarning.eventId!, signals: [spotWarning], deliveries: ['a100-training#1'] },
+  {
+    file: 'aws/sns-subscription-confirmation.json',
+    source: 'auto',
+    detected: 'aws-sns',
+    eventId: '165545c9-2a5c-472c-8df2-7ff2be2b3b1b',
+    signals: [],
+    deliveries: [],
+  },
+  {
+    file: 'aws/eventbridge-spot-interruption.json',
+    source: 'auto',
+    detected: 'aws-eventbridge',
+    eventId: spotWarning.eventId!,
+    signals: [spotWarning],
+    deliveries: ['a100-training#1'],
+  },
   {
     file: 'aws/eventbridge-rebalance-recommendation.json',
     source: 'auto',
     detected: 'aws-eventbridge',
     eventId: '12345678-1234-1234-1234-123456789013',
     signals: [
-      { kind: 'rebalance-recommendation', instanceId: 'i-1234567890abcdef0', observedAt: at('2026-03-09T13:58:40Z'), source: 'aws-ec2', eventId: '12345678-1234-1234-1234-123456789013' },
+      {
+        kind: 'rebalance-recommendation',
+        instanceId: 'i-1234567890abcdef0',
+        observedAt: at('2026-03-09T13:58:40Z'),
+        source: 'aws-ec2',
+        eventId: '12345678-1234-1234-1234-123456789013',
+      },
     ],
     deliveries: ['a100-training#1'],
   },
@@ -287,7 +327,15 @@ const rows: Row[] = [
     eventId: '844e2571-85d4-695f-b930-0153b71dcb42',
     signals: [
       // The documented example's instance type is the placeholder "InstanceType": no GPU figures.
-      { kind: 'job', event: 'finished', jobId: '89c96cc8-dded-4739-afcc-6f1dc936701d', nodeCount: 3, observedAt: at('2018-10-06T12:26:13Z'), source: 'aws-sagemaker', eventId: '844e2571-85d4-695f-b930-0153b71dcb42' },
+      {
+        kind: 'job',
+        event: 'finished',
+        jobId: '89c96cc8-dded-4739-afcc-6f1dc936701d',
+        nodeCount: 3,
+        observedAt: at('2018-10-06T12:26:13Z'),
+        source: 'aws-sagemaker',
+        eventId: '844e2571-85d4-695f-b930-0153b71dcb42',
+      },
     ],
     deliveries: [],
   },
@@ -297,7 +345,17 @@ const rows: Row[] = [
     detected: 'aws-eventbridge',
     eventId: '5b1e1d9c-31f6-4a8e-9d0e-6f2f1f6f7a01',
     signals: [
-      { kind: 'job', event: 'preempted', jobId: 'llama-ft-0309', gpusPerNode: 8, nodeCount: 2, gpuModel: 'A100', observedAt: at('2026-03-09T15:41:07Z'), source: 'aws-sagemaker', eventId: '5b1e1d9c-31f6-4a8e-9d0e-6f2f1f6f7a01' },
+      {
+        kind: 'job',
+        event: 'preempted',
+        jobId: 'llama-ft-0309',
+        gpusPerNode: 8,
+        nodeCount: 2,
+        gpuModel: 'A100',
+        observedAt: at('2026-03-09T15:41:07Z'),
+        source: 'aws-sagemaker',
+        eventId: '5b1e1d9c-31f6-4a8e-9d0e-6f2f1f6f7a01',
+      },
     ],
     deliveries: ['a100-training#2'],
   },
@@ -306,10 +364,25 @@ const rows: Row[] = [
     source: 'auto',
     detected: 'aws-eventbridge',
     eventId: '89d1a02d-5ec7-412e-82f5-13505f849b41',
-    signals: [{ kind: 'schedule-tick', schedule: 'tide-every-minute', observedAt: at('2026-03-09T13:30:00Z'), source: 'schedule', eventId: '89d1a02d-5ec7-412e-82f5-13505f849b41' }],
+    signals: [
+      {
+        kind: 'schedule-tick',
+        schedule: 'tide-every-minute',
+        observedAt: at('2026-03-09T13:30:00Z'),
+        source: 'schedule',
+        eventId: '89d1a02d-5ec7-412e-82f5-13505f849b41',
+      },
+    ],
     deliveries: ['fleet-wide-ticks#0'],
   },
-  { file: 'tide/schedule-tick.json', source: 'auto', detected: 'tide-tick', eventId: 'd32c5kddcf5bb8c3', signals: [marketOpenTick], deliveries: ['llama-endpoint#3', 'fleet-wide-ticks#0'] },
+  {
+    file: 'tide/schedule-tick.json',
+    source: 'auto',
+    detected: 'tide-tick',
+    eventId: 'd32c5kddcf5bb8c3',
+    signals: [marketOpenTick],
+    deliveries: ['llama-endpoint#3', 'fleet-wide-ticks#0'],
+  },
   {
     file: 'aws/sqs-batch-mixed.json',
     source: 'aws-sqs',
@@ -318,19 +391,63 @@ const rows: Row[] = [
     signals: [spotWarning, endpointAlarm, marketOpenTick],
     deliveries: ['a100-training#1', 'llama-endpoint#0', 'llama-endpoint#3', 'fleet-wide-ticks#0'],
   },
-  { file: 'gcp/monitoring-incident-open.json', source: 'gcp-monitoring', detected: 'gcp-monitoring', eventId: '0.opqiw61fsv7p:open', signals: [incidentOpen], deliveries: ['llama-endpoint#2'] },
+  {
+    file: 'gcp/monitoring-incident-open.json',
+    source: 'gcp-monitoring',
+    detected: 'gcp-monitoring',
+    eventId: '0.opqiw61fsv7p:open',
+    signals: [incidentOpen],
+    deliveries: ['llama-endpoint#2'],
+  },
   {
     file: 'gcp/monitoring-incident-closed.json',
     source: 'auto',
     detected: 'gcp-monitoring',
     eventId: '0.opqiw61fsv7p:closed',
-    signals: [{ ...incidentOpen, state: 'OK', datapoints: [0.835], value: 0.835, observedAt: 1577877071000, eventId: '0.opqiw61fsv7p:closed' } as Signal],
+    signals: [
+      {
+        ...incidentOpen,
+        state: 'OK',
+        datapoints: [0.835],
+        value: 0.835,
+        observedAt: 1577877071000,
+        eventId: '0.opqiw61fsv7p:closed',
+      } as Signal,
+    ],
     deliveries: ['llama-endpoint#2'],
   },
-  { file: 'gcp/pubsub-monitoring-incident.json', source: 'gcp-pubsub', detected: 'gcp-pubsub', eventId: '2070443601311540', signals: [incidentOpen], deliveries: ['llama-endpoint#2'] },
-  { file: 'gcp/eventarc-pubsub-monitoring-incident.json', source: 'gcp-eventarc', detected: 'gcp-eventarc', eventId: '2070443601311540', signals: [incidentOpen], deliveries: ['llama-endpoint#2'] },
-  { file: 'gcp/audit-log-compute-preempted.json', source: 'auto', detected: 'gcp-audit-log', eventId: '-9n7qkze1a8wq', signals: [gcpPreemption], deliveries: ['a100-training#3'] },
-  { file: 'gcp/pubsub-compute-preempted.json', source: 'auto', detected: 'gcp-pubsub', eventId: '7440918385519731', signals: [gcpPreemption], deliveries: ['a100-training#3'] },
+  {
+    file: 'gcp/pubsub-monitoring-incident.json',
+    source: 'gcp-pubsub',
+    detected: 'gcp-pubsub',
+    eventId: '2070443601311540',
+    signals: [incidentOpen],
+    deliveries: ['llama-endpoint#2'],
+  },
+  {
+    file: 'gcp/eventarc-pubsub-monitoring-incident.json',
+    source: 'gcp-eventarc',
+    detected: 'gcp-eventarc',
+    eventId: '2070443601311540',
+    signals: [incidentOpen],
+    deliveries: ['llama-endpoint#2'],
+  },
+  {
+    file: 'gcp/audit-log-compute-preempted.json',
+    source: 'auto',
+    detected: 'gcp-audit-log',
+    eventId: '-9n7qkze1a8wq',
+    signals: [gcpPreemption],
+    deliveries: ['a100-training#3'],
+  },
+  {
+    file: 'gcp/pubsub-compute-preempted.json',
+    source: 'auto',
+    detected: 'gcp-pubsub',
+    eventId: '7440918385519731',
+    signals: [gcpPreemption],
+    deliveries: ['a100-training#3'],
+  },
   {
     file: 'gcp/eventarc-audit-log-preempted.json',
     source: 'auto',
@@ -361,7 +478,15 @@ const rows: Row[] = [
     source: 'gcp-scheduler',
     detected: null,
     eventId: '11842933011847561',
-    signals: [{ kind: 'schedule-tick', schedule: 'tide-market-open', observedAt: at('2026-03-09T13:25:00.204Z'), source: 'schedule', eventId: '11842933011847561' }],
+    signals: [
+      {
+        kind: 'schedule-tick',
+        schedule: 'tide-market-open',
+        observedAt: at('2026-03-09T13:25:00.204Z'),
+        source: 'schedule',
+        eventId: '11842933011847561',
+      },
+    ],
     deliveries: ['llama-endpoint#3', 'fleet-wide-ticks#0'],
   },
   {
@@ -384,7 +509,8 @@ const rows: Row[] = [
     file: 'azure/monitor-log-alert-v2-fired.json',
     source: 'auto',
     detected: 'azure-monitor',
-    eventId: '/subscriptions/11111111-2222-3333-4444-555555555555/providers/Microsoft.AlertsManagement/alerts/bbbb1b1b-cc2c-dd3d-ee4e-ffffff5f5f5f:Fired',
+    eventId:
+      '/subscriptions/11111111-2222-3333-4444-555555555555/providers/Microsoft.AlertsManagement/alerts/bbbb1b1b-cc2c-dd3d-ee4e-ffffff5f5f5f:Fired',
     signals: [
       {
         kind: 'alarm',
@@ -398,19 +524,36 @@ const rows: Row[] = [
         dimensions: { Computer: 'TestComputer' },
         observedAt: at('2020-07-09T14:04:49.996Z'),
         source: 'azure-monitor',
-        eventId: '/subscriptions/11111111-2222-3333-4444-555555555555/providers/Microsoft.AlertsManagement/alerts/bbbb1b1b-cc2c-dd3d-ee4e-ffffff5f5f5f:Fired',
+        eventId:
+          '/subscriptions/11111111-2222-3333-4444-555555555555/providers/Microsoft.AlertsManagement/alerts/bbbb1b1b-cc2c-dd3d-ee4e-ffffff5f5f5f:Fired',
       },
     ],
     deliveries: [],
   },
-  { file: 'azure/eventgrid-subscription-validation.json', source: 'azure-eventgrid', detected: 'azure-eventgrid', eventId: '2d1781af-3a4c-4d7c-bd0c-e34b19da4e66', signals: [], deliveries: [] },
+  {
+    file: 'azure/eventgrid-subscription-validation.json',
+    source: 'azure-eventgrid',
+    detected: 'azure-eventgrid',
+    eventId: '2d1781af-3a4c-4d7c-bd0c-e34b19da4e66',
+    signals: [],
+    deliveries: [],
+  },
   {
     file: 'azure/eventgrid-ml-run-status-changed.json',
     source: 'auto',
     detected: 'azure-eventgrid',
     eventId: '831e1650-001e-001b-66ab-eeb76e069631',
     // The documented example writes the status in lower case ("failed").
-    signals: [{ kind: 'job', event: 'failed', jobId: 'AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5', observedAt: at('2017-06-26T18:41:00.958Z'), source: 'azure-ml', eventId: '831e1650-001e-001b-66ab-eeb76e069631' }],
+    signals: [
+      {
+        kind: 'job',
+        event: 'failed',
+        jobId: 'AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5',
+        observedAt: at('2017-06-26T18:41:00.958Z'),
+        source: 'azure-ml',
+        eventId: '831e1650-001e-001b-66ab-eeb76e069631',
+      },
+    ],
     deliveries: [],
   },
   {
@@ -418,7 +561,16 @@ const rows: Row[] = [
     source: 'auto',
     detected: 'azure-eventgrid',
     eventId: '931e1650-001e-001b-66ab-eeb76e069632',
-    signals: [{ kind: 'job', event: 'started', jobId: 'AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5', observedAt: at('2026-03-09T16:00:12.501Z'), source: 'azure-ml', eventId: '931e1650-001e-001b-66ab-eeb76e069632' }],
+    signals: [
+      {
+        kind: 'job',
+        event: 'started',
+        jobId: 'AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5',
+        observedAt: at('2026-03-09T16:00:12.501Z'),
+        source: 'azure-ml',
+        eventId: '931e1650-001e-001b-66ab-eeb76e069632',
+      },
+    ],
     deliveries: ['a100-training#5'],
   },
   {
@@ -448,7 +600,17 @@ const rows: Row[] = [
     detected: 'azure-scheduled-events',
     eventId: expect.stringMatching(/^sha256:/) as unknown as string,
     // No time in the document: observed at the receive time, due at NotBefore.
-    signals: [{ kind: 'spot-interruption', instanceId: 'tide-nc24-spot_3', action: 'evict', deadlineAt: at('2026-03-09T14:20:47Z'), observedAt: RECEIVED_AT, source: 'azure-scheduled-events', eventId: 'A123BC45-1234-5678-AB90-ABCDEF123456' }],
+    signals: [
+      {
+        kind: 'spot-interruption',
+        instanceId: 'tide-nc24-spot_3',
+        action: 'evict',
+        deadlineAt: at('2026-03-09T14:20:47Z'),
+        observedAt: RECEIVED_AT,
+        source: 'azure-scheduled-events',
+        eventId: 'A123BC45-1234-5678-AB90-ABCDEF123456',
+      },
+    ],
     deliveries: ['a100-training#6'],
   },
   {
@@ -456,7 +618,14 @@ const rows: Row[] = [
     source: 'azure-timer',
     detected: 'azure-timer',
     eventId: expect.stringMatching(/^sha256:/) as unknown as string,
-    signals: [{ kind: 'schedule-tick', observedAt: RECEIVED_AT, source: 'schedule', eventId: expect.stringMatching(/^sha256:/) as unknown as string }],
+    signals: [
+      {
+        kind: 'schedule-tick',
+        observedAt: RECEIVED_AT,
+        source: 'schedule',
+        eventId: expect.stringMatching(/^sha256:/) as unknown as string,
+      },
+    ],
     deliveries: ['fleet-wide-ticks#0'],
   },
   {
@@ -490,7 +659,19 @@ const rows: Row[] = [
     source: 'cloudevents',
     detected: 'cloudevents',
     eventId: '/ray/clusters/train-a100#b2f6c6e0-5d55-4a4e-9a0e-0c5a1f3d2e11',
-    signals: [{ kind: 'job', event: 'queued', ...rayJob, gpusPerNode: 8, nodeCount: 4, priority: 10, gpuModel: 'A100', observedAt: at('2026-03-09T15:00:00Z'), eventId: '/ray/clusters/train-a100#b2f6c6e0-5d55-4a4e-9a0e-0c5a1f3d2e11' }],
+    signals: [
+      {
+        kind: 'job',
+        event: 'queued',
+        ...rayJob,
+        gpusPerNode: 8,
+        nodeCount: 4,
+        priority: 10,
+        gpuModel: 'A100',
+        observedAt: at('2026-03-09T15:00:00Z'),
+        eventId: '/ray/clusters/train-a100#b2f6c6e0-5d55-4a4e-9a0e-0c5a1f3d2e11',
+      },
+    ],
     deliveries: ['a100-training#0'],
   },
   {
@@ -522,7 +703,17 @@ const rows: Row[] = [
     detected: 'cloudevents',
     eventId: '/ray/clusters/train-a100#c7d9e0f1-2a3b-4c5d-8e9f-0a1b2c3d4e5f',
     signals: [
-      { kind: 'job', event: 'preempted', ...rayJob, gpusPerNode: 8, nodeCount: 1, gpuModel: 'A100', instanceIds: ['i-0a1b2c3d4e5f60718'], observedAt: at('2026-03-09T16:42:10Z'), eventId: '/ray/clusters/train-a100#c7d9e0f1-2a3b-4c5d-8e9f-0a1b2c3d4e5f' },
+      {
+        kind: 'job',
+        event: 'preempted',
+        ...rayJob,
+        gpusPerNode: 8,
+        nodeCount: 1,
+        gpuModel: 'A100',
+        instanceIds: ['i-0a1b2c3d4e5f60718'],
+        observedAt: at('2026-03-09T16:42:10Z'),
+        eventId: '/ray/clusters/train-a100#c7d9e0f1-2a3b-4c5d-8e9f-0a1b2c3d4e5f',
+      },
     ],
     deliveries: ['a100-training#0'],
   },
@@ -550,7 +741,17 @@ const rows: Row[] = [
     detected: 'cloudevents',
     eventId: 'spark://emr-gpu.example.internal:7077#spark-app-20260309151500-0001-started',
     signals: [
-      { kind: 'job', event: 'started', jobId: 'app-20260309151500-0001', gpusPerNode: 4, nodeCount: 6, gpuModel: 'A10G', observedAt: at('2026-03-09T15:15:04Z'), source: 'cloudevents', eventId: 'spark://emr-gpu.example.internal:7077#spark-app-20260309151500-0001-started' },
+      {
+        kind: 'job',
+        event: 'started',
+        jobId: 'app-20260309151500-0001',
+        gpusPerNode: 4,
+        nodeCount: 6,
+        gpuModel: 'A10G',
+        observedAt: at('2026-03-09T15:15:04Z'),
+        source: 'cloudevents',
+        eventId: 'spark://emr-gpu.example.internal:7077#spark-app-20260309151500-0001-started',
+      },
     ],
     deliveries: ['spark-pool#0'],
   },
@@ -560,7 +761,16 @@ const rows: Row[] = [
     detected: 'cloudevents',
     eventId: 'spark://emr-gpu.example.internal:7077#spark-app-20260309151500-0001-finished',
     // data_base64 carries the data.
-    signals: [{ kind: 'job', event: 'finished', jobId: 'app-20260309151500-0001', observedAt: at('2026-03-09T17:02:40Z'), source: 'cloudevents', eventId: 'spark://emr-gpu.example.internal:7077#spark-app-20260309151500-0001-finished' }],
+    signals: [
+      {
+        kind: 'job',
+        event: 'finished',
+        jobId: 'app-20260309151500-0001',
+        observedAt: at('2026-03-09T17:02:40Z'),
+        source: 'cloudevents',
+        eventId: 'spark://emr-gpu.example.internal:7077#spark-app-20260309151500-0001-finished',
+      },
+    ],
     deliveries: ['spark-pool#0'],
   },
 ];
@@ -612,7 +822,9 @@ describe('what the fixtures carry besides signals', () => {
       { itemIdentifier: '7c1d9e2a-1111-4bb0-9a3e-0f1e2d3c4b5a' },
       { itemIdentifier: '9a8b7c6d-2222-4c1d-8e2f-3a4b5c6d7e8f' },
     ]);
-    const failures = result.event.batch!.records.flatMap((r) => (r.ok ? [] : [[r.error.code, r.error.source, r.error.path]]));
+    const failures = result.event.batch!.records.flatMap((r) =>
+      r.ok ? [] : [[r.error.code, r.error.source, r.error.path]],
+    );
     expect(failures).toEqual([
       ['malformed', 'aws-sqs', 'Records[3].body'],
       ['unsupported', 'aws-eventbridge', 'Records[4].body.detail-type'],
@@ -628,6 +840,8 @@ describe('what the fixtures carry besides signals', () => {
 
   it('notes what it read but did not turn into a signal', () => {
     const result = parseEvent(fixtureText('aws/eventbridge-sagemaker-training-completed.json'), 'auto');
-    expect(result.ok && result.event.notes).toEqual(['instance type InstanceType is not in the catalog: GPU demand unknown']);
+    expect(result.ok && result.event.notes).toEqual([
+      'instance type InstanceType is not in the catalog: GPU demand unknown',
+    ]);
   });
 });

@@ -1,7 +1,13 @@
 /** The small pure mappings the parsers are built from, row by row. */
 import { describe, expect, it } from 'vitest';
 import { cloudEventsWebhookValidation, parseEvent, structuredFromBinary } from '../../../adapters/events/index.ts';
-import { comparisonFromOperator, comparisonFromReason, datapointsFromReason, mergeDimensions, thresholdFromReason } from '../../../adapters/events/aws/cloudwatch-alarm.ts';
+import {
+  comparisonFromOperator,
+  comparisonFromReason,
+  datapointsFromReason,
+  mergeDimensions,
+  thresholdFromReason,
+} from '../../../adapters/events/aws/cloudwatch-alarm.ts';
 import { sageMakerJobEvent } from '../../../adapters/events/aws/sagemaker.ts';
 import { azureComparison } from '../../../adapters/events/azure/monitor.ts';
 import { azureMlJobEvent } from '../../../adapters/events/azure/ml.ts';
@@ -31,7 +37,8 @@ describe('provider timestamps', () => {
 });
 
 describe('CloudWatch reason text', () => {
-  const reason = 'Threshold Crossed: 3 out of the last 3 datapoints [5.5 (09/03/26 13:31:00), 4.25 (09/03/26 13:30:00), 4.0 (09/03/26 13:29:00)] were greater than or equal to the threshold (4.0) (minimum 3 datapoints for OK -> ALARM transition).';
+  const reason =
+    'Threshold Crossed: 3 out of the last 3 datapoints [5.5 (09/03/26 13:31:00), 4.25 (09/03/26 13:30:00), 4.0 (09/03/26 13:29:00)] were greater than or equal to the threshold (4.0) (minimum 3 datapoints for OK -> ALARM transition).';
   it('reads datapoints oldest first, the threshold and the direction', () => {
     expect(datapointsFromReason(reason)).toEqual([4, 4.25, 5.5]);
     expect(thresholdFromReason(reason)).toBe(4);
@@ -57,7 +64,10 @@ describe('CloudWatch reason text', () => {
     expect(comparisonFromOperator(operator)).toBe(expected);
   });
   it('drops dimension keys the metrics disagree on', () => {
-    expect(mergeDimensions([{ Pool: 'a', Region: 'x' }, { Pool: 'b', Region: 'x' }, { Extra: '1' }])).toEqual({ Region: 'x', Extra: '1' });
+    expect(mergeDimensions([{ Pool: 'a', Region: 'x' }, { Pool: 'b', Region: 'x' }, { Extra: '1' }])).toEqual({
+      Region: 'x',
+      Extra: '1',
+    });
   });
 });
 

@@ -12,7 +12,9 @@ import { SignalSchema } from '../../../core/schema/signal.ts';
 import { fixtureJson, fixtureText, RECEIVED_AT } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../../fixtures/events/', import.meta.url));
-const FIXTURES = readdirSync(ROOT, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.json')).sort();
+const FIXTURES = readdirSync(ROOT, { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('.json'))
+  .sort();
 
 /** The invariants of every result. */
 function expectWellFormed(result: EventParseResult): void {
@@ -55,11 +57,7 @@ function pathsOf(value: unknown, prefix: Path = [], out: Path[] = []): Path[] {
   return out;
 }
 
-type Mutation =
-  | { op: 'drop' }
-  | { op: 'replace'; value: unknown }
-  | { op: 'truncate'; keep: number }
-  | { op: 'wrap' };
+type Mutation = { op: 'drop' } | { op: 'replace'; value: unknown } | { op: 'truncate'; keep: number } | { op: 'wrap' };
 
 /** Apply `mutation` at `path` of a deep copy of `value`. */
 function mutate(value: unknown, path: Path, mutation: Mutation): unknown {
@@ -78,7 +76,12 @@ function mutate(value: unknown, path: Path, mutation: Mutation): unknown {
       parent[key] = mutation.value;
       break;
     case 'truncate':
-      parent[key] = typeof current === 'string' ? current.slice(0, mutation.keep) : typeof current === 'number' ? -current : current;
+      parent[key] =
+        typeof current === 'string'
+          ? current.slice(0, mutation.keep)
+          : typeof current === 'number'
+            ? -current
+            : current;
       break;
     case 'wrap':
       parent[key] = [current];
@@ -89,7 +92,10 @@ function mutate(value: unknown, path: Path, mutation: Mutation): unknown {
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constant<Mutation>({ op: 'drop' }),
-  fc.record({ op: fc.constant('replace' as const), value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constant(Number.NaN)) }),
+  fc.record({
+    op: fc.constant('replace' as const),
+    value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constant(Number.NaN)),
+  }),
   fc.record({ op: fc.constant('truncate' as const), keep: fc.nat({ max: 40 }) }),
   fc.constant<Mutation>({ op: 'wrap' }),
 );
@@ -110,9 +116,13 @@ describe('every parser, any input', () => {
 
   it('random text and bytes', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 })), sourceArb, (raw, source) => {
-        expectWellFormed(parseSafely(raw, source));
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 })),
+        sourceArb,
+        (raw, source) => {
+          expectWellFormed(parseSafely(raw, source));
+        },
+      ),
       RUNS,
     );
   });
@@ -121,7 +131,8 @@ describe('every parser, any input', () => {
     const cyclic: Record<string, unknown> = { version: '4' };
     cyclic.self = cyclic;
     for (const source of SOURCE_CHOICES) {
-      for (const value of [cyclic, { n: 10n }, () => 1, undefined, Symbol('x')]) expectWellFormed(parseSafely(value, source));
+      for (const value of [cyclic, { n: 10n }, () => 1, undefined, Symbol('x')])
+        expectWellFormed(parseSafely(value, source));
     }
   });
 });
@@ -131,10 +142,15 @@ describe('documented payloads, mutated', () => {
     const original = fixtureJson(file);
     const paths = pathsOf(original);
     fc.assert(
-      fc.property(fc.nat({ max: paths.length - 1 }), mutationArb, fc.constantFrom('auto', ...SOURCE_CHOICES.slice(1)), (index, mutation, source) => {
-        const changed = mutate(original, paths[index]!, mutation);
-        expectWellFormed(parseSafely(JSON.stringify(changed) ?? 'null', source));
-      }),
+      fc.property(
+        fc.nat({ max: paths.length - 1 }),
+        mutationArb,
+        fc.constantFrom('auto', ...SOURCE_CHOICES.slice(1)),
+        (index, mutation, source) => {
+          const changed = mutate(original, paths[index]!, mutation);
+          expectWellFormed(parseSafely(JSON.stringify(changed) ?? 'null', source));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -153,15 +169,27 @@ describe('documented payloads, mutated', () => {
 
   it.each(FIXTURES)('%s: parsing is deterministic', (file) => {
     const source = file.includes('scheduler-pubsub') ? 'gcp-scheduler' : 'auto';
-    expect(parseEvent(fixtureText(file), source, { receivedAt: RECEIVED_AT })).toEqual(parseEvent(fixtureText(file), source, { receivedAt: RECEIVED_AT }));
+    expect(parseEvent(fixtureText(file), source, { receivedAt: RECEIVED_AT })).toEqual(
+      parseEvent(fixtureText(file), source, { receivedAt: RECEIVED_AT }),
+    );
   });
 });
 
 /** Ways a payload travels inside another: each envelope Tide unwraps. */
 const ENVELOPES: Record<string, (inner: unknown) => unknown> = {
-  'aws-sqs': (inner) => ({ Records: [{ messageId: 'm-1', body: JSON.stringify(inner) ?? 'null', eventSource: 'aws:sqs' }] }),
-  'aws-sns': (inner) => ({ Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: JSON.stringify(inner) ?? 'null' }),
-  'gcp-pubsub': (inner) => ({ message: { data: Buffer.from(JSON.stringify(inner) ?? 'null').toString('base64'), messageId: 'p-1' }, subscription: 's' }),
+  'aws-sqs': (inner) => ({
+    Records: [{ messageId: 'm-1', body: JSON.stringify(inner) ?? 'null', eventSource: 'aws:sqs' }],
+  }),
+  'aws-sns': (inner) => ({
+    Type: 'Notification',
+    MessageId: 'sns-1',
+    TopicArn: 'arn:aws:sns:us-east-1:1:t',
+    Message: JSON.stringify(inner) ?? 'null',
+  }),
+  'gcp-pubsub': (inner) => ({
+    message: { data: Buffer.from(JSON.stringify(inner) ?? 'null').toString('base64'), messageId: 'p-1' },
+    subscription: 's',
+  }),
   'gcp-eventarc': (inner) => ({
     specversion: '1.0',
     id: 'ea-1',
@@ -170,7 +198,13 @@ const ENVELOPES: Record<string, (inner: unknown) => unknown> = {
     data: { message: { data: Buffer.from(JSON.stringify(inner) ?? 'null').toString('base64'), messageId: 'p-1' } },
   }),
   'azure-eventgrid': (inner) => [inner],
-  'gcp-scheduler': (inner) => ({ message: { data: Buffer.from(JSON.stringify(inner) ?? 'null').toString('base64'), messageId: 'p-2', publishTime: '2026-03-09T13:25:00Z' } }),
+  'gcp-scheduler': (inner) => ({
+    message: {
+      data: Buffer.from(JSON.stringify(inner) ?? 'null').toString('base64'),
+      messageId: 'p-2',
+      publishTime: '2026-03-09T13:25:00Z',
+    },
+  }),
 };
 
 describe('mutated payloads inside every envelope', () => {
@@ -178,12 +212,18 @@ describe('mutated payloads inside every envelope', () => {
     const original = fixtureJson(file);
     const paths = pathsOf(original);
     fc.assert(
-      fc.property(fc.nat({ max: paths.length - 1 }), mutationArb, fc.constantFrom(...Object.keys(ENVELOPES)), fc.boolean(), (index, mutation, envelope, untouched) => {
-        const inner = untouched ? original : mutate(original, paths[index]!, mutation);
-        const wrapped = ENVELOPES[envelope]!(inner);
-        expectWellFormed(parseSafely(JSON.stringify(wrapped), envelope));
-        expectWellFormed(parseSafely(JSON.stringify(wrapped), 'auto'));
-      }),
+      fc.property(
+        fc.nat({ max: paths.length - 1 }),
+        mutationArb,
+        fc.constantFrom(...Object.keys(ENVELOPES)),
+        fc.boolean(),
+        (index, mutation, envelope, untouched) => {
+          const inner = untouched ? original : mutate(original, paths[index]!, mutation);
+          const wrapped = ENVELOPES[envelope]!(inner);
+          expectWellFormed(parseSafely(JSON.stringify(wrapped), envelope));
+          expectWellFormed(parseSafely(JSON.stringify(wrapped), 'auto'));
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -202,14 +242,22 @@ describe('huge and hostile payloads', () => {
   });
 
   it('survives nesting deep enough to break a recursive reader', () => {
-    for (const text of ['['.repeat(200_000), `${'['.repeat(5000)}${']'.repeat(5000)}`, `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`]) {
+    for (const text of [
+      '['.repeat(200_000),
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`,
+    ]) {
       for (const source of SOURCE_CHOICES) expectWellFormed(parseSafely(text, source, 10_000_000));
     }
   });
 
   it('survives a batch of thousands of records under a raised limit', () => {
     const body = fixtureText('aws/eventbridge-spot-interruption.json');
-    const records = Array.from({ length: 2000 }, (_, i) => ({ messageId: `m-${i}`, body: i % 7 === 0 ? body.slice(0, 50) : body, eventSource: 'aws:sqs' }));
+    const records = Array.from({ length: 2000 }, (_, i) => ({
+      messageId: `m-${i}`,
+      body: i % 7 === 0 ? body.slice(0, 50) : body,
+      eventSource: 'aws:sqs',
+    }));
     const result = parseSafely(JSON.stringify({ Records: records }), 'aws-sqs', 10_000_000);
     expectWellFormed(result);
     if (!result.ok) throw result.error;

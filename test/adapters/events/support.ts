@@ -36,12 +36,17 @@ export const FLEET: TriggerTarget[] = [
     // Azure ids differ in case between the rule and the alert: compared case-insensitively.
     {
       source: 'azure-monitor',
-      resourceId: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/PipelineAlertRG/providers/Microsoft.Compute/virtualMachines/WCUS-R2-Gen2',
+      resourceId:
+        '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/PipelineAlertRG/providers/Microsoft.Compute/virtualMachines/WCUS-R2-Gen2',
     },
   ]),
   target('a100-training', [
     { source: 'cloudevents', dimensions: { pool: 'a100-spot' } },
-    { source: 'aws-ec2', kinds: ['spot-interruption', 'rebalance-recommendation'], dimensions: { region: 'us-east-2' } },
+    {
+      source: 'aws-ec2',
+      kinds: ['spot-interruption', 'rebalance-recommendation'],
+      dimensions: { region: 'us-east-2' },
+    },
     { source: 'aws-sagemaker', dimensions: { 'tide:target': 'llama-training' } },
     { source: 'gcp-compute', resourceId: 'projects/ml-prod/zones/us-central1-a/instances/tide-a100-spot-*' },
     { source: 'gcp-vertex', dimensions: { 'tide-target': 'vertex-a100-pool' } },
@@ -49,5 +54,8 @@ export const FLEET: TriggerTarget[] = [
     { source: 'azure-scheduled-events', resourceId: '/subscriptions/*/virtualMachineScaleSets/tide-nc24-spot/*' },
   ]),
   target('spark-pool', [{ source: 'cloudevents', resourceId: 'spark://emr-gpu.example.internal:7077' }]),
-  target('fleet-wide-ticks', [{ source: 'schedule' }, { source: 'aws-cloudwatch', alarmName: 'tide-gpu-fleet-*', metric: 'gpu_utilization' }]),
+  target('fleet-wide-ticks', [
+    { source: 'schedule' },
+    { source: 'aws-cloudwatch', alarmName: 'tide-gpu-fleet-*', metric: 'gpu_utilization' },
+  ]),
 ];

@@ -68,7 +68,11 @@ describe('SimulatedCloud billing', () => {
   });
 
   it('prices spot pools at the catalog spot price', () => {
-    const c = cloud({ pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }], initial: { spot: 1 }, spotMarket: { ...DEFAULT_SPOT_MARKET, meanAvailableSeconds: 1e9 } });
+    const c = cloud({
+      pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }],
+      initial: { spot: 1 },
+      spotMarket: { ...DEFAULT_SPOT_MARKET, meanAvailableSeconds: 1e9 },
+    });
     c.advanceTo(s(3600));
     expect(c.costUsd()).toBeCloseTo(instancePricing('ml.g5.2xlarge', 'spot').usdPerHour, 3);
   });
@@ -93,8 +97,18 @@ describe('SimulatedCloud scale-in', () => {
 
 describe('SimulatedCloud typed errors', () => {
   it.each([
-    { label: 'unknown pool', call: (c: SimulatedCloud) => c.setCapacity({ poolId: 'nope', desired: 1 }), guard: isPoolNotFoundError, type: PoolNotFoundError },
-    { label: 'unknown node', call: (c: SimulatedCloud) => c.drainAndRelease({ poolId: 'primary', instanceId: 'i-x' }), guard: isNodeNotFoundError, type: NodeNotFoundError },
+    {
+      label: 'unknown pool',
+      call: (c: SimulatedCloud) => c.setCapacity({ poolId: 'nope', desired: 1 }),
+      guard: isPoolNotFoundError,
+      type: PoolNotFoundError,
+    },
+    {
+      label: 'unknown node',
+      call: (c: SimulatedCloud) => c.drainAndRelease({ poolId: 'primary', instanceId: 'i-x' }),
+      guard: isNodeNotFoundError,
+      type: NodeNotFoundError,
+    },
   ])('$label', async ({ call, guard, type }) => {
     const error = await call(cloud()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(type);
@@ -103,7 +117,10 @@ describe('SimulatedCloud typed errors', () => {
 
   it('throws InsufficientCapacityError while a spot pool is out, keeps the desired count and retries', async () => {
     const market = { meanAvailableSeconds: 60, meanOutageSeconds: 1e7, noticeSeconds: 120 };
-    const c = cloud({ pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }], spotMarket: market });
+    const c = cloud({
+      pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }],
+      spotMarket: market,
+    });
     c.advanceTo(s(5000));
     const error = await c.setCapacity({ poolId: 'spot', desired: 2 }).catch((caught: unknown) => caught);
     expect(isInsufficientCapacityError(error)).toBe(true);
@@ -118,7 +135,13 @@ describe('SimulatedCloud typed errors', () => {
 describe('SimulatedCloud spot interruptions', () => {
   const market = { meanAvailableSeconds: 600, meanOutageSeconds: 300, noticeSeconds: 120 };
   const spotCloud = (replaceReclaimed?: boolean) =>
-    cloud({ pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }], initial: { spot: 2 }, spotMarket: market, seed: 7, ...(replaceReclaimed === undefined ? {} : { replaceReclaimed }) });
+    cloud({
+      pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }],
+      initial: { spot: 2 },
+      spotMarket: market,
+      seed: 7,
+      ...(replaceReclaimed === undefined ? {} : { replaceReclaimed }),
+    });
 
   it('gives a notice, then reclaims the node at the deadline', () => {
     const c = spotCloud();
@@ -170,7 +193,10 @@ describe('SimulatedCloud invariants', () => {
   it('never reports more ready than desired, and on-demand pools hold ready + pending = desired', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ desired: fc.integer({ min: 0, max: 20 }), advance: fc.integer({ min: 0, max: 900 }) }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.record({ desired: fc.integer({ min: 0, max: 20 }), advance: fc.integer({ min: 0, max: 900 }) }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
         async (steps) => {
           const c = cloud({ initial: { primary: 1 } });
           let at = 0;
@@ -190,21 +216,29 @@ describe('SimulatedCloud invariants', () => {
 
   it('spot pools never report more ready than desired either', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1000 }), fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 20 }), async (seed, counts) => {
-        const c = cloud({ pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }], seed, spotMarket: { meanAvailableSeconds: 900, meanOutageSeconds: 600, noticeSeconds: 120 } });
-        let at = 0;
-        for (const count of counts) {
-          try {
-            c.setDesired('spot', count);
-          } catch (error) {
-            expect(isInsufficientCapacityError(error)).toBe(true);
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 20 }),
+        async (seed, counts) => {
+          const c = cloud({
+            pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }],
+            seed,
+            spotMarket: { meanAvailableSeconds: 900, meanOutageSeconds: 600, noticeSeconds: 120 },
+          });
+          let at = 0;
+          for (const count of counts) {
+            try {
+              c.setDesired('spot', count);
+            } catch (error) {
+              expect(isInsufficientCapacityError(error)).toBe(true);
+            }
+            at += 600;
+            c.advanceTo(s(at));
+            const pool = await poolState(c, 'spot');
+            expect(pool.ready).toBeLessThanOrEqual(pool.desired);
           }
-          at += 600;
-          c.advanceTo(s(at));
-          const pool = await poolState(c, 'spot');
-          expect(pool.ready).toBeLessThanOrEqual(pool.desired);
-        }
-      }),
+        },
+      ),
       { numRuns: 40 },
     );
   });

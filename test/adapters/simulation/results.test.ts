@@ -68,11 +68,16 @@ describe('checkGoal', () => {
     { floor: 50, feasible: true },
     { floor: 10, feasible: true },
   ])('a work floor of $$floor against an allowance of $50: feasible $feasible', ({ floor, feasible }) => {
-    const goal = checkGoal([run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02), run('knative-kpa', 50, 0.05)], floor);
+    const goal = checkGoal(
+      [run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02), run('knative-kpa', 50, 0.05)],
+      floor,
+    );
     expect(goal?.feasibility).toEqual({ workFloorUsd: floor, allowedUsd: 50, feasible });
   });
   it('without a work floor there is no feasibility verdict', () => {
-    expect(checkGoal([run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02)])).not.toHaveProperty('feasibility');
+    expect(checkGoal([run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02)])).not.toHaveProperty(
+      'feasibility',
+    );
   });
   it('the cheapest constant capacity within an SLO share', () => {
     const frontier = [run('fixed-1', 10, 0.5), run('fixed-2', 20, 0.1), run('fixed-3', 30, 0.01)];
@@ -80,6 +85,8 @@ describe('checkGoal', () => {
     expect(cheapestConstantWithin(frontier, 0.001)).toBeUndefined();
   });
   it('ties on SLO go to the cheaper baseline', () => {
-    expect(checkGoal([run('tide', 1, 0), run('static-peak', 9, 0), run('hpa', 8, 0.01), run('keda', 7, 0.01)])?.bestBaseline).toBe('keda');
+    expect(
+      checkGoal([run('tide', 1, 0), run('static-peak', 9, 0), run('hpa', 8, 0.01), run('keda', 7, 0.01)])?.bestBaseline,
+    ).toBe('keda');
   });
 });

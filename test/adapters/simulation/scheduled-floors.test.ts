@@ -28,6 +28,10 @@ describe('scheduled floors for the baselines', () => {
 
   it('uses the summer offset in June (UTC−4)', () => {
     const june = floorsFromPlans(plans, Date.parse('2026-06-02T12:00:00Z'), Date.parse('2026-06-02T21:00:00Z'));
-    expect(june[0]).toEqual({ from: Date.parse('2026-06-02T13:20:00Z'), to: Date.parse('2026-06-02T14:00:00Z'), min: 8 });
+    expect(june[0]).toEqual({
+      from: Date.parse('2026-06-02T13:20:00Z'),
+      to: Date.parse('2026-06-02T14:00:00Z'),
+      min: 8,
+    });
   });
 });

@@ -4,7 +4,9 @@ import { tradingDay, tradingRate, TRADING_DAY_DEFAULTS } from '../../../adapters
 describe('synthetic trading day', () => {
   it('starts at 08:00 New York time, in winter and in summer', () => {
     expect(new Date(tradingDay({ seed: 1 }).startAt).toISOString()).toBe('2026-12-01T13:00:00.000Z');
-    expect(new Date(tradingDay({ seed: 1, date: '2026-06-02', newsSpikes: 0 }).startAt).toISOString()).toBe('2026-06-02T12:00:00.000Z');
+    expect(new Date(tradingDay({ seed: 1, date: '2026-06-02', newsSpikes: 0 }).startAt).toISOString()).toBe(
+      '2026-06-02T12:00:00.000Z',
+    );
   });
 
   it.each([

@@ -6,9 +6,21 @@ const upstash = { UPSTASH_REDIS_REST_URL: 'https://eu1-example.upstash.io', UPST
 
 describe('stateConfigFromEnv', () => {
   it.each([
-    { label: 'Upstash when both of its variables are set', env: upstash, backend: { kind: 'upstash', url: upstash.UPSTASH_REDIS_REST_URL, token: 'secret' } },
-    { label: 'Upstash before REDIS_URL', env: { ...upstash, REDIS_URL: 'redis://cache:6379' }, backend: { kind: 'upstash' } },
-    { label: 'TCP Redis from REDIS_URL', env: { REDIS_URL: 'rediss://user:pw@cache.example.com:6380' }, backend: { kind: 'redis', url: 'rediss://user:pw@cache.example.com:6380' } },
+    {
+      label: 'Upstash when both of its variables are set',
+      env: upstash,
+      backend: { kind: 'upstash', url: upstash.UPSTASH_REDIS_REST_URL, token: 'secret' },
+    },
+    {
+      label: 'Upstash before REDIS_URL',
+      env: { ...upstash, REDIS_URL: 'redis://cache:6379' },
+      backend: { kind: 'upstash' },
+    },
+    {
+      label: 'TCP Redis from REDIS_URL',
+      env: { REDIS_URL: 'rediss://user:pw@cache.example.com:6380' },
+      backend: { kind: 'redis', url: 'rediss://user:pw@cache.example.com:6380' },
+    },
     { label: 'memory when nothing is set', env: {}, backend: { kind: 'memory' } },
     { label: 'memory when the variables are empty strings', env: { REDIS_URL: '' }, backend: { kind: 'memory' } },
   ])('chooses $label', ({ env, backend }) => {
@@ -18,7 +30,11 @@ describe('stateConfigFromEnv', () => {
   it('defaults every limit (1 s timeout, 24 h event TTL) and reads overrides', () => {
     expect(stateConfigFromEnv({}).options).toEqual(DEFAULT_STATE_OPTIONS);
     expect(DEFAULT_STATE_OPTIONS).toMatchObject({ timeoutMs: 1000, eventTtlSeconds: 86_400 });
-    const options = stateConfigFromEnv({ TIDE_STATE_TIMEOUT_MS: '250', TIDE_DEPLOYMENT: 'prod-eu', TIDE_AUDIT_MAX_ENTRIES: '500' }).options;
+    const options = stateConfigFromEnv({
+      TIDE_STATE_TIMEOUT_MS: '250',
+      TIDE_DEPLOYMENT: 'prod-eu',
+      TIDE_AUDIT_MAX_ENTRIES: '500',
+    }).options;
     expect(options).toMatchObject({ timeoutMs: 250, namespace: 'prod-eu', auditMaxEntries: 500 });
   });
 
@@ -43,7 +59,10 @@ describe('stateConfigFromEnv', () => {
 describe('createStateStore', () => {
   it('warns at start when it falls back to memory', async () => {
     const warnings: string[] = [];
-    const store = createStateStore(stateConfigFromEnv({}), { info: () => undefined, warn: (message) => warnings.push(message) });
+    const store = createStateStore(stateConfigFromEnv({}), {
+      info: () => undefined,
+      warn: (message) => warnings.push(message),
+    });
     expect(store.kind).toBe('memory');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/in memory.*lost when the process exits/);

@@ -18,9 +18,20 @@ export function testPolicy(overrides: PolicyInput = {}): Policy {
   return PolicySchema.parse(overrides);
 }
 
-export const scaleOut = (from: number, to: number): Action => ({ type: 'set-capacity', poolId: 'primary', from, to, reason: `test: ${from} -> ${to}` });
+export const scaleOut = (from: number, to: number): Action => ({
+  type: 'set-capacity',
+  poolId: 'primary',
+  from,
+  to,
+  reason: `test: ${from} -> ${to}`,
+});
 
-export function recordedDecision(eventId: string, version: number, actions: Action[] = [], at = 1_000): RecordedDecision {
+export function recordedDecision(
+  eventId: string,
+  version: number,
+  actions: Action[] = [],
+  at = 1_000,
+): RecordedDecision {
   return {
     targetId: 'llm-endpoint',
     at,
@@ -36,7 +47,12 @@ export function recordedDecision(eventId: string, version: number, actions: Acti
   };
 }
 
-export const signalSummary = (at = 1_000): SignalSummary => ({ kind: 'metric', source: 'test', observedAt: at, detail: 'gpu_utilization = 50' });
+export const signalSummary = (at = 1_000): SignalSummary => ({
+  kind: 'metric',
+  source: 'test',
+  observedAt: at,
+  detail: 'gpu_utilization = 50',
+});
 
 export interface CommitOptions {
   eventId: string;

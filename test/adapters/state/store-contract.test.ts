@@ -27,7 +27,12 @@ describe.each(KINDS)('%s state store', (kind) => {
 
   it('loads an unknown target as empty state at version 0', async () => {
     const snapshot = await open().load('llm-endpoint', 'e1');
-    expect(snapshot).toEqual({ target: null, policy: null, state: { memory: null, version: 0, pending: null }, event: null });
+    expect(snapshot).toEqual({
+      target: null,
+      policy: null,
+      state: { memory: null, version: 0, pending: null },
+      event: null,
+    });
   });
 
   describe('targets and policies', () => {
@@ -103,7 +108,13 @@ describe.each(KINDS)('%s state store', (kind) => {
       expect(await store.commit('llm-endpoint', request)).toEqual({ status: 'committed', version: 1 });
       const snapshot = await store.load('llm-endpoint', 'e1');
       expect(snapshot.state).toEqual({ memory: request.memory, version: 1, pending: null });
-      expect(snapshot.event).toEqual({ status: 'done', decision: request.decision, version: 1, owner: request.owner, leaseUntil: 0 });
+      expect(snapshot.event).toEqual({
+        status: 'done',
+        decision: request.decision,
+        version: 1,
+        owner: request.owner,
+        leaseUntil: 0,
+      });
       const audit = await store.readAudit('llm-endpoint');
       expect(audit.entries).toHaveLength(1);
       expect(audit.entries[0]).toMatchObject({ ...request.decision, signal: request.signal });
@@ -122,7 +133,9 @@ describe.each(KINDS)('%s state store', (kind) => {
       const store = open();
       const first = commitRequest({ eventId: 'e1', expectedVersion: 0, owner: 'instance-a' });
       await store.commit('llm-endpoint', first);
-      expect(await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 1, owner: 'instance-b' }))).toEqual({ status: 'duplicate' });
+      expect(
+        await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 1, owner: 'instance-b' })),
+      ).toEqual({ status: 'duplicate' });
       expect(await store.commit('llm-endpoint', first)).toEqual({ status: 'committed', version: 1 });
       expect((await store.load('llm-endpoint', 'x')).state.version).toBe(1);
     });
@@ -130,46 +143,79 @@ describe.each(KINDS)('%s state store', (kind) => {
     it('keeps targets apart', async () => {
       const store = open();
       await store.commit('a', commitRequest({ eventId: 'e1', expectedVersion: 0 }));
-      expect(await store.commit('b', commitRequest({ eventId: 'e1', expectedVersion: 0 }))).toEqual({ status: 'committed', version: 1 });
+      expect(await store.commit('b', commitRequest({ eventId: 'e1', expectedVersion: 0 }))).toEqual({
+        status: 'committed',
+        version: 1,
+      });
     });
   });
 
   describe('outbox', () => {
     it('holds decisions with actions back while an earlier one is being executed, but not holds', async () => {
       const store = open();
-      await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0, now: 1_000, leaseUntil: 61_000 }));
+      await store.commit(
+        'llm-endpoint',
+        commitRequest({ eventId: 'e1', expectedVersion: 0, now: 1_000, leaseUntil: 61_000 }),
+      );
       let snapshot = await store.load('llm-endpoint', 'e1');
       expect(snapshot.state.pending).toEqual({ eventId: 'e1', leaseUntil: 61_000 });
       expect(snapshot.event).toMatchObject({ status: 'pending', leaseUntil: 61_000 });
 
-      const acting = await store.commit('llm-endpoint', commitRequest({ eventId: 'e2', expectedVersion: 1, now: 2_000, leaseUntil: 62_000 }));
+      const acting = await store.commit(
+        'llm-endpoint',
+        commitRequest({ eventId: 'e2', expectedVersion: 1, now: 2_000, leaseUntil: 62_000 }),
+      );
       expect(acting).toEqual({ status: 'busy', pending: { eventId: 'e1', leaseUntil: 61_000 } });
-      expect(await store.commit('llm-endpoint', commitRequest({ eventId: 'e3', expectedVersion: 1, now: 2_000 }))).toEqual({ status: 'committed', version: 2 });
+      expect(
+        await store.commit('llm-endpoint', commitRequest({ eventId: 'e3', expectedVersion: 1, now: 2_000 })),
+      ).toEqual({ status: 'committed', version: 2 });
 
       await store.finish('llm-endpoint', 'e1', 'done');
       snapshot = await store.load('llm-endpoint', 'e1');
       expect(snapshot.state.pending).toBeNull();
       expect(snapshot.event?.status).toBe('done');
-      expect(await store.commit('llm-endpoint', commitRequest({ eventId: 'e2', expectedVersion: 2, now: 3_000, leaseUntil: 63_000 }))).toMatchObject({ status: 'committed' });
+      expect(
+        await store.commit(
+          'llm-endpoint',
+          commitRequest({ eventId: 'e2', expectedVersion: 2, now: 3_000, leaseUntil: 63_000 }),
+        ),
+      ).toMatchObject({ status: 'committed' });
     });
 
     it('lets a redelivery claim the outbox only once the lease has expired, or was released', async () => {
       const store = open();
-      await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0, now: 1_000, leaseUntil: 61_000 }));
-      expect(await store.claim('llm-endpoint', 'e1', 'redelivery-1', 30_000, 90_000)).toEqual({ status: 'busy', leaseUntil: 61_000 });
+      await store.commit(
+        'llm-endpoint',
+        commitRequest({ eventId: 'e1', expectedVersion: 0, now: 1_000, leaseUntil: 61_000 }),
+      );
+      expect(await store.claim('llm-endpoint', 'e1', 'redelivery-1', 30_000, 90_000)).toEqual({
+        status: 'busy',
+        leaseUntil: 61_000,
+      });
       expect(await store.claim('llm-endpoint', 'e1', 'redelivery-1', 61_001, 121_001)).toEqual({ status: 'claimed' });
       expect((await store.load('llm-endpoint', 'e1')).state.pending).toEqual({ eventId: 'e1', leaseUntil: 121_001 });
       await store.finish('llm-endpoint', 'e1', 'release');
       expect(await store.claim('llm-endpoint', 'e1', 'redelivery-2', 61_002, 121_002)).toEqual({ status: 'claimed' });
       await store.finish('llm-endpoint', 'e1', 'done');
       expect(await store.claim('llm-endpoint', 'e1', 'redelivery-3', 61_003, 121_003)).toEqual({ status: 'done' });
-      expect(await store.claim('llm-endpoint', 'never-seen', 'redelivery-3', 61_003, 121_003)).toEqual({ status: 'missing' });
+      expect(await store.claim('llm-endpoint', 'never-seen', 'redelivery-3', 61_003, 121_003)).toEqual({
+        status: 'missing',
+      });
     });
 
     it('supersedes an abandoned outbox once a newer decision with actions is committed after its lease', async () => {
       const store = open();
-      await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0, now: 1_000, leaseUntil: 61_000 }));
-      const newer = commitRequest({ eventId: 'e2', expectedVersion: 1, now: 70_000, leaseUntil: 130_000, actions: [scaleOut(2, 4)] });
+      await store.commit(
+        'llm-endpoint',
+        commitRequest({ eventId: 'e1', expectedVersion: 0, now: 1_000, leaseUntil: 61_000 }),
+      );
+      const newer = commitRequest({
+        eventId: 'e2',
+        expectedVersion: 1,
+        now: 70_000,
+        leaseUntil: 130_000,
+        actions: [scaleOut(2, 4)],
+      });
       expect(await store.commit('llm-endpoint', newer)).toEqual({ status: 'committed', version: 2 });
       expect(await store.claim('llm-endpoint', 'e1', 'redelivery', 71_000, 131_000)).toEqual({ status: 'superseded' });
       expect((await store.load('llm-endpoint', 'e1')).event?.status).toBe('superseded');
@@ -217,34 +263,55 @@ describe.each(KINDS)('%s state store', (kind) => {
 });
 
 describe('key bounds (Redis)', () => {
-  it.each(['redis', 'upstash'] as const)('%s: every key written for an event has a TTL, and the stream a cap', async (kind) => {
-    const namespace = freshNamespace(`ttl-${kind}`);
-    const store = setup.create(kind, { namespace, eventTtlSeconds: 600, stateTtlSeconds: 7200, auditMaxAgeSeconds: 3600, auditMaxEntries: 50 });
-    await store.putTarget(testTarget());
-    for (let version = 0; version < 60; version++) {
-      await store.commit('llm-endpoint', commitRequest({ eventId: `e${version}`, expectedVersion: version, leaseUntil: version === 59 ? Date.now() + 60_000 : null }));
-    }
-    const keys = stateKeys(namespace);
-    const ttl = async (key: string) => setup.inspect.pttl(key);
-    expect(await ttl(keys.event('llm-endpoint', 'e0'))).toBeGreaterThan(590_000);
-    expect(await ttl(keys.event('llm-endpoint', 'e0'))).toBeLessThanOrEqual(600_000);
-    expect(await ttl(keys.state('llm-endpoint'))).toBeGreaterThan(7_190_000);
-    expect(await ttl(keys.audit('llm-endpoint'))).toBeGreaterThan(3_590_000);
-    expect(await setup.inspect.xlen(keys.audit('llm-endpoint'))).toBe(50);
-    // Configuration keys have no TTL; they are capped by maxTargets instead.
-    expect(await ttl(keys.target('llm-endpoint'))).toBe(-1);
-    const all = await setup.inspect.keys(`tide:{${namespace}}:*`);
-    const unbounded = [];
-    for (const key of all) if ((await ttl(key)) === -1 && ![keys.target('llm-endpoint'), keys.targets, keys.seq].includes(key)) unbounded.push(key);
-    expect(unbounded).toEqual([]);
-  });
+  it.each(['redis', 'upstash'] as const)(
+    '%s: every key written for an event has a TTL, and the stream a cap',
+    async (kind) => {
+      const namespace = freshNamespace(`ttl-${kind}`);
+      const store = setup.create(kind, {
+        namespace,
+        eventTtlSeconds: 600,
+        stateTtlSeconds: 7200,
+        auditMaxAgeSeconds: 3600,
+        auditMaxEntries: 50,
+      });
+      await store.putTarget(testTarget());
+      for (let version = 0; version < 60; version++) {
+        await store.commit(
+          'llm-endpoint',
+          commitRequest({
+            eventId: `e${version}`,
+            expectedVersion: version,
+            leaseUntil: version === 59 ? Date.now() + 60_000 : null,
+          }),
+        );
+      }
+      const keys = stateKeys(namespace);
+      const ttl = async (key: string) => setup.inspect.pttl(key);
+      expect(await ttl(keys.event('llm-endpoint', 'e0'))).toBeGreaterThan(590_000);
+      expect(await ttl(keys.event('llm-endpoint', 'e0'))).toBeLessThanOrEqual(600_000);
+      expect(await ttl(keys.state('llm-endpoint'))).toBeGreaterThan(7_190_000);
+      expect(await ttl(keys.audit('llm-endpoint'))).toBeGreaterThan(3_590_000);
+      expect(await setup.inspect.xlen(keys.audit('llm-endpoint'))).toBe(50);
+      // Configuration keys have no TTL; they are capped by maxTargets instead.
+      expect(await ttl(keys.target('llm-endpoint'))).toBe(-1);
+      const all = await setup.inspect.keys(`tide:{${namespace}}:*`);
+      const unbounded = [];
+      for (const key of all)
+        if ((await ttl(key)) === -1 && ![keys.target('llm-endpoint'), keys.targets, keys.seq].includes(key))
+          unbounded.push(key);
+      expect(unbounded).toEqual([]);
+    },
+  );
 
-  it.each(['redis', 'upstash'] as const)('%s: memory that fails its schema is a StateCorruptError, not a silent reset', async (kind) => {
-    const namespace = freshNamespace(`corrupt-${kind}`);
-    const store = setup.create(kind, { namespace });
-    await setup.inspect.hset(stateKeys(namespace).state('llm-endpoint'), 'version', '3', 'memory', '{"samples": 7}');
-    const error = await store.load('llm-endpoint', 'e1').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StateCorruptError);
-    expect((error as Error).message).toContain('samples');
-  });
+  it.each(['redis', 'upstash'] as const)(
+    '%s: memory that fails its schema is a StateCorruptError, not a silent reset',
+    async (kind) => {
+      const namespace = freshNamespace(`corrupt-${kind}`);
+      const store = setup.create(kind, { namespace });
+      await setup.inspect.hset(stateKeys(namespace).state('llm-endpoint'), 'version', '3', 'memory', '{"samples": 7}');
+      const error = await store.load('llm-endpoint', 'e1').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StateCorruptError);
+      expect((error as Error).message).toContain('samples');
+    },
+  );
 });

@@ -19,7 +19,11 @@ export interface StoreSetup {
   server: RedisServer;
   bridge: UpstashBridge;
   inspect: IoRedis;
-  create(kind: StoreKind, options: Partial<StateStoreOptions> & { namespace: string }, clock?: () => number): StateStore;
+  create(
+    kind: StoreKind,
+    options: Partial<StateStoreOptions> & { namespace: string },
+    clock?: () => number,
+  ): StateStore;
   close(): Promise<void>;
 }
 

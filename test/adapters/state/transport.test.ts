@@ -46,7 +46,11 @@ describe.each(['redis', 'upstash'] as const)('%s store when Redis does not answe
   const RETRIES = 2;
 
   it('a frozen Redis gives StateUnavailableError within the attempts times the timeout', async () => {
-    const store = setup.create(kind, { namespace: freshNamespace(`frozen-${kind}`), timeoutMs: TIMEOUT, retries: RETRIES });
+    const store = setup.create(kind, {
+      namespace: freshNamespace(`frozen-${kind}`),
+      timeoutMs: TIMEOUT,
+      retries: RETRIES,
+    });
     await store.load('llm-endpoint', 'warm-up');
     setup.server.pause();
     const started = Date.now();

@@ -6,7 +6,12 @@ import { recordSpend, spentUsd } from '../../../core/strategies/ml/budget.ts';
 import { HOUR, P3, T0, memoryWith, mlInput, nodes, sec } from './ml-builders.ts';
 
 /** ml.g5.2xlarge on-demand: $1.515/h. Target tracking at 60 % GPU utilization. */
-const endpoint = (desired: number, policy: PolicyInput, utilization: number, extra: Partial<Parameters<typeof mlInput>[0]> = {}) =>
+const endpoint = (
+  desired: number,
+  policy: PolicyInput,
+  utilization: number,
+  extra: Partial<Parameters<typeof mlInput>[0]> = {},
+) =>
   mlInput({
     pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand', desired, ready: desired }],
     policy: { maxCapacity: 20, targetTracking: [{ metric: 'gpu_utilization', targetValue: 60 }], ...policy },
@@ -16,8 +21,21 @@ const endpoint = (desired: number, policy: PolicyInput, utilization: number, ext
 
 describe('spend accounting', () => {
   it.each([
-    { label: 'one rate for 23 h', samples: [[T0 - 23 * HOUR, 20]] as [number, number][], from: T0 - 23 * HOUR, usd: 460 },
-    { label: '$10/h then $30/h from 2 h ago', samples: [[T0 - 30 * HOUR, 10], [T0 - 2 * HOUR, 30]] as [number, number][], from: T0 - 23 * HOUR, usd: 21 * 10 + 2 * 30 },
+    {
+      label: 'one rate for 23 h',
+      samples: [[T0 - 23 * HOUR, 20]] as [number, number][],
+      from: T0 - 23 * HOUR,
+      usd: 460,
+    },
+    {
+      label: '$10/h then $30/h from 2 h ago',
+      samples: [
+        [T0 - 30 * HOUR, 10],
+        [T0 - 2 * HOUR, 30],
+      ] as [number, number][],
+      from: T0 - 23 * HOUR,
+      usd: 21 * 10 + 2 * 30,
+    },
     { label: 'nothing recorded', samples: [] as [number, number][], from: T0 - 23 * HOUR, usd: 0 },
   ])('$label: $usd', ({ samples, from, usd }) => {
     expect(spentUsd(samples, from, T0)).toBeCloseTo(usd, 6);
@@ -29,7 +47,10 @@ describe('spend accounting', () => {
     ml = recordSpend(ml, T0 - 26 * HOUR, 7);
     ml = recordSpend(ml, T0 - 2 * HOUR, 7);
     ml = recordSpend(ml, T0, 9);
-    expect(ml.spend).toEqual([[T0 - 26 * HOUR, 7], [T0, 9]]);
+    expect(ml.spend).toEqual([
+      [T0 - 26 * HOUR, 7],
+      [T0, 9],
+    ]);
   });
 });
 
@@ -57,9 +78,21 @@ describe('spend caps clip decisions', () => {
       reason: /group gpu-fleet spend cap \$10\.00\/h: the other targets spend \$4\.00\/h, leaving \$6\.00\/h/,
       group: { usdPerHour: 4 + 2 * 1.515 },
     },
-    { label: 'no cap: 6', policy: {}, memory: undefined, to: 6, reason: /estimated spend 3\.03 \$\/h before, 9\.09 \$\/h after/ },
+    {
+      label: 'no cap: 6',
+      policy: {},
+      memory: undefined,
+      to: 6,
+      reason: /estimated spend 3\.03 \$\/h before, 9\.09 \$\/h after/,
+    },
   ])('$label', ({ policy, memory, to, reason, group }) => {
-    const decision = decide(endpoint(2, policy, 180, { ...(memory ? { memory } : {}), group: 'gpu-fleet', ...(group ? { groupSpend: group } : {}) }));
+    const decision = decide(
+      endpoint(2, policy, 180, {
+        ...(memory ? { memory } : {}),
+        group: 'gpu-fleet',
+        ...(group ? { groupSpend: group } : {}),
+      }),
+    );
     expect(decision.actions).toEqual([expect.objectContaining({ type: 'set-capacity', from: 2, to })]);
     expect(decision.desiredCapacity).toBe(to);
     expect(decision.cost?.afterUsdPerHour).toBeCloseTo(to * 1.515, 4);
@@ -68,7 +101,9 @@ describe('spend caps clip decisions', () => {
 
   it('a group cap without groupSpend in the input is named as not checked', () => {
     const decision = decide(endpoint(2, { spendCaps: { groupUsdPerHour: 1 } }, 180, { group: 'gpu-fleet' }));
-    expect(decision.reasons.join('\n')).toMatch(/group spend caps of gpu-fleet not checked: the input carries no groupSpend/);
+    expect(decision.reasons.join('\n')).toMatch(
+      /group spend caps of gpu-fleet not checked: the input carries no groupSpend/,
+    );
   });
 
   it('every decision carries a cost, and a hold costs the same before and after', () => {
@@ -90,7 +125,9 @@ describe('properties', () => {
         fc.integer({ min: 1, max: 400 }),
         fc.double({ min: 0.5, max: 30, noNaN: true }),
         (desired, utilization, cap) => {
-          const decision = decide(endpoint(desired, { minCapacity: 1, spendCaps: { targetUsdPerHour: cap } }, utilization));
+          const decision = decide(
+            endpoint(desired, { minCapacity: 1, spendCaps: { targetUsdPerHour: cap } }, utilization),
+          );
           const { beforeUsdPerHour, afterUsdPerHour } = decision.cost!;
           expect(afterUsdPerHour).toBeLessThanOrEqual(Math.max(cap, beforeUsdPerHour) + 1e-9);
         },
@@ -102,12 +139,20 @@ describe('properties', () => {
   it('no gang job is half placed, and every launch for a job fits its size, under any cap and maximum', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ nodeCount: fc.integer({ min: 1, max: 6 }), priority: fc.integer({ min: 0, max: 5 }) }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.record({ nodeCount: fc.integer({ min: 1, max: 6 }), priority: fc.integer({ min: 0, max: 5 }) }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         fc.integer({ min: 1, max: 16 }),
         fc.option(fc.double({ min: 0.5, max: 12, noNaN: true }), { nil: undefined }),
         (jobs, max, cap) => {
           const memory = memoryWith({
-            jobs: Object.fromEntries(jobs.map((job, i) => [`j${i}`, { state: 'queued', gpusPerNode: 1, nodeCount: job.nodeCount, priority: job.priority, queuedAt: T0 - i }])),
+            jobs: Object.fromEntries(
+              jobs.map((job, i) => [
+                `j${i}`,
+                { state: 'queued', gpusPerNode: 1, nodeCount: job.nodeCount, priority: job.priority, queuedAt: T0 - i },
+              ]),
+            ),
           });
           const decision = decide(
             mlInput({
@@ -116,13 +161,18 @@ describe('properties', () => {
                 { id: 'spot', instanceType: 'p3.2xlarge', capacityType: 'spot', nodes: [] },
                 { id: 'od', instanceType: 'p3.2xlarge', capacityType: 'on-demand', nodes: [] },
               ],
-              policy: { minCapacity: 0, maxCapacity: max, ...(cap !== undefined ? { spendCaps: { targetUsdPerHour: cap } } : {}) },
+              policy: {
+                minCapacity: 0,
+                maxCapacity: max,
+                ...(cap !== undefined ? { spendCaps: { targetUsdPerHour: cap } } : {}),
+              },
               memory,
             }),
           );
           const launched = decision.actions.filter((a) => a.type === 'launch-capacity');
           const sizes = new Set(jobs.map((j) => j.nodeCount));
-          for (const action of launched) expect(sizes.has(action.type === 'launch-capacity' ? action.count : -1)).toBe(true);
+          for (const action of launched)
+            expect(sizes.has(action.type === 'launch-capacity' ? action.count : -1)).toBe(true);
           const total = launched.reduce((sum, a) => sum + (a.type === 'launch-capacity' ? a.count : 0), 0);
           expect(total).toBeLessThanOrEqual(max);
           if (cap !== undefined) expect(total * P3.spot).toBeLessThanOrEqual(cap + 1e-9);
@@ -144,22 +194,56 @@ describe('properties', () => {
         (interruptions, capacityErrors, onDemandBase, kind) => {
           const ids = ['s1', 's2', 'od'];
           const memory = memoryWith({
-            pools: Object.fromEntries(ids.map((id, i) => [id, { interruptions: Array.from({ length: interruptions[i]! }, (_, k) => T0 - (k + 1) * 600_000), lastCapacityErrorAt: capacityErrors[i] ? T0 - sec(30) : null, lastCapacityErrorCode: 'ICE' }])),
-            jobs: kind === 'training-pool' ? { j: { state: 'running', gpusPerNode: 1, nodeCount: 1, queuedAt: T0 - HOUR, startedAt: T0 - HOUR, instanceIds: ['s1-1'] } } : {},
+            pools: Object.fromEntries(
+              ids.map((id, i) => [
+                id,
+                {
+                  interruptions: Array.from({ length: interruptions[i]! }, (_, k) => T0 - (k + 1) * 600_000),
+                  lastCapacityErrorAt: capacityErrors[i] ? T0 - sec(30) : null,
+                  lastCapacityErrorCode: 'ICE',
+                },
+              ]),
+            ),
+            jobs:
+              kind === 'training-pool'
+                ? {
+                    j: {
+                      state: 'running',
+                      gpusPerNode: 1,
+                      nodeCount: 1,
+                      queuedAt: T0 - HOUR,
+                      startedAt: T0 - HOUR,
+                      instanceIds: ['s1-1'],
+                    },
+                  }
+                : {},
           });
           const input = mlInput({
             kind,
             pools: [
-              { id: 's1', instanceType: 'p3.2xlarge', capacityType: 'spot', nodes: nodes('s1', 1, kind === 'training-pool' ? { jobId: 'j' } : {}) },
+              {
+                id: 's1',
+                instanceType: 'p3.2xlarge',
+                capacityType: 'spot',
+                nodes: nodes('s1', 1, kind === 'training-pool' ? { jobId: 'j' } : {}),
+              },
               { id: 's2', instanceType: 'p3.2xlarge', capacityType: 'spot', nodes: [] },
               { id: 'od', instanceType: 'p3.2xlarge', capacityType: 'on-demand', nodes: [] },
             ],
             policy: { minCapacity: 0, spot: { onDemandBase } },
             memory,
-            signal: { kind: 'spot-interruption', instanceId: 's1-1', deadlineAt: T0 + sec(120), observedAt: T0, source: 'test' },
+            signal: {
+              kind: 'spot-interruption',
+              instanceId: 's1-1',
+              deadlineAt: T0 + sec(120),
+              observedAt: T0,
+              source: 'test',
+            },
           });
           const decision = decide(input);
-          const replaced = decision.actions.some((a) => a.type === 'launch-capacity' && a.replacesInstanceId === 's1-1');
+          const replaced = decision.actions.some(
+            (a) => a.type === 'launch-capacity' && a.replacesInstanceId === 's1-1',
+          );
           expect(replaced || decision.holds.some((h) => h.reason.includes('s1-1'))).toBe(true);
           // JSON round trip and determinism.
           expect(MemorySchema.parse(JSON.parse(JSON.stringify(decision.memory)))).toEqual(decision.memory);

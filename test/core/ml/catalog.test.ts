@@ -32,8 +32,14 @@ describe('DEFAULT_CATALOG', () => {
     ['azure', ['NCads_A100_v4', 'NCads_H100_v5', 'ND_A100_v4', 'ND_H100_v5']],
   ])('covers the %s families of the issue and names a source for each', (provider, families) => {
     for (const family of families) {
-      expect(DEFAULT_CATALOG.some((entry) => entry.provider === provider && entry.family === family), family).toBe(true);
-      expect(CATALOG_SOURCES.some((source) => source.families.includes(family)), family).toBe(true);
+      expect(
+        DEFAULT_CATALOG.some((entry) => entry.provider === provider && entry.family === family),
+        family,
+      ).toBe(true);
+      expect(
+        CATALOG_SOURCES.some((source) => source.families.includes(family)),
+        family,
+      ).toBe(true);
     }
   });
 });
@@ -65,8 +71,17 @@ describe('mergeCatalog', () => {
 
   it('appends a complete new type and skips an incomplete one', () => {
     const custom = {
-      name: 'p6-b200.48xlarge', provider: 'aws' as const, family: 'p6', gpus: 8, gpuModel: 'B200', gpuMemoryGiB: 179,
-      vcpus: 192, memoryGiB: 2048, onDemandUsdPerHour: 113.93, spotUsdPerHour: 60, region: 'us-east-1',
+      name: 'p6-b200.48xlarge',
+      provider: 'aws' as const,
+      family: 'p6',
+      gpus: 8,
+      gpuModel: 'B200',
+      gpuMemoryGiB: 179,
+      vcpus: 192,
+      memoryGiB: 2048,
+      onDemandUsdPerHour: 113.93,
+      spotUsdPerHour: 60,
+      region: 'us-east-1',
     };
     const merged = mergeCatalog(DEFAULT_CATALOG, [custom, { name: 'half-known', gpus: 2 }]);
     expect(merged).toHaveLength(DEFAULT_CATALOG.length + 1);
@@ -111,19 +126,23 @@ describe('helpers', () => {
 
   it('property: a step up always adds GPU memory and a step back down never goes above the start', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...DEFAULT_CATALOG.map((e) => e.name)), fc.constantFrom('family', 'provider'), (name, scope) => {
-        const start = lookupInstanceType(name)!;
-        const up = nextLarger(name, { scope: scope as 'family' | 'provider' });
-        if (!up) return;
-        expect(totalGpuMemoryGiB(up)).toBeGreaterThan(totalGpuMemoryGiB(start));
-        const down = nextSmaller(up.name, { scope: scope as 'family' | 'provider' });
-        // Within a family prices rise with GPU memory, so the way back down always exists.
-        if (scope === 'family') expect(down).toBeDefined();
-        if (down) {
-          expect(totalGpuMemoryGiB(down)).toBeLessThan(totalGpuMemoryGiB(up));
-          expect(down.onDemandUsdPerHour).toBeLessThan(up.onDemandUsdPerHour);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...DEFAULT_CATALOG.map((e) => e.name)),
+        fc.constantFrom('family', 'provider'),
+        (name, scope) => {
+          const start = lookupInstanceType(name)!;
+          const up = nextLarger(name, { scope: scope as 'family' | 'provider' });
+          if (!up) return;
+          expect(totalGpuMemoryGiB(up)).toBeGreaterThan(totalGpuMemoryGiB(start));
+          const down = nextSmaller(up.name, { scope: scope as 'family' | 'provider' });
+          // Within a family prices rise with GPU memory, so the way back down always exists.
+          if (scope === 'family') expect(down).toBeDefined();
+          if (down) {
+            expect(totalGpuMemoryGiB(down)).toBeLessThan(totalGpuMemoryGiB(up));
+            expect(down.onDemandUsdPerHour).toBeLessThan(up.onDemandUsdPerHour);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

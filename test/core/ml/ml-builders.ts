@@ -52,7 +52,12 @@ export function mlInput(options: MlInputOptions): DecisionInput {
       id: options.kind === 'training-pool' ? 'train-pool' : 'llm-endpoint',
       kind: options.kind ?? 'inference-endpoint',
       provider: options.provider ?? 'aws',
-      pools: options.pools.map((pool) => ({ id: pool.id, instanceType: pool.instanceType, capacityType: pool.capacityType, ...(pool.zone ? { zone: pool.zone } : {}) })),
+      pools: options.pools.map((pool) => ({
+        id: pool.id,
+        instanceType: pool.instanceType,
+        capacityType: pool.capacityType,
+        ...(pool.zone ? { zone: pool.zone } : {}),
+      })),
       ...(options.group ? { group: options.group } : {}),
     },
     policy: options.policy ?? {},

@@ -74,9 +74,13 @@ describe('spot interruption on an inference endpoint', () => {
       reason: /the base of 1 .* need 1 on-demand of 2, there are 0/,
     },
   ])('$label', ({ memory, policy, pool, capacityType, after, reason }) => {
-    const decision = decide(mlInput({ pools: spotPools(2), memory: memoryWith(memory), policy, signal: notice('a-1', 'g5-spot-1a') }));
+    const decision = decide(
+      mlInput({ pools: spotPools(2), memory: memoryWith(memory), policy, signal: notice('a-1', 'g5-spot-1a') }),
+    );
     const launch = launches(decision.actions);
-    expect(launch).toEqual([expect.objectContaining({ poolId: pool, capacityType, count: 1, replacesInstanceId: 'a-1' })]);
+    expect(launch).toEqual([
+      expect.objectContaining({ poolId: pool, capacityType, count: 1, replacesInstanceId: 'a-1' }),
+    ]);
     expect(decision.actions).toContainEqual(expect.objectContaining({ type: 'drain-and-release', instanceId: 'a-1' }));
     expect(decision.cost?.beforeUsdPerHour).toBeCloseTo(2 * G5.spot, 4);
     expect(decision.cost?.afterUsdPerHour).toBeCloseTo(after, 4);
@@ -93,13 +97,17 @@ describe('spot interruption on an inference endpoint', () => {
     expect(launches(early.actions)).toHaveLength(0);
 
     const first = decide(mlInput({ pools, memory: fallback, now: T0 + sec(1801) }));
-    expect(first.actions).toEqual([expect.objectContaining({ type: 'launch-capacity', poolId: 'g5-spot-1a', capacityType: 'spot', count: 1 })]);
+    expect(first.actions).toEqual([
+      expect.objectContaining({ type: 'launch-capacity', poolId: 'g5-spot-1a', capacityType: 'spot', count: 1 }),
+    ]);
     expect(first.memory.ml.returningToSpotAt).toBe(T0 + sec(1801));
 
     // The spot replica is still booting: on-demand stays.
     const booting = spotPools(1, 0, 0, 1);
     booting[0]!.nodes!.push({ id: 'a-new', state: 'pending' });
-    const wait = decide(mlInput({ pools: booting, memory: first.memory, now: T0 + sec(1900), policy: { minCapacity: 3 } }));
+    const wait = decide(
+      mlInput({ pools: booting, memory: first.memory, now: T0 + sec(1900), policy: { minCapacity: 3 } }),
+    );
     expect(wait.actions).toEqual([]);
     expect(wait.reasons.join('\n')).toMatch(/still booting/);
 
@@ -117,40 +125,84 @@ describe('capacity errors', () => {
     const decision = decide(
       mlInput({
         pools,
-        signal: { kind: 'capacity-error', poolId: 'g5-spot-1b', capacityType: 'spot', code: 'InsufficientInstanceCapacity', observedAt: T0, source: 'aws-ec2' },
+        signal: {
+          kind: 'capacity-error',
+          poolId: 'g5-spot-1b',
+          capacityType: 'spot',
+          code: 'InsufficientInstanceCapacity',
+          observedAt: T0,
+          source: 'aws-ec2',
+        },
       }),
     );
     expect(decision.actions).toEqual([
       expect.objectContaining({ type: 'set-capacity', poolId: 'g5-spot-1b', from: 1, to: 0 }),
       expect.objectContaining({ type: 'launch-capacity', poolId: 'g5-spot-1a', count: 1 }),
     ]);
-    expect(decision.reasons.join('\n')).toMatch(/capacity error InsufficientInstanceCapacity from spot pool g5-spot-1b: skipped for 180 s/);
+    expect(decision.reasons.join('\n')).toMatch(
+      /capacity error InsufficientInstanceCapacity from spot pool g5-spot-1b: skipped for 180 s/,
+    );
     expect(decision.memory.ml.pools['g5-spot-1b']?.lastCapacityErrorAt).toBe(T0);
     // 60 s later an interruption in 1a must not pick 1b (still skipped), and says so.
-    const later = decide(mlInput({ pools: spotPools(2), memory: decision.memory, now: T0 + sec(60), signal: { ...notice('a-1', 'g5-spot-1a'), observedAt: T0 + sec(60), deadlineAt: T0 + sec(180) } }));
+    const later = decide(
+      mlInput({
+        pools: spotPools(2),
+        memory: decision.memory,
+        now: T0 + sec(60),
+        signal: { ...notice('a-1', 'g5-spot-1a'), observedAt: T0 + sec(60), deadlineAt: T0 + sec(180) },
+      }),
+    );
     expect(launches(later.actions)).toEqual([expect.objectContaining({ poolId: 'g5-spot-1c' })]);
-    expect(later.reasons.join('\n')).toMatch(/spot pool g5-spot-1b skipped: capacity error InsufficientInstanceCapacity 60 s ago \(skipped for 180 s\)/);
+    expect(later.reasons.join('\n')).toMatch(
+      /spot pool g5-spot-1b skipped: capacity error InsufficientInstanceCapacity 60 s ago \(skipped for 180 s\)/,
+    );
   });
 
   it('falls back to on-demand when every spot pool is out of capacity', () => {
-    const memory = memoryWith({ pools: { 'g5-spot-1a': { lastCapacityErrorAt: T0 - sec(60), lastCapacityErrorCode: 'ICE' }, 'g5-spot-1c': { lastCapacityErrorAt: T0 - sec(10), lastCapacityErrorCode: 'ICE' } } });
+    const memory = memoryWith({
+      pools: {
+        'g5-spot-1a': { lastCapacityErrorAt: T0 - sec(60), lastCapacityErrorCode: 'ICE' },
+        'g5-spot-1c': { lastCapacityErrorAt: T0 - sec(10), lastCapacityErrorCode: 'ICE' },
+      },
+    });
     const pools = spotPools(0);
     pools[1] = { ...pools[1]!, desired: 2, ready: 0, pending: 0 };
     const decision = decide(
-      mlInput({ pools, memory, signal: { kind: 'capacity-error', poolId: 'g5-spot-1b', capacityType: 'spot', code: 'ICE', observedAt: T0, source: 'aws-ec2' } }),
+      mlInput({
+        pools,
+        memory,
+        signal: {
+          kind: 'capacity-error',
+          poolId: 'g5-spot-1b',
+          capacityType: 'spot',
+          code: 'ICE',
+          observedAt: T0,
+          source: 'aws-ec2',
+        },
+      }),
     );
-    expect(launches(decision.actions)).toEqual([expect.objectContaining({ poolId: 'g5-od', capacityType: 'on-demand', count: 2 })]);
+    expect(launches(decision.actions)).toEqual([
+      expect.objectContaining({ poolId: 'g5-od', capacityType: 'on-demand', count: 2 }),
+    ]);
     expect(decision.memory.ml.fallbackSince).toBe(T0);
     expect(decision.cost?.afterUsdPerHour).toBeCloseTo(2 * G5.onDemand, 4);
   });
 });
 
 describe('rebalance recommendation', () => {
-  const signal = { kind: 'rebalance-recommendation' as const, instanceId: 'a-1', poolId: 'g5-spot-1a', observedAt: T0, source: 'aws-ec2' };
+  const signal = {
+    kind: 'rebalance-recommendation' as const,
+    instanceId: 'a-1',
+    poolId: 'g5-spot-1a',
+    observedAt: T0,
+    source: 'aws-ec2',
+  };
 
   it('launches a replacement first and keeps the at-risk replica serving', () => {
     const decision = decide(mlInput({ pools: spotPools(2), signal }));
-    expect(decision.actions).toEqual([expect.objectContaining({ type: 'launch-capacity', poolId: 'g5-spot-1b', replacesInstanceId: 'a-1' })]);
+    expect(decision.actions).toEqual([
+      expect.objectContaining({ type: 'launch-capacity', poolId: 'g5-spot-1b', replacesInstanceId: 'a-1' }),
+    ]);
     expect(decision.cost?.afterUsdPerHour).toBeCloseTo(3 * G5.spot, 4);
   });
 
@@ -169,17 +221,54 @@ it('an interruption of an instance no pool holds is a hold with a reason, not a 
 
 describe('capacity errors never add capacity past what was asked', () => {
   it.each([
-    { label: 'a repeated error for a pool that asks for nothing more moves nothing', desired: 0, max: 10, launched: 0, reason: /asks for nothing it does not have \(desired 0, 0 ready, 0 booting\): nothing to move/ },
-    { label: '3 missing with 3 on-demand running and a maximum of 4: 1 moves (the total stays 4)', desired: 3, max: 4, launched: 1, reason: /2 of the 3 node\(s\) g5-spot-1b could not provide are not moved: the target would pass its maximum of 4/ },
-    { label: '3 missing, maximum 10: all 3 move', desired: 3, max: 10, launched: 3, reason: /3 on-demand g5\.xlarge in g5-od instead of g5-spot-1b/ },
+    {
+      label: 'a repeated error for a pool that asks for nothing more moves nothing',
+      desired: 0,
+      max: 10,
+      launched: 0,
+      reason: /asks for nothing it does not have \(desired 0, 0 ready, 0 booting\): nothing to move/,
+    },
+    {
+      label: '3 missing with 3 on-demand running and a maximum of 4: 1 moves (the total stays 4)',
+      desired: 3,
+      max: 4,
+      launched: 1,
+      reason: /2 of the 3 node\(s\) g5-spot-1b could not provide are not moved: the target would pass its maximum of 4/,
+    },
+    {
+      label: '3 missing, maximum 10: all 3 move',
+      desired: 3,
+      max: 10,
+      launched: 3,
+      reason: /3 on-demand g5\.xlarge in g5-od instead of g5-spot-1b/,
+    },
   ])('$label', ({ desired, max, launched, reason }) => {
-    const memory = memoryWith({ pools: { 'g5-spot-1a': { lastCapacityErrorAt: T0 - sec(30), lastCapacityErrorCode: 'ICE' }, 'g5-spot-1c': { lastCapacityErrorAt: T0 - sec(30), lastCapacityErrorCode: 'ICE' } } });
+    const memory = memoryWith({
+      pools: {
+        'g5-spot-1a': { lastCapacityErrorAt: T0 - sec(30), lastCapacityErrorCode: 'ICE' },
+        'g5-spot-1c': { lastCapacityErrorAt: T0 - sec(30), lastCapacityErrorCode: 'ICE' },
+      },
+    });
     const pools = spotPools(0, 0, 0, 3);
     pools[1] = { ...pools[1]!, desired, ready: 0, pending: 0 };
     const decision = decide(
-      mlInput({ pools, memory, policy: { maxCapacity: max }, signal: { kind: 'capacity-error', poolId: 'g5-spot-1b', capacityType: 'spot', code: 'ICE', observedAt: T0, source: 'aws-ec2' } }),
+      mlInput({
+        pools,
+        memory,
+        policy: { maxCapacity: max },
+        signal: {
+          kind: 'capacity-error',
+          poolId: 'g5-spot-1b',
+          capacityType: 'spot',
+          code: 'ICE',
+          observedAt: T0,
+          source: 'aws-ec2',
+        },
+      }),
     );
-    expect(launches(decision.actions).reduce((sum, a) => sum + (a.type === 'launch-capacity' ? a.count : 0), 0)).toBe(launched);
+    expect(launches(decision.actions).reduce((sum, a) => sum + (a.type === 'launch-capacity' ? a.count : 0), 0)).toBe(
+      launched,
+    );
     expect(decision.desiredCapacity).toBeLessThanOrEqual(Math.max(max, 3));
     expect(decision.reasons.join('\n')).toMatch(reason);
   });
@@ -189,24 +278,39 @@ describe('on-demand base and spot share for horizontal changes (mixed instances)
   const endpoint = (a: number, od: number, policy: Record<string, unknown>, utilization: number) =>
     mlInput({
       pools: spotPools(a, 0, 0, od),
-      policy: { maxCapacity: 20, targetTracking: [{ metric: 'gpu_utilization', targetValue: 60 }], burst: { enabled: false }, ...policy },
+      policy: {
+        maxCapacity: 20,
+        targetTracking: [{ metric: 'gpu_utilization', targetValue: 60 }],
+        burst: { enabled: false },
+        ...policy,
+      },
       signal: { kind: 'metric', metric: 'gpu_utilization', value: utilization, observedAt: T0, source: 'test' },
     });
 
   it.each([
     {
       label: 'base 1, 25 % above it: 2 -> 6 is 1 + ceil(5 x 0.25) = 3 on-demand and 3 spot',
-      a: 1, od: 1, policy: { spot: { onDemandBase: 1, onDemandPercentAboveBase: 25 } }, utilization: 180,
-      after: { 'g5-spot-1a': 3, 'g5-od': 3 }, usd: 3 * G5.spot + 3 * G5.onDemand,
+      a: 1,
+      od: 1,
+      policy: { spot: { onDemandBase: 1, onDemandPercentAboveBase: 25 } },
+      utilization: 180,
+      after: { 'g5-spot-1a': 3, 'g5-od': 3 },
+      usd: 3 * G5.spot + 3 * G5.onDemand,
     },
     {
       label: 'base 2, 0 %: 6 -> 3 keeps the 2 on-demand and takes spot down to 1',
-      a: 4, od: 2, policy: { spot: { onDemandBase: 2 }, behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } }, utilization: 30,
-      after: { 'g5-spot-1a': 1 }, usd: G5.spot + 2 * G5.onDemand,
+      a: 4,
+      od: 2,
+      policy: { spot: { onDemandBase: 2 }, behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } },
+      utilization: 30,
+      after: { 'g5-spot-1a': 1 },
+      usd: G5.spot + 2 * G5.onDemand,
     },
   ])('$label', ({ a, od, policy, utilization, after, usd }) => {
     const decision = decide(endpoint(a, od, policy, utilization));
-    const counts = Object.fromEntries(decision.actions.map((x) => (x.type === 'set-capacity' ? [x.poolId, x.to] : [x.type, 0])));
+    const counts = Object.fromEntries(
+      decision.actions.map((x) => (x.type === 'set-capacity' ? [x.poolId, x.to] : [x.type, 0])),
+    );
     expect(counts).toEqual(after);
     expect(decision.cost?.afterUsdPerHour).toBeCloseTo(usd, 4);
     expect(decision.actions[0]!.reason).toMatch(/on-demand base/);
@@ -214,6 +318,8 @@ describe('on-demand base and spot share for horizontal changes (mixed instances)
 
   it('without a base or share the plain allocation applies (growth in the first pool)', () => {
     const decision = decide(endpoint(1, 1, {}, 180));
-    expect(decision.actions).toEqual([expect.objectContaining({ type: 'set-capacity', poolId: 'g5-spot-1a', from: 1, to: 5 })]);
+    expect(decision.actions).toEqual([
+      expect.objectContaining({ type: 'set-capacity', poolId: 'g5-spot-1a', from: 1, to: 5 }),
+    ]);
   });
 });

@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../../../core/schema/policy.ts';
 import { StateUnavailableError } from '../../../adapters/state/errors.ts';
-import { createAwsHandler, formatOf, isEventBridgeEvent, isSnsEvent, isSqsEvent, RetryableIngestError } from '../../../functions/aws/handler.ts';
+import {
+  createAwsHandler,
+  formatOf,
+  isEventBridgeEvent,
+  isSnsEvent,
+  isSqsEvent,
+  RetryableIngestError,
+} from '../../../functions/aws/handler.ts';
 import { awsFixture, cpuPolicy, llamaPolicy, shadowRuntime } from './harness.ts';
 
 const ALARM_AT = Date.parse('2019-10-02T17:04:45Z'); // just after the EventBridge alarm fixture's state change
 const SNS_AT = Date.parse('2026-03-09T13:32:10Z'); // just after the SNS alarm fixture's state change
 
-async function harness(now: number, targets: Record<string, PolicyInput> = { 'cpu-fleet': cpuPolicy, 'llama-endpoint': llamaPolicy }) {
+async function harness(
+  now: number,
+  targets: Record<string, PolicyInput> = { 'cpu-fleet': cpuPolicy, 'llama-endpoint': llamaPolicy },
+) {
   const h = await shadowRuntime(now, targets);
   return { ...h, handler: createAwsHandler(() => h.runtime) };
 }
@@ -16,9 +26,27 @@ describe('telling Lambda event variants apart', () => {
   it.each([
     { fixture: 'sqs-batch-mixed.json', format: 'aws-sqs', sqs: true, sns: false, eventBridge: false },
     { fixture: 'sns-lambda-cloudwatch-alarm.json', format: 'aws-sns', sqs: false, sns: true, eventBridge: false },
-    { fixture: 'eventbridge-cloudwatch-alarm-single-metric.json', format: 'aws-eventbridge', sqs: false, sns: false, eventBridge: true },
-    { fixture: 'eventbridge-scheduled-event.json', format: 'aws-eventbridge', sqs: false, sns: false, eventBridge: true },
-    { fixture: 'eventbridge-spot-interruption.json', format: 'aws-eventbridge', sqs: false, sns: false, eventBridge: true },
+    {
+      fixture: 'eventbridge-cloudwatch-alarm-single-metric.json',
+      format: 'aws-eventbridge',
+      sqs: false,
+      sns: false,
+      eventBridge: true,
+    },
+    {
+      fixture: 'eventbridge-scheduled-event.json',
+      format: 'aws-eventbridge',
+      sqs: false,
+      sns: false,
+      eventBridge: true,
+    },
+    {
+      fixture: 'eventbridge-spot-interruption.json',
+      format: 'aws-eventbridge',
+      sqs: false,
+      sns: false,
+      eventBridge: true,
+    },
   ])('$fixture is $format', ({ fixture, format, sqs, sns, eventBridge }) => {
     const event = awsFixture(fixture);
     expect([isSqsEvent(event), isSnsEvent(event), isEventBridgeEvent(event)]).toEqual([sqs, sns, eventBridge]);
@@ -26,7 +54,14 @@ describe('telling Lambda event variants apart', () => {
   });
 
   it('parses anything else (EventBridge Scheduler with a Tide tick as input) by its shape', () => {
-    expect(formatOf({ tide: 'schedule-tick', schedule: 'tide-market-open', scheduledTime: '2026-03-09T13:25:00Z', executionId: 'x' }).format).toBe('auto');
+    expect(
+      formatOf({
+        tide: 'schedule-tick',
+        schedule: 'tide-market-open',
+        scheduledTime: '2026-03-09T13:25:00Z',
+        executionId: 'x',
+      }).format,
+    ).toBe('auto');
     expect(formatOf(null).format).toBe('auto');
   });
 });
@@ -53,9 +88,17 @@ describe('the Lambda handler in shadow mode', () => {
     });
     const audit = await memory.readAudit('cpu-fleet');
     expect(audit.entries).toHaveLength(1);
-    expect(audit.entries[0]).toMatchObject({ eventId: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92', actions: [{ type: 'set-capacity', poolId: 'primary', from: 2, to: 4 }] });
+    expect(audit.entries[0]).toMatchObject({
+      eventId: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
+      actions: [{ type: 'set-capacity', poolId: 'primary', from: 2, to: 4 }],
+    });
     expect(logs().filter((line) => line.message === 'shadow: would act')).toEqual([
-      expect.objectContaining({ level: 'info', mode: 'shadow', targetId: 'cpu-fleet', action: expect.objectContaining({ type: 'set-capacity', to: 4 }) }),
+      expect.objectContaining({
+        level: 'info',
+        mode: 'shadow',
+        targetId: 'cpu-fleet',
+        action: expect.objectContaining({ type: 'set-capacity', to: 4 }),
+      }),
     ]);
     // The outbox is closed: the shadow act counts as done.
     expect((await memory.load('cpu-fleet', 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92')).event?.status).toBe('done');
@@ -75,14 +118,19 @@ describe('the Lambda handler in shadow mode', () => {
     const { handler, memory, clock } = await harness(SNS_AT);
     const event = awsFixture('sns-lambda-cloudwatch-alarm.json');
     const first = await handler(event);
-    expect(first).toMatchObject({ source: 'aws-sns', decisions: [{ targetId: 'llama-endpoint', status: 'decided', outcome: 'scale-out', currentCapacity: 1 }] });
+    expect(first).toMatchObject({
+      source: 'aws-sns',
+      decisions: [{ targetId: 'llama-endpoint', status: 'decided', outcome: 'scale-out', currentCapacity: 1 }],
+    });
     const firstDesired = (first as { decisions: { desiredCapacity: number }[] }).decisions[0]!.desiredCapacity;
     // A new alarm notification (another SNS message id) a few minutes later.
     clock.time += 10 * 60_000;
     const later = structuredClone(event);
     later.Records[0].Sns.MessageId = 'a0b1c2d3-0000-4000-8000-000000000001';
     const second = await handler(later);
-    expect(second).toMatchObject({ decisions: [{ targetId: 'llama-endpoint', status: 'decided', currentCapacity: firstDesired }] });
+    expect(second).toMatchObject({
+      decisions: [{ targetId: 'llama-endpoint', status: 'decided', currentCapacity: firstDesired }],
+    });
     expect((await memory.readAudit('llama-endpoint')).entries).toHaveLength(2);
   });
 
@@ -91,7 +139,13 @@ describe('the Lambda handler in shadow mode', () => {
     const result = await handler(awsFixture('eventbridge-spot-interruption.json'));
     expect(result).toEqual({ source: 'aws-eventbridge', decisions: [], unmatched: 1, rejected: [] });
     expect((await memory.readAudit('cpu-fleet')).entries).toEqual([]);
-    expect(logs()).toContainEqual(expect.objectContaining({ message: 'ingest: no target takes this signal; acknowledged', kind: 'spot-interruption', source: 'aws-ec2' }));
+    expect(logs()).toContainEqual(
+      expect.objectContaining({
+        message: 'ingest: no target takes this signal; acknowledged',
+        kind: 'spot-interruption',
+        source: 'aws-ec2',
+      }),
+    );
   });
 
   it('feeds the schedule tick to targets whose trigger names the rule, and logs each decision', async () => {
@@ -100,15 +154,34 @@ describe('the Lambda handler in shadow mode', () => {
       unplanned: { triggers: [{ source: 'schedule', alarmName: 'tide-market-open' }] },
     });
     const result = await handler(awsFixture('eventbridge-scheduled-event.json'));
-    expect(result).toMatchObject({ source: 'aws-eventbridge', decisions: [{ targetId: 'planned', status: 'decided', eventId: '89d1a02d-5ec7-412e-82f5-13505f849b41' }], unmatched: 0 });
-    expect(logs()).toContainEqual(expect.objectContaining({ message: 'ingest: decided', targetId: 'planned', signal: 'schedule-tick', status: 'decided' }));
+    expect(result).toMatchObject({
+      source: 'aws-eventbridge',
+      decisions: [{ targetId: 'planned', status: 'decided', eventId: '89d1a02d-5ec7-412e-82f5-13505f849b41' }],
+      unmatched: 0,
+    });
+    expect(logs()).toContainEqual(
+      expect.objectContaining({
+        message: 'ingest: decided',
+        targetId: 'planned',
+        signal: 'schedule-tick',
+        status: 'decided',
+      }),
+    );
   });
 
   it('logs and returns on bad input instead of throwing (a retry would fail the same way)', async () => {
     const { handler } = await harness(ALARM_AT);
-    const stateChange = { ...awsFixture('eventbridge-spot-interruption.json'), 'detail-type': 'EC2 Instance State-change Notification', detail: { 'instance-id': 'i-1', state: 'stopping' } };
+    const stateChange = {
+      ...awsFixture('eventbridge-spot-interruption.json'),
+      'detail-type': 'EC2 Instance State-change Notification',
+      detail: { 'instance-id': 'i-1', state: 'stopping' },
+    };
     const result = await handler(stateChange);
-    expect(result).toMatchObject({ source: 'aws-eventbridge', decisions: [], rejected: [{ error: { name: 'EventParseError', code: 'unsupported' } }] });
+    expect(result).toMatchObject({
+      source: 'aws-eventbridge',
+      decisions: [],
+      rejected: [{ error: { name: 'EventParseError', code: 'unsupported' } }],
+    });
   });
 
   it('throws when the state store is unavailable, so Lambda retries the event', async () => {
@@ -122,7 +195,9 @@ describe('the Lambda handler in shadow mode', () => {
   it('throws when the targets cannot be listed', async () => {
     const { handler, failing } = await harness(ALARM_AT);
     failing.failNext('listTargets', new StateUnavailableError('listTargets', 3));
-    await expect(handler(awsFixture('eventbridge-cloudwatch-alarm-single-metric.json'))).rejects.toBeInstanceOf(RetryableIngestError);
+    await expect(handler(awsFixture('eventbridge-cloudwatch-alarm-single-metric.json'))).rejects.toBeInstanceOf(
+      RetryableIngestError,
+    );
   });
 
   it('after the store comes back, the retried event is decided once', async () => {
@@ -149,13 +224,17 @@ describe('the Lambda handler with an SQS batch', () => {
     const { handler, memory } = await harness(SNS_AT);
     expect(await handler(batch())).toEqual({ batchItemFailures: [{ itemIdentifier: ids()[3] }] });
     // The SNS alarm (second record) fed llama-endpoint; the spot warning and the tick fed nothing.
-    expect((await memory.readAudit('llama-endpoint')).entries).toEqual([expect.objectContaining({ eventId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e', outcome: 'scale-out' })]);
+    expect((await memory.readAudit('llama-endpoint')).entries).toEqual([
+      expect.objectContaining({ eventId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e', outcome: 'scale-out' }),
+    ]);
   });
 
   it('also reports a record whose decision failed retryably, and only that one', async () => {
     const { handler, failing, memory } = await harness(SNS_AT);
     failing.failNext('commit', new StateUnavailableError('commit llama-endpoint', 3), 1, 'llama-endpoint');
-    expect(await handler(batch())).toEqual({ batchItemFailures: [{ itemIdentifier: ids()[1] }, { itemIdentifier: ids()[3] }] });
+    expect(await handler(batch())).toEqual({
+      batchItemFailures: [{ itemIdentifier: ids()[1] }, { itemIdentifier: ids()[3] }],
+    });
     expect((await memory.readAudit('llama-endpoint')).entries).toEqual([]);
     // Lambda redelivers the failed records: the alarm is decided now, the bad record fails again.
     const redelivery = batch();

@@ -19,7 +19,13 @@ export function awsFixture<T = any>(name: string): T {
 
 /** An inference endpoint on SageMaker with one on-demand pool. */
 export function endpointTarget(id: string): Target {
-  return TargetSchema.parse({ id, kind: 'inference-endpoint', provider: 'aws', region: 'us-east-1', pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }] });
+  return TargetSchema.parse({
+    id,
+    kind: 'inference-endpoint',
+    provider: 'aws',
+    region: 'us-east-1',
+    pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }],
+  });
 }
 
 /** The target the CloudWatch fixtures feed: tracks `cpu` at 50 % from the `ServerCpuTooHigh` alarm. */
@@ -77,7 +83,12 @@ export class FailingStore {
 
 /** A runtime over a memory store holding the given targets and policies, at `now`. */
 export async function shadowRuntime(now: number, targets: Record<string, PolicyInput>) {
-  const clock = { time: now, now() { return this.time; } };
+  const clock = {
+    time: now,
+    now() {
+      return this.time;
+    },
+  };
   const memory = new MemoryStateStore({}, () => clock.time);
   for (const [id, policy] of Object.entries(targets)) {
     await memory.putTarget(endpointTarget(id));
@@ -85,7 +96,10 @@ export async function shadowRuntime(now: number, targets: Record<string, PolicyI
   }
   const failing = new FailingStore(memory);
   const lines: string[] = [];
-  const runtime: Runtime = createRuntime({ TIDE_MODE: 'shadow' }, { store: failing.asStore(), clock, write: (line) => lines.push(line) });
+  const runtime: Runtime = createRuntime(
+    { TIDE_MODE: 'shadow' },
+    { store: failing.asStore(), clock, write: (line) => lines.push(line) },
+  );
   const logs = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
   return { runtime, clock, memory, failing, lines, logs };
 }

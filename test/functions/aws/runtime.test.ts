@@ -7,7 +7,11 @@ describe('the runtime, built from the environment', () => {
   it.each([
     { label: 'unset', env: {}, message: /TIDE_MODE is required; expected one of shadow, was: unset/ },
     { label: 'empty', env: { TIDE_MODE: '' }, message: /TIDE_MODE is required/ },
-    { label: 'a mode that does not exist yet', env: { TIDE_MODE: 'active' }, message: /TIDE_MODE must be one of shadow .*was: "active"/ },
+    {
+      label: 'a mode that does not exist yet',
+      env: { TIDE_MODE: 'active' },
+      message: /TIDE_MODE must be one of shadow .*was: "active"/,
+    },
     { label: 'the wrong case', env: { TIDE_MODE: 'Shadow' }, message: /was: "Shadow"/ },
   ])('refuses to start with TIDE_MODE $label, naming the value', ({ env, message }) => {
     const start = () => createRuntime(env, { write: () => {} });
@@ -16,7 +20,9 @@ describe('the runtime, built from the environment', () => {
   });
 
   it('names a bad state variable too', () => {
-    expect(() => createRuntime({ TIDE_MODE: 'shadow', TIDE_STATE_TIMEOUT_MS: '-5' }, { write: () => {} })).toThrow(/TIDE_STATE_TIMEOUT_MS/);
+    expect(() => createRuntime({ TIDE_MODE: 'shadow', TIDE_STATE_TIMEOUT_MS: '-5' }, { write: () => {} })).toThrow(
+      /TIDE_STATE_TIMEOUT_MS/,
+    );
   });
 
   it('starts in shadow mode on the memory store when no Redis is configured, and says so', () => {
@@ -25,8 +31,12 @@ describe('the runtime, built from the environment', () => {
     expect(runtime.mode).toBe('shadow');
     expect(runtime.store.kind).toBe('memory');
     const logged = lines.map((line) => JSON.parse(line));
-    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^state: in memory/) }));
-    expect(logged).toContainEqual(expect.objectContaining({ level: 'info', message: 'tide runtime ready', mode: 'shadow', store: 'memory' }));
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^state: in memory/) }),
+    );
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 'info', message: 'tide runtime ready', mode: 'shadow', store: 'memory' }),
+    );
   });
 
   it('never prints the Upstash token, not at start and not inside an error message', () => {
@@ -36,7 +46,11 @@ describe('the runtime, built from the environment', () => {
       { write: (line) => lines.push(line) },
     );
     expect(runtime.store.kind).toBe('upstash');
-    runtime.logger.error('state call failed', { error: new Error(`401 for Authorization: Bearer ${TOKEN}`), token: TOKEN, nested: { headers: { authorization: `Bearer ${TOKEN}` } } });
+    runtime.logger.error('state call failed', {
+      error: new Error(`401 for Authorization: Bearer ${TOKEN}`),
+      token: TOKEN,
+      nested: { headers: { authorization: `Bearer ${TOKEN}` } },
+    });
     runtime.logger.warn(`message quoting ${TOKEN}`);
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines) expect(line).not.toContain(TOKEN);
@@ -50,13 +64,22 @@ describe('the JSON logger', () => {
     const lines: string[] = [];
     createJsonLogger({ write: (line) => lines.push(line) }).info('hello', { targetId: 't1', count: 2 });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({ level: 'info', time: expect.any(String), message: 'hello', targetId: 't1', count: 2 });
+    expect(JSON.parse(lines[0]!)).toEqual({
+      level: 'info',
+      time: expect.any(String),
+      message: 'hello',
+      targetId: 't1',
+      count: 2,
+    });
   });
 
   it('redacts a Redis URL password and fields named like secrets', () => {
     const lines: string[] = [];
     const logger = createJsonLogger({ write: (line) => lines.push(line), secrets: ['s3cr3t-pa"ss'] });
-    logger.warn('connect failed to redis://:s3cr3t-pa"ss@cache:6379', { password: 'hunter22', url: 'redis://:s3cr3t-pa"ss@cache:6379' });
+    logger.warn('connect failed to redis://:s3cr3t-pa"ss@cache:6379', {
+      password: 'hunter22',
+      url: 'redis://:s3cr3t-pa"ss@cache:6379',
+    });
     expect(lines[0]).not.toContain('s3cr3t');
     expect(lines[0]).not.toContain('hunter22');
     expect(JSON.parse(lines[0]!)).toMatchObject({ password: '[redacted]', url: 'redis://:[redacted]@cache:6379' });

@@ -21,10 +21,24 @@ function file(name: string, content: unknown): string {
 
 const recorded = {
   now: '2026-03-09T14:00:00Z',
-  signal: { kind: 'metric', metric: 'gpu_utilization', value: 90, observedAt: '2026-03-09T14:00:00Z', source: 'aws-cloudwatch' },
-  target: { id: 'llm', kind: 'inference-endpoint', provider: 'aws', pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }] },
+  signal: {
+    kind: 'metric',
+    metric: 'gpu_utilization',
+    value: 90,
+    observedAt: '2026-03-09T14:00:00Z',
+    source: 'aws-cloudwatch',
+  },
+  target: {
+    id: 'llm',
+    kind: 'inference-endpoint',
+    provider: 'aws',
+    pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }],
+  },
   policy: { maxCapacity: 20, targetTracking: [{ metric: 'gpu_utilization', targetValue: 60 }] },
-  observed: { observedAt: '2026-03-09T14:00:00Z', pools: [{ poolId: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand', desired: 4, ready: 4 }] },
+  observed: {
+    observedAt: '2026-03-09T14:00:00Z',
+    pools: [{ poolId: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand', desired: 4, ready: 4 }],
+  },
 };
 
 describe('tide decide', () => {
@@ -67,7 +81,11 @@ describe('tide validate', () => {
   });
   it('prints every error and exits 2', async () => {
     const { io, err } = recordingIo();
-    const path = file('policy.json', { minCapacity: 5, maxCapacity: 2, targetTracking: [{ metric: 'gpu', targetValue: -1 }] });
+    const path = file('policy.json', {
+      minCapacity: 5,
+      maxCapacity: 2,
+      targetTracking: [{ metric: 'gpu', targetValue: -1 }],
+    });
     expect(await main(['validate', path], io)).toBe(2);
     const text = err.join('\n');
     expect(text).toMatch(/2 error\(s\)/);
@@ -85,9 +103,13 @@ describe('tide validate', () => {
 describe('the tide bin', () => {
   it('runs as a real process (node bin/tide.js) and sets the exit code', async () => {
     const { execFileSync, spawnSync } = await import('node:child_process');
-    const ok = execFileSync(process.execPath, ['bin/tide.js', 'validate', 'examples/nyse-trading-hours.policy.json'], { encoding: 'utf8' });
+    const ok = execFileSync(process.execPath, ['bin/tide.js', 'validate', 'examples/nyse-trading-hours.policy.json'], {
+      encoding: 'utf8',
+    });
     expect(ok).toMatch(/valid policy/);
-    const bad = spawnSync(process.execPath, ['bin/tide.js', 'validate', file('bad-policy.json', { minCapacity: -1 })], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, ['bin/tide.js', 'validate', file('bad-policy.json', { minCapacity: -1 })], {
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/minCapacity/);
   });

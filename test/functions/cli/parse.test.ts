@@ -49,7 +49,11 @@ describe('tide parse', () => {
   });
 
   it('prints the typed error and exits 2 on bad input', async () => {
-    const result = await run(['--source', 'aws-eventbridge', file('bad.json', { 'detail-type': 'EC2 Spot Instance Interruption Warning' })]);
+    const result = await run([
+      '--source',
+      'aws-eventbridge',
+      file('bad.json', { 'detail-type': 'EC2 Spot Instance Interruption Warning' }),
+    ]);
     expect(result.code).toBe(2);
     expect(result.out).toBe('');
     expect(JSON.parse(result.err)).toEqual({
@@ -110,9 +114,17 @@ describe('tide parse', () => {
 
   it('works as a real process: exit codes and streams', async () => {
     const tide = fileURLToPath(new URL('../../../bin/tide.js', import.meta.url));
-    const ok = await promisify(execFile)(process.execPath, [tide, 'parse', '--source', 'auto', fixture('gcp/monitoring-incident-open.json')]);
+    const ok = await promisify(execFile)(process.execPath, [
+      tide,
+      'parse',
+      '--source',
+      'auto',
+      fixture('gcp/monitoring-incident-open.json'),
+    ]);
     expect(JSON.parse(ok.stdout).signals[0].alarmName).toBe('Monitor-Project-Cluster');
-    const failed = await promisify(execFile)(process.execPath, [tide, 'parse', file('junk.json', 'junk')]).catch((error: { code: number; stderr: string }) => error);
+    const failed = await promisify(execFile)(process.execPath, [tide, 'parse', file('junk.json', 'junk')]).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect((failed as { code: number }).code).toBe(2);
     expect(JSON.parse((failed as { stderr: string }).stderr).code).toBe('malformed');
   }, 30_000);

@@ -26,27 +26,55 @@ function smallTrace(): string {
     const rate = second < 900 ? 2 : 5;
     for (let i = 0; i < rate; i++) {
       const at = new Date(Date.UTC(2026, 2, 9, 14, 0, second, Math.floor((i * 1000) / rate)));
-      rows.push(`${at.toISOString().replace('T', ' ').replace('Z', '')},${500 + ((second * 7 + i) % 900)},${60 + ((second * 13 + i) % 200)}`);
+      rows.push(
+        `${at.toISOString().replace('T', ' ').replace('Z', '')},${500 + ((second * 7 + i) % 900)},${60 + ((second * 13 + i) % 200)}`,
+      );
     }
   }
   return rows.join('\n');
 }
 
-const REQUIRED_FIELDS = ['name', 'costUsd', 'gpuHours', 'sloViolationShare', 'sloViolationMinutes', 'p50Ms', 'p95Ms', 'p99Ms', 'scalingActions', 'timeToCapacitySeconds'];
+const REQUIRED_FIELDS = [
+  'name',
+  'costUsd',
+  'gpuHours',
+  'sloViolationShare',
+  'sloViolationMinutes',
+  'p50Ms',
+  'p95Ms',
+  'p99Ms',
+  'scalingActions',
+  'timeToCapacitySeconds',
+];
 
 describe('tide simulate', () => {
   it('--trace FILE --json prints one object with a run per autoscaler', async () => {
     const { io, out } = recordingIo();
-    const code = await main(['simulate', '--trace', file('small.csv', smallTrace()), '--json', '--seed', '3', '--slo-ms', '2500'], io);
+    const code = await main(
+      ['simulate', '--trace', file('small.csv', smallTrace()), '--json', '--seed', '3', '--slo-ms', '2500'],
+      io,
+    );
     expect(code).toBe(0);
     const report = JSON.parse(out.join('\n'));
-    expect(report.runs.map((run: { name: string }) => run.name)).toEqual(['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa']);
+    expect(report.runs.map((run: { name: string }) => run.name)).toEqual([
+      'tide',
+      'static-peak',
+      'hpa',
+      'aws-target-tracking',
+      'keda',
+      'knative-kpa',
+    ]);
     for (const run of report.runs) {
       for (const field of REQUIRED_FIELDS) expect(run).toHaveProperty(field);
       expect(run.sloViolationShare).toBeGreaterThanOrEqual(0);
       expect(run.sloViolationShare).toBeLessThanOrEqual(1);
     }
-    expect(report.settings).toMatchObject({ seed: 3, sloMs: 2500, capacityType: 'on-demand', instanceType: 'ml.g5.2xlarge' });
+    expect(report.settings).toMatchObject({
+      seed: 3,
+      sloMs: 2500,
+      capacityType: 'on-demand',
+      instanceType: 'ml.g5.2xlarge',
+    });
     expect(report.goal).toHaveProperty('met');
     expect(report.goal.feasibility).toMatchObject({ workFloorUsd: report.workload.workFloorUsd });
     expect(report).not.toHaveProperty('frontier');
@@ -54,33 +82,82 @@ describe('tide simulate', () => {
 
   it('--frontier adds constant capacities to the JSON and the table', async () => {
     const json = recordingIo();
-    expect(await main(['simulate', '--trace', file('frontier.csv', smallTrace()), '--json', '--frontier'], json.io)).toBe(0);
+    expect(
+      await main(['simulate', '--trace', file('frontier.csv', smallTrace()), '--json', '--frontier'], json.io),
+    ).toBe(0);
     const report = JSON.parse(json.out.join('\n'));
-    expect(report.frontier.map((run: { name: string }) => run.name)).toEqual(Array.from({ length: report.workload.peakReplicas }, (_, i) => `fixed-${i + 1}`));
+    expect(report.frontier.map((run: { name: string }) => run.name)).toEqual(
+      Array.from({ length: report.workload.peakReplicas }, (_, i) => `fixed-${i + 1}`),
+    );
     for (const run of report.frontier) for (const field of REQUIRED_FIELDS) expect(run).toHaveProperty(field);
     const table = recordingIo();
-    expect(await main(['simulate', '--trace', file('frontier-table.csv', smallTrace()), '--frontier'], table.io)).toBe(0);
+    expect(await main(['simulate', '--trace', file('frontier-table.csv', smallTrace()), '--frontier'], table.io)).toBe(
+      0,
+    );
     const text = table.out.join('\n');
     expect(text).toMatch(/^ {2}fixed-1 /m);
-    expect(text).toMatch(/^work floor: serving every request with every slot busy costs \$\d+\.\d\d; the goal allows at most/m);
+    expect(text).toMatch(
+      /^work floor: serving every request with every slot busy costs \$\d+\.\d\d; the goal allows at most/m,
+    );
     expect(text).toMatch(/^(cheapest constant capacity keeping|no constant capacity up to static-peak keeps)/m);
   });
 
   it('--utilization and --metric-period/--metric-delay reach the settings', async () => {
     const { io, out } = recordingIo();
-    const args = ['simulate', '--trace', file('flags.csv', smallTrace()), '--json', '--utilization', '0.5', '--metric-period', '60', '--metric-delay', '0'];
+    const args = [
+      'simulate',
+      '--trace',
+      file('flags.csv', smallTrace()),
+      '--json',
+      '--utilization',
+      '0.5',
+      '--metric-period',
+      '60',
+      '--metric-delay',
+      '0',
+    ];
     expect(await main(args, io)).toBe(0);
     const report = JSON.parse(out.join('\n'));
-    expect(report.settings).toMatchObject({ targetUtilization: 0.5, targetPerReplica: 4, tideDelivery: { periodSeconds: 60, delaySeconds: 0 }, tideMetric: 'in-flight' });
+    expect(report.settings).toMatchObject({
+      targetUtilization: 0.5,
+      targetPerReplica: 4,
+      tideDelivery: { periodSeconds: 60, delaySeconds: 0 },
+      tideMetric: 'in-flight',
+    });
     const offered = recordingIo();
-    expect(await main(['simulate', '--trace', file('offered.csv', smallTrace()), '--json', '--tide-metric', 'offered'], offered.io)).toBe(0);
-    expect(JSON.parse(offered.out.join('\n')).settings.tidePolicy.targetTracking[0].metric).toBe('offered_concurrency_per_replica');
+    expect(
+      await main(
+        ['simulate', '--trace', file('offered.csv', smallTrace()), '--json', '--tide-metric', 'offered'],
+        offered.io,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(offered.out.join('\n')).settings.tidePolicy.targetTracking[0].metric).toBe(
+      'offered_concurrency_per_replica',
+    );
     const bootAware = recordingIo();
-    expect(await main(['simulate', '--trace', file('boot-aware.csv', smallTrace()), '--json', '--tide-boot-aware', '--boot-seconds', '240'], bootAware.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'simulate',
+          '--trace',
+          file('boot-aware.csv', smallTrace()),
+          '--json',
+          '--tide-boot-aware',
+          '--boot-seconds',
+          '240',
+        ],
+        bootAware.io,
+      ),
+    ).toBe(0);
     expect(JSON.parse(bootAware.out.join('\n')).settings.tidePolicy).toMatchObject({ replicaBootSeconds: 240 });
     expect(JSON.parse(offered.out.join('\n')).settings.tidePolicy.replicaBootSeconds).toBeNull();
     const everyone = recordingIo();
-    expect(await main(['simulate', '--trace', file('everyone.csv', smallTrace()), '--json', '--metric', 'offered'], everyone.io)).toBe(0);
+    expect(
+      await main(
+        ['simulate', '--trace', file('everyone.csv', smallTrace()), '--json', '--metric', 'offered'],
+        everyone.io,
+      ),
+    ).toBe(0);
     expect(JSON.parse(everyone.out.join('\n')).settings).toMatchObject({ metric: 'offered', tideMetric: 'offered' });
   });
 
@@ -89,7 +166,8 @@ describe('tide simulate', () => {
     const svg = join(dir, 'chart.svg');
     expect(await main(['simulate', '--trace', file('table.csv', smallTrace()), '--svg', svg], io)).toBe(0);
     const text = out.join('\n');
-    for (const name of ['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa']) expect(text).toMatch(new RegExp(`^${name} `, 'm'));
+    for (const name of ['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa'])
+      expect(text).toMatch(new RegExp(`^${name} `, 'm'));
     expect(text).toMatch(/goal \(/);
     const chart = readFileSync(svg, 'utf8');
     expect(chart).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
@@ -97,8 +175,16 @@ describe('tide simulate', () => {
   });
 
   it.each([
-    { label: 'bad timestamp', csv: 'TIMESTAMP,ContextTokens,GeneratedTokens\n2026-03-09 14:00:00,1,1\n2026-03-09 14:00:01,1,1\nnot-a-time,1,1\n', match: /line 4: expected a timestamp/ },
-    { label: 'bad token count', csv: 'TIMESTAMP,ContextTokens,GeneratedTokens\n2026-03-09 14:00:00,abc,1\n', match: /line 2: ContextTokens must be a whole number.*"abc"/ },
+    {
+      label: 'bad timestamp',
+      csv: 'TIMESTAMP,ContextTokens,GeneratedTokens\n2026-03-09 14:00:00,1,1\n2026-03-09 14:00:01,1,1\nnot-a-time,1,1\n',
+      match: /line 4: expected a timestamp/,
+    },
+    {
+      label: 'bad token count',
+      csv: 'TIMESTAMP,ContextTokens,GeneratedTokens\n2026-03-09 14:00:00,abc,1\n',
+      match: /line 2: ContextTokens must be a whole number.*"abc"/,
+    },
   ])('a malformed file ($label) exits 2 naming the line', async ({ csv, match }) => {
     const { io, err } = recordingIo();
     expect(await main(['simulate', '--trace', file('bad.csv', csv)], io)).toBe(2);
@@ -111,8 +197,16 @@ describe('tide simulate', () => {
     { label: 'missing file', args: ['--trace', join(dir, 'missing.csv')], match: /cannot read/ },
     { label: 'bad SLO', args: ['--slo-ms', 'fast'], match: /--slo-ms must be a positive whole number, was: "fast"/ },
     { label: 'unknown flag', args: ['--turbo'], match: /turbo/ },
-    { label: 'unknown Tide metric', args: ['--tide-metric', 'gpu'], match: /--tide-metric must be in-flight or offered, was: "gpu"/ },
-    { label: 'utilization above 1', args: ['--utilization', '1.5'], match: /--utilization must be a number in \(0, 1\], was: "1.5"/ },
+    {
+      label: 'unknown Tide metric',
+      args: ['--tide-metric', 'gpu'],
+      match: /--tide-metric must be in-flight or offered, was: "gpu"/,
+    },
+    {
+      label: 'utilization above 1',
+      args: ['--utilization', '1.5'],
+      match: /--utilization must be a number in \(0, 1\], was: "1.5"/,
+    },
   ])('usage error: $label', async ({ args, match }) => {
     const { io, err } = recordingIo();
     expect(await main(['simulate', ...args], io)).toBe(2);
@@ -137,7 +231,10 @@ describe('tide simulate', () => {
   });
 
   it('replays a slice of the bundled Azure conversation trace', async () => {
-    const slice = readFileSync(new URL('../../../data/AzureLLMInferenceTrace_conv.csv', import.meta.url), 'utf8').split('\n').slice(0, 3001).join('\n');
+    const slice = readFileSync(new URL('../../../data/AzureLLMInferenceTrace_conv.csv', import.meta.url), 'utf8')
+      .split('\n')
+      .slice(0, 3001)
+      .join('\n');
     const { io, out } = recordingIo();
     expect(await main(['simulate', '--trace', file('conv-slice.csv', slice), '--json'], io)).toBe(0);
     const report = JSON.parse(out.join('\n'));

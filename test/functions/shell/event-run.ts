@@ -14,7 +14,13 @@ export interface GeneratedEvents {
  * `total` deliveries over `targets` targets, a `duplicateShare` of them redeliveries of earlier events,
  * all in random order. Metric values are spread over 0-100 so a decide acts on some and holds on others.
  */
-export function generateEvents(options: { seed: number; total: number; targets: number; duplicateShare: number; now: number }): GeneratedEvents {
+export function generateEvents(options: {
+  seed: number;
+  total: number;
+  targets: number;
+  duplicateShare: number;
+  now: number;
+}): GeneratedEvents {
   const random = createPrng(options.seed).next;
   const distinctCount = Math.round(options.total * (1 - options.duplicateShare));
   const distinct: TargetSignal[] = [];

@@ -18,7 +18,9 @@ export function foldingDecide(input: DecisionInput): Decision {
   const current = memory.recommendations.at(-1)?.[1] ?? 2;
   const desired = value >= 80 ? current + 1 : value <= 20 && value > 0 && current > 1 ? current - 1 : current;
   const actions: Decision['actions'] =
-    desired === current ? [] : [{ type: 'set-capacity', poolId: 'primary', from: current, to: desired, reason: `metric ${value}` }];
+    desired === current
+      ? []
+      : [{ type: 'set-capacity', poolId: 'primary', from: current, to: desired, reason: `metric ${value}` }];
   return {
     targetId: input.target.id,
     at: input.now,
@@ -39,12 +41,31 @@ export function foldingDecide(input: DecisionInput): Decision {
 }
 
 export function metricSignal(eventId: string | undefined, value: number, observedAt: number): Signal {
-  return { kind: 'metric', metric: 'gpu_utilization', value, observedAt, source: 'test', ...(eventId ? { eventId } : {}) };
+  return {
+    kind: 'metric',
+    metric: 'gpu_utilization',
+    value,
+    observedAt,
+    source: 'test',
+    ...(eventId ? { eventId } : {}),
+  };
 }
 
 export function observedFor(target: Target, desired = 2, observedAt = 0): ObservedCapacity {
   const pool = target.pools[0]!;
-  return { observedAt, pools: [{ poolId: pool.id, instanceType: pool.instanceType, capacityType: pool.capacityType, desired, ready: desired, pending: 0 }] };
+  return {
+    observedAt,
+    pools: [
+      {
+        poolId: pool.id,
+        instanceType: pool.instanceType,
+        capacityType: pool.capacityType,
+        desired,
+        ready: desired,
+        pending: 0,
+      },
+    ],
+  };
 }
 
 /** A recording actuator: every call kept; `failNext` and `hangNext` script the next call. */
@@ -80,7 +101,10 @@ export class RecordingActuator {
 
 export class RecordingLogger implements Logger {
   readonly lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-  info = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'info', message, ...(fields ? { fields } : {}) });
-  warn = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'warn', message, ...(fields ? { fields } : {}) });
-  error = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'error', message, ...(fields ? { fields } : {}) });
+  info = (message: string, fields?: Record<string, unknown>) =>
+    this.lines.push({ level: 'info', message, ...(fields ? { fields } : {}) });
+  warn = (message: string, fields?: Record<string, unknown>) =>
+    this.lines.push({ level: 'warn', message, ...(fields ? { fields } : {}) });
+  error = (message: string, fields?: Record<string, unknown>) =>
+    this.lines.push({ level: 'error', message, ...(fields ? { fields } : {}) });
 }

@@ -45,7 +45,10 @@ export async function verifyExactlyOnce(options: {
       const allowed = { done: true, pending: acted, superseded: true }[record!.status];
       expect(allowed, `status ${record!.status} of ${event.signal.eventId} (acted: ${acted})`).toBe(true);
       committed.push({ event, decision: record!.decision, superseded: record!.status === 'superseded' && !acted });
-      expect(actuator.calls.filter((call) => call.decision.eventId === event.signal.eventId).length, `acts of ${event.signal.eventId}`).toBeLessThanOrEqual(1);
+      expect(
+        actuator.calls.filter((call) => call.decision.eventId === event.signal.eventId).length,
+        `acts of ${event.signal.eventId}`,
+      ).toBeLessThanOrEqual(1);
     }
     committed.sort((a, b) => a.decision.version - b.decision.version);
     expect(committed.map((item) => item.decision.version)).toEqual(events.map((_, i) => i + 1));
@@ -53,7 +56,14 @@ export async function verifyExactlyOnce(options: {
     const target = options.targets.get(targetId)!;
     let memory: Memory | undefined;
     for (const { event, decision } of committed) {
-      const replayed = decide({ now: decision.at, signal: event.signal, target, policy: options.policy, observed: observedFor(target, 2, decision.at), ...(memory ? { memory } : {}) });
+      const replayed = decide({
+        now: decision.at,
+        signal: event.signal,
+        target,
+        policy: options.policy,
+        observed: observedFor(target, 2, decision.at),
+        ...(memory ? { memory } : {}),
+      });
       const { memory: next, ...rest } = replayed;
       expect({ ...rest, eventId: decision.eventId, version: decision.version }).toEqual(decision);
       memory = JSON.parse(JSON.stringify(next)) as Memory;
