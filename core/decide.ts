@@ -1,6 +1,6 @@
 import type { Action, Decision, Hold } from './decision.ts';
 import { num, replicas, seconds } from './format.ts';
-import { ingestSignal } from './ingest.ts';
+import { ingestSignal } from './fold-signal.ts';
 import { recommend } from './recommend.ts';
 import type { DecisionInput } from './schema/input.ts';
 import { emptyMemory, type Memory } from './schema/memory.ts';

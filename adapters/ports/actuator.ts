@@ -3,7 +3,7 @@ import type { CapacityType, ObservedCapacity } from '../../core/schema/target.ts
 /**
  * The actuator port: everything Tide asks of a cloud to change a target's capacity. The provider adapters
  * (SageMaker, EC2 Auto Scaling, GCE managed instance groups, Vertex AI, Azure ML, VM scale sets) implement
- * it with SDK calls; `adapters/simulated/cloud.ts` implements it in memory for the simulator, the embedded
+ * it with SDK calls; `adapters/fake-cloud/cloud.ts` implements it in memory for the simulator, the embedded
  * default and tests. Every method maps provider errors to the typed errors below so the shell can feed
  * them back into the next decision as data (a `capacity-error` signal), as Ray's reconciler does.
  */

@@ -10,8 +10,8 @@
  *   to the on-failure destination.
  */
 import type { EventSourceName, ParseOptions } from '../../adapters/events/index.ts';
-import type { IngestResult } from '../ingest.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
+import type { IngestResult } from '../shell/ingest.ts';
+import { createRuntime, type Runtime } from '../shell/runtime.ts';
 
 /** A Lambda SQS event (only what the guard needs; the parser validates the rest). */
 export interface SqsLambdaEvent {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { policyReference, README_URL, replaceSection } from '../../adapters/docs/update-readme.ts';
+import { policyReference, README_URL, replaceSection } from '../../tools/docs/update-readme.ts';
 
 describe('README', () => {
   const text = readFileSync(README_URL, 'utf8');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../core/errors.ts';
 import { MemoryStateStore } from '../../adapters/state/memory-store.ts';
 import { createAwsHandler } from '../../functions/aws/handler.ts';
-import { createRuntime } from '../../functions/runtime.ts';
+import { createRuntime } from '../../functions/shell/runtime.ts';
 import { formatAuditEntry, putTargetAndPolicy } from '../../infra/store-admin.ts';
 import { awsFixture } from '../functions/aws/harness.ts';
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DecisionInputSchema, PolicySchema, SignalSchema, TargetSchema } from '../../../core/index.ts';
-import { jsonSchemaOf, markdownReference } from '../../../adapters/docs/schema-reference.ts';
+import { jsonSchemaOf, markdownReference } from '../../../tools/docs/schema-reference.ts';
 import { UsageError, type CliCommand } from '../command.ts';
 
 const DOCUMENTS = {

@@ -1,14 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { PolicySchema, formatProblem, parseDocument } from '../../../core/index.ts';
-import { runComparison, DEFAULT_SLO_MS, type ComparisonReport } from '../../../adapters/simulation/comparison.ts';
-import { checkGoal } from '../../../adapters/simulation/goal.ts';
-import { ProgressBar } from '../../../adapters/simulation/progress-bar.ts';
-import { renderSvg } from '../../../adapters/simulation/render-svg.ts';
-import { renderTable } from '../../../adapters/simulation/render-table.ts';
-import { TIDE_DELIVERY_DEFAULTS } from '../../../adapters/simulation/tide.ts';
-import { parseTrace, TraceFormatError, type Trace } from '../../../adapters/simulation/trace.ts';
-import { findWorkload, WORKLOADS } from '../../../adapters/simulation/workloads.ts';
+import { runComparison, DEFAULT_SLO_MS, type ComparisonReport } from '../../../simulator/comparison.ts';
+import { checkGoal } from '../../../simulator/goal.ts';
+import { ProgressBar } from '../../../simulator/progress-bar.ts';
+import { renderSvg } from '../../../simulator/render-svg.ts';
+import { renderTable } from '../../../simulator/render-table.ts';
+import { TIDE_DELIVERY_DEFAULTS } from '../../../simulator/tide.ts';
+import { parseTrace, TraceFormatError, type Trace } from '../../../simulator/trace.ts';
+import { findWorkload, WORKLOADS } from '../../../simulator/workloads.ts';
 import { UsageError, type CliCommand, type CliIo } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
 

@@ -5,7 +5,7 @@ import type { AuditEntry, AuditPage, StateStore } from '../../../adapters/ports/
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import { CapacityReconstruction, createShadowActuator } from '../../../adapters/shadow/index.ts';
 import { commitRequest, recordedDecision, testPolicy } from '../state/fixtures.ts';
-import { RecordingLogger } from '../../functions/shell/fakes.ts';
+import { RecordingLogger } from '../../functions/shell/support/fakes.ts';
 
 const NOW = Date.parse('2026-03-09T15:00:00Z');
 

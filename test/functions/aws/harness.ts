@@ -8,7 +8,7 @@ import { TargetSchema, type Target } from '../../../core/schema/target.ts';
 import { PolicySchema, type PolicyInput } from '../../../core/schema/policy.ts';
 import type { StateStore } from '../../../adapters/ports/state-store.ts';
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
-import { createRuntime, type Runtime } from '../../../functions/runtime.ts';
+import { createRuntime, type Runtime } from '../../../functions/shell/runtime.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/events/aws');
 

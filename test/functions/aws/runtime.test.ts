@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createJsonLogger, createRuntime, RuntimeConfigError } from '../../../functions/runtime.ts';
+import { createJsonLogger, createRuntime, RuntimeConfigError } from '../../../functions/shell/runtime.ts';
 
 const TOKEN = 'AYQgASQgNzQ4ZTEtZmFrZS10b2tlbi1mb3ItdGVzdHM=';
 

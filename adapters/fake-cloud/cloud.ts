@@ -1,0 +1,336 @@
+import type { CapacityType, ObservedCapacity } from '../../core/schema/target.ts';
+import {
+  InsufficientCapacityError,
+  NodeNotFoundError,
+  PoolNotFoundError,
+  type ActuatorPort,
+  type ChangeInstanceTypeRequest,
+  type CheckpointRequest,
+  type DrainAndReleaseRequest,
+  type LaunchCapacityRequest,
+  type SetCapacityRequest,
+} from '../ports/actuator.ts';
+import { createPrng } from './prng.ts';
+import { instancePricing } from './prices.ts';
+import { DEFAULT_SPOT_MARKET, SpotMarket, type SpotMarketOptions } from './spot-market.ts';
+
+/**
+ * Boot delay of a GPU instance added to a SageMaker endpoint: 525 s (AWS's 2026 announcement, Qwen3-8B on
+ * ml.g6.2xlarge; 258 s with container caching). Used for every type not named in `bootSeconds`.
+ */
+export const DEFAULT_BOOT_SECONDS = 525;
+
+/** One pool of the simulated target. */
+export interface SimulatedPoolSpec {
+  id: string;
+  instanceType: string;
+  capacityType: CapacityType;
+}
+
+/** How a {@link SimulatedCloud} is set up. */
+export interface SimulatedCloudOptions {
+  targetId: string;
+  pools: SimulatedPoolSpec[];
+  /** Epoch ms the cloud's clock starts at. */
+  startAt: number;
+  /** Seed of the spot market. */
+  seed: number;
+  /** Boot delay per instance type, seconds; `default` for the rest (525 s unless given). */
+  bootSeconds?: Record<string, number>;
+  spotMarket?: SpotMarketOptions;
+  /** Ready nodes per pool at the start (already booted, billed from `startAt`). */
+  initial?: Record<string, number>;
+  /** Seconds between retries of a pool that is short of its desired count (EC2 Auto Scaling: about 60). */
+  retrySeconds?: number;
+  /**
+   * Whether a reclaimed spot node is replaced in its pool (an Auto Scaling group keeps its desired count:
+   * true, the default) or leaves the pool's desired count one lower (an EC2 Fleet of type `request`, where
+   * the autoscaler replaces it itself, as Tide's spot strategy does).
+   */
+  replaceReclaimed?: boolean;
+}
+
+/** What happened inside the cloud while its clock advanced. */
+export type CloudEvent =
+  | { kind: 'spot-notice'; at: number; poolId: string; instanceId: string; instanceType: string; deadlineAt: number }
+  | { kind: 'interrupted'; at: number; poolId: string; instanceId: string }
+  | {
+      kind: 'capacity-error';
+      at: number;
+      poolId: string;
+      instanceType: string;
+      capacityType: CapacityType;
+      code: string;
+    };
+
+interface SimNode {
+  id: string;
+  instanceType: string;
+  launchedAt: number;
+  readyAt: number;
+  /** Set when a spot notice was given: the node goes at this time. */
+  reclaimAt: number | null;
+}
+
+interface SimPool extends SimulatedPoolSpec {
+  desired: number;
+  nodes: SimNode[];
+  market: SpotMarket | null;
+  nextRetryAt: number;
+  /** Nodes of an old type waiting for `rollingCount` new ones to be ready (change of instance type). */
+  retiring: SimNode[];
+}
+
+/**
+ * An in-memory cloud behind the actuator port: per-type boot delays, per-second billing of every node from
+ * launch (booting costs money) to release, spot outages from a seeded market with a notice before each
+ * reclaim, and `InsufficientCapacityError` while a spot pool is out. Like an Auto Scaling group or a
+ * SageMaker variant it keeps each pool at its desired count, replacing reclaimed nodes when it can.
+ * The clock only moves through {@link SimulatedCloud.advanceTo}; every other call acts at that time.
+ */
+export class SimulatedCloud implements ActuatorPort {
+  private now: number;
+  private readonly pools = new Map<string, SimPool>();
+  private nextNodeNumber = 1;
+  private closedCostUsd = 0;
+  private closedGpuSeconds = 0;
+  /** Checkpoint requests received (the simulator has no training jobs; recorded for inspection). */
+  readonly checkpoints: CheckpointRequest[] = [];
+
+  constructor(private readonly options: SimulatedCloudOptions) {
+    this.now = options.startAt;
+    const prng = createPrng(options.seed);
+    for (const spec of options.pools) {
+      const market =
+        spec.capacityType === 'spot'
+          ? new SpotMarket(prng.fork(`spot:${spec.id}`), options.startAt, options.spotMarket ?? DEFAULT_SPOT_MARKET)
+          : null;
+      const pool: SimPool = { ...spec, desired: 0, nodes: [], market, nextRetryAt: 0, retiring: [] };
+      this.pools.set(spec.id, pool);
+      const count = options.initial?.[spec.id] ?? 0;
+      for (let i = 0; i < count; i++) pool.nodes.push(this.newNode(pool.instanceType, this.now, 0));
+      pool.desired = count;
+    }
+  }
+
+  /** The cloud's clock, epoch ms. */
+  get clock(): number {
+    return this.now;
+  }
+
+  /** Move the clock to `at`: nodes finish booting, spot notices and reclaims happen, short pools retry. */
+  advanceTo(at: number): CloudEvent[] {
+    if (at < this.now) throw new Error(`the simulated clock cannot go back: ${at} < ${this.now}`);
+    const from = this.now;
+    this.now = at;
+    const events: CloudEvent[] = [];
+    for (const pool of this.pools.values()) {
+      if (pool.market) {
+        const notice = pool.market.options.noticeSeconds * 1000;
+        for (const [start] of pool.market.outagesStartingIn(from, at)) {
+          for (const node of pool.nodes) {
+            if (node.reclaimAt !== null) continue;
+            node.reclaimAt = start + notice;
+            events.push({
+              kind: 'spot-notice',
+              at: start,
+              poolId: pool.id,
+              instanceId: node.id,
+              instanceType: node.instanceType,
+              deadlineAt: node.reclaimAt,
+            });
+          }
+        }
+      }
+      for (const node of pool.nodes.filter((candidate) => candidate.reclaimAt !== null && candidate.reclaimAt <= at)) {
+        this.close(pool, node, node.reclaimAt ?? at);
+        if (this.options.replaceReclaimed === false) pool.desired = Math.max(0, pool.desired - 1);
+        events.push({ kind: 'interrupted', at: node.reclaimAt ?? at, poolId: pool.id, instanceId: node.id });
+      }
+      if (pool.retiring.length > 0) {
+        const readyNew = pool.nodes.filter((node) => node.readyAt <= at).length;
+        if (readyNew >= pool.desired)
+          for (const node of pool.retiring.splice(0)) this.billClosed(node, at, pool.capacityType);
+      }
+      if (pool.nodes.length < pool.desired && at >= pool.nextRetryAt) this.reconcile(pool, events);
+    }
+    return events;
+  }
+
+  /** Ready (serving) nodes in every pool, with their instance types. */
+  readyNodes(): Array<{ poolId: string; instanceType: string }> {
+    const ready: Array<{ poolId: string; instanceType: string }> = [];
+    for (const pool of this.pools.values()) {
+      for (const node of [...pool.nodes, ...pool.retiring]) {
+        if (node.readyAt <= this.now && (node.reclaimAt === null || node.reclaimAt > this.now)) {
+          ready.push({ poolId: pool.id, instanceType: node.instanceType });
+        }
+      }
+    }
+    return ready;
+  }
+
+  /** Desired count summed over pools. */
+  totalDesired(): number {
+    let total = 0;
+    for (const pool of this.pools.values()) total += pool.desired;
+    return total;
+  }
+
+  /** Dollars billed so far: every node, per second, from launch to release (or now). */
+  costUsd(): number {
+    let cost = this.closedCostUsd;
+    for (const node of this.liveNodes()) cost += this.nodeCost(node, this.now);
+    return cost;
+  }
+
+  /** GPU-seconds provisioned so far (booting included). */
+  gpuSeconds(): number {
+    let total = this.closedGpuSeconds;
+    for (const node of this.liveNodes()) total += ((this.now - node.launchedAt) / 1000) * this.pricing(node).gpus;
+    return total;
+  }
+
+  /** Set a pool's desired count without the port's promise (the simulator's baselines call this). */
+  setDesired(poolId: string, desired: number): void {
+    const pool = this.pool(poolId);
+    pool.desired = Math.max(0, Math.floor(desired));
+    const events: CloudEvent[] = [];
+    this.reconcile(pool, events);
+    // A failed launch is reported once, by the exception to the caller; later retries emit events.
+    const failure = events.find((event) => event.kind === 'capacity-error');
+    if (failure && failure.kind === 'capacity-error') {
+      throw new InsufficientCapacityError(
+        pool.id,
+        pool.instanceType,
+        pool.capacityType,
+        failure.code,
+        pool.nodes.length,
+      );
+    }
+  }
+
+  async readCapacity(_targetId: string): Promise<ObservedCapacity> {
+    return {
+      observedAt: this.now,
+      pools: [...this.pools.values()].map((pool) => {
+        const live = pool.nodes.filter((node) => node.reclaimAt === null || node.reclaimAt > this.now);
+        const ready = live.filter((node) => node.readyAt <= this.now).length;
+        return {
+          poolId: pool.id,
+          instanceType: pool.instanceType,
+          capacityType: pool.capacityType,
+          desired: pool.desired,
+          ready,
+          pending: live.length - ready,
+          nodes: live.map((node) => ({
+            id: node.id,
+            state: node.readyAt <= this.now ? ('ready' as const) : ('pending' as const),
+            launchedAt: node.launchedAt,
+          })),
+        };
+      }),
+    };
+  }
+
+  async setCapacity(request: SetCapacityRequest): Promise<void> {
+    this.setDesired(request.poolId, request.desired);
+  }
+
+  async changeInstanceType(request: ChangeInstanceTypeRequest): Promise<void> {
+    const pool = this.pool(request.poolId);
+    pool.retiring.push(...pool.nodes.splice(0));
+    pool.instanceType = request.toInstanceType;
+    this.setDesired(pool.id, request.count);
+  }
+
+  async launchCapacity(request: LaunchCapacityRequest): Promise<string[]> {
+    const pool = this.pool(request.poolId);
+    const before = new Set(pool.nodes.map((node) => node.id));
+    this.setDesired(pool.id, pool.desired + request.count);
+    return pool.nodes.filter((node) => !before.has(node.id)).map((node) => node.id);
+  }
+
+  async drainAndRelease(request: DrainAndReleaseRequest): Promise<void> {
+    const pool = this.pool(request.poolId);
+    const node = pool.nodes.find((candidate) => candidate.id === request.instanceId);
+    if (!node) throw new NodeNotFoundError(pool.id, request.instanceId);
+    this.close(pool, node, this.now);
+    pool.desired = Math.max(0, pool.desired - 1);
+  }
+
+  async requestCheckpoint(request: CheckpointRequest): Promise<void> {
+    this.checkpoints.push(request);
+  }
+
+  private reconcile(pool: SimPool, events: CloudEvent[]): void {
+    // Scale in: release booting nodes first (they serve nothing yet), newest first, then the newest ready.
+    while (pool.nodes.length > pool.desired) {
+      const byPreference = [...pool.nodes].sort((a, b) => {
+        const aPending = a.readyAt > this.now ? 1 : 0;
+        const bPending = b.readyAt > this.now ? 1 : 0;
+        return bPending - aPending || b.launchedAt - a.launchedAt;
+      });
+      this.close(pool, byPreference[0]!, this.now);
+    }
+    const missing = pool.desired - pool.nodes.length;
+    if (missing <= 0) return;
+    if (pool.market?.isOut(this.now)) {
+      pool.nextRetryAt = this.now + (this.options.retrySeconds ?? 60) * 1000;
+      events.push({
+        kind: 'capacity-error',
+        at: this.now,
+        poolId: pool.id,
+        instanceType: pool.instanceType,
+        capacityType: pool.capacityType,
+        code: 'InsufficientInstanceCapacity',
+      });
+      return;
+    }
+    const boot =
+      this.options.bootSeconds?.[pool.instanceType] ?? this.options.bootSeconds?.default ?? DEFAULT_BOOT_SECONDS;
+    for (let i = 0; i < missing; i++) pool.nodes.push(this.newNode(pool.instanceType, this.now, boot));
+  }
+
+  private newNode(instanceType: string, at: number, bootSeconds: number): SimNode {
+    return {
+      id: `i-${String(this.nextNodeNumber++).padStart(6, '0')}`,
+      instanceType,
+      launchedAt: at,
+      readyAt: at + bootSeconds * 1000,
+      reclaimAt: null,
+    };
+  }
+
+  private close(pool: SimPool, node: SimNode, at: number): void {
+    pool.nodes.splice(pool.nodes.indexOf(node), 1);
+    this.billClosed(node, at, pool.capacityType);
+  }
+
+  private billClosed(node: SimNode, at: number, capacityType?: CapacityType): void {
+    const pricing = instancePricing(node.instanceType, capacityType ?? 'on-demand');
+    this.closedCostUsd += ((at - node.launchedAt) / 3_600_000) * pricing.usdPerHour;
+    this.closedGpuSeconds += ((at - node.launchedAt) / 1000) * pricing.gpus;
+  }
+
+  private *liveNodes(): Generator<SimNode & { capacityType: CapacityType }> {
+    for (const pool of this.pools.values()) {
+      for (const node of pool.nodes) yield { ...node, capacityType: pool.capacityType };
+      for (const node of pool.retiring) yield { ...node, capacityType: pool.capacityType };
+    }
+  }
+
+  private pricing(node: { instanceType: string; capacityType: CapacityType }) {
+    return instancePricing(node.instanceType, node.capacityType);
+  }
+
+  private nodeCost(node: SimNode & { capacityType: CapacityType }, at: number): number {
+    return ((at - node.launchedAt) / 3_600_000) * this.pricing(node).usdPerHour;
+  }
+
+  private pool(poolId: string): SimPool {
+    const pool = this.pools.get(poolId);
+    if (!pool) throw new PoolNotFoundError(poolId);
+    return pool;
+  }
+}

@@ -1,0 +1,222 @@
+import type { Policy } from '../core/schema/policy.ts';
+import type { Target } from '../core/schema/target.ts';
+import { DEFAULT_BOOT_SECONDS } from '../adapters/fake-cloud/cloud.ts';
+import { DEFAULT_SPOT_MARKET } from '../adapters/fake-cloud/spot-market.ts';
+import type { Autoscaler } from './autoscaler.ts';
+import { awsTargetTracking } from './baselines/aws-target-tracking.ts';
+import { hpa } from './baselines/hpa.ts';
+import { keda } from './baselines/keda.ts';
+import { knativeKpa } from './baselines/knative-kpa.ts';
+import { floorsFromPlans } from './baselines/scheduled-floors.ts';
+import { fixedCapacity, staticPeak } from './baselines/static-peak.ts';
+import {
+  POOL_ID,
+  prepareWorkload,
+  simulateRun,
+  targetPerReplica,
+  type SimulationSettings,
+  type Workload,
+} from './engine.ts';
+import type { RunResult } from './results.ts';
+import { DEFAULT_SERVING_MODEL } from './serving.ts';
+import { instancePricing } from '../adapters/fake-cloud/prices.ts';
+import {
+  defaultTidePolicy,
+  parseTidePolicy,
+  TIDE_DELIVERY_DEFAULTS,
+  tideAutoscaler,
+  type TideDelivery,
+  type TideMetric,
+} from './tide.ts';
+import type { LoadMetric } from './metrics.ts';
+import type { Trace } from './trace.ts';
+
+/** The autoscalers compared, in table order. */
+export const AUTOSCALER_NAMES = ['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa'] as const;
+/** One of {@link AUTOSCALER_NAMES}. */
+export type AutoscalerName = (typeof AUTOSCALER_NAMES)[number];
+
+/** Default time-to-first-token SLO, ms: p95 TTFT of 3 s (the largest prompts here prefill in 2.5 s). */
+export const DEFAULT_SLO_MS = 3000;
+
+/** Tide's on-demand fallback pool in spot runs. */
+export const FALLBACK_POOL_ID = 'fallback';
+
+/** What {@link runComparison} replays and how. */
+export interface ComparisonOptions {
+  trace: Trace;
+  seed?: number;
+  sloMs?: number;
+  /** A policy document for Tide; default: {@link defaultTidePolicy} plus `plans`. */
+  policy?: unknown;
+  /** Scheduled plans added to Tide's default policy (the workload's). */
+  plans?: unknown[];
+  capacityType?: 'on-demand' | 'spot';
+  instanceType?: string;
+  bootSeconds?: number;
+  targetUtilization?: number;
+  /** Tide's target utilization (default: the same as everyone's). */
+  tideTargetUtilization?: number;
+  delivery?: TideDelivery;
+  /** Give KEDA cron triggers and AWS target tracking scheduled actions matching Tide's plans (default off). */
+  baselineSchedules?: boolean;
+  /** The load metric every autoscaler reads (default `in-flight`). */
+  metric?: LoadMetric;
+  /** Which metric Tide's default policy tracks (default: `metric`). */
+  tideMetric?: TideMetric;
+  /**
+   * Give Tide's default policy the replicas' boot time (`replicaBootSeconds`): it then scales out only for
+   * demand that lasts that long and skips burst mode; cheaper, slower to react. Default off.
+   */
+  tideBootAware?: boolean;
+  only?: readonly AutoscalerName[];
+  /** Also replay constant capacities 1 … static-peak's size (`frontier` in the report). Default off. */
+  frontier?: boolean;
+  onProgress?: (run: string, index: number, count: number, doneSeconds: number, totalSeconds: number) => void;
+}
+
+/** One comparison: the settings, the workload's shape, and one result per autoscaler. */
+export interface ComparisonReport {
+  workload: {
+    name: string;
+    requests: number;
+    durationSeconds: number;
+    peakReplicas: number;
+    initialReplicas: number;
+    neededPerMinute: number[];
+    /** Replica-hours of pure service time at full slots: a floor under any autoscaler's GPU-hours (see engine). */
+    workReplicaHours: number;
+    /** `workReplicaHours` at the run's price: no autoscaler on this instance type can cost less. */
+    workFloorUsd: number;
+  };
+  settings: SimulationSettings & {
+    targetPerReplica: number;
+    tideDelivery: TideDelivery;
+    tideMetric: TideMetric;
+    tidePolicy: Policy;
+    baselineSchedules: boolean;
+  };
+  runs: RunResult[];
+  /** With `frontier`: constant capacities `fixed-1` … `fixed-<peak>` on the same cloud. */
+  frontier?: RunResult[];
+}
+
+/**
+ * Replay one trace through Tide and every baseline on identical clouds (same seed, same boot delays, same
+ * prices, same serving model) and collect the results.
+ */
+export async function runComparison(options: ComparisonOptions): Promise<ComparisonReport> {
+  const instanceType = options.instanceType ?? 'ml.g5.2xlarge';
+  const base = {
+    model: DEFAULT_SERVING_MODEL,
+    instanceType,
+    targetUtilization: options.targetUtilization ?? 0.7,
+  };
+  const workload: Workload = prepareWorkload(options.trace, base);
+  const settings: SimulationSettings = {
+    ...base,
+    seed: options.seed ?? 1,
+    sloMs: options.sloMs ?? DEFAULT_SLO_MS,
+    capacityType: options.capacityType ?? 'on-demand',
+    bootSeconds: { default: options.bootSeconds ?? DEFAULT_BOOT_SECONDS },
+    minReplicas: 1,
+    warmupSeconds: 300,
+    metric: options.metric ?? 'in-flight',
+    // Room to grow: three times the peak, at least 10 (the policy schema's default maximum).
+    maxReplicas: Math.max(10, workload.peakReplicas * 3),
+    ...(options.capacityType === 'spot' ? { spotMarket: DEFAULT_SPOT_MARKET } : {}),
+  };
+  const tideTarget =
+    Math.round(
+      targetPerReplica({
+        ...settings,
+        targetUtilization: options.tideTargetUtilization ?? settings.targetUtilization,
+      }) * 100,
+    ) / 100;
+  const tideMetric = options.tideMetric ?? options.metric ?? 'in-flight';
+  const policyDocument = options.policy ?? {
+    // With `tideBootAware`, the boot time a user of this endpoint knows (525 s unless --boot-seconds).
+    ...defaultTidePolicy(
+      tideTarget,
+      settings.minReplicas,
+      settings.maxReplicas,
+      tideMetric,
+      options.tideBootAware ? (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS) : null,
+    ),
+    schedules: options.plans ?? [],
+  };
+  const policy = parseTidePolicy(policyDocument);
+  // On spot, Tide's target also lists an on-demand pool of the same type: its spot strategy replaces
+  // reclaimed replicas there and returns to spot later. The baselines scale one node group, as they do.
+  const fallback =
+    settings.capacityType === 'spot'
+      ? [{ id: FALLBACK_POOL_ID, instanceType, capacityType: 'on-demand' as const }]
+      : [];
+  const target: Target = {
+    id: 'simulated-endpoint',
+    kind: 'inference-endpoint',
+    provider: 'simulated',
+    pools: [{ id: POOL_ID, instanceType, capacityType: settings.capacityType }, ...fallback],
+  };
+  const floors = options.baselineSchedules
+    ? floorsFromPlans(policy.schedules, options.trace.startAt, options.trace.endAt + 3_600_000)
+    : [];
+  const factories: Record<AutoscalerName, Parameters<typeof simulateRun>[2]> = {
+    tide: (cloud) =>
+      tideAutoscaler({
+        policy,
+        target,
+        actuator: cloud,
+        metric: tideMetric,
+        ...(options.delivery ? { delivery: options.delivery } : {}),
+        scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0,
+      }),
+    'static-peak': (): Autoscaler => staticPeak(),
+    hpa: () => hpa(),
+    'aws-target-tracking': () => awsTargetTracking({ scheduledFloors: floors }),
+    keda: () => keda(floors),
+    'knative-kpa': () => knativeKpa(),
+  };
+  const names = options.only ?? AUTOSCALER_NAMES;
+  const runs: RunResult[] = [];
+  for (const [index, name] of names.entries()) {
+    runs.push(
+      await simulateRun(workload, settings, factories[name], {
+        static: name === 'static-peak',
+        ...(name === 'tide' && fallback.length > 0 ? { extraPools: fallback, replaceReclaimed: false } : {}),
+        onProgress: (done, total) => options.onProgress?.(name, index, names.length, done, total),
+      }),
+    );
+  }
+  const frontier: RunResult[] = [];
+  if (options.frontier) {
+    for (let replicas = 1; replicas <= workload.peakReplicas; replicas++) {
+      frontier.push(
+        await simulateRun(workload, settings, () => fixedCapacity(replicas), { static: true, fixedReplicas: replicas }),
+      );
+    }
+  }
+  const price = instancePricing(instanceType, settings.capacityType).usdPerHour;
+  return {
+    workload: {
+      name: options.trace.name,
+      requests: options.trace.requests.length,
+      durationSeconds: workload.durationSeconds,
+      peakReplicas: workload.peakReplicas,
+      initialReplicas: workload.initialReplicas,
+      neededPerMinute: workload.neededPerMinute,
+      workReplicaHours: Math.round(workload.workReplicaHours * 1000) / 1000,
+      workFloorUsd: Math.round(workload.workReplicaHours * price * 100) / 100,
+    },
+    settings: {
+      ...settings,
+      targetPerReplica: targetPerReplica(settings),
+      tideDelivery: options.delivery ?? TIDE_DELIVERY_DEFAULTS,
+      tideMetric,
+      tidePolicy: policy,
+      baselineSchedules: floors.length > 0,
+    },
+    runs,
+    ...(options.frontier ? { frontier } : {}),
+  };
+}

@@ -1,0 +1,190 @@
+import type { CapacityType } from '../core/schema/target.ts';
+import { SimulatedCloud, type SimulatedCloudOptions, type SimulatedPoolSpec } from '../adapters/fake-cloud/cloud.ts';
+import { instancePricing } from '../adapters/fake-cloud/prices.ts';
+import type { SpotMarketOptions } from '../adapters/fake-cloud/spot-market.ts';
+import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
+import { MetricHistory, type LoadMetric } from './metrics.ts';
+import { summarize, type RunResult, type RunSeries } from './results.ts';
+import { DEFAULT_SERVING_MODEL, ServingQueue, serviceSeconds, type ServingModel } from './serving.ts';
+import type { Trace } from './trace.ts';
+
+/** Everything one simulated run needs besides the autoscaler. */
+export interface SimulationSettings {
+  seed: number;
+  /** Time-to-first-token SLO, ms. */
+  sloMs: number;
+  model: ServingModel;
+  instanceType: string;
+  capacityType: CapacityType;
+  /** Boot delay per instance type, seconds (`default` for the rest). */
+  bootSeconds: Record<string, number>;
+  /** Fraction of a replica's slots every autoscaler aims to keep busy (Knative's default 0.7). */
+  targetUtilization: number;
+  minReplicas: number;
+  maxReplicas: number;
+  /**
+   * Seconds at the start during which autoscalers are not stepped: the endpoint starts empty, and the
+   * first seconds' metrics (no requests in flight yet) would tell every autoscaler to scale in.
+   */
+  warmupSeconds: number;
+  /** The load metric every baseline reads: in-flight requests (default) or offered load. */
+  metric?: LoadMetric;
+  spotMarket?: SpotMarketOptions;
+}
+
+/** What is worked out from the trace once and shared by every run. */
+export interface Workload {
+  trace: Trace;
+  /** Seconds simulated (and billed): from the first arrival's second to the last arrival. */
+  durationSeconds: number;
+  /** Replicas needed per minute at full slots: ceil(offered concurrency ÷ slots per replica). */
+  neededPerMinute: number[];
+  /** Offered concurrency per minute: Σ service seconds of the minute's arrivals ÷ 60. */
+  offeredPerMinute: number[];
+  /** Replicas for the busiest minute at the target utilization (static provisioning's size). */
+  peakReplicas: number;
+  /**
+   * Replica-hours the requests' service time alone takes with every slot busy all the time: Σ service
+   * seconds ÷ slots per replica ÷ 3,600. Work conservation makes this a floor under the GPU-hours of any
+   * autoscaler on this instance type that serves the requests while it is billed (queueing only adds to
+   * it; a run that leaves a backlog at the end has it served unbilled, so the floor does not bind it).
+   */
+  workReplicaHours: number;
+  /**
+   * Replicas every autoscaler starts with, booted: the busiest of the first ten minutes at the target
+   * utilization (what an operator sizing the endpoint for the hour ahead would start from).
+   */
+  initialReplicas: number;
+}
+
+/** Request slots of one replica of `instanceType`. */
+export function slotsPerReplica(settings: Pick<SimulationSettings, 'model' | 'instanceType'>): number {
+  return settings.model.concurrencyPerGpu * instancePricing(settings.instanceType, 'on-demand').gpus;
+}
+
+/** Target requests in flight per replica: slots × target utilization (8 × 0.7 = 5.6 by default). */
+export function targetPerReplica(settings: SimulationSettings): number {
+  return slotsPerReplica(settings) * settings.targetUtilization;
+}
+
+/** Work out a trace's demand once (see {@link Workload}). */
+export function prepareWorkload(
+  trace: Trace,
+  settings: Pick<SimulationSettings, 'model' | 'instanceType' | 'targetUtilization'>,
+): Workload {
+  const durationSeconds = Math.max(60, Math.ceil((trace.endAt - trace.startAt) / 1000) + 1);
+  const minutes = Math.ceil(durationSeconds / 60);
+  const work = new Array<number>(minutes).fill(0);
+  for (const request of trace.requests) {
+    const minute = Math.min(minutes - 1, Math.floor((request.arrivalAt - trace.startAt) / 60_000));
+    work[minute]! += serviceSeconds(settings.model ?? DEFAULT_SERVING_MODEL, request);
+  }
+  const slots = slotsPerReplica(settings);
+  const offeredPerMinute = work.map((seconds) => seconds / 60);
+  const neededPerMinute = offeredPerMinute.map((offered) => Math.max(1, Math.ceil(offered / slots)));
+  const perReplica = slots * settings.targetUtilization;
+  const peakReplicas = Math.max(1, Math.ceil(Math.max(...offeredPerMinute) / perReplica));
+  const initialReplicas = Math.max(1, Math.ceil(Math.max(...offeredPerMinute.slice(0, 10)) / perReplica));
+  const workReplicaHours = work.reduce((sum, seconds) => sum + seconds, 0) / slots / 3600;
+  return { trace, durationSeconds, neededPerMinute, offeredPerMinute, peakReplicas, initialReplicas, workReplicaHours };
+}
+
+/** How a run reports progress: seconds simulated so far out of the total. */
+export type ProgressCallback = (doneSeconds: number, totalSeconds: number) => void;
+
+/** Builds the autoscaler for one run once the run's cloud exists (Tide acts through it). */
+export type AutoscalerFactory = (cloud: SimulatedCloud) => Autoscaler;
+
+/** Id of the pool every autoscaler scales (Tide's spot runs add `fallback`). */
+export const POOL_ID = 'primary';
+
+/**
+ * Replay the workload through one autoscaler, second by second. Each second: the cloud's clock moves
+ * (boots finish, spot notices, reclaims), the autoscaler is told about cloud events and takes its step
+ * with the metrics recorded so far, then the endpoint serves that second's requests with the replicas
+ * ready at its start. Requests still waiting at the end are served with the last capacity (not billed).
+ */
+export async function simulateRun(
+  workload: Workload,
+  settings: SimulationSettings,
+  makeAutoscaler: AutoscalerFactory,
+  options: {
+    static?: boolean;
+    /** With `static`: hold this many replicas instead of the peak size (the constant-capacity frontier). */
+    fixedReplicas?: number;
+    onProgress?: ProgressCallback;
+    /** Extra pools the autoscaler may use besides the primary one (Tide's on-demand fallback on spot). */
+    extraPools?: SimulatedPoolSpec[];
+    /** See {@link SimulatedCloudOptions.replaceReclaimed}. */
+    replaceReclaimed?: boolean;
+  } = {},
+): Promise<RunResult> {
+  const { trace, durationSeconds } = workload;
+  const initial = options.static ? (options.fixedReplicas ?? workload.peakReplicas) : workload.initialReplicas;
+  const cloudOptions: SimulatedCloudOptions = {
+    targetId: 'simulated-endpoint',
+    pools: [
+      { id: POOL_ID, instanceType: settings.instanceType, capacityType: settings.capacityType },
+      ...(options.extraPools ?? []),
+    ],
+    ...(options.replaceReclaimed !== undefined ? { replaceReclaimed: options.replaceReclaimed } : {}),
+    startAt: trace.startAt,
+    seed: settings.seed,
+    bootSeconds: settings.bootSeconds,
+    initial: { [POOL_ID]: initial },
+    ...(settings.spotMarket ? { spotMarket: settings.spotMarket } : {}),
+  };
+  const cloud = new SimulatedCloud(cloudOptions);
+  const autoscaler = makeAutoscaler(cloud);
+  const queue = new ServingQueue(trace.requests, trace.startAt, settings.model);
+  const metrics = new MetricHistory(durationSeconds, settings.metric ?? 'in-flight');
+  const series: RunSeries = { ready: new Float64Array(durationSeconds), desired: new Float64Array(durationSeconds) };
+  const slotsByType = new Map<string, number>();
+  const slotsOf = (instanceType: string) => {
+    let slots = slotsByType.get(instanceType);
+    if (slots === undefined) {
+      slots = settings.model.concurrencyPerGpu * instancePricing(instanceType, 'on-demand').gpus;
+      slotsByType.set(instanceType, slots);
+    }
+    return slots;
+  };
+  let scalingActions = 0;
+  let slots = 0;
+  const target = targetPerReplica(settings);
+  for (let second = 0; second < durationSeconds; second++) {
+    const nowMs = trace.startAt + second * 1000;
+    const events = cloud.advanceTo(nowMs);
+    const readyNodes = cloud.readyNodes();
+    const context: AutoscalerContext = {
+      now: second,
+      nowMs,
+      metrics,
+      cloud,
+      poolId: POOL_ID,
+      targetPerReplica: target,
+      minReplicas: settings.minReplicas,
+      maxReplicas: settings.maxReplicas,
+      ready: readyNodes.length,
+      desired: cloud.totalDesired(),
+    };
+    for (const event of events) await autoscaler.notify?.(event, context);
+    const before = cloud.totalDesired();
+    if (!options.static && second >= settings.warmupSeconds) await autoscaler.step(context);
+    if (cloud.totalDesired() !== before) scalingActions++;
+    slots = 0;
+    for (const node of readyNodes) slots += slotsOf(node.instanceType);
+    const concurrency = queue.advance(second + 1, slots);
+    metrics.record(concurrency, readyNodes.length, queue.lastOfferedWork);
+    series.ready[second] = readyNodes.length;
+    series.desired[second] = cloud.totalDesired();
+    if (options.onProgress && second % 600 === 0) options.onProgress(second, durationSeconds);
+  }
+  const costUsd = cloud.costUsd();
+  const gpuHours = cloud.gpuSeconds() / 3600;
+  // Serve what is left with the last capacity (at least one replica), for up to an hour, then censor.
+  const drainSlots = Math.max(slots, slotsOf(settings.instanceType));
+  queue.advance(durationSeconds + 3600, drainSlots);
+  queue.censorUnstarted(durationSeconds + 3600);
+  options.onProgress?.(durationSeconds, durationSeconds);
+  return summarize({ name: autoscaler.name, workload, settings, queue, series, costUsd, gpuHours, scalingActions });
+}

@@ -1,0 +1,208 @@
+import { decide } from '../core/decide.ts';
+import type { Action, Decision } from '../core/decision.ts';
+import { emptyMemory, type Memory } from '../core/schema/memory.ts';
+import { PolicySchema, type Policy, type PolicyInput } from '../core/schema/policy.ts';
+import type { Signal } from '../core/schema/signal.ts';
+import type { Target } from '../core/schema/target.ts';
+import { isInsufficientCapacityError, isNodeNotFoundError, type ActuatorPort } from '../adapters/ports/actuator.ts';
+import type { CloudEvent } from '../adapters/fake-cloud/cloud.ts';
+import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
+
+/** The metric Tide's simulated endpoint reports: requests in flight (queued + served) per ready replica. */
+export const CONCURRENCY_METRIC = 'concurrent_requests_per_replica';
+
+/**
+ * The alternative: offered load per ready replica, arrivals × service time (Little's law) without the queue,
+ * as CloudWatch metric math on `Invocations` × `ModelLatency` ÷ instances would give it.
+ */
+export const OFFERED_METRIC = 'offered_concurrency_per_replica';
+
+/** Which metric Tide's signals carry. */
+export type TideMetric = 'in-flight' | 'offered';
+
+/**
+ * How the metric reaches Tide: SageMaker's high-resolution `ConcurrentRequestsPerModel` is published every
+ * 10 s; an alarm or metric stream hands it to the function about 10 s after the period ends.
+ */
+export interface TideDelivery {
+  periodSeconds: number;
+  delaySeconds: number;
+}
+
+/** 10-s datapoints, 10 s late; see {@link TideDelivery}. */
+export const TIDE_DELIVERY_DEFAULTS: TideDelivery = { periodSeconds: 10, delaySeconds: 10 };
+
+/**
+ * Tide's default inference policy in the simulator: target tracking on concurrency per replica at
+ * `targetPerReplica` over a 60 s average, the core's defaults for the rest (10 % tolerance, 300 s scale-in
+ * stabilization, HPA rate limits, burst mode at 2× over 6 s). With `replicaBootSeconds` (the boot-aware
+ * variant, `tide simulate --tide-boot-aware`) it scales out only for demand that lasts that long and has no
+ * burst mode. See docs/simulator.md for the choice.
+ */
+export function defaultTidePolicy(
+  targetPerReplica: number,
+  minCapacity: number,
+  maxCapacity: number,
+  metric: TideMetric = 'in-flight',
+  replicaBootSeconds: number | null = null,
+): PolicyInput {
+  return {
+    minCapacity,
+    maxCapacity,
+    targetTracking: [
+      {
+        metric: metric === 'offered' ? OFFERED_METRIC : CONCURRENCY_METRIC,
+        targetValue: targetPerReplica,
+        windowSeconds: 60,
+      },
+    ],
+    ...(replicaBootSeconds !== null ? { replicaBootSeconds } : {}),
+  };
+}
+
+/** What {@link tideAutoscaler} needs. */
+export interface TideAutoscalerOptions {
+  policy: Policy;
+  target: Target;
+  /** The port Tide acts through (the simulated cloud, or a recording fake around it). */
+  actuator: ActuatorPort;
+  delivery?: TideDelivery;
+  /** Which metric the signals carry (default `in-flight`). */
+  metric?: TideMetric;
+  /** Also deliver a schedule tick every this many seconds (0 = never; plans are evaluated on every signal). */
+  scheduleTickSeconds?: number;
+  /** Called with every decision and the signal it answered (for inspection and tests). */
+  onDecision?: (decision: Decision, signal: Signal) => void;
+}
+
+/**
+ * Tide under test: the real decision core (`core/decide.ts`), fed signals the way the shell would get
+ * them (a metric datapoint per delivery period, spot notices and capacity errors from the cloud), acting
+ * through the actuator port. Nothing here special-cases the simulation: it is the shell's loop
+ * (read capacity, decide, act, keep the memory) without Redis.
+ */
+export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { decisions: number } {
+  const delivery = options.delivery ?? TIDE_DELIVERY_DEFAULTS;
+  let memory: Memory = emptyMemory();
+  let lastPeriodEnd = -1;
+  const queued: Signal[] = [];
+  const self = {
+    name: 'tide',
+    decisions: 0,
+    async step(context: AutoscalerContext) {
+      const datapoint = context.metrics.delivered(context.now, delivery.periodSeconds, delivery.delaySeconds);
+      if (datapoint && datapoint.periodEnd !== lastPeriodEnd) {
+        lastPeriodEnd = datapoint.periodEnd;
+        const offered = options.metric === 'offered';
+        queued.push({
+          kind: 'metric',
+          metric: offered ? OFFERED_METRIC : CONCURRENCY_METRIC,
+          value: offered ? datapoint.offeredPerReplica : datapoint.inFlightPerReplica,
+          unit: 'Count',
+          observedAt: context.nowMs - (context.now - datapoint.periodEnd) * 1000,
+          source: 'simulated-cloudwatch',
+        });
+      }
+      const tick = options.scheduleTickSeconds ?? 0;
+      if (tick > 0 && context.now % tick === 0)
+        queued.push({ kind: 'schedule-tick', observedAt: context.nowMs, source: 'simulated-scheduler' });
+      while (queued.length > 0) await self.handle(queued.shift()!, context);
+    },
+    notify(event: CloudEvent) {
+      if (event.kind === 'spot-notice') {
+        queued.push({
+          kind: 'spot-interruption',
+          instanceId: event.instanceId,
+          poolId: event.poolId,
+          instanceType: event.instanceType,
+          action: 'terminate',
+          deadlineAt: event.deadlineAt,
+          observedAt: event.at,
+          source: 'simulated-ec2',
+        });
+      } else if (event.kind === 'capacity-error') {
+        queued.push({
+          kind: 'capacity-error',
+          poolId: event.poolId,
+          instanceType: event.instanceType,
+          capacityType: event.capacityType,
+          code: event.code,
+          message: '',
+          observedAt: event.at,
+          source: 'simulated-ec2',
+        });
+      }
+    },
+    async handle(signal: Signal, context: AutoscalerContext) {
+      const observed = await options.actuator.readCapacity(options.target.id);
+      const decision = decide({
+        now: context.nowMs,
+        signal,
+        target: options.target,
+        policy: options.policy,
+        observed,
+        memory,
+      });
+      self.decisions++;
+      memory = decision.memory;
+      options.onDecision?.(decision, signal);
+      for (const action of decision.actions) {
+        try {
+          await apply(options.actuator, action);
+        } catch (error) {
+          // A node the cloud already took back (a spot reclaim racing the release) is released: done.
+          if (action.type === 'drain-and-release' && isNodeNotFoundError(error)) continue;
+          if (!isInsufficientCapacityError(error)) throw error;
+          queued.push({
+            kind: 'capacity-error',
+            poolId: error.poolId,
+            instanceType: error.instanceType,
+            capacityType: error.capacityType,
+            code: error.code,
+            message: error.message,
+            observedAt: context.nowMs,
+            source: 'simulated-ec2',
+          });
+          return;
+        }
+      }
+    },
+  };
+  return self;
+}
+
+/** Carry out one action of a decision through the port. */
+async function apply(actuator: ActuatorPort, action: Action): Promise<void> {
+  switch (action.type) {
+    case 'set-capacity':
+      return actuator.setCapacity({ poolId: action.poolId, desired: action.to });
+    case 'launch-capacity':
+      await actuator.launchCapacity({
+        poolId: action.poolId,
+        instanceType: action.instanceType,
+        capacityType: action.capacityType,
+        count: action.count,
+        ...(action.replacesInstanceId ? { replacesInstanceId: action.replacesInstanceId } : {}),
+      });
+      return;
+    case 'change-instance-type':
+      return actuator.changeInstanceType({
+        poolId: action.poolId,
+        toInstanceType: action.toInstanceType,
+        count: action.count,
+      });
+    case 'drain-and-release':
+      return actuator.drainAndRelease({ poolId: action.poolId, instanceId: action.instanceId });
+    case 'request-checkpoint':
+      return actuator.requestCheckpoint({
+        jobId: action.jobId,
+        instanceIds: action.instanceIds,
+        deadlineAt: action.deadlineAt,
+      });
+  }
+}
+
+/** Parse a policy document for Tide (throws the schema's error on a bad document). */
+export function parseTidePolicy(document: unknown): Policy {
+  return PolicySchema.parse(document);
+}

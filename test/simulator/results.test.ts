@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { cheapestConstantWithin, checkGoal } from '../../simulator/goal.ts';
+import { loadSteps, percentile, timeToCapacity, type RunResult } from '../../simulator/results.ts';
+
+describe('percentile (nearest rank)', () => {
+  it.each([
+    { p: 0.5, expected: 5 },
+    { p: 0.95, expected: 10 },
+    { p: 0.1, expected: 1 },
+  ])('p$p of 1..10 is $expected', ({ p, expected }) => {
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], p)).toBe(expected);
+  });
+  it('is 0 for no values', () => expect(percentile([], 0.5)).toBe(0));
+});
+
+describe('load steps and time to capacity', () => {
+  it.each([
+    { label: 'flat', need: [4, 4, 4, 4], steps: [] },
+    { label: 'wobble under 20 %', need: [10, 11, 10, 11, 11], steps: [] },
+    { label: 'a step from 2 to 5', need: [2, 2, 5, 5], steps: [2] },
+    { label: 'a level held is not a new step', need: [2, 5, 5, 5], steps: [1] },
+    { label: 'a further rise of 20 % is', need: [2, 5, 5, 6], steps: [1, 3] },
+  ])('$label', ({ need, steps }) => {
+    expect(loadSteps(need)).toEqual(steps);
+  });
+
+  it('counts seconds from the step until ready reaches the need', () => {
+    const ready = new Float64Array(240).fill(2);
+    ready.fill(5, 120 + 90);
+    expect(timeToCapacity([2, 2, 5, 5], ready)).toEqual({ mean: 90, steps: 1 });
+  });
+
+  it('a step never met counts until the end; no steps is null', () => {
+    expect(timeToCapacity([2, 2, 5], new Float64Array(180).fill(2))).toEqual({ mean: 60, steps: 1 });
+    expect(timeToCapacity([3, 3], new Float64Array(120).fill(3))).toEqual({ mean: null, steps: 0 });
+  });
+});
+
+const run = (name: string, costUsd: number, sloViolationShare: number): RunResult => ({
+  name,
+  costUsd,
+  gpuHours: 0,
+  sloViolationShare,
+  sloViolationMinutes: 0,
+  p50Ms: 0,
+  p95Ms: 0,
+  p99Ms: 0,
+  scalingActions: 0,
+  timeToCapacitySeconds: null,
+  loadSteps: 0,
+  requests: 0,
+  perMinute: { ready: [], p95Ms: [] as Array<number | null> },
+});
+
+describe('checkGoal', () => {
+  it.each([
+    { label: 'met', tide: run('tide', 40, 0.01), met: true, best: 'hpa' },
+    { label: 'SLO worse than the best baseline', tide: run('tide', 40, 0.03), met: false, best: 'hpa' },
+    { label: 'not 25 % cheaper', tide: run('tide', 70, 0.01), met: false, best: 'hpa' },
+  ])('$label', ({ tide, met, best }) => {
+    const goal = checkGoal([tide, run('static-peak', 100, 0), run('hpa', 80, 0.02), run('knative-kpa', 50, 0.05)]);
+    expect(goal?.met).toBe(met);
+    expect(goal?.bestBaseline).toBe(best);
+  });
+  it.each([
+    // best baseline hpa $80, static $100: the goal allows min(0.75 × 80, 0.5 × 100) = $50.
+    { floor: 55, feasible: false },
+    { floor: 50, feasible: true },
+    { floor: 10, feasible: true },
+  ])('a work floor of $$floor against an allowance of $50: feasible $feasible', ({ floor, feasible }) => {
+    const goal = checkGoal(
+      [run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02), run('knative-kpa', 50, 0.05)],
+      floor,
+    );
+    expect(goal?.feasibility).toEqual({ workFloorUsd: floor, allowedUsd: 50, feasible });
+  });
+  it('without a work floor there is no feasibility verdict', () => {
+    expect(checkGoal([run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02)])).not.toHaveProperty(
+      'feasibility',
+    );
+  });
+  it('the cheapest constant capacity within an SLO share', () => {
+    const frontier = [run('fixed-1', 10, 0.5), run('fixed-2', 20, 0.1), run('fixed-3', 30, 0.01)];
+    expect(cheapestConstantWithin(frontier, 0.1)?.name).toBe('fixed-2');
+    expect(cheapestConstantWithin(frontier, 0.001)).toBeUndefined();
+  });
+  it('ties on SLO go to the cheaper baseline', () => {
+    expect(
+      checkGoal([run('tide', 1, 0), run('static-peak', 9, 0), run('hpa', 8, 0.01), run('keda', 7, 0.01)])?.bestBaseline,
+    ).toBe('keda');
+  });
+});
