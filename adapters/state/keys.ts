@@ -18,7 +18,10 @@ export interface StateKeys {
   policy(targetId: string): string;
   /** Hash: memory, version, pending outbox. */
   state(targetId: string): string;
-  /** Hash: status, decision, version, owner, lease. */
+  /**
+   * Hash: status, decision, version, owner, lease. The target id is length-prefixed, because ids may
+   * contain `:`: target `col` with event `x:e1` and target `col:x` with event `e1` must not share a record.
+   */
   event(targetId: string, eventId: string): string;
   /** Stream of decisions. */
   audit(targetId: string): string;
@@ -35,7 +38,9 @@ export function stateKeys(namespace: string): StateKeys {
     target: (id) => `${prefix}:target:${id}`,
     policy: (id) => `${prefix}:policy:${id}`,
     state: (id) => `${prefix}:state:${id}`,
-    event: (id, eventId) => `${prefix}:event:${id}:${eventKeyPart(eventId)}`,
+    // `evt`, not the old `event:<target>:<event>` (ambiguous): no old key can equal a new one, so a record
+    // written before the change is never misread; an event redelivered across the upgrade is decided afresh.
+    event: (id, eventId) => `${prefix}:evt:${id.length}:${id}:${eventKeyPart(eventId)}`,
     audit: (id) => `${prefix}:audit:${id}`,
   };
 }

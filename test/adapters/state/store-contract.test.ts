@@ -148,6 +148,21 @@ describe.each(KINDS)('%s state store', (kind) => {
         version: 1,
       });
     });
+
+    it('keeps targets apart when their ids contain ":" (target col + event x:e1 vs target col:x + event e1)', async () => {
+      const store = open();
+      expect(await store.commit('col', commitRequest({ eventId: 'x:e1', expectedVersion: 0 }))).toEqual({
+        status: 'committed',
+        version: 1,
+      });
+      expect(await store.commit('col:x', commitRequest({ eventId: 'e1', expectedVersion: 0 }))).toEqual({
+        status: 'committed',
+        version: 1,
+      });
+      expect((await store.load('col:x', 'e1')).event?.decision.eventId).toBe('e1');
+      expect((await store.load('col', 'x:e1')).event?.decision.eventId).toBe('x:e1');
+      expect((await store.load('col', 'e1')).event).toBeNull();
+    });
   });
 
   describe('outbox', () => {
