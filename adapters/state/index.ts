@@ -1,4 +1,8 @@
+import type { AccessStore } from '../ports/access-store.ts';
 import type { StateStore } from '../ports/state-store.ts';
+import { MemoryAccessStore } from './access-memory.ts';
+import type { AccessStoreOptions } from './access-options.ts';
+import { RedisAccessStore } from './access-redis.ts';
 import { stateConfigFromEnv, type StateConfig } from './config.ts';
 import { ioredisTransport } from './ioredis-transport.ts';
 import { MemoryStateStore } from './memory-store.ts';
@@ -55,4 +59,29 @@ export function createStateStore(config: StateConfig, logger: StateLogger): Stat
 /** `createStateStore(stateConfigFromEnv(env), logger)`. */
 export function createStateStoreFromEnv(env: Record<string, string | undefined>, logger: StateLogger): StateStore {
   return createStateStore(stateConfigFromEnv(env), logger);
+}
+
+export { MemoryAccessStore } from './access-memory.ts';
+export { RedisAccessStore } from './access-redis.ts';
+export { KeyLimitError } from './access-errors.ts';
+export { DEFAULT_ACCESS_OPTIONS, type AccessStoreOptions } from './access-options.ts';
+
+/**
+ * The access store (API keys, rate-limit counters, write audit) on the same backend and namespace as the
+ * state store, over its own connection.
+ */
+export function createAccessStore(config: StateConfig, options: Partial<AccessStoreOptions> = {}): AccessStore {
+  const { backend, options: state } = config;
+  const merged = { namespace: state.namespace, timeoutMs: state.timeoutMs, ...options };
+  switch (backend.kind) {
+    case 'upstash':
+      return new RedisAccessStore(
+        upstashTransport({ url: backend.url, token: backend.token, timeoutMs: state.timeoutMs }),
+        merged,
+      );
+    case 'redis':
+      return new RedisAccessStore(ioredisTransport({ url: backend.url, timeoutMs: state.timeoutMs }), merged);
+    case 'memory':
+      return new MemoryAccessStore(merged);
+  }
 }
