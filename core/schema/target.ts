@@ -1,5 +1,8 @@
 import { array, enum as zenum, number, object, string, type infer as Infer, type input as Input } from 'zod';
 import { IdSchema, TimestampSchema } from './common.ts';
+import { ResourceSchema } from './resource.ts';
+import type { Policy } from './policy.ts';
+import type { ValidationProblem } from '../errors.ts';
 
 export const ProviderSchema = zenum(['aws', 'gcp', 'azure', 'simulated']).meta({
   description:
@@ -36,6 +39,15 @@ export const TargetSchema = object({
   pools: array(CapacityPoolSchema).min(1),
   /** Spend-cap group this target belongs to (several targets can share one dollar cap). */
   group: IdSchema.optional(),
+  /**
+   * The cloud resources Tide acts on (endpoint and variant, inference component, groups, region, role).
+   * Absent: Tide can decide and shadow, but not act, for this target.
+   */
+  resource: ResourceSchema.optional(),
+}).superRefine((target, ctx) => {
+  for (const problem of resourceProblems(target)) {
+    ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: problem.input });
+  }
 });
 export type Target = Infer<typeof TargetSchema>;
 export type TargetInput = Input<typeof TargetSchema>;
@@ -73,3 +85,92 @@ export const ObservedCapacitySchema = object({
   pools: array(ObservedPoolSchema),
 });
 export type ObservedCapacity = Infer<typeof ObservedCapacitySchema>;
+
+type TargetFields = Omit<Target, 'resource'> & { resource?: Target['resource'] };
+
+/** What is wrong with how a target names its resources (empty when nothing is). */
+function resourceProblems(target: TargetFields): { path: (string | number)[]; message: string; input: unknown }[] {
+  const resource = target.resource;
+  if (!resource) return [];
+  const problems: { path: (string | number)[]; message: string; input: unknown }[] = [];
+  if (resource.provider !== target.provider) {
+    problems.push({
+      path: ['resource', 'provider'],
+      message: `must equal the target's provider (${target.provider}), was: ${JSON.stringify(resource.provider)}`,
+      input: resource.provider,
+    });
+    return problems;
+  }
+  const poolIds = new Set(target.pools.map((pool) => pool.id));
+  const groups = resource.autoScalingGroups;
+  if (resource.sagemakerEndpoint && groups) {
+    problems.push({
+      path: ['resource'],
+      message: 'names both a SageMaker endpoint and Auto Scaling groups; a target scales one of them',
+      input: Object.keys(resource),
+    });
+  }
+  if (resource.sagemakerEndpoint) {
+    if (target.kind !== 'inference-endpoint') {
+      problems.push({
+        path: ['resource', 'sagemakerEndpoint'],
+        message: `a SageMaker endpoint is an inference-endpoint target, was: kind ${JSON.stringify(target.kind)}`,
+        input: target.kind,
+      });
+    }
+    if (target.pools.length !== 1) {
+      problems.push({
+        path: ['pools'],
+        message: `a SageMaker endpoint target scales one production variant, so it has exactly one pool, was: ${target.pools.length} pools`,
+        input: target.pools.length,
+      });
+    }
+  }
+  if (groups) {
+    for (const poolId of Object.keys(groups)) {
+      if (!poolIds.has(poolId)) {
+        problems.push({
+          path: ['resource', 'autoScalingGroups', poolId],
+          message: `names no pool of this target (pools: ${[...poolIds].join(', ')}), was: ${JSON.stringify(poolId)}`,
+          input: poolId,
+        });
+      }
+    }
+    for (const poolId of poolIds) {
+      if (!(poolId in groups)) {
+        problems.push({
+          path: ['resource', 'autoScalingGroups'],
+          message: `every pool needs its Auto Scaling group; pool ${JSON.stringify(poolId)} has none`,
+          input: Object.keys(groups),
+        });
+      }
+    }
+  }
+  if (!resource.sagemakerEndpoint && !groups) {
+    problems.push({
+      path: ['resource'],
+      message: 'names nothing to scale: give `sagemakerEndpoint` or `autoScalingGroups`',
+      input: Object.keys(resource),
+    });
+  }
+  return problems;
+}
+
+/**
+ * Problems of a policy that only show with the target it scales (the CLI's `tide validate POLICY --target
+ * TARGET`). A SageMaker production variant cannot have zero instances; only an inference component's copy
+ * count can go to zero (SageMaker then releases the instances through managed instance scaling).
+ */
+export function policyProblemsForTarget(policy: Pick<Policy, 'minCapacity'>, target: Target): ValidationProblem[] {
+  const endpoint = target.resource?.provider === 'aws' ? target.resource.sagemakerEndpoint : undefined;
+  if (endpoint && !endpoint.inferenceComponentName && policy.minCapacity < 1) {
+    return [
+      {
+        path: 'minCapacity',
+        message: `must be at least 1 for SageMaker endpoint ${endpoint.endpointName} (variant ${endpoint.variantName}): a production variant cannot scale to zero instances; name an inference component (resource.sagemakerEndpoint.inferenceComponentName) to scale its copies to zero, was: ${policy.minCapacity}`,
+        received: policy.minCapacity,
+      },
+    ];
+  }
+  return [];
+}
