@@ -47,11 +47,24 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: Valida
 export function parseDocument<T>(schema: ZodType<T>, data: unknown, documentName: string): ParseResult<T> {
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
-  const problems = result.error.issues.map((issue) => ({
-    path: formatPath(issue.path),
-    message: issue.message,
-    received: 'input' in issue ? issue.input : valueAt(data, issue.path),
-  }));
+  const problems = result.error.issues.flatMap((issue): ValidationProblem[] => {
+    // Documents are strict: a misspelt field is an error at the field itself, not a silent drop.
+    if (issue.code === 'unrecognized_keys') {
+      const owner = issue.path.length === 0 ? `the ${documentName}` : formatPath(issue.path);
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key]),
+        message: `unknown field of ${owner}`,
+        received: valueAt(data, [...issue.path, key]),
+      }));
+    }
+    return [
+      {
+        path: formatPath(issue.path),
+        message: issue.message,
+        received: 'input' in issue ? issue.input : valueAt(data, issue.path),
+      },
+    ];
+  });
   return { ok: false, error: new ValidationError(documentName, problems) };
 }
 

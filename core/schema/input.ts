@@ -1,4 +1,4 @@
-import { number, object, type infer as Infer, type input as Input } from 'zod';
+import { number, strictObject, type infer as Infer, type input as Input } from 'zod';
 import { TimestampSchema } from './common.ts';
 import { MemorySchema } from './memory.ts';
 import { PolicySchema } from './policy.ts';
@@ -9,7 +9,7 @@ import { ObservedCapacitySchema, TargetSchema } from './target.ts';
  * Everything `decide` needs, as a document: what `tide decide --input FILE` reads and what the shell builds
  * from Redis and the provider. `observed` may be null (the provider could not be read): the core then holds.
  */
-export const DecisionInputSchema = object({
+export const DecisionInputSchema = strictObject({
   now: TimestampSchema,
   signal: SignalSchema,
   target: TargetSchema,
@@ -20,7 +20,7 @@ export const DecisionInputSchema = object({
    * Current spend of the target's whole group (`target.group`), this target included, which the core cannot
    * read itself: the shell sums the other targets' memories. Needed only for the policy's group spend caps.
    */
-  groupSpend: object({
+  groupSpend: strictObject({
     /** Estimated spend rate of the whole group now, USD per hour. */
     usdPerHour: number().nonnegative(),
     /** What the whole group spent over the last 24 h, USD. */

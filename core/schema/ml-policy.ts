@@ -1,27 +1,22 @@
-import { array, boolean, enum as zenum, number, object, string } from 'zod';
+import { array, boolean, enum as zenum, number, strictObject, string } from 'zod';
 
 const seconds = (max: number) => number().int().min(0).max(max);
 /** A dollar cap; null means no cap. */
 const usdCap = () => number().positive().nullable().default(null);
 
 /** A user's addition or correction to the instance catalog (see core/catalog). A new name needs every field. */
-export const InstanceTypeOverrideSchema = object({
+export const InstanceTypeOverrideSchema = strictObject({
   name: string()
     .min(1)
     .describe('Instance type name, e.g. `ml.g5.2xlarge`; an existing name overrides the built-in entry.'),
   provider: zenum(['aws', 'gcp', 'azure']).optional().describe('Cloud of a new type.'),
   family: string().min(1).optional().describe('Family the size ladder climbs within, e.g. `g5`.'),
-  /** GPUs per instance. */
   gpus: number().int().positive().optional().describe('GPUs per instance.'),
   gpuModel: string().min(1).optional().describe('GPU model, e.g. `A10G`, `L4`, `A100`, `H100`.'),
-  /** Memory of one GPU, GiB. */
   gpuMemoryGiB: number().positive().optional().describe('Memory of one GPU, GiB.'),
   vcpus: number().int().positive().optional().describe('vCPUs per instance.'),
-  /** Host memory, GiB. */
   memoryGiB: number().positive().optional().describe('Host memory, GiB.'),
-  /** USD per instance-hour. */
   onDemandUsdPerHour: number().positive().optional().describe('USD per instance-hour.'),
-  /** USD per instance-hour (a typical or live spot price). */
   spotUsdPerHour: number().positive().optional().describe('USD per instance-hour (a typical or live spot price).'),
   region: string().min(1).optional().describe('Region the prices are for.'),
 });
@@ -30,76 +25,60 @@ export const InstanceTypeOverrideSchema = object({
  * Scale-up (vertical) for inference endpoints: move to the next larger instance type when latency breaches
  * its SLO and more replicas would not help; step back down after a long quiet period.
  */
-export const ScaleUpSchema = object({
-  /** Latency metric the SLO applies to, milliseconds (e.g. p95 model latency). */
+export const ScaleUpSchema = strictObject({
   latencyMetric: string()
     .min(1)
     .default('latency_p95_ms')
     .describe('Latency metric the SLO applies to, milliseconds (e.g. p95 model latency).'),
-  /** Latency SLO, milliseconds; 0 = no SLO, so latency never asks for a bigger type. */
   latencySloMs: number()
     .min(0)
     .default(0)
     .describe('Latency SLO, milliseconds; 0 = no SLO, so latency never asks for a bigger type.'),
-  /** Concurrent requests per replica metric, requests. */
   concurrencyMetric: string()
     .min(1)
     .default('concurrent_requests_per_replica')
     .describe('Concurrent requests per replica metric, requests.'),
-  /** At or below this many concurrent requests per replica, a latency breach is not a throughput problem, requests. */
   lowConcurrencyPerReplica: number()
     .min(0)
     .default(2)
     .describe(
       'At or below this many concurrent requests per replica, a latency breach is not a throughput problem, requests.',
     ),
-  /** GPU memory utilization metric, percent. */
   gpuMemoryMetric: string()
     .min(1)
     .default('gpu_memory_utilization')
     .describe('GPU memory utilization metric, percent.'),
-  /** GPU memory at or above this is "near full", percent. */
   gpuMemoryHighPercent: number()
     .min(0)
     .max(100)
     .default(90)
     .describe('GPU memory at or above this is "near full", percent.'),
-  /** Out-of-memory error count metric (per report), errors. */
   oomMetric: string().min(1).default('oom_errors').describe('Out-of-memory error count metric (per report), errors.'),
-  /** GPU utilization metric, percent (used for stepping back down). */
   gpuUtilizationMetric: string()
     .min(1)
     .default('gpu_utilization')
     .describe('GPU utilization metric, percent (used for stepping back down).'),
-  /** A metric value older than this is not used, seconds. */
   staleAfterSeconds: seconds(86400).default(300).describe('A metric value older than this is not used, seconds.'),
-  /** Step down a size once GPU utilization has stayed below this, percent... */
   lowUtilizationPercent: number()
     .min(0)
     .max(100)
     .default(30)
     .describe('Step down a size once GPU utilization has stayed below this, percent...'),
-  /** ...for this long without a break, seconds (1 h). */
   stepDownAfterSeconds: seconds(604800).default(3600).describe('...for this long without a break, seconds (1 h).'),
-  /** ...and latency is below this fraction of the SLO, so the smaller type will not breach at once. */
   stepDownLatencyFraction: number()
     .min(0)
     .max(1)
     .default(0.5)
     .describe('...and latency is below this fraction of the SLO, so the smaller type will not breach at once.'),
-  /** Hysteresis: no size change within this long of the last one, seconds (30 min). */
   minDwellSeconds: seconds(604800)
     .default(1800)
     .describe('Hysteresis: no size change within this long of the last one, seconds (30 min).'),
-  /** `family`: ladder inside the type's family; `provider`: any type of the provider and platform. */
   ladderScope: zenum(['family', 'provider'])
     .default('family')
     .describe("`family`: ladder inside the type's family; `provider`: any type of the provider and platform."),
-  /** Explicit ladder of instance types, smallest first; empty = derive it from the catalog. */
   ladder: array(string().min(1))
     .default([])
     .describe('Explicit ladder of instance types, smallest first; empty = derive it from the catalog.'),
-  /** New replicas brought up at once during a rolling type change (each batch ready before old ones go). */
   maxSurge: number()
     .int()
     .min(1)
@@ -109,44 +88,36 @@ export const ScaleUpSchema = object({
 });
 
 /** Spot replacement, ranking of spot pools, on-demand fallback and the on-demand base / spot share. */
-export const SpotSchema = object({
-  /** Replace on a rebalance recommendation (AWS), before any interruption notice. */
+export const SpotSchema = strictObject({
   actOnRebalance: boolean()
     .default(true)
     .describe('Replace on a rebalance recommendation (AWS), before any interruption notice.'),
-  /** Look-back for a pool's interruption count, seconds (24 h). */
   interruptionWindowSeconds: seconds(2592000)
     .default(86400)
     .describe("Look-back for a pool's interruption count, seconds (24 h)."),
-  /** A spot pool with more interruptions than this inside the window is not used, interruptions. */
   maxInterruptionsPerWindow: number()
     .int()
     .min(0)
     .max(10000)
     .default(3)
     .describe('A spot pool with more interruptions than this inside the window is not used, interruptions.'),
-  /** Ranking: each interruption in the window adds this fraction to a pool's price (0.25 = +25 %). */
   interruptionPenalty: number()
     .min(0)
     .max(100)
     .default(0.25)
     .describe("Ranking: each interruption in the window adds this fraction to a pool's price (0.25 = +25 %)."),
-  /** A pool that returned a capacity error is skipped this long, seconds (Karpenter: 3 min). */
   capacityErrorCooldownSeconds: seconds(86400)
     .default(180)
     .describe('A pool that returned a capacity error is skipped this long, seconds (Karpenter: 3 min).'),
-  /** Back to spot after this long without spot trouble (interruption or capacity error), seconds. */
   returnToSpotAfterSeconds: seconds(604800)
     .default(1800)
     .describe('Back to spot after this long without spot trouble (interruption or capacity error), seconds.'),
-  /** Nodes or replicas that are always on-demand (EC2 OnDemandBaseCapacity). */
   onDemandBase: number()
     .int()
     .min(0)
     .max(100000)
     .default(0)
     .describe('Nodes or replicas that are always on-demand (EC2 OnDemandBaseCapacity).'),
-  /** Share of capacity above the base that is on-demand, percent (EC2 OnDemandPercentageAboveBaseCapacity). */
   onDemandPercentAboveBase: number()
     .min(0)
     .max(100)
@@ -155,103 +126,65 @@ export const SpotSchema = object({
 });
 
 /** Checkpoint-aware training pools and training demand packing. */
-export const TrainingSchema = object({
-  /** Time a job needs to write a checkpoint, seconds. */
+export const TrainingSchema = strictObject({
   checkpointSeconds: seconds(86400).default(60).describe('Time a job needs to write a checkpoint, seconds.'),
-  /** Notice lead expected when only a rebalance recommendation has come, seconds (AWS: 120). */
   expectedNoticeSeconds: seconds(3600)
     .default(120)
     .describe('Notice lead expected when only a rebalance recommendation has come, seconds (AWS: 120).'),
-  /** An idle node (no job) is released after this long, seconds (Ray: 300). */
   idleTimeoutSeconds: seconds(604800)
     .default(300)
     .describe('An idle node (no job) is released after this long, seconds (Ray: 300).'),
-  /**
-   * When no spot pool can take a training node: launch on-demand (true), or wait for spot capacity (false,
-   * as spot-only managed jobs do; cheaper, slower). The on-demand base applies either way.
-   */
   onDemandFallback: boolean()
     .default(true)
     .describe(
       'When no spot pool can take a training node: launch on-demand (true), or wait for spot capacity (false, as spot-only managed jobs do; cheaper, slower). The on-demand base applies either way.',
     ),
-  /** Nodes launched for a queued job are awaited this long before launching again, seconds. */
   launchTimeoutSeconds: seconds(86400)
     .default(900)
     .describe('Nodes launched for a queued job are awaited this long before launching again, seconds.'),
-  /** Expected time from launch to a ready node, seconds: part of the cost of switching a job to on-demand. */
   nodeBootSeconds: seconds(3600)
     .default(300)
     .describe(
       'Expected time from launch to a ready node, seconds: part of the cost of switching a job to on-demand (deadlines).',
     ),
-  /** Expected time a job takes to load (image, data, checkpoint) on new nodes before it progresses, seconds. */
   jobLoadSeconds: seconds(86400)
     .default(120)
     .describe(
       'Expected time a job takes to load (image, data, checkpoint) on new nodes before it progresses, seconds (deadlines).',
     ),
-  /**
-   * A job with a deadline waits for spot instead of falling back to on-demand while its slack (deadline - now
-   * - remaining run time - boot - load) is above this margin, seconds (15 min).
-   */
   deadlineSafetySeconds: seconds(604800)
     .default(900)
     .describe(
       'A job with a deadline waits for spot instead of falling back to on-demand while its slack (deadline - now - remaining run time - boot - load) is above this margin, seconds (15 min).',
     ),
-  /**
-   * Slack a job on on-demand for its deadline needs, counted as if it moved now (deadline - now - remaining run
-   * time after a checkpoint now - boot - load - deadlineSafetySeconds), to move back to spot, seconds; null =
-   * derived: nodeBootSeconds + jobLoadSeconds + checkpointSeconds (one more fallback to on-demand should spot go
-   * again right after the move, plus the checkpoint the move takes; 480 s with the defaults). A job waiting for
-   * spot goes on-demand while it still has this much slack plus one switch (boot + load) and one checkpoint time
-   * (the switch may start a tick late), so it can come back.
-   */
   returnToSpotSlackSeconds: seconds(604800)
     .nullable()
     .default(null)
     .describe(
-      "Slack a job on on-demand for its deadline needs, counted as if it moved now (deadline - now - remaining run time after a checkpoint now - boot - load - deadlineSafetySeconds), to move back to spot, seconds; null = nodeBootSeconds + jobLoadSeconds + checkpointSeconds (one more fallback should spot go again right after the move, plus the move's checkpoint; 480 s with the defaults). A job waiting for spot goes on-demand while it still has this much slack plus one switch (boot + load) and one checkpoint time (the switch may start a tick late), so it can come back.",
+      'Slack a job on on-demand for its deadline needs, counted as if it moved now (deadline - now - remaining run time after a checkpoint now - boot - load - deadlineSafetySeconds), to move back to spot, seconds; null = derived: nodeBootSeconds + jobLoadSeconds + checkpointSeconds (one more fallback to on-demand should spot go again right after the move, plus the checkpoint the move takes; 480 s with the defaults). A job waiting for spot goes on-demand while it still has this much slack plus one switch (boot + load) and one checkpoint time (the switch may start a tick late), so it can come back.',
     ),
-  /**
-   * How a job with a deadline spends its slack when spot cannot take it. `uniform-progress`: waits for spot while
-   * its secured progress is at or near a straight line from queuing to its last finish point, goes on-demand
-   * once behind it by more than a sixth of its slack at queuing (at least one switch: boot + load), and back to
-   * spot once spot is quiet (Wu et al., NSDI 2024; core/strategies/ml/uniform-progress.ts). `greedy`: waits
-   * until only its reserve of slack is left. Either way a job out of slack goes on-demand. The default is the one
-   * that measured better on the spot bench at 25 % and 50 % slack (docs/ml-decisions.md#spot-benchmark).
-   */
   deadlineStrategy: zenum(['uniform-progress', 'greedy'])
     .default('uniform-progress')
     .describe(
-      'How a job with a deadline spends its slack when spot cannot take it. `uniform-progress`: waits for spot while its secured progress is at or near a straight line from queuing to its last finish point, goes on-demand once behind it by more than a sixth of its slack at queuing (at least one switch: boot + load), and back to spot once spot is quiet (Wu et al., NSDI 2024). `greedy`: waits until only its reserve of slack is left. Either way a job out of slack goes on-demand.',
+      'How a job with a deadline spends its slack when spot cannot take it. `uniform-progress`: waits for spot while its secured progress is at or near a straight line from queuing to its last finish point, goes on-demand once behind it by more than a sixth of its slack at queuing (at least one switch: boot + load), and back to spot once spot is quiet (Wu et al., NSDI 2024; core/strategies/ml/uniform-progress.ts). `greedy`: waits until only its reserve of slack is left. Either way a job out of slack goes on-demand. The default is the one that measured better on the spot bench at 25 % and 50 % slack (docs/ml-decisions.md#spot-benchmark).',
     ),
-  /**
-   * Deadline of a job that gives `runSeconds` but no deadline: queued time + runSeconds x (1 + this / 100),
-   * percent; null = such a job has no deadline (immediate on-demand fallback as `onDemandFallback` says).
-   */
   defaultDeadlineSlackPercent: number()
     .min(0)
     .max(100000)
     .nullable()
     .default(null)
     .describe(
-      'Deadline of a job that gives `runSeconds` but no deadline: queued time + runSeconds x (1 + this / 100), percent; null = such a job has no deadline (on-demand fallback as `onDemandFallback` says).',
+      'Deadline of a job that gives `runSeconds` but no deadline: queued time + runSeconds x (1 + this / 100), percent; null = such a job has no deadline (immediate on-demand fallback as `onDemandFallback` says).',
     ),
 });
 
 /** Spend caps in dollars. Per target, and per group (targets sharing `target.group`). */
-export const SpendCapsSchema = object({
-  /** This target's estimated spend, USD per hour; null = no cap. */
+export const SpendCapsSchema = strictObject({
   targetUsdPerHour: usdCap().describe("This target's estimated spend, USD per hour; null = no cap."),
-  /** This target's spend over a rolling 24 h, USD; null = no cap. */
   targetUsdPerDay: usdCap().describe("This target's spend over a rolling 24 h, USD; null = no cap."),
-  /** The group's estimated spend, USD per hour (needs `groupSpend` in the input); null = no cap. */
   groupUsdPerHour: usdCap().describe(
     "The group's estimated spend, USD per hour (needs `groupSpend` in the input); null = no cap.",
   ),
-  /** The group's spend over a rolling 24 h, USD (needs `groupSpend` in the input); null = no cap. */
   groupUsdPerDay: usdCap().describe(
     "The group's spend over a rolling 24 h, USD (needs `groupSpend` in the input); null = no cap.",
   ),
@@ -262,17 +195,11 @@ export const SpendCapsSchema = object({
  * Spread into the policy object in policy.ts so one schema covers everything.
  */
 export const MlPolicyShape = {
-  /**
-   * `horizontal`: replicas only. `vertical`: a latency breach moves to a bigger type. `hybrid`: a bigger type
-   * when the signals show a memory or per-replica bottleneck (or it is cheaper per GiB of GPU memory), more
-   * replicas for a throughput bottleneck. Applies to inference endpoints.
-   */
   mode: zenum(['horizontal', 'vertical', 'hybrid'])
     .default('horizontal')
     .describe(
       '`horizontal`: replicas only. `vertical`: a latency breach moves to a bigger type. `hybrid`: a bigger type when the signals show a memory or per-replica bottleneck (or it is cheaper per GiB of GPU memory), more replicas for a throughput bottleneck. Applies to inference endpoints.',
     ),
-  /** Additions and corrections to the built-in instance catalog (live prices, new types). */
   instanceTypes: array(InstanceTypeOverrideSchema)
     .default([])
     .describe('Additions and corrections to the built-in instance catalog (live prices, new types).'),

@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import { array, number, object, string, type infer as Infer } from 'zod';
+import { array, number, strictObject, string, type infer as Infer } from 'zod';
 import { CalendarDateSchema, IdSchema } from './common.ts';
 
 function isTimeZone(name: string): boolean {
@@ -42,46 +42,37 @@ export const CronSchema = string().superRefine((expression, ctx) => {
  * date (in the plan's time zone) does not open. When the window closes the floor is released and the usual
  * rules take the target back down.
  */
-export const PlanSchema = object({
+export const PlanSchema = strictObject({
   name: IdSchema.describe('Unique name of the plan within the policy.'),
-  /** When a window opens, cron in `timezone`, e.g. `30 9 * * 1-5`. */
   start: CronSchema.describe('When a window opens, cron in `timezone`, e.g. `30 9 * * 1-5`.'),
-  /** When a window closes, cron in `timezone`, e.g. `0 16 * * 1-5`. Give this or `durationMinutes`. */
   end: CronSchema.optional().describe(
     'When a window closes, cron in `timezone`, e.g. `0 16 * * 1-5`. Give this or `durationMinutes`.',
   ),
-  /** Window length in minutes (at most 7 days). Give this or `end`. */
   durationMinutes: number()
     .int()
     .min(1)
     .max(10080)
     .optional()
     .describe('Window length in minutes (at most 7 days). Give this or `end`.'),
-  /** IANA time zone, e.g. `America/New_York`; DST is handled by the zone rules. */
   timezone: string()
     .refine(isTimeZone, { message: 'expected an IANA time zone such as America/New_York' })
     .default('UTC')
     .describe('IANA time zone, e.g. `America/New_York`; DST is handled by the zone rules.'),
-  /** Floor while the window is open, replicas or nodes. */
   minCapacity: number().int().min(0).describe('Floor while the window is open, replicas or nodes.'),
-  /** Optional ceiling while the window is open, replicas or nodes. */
   maxCapacity: number()
     .int()
     .min(0)
     .optional()
     .describe('Optional ceiling while the window is open, replicas or nodes.'),
-  /** Start capacity this many seconds before the window opens (GPU instances take minutes to boot). */
   preWarmSeconds: number()
     .int()
     .min(0)
     .max(86400)
     .default(0)
     .describe('Start capacity this many seconds before the window opens (GPU instances take minutes to boot).'),
-  /** Dates (in `timezone`) on which the window does not open. */
   excludeDates: array(CalendarDateSchema)
     .default([])
     .describe('Dates (in `timezone`) on which the window does not open.'),
-  /** Named calendars of excluded dates: the policy's own `calendars` or a built-in one such as `nyse`. */
   excludeCalendars: array(IdSchema)
     .default([])
     .describe("Named calendars of excluded dates: the policy's own `calendars` or a built-in one such as `nyse`."),

@@ -3,7 +3,7 @@ import {
   boolean,
   enum as zenum,
   number,
-  object,
+  strictObject,
   record,
   string,
   type infer as Infer,
@@ -23,44 +23,32 @@ const seconds = (max: number) => number().int().min(0).max(max);
  * replica, p95 latency), desired = ceil(observed / target) for a total (queue depth). Inside the tolerance the
  * recommendation is "no change", so a metric at 95 % of target does not shed a replica.
  */
-export const TargetTrackingSchema = object({
-  /** Metric name as signals carry it, e.g. `gpu_utilization` (Percent), `concurrent_requests_per_replica`. */
+export const TargetTrackingSchema = strictObject({
   metric: string()
     .min(1)
     .describe('Metric name as signals carry it, e.g. `gpu_utilization` (Percent), `concurrent_requests_per_replica`.'),
-  /** Value per replica the target should hold (for a total metric: what one replica can take). Metric's unit. */
   targetValue: number()
     .positive()
     .describe(
       "Value per replica the target should hold (for a total metric: what one replica can take). Metric's unit.",
     ),
-  /** `per-replica`: the value is an average over ready replicas. `total`: the value is for the whole target. */
   metricType: zenum(['per-replica', 'total'])
     .default('per-replica')
     .describe(
       '`per-replica`: the value is an average over ready replicas. `total`: the value is for the whole target.',
     ),
-  /** How samples inside the window are combined. */
   aggregation: zenum(['average', 'max', 'latest'])
     .default('average')
     .describe('How samples inside the window are combined.'),
-  /** Look-back for the aggregation, seconds (0 = the latest sample only). */
   windowSeconds: seconds(3600)
     .default(60)
     .describe('Look-back for the aggregation, seconds (0 = the latest sample only).'),
-  /** Fraction above target that is still "on target" (HPA default 0.1 = 10 %). */
   scaleOutTolerance: number()
     .min(0)
     .max(1)
     .default(0.1)
     .describe('Fraction above target that is still "on target" (HPA default 0.1 = 10 %).'),
-  /** Fraction below target that is still "on target". */
   scaleInTolerance: number().min(0).max(1).default(0.1).describe('Fraction below target that is still "on target".'),
-  /**
-   * Read "no fresh sample" as 0 (like CloudWatch's TreatMissingData: notBreaching). For request metrics that
-   * simply stop when traffic stops (SageMaker reports no datapoint for an idle endpoint), so an idle target is
-   * released instead of held by the missing-metrics fallback.
-   */
   treatMissingAsZero: boolean()
     .default(false)
     .describe(
@@ -70,20 +58,16 @@ export const TargetTrackingSchema = object({
 export type TargetTracking = Infer<typeof TargetTrackingSchema>;
 
 /** One step of a step-scaling policy. Bounds are relative to the alarm threshold: breach = value − threshold. */
-export const StepAdjustmentSchema = object({
-  /** Inclusive lower bound of the breach, metric's unit; absent = −∞. */
+export const StepAdjustmentSchema = strictObject({
   lowerBound: number().optional().describe("Inclusive lower bound of the breach, metric's unit; absent = −∞."),
-  /** Exclusive upper bound of the breach, metric's unit; absent = +∞. */
   upperBound: number().optional().describe("Exclusive upper bound of the breach, metric's unit; absent = +∞."),
-  /** Replicas (change-in-capacity), percent (percent-change-in-capacity) or absolute (exact-capacity). */
   adjustment: number().describe(
     'Replicas (change-in-capacity), percent (percent-change-in-capacity) or absolute (exact-capacity).',
   ),
 });
 
 /** Step scaling on the size of an alarm breach, in the manner of AWS Application Auto Scaling. */
-export const StepScalingSchema = object({
-  /** Alarm name the policy reacts to (exact match). */
+export const StepScalingSchema = strictObject({
   alarmName: string().min(1).describe('Alarm name the policy reacts to (exact match).'),
   adjustmentType: zenum(['change-in-capacity', 'percent-change-in-capacity', 'exact-capacity'])
     .default('change-in-capacity')
@@ -93,7 +77,6 @@ export const StepScalingSchema = object({
   steps: array(StepAdjustmentSchema)
     .min(1)
     .describe('Steps by breach size; the first whose bounds hold the breach applies.'),
-  /** For percent changes: the smallest change in replicas (AWS MinAdjustmentMagnitude). */
   minAdjustmentMagnitude: number()
     .int()
     .positive()
@@ -103,13 +86,11 @@ export const StepScalingSchema = object({
 export type StepScaling = Infer<typeof StepScalingSchema>;
 
 /** A rate limit in the manner of HPA behavior policies: at most `value` replicas or percent per period. */
-export const RateLimitSchema = object({
+export const RateLimitSchema = strictObject({
   type: zenum(['Replicas', 'Percent']).describe(
     '`Replicas`: a count; `Percent`: of the count at the start of the period.',
   ),
-  /** Replicas, or percent of the count at the start of the period. */
   value: number().int().positive().describe('Replicas, or percent of the count at the start of the period.'),
-  /** Length of the sliding period, seconds (HPA allows 1 to 1800). */
   periodSeconds: number()
     .int()
     .min(1)
@@ -119,12 +100,10 @@ export const RateLimitSchema = object({
 export type RateLimit = Infer<typeof RateLimitSchema>;
 
 const direction = (stabilizationDefault: number, policiesDefault: Infer<typeof RateLimitSchema>[]) =>
-  object({
-    /** Look-back for recommendations, seconds. Scale-up takes the lowest inside it, scale-down the highest. */
+  strictObject({
     stabilizationWindowSeconds: seconds(3600)
       .default(stabilizationDefault)
       .describe('Look-back for recommendations, seconds. Scale-up takes the lowest inside it, scale-down the highest.'),
-    /** `Max`: the policy allowing the most change wins; `Min`: the least; `Disabled`: no change this way. */
     selectPolicy: zenum(['Max', 'Min', 'Disabled'])
       .default('Max')
       .describe('`Max`: the policy allowing the most change wins; `Min`: the least; `Disabled`: no change this way.'),
@@ -134,26 +113,22 @@ const direction = (stabilizationDefault: number, policiesDefault: Infer<typeof R
       .describe('Rate limits; `selectPolicy` chooses among them.'),
   });
 
-export const BehaviorSchema = object({
-  /** HPA defaults: no stabilization, at most +100 % or +4 replicas (whichever is more) per 15 s. */
+export const BehaviorSchema = strictObject({
   scaleUp: direction(0, [
     { type: 'Percent', value: 100, periodSeconds: 15 },
     { type: 'Replicas', value: 4, periodSeconds: 15 },
   ])
     .prefault({})
     .describe('HPA defaults: no stabilization, at most +100 % or +4 replicas (whichever is more) per 15 s.'),
-  /** HPA defaults: 300 s stabilization, at most −100 % per 15 s. */
   scaleDown: direction(300, [{ type: 'Percent', value: 100, periodSeconds: 15 }])
     .prefault({})
     .describe('HPA defaults: 300 s stabilization, at most −100 % per 15 s.'),
 });
 
-export const CooldownSchema = object({
-  /** After a scale-out, seconds before another scale-out (0 = none; rate limits still apply). */
+export const CooldownSchema = strictObject({
   scaleOutSeconds: seconds(604800)
     .default(0)
     .describe('After a scale-out, seconds before another scale-out (0 = none; rate limits still apply).'),
-  /** After a scale-in, seconds before another scale-in. */
   scaleInSeconds: seconds(604800).default(0).describe('After a scale-in, seconds before another scale-in.'),
 });
 
@@ -162,19 +137,16 @@ export const CooldownSchema = object({
  * capacity, scale up at once (no rate limit, no scale-up stabilization) and do not scale in until the burst
  * condition has been absent for `stableWindowSeconds`.
  */
-export const BurstSchema = object({
+export const BurstSchema = strictObject({
   enabled: boolean().default(true).describe('Whether burst mode is on.'),
-  /** Short window, seconds (Knative: 10 % of the 60 s stable window = 6 s). */
   windowSeconds: seconds(600)
     .default(6)
     .describe('Short window, seconds (Knative: 10 % of the 60 s stable window = 6 s).'),
-  /** Demand ÷ ready capacity that starts a burst (Knative: 2.0 = 200 %). */
   thresholdRatio: number()
     .min(1)
     .max(100)
     .default(2)
     .describe('Demand ÷ ready capacity that starts a burst (Knative: 2.0 = 200 %).'),
-  /** A burst ends after this long without the condition, seconds (Knative: 60). */
   stableWindowSeconds: seconds(3600)
     .default(60)
     .describe('A burst ends after this long without the condition, seconds (Knative: 60).'),
@@ -185,8 +157,7 @@ export const BurstSchema = object({
  * INSUFFICIENT_DATA observations (or evaluations with no fresh metric), hold, or go to `capacity`;
  * never below the current capacity unless `allowScaleIn` is true (KEDA #6450: do not collapse a fleet).
  */
-export const MissingMetricsSchema = object({
-  /** A sample older than this is not used, seconds. */
+export const MissingMetricsSchema = strictObject({
   staleAfterSeconds: number()
     .int()
     .min(1)
@@ -202,7 +173,6 @@ export const MissingMetricsSchema = object({
   action: zenum(['hold', 'set-capacity'])
     .default('hold')
     .describe('`hold`: keep the current capacity; `set-capacity`: go to `capacity`.'),
-  /** Replicas to go to when `action` is `set-capacity`. */
   capacity: number().int().nonnegative().optional().describe('Replicas to go to when `action` is `set-capacity`.'),
   allowScaleIn: boolean()
     .default(false)
@@ -211,15 +181,13 @@ export const MissingMetricsSchema = object({
     ),
 });
 
-const PolicyObject = object({
-  /** Lowest capacity, replicas or nodes. 0 allows scale to zero; the first demand signal wakes to ≥ 1. */
+const PolicyObject = strictObject({
   minCapacity: number()
     .int()
     .min(0)
     .max(100000)
     .default(1)
     .describe('Lowest capacity, replicas or nodes. 0 allows scale to zero; the first demand signal wakes to ≥ 1.'),
-  /** Highest capacity, replicas or nodes. */
   maxCapacity: number().int().min(1).max(100000).default(10).describe('Highest capacity, replicas or nodes.'),
   targetTracking: array(TargetTrackingSchema)
     .default([])
@@ -233,35 +201,22 @@ const PolicyObject = object({
   missingMetrics: MissingMetricsSchema.prefault({}).describe(
     'What to do when metrics go missing (like KEDA fallback).',
   ),
-  /**
-   * Seconds a new replica or node takes from launch to serving (a GPU instance added to a SageMaker endpoint:
-   * about 525; 258 with container caching). null = unknown, no effect. When set, capacity is bought only for
-   * demand that lasts: scale-out goes to the lowest recommendation of the last `replicaBootSeconds` (the
-   * scale-up stabilization window is at least this long), because a replica bought for a shorter spike is
-   * ready only after the spike has passed (the ski-rental break-even: wait as long as buying takes); and
-   * burst mode is off when a replica boots slower than a burst's stable window. Plans, scale from zero,
-   * manual overrides and spot replacement are not delayed.
-   */
   replicaBootSeconds: seconds(86400)
     .nullable()
     .default(null)
     .describe(
       "Seconds a new replica or node takes from launch to serving (a GPU instance added to a SageMaker endpoint: about 525; 258 with container caching). null = unknown, no effect. When set, capacity is bought only for demand that lasts: scale-out goes to the lowest recommendation of the last `replicaBootSeconds` (the scale-up stabilization window is at least this long), because a replica bought for a shorter spike is ready only after the spike has passed (the ski-rental break-even: wait as long as buying takes); and burst mode is off when a replica boots slower than a burst's stable window. Plans, scale from zero, manual overrides and spot replacement are not delayed.",
     ),
-  /** A capacity snapshot older than this is stale: hold rather than act on it, seconds. */
   observedStaleAfterSeconds: number()
     .int()
     .min(1)
     .max(86400)
     .default(300)
     .describe('A capacity snapshot older than this is stale: hold rather than act on it, seconds.'),
-  /** Scheduled plans (floors and ceilings by time of day). */
   schedules: array(PlanSchema).default([]).describe('Scheduled plans (floors and ceilings by time of day).'),
-  /** Named exclusion calendars (lists of dates) that plans can refer to, besides the built-in ones. */
   calendars: record(IdSchema, array(CalendarDateSchema))
     .default({})
     .describe('Named exclusion calendars (lists of dates) that plans can refer to, besides the built-in ones.'),
-  /** Which signals feed this target (in the manner of KEDA triggers). */
   triggers: array(TriggerSchema)
     .default([])
     .describe('Which signals feed this target (in the manner of KEDA triggers).'),

@@ -4,7 +4,7 @@ import {
   enum as zenum,
   literal,
   number,
-  object,
+  strictObject,
   record,
   string,
   type infer as Infer,
@@ -27,7 +27,7 @@ const base = {
 };
 
 /** A metric value, e.g. `gpu_utilization` 87 (Percent) or `concurrent_requests_per_replica` 3.5 (Count). */
-export const MetricObservationSchema = object({
+export const MetricObservationSchema = strictObject({
   kind: literal('metric'),
   /** Metric name as the policy's target tracking and triggers refer to it. */
   metric: string().min(1),
@@ -39,7 +39,7 @@ export const MetricObservationSchema = object({
 });
 
 /** The source could not produce a metric (query failed, exporter down): feeds the missing-metrics fallback. */
-export const MetricFailureSchema = object({
+export const MetricFailureSchema = strictObject({
   kind: literal('metric-failure'),
   metric: string().min(1),
   error: string(),
@@ -49,7 +49,7 @@ export const MetricFailureSchema = object({
 export const AlarmStateSchema = zenum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
 
 /** An alarm changed state (CloudWatch, Cloud Monitoring incident, Azure Monitor alert, Alertmanager). */
-export const AlarmStateChangeSchema = object({
+export const AlarmStateChangeSchema = strictObject({
   kind: literal('alarm'),
   alarmName: string().min(1),
   state: AlarmStateSchema,
@@ -69,14 +69,14 @@ export const AlarmStateChangeSchema = object({
 });
 
 /** A scheduled tick (EventBridge Scheduler, Cloud Scheduler, Azure timer): re-evaluate plans at `observedAt`. */
-export const ScheduleTickSchema = object({
+export const ScheduleTickSchema = strictObject({
   kind: literal('schedule-tick'),
   schedule: string().optional(),
   ...base,
 });
 
 /** An operator pins capacity until `expiresAt`; `capacity: null` cancels an earlier override. */
-export const ManualOverrideSchema = object({
+export const ManualOverrideSchema = strictObject({
   kind: literal('manual-override'),
   capacity: number().int().nonnegative().nullable(),
   expiresAt: TimestampSchema,
@@ -86,7 +86,7 @@ export const ManualOverrideSchema = object({
 });
 
 /** The provider will take a spot node: AWS two-minute warning, GCP preemption, Azure eviction. */
-export const SpotInterruptionNoticeSchema = object({
+export const SpotInterruptionNoticeSchema = strictObject({
   kind: literal('spot-interruption'),
   instanceId: string().min(1),
   poolId: string().optional(),
@@ -100,7 +100,7 @@ export const SpotInterruptionNoticeSchema = object({
 });
 
 /** AWS EC2 instance rebalance recommendation: elevated interruption risk, no deadline yet. */
-export const RebalanceRecommendationSchema = object({
+export const RebalanceRecommendationSchema = strictObject({
   kind: literal('rebalance-recommendation'),
   instanceId: string().min(1),
   poolId: string().optional(),
@@ -110,7 +110,7 @@ export const RebalanceRecommendationSchema = object({
 });
 
 /** A launch failed for lack of capacity (InsufficientInstanceCapacity, ZONE_RESOURCE_POOL_EXHAUSTED, …). */
-export const CapacityErrorSchema = object({
+export const CapacityErrorSchema = strictObject({
   kind: literal('capacity-error'),
   poolId: string().min(1),
   instanceType: string().optional(),
@@ -131,7 +131,7 @@ export const JobEventTypeSchema = zenum([
 ]);
 
 /** A training job's lifecycle (SageMaker, Vertex AI, Azure ML, or Tide's CloudEvents for Ray and Spark). */
-export const JobEventSchema = object({
+export const JobEventSchema = strictObject({
   kind: literal('job'),
   event: JobEventTypeSchema,
   jobId: string().min(1),

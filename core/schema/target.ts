@@ -1,4 +1,4 @@
-import { array, enum as zenum, number, object, string, type infer as Infer, type input as Input } from 'zod';
+import { array, enum as zenum, number, strictObject, string, type infer as Infer, type input as Input } from 'zod';
 import { IdSchema, TimestampSchema } from './common.ts';
 import { ResourceSchema } from './resource.ts';
 import type { Policy } from './policy.ts';
@@ -17,7 +17,7 @@ export const CapacityTypeSchema = zenum(['spot', 'on-demand']);
 export type CapacityType = Infer<typeof CapacityTypeSchema>;
 
 /** One place capacity can come from: an instance type, bought as spot or on-demand, optionally in one zone. */
-export const CapacityPoolSchema = object({
+export const CapacityPoolSchema = strictObject({
   /** Stable id of the pool, unique within the target (e.g. `g5-xl-spot-1a`). */
   id: IdSchema,
   /** Provider instance type, e.g. `ml.g5.xlarge`, `g2-standard-8`, `Standard_NC24ads_A100_v4`. */
@@ -29,7 +29,7 @@ export const CapacityPoolSchema = object({
 export type CapacityPool = Infer<typeof CapacityPoolSchema>;
 
 /** What is scaled: an inference endpoint (replicas) or a training node pool (nodes). */
-export const TargetSchema = object({
+export const TargetSchema = strictObject({
   id: IdSchema,
   kind: TargetKindSchema,
   provider: ProviderSchema,
@@ -53,7 +53,7 @@ export type Target = Infer<typeof TargetSchema>;
 export type TargetInput = Input<typeof TargetSchema>;
 
 /** A node or replica that the provider reports in a pool (used by spot and training decisions). */
-export const ObservedNodeSchema = object({
+export const ObservedNodeSchema = strictObject({
   id: string().min(1),
   /** `ready` serves load; `pending` is booting; `draining` is being released. */
   state: zenum(['ready', 'pending', 'draining']).default('ready'),
@@ -64,7 +64,7 @@ export const ObservedNodeSchema = object({
 export type ObservedNode = Infer<typeof ObservedNodeSchema>;
 
 /** What the provider last reported about one pool. */
-export const ObservedPoolSchema = object({
+export const ObservedPoolSchema = strictObject({
   poolId: IdSchema,
   instanceType: string().min(1),
   capacityType: CapacityTypeSchema,
@@ -79,7 +79,7 @@ export const ObservedPoolSchema = object({
 export type ObservedPool = Infer<typeof ObservedPoolSchema>;
 
 /** A snapshot of the target's capacity as the provider reported it. */
-export const ObservedCapacitySchema = object({
+export const ObservedCapacitySchema = strictObject({
   /** When the snapshot was read; older than the policy's `observedStaleAfterSeconds` means stale. */
   observedAt: TimestampSchema,
   pools: array(ObservedPoolSchema),

@@ -1,4 +1,4 @@
-import { array, enum as zenum, object, record, string, type infer as Infer, type input as Input } from 'zod';
+import { array, enum as zenum, strictObject, record, string, type infer as Infer, type input as Input } from 'zod';
 
 /**
  * Systems that say things to Tide. Every signal a parser in `adapters/events/` produces carries one of these
@@ -55,35 +55,28 @@ export const TriggerSignalKindSchema = zenum([
  * `metric` renames what the trigger matches to the metric name the policy's target tracking uses: an alarm
  * on CloudWatch `ConcurrentRequestsPerModel` can feed `concurrent_requests_per_replica`.
  */
-export const TriggerSchema = object({
-  /** Optional label, shown in logs when the trigger matches. */
+export const TriggerSchema = strictObject({
   name: string().min(1).optional().describe('Optional label, shown in logs when the trigger matches.'),
   source: TriggerSourceSchema.describe('The system the trigger listens to (`any`: all of them).'),
-  /** Only these signal kinds (e.g. `["spot-interruption"]` for `aws-ec2`); absent = every kind. */
   kinds: array(TriggerSignalKindSchema)
     .min(1)
     .optional()
-    .describe('Only these signal kinds (e.g. `["spot-interruption"]`); absent = every kind.'),
-  /** Alarm or alert name (`alertname` for Alertmanager, alert rule for Azure, policy for Cloud Monitoring). */
+    .describe('Only these signal kinds (e.g. `["spot-interruption"]` for `aws-ec2`); absent = every kind.'),
   alarmName: string()
     .min(1)
     .optional()
-    .describe('Alarm or alert name (`alertname` for Alertmanager); `*` matches any run of characters.'),
-  /** Every key must be present with this exact value (CloudWatch dimensions, Prometheus labels, …). */
+    .describe(
+      'Alarm or alert name (`alertname` for Alertmanager, alert rule for Azure, policy for Cloud Monitoring); `*` matches any run of characters.',
+    ),
   dimensions: record(string(), string())
     .optional()
     .describe('Every key must be present with this exact value (CloudWatch dimensions, Prometheus labels, …).'),
-  /**
-   * Provider resource id: an ARN, a GCP resource name, an Azure resource id (compared case-insensitively,
-   * as Azure does), or a CloudEvents `source`. Matches if any resource the event names matches.
-   */
   resourceId: string()
     .min(1)
     .optional()
     .describe(
-      'Provider resource id (ARN, GCP resource name, Azure resource id compared case-insensitively, CloudEvents source); `*` wildcards.',
+      'Provider resource id: an ARN, a GCP resource name, an Azure resource id (compared case-insensitively, as Azure does), or a CloudEvents `source`; `*` matches any run of characters. Matches if any resource the event names matches.',
     ),
-  /** The metric name this trigger feeds (renames the signal's metric). */
   metric: string()
     .min(1)
     .optional()

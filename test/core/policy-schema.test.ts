@@ -98,6 +98,36 @@ describe('policy documents: every error names the field and the value it got', (
       doc: { stepScaling: [{ alarmName: 'a', steps: [] }] },
       expect: /^stepScaling\[0\]\.steps: .*\(got \[\]\)$/,
     },
+    {
+      label: 'misspelt top-level field',
+      doc: { stepScalng: [{ alarmName: 'a', steps: [{ adjustment: 1 }] }] },
+      expect: /^stepScalng: unknown field of the policy \(got \[\{"alarmName":"a".*\)$/,
+    },
+    {
+      label: 'misspelt field inside a list',
+      doc: { targetTracking: [{ metric: 'gpu', targetValue: 60, windowSecond: 30 }] },
+      expect: /^targetTracking\[0\]\.windowSecond: unknown field of targetTracking\[0\] \(got 30\)$/,
+    },
+    {
+      label: 'misspelt nested field',
+      doc: { behavior: { scaleDown: { stabilisationWindowSeconds: 60 } } },
+      expect: /^behavior\.scaleDown\.stabilisationWindowSeconds: unknown field of behavior\.scaleDown \(got 60\)$/,
+    },
+    {
+      label: 'misspelt ML field',
+      doc: { training: { checkpointSecs: 30 } },
+      expect: /^training\.checkpointSecs: unknown field of training \(got 30\)$/,
+    },
+    {
+      label: 'unknown field of a plan',
+      doc: { schedules: [{ name: 'open', start: '0 9 * * *', durationMinutes: 60, minCapacity: 1, timeZone: 'UTC' }] },
+      expect: /^schedules\[0\]\.timeZone: unknown field of schedules\[0\] \(got "UTC"\)$/,
+    },
+    {
+      label: 'unknown field of a trigger',
+      doc: { triggers: [{ source: 'alertmanager', alertName: 'x' }] },
+      expect: /^triggers\[0\]\.alertName: unknown field of triggers\[0\] \(got "x"\)$/,
+    },
   ])('$label', ({ doc, expect: pattern }) => {
     const found = problems(doc);
     expect(
@@ -147,5 +177,53 @@ describe('policy documents: every error names the field and the value it got', (
     const bad = parseDocument(DecisionInputSchema, { ...base, now: '2026-03-09 13:30' }, 'decision input');
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.message).toMatch(/now: .*\(got "2026-03-09 13:30"\)/);
+  });
+
+  it.each([
+    {
+      label: 'a signal',
+      patch: { signal: { kind: 'schedule-tick', observedAt: 0, source: 'x', scheduel: 'open' } },
+      expect: /^signal\.scheduel: unknown field of signal \(got "open"\)$/,
+    },
+    {
+      label: 'a target',
+      patch: {
+        target: {
+          id: 't',
+          kind: 'training-pool',
+          provider: 'aws',
+          pools: [{ id: 'p', instanceType: 'p5' }],
+          zone: 'a',
+        },
+      },
+      expect: /^target\.zone: unknown field of target \(got "a"\)$/,
+    },
+    {
+      label: 'a target pool',
+      patch: {
+        target: {
+          id: 't',
+          kind: 'training-pool',
+          provider: 'aws',
+          pools: [{ id: 'p', instanceType: 'p5', spot: true }],
+        },
+      },
+      expect: /^target\.pools\[0\]\.spot: unknown field of target\.pools\[0\] \(got true\)$/,
+    },
+    {
+      label: 'the decision input',
+      patch: { polcy: {} },
+      expect: /^polcy: unknown field of the decision input \(got \{\}\)$/,
+    },
+  ])('an unknown field in $label is an error naming the field and where it is', ({ patch, expect: pattern }) => {
+    const document = {
+      now: 0,
+      signal: { kind: 'schedule-tick', observedAt: 0, source: 'x' },
+      target: { id: 't', kind: 'training-pool', provider: 'aws', pools: [{ id: 'p', instanceType: 'p5' }] },
+      ...patch,
+    };
+    const result = parseDocument(DecisionInputSchema, document, 'decision input');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.problems.map(formatProblem)).toEqual([expect.stringMatching(pattern)]);
   });
 });

@@ -92,6 +92,14 @@ describe('tide validate', () => {
     expect(text).toMatch(/maxCapacity: must be at least minCapacity \(5\), was: 2/);
     expect(text).toMatch(/targetTracking\[0\]\.targetValue: .*\(got -1\)/);
   });
+  it('a misspelt field is an error naming it, not a valid policy', async () => {
+    const { io, err } = recordingIo();
+    const path = file('misspelt.json', { stepscaling: [{ alarmName: 'hot', steps: [{ adjustment: 2 }] }] });
+    expect(await main(['validate', path], io)).toBe(2);
+    expect(err.join('\n')).toMatch(
+      /1 error\(s\)\n {2}stepscaling: unknown field of the policy \(got \[\{"alarmName":"hot"/,
+    );
+  });
   it('unknown commands exit 2 with help', async () => {
     const { io, err, out } = recordingIo();
     expect(await main(['frobnicate'], io)).toBe(2);
