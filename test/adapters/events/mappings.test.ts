@@ -45,6 +45,16 @@ describe('CloudWatch reason text', () => {
     expect(comparisonFromReason(reason)).toBe('above');
   });
   it.each([
+    ['datapoint [7.0 (09/03/26 13:31:00)] was', [7]],
+    ['datapoints [1.0, 2.0 and a list that never closes', undefined],
+    ['no list here', undefined],
+    ['datapoints [ datapoints [3.0]', undefined],
+    ['datapoints [2.0, 1.0] then datapoints [9.0]', [1, 2]],
+    [`${'datapoints ['.repeat(20_000)}`, undefined],
+  ])('datapoints of %s', (text, expected) => {
+    expect(datapointsFromReason(text)).toEqual(expected);
+  });
+  it.each([
     ['was not greater than the threshold (50.0)', 'above'],
     ['was less than the threshold (30.0).', 'below'],
     ['was not less than or equal to the threshold (1.0)', 'below'],
