@@ -1,0 +1,72 @@
+/**
+ * Sender authentication from the environment (the cloud functions' configuration):
+ *
+ * | variable | meaning |
+ * | --- | --- |
+ * | `TIDE_AWS_ACCOUNTS` | comma-separated AWS account ids whose events are accepted (default: the function's own) |
+ * | `TIDE_AWS_RULES` | EventBridge rule ARNs whose `Scheduled Event`s are accepted (default: any of those accounts) |
+ * | `TIDE_AWS_SCHEDULES` | EventBridge Scheduler schedule ARNs whose ticks are accepted (default: any) |
+ * | `TIDE_SNS_TOPICS` | SNS topic ARNs accepted (default: any topic of those accounts) |
+ * | `TIDE_SNS_CERT_HOST` | regular expression for the signing certificate's host (default `sns.<region>.amazonaws.com`) |
+ * | `TIDE_PUBSUB_AUDIENCE`, `TIDE_PUBSUB_SERVICE_ACCOUNTS` | Pub/Sub push token audience and pushing service accounts |
+ * | `TIDE_PUBSUB_JWKS_URL` | where Google's token keys are published (default Google's) |
+ * | `TIDE_EVENTGRID_SECRET`, `TIDE_EVENTGRID_SUBSCRIPTIONS` | the Event Grid delivery secret and subscription names |
+ */
+import type { SenderAuthOptions } from './index.ts';
+
+export class SenderAuthConfigError extends Error {
+  override readonly name = 'SenderAuthConfigError';
+  readonly retryable = false;
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** Options for {@link createSenderAuth}; `ownAccount` is the account the function runs in, when known. */
+export function senderAuthOptionsFromEnv(
+  env: Record<string, string | undefined>,
+  ownAccount?: string,
+): Omit<SenderAuthOptions, 'logger' | 'counter'> {
+  const options: Omit<SenderAuthOptions, 'logger' | 'counter'> = {};
+  let certHost: RegExp | undefined;
+  if (env.TIDE_SNS_CERT_HOST) {
+    try {
+      certHost = new RegExp(`^(?:${env.TIDE_SNS_CERT_HOST})$`);
+    } catch {
+      throw new SenderAuthConfigError('TIDE_SNS_CERT_HOST must be a regular expression');
+    }
+  }
+  options.sns = {
+    ...(certHost ? { certHost } : {}),
+    topicArns: list(env.TIDE_SNS_TOPICS),
+  };
+  const accounts = list(env.TIDE_AWS_ACCOUNTS);
+  if (accounts.length === 0 && ownAccount) accounts.push(ownAccount);
+  const bad = accounts.find((account) => !/^\d{12}$/.test(account));
+  if (bad !== undefined)
+    throw new SenderAuthConfigError(
+      `TIDE_AWS_ACCOUNTS holds 12-digit account ids, was: ${JSON.stringify(bad.slice(0, 40))}`,
+    );
+  options.aws = { accounts, rules: list(env.TIDE_AWS_RULES), schedules: list(env.TIDE_AWS_SCHEDULES) };
+  if (env.TIDE_PUBSUB_AUDIENCE) {
+    const serviceAccounts = list(env.TIDE_PUBSUB_SERVICE_ACCOUNTS);
+    if (serviceAccounts.length === 0)
+      throw new SenderAuthConfigError(
+        'TIDE_PUBSUB_AUDIENCE needs TIDE_PUBSUB_SERVICE_ACCOUNTS (the accounts that push)',
+      );
+    options.pubsub = {
+      audience: env.TIDE_PUBSUB_AUDIENCE,
+      serviceAccounts,
+      ...(env.TIDE_PUBSUB_JWKS_URL ? { jwksUrl: env.TIDE_PUBSUB_JWKS_URL } : {}),
+    };
+  }
+  if (env.TIDE_EVENTGRID_SECRET) {
+    if (env.TIDE_EVENTGRID_SECRET.length < 16)
+      throw new SenderAuthConfigError('TIDE_EVENTGRID_SECRET must be at least 16 characters');
+    options.eventGrid = { secret: env.TIDE_EVENTGRID_SECRET, subscriptions: list(env.TIDE_EVENTGRID_SUBSCRIPTIONS) };
+  }
+  return options;
+}

@@ -1,0 +1,137 @@
+/**
+ * Sender authentication for every way Tide receives events: the AWS function (SQS bodies, SNS records,
+ * direct invocations), the HTTP API's `POST /v1/events/{source}`, and the GCP and Azure functions. Build one
+ * {@link SenderAuth} per process (keys and certificates are cached in it) and call `authenticate` before
+ * parsing. A source without a configured check is refused: nothing is accepted by default.
+ */
+import { createAwsSourceCheck, type AwsSourceCheck, type AwsSourceOptions } from './aws-sources.ts';
+import { deny, type AuthFailureCode, type AuthResult } from './errors.ts';
+import { createEventGridAuth, type EventGridAuth, type EventGridAuthOptions } from './eventgrid.ts';
+import { createPubSubVerifier, type PubSubVerifier, type PubSubVerifierOptions } from './pubsub.ts';
+import { createSnsVerifier, type SnsVerifier, type SnsVerifierOptions } from './sns.ts';
+
+export { allow, deny, type AuthFailureCode, type AuthResult } from './errors.ts';
+export { createAwsSourceCheck, type AwsSourceCheck, type AwsSourceOptions } from './aws-sources.ts';
+export { createEventGridAuth, sameSecret, type EventGridAuth, type EventGridAuthOptions } from './eventgrid.ts';
+export { createPubSubVerifier, GOOGLE_JWKS_URL, type PubSubVerifier, type PubSubVerifierOptions } from './pubsub.ts';
+export {
+  createSnsVerifier,
+  defaultSnsHost,
+  snsStringToSign,
+  type SnsMessage,
+  type SnsVerifier,
+  type SnsVerifierOptions,
+} from './sns.ts';
+export { senderAuthOptionsFromEnv, SenderAuthConfigError } from './config.ts';
+
+/** What a runtime hands over of one request. `body` is the decoded JSON; headers by any case. */
+export interface InboundRequest {
+  headers?: Record<string, string | undefined>;
+  query?: Record<string, string | undefined>;
+  body: unknown;
+}
+
+/** Where failures are logged (the runtime's redacting logger). */
+export interface AuthLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A counter with labels, as prom-client's `Counter#inc(labels)`. */
+export interface FailureCounter {
+  inc(labels: { source: string; code: AuthFailureCode }): void;
+}
+
+export interface SenderAuthOptions {
+  aws?: AwsSourceOptions;
+  /** SNS verification; used for `aws-sns` and, inside `aws`, for SNS bodies on the queue. */
+  sns?: SnsVerifierOptions;
+  pubsub?: PubSubVerifierOptions;
+  eventGrid?: EventGridAuthOptions;
+  logger?: AuthLogger;
+  counter?: FailureCounter;
+}
+
+export interface SenderAuth {
+  readonly sns?: SnsVerifier;
+  readonly aws?: AwsSourceCheck;
+  readonly pubsub?: PubSubVerifier;
+  readonly eventGrid?: EventGridAuth;
+  /** Failures so far, by `<source>/<code>`. */
+  readonly failures: ReadonlyMap<string, number>;
+  /** Check the sender of a request for `source` (an event source name, e.g. `aws-sns`, `gcp-pubsub`). */
+  authenticate(source: string, request: InboundRequest): Promise<AuthResult>;
+  /** Count and log a result obtained directly from one of the checks (e.g. per SQS record). */
+  record(source: string, result: AuthResult, where?: Record<string, string>): AuthResult;
+  /** Verify an SNS `SubscriptionConfirmation`, then confirm it (its `SubscribeURL` on an SNS host only). */
+  confirmSnsSubscription(message: Record<string, unknown>): Promise<AuthResult>;
+}
+
+function headerOf(request: InboundRequest, name: string): string | undefined {
+  for (const [key, value] of Object.entries(request.headers ?? {})) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+export function createSenderAuth(options: SenderAuthOptions): SenderAuth {
+  const sns = options.sns ? createSnsVerifier(options.sns) : undefined;
+  const aws = options.aws ? createAwsSourceCheck({ ...options.aws, ...(sns ? { sns } : {}) }) : undefined;
+  const pubsub = options.pubsub ? createPubSubVerifier(options.pubsub) : undefined;
+  const eventGrid = options.eventGrid ? createEventGridAuth(options.eventGrid) : undefined;
+  const failures = new Map<string, number>();
+
+  const record = (source: string, result: AuthResult, where: Record<string, string> = {}): AuthResult => {
+    if (result.ok) return result;
+    const key = `${source}/${result.code}`;
+    failures.set(key, (failures.get(key) ?? 0) + 1);
+    options.counter?.inc({ source, code: result.code });
+    // The reason names the field or host that failed; the payload and any credential stay out of the log.
+    options.logger?.warn('sender not authenticated: event refused', {
+      source,
+      ...where,
+      code: result.code,
+      reason: result.reason,
+    });
+    return result;
+  };
+
+  const check = async (source: string, request: InboundRequest): Promise<AuthResult> => {
+    switch (source) {
+      case 'aws-sns':
+        return sns
+          ? sns.verify((request.body ?? {}) as Record<string, unknown>)
+          : deny('not-allowed', 'no SNS verifier configured');
+      case 'aws-sqs':
+      case 'aws-eventbridge':
+      case 'aws-cloudwatch-alarm':
+      case 'tide-tick':
+        return aws ? aws.check(request.body) : deny('not-allowed', 'no AWS source allow-list configured');
+      case 'gcp-pubsub':
+      case 'gcp-eventarc':
+        return pubsub
+          ? pubsub.verify(headerOf(request, 'authorization'))
+          : deny('not-allowed', 'no Pub/Sub verifier configured');
+      case 'azure-eventgrid':
+        return eventGrid
+          ? eventGrid.verify({ headers: request.headers ?? {}, ...(request.query ? { query: request.query } : {}) })
+          : deny('not-allowed', 'no Event Grid secret configured');
+      default:
+        // Webhooks (Alertmanager, CloudEvents) authenticate with the HTTP API's keys (issue 9), not here.
+        return deny('not-allowed', `no sender check for source ${JSON.stringify(source.slice(0, 40))}`);
+    }
+  };
+
+  return {
+    ...(sns ? { sns } : {}),
+    ...(aws ? { aws } : {}),
+    ...(pubsub ? { pubsub } : {}),
+    ...(eventGrid ? { eventGrid } : {}),
+    failures,
+    record,
+    async authenticate(source, request) {
+      return record(source, await check(source, request));
+    },
+    async confirmSnsSubscription(message) {
+      if (!sns) return record('aws-sns', deny('not-allowed', 'no SNS verifier configured'));
+      return record('aws-sns', await sns.confirmSubscription(message));
+    },
+  };
+}
