@@ -1,4 +1,4 @@
-import { discriminatedUnion, enum as zenum, literal, object, record, string, type infer as Infer } from 'zod';
+import { discriminatedUnion, enum as zenum, literal, strictObject, record, string, type infer as Infer } from 'zod';
 import { IdSchema } from './common.ts';
 
 /**
@@ -24,7 +24,7 @@ const AutoScalingGroupSchema = string().regex(
 );
 
 /** A SageMaker real-time endpoint, one production variant of it, and optionally one inference component. */
-export const SageMakerEndpointResourceSchema = object({
+export const SageMakerEndpointResourceSchema = strictObject({
   endpointName: SageMakerNameSchema,
   /** The production variant this target scales (a target scales one variant; its first pool is the variant). */
   variantName: SageMakerNameSchema.default('AllTraffic'),
@@ -39,14 +39,14 @@ export type SageMakerEndpointResource = Infer<typeof SageMakerEndpointResourceSc
 
 /** Where `request-checkpoint` sends its CloudEvent: an HTTPS callback signed with HMAC-SHA256, or an EventBridge bus. */
 export const AwsCheckpointCallbackSchema = discriminatedUnion('type', [
-  object({
+  strictObject({
     type: literal('https'),
     /** The job's callback URL; https only (the signature proves the sender, TLS keeps the body private). */
     url: string().regex(/^https:\/\/[^\s]+$/, { message: 'expected an https:// URL' }),
     /** Name of the environment variable holding the HMAC-SHA256 key (the key itself never goes in a document). */
     secretEnv: string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { message: 'expected an environment variable name' }),
   }),
-  object({
+  strictObject({
     type: literal('eventbridge'),
     /** Event bus name or ARN. */
     eventBus: string().min(1).max(1600),
@@ -55,7 +55,7 @@ export const AwsCheckpointCallbackSchema = discriminatedUnion('type', [
 export type AwsCheckpointCallback = Infer<typeof AwsCheckpointCallbackSchema>;
 
 /** The AWS resources of a target. */
-export const AwsResourceSchema = object({
+export const AwsResourceSchema = strictObject({
   provider: literal('aws'),
   /** Region of the resources; default: the target's `region`, then the function's own region. */
   region: AwsRegionSchema.optional(),

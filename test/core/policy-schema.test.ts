@@ -211,6 +211,20 @@ describe('policy documents: every error names the field and the value it got', (
       expect: /^target\.pools\[0\]\.spot: unknown field of target\.pools\[0\] \(got true\)$/,
     },
     {
+      label: "a target's cloud resource",
+      patch: {
+        target: {
+          id: 't',
+          kind: 'inference-endpoint',
+          provider: 'aws',
+          pools: [{ id: 'p', instanceType: 'ml.g5.xlarge' }],
+          resource: { provider: 'aws', sagemakerEndpoint: { endpointName: 'llm', variant: 'A' } },
+        },
+      },
+      expect:
+        /^target\.resource\.sagemakerEndpoint\.variant: unknown field of target\.resource\.sagemakerEndpoint \(got "A"\)$/,
+    },
+    {
       label: 'the decision input',
       patch: { polcy: {} },
       expect: /^polcy: unknown field of the decision input \(got \{\}\)$/,
