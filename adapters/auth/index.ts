@@ -4,6 +4,7 @@
  * {@link SenderAuth} per process (keys and certificates are cached in it) and call `authenticate` before
  * parsing. A source without a configured check is refused: nothing is accepted by default.
  */
+import type { Logger } from '../ports/logger.ts';
 import { createAwsSourceCheck, type AwsSourceCheck, type AwsSourceOptions } from './aws-sources.ts';
 import { deny, type AuthFailureCode, type AuthResult } from './errors.ts';
 import { createEventGridAuth, type EventGridAuth, type EventGridAuthOptions } from './eventgrid.ts';
@@ -32,9 +33,7 @@ export interface InboundRequest {
 }
 
 /** Where failures are logged (the runtime's redacting logger). */
-export interface AuthLogger {
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+export type AuthLogger = Pick<Logger, 'warn'>;
 
 /** A counter with labels, as prom-client's `Counter#inc(labels)`. */
 export interface FailureCounter {

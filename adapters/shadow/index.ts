@@ -5,6 +5,5 @@ export {
   DEFAULT_SHADOW_OPTIONS,
   type ShadowActuator,
   type ShadowDependencies,
-  type ShadowLogger,
   type ShadowOptions,
 } from './shadow-actuator.ts';

@@ -4,14 +4,10 @@
  * capacity Tide's own earlier decisions describe (see ./reconstruct.ts for the assumption).
  */
 import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Logger } from '../ports/logger.ts';
 import type { RecordedDecision, StateStore } from '../ports/state-store.ts';
 import { CapacityReconstruction } from './reconstruct.ts';
-
-/** Where shadow mode reports what it would have done. */
-export interface ShadowLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
 
 /** How much of the audit log one `observe` may read. */
 export interface ShadowOptions {
@@ -33,8 +29,9 @@ export const DEFAULT_SHADOW_OPTIONS: ShadowOptions = { auditPageSize: 50, auditM
 /** Dependencies of {@link createShadowActuator}. */
 export interface ShadowDependencies {
   store: Pick<StateStore, 'getPolicy' | 'readAudit'>;
-  clock: { now(): number };
-  logger: ShadowLogger;
+  clock: Clock;
+  /** Where shadow mode reports what it would have done. */
+  logger: Pick<Logger, 'info' | 'warn'>;
   options?: Partial<ShadowOptions>;
 }
 

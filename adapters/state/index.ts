@@ -1,4 +1,5 @@
 import type { AccessStore } from '../ports/access-store.ts';
+import type { Logger } from '../ports/logger.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import { MemoryAccessStore } from './access-memory.ts';
 import type { AccessStoreOptions } from './access-options.ts';
@@ -18,10 +19,7 @@ export { ioredisTransport } from './ioredis-transport.ts';
 export { upstashTransport } from './upstash-transport.ts';
 
 /** Where the factory reports what it chose, and connection trouble. */
-export interface StateLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+export type StateLogger = Pick<Logger, 'info' | 'warn'>;
 
 /** The store the configuration asks for. Memory is logged as a warning: its state dies with the process. */
 export function createStateStore(config: StateConfig, logger: StateLogger): StateStore {

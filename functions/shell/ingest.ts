@@ -18,7 +18,9 @@ import {
 } from '../../adapters/events/index.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { isRetryable } from '../../adapters/state/errors.ts';
-import type { Clock, Logger, Shell, ShellResult } from './shell.ts';
+import type { Clock } from '../../adapters/ports/clock.ts';
+import type { Logger } from '../../adapters/ports/logger.ts';
+import type { Shell, ShellResult } from './shell.ts';
 
 /** What one delivery (a signal for a target) came to. */
 export interface DeliveryOutcome {

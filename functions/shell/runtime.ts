@@ -10,7 +10,9 @@ import { createShadowActuator, type ShadowOptions } from '../../adapters/shadow/
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { createStateStoreFromEnv } from '../../adapters/state/index.ts';
 import { createIngest, type Ingest, type IngestOptions } from './ingest.ts';
-import { createShell, type Clock, type Logger, type Shell } from './shell.ts';
+import { systemClock, type Clock } from '../../adapters/ports/clock.ts';
+import type { Logger } from '../../adapters/ports/logger.ts';
+import { createShell, type Shell } from './shell.ts';
 
 /** The modes Tide runs in. Only `shadow` exists until the cloud actuators land. */
 export const TIDE_MODES = ['shadow'] as const;
@@ -65,7 +67,7 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
       `TIDE_MODE must be one of ${TIDE_MODES.join(', ')} (only shadow mode exists until the cloud actuators land), was: ${JSON.stringify(mode)}`,
     );
   }
-  const clock = overrides.clock ?? { now: () => Date.now() };
+  const clock = overrides.clock ?? systemClock;
   const store = overrides.store ?? createStateStoreFromEnv(env, logger);
   const shadow = createShadowActuator({
     store,

@@ -5,6 +5,8 @@ import type { Memory } from '../../core/schema/memory.ts';
 import { PolicySchema, type Policy } from '../../core/schema/policy.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
+import type { Clock } from '../../adapters/ports/clock.ts';
+import type { Logger } from '../../adapters/ports/logger.ts';
 import type { EventRecord, RecordedDecision, StateStore } from '../../adapters/ports/state-store.ts';
 import { TargetNotFoundError } from '../../adapters/state/errors.ts';
 import { ActionFailedError, CommitContentionError, EventInProgressError } from './errors.ts';
@@ -19,16 +21,6 @@ export type Observe = (target: Target) => Promise<ObservedCapacity | null>;
 /** Executes a decision's actions. Must be safe to repeat for the same `decision.eventId` (see docs/state.md). */
 export type Act = (target: Target, decision: RecordedDecision) => Promise<void>;
 export type Decide = (input: DecisionInput) => Decision;
-
-export interface Clock {
-  now(): number;
-}
-
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
 
 export interface ShellOptions {
   /** Commit attempts per delivery; a lost race re-reads and re-decides (default 5). */

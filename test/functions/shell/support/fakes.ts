@@ -4,7 +4,7 @@ import { emptyMemory } from '../../../../core/schema/memory.ts';
 import type { Signal } from '../../../../core/schema/signal.ts';
 import type { ObservedCapacity, Target } from '../../../../core/schema/target.ts';
 import type { RecordedDecision } from '../../../../adapters/ports/state-store.ts';
-import type { Logger } from '../../../../functions/shell/shell.ts';
+import type { Logger } from '../../../../adapters/ports/logger.ts';
 
 /**
  * A small deterministic decide for the shell's tests: memory keeps every signal folded in (as
