@@ -1,0 +1,194 @@
+/**
+ * The Google Cloud actuator: Tide's actuator port over one target's pools, each bound to a managed instance
+ * group, a GKE node pool or a Vertex AI deployed model (config.ts). Every call is bounded (call.ts) and every
+ * failure is one of the port's typed errors; stockouts and quota errors that Compute Engine reports on
+ * instances are returned by `observe` as capacity-error reports, for the runtime to feed into the next
+ * decision.
+ */
+import type { CapacityPool, ObservedCapacity, Target } from '../../core/schema/target.ts';
+import {
+  ActuatorError,
+  NodeNotFoundError,
+  PoolNotFoundError,
+  type ActuatorPort,
+  type ChangeInstanceTypeRequest,
+  type CheckpointRequest,
+  type DrainAndReleaseRequest,
+  type LaunchCapacityRequest,
+  type SetCapacityRequest,
+} from '../ports/actuator.ts';
+import { DEFAULT_CALL_POLICY, type GcpCallPolicy } from './call.ts';
+import type { CapacityErrorReport } from './capacity-errors.ts';
+import { GcpClients, type GcpClientOptions } from './clients.ts';
+import type { GcpPoolBinding, GcpResources, MigBinding } from './config.ts';
+import { createMemoryHandoverStore, GkeDriver, type HandoverStore } from './gke.ts';
+import { MigDriver, type MigRef } from './mig.ts';
+import { VertexDriver } from './vertex.ts';
+
+/** Checkpoint requests go to the job's own callback; Google Cloud has no API for them. */
+export type CheckpointSender = (request: CheckpointRequest) => Promise<void>;
+
+export interface GcpActuatorOptions {
+  clients?: GcpClients;
+  client?: GcpClientOptions;
+  policy?: Partial<GcpCallPolicy>;
+  handover?: HandoverStore;
+  /** Deliver checkpoint requests (the CloudEvent callback); without one a request is an error. */
+  sendCheckpoint?: CheckpointSender;
+  now?: () => number;
+}
+
+/** An observation with the capacity errors seen on the way. */
+export interface GcpObservation {
+  capacity: ObservedCapacity;
+  capacityErrors: CapacityErrorReport[];
+}
+
+export class GcpActuator implements ActuatorPort {
+  readonly clients: GcpClients;
+  readonly #migs: MigDriver;
+  readonly #gke: GkeDriver;
+  readonly #vertex: VertexDriver;
+  readonly #now: () => number;
+
+  constructor(
+    private readonly target: Target,
+    private readonly resources: GcpResources,
+    private readonly options: GcpActuatorOptions = {},
+  ) {
+    const policy = { ...DEFAULT_CALL_POLICY, ...options.policy };
+    this.clients = options.clients ?? new GcpClients(options.client);
+    this.#migs = new MigDriver(this.clients, policy);
+    this.#gke = new GkeDriver(this.clients, this.#migs, policy, options.handover ?? createMemoryHandoverStore());
+    this.#vertex = new VertexDriver(this.clients, policy);
+    this.#now = options.now ?? Date.now;
+  }
+
+  #pool(poolId: string): { pool: CapacityPool; binding: GcpPoolBinding } {
+    const pool = this.target.pools.find((candidate) => candidate.id === poolId);
+    const binding = Object.hasOwn(this.resources.pools, poolId) ? this.resources.pools[poolId] : undefined;
+    if (!pool || !binding) throw new PoolNotFoundError(poolId);
+    return { pool, binding };
+  }
+
+  #migRef(binding: MigBinding): MigRef {
+    return {
+      project: binding.project,
+      name: binding.name,
+      ...(binding.zone ? { zone: binding.zone } : { region: binding.region! }),
+    };
+  }
+
+  /** Every pool, with the capacity errors its instances report. */
+  async observe(): Promise<GcpObservation> {
+    const parts = await Promise.all(
+      this.target.pools.map(async (pool) => {
+        const { binding } = this.#pool(pool.id);
+        switch (binding.kind) {
+          case 'mig': {
+            const observation = await this.#migs.observe(this.#migRef(binding), pool);
+            return { pool: observation.pool, errors: observation.capacityErrors };
+          }
+          case 'gke-node-pool': {
+            const { observation } = await this.#gke.observe(binding, pool);
+            return { pool: observation.pool, errors: observation.capacityErrors };
+          }
+          case 'vertex-endpoint':
+            return { pool: await this.#vertex.observe(binding, pool), errors: [] };
+        }
+      }),
+    );
+    return {
+      capacity: { observedAt: this.#now(), pools: parts.map((part) => part.pool) },
+      capacityErrors: parts.flatMap((part) => part.errors),
+    };
+  }
+
+  async readCapacity(_targetId: string): Promise<ObservedCapacity> {
+    return (await this.observe()).capacity;
+  }
+
+  async setCapacity(request: SetCapacityRequest): Promise<void> {
+    const { binding } = this.#pool(request.poolId);
+    switch (binding.kind) {
+      case 'mig':
+        return this.#migs.resize(this.#migRef(binding), request.desired);
+      case 'gke-node-pool':
+        return this.#gke.setSize(binding, request.desired);
+      case 'vertex-endpoint':
+        return this.#vertex.setReplicas(binding, request.desired);
+    }
+  }
+
+  async changeInstanceType(request: ChangeInstanceTypeRequest): Promise<void> {
+    const { binding } = this.#pool(request.poolId);
+    switch (binding.kind) {
+      case 'mig':
+        await this.#migs.changeMachineType(this.#migRef(binding), request.toInstanceType, request.count);
+        return;
+      case 'vertex-endpoint':
+        return this.#vertex.deployOn(binding, request.toInstanceType, request.count);
+      case 'gke-node-pool':
+        throw new ActuatorError(
+          `GKE node pool ${binding.nodePool}: a machine type change needs a new node pool; bind a second pool of the new type instead`,
+        );
+    }
+  }
+
+  /** Grow a pool by `count`. Compute Engine names the new instances when it creates them: they show up in the next observation. */
+  async launchCapacity(request: LaunchCapacityRequest): Promise<string[]> {
+    const { binding } = this.#pool(request.poolId);
+    if (binding.kind === 'vertex-endpoint') {
+      const observed = await this.#vertex.observe(binding, this.#pool(request.poolId).pool);
+      await this.#vertex.setReplicas(binding, observed.desired + request.count);
+      return [];
+    }
+    if (binding.kind === 'gke-node-pool') {
+      const { observation } = await this.#gke.observe(binding, this.#pool(request.poolId).pool);
+      await this.#gke.setSize(binding, observation.targetSize + request.count);
+      return [];
+    }
+    const ref = this.#migRef(binding);
+    await this.#migs.resize(ref, (await this.#migs.targetSize(ref)) + request.count);
+    return [];
+  }
+
+  async drainAndRelease(request: DrainAndReleaseRequest): Promise<void> {
+    const { binding, pool } = this.#pool(request.poolId);
+    if (binding.kind === 'vertex-endpoint') {
+      throw new ActuatorError(
+        `Vertex AI endpoint ${binding.endpoint}: replicas are not released one by one; set the count instead`,
+      );
+    }
+    const refs = binding.kind === 'mig' ? [this.#migRef(binding)] : (await this.#gke.ensureManaged(binding)).migs;
+    for (const ref of refs) {
+      const { instanceUrls } = await this.#migs.observe(ref, pool);
+      const url = instanceUrls.get(request.instanceId);
+      if (url) return this.#migs.deleteInstance(ref, url);
+    }
+    throw new NodeNotFoundError(request.poolId, request.instanceId);
+  }
+
+  async requestCheckpoint(request: CheckpointRequest): Promise<void> {
+    if (!this.options.sendCheckpoint) {
+      throw new ActuatorError(`no checkpoint callback is configured for job ${request.jobId}`);
+    }
+    await this.options.sendCheckpoint(request);
+  }
+
+  /** Finish rolling changes whose next step is possible now (Vertex AI: shift traffic, then undeploy). */
+  async advance(): Promise<void> {
+    for (const pool of this.target.pools) {
+      const { binding } = this.#pool(pool.id);
+      if (binding.kind === 'vertex-endpoint') await this.#vertex.advance(binding);
+    }
+  }
+
+  /** The target leaves Tide: give GKE pools back to the cluster autoscaler with the settings Tide found. */
+  async release(): Promise<void> {
+    for (const pool of this.target.pools) {
+      const { binding } = this.#pool(pool.id);
+      if (binding.kind === 'gke-node-pool') await this.#gke.release(binding);
+    }
+  }
+}

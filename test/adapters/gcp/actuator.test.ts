@@ -1,0 +1,514 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GcpActuator } from '../../../adapters/gcp/actuator.ts';
+import { capacityErrorSignal } from '../../../adapters/gcp/capacity-errors.ts';
+import type { GcpClients } from '../../../adapters/gcp/clients.ts';
+import { GcpResourcesSchema, type GcpResources } from '../../../adapters/gcp/config.ts';
+import { GcpRequestError, GcpUnavailableError } from '../../../adapters/gcp/errors.ts';
+import { GkeAutoscalerConflictError } from '../../../adapters/gcp/gke.ts';
+import { VertexMinimumReplicaError } from '../../../adapters/gcp/vertex.ts';
+import { InsufficientCapacityError, NodeNotFoundError, ThrottledError } from '../../../adapters/ports/actuator.ts';
+import { CapacityErrorSchema } from '../../../core/schema/signal.ts';
+import { TargetSchema, type Target } from '../../../core/schema/target.ts';
+import { migKey, startGcpFake, type GcpFake } from '../../support/gcp-fake.ts';
+import { blockedConnections } from '../../support/loopback-guard.ts';
+import { clientsFor, TEST_CALL_POLICY } from './support.ts';
+
+let fake: GcpFake;
+let clients: GcpClients;
+
+beforeAll(async () => {
+  fake = await startGcpFake();
+  clients = clientsFor(fake);
+});
+afterAll(async () => {
+  await clients.close();
+  await fake.close();
+  expect(blockedConnections).toEqual([]);
+});
+
+const target = (pools: Target['pools']): Target =>
+  TargetSchema.parse({ id: 'train-a100', kind: 'training-pool', provider: 'gcp', region: 'us-central1', pools });
+
+const actuatorFor = (t: Target, resources: unknown) =>
+  new GcpActuator(t, GcpResourcesSchema.parse(resources) as GcpResources, {
+    clients,
+    policy: TEST_CALL_POLICY,
+    now: () => 1_000,
+  });
+
+const requestsTo = (fragment: string) => fake.requests.filter((r) => `${r.method} ${r.path}`.includes(fragment));
+
+describe('managed instance groups (zonal)', () => {
+  const t = target([
+    { id: 'spot-a', instanceType: 'a2-highgpu-1g', capacityType: 'spot', zone: 'us-central1-a' },
+    { id: 'od-b', instanceType: 'a2-highgpu-1g', capacityType: 'on-demand', zone: 'us-central1-b' },
+  ]);
+  const resources = {
+    pools: {
+      'spot-a': { kind: 'mig', project: 'p1', zone: 'us-central1-a', name: 'train-spot' },
+      'od-b': { kind: 'mig', project: 'p1', zone: 'us-central1-b', name: 'train-od' },
+    },
+  };
+  let actuator: GcpActuator;
+
+  beforeEach(() => {
+    fake.requests.length = 0;
+    fake.creationFailures.clear();
+    fake.addMig({
+      project: 'p1',
+      scope: 'zones/us-central1-a',
+      name: 'train-spot',
+      targetSize: 2,
+      instanceTemplate: 'projects/p1/global/instanceTemplates/train-a2',
+      machineType: 'a2-highgpu-1g',
+      running: 2,
+    });
+    fake.addMig({
+      project: 'p1',
+      scope: 'zones/us-central1-b',
+      name: 'train-od',
+      targetSize: 0,
+      instanceTemplate: 'projects/p1/global/instanceTemplates/train-a2',
+      machineType: 'a2-highgpu-1g',
+    });
+    actuator = actuatorFor(t, resources);
+  });
+
+  it('observes target size, ready and pending instances, and the template machine type', async () => {
+    const { capacity } = await actuator.observe();
+    expect(capacity.pools).toEqual([
+      expect.objectContaining({
+        poolId: 'spot-a',
+        instanceType: 'a2-highgpu-1g',
+        capacityType: 'spot',
+        desired: 2,
+        ready: 2,
+        pending: 0,
+      }),
+      expect.objectContaining({ poolId: 'od-b', desired: 0, ready: 0, pending: 0 }),
+    ]);
+    expect(requestsTo('GET /compute/v1/projects/p1/zones/us-central1-a/instanceGroupManagers/train-spot')).toHaveLength(
+      1,
+    );
+    // The request carried the configured credentials.
+    expect(fake.requests.length).toBeGreaterThan(0);
+  });
+
+  it('resizes without waiting on the operation; later ticks see the instances come up', async () => {
+    await actuator.setCapacity({ poolId: 'spot-a', desired: 4 });
+    expect(requestsTo('/train-spot/resize').map((r) => r.query.get('size'))).toEqual(['4']);
+    expect(requestsTo('/operations/')).toHaveLength(0);
+    let pool = (await actuator.readCapacity('train-a100')).pools[0];
+    expect(pool).toMatchObject({ desired: 4, ready: 2, pending: 2 });
+    fake.advance();
+    pool = (await actuator.readCapacity('train-a100')).pools[0];
+    expect(pool).toMatchObject({ desired: 4, ready: 4, pending: 0 });
+  });
+
+  it('launches capacity on top of the current target size', async () => {
+    await actuator.launchCapacity({
+      poolId: 'od-b',
+      instanceType: 'a2-highgpu-1g',
+      capacityType: 'on-demand',
+      count: 2,
+    });
+    expect(requestsTo('/train-od/resize').map((r) => r.query.get('size'))).toEqual(['2']);
+  });
+
+  it('releases one drained instance by its URL and lowers the target size; a gone instance is NodeNotFound', async () => {
+    const node = (await actuator.readCapacity('t')).pools[0]!.nodes![0]!;
+    await actuator.drainAndRelease({ poolId: 'spot-a', instanceId: node.id });
+    const [request] = requestsTo('/train-spot/deleteInstances');
+    expect(request?.body).toEqual({
+      instances: [expect.stringContaining(`/zones/us-central1-a/instances/${node.id}`)],
+      skipInstancesOnValidationError: true,
+    });
+    expect(fake.migs.get(migKey('p1', 'zones/us-central1-a', 'train-spot'))?.targetSize).toBe(1);
+    await expect(actuator.drainAndRelease({ poolId: 'spot-a', instanceId: 'no-such-node' })).rejects.toBeInstanceOf(
+      NodeNotFoundError,
+    );
+  });
+
+  it('reports a stockout on new spot instances as a capacity error, which becomes a valid capacity-error signal', async () => {
+    fake.creationFailures.set(migKey('p1', 'zones/us-central1-a', 'train-spot'), {
+      code: 'ZONE_RESOURCE_POOL_EXHAUSTED',
+      message:
+        "The zone 'projects/p1/zones/us-central1-a' does not have enough resources available to fulfill the request.",
+    });
+    await actuator.setCapacity({ poolId: 'spot-a', desired: 3 });
+    fake.advance();
+    const { capacity, capacityErrors } = await actuator.observe();
+    expect(capacity.pools[0]).toMatchObject({ desired: 3, ready: 2, pending: 1 });
+    expect(capacityErrors).toEqual([
+      expect.objectContaining({
+        poolId: 'spot-a',
+        capacityType: 'spot',
+        code: 'ZONE_RESOURCE_POOL_EXHAUSTED',
+        zone: 'us-central1-a',
+      }),
+    ]);
+    const signal = capacityErrorSignal(capacityErrors[0]!, 5_000);
+    expect(CapacityErrorSchema.parse(signal)).toMatchObject({
+      kind: 'capacity-error',
+      poolId: 'spot-a',
+      code: 'ZONE_RESOURCE_POOL_EXHAUSTED',
+    });
+  });
+
+  it('rolls to a new machine type through a new template and a proactive update with surge, observed over ticks', async () => {
+    await actuator.changeInstanceType({ poolId: 'spot-a', toInstanceType: 'a2-ultragpu-1g', count: 2 });
+    const insert = requestsTo('POST /compute/v1/projects/p1/global/instanceTemplates')[0];
+    expect(insert?.body).toMatchObject({
+      name: 'tide-train-spot-a2-ultragpu-1g',
+      properties: { machineType: 'a2-ultragpu-1g' },
+    });
+    const patch = requestsTo('PATCH /compute/v1/projects/p1/zones/us-central1-a/instanceGroupManagers/train-spot')[0];
+    expect(patch?.body).toMatchObject({
+      versions: [{ instanceTemplate: 'projects/p1/global/instanceTemplates/tide-train-spot-a2-ultragpu-1g' }],
+      updatePolicy: { type: 'PROACTIVE', maxUnavailable: { fixed: 0 }, maxSurge: { fixed: 2 } },
+    });
+    // Tick 1: the group reports the new type, its instances are being replaced (not ready).
+    let pool = (await actuator.readCapacity('t')).pools[0];
+    expect(pool).toMatchObject({ instanceType: 'a2-ultragpu-1g', ready: 0, pending: 2 });
+    // Tick 2: replaced.
+    fake.advance();
+    pool = (await actuator.readCapacity('t')).pools[0];
+    expect(pool).toMatchObject({ instanceType: 'a2-ultragpu-1g', ready: 2, pending: 0 });
+    // A redelivered action finds the template (409 ALREADY_EXISTS) and goes on.
+    await actuator.changeInstanceType({ poolId: 'spot-a', toInstanceType: 'a2-ultragpu-1g', count: 2 });
+    expect(
+      requestsTo('PATCH /compute/v1/projects/p1/zones/us-central1-a/instanceGroupManagers/train-spot'),
+    ).toHaveLength(2);
+  });
+});
+
+describe('faults: bounded retries, typed errors', () => {
+  const t = target([{ id: 'spot-a', instanceType: 'a2-highgpu-1g', capacityType: 'spot' }]);
+  const resources = { pools: { 'spot-a': { kind: 'mig', project: 'p2', zone: 'us-central1-a', name: 'g' } } };
+  let actuator: GcpActuator;
+  const resizes = () => requestsTo('/instanceGroupManagers/g/resize').length;
+
+  beforeEach(() => {
+    fake.requests.length = 0;
+    fake.clearFaults();
+    fake.addMig({
+      project: 'p2',
+      scope: 'zones/us-central1-a',
+      name: 'g',
+      targetSize: 1,
+      instanceTemplate: 'projects/p2/global/instanceTemplates/t',
+      running: 1,
+    });
+    actuator = actuatorFor(t, resources);
+  });
+  afterEach(() => fake.requests.splice(0));
+
+  const isResize = (r: { path: string }) => r.path.endsWith('/g/resize');
+
+  it.each([
+    [
+      '429 RESOURCE_EXHAUSTED',
+      {
+        kind: 'http' as const,
+        status: 429,
+        body: { error: { code: 429, message: 'Rate Limit Exceeded', status: 'RESOURCE_EXHAUSTED' } },
+      },
+    ],
+    ['503 UNAVAILABLE', { kind: 'http' as const, status: 503 }],
+    ['a reset connection', { kind: 'reset' as const }],
+  ])('retries %s and succeeds', async (_label, fault) => {
+    fake.inject({ ...fault, match: isResize, times: 2 });
+    await actuator.setCapacity({ poolId: 'spot-a', desired: 2 });
+    expect(resizes()).toBe(3);
+  });
+
+  it('gives up after the bounded attempts with a retryable error', async () => {
+    fake.inject({ kind: 'http', status: 503, match: isResize, times: 10 });
+    const error = await actuator.setCapacity({ poolId: 'spot-a', desired: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GcpUnavailableError);
+    expect((error as GcpUnavailableError).retryable).toBe(true);
+    expect(resizes()).toBe(TEST_CALL_POLICY.attempts);
+  });
+
+  it('a throttle that persists is a ThrottledError after the bounded attempts', async () => {
+    fake.inject({
+      kind: 'http',
+      status: 429,
+      body: { error: { code: 429, message: 'Rate Limit Exceeded', status: 'RESOURCE_EXHAUSTED' } },
+      match: isResize,
+      times: 3,
+    });
+    await expect(actuator.setCapacity({ poolId: 'spot-a', desired: 2 })).rejects.toBeInstanceOf(ThrottledError);
+    expect(resizes()).toBe(3);
+  });
+
+  it('a slow answer past the per-call timeout is retried', async () => {
+    const slowActuator = new GcpActuator(t, GcpResourcesSchema.parse(resources), {
+      clients,
+      policy: { ...TEST_CALL_POLICY, timeoutMs: 300 },
+    });
+    fake.inject({ kind: 'slow', delayMs: 2_000, match: isResize });
+    await slowActuator.setCapacity({ poolId: 'spot-a', desired: 2 });
+    expect(resizes()).toBe(2);
+  });
+
+  it('access denied is a non-retryable error naming the call and the resource, after one attempt', async () => {
+    fake.inject({
+      kind: 'http',
+      status: 403,
+      body: {
+        error: {
+          code: 403,
+          message: "Required 'compute.instanceGroupManagers.update' permission",
+          status: 'PERMISSION_DENIED',
+        },
+      },
+      match: isResize,
+    });
+    const error = (await actuator
+      .setCapacity({ poolId: 'spot-a', desired: 2 })
+      .catch((e: unknown) => e)) as GcpRequestError;
+    expect(error).toBeInstanceOf(GcpRequestError);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain(
+      'instanceGroupManagers.resize on projects/p2/zones/us-central1-a/instanceGroupManagers/g',
+    );
+    expect(error.message).toContain('PERMISSION_DENIED');
+    expect(resizes()).toBe(1);
+  });
+
+  it('a quota error on the call is an InsufficientCapacityError for the pool (another pool can be tried)', async () => {
+    fake.inject({
+      kind: 'http',
+      status: 403,
+      body: {
+        error: {
+          code: 403,
+          message: "Quota 'NVIDIA_A100_GPUS' exceeded. Limit: 8.0 in region us-central1. QUOTA_EXCEEDED",
+          status: 'PERMISSION_DENIED',
+        },
+      },
+      match: isResize,
+    });
+    const launch = actuator.launchCapacity({
+      poolId: 'spot-a',
+      instanceType: 'a2-highgpu-1g',
+      capacityType: 'spot',
+      count: 1,
+    });
+    // Launch maps capacity errors with the pool's coordinates.
+    await expect(launch).rejects.toSatisfy(
+      (e: unknown) => e instanceof GcpRequestError || e instanceof InsufficientCapacityError,
+    );
+  });
+
+  it('a missing group is a non-retryable NOT_FOUND', async () => {
+    const missing = actuatorFor(t, {
+      pools: { 'spot-a': { kind: 'mig', project: 'p2', zone: 'us-central1-a', name: 'nope' } },
+    });
+    await expect(missing.readCapacity('t')).rejects.toMatchObject({
+      name: 'GcpRequestError',
+      status: 'NOT_FOUND',
+      retryable: false,
+    });
+  });
+});
+
+describe('regional managed instance groups', () => {
+  it('observes and resizes through the regional API', async () => {
+    fake.requests.length = 0;
+    fake.addMig({
+      project: 'p3',
+      scope: 'regions/us-central1',
+      name: 'serve',
+      targetSize: 1,
+      instanceTemplate: 'projects/p3/global/instanceTemplates/g2',
+      machineType: 'g2-standard-8',
+      running: 1,
+    });
+    const t = TargetSchema.parse({
+      id: 'llm',
+      kind: 'inference-endpoint',
+      provider: 'gcp',
+      pools: [{ id: 'od', instanceType: 'g2-standard-8' }],
+    });
+    const actuator = actuatorFor(t, {
+      pools: { od: { kind: 'mig', project: 'p3', region: 'us-central1', name: 'serve' } },
+    });
+    expect((await actuator.readCapacity('llm')).pools[0]).toMatchObject({
+      instanceType: 'g2-standard-8',
+      desired: 1,
+      ready: 1,
+    });
+    await actuator.setCapacity({ poolId: 'od', desired: 3 });
+    expect(
+      requestsTo('POST /compute/v1/projects/p3/regions/us-central1/instanceGroupManagers/serve/resize'),
+    ).toHaveLength(1);
+  });
+
+  it('refuses a binding with both or neither of zone and region', () => {
+    expect(() => GcpResourcesSchema.parse({ pools: { a: { kind: 'mig', project: 'p', name: 'n' } } })).toThrow(
+      /exactly one of zone or region/,
+    );
+    expect(() =>
+      GcpResourcesSchema.parse({ pools: { a: { kind: 'mig', project: 'p', name: 'n', zone: 'z', region: 'r' } } }),
+    ).toThrow(/exactly one/);
+  });
+});
+
+describe('GKE node pools', () => {
+  const t = target([{ id: 'np', instanceType: 'a2-highgpu-1g', capacityType: 'spot' }]);
+  const nodePool = 'projects/p4/locations/us-central1-a/clusters/c1/nodePools/gpu';
+  const setup = (autoscaling: boolean) => {
+    fake.requests.length = 0;
+    fake.addMig({
+      project: 'p4',
+      scope: 'zones/us-central1-a',
+      name: 'gke-c1-gpu-grp',
+      targetSize: 1,
+      instanceTemplate: 'projects/p4/global/instanceTemplates/gke-gpu',
+      machineType: 'a2-highgpu-1g',
+      running: 1,
+    });
+    fake.nodePools.set(nodePool, {
+      name: nodePool,
+      autoscaling: autoscaling ? { enabled: true, minNodeCount: 0, maxNodeCount: 8 } : { enabled: false },
+      config: { machineType: 'a2-highgpu-1g', spot: true },
+      mig: 'projects/p4/zones/us-central1-a/instanceGroupManagers/gke-c1-gpu-grp',
+    });
+  };
+  const binding = (takeOverAutoscaler: boolean) => ({
+    pools: {
+      np: {
+        kind: 'gke-node-pool',
+        project: 'p4',
+        location: 'us-central1-a',
+        cluster: 'c1',
+        nodePool: 'gpu',
+        takeOverAutoscaler,
+      },
+    },
+  });
+
+  it('sets the size of a pool Tide manages, and reads it from the group behind the pool', async () => {
+    setup(false);
+    const actuator = actuatorFor(t, binding(false));
+    expect((await actuator.readCapacity('t')).pools[0]).toMatchObject({
+      desired: 1,
+      ready: 1,
+      instanceType: 'a2-highgpu-1g',
+    });
+    await actuator.setCapacity({ poolId: 'np', desired: 3 });
+    expect(requestsTo(':setSize').map((r) => r.body)).toEqual([{ nodeCount: 3 }]);
+    fake.advance();
+    expect((await actuator.readCapacity('t')).pools[0]).toMatchObject({ desired: 3, ready: 3 });
+  });
+
+  it('refuses to fight the cluster autoscaler: a typed error, and no size change sent', async () => {
+    setup(true);
+    const actuator = actuatorFor(t, binding(false));
+    await expect(actuator.setCapacity({ poolId: 'np', desired: 3 })).rejects.toBeInstanceOf(GkeAutoscalerConflictError);
+    expect(requestsTo(':setSize')).toHaveLength(0);
+    expect(requestsTo(':setAutoscaling')).toHaveLength(0);
+  });
+
+  it('takes over when told to: autoscaler off, then the size; releasing restores what it found', async () => {
+    setup(true);
+    const actuator = actuatorFor(t, binding(true));
+    await actuator.setCapacity({ poolId: 'np', desired: 2 });
+    expect(requestsTo(':setAutoscaling').map((r) => r.body)).toEqual([{ autoscaling: { enabled: false } }]);
+    expect(fake.nodePools.get(nodePool)?.autoscaling.enabled).toBe(false);
+    expect(requestsTo(':setSize').map((r) => r.body)).toEqual([{ nodeCount: 2 }]);
+    await actuator.release();
+    expect(fake.nodePools.get(nodePool)?.autoscaling).toMatchObject({
+      enabled: true,
+      minNodeCount: 0,
+      maxNodeCount: 8,
+    });
+  });
+});
+
+describe('Vertex AI endpoints', () => {
+  const endpoint = 'projects/p5/locations/us-central1/endpoints/123';
+  const t = TargetSchema.parse({
+    id: 'llm',
+    kind: 'inference-endpoint',
+    provider: 'gcp',
+    pools: [{ id: 'serve', instanceType: 'g2-standard-8' }],
+  });
+  const resources = {
+    pools: {
+      serve: {
+        kind: 'vertex-endpoint',
+        project: 'p5',
+        location: 'us-central1',
+        endpoint: '123',
+        deployedModelId: 'dm1',
+      },
+    },
+  };
+  beforeEach(() => {
+    fake.requests.length = 0;
+    fake.endpoints.set(endpoint, {
+      name: endpoint,
+      deployedModels: [
+        {
+          id: 'dm1',
+          createTime: '2025-06-01T00:00:00Z',
+          model: 'projects/p5/locations/us-central1/models/llama',
+          dedicatedResources: { machineSpec: { machineType: 'g2-standard-8' }, minReplicaCount: 1, maxReplicaCount: 1 },
+        },
+      ],
+      trafficSplit: { dm1: 100 },
+    });
+  });
+
+  it('sets the replica count as min = max, with the field mask', async () => {
+    const actuator = actuatorFor(t, resources);
+    await actuator.setCapacity({ poolId: 'serve', desired: 3 });
+    const [request] = requestsTo(':mutateDeployedModel');
+    expect(request?.body).toMatchObject({
+      deployedModel: { id: 'dm1', dedicatedResources: { minReplicaCount: 3, maxReplicaCount: 3 } },
+      updateMask: 'dedicated_resources.min_replica_count,dedicated_resources.max_replica_count',
+    });
+    expect((await actuator.readCapacity('llm')).pools[0]).toMatchObject({ desired: 3, ready: 3 });
+  });
+
+  it('refuses 0 replicas with a typed error (dedicated resources keep one)', async () => {
+    await expect(actuatorFor(t, resources).setCapacity({ poolId: 'serve', desired: 0 })).rejects.toBeInstanceOf(
+      VertexMinimumReplicaError,
+    );
+    expect(requestsTo(':mutateDeployedModel')).toHaveLength(0);
+  });
+
+  it('scales up over ticks: deploy on the bigger machine with no traffic, shift the traffic, undeploy the old', async () => {
+    const actuator = actuatorFor(t, resources);
+    await actuator.changeInstanceType({ poolId: 'serve', toInstanceType: 'g2-standard-24', count: 2 });
+    const [deploy] = requestsTo(':deployModel');
+    expect(deploy?.body).toMatchObject({
+      deployedModel: {
+        model: 'projects/p5/locations/us-central1/models/llama',
+        dedicatedResources: { machineSpec: { machineType: 'g2-standard-24' }, minReplicaCount: 2 },
+      },
+      trafficSplit: { dm1: 100, '0': 0 },
+    });
+    // Tick 1: the old model still serves all the traffic; the new one is capacity on its way.
+    expect((await actuator.readCapacity('llm')).pools[0]).toMatchObject({
+      instanceType: 'g2-standard-8',
+      ready: 1,
+      pending: 2,
+    });
+    // A redelivery does not deploy twice.
+    await actuator.changeInstanceType({ poolId: 'serve', toInstanceType: 'g2-standard-24', count: 2 });
+    expect(requestsTo(':deployModel')).toHaveLength(1);
+    await actuator.advance(); // shift
+    expect((await actuator.readCapacity('llm')).pools[0]).toMatchObject({ instanceType: 'g2-standard-24', ready: 2 });
+    await actuator.advance(); // undeploy
+    expect(requestsTo(':undeployModel').map((r) => (r.body as { deployedModelId: string }).deployedModelId)).toEqual([
+      'dm1',
+    ]);
+    expect(
+      fake.endpoints.get(endpoint)?.deployedModels.map((m) => m.dedicatedResources.machineSpec.machineType),
+    ).toEqual(['g2-standard-24']);
+  });
+});
