@@ -13,6 +13,7 @@ import { createIngest, type Ingest, type IngestOptions } from './ingest.ts';
 import { systemClock, type Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from './shell.ts';
+import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
 
 /** The modes Tide runs in. Only `shadow` exists until the cloud actuators land. */
 export const TIDE_MODES = ['shadow'] as const;
@@ -45,7 +46,7 @@ export interface Runtime {
 export interface RuntimeOverrides {
   store?: StateStore;
   clock?: Clock;
-  /** Where log lines go; default `console.log` (one JSON object per line: CloudWatch Logs parses it). */
+  /** Where log lines go; default standard output (one JSON object per line: CloudWatch Logs parses it). */
   write?: (line: string) => void;
   ingest?: Partial<IngestOptions>;
   shadow?: Partial<ShadowOptions>;
@@ -56,7 +57,7 @@ export interface RuntimeOverrides {
  * `TIDE_MODE`, and the state layer's `ValidationError` on a bad state variable, both naming the value.
  */
 export function createRuntime(env: Record<string, string | undefined>, overrides: RuntimeOverrides = {}): Runtime {
-  const logger = createJsonLogger({ write: overrides.write ?? ((line) => console.log(line)), secrets: secretsOf(env) });
+  const logger = createJsonLogger({ secrets: secretsOf(env), ...(overrides.write ? { write: overrides.write } : {}) });
   const mode = env.TIDE_MODE;
   if (mode === undefined || mode === '') {
     throw new RuntimeConfigError(`TIDE_MODE is required; expected one of ${TIDE_MODES.join(', ')}, was: unset`);
@@ -100,43 +101,4 @@ function secretsOf(env: Record<string, string | undefined>): string[] {
     }
   }
   return secrets.filter((secret) => secret.length >= 4);
-}
-
-/** Field names whose values are dropped whatever they hold. */
-const SECRET_FIELD = /token|secret|password|authorization|credential/i;
-
-/** Options of {@link createJsonLogger}. */
-export interface JsonLoggerOptions {
-  write: (line: string) => void;
-  /** Exact values to replace with `[redacted]` wherever they appear (messages, nested fields, error text). */
-  secrets?: readonly string[];
-}
-
-/**
- * A logger writing one JSON object per line (`level`, `time`, `message`, fields). Secrets never print:
- * fields named like a secret are dropped, and known secret values are replaced wherever they appear,
- * since an error message from a client library may quote a URL or a header.
- */
-export function createJsonLogger(options: JsonLoggerOptions): Logger {
-  // As they appear inside JSON text too (a quote or backslash in a secret is escaped there).
-  const secrets = [
-    ...new Set((options.secrets ?? []).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)])),
-  ].sort((a, b) => b.length - a.length);
-  const scrub = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
-  const line = (level: string, message: string, fields?: Record<string, unknown>) => {
-    const json = JSON.stringify(
-      { level, time: new Date().toISOString(), message, ...fields },
-      (key, value: unknown) => {
-        if (key !== '' && SECRET_FIELD.test(key)) return '[redacted]';
-        if (value instanceof Error) return { name: value.name, message: value.message };
-        return value;
-      },
-    );
-    options.write(scrub(json));
-  };
-  return {
-    info: (message, fields) => line('info', message, fields),
-    warn: (message, fields) => line('warn', message, fields),
-    error: (message, fields) => line('error', message, fields),
-  };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createJsonLogger, createRuntime, RuntimeConfigError } from '../../../functions/shell/runtime.ts';
+import { createJsonLogger } from '../../../adapters/logger/json-logger.ts';
+import { createRuntime, RuntimeConfigError } from '../../../functions/shell/runtime.ts';
 
 const TOKEN = 'AYQgASQgNzQ4ZTEtZmFrZS10b2tlbi1mb3ItdGVzdHM=';
 
@@ -83,5 +84,36 @@ describe('the JSON logger', () => {
     expect(lines[0]).not.toContain('s3cr3t');
     expect(lines[0]).not.toContain('hunter22');
     expect(JSON.parse(lines[0]!)).toMatchObject({ password: '[redacted]', url: 'redis://:[redacted]@cache:6379' });
+  });
+
+  it('redacts secret-named fields at any depth and in lists; an error keeps its name and message, no stack', () => {
+    const lines: string[] = [];
+    const logger = createJsonLogger({ write: (line) => lines.push(line), secrets: ['tk-live-0042'] });
+    const error = new TypeError('fetch failed for https://api.example/?key=tk-live-0042');
+    logger.error('call failed', {
+      request: { headers: { Authorization: 'Bearer abc', accept: 'json' }, pools: [{ clientSecret: 'xyz', id: 'p' }] },
+      error,
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('\n');
+    expect(lines[0]).not.toContain('tk-live-0042');
+    expect(JSON.parse(lines[0]!)).toEqual({
+      level: 'error',
+      time: expect.any(String),
+      message: 'call failed',
+      request: {
+        headers: { Authorization: '[redacted]', accept: 'json' },
+        pools: [{ clientSecret: '[redacted]', id: 'p' }],
+      },
+      error: { name: 'TypeError', message: 'fetch failed for https://api.example/?key=[redacted]' },
+    });
+  });
+
+  it('a cycle in the fields is cut, not a crash', () => {
+    const lines: string[] = [];
+    const loop: Record<string, unknown> = { id: 'a' };
+    loop.self = loop;
+    createJsonLogger({ write: (line) => lines.push(line) }).info('loop', { loop });
+    expect(JSON.parse(lines[0]!).loop).toEqual({ id: 'a', self: '[cut]' });
   });
 });

@@ -1,0 +1,70 @@
+/**
+ * The runtime's logger: pino writing one JSON object per line (`level`, `time`, `message`, fields), which
+ * CloudWatch Logs, Cloud Logging and Azure Monitor parse as structured entries. Secrets never print:
+ * fields named like a secret are replaced at any depth, and known secret values are replaced wherever they
+ * appear in the finished line, since an error message from a client library may quote a URL or a header.
+ */
+import { pino } from 'pino';
+import type { Logger } from '../ports/logger.ts';
+
+/** Field names whose values are replaced whatever they hold. */
+const SECRET_FIELD = /token|secret|password|authorization|credential/i;
+const REDACTED = '[redacted]';
+/** Deeper than this a field is cut (log fields are small; this bounds the walk on a pathological object). */
+const MAX_DEPTH = 10;
+
+/** Options of {@link createJsonLogger}. */
+export interface JsonLoggerOptions {
+  /** Where each line goes, without its newline; default standard output. */
+  write?: (line: string) => void;
+  /** Exact values to replace with `[redacted]` wherever they appear (messages, nested fields, error text). */
+  secrets?: readonly string[];
+}
+
+/**
+ * Replace secret-named fields at any depth and keep errors to their name and message (a stack trace
+ * is for a debugger, and a library's may quote its arguments).
+ */
+function redactFields(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value) || depth > MAX_DEPTH) return '[cut]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redactFields(item, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    out[key] = SECRET_FIELD.test(key) ? REDACTED : redactFields(field, depth + 1, seen);
+  }
+  return out;
+}
+
+/** A pino logger behind the {@link Logger} port. */
+export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
+  // As they appear inside JSON text too (a quote or backslash in a secret is escaped there); longest first so
+  // a secret containing another is replaced whole.
+  const secrets = [
+    ...new Set((options.secrets ?? []).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)])),
+  ].sort((a, b) => b.length - a.length);
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const logger = pino(
+    {
+      base: undefined,
+      messageKey: 'message',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => redactFields(fields, 0, new WeakSet()) as Record<string, unknown>,
+      },
+      hooks: {
+        streamWrite: (line) => secrets.reduce((out, secret) => out.split(secret).join(REDACTED), line),
+      },
+    },
+    // pino writes synchronously to an object with `write`: nothing is buffered when a function freezes.
+    { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) },
+  );
+  return {
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+    error: (message, fields) => logger.error(fields ?? {}, message),
+  };
+}
