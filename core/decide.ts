@@ -177,8 +177,9 @@ export function decide(input: DecisionInput): Decision {
     );
   }
 
-  const plans = evaluatePlans(policy.schedules, policy.calendars, memory.plans, now);
+  const plans = evaluatePlans(policy.schedules, policy.calendars, memory.plans, now, input.exchangeOverrides);
   memory.plans = plans.cursors;
+  reasons.push(...plans.notes);
   const { lo, hi, notes: boundNotes } = bounds(policy, plans.active);
   reasons.push(...boundNotes);
 

@@ -141,3 +141,8 @@ export function regularSessionMinutes(mic: string): number {
   const length = minutesOf(hours.close) - minutesOf(hours.open);
   return rules.opensDayBefore ? length + 24 * 60 : length;
 }
+
+/** The IANA zone an exchange publishes its hours in. */
+export function exchangeTimeZone(mic: string): string {
+  return EXCHANGES[mic]?.timeZone ?? 'UTC';
+}

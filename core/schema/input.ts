@@ -1,5 +1,6 @@
 import { number, strictObject, type infer as Infer, type input as Input } from 'zod';
 import { TimestampSchema } from './common.ts';
+import { ExchangeOverridesSchema } from './exchange-override.ts';
 import { MemorySchema } from './memory.ts';
 import { PolicySchema } from './policy.ts';
 import { SignalSchema } from './signal.ts';
@@ -20,6 +21,12 @@ export const DecisionInputSchema = strictObject({
    * Current spend of the target's whole group (`target.group`), this target included, which the core cannot
    * read itself: the shell sums the other targets' memories. Needed only for the policy's group spend caps.
    */
+  /**
+   * Closures and changed hours operators recorded for the exchanges (`tide calendars close`): the shell
+   * loads them with the target's state, in the same round trip. Plans following or excluding an exchange
+   * obey them.
+   */
+  exchangeOverrides: ExchangeOverridesSchema.optional(),
   groupSpend: strictObject({
     /** Estimated spend rate of the whole group now, USD per hour. */
     usdPerHour: number().nonnegative(),

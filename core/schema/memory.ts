@@ -18,6 +18,8 @@ export const PlanCursorSchema = object({
   windowEnd: number().nullable(),
   /** Human-readable window, e.g. "2026-03-09 09:30–16:00 America/New_York". */
   label: string(),
+  /** Why a followed exchange is closed, or its calendar cannot tell, now: carried into the decision's reasons. */
+  note: string().optional(),
 });
 export type PlanCursor = Infer<typeof PlanCursorSchema>;
 

@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
-import { array, number, strictObject, string, type infer as Infer } from 'zod';
+import { array, boolean, enum as enumeration, number, strictObject, string, type infer as Infer } from 'zod';
 import { CalendarDateSchema, IdSchema } from './common.ts';
+import { EXCHANGE_CODES, regularSessionMinutes } from '../calendars/index.ts';
 
 function isTimeZone(name: string): boolean {
   try {
@@ -36,6 +37,46 @@ export const CronSchema = string().superRefine((expression, ctx) => {
 });
 
 /**
+ * A plan that follows an exchange's session instead of a cron line: the window opens `openOffsetMinutes`
+ * from the open (negative: before it) and closes `closeOffsetMinutes` from the close, or lasts
+ * `durationMinutes`. Holidays, early closes, lunch breaks and recorded closures then apply by themselves.
+ * "From 15 minutes before the XNYS open to the close": `{ exchange: 'XNYS', openOffsetMinutes: -15 }`;
+ * "the first 30 minutes after the open": `{ exchange: 'XNYS', durationMinutes: 30 }`.
+ */
+export const SessionFollowSchema = strictObject({
+  exchange: string()
+    .refine((code) => EXCHANGE_CODES.includes(code), {
+      error: (issue) =>
+        `unknown exchange; use an ISO 10383 MIC, one of ${EXCHANGE_CODES.join(', ')}, was: ${JSON.stringify(issue.input)}`,
+    })
+    .describe(
+      'ISO 10383 market identifier code of the exchange, e.g. `XNYS`, `XLON`, `XTKS`; `XCME` is CME Globex equity index futures.',
+    ),
+  openOffsetMinutes: number()
+    .int()
+    .min(-720)
+    .max(1440)
+    .default(0)
+    .describe('Window start relative to the open, minutes; negative is before the open (e.g. -15).'),
+  closeOffsetMinutes: number()
+    .int()
+    .min(-1440)
+    .max(720)
+    .default(0)
+    .describe('Window end relative to the close, minutes; negative is before the close. Not with `durationMinutes`.'),
+  durationMinutes: number()
+    .int()
+    .min(1)
+    .max(1440)
+    .optional()
+    .describe('Window length from its start, minutes, cut at the close (e.g. 30 for "the first 30 minutes").'),
+  holdThroughBreaks: boolean()
+    .default(false)
+    .describe('Keep the floor through lunch breaks (Tokyo, Hong Kong); by default the floor is released over them.'),
+});
+export type SessionFollow = Infer<typeof SessionFollowSchema>;
+
+/**
  * A scheduled plan: while a window is open (and for `preWarmSeconds` before it opens) capacity is at least
  * `minCapacity` and, if given, at most `maxCapacity`. Windows start at each `start` occurrence in `timezone`
  * and last `durationMinutes`, or until the next `end` occurrence. A window whose start falls on an excluded
@@ -44,7 +85,17 @@ export const CronSchema = string().superRefine((expression, ctx) => {
  */
 export const PlanSchema = strictObject({
   name: IdSchema.describe('Unique name of the plan within the policy.'),
-  start: CronSchema.describe('When a window opens, cron in `timezone`, e.g. `30 9 * * 1-5`.'),
+  start: CronSchema.optional().describe(
+    'When a window opens, cron in `timezone`, e.g. `30 9 * * 1-5`. Give this or `session`.',
+  ),
+  session: SessionFollowSchema.optional().describe(
+    "Follow an exchange's session (holidays, early closes, lunch breaks, recorded closures) instead of cron.",
+  ),
+  unknownDates: enumeration(['hold-floor', 'release'])
+    .default('hold-floor')
+    .describe(
+      'On a date the exchange calendar cannot know: `hold-floor` keeps the floor over the regular hours (a missed open costs more than an idle hour), `release` treats it as closed.',
+    ),
   end: CronSchema.optional().describe(
     'When a window closes, cron in `timezone`, e.g. `0 16 * * 1-5`. Give this or `durationMinutes`.',
   ),
@@ -75,9 +126,31 @@ export const PlanSchema = strictObject({
     .describe('Dates (in `timezone`) on which the window does not open.'),
   excludeCalendars: array(IdSchema)
     .default([])
-    .describe("Named calendars of excluded dates: the policy's own `calendars` or a built-in one such as `nyse`."),
+    .describe(
+      "Named calendars of excluded dates: the policy's own `calendars` or a built-in one such as an exchange MIC (`XNYS`, `XLON`, …; `nyse` means `XNYS`).",
+    ),
 }).superRefine((plan, ctx) => {
-  if ((plan.end === undefined) === (plan.durationMinutes === undefined)) {
+  if ((plan.start === undefined) === (plan.session === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['start'],
+      message: `give exactly one of "start" (cron) or "session", was: start=${JSON.stringify(plan.start)}, session=${JSON.stringify(plan.session)}`,
+      input: plan.start,
+    });
+    return;
+  }
+  if (plan.session) {
+    sessionProblems(plan.session, ctx);
+    for (const field of ['end', 'durationMinutes'] as const) {
+      if (plan[field] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `a plan following a session takes its length from "session", was: ${field}=${JSON.stringify(plan[field])}`,
+          input: plan[field],
+        });
+    }
+  } else if ((plan.end === undefined) === (plan.durationMinutes === undefined)) {
     ctx.addIssue({
       code: 'custom',
       path: ['end'],
@@ -95,3 +168,35 @@ export const PlanSchema = strictObject({
   }
 });
 export type Plan = Infer<typeof PlanSchema>;
+
+/** Offsets that would put the window outside the exchange's regular session. */
+function sessionProblems(session: SessionFollow, ctx: { addIssue: (issue: never) => void }): void {
+  if (!EXCHANGE_CODES.includes(session.exchange)) return;
+  const length = regularSessionMinutes(session.exchange);
+  const problem = (field: string, message: string, input: unknown) =>
+    ctx.addIssue({ code: 'custom', path: ['session', field], message, input } as never);
+  if (session.openOffsetMinutes >= length)
+    problem(
+      'openOffsetMinutes',
+      `must be less than the ${session.exchange} regular session length (${length} minutes), was: ${session.openOffsetMinutes}`,
+      session.openOffsetMinutes,
+    );
+  if (-session.closeOffsetMinutes >= length)
+    problem(
+      'closeOffsetMinutes',
+      `must be less than the ${session.exchange} regular session length (${length} minutes) before the close, was: ${session.closeOffsetMinutes}`,
+      session.closeOffsetMinutes,
+    );
+  else if (session.durationMinutes === undefined && session.openOffsetMinutes >= length + session.closeOffsetMinutes)
+    problem(
+      'closeOffsetMinutes',
+      `the window would end before it starts (${session.exchange} session ${length} minutes, openOffsetMinutes ${session.openOffsetMinutes}), was: ${session.closeOffsetMinutes}`,
+      session.closeOffsetMinutes,
+    );
+  if (session.durationMinutes !== undefined && session.closeOffsetMinutes !== 0)
+    problem(
+      'durationMinutes',
+      `give "durationMinutes" or "closeOffsetMinutes", not both, was: durationMinutes=${session.durationMinutes}`,
+      session.durationMinutes,
+    );
+}

@@ -1,7 +1,9 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { PlanCursor } from '../schema/memory.ts';
 import type { Plan } from '../schema/plan.ts';
-import { BUILT_IN_CALENDARS } from '../calendars/index.ts';
+import { exchangeDay, exchangeOfCalendar } from '../calendars/index.ts';
+import type { ExchangeOverride } from '../calendars/types.ts';
+import { computeSessionCursor } from './session-plan.ts';
 
 /** Bound on cron iterations while looking for the next window (a year of daily windows, with holidays). */
 const MAX_ITERATIONS = 800;
@@ -31,21 +33,51 @@ export function localDateTime(at: number, timeZone: string): [date: string, time
   return [`${parts.year}-${parts.month}-${parts.day}`, `${parts.hour}:${parts.minute}`];
 }
 
-/** Every excluded date of a plan: its own dates and those of the calendars it names. */
-export function excludedDates(plan: Plan, calendars: Readonly<Record<string, readonly string[]>>): Set<string> {
+/**
+ * What keeps a cron plan's window shut on a date: its own dates, the policy's named lists, and the full-day
+ * closures of the exchanges it names (by rule, so they never run out; an "unknown" date does not exclude).
+ */
+export interface Exclusions {
+  dates: Set<string>;
+  exchanges: string[];
+}
+
+/** A plan's exclusions: its own dates, the policy's lists it names, and the exchanges it names. */
+export function planExclusions(plan: Plan, calendars: Readonly<Record<string, readonly string[]>>): Exclusions {
   const dates = new Set(plan.excludeDates);
+  const exchanges: string[] = [];
   for (const name of plan.excludeCalendars) {
-    for (const date of calendars[name] ?? BUILT_IN_CALENDARS[name] ?? []) dates.add(date);
+    const own = calendars[name];
+    if (own) for (const date of own) dates.add(date);
+    else {
+      const exchange = exchangeOfCalendar(name);
+      if (exchange) exchanges.push(exchange.mic);
+    }
   }
-  return dates;
+  return { dates, exchanges };
+}
+
+function isExcluded(exclusions: Exclusions, date: string, overrides: readonly ExchangeOverride[]): boolean {
+  if (exclusions.dates.has(date)) return true;
+  for (const mic of exclusions.exchanges) if (exchangeDay(mic, date, overrides)?.status === 'closed') return true;
+  return false;
+}
+
+/** The exchanges a plan depends on (the one it follows and those it excludes). */
+function exchangesOf(plan: Plan, exclusions: Exclusions): string[] {
+  return plan.session ? [plan.session.exchange, ...exclusions.exchanges] : exclusions.exchanges;
 }
 
 /**
- * Identifies a plan and its exclusions; a cursor computed for another fingerprint is recomputed. Hashed
- * (FNV-1a, 32 bits) so the memory kept in Redis carries 8 characters, not the whole holiday list.
+ * Identifies a plan, its exclusions and the recorded closures that touch it; a cursor computed for another
+ * fingerprint is recomputed. Hashed (FNV-1a, 32 bits) so the memory kept in Redis carries 8 characters.
  */
-export function planFingerprint(plan: Plan, excluded: Set<string>): string {
-  const text = `${plan.start}|${plan.end ?? ''}|${plan.durationMinutes ?? ''}|${plan.timezone}|${plan.preWarmSeconds}|${[...excluded].sort().join(',')}`;
+export function planFingerprint(plan: Plan, exclusions: Exclusions, overrides = ''): string {
+  const text = `${plan.start ?? JSON.stringify(plan.session)}|${plan.unknownDates}|${plan.end ?? ''}|${plan.durationMinutes ?? ''}|${plan.timezone}|${plan.preWarmSeconds}|${[...exclusions.dates].sort().join(',')}|${exclusions.exchanges.join(',')}|${overrides}`;
+  return fnv1a(text);
+}
+
+function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i += 1) {
     hash ^= text.charCodeAt(i);
@@ -78,23 +110,31 @@ function label(plan: Plan, start: number, end: number): string {
  * by walking `next()` forward from one maximal window length (plus the pre-warm lead) before now.
  * A window whose start falls on an excluded date in the plan's zone does not open.
  */
-export function computePlanCursor(plan: Plan, excluded: Set<string>, fingerprint: string, now: number): PlanCursor {
+export function computePlanCursor(
+  plan: Plan,
+  exclusions: Exclusions,
+  fingerprint: string,
+  now: number,
+  overrides: readonly ExchangeOverride[] = [],
+): PlanCursor {
+  if (plan.session) return computeSessionCursor(plan, overrides, fingerprint, now);
+  const start = plan.start as string;
   const lead = plan.preWarmSeconds * 1000;
   const maxLength = (plan.durationMinutes ?? 7 * 24 * 60) * 60_000;
   const horizon = now + lead;
-  const starts = occurrences(plan.start, plan.timezone, now + lead - maxLength - 1);
+  const starts = occurrences(start, plan.timezone, now + lead - maxLength - 1);
   let last: number | undefined;
   let nextStart: number | undefined;
   for (let i = 0; i < MAX_ITERATIONS; i += 1) {
     const at = starts.next().getTime();
     if (at > horizon) {
-      if (!excluded.has(localDateTime(at, plan.timezone)[0])) {
+      if (!isExcluded(exclusions, localDateTime(at, plan.timezone)[0], overrides)) {
         nextStart = at;
         break;
       }
       continue;
     }
-    if (!excluded.has(localDateTime(at, plan.timezone)[0])) last = at;
+    if (!isExcluded(exclusions, localDateTime(at, plan.timezone)[0], overrides)) last = at;
   }
   if (last !== undefined) {
     const end = windowEnd(plan, last);
@@ -139,13 +179,21 @@ export interface ActivePlan {
 export interface PlanEvaluation {
   cursors: Record<string, PlanCursor>;
   active: ActivePlan[];
+  /** Why a followed exchange is closed or unknown now, per plan: for the decision's reasons. */
+  notes: string[];
+}
+
+interface PlanIdentity {
+  exclusions: Exclusions;
+  exchanges: string[];
+  fingerprint: string;
 }
 
 // A warm function evaluates the same parsed policy many times: remember each plan's exclusions and
 // fingerprint per (calendars, plan) object so the common path is a string comparison. Same input, same
 // output: the cache only saves work.
-const identities = new WeakMap<object, WeakMap<Plan, { excluded: Set<string>; fingerprint: string }>>();
-function planIdentity(plan: Plan, calendars: Readonly<Record<string, readonly string[]>>) {
+const identities = new WeakMap<object, WeakMap<Plan, PlanIdentity>>();
+function planIdentity(plan: Plan, calendars: Readonly<Record<string, readonly string[]>>): PlanIdentity {
   let byPlan = identities.get(calendars);
   if (!byPlan) {
     byPlan = new WeakMap();
@@ -153,16 +201,28 @@ function planIdentity(plan: Plan, calendars: Readonly<Record<string, readonly st
   }
   let identity = byPlan.get(plan);
   if (!identity) {
-    const excluded = excludedDates(plan, calendars);
-    identity = { excluded, fingerprint: planFingerprint(plan, excluded) };
+    const exclusions = planExclusions(plan, calendars);
+    identity = { exclusions, exchanges: exchangesOf(plan, exclusions), fingerprint: planFingerprint(plan, exclusions) };
     byPlan.set(plan, identity);
   }
   return identity;
 }
 
+/** The fingerprint with the recorded closures of the plan's exchanges folded in (most plans: none). */
+function fingerprintWith(identity: PlanIdentity, overrides: readonly ExchangeOverride[]): string {
+  if (overrides.length === 0 || identity.exchanges.length === 0) return identity.fingerprint;
+  let text = '';
+  for (const o of overrides) {
+    if (identity.exchanges.includes(o.exchange))
+      text += `${o.exchange}|${o.date}|${o.status}|${o.open ?? ''}|${o.close ?? ''}|${o.reason};`;
+  }
+  return text === '' ? identity.fingerprint : fnv1a(`${identity.fingerprint}|${text}`);
+}
+
 // Windows computed in this process, by fingerprint: a warm function serving many targets with the same plan
-// (every endpoint on the NYSE session), or a memory that lags a window boundary, walks cron once, not once
-// per target. A window depends only on the plan and the time, so the cache changes no result. Bounded.
+// (every endpoint on the NYSE session), or a memory that lags a window boundary, walks the calendar once,
+// not once per target. A window depends only on the plan, the closures and the time, so the cache changes
+// no result. Bounded.
 const MAX_CACHED_PLANS = 256;
 const MAX_CURSORS_PER_PLAN = 8;
 const recentCursors = new Map<string, PlanCursor[]>();
@@ -186,27 +246,42 @@ function rememberCursor(cursor: PlanCursor): PlanCursor {
   return cursor;
 }
 
-/** Evaluate every plan at `now`, reusing cached windows from memory while they still hold. */
+const NO_OVERRIDES: readonly ExchangeOverride[] = [];
+
+/**
+ * Evaluate every plan at `now`, reusing cached windows from memory while they still hold. `overrides` are
+ * the closures and changed hours operators recorded (the shell loads them with the target's state).
+ */
 export function evaluatePlans(
   plans: readonly Plan[],
   calendars: Readonly<Record<string, readonly string[]>>,
   previous: Readonly<Record<string, PlanCursor>>,
   now: number,
+  overrides: readonly ExchangeOverride[] = NO_OVERRIDES,
 ): PlanEvaluation {
   let cursors: Record<string, PlanCursor> | undefined;
   let reused = 0;
   const active: ActivePlan[] = [];
+  let notes: string[] | undefined;
   for (const plan of plans) {
-    const { excluded, fingerprint } = planIdentity(plan, calendars);
+    const identity = planIdentity(plan, calendars);
+    const fingerprint = fingerprintWith(identity, overrides);
     const cached = previous[plan.name];
     let cursor: PlanCursor;
     if (cached && cached.fingerprint === fingerprint && now >= cached.validFrom && now < cached.validUntil) {
       cursor = cached;
       reused += 1;
     } else {
-      cursor = cachedCursor(fingerprint, now) ?? rememberCursor(computePlanCursor(plan, excluded, fingerprint, now));
+      cursor =
+        cachedCursor(fingerprint, now) ??
+        rememberCursor(computePlanCursor(plan, identity.exclusions, fingerprint, now, overrides));
     }
-    (cursors ??= {})[plan.name] = cursor;
+    if (!cursors) cursors = {};
+    cursors[plan.name] = cursor;
+    if (cursor.note) {
+      if (!notes) notes = [];
+      notes.push(`plan ${plan.name}: ${cursor.note}`);
+    }
     if (cursor.active && cursor.windowStart !== null) {
       active.push({
         name: plan.name,
@@ -219,7 +294,7 @@ export function evaluatePlans(
   }
   // Every window still holds and no plan was removed: hand back the same object (no new memory to write).
   if (reused === plans.length && Object.keys(previous).length === plans.length)
-    return { cursors: previous as Record<string, PlanCursor>, active };
+    return { cursors: previous as Record<string, PlanCursor>, active, notes: notes ?? [] };
   cursors ??= {};
-  return { cursors, active };
+  return { cursors, active, notes: notes ?? [] };
 }

@@ -1,4 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
+import { minutesOf, parseDate, weekday } from '../../core/calendars/dates.ts';
+import { addDays, EXCHANGES, localDateAt } from '../../core/calendars/index.ts';
+import { zonedInstant } from '../../core/calendars/zone.ts';
 import type { Plan } from '../../core/schema/plan.ts';
 
 /** A minimum replica count over [from, to), epoch ms. */
@@ -16,6 +19,11 @@ export interface ScheduledFloor {
 export function floorsFromPlans(plans: readonly Plan[], fromMs: number, toMs: number): ScheduledFloor[] {
   const floors: ScheduledFloor[] = [];
   for (const plan of plans) {
+    if (plan.session) {
+      floors.push(...sessionFloors(plan, fromMs, toMs));
+      continue;
+    }
+    if (plan.start === undefined) continue;
     // Start a day early so a window already open at `fromMs` is found.
     const starts = CronExpressionParser.parse(plan.start, { currentDate: fromMs - 86_400_000, tz: plan.timezone });
     for (let i = 0; i < 1000; i++) {
@@ -27,6 +35,36 @@ export function floorsFromPlans(plans: readonly Plan[], fromMs: number, toMs: nu
           : CronExpressionParser.parse(plan.end!, { currentDate: start, tz: plan.timezone }).next().getTime();
       if (end > fromMs) floors.push({ from: start - plan.preWarmSeconds * 1000, to: end, min: plan.minCapacity });
     }
+  }
+  return floors;
+}
+
+/**
+ * A session plan as a cron baseline would carry it: the exchange's regular hours every weekday, with no
+ * holidays, early closes or lunch breaks (a cron line knows none of them).
+ */
+function sessionFloors(plan: Plan, fromMs: number, toMs: number): ScheduledFloor[] {
+  const follow = plan.session as NonNullable<Plan['session']>;
+  const rules = EXCHANGES[follow.exchange];
+  if (!rules) return [];
+  const floors: ScheduledFloor[] = [];
+  const last = localDateAt(follow.exchange, toMs);
+  for (
+    let date = addDays(localDateAt(follow.exchange, fromMs), -1);
+    date <= addDays(last, 1);
+    date = addDays(date, 1)
+  ) {
+    const days = parseDate(date);
+    if (weekday(days) === 0 || weekday(days) === 6) continue;
+    const hours = rules.hours(days);
+    const open = zonedInstant(rules.opensDayBefore ? days - 1 : days, minutesOf(hours.open), rules.timeZone);
+    const close = zonedInstant(days, minutesOf(hours.close), rules.timeZone);
+    const from = open + follow.openOffsetMinutes * 60_000 - plan.preWarmSeconds * 1000;
+    const to =
+      follow.durationMinutes !== undefined
+        ? from + plan.preWarmSeconds * 1000 + follow.durationMinutes * 60_000
+        : close + follow.closeOffsetMinutes * 60_000;
+    if (to > fromMs && from < toMs) floors.push({ from, to, min: plan.minCapacity });
   }
   return floors;
 }

@@ -1,3 +1,4 @@
+import type { ExchangeOverride } from '../../core/calendars/types.ts';
 import {
   DecisionInputSchema,
   PolicySchema,
@@ -32,6 +33,7 @@ export interface InputOptions {
   ready?: number;
   memory?: Memory;
   observedAt?: number;
+  exchangeOverrides?: ExchangeOverride[];
 }
 
 /** A decision input for a one-pool on-demand inference endpoint, with everything defaulted. */
@@ -64,5 +66,6 @@ export function input(options: InputOptions = {}): DecisionInput {
       ],
     },
     ...(options.memory ? { memory: options.memory } : {}),
+    ...(options.exchangeOverrides ? { exchangeOverrides: options.exchangeOverrides } : {}),
   });
 }

@@ -335,7 +335,10 @@ describe('Japan and Hong Kong against date-holidays (public holidays, every year
       }
     }
     expect(mismatches).toEqual([]);
-    expect(exchangeDay('XHKG', '2033-03-01')).toMatchObject({ status: 'unknown', reason: expect.stringContaining('2033') });
+    expect(exchangeDay('XHKG', '2033-03-01')).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringContaining('2033'),
+    });
   });
 });
 
