@@ -1,6 +1,6 @@
 /**
  * The logger port: structured lines, a message and fields. The runtime's implementation is pino with
- * redaction (functions/shell/runtime.ts); tests use a recording logger. Parts that only warn or inform take
+ * redaction (adapters/logger/json-logger.ts); tests use a recording logger. Parts that only warn or inform take
  * `Pick<Logger, …>` so a test can hand them less.
  */
 export interface Logger {

@@ -3,7 +3,15 @@ import { decideCommand } from './decide.ts';
 import { schemaCommand } from './schema.ts';
 import { parseCommand } from './parse.ts';
 import { simulateCommand } from './simulate.ts';
+import { storeCommand } from './store.ts';
 import { validateCommand } from './validate.ts';
 
 /** Every `tide` sub-command. Add a command by adding its module here. */
-export const COMMANDS: CliCommand[] = [decideCommand, schemaCommand, parseCommand, validateCommand, simulateCommand];
+export const COMMANDS: CliCommand[] = [
+  decideCommand,
+  schemaCommand,
+  parseCommand,
+  validateCommand,
+  simulateCommand,
+  storeCommand,
+];
