@@ -20,7 +20,7 @@ import {
 import { DEFAULT_CALL_POLICY, type GcpCallPolicy } from './call.ts';
 import type { CapacityErrorReport } from './capacity-errors.ts';
 import { GcpClients, type GcpClientOptions } from './clients.ts';
-import type { GcpPoolBinding, GcpResources, MigBinding } from './config.ts';
+import type { GcpPoolBinding, GcpResource, MigBinding } from './config.ts';
 import { createMemoryHandoverStore, GkeDriver, type HandoverStore } from './gke.ts';
 import { MigDriver, type MigRef } from './mig.ts';
 import { VertexDriver } from './vertex.ts';
@@ -51,11 +51,17 @@ export class GcpActuator implements ActuatorPort {
   readonly #vertex: VertexDriver;
   readonly #now: () => number;
 
+  private readonly resources: GcpResource;
+
+  /** `target.resource` must be a Google Cloud resource block naming a resource for every pool. */
   constructor(
     private readonly target: Target,
-    private readonly resources: GcpResources,
     private readonly options: GcpActuatorOptions = {},
   ) {
+    if (target.resource?.provider !== 'gcp') {
+      throw new ActuatorError(`target ${target.id} has no Google Cloud resource block (resource.provider: gcp)`);
+    }
+    this.resources = target.resource;
     const policy = { ...DEFAULT_CALL_POLICY, ...options.policy };
     this.clients = options.clients ?? new GcpClients(options.client);
     this.#migs = new MigDriver(this.clients, policy);

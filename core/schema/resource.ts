@@ -1,5 +1,6 @@
 import { discriminatedUnion, enum as zenum, literal, strictObject, record, string, type infer as Infer } from 'zod';
 import { IdSchema } from './common.ts';
+import { GcpResourceSchema } from './resource-gcp.ts';
 
 /**
  * Where a target lives in its cloud: the `resource` block of a target document, one shape per provider
@@ -77,5 +78,5 @@ export const AwsResourceSchema = strictObject({
 export type AwsResource = Infer<typeof AwsResourceSchema>;
 
 /** A target's cloud resources, by provider. GCP and Azure add their shapes here. */
-export const ResourceSchema = discriminatedUnion('provider', [AwsResourceSchema]);
+export const ResourceSchema = discriminatedUnion('provider', [AwsResourceSchema, GcpResourceSchema]);
 export type Resource = Infer<typeof ResourceSchema>;

@@ -1,6 +1,7 @@
 import { array, enum as zenum, number, strictObject, string, type infer as Infer, type input as Input } from 'zod';
 import { IdSchema, TimestampSchema } from './common.ts';
 import { ResourceSchema } from './resource.ts';
+import { gcpMinimumOneReplica, gcpResourceProblems } from './resource-gcp.ts';
 import type { Policy } from './policy.ts';
 import type { ValidationProblem } from '../errors.ts';
 
@@ -101,6 +102,13 @@ function resourceProblems(target: TargetFields): { path: (string | number)[]; me
     });
     return problems;
   }
+  if (resource.provider === 'gcp') {
+    return gcpResourceProblems(
+      target.kind,
+      target.pools.map((pool) => pool.id),
+      resource,
+    );
+  }
   const poolIds = new Set(target.pools.map((pool) => pool.id));
   const groups = resource.autoScalingGroups;
   if (resource.sagemakerEndpoint && groups) {
@@ -162,6 +170,16 @@ function resourceProblems(target: TargetFields): { path: (string | number)[]; me
  * count can go to zero (SageMaker then releases the instances through managed instance scaling).
  */
 export function policyProblemsForTarget(policy: Pick<Policy, 'minCapacity'>, target: Target): ValidationProblem[] {
+  const vertex = target.resource?.provider === 'gcp' ? gcpMinimumOneReplica(target.resource) : undefined;
+  if (vertex && policy.minCapacity < 1) {
+    return [
+      {
+        path: 'minCapacity',
+        message: `must be at least 1 for Vertex AI endpoint ${vertex.endpoint} (deployed model ${vertex.deployedModelId}): a model deployed on dedicated resources keeps at least one replica, was: ${policy.minCapacity}`,
+        received: policy.minCapacity,
+      },
+    ];
+  }
   const endpoint = target.resource?.provider === 'aws' ? target.resource.sagemakerEndpoint : undefined;
   if (endpoint && !endpoint.inferenceComponentName && policy.minCapacity < 1) {
     return [

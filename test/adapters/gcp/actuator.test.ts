@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { GcpActuator } from '../../../adapters/gcp/actuator.ts';
 import { capacityErrorSignal } from '../../../adapters/gcp/capacity-errors.ts';
 import type { GcpClients } from '../../../adapters/gcp/clients.ts';
-import { GcpResourcesSchema, type GcpResources } from '../../../adapters/gcp/config.ts';
+import { GcpResourceSchema } from '../../../core/schema/resource-gcp.ts';
 import { GcpRequestError, GcpUnavailableError } from '../../../adapters/gcp/errors.ts';
 import { GkeAutoscalerConflictError } from '../../../adapters/gcp/gke.ts';
 import { VertexMinimumReplicaError } from '../../../adapters/gcp/vertex.ts';
@@ -19,7 +19,20 @@ let clients: GcpClients;
 beforeAll(async () => {
   fake = await startGcpFake();
   clients = clientsFor(fake);
-});
+  // Loading the clients' protos takes seconds on a loaded machine: do it once here, not inside a test's budget.
+  for (const client of [
+    clients.instanceGroupManagers,
+    clients.regionInstanceGroupManagers,
+    clients.instanceTemplates,
+    clients.clusterManager,
+    clients.endpoints,
+  ]) {
+    void client;
+  }
+  await clients.instanceGroupManagers
+    .get({ project: 'warm', zone: 'z', instanceGroupManager: 'up' }, { timeout: 30_000, retry: null })
+    .catch(() => undefined);
+}, 60_000);
 afterAll(async () => {
   await clients.close();
   await fake.close();
@@ -29,8 +42,10 @@ afterAll(async () => {
 const target = (pools: Target['pools']): Target =>
   TargetSchema.parse({ id: 'train-a100', kind: 'training-pool', provider: 'gcp', region: 'us-central1', pools });
 
-const actuatorFor = (t: Target, resources: unknown) =>
-  new GcpActuator(t, GcpResourcesSchema.parse(resources) as GcpResources, {
+const withResource = (t: Target, resources: object): Target =>
+  TargetSchema.parse({ ...t, resource: { provider: 'gcp', ...resources } });
+const actuatorFor = (t: Target, resources: object) =>
+  new GcpActuator(withResource(t, resources), {
     clients,
     policy: TEST_CALL_POLICY,
     now: () => 1_000,
@@ -243,7 +258,7 @@ describe('faults: bounded retries, typed errors', () => {
   });
 
   it('a slow answer past the per-call timeout is retried', async () => {
-    const slowActuator = new GcpActuator(t, GcpResourcesSchema.parse(resources), {
+    const slowActuator = new GcpActuator(withResource(t, resources), {
       clients,
       policy: { ...TEST_CALL_POLICY, timeoutMs: 300 },
     });
@@ -347,11 +362,14 @@ describe('regional managed instance groups', () => {
   });
 
   it('refuses a binding with both or neither of zone and region', () => {
-    expect(() => GcpResourcesSchema.parse({ pools: { a: { kind: 'mig', project: 'p', name: 'n' } } })).toThrow(
-      /exactly one of zone or region/,
-    );
     expect(() =>
-      GcpResourcesSchema.parse({ pools: { a: { kind: 'mig', project: 'p', name: 'n', zone: 'z', region: 'r' } } }),
+      GcpResourceSchema.parse({ provider: 'gcp', pools: { a: { kind: 'mig', project: 'p', name: 'n' } } }),
+    ).toThrow(/exactly one of zone or region/);
+    expect(() =>
+      GcpResourceSchema.parse({
+        provider: 'gcp',
+        pools: { a: { kind: 'mig', project: 'p', name: 'n', zone: 'z', region: 'r' } },
+      }),
     ).toThrow(/exactly one/);
   });
 });
@@ -510,5 +528,54 @@ describe('Vertex AI endpoints', () => {
     expect(
       fake.endpoints.get(endpoint)?.deployedModels.map((m) => m.dedicatedResources.machineSpec.machineType),
     ).toEqual(['g2-standard-24']);
+  });
+});
+
+describe('tide validate: a Google Cloud resource block', () => {
+  const base = {
+    id: 'llm',
+    kind: 'inference-endpoint',
+    provider: 'gcp',
+    pools: [{ id: 'serve', instanceType: 'g2-standard-8' }],
+  };
+  it('needs a resource for every pool and none for a pool that does not exist, naming the field', () => {
+    const result = TargetSchema.safeParse({
+      ...base,
+      resource: { provider: 'gcp', pools: { other: { kind: 'mig', project: 'p', zone: 'z', name: 'n' } } },
+    });
+    expect(result.success).toBe(false);
+    const messages = result.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? [];
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^resource\.pools\.other: names no pool of this target/),
+        expect.stringMatching(/^resource\.pools: every pool needs its Google Cloud resource; pool "serve" has none/),
+      ]),
+    );
+  });
+  it('explains the floor of 1 on a Vertex AI endpoint', async () => {
+    const { policyProblemsForTarget } = await import('../../../core/schema/target.ts');
+    const target = TargetSchema.parse({
+      ...base,
+      resource: {
+        provider: 'gcp',
+        pools: {
+          serve: {
+            kind: 'vertex-endpoint',
+            project: 'p',
+            location: 'us-central1',
+            endpoint: '1',
+            deployedModelId: 'd',
+          },
+        },
+      },
+    });
+    expect(policyProblemsForTarget({ minCapacity: 0 }, target)).toEqual([
+      expect.objectContaining({
+        path: 'minCapacity',
+        received: 0,
+        message: expect.stringContaining('keeps at least one replica'),
+      }),
+    ]);
+    expect(policyProblemsForTarget({ minCapacity: 1 }, target)).toEqual([]);
   });
 });
