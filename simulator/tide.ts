@@ -1,11 +1,12 @@
 import { decide } from '../core/decide.ts';
-import type { Action, Decision } from '../core/decision.ts';
+import type { Decision } from '../core/decision.ts';
 import { emptyMemory, type Memory } from '../core/schema/memory.ts';
 import { PolicySchema, type Policy, type PolicyInput } from '../core/schema/policy.ts';
 import type { Signal } from '../core/schema/signal.ts';
 import type { Target } from '../core/schema/target.ts';
-import { isInsufficientCapacityError, isNodeNotFoundError, type ActuatorPort } from '../adapters/ports/actuator.ts';
+import type { ActuatorPort } from '../adapters/ports/actuator.ts';
 import type { CloudEvent } from '../adapters/fake-cloud/cloud.ts';
+import { reconcile } from '../functions/shell/reconciler.ts';
 import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
 
 /** The metric Tide's simulated endpoint reports: requests in flight (queued + served) per ready replica. */
@@ -78,8 +79,8 @@ export interface TideAutoscalerOptions {
 /**
  * Tide under test: the real decision core (`core/decide.ts`), fed signals the way the shell would get
  * them (a metric datapoint per delivery period, spot notices and capacity errors from the cloud), acting
- * through the actuator port. Nothing here special-cases the simulation: it is the shell's loop
- * (read capacity, decide, act, keep the memory) without Redis.
+ * through the actuator port and the shell's reconciler. Nothing here special-cases the simulation: it is the
+ * shell's loop (read capacity, decide, reconcile, keep the memory) without Redis.
  */
 export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { decisions: number } {
   const delivery = options.delivery ?? TIDE_DELIVERY_DEFAULTS;
@@ -146,60 +147,17 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
       self.decisions++;
       memory = decision.memory;
       options.onDecision?.(decision, signal);
-      for (const action of decision.actions) {
-        try {
-          await apply(options.actuator, action);
-        } catch (error) {
-          // A node the cloud already took back (a spot reclaim racing the release) is released: done.
-          if (action.type === 'drain-and-release' && isNodeNotFoundError(error)) continue;
-          if (!isInsufficientCapacityError(error)) throw error;
-          queued.push({
-            kind: 'capacity-error',
-            poolId: error.poolId,
-            instanceType: error.instanceType,
-            capacityType: error.capacityType,
-            code: error.code,
-            message: error.message,
-            observedAt: context.nowMs,
-            source: 'simulated-ec2',
-          });
-          return;
-        }
-      }
+      // Through the shell's reconciler: capacity errors come back as signals, decided on next.
+      const reconciliation = await reconcile(decision, options.actuator, {
+        now: context.nowMs,
+        source: 'simulated-ec2',
+      });
+      queued.push(...reconciliation.signals);
+      // The simulated cloud fails only for want of capacity; anything else is a bug in the simulation.
+      if (reconciliation.error !== undefined && reconciliation.signals.length === 0) throw reconciliation.error;
     },
   };
   return self;
-}
-
-/** Carry out one action of a decision through the port. */
-async function apply(actuator: ActuatorPort, action: Action): Promise<void> {
-  switch (action.type) {
-    case 'set-capacity':
-      return actuator.setCapacity({ poolId: action.poolId, desired: action.to });
-    case 'launch-capacity':
-      await actuator.launchCapacity({
-        poolId: action.poolId,
-        instanceType: action.instanceType,
-        capacityType: action.capacityType,
-        count: action.count,
-        ...(action.replacesInstanceId ? { replacesInstanceId: action.replacesInstanceId } : {}),
-      });
-      return;
-    case 'change-instance-type':
-      return actuator.changeInstanceType({
-        poolId: action.poolId,
-        toInstanceType: action.toInstanceType,
-        count: action.count,
-      });
-    case 'drain-and-release':
-      return actuator.drainAndRelease({ poolId: action.poolId, instanceId: action.instanceId });
-    case 'request-checkpoint':
-      return actuator.requestCheckpoint({
-        jobId: action.jobId,
-        instanceIds: action.instanceIds,
-        deadlineAt: action.deadlineAt,
-      });
-  }
 }
 
 /** Parse a policy document for Tide (throws the schema's error on a bad document). */

@@ -19,7 +19,7 @@ export interface NamedWorkload {
   plans?: PlanDocument[];
 }
 
-const dataFile = (name: string) => fileURLToPath(new URL(`../../data/${name}`, import.meta.url));
+const dataFile = (name: string) => fileURLToPath(new URL(`../data/${name}`, import.meta.url));
 
 async function loadCsv(path: string, name: string): Promise<Trace> {
   return { ...parseTrace(await readFile(path, 'utf8'), path), name };

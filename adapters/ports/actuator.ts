@@ -1,11 +1,15 @@
-import type { CapacityType, ObservedCapacity } from '../../core/schema/target.ts';
+import type { CapacityType, ObservedCapacity, Provider, Target } from '../../core/schema/target.ts';
 
 /**
  * The actuator port: everything Tide asks of a cloud to change a target's capacity. The provider adapters
  * (SageMaker, EC2 Auto Scaling, GCE managed instance groups, Vertex AI, Azure ML, VM scale sets) implement
  * it with SDK calls; `adapters/fake-cloud/cloud.ts` implements it in memory for the simulator, the embedded
- * default and tests. Every method maps provider errors to the typed errors below so the shell can feed
- * them back into the next decision as data (a `capacity-error` signal), as Ray's reconciler does.
+ * default and tests. Every method maps provider errors to the typed errors below so the reconciler
+ * (functions/shell/reconciler.ts, the only caller of the write methods) can feed them back into the next
+ * decision as data (a `capacity-error` signal), as Ray's reconciler does.
+ *
+ * One port serves one target: `readCapacity` takes the target's id for the adapters that serve several,
+ * the write methods name pools of that target. An {@link ActuatorResolver} picks the port for a target.
  */
 export interface ActuatorPort {
   /** What the provider reports now about every pool of the target (desired, ready, pending, nodes). */
@@ -22,15 +26,24 @@ export interface ActuatorPort {
   requestCheckpoint(request: CheckpointRequest): Promise<void>;
 }
 
+/**
+ * Fields every write request carries. `idempotencyKey` is the same on every re-drive of one decision's
+ * action (`<eventId>:<action index>`): an adapter may pass it to the provider (EC2 `ClientToken`, GCE
+ * `requestId`, Azure's `x-ms-client-request-id`) so a call that landed before a crash is not repeated.
+ */
+export interface ActuatorRequest {
+  idempotencyKey?: string;
+}
+
 /** Arguments of {@link ActuatorPort.setCapacity}. */
-export interface SetCapacityRequest {
+export interface SetCapacityRequest extends ActuatorRequest {
   poolId: string;
   /** Replicas or nodes, ≥ 0. */
   desired: number;
 }
 
 /** Arguments of {@link ActuatorPort.changeInstanceType}. */
-export interface ChangeInstanceTypeRequest {
+export interface ChangeInstanceTypeRequest extends ActuatorRequest {
   poolId: string;
   toInstanceType: string;
   /** Replicas or nodes of the new type to bring up. */
@@ -38,7 +51,7 @@ export interface ChangeInstanceTypeRequest {
 }
 
 /** Arguments of {@link ActuatorPort.launchCapacity}. */
-export interface LaunchCapacityRequest {
+export interface LaunchCapacityRequest extends ActuatorRequest {
   poolId: string;
   instanceType: string;
   capacityType: CapacityType;
@@ -48,17 +61,35 @@ export interface LaunchCapacityRequest {
 }
 
 /** Arguments of {@link ActuatorPort.drainAndRelease}. */
-export interface DrainAndReleaseRequest {
+export interface DrainAndReleaseRequest extends ActuatorRequest {
   poolId: string;
   instanceId: string;
 }
 
 /** Arguments of {@link ActuatorPort.requestCheckpoint}. */
-export interface CheckpointRequest {
+export interface CheckpointRequest extends ActuatorRequest {
   jobId: string;
   instanceIds: string[];
   /** Epoch ms by which the checkpoint must be written. */
   deadlineAt: number;
+}
+
+/**
+ * Picks the actuator port for a target (target -> port). One process may serve targets on several clouds
+ * (`tide serve`), so the shell asks for the port per delivery; build one with {@link actuatorsByProvider}.
+ */
+export type ActuatorResolver = (target: Target) => ActuatorPort;
+
+/**
+ * An {@link ActuatorResolver} routing by `target.provider` to one factory per cloud. A target whose provider
+ * has no factory gets an {@link UnsupportedProviderError} (not retryable: redelivering will not add one).
+ */
+export function actuatorsByProvider(factories: Partial<Record<Provider, (target: Target) => ActuatorPort>>) {
+  return (target: Target): ActuatorPort => {
+    const factory = factories[target.provider];
+    if (!factory) throw new UnsupportedProviderError(target.id, target.provider, Object.keys(factories));
+    return factory(target);
+  };
 }
 
 /** Base of the actuator's typed errors; `cause` keeps the provider's own error. */
@@ -111,6 +142,22 @@ export class NodeNotFoundError extends ActuatorError {
 /** The provider refused the call for its rate limit (ThrottlingException, 429); retry later. */
 export class ThrottledError extends ActuatorError {
   override readonly name = 'ThrottledError';
+}
+
+/** No actuator is configured for the target's provider in this deployment. */
+export class UnsupportedProviderError extends ActuatorError {
+  override readonly name = 'UnsupportedProviderError';
+  /** A deployment does not gain an actuator by redelivering the event. */
+  readonly retryable = false;
+  constructor(
+    readonly targetId: string,
+    readonly provider: string,
+    configured: readonly string[],
+  ) {
+    super(
+      `no actuator for provider "${provider}" (target ${targetId}); this deployment has: ${configured.join(', ') || 'none'}`,
+    );
+  }
 }
 
 /** Whether `error` is an {@link InsufficientCapacityError}. */

@@ -1,12 +1,15 @@
 /**
- * The shadow actuator: Tide decides on real alarms and events and changes nothing. `act` writes the
- * actions to the log (the audit log already keeps the whole decision); `observe` answers with the
- * capacity Tide's own earlier decisions describe (see ./reconstruct.ts for the assumption).
+ * The shadow actuator: Tide decides on real alarms and events and changes nothing. It is an
+ * {@link ActuatorPort} per target, so the shell's reconciler drives it like a cloud's: the write methods
+ * record each call as one log line and change nothing (the audit log already keeps the whole decision); the
+ * read side, `readCapacity`, answers with the capacity Tide's own earlier decisions describe (see
+ * ./reconstruct.ts for the assumption).
  */
 import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
+import type { ActuatorPort, ActuatorRequest, ActuatorResolver } from '../ports/actuator.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { RecordedDecision, StateStore } from '../ports/state-store.ts';
+import type { StateStore } from '../ports/state-store.ts';
 import { CapacityReconstruction } from './reconstruct.ts';
 
 /** How much of the audit log one `observe` may read. */
@@ -35,58 +38,71 @@ export interface ShadowDependencies {
   options?: Partial<ShadowOptions>;
 }
 
-/** The shell's `observe` and `act`, in shadow mode. */
+/** Shadow mode's actuators: the port of one target, and the resolver the shell takes. */
 export interface ShadowActuator {
-  observe(target: Target): Promise<ObservedCapacity>;
-  act(target: Target, decision: RecordedDecision): Promise<void>;
+  /** The shadow port of `target` (cheap: build one per delivery). */
+  forTarget(target: Target): ActuatorPort;
+  /** `forTarget` as the shell's {@link ActuatorResolver}. */
+  resolver: ActuatorResolver;
 }
 
 /** Build the shadow actuator over the state store. */
 export function createShadowActuator(deps: ShadowDependencies): ShadowActuator {
   const options = { ...DEFAULT_SHADOW_OPTIONS, ...deps.options };
   const { store, clock, logger } = deps;
-  return {
-    async observe(target) {
-      const [policy, first] = await Promise.all([
-        store.getPolicy(target.id),
-        store.readAudit(target.id, { limit: options.auditPageSize }),
-      ]);
-      // A target without a policy is decided with the default policy, whose minCapacity is 1.
-      const reconstruction = new CapacityReconstruction(target, policy?.value.minCapacity ?? 1);
-      let page = first;
-      let pages = 1;
-      reconstruction.addNewestFirst(page.entries);
-      while (!reconstruction.settled && page.next !== null && pages < options.auditMaxPages) {
-        page = await store.readAudit(target.id, { limit: options.auditPageSize, before: page.next });
-        pages += 1;
-        reconstruction.addNewestFirst(page.entries);
-      }
-      if (!reconstruction.settled && page.next !== null) {
-        logger.warn(
-          'shadow: no absolute capacity change in the audit pages read; assuming the starting count for the unsettled pools',
-          {
-            targetId: target.id,
-            pagesRead: pages,
-            decisionsRead: pages * options.auditPageSize,
-          },
-        );
-      }
-      return reconstruction.snapshot(clock.now());
-    },
 
-    async act(target, decision) {
-      // One line per action, so a log query can count what Tide would have done, by kind and pool.
-      for (const action of decision.actions) {
-        logger.info('shadow: would act', {
-          mode: 'shadow',
+  const observe = async (target: Target): Promise<ObservedCapacity> => {
+    const [policy, first] = await Promise.all([
+      store.getPolicy(target.id),
+      store.readAudit(target.id, { limit: options.auditPageSize }),
+    ]);
+    // A target without a policy is decided with the default policy, whose minCapacity is 1.
+    const reconstruction = new CapacityReconstruction(target, policy?.value.minCapacity ?? 1);
+    let page = first;
+    let pages = 1;
+    reconstruction.addNewestFirst(page.entries);
+    while (!reconstruction.settled && page.next !== null && pages < options.auditMaxPages) {
+      page = await store.readAudit(target.id, { limit: options.auditPageSize, before: page.next });
+      pages += 1;
+      reconstruction.addNewestFirst(page.entries);
+    }
+    if (!reconstruction.settled && page.next !== null) {
+      logger.warn(
+        'shadow: no absolute capacity change in the audit pages read; assuming the starting count for the unsettled pools',
+        {
           targetId: target.id,
-          provider: target.provider,
-          eventId: decision.eventId,
-          version: decision.version,
-          outcome: decision.outcome,
-          action,
-        });
-      }
-    },
+          pagesRead: pages,
+          decisionsRead: pages * options.auditPageSize,
+        },
+      );
+    }
+    return reconstruction.snapshot(clock.now());
   };
+
+  const forTarget = (target: Target): ActuatorPort => {
+    // One line per call, so a log query can count what Tide would have done, by kind and pool. The
+    // idempotency key is `<eventId>:<action index>`: it ties the line to the audited decision.
+    const record = (call: string, request: ActuatorRequest & { poolId?: string }): void => {
+      logger.info('shadow: would act', {
+        mode: 'shadow',
+        targetId: target.id,
+        provider: target.provider,
+        call,
+        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+        request,
+      });
+    };
+    return {
+      readCapacity: async () => observe(target),
+      setCapacity: async (request) => record('setCapacity', request),
+      changeInstanceType: async (request) => record('changeInstanceType', request),
+      launchCapacity: async (request) => {
+        record('launchCapacity', request);
+        return []; // nothing was launched, so there are no instance ids
+      },
+      drainAndRelease: async (request) => record('drainAndRelease', request),
+      requestCheckpoint: async (request) => record('requestCheckpoint', request),
+    };
+  };
+  return { forTarget, resolver: forTarget };
 }

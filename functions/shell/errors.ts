@@ -1,3 +1,5 @@
+import type { ActionResult } from './reconciler.ts';
+
 /**
  * The shell's own typed errors. All three are retryable: the platform should deliver the event again
  * (SQS visibility timeout, Pub/Sub nack, Event Grid retry), and the next delivery finds the race lost,
@@ -39,17 +41,22 @@ export class EventInProgressError extends ShellError {
   }
 }
 
-/** The decision is committed but executing its actions failed; its outbox stays pending for the redelivery. */
+/**
+ * The decision is committed but one of its actions failed retryably; its outbox stays pending for the
+ * redelivery. `actions` is the reconciler's record of every action (done, retryable, failed, skipped).
+ */
 export class ActionFailedError extends ShellError {
   override readonly name = 'ActionFailedError';
+  readonly actions: readonly ActionResult[];
   constructor(
     readonly targetId: string,
     readonly eventId: string,
-    options: { cause: unknown },
+    options: { cause: unknown; actions?: readonly ActionResult[] },
   ) {
     super(
       `actions of event ${eventId} for ${targetId} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`,
-      options,
+      { cause: options.cause },
     );
+    this.actions = options.actions ?? [];
   }
 }

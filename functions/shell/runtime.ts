@@ -76,7 +76,7 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
     logger,
     ...(overrides.shadow ? { options: overrides.shadow } : {}),
   });
-  const shell = createShell({ store, decide, observe: shadow.observe, act: shadow.act, clock, logger });
+  const shell = createShell({ store, decide, actuators: shadow.resolver, clock, logger });
   const ingest = createIngest({
     store,
     shell,

@@ -5,21 +5,19 @@ import type { Memory } from '../../core/schema/memory.ts';
 import { PolicySchema, type Policy } from '../../core/schema/policy.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
+import type { ActuatorPort, ActuatorResolver } from '../../adapters/ports/actuator.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import type { EventRecord, RecordedDecision, StateStore } from '../../adapters/ports/state-store.ts';
 import { TargetNotFoundError } from '../../adapters/state/errors.ts';
 import { ActionFailedError, CommitContentionError, EventInProgressError } from './errors.ts';
 import { eventIdOf } from './event-id.ts';
+import { reconcile, RECONCILER_SOURCE, type ActionResult, type Reconciliation } from './reconciler.ts';
 import { summarizeSignal } from './signal-summary.ts';
 
 export { ActionFailedError, CommitContentionError, EventInProgressError } from './errors.ts';
 export { eventIdOf } from './event-id.ts';
 
-/** Reads what the provider reports of the target's capacity; null (or a throw) when it cannot be read. */
-export type Observe = (target: Target) => Promise<ObservedCapacity | null>;
-/** Executes a decision's actions. Must be safe to repeat for the same `decision.eventId` (see docs/state.md). */
-export type Act = (target: Target, decision: RecordedDecision) => Promise<void>;
 export type Decide = (input: DecisionInput) => Decision;
 
 export interface ShellOptions {
@@ -29,13 +27,22 @@ export interface ShellOptions {
   leaseMs: number;
   /** First pause between attempts, ms, doubled each time and randomized (default 20: 20, 40, 80, 160). */
   retryDelayMs: number;
+  /**
+   * Decisions on the reconciler's `capacity-error` signals made within one delivery, at most (default 3). A
+   * capacity error is decided on at once (the core falls back to another pool); the bound keeps a cloud
+   * out of capacity everywhere from chaining decisions, and the core's capacity-error cooldown stops it too.
+   */
+  maxFollowUps: number;
 }
 
 export interface ShellDependencies {
   store: StateStore;
   decide: Decide;
-  observe: Observe;
-  act: Act;
+  /**
+   * The actuator port of a target (target -> port): the shell reads the capacity snapshot through it and
+   * the reconciler executes the committed actions through it. Shadow mode passes a port that changes nothing.
+   */
+  actuators: ActuatorResolver;
   clock: Clock;
   logger: Logger;
   options?: Partial<ShellOptions>;
@@ -49,26 +56,36 @@ export interface TargetSignal {
   signal: Signal;
 }
 
+/** What executing a decision's actions came to (the reconciler's record, and the decisions it led to). */
+export interface Executed {
+  /** Per action, in order: done, retryable, failed or skipped, with the error if any. */
+  actions: ActionResult[];
+  /** The decisions made on the capacity errors the actions met (errors as data), in order. */
+  followUps: ShellResult[];
+}
+
 export type ShellResult =
-  /** Decided and committed now; `acted` when there were actions and they ran. */
-  | { status: 'decided'; eventId: string; decision: RecordedDecision; attempts: number; acted: boolean }
+  /** Decided and committed now; `acted` when there were actions and they ran (see `executed`). */
+  | ({ status: 'decided'; eventId: string; decision: RecordedDecision; attempts: number; acted: boolean } & Executed)
   /** Seen before: the stored decision, nothing acted. */
   | { status: 'duplicate'; eventId: string; decision: RecordedDecision }
   /** Seen before, but its actions had not been confirmed (the earlier invocation died or failed): executed now. */
-  | { status: 'redriven'; eventId: string; decision: RecordedDecision }
+  | ({ status: 'redriven'; eventId: string; decision: RecordedDecision } & Executed)
   /** Seen before, its actions never ran, and a newer decision with actions has replaced them: nothing acted. */
   | { status: 'superseded'; eventId: string; decision: RecordedDecision };
 
 export interface Shell {
   /**
    * Handle one delivery: load state and the event's record (one round trip), decide, commit with one
-   * compare-and-set script (one round trip), then act and confirm (one more, only when there are actions).
-   * Throws retryable errors (`isRetryable`) when the platform should deliver the event again.
+   * compare-and-set script (one round trip), then reconcile (the actions, through the target's actuator
+   * port) and confirm (one more round trip, only when there are actions). Capacity errors the actions met
+   * are decided on next, as signals. Throws retryable errors (`isRetryable`) when the platform should
+   * deliver the event again.
    */
   handle(event: TargetSignal): Promise<ShellResult>;
 }
 
-const DEFAULTS: ShellOptions = { maxAttempts: 5, leaseMs: 60_000, retryDelayMs: 20 };
+const DEFAULTS: ShellOptions = { maxAttempts: 5, leaseMs: 60_000, retryDelayMs: 20, maxFollowUps: 3 };
 
 let defaultPolicy: Policy | undefined;
 
@@ -77,9 +94,9 @@ export function createShell(deps: ShellDependencies): Shell {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const { store, logger, clock } = deps;
 
-  const observe = async (target: Target): Promise<ObservedCapacity | null> => {
+  const observe = async (target: Target, actuator: ActuatorPort): Promise<ObservedCapacity | null> => {
     try {
-      return await deps.observe(target);
+      return await actuator.readCapacity(target.id);
     } catch (error) {
       // The core holds on a missing snapshot; a provider read failing is data, not a reason to fail the event.
       logger.warn('observe failed: deciding without a capacity snapshot', {
@@ -90,32 +107,50 @@ export function createShell(deps: ShellDependencies): Shell {
     }
   };
 
-  /** Execute committed actions, then close the outbox. */
-  const execute = async (target: Target, decision: RecordedDecision): Promise<void> => {
-    try {
-      await deps.act(target, decision);
-    } catch (error) {
+  /**
+   * Execute committed actions through the reconciler, then close the outbox. A retryable failure releases
+   * the lease and throws, so the redelivery re-drives the decision at once; actions that failed for good
+   * (no capacity, no such pool) close it like done ones: a redelivery would fail the same way.
+   */
+  const execute = async (
+    target: Target,
+    decision: RecordedDecision,
+    actuator: ActuatorPort,
+  ): Promise<Reconciliation> => {
+    const { eventId } = decision;
+    const reconciliation = await reconcile(decision, actuator, {
+      now: clock.now(),
+      source: RECONCILER_SOURCE,
+      idempotencyPrefix: eventId,
+    });
+    for (const result of reconciliation.actions) {
+      // One line per action, so a log query can count what was done and what failed, by kind and target.
+      const level = result.status === 'failed' ? 'error' : result.status === 'retryable' ? 'warn' : 'info';
+      logger[level]('reconcile: action', { targetId: target.id, eventId, version: decision.version, ...result });
+    }
+    if (reconciliation.retry) {
       // Let a redelivery re-drive at once instead of waiting out the lease.
-      await store.finish(target.id, decision.eventId, 'release').catch((releaseError: Error) =>
+      await store.finish(target.id, eventId, 'release').catch((releaseError: Error) =>
         logger.warn('could not release the outbox lease; a redelivery waits for it to expire', {
           targetId: target.id,
-          eventId: decision.eventId,
+          eventId,
           error: releaseError.message,
         }),
       );
-      throw new ActionFailedError(target.id, decision.eventId, { cause: error });
+      throw new ActionFailedError(target.id, eventId, { cause: reconciliation.error, actions: reconciliation.actions });
     }
     try {
-      await store.finish(target.id, decision.eventId, 'done');
+      await store.finish(target.id, eventId, 'done');
     } catch (error) {
       // The actions ran: asking for a redelivery now would run them twice. The outbox stays pending; a newer
       // decision with actions supersedes it once the lease expires.
       logger.error('actions executed but not confirmed in the state store', {
         targetId: target.id,
-        eventId: decision.eventId,
+        eventId,
         error: (error as Error).message,
       });
     }
+    return reconciliation;
   };
 
   /** A delivery of an event that already has a record. */
@@ -124,91 +159,167 @@ export function createShell(deps: ShellDependencies): Shell {
     target: Target | undefined,
     record: EventRecord,
     owner: string,
-  ): Promise<ShellResult | null> => {
+  ): Promise<{ result: ShellResult; signals: Signal[] } | null> => {
     const { eventId } = record.decision;
     if (record.status !== 'pending')
-      return { status: record.status === 'done' ? 'duplicate' : 'superseded', eventId, decision: record.decision };
+      return {
+        result: { status: record.status === 'done' ? 'duplicate' : 'superseded', eventId, decision: record.decision },
+        signals: [],
+      };
     if (!target) throw new TargetNotFoundError(targetId);
+    const actuator = deps.actuators(target);
     const now = clock.now();
     const claim = await store.claim(targetId, eventId, owner, now, now + options.leaseMs);
     switch (claim.status) {
-      case 'claimed':
+      case 'claimed': {
         logger.warn('re-driving actions committed by an earlier invocation that did not confirm them', {
           targetId,
           eventId,
         });
-        await execute(target, record.decision);
-        return { status: 'redriven', eventId, decision: record.decision };
+        const reconciliation = await execute(target, record.decision, actuator);
+        return {
+          result: {
+            status: 'redriven',
+            eventId,
+            decision: record.decision,
+            actions: reconciliation.actions,
+            followUps: [],
+          },
+          signals: reconciliation.signals,
+        };
+      }
       case 'busy':
         throw new EventInProgressError(targetId, eventId, claim.leaseUntil);
       case 'done':
-        return { status: 'duplicate', eventId, decision: record.decision };
+        return { result: { status: 'duplicate', eventId, decision: record.decision }, signals: [] };
       case 'superseded':
-        return { status: 'superseded', eventId, decision: record.decision };
+        return { result: { status: 'superseded', eventId, decision: record.decision }, signals: [] };
       case 'missing':
         return null; // the record expired in between: decide it afresh
     }
   };
 
-  return {
-    async handle({ targetId, signal }) {
-      const eventId = eventIdOf(signal);
-      const owner = randomUUID();
-      const summary = summarizeSignal(signal);
-      let observed: ObservedCapacity | null | undefined;
-      let prepared: { expectedVersion: number; memory: Memory; decision: RecordedDecision; target: Target } | null =
-        null;
+  /** One delivery, without its follow-ups: the result and the capacity-error signals its actions met. */
+  const handleOnce = async ({
+    targetId,
+    signal,
+  }: TargetSignal): Promise<{ result: ShellResult; signals: Signal[] }> => {
+    const eventId = eventIdOf(signal);
+    const owner = randomUUID();
+    const summary = summarizeSignal(signal);
+    let observed: ObservedCapacity | null | undefined;
+    let prepared: {
+      expectedVersion: number;
+      memory: Memory;
+      decision: RecordedDecision;
+      target: Target;
+      actuator: ActuatorPort;
+    } | null = null;
 
-      for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
-        if (attempt > 1) await sleep(options.retryDelayMs * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
-        if (!prepared) {
-          const snapshot = await store.load(targetId, eventId);
-          if (snapshot.event) {
-            const replayed = await replay(targetId, snapshot.target?.value, snapshot.event, owner);
-            if (replayed) return replayed;
-            continue;
-          }
-          if (!snapshot.target) throw new TargetNotFoundError(targetId);
-          const target = snapshot.target.value;
-          // Observed once per delivery: a lost race re-decides on fresher memory, not on a fresher snapshot.
-          if (observed === undefined) observed = await observe(target);
-          const input: DecisionInput = {
-            now: clock.now(),
-            signal,
-            target,
-            policy: snapshot.policy?.value ?? (defaultPolicy ??= PolicySchema.parse({})),
-            observed,
-            ...(snapshot.state.memory ? { memory: snapshot.state.memory } : {}),
-          };
-          const { memory, ...decided } = deps.decide(input);
-          const version = snapshot.state.version;
-          prepared = {
-            expectedVersion: version,
-            memory,
-            target,
-            decision: { ...decided, eventId, version: version + 1 },
-          };
+    for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
+      if (attempt > 1) await sleep(options.retryDelayMs * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
+      if (!prepared) {
+        const snapshot = await store.load(targetId, eventId);
+        if (snapshot.event) {
+          const replayed = await replay(targetId, snapshot.target?.value, snapshot.event, owner);
+          if (replayed) return replayed;
+          continue;
         }
-        const now = clock.now();
-        const acting = prepared.decision.actions.length > 0;
-        const result = await store.commit(targetId, {
-          eventId,
-          owner,
-          now,
-          expectedVersion: prepared.expectedVersion,
-          memory: prepared.memory,
-          decision: prepared.decision,
-          signal: summary,
-          leaseUntil: acting ? now + options.leaseMs : null,
-        });
-        if (result.status === 'committed') {
-          if (acting) await execute(prepared.target, prepared.decision);
-          return { status: 'decided', eventId, decision: prepared.decision, attempts: attempt, acted: acting };
-        }
-        // busy: the same decision waits for the earlier actions; duplicate or conflict: read again.
-        if (result.status !== 'busy') prepared = null;
+        if (!snapshot.target) throw new TargetNotFoundError(targetId);
+        const target = snapshot.target.value;
+        const actuator = deps.actuators(target);
+        // Observed once per delivery: a lost race re-decides on fresher memory, not on a fresher snapshot.
+        if (observed === undefined) observed = await observe(target, actuator);
+        const input: DecisionInput = {
+          now: clock.now(),
+          signal,
+          target,
+          policy: snapshot.policy?.value ?? (defaultPolicy ??= PolicySchema.parse({})),
+          observed,
+          ...(snapshot.state.memory ? { memory: snapshot.state.memory } : {}),
+        };
+        const { memory, ...decided } = deps.decide(input);
+        const version = snapshot.state.version;
+        prepared = {
+          expectedVersion: version,
+          memory,
+          target,
+          actuator,
+          decision: { ...decided, eventId, version: version + 1 },
+        };
       }
-      throw new CommitContentionError(targetId, eventId, options.maxAttempts);
+      const now = clock.now();
+      const acting = prepared.decision.actions.length > 0;
+      const result = await store.commit(targetId, {
+        eventId,
+        owner,
+        now,
+        expectedVersion: prepared.expectedVersion,
+        memory: prepared.memory,
+        decision: prepared.decision,
+        signal: summary,
+        leaseUntil: acting ? now + options.leaseMs : null,
+      });
+      if (result.status === 'committed') {
+        const reconciliation = acting ? await execute(prepared.target, prepared.decision, prepared.actuator) : null;
+        return {
+          result: {
+            status: 'decided',
+            eventId,
+            decision: prepared.decision,
+            attempts: attempt,
+            acted: acting,
+            actions: reconciliation?.actions ?? [],
+            followUps: [],
+          },
+          signals: reconciliation?.signals ?? [],
+        };
+      }
+      // busy: the same decision waits for the earlier actions; duplicate or conflict: read again.
+      if (result.status !== 'busy') prepared = null;
+    }
+    throw new CommitContentionError(targetId, eventId, options.maxAttempts);
+  };
+
+  return {
+    async handle(event) {
+      const { result, signals } = await handleOnce(event);
+      if (signals.length === 0 || (result.status !== 'decided' && result.status !== 'redriven')) return result;
+      // Errors as data: decide on each capacity error now, so the core can fall back to another pool. The
+      // event ids derive from this event's, so a re-drive meeting the same error is answered as a duplicate.
+      const pending = signals.map((signal, index) => ({
+        targetId: event.targetId,
+        signal: { ...signal, eventId: `${result.eventId}/capacity-error/${index}` },
+      }));
+      let budget = options.maxFollowUps;
+      while (pending.length > 0 && budget > 0) {
+        budget -= 1;
+        const next = pending.shift()!;
+        try {
+          const followed = await handleOnce(next);
+          result.followUps.push(followed.result);
+          pending.push(
+            ...followed.signals.map((signal, index) => ({
+              targetId: event.targetId,
+              signal: { ...signal, eventId: `${followed.result.eventId}/capacity-error/${index}` },
+            })),
+          );
+        } catch (error) {
+          // This event's own decision is committed and executed; a failed follow-up must not redeliver it.
+          logger.error('could not decide on a capacity error the actions met; the next signal will see it', {
+            targetId: event.targetId,
+            eventId: next.signal.eventId,
+            error: (error as Error).message,
+          });
+        }
+      }
+      if (pending.length > 0)
+        logger.warn('capacity errors left undecided: follow-up budget spent', {
+          targetId: event.targetId,
+          eventId: result.eventId,
+          left: pending.length,
+        });
+      return result;
     },
   };
 }

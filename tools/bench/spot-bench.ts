@@ -27,11 +27,17 @@
  */
 import { parseArgs } from 'node:util';
 import { decide } from '../../core/decide.ts';
+import {
+  InsufficientCapacityError,
+  NodeNotFoundError,
+  PoolNotFoundError,
+  type ActuatorPort,
+} from '../../adapters/ports/actuator.ts';
+import { reconcile } from '../../functions/shell/reconciler.ts';
 import { lookupInstanceType } from '../../core/catalog/index.ts';
 import {
   DecisionInputSchema,
   PolicySchema,
-  type Action,
   type Memory,
   type PolicyInput,
   type SignalInput,
@@ -195,7 +201,7 @@ interface Result {
   coreAccountedLostGpuHours: number;
 }
 
-function simulate(options: {
+async function simulate(options: {
   seed: number;
   zones: number;
   mode: string;
@@ -205,7 +211,7 @@ function simulate(options: {
   checkpoints: boolean;
   outages: Outage[][];
   policy: PolicyInput;
-}): Result {
+}): Promise<Result> {
   const random = prng(options.seed * 7919 + 17); // checkpoint times: a stream apart from the market's
   const end = T0 + options.horizon;
   const policy = PolicySchema.parse(options.policy);
@@ -342,14 +348,15 @@ function simulate(options: {
     nodes.delete(id);
   };
 
-  const launchIn = (poolId: string, count: number, now: number) => {
-    const pool = pools.find((p) => p.id === poolId)!;
+  /** Launch in a pool; throws `InsufficientCapacityError` while its zone is in an outage. */
+  const launchIn = (poolId: string, count: number, now: number): string[] => {
+    const pool = pools.find((p) => p.id === poolId);
+    if (!pool) throw new PoolNotFoundError(poolId);
     const zone = pool.capacityType === 'spot' ? Number(poolId.split('-').at(-1)) : -1;
+    const ids: string[] = [];
     for (let i = 0; i < count; i += 1) {
-      if (pool.capacityType === 'spot' && outageAt(zone, now)) {
-        push({ at: now + 1000, kind: 'capacity-error', poolId });
-        return;
-      }
+      if (pool.capacityType === 'spot' && outageAt(zone, now))
+        throw new InsufficientCapacityError(poolId, TYPE, 'spot', 'InsufficientInstanceCapacity', ids.length);
       const node: Node = {
         id: `i-${++nodeSeq}`,
         poolId,
@@ -359,6 +366,7 @@ function simulate(options: {
         readyAt: now + BOOT_MS,
       };
       nodes.set(node.id, node);
+      ids.push(node.id);
       push({ at: node.readyAt, kind: 'node-ready', node: node.id });
       // Launched less than 2 minutes before an outage: the provider warns it too, with what time is left.
       const coming =
@@ -367,58 +375,58 @@ function simulate(options: {
           : undefined;
       if (coming) push({ at: now + 1000, kind: 'notice', zone, outage: coming });
     }
+    return ids;
   };
 
-  const apply = (actions: Action[], now: number) => {
-    for (const action of actions) {
-      switch (action.type) {
-        case 'launch-capacity':
-          launchIn(action.poolId, action.count, now);
-          break;
-        case 'set-capacity': {
-          const inPool = [...nodes.values()].filter((n) => n.poolId === action.poolId);
-          if (action.to > inPool.length) launchIn(action.poolId, action.to - inPool.length, now);
-          const idle = inPool.filter((n) => !n.jobId).sort((a, b) => b.launchedAt - a.launchedAt);
-          for (const node of idle.slice(0, Math.max(0, inPool.length - action.to))) removeNode(node.id, now);
-          break;
-        }
-        case 'drain-and-release': {
-          const node = nodes.get(action.instanceId);
-          if (!node) break;
-          const hadJob = node.jobId === job.id && job.node === node.id;
-          if (hadJob) stopJob(now, true);
-          removeNode(node.id, now);
-          if (hadJob) send({ kind: 'job', event: 'preempted', jobId: job.id, observedAt: now, source: 'bench' }, now);
-          break;
-        }
-        case 'request-checkpoint': {
-          result.checkpointsRequested += 1;
-          if (!options.checkpoints || job.id !== action.jobId || !job.node) break;
-          if (job.paused) break; // already writing one
-          advance(now);
-          job.paused = true; // training pauses while the checkpoint is written, then goes on
-          job.writingMs = job.progressMs;
-          job.writingAt = now;
-          job.runningFrom = undefined;
-          job.version += 1;
-          const write = Math.round(logNormal(random, 50, 0.5) * 1000);
-          push({ at: now + write, kind: 'checkpoint-done', job: job.id, version: job.version, node: job.node });
-          break;
-        }
-        case 'change-instance-type':
-          break;
-      }
-    }
+  /** The bench's cloud behind the actuator port, acting at `clock.now`; the reconciler is its only caller. */
+  const clock = { now: T0 };
+  const cloud: ActuatorPort = {
+    readCapacity: async () => observed(clock.now),
+    launchCapacity: async (request) => launchIn(request.poolId, request.count, clock.now),
+    setCapacity: async ({ poolId, desired }) => {
+      const now = clock.now;
+      const inPool = [...nodes.values()].filter((n) => n.poolId === poolId);
+      if (desired > inPool.length) launchIn(poolId, desired - inPool.length, now);
+      const idle = inPool.filter((n) => !n.jobId).sort((a, b) => b.launchedAt - a.launchedAt);
+      for (const node of idle.slice(0, Math.max(0, inPool.length - desired))) removeNode(node.id, now);
+    },
+    drainAndRelease: async ({ poolId, instanceId }) => {
+      const now = clock.now;
+      const node = nodes.get(instanceId);
+      if (!node) throw new NodeNotFoundError(poolId, instanceId);
+      const hadJob = node.jobId === job.id && job.node === node.id;
+      if (hadJob) stopJob(now, true);
+      removeNode(node.id, now);
+      if (hadJob) later.push({ kind: 'job', event: 'preempted', jobId: job.id, observedAt: now, source: 'bench' });
+    },
+    requestCheckpoint: async ({ jobId }) => {
+      const now = clock.now;
+      result.checkpointsRequested += 1;
+      if (!options.checkpoints || job.id !== jobId || !job.node) return;
+      if (job.paused) return; // already writing one
+      advance(now);
+      job.paused = true; // training pauses while the checkpoint is written, then goes on
+      job.writingMs = job.progressMs;
+      job.writingAt = now;
+      job.runningFrom = undefined;
+      job.version += 1;
+      const write = Math.round(logNormal(random, 50, 0.5) * 1000);
+      push({ at: now + write, kind: 'checkpoint-done', job: job.id, version: job.version, node: job.node });
+    },
+    changeInstanceType: async () => undefined,
   };
+  /** Signals the cloud raises while a decision is executed, sent once it is done. */
+  const later: SignalInput[] = [];
 
-  const send = (signal: SignalInput, now: number) => {
+  const send = async (signal: SignalInput, now: number): Promise<void> => {
+    clock.now = now;
     const decision = decide(
       DecisionInputSchema.parse({
         now,
         signal,
         target,
         policy,
-        observed: observed(now),
+        observed: await cloud.readCapacity(target.id),
         ...(memory ? { memory } : {}),
       }),
     );
@@ -433,10 +441,15 @@ function simulate(options: {
       );
     }
     memory = decision.memory;
-    apply(decision.actions, now);
+    // Through the shell's reconciler, like production: a capacity error comes back as a signal.
+    const reconciliation = await reconcile(decision, cloud, { now, source: 'bench' });
+    if (reconciliation.error !== undefined && reconciliation.signals.length === 0) throw reconciliation.error;
+    for (const error of reconciliation.signals)
+      if (error.kind === 'capacity-error') push({ at: now + 1000, kind: 'capacity-error', poolId: error.poolId });
+    for (const next of later.splice(0)) await send(next, now);
   };
 
-  const schedule = (now: number) => {
+  const schedule = async (now: number): Promise<void> => {
     // The job scheduler (Ray, SageMaker, ...): start the waiting job on a free ready node.
     if (job.node) return;
     const free = [...nodes.values()].find((n) => n.readyAt <= now && !n.jobId);
@@ -453,7 +466,7 @@ function simulate(options: {
       job: job.id,
       version: job.version,
     });
-    send(
+    await send(
       {
         kind: 'job',
         event: 'started',
@@ -476,7 +489,7 @@ function simulate(options: {
       if (outage.start < end) push({ at: outage.start, kind: 'outage-start', zone, outage });
     }
   });
-  send(queued(T0), T0);
+  await send(queued(T0), T0);
 
   while (events.length > 0) {
     const event = events.shift()!;
@@ -484,7 +497,7 @@ function simulate(options: {
     const now = event.at;
     switch (event.kind) {
       case 'tick':
-        send({ kind: 'schedule-tick', observedAt: now, source: 'bench' }, now);
+        await send({ kind: 'schedule-tick', observedAt: now, source: 'bench' }, now);
         break;
       case 'notice':
         for (const node of [...nodes.values()].filter(
@@ -492,7 +505,7 @@ function simulate(options: {
         )) {
           node.noticed = event.outage.start;
           result.interruptions += 1;
-          send(
+          await send(
             {
               kind: 'spot-interruption',
               instanceId: node.id,
@@ -510,13 +523,14 @@ function simulate(options: {
           const hadJob = node.jobId === job.id && job.node === node.id;
           if (hadJob) stopJob(now, true);
           removeNode(node.id, now);
-          if (hadJob) send({ kind: 'job', event: 'preempted', jobId: job.id, observedAt: now, source: 'bench' }, now);
+          if (hadJob)
+            await send({ kind: 'job', event: 'preempted', jobId: job.id, observedAt: now, source: 'bench' }, now);
         }
         break;
       case 'node-ready':
         break;
       case 'capacity-error':
-        send(
+        await send(
           {
             kind: 'capacity-error',
             poolId: event.poolId,
@@ -541,7 +555,7 @@ function simulate(options: {
           version: job.version,
         });
         result.checkpointsAcknowledged += 1;
-        send(
+        await send(
           {
             kind: 'job',
             event: 'checkpoint-acknowledged',
@@ -567,13 +581,13 @@ function simulate(options: {
             result.maxLateMinutes = Math.max(result.maxLateMinutes, (now - job.deadlineAt) / MIN);
           } else result.deadlinesMet += 1;
         }
-        send({ kind: 'job', event: 'finished', jobId: job.id, observedAt: now, source: 'bench' }, now);
+        await send({ kind: 'job', event: 'finished', jobId: job.id, observedAt: now, source: 'bench' }, now);
         job = newJob(now);
-        send(queued(now), now);
+        await send(queued(now), now);
         break;
       }
     }
-    schedule(now);
+    await schedule(now);
   }
   advance(end);
   result.usefulGpuHours += job.progressMs / HOUR; // the unfinished job's progress counts as useful work
@@ -658,10 +672,10 @@ const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => (xs.length === 0 ? 0 : sorted(xs)[Math.floor(xs.length / 2)]!);
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-function runOnce(seed: number) {
+async function runOnce(seed: number) {
   const marketRandom = prng(seed);
   const outages = Array.from({ length: zones }, () => market(marketRandom, horizon));
-  const tide = simulate({ seed, zones, mode, horizon, jobMs, slackPercent, checkpoints: true, outages, policy });
+  const tide = await simulate({ seed, zones, mode, horizon, jobMs, slackPercent, checkpoints: true, outages, policy });
   const scratch = skyPilot(outages, horizon, jobMs);
   // The same useful work on one on-demand node: its GPU-hours plus one load per job, never interrupted.
   const onDemandCostUsd = (tide.usefulGpuHours + (tide.jobsStarted * RESTORE_MS) / HOUR) * INFO.onDemandUsdPerHour;
@@ -731,7 +745,8 @@ function runOnce(seed: number) {
 
 const first = Number(values.seed);
 const runs = Math.max(1, Number(values.runs));
-const results = Array.from({ length: runs }, (_, i) => runOnce(first + i));
+const results: Awaited<ReturnType<typeof runOnce>>[] = [];
+for (let i = 0; i < runs; i += 1) results.push(await runOnce(first + i));
 const stats = (pick: (r: (typeof results)[number]) => number | null) => {
   const xs = results.map(pick).filter((x): x is number => x !== null);
   return { mean: round(xs.reduce((a, b) => a + b, 0) / xs.length, 1), min: Math.min(...xs), max: Math.max(...xs) };

@@ -11,6 +11,8 @@
  * - events/s: one instance sequentially, and 16 concurrent instances on 10 targets (lost races included).
  */
 import { Redis as IoRedis } from 'ioredis';
+import type { Target } from '../../core/schema/target.ts';
+import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { ioredisTransport } from '../../adapters/state/ioredis-transport.ts';
 import { MemoryStateStore } from '../../adapters/state/memory-store.ts';
@@ -76,12 +78,21 @@ const boundedDecide: Decide = (input) => {
   };
 };
 
+/** An actuator port that accepts every call and changes nothing: the bench measures the state store. */
+const idleActuator = (target: Target): ActuatorPort => ({
+  readCapacity: async () => observedFor(target),
+  setCapacity: async () => undefined,
+  changeInstanceType: async () => undefined,
+  launchCapacity: async () => [],
+  drainAndRelease: async () => undefined,
+  requestCheckpoint: async () => undefined,
+});
+
 function shellFor(store: StateStore): Shell {
   return createShell({
     store,
     decide: boundedDecide,
-    observe: async (target) => observedFor(target),
-    act: async () => undefined,
+    actuators: idleActuator,
     clock: { now: () => Date.now() },
     logger: new RecordingLogger(),
   });

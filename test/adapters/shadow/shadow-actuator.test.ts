@@ -6,6 +6,7 @@ import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import { CapacityReconstruction, createShadowActuator } from '../../../adapters/shadow/index.ts';
 import { commitRequest, recordedDecision, testPolicy } from '../state/fixtures.ts';
 import { RecordingLogger } from '../../functions/shell/support/fakes.ts';
+import { reconcile } from '../../../functions/shell/reconciler.ts';
 
 const NOW = Date.parse('2026-03-09T15:00:00Z');
 
@@ -87,7 +88,7 @@ describe('shadow observe: the capacity Tide believes the target has', () => {
       clock: { now: () => NOW },
       logger: new RecordingLogger(),
     });
-    const snapshot = await shadow.observe(target);
+    const snapshot = await shadow.forTarget(target).readCapacity(target.id);
     expect(snapshot).toEqual({
       observedAt: NOW,
       pools: [
@@ -152,7 +153,7 @@ describe('shadow observe: the capacity Tide believes the target has', () => {
       clock: { now: () => NOW },
       logger: new RecordingLogger(),
     });
-    const snapshot = await shadow.observe(target);
+    const snapshot = await shadow.forTarget(target).readCapacity(target.id);
     expect(desiredByPool(snapshot)).toEqual(expected);
     for (const pool of snapshot.pools) expect([pool.ready, pool.pending]).toEqual([pool.desired, 0]);
   });
@@ -167,7 +168,9 @@ describe('shadow observe: the capacity Tide believes the target has', () => {
       store,
       clock: { now: () => NOW },
       logger: new RecordingLogger(),
-    }).observe(target);
+    })
+      .forTarget(target)
+      .readCapacity(target.id);
     expect(snapshot.pools[0]).toMatchObject({ poolId: 'spot', instanceType: 'p4de.24xlarge', desired: 4 });
   });
 
@@ -177,7 +180,9 @@ describe('shadow observe: the capacity Tide believes the target has', () => {
       store,
       clock: { now: () => NOW },
       logger: new RecordingLogger(),
-    }).observe(target);
+    })
+      .forTarget(target)
+      .readCapacity(target.id);
     expect(snapshot.pools[0]).toMatchObject({ instanceType: 'p5.48xlarge', desired: 6 });
   });
 
@@ -188,7 +193,9 @@ describe('shadow observe: the capacity Tide believes the target has', () => {
       store,
       clock: { now: () => NOW },
       logger: new RecordingLogger(),
-    }).observe(target);
+    })
+      .forTarget(target)
+      .readCapacity(target.id);
     expect(desiredByPool(snapshot)).toEqual({ spot: 1, 'on-demand': 0, spare: 0 });
   });
 });
@@ -233,7 +240,9 @@ describe('shadow observe reads a bounded part of the audit log', () => {
       store: audit,
       clock: { now: () => NOW },
       logger: new RecordingLogger(),
-    }).observe(target);
+    })
+      .forTarget(target)
+      .readCapacity(target.id);
     expect(audit.pagesRead).toBe(1);
     expect(desiredByPool(snapshot)).toEqual({ spot: 9, 'on-demand': 1, spare: 4 });
   });
@@ -247,7 +256,7 @@ describe('shadow observe reads a bounded part of the audit log', () => {
       logger,
       options: { auditPageSize: 50, auditMaxPages: 4 },
     });
-    const snapshot = await shadow.observe(target);
+    const snapshot = await shadow.forTarget(target).readCapacity(target.id);
     expect(audit.pagesRead).toBe(4);
     expect(desiredByPool(snapshot)).toEqual({ spot: 2, 'on-demand': 0, spare: 0 });
     expect(logger.lines).toEqual([
@@ -266,7 +275,9 @@ describe('shadow observe reads a bounded part of the audit log', () => {
       clock: { now: () => NOW },
       logger: new RecordingLogger(),
       options: { auditPageSize: 100, auditMaxPages: 4 },
-    }).observe(target);
+    })
+      .forTarget(target)
+      .readCapacity(target.id);
     expect(audit.pagesRead).toBe(4);
     expect(desiredByPool(snapshot)).toEqual({ spot: 7, 'on-demand': 7, spare: 7 });
   });
@@ -286,7 +297,9 @@ describe('shadow observe on a one-pool target: the newest decision anchors the c
     desiredCapacity: capacity,
   });
   const observe = async (audit: RecordingAudit) =>
-    createShadowActuator({ store: audit, clock: { now: () => NOW }, logger: new RecordingLogger() }).observe(endpoint);
+    createShadowActuator({ store: audit, clock: { now: () => NOW }, logger: new RecordingLogger() })
+      .forTarget(endpoint)
+      .readCapacity(endpoint.id);
 
   it('reads one page when 300 ticks held since the last scale-out', async () => {
     const audit = new RecordingAudit([
@@ -312,33 +325,49 @@ describe('shadow observe on a one-pool target: the newest decision anchors the c
   });
 });
 
-describe('shadow act', () => {
-  it('logs one structured line per action and calls nothing else', async () => {
+describe('shadow act: an actuator port that records and changes nothing', () => {
+  it('logs one structured line per call the reconciler makes, and reads nothing', async () => {
     const logger = new RecordingLogger();
-    const shadow = createShadowActuator({ store: new RecordingAudit([]), clock: { now: () => NOW }, logger });
-    await shadow.act(target, {
-      ...recordedDecision('e7', 7, [set('spot', 2, 4), launch('on-demand', 1)]),
-      targetId: target.id,
+    const audit = new RecordingAudit([]);
+    const shadow = createShadowActuator({ store: audit, clock: { now: () => NOW }, logger });
+    const decision = recordedDecision('e7', 7, [set('spot', 2, 4), launch('on-demand', 1)]);
+    const reconciliation = await reconcile(decision, shadow.forTarget(target), {
+      now: NOW,
+      source: 'test',
+      idempotencyPrefix: 'e7',
+    });
+    expect(reconciliation).toEqual({
+      actions: [
+        { index: 0, type: 'set-capacity', status: 'done' },
+        { index: 1, type: 'launch-capacity', status: 'done', instanceIds: [] },
+      ],
+      retry: false,
+      signals: [],
     });
     expect(logger.lines).toEqual([
       {
         level: 'info',
         message: 'shadow: would act',
-        fields: expect.objectContaining({
+        fields: {
           mode: 'shadow',
           targetId: 'train-a100',
           provider: 'aws',
-          eventId: 'e7',
-          version: 7,
-          action: set('spot', 2, 4),
-        }),
+          call: 'setCapacity',
+          idempotencyKey: 'e7:0',
+          request: { poolId: 'spot', desired: 4, idempotencyKey: 'e7:0' },
+        },
       },
       {
         level: 'info',
         message: 'shadow: would act',
-        fields: expect.objectContaining({ eventId: 'e7', action: launch('on-demand', 1) }),
+        fields: expect.objectContaining({
+          call: 'launchCapacity',
+          idempotencyKey: 'e7:1',
+          request: expect.objectContaining({ poolId: 'on-demand', count: 1, capacityType: 'on-demand' }),
+        }),
       },
     ]);
+    expect(audit.pagesRead).toBe(0);
   });
 });
 

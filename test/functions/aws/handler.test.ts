@@ -97,7 +97,9 @@ describe('the Lambda handler in shadow mode', () => {
         level: 'info',
         mode: 'shadow',
         targetId: 'cpu-fleet',
-        action: expect.objectContaining({ type: 'set-capacity', to: 4 }),
+        call: 'setCapacity',
+        idempotencyKey: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92:0',
+        request: expect.objectContaining({ poolId: 'primary', desired: 4 }),
       }),
     ]);
     // The outbox is closed: the shadow act counts as done.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide as coreDecide } from '../../../core/decide.ts';
 import type { Target } from '../../../core/schema/target.ts';
+import type { ActuatorResolver } from '../../../adapters/ports/actuator.ts';
 import { createShell, type Decide } from '../../../functions/shell/shell.ts';
 import { generateEvents, deliverAll } from './support/event-run.ts';
 import { foldingDecide, observedFor, RecordingActuator, RecordingLogger } from './support/fakes.ts';
@@ -57,16 +58,23 @@ describe.each(['memory', 'redis', 'upstash'] as StoreKind[])('concurrency on the
         now: NOW,
       });
       const actuator = new RecordingActuator();
-      const act: typeof actuator.act = async (target, decision) => {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() < 0.5 ? 0 : 1));
-        await actuator.act(target, decision);
+      actuator.observed = async (target) => observedFor(target, 2, NOW);
+      // Each set-capacity call takes 0 or 1 ms, so acting interleaves with other instances' commits.
+      const actuators: ActuatorResolver = (target) => {
+        const port = actuator.actuators(target);
+        return {
+          ...port,
+          setCapacity: async (request) => {
+            await new Promise((resolve) => setTimeout(resolve, Math.random() < 0.5 ? 0 : 1));
+            await port.setCapacity(request);
+          },
+        };
       };
       const shells = Array.from({ length: INSTANCES }, (_, i) =>
         createShell({
           store: stores[i % stores.length]!,
           decide,
-          observe: async (target) => observedFor(target, 2, NOW),
-          act,
+          actuators,
           clock: { now: () => NOW },
           logger: new RecordingLogger(),
         }),

@@ -4,7 +4,7 @@ import type { StateStore } from '../../../adapters/ports/state-store.ts';
 import { StateUnavailableError } from '../../../adapters/state/errors.ts';
 import { createShell, EventInProgressError } from '../../../functions/shell/shell.ts';
 import { deliverAll, generateEvents } from './support/event-run.ts';
-import { foldingDecide, metricSignal, observedFor, RecordingActuator, RecordingLogger } from './support/fakes.ts';
+import { foldingDecide, metricSignal, RecordingActuator, RecordingLogger } from './support/fakes.ts';
 import { testPolicy, testTarget } from '../../adapters/state/fixtures.ts';
 import { freshNamespace, startStoreSetup, type StoreSetup } from '../../adapters/state/store-setup.ts';
 import { verifyExactlyOnce } from './support/verify-run.ts';
@@ -52,8 +52,7 @@ async function runThroughOutage(
     createShell({
       store,
       decide: foldingDecide,
-      observe: async (target) => observedFor(target),
-      act: actuator.act,
+      actuators: actuator.actuators,
       clock: { now: () => Date.now() },
       logger: new RecordingLogger(),
       options: { leaseMs: LEASE_MS },
@@ -110,8 +109,7 @@ describe.each(['redis', 'upstash'] as const)('%s store, a commit that times out 
     const actuator = new RecordingActuator();
     const deps = {
       decide: foldingDecide,
-      observe: async () => observedFor(testTarget()),
-      act: actuator.act,
+      actuators: actuator.actuators,
       clock: { now: () => Date.now() },
       logger: new RecordingLogger(),
       options: { leaseMs: 400 },

@@ -1,5 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { DecisionInput } from '../../../core/schema/input.ts';
+import {
+  actuatorsByProvider,
+  InsufficientCapacityError,
+  PoolNotFoundError,
+  ThrottledError,
+  UnsupportedProviderError,
+} from '../../../adapters/ports/actuator.ts';
 import type { StateStore } from '../../../adapters/ports/state-store.ts';
 import { isRetryable, StateUnavailableError, TargetNotFoundError } from '../../../adapters/state/errors.ts';
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
@@ -12,7 +19,7 @@ import {
   type ShellOptions,
 } from '../../../functions/shell/shell.ts';
 import { testPolicy, testTarget } from '../../adapters/state/fixtures.ts';
-import { foldingDecide, metricSignal, observedFor, RecordingActuator, RecordingLogger } from './support/fakes.ts';
+import { foldingDecide, metricSignal, RecordingActuator, RecordingLogger } from './support/fakes.ts';
 
 const T0 = Date.parse('2026-03-02T14:00:00Z');
 const LEASE = 60_000;
@@ -33,8 +40,7 @@ async function harness(overrides: Partial<ShellDependencies> = {}, options: Part
   const deps: ShellDependencies = {
     store,
     decide,
-    observe: async (target) => observedFor(target),
-    act: actuator.act,
+    actuators: actuator.actuators,
     clock,
     logger,
     options: { leaseMs: LEASE, retryDelayMs: 1, ...options },
@@ -62,7 +68,15 @@ describe('shell: one event, one decision, one action', () => {
       attempts: 1,
       decision: { eventId: 'e1', version: 1, desiredCapacity: 3 },
     });
-    expect(actuator.calls.map((call) => call.decision)).toEqual([result.decision]);
+    expect(actuator.calls).toMatchObject([
+      {
+        method: 'setCapacity',
+        eventId: 'e1',
+        index: 0,
+        request: { poolId: 'primary', desired: 3, idempotencyKey: 'e1:0' },
+      },
+    ]);
+    expect(result).toMatchObject({ actions: [{ index: 0, type: 'set-capacity', status: 'done' }], followUps: [] });
     const snapshot = await store.load('llm-endpoint', 'e1');
     expect(snapshot.event?.status).toBe('done');
     expect(snapshot.state.pending).toBeNull();
@@ -105,12 +119,12 @@ describe('shell: one event, one decision, one action', () => {
 
   it('decides with the default policy when the target has none, and with no snapshot when observe fails', async () => {
     const seen: DecisionInput[] = [];
-    const { shell, store, logger } = await harness({
+    const { shell, store, logger, actuator } = await harness({
       decide: (input) => (seen.push(input), foldingDecide(input)),
-      observe: async () => {
-        throw new Error('DescribeEndpoint throttled');
-      },
     });
+    actuator.observed = async () => {
+      throw new Error('DescribeEndpoint throttled');
+    };
     await store.deletePolicy('llm-endpoint');
     await shell.handle(calm('e1'));
     expect(seen[0]).toMatchObject({ observed: null, policy: testPolicy() });
@@ -248,5 +262,95 @@ describe('shell: state store unavailable', () => {
     expect(isRetryable(error)).toBe(true);
     expect(actuator.calls).toEqual([]);
     expect((await store.load('llm-endpoint', 'e1')).event).toBeNull();
+  });
+});
+
+describe('shell: the reconciler executes the actions, and the cloud’s errors come back as data', () => {
+  it('decides at once on a capacity error the actions met, and closes the outbox: nothing to redeliver', async () => {
+    const { shell, store, actuator, decide } = await harness();
+    actuator.failNext(
+      new InsufficientCapacityError('primary', 'ml.g5.xlarge', 'on-demand', 'InsufficientInstanceCapacity'),
+    );
+    const result = await shell.handle(hot('e1'));
+    expect(result).toMatchObject({
+      status: 'decided',
+      acted: true,
+      actions: [{ index: 0, type: 'set-capacity', status: 'failed', error: { name: 'InsufficientCapacityError' } }],
+      followUps: [{ status: 'decided', eventId: 'e1/capacity-error/0', decision: { version: 2, outcome: 'hold' } }],
+    });
+    expect(decide.mock.calls.map(([input]) => input.signal)).toMatchObject([
+      { kind: 'metric', eventId: 'e1' },
+      {
+        kind: 'capacity-error',
+        eventId: 'e1/capacity-error/0',
+        poolId: 'primary',
+        code: 'InsufficientInstanceCapacity',
+        source: 'tide-reconciler',
+      },
+    ]);
+    expect((await store.load('llm-endpoint', 'e1')).event?.status).toBe('done');
+    expect((await store.readAudit('llm-endpoint')).entries.map((entry) => entry.signal.kind)).toEqual([
+      'capacity-error',
+      'metric',
+    ]);
+  });
+
+  it('bounds the decisions on capacity errors per delivery', async () => {
+    const { shell, actuator, logger } = await harness({}, { maxFollowUps: 0 });
+    actuator.failNext(
+      new InsufficientCapacityError('primary', 'ml.g5.xlarge', 'on-demand', 'InsufficientInstanceCapacity'),
+    );
+    expect(await shell.handle(hot('e1'))).toMatchObject({ status: 'decided', followUps: [] });
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringContaining('follow-up budget spent') }),
+    );
+  });
+
+  it('closes the outbox on an action that failed for good (no such pool), reporting it, not retrying', async () => {
+    const { shell, store, actuator, logger } = await harness();
+    actuator.failNext(new PoolNotFoundError('primary'));
+    const result = await shell.handle(hot('e1'));
+    expect(result).toMatchObject({
+      status: 'decided',
+      actions: [{ status: 'failed', error: { name: 'PoolNotFoundError', message: 'no pool "primary"' } }],
+      followUps: [],
+    });
+    expect((await store.load('llm-endpoint', 'e1')).event?.status).toBe('done');
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'reconcile: action',
+        fields: expect.objectContaining({ status: 'failed' }),
+      }),
+    );
+  });
+
+  it('a retryable failure carries the per-action record; the redelivery acts once with the same idempotency key', async () => {
+    const { shell, actuator } = await harness();
+    actuator.failNext(new ThrottledError('Rate exceeded'));
+    const error = await shell.handle(hot('e1')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionFailedError);
+    expect((error as ActionFailedError).actions).toEqual([
+      {
+        index: 0,
+        type: 'set-capacity',
+        status: 'retryable',
+        error: { name: 'ThrottledError', message: 'Rate exceeded' },
+      },
+    ]);
+    expect(await shell.handle(hot('e1'))).toMatchObject({ status: 'redriven', actions: [{ status: 'done' }] });
+    expect(actuator.calls.map((call) => call.request.idempotencyKey)).toEqual(['e1:0', 'e1:0']);
+  });
+
+  it('refuses a target whose cloud has no actuator in this deployment, before deciding, not retryably', async () => {
+    const { deps, decide } = await harness();
+    const shell = createShell({
+      ...deps,
+      actuators: actuatorsByProvider({ gcp: () => new RecordingActuator().actuators(testTarget()) }),
+    });
+    const error = await shell.handle(hot('e1')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedProviderError);
+    expect(isRetryable(error)).toBe(false);
+    expect(decide).not.toHaveBeenCalled();
   });
 });

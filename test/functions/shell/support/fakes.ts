@@ -3,7 +3,14 @@ import type { DecisionInput } from '../../../../core/schema/input.ts';
 import { emptyMemory } from '../../../../core/schema/memory.ts';
 import type { Signal } from '../../../../core/schema/signal.ts';
 import type { ObservedCapacity, Target } from '../../../../core/schema/target.ts';
-import type { RecordedDecision } from '../../../../adapters/ports/state-store.ts';
+import type {
+  ActuatorResolver,
+  ChangeInstanceTypeRequest,
+  CheckpointRequest,
+  DrainAndReleaseRequest,
+  LaunchCapacityRequest,
+  SetCapacityRequest,
+} from '../../../../adapters/ports/actuator.ts';
 import type { Logger } from '../../../../adapters/ports/logger.ts';
 
 /**
@@ -68,21 +75,67 @@ export function observedFor(target: Target, desired = 2, observedAt = 0): Observ
   };
 }
 
-/** A recording actuator: every call kept; `failNext` and `hangNext` script the next call. */
+/** One write call the shell's recording actuator got. */
+export interface ShellActuatorCall {
+  targetId: string;
+  method: 'setCapacity' | 'changeInstanceType' | 'launchCapacity' | 'drainAndRelease' | 'requestCheckpoint';
+  request:
+    | SetCapacityRequest
+    | ChangeInstanceTypeRequest
+    | LaunchCapacityRequest
+    | DrainAndReleaseRequest
+    | CheckpointRequest;
+  /** The event whose decision made the call, from the request's idempotency key (`<eventId>:<index>`). */
+  eventId: string;
+  /** The action's index in its decision. */
+  index: number;
+  at: number;
+}
+
+/**
+ * A recording actuator port for the shell's tests (Karpenter's fake cloud provider, per target): every write
+ * call kept with the event it belongs to; `failNext` and `hangNext` script the next write call; reads
+ * answer `observed(target)` (by default {@link observedFor}).
+ */
 export class RecordingActuator {
-  readonly calls: { targetId: string; decision: RecordedDecision; at: number }[] = [];
+  readonly calls: ShellActuatorCall[] = [];
   private failures: Error[] = [];
   private hangs = 0;
   readonly hanging: (() => void)[] = [];
+  /** What `readCapacity` answers; replace it to script reads (throw to fail them). */
+  observed: (target: Target) => Promise<ObservedCapacity> = async (target) => observedFor(target);
 
-  act = async (target: Target, decision: RecordedDecision): Promise<void> => {
-    this.calls.push({ targetId: target.id, decision, at: Date.now() });
-    const failure = this.failures.shift();
-    if (failure) throw failure;
-    if (this.hangs > 0) {
-      this.hangs -= 1;
-      await new Promise<void>((resolve) => this.hanging.push(resolve));
-    }
+  /** The resolver the shell takes (target -> port). */
+  actuators: ActuatorResolver = (target) => {
+    const record = async (method: ShellActuatorCall['method'], request: ShellActuatorCall['request']) => {
+      const key = request.idempotencyKey ?? '';
+      const split = key.lastIndexOf(':');
+      this.calls.push({
+        targetId: target.id,
+        method,
+        request,
+        eventId: key.slice(0, split),
+        index: Number(key.slice(split + 1)),
+        at: Date.now(),
+      });
+      const failure = this.failures.shift();
+      if (failure) throw failure;
+      if (this.hangs > 0) {
+        this.hangs -= 1;
+        await new Promise<void>((resolve) => this.hanging.push(resolve));
+      }
+    };
+    return {
+      readCapacity: async () => this.observed(target),
+      setCapacity: (request) => record('setCapacity', request),
+      changeInstanceType: (request) => record('changeInstanceType', request),
+      launchCapacity: async (request) => {
+        await record('launchCapacity', request);
+        return [];
+      },
+      drainAndRelease: (request) => record('drainAndRelease', request),
+      requestCheckpoint: (request) => record('requestCheckpoint', request),
+    };
   };
 
   failNext(error: Error): void {
@@ -95,7 +148,7 @@ export class RecordingActuator {
   }
 
   eventIds(): string[] {
-    return this.calls.map((call) => call.decision.eventId);
+    return this.calls.map((call) => call.eventId);
   }
 }
 

@@ -36,7 +36,7 @@ export async function verifyExactlyOnce(options: {
     for (const event of events) {
       const record = (await store.load(targetId, event.signal.eventId!)).event;
       expect(record, `record of ${event.signal.eventId}`).not.toBeNull();
-      const acted = actuator.calls.some((call) => call.decision.eventId === event.signal.eventId);
+      const acted = actuator.calls.some((call) => call.eventId === event.signal.eventId);
       // Besides done, after an outage: pending where the actions ran but the confirmation could not be
       // written (the shell reports success rather than act twice); superseded where a newer decision with
       // actions replaced its outbox entry before it was confirmed: either the invocation that committed it
@@ -46,7 +46,7 @@ export async function verifyExactlyOnce(options: {
       expect(allowed, `status ${record!.status} of ${event.signal.eventId} (acted: ${acted})`).toBe(true);
       committed.push({ event, decision: record!.decision, superseded: record!.status === 'superseded' && !acted });
       expect(
-        actuator.calls.filter((call) => call.decision.eventId === event.signal.eventId).length,
+        actuator.calls.filter((call) => call.eventId === event.signal.eventId).length,
         `acts of ${event.signal.eventId}`,
       ).toBeLessThanOrEqual(1);
     }
@@ -75,7 +75,10 @@ export async function verifyExactlyOnce(options: {
 
     const acting = committed.filter((item) => item.decision.actions.length > 0 && !item.superseded);
     withActions += acting.length;
-    const actedHere = actuator.calls.filter((call) => call.targetId === targetId).map((call) => call.decision.version);
+    const versionOf = new Map(committed.map((item) => [item.decision.eventId, item.decision.version]));
+    const actedHere = actuator.calls
+      .filter((call) => call.targetId === targetId)
+      .map((call) => versionOf.get(call.eventId));
     expect(actedHere, `acts on ${targetId}, in commit order`).toEqual(acting.map((item) => item.decision.version));
 
     const audited: string[] = [];
