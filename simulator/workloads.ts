@@ -19,6 +19,7 @@ export interface NamedWorkload {
   plans?: PlanDocument[];
 }
 
+// data/ is one level up from here, and from dist/ where the bundled CLI runs this same line.
 const dataFile = (name: string) => fileURLToPath(new URL(`../data/${name}`, import.meta.url));
 
 async function loadCsv(path: string, name: string): Promise<Trace> {
