@@ -7,6 +7,9 @@ import { enum as zenum, object, type infer as Infer } from 'zod';
 import { decide } from '../../core/decide.ts';
 import { parseDocument } from '../../core/errors.ts';
 import { createShadowActuator, type ShadowOptions } from '../../adapters/shadow/index.ts';
+import { dryRunResolver } from '../../adapters/shadow/dry-run-actuator.ts';
+import { actuatorsByProvider, type ActuatorPort } from '../../adapters/ports/actuator.ts';
+import type { Provider, Target } from '../../core/schema/target.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { createStateStoreFromEnv } from '../../adapters/state/index.ts';
 import { createIngest, type Ingest, type IngestOptions } from './ingest.ts';
@@ -15,12 +18,15 @@ import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from './shell.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
 
-/** The modes Tide runs in. Only `shadow` exists until the cloud actuators land. */
-export const TIDE_MODES = ['shadow'] as const;
+/**
+ * The modes Tide runs in: `shadow` decides on real events and reads and changes nothing in the cloud;
+ * `dry-run` reads the cloud through the provider adapters and logs every write it would make; `act` acts.
+ */
+export const TIDE_MODES = ['shadow', 'dry-run', 'act'] as const;
 
 /** The runtime's own environment (the state store's is validated by adapters/state/config.ts). */
 export const RuntimeEnvSchema = object({
-  /** `shadow`: decide on real events, act on nothing. Required, so no deployment acts by accident. */
+  /** `shadow`, `dry-run` or `act`. Required, so no deployment acts by accident. */
   TIDE_MODE: zenum(TIDE_MODES),
 });
 export type RuntimeEnv = Infer<typeof RuntimeEnvSchema>;
@@ -50,6 +56,11 @@ export interface RuntimeOverrides {
   write?: (line: string) => void;
   ingest?: Partial<IngestOptions>;
   shadow?: Partial<ShadowOptions>;
+  /**
+   * The provider adapters this function carries, one factory per cloud (each cloud's function bundles only
+   * its own SDK clients). Used in `dry-run` (reads only) and `act`; shadow mode needs none.
+   */
+  providers?: Partial<Record<Provider, (target: Target) => ActuatorPort>>;
 }
 
 /**
@@ -64,8 +75,12 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
   }
   const parsed = parseDocument(RuntimeEnvSchema, { TIDE_MODE: mode }, 'runtime environment');
   if (!parsed.ok) {
+    throw new RuntimeConfigError(`TIDE_MODE must be one of ${TIDE_MODES.join(', ')}, was: ${JSON.stringify(mode)}`);
+  }
+  const providers = overrides.providers ?? {};
+  if (parsed.value.TIDE_MODE !== 'shadow' && Object.keys(providers).length === 0) {
     throw new RuntimeConfigError(
-      `TIDE_MODE must be one of ${TIDE_MODES.join(', ')} (only shadow mode exists until the cloud actuators land), was: ${JSON.stringify(mode)}`,
+      `TIDE_MODE=${parsed.value.TIDE_MODE} needs a provider adapter and this function carries none; use shadow, was: ${JSON.stringify(mode)}`,
     );
   }
   const clock = overrides.clock ?? systemClock;
@@ -76,7 +91,13 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
     logger,
     ...(overrides.shadow ? { options: overrides.shadow } : {}),
   });
-  const shell = createShell({ store, decide, actuators: shadow.resolver, clock, logger });
+  const actuators =
+    parsed.value.TIDE_MODE === 'shadow'
+      ? shadow.resolver
+      : parsed.value.TIDE_MODE === 'dry-run'
+        ? dryRunResolver(actuatorsByProvider(providers), logger)
+        : actuatorsByProvider(providers);
+  const shell = createShell({ store, decide, actuators, clock, logger });
   const ingest = createIngest({
     store,
     shell,

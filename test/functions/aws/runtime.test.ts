@@ -6,12 +6,12 @@ const TOKEN = 'AYQgASQgNzQ4ZTEtZmFrZS10b2tlbi1mb3ItdGVzdHM=';
 
 describe('the runtime, built from the environment', () => {
   it.each([
-    { label: 'unset', env: {}, message: /TIDE_MODE is required; expected one of shadow, was: unset/ },
+    { label: 'unset', env: {}, message: /TIDE_MODE is required; expected one of shadow, dry-run, act, was: unset/ },
     { label: 'empty', env: { TIDE_MODE: '' }, message: /TIDE_MODE is required/ },
     {
       label: 'a mode that does not exist yet',
       env: { TIDE_MODE: 'active' },
-      message: /TIDE_MODE must be one of shadow .*was: "active"/,
+      message: /TIDE_MODE must be one of shadow, dry-run, act, was: "active"/,
     },
     { label: 'the wrong case', env: { TIDE_MODE: 'Shadow' }, message: /was: "Shadow"/ },
   ])('refuses to start with TIDE_MODE $label, naming the value', ({ env, message }) => {

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { RecordingActuator } from '../../../adapters/fake-cloud/recording-actuator.ts';
+import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
+import { PolicySchema } from '../../../core/schema/policy.ts';
+import { TargetSchema } from '../../../core/schema/target.ts';
+import { createRuntime, RuntimeConfigError } from '../../../functions/shell/runtime.ts';
+
+const NOW = Date.UTC(2026, 10, 29, 12);
+const target = TargetSchema.parse({
+  id: 'llm',
+  kind: 'inference-endpoint',
+  provider: 'gcp',
+  pools: [{ id: 'serve', instanceType: 'g2-standard-8' }],
+});
+
+async function runtimeIn(mode: string, port: RecordingActuator) {
+  const store = new MemoryStateStore({}, () => NOW);
+  await store.putTarget(target);
+  await store.putPolicy(
+    'llm',
+    PolicySchema.parse({ minCapacity: 1, maxCapacity: 10, targetTracking: [{ metric: 'load', targetValue: 10 }] }),
+  );
+  const lines: string[] = [];
+  const runtime = createRuntime(
+    { TIDE_MODE: mode },
+    { store, clock: { now: () => NOW }, write: (line) => lines.push(line), providers: { gcp: () => port } },
+  );
+  return { runtime, lines };
+}
+
+const twoReady = (port: RecordingActuator) =>
+  port.observe({
+    observedAt: NOW,
+    pools: [
+      { poolId: 'serve', instanceType: 'g2-standard-8', capacityType: 'on-demand', desired: 2, ready: 2, pending: 0 },
+    ],
+  });
+
+const overloaded = {
+  kind: 'metric' as const,
+  metric: 'load',
+  value: 30,
+  observedAt: NOW,
+  source: 'test',
+  eventId: 'e1',
+};
+
+describe('TIDE_MODE', () => {
+  it('act: the decision reaches the provider adapter through the reconciler', async () => {
+    const port = twoReady(new RecordingActuator());
+    const { runtime } = await runtimeIn('act', port);
+    const result = await runtime.shell.handle({ targetId: 'llm', signal: overloaded });
+    expect(result.decision.actions).toEqual([expect.objectContaining({ type: 'set-capacity', to: 6 })]);
+    expect(port.callsOf('setCapacity')).toEqual([expect.objectContaining({ method: 'setCapacity' })]);
+  });
+
+  it('dry-run: reads the cloud, logs the write it would make, and changes nothing', async () => {
+    const port = twoReady(new RecordingActuator());
+    const { runtime, lines } = await runtimeIn('dry-run', port);
+    const result = await runtime.shell.handle({ targetId: 'llm', signal: overloaded });
+    expect(result.decision.actions).toEqual([expect.objectContaining({ type: 'set-capacity', to: 6 })]);
+    expect(port.callsOf('readCapacity').length).toBeGreaterThan(0);
+    expect(port.calls.filter((call) => call.method !== 'readCapacity')).toEqual([]);
+    expect(lines.some((line) => line.includes('dry-run: would call setCapacity'))).toBe(true);
+  });
+
+  it('act or dry-run in a function that carries no provider adapter refuses to start, naming the mode', () => {
+    expect(() => createRuntime({ TIDE_MODE: 'act' }, { write: () => {} })).toThrow(RuntimeConfigError);
+    expect(() => createRuntime({ TIDE_MODE: 'dry-run' }, { write: () => {} })).toThrow(
+      /TIDE_MODE=dry-run needs a provider adapter/,
+    );
+  });
+});
