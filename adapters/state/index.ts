@@ -17,6 +17,7 @@ export { DEFAULT_STATE_OPTIONS, type StateStoreOptions } from './options.ts';
 export { RedisStateStore, type RedisTransport } from './redis-store.ts';
 export { ioredisTransport } from './ioredis-transport.ts';
 export { upstashTransport } from './upstash-transport.ts';
+export { StateClientMissingError } from './client-loader.ts';
 
 /** Where the factory reports what it chose, and connection trouble. */
 export type StateLogger = Pick<Logger, 'info' | 'warn'>;

@@ -29,6 +29,7 @@ import {
 } from './errors.ts';
 import { stateKeys, type StateKeys } from './keys.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
+import { StateClientMissingError } from './client-loader.ts';
 import { CLAIM, COMMIT, DELETE_DOCUMENT, FINISH, LOAD, PUT_DOCUMENT, type LuaScript } from './scripts.ts';
 
 /**
@@ -312,6 +313,7 @@ export class RedisStateStore implements StateStore {
           return request();
         });
       } catch (error) {
+        if (error instanceof StateClientMissingError) throw error;
         if (!(error instanceof DeadlineError) && !this.transport.isTransient(error)) {
           throw new StateCommandError(`${operation}: ${(error as Error).message}`, { cause: error });
         }

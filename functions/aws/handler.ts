@@ -11,6 +11,7 @@
  */
 import type { EventSourceName, ParseOptions } from '../../adapters/events/index.ts';
 import type { IngestResult } from '../shell/ingest.ts';
+import { withReadableStack } from '../shell/readable-stack.ts';
 import { createRuntime, type Runtime } from '../shell/runtime.ts';
 
 /** A Lambda SQS event (only what the guard needs; the parser validates the rest). */
@@ -88,7 +89,7 @@ export function formatOf(event: unknown): { format: EventSourceName | 'auto'; op
 
 /** Build a handler over a runtime; the runtime is asked for on every invocation (make it memoized). */
 export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>) {
-  return async function handler(event: unknown): Promise<SqsBatchResponse | InvocationSummary> {
+  const handle = async (event: unknown): Promise<SqsBatchResponse | InvocationSummary> => {
     const runtime = await getRuntime();
     const { format, options } = formatOf(event);
     const result = await runtime.ingest.ingest(event, format, options);
@@ -110,6 +111,14 @@ export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>) {
       unmatched: result.unmatched.length,
       rejected: result.failures.nonRetryable,
     };
+  };
+  return async function handler(event: unknown): Promise<SqsBatchResponse | InvocationSummary> {
+    try {
+      return await handle(event);
+    } catch (error) {
+      // Lambda logs what is thrown with its stack: map it to the .ts sources first (see readable-stack.ts).
+      throw withReadableStack(error);
+    }
   };
 }
 

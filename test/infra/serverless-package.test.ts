@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BuildOptions } from 'esbuild';
 import { parse } from 'yaml';
+import { bundleFunction } from '../../tools/bench/function-build.ts';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -45,11 +46,11 @@ afterAll(async () => {
 });
 
 describe('serverless.yml packaged by osls', () => {
-  it('has the events function on Node 20 in shadow mode, Upstash settings resolved by CloudFormation from SSM', () => {
+  it('has the events function on Node 22 in shadow mode, Upstash settings resolved by CloudFormation from SSM', () => {
     const fn = resources.EventsLambdaFunction!.Properties;
     expect(fn).toMatchObject({
       Handler: 'functions/aws/handler.handler',
-      Runtime: 'nodejs20.x',
+      Runtime: 'nodejs22.x',
       FunctionName: 'tide-ci-events',
     });
     expect(fn.Environment.Variables).toMatchObject({
@@ -137,50 +138,87 @@ describe('the handler bundled as serverless.yml configures esbuild', () => {
     'utf8',
   );
 
-  async function bundleAndInvoke(banner: string | undefined) {
+  async function bundleAndInvoke(
+    banner: string | undefined,
+    env: Record<string, string> = { TIDE_MODE: 'shadow' },
+    overrides: BuildOptions = {},
+  ) {
     const dir = await mkdtemp(join(tmpdir(), 'tide-bundle-'));
     try {
-      const outfile = join(dir, 'handler.mjs');
-      await build({
-        entryPoints: [join(root, 'functions/aws/handler.ts')],
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        outfile,
-        logLevel: 'silent',
-        ...(banner === undefined ? {} : { banner: { js: banner } }),
+      // serverless.yml's esbuild settings as serverless-esbuild applies them (minified, split, source maps).
+      const bundle = await bundleFunction(root, 'functions/aws/handler.ts', dir, {
+        banner: banner === undefined ? {} : { js: banner },
+        ...overrides,
       });
       await writeFile(join(dir, 'event.json'), await event);
       // A fresh process, as Lambda has: no vitest module loader in the way.
-      const script = `const m = await import(${JSON.stringify(pathToFileURL(outfile).href)});
+      const script = `const m = await import(${JSON.stringify(pathToFileURL(bundle.entryFile).href)});
 const event = JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(join(dir, 'event.json'))}, 'utf8'));
-process.stdout.write('RESULT ' + JSON.stringify(await m.handler(event)) + '\\n');`;
-      const env = { PATH: process.env.PATH ?? '', TIDE_MODE: 'shadow' };
-      return await run(process.execPath, ['--input-type=module', '-e', script], { env, timeout: 30_000 });
+try { process.stdout.write('RESULT ' + JSON.stringify(await m.handler(event)) + '\\n'); }
+catch (error) { process.stdout.write('THROWN ' + JSON.stringify(error.stack) + '\\n'); }`;
+      return await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        timeout: 30_000,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  it('imports and handles an EventBridge alarm with the createRequire banner (memory store, no targets: acknowledged)', async () => {
+  const line = (stdout: string, tag: string) =>
+    JSON.parse(
+      stdout
+        .split('\n')
+        .find((text) => text.startsWith(`${tag} `))!
+        .slice(tag.length + 1),
+    );
+
+  const banner = async () => {
     const config = parse(await readFile(join(root, 'serverless.yml'), 'utf8'), {
       customTags: [
         { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
         { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) },
       ],
     });
-    const { stdout } = await bundleAndInvoke(config.custom.esbuild.banner.js);
-    const result = JSON.parse(
-      stdout
-        .split('\n')
-        .find((line) => line.startsWith('RESULT '))!
-        .slice('RESULT '.length),
-    );
-    expect(result).toEqual({ source: 'aws-eventbridge', decisions: [], unmatched: 1, rejected: [] });
+    return config.custom.esbuild.banner.js as string;
+  };
+
+  it('imports and handles an EventBridge alarm with the createRequire banner (memory store, no targets: acknowledged)', async () => {
+    const { stdout } = await bundleAndInvoke(await banner());
+    expect(line(stdout, 'RESULT')).toEqual({ source: 'aws-eventbridge', decisions: [], unmatched: 1, rejected: [] });
   }, 60_000);
 
-  it('crashes on a Node built-in without the banner (what the banner is for)', async () => {
-    await expect(bundleAndInvoke(undefined)).rejects.toThrow(/Dynamic require of "\w+" is not supported/);
+  it('throws with a stack mapped to the TypeScript sources, though the bundle is minified and Node reads no source map', async () => {
+    // No TIDE_MODE: createRuntime refuses to start, and the handler rethrows its error.
+    const { stdout } = await bundleAndInvoke(await banner(), {});
+    const stack: string = line(stdout, 'THROWN');
+    expect(stack).toMatch(/^RuntimeConfigError: TIDE_MODE is required/);
+    expect(stack).toMatch(/functions\/shell\/runtime\.ts:\d+:\d+/);
+    expect(stack).not.toMatch(/handler\.mjs:1:\d+/);
+  }, 60_000);
+
+  it('loads the Redis client on demand: bundled ioredis needs the createRequire banner (what the banner is for)', async () => {
+    // ioredis bundled (as for a REDIS_URL deployment) and Redis unreachable: the client is loaded at the first call.
+    const redis = { TIDE_MODE: 'shadow', REDIS_URL: 'redis://127.0.0.1:1', TIDE_STATE_RETRIES: '0' };
+    const withBanner = line((await bundleAndInvoke(await banner(), redis, { external: [] })).stdout, 'THROWN');
+    expect(withBanner).toMatch(/^RetryableIngestError: .*state store unavailable/);
+    expect(withBanner).not.toMatch(/Dynamic require/);
+    const without = line((await bundleAndInvoke(undefined, redis, { external: [] })).stdout, 'THROWN');
+    expect(without).toMatch(/Dynamic require of "\w+" is not supported/);
+  }, 60_000);
+
+  it('refuses REDIS_URL when the package leaves ioredis out (serverless.yml packages the Upstash client only)', async () => {
+    const redis = { TIDE_MODE: 'shadow', REDIS_URL: 'redis://127.0.0.1:1' };
+    const stdout = (await bundleAndInvoke(await banner(), redis)).stdout;
+    // Not retryable (a redelivery meets the same package): reported, with the variable to change.
+    const { rejected } = line(stdout, 'RESULT');
+    expect(rejected).toEqual([
+      {
+        error: expect.objectContaining({
+          name: 'StateClientMissingError',
+          message: expect.stringMatching(/"ioredis" is not in this deployment package; for REDIS_URL/),
+        }),
+      },
+    ]);
   }, 60_000);
 });

@@ -1,0 +1,328 @@
+/**
+ * `npm run bench:function [-- --json] [--runs N] [--events N]`: every cloud function as it ships, measured.
+ *
+ * For each function entry (tools/bench/function-build.ts finds them: serverless.yml's handlers, later
+ * functions/gcp and functions/azure), bundled with serverless.yml's esbuild settings:
+ * - `bundleBytes`: what a cold start loads (the entry and the chunks it imports statically), minified;
+ *   `packageBytes` adds the chunks loaded on demand (the Redis client);
+ * - `coldInitMs`: a fresh Node process importing the bundle until the import resolves, minus the same for an
+ *   empty module; median of `--runs` (10) of each, interleaved, with min and max;
+ * - `roundTripsPerEvent`: Redis round trips per event, counted by Redis itself (MONITOR: commands sent by
+ *   the function, not those its scripts run), `{ hold, act }`;
+ * - `eventsPerSecond`: SQS batches of 10 records for 10 targets through the bundle's handler, one invocation
+ *   at a time as one Lambda instance runs them, against a loopback redis-server this script starts;
+ * - `stateBytesAfterDay`: the target's memory in Redis (bytes of JSON) after a day of events every 10 s for
+ *   the example endpoint (infra/examples/llama-endpoint.*.json), on a simulated clock.
+ * Functions without a driver yet (a runtime that has no Redis-backed harness here) get null figures with a note.
+ */
+import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { PolicySchema, type PolicyInput } from '../../core/schema/policy.ts';
+import { TargetSchema } from '../../core/schema/target.ts';
+import { ioredisTransport } from '../../adapters/state/ioredis-transport.ts';
+import { stateKeys } from '../../adapters/state/keys.ts';
+import { RedisStateStore } from '../../adapters/state/redis-store.ts';
+import { startRedisServer } from '../../test/support/redis-server.ts';
+import { bundleFunction, functionEntries, type FunctionEntry } from './function-build.ts';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '10' },
+    events: { type: 'string', default: '5000' },
+  },
+});
+const RUNS = Number(values.runs);
+const EVENTS = Number(values.events);
+const root = resolve(import.meta.dirname, '../..');
+const examples = join(root, 'infra/examples');
+const examplePolicy = JSON.parse(readFileSync(join(examples, 'llama-endpoint.policy.json'), 'utf8')) as PolicyInput;
+const exampleTarget = JSON.parse(readFileSync(join(examples, 'llama-endpoint.target.json'), 'utf8'));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+/** Progress on stderr, so `--json` output stays clean. */
+const progress = (message: string) => process.stderr.write(`bench:function: ${message}\n`);
+
+/** Milliseconds from `import()` to its resolution, in a fresh process (no NODE_OPTIONS, no extra CA bundle). */
+function importMs(file: string): number {
+  const code = `const t=process.hrtime.bigint();await import(${JSON.stringify(`file://${file}`)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    env: { PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`importing ${file} failed: ${run.stderr}`);
+  return Number(run.stdout);
+}
+
+function coldInit(entryFile: string, emptyFile: string) {
+  const bundle: number[] = [];
+  const empty: number[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    empty.push(importMs(emptyFile));
+    bundle.push(importMs(entryFile));
+  }
+  const base = median(empty);
+  return {
+    medianMs: round(median(bundle) - base),
+    minMs: round(Math.min(...bundle) - base),
+    maxMs: round(Math.max(...bundle) - base),
+    emptyModuleMs: round(base, 2),
+  };
+}
+
+/** Counts the commands clients send Redis (not those scripts run), between markers sent on a control connection. */
+class CommandCounter {
+  private count = 0;
+  private waiting = new Map<string, () => void>();
+  private constructor(
+    private readonly monitor: Redis,
+    private readonly control: Redis,
+  ) {}
+
+  static async start(url: string): Promise<CommandCounter> {
+    const control = new Redis(url);
+    // monitor() opens a connection of its own in MONITOR mode; the control connection sends the markers.
+    const monitor = await control.monitor();
+    const counter = new CommandCounter(monitor, control);
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (args[0]?.toLowerCase() === 'echo' && counter.waiting.has(args[1] ?? '')) {
+        counter.waiting.get(args[1] ?? '')?.();
+        return;
+      }
+      if (source !== 'lua') counter.count += 1;
+    });
+    return counter;
+  }
+
+  /** Commands seen since the last call (every command sent before this call is counted). */
+  async take(): Promise<number> {
+    const marker = `bench-marker-${Math.random()}`;
+    const seen = new Promise<void>((done) => this.waiting.set(marker, done));
+    await this.control.echo(marker);
+    await seen;
+    this.waiting.delete(marker);
+    const taken = this.count;
+    this.count = 0;
+    return taken;
+  }
+
+  async close(): Promise<void> {
+    this.monitor.disconnect();
+    await this.control.quit();
+  }
+}
+
+interface Driver {
+  run(message: Record<string, unknown>): Promise<any>;
+  stop(): void;
+}
+
+async function startDriver(entryFile: string, env: Record<string, string>): Promise<Driver> {
+  const child = fork(join(import.meta.dirname, 'function-driver.mjs'), [entryFile], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    execArgv: [],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const replies: ((message: any) => void)[] = [];
+  child.on('message', (message: any) => replies.shift()?.(message));
+  const next = () => new Promise<any>((resolveReply) => replies.push(resolveReply));
+  const ready = await next();
+  if (!ready.ready) throw new Error('driver did not start');
+  return {
+    async run(message) {
+      const reply = next();
+      child.send(message);
+      const answer = await reply;
+      if (!answer.ok) throw new Error(answer.error);
+      return answer.result;
+    },
+    stop: () => child.kill(),
+  };
+}
+
+async function seed(url: string, namespace: string, targets: { id: string; policy: PolicyInput }[]): Promise<void> {
+  const store = new RedisStateStore(ioredisTransport({ url, timeoutMs: 5000 }), { namespace });
+  for (const { id, policy } of targets) {
+    await store.putTarget(TargetSchema.parse({ ...exampleTarget, id }));
+    await store.putPolicy(id, PolicySchema.parse(policy));
+  }
+  await store.close();
+}
+
+const withAlarms = (alarmName: string): PolicyInput => ({
+  ...examplePolicy,
+  triggers: [{ ...examplePolicy.triggers![0]!, alarmName }],
+});
+
+const START = Date.parse('2026-03-10T00:00:00Z');
+
+async function awsFigures(entryFile: string, redisUrl: string) {
+  const env = (namespace: string) => ({ TIDE_MODE: 'shadow', REDIS_URL: redisUrl, TIDE_DEPLOYMENT: namespace });
+
+  // Round trips, counted by Redis.
+  await seed(redisUrl, 'bench-rt', [{ id: 'rt-endpoint', policy: withAlarms('tide-rt-*') }]);
+  const counter = await CommandCounter.start(redisUrl);
+  const driver = await startDriver(entryFile, env('bench-rt'));
+  const base = { alarmPrefix: 'tide-rt' };
+  await driver.run({ scenario: 'sequence', ...base, kind: 'hold', events: 3, startAt: START, prefix: 'warm' });
+  await counter.take();
+  const HOLD = 50;
+  const hold = await driver.run({
+    scenario: 'sequence',
+    ...base,
+    kind: 'hold',
+    events: HOLD,
+    startAt: START + 60_000,
+    prefix: 'hold',
+  });
+  const holdCommands = await counter.take();
+  const ACT = 20;
+  const act = await driver.run({
+    scenario: 'sequence',
+    ...base,
+    kind: 'act',
+    events: ACT,
+    startAt: hold.endAt + 400_000,
+  });
+  const actCommands = await counter.take();
+  driver.stop();
+  await counter.close();
+
+  progress(`round trips: hold ${holdCommands / HOLD}, act ${actCommands / ACT}`);
+  // Throughput: 10 targets, batches of 10.
+  const TARGETS = 10;
+  await seed(
+    redisUrl,
+    'bench-tp',
+    Array.from({ length: TARGETS }, (_, i) => ({ id: `tp-${i}`, policy: withAlarms(`tide-tp-${i}-*`) })),
+  );
+  const tp = await startDriver(entryFile, env('bench-tp'));
+  const tpBase = { scenario: 'throughput', alarmPrefix: 'tide-tp', targets: TARGETS, batchSize: 10 };
+  await tp.run({ ...tpBase, batches: 50, prefix: 'tp-warm' });
+  const throughput = await tp.run({ ...tpBase, batches: Math.ceil(EVENTS / 10), prefix: 'tp' });
+  tp.stop();
+
+  progress(`${Math.round(throughput.eventsPerSecond)} events/s`);
+  // A day of events every 10 s for the example endpoint, its policy as shipped.
+  await seed(redisUrl, 'bench-day', [{ id: exampleTarget.id, policy: examplePolicy }]);
+  const dayDriver = await startDriver(entryFile, env('bench-day'));
+  const day = await dayDriver.run({
+    scenario: 'day',
+    alarmName: 'tide-llama-concurrency-high',
+    startAt: START,
+    prefix: 'day',
+    seconds: 86_400,
+    stepSeconds: 10,
+  });
+  dayDriver.stop();
+  const inspect = new Redis(redisUrl);
+  const stateKey = stateKeys('bench-day').state(exampleTarget.id);
+  const memoryJson = (await inspect.hget(stateKey, 'memory')) ?? '';
+  await inspect.quit();
+  const memory = memoryJson ? (JSON.parse(memoryJson) as Record<string, unknown>) : {};
+  const fieldBytes = Object.fromEntries(
+    Object.entries(memory)
+      .map(([field, value]) => [field, JSON.stringify(value).length] as const)
+      .sort((a, b) => b[1] - a[1]),
+  );
+
+  return {
+    roundTripsPerEvent: { hold: round(holdCommands / HOLD, 2), act: round(actCommands / ACT, 2) },
+    eventsPerSecond: Math.round(throughput.eventsPerSecond),
+    stateBytesAfterDay: Buffer.byteLength(memoryJson),
+    detail: {
+      roundTrips: {
+        holdEvents: HOLD,
+        holdDecisionsActed: hold.acted,
+        actEvents: ACT,
+        actDecisionsActed: act.acted,
+        commandsHold: holdCommands,
+        commandsAct: actCommands,
+      },
+      throughput: {
+        records: throughput.records,
+        seconds: round(throughput.seconds, 3),
+        targets: TARGETS,
+        batchSize: 10,
+      },
+      day: { events: day.decided, acted: day.acted, memoryFieldBytes: fieldBytes },
+    },
+  };
+}
+
+async function measure(fn: FunctionEntry, redisUrl: string, emptyFile: string) {
+  const outdir = join(root, '.bench/functions', fn.name.replace(/[^a-z0-9-]/gi, '-'));
+  rmSync(outdir, { recursive: true, force: true });
+  const bundle = await bundleFunction(root, fn.entry, outdir);
+  progress(`${fn.name}: ${bundle.initialBytes} bytes at start; cold imports`);
+  const cold = coldInit(bundle.entryFile, emptyFile);
+  progress(`${fn.name}: cold import ${cold.medianMs} ms`);
+  const figures = fn.name.startsWith('aws:')
+    ? await awsFigures(bundle.entryFile, redisUrl)
+    : {
+        roundTripsPerEvent: null,
+        eventsPerSecond: null,
+        stateBytesAfterDay: null,
+        detail: { note: `no driver for ${fn.name} in tools/bench/function-driver.mjs yet` },
+      };
+  return {
+    entry: fn.entry,
+    bundleBytes: bundle.initialBytes,
+    coldInitMs: cold.medianMs,
+    roundTripsPerEvent: figures.roundTripsPerEvent,
+    eventsPerSecond: figures.eventsPerSecond,
+    stateBytesAfterDay: figures.stateBytesAfterDay,
+    packageBytes: bundle.packageBytes,
+    coldInit: cold,
+    files: bundle.files.map(({ path, bytes, initial }) => ({
+      path: path.replace(/^\.bench\/functions\/[^/]+\//, ''),
+      bytes,
+      initial,
+    })),
+    ...figures.detail,
+  };
+}
+
+const server = await startRedisServer();
+const scratch = join(root, '.bench');
+mkdirSync(scratch, { recursive: true });
+const emptyFile = join(scratch, 'empty.mjs');
+writeFileSync(emptyFile, 'export {};\n');
+const functions: Record<string, unknown> = {};
+try {
+  for (const fn of functionEntries(root)) functions[fn.name] = await measure(fn, server.url, emptyFile);
+} finally {
+  await server.close();
+}
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+})();
+const result = { commit, node: process.version, loadAverage1m: round(loadavg()[0] ?? 0, 2), functions };
+if (values.json) console.log(JSON.stringify(result, null, 2));
+else {
+  for (const [name, f] of Object.entries(functions) as [string, any][]) {
+    console.log(`${name} (${f.entry}) at ${commit ?? '?'}, ${process.version}, load ${result.loadAverage1m}`);
+    console.log(
+      `  bundle ${f.bundleBytes.toLocaleString('en-US')} bytes at start (goal ≤ 400 KB), ${f.packageBytes.toLocaleString('en-US')} with lazy chunks`,
+    );
+    console.log(
+      `  cold import ${f.coldInitMs} ms median (min ${f.coldInit.minMs}, max ${f.coldInit.maxMs}; goal ≤ 60)`,
+    );
+    if (f.roundTripsPerEvent) {
+      console.log(
+        `  round trips per event: hold ${f.roundTripsPerEvent.hold} (≤ 2), act ${f.roundTripsPerEvent.act} (≤ 3)`,
+      );
+      console.log(`  ${f.eventsPerSecond.toLocaleString('en-US')} events/s in one process (goal ≥ 5,000)`);
+      console.log(`  memory after a day: ${f.stateBytesAfterDay.toLocaleString('en-US')} bytes (goal ≤ 8 KB)`);
+    } else console.log(`  ${f.note}`);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Bundle a cloud function exactly as it ships: the esbuild settings come from serverless.yml's
+ * `custom.esbuild` (what serverless-esbuild passes to esbuild), so the bench and the tests measure and run
+ * the code that is deployed, not a look-alike. Used by `npm run bench:function` and the packaging test.
+ *
+ * Function entries are found, not listed: every handler serverless.yml declares, plus any
+ * `functions/<runtime>/{index,handler,main}.ts` of a runtime without a serverless.yml entry (GCP, Azure when
+ * they land; they are bundled with the same settings until they ship their own).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { parse } from 'yaml';
+
+/** serverless-esbuild options that are the plugin's own, not esbuild's (its bundle.ts strips the same list). */
+const PLUGIN_OPTIONS = [
+  'concurrency',
+  'zipConcurrency',
+  'exclude',
+  'nativeZip',
+  'packager',
+  'packagePath',
+  'watch',
+  'keepOutputDirectory',
+  'packagerOptions',
+  'installExtraArgs',
+  'outputFileExtension',
+  'outputBuildFolder',
+  'outputWorkFolder',
+  'nodeExternals',
+  'skipBuild',
+  'skipRebuild',
+  'skipBuildExcludeFns',
+  'stripEntryResolveExtensions',
+  'disposeContext',
+];
+
+/** Runtimes under functions/ that are not cloud functions. */
+const NOT_FUNCTIONS = new Set(['cli', 'shell']);
+
+/** One deployable function. */
+export interface FunctionEntry {
+  /** e.g. `aws:events` (serverless.yml) or `gcp` (a runtime folder). */
+  name: string;
+  /** Source file, relative to the repository root. */
+  entry: string;
+}
+
+/** What a bundle is made of. */
+export interface FunctionBundle {
+  /** The entry's output file (absolute). */
+  entryFile: string;
+  /** Bytes a cold start loads: the entry file and the chunks it imports statically. */
+  initialBytes: number;
+  /** Bytes of every JavaScript file in the package (lazily loaded chunks included), source maps excluded. */
+  packageBytes: number;
+  /** Every output file with its size; `initial` marks those a cold start loads. */
+  files: { path: string; bytes: number; initial: boolean }[];
+  /** Packages left out of the bundle (`exclude` in serverless.yml): imported from node_modules if at all. */
+  external: string[];
+  metafile: Metafile;
+}
+
+function serverlessConfig(root: string): Record<string, any> {
+  const text = readFileSync(join(root, 'serverless.yml'), 'utf8');
+  return parse(text, {
+    customTags: [
+      { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
+      { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) },
+    ],
+  });
+}
+
+/** The esbuild options serverless-esbuild derives from serverless.yml (`outdir` and `entryPoints` left to the caller). */
+export function shippedEsbuildOptions(root: string): BuildOptions {
+  const settings: Record<string, unknown> = { ...serverlessConfig(root).custom?.esbuild };
+  const exclude = (settings.exclude as string[] | undefined) ?? [];
+  const external = [...((settings.external as string[] | undefined) ?? []), ...exclude.filter((e) => e !== '*')];
+  const extension = settings.outputFileExtension as string | undefined;
+  for (const option of PLUGIN_OPTIONS) delete settings[option];
+  return {
+    ...(settings as BuildOptions),
+    external,
+    ...(extension && extension !== '.js' ? { outExtension: { '.js': extension } } : {}),
+  };
+}
+
+/** Every function entry that exists in the tree. */
+export function functionEntries(root: string): FunctionEntry[] {
+  const entries: FunctionEntry[] = [];
+  const functions = serverlessConfig(root).functions ?? {};
+  const declared = new Set<string>();
+  for (const [name, fn] of Object.entries<{ handler: string }>(functions)) {
+    const base = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
+    const entry = `${base}.ts`;
+    entries.push({ name: `aws:${name}`, entry });
+    declared.add(entry.split('/')[1] ?? '');
+  }
+  const functionsDir = join(root, 'functions');
+  for (const runtime of readdirSync(functionsDir).sort()) {
+    if (NOT_FUNCTIONS.has(runtime) || declared.has(runtime) || !statSync(join(functionsDir, runtime)).isDirectory())
+      continue;
+    const file = ['index.ts', 'handler.ts', 'main.ts'].find((candidate) =>
+      existsSync(join(functionsDir, runtime, candidate)),
+    );
+    if (file) entries.push({ name: runtime, entry: `functions/${runtime}/${file}` });
+  }
+  return entries;
+}
+
+/** Bundle one entry into `outdir` with the shipped settings (plus a metafile) and size what came out. */
+export async function bundleFunction(
+  root: string,
+  entry: string,
+  outdir: string,
+  overrides: BuildOptions = {},
+): Promise<FunctionBundle> {
+  const options = { ...shippedEsbuildOptions(root), ...overrides };
+  const result = await build({
+    ...options,
+    absWorkingDir: root,
+    entryPoints: [join(root, entry)],
+    outdir,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const outputs = result.metafile.outputs;
+  const abs = (path: string) => resolve(root, path);
+  const entryOutput = Object.keys(outputs).find((path) => outputs[path]?.entryPoint !== undefined);
+  if (!entryOutput) throw new Error(`esbuild wrote no entry output for ${entry}`);
+  // What a cold start loads: the entry and, transitively, the chunks it imports statically.
+  const initial = new Set<string>();
+  const visit = (path: string) => {
+    if (initial.has(path)) return;
+    initial.add(path);
+    for (const imported of outputs[path]?.imports ?? [])
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+  };
+  visit(entryOutput);
+  const files = Object.entries(outputs)
+    .filter(([path]) => !path.endsWith('.map'))
+    .map(([path, output]) => ({ path: relative(root, abs(path)), bytes: output.bytes, initial: initial.has(path) }));
+  return {
+    entryFile: abs(entryOutput),
+    initialBytes: files.filter((file) => file.initial).reduce((sum, file) => sum + file.bytes, 0),
+    packageBytes: files.reduce((sum, file) => sum + file.bytes, 0),
+    files,
+    external: (options.external as string[] | undefined) ?? [],
+    metafile: result.metafile,
+  };
+}

@@ -1,0 +1,170 @@
+// The child process of `npm run bench:function` for AWS functions: imports the bundle as Lambda would (a fresh
+// Node process, the bundle's own `handler` export, configuration from the environment) and runs what the
+// parent asks for over IPC. Plain JavaScript on purpose: nothing of the source tree is loaded here, only the
+// bundle. A scenario that simulates time sets the clock the runtime reads (`Date.now`); the others use the real one.
+import { pathToFileURL } from 'node:url';
+
+const [bundle] = process.argv.slice(2);
+let simulatedNow = null;
+const realNow = Date.now;
+Date.now = () => simulatedNow ?? realNow();
+
+const { handler } = await import(pathToFileURL(bundle).href);
+
+const iso = (ms) => new Date(ms).toISOString();
+
+/** A CloudWatch alarm state change as EventBridge delivers it, carrying one datapoint of the alarm's metric. */
+export function alarmEvent(id, alarmName, value, at) {
+  const stamp = iso(at).replace('Z', '+0000');
+  return {
+    version: '0',
+    id,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: iso(at).replace(/\.\d+Z$/, 'Z'),
+    region: 'us-east-1',
+    resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+    detail: {
+      alarmName,
+      configuration: {
+        metrics: [
+          {
+            id: 'm1',
+            metricStat: {
+              metric: {
+                dimensions: { EndpointName: alarmName },
+                name: 'ConcurrentRequestsPerModel',
+                namespace: 'AWS/SageMaker',
+              },
+              period: 60,
+              stat: 'Average',
+            },
+            returnData: true,
+          },
+        ],
+      },
+      previousState: { reason: 'Threshold Crossed', timestamp: stamp, value: 'OK' },
+      state: {
+        reason: 'Threshold Crossed',
+        reasonData: JSON.stringify({
+          version: '1.0',
+          statistic: 'Average',
+          period: 60,
+          recentDatapoints: [value],
+          threshold: 4,
+        }),
+        timestamp: stamp,
+        value: 'ALARM',
+      },
+    },
+  };
+}
+
+function sqsBatch(events) {
+  return {
+    Records: events.map((event, i) => ({
+      messageId: `${event.id}-m${i}`,
+      receiptHandle: `rh-${event.id}`,
+      body: JSON.stringify(event),
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: {},
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:tide-bench-events',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+function check(result, label) {
+  const failures = result?.batchItemFailures ?? [];
+  const rejected = result?.rejected ?? [];
+  if (failures.length > 0 || rejected.length > 0) throw new Error(`${label}: ${JSON.stringify(result)}`);
+  return result;
+}
+
+const scenarios = {
+  /**
+   * One target, one EventBridge event at a time, on a simulated clock. `hold`: the metric on target every
+   * 10 s. `act`: the metric alternates between double and a quarter of target, 400 s apart (past the 300 s
+   * scale-in window), so every decision scales out or in.
+   */
+  async sequence({ alarmPrefix, kind, events, startAt, prefix }) {
+    let acted = 0;
+    let decided = 0;
+    for (let i = 0; i < events; i += 1) {
+      simulatedNow = startAt + i * (kind === 'act' ? 400_000 : 10_000);
+      const value = kind === 'act' ? (i % 2 === 0 ? 8 : 1) : 4;
+      const result = check(
+        await handler(alarmEvent(`${prefix}-${i}`, `${alarmPrefix}-high`, value, simulatedNow)),
+        'sequence',
+      );
+      for (const decision of result.decisions) {
+        decided += 1;
+        if (decision.actions > 0) acted += 1;
+      }
+    }
+    return { decided, acted, endAt: simulatedNow };
+  },
+
+  /**
+   * A day of events every 10 s for one target on a simulated clock. Demand (concurrent requests) follows a
+   * daily wave from 2 to 30 with ±30 % noise; the metric is demand per replica of the capacity Tide last
+   * decided, so the loop is closed and capacity moves all day.
+   */
+  async day({ alarmName, startAt, prefix, seconds, stepSeconds }) {
+    let seed = 1;
+    const noise = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31 - 0.5;
+    };
+    let decided = 0;
+    let acted = 0;
+    let replicas = 1;
+    for (let t = 0, i = 0; t < seconds; t += stepSeconds, i += 1) {
+      simulatedNow = startAt + t * 1000;
+      const daily = 0.5 - 0.5 * Math.cos((2 * Math.PI * t) / 86_400);
+      const demand = (2 + 28 * daily) * (1 + 0.6 * noise());
+      const value = Math.round((demand / Math.max(1, replicas)) * 100) / 100;
+      const result = check(await handler(alarmEvent(`${prefix}-${i}`, alarmName, value, simulatedNow)), 'day');
+      for (const decision of result.decisions) {
+        decided += 1;
+        if (decision.actions > 0) acted += 1;
+        replicas = decision.desiredCapacity;
+      }
+    }
+    return { decided, acted };
+  },
+
+  /**
+   * Throughput on the real clock: SQS batches of `batchSize` records, one record per target, invoked one
+   * after the other as one Lambda instance is; values around target so most decisions hold.
+   */
+  async throughput({ alarmPrefix, targets, batches, batchSize, prefix }) {
+    const started = process.hrtime.bigint();
+    let records = 0;
+    for (let b = 0; b < batches; b += 1) {
+      const events = [];
+      for (let r = 0; r < batchSize; r += 1) {
+        const target = (b * batchSize + r) % targets;
+        events.push(
+          alarmEvent(`${prefix}-${b}-${r}`, `${alarmPrefix}-${target}-high`, 3.5 + (b % 3) * 0.5, Date.now()),
+        );
+      }
+      check(await handler(sqsBatch(events)), 'throughput');
+      records += events.length;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { records, seconds, eventsPerSecond: records / seconds };
+  },
+};
+
+process.on('message', async (message) => {
+  try {
+    const result = await scenarios[message.scenario](message);
+    process.send({ ok: true, result });
+  } catch (error) {
+    process.send({ ok: false, error: String(error?.stack ?? error) });
+  }
+});
+process.send({ ready: true });
