@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds the bundled CLI (dist/) when it is missing or stale, for the tests that spawn bin/tide.js.
+    globalSetup: ['test/global-setup.ts'],
     // Redis-backed suites start their own redis-server; keep files in separate workers but bounded for 2 cores.
     pool: 'forks',
     maxWorkers: 2,
