@@ -1,3 +1,4 @@
+import type { ExchangeOverride } from '../../core/calendars/types.ts';
 import type { Decision } from '../../core/decision.ts';
 import type { Memory } from '../../core/schema/memory.ts';
 import type { Policy } from '../../core/schema/policy.ts';
@@ -35,6 +36,16 @@ export interface StateStore {
   /** The target must exist (`TargetNotFoundError` otherwise); returns the new version. */
   putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion): Promise<number>;
   deletePolicy(targetId: string, expected?: ExpectedVersion): Promise<boolean>;
+
+  /** Recorded exchange closures and changed hours (`tide calendars close|hours`), by date. */
+  listExchangeOverrides(): Promise<ExchangeOverride[]>;
+  /**
+   * Record a closure or changed hours (replacing one for the same exchange and date) and drop those dated
+   * before `keepFrom`. Throws `ExchangeOverrideLimitError` when the deployment keeps the most it may.
+   */
+  putExchangeOverride(override: ExchangeOverride, keepFrom: string): Promise<void>;
+  /** Forget the one for an exchange and date; false when there was none. */
+  deleteExchangeOverride(exchange: string, date: string): Promise<boolean>;
 
   /** The target's decisions, newest first; pass `next` back as `before` for the following page. */
   readAudit(targetId: string, options?: { limit?: number; before?: string }): Promise<AuditPage>;
@@ -102,6 +113,8 @@ export interface TargetState {
 }
 
 export interface TargetSnapshot {
+  /** The deployment's recorded exchange closures and changed hours, when there are any (same round trip). */
+  exchangeOverrides?: ExchangeOverride[];
   target: Versioned<Target> | null;
   policy: Versioned<Policy> | null;
   state: TargetState;

@@ -1,3 +1,4 @@
+import { decodeOverrides } from './exchange-overrides.ts';
 import { parseDocument, type ValidationError } from '../../core/errors.ts';
 import { MemorySchema, type Memory } from '../../core/schema/memory.ts';
 import { PolicySchema, type Policy } from '../../core/schema/policy.ts';
@@ -105,7 +106,7 @@ export class DocumentCache {
 }
 
 export function decodeSnapshot(
-  keys: { state: string; event: string; target: string; policy: string },
+  keys: { state: string; event: string; target: string; policy: string; exchangeOverrides: string },
   reply: LoadReply,
   documents: DocumentCache,
 ): TargetSnapshot {
@@ -126,7 +127,9 @@ export function decodeSnapshot(
       leaseUntil: integer(keys.event, at(8), 'leaseUntil'),
     };
   }
+  const exchangeOverrides = decodeOverrides(keys.exchangeOverrides, at(13));
   return {
+    ...(exchangeOverrides.length > 0 ? { exchangeOverrides } : {}),
     target: documents.read(keys.target, at(9), at(10), decodeTarget),
     policy: documents.read(keys.policy, at(11), at(12), decodePolicy),
     state: {

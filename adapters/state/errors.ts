@@ -69,6 +69,14 @@ export class TargetLimitError extends StateError {
   }
 }
 
+/** The deployment already keeps the most recorded exchange closures it may; past ones are dropped first. */
+export class ExchangeOverrideLimitError extends StateError {
+  override readonly name = 'ExchangeOverrideLimitError';
+  constructor(readonly max: number) {
+    super(`at most ${max} recorded exchange closures and changed hours per deployment, was: already ${max}`);
+  }
+}
+
 /** True for any error that another delivery of the same event may get past. */
 export function isRetryable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;

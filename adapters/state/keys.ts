@@ -25,6 +25,8 @@ export interface StateKeys {
   event(targetId: string, eventId: string): string;
   /** Stream of decisions. */
   audit(targetId: string): string;
+  /** JSON list of recorded exchange closures and changed hours, read by every load. */
+  exchangeOverrides: string;
 }
 
 /** Event ids longer than this are hashed, so a provider's long id cannot make a long key. */
@@ -35,6 +37,7 @@ export function stateKeys(namespace: string): StateKeys {
   return {
     targets: `${prefix}:targets`,
     seq: `${prefix}:seq`,
+    exchangeOverrides: `${prefix}:exchange-overrides`,
     target: (id) => `${prefix}:target:${id}`,
     policy: (id) => `${prefix}:policy:${id}`,
     state: (id) => `${prefix}:state:${id}`,

@@ -1,3 +1,5 @@
+import type { ExchangeOverride } from '../../core/calendars/types.ts';
+import { decodeOverrides, encodeOverrides, withOverride, withoutOverride } from './exchange-overrides.ts';
 import type { Policy } from '../../core/schema/policy.ts';
 import type { Target } from '../../core/schema/target.ts';
 import type {
@@ -69,6 +71,8 @@ export class MemoryStateStore implements StateStore {
   private readonly audits = new Map<string, AuditStream>();
   private readonly documents = new DocumentCache();
   private seq = 0;
+  /** The exchange overrides document, as the Redis stores keep it ('' when none). */
+  private overrides = '';
   private commits = 0;
 
   constructor(
@@ -84,7 +88,9 @@ export class MemoryStateStore implements StateStore {
     const k = this.keys;
     const state = this.live(this.states, k.state(targetId));
     const event = this.live(this.events, k.event(targetId, eventId));
+    const exchangeOverrides = decodeOverrides(k.exchangeOverrides, this.overrides);
     return {
+      ...(exchangeOverrides.length > 0 ? { exchangeOverrides } : {}),
       target: this.readDoc(k.target(targetId), decodeTarget),
       policy: this.readDoc(k.policy(targetId), decodePolicy),
       state: {
@@ -216,6 +222,25 @@ export class MemoryStateStore implements StateStore {
   async deletePolicy(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
     this.roundTrips += 1;
     return this.deleteDoc(this.keys.policy(targetId), expected);
+  }
+
+  async listExchangeOverrides(): Promise<ExchangeOverride[]> {
+    this.roundTrips += 1;
+    return [...decodeOverrides(this.keys.exchangeOverrides, this.overrides)];
+  }
+
+  async putExchangeOverride(override: ExchangeOverride, keepFrom: string): Promise<void> {
+    this.roundTrips += 1;
+    const current = decodeOverrides(this.keys.exchangeOverrides, this.overrides);
+    this.overrides = encodeOverrides(withOverride(current, override, keepFrom));
+  }
+
+  async deleteExchangeOverride(exchange: string, date: string): Promise<boolean> {
+    this.roundTrips += 1;
+    const current = decodeOverrides(this.keys.exchangeOverrides, this.overrides);
+    const next = withoutOverride(current, exchange, date);
+    this.overrides = encodeOverrides(next);
+    return next.length !== current.length;
   }
 
   async listTargets(): Promise<string[]> {

@@ -30,7 +30,19 @@ import {
 import { stateKeys, type StateKeys } from './keys.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
 import { StateClientMissingError } from './client-loader.ts';
-import { CLAIM, COMMIT, DELETE_DOCUMENT, FINISH, LOAD, PUT_DOCUMENT, type LuaScript } from './scripts.ts';
+import type { ExchangeOverride } from '../../core/calendars/types.ts';
+import { decodeOverrides, encodeOverrides, withOverride, withoutOverride } from './exchange-overrides.ts';
+import {
+  CLAIM,
+  COMMIT,
+  DELETE_DOCUMENT,
+  FINISH,
+  GET_OVERRIDES,
+  LOAD,
+  PUT_DOCUMENT,
+  SET_OVERRIDES,
+  type LuaScript,
+} from './scripts.ts';
 
 /**
  * How the Redis store reaches Redis: ioredis over TCP or `@upstash/redis` over REST. A transport only moves
@@ -115,7 +127,7 @@ export class RedisStateStore implements StateStore {
   async load(targetId: string, eventId: string): Promise<TargetSnapshot> {
     const k = this.targetKeys(targetId, eventId);
     const reply = await this.run(`load ${targetId}`, () =>
-      this.script(LOAD, [k.state, k.event, k.target, k.policy], []),
+      this.script(LOAD, [k.state, k.event, k.target, k.policy, k.exchangeOverrides], []),
     );
     return decodeSnapshot(k, strings(reply, k.state), this.documents);
   }
@@ -247,7 +259,45 @@ export class RedisStateStore implements StateStore {
       target: k.target(targetId),
       policy: k.policy(targetId),
       audit: k.audit(targetId),
+      exchangeOverrides: k.exchangeOverrides,
     };
+  }
+
+  /** The overrides document as stored ('' when none). */
+  private async readOverrides(): Promise<string> {
+    const key = this.keys.exchangeOverrides;
+    const reply = await this.run('list exchange overrides', () => this.script(GET_OVERRIDES, [key], []));
+    return reply === null || reply === undefined ? '' : String(reply);
+  }
+
+  /** Read, change, compare-and-set; a concurrent operator's write makes it read again (a few times). */
+  private async updateOverrides(change: (current: ExchangeOverride[]) => ExchangeOverride[]): Promise<void> {
+    const key = this.keys.exchangeOverrides;
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const text = await this.readOverrides();
+      const next = encodeOverrides(change(decodeOverrides(key, text)));
+      const reply = await this.run('set exchange overrides', () => this.script(SET_OVERRIDES, [key], [text, next]));
+      if (String(reply) === 'ok') return;
+    }
+    throw new VersionConflictError(key, null, null);
+  }
+
+  async listExchangeOverrides(): Promise<ExchangeOverride[]> {
+    return [...decodeOverrides(this.keys.exchangeOverrides, await this.readOverrides())];
+  }
+
+  async putExchangeOverride(override: ExchangeOverride, keepFrom: string): Promise<void> {
+    await this.updateOverrides((current) => withOverride(current, override, keepFrom));
+  }
+
+  async deleteExchangeOverride(exchange: string, date: string): Promise<boolean> {
+    let found = false;
+    await this.updateOverrides((current) => {
+      const next = withoutOverride(current, exchange, date);
+      found = next.length !== current.length;
+      return next;
+    });
+    return found;
   }
 
   private async putDocument(

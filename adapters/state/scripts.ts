@@ -16,9 +16,9 @@ function script(name: string, source: string): LuaScript {
 }
 
 /**
- * KEYS: state, event, target, policy. Returns 13 values:
+ * KEYS: state, event, target, policy, exchange overrides. Returns 14 values:
  * state version, memory, pending event, pending lease, event status, decision, event version, owner, lease,
- * target doc, target version, policy doc, policy version.
+ * target doc, target version, policy doc, policy version, exchange overrides (JSON).
  */
 export const LOAD = script(
   'load',
@@ -26,7 +26,23 @@ export const LOAD = script(
 local e = redis.call('HMGET', KEYS[2], 'status', 'decision', 'version', 'owner', 'leaseUntil')
 local t = redis.call('HMGET', KEYS[3], 'doc', 'version')
 local p = redis.call('HMGET', KEYS[4], 'doc', 'version')
-return {s[1], s[2], s[3], s[4], e[1], e[2], e[3], e[4], e[5], t[1], t[2], p[1], p[2]}`,
+local o = redis.call('GET', KEYS[5])
+return {s[1], s[2], s[3], s[4], e[1], e[2], e[3], e[4], e[5], t[1], t[2], p[1], p[2], o}`,
+);
+
+/** KEYS: exchange overrides. The stored JSON document ('' when none). */
+export const GET_OVERRIDES = script('get-overrides', `return redis.call('GET', KEYS[1]) or ''`);
+
+/**
+ * Compare-and-set of the exchange overrides document. KEYS: exchange overrides. ARGV: the document read
+ * ('' for none), the new one ('' deletes). Returns 'ok' or 'conflict' (another operator wrote in between).
+ */
+export const SET_OVERRIDES = script(
+  'set-overrides',
+  `local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return 'conflict' end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 'ok'`,
 );
 
 /**

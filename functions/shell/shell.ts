@@ -237,6 +237,8 @@ export function createShell(deps: ShellDependencies): Shell {
           policy: snapshot.policy?.value ?? (defaultPolicy ??= PolicySchema.parse({})),
           observed,
           ...(snapshot.state.memory ? { memory: snapshot.state.memory } : {}),
+          // Recorded exchange closures came in the same load round trip.
+          ...(snapshot.exchangeOverrides ? { exchangeOverrides: snapshot.exchangeOverrides } : {}),
         };
         const { memory, ...decided } = deps.decide(input);
         const version = snapshot.state.version;

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.ts';
+import { calendarsCommand } from './calendars.ts';
 import { decideCommand } from './decide.ts';
 import { schemaCommand } from './schema.ts';
 import { parseCommand } from './parse.ts';
@@ -14,4 +15,5 @@ export const COMMANDS: CliCommand[] = [
   validateCommand,
   simulateCommand,
   storeCommand,
+  calendarsCommand(),
 ];

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../../adapters/ports/state-store.ts';
 import {
+  ExchangeOverrideLimitError,
   StateCorruptError,
   TargetLimitError,
   TargetNotFoundError,
@@ -32,6 +33,49 @@ describe.each(KINDS)('%s state store', (kind) => {
       policy: null,
       state: { memory: null, version: 0, pending: null },
       event: null,
+    });
+  });
+
+  describe('exchange closures and changed hours', () => {
+    const closure = {
+      exchange: 'XNYS',
+      date: '2027-01-08',
+      status: 'closed' as const,
+      reason: 'National Day of Mourning',
+    };
+    const hours = { exchange: 'XLON', date: '2027-01-11', status: 'hours' as const, close: '12:30', reason: 'systems' };
+
+    it('come back with every load once recorded (same round trip), in date order, and go when removed', async () => {
+      const store = open();
+      expect((await store.load('llm-endpoint', 'e1')).exchangeOverrides).toBeUndefined();
+      await store.putExchangeOverride(hours, '2027-01-01');
+      await store.putExchangeOverride(closure, '2027-01-01');
+      expect(await store.listExchangeOverrides()).toEqual([closure, hours]);
+      expect((await store.load('llm-endpoint', 'e1')).exchangeOverrides).toEqual([closure, hours]);
+      expect(await store.deleteExchangeOverride('XNYS', '2027-01-08')).toBe(true);
+      expect(await store.deleteExchangeOverride('XNYS', '2027-01-08')).toBe(false);
+      expect((await store.load('llm-endpoint', 'e1')).exchangeOverrides).toEqual([hours]);
+    });
+
+    it('replace the entry for the same exchange and date, and drop the ones before keepFrom', async () => {
+      const store = open();
+      await store.putExchangeOverride(closure, '2027-01-01');
+      await store.putExchangeOverride({ ...closure, reason: 'corrected' }, '2027-01-01');
+      expect(await store.listExchangeOverrides()).toEqual([{ ...closure, reason: 'corrected' }]);
+      await store.putExchangeOverride(hours, '2027-01-10');
+      expect(await store.listExchangeOverrides()).toEqual([hours]);
+    });
+
+    it('are bounded: the 257th live entry is refused with a typed error', async () => {
+      const store = open();
+      for (let i = 0; i < 256; i += 1) {
+        const date = new Date(Date.UTC(2027, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+        await store.putExchangeOverride({ ...closure, date }, '2027-01-01');
+      }
+      const error = await store
+        .putExchangeOverride({ ...closure, date: '2028-06-01' }, '2027-01-01')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ExchangeOverrideLimitError);
     });
   });
 

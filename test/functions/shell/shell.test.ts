@@ -133,6 +133,18 @@ describe('shell: one event, one decision, one action', () => {
     );
   });
 
+  it('hands the recorded exchange closures to decide from the same load, with no extra round trip', async () => {
+    const seen: DecisionInput[] = [];
+    const { shell, store } = await harness({ decide: (input) => (seen.push(input), foldingDecide(input)) });
+    const closure = { exchange: 'XNYS', date: '2026-03-03', status: 'closed' as const, reason: 'mourning' };
+    await store.putExchangeOverride(closure, '2026-03-01');
+    const before = store.roundTrips;
+    await shell.handle(calm('e1'));
+    expect(seen[0]?.exchangeOverrides).toEqual([closure]);
+    // load + commit (+ finish when there are actions): the closures ride on the load.
+    expect(store.roundTrips - before).toBeLessThanOrEqual(3);
+  });
+
   it('refuses events for an unknown target, not retryably', async () => {
     const { shell } = await harness();
     const error = await shell
