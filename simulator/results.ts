@@ -1,4 +1,4 @@
-import type { SimulationSettings, Workload } from './engine.ts';
+import type { SimulationSettings, Workload } from './settings.ts';
 import type { ServingQueue } from './serving.ts';
 
 /** Per-second capacity of one run. */

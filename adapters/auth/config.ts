@@ -12,7 +12,7 @@
  * | `TIDE_PUBSUB_JWKS_URL` | where Google's token keys are published (default Google's) |
  * | `TIDE_EVENTGRID_SECRET`, `TIDE_EVENTGRID_SUBSCRIPTIONS` | the Event Grid delivery secret and subscription names |
  */
-import type { SenderAuthOptions } from './index.ts';
+import type { SenderAuthOptions } from './options.ts';
 
 export class SenderAuthConfigError extends Error {
   override readonly name = 'SenderAuthConfigError';

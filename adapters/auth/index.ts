@@ -4,12 +4,12 @@
  * {@link SenderAuth} per process (keys and certificates are cached in it) and call `authenticate` before
  * parsing. A source without a configured check is refused: nothing is accepted by default.
  */
-import type { Logger } from '../ports/logger.ts';
-import { createAwsSourceCheck, type AwsSourceCheck, type AwsSourceOptions } from './aws-sources.ts';
-import { deny, type AuthFailureCode, type AuthResult } from './errors.ts';
-import { createEventGridAuth, type EventGridAuth, type EventGridAuthOptions } from './eventgrid.ts';
-import { createPubSubVerifier, type PubSubVerifier, type PubSubVerifierOptions } from './pubsub.ts';
-import { createSnsVerifier, type SnsVerifier, type SnsVerifierOptions } from './sns.ts';
+import { createAwsSourceCheck, type AwsSourceCheck } from './aws-sources.ts';
+import { deny, type AuthResult } from './errors.ts';
+import { createEventGridAuth, type EventGridAuth } from './eventgrid.ts';
+import { createPubSubVerifier, type PubSubVerifier } from './pubsub.ts';
+import type { SenderAuthOptions } from './options.ts';
+import { createSnsVerifier, type SnsVerifier } from './sns.ts';
 
 export { allow, deny, type AuthFailureCode, type AuthResult } from './errors.ts';
 export { createAwsSourceCheck, type AwsSourceCheck, type AwsSourceOptions } from './aws-sources.ts';
@@ -24,30 +24,13 @@ export {
   type SnsVerifierOptions,
 } from './sns.ts';
 export { senderAuthOptionsFromEnv, SenderAuthConfigError } from './config.ts';
+export type { AuthLogger, FailureCounter, SenderAuthOptions } from './options.ts';
 
 /** What a runtime hands over of one request. `body` is the decoded JSON; headers by any case. */
 export interface InboundRequest {
   headers?: Record<string, string | undefined>;
   query?: Record<string, string | undefined>;
   body: unknown;
-}
-
-/** Where failures are logged (the runtime's redacting logger). */
-export type AuthLogger = Pick<Logger, 'warn'>;
-
-/** A counter with labels, as prom-client's `Counter#inc(labels)`. */
-export interface FailureCounter {
-  inc(labels: { source: string; code: AuthFailureCode }): void;
-}
-
-export interface SenderAuthOptions {
-  aws?: AwsSourceOptions;
-  /** SNS verification; used for `aws-sns` and, inside `aws`, for SNS bodies on the queue. */
-  sns?: SnsVerifierOptions;
-  pubsub?: PubSubVerifierOptions;
-  eventGrid?: EventGridAuthOptions;
-  logger?: AuthLogger;
-  counter?: FailureCounter;
 }
 
 export interface SenderAuth {

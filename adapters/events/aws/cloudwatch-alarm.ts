@@ -17,7 +17,7 @@ import {
   type ParseContext,
 } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
-import type { EventBridgeEnvelope } from './envelope.ts';
+import type { EventBridgeEnvelope } from './eventbridge-envelope.ts';
 
 const MetricStatSchema = looseObject({
   metric: looseObject({

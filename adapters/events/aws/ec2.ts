@@ -7,7 +7,7 @@ import { enum as zenum, looseObject, string } from 'zod';
 import type { SignalRoute } from '../../../core/triggers/match.ts';
 import { check, child, finishSignal, type ParseContext, oneSignalEvent } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
-import type { EventBridgeEnvelope } from './envelope.ts';
+import type { EventBridgeEnvelope } from './eventbridge-envelope.ts';
 
 /** AWS's notice: two minutes between the warning and the interruption. */
 export const AWS_SPOT_NOTICE_MS = 120_000;

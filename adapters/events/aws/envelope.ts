@@ -1,29 +1,15 @@
 /**
- * The EventBridge event envelope, and the dispatch from its `detail-type` to the parser of that kind (one
- * small parser per kind, as Karpenter's interruption controller does it).
+ * The dispatch from an EventBridge event's `detail-type` to the parser of that kind (one small parser per
+ * kind, as Karpenter's interruption controller does it). The envelope itself is in ./eventbridge-envelope.ts,
+ * which the parsers read too (so they do not import the dispatch that imports them).
  */
-import { array, looseObject, string, unknown as zunknown, type infer as Infer } from 'zod';
-import { check, fail, ProviderTimeSchema, type ParseContext } from '../context.ts';
+import { check, fail, type ParseContext } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 import { parseCloudWatchAlarmEvent } from './cloudwatch-alarm.ts';
+import { EventBridgeEnvelopeSchema, type EventBridgeEnvelope } from './eventbridge-envelope.ts';
 import { parseRebalanceRecommendation, parseSpotInterruption } from './ec2.ts';
 import { parseSageMakerTrainingJob } from './sagemaker.ts';
 import { parseScheduledEvent } from './scheduled-event.ts';
-
-/** The EventBridge event envelope (the `detail` is read by the parser of its kind). */
-export const EventBridgeEnvelopeSchema = looseObject({
-  version: string().optional(),
-  id: string().min(1),
-  'detail-type': string().min(1),
-  source: string().min(1),
-  account: string().optional(),
-  time: ProviderTimeSchema,
-  region: string().optional(),
-  resources: array(string()).default([]),
-  detail: zunknown(),
-});
-/** An EventBridge event, envelope fields checked. */
-export type EventBridgeEnvelope = Infer<typeof EventBridgeEnvelopeSchema>;
 
 type KindParser = (envelope: EventBridgeEnvelope, ctx: ParseContext) => ParsedEvent;
 

@@ -9,7 +9,7 @@ import { lookupInstanceType } from '../../../core/catalog/index.ts';
 import type { JobEventType } from '../../../core/schema/signal.ts';
 import { check, child, emptyEvent, finishSignal, stringMap, type ParseContext } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
-import type { EventBridgeEnvelope } from './envelope.ts';
+import type { EventBridgeEnvelope } from './eventbridge-envelope.ts';
 
 const TrainingJobDetailSchema = looseObject({
   TrainingJobName: string().min(1),

@@ -2,7 +2,7 @@
 import type { ParseContext } from '../context.ts';
 import { tickEvent } from '../schedule-tick.ts';
 import type { ParsedEvent } from '../types.ts';
-import type { EventBridgeEnvelope } from './envelope.ts';
+import type { EventBridgeEnvelope } from './eventbridge-envelope.ts';
 
 /** A schedule rule's "Scheduled Event" → one `schedule-tick`. */
 export function parseScheduledEvent(envelope: EventBridgeEnvelope, ctx: ParseContext): ParsedEvent {

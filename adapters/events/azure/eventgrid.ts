@@ -8,6 +8,7 @@
 import { array, literal, looseObject, string, unknown as zunknown } from 'zod';
 import { as, check, child, contentHash, emptyEvent, fail, ProviderTimeSchema, type ParseContext } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
+import type { GridEvent } from './grid-event.ts';
 import { parseAzureMlRunStatus } from './ml.ts';
 
 const GridSchemaEventSchema = looseObject({
@@ -30,19 +31,6 @@ const CloudEventSchemaEventSchema = looseObject({
   time: ProviderTimeSchema,
   data: zunknown(),
 });
-
-/** One Event Grid event, whichever schema it came in. */
-export interface GridEvent {
-  id: string;
-  type: string;
-  time: number;
-  /** `topic` (Event Grid schema) or `source` (CloudEvents): the publishing resource. */
-  source: string;
-  subject?: string;
-  data: unknown;
-  /** The event as received (CloudEvents events are handed to the CloudEvents parser as they are). */
-  raw: unknown;
-}
 
 const VALIDATION = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 const ML_RUN_STATUS = 'Microsoft.MachineLearningServices.RunStatusChanged';

@@ -6,7 +6,7 @@ import { looseObject, record, string, unknown as zunknown } from 'zod';
 import type { JobEventType } from '../../../core/schema/signal.ts';
 import { check, child, emptyEvent, finishSignal, stringMap, type ParseContext } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
-import type { GridEvent } from './eventgrid.ts';
+import type { GridEvent } from './grid-event.ts';
 
 const RunStatusDataSchema = looseObject({
   experimentId: string().optional(),
