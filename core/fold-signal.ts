@@ -1,9 +1,10 @@
-import { num, seconds } from './format.ts';
+import { isoTime, num, seconds } from './format.ts';
 import type { Hold } from './decision.ts';
 import type { Memory } from './schema/memory.ts';
 import type { Policy } from './schema/policy.ts';
 import type { Signal } from './schema/signal.ts';
 import { addSample, isTracked, pruneSamples, retentionMs } from './strategies/metric-samples.ts';
+import { withEntry } from './dictionary.ts';
 
 /** A signal stamped more than this after `now` is from a skewed clock: not used. */
 export const FUTURE_SKEW_MS = 60_000;
@@ -90,7 +91,7 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
       }
       break;
     case 'alarm': {
-      next.alarms = { ...next.alarms, [signal.alarmName]: { state: signal.state, at: signal.observedAt } };
+      next.alarms = withEntry(next.alarms, signal.alarmName, { state: signal.state, at: signal.observedAt });
       const relevant =
         (signal.metric !== undefined && isTracked(policy, signal.metric)) ||
         policy.stepScaling.some((step) => step.alarmName === signal.alarmName);
@@ -119,7 +120,7 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
       } else {
         next.override = { capacity: signal.capacity, expiresAt: signal.expiresAt, reason: signal.reason };
         notes.push(
-          `manual override by ${signal.requestedBy ?? signal.source}: ${signal.capacity} until ${new Date(signal.expiresAt).toISOString()} (${signal.reason})`,
+          `manual override by ${signal.requestedBy ?? signal.source}: ${signal.capacity} until ${isoTime(signal.expiresAt)} (${signal.reason})`,
         );
       }
       break;

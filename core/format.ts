@@ -20,3 +20,12 @@ export function ceilCount(value: number): number {
   // Math.ceil(−1e-9) is −0, which JSON turns into 0: memory would not round-trip. `+ 0` makes it +0.
   return Math.ceil(value - 1e-9) + 0;
 }
+
+/**
+ * An instant in ISO-8601 for a reason. Timestamps are validated as instants, but a sum of one and a duration
+ * could still leave the Date range: then the number is shown, never a RangeError thrown from a reason.
+ */
+export function isoTime(ms: number): string {
+  const at = new Date(ms);
+  return Number.isNaN(at.getTime()) ? `${ms} ms` : at.toISOString();
+}

@@ -6,6 +6,7 @@ import type { Signal } from './schema/signal.ts';
 import { aggregate } from './strategies/metric-samples.ts';
 import { recommendByStep } from './strategies/step-scaling.ts';
 import { recommendByTargetTracking } from './strategies/target-tracking.ts';
+import { own } from './dictionary.ts';
 
 export interface RawRecommendation {
   /** Replicas the strategies ask for; undefined when none has an opinion (hold at current). */
@@ -42,7 +43,7 @@ export function recommend(
   let demand = false;
   let shortWindowDemand: number | undefined;
   for (const rule of policy.targetTracking) {
-    const samples = memory.samples[rule.metric];
+    const samples = own(memory.samples, rule.metric);
     let value = aggregate(samples, now, rule.windowSeconds, rule.aggregation, staleMs);
     if (!value) {
       const last = samples?.at(-1);

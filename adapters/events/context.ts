@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { number, string, union, type ZodType } from 'zod';
 import { formatPath } from '../../core/errors.ts';
+import { isInstant } from '../../core/schema/common.ts';
 import { SignalSchema, type Signal, type SignalInput } from '../../core/schema/signal.ts';
 import { EventParseError, type EventParseErrorCode } from './errors.ts';
 import type { EventSourceName, ParsedEvent, ResolvedParseOptions } from './types.ts';
@@ -103,7 +104,9 @@ export function contentHash(payload: unknown): string {
 export function toEpochMs(value: unknown): number | undefined {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return undefined;
-    return Math.round(value < 1e11 ? value * 1000 : value);
+    const ms = Math.round(value < 1e11 ? value * 1000 : value);
+    // Past the year 9999 is no instant a provider means (and past 8.64e15 no Date at all).
+    return isInstant(ms) ? ms : undefined;
   }
   if (typeof value !== 'string' || value.length === 0 || value.length > 64) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return toEpochMs(Number(value));
@@ -111,7 +114,7 @@ export function toEpochMs(value: unknown): number | undefined {
   // Date.parse accepts odd strings ("1", "March"); insist on a year and a time of day.
   if (!/\d{4}/.test(normalised) || !/\d{1,2}:\d{2}/.test(normalised)) return undefined;
   const ms = Date.parse(normalised);
-  return Number.isNaN(ms) || ms < 0 ? undefined : ms;
+  return isInstant(ms) ? ms : undefined;
 }
 
 /** A provider timestamp field (any shape `toEpochMs` reads), parsed to epoch ms. */

@@ -5,6 +5,7 @@ import { XTKS } from './japan.ts';
 import type { DayRule, ExchangeDay, ExchangeOverride, ExchangeRules } from './types.ts';
 import { XCME_EQUITY, XNAS, XNYS } from './united-states.ts';
 import { zonedInstant } from './zone.ts';
+import { own } from '../dictionary.ts';
 
 export type { ExchangeDay, ExchangeOverride, ExchangeRules } from './types.ts';
 
@@ -29,7 +30,7 @@ export const BUILT_IN_CALENDAR_NAMES: readonly string[] = [...EXCHANGE_CODES, 'n
 
 /** The exchange a built-in calendar name stands for. */
 export function exchangeOfCalendar(name: string): ExchangeRules | undefined {
-  return EXCHANGES[name === 'nyse' ? 'XNYS' : name];
+  return own(EXCHANGES, name === 'nyse' ? 'XNYS' : name);
 }
 
 // Resolving a date costs a few Intl calls; a warm process asks for the same few dates again and again.
@@ -92,7 +93,7 @@ export function exchangeDay(
   date: string,
   overrides: readonly ExchangeOverride[] = [],
 ): ExchangeDay | undefined {
-  const rules = EXCHANGES[mic];
+  const rules = own(EXCHANGES, mic);
   if (!rules) return undefined;
   for (const override of overrides) {
     if (override.exchange !== mic || override.date !== date) continue;
@@ -144,5 +145,5 @@ export function regularSessionMinutes(mic: string): number {
 
 /** The IANA zone an exchange publishes its hours in. */
 export function exchangeTimeZone(mic: string): string {
-  return EXCHANGES[mic]?.timeZone ?? 'UTC';
+  return own(EXCHANGES, mic)?.timeZone ?? 'UTC';
 }

@@ -1,5 +1,6 @@
-import { array, number, object, record, string, tuple, boolean, type infer as Infer } from 'zod';
+import { array, number, object, string, tuple, boolean, type infer as Infer } from 'zod';
 import { MlMemoryShape } from './ml-memory.ts';
+import { dictionary } from './common.ts';
 
 /** [epoch ms, value]: compact so a 15-minute window of 10-second samples stays small in Redis. */
 const sample = tuple([number(), number()]);
@@ -30,7 +31,7 @@ export type PlanCursor = Infer<typeof PlanCursorSchema>;
 export const MemorySchema = object({
   v: number().int().default(1),
   /** Recent samples per metric name, oldest first. */
-  samples: record(string(), array(sample)).default({}),
+  samples: dictionary(string(), array(sample)).prefault({}),
   /** Raw recommendations [at, replicas] for the stabilization windows, oldest first. */
   recommendations: array(sample).default([]),
   /** Scaling changes [at, delta] for the rate limits' periods, oldest first. */
@@ -47,9 +48,9 @@ export const MemorySchema = object({
   /** Active manual override. */
   override: object({ capacity: number().int(), expiresAt: number(), reason: string() }).nullable().default(null),
   /** Cached plan windows by plan name. */
-  plans: record(string(), PlanCursorSchema).default({}),
+  plans: dictionary(string(), PlanCursorSchema).prefault({}),
   /** Alarm states by alarm name (latest seen). */
-  alarms: record(string(), object({ state: string(), at: number() })).default({}),
+  alarms: dictionary(string(), object({ state: string(), at: number() })).prefault({}),
   lastDecisionAt: number().nullable().default(null),
   ...MlMemoryShape,
 });

@@ -1,4 +1,6 @@
-import { array, boolean, enum as zenum, number, object, record, string, tuple, type infer as Infer } from 'zod';
+import { array, boolean, enum as zenum, number, object, string, tuple, type infer as Infer } from 'zod';
+
+import { dictionary } from './common.ts';
 
 /** Bounds that keep the memory small in Redis. */
 export const ML_MEMORY_LIMITS = {
@@ -74,7 +76,7 @@ export type CheckpointWait = Infer<typeof CheckpointWaitSchema>;
 /** The ML decisions' memory. Every field is defaulted and bounded (ML_MEMORY_LIMITS). */
 export const MlStateSchema = object({
   /** Statistics per pool id. */
-  pools: record(string(), PoolStatsSchema).default({}),
+  pools: dictionary(string(), PoolStatsSchema).prefault({}),
   /** Since when capacity has been on on-demand because spot failed (epoch ms); null = not in fallback. */
   fallbackSince: number().nullable().default(null),
   /** When spot capacity was launched to come back from the fallback (epoch ms); on-demand shrinks once it is ready. */
@@ -82,12 +84,12 @@ export const MlStateSchema = object({
   /** Last spot trouble of any pool: interruption, rebalance or capacity error (epoch ms). */
   lastSpotTroubleAt: number().nullable().default(null),
   /** Training jobs that are queued, launching or running, by job id. */
-  jobs: record(string(), TrainingJobSchema).default({}),
+  jobs: dictionary(string(), TrainingJobSchema).prefault({}),
   checkpointWaits: array(CheckpointWaitSchema).default([]),
   /** Since when each node has had no job (epoch ms), by instance id. */
-  idleSince: record(string(), number()).default({}),
+  idleSince: dictionary(string(), number()).prefault({}),
   /** Latest value of each metric the scale-up step watches: [epoch ms, value]. */
-  metrics: record(string(), tuple([number(), number()])).default({}),
+  metrics: dictionary(string(), tuple([number(), number()])).prefault({}),
   /** Last instance type change (epoch ms). */
   lastTypeChangeAt: number().nullable().default(null),
   /** Since when GPU utilization has been low without a break (epoch ms). */

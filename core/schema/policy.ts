@@ -4,12 +4,11 @@ import {
   enum as zenum,
   number,
   strictObject,
-  record,
   string,
   type infer as Infer,
   type input as Input,
 } from 'zod';
-import { CalendarDateSchema, IdSchema } from './common.ts';
+import { CalendarDateSchema, dictionary, IdSchema } from './common.ts';
 import { PlanSchema } from './plan.ts';
 import { TriggerSchema } from './trigger.ts';
 import { MlPolicyShape } from './ml-policy.ts';
@@ -214,8 +213,8 @@ const PolicyObject = strictObject({
     .default(300)
     .describe('A capacity snapshot older than this is stale: hold rather than act on it, seconds.'),
   schedules: array(PlanSchema).default([]).describe('Scheduled plans (floors and ceilings by time of day).'),
-  calendars: record(IdSchema, array(CalendarDateSchema))
-    .default({})
+  calendars: dictionary(IdSchema, array(CalendarDateSchema))
+    .prefault({})
     .describe('Named exclusion calendars (lists of dates) that plans can refer to, besides the built-in ones.'),
   triggers: array(TriggerSchema)
     .default([])
@@ -253,7 +252,7 @@ export const PolicySchema = PolicyObject.superRefine((policy, ctx) => {
       });
     }
     plan.excludeCalendars.forEach((name, j) => {
-      if (!(name in policy.calendars) && !BUILT_IN_CALENDAR_NAMES.includes(name)) {
+      if (!Object.hasOwn(policy.calendars, name) && !BUILT_IN_CALENDAR_NAMES.includes(name)) {
         ctx.addIssue({
           code: 'custom',
           path: ['schedules', index, 'excludeCalendars', j],

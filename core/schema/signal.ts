@@ -5,12 +5,14 @@ import {
   literal,
   number,
   strictObject,
-  record,
   string,
   type infer as Infer,
   type input as Input,
 } from 'zod';
-import { TimestampSchema } from './common.ts';
+import { dictionary, TimestampSchema } from './common.ts';
+
+/** Longest expected running time of a training job: 366 days, seconds (deadlines stay inside the Date range). */
+export const MAX_RUN_SECONDS = 366 * 86400;
 
 /**
  * Signals are what the outside world tells the decision core. Every event parser in `adapters/events/`
@@ -34,7 +36,7 @@ export const MetricObservationSchema = strictObject({
   value: number().refine(Number.isFinite, { message: 'expected a finite number' }),
   /** Unit as the source reports it (Percent, Count, Milliseconds, …); informational. */
   unit: string().optional(),
-  dimensions: record(string(), string()).optional(),
+  dimensions: dictionary(string(), string()).optional(),
   ...base,
 });
 
@@ -64,7 +66,7 @@ export const AlarmStateChangeSchema = strictObject({
   datapoints: array(number()).optional(),
   /** Latest observed value (defaults to the last datapoint). */
   value: number().optional(),
-  dimensions: record(string(), string()).optional(),
+  dimensions: dictionary(string(), string()).optional(),
   ...base,
 });
 
@@ -153,7 +155,10 @@ export const JobEventSchema = strictObject({
    */
   deadlineAt: TimestampSchema.optional(),
   /** For `queued`: expected running time of the whole job on one placement, seconds (no boot, no load). */
-  runSeconds: number().positive().refine(Number.isFinite, { message: 'expected a finite number' }).optional(),
+  runSeconds: number()
+    .positive()
+    .max(MAX_RUN_SECONDS, { message: `expected at most ${MAX_RUN_SECONDS} s (366 days)` })
+    .optional(),
   ...base,
 });
 

@@ -1,4 +1,5 @@
-import { array, enum as zenum, strictObject, record, string, type infer as Infer, type input as Input } from 'zod';
+import { array, enum as zenum, strictObject, string, type infer as Infer, type input as Input } from 'zod';
+import { dictionary } from './common.ts';
 
 /**
  * Systems that say things to Tide. Every signal a parser in `adapters/events/` produces carries one of these
@@ -68,7 +69,7 @@ export const TriggerSchema = strictObject({
     .describe(
       'Alarm or alert name (`alertname` for Alertmanager, alert rule for Azure, policy for Cloud Monitoring); `*` matches any run of characters.',
     ),
-  dimensions: record(string(), string())
+  dimensions: dictionary(string(), string())
     .optional()
     .describe('Every key must be present with this exact value (CloudWatch dimensions, Prometheus labels, …).'),
   resourceId: string()

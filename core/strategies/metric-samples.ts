@@ -1,4 +1,5 @@
 import type { Policy, TargetTracking } from '../schema/policy.ts';
+import { dict, own, withEntry } from '../dictionary.ts';
 
 export type Sample = [at: number, value: number];
 export type SampleStore = Record<string, Sample[]>;
@@ -31,7 +32,7 @@ export function addSample(
   now: number,
   keepMs: number,
 ): SampleStore {
-  const old = store[metric] ?? [];
+  const old = own(store, metric) ?? [];
   const cutoff = now - keepMs;
   const last = old[old.length - 1];
   if (last === undefined || sample[0] >= last[0]) {
@@ -40,7 +41,7 @@ export function addSample(
     while (first < old.length && (old[first] as Sample)[0] < cutoff) first += 1;
     const kept = old.slice(Math.max(first, old.length + 1 - MAX_SAMPLES_PER_METRIC));
     if (sample[0] >= cutoff) kept.push(sample);
-    return { ...store, [metric]: kept };
+    return withEntry(store, metric, kept);
   }
   const next: Sample[] = [];
   let inserted = false;
@@ -54,7 +55,7 @@ export function addSample(
   }
   if (!inserted && sample[0] >= cutoff) next.push(sample);
   const capped = next.length > MAX_SAMPLES_PER_METRIC ? next.slice(next.length - MAX_SAMPLES_PER_METRIC) : next;
-  return { ...store, [metric]: capped };
+  return withEntry(store, metric, capped);
 }
 
 /**
@@ -71,7 +72,7 @@ export function pruneSamples(store: SampleStore, policy: Policy, now: number, sk
     let first = 0;
     if (tracked) while (first < samples.length && (samples[first] as Sample)[0] < cutoff) first += 1;
     if (tracked && first === 0) continue;
-    pruned ??= { ...store };
+    pruned ??= dict(store);
     if (!tracked || first === samples.length) delete pruned[metric];
     else pruned[metric] = samples.slice(first);
   }

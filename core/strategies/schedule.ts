@@ -4,6 +4,7 @@ import type { Plan } from '../schema/plan.ts';
 import { exchangeDay, exchangeOfCalendar } from '../calendars/index.ts';
 import type { ExchangeOverride } from '../calendars/types.ts';
 import { computeSessionCursor } from './session-plan.ts';
+import { dict, own } from '../dictionary.ts';
 
 /** Bound on cron iterations while looking for the next window (a year of daily windows, with holidays). */
 const MAX_ITERATIONS = 800;
@@ -47,8 +48,8 @@ export function planExclusions(plan: Plan, calendars: Readonly<Record<string, re
   const dates = new Set(plan.excludeDates);
   const exchanges: string[] = [];
   for (const name of plan.excludeCalendars) {
-    const own = calendars[name];
-    if (own) for (const date of own) dates.add(date);
+    const listed = own(calendars, name);
+    if (listed) for (const date of listed) dates.add(date);
     else {
       const exchange = exchangeOfCalendar(name);
       if (exchange) exchanges.push(exchange.mic);
@@ -266,7 +267,7 @@ export function evaluatePlans(
   for (const plan of plans) {
     const identity = planIdentity(plan, calendars);
     const fingerprint = fingerprintWith(identity, overrides);
-    const cached = previous[plan.name];
+    const cached = own(previous, plan.name);
     let cursor: PlanCursor;
     if (cached && cached.fingerprint === fingerprint && now >= cached.validFrom && now < cached.validUntil) {
       cursor = cached;
@@ -276,7 +277,7 @@ export function evaluatePlans(
         cachedCursor(fingerprint, now) ??
         rememberCursor(computePlanCursor(plan, identity.exclusions, fingerprint, now, overrides));
     }
-    if (!cursors) cursors = {};
+    if (!cursors) cursors = dict<PlanCursor>();
     cursors[plan.name] = cursor;
     if (cursor.note) {
       if (!notes) notes = [];
@@ -295,6 +296,6 @@ export function evaluatePlans(
   // Every window still holds and no plan was removed: hand back the same object (no new memory to write).
   if (reused === plans.length && Object.keys(previous).length === plans.length)
     return { cursors: previous as Record<string, PlanCursor>, active, notes: notes ?? [] };
-  cursors ??= {};
+  cursors ??= dict<PlanCursor>();
   return { cursors, active, notes: notes ?? [] };
 }

@@ -6,6 +6,7 @@
  */
 import type { Signal } from '../schema/signal.ts';
 import type { Trigger, TriggerSource } from '../schema/trigger.ts';
+import { own } from '../dictionary.ts';
 
 /** Where a signal came from, as far as trigger matching needs to know. */
 export interface SignalRoute {
@@ -79,7 +80,7 @@ export function triggerMatches(trigger: Trigger, route: SignalRoute, signal: Sig
   }
   if (trigger.dimensions) {
     for (const [key, value] of Object.entries(trigger.dimensions)) {
-      if (route.dimensions[key] !== value) return false;
+      if (own(route.dimensions, key) !== value) return false;
     }
   }
   if (trigger.resourceId !== undefined) {

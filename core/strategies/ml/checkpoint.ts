@@ -1,6 +1,7 @@
 import type { Action } from '../../decision.ts';
 import { ML_MEMORY_LIMITS, type MlState, type TrainingJob } from '../../schema/ml-memory.ts';
 import { poolViews, type MlContext, type PoolView } from './context.ts';
+import { own, withEntry } from '../../dictionary.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -12,7 +13,10 @@ export function jobOfNode(
 ): { jobId: string; job?: TrainingJob } | undefined {
   for (const pool of ctx.observed.pools) {
     const node = pool.nodes?.find((candidate) => candidate.id === instanceId);
-    if (node?.jobId) return { jobId: node.jobId, ...(ml.jobs[node.jobId] ? { job: ml.jobs[node.jobId] } : {}) };
+    if (node?.jobId) {
+      const job = own(ml.jobs, node.jobId);
+      return { jobId: node.jobId, ...(job ? { job } : {}) };
+    }
   }
   for (const [jobId, job] of Object.entries(ml.jobs)) {
     if (job.state === 'running' && job.instanceIds.includes(instanceId)) return { jobId, job };
@@ -69,7 +73,7 @@ export function planForNotice(
   deadlineAt: number | undefined,
   planned = false,
 ): NoticePlan {
-  const job = ml.jobs[jobId];
+  const job = own(ml.jobs, jobId);
   const need = ctx.policy.training.checkpointSeconds;
   const reasons: string[] = [];
   if (deadlineAt === undefined) {
@@ -133,7 +137,7 @@ export function releaseOnAcknowledge(
 ): { actions: Action[]; reasons: string[]; ml: MlState } {
   const actions: Action[] = [];
   const reasons: string[] = [];
-  const job = ml.jobs[jobId];
+  const job = own(ml.jobs, jobId);
   const views = poolViews(ctx);
   for (const wait of ml.checkpointWaits.filter((w) => w.jobId === jobId)) {
     const reason = `job ${jobId} acknowledged its checkpoint ${Math.round((ctx.now - checkpointAt) / 1000)} s ago: ${wait.instanceId} released`;
@@ -182,11 +186,11 @@ export function expireCheckpointWaits(
       reasons.push(
         `job ${wait.jobId} did not acknowledge the checkpoint for its move by the deadline: the move is called off, it keeps running on ${wait.instanceId}`,
       );
-      const job = jobs[wait.jobId];
-      if (job) jobs = { ...jobs, [wait.jobId]: { ...job, moveCalledOffAt: ctx.now } };
+      const job = own(jobs, wait.jobId);
+      if (job) jobs = withEntry(jobs, wait.jobId, { ...job, moveCalledOffAt: ctx.now });
       continue;
     }
-    const job = ml.jobs[wait.jobId];
+    const job = own(ml.jobs, wait.jobId);
     const pool = views.find((v) => v.id === wait.poolId);
     const lost = countedJobs.has(wait.jobId) ? 0 : workAtRisk(job, pool, wait.deadlineAt);
     countedJobs.add(wait.jobId);

@@ -30,6 +30,8 @@ import type { Action } from '../../decision.ts';
 import type { JobEvent } from '../../schema/signal.ts';
 import type { MlState, TrainingJob } from '../../schema/ml-memory.ts';
 import type { MlContext } from './context.ts';
+import { withEntry } from '../../dictionary.ts';
+import { isoTime } from '../../format.ts';
 
 /** The deadline fields of a job just queued: from the event, else the policy's default slack. */
 export function deadlineOfQueued(ctx: MlContext, event: JobEvent): Pick<TrainingJob, 'runSeconds' | 'deadlineAt'> {
@@ -141,8 +143,8 @@ export function duration(ms: number): string {
 
 /** `2026-03-02T09:00Z`; `06:50Z` when it is the same UTC day as `now`. */
 export function clock(at: number, now?: number): string {
-  const text = `${new Date(at).toISOString().slice(0, 16)}Z`;
-  return now !== undefined && text.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? text.slice(11) : text;
+  const text = `${isoTime(at).slice(0, 16)}Z`;
+  return now !== undefined && text.slice(0, 10) === isoTime(now).slice(0, 10) ? text.slice(11) : text;
 }
 
 function budget(ctx: MlContext, view: DeadlineView): string {
@@ -218,7 +220,7 @@ export function protectDeadlines(ctx: MlContext, ml: MlState): { actions: Action
       reason,
     });
     reasons.push(reason);
-    jobs = { ...jobs, [id]: { ...job, deadlineCheckpointAt: ctx.now } };
+    jobs = withEntry(jobs, id, { ...job, deadlineCheckpointAt: ctx.now });
   }
   return { actions, reasons, ml: jobs === ml.jobs ? ml : { ...ml, jobs } };
 }

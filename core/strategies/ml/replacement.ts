@@ -14,6 +14,7 @@ import {
   recordInterruption,
   unplaced,
 } from './spot.ts';
+import { dict, own, withEntry } from '../../dictionary.ts';
 
 /** An ML step plus the pools that lose a node the provider takes without a release action (for the cost). */
 export interface ReplacementStep extends MlStep {
@@ -41,7 +42,7 @@ function sameShape(pool: PoolView): InstanceRequirement | undefined {
 }
 
 function requirementFor(ml: MlState, jobId: string | undefined, pool: PoolView): InstanceRequirement | undefined {
-  const job = jobId ? ml.jobs[jobId] : undefined;
+  const job = jobId ? own(ml.jobs, jobId) : undefined;
   if (job) return { minGpus: job.gpusPerNode, ...(job.gpuModel ? { gpuModel: job.gpuModel } : {}) };
   return sameShape(pool);
 }
@@ -82,7 +83,7 @@ function handleNodeAtRisk(
     const reason = `${signal.instanceId} runs no job: released now, no replacement needed`;
     actions.push({ type: 'drain-and-release', poolId: pool.id, instanceId: signal.instanceId, reason });
     reasons.push(reason);
-    const idleSince = { ...next.idleSince };
+    const idleSince = dict(next.idleSince);
     delete idleSince[signal.instanceId];
     next = { ...next, idleSince };
     // A node taken before it ran the job it was launched for: the pool is reclaiming capacity, so it is skipped
@@ -92,7 +93,7 @@ function handleNodeAtRisk(
     );
     if (deadlineAt !== undefined && waitingJobs.length > 0) {
       next = recordCapacityError(ctx, next, pool.id, 'InterruptedBeforeStart', pool.capacityType === 'spot');
-      const jobs = { ...next.jobs };
+      const jobs = dict(next.jobs);
       for (const [id, job] of waitingJobs) {
         jobs[id] = { ...job, state: 'queued', launchedAt: null, poolId: null };
         reasons.push(
@@ -113,7 +114,7 @@ function handleNodeAtRisk(
     waiting = plan.waiting;
   }
   // A job moving to on-demand for its deadline already has its on-demand nodes on the way: no second launch.
-  const moving = running ? next.jobs[running.jobId] : undefined;
+  const moving = running ? own(next.jobs, running.jobId) : undefined;
   const movingTo =
     moving?.onDemandForDeadlineAt != null &&
     moving.launchedAt !== null &&
@@ -130,7 +131,7 @@ function handleNodeAtRisk(
   const total = poolViews(ctx).reduce((sum, view) => sum + view.desired, 0);
   // The deadline view counts the progress the checkpoint just requested will secure (if it fails, the job is
   // placed again from its last checkpoint, and the slack is computed again then).
-  const known = running ? next.jobs[running.jobId] : undefined;
+  const known = running ? own(next.jobs, running.jobId) : undefined;
   const runningJob = known && waiting ? progressOnCheckpoint(known, ctx.now) : known;
   const placement = placeCapacity(ctx, next, 1, {
     exclude: [pool.id],
@@ -143,13 +144,14 @@ function handleNodeAtRisk(
     actions.push(launch(placement.pool, 1, reason, signal.instanceId));
     reasons.push(reason);
     next = noteFallback(next, placement, ctx.now);
-    if (running && next.jobs[running.jobId]) {
+    if (running && own(next.jobs, running.jobId)) {
       next = {
         ...next,
-        jobs: {
-          ...next.jobs,
-          [running.jobId]: { ...next.jobs[running.jobId]!, launchedAt: ctx.now, poolId: placement.pool.id },
-        },
+        jobs: withEntry(next.jobs, running.jobId, {
+          ...own(next.jobs, running.jobId)!,
+          launchedAt: ctx.now,
+          poolId: placement.pool.id,
+        }),
       };
     }
   } else if (placement.wait) {
@@ -228,10 +230,12 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
     let jobs = next.jobs;
     for (const [id, job] of Object.entries(jobs)) {
       if (job.poolId !== pool.id || job.launchedAt === null) continue;
-      jobs = {
-        ...jobs,
-        [id]: { ...job, state: job.state === 'launching' ? 'queued' : job.state, launchedAt: null, poolId: null },
-      };
+      jobs = withEntry(jobs, id, {
+        ...job,
+        state: job.state === 'launching' ? 'queued' : job.state,
+        launchedAt: null,
+        poolId: null,
+      });
       reasons.push(`job ${id} waited on ${pool.id}: placed again elsewhere`);
     }
     next = { ...next, jobs };
@@ -296,7 +300,7 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
   if (launching)
     next = {
       ...next,
-      jobs: { ...next.jobs, [launching[0]]: { ...launching[1], poolId: placement.pool.id, launchedAt: ctx.now } },
+      jobs: withEntry(next.jobs, launching[0], { ...launching[1], poolId: placement.pool.id, launchedAt: ctx.now }),
     };
   return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
 }

@@ -3,6 +3,7 @@ import type { MlState } from '../../schema/ml-memory.ts';
 import { planForNotice } from './checkpoint.ts';
 import { poolViews, usd, type MlContext, type MlStep, type PoolView } from './context.ts';
 import { launch, onDemandCount, rankSpotPools, requiredOnDemand } from './spot.ts';
+import { own, withEntry } from '../../dictionary.ts';
 
 /** A job whose move back to spot was called off is tried again after an hour, not on every tick. */
 const MOVE_RETRY_MS = 3_600_000;
@@ -94,8 +95,8 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
   // A job that went to on-demand for its deadline stays there until it finishes (one switch cost, paid once).
   const movable = (jobId: string | undefined) => {
     if (jobId === undefined) return false;
-    if ((ml.jobs[jobId]?.onDemandForDeadlineAt ?? null) !== null) return false;
-    const calledOff = ml.jobs[jobId]?.moveCalledOffAt ?? null;
+    if ((own(ml.jobs, jobId)?.onDemandForDeadlineAt ?? null) !== null) return false;
+    const calledOff = own(ml.jobs, jobId)?.moveCalledOffAt ?? null;
     return calledOff === null || ctx.now - calledOff >= MOVE_RETRY_MS;
   };
   const movers = views
@@ -176,11 +177,11 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
     actions.push(...plan.actions);
     reasons.push(reason, ...plan.reasons);
     next = plan.ml;
-    const job = next.jobs[node.jobId!];
+    const job = own(next.jobs, node.jobId!);
     if (job)
       next = {
         ...next,
-        jobs: { ...next.jobs, [node.jobId!]: { ...job, launchedAt: ctx.now, poolId: target.pool.id } },
+        jobs: withEntry(next.jobs, node.jobId!, { ...job, launchedAt: ctx.now, poolId: target.pool.id }),
       };
   }
   // The moves are under way (their waits are in memory); the next round starts from step 1 if needed.

@@ -3,6 +3,7 @@ import type { Action, Hold } from '../../decision.ts';
 import type { MlState } from '../../schema/ml-memory.ts';
 import type { Signal } from '../../schema/signal.ts';
 import { poolViews, usd, type MlContext, type MlStep } from './context.ts';
+import { own, withEntry } from '../../dictionary.ts';
 
 /** Which way the scale-up step went: a type change (skip horizontal this time) or leave it to replicas. */
 export type ScaleUpVerdict = 'vertical' | 'horizontal' | 'none';
@@ -27,9 +28,9 @@ export function recordScaleUpMetric(ctx: MlContext, ml: MlState, signal: Signal)
   // the common path allocates nothing. A switch to hybrid starts reading within one metric period.
   if (ctx.target.kind !== 'inference-endpoint' || ctx.policy.mode === 'horizontal') return ml;
   if (metric === undefined || value === undefined || !watched(ctx).includes(metric)) return ml;
-  const previous = ml.metrics[metric];
+  const previous = own(ml.metrics, metric);
   if (previous && previous[0] > signal.observedAt) return ml; // a late, older sample does not replace a newer one
-  return { ...ml, metrics: { ...ml.metrics, [metric]: [signal.observedAt, value] } };
+  return { ...ml, metrics: withEntry(ml.metrics, metric, [signal.observedAt, value]) };
 }
 
 /** One step of a rolling type change: ready replicas of the old and the new type. */
@@ -58,7 +59,7 @@ export function planRollingChange(count: number, maxSurge: number): RollingStep[
 }
 
 function fresh(ctx: MlContext, ml: MlState, metric: string): number | undefined {
-  const sample = ml.metrics[metric];
+  const sample = own(ml.metrics, metric);
   if (!sample || ctx.now - sample[0] > ctx.policy.scaleUp.staleAfterSeconds * 1000 || sample[0] > ctx.now)
     return undefined;
   return sample[1];

@@ -12,38 +12,38 @@ import {
   type DeadlineView,
 } from './deadline.ts';
 import { aheadReason, behindLine, behindReason, uniformLine } from './uniform-progress.ts';
+import { dictFromEntries, own, withEntry } from '../../dictionary.ts';
 
 const emptyStats = (): PoolStats => ({ interruptions: [], lastCapacityErrorAt: null, lastCapacityErrorCode: null });
 
 /** Interruptions of a pool inside the policy's window. */
 export function recentInterruptions(ctx: MlContext, ml: MlState, poolId: string): number {
   const since = ctx.now - ctx.policy.spot.interruptionWindowSeconds * 1000;
-  return (ml.pools[poolId]?.interruptions ?? []).filter((at) => at > since && at <= ctx.now).length;
+  return (own(ml.pools, poolId)?.interruptions ?? []).filter((at) => at > since && at <= ctx.now).length;
 }
 
 /** Remember an interruption of `poolId` at `now`; the list is pruned to the window and capped. */
 export function recordInterruption(ctx: MlContext, ml: MlState, poolId: string): MlState {
   const since = ctx.now - ctx.policy.spot.interruptionWindowSeconds * 1000;
-  const stats = ml.pools[poolId] ?? emptyStats();
+  const stats = own(ml.pools, poolId) ?? emptyStats();
   const interruptions = [...stats.interruptions.filter((at) => at > since), ctx.now].slice(
     -ML_MEMORY_LIMITS.interruptionsPerPool,
   );
   return {
     ...ml,
-    pools: boundPools({ ...ml.pools, [poolId]: { ...stats, interruptions } }),
+    pools: boundPools(withEntry(ml.pools, poolId, { ...stats, interruptions })),
     lastSpotTroubleAt: ctx.now,
   };
 }
 
 /** Remember a capacity error of `poolId` at `now`. */
 export function recordCapacityError(ctx: MlContext, ml: MlState, poolId: string, code: string, spot: boolean): MlState {
-  const stats = ml.pools[poolId] ?? emptyStats();
+  const stats = own(ml.pools, poolId) ?? emptyStats();
   return {
     ...ml,
-    pools: boundPools({
-      ...ml.pools,
-      [poolId]: { ...stats, lastCapacityErrorAt: ctx.now, lastCapacityErrorCode: code },
-    }),
+    pools: boundPools(
+      withEntry(ml.pools, poolId, { ...stats, lastCapacityErrorAt: ctx.now, lastCapacityErrorCode: code }),
+    ),
     ...(spot ? { lastSpotTroubleAt: ctx.now, returningToSpotAt: null } : {}),
   };
 }
@@ -53,7 +53,7 @@ function boundPools(pools: MlState['pools']): MlState['pools'] {
   if (ids.length <= ML_MEMORY_LIMITS.pools) return pools;
   const latest = (stats: PoolStats) => Math.max(stats.interruptions.at(-1) ?? 0, stats.lastCapacityErrorAt ?? 0);
   const keep = ids.sort((a, b) => latest(pools[b]!) - latest(pools[a]!)).slice(0, ML_MEMORY_LIMITS.pools);
-  return Object.fromEntries(keep.map((id) => [id, pools[id]!]));
+  return dictFromEntries(keep.map((id) => [id, pools[id]!]));
 }
 
 /** A spot pool that may be used, with its ranking score (price raised by its recent interruptions). */
@@ -66,7 +66,7 @@ export interface RankedPool {
 
 /** Is the pool inside the skip period after a capacity error? Returns the reason if so. */
 function inCapacityCooldown(ctx: MlContext, ml: MlState, pool: PoolView): string | undefined {
-  const stats = ml.pools[pool.id];
+  const stats = own(ml.pools, pool.id);
   const cooldown = ctx.policy.spot.capacityErrorCooldownSeconds * 1000;
   if (!stats?.lastCapacityErrorAt || ctx.now - stats.lastCapacityErrorAt >= cooldown) return undefined;
   const ago = Math.round((ctx.now - stats.lastCapacityErrorAt) / 1000);
@@ -278,9 +278,9 @@ export function noteFallback(ml: MlState, placement: Placement, now: number): Ml
   let next = ml;
   if (placement.fallback && ml.fallbackSince === null) next = { ...next, fallbackSince: now };
   const jobId = placement.deadlineOnDemand;
-  const job = jobId !== undefined ? next.jobs[jobId] : undefined;
+  const job = jobId !== undefined ? own(next.jobs, jobId) : undefined;
   if (jobId !== undefined && job && job.onDemandForDeadlineAt === null)
-    next = { ...next, jobs: { ...next.jobs, [jobId]: { ...job, onDemandForDeadlineAt: now } } };
+    next = { ...next, jobs: withEntry(next.jobs, jobId, { ...job, onDemandForDeadlineAt: now }) };
   return next;
 }
 

@@ -17,19 +17,21 @@ import {
   protectDeadlines,
 } from './deadline.ts';
 import { moveForDeadlines, returnForDeadlines } from './deadline-move.ts';
+import { dict, dictFromEntries, own } from '../../dictionary.ts';
+import { isoTime } from '../../format.ts';
 
 function boundJobs(jobs: MlState['jobs']): MlState['jobs'] {
   const ids = Object.keys(jobs);
   if (ids.length <= ML_MEMORY_LIMITS.jobs) return jobs;
   const keep = ids.sort((a, b) => jobs[b]!.queuedAt - jobs[a]!.queuedAt).slice(0, ML_MEMORY_LIMITS.jobs);
-  return Object.fromEntries(keep.map((id) => [id, jobs[id]!]));
+  return dictFromEntries(keep.map((id) => [id, jobs[id]!]));
 }
 
 /** Fold one job event into the memory; a checkpoint acknowledgement releases the nodes waiting for it. */
 export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlStep {
   const reasons: string[] = [];
   let actions: Action[] = [];
-  const jobs = { ...ml.jobs };
+  const jobs = dict(ml.jobs);
   const known = jobs[event.jobId];
   const fresh = (): TrainingJob => ({
     state: 'queued',
@@ -91,7 +93,7 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
       reasons.push(
         `job ${event.jobId} started${event.instanceIds ? ` on ${event.instanceIds.join(', ')}` : ''}${backOnSpot ? ': back on spot, no longer on on-demand for its deadline' : ''}`,
       );
-      const idleSince = { ...ml.idleSince };
+      const idleSince = dict(ml.idleSince);
       for (const id of event.instanceIds ?? []) delete idleSince[id];
       next = { ...next, idleSince };
       break;
@@ -128,7 +130,7 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
         );
       const released = releaseOnAcknowledge(ctx, { ...next, jobs }, event.jobId, at);
       actions = released.actions;
-      reasons.push(`job ${event.jobId} checkpointed at ${new Date(at).toISOString()}`, ...released.reasons);
+      reasons.push(`job ${event.jobId} checkpointed at ${isoTime(at)}`, ...released.reasons);
       next = released.ml;
       break;
     }
@@ -137,7 +139,10 @@ export function applyJobEvent(ctx: MlContext, ml: MlState, event: JobEvent): MlS
     actions,
     holds: [],
     reasons,
-    ml: { ...next, jobs: boundJobs({ ...jobs, ...(event.event === 'checkpoint-acknowledged' ? next.jobs : {}) }) },
+    ml: {
+      ...next,
+      jobs: boundJobs(Object.assign(dict(jobs), event.event === 'checkpoint-acknowledged' ? next.jobs : {})),
+    },
   };
 }
 
@@ -169,7 +174,7 @@ export function planTraining(
   const reasons = [...expired.reasons, ...protectedJobs.reasons];
   const actions: Action[] = [...expired.actions, ...protectedJobs.actions];
   let next = protectedJobs.ml;
-  const jobs = { ...next.jobs };
+  const jobs = dict(next.jobs);
   const timeoutMs = ctx.policy.training.launchTimeoutSeconds * 1000;
   for (const [id, job] of Object.entries(jobs)) {
     if (job.state === 'launching' && job.launchedAt !== null && ctx.now - job.launchedAt >= timeoutMs) {
@@ -293,7 +298,7 @@ export function planTraining(
   }
 
   // Idle release: ready nodes that nothing reserved, idle longer than the timeout, down to the minimum.
-  const idleSince: Record<string, number> = {};
+  const idleSince = dict<number>();
   const idleMs = ctx.policy.training.idleTimeoutSeconds * 1000;
   const releasing = new Set(
     actions.filter((a) => a.type === 'drain-and-release').map((a) => (a as { instanceId: string }).instanceId),
@@ -301,7 +306,7 @@ export function planTraining(
   for (const pool of views) {
     for (const node of pool.nodes) {
       if (node.state !== 'ready' || reserved.has(node.id) || !(free.get(pool.id) ?? []).includes(node.id)) continue;
-      const since = next.idleSince[node.id] ?? ctx.now;
+      const since = own(next.idleSince, node.id) ?? ctx.now;
       if (ctx.now - since >= idleMs && !releasing.has(node.id)) {
         if (total - 1 < ctx.policy.minCapacity) {
           idleSince[node.id] = since;
@@ -314,6 +319,6 @@ export function planTraining(
       } else if (!releasing.has(node.id)) idleSince[node.id] = since;
     }
   }
-  const boundedIdle = Object.fromEntries(Object.entries(idleSince).slice(0, ML_MEMORY_LIMITS.idleNodes));
+  const boundedIdle = dictFromEntries(Object.entries(idleSince).slice(0, ML_MEMORY_LIMITS.idleNodes));
   return { actions, holds, reasons, ml: { ...next, jobs: boundJobs(jobs), idleSince: boundedIdle } };
 }
