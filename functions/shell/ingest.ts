@@ -13,6 +13,7 @@ import {
   parseEvent,
   type EventParseError,
   type EventSourceName,
+  type Handshake,
   type ParsedEvent,
   type ParseOptions,
 } from '../../adapters/events/index.ts';
@@ -72,6 +73,8 @@ export interface IngestResult {
    * them. Lambda redelivers these alone; after the queue's `maxReceiveCount` they go to the dead-letter queue.
    */
   batchItemFailures?: { itemIdentifier: string }[];
+  /** The reply the sender waits for (Event Grid validation, SNS subscription confirmation), if it asked. */
+  handshake?: Handshake;
   notes: string[];
 }
 
@@ -149,6 +152,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
       }
       const event = parsed.event;
       const result: IngestResult = { ...emptyResult(event.source), eventId: event.eventId, notes: [...event.notes] };
+      if (event.handshake) result.handshake = event.handshake;
       // Each SQS record is its own unit: it fails, and is redelivered, alone.
       const units: { itemIdentifier?: string; signals: RoutableSignal[] }[] = event.batch
         ? event.batch.records.flatMap((record) =>

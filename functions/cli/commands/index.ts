@@ -1,7 +1,9 @@
 import type { CliCommand } from '../command.ts';
 import { calendarsCommand } from './calendars.ts';
 import { decideCommand } from './decide.ts';
+import { keysCommand } from './keys.ts';
 import { schemaCommand } from './schema.ts';
+import { serveCommand } from './serve.ts';
 import { parseCommand } from './parse.ts';
 import { simulateCommand } from './simulate.ts';
 import { storeCommand } from './store.ts';
@@ -9,6 +11,7 @@ import { validateCommand } from './validate.ts';
 
 /** Every `tide` sub-command. Add a command by adding its module here. */
 export const COMMANDS: CliCommand[] = [
+  serveCommand,
   decideCommand,
   schemaCommand,
   parseCommand,
@@ -16,4 +19,5 @@ export const COMMANDS: CliCommand[] = [
   simulateCommand,
   storeCommand,
   calendarsCommand(),
+  keysCommand,
 ];

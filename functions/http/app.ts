@@ -1,0 +1,54 @@
+/**
+ * The HTTP front door: one hono app that every runtime serves (`@hono/node-server` in `tide serve`,
+ * `hono/aws-lambda` behind API Gateway, the GCP and Azure HTTP triggers). Routes are declared with
+ * `@hono/zod-openapi` from the documents' schemas. `/` is left free for a console to be mounted on.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { DEFAULT_API_OPTIONS, type ApiDependencies, type ApiEnv } from './context.ts';
+import { errorBody, errorHandler, validationHook } from './errors.ts';
+import { SECURITY_SCHEME } from './route.ts';
+import { registerDecisionRoutes } from './routes/decisions.ts';
+import { registerEventRoutes } from './routes/events.ts';
+import { registerKeyRoutes } from './routes/keys.ts';
+import { registerOpsRoutes } from './routes/ops.ts';
+import { registerPolicyRoutes } from './routes/policy.ts';
+import { registerStatusRoutes } from './routes/status.ts';
+import { registerTargetRoutes } from './routes/targets.ts';
+
+export type { ApiDependencies, ApiEnv, ApiOptions } from './context.ts';
+
+/** Build the app. Mount it elsewhere with `parent.route('/', app)`. */
+export function createApiApp(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
+  const options = { ...DEFAULT_API_OPTIONS, ...deps.options };
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook as never });
+  app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'An API key, `tide_<id>_<secret>`. Webhook routes also take it as the basic-auth password or `?token=`. The scopes a route lists are the key scopes it needs.',
+  });
+
+  // Before anything reads the body: a declared or streamed body over the limit stops here.
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: (c) => {
+        if (c.req.path.startsWith('/v1/events/')) deps.metrics.webhookRejections.inc({ reason: 'too-large' });
+        return c.json(errorBody('payload-too-large', `the body is over the ${options.maxBodyBytes}-byte limit`), 413);
+      },
+    }),
+  );
+  app.onError(errorHandler(deps.logger));
+  app.notFound((c) => c.json(errorBody('not-found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  registerOpsRoutes(app, deps);
+  registerTargetRoutes(app, deps);
+  registerPolicyRoutes(app, deps);
+  registerDecisionRoutes(app, deps);
+  registerStatusRoutes(app, deps);
+  registerEventRoutes(app, deps);
+  registerKeyRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,52 @@
+/** What the HTTP app is built from, and what every route sees. */
+import type { AccessStore, ApiKeyInfo } from '../../adapters/ports/access-store.ts';
+import type { StateStore } from '../../adapters/ports/state-store.ts';
+import type { Ingest } from '../shell/ingest.ts';
+import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
+import type { Clock, Decide, Logger, Shell } from '../shell/shell.ts';
+import type { ApiMetrics } from './metrics.ts';
+import type { SenderVerifier } from './senders.ts';
+
+/** Tunables of the app. */
+export interface ApiOptions {
+  /** Largest request body, bytes; larger gets 413 before anything is parsed. Default 256 KiB. */
+  maxBodyBytes: number;
+  /** Requests per key per window; more get 429 with `Retry-After`. Default 6000. */
+  rateLimit: number;
+  /** The rate limit's fixed window, ms. Default 60 000 (so 6000/min, 100/s on average). */
+  rateWindowMs: number;
+  /** How long `/readyz` waits for the state store, ms. Default 1000. */
+  readyTimeoutMs: number;
+}
+
+export const DEFAULT_API_OPTIONS: ApiOptions = {
+  maxBodyBytes: 256 * 1024,
+  rateLimit: 6000,
+  rateWindowMs: 60_000,
+  readyTimeoutMs: 1000,
+};
+
+/** Reads what the provider reports of a target's capacity; null (or a throw) when it cannot be read. */
+export type ReadCapacity = (target: Target) => Promise<ObservedCapacity | null>;
+
+/** The app's dependencies: the same shell and ingest the cloud functions use. */
+export interface ApiDependencies {
+  store: StateStore;
+  access: AccessStore;
+  shell: Shell;
+  ingest: Ingest;
+  /** What the provider reports of a target's capacity (status, dry runs). */
+  observe: ReadCapacity;
+  decide: Decide;
+  clock: Clock;
+  logger: Logger;
+  metrics: ApiMetrics;
+  /** Checks that a webhook came from the sender it claims (SNS signatures, Event Grid, Pub/Sub JWTs). */
+  senders: SenderVerifier;
+  options?: Partial<ApiOptions>;
+}
+
+/** Hono's environment for Tide's routes: the authenticated key, once the auth middleware let it through. */
+export interface ApiEnv {
+  Variables: { apiKey: ApiKeyInfo };
+}

@@ -1,0 +1,44 @@
+/**
+ * Which clouds `tide serve --cloud NAME` can act on. Each entry makes the capacity reader and the actuator
+ * port of a target; a cloud whose adapters have not landed yet has no entry, and `tide serve` says which
+ * are available. The AWS, Google Cloud and Azure adapters register here when they exist.
+ */
+import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
+import type { Target } from '../../core/schema/target.ts';
+import type { Clock } from '../shell/shell.ts';
+import { SimulatedFleet } from './simulated-fleet.ts';
+
+export const CLOUD_NAMES = ['simulated', 'aws', 'gcp', 'azure'] as const;
+export type CloudName = (typeof CLOUD_NAMES)[number];
+
+/** What serve needs of a cloud. */
+export interface CloudActuators {
+  /** The actuator port for a target (its `readCapacity` is the shell's observation). */
+  portFor(target: Target): ActuatorPort;
+  /** Called on every tick: what happened in the cloud since, as cloud events per target (simulated only). */
+  tick?(): { targetId: string; events: import('../../adapters/fake-cloud/cloud.ts').CloudEvent[] }[];
+}
+
+/** Options every cloud factory gets. */
+export interface CloudFactoryOptions {
+  clock: Clock;
+  seed: number;
+  bootSeconds?: Record<string, number>;
+}
+
+/** The registry: a factory per cloud that exists. */
+export const CLOUD_FACTORIES: Partial<Record<CloudName, (options: CloudFactoryOptions) => CloudActuators>> = {
+  simulated: (options) => {
+    const fleet = new SimulatedFleet(options.clock, {
+      seed: options.seed,
+      initialNodes: 1,
+      ...(options.bootSeconds ? { bootSeconds: options.bootSeconds } : {}),
+    });
+    return { portFor: (target) => fleet.portFor(target), tick: () => fleet.tick() };
+  },
+};
+
+/** The clouds serve can act on now. */
+export function availableClouds(): CloudName[] {
+  return CLOUD_NAMES.filter((name) => CLOUD_FACTORIES[name] !== undefined);
+}

@@ -1,0 +1,182 @@
+/**
+ * Everything `tide serve` runs, built once: the state store (memory, or Redis with `REDIS_URL` / the
+ * Upstash variables), the access store beside it, the cloud's actuators, the shell and ingest the cloud
+ * functions use, the metrics, and the HTTP app over them.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { decide } from '../../core/decide.ts';
+import type { Target } from '../../core/schema/target.ts';
+import type { AccessStore } from '../../adapters/ports/access-store.ts';
+import type { RecordedDecision, StateStore } from '../../adapters/ports/state-store.ts';
+import { createAccessStore, createStateStore, stateConfigFromEnv } from '../../adapters/state/index.ts';
+import { bootstrapRecord } from '../http/api-keys.ts';
+import { createApiApp, type ApiEnv, type ApiOptions } from '../http/app.ts';
+import { createApiMetrics, type ApiMetrics } from '../http/metrics.ts';
+import type { SenderVerifier } from '../http/senders.ts';
+import { createIngest, type Ingest } from '../shell/ingest.ts';
+import { createJsonLogger } from '../shell/runtime.ts';
+import { createShell, type Clock, type Logger, type Shell } from '../shell/shell.ts';
+import { CLOUD_FACTORIES, availableClouds, type CloudActuators, type CloudName } from './clouds.ts';
+
+/** How serve is set up. */
+export interface ServeRuntimeOptions {
+  env: Record<string, string | undefined>;
+  cloud: CloudName;
+  clock: Clock;
+  /** Seed of the simulated cloud's spot markets. */
+  seed?: number;
+  bootSeconds?: Record<string, number>;
+  api?: Partial<ApiOptions>;
+  /** Where log lines go (default stdout). */
+  write?: (line: string) => void;
+  /** Sender checks for signed webhooks; default: adapters/auth configured from the environment. */
+  senders?: SenderVerifier;
+}
+
+export interface ServeRuntime {
+  app: OpenAPIHono<ApiEnv>;
+  store: StateStore;
+  access: AccessStore;
+  shell: Shell;
+  ingest: Ingest;
+  cloud: CloudActuators;
+  clock: Clock;
+  logger: Logger;
+  metrics: ApiMetrics;
+  close(): Promise<void>;
+}
+
+/** A cloud was asked for whose adapters do not exist yet. */
+export class CloudUnavailableError extends Error {
+  override readonly name = 'CloudUnavailableError';
+  constructor(readonly cloud: string) {
+    super(`--cloud ${cloud} is not available yet; available: ${availableClouds().join(', ')}`);
+  }
+}
+
+export async function createServeRuntime(options: ServeRuntimeOptions): Promise<ServeRuntime> {
+  const factory = CLOUD_FACTORIES[options.cloud];
+  if (!factory) throw new CloudUnavailableError(options.cloud);
+  const { env, clock } = options;
+  const secrets = [env.TIDE_ADMIN_KEY, env.UPSTASH_REDIS_REST_TOKEN, passwordOf(env.REDIS_URL)].filter(
+    (secret): secret is string => typeof secret === 'string' && secret.length >= 4,
+  );
+  const logger = createJsonLogger({ write: options.write ?? ((line) => process.stdout.write(`${line}\n`)), secrets });
+  const config = stateConfigFromEnv(env);
+  const store = createStateStore(config, logger);
+  const access = createAccessStore(config);
+  const cloud = factory({
+    clock,
+    seed: options.seed ?? 1,
+    ...(options.bootSeconds ? { bootSeconds: options.bootSeconds } : {}),
+  });
+  const metrics = createApiMetrics({ processMetrics: true });
+  const observe = (target: Target) => cloud.portFor(target).readCapacity(target.id);
+  const act = async (target: Target, decision: RecordedDecision) => {
+    await executeActions(cloud, target, decision, metrics);
+  };
+  const shell = createShell({ store, decide, observe, act, clock, logger });
+  const ingest = createIngest({ store, shell, clock, logger });
+  const senders = options.senders ?? refuseSignedSenders;
+  const app = createApiApp({
+    store,
+    access,
+    shell,
+    ingest,
+    observe,
+    decide,
+    clock,
+    logger,
+    metrics,
+    senders,
+    ...(options.api ? { options: options.api } : {}),
+  });
+  if (env.TIDE_ADMIN_KEY) {
+    const record = bootstrapRecord(env.TIDE_ADMIN_KEY, clock.now());
+    if (!record)
+      throw new Error(
+        'TIDE_ADMIN_KEY must be a key made by `tide keys create` (tide_<16 hex>_<43 base64url>), was: something else',
+      );
+    await access.createKey(record);
+  }
+  return {
+    app,
+    store,
+    access,
+    shell,
+    ingest,
+    cloud,
+    clock,
+    logger,
+    metrics,
+    async close() {
+      await Promise.allSettled([store.close(), access.close()]);
+    },
+  };
+}
+
+/**
+ * Execute a decision's actions on the target's port, counting each by type. (Interim: the reconciler in
+ * functions/shell replaces this, and feeds capacity errors back as signals.)
+ */
+async function executeActions(cloud: CloudActuators, target: Target, decision: RecordedDecision, metrics: ApiMetrics) {
+  const port = cloud.portFor(target);
+  for (const action of decision.actions) {
+    try {
+      switch (action.type) {
+        case 'set-capacity':
+          await port.setCapacity({ poolId: action.poolId, desired: action.to });
+          break;
+        case 'change-instance-type':
+          await port.changeInstanceType({
+            poolId: action.poolId,
+            toInstanceType: action.toInstanceType,
+            count: action.count,
+          });
+          break;
+        case 'launch-capacity':
+          await port.launchCapacity({
+            poolId: action.poolId,
+            instanceType: action.instanceType,
+            capacityType: action.capacityType,
+            count: action.count,
+            ...(action.replacesInstanceId ? { replacesInstanceId: action.replacesInstanceId } : {}),
+          });
+          break;
+        case 'drain-and-release':
+          await port.drainAndRelease({ poolId: action.poolId, instanceId: action.instanceId });
+          break;
+        case 'request-checkpoint':
+          await port.requestCheckpoint({
+            jobId: action.jobId,
+            instanceIds: action.instanceIds,
+            deadlineAt: action.deadlineAt,
+          });
+          break;
+      }
+      metrics.actions.inc({ type: action.type });
+    } catch (error) {
+      metrics.actionFailures.inc({ type: action.type });
+      throw error;
+    }
+  }
+}
+
+/** Until sender checks are configured, signed formats (SNS, Pub/Sub, Event Grid) are refused, never trusted. */
+const refuseSignedSenders: SenderVerifier = {
+  authenticate: async (source) => ({
+    ok: false,
+    code: 'not-allowed',
+    reason: `no sender check configured for ${source}`,
+  }),
+  confirmSnsSubscription: async () => ({ ok: false, code: 'not-allowed', reason: 'no SNS verifier configured' }),
+};
+
+function passwordOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
