@@ -3,7 +3,9 @@ import type { AccessStore, ApiKeyInfo } from '../../adapters/ports/access-store.
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import type { Ingest } from '../shell/ingest.ts';
 import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
-import type { Clock, Decide, Logger, Shell } from '../shell/shell.ts';
+import type { Clock } from '../../adapters/ports/clock.ts';
+import type { Logger } from '../../adapters/ports/logger.ts';
+import type { Decide, Shell } from '../shell/shell.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { SenderVerifier } from './senders.ts';
 

@@ -15,7 +15,7 @@ import {
   VersionConflictError,
   isRetryable,
 } from '../../adapters/state/errors.ts';
-import type { Logger } from '../shell/shell.ts';
+import type { Logger } from '../../adapters/ports/logger.ts';
 
 /** One problem of a rejected request, as `tide validate` prints it (field, message, value). */
 export interface ApiIssue {

@@ -1,4 +1,4 @@
-import type { Clock } from '../shell/shell.ts';
+import type { Clock } from '../../adapters/ports/clock.ts';
 
 /**
  * A clock that runs `speed` times faster than the wall clock from the moment it was made (`tide serve

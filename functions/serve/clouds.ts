@@ -5,7 +5,7 @@
  */
 import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
 import type { Target } from '../../core/schema/target.ts';
-import type { Clock } from '../shell/shell.ts';
+import type { Clock } from '../../adapters/ports/clock.ts';
 import { SimulatedFleet } from './simulated-fleet.ts';
 
 export const CLOUD_NAMES = ['simulated', 'aws', 'gcp', 'azure'] as const;

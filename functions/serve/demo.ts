@@ -5,6 +5,7 @@
  * offered work of the arrivals, by Little's law, over the ready replicas) and handed to the shell, as a
  * metric webhook would be; a status line says what the fleet does.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PolicySchema } from '../../core/schema/policy.ts';
@@ -14,7 +15,15 @@ import { parseTrace, type Trace } from '../../simulator/trace.ts';
 import { usdPerHourOf } from '../http/cost.ts';
 import type { ServeRuntime } from './runtime.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The repository root: two levels up from this file in the sources, one up from dist/tide.mjs in the bundle
+ * (the bundled CLI). The first directory upwards that holds the demo's documents.
+ */
+const ROOT =
+  ['./', '../', '../../']
+    .map((up) => fileURLToPath(new URL(up, import.meta.url)))
+    .find((dir) => existsSync(`${dir}examples/serve-demo.target.json`)) ??
+  fileURLToPath(new URL('../../', import.meta.url));
 /** Trace time between two metric datapoints (SageMaker's high-resolution period). */
 const PERIOD_MS = 10_000;
 export const DEMO_METRIC = 'concurrent_requests_per_replica';

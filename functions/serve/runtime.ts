@@ -7,15 +7,18 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { decide } from '../../core/decide.ts';
 import type { Target } from '../../core/schema/target.ts';
 import type { AccessStore } from '../../adapters/ports/access-store.ts';
-import type { RecordedDecision, StateStore } from '../../adapters/ports/state-store.ts';
+import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
+import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { createAccessStore, createStateStore, stateConfigFromEnv } from '../../adapters/state/index.ts';
 import { bootstrapRecord } from '../http/api-keys.ts';
 import { createApiApp, type ApiEnv, type ApiOptions } from '../http/app.ts';
 import { createApiMetrics, type ApiMetrics } from '../http/metrics.ts';
 import type { SenderVerifier } from '../http/senders.ts';
 import { createIngest, type Ingest } from '../shell/ingest.ts';
-import { createJsonLogger } from '../shell/runtime.ts';
-import { createShell, type Clock, type Logger, type Shell } from '../shell/shell.ts';
+import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
+import type { Clock } from '../../adapters/ports/clock.ts';
+import type { Logger } from '../../adapters/ports/logger.ts';
+import { createShell, type Shell } from '../shell/shell.ts';
 import { CLOUD_FACTORIES, availableClouds, type CloudActuators, type CloudName } from './clouds.ts';
 
 /** How serve is set up. */
@@ -72,10 +75,14 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
   });
   const metrics = createApiMetrics({ processMetrics: true });
   const observe = (target: Target) => cloud.portFor(target).readCapacity(target.id);
-  const act = async (target: Target, decision: RecordedDecision) => {
-    await executeActions(cloud, target, decision, metrics);
-  };
-  const shell = createShell({ store, decide, observe, act, clock, logger });
+  // The shell observes and acts through the port; the reconciler feeds capacity errors back as signals.
+  const shell = createShell({
+    store,
+    decide,
+    actuators: (target) => countingPort(cloud.portFor(target), metrics),
+    clock,
+    logger,
+  });
   const ingest = createIngest({ store, shell, clock, logger });
   const senders = options.senders ?? refuseSignedSenders;
   const app = createApiApp({
@@ -115,51 +122,28 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
   };
 }
 
-/**
- * Execute a decision's actions on the target's port, counting each by type. (Interim: the reconciler in
- * functions/shell replaces this, and feeds capacity errors back as signals.)
- */
-async function executeActions(cloud: CloudActuators, target: Target, decision: RecordedDecision, metrics: ApiMetrics) {
-  const port = cloud.portFor(target);
-  for (const action of decision.actions) {
-    try {
-      switch (action.type) {
-        case 'set-capacity':
-          await port.setCapacity({ poolId: action.poolId, desired: action.to });
-          break;
-        case 'change-instance-type':
-          await port.changeInstanceType({
-            poolId: action.poolId,
-            toInstanceType: action.toInstanceType,
-            count: action.count,
-          });
-          break;
-        case 'launch-capacity':
-          await port.launchCapacity({
-            poolId: action.poolId,
-            instanceType: action.instanceType,
-            capacityType: action.capacityType,
-            count: action.count,
-            ...(action.replacesInstanceId ? { replacesInstanceId: action.replacesInstanceId } : {}),
-          });
-          break;
-        case 'drain-and-release':
-          await port.drainAndRelease({ poolId: action.poolId, instanceId: action.instanceId });
-          break;
-        case 'request-checkpoint':
-          await port.requestCheckpoint({
-            jobId: action.jobId,
-            instanceIds: action.instanceIds,
-            deadlineAt: action.deadlineAt,
-          });
-          break;
+/** The port with every write counted by action type (done, or failed), for `/metrics`. */
+function countingPort(port: ActuatorPort, metrics: ApiMetrics): ActuatorPort {
+  const counted =
+    <A extends unknown[], R>(type: string, call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        const result = await call(...args);
+        metrics.actions.inc({ type });
+        return result;
+      } catch (error) {
+        metrics.actionFailures.inc({ type });
+        throw error;
       }
-      metrics.actions.inc({ type: action.type });
-    } catch (error) {
-      metrics.actionFailures.inc({ type: action.type });
-      throw error;
-    }
-  }
+    };
+  return {
+    readCapacity: (targetId) => port.readCapacity(targetId),
+    setCapacity: counted('set-capacity', (request) => port.setCapacity(request)),
+    changeInstanceType: counted('change-instance-type', (request) => port.changeInstanceType(request)),
+    launchCapacity: counted('launch-capacity', (request) => port.launchCapacity(request)),
+    drainAndRelease: counted('drain-and-release', (request) => port.drainAndRelease(request)),
+    requestCheckpoint: counted('request-checkpoint', (request) => port.requestCheckpoint(request)),
+  };
 }
 
 /** Until sender checks are configured, signed formats (SNS, Pub/Sub, Event Grid) are refused, never trusted. */

@@ -6,7 +6,7 @@
  */
 import type { Target } from '../../core/schema/target.ts';
 import { SimulatedCloud, type CloudEvent } from '../../adapters/fake-cloud/cloud.ts';
-import type { Clock } from '../shell/shell.ts';
+import type { Clock } from '../../adapters/ports/clock.ts';
 
 /** How the fleet's clouds are set up. */
 export interface SimulatedFleetOptions {

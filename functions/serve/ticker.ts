@@ -8,7 +8,9 @@ import type { Signal } from '../../core/schema/signal.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import type { CloudEvent } from '../../adapters/fake-cloud/cloud.ts';
 import type { ApiMetrics } from '../http/metrics.ts';
-import type { Clock, Logger, Shell } from '../shell/shell.ts';
+import type { Clock } from '../../adapters/ports/clock.ts';
+import type { Logger } from '../../adapters/ports/logger.ts';
+import type { Shell } from '../shell/shell.ts';
 import type { CloudActuators } from './clouds.ts';
 
 export interface TickerDependencies {
