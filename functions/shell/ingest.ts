@@ -7,6 +7,7 @@
  * Nothing here acts twice: every delivery goes through `shell.handle`, whose idempotency record answers a
  * redelivered event with the stored decision.
  */
+import type { Signal } from '../../core/schema/signal.ts';
 import type { RoutableSignal, TriggerTarget } from '../../core/triggers/match.ts';
 import { routeSignals } from '../../core/triggers/match.ts';
 import {
@@ -76,6 +77,8 @@ export interface IngestResult {
   /** The reply the sender waits for (Event Grid validation, SNS subscription confirmation), if it asked. */
   handshake?: Handshake;
   notes: string[];
+  /** The kinds of every signal the payload carried (a runtime runs its tick work on `schedule-tick`). */
+  signalKinds: Signal['kind'][];
 }
 
 /** How ingest is tuned. */
@@ -171,6 +174,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
         });
       }
 
+      result.signalKinds = [...new Set(units.flatMap((unit) => unit.signals.map(({ signal }) => signal.kind)))];
       const withSignals = units.filter((unit) => unit.signals.length > 0);
       let targets: TriggerTarget[] = [];
       if (withSignals.length > 0) {
@@ -248,7 +252,14 @@ export function createIngest(deps: IngestDependencies): Ingest {
 }
 
 function emptyResult(source: string): IngestResult {
-  return { source, decisions: [], unmatched: [], failures: { nonRetryable: [], retryable: [] }, notes: [] };
+  return {
+    source,
+    decisions: [],
+    unmatched: [],
+    failures: { nonRetryable: [], retryable: [] },
+    notes: [],
+    signalKinds: [],
+  };
 }
 
 /** Fill in the SQS batch item failures: each failed record once. */

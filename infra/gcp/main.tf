@@ -199,7 +199,8 @@ resource "google_pubsub_subscription" "events" {
   topic                = google_pubsub_topic.events.id
   ack_deadline_seconds = 60
   push_config {
-    push_endpoint = google_cloudfunctions2_function.events.service_config[0].uri
+    # The path names the topic: the Functions Framework reads it when it turns the push body into a CloudEvent.
+    push_endpoint = "${google_cloudfunctions2_function.events.service_config[0].uri}/projects/${var.project}/topics/tide-events"
     oidc_token {
       service_account_email = google_service_account.push.email
       audience              = local.env.TIDE_PUBSUB_AUDIENCE

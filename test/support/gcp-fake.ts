@@ -496,6 +496,21 @@ export async function startGcpFake(): Promise<GcpFake> {
         setTimeout(() => answer(), fault.delayMs ?? 1_000).unref();
         return;
       }
+      if (request.path.startsWith('/computeMetadata/v1/')) {
+        // The metadata server, as ADC reads it on Cloud Run (GCE_METADATA_HOST points the clients here).
+        res.setHeader('Metadata-Flavor', 'Google');
+        if (req.headers['metadata-flavor'] !== 'Google')
+          return send(403, { error: 'Missing Metadata-Flavor:Google header.' });
+        if (request.path.endsWith('/service-accounts/default/token')) {
+          return send(200, { access_token: 'metadata-token', expires_in: 3599, token_type: 'Bearer' });
+        }
+        if (request.path === '/computeMetadata/v1/project/project-id') {
+          res.writeHead(200, { 'content-type': 'application/text' });
+          return res.end('p1');
+        }
+        res.writeHead(200, { 'content-type': 'application/text' });
+        return res.end('');
+      }
       answer();
       function answer() {
         const result =

@@ -1,0 +1,39 @@
+/**
+ * The Google Cloud functions (infra/gcp/main.tf): `tideEvents`, a CloudEvent function for Pub/Sub and
+ * Eventarc deliveries, and `tideHttp`, the HTTP function that serves the API and the webhooks. Built into one
+ * bundle; each deployment picks its entry point. The runtime is made at the first invocation of a cold start
+ * and kept while warm; it carries only the Google Cloud adapters.
+ */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { GcpActuator } from '../../adapters/gcp/actuator.ts';
+import { GcpClients } from '../../adapters/gcp/clients.ts';
+import { gcpEndpointFromEnv } from '../../adapters/gcp/config.ts';
+import { createRuntime } from '../shell/runtime.ts';
+import { createGcpHandlers, type CloudEventLike, type GcpRuntime } from './handlers.ts';
+
+let made: GcpRuntime | undefined;
+
+/** Build (once) the runtime with the Google Cloud adapters, from the environment. */
+export function gcpRuntime(env: Record<string, string | undefined> = process.env): GcpRuntime {
+  if (made) return made;
+  try {
+    const clients = new GcpClients(gcpEndpointFromEnv(env));
+    const runtime = createRuntime(env, { providers: { gcp: (target) => new GcpActuator(target, { clients }) } });
+    made = { runtime, clients };
+    return made;
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        time: new Date().toISOString(),
+        message: 'tide: cannot start',
+        error: (error as Error).message,
+      }),
+    );
+    throw error;
+  }
+}
+
+export const handlers = createGcpHandlers(() => gcpRuntime());
+
+cloudEvent('tideEvents', (event: unknown) => handlers.onCloudEvent(event as CloudEventLike));

@@ -1,0 +1,235 @@
+/**
+ * The Google Cloud function as it runs: the real Functions Framework serving `tideEvents`, a real Redis, the
+ * real Google Cloud clients against the local endpoint (and its metadata server, for Application Default
+ * Credentials, as on Cloud Run), all configured through the environment as a deployment is.
+ */
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migKey, startGcpFake, type GcpFake } from '../../support/gcp-fake.ts';
+import { blockedConnections, installLoopbackGuard } from '../../support/loopback-guard.ts';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
+import type { GcpRuntime } from '../../../functions/gcp/handlers.ts';
+
+installLoopbackGuard();
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/events/gcp');
+const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
+
+let fake: GcpFake;
+let redis: RedisServer;
+let server: Server;
+let url: string;
+let gcp: GcpRuntime;
+
+/** The Monitoring incident of the Pub/Sub fixture, opened now (a 2020 alarm would be stale). */
+function incidentPush(messageId: string, state: 'open' | 'closed' = 'open') {
+  const push = fixture('pubsub-monitoring-incident.json');
+  const incident = JSON.parse(Buffer.from(push.message.data, 'base64').toString('utf8'));
+  incident.incident.started_at = Math.floor(Date.now() / 1000);
+  incident.incident.state = state;
+  incident.incident.incident_id = `incident-${messageId}`; // Tide's idempotency key is the incident and its state
+  push.message.data = Buffer.from(JSON.stringify(incident)).toString('base64');
+  push.message.messageId = messageId;
+  push.message.message_id = messageId;
+  return push;
+}
+
+beforeAll(async () => {
+  [fake, redis] = await Promise.all([startGcpFake(), startRedisServer()]);
+  Object.assign(process.env, {
+    TIDE_MODE: 'act',
+    REDIS_URL: redis.url,
+    TIDE_GCP_API_ENDPOINT: fake.url,
+    GCE_METADATA_HOST: `127.0.0.1:${fake.port}`,
+    METADATA_SERVER_DETECTION: 'assume-present',
+    GOOGLE_CLOUD_PROJECT: 'p1',
+  });
+  const { getTestServer } = await import('@google-cloud/functions-framework/testing');
+  const { gcpRuntime } = await import('../../../functions/gcp/index.ts');
+  gcp = gcpRuntime();
+  server = getTestServer('tideEvents');
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  // Load the compute client's protos outside any test's budget.
+  await gcp.clients.instanceGroupManagers
+    .get({ project: 'warm', zone: 'z', instanceGroupManager: 'up' }, { timeout: 30_000, retry: null })
+    .catch(() => undefined);
+}, 60_000);
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await gcp?.runtime.store.close?.();
+  await gcp?.clients.close();
+  await Promise.all([fake?.close(), redis?.close()]);
+  expect(blockedConnections).toEqual([]);
+});
+
+beforeEach(async () => {
+  fake.requests.length = 0;
+  fake.addMig({
+    project: 'p1',
+    scope: 'zones/us-central1-c',
+    name: 'llama',
+    targetSize: 2,
+    instanceTemplate: 'projects/p1/global/instanceTemplates/g2',
+    machineType: 'g2-standard-8',
+    running: 2,
+  });
+  const store = gcp.runtime.store;
+  await store.deleteTarget('llama-endpoint'); // memory, cooldowns and audit of the previous test go with it
+  await store.putTarget({
+    id: 'llama-endpoint',
+    kind: 'inference-endpoint',
+    provider: 'gcp',
+    pools: [{ id: 'serve', instanceType: 'g2-standard-8', capacityType: 'on-demand', zone: 'us-central1-c' }],
+    resource: {
+      provider: 'gcp',
+      pools: { serve: { kind: 'mig', project: 'p1', zone: 'us-central1-c', name: 'llama' } },
+      metrics: {},
+    },
+  });
+  const { PolicySchema } = await import('../../../core/schema/policy.ts');
+  await store.putPolicy(
+    'llama-endpoint',
+    PolicySchema.parse({
+      minCapacity: 1,
+      maxCapacity: 8,
+      stepScaling: [{ alarmName: 'Monitor-Project-Cluster', steps: [{ lowerBound: 0, adjustment: 2 }] }],
+      triggers: [{ source: 'gcp-monitoring', alarmName: 'Monitor-Project-Cluster' }],
+    }),
+  );
+  gcp.runtime.ingest.invalidateTargets();
+});
+
+const resizes = () =>
+  fake.requests.filter((r) => r.path.endsWith('/instanceGroupManagers/llama/resize')).map((r) => r.query.get('size'));
+
+async function post(body: unknown, headers: Record<string, string>, path = '/') {
+  return fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+}
+
+describe('tideEvents on the real Functions Framework', () => {
+  it('a Pub/Sub push envelope with a Cloud Monitoring incident resizes the group; a redelivery acts once', async () => {
+    const push = incidentPush('push-1');
+    const response = await post(push, { 'content-type': 'application/json' }, '/projects/p1/topics/tide-events');
+    expect(response.status).toBe(204);
+    expect(resizes()).toEqual(['4']);
+    expect(fake.migs.get(migKey('p1', 'zones/us-central1-c', 'llama'))?.targetSize).toBe(4);
+    const again = await post(push, { 'content-type': 'application/json' }, '/projects/p1/topics/tide-events');
+    expect(again.status).toBe(204);
+    expect(resizes()).toEqual(['4']);
+  });
+
+  it('a binary-mode CloudEvent (ce-* headers, Eventarc Pub/Sub)', async () => {
+    const response = await post(incidentPush('binary-1'), {
+      'content-type': 'application/json',
+      'ce-id': 'binary-1',
+      'ce-specversion': '1.0',
+      'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+      'ce-source': '//pubsub.googleapis.com/projects/p1/topics/tide-events',
+    });
+    expect(response.status).toBe(204);
+    expect(resizes()).toEqual(['4']);
+  });
+
+  it('a structured-mode CloudEvent', async () => {
+    const response = await post(
+      {
+        specversion: '1.0',
+        id: 'structured-1',
+        type: 'google.cloud.pubsub.topic.v1.messagePublished',
+        source: '//pubsub.googleapis.com/projects/p1/topics/tide-events',
+        datacontenttype: 'application/json',
+        data: incidentPush('structured-1'),
+      },
+      { 'content-type': 'application/cloudevents+json' },
+    );
+    expect(response.status).toBe(204);
+    expect(resizes()).toEqual(['4']);
+  });
+
+  it('acknowledges a message that can never succeed (bad input): 204, nothing acted, logged', async () => {
+    const push = incidentPush('bad-1');
+    push.message.data = Buffer.from('{"incident": 7}').toString('base64');
+    const response = await post(push, { 'content-type': 'application/json' }, '/projects/p1/topics/tide-events');
+    expect(response.status).toBe(204);
+    expect(resizes()).toEqual([]);
+  });
+
+  it('asks for a redelivery (500) when acting failed retryably, and the redelivery acts once', async () => {
+    fake.inject({ kind: 'http', status: 503, match: (r) => r.path.endsWith('/llama/resize'), times: 3 });
+    const push = incidentPush('retry-1');
+    const first = await post(push, { 'content-type': 'application/json' }, '/projects/p1/topics/tide-events');
+    expect(first.status).toBe(500);
+    const second = await post(push, { 'content-type': 'application/json' }, '/projects/p1/topics/tide-events');
+    expect(second.status).toBe(204);
+    expect(resizes().filter((size) => size === '4').length).toBe(4); // 3 failed attempts, then the re-drive
+    expect(fake.migs.get(migKey('p1', 'zones/us-central1-c', 'llama'))?.targetSize).toBe(4);
+  });
+
+  it('a Cloud Scheduler tick reads the tracked metrics and reports stockouts as capacity errors', async () => {
+    await gcp.runtime.store.putTarget({
+      id: 'llama-endpoint',
+      kind: 'inference-endpoint',
+      provider: 'gcp',
+      pools: [{ id: 'serve', instanceType: 'g2-standard-8', capacityType: 'on-demand', zone: 'us-central1-c' }],
+      resource: {
+        provider: 'gcp',
+        pools: { serve: { kind: 'mig', project: 'p1', zone: 'us-central1-c', name: 'llama' } },
+        metrics: {
+          queue: {
+            project: 'p1',
+            type: 'custom.googleapis.com/vllm/num_requests_waiting',
+            aligner: 'ALIGN_MEAN',
+            reducer: 'REDUCE_SUM',
+            alignmentSeconds: 60,
+          },
+        },
+      },
+    });
+    fake.metrics.set('custom.googleapis.com/vllm/num_requests_waiting', 42);
+    // One instance the group could not create: the zone is out of G2 capacity.
+    fake.migs.get(migKey('p1', 'zones/us-central1-c', 'llama'))?.instances.push({
+      name: 'llama-stuck',
+      machineType: 'g2-standard-8',
+      status: 'PROVISIONING',
+      currentAction: 'CREATING',
+      errors: [
+        {
+          code: 'ZONE_RESOURCE_POOL_EXHAUSTED',
+          message: 'The zone does not have enough resources available to fulfill the request.',
+        },
+      ],
+    });
+    // What the Scheduler job of infra/gcp/main.tf publishes.
+    const tick = {
+      message: {
+        data: Buffer.from(JSON.stringify({ tide: 'schedule-tick', schedule: 'tide-tick' })).toString('base64'),
+        messageId: `tick-${Date.now()}`,
+        publishTime: new Date().toISOString(),
+      },
+      subscription: 'projects/p1/subscriptions/tide-events-push',
+    };
+    const response = await post(tick, { 'content-type': 'application/json' }, '/projects/p1/topics/tide-events');
+    expect(response.status).toBe(204);
+    expect(
+      fake.requests.some(
+        (r) => r.path === '/v3/projects/p1/timeSeries' && r.query.get('filter')?.includes('num_requests_waiting'),
+      ),
+    ).toBe(true);
+    const audit = await gcp.runtime.store.readAudit('llama-endpoint', { limit: 10 });
+    expect(
+      audit.entries.some((entry) => entry.signal.kind === 'metric' && JSON.stringify(entry.signal).includes('queue')),
+    ).toBe(true);
+    expect(
+      audit.entries.some(
+        (entry) =>
+          entry.signal.kind === 'capacity-error' &&
+          JSON.stringify(entry.signal).includes('ZONE_RESOURCE_POOL_EXHAUSTED'),
+      ),
+    ).toBe(true);
+  });
+});
