@@ -95,6 +95,8 @@ export function actuatorsByProvider(factories: Partial<Record<Provider, (target:
 /** Base of the actuator's typed errors; `cause` keeps the provider's own error. */
 export class ActuatorError extends Error {
   override readonly name: string = 'ActuatorError';
+  /** Whether delivering the event again may succeed (throttling, a provider outage); false by default. */
+  readonly retryable: boolean = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -123,8 +125,13 @@ export class InsufficientCapacityError extends ActuatorError {
 /** The pool named in a request does not exist. */
 export class PoolNotFoundError extends ActuatorError {
   override readonly name = 'PoolNotFoundError';
-  constructor(readonly poolId: string) {
-    super(`no pool "${poolId}"`);
+  /** `detail` names the provider resource and call, e.g. `SetDesiredCapacity: no Auto Scaling group "gpu-spot"`. */
+  constructor(
+    readonly poolId: string,
+    detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail ? `no pool "${poolId}": ${detail}` : `no pool "${poolId}"`, options);
   }
 }
 
@@ -142,6 +149,57 @@ export class NodeNotFoundError extends ActuatorError {
 /** The provider refused the call for its rate limit (ThrottlingException, 429); retry later. */
 export class ThrottledError extends ActuatorError {
   override readonly name = 'ThrottledError';
+  override readonly retryable = true;
+}
+
+/** The provider failed or did not answer (5xx, connection reset, timeout) after the client's bounded retries. */
+export class ProviderUnavailableError extends ActuatorError {
+  override readonly name = 'ProviderUnavailableError';
+  override readonly retryable = true;
+}
+
+/** Tide's role may not make this call on this resource; redelivery fails the same way until IAM changes. */
+export class AccessDeniedError extends ActuatorError {
+  override readonly name = 'AccessDeniedError';
+  constructor(
+    /** The provider call, e.g. `sagemaker:UpdateEndpointWeightsAndCapacities`. */
+    readonly call: string,
+    /** The resource it was made on, e.g. `endpoint/llm-prod`. */
+    readonly resource: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`access denied: ${call} on ${resource}`, options);
+  }
+}
+
+/**
+ * The resource is busy with an earlier change (a SageMaker endpoint in `Updating`): not retried blindly.
+ * The action waits for the next decision, which observes the change's progress.
+ */
+export class ResourceBusyError extends ActuatorError {
+  override readonly name = 'ResourceBusyError';
+  constructor(
+    readonly resource: string,
+    readonly status: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${resource} is ${status}: the change waits for the next decision`, options);
+  }
+}
+
+/** The provider refused the request as invalid (a count above the group's maximum, a bad name). */
+export class ProviderRejectedError extends ActuatorError {
+  override readonly name = 'ProviderRejectedError';
+  constructor(
+    readonly call: string,
+    readonly resource: string,
+    /** Provider error code, e.g. `ValidationError`. */
+    readonly code: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${call} on ${resource} rejected (${code}): ${detail}`, options);
+  }
 }
 
 /** No actuator is configured for the target's provider in this deployment. */
@@ -173,4 +231,9 @@ export function isNodeNotFoundError(error: unknown): error is NodeNotFoundError 
 /** Whether `error` is a {@link PoolNotFoundError}. */
 export function isPoolNotFoundError(error: unknown): error is PoolNotFoundError {
   return error instanceof PoolNotFoundError;
+}
+
+/** Whether delivering the event again may help (an {@link ActuatorError} that says so). */
+export function isRetryableActuatorError(error: unknown): boolean {
+  return error instanceof ActuatorError && error.retryable;
 }

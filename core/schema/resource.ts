@@ -1,4 +1,13 @@
-import { discriminatedUnion, enum as zenum, literal, strictObject, record, string, type infer as Infer } from 'zod';
+import {
+  discriminatedUnion,
+  enum as zenum,
+  literal,
+  number,
+  strictObject,
+  record,
+  string,
+  type infer as Infer,
+} from 'zod';
 import { IdSchema } from './common.ts';
 import { GcpResourceSchema } from './resource-gcp.ts';
 
@@ -55,6 +64,23 @@ export const AwsCheckpointCallbackSchema = discriminatedUnion('type', [
 ]);
 export type AwsCheckpointCallback = Infer<typeof AwsCheckpointCallbackSchema>;
 
+/** A CloudWatch metric that feeds a policy metric of the same name (target tracking, triggers). */
+export const AwsMetricSchema = strictObject({
+  /** e.g. `AWS/SageMaker`, `CWAgent`. */
+  namespace: string().min(1).max(255),
+  /** e.g. `GPUUtilization`, `ConcurrentRequestsPerModel`. */
+  metricName: string().min(1).max(255),
+  /** e.g. `{ EndpointName: llm-prod, VariantName: AllTraffic }`. At most 30, as CloudWatch allows. */
+  dimensions: record(string().min(1).max(255), string().min(1).max(1024))
+    .refine((d) => Object.keys(d).length <= 30, { message: 'at most 30 dimensions' })
+    .default({}),
+  /** `Average`, `Maximum`, `Sum`, `p90`, … */
+  stat: string().min(1).max(100).default('Average'),
+  /** Period of each datapoint, seconds (60 for standard metrics; 1, 5, 10, 30 for high-resolution ones). */
+  periodSeconds: number().int().min(1).max(86400).default(60),
+});
+export type AwsMetric = Infer<typeof AwsMetricSchema>;
+
 /** The AWS resources of a target. */
 export const AwsResourceSchema = strictObject({
   provider: literal('aws'),
@@ -70,9 +96,11 @@ export const AwsResourceSchema = strictObject({
   sagemakerEndpoint: SageMakerEndpointResourceSchema.optional(),
   /** For GPU pools on EC2 Auto Scaling: one group per Tide pool, keyed by pool id. */
   autoScalingGroups: record(IdSchema, AutoScalingGroupSchema).optional(),
+  /** CloudWatch metrics read with GetMetricData on every scheduled tick, by the policy's metric name. */
+  metrics: record(string().min(1).max(255), AwsMetricSchema).optional(),
   /** Where checkpoint requests for this target's training jobs go. */
   checkpoint: AwsCheckpointCallbackSchema.optional(),
-  /** How EC2 spot capacity errors and prices are read: the market name for spot price lookups. */
+  /** The spot market whose prices are read (DescribeSpotPriceHistory's product description). */
   productDescription: zenum(['Linux/UNIX', 'Linux/UNIX (Amazon VPC)']).default('Linux/UNIX'),
 });
 export type AwsResource = Infer<typeof AwsResourceSchema>;

@@ -75,6 +75,8 @@ export const ObservedPoolSchema = strictObject({
   ready: number().int().nonnegative(),
   /** Count launched but not yet ready (GPU instances take minutes to boot). */
   pending: number().int().nonnegative().default(0),
+  /** Count stopped and pre-initialized in a warm pool (EC2 Auto Scaling): they join in about a minute, not ten. */
+  warm: number().int().nonnegative().optional(),
   nodes: array(ObservedNodeSchema).optional(),
 });
 export type ObservedPool = Infer<typeof ObservedPoolSchema>;

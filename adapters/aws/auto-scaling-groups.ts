@@ -1,0 +1,234 @@
+/**
+ * GPU node pools on EC2 Auto Scaling: one group per Tide pool (spot, on-demand, or a mixed instances
+ * group). Counts are absolute (`SetDesiredCapacity`, `HonorCooldown=false`: Tide keeps its own cooldowns),
+ * so acting twice changes a group once. A launch the group cannot fulfil does not fail the call: EC2 Auto
+ * Scaling reports it later as a failed scaling activity. {@link AutoScalingGroupsActuator.capacityErrors}
+ * reads those activities and turns them into `capacity-error` signals, so spot replacement picks another pool.
+ */
+import type { CapacityError } from '../../core/schema/signal.ts';
+import type { CapacityPool, ObservedCapacity, ObservedNode, Target } from '../../core/schema/target.ts';
+import {
+  InsufficientCapacityError,
+  NodeNotFoundError,
+  PoolNotFoundError,
+  type ActuatorPort,
+  type ChangeInstanceTypeRequest,
+  type CheckpointRequest,
+  type DrainAndReleaseRequest,
+  type LaunchCapacityRequest,
+  type SetCapacityRequest,
+  ProviderRejectedError,
+} from '../ports/actuator.ts';
+import type { AwsCaller } from './calls.ts';
+import type { AwsClients, AwsScope } from './clients.ts';
+
+/** Codes in a failed activity's status message that mean "no capacity here", not "misconfigured". */
+export const CAPACITY_ERROR_CODES = [
+  'InsufficientInstanceCapacity',
+  'SpotMaxPriceTooLow',
+  'MaxSpotInstanceCountExceeded',
+  'UnfulfillableCapacity',
+  'InsufficientCapacityOnHost',
+  'SpotCapacityNotAvailable',
+] as const;
+const CAPACITY_ERROR = new RegExp(`\\b(${CAPACITY_ERROR_CODES.join('|')})\\b`);
+
+export interface AutoScalingGroupsDeps {
+  target: Target;
+  /** Pool id → group name or ARN. */
+  groups: Record<string, string>;
+  scope: AwsScope;
+  clients: AwsClients;
+  caller: AwsCaller;
+  requestCheckpoint: (request: CheckpointRequest) => Promise<void>;
+  now: () => number;
+}
+
+/** A group ARN ends in `autoScalingGroupName/NAME`; the describe and set calls take the name. */
+export function groupName(nameOrArn: string): string {
+  const marker = ':autoScalingGroupName/';
+  const at = nameOrArn.indexOf(marker);
+  return at >= 0 ? nameOrArn.slice(at + marker.length) : nameOrArn;
+}
+
+function nodeState(lifecycle: string | undefined): ObservedNode['state'] {
+  if (lifecycle === 'InService') return 'ready';
+  if (lifecycle?.startsWith('Pending')) return 'pending';
+  return 'draining'; // Terminating*, Detaching, EnteringStandby, Standby: not serving and on the way out
+}
+
+export class AutoScalingGroupsActuator implements ActuatorPort {
+  constructor(private readonly deps: AutoScalingGroupsDeps) {}
+
+  private pool(poolId: string): { pool: CapacityPool; group: string } {
+    const pool = this.deps.target.pools.find((p) => p.id === poolId);
+    const group = this.deps.groups[poolId];
+    if (!pool || !group)
+      throw new PoolNotFoundError(poolId, `target ${this.deps.target.id} names no Auto Scaling group for it`);
+    return { pool, group: groupName(group) };
+  }
+
+  private async describe(names: string[]) {
+    const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
+    const input = { AutoScalingGroupNames: names, MaxRecords: 100 };
+    const out = await this.deps.caller.call('autoscaling:DescribeAutoScalingGroups', names.join(','), input, () =>
+      client.send(new sdk.DescribeAutoScalingGroupsCommand(input)),
+    );
+    return new Map((out?.AutoScalingGroups ?? []).map((g) => [g.AutoScalingGroupName ?? '', g]));
+  }
+
+  async readCapacity(_targetId?: string): Promise<ObservedCapacity> {
+    const observedAt = this.deps.now();
+    const pools = this.deps.target.pools.map((pool) => ({ pool, group: groupName(this.deps.groups[pool.id] ?? '') }));
+    const found = await this.describe(pools.map((p) => p.group));
+    return {
+      observedAt,
+      pools: pools.map(({ pool, group }) => {
+        const described = found.get(group);
+        if (!described)
+          throw new PoolNotFoundError(pool.id, `DescribeAutoScalingGroups: no Auto Scaling group "${group}"`);
+        const nodes: ObservedNode[] = (described.Instances ?? []).map((instance) => ({
+          id: instance.InstanceId ?? '',
+          state: nodeState(instance.LifecycleState),
+        }));
+        const desired = described.DesiredCapacity ?? 0;
+        return {
+          poolId: pool.id,
+          instanceType: described.Instances?.[0]?.InstanceType ?? pool.instanceType,
+          capacityType: pool.capacityType,
+          desired,
+          ready: nodes.filter((n) => n.state === 'ready').length,
+          pending: nodes.filter((n) => n.state === 'pending').length,
+          nodes,
+          ...(described.WarmPoolConfiguration ? { warm: described.WarmPoolSize ?? 0 } : {}),
+        };
+      }),
+    };
+  }
+
+  async setCapacity({ poolId, desired }: SetCapacityRequest): Promise<void> {
+    const { pool, group } = this.pool(poolId);
+    const startedAt = this.deps.now();
+    const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
+    const input = { AutoScalingGroupName: group, DesiredCapacity: desired, HonorCooldown: false };
+    await this.deps.caller.call(
+      'autoscaling:SetDesiredCapacity',
+      `autoScalingGroup/${group}`,
+      input,
+      () => client.send(new sdk.SetDesiredCapacityCommand(input)),
+      (error) =>
+        /name not found/i.test(error.message)
+          ? new PoolNotFoundError(poolId, `SetDesiredCapacity: no Auto Scaling group "${group}"`, { cause: error })
+          : undefined,
+    );
+    if (this.deps.caller.mode === 'dry-run') return;
+    // A launch the group could not make shows as a failed activity; when EC2 answered at once, say so now.
+    const errors = await this.capacityErrorsOf(pool, group, startedAt - 1000);
+    const first = errors[0];
+    if (first) {
+      throw new InsufficientCapacityError(
+        poolId,
+        first.instanceType ?? pool.instanceType,
+        pool.capacityType,
+        first.code,
+        0,
+      );
+    }
+  }
+
+  async launchCapacity(request: LaunchCapacityRequest): Promise<string[]> {
+    const { group } = this.pool(request.poolId);
+    const described = (await this.describe([group])).get(group);
+    if (!described)
+      throw new PoolNotFoundError(request.poolId, `DescribeAutoScalingGroups: no Auto Scaling group "${group}"`);
+    const before = new Set((described.Instances ?? []).map((i) => i.InstanceId));
+    await this.setCapacity({ poolId: request.poolId, desired: (described.DesiredCapacity ?? 0) + request.count });
+    if (this.deps.caller.mode === 'dry-run') return [];
+    const after = (await this.describe([group])).get(group);
+    return (after?.Instances ?? []).flatMap((i) => (i.InstanceId && !before.has(i.InstanceId) ? [i.InstanceId] : []));
+  }
+
+  async drainAndRelease({ poolId, instanceId }: DrainAndReleaseRequest): Promise<void> {
+    this.pool(poolId);
+    const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
+    const input = { InstanceId: instanceId, ShouldDecrementDesiredCapacity: true };
+    await this.deps.caller.call(
+      'autoscaling:TerminateInstanceInAutoScalingGroup',
+      `instance/${instanceId}`,
+      input,
+      () => client.send(new sdk.TerminateInstanceInAutoScalingGroupCommand(input)),
+      // Already gone (released by an earlier delivery, or reclaimed): the port's NodeNotFoundError.
+      (error) => (/Instance Id not found/i.test(error.message) ? new NodeNotFoundError(poolId, instanceId) : undefined),
+    );
+  }
+
+  async changeInstanceType(request: ChangeInstanceTypeRequest): Promise<void> {
+    // A group's instance type lives in its launch template; Tide moves work between pools (groups) instead.
+    throw new ProviderRejectedError(
+      'autoscaling:UpdateAutoScalingGroup',
+      `autoScalingGroup/${this.pool(request.poolId).group}`,
+      'Unsupported',
+      `an Auto Scaling group keeps its launch template's type; give ${request.toInstanceType} its own pool and group`,
+    );
+  }
+
+  requestCheckpoint(request: CheckpointRequest): Promise<void> {
+    return this.deps.requestCheckpoint(request);
+  }
+
+  /** Size a pool's warm pool (stopped, pre-initialized GPU nodes that join in about a minute rather than ten). */
+  async sizeWarmPool(poolId: string, minSize: number, maxPreparedCapacity?: number): Promise<void> {
+    const { group } = this.pool(poolId);
+    const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
+    const input = {
+      AutoScalingGroupName: group,
+      MinSize: minSize,
+      PoolState: 'Stopped' as const,
+      ...(maxPreparedCapacity === undefined ? {} : { MaxGroupPreparedCapacity: maxPreparedCapacity }),
+    };
+    await this.deps.caller.call('autoscaling:PutWarmPool', `autoScalingGroup/${group}`, input, () =>
+      client.send(new sdk.PutWarmPoolCommand(input)),
+    );
+  }
+
+  /** Capacity failures of every pool's group since `sinceMs`, as signals (one per failed activity). */
+  async capacityErrors(sinceMs: number): Promise<CapacityError[]> {
+    const all = await Promise.all(
+      this.deps.target.pools.map((pool) =>
+        this.capacityErrorsOf(pool, groupName(this.deps.groups[pool.id] ?? ''), sinceMs),
+      ),
+    );
+    return all.flat();
+  }
+
+  private async capacityErrorsOf(pool: CapacityPool, group: string, sinceMs: number): Promise<CapacityError[]> {
+    const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
+    const input = { AutoScalingGroupName: group, MaxRecords: 20 };
+    const out = await this.deps.caller.call(
+      'autoscaling:DescribeScalingActivities',
+      `autoScalingGroup/${group}`,
+      input,
+      () => client.send(new sdk.DescribeScalingActivitiesCommand(input)),
+    );
+    return (out?.Activities ?? []).flatMap((activity): CapacityError[] => {
+      const at = activity.StartTime?.getTime() ?? 0;
+      const text = `${activity.StatusMessage ?? ''} ${activity.Description ?? ''}`;
+      const code = CAPACITY_ERROR.exec(text)?.[1];
+      if (activity.StatusCode !== 'Failed' || at < sinceMs || !code) return [];
+      return [
+        {
+          kind: 'capacity-error',
+          poolId: pool.id,
+          instanceType: pool.instanceType,
+          capacityType: pool.capacityType,
+          ...(pool.zone ? { zone: pool.zone } : {}),
+          code,
+          message: (activity.StatusMessage ?? '').slice(0, 500),
+          observedAt: at,
+          source: 'aws-autoscaling',
+          eventId: `aws-autoscaling-activity:${activity.ActivityId ?? `${group}:${at}`}`,
+        },
+      ];
+    });
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The AWS provider adapters: `createAwsActuator(target, config)` gives the target's {@link ActuatorPort}
+ * (a SageMaker endpoint or EC2 Auto Scaling groups, from the target's `resource` block), and
+ * `createAwsProvider(config)` the shared pieces (clients, metric reader, spot prices) for a runtime or
+ * `tide serve --cloud aws`. Credentials come from the SDK's default chain, or the target's role.
+ */
+import type { Target } from '../../core/schema/target.ts';
+import { ProviderRejectedError, type ActuatorPort } from '../ports/actuator.ts';
+import { createApplicationAutoScalingGuard } from './app-autoscaling.ts';
+import { AutoScalingGroupsActuator } from './auto-scaling-groups.ts';
+import { createAwsCaller } from './calls.ts';
+import { createCheckpointSender, type CheckpointSenderDeps } from './checkpoint.ts';
+import { createAwsClients, type AwsClients, type AwsScope } from './clients.ts';
+import type { AwsActMode, AwsClientOptions, AwsLogger } from './options.ts';
+import { SageMakerEndpointActuator, type EndpointDeployment } from './sagemaker-endpoint.ts';
+
+export { AWS_CALLS, type AwsCallName } from './calls.ts';
+export { AutoScalingGroupsActuator, CAPACITY_ERROR_CODES } from './auto-scaling-groups.ts';
+export { SageMakerEndpointActuator } from './sagemaker-endpoint.ts';
+export { createAwsClients, type AwsClients } from './clients.ts';
+export { checkpointCloudEvent, signCheckpoint, CHECKPOINT_EVENT_TYPE } from './checkpoint.ts';
+export type { AwsActMode, AwsClientOptions } from './options.ts';
+
+/** What every AWS actuator of a process shares. */
+export interface AwsConfig {
+  mode: AwsActMode;
+  logger: AwsLogger;
+  /** For the checkpoint key and the default region (`AWS_REGION`). */
+  env: Record<string, string | undefined>;
+  now?: () => number;
+  clients?: AwsClients;
+  client?: Partial<AwsClientOptions>;
+  deployment?: EndpointDeployment;
+  /** TLS and retry settings of the checkpoint callback (tests). */
+  checkpoint?: Pick<CheckpointSenderDeps, 'tls' | 'timeoutMs' | 'maxAttempts' | 'retryBaseDelayMs'>;
+}
+
+/** An AWS actuator, plus what only AWS groups have. */
+export type AwsActuator = ActuatorPort & {
+  kind: 'sagemaker-endpoint' | 'auto-scaling-groups';
+  scope: AwsScope;
+};
+
+/** The region and role a target acts in: its resource block, then the target, then the function's own. */
+export function scopeOf(target: Target, env: Record<string, string | undefined>): AwsScope {
+  const resource = target.resource?.provider === 'aws' ? target.resource : undefined;
+  const region = resource?.region ?? target.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) {
+    throw new ProviderRejectedError(
+      'aws',
+      `target/${target.id}`,
+      'NoRegion',
+      'no region: set resource.region, region, or AWS_REGION',
+    );
+  }
+  return {
+    region,
+    ...(resource?.roleArn ? { roleArn: resource.roleArn } : {}),
+    ...(resource?.externalId ? { externalId: resource.externalId } : {}),
+  };
+}
+
+/** The actuator for one AWS target, from its `resource` block. Throws a typed error when it names nothing AWS can scale. */
+export function createAwsActuator(
+  target: Target,
+  config: AwsConfig,
+): (AutoScalingGroupsActuator & AwsActuator) | (SageMakerEndpointActuator & AwsActuator) {
+  const resource = target.resource?.provider === 'aws' ? target.resource : undefined;
+  if (!resource) {
+    throw new ProviderRejectedError(
+      'aws',
+      `target/${target.id}`,
+      'NoResource',
+      'the target names no AWS resource (resource.provider: aws)',
+    );
+  }
+  const clients = config.clients ?? createAwsClients(config.client);
+  const now = config.now ?? Date.now;
+  const scope = scopeOf(target, config.env);
+  const caller = createAwsCaller(config.mode, config.logger);
+  const requestCheckpoint = createCheckpointSender({
+    targetId: target.id,
+    callback: resource.checkpoint,
+    env: config.env,
+    scope,
+    clients,
+    caller,
+    now,
+    ...config.checkpoint,
+  });
+  if (resource.sagemakerEndpoint) {
+    const guard = createApplicationAutoScalingGuard({ clients, scope, caller, now });
+    return Object.assign(
+      new SageMakerEndpointActuator({
+        target,
+        endpoint: resource.sagemakerEndpoint,
+        scope,
+        clients,
+        caller,
+        guard,
+        requestCheckpoint,
+        now,
+        ...(config.deployment ? { deployment: config.deployment } : {}),
+      }),
+      { kind: 'sagemaker-endpoint' as const, scope },
+    );
+  }
+  return Object.assign(
+    new AutoScalingGroupsActuator({
+      target,
+      groups: resource.autoScalingGroups ?? {},
+      scope,
+      clients,
+      caller,
+      requestCheckpoint,
+      now,
+    }),
+    { kind: 'auto-scaling-groups' as const, scope },
+  );
+}

@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AccessDeniedError,
+  InsufficientCapacityError,
+  NodeNotFoundError,
+  PoolNotFoundError,
+  ThrottledError,
+} from '../../../adapters/ports/actuator.ts';
+import type { AutoScalingGroupsActuator } from '../../../adapters/aws/index.ts';
+import type { FakeInstance } from '../../support/aws/ec2-model.ts';
+import { groupsTarget, useFakeAws } from './setup.ts';
+
+const fake = useFakeAws();
+const asg = (groups: Record<string, string>, mode: 'act' | 'dry-run' = 'act') =>
+  fake.actuator(groupsTarget(groups), mode) as AutoScalingGroupsActuator;
+
+describe('EC2 Auto Scaling groups actuator (real SDK client, query protocol, wire-level fake)', () => {
+  it('observes every pool’s group in one call: desired, in service, pending, nodes, warm pool', async () => {
+    const spot = fake.aws.ec2.addGroup('obs-spot', 'g5.12xlarge', 2);
+    fake.aws.ec2.addGroup('obs-od', 'g5.12xlarge', 1);
+    spot.desired = 3;
+    spot.instances.push({ ...(spot.instances[0] as FakeInstance), InstanceId: 'i-pending', LifecycleState: 'Pending' });
+    (spot.instances[0] as { LifecycleState: string }).LifecycleState = 'Terminating:Wait';
+    spot.warm = { config: { MinSize: 2, PoolState: 'Stopped' }, instances: [] };
+    const observed = await asg({ 'g5-spot': 'obs-spot', 'g5-od': 'obs-od' }).readCapacity('train');
+    expect(observed.pools.map(({ nodes, ...pool }) => ({ ...pool, states: nodes?.map((n) => n.state) }))).toEqual([
+      {
+        poolId: 'g5-spot',
+        instanceType: 'g5.12xlarge',
+        capacityType: 'spot',
+        desired: 3,
+        ready: 1,
+        pending: 1,
+        warm: 0,
+        states: ['draining', 'ready', 'pending'],
+      },
+      {
+        poolId: 'g5-od',
+        instanceType: 'g5.12xlarge',
+        capacityType: 'on-demand',
+        desired: 1,
+        ready: 1,
+        pending: 0,
+        states: ['ready'],
+      },
+    ]);
+    expect(fake.aws.server.requests.map((r) => r.params)).toEqual([
+      expect.objectContaining({
+        Action: 'DescribeAutoScalingGroups',
+        'AutoScalingGroupNames.member.1': 'obs-spot',
+        'AutoScalingGroupNames.member.2': 'obs-od',
+      }),
+    ]);
+  });
+
+  it('set-capacity and launch-capacity set absolute counts with SetDesiredCapacity (HonorCooldown=false)', async () => {
+    fake.aws.ec2.addGroup('set', 'g5.12xlarge', 1);
+    const actuator = asg({ 'g5-od': 'set' });
+    await actuator.setCapacity({ poolId: 'g5-od', desired: 3 });
+    const launched = await actuator.launchCapacity({
+      poolId: 'g5-od',
+      instanceType: 'g5.12xlarge',
+      capacityType: 'on-demand',
+      count: 2,
+    });
+    expect(launched).toHaveLength(2);
+    expect(fake.aws.server.calls('autoscaling', 'SetDesiredCapacity').map((r) => r.params)).toEqual([
+      {
+        Action: 'SetDesiredCapacity',
+        Version: '2011-01-01',
+        AutoScalingGroupName: 'set',
+        DesiredCapacity: '3',
+        HonorCooldown: 'false',
+      },
+      {
+        Action: 'SetDesiredCapacity',
+        Version: '2011-01-01',
+        AutoScalingGroupName: 'set',
+        DesiredCapacity: '5',
+        HonorCooldown: 'false',
+      },
+    ]);
+    fake.aws.advance();
+    expect((await actuator.readCapacity('train')).pools[0]).toMatchObject({ desired: 5, ready: 5, pending: 0 });
+  });
+
+  it('releases one node after its drain (TerminateInstanceInAutoScalingGroup, decrementing); again: NodeNotFoundError', async () => {
+    const group = fake.aws.ec2.addGroup('rel', 'g5.12xlarge', 3);
+    const victim = group.instances[1]?.InstanceId as string;
+    const actuator = asg({ 'g5-od': 'rel' });
+    await actuator.drainAndRelease({ poolId: 'g5-od', instanceId: victim });
+    expect(fake.aws.server.calls('autoscaling', 'TerminateInstanceInAutoScalingGroup')[0]?.params).toMatchObject({
+      InstanceId: victim,
+      ShouldDecrementDesiredCapacity: 'true',
+    });
+    expect(group.desired).toBe(2);
+    await expect(actuator.drainAndRelease({ poolId: 'g5-od', instanceId: victim })).rejects.toBeInstanceOf(
+      NodeNotFoundError,
+    );
+    expect(group.desired).toBe(2);
+  });
+
+  it.each([
+    ['InsufficientInstanceCapacity'],
+    ['SpotMaxPriceTooLow'],
+    ['MaxSpotInstanceCountExceeded'],
+    ['UnfulfillableCapacity'],
+  ])(
+    'a launch that fails with %s comes back as InsufficientCapacityError and as a capacity-error signal',
+    async (code) => {
+      const group = fake.aws.ec2.addGroup(`short-${code}`, 'g5.12xlarge', 1);
+      group.shortage = code;
+      const since = Date.now() - 1000;
+      const actuator = asg({ 'g5-spot': `short-${code}` });
+      const error = await actuator.setCapacity({ poolId: 'g5-spot', desired: 3 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InsufficientCapacityError);
+      expect(error).toMatchObject({ poolId: 'g5-spot', capacityType: 'spot', code, instanceType: 'g5.12xlarge' });
+      const signals = await actuator.capacityErrors(since);
+      expect(signals).toEqual([
+        expect.objectContaining({
+          kind: 'capacity-error',
+          poolId: 'g5-spot',
+          capacityType: 'spot',
+          code,
+          source: 'aws-autoscaling',
+          eventId: 'aws-autoscaling-activity:act-1',
+        }),
+      ]);
+      expect(await actuator.capacityErrors(Date.now() + 60_000)).toEqual([]);
+    },
+  );
+
+  it('a warm pool: sized with PutWarmPool, read as warm capacity, and scale-out takes warm instances first', async () => {
+    const group = fake.aws.ec2.addGroup('warm', 'g5.12xlarge', 1);
+    const actuator = asg({ 'g5-od': 'warm' });
+    await actuator.sizeWarmPool('g5-od', 2, 4);
+    expect(fake.aws.server.calls('autoscaling', 'PutWarmPool')[0]?.params).toMatchObject({
+      MinSize: '2',
+      MaxGroupPreparedCapacity: '4',
+      PoolState: 'Stopped',
+    });
+    expect((await actuator.readCapacity('train')).pools[0]).toMatchObject({ warm: 2 });
+    const warmIds = group.warm?.instances.map((i) => i.InstanceId);
+    const launched = await actuator.launchCapacity({
+      poolId: 'g5-od',
+      instanceType: 'g5.12xlarge',
+      capacityType: 'on-demand',
+      count: 2,
+    });
+    expect(launched).toEqual(warmIds);
+  });
+
+  it('a missing group, access denied, throttling: typed errors naming the group and the call', async () => {
+    const missing = await asg({ 'g5-od': 'ghost' })
+      .setCapacity({ poolId: 'g5-od', desired: 2 })
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(PoolNotFoundError);
+    expect((missing as Error).message).toBe('no pool "g5-od": SetDesiredCapacity: no Auto Scaling group "ghost"');
+    await expect(asg({ 'g5-od': 'ghost' }).readCapacity('train')).rejects.toThrow(
+      /DescribeAutoScalingGroups: no Auto Scaling group "ghost"/,
+    );
+
+    fake.aws.ec2.addGroup('denied', 'g5.12xlarge', 1);
+    fake.aws.server.reset();
+    fake.aws.server.fail({ service: 'autoscaling', action: 'SetDesiredCapacity' }, 'access-denied', 5);
+    const denied = await asg({ 'g5-od': 'denied' })
+      .setCapacity({ poolId: 'g5-od', desired: 2 })
+      .catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(AccessDeniedError);
+    expect((denied as Error).message).toBe('access denied: autoscaling:SetDesiredCapacity on autoScalingGroup/denied');
+    expect(fake.aws.server.calls('autoscaling', 'SetDesiredCapacity')).toHaveLength(1);
+
+    fake.aws.server.reset();
+    fake.aws.server.fail({ service: 'autoscaling', action: 'SetDesiredCapacity' }, 'throttle', 5);
+    await expect(asg({ 'g5-od': 'denied' }).setCapacity({ poolId: 'g5-od', desired: 2 })).rejects.toBeInstanceOf(
+      ThrottledError,
+    );
+    expect(fake.aws.server.calls('autoscaling', 'SetDesiredCapacity')).toHaveLength(3);
+  });
+
+  it('accepts a group ARN and calls with its name', async () => {
+    fake.aws.ec2.addGroup('by-arn', 'g5.12xlarge', 2);
+    const arn =
+      'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:0f1e2d3c-aaaa-bbbb-cccc-000000000000:autoScalingGroupName/by-arn';
+    expect((await asg({ 'g5-od': arn }).readCapacity('train')).pools[0]?.desired).toBe(2);
+  });
+
+  it('dry-run reads and does not change', async () => {
+    const group = fake.aws.ec2.addGroup('dry', 'g5.12xlarge', 1);
+    const actuator = asg({ 'g5-od': 'dry' }, 'dry-run');
+    await actuator.launchCapacity({
+      poolId: 'g5-od',
+      instanceType: 'g5.12xlarge',
+      capacityType: 'on-demand',
+      count: 2,
+    });
+    await actuator.drainAndRelease({ poolId: 'g5-od', instanceId: group.instances[0]?.InstanceId as string });
+    expect(fake.aws.server.requests.map((r) => r.action)).toEqual(['DescribeAutoScalingGroups']);
+    expect(fake.logs.map((l) => l.fields?.call)).toEqual([
+      'autoscaling:SetDesiredCapacity',
+      'autoscaling:TerminateInstanceInAutoScalingGroup',
+    ]);
+    expect(group.desired).toBe(1);
+  });
+});
