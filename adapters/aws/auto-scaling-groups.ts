@@ -40,7 +40,7 @@ export interface AutoScalingGroupsDeps {
   scope: AwsScope;
   clients: AwsClients;
   caller: AwsCaller;
-  requestCheckpoint: (request: CheckpointRequest) => Promise<void>;
+  sendCheckpoint: (request: CheckpointRequest) => Promise<void>;
   now: () => number;
 }
 
@@ -106,7 +106,12 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
     };
   }
 
-  async setCapacity({ poolId, desired }: SetCapacityRequest): Promise<void> {
+  async setCapacity(request: SetCapacityRequest): Promise<void> {
+    await this.setDesired(request.poolId, request.desired);
+  }
+
+  /** SetDesiredCapacity, then the group's failed launches since the call as an InsufficientCapacityError. */
+  private async setDesired(poolId: string, desired: number): Promise<void> {
     const { pool, group } = this.pool(poolId);
     const startedAt = this.deps.now();
     const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
@@ -142,7 +147,7 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
     if (!described)
       throw new PoolNotFoundError(request.poolId, `DescribeAutoScalingGroups: no Auto Scaling group "${group}"`);
     const before = new Set((described.Instances ?? []).map((i) => i.InstanceId));
-    await this.setCapacity({ poolId: request.poolId, desired: (described.DesiredCapacity ?? 0) + request.count });
+    await this.setDesired(request.poolId, (described.DesiredCapacity ?? 0) + request.count);
     if (this.deps.caller.mode === 'dry-run') return [];
     const after = (await this.describe([group])).get(group);
     return (after?.Instances ?? []).flatMap((i) => (i.InstanceId && !before.has(i.InstanceId) ? [i.InstanceId] : []));
@@ -173,7 +178,7 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
   }
 
   requestCheckpoint(request: CheckpointRequest): Promise<void> {
-    return this.deps.requestCheckpoint(request);
+    return this.deps.sendCheckpoint(request);
   }
 
   /** Size a pool's warm pool (stopped, pre-initialized GPU nodes that join in about a minute rather than ten). */

@@ -78,7 +78,7 @@ export function createAwsActuator(
   const now = config.now ?? Date.now;
   const scope = scopeOf(target, config.env);
   const caller = createAwsCaller(config.mode, config.logger);
-  const requestCheckpoint = createCheckpointSender({
+  const sendCheckpoint = createCheckpointSender({
     targetId: target.id,
     callback: resource.checkpoint,
     env: config.env,
@@ -98,7 +98,7 @@ export function createAwsActuator(
         clients,
         caller,
         guard,
-        requestCheckpoint,
+        sendCheckpoint,
         now,
         ...(config.deployment ? { deployment: config.deployment } : {}),
       }),
@@ -112,7 +112,7 @@ export function createAwsActuator(
       scope,
       clients,
       caller,
-      requestCheckpoint,
+      sendCheckpoint,
       now,
     }),
     { kind: 'auto-scaling-groups' as const, scope },

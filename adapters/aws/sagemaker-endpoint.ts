@@ -34,7 +34,7 @@ export interface SageMakerEndpointDeps {
   clients: AwsClients;
   caller: AwsCaller;
   guard: ApplicationAutoScalingGuard;
-  requestCheckpoint: (request: CheckpointRequest) => Promise<void>;
+  sendCheckpoint: (request: CheckpointRequest) => Promise<void>;
   now: () => number;
   deployment?: EndpointDeployment;
 }
@@ -146,6 +146,11 @@ export class SageMakerEndpointActuator implements ActuatorPort {
 
   async setCapacity({ poolId, desired }: SetCapacityRequest): Promise<void> {
     this.checkPool(poolId);
+    await this.applyCount(desired);
+  }
+
+  /** Make the variant's instance count, or the component's copy count, `desired`. */
+  private async applyCount(desired: number): Promise<void> {
     const { sdk, client } = await this.deps.clients.sagemaker(this.deps.scope);
     const { endpointName, variantName, inferenceComponentName } = this.deps.endpoint;
     if (inferenceComponentName) {
@@ -211,7 +216,7 @@ export class SageMakerEndpointActuator implements ActuatorPort {
   async launchCapacity(request: LaunchCapacityRequest): Promise<string[]> {
     this.checkPool(request.poolId);
     const current = (await this.readCapacity()).pools[0]?.desired ?? 0;
-    await this.setCapacity({ poolId: request.poolId, desired: current + request.count });
+    await this.applyCount(current + request.count);
     // SageMaker does not name the instances of a variant.
     return [];
   }
@@ -220,7 +225,7 @@ export class SageMakerEndpointActuator implements ActuatorPort {
     // SageMaker picks which instance leaves a variant; it drains in-flight requests itself.
     this.checkPool(request.poolId);
     const current = (await this.readCapacity()).pools[0]?.desired ?? 0;
-    if (current > 1) await this.setCapacity({ poolId: request.poolId, desired: current - 1 });
+    if (current > 1) await this.applyCount(current - 1);
   }
 
   async changeInstanceType({ poolId, toInstanceType, count }: ChangeInstanceTypeRequest): Promise<void> {
@@ -305,7 +310,7 @@ export class SageMakerEndpointActuator implements ActuatorPort {
   }
 
   requestCheckpoint(request: CheckpointRequest): Promise<void> {
-    return this.deps.requestCheckpoint(request);
+    return this.deps.sendCheckpoint(request);
   }
 }
 

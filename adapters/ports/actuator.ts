@@ -95,8 +95,6 @@ export function actuatorsByProvider(factories: Partial<Record<Provider, (target:
 /** Base of the actuator's typed errors; `cause` keeps the provider's own error. */
 export class ActuatorError extends Error {
   override readonly name: string = 'ActuatorError';
-  /** Whether delivering the event again may succeed (throttling, a provider outage); false by default. */
-  readonly retryable: boolean = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -149,18 +147,21 @@ export class NodeNotFoundError extends ActuatorError {
 /** The provider refused the call for its rate limit (ThrottlingException, 429); retry later. */
 export class ThrottledError extends ActuatorError {
   override readonly name = 'ThrottledError';
-  override readonly retryable = true;
+  /** Delivering the event again may succeed once the rate limit passes. */
+  readonly retryable = true;
 }
 
 /** The provider failed or did not answer (5xx, connection reset, timeout) after the client's bounded retries. */
 export class ProviderUnavailableError extends ActuatorError {
   override readonly name = 'ProviderUnavailableError';
-  override readonly retryable = true;
+  readonly retryable = true;
 }
 
 /** Tide's role may not make this call on this resource; redelivery fails the same way until IAM changes. */
 export class AccessDeniedError extends ActuatorError {
   override readonly name = 'AccessDeniedError';
+  /** IAM does not change by redelivering the event. */
+  readonly retryable = false;
   constructor(
     /** The provider call, e.g. `sagemaker:UpdateEndpointWeightsAndCapacities`. */
     readonly call: string,
@@ -178,6 +179,8 @@ export class AccessDeniedError extends ActuatorError {
  */
 export class ResourceBusyError extends ActuatorError {
   override readonly name = 'ResourceBusyError';
+  /** The next decision, not a redelivery, takes the change up again. */
+  readonly retryable = false;
   constructor(
     readonly resource: string,
     readonly status: string,
@@ -190,6 +193,8 @@ export class ResourceBusyError extends ActuatorError {
 /** The provider refused the request as invalid (a count above the group's maximum, a bad name). */
 export class ProviderRejectedError extends ActuatorError {
   override readonly name = 'ProviderRejectedError';
+  /** The same request is refused the same way. */
+  readonly retryable = false;
   constructor(
     readonly call: string,
     readonly resource: string,
@@ -233,7 +238,7 @@ export function isPoolNotFoundError(error: unknown): error is PoolNotFoundError 
   return error instanceof PoolNotFoundError;
 }
 
-/** Whether delivering the event again may help (an {@link ActuatorError} that says so). */
+/** Whether delivering the event again may help (an {@link ActuatorError} with `retryable: true`). */
 export function isRetryableActuatorError(error: unknown): boolean {
-  return error instanceof ActuatorError && error.retryable;
+  return error instanceof ActuatorError && (error as { retryable?: unknown }).retryable === true;
 }
