@@ -1,4 +1,4 @@
-import { createPrng, type Prng } from '../adapters/fake-cloud/prng.ts';
+import { createPrng, type Prng } from './trading-day-stream.ts';
 import type { Trace, TraceRequest } from './trace.ts';
 
 /** Knobs of the synthetic trading day; every default is stated in docs/simulator.md. */

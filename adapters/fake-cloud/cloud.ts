@@ -10,9 +10,8 @@ import {
   type LaunchCapacityRequest,
   type SetCapacityRequest,
 } from '../ports/actuator.ts';
-import { createPrng } from './prng.ts';
 import { instancePricing } from './prices.ts';
-import { DEFAULT_SPOT_MARKET, SpotMarket, type SpotMarketOptions } from './spot-market.ts';
+import { spotMarketFor, type SpotMarket, type SpotMarketOptions } from './spot-market.ts';
 
 /**
  * Boot delay of a GPU instance added to a SageMaker endpoint: 525 s (AWS's 2026 announcement, Qwen3-8B on
@@ -33,7 +32,7 @@ export interface SimulatedCloudOptions {
   pools: SimulatedPoolSpec[];
   /** Epoch ms the cloud's clock starts at. */
   startAt: number;
-  /** Seed of the spot market. */
+  /** Seed of the spot market (each spot pool draws from its own stream of it, see `spotMarketFor`). */
   seed: number;
   /** Boot delay per instance type, seconds; `default` for the rest (525 s unless given). */
   bootSeconds?: Record<string, number>;
@@ -48,6 +47,12 @@ export interface SimulatedCloudOptions {
    * the autoscaler replaces it itself, as Tide's spot strategy does).
    */
   replaceReclaimed?: boolean;
+  /**
+   * Whether a pool short of its desired count (a launch that found no capacity) keeps trying every
+   * `retrySeconds` (an Auto Scaling group: true, the default), or drops what it could not launch, so its
+   * desired count is what it has (an EC2 Fleet of type `instant`; the autoscaler decides what to do next).
+   */
+  retryShortPools?: boolean;
 }
 
 /** What happened inside the cloud while its clock advanced. */
@@ -70,6 +75,8 @@ interface SimNode {
   readyAt: number;
   /** Set when a spot notice was given: the node goes at this time. */
   reclaimAt: number | null;
+  /** Scale-in protection (an Auto Scaling group's `ProtectedFromScaleIn`): lowering the count skips it. */
+  protected: boolean;
 }
 
 interface SimPool extends SimulatedPoolSpec {
@@ -83,10 +90,13 @@ interface SimPool extends SimulatedPoolSpec {
 
 /**
  * An in-memory cloud behind the actuator port: per-type boot delays, per-second billing of every node from
- * launch (booting costs money) to release, spot outages from a seeded market with a notice before each
- * reclaim, and `InsufficientCapacityError` while a spot pool is out. Like an Auto Scaling group or a
- * SageMaker variant it keeps each pool at its desired count, replacing reclaimed nodes when it can.
+ * launch (booting costs money) to release, spot outages from the calibrated seeded market
+ * (./spot-market.ts) with a notice `noticeSeconds` before each outage and the pool's spot nodes reclaimed
+ * when it starts, and `InsufficientCapacityError` while a spot pool is out. Like an Auto Scaling group or a
+ * SageMaker variant it keeps each pool at its desired count, replacing reclaimed nodes when it can (see
+ * `replaceReclaimed` and `retryShortPools` for an EC2 Fleet's behaviour instead).
  * The clock only moves through {@link SimulatedCloud.advanceTo}; every other call acts at that time.
+ * Drivers that jump from event to event (the spot bench) ask {@link SimulatedCloud.nextEventAt}.
  */
 export class SimulatedCloud implements ActuatorPort {
   private now: number;
@@ -94,17 +104,20 @@ export class SimulatedCloud implements ActuatorPort {
   private nextNodeNumber = 1;
   private closedCostUsd = 0;
   private closedGpuSeconds = 0;
+  private readonly closedNodeHours: Record<CapacityType, number> = { spot: 0, 'on-demand': 0 };
+  /** Events raised outside `advanceTo` (a notice for a node launched inside a notice window), reported by the next one. */
+  private readonly raised: CloudEvent[] = [];
+  /** Outages starting before this time have been noticed (the market is looked at `noticeSeconds` ahead). */
+  private noticedUntil: number;
   /** Checkpoint requests received (the simulator has no training jobs; recorded for inspection). */
   readonly checkpoints: CheckpointRequest[] = [];
 
   constructor(private readonly options: SimulatedCloudOptions) {
     this.now = options.startAt;
-    const prng = createPrng(options.seed);
+    this.noticedUntil = options.startAt;
     for (const spec of options.pools) {
       const market =
-        spec.capacityType === 'spot'
-          ? new SpotMarket(prng.fork(`spot:${spec.id}`), options.startAt, options.spotMarket ?? DEFAULT_SPOT_MARKET)
-          : null;
+        spec.capacityType === 'spot' ? spotMarketFor(options.seed, spec.id, options.startAt, options.spotMarket) : null;
       const pool: SimPool = { ...spec, desired: 0, nodes: [], market, nextRetryAt: 0, retiring: [] };
       this.pools.set(spec.id, pool);
       const count = options.initial?.[spec.id] ?? 0;
@@ -118,26 +131,31 @@ export class SimulatedCloud implements ActuatorPort {
     return this.now;
   }
 
-  /** Move the clock to `at`: nodes finish booting, spot notices and reclaims happen, short pools retry. */
+  /**
+   * Move the clock to `at`: nodes finish booting, spot notices (`noticeSeconds` before an outage) and
+   * reclaims (when it starts) happen, short pools retry.
+   */
   advanceTo(at: number): CloudEvent[] {
     if (at < this.now) throw new Error(`the simulated clock cannot go back: ${at} < ${this.now}`);
-    const from = this.now;
     this.now = at;
-    const events: CloudEvent[] = [];
+    const events: CloudEvent[] = this.raised.splice(0);
+    const noticeFrom = this.noticedUntil;
     for (const pool of this.pools.values()) {
       if (pool.market) {
         const notice = pool.market.options.noticeSeconds * 1000;
-        for (const [start] of pool.market.outagesStartingIn(from, at)) {
+        // Outages starting up to `at + notice` inclusive (integer ms): their notice time has come.
+        this.noticedUntil = Math.max(this.noticedUntil, at + notice + 1);
+        for (const outage of pool.market.outagesStartingIn(noticeFrom, at + notice + 1)) {
           for (const node of pool.nodes) {
             if (node.reclaimAt !== null) continue;
-            node.reclaimAt = start + notice;
+            node.reclaimAt = outage.start;
             events.push({
               kind: 'spot-notice',
-              at: start,
+              at: Math.max(this.options.startAt, outage.start - notice),
               poolId: pool.id,
               instanceId: node.id,
               instanceType: node.instanceType,
-              deadlineAt: node.reclaimAt,
+              deadlineAt: outage.start,
             });
           }
         }
@@ -152,9 +170,54 @@ export class SimulatedCloud implements ActuatorPort {
         if (readyNew >= pool.desired)
           for (const node of pool.retiring.splice(0)) this.billClosed(node, at, pool.capacityType);
       }
-      if (pool.nodes.length < pool.desired && at >= pool.nextRetryAt) this.reconcile(pool, events);
+      if (pool.nodes.length < pool.desired && at >= pool.nextRetryAt && this.options.retryShortPools !== false)
+        this.reconcile(pool, events);
     }
     return events;
+  }
+
+  /**
+   * The next time something happens inside the cloud on its own (a notice, a reclaim, a node ready, a
+   * retry), for drivers that jump from event to event; `advanceTo` it to see what. Never later than
+   * `horizon`.
+   */
+  nextEventAt(horizon: number): number {
+    if (this.raised.length > 0) return this.now;
+    let next = horizon;
+    for (const pool of this.pools.values()) {
+      if (pool.market && pool.nodes.some((node) => node.reclaimAt === null)) {
+        const notice = pool.market.options.noticeSeconds * 1000;
+        const [outage] = pool.market.outagesStartingIn(this.noticedUntil, Math.max(this.noticedUntil, next + notice));
+        if (outage) next = Math.min(next, Math.max(this.now, outage.start - notice));
+      }
+      for (const node of pool.nodes) {
+        if (node.reclaimAt !== null) next = Math.min(next, node.reclaimAt);
+        if (node.readyAt > this.now) next = Math.min(next, node.readyAt);
+      }
+      if (pool.nodes.length < pool.desired && this.options.retryShortPools !== false)
+        next = Math.min(next, Math.max(this.now, pool.nextRetryAt));
+    }
+    return Math.max(this.now, next);
+  }
+
+  /** Whether a node is in the cloud (launched, not released nor reclaimed). */
+  hasNode(instanceId: string): boolean {
+    for (const pool of this.pools.values()) if (pool.nodes.some((node) => node.id === instanceId)) return true;
+    return false;
+  }
+
+  /** Turn scale-in protection of a node on or off (what a job scheduler does while a node runs a job). */
+  protect(instanceId: string, on: boolean): void {
+    for (const pool of this.pools.values())
+      for (const node of pool.nodes) if (node.id === instanceId) node.protected = on;
+  }
+
+  /** Node-hours billed so far, of one capacity type. */
+  nodeHours(capacityType: CapacityType): number {
+    let hours = this.closedNodeHours[capacityType];
+    for (const node of this.liveNodes())
+      if (node.capacityType === capacityType) hours += (this.now - node.launchedAt) / 3_600_000;
+    return hours;
   }
 
   /** Ready (serving) nodes in every pool, with their instance types. */
@@ -197,6 +260,8 @@ export class SimulatedCloud implements ActuatorPort {
     pool.desired = Math.max(0, Math.floor(desired));
     const events: CloudEvent[] = [];
     this.reconcile(pool, events);
+    // A fleet keeps what it has: protected nodes it could not release, no retry of what it could not launch.
+    if (this.options.retryShortPools === false) pool.desired = pool.nodes.length;
     // A failed launch is reported once, by the exception to the caller; later retries emit events.
     const failure = events.find((event) => event.kind === 'capacity-error');
     if (failure && failure.kind === 'capacity-error') {
@@ -264,13 +329,17 @@ export class SimulatedCloud implements ActuatorPort {
   }
 
   private reconcile(pool: SimPool, events: CloudEvent[]): void {
-    // Scale in: release booting nodes first (they serve nothing yet), newest first, then the newest ready.
+    // Scale in: release booting nodes first (they serve nothing yet), newest first, then the newest ready;
+    // never a protected node.
     while (pool.nodes.length > pool.desired) {
-      const byPreference = [...pool.nodes].sort((a, b) => {
-        const aPending = a.readyAt > this.now ? 1 : 0;
-        const bPending = b.readyAt > this.now ? 1 : 0;
-        return bPending - aPending || b.launchedAt - a.launchedAt;
-      });
+      const byPreference = pool.nodes
+        .filter((node) => !node.protected)
+        .sort((a, b) => {
+          const aPending = a.readyAt > this.now ? 1 : 0;
+          const bPending = b.readyAt > this.now ? 1 : 0;
+          return bPending - aPending || b.launchedAt - a.launchedAt;
+        });
+      if (byPreference.length === 0) break;
       this.close(pool, byPreference[0]!, this.now);
     }
     const missing = pool.desired - pool.nodes.length;
@@ -289,7 +358,23 @@ export class SimulatedCloud implements ActuatorPort {
     }
     const boot =
       this.options.bootSeconds?.[pool.instanceType] ?? this.options.bootSeconds?.default ?? DEFAULT_BOOT_SECONDS;
-    for (let i = 0; i < missing; i++) pool.nodes.push(this.newNode(pool.instanceType, this.now, boot));
+    // Launched inside the notice window of a coming outage: the provider warns this node too, with what is left.
+    const coming = pool.market?.outagesStartingIn(this.now + 1, this.noticedUntil)[0];
+    for (let i = 0; i < missing; i++) {
+      const node = this.newNode(pool.instanceType, this.now, boot);
+      pool.nodes.push(node);
+      if (coming) {
+        node.reclaimAt = coming.start;
+        this.raised.push({
+          kind: 'spot-notice',
+          at: this.now,
+          poolId: pool.id,
+          instanceId: node.id,
+          instanceType: node.instanceType,
+          deadlineAt: coming.start,
+        });
+      }
+    }
   }
 
   private newNode(instanceType: string, at: number, bootSeconds: number): SimNode {
@@ -299,6 +384,7 @@ export class SimulatedCloud implements ActuatorPort {
       launchedAt: at,
       readyAt: at + bootSeconds * 1000,
       reclaimAt: null,
+      protected: false,
     };
   }
 
@@ -310,6 +396,7 @@ export class SimulatedCloud implements ActuatorPort {
   private billClosed(node: SimNode, at: number, capacityType?: CapacityType): void {
     const pricing = instancePricing(node.instanceType, capacityType ?? 'on-demand');
     this.closedCostUsd += ((at - node.launchedAt) / 3_600_000) * pricing.usdPerHour;
+    this.closedNodeHours[capacityType ?? 'on-demand'] += (at - node.launchedAt) / 3_600_000;
     this.closedGpuSeconds += ((at - node.launchedAt) / 1000) * pricing.gpus;
   }
 

@@ -14,10 +14,26 @@ import {
   type SimulatedCloudOptions,
 } from '../../../adapters/fake-cloud/cloud.ts';
 import { instancePricing } from '../../../adapters/fake-cloud/prices.ts';
-import { DEFAULT_SPOT_MARKET, SpotMarket } from '../../../adapters/fake-cloud/spot-market.ts';
-import { createPrng } from '../../../adapters/fake-cloud/prng.ts';
+import {
+  DEFAULT_SPOT_MARKET,
+  SpotMarket,
+  spotMarketFor,
+  type SpotMarketOptions,
+} from '../../../adapters/fake-cloud/spot-market.ts';
+import { createRandom } from '../../../adapters/fake-cloud/random.ts';
 
 const T0 = Date.parse('2026-03-09T14:00:00Z');
+
+/** A market without spread: every run and every outage as long as given (the first run starts part-way). */
+const fixedMarket = (runMinutes: number, outageMinutes: number): SpotMarketOptions => ({
+  ...DEFAULT_SPOT_MARKET,
+  medianRunMinutes: runMinutes,
+  longestRunMinutes: runMinutes,
+  runSigma: 0,
+  medianOutageMinutes: outageMinutes,
+  longestOutageMinutes: outageMinutes,
+  outageSigma: 0,
+});
 const s = (seconds: number) => T0 + seconds * 1000;
 
 function cloud(overrides: Partial<SimulatedCloudOptions> = {}): SimulatedCloud {
@@ -75,7 +91,7 @@ describe('SimulatedCloud billing', () => {
     const c = cloud({
       pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }],
       initial: { spot: 1 },
-      spotMarket: { ...DEFAULT_SPOT_MARKET, meanAvailableSeconds: 1e9 },
+      spotMarket: fixedMarket(1e9, 1),
     });
     c.advanceTo(s(3600));
     expect(c.costUsd()).toBeCloseTo(instancePricing('ml.g5.2xlarge', 'spot').usdPerHour, 3);
@@ -120,7 +136,7 @@ describe('SimulatedCloud typed errors', () => {
   });
 
   it('throws InsufficientCapacityError while a spot pool is out, keeps the desired count and retries', async () => {
-    const market = { meanAvailableSeconds: 60, meanOutageSeconds: 1e7, noticeSeconds: 120 };
+    const market = fixedMarket(1, 1e7);
     const c = cloud({
       pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }],
       spotMarket: market,
@@ -137,7 +153,7 @@ describe('SimulatedCloud typed errors', () => {
 });
 
 describe('SimulatedCloud spot interruptions', () => {
-  const market = { meanAvailableSeconds: 600, meanOutageSeconds: 300, noticeSeconds: 120 };
+  const market = fixedMarket(10, 5);
   const spotCloud = (replaceReclaimed?: boolean) =>
     cloud({
       pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }],
@@ -147,7 +163,7 @@ describe('SimulatedCloud spot interruptions', () => {
       ...(replaceReclaimed === undefined ? {} : { replaceReclaimed }),
     });
 
-  it('gives a notice, then reclaims the node at the deadline', () => {
+  it('gives a notice 120 s before the outage, reclaims the node when it starts, and fails launches during it', async () => {
     const c = spotCloud();
     const events = [];
     for (let second = 1; second <= 7200; second++) events.push(...c.advanceTo(s(second)));
@@ -158,7 +174,42 @@ describe('SimulatedCloud spot interruptions', () => {
     if (notice?.kind === 'spot-notice' && interrupted) {
       expect(notice.deadlineAt - notice.at).toBe(120_000);
       expect(interrupted.at).toBe(notice.deadlineAt);
+      // The market the cloud uses: the same seed and pool give the same outage, starting at the deadline.
+      const [outage] = spotMarketFor(7, 'spot', T0, market).outagesStartingIn(T0, T0 + 7_200_000);
+      expect(outage!.start).toBe(notice.deadlineAt);
+      expect(outage!.end - outage!.start).toBe(5 * 60_000);
     }
+  });
+
+  it('warns a node launched inside a notice window at once, with the time left', async () => {
+    const [outage] = spotMarketFor(7, 'spot', T0, market).outagesStartingIn(T0, T0 + 7_200_000);
+    const c = cloud({
+      pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }],
+      spotMarket: market,
+      seed: 7,
+      retryShortPools: false,
+    });
+    c.advanceTo(outage!.start - 60_000); // the notice window opened 60 s ago
+    const [id] = await c.launchCapacity({
+      poolId: 'spot',
+      instanceType: 'ml.g5.2xlarge',
+      capacityType: 'spot',
+      count: 1,
+    });
+    expect(c.nextEventAt(Infinity)).toBe(outage!.start - 60_000);
+    expect(c.advanceTo(outage!.start - 60_000)).toEqual([
+      {
+        kind: 'spot-notice',
+        at: outage!.start - 60_000,
+        poolId: 'spot',
+        instanceId: id,
+        instanceType: 'ml.g5.2xlarge',
+        deadlineAt: outage!.start,
+      },
+    ]);
+    expect(c.nextEventAt(Infinity)).toBe(outage!.start);
+    expect(c.advanceTo(outage!.start).map((event) => event.kind)).toEqual(['interrupted']);
+    expect(c.hasNode(id!)).toBe(false);
   });
 
   it('is deterministic for a seed', () => {
@@ -181,15 +232,40 @@ describe('SimulatedCloud spot interruptions', () => {
   });
 });
 
-describe('SpotMarket', () => {
-  it('defaults follow the published medians (mean = median / ln 2)', () => {
-    expect(DEFAULT_SPOT_MARKET.meanAvailableSeconds).toBe(5912);
-    expect(DEFAULT_SPOT_MARKET.meanOutageSeconds).toBe(2216);
+describe('SpotMarket, calibrated to the published p3.2xlarge trace', () => {
+  it('solves the sigmas so the capped means give the trace (79.3 % obtainable, 45 outages in 177 h)', () => {
+    expect(DEFAULT_SPOT_MARKET.runSigma).toBeCloseTo(1.6, 1);
+    expect(DEFAULT_SPOT_MARKET.outageSigma).toBeCloseTo(1.22, 1);
   });
-  it('outage intervals are ordered and disjoint', () => {
-    const market = new SpotMarket(createPrng(3), 0);
-    const outages = market.outagesStartingIn(0, 10 * 86_400_000);
-    for (let i = 1; i < outages.length; i++) expect(outages[i]![0]).toBeGreaterThanOrEqual(outages[i - 1]![1]);
+
+  it('over 200 simulated weeks, matches the trace: share obtainable, outages per hour, medians and maxima', () => {
+    const weeks = 200;
+    const week = 168 * 3_600_000;
+    const outages = [];
+    let down = 0;
+    for (let seed = 1; seed <= weeks; seed++) {
+      const list = new SpotMarket(createRandom(seed), 0).outagesStartingIn(0, week);
+      outages.push(...list);
+      for (const { start, end } of list) down += Math.min(end, week) - start;
+    }
+    const minutes = outages.map(({ start, end }) => (end - start) / 60_000).sort((a, b) => a - b);
+    expect(1 - down / (weeks * week)).toBeCloseTo(0.793, 1.5); // within 0.016
+    expect(outages.length / (weeks * 168)).toBeCloseTo(45 / 177, 1.5);
+    expect(minutes[Math.floor(minutes.length / 2)]).toBeGreaterThan(25.6 * 0.85);
+    expect(minutes[Math.floor(minutes.length / 2)]).toBeLessThan(25.6 * 1.15);
+    expect(minutes.at(-1)).toBeLessThanOrEqual(291.7);
+  });
+
+  it('outage intervals are ordered and disjoint, and the same seed gives the same ones', () => {
+    const outages = new SpotMarket(createRandom(3), 0).outagesStartingIn(0, 10 * 86_400_000);
+    for (let i = 1; i < outages.length; i++) expect(outages[i]!.start).toBeGreaterThanOrEqual(outages[i - 1]!.end);
+    expect(new SpotMarket(createRandom(3), 0).outagesStartingIn(0, 10 * 86_400_000)).toEqual(outages);
+  });
+
+  it('consecutive seeds give unrelated markets', () => {
+    const first = (seed: number) => new SpotMarket(createRandom(seed), 0).outagesStartingIn(0, 86_400_000 * 30)[0]!;
+    const starts = [1, 2, 3, 4, 5].map((seed) => first(seed).start);
+    expect(new Set(starts).size).toBe(5);
   });
 });
 
@@ -227,7 +303,7 @@ describe('SimulatedCloud invariants', () => {
           const c = cloud({
             pools: [{ id: 'spot', instanceType: 'ml.g5.2xlarge', capacityType: 'spot' }],
             seed,
-            spotMarket: { meanAvailableSeconds: 900, meanOutageSeconds: 600, noticeSeconds: 120 },
+            spotMarket: fixedMarket(15, 10),
           });
           let at = 0;
           for (const count of counts) {

@@ -1,4 +1,4 @@
-import { createPrng } from '../../../../adapters/fake-cloud/prng.ts';
+import { createRandom } from '../../../../adapters/fake-cloud/random.ts';
 import { isRetryable } from '../../../../adapters/state/errors.ts';
 import type { Shell, ShellResult, TargetSignal } from '../../../../functions/shell/shell.ts';
 import { metricSignal } from './fakes.ts';
@@ -21,7 +21,7 @@ export function generateEvents(options: {
   duplicateShare: number;
   now: number;
 }): GeneratedEvents {
-  const random = createPrng(options.seed).next;
+  const random = createRandom(options.seed).next;
   const distinctCount = Math.round(options.total * (1 - options.duplicateShare));
   const distinct: TargetSignal[] = [];
   for (let i = 0; i < distinctCount; i++) {

@@ -1,6 +1,9 @@
 /**
- * A seeded pseudo-random number generator (mulberry32: 32-bit state, period 2^32, fast and good enough for
- * simulation). All randomness in the simulator comes from here, so the same seed gives the same run.
+ * The random stream that defines the synthetic trading day (mulberry32). It is part of the workload's
+ * definition, not a random source to reuse: the trading day's published figures (README, docs/simulator.md,
+ * seeds 1-5) are its output, so it is kept as it was when those were measured. Everything else that is
+ * random in the simulated cloud (the spot market, the spot bench) draws from `pure-rand` through
+ * adapters/fake-cloud/random.ts.
  */
 export interface Prng {
   /** Uniform in [0, 1). */
