@@ -7,7 +7,7 @@
  * | `TIDE_AWS_RULES` | EventBridge rule ARNs whose `Scheduled Event`s are accepted (default: any of those accounts) |
  * | `TIDE_AWS_SCHEDULES` | EventBridge Scheduler schedule ARNs whose ticks are accepted (default: any) |
  * | `TIDE_SNS_TOPICS` | SNS topic ARNs accepted (default: any topic of those accounts) |
- * | `TIDE_SNS_CERT_HOST` | regular expression for the signing certificate's host (default `sns.<region>.amazonaws.com`) |
+ * | `TIDE_SNS_CERT_HOSTS` | comma-separated hosts the signing certificate may come from (default: `sns.<region>.amazonaws.com` of any region) |
  * | `TIDE_PUBSUB_AUDIENCE`, `TIDE_PUBSUB_SERVICE_ACCOUNTS` | Pub/Sub push token audience and pushing service accounts |
  * | `TIDE_PUBSUB_JWKS_URL` | where Google's token keys are published (default Google's) |
  * | `TIDE_EVENTGRID_SECRET`, `TIDE_EVENTGRID_SUBSCRIPTIONS` | the Event Grid delivery secret and subscription names |
@@ -31,16 +31,8 @@ export function senderAuthOptionsFromEnv(
   ownAccount?: string,
 ): Omit<SenderAuthOptions, 'logger' | 'counter'> {
   const options: Omit<SenderAuthOptions, 'logger' | 'counter'> = {};
-  let certHost: RegExp | undefined;
-  if (env.TIDE_SNS_CERT_HOST) {
-    try {
-      certHost = new RegExp(`^(?:${env.TIDE_SNS_CERT_HOST})$`);
-    } catch {
-      throw new SenderAuthConfigError('TIDE_SNS_CERT_HOST must be a regular expression');
-    }
-  }
   options.sns = {
-    ...(certHost ? { certHost } : {}),
+    certHosts: list(env.TIDE_SNS_CERT_HOSTS),
     topicArns: list(env.TIDE_SNS_TOPICS),
   };
   const accounts = list(env.TIDE_AWS_ACCOUNTS);

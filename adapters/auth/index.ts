@@ -17,7 +17,7 @@ export { createEventGridAuth, sameSecret, type EventGridAuth, type EventGridAuth
 export { createPubSubVerifier, GOOGLE_JWKS_URL, type PubSubVerifier, type PubSubVerifierOptions } from './pubsub.ts';
 export {
   createSnsVerifier,
-  defaultSnsHost,
+  snsHostAllowed,
   snsStringToSign,
   type SnsMessage,
   type SnsVerifier,

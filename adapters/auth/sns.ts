@@ -22,10 +22,10 @@ const HASH_OF_VERSION: Record<string, string> = { '1': 'RSA-SHA1', '2': 'RSA-SHA
 /** Options of {@link createSnsVerifier}. */
 export interface SnsVerifierOptions {
   /**
-   * Hosts (`URL.host`: name, and port when not 443) the certificate and `SubscribeURL` may be on; matched
-   * whole. Default: `sns.<region>.amazonaws.com` for `region`, else any `sns.<region>.amazonaws.com(.cn)`.
+   * Hosts (`URL.host`: name, and port when not 443) the certificate and `SubscribeURL` may be on, exactly.
+   * Default: `sns.<region>.amazonaws.com` (and `.com.cn`) for `region`, else that pattern for any region.
    */
-  certHost?: RegExp;
+  certHosts?: readonly string[];
   region?: string;
   /** Topic ARNs accepted; empty or absent: any topic of an allowed account. */
   topicArns?: readonly string[];
@@ -64,14 +64,18 @@ export function snsStringToSign(message: SnsMessage): string | undefined {
   return text;
 }
 
-export function defaultSnsHost(region?: string): RegExp {
-  if (region && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
-    return new RegExp(`^sns\\.${region}\\.amazonaws\\.com(\\.cn)?$`);
-  return /^sns\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com(\.cn)?$/;
+/** SNS's own hosts: `sns.<region>.amazonaws.com`, and `.com.cn` in China. */
+const SNS_HOST = /^sns\.[a-z]{2}-[a-z0-9-]{1,30}\.amazonaws\.com(\.cn)?$/;
+
+/** Whether `host` may serve SNS certificates and confirmations (exact names; no pattern built at run time). */
+export function snsHostAllowed(host: string, certHosts: readonly string[] | undefined, region?: string): boolean {
+  if (certHosts && certHosts.length > 0) return certHosts.includes(host);
+  if (region) return host === `sns.${region}.amazonaws.com` || host === `sns.${region}.amazonaws.com.cn`;
+  return SNS_HOST.test(host);
 }
 
 export function createSnsVerifier(options: SnsVerifierOptions = {}): SnsVerifier {
-  const host = options.certHost ?? defaultSnsHost(options.region);
+  const hostAllowed = (host: string) => snsHostAllowed(host, options.certHosts, options.region);
   const fetchOptions: KeyFetchOptions = { timeoutMs: 2000, maxBytes: 16 * 1024, ...options.fetch };
   const get = options.get ?? httpsGet;
   const now = options.now ?? Date.now;
@@ -90,7 +94,7 @@ export function createSnsVerifier(options: SnsVerifierOptions = {}): SnsVerifier
     }
     if (url.protocol !== 'https:') return `${field} must be https, was: ${quote(url.protocol)}`;
     if (url.username || url.password || url.hash) return `${field} may carry no credentials or fragment`;
-    if (!host.test(url.host)) return `${field} host is not an SNS host (${host.source}), was: ${quote(url.host)}`;
+    if (!hostAllowed(url.host)) return `${field} host is not an allowed SNS host, was: ${quote(url.host)}`;
     return url;
   };
 

@@ -1,5 +1,5 @@
 import { coerce, object, string, url, type infer as Infer } from 'zod';
-import { parseDocument } from '../../core/errors.ts';
+import { parseDocument, ValidationError } from '../../core/errors.ts';
 import { DEFAULT_STATE_OPTIONS as D, type StateStoreOptions } from './options.ts';
 
 const int = (min: number, max: number, fallback: number) => coerce.number().int().min(min).max(max).default(fallback);
@@ -37,6 +37,38 @@ export const StateEnvSchema = object({
 });
 export type StateEnv = Infer<typeof StateEnvSchema>;
 
+/** Where a URL's `user:password` sits in `text` (well-formed or not), by string search only. */
+function credentialsSpan(text: string): { start: number; end: number } | undefined {
+  const scheme = text.indexOf('://');
+  const start = scheme < 0 ? 0 : scheme + 3;
+  let end = text.length;
+  for (const stop of ['/', '?', '#']) {
+    const at = text.indexOf(stop, start);
+    if (at >= 0 && at < end) end = at;
+  }
+  const at = text.lastIndexOf('@', end - 1);
+  return at < start ? undefined : { start, end: at };
+}
+
+/** The `user:password` of a URL, or undefined; works on malformed URLs (what an error message quotes). */
+export function urlCredentials(text: string): string | undefined {
+  const span = credentialsSpan(text);
+  return span && span.end > span.start ? text.slice(span.start, span.end) : undefined;
+}
+
+/** `scheme://user:password@host/…` → `scheme://[redacted]@host/…`. */
+export function redactUrlCredentials(text: string): string {
+  const span = credentialsSpan(text);
+  return span ? `${text.slice(0, span.start)}[redacted]${text.slice(span.end)}` : text;
+}
+
+/** Variables whose values carry credentials, and how to quote them in an error. */
+const SECRET_VARIABLES: Record<string, (value: string) => string> = {
+  REDIS_URL: redactUrlCredentials,
+  UPSTASH_REDIS_REST_URL: redactUrlCredentials,
+  UPSTASH_REDIS_REST_TOKEN: () => '[redacted]',
+};
+
 export type StateBackend =
   | { kind: 'upstash'; url: string; token: string }
   | { kind: 'redis'; url: string }
@@ -52,7 +84,15 @@ export function stateConfigFromEnv(env: Record<string, string | undefined>): Sta
   // An empty variable counts as unset (deployment templates often render missing values as "").
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = parseDocument(StateEnvSchema, present, 'state environment');
-  if (!result.ok) throw result.error;
+  if (!result.ok) {
+    // The message quotes what it got; a URL's credentials and the token must not reach a log with it.
+    const problems = result.error.problems.map((problem) => {
+      const variable = problem.path.split('.')[0] ?? '';
+      if (!(variable in SECRET_VARIABLES)) return problem;
+      return { ...problem, received: SECRET_VARIABLES[variable]!(String(problem.received ?? '')) };
+    });
+    throw new ValidationError(result.error.documentName, problems);
+  }
   const e = result.value;
   const backend: StateBackend =
     e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN

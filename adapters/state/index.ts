@@ -12,6 +12,7 @@ import { upstashTransport } from './upstash-transport.ts';
 
 export * from './errors.ts';
 export { stateConfigFromEnv, StateEnvSchema, type StateBackend, type StateConfig } from './config.ts';
+export { stateDeadline, withStateDeadline } from './deadline.ts';
 export { MemoryStateStore } from './memory-store.ts';
 export { DEFAULT_STATE_OPTIONS, type StateStoreOptions } from './options.ts';
 export { RedisStateStore, type RedisTransport } from './redis-store.ts';

@@ -27,6 +27,7 @@ import {
   TargetNotFoundError,
   VersionConflictError,
 } from './errors.ts';
+import { stateDeadline } from './deadline.ts';
 import { stateKeys, type StateKeys } from './keys.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
 import { StateClientMissingError } from './client-loader.ts';
@@ -353,11 +354,20 @@ export class RedisStateStore implements StateStore {
    */
   private async run<T>(operation: string, request: () => Promise<T>): Promise<T> {
     const attempts = this.options.retries + 1;
+    const deadlineAt = stateDeadline();
     let lastError: unknown;
+    let made = 0;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) await sleep(backoffMs(attempt - 1));
+      // The invocation's deadline cuts this attempt short, and stops further ones (see deadline.ts).
+      const left = deadlineAt === undefined ? Infinity : deadlineAt - Date.now();
+      if (left <= 0) {
+        lastError ??= new DeadlineError("the invocation's deadline has passed");
+        break;
+      }
+      made = attempt;
       try {
-        return await withDeadline(this.options.timeoutMs, async (expired) => {
+        return await withDeadline(Math.min(this.options.timeoutMs, left), async (expired) => {
           await this.transport.ready();
           if (expired()) throw new DeadlineError('connected too late');
           return request();
@@ -370,6 +380,6 @@ export class RedisStateStore implements StateStore {
         lastError = error;
       }
     }
-    throw new StateUnavailableError(operation, attempts, { cause: lastError });
+    throw new StateUnavailableError(operation, made, { cause: lastError });
   }
 }

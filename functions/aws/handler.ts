@@ -8,11 +8,24 @@
  * - EventBridge, SNS, or anything else invoked directly: bad input is logged and the invocation succeeds (a
  *   retry would fail the same way); a retryable failure throws, so Lambda retries and then sends the event
  *   to the on-failure destination.
+ *
+ * Before parsing, every sender is authenticated (adapters/auth): each SQS body against the account, rule
+ * and topic allow-list, with SNS signatures verified; SNS records by their signature; direct events by
+ * their account. The handler also watches Lambda's deadline: it takes an SQS record only while the time
+ * left covers one more, reports the rest as failed, and bounds every state store call by the time left.
  */
+import {
+  createSenderAuth,
+  senderAuthOptionsFromEnv,
+  type AuthResult,
+  type SenderAuth,
+} from '../../adapters/auth/index.ts';
 import type { EventSourceName, ParseOptions } from '../../adapters/events/index.ts';
+import { withStateDeadline } from '../../adapters/state/deadline.ts';
 import type { IngestResult } from '../shell/ingest.ts';
+import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
 import { withReadableStack } from '../shell/readable-stack.ts';
-import { createRuntime, type Runtime } from '../shell/runtime.ts';
+import { createRuntime, secretsOf, type Runtime } from '../shell/runtime.ts';
 
 /** A Lambda SQS event (only what the guard needs; the parser validates the rest). */
 export interface SqsLambdaEvent {
@@ -87,12 +100,149 @@ export function formatOf(event: unknown): { format: EventSourceName | 'auto'; op
   return { format: 'auto', options: {} };
 }
 
+/** What the handler reads of Lambda's context object. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+  /** `arn:aws:lambda:<region>:<account>:function:<name>`: its account is the default allow-list. */
+  invokedFunctionArn?: string;
+}
+
+/** Options of {@link createAwsHandler}. */
+export interface AwsHandlerOptions {
+  /**
+   * Who may send events. A `SenderAuth`, or a factory given the function's own account (from the context);
+   * default: from the environment (adapters/auth/config.ts) with the runtime's logger.
+   */
+  auth?: SenderAuth | ((ownAccount: string | undefined, runtime: Runtime) => SenderAuth);
+  /** Kept free at the end of the invocation to write the response and logs, ms (default 1000). */
+  reserveMs?: number;
+  /** The least time one SQS record is assumed to need, ms (default 1000); the slowest record so far counts if longer. */
+  minRecordMs?: number;
+}
+
+type SqsRecord = SqsLambdaEvent['Records'][number];
+
+const accountOf = (arn: string | undefined): string | undefined => {
+  const account = arn?.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+};
+
+function decodeBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined; // the parser reports it, with its position
+  }
+}
+
 /** Build a handler over a runtime; the runtime is asked for on every invocation (make it memoized). */
-export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>) {
-  const handle = async (event: unknown): Promise<SqsBatchResponse | InvocationSummary> => {
+export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>, options: AwsHandlerOptions = {}) {
+  const reserveMs = options.reserveMs ?? 1000;
+  const minRecordMs = options.minRecordMs ?? 1000;
+  let auth: SenderAuth | undefined = typeof options.auth === 'object' ? options.auth : undefined;
+  const authFor = (runtime: Runtime, context: LambdaContext | undefined): SenderAuth => {
+    if (auth) return auth;
+    const own = accountOf(context?.invokedFunctionArn);
+    auth =
+      typeof options.auth === 'function'
+        ? options.auth(own, runtime)
+        : createSenderAuth({ ...senderAuthOptionsFromEnv(process.env, own), logger: runtime.logger });
+    return auth;
+  };
+
+  /** SQS: each record authenticated and ingested on its own, while the deadline allows. */
+  const handleSqs = async (
+    runtime: Runtime,
+    senders: SenderAuth,
+    event: SqsLambdaEvent,
+    deadlineAt: number,
+  ): Promise<SqsBatchResponse> => {
+    const failed: { itemIdentifier: string }[] = [];
+    let slowest = minRecordMs;
+    for (let i = 0; i < event.Records.length; i++) {
+      const record = event.Records[i]!;
+      if (deadlineAt - Date.now() < slowest) {
+        const rest = event.Records.slice(i).map((r) => ({ itemIdentifier: r.messageId }));
+        runtime.logger.warn('deadline: records left for redelivery', {
+          records: rest.length,
+          remainingMs: Math.max(0, deadlineAt - Date.now()),
+          perRecordMs: slowest,
+        });
+        failed.push(...rest);
+        break;
+      }
+      const started = Date.now();
+      const body = decodeBody(record.body);
+      if (body !== undefined) {
+        const sender = senders.record('aws-sqs', await senders.aws!.check(body), { itemIdentifier: record.messageId });
+        if (!sender.ok) {
+          failed.push({ itemIdentifier: record.messageId });
+          continue;
+        }
+      }
+      const one: SqsLambdaEvent = { Records: [record] };
+      const result = await withStateDeadline(deadlineAt, () =>
+        runtime.ingest.ingest(one, 'aws-sqs', { maxBytes: SQS_BATCH_MAX_BYTES }),
+      );
+      const itemFailed =
+        (result.batchItemFailures?.length ?? 0) > 0 ||
+        (!result.batchItemFailures && result.failures.nonRetryable.length + result.failures.retryable.length > 0);
+      if (itemFailed) failed.push({ itemIdentifier: record.messageId });
+      slowest = Math.max(slowest, Date.now() - started);
+    }
+    return { batchItemFailures: failed };
+  };
+
+  /** Every SNS record's signature; the records that pass, and what was refused. */
+  const checkSns = async (senders: SenderAuth, event: SnsLambdaEvent) => {
+    const results: AuthResult[] = [];
+    for (const record of event.Records) {
+      const verdict = senders.sns
+        ? await senders.sns.verify(record.Sns)
+        : ({ ok: false, code: 'not-allowed', reason: 'no SNS verifier configured' } as const);
+      const messageId = typeof record.Sns.MessageId === 'string' ? record.Sns.MessageId : '?';
+      results.push(senders.record('aws-sns', verdict, { messageId: messageId.slice(0, 100) }));
+    }
+    return { passed: event.Records.filter((_, i) => results[i]!.ok), results };
+  };
+
+  const handle = async (event: unknown, context?: LambdaContext): Promise<SqsBatchResponse | InvocationSummary> => {
     const runtime = await getRuntime();
-    const { format, options } = formatOf(event);
-    const result = await runtime.ingest.ingest(event, format, options);
+    const senders = authFor(runtime, context);
+    const remaining = context?.getRemainingTimeInMillis();
+    // Without a context (an embedding, a test) there is no deadline but the store's own timeouts.
+    const deadlineAt = remaining === undefined ? Number.POSITIVE_INFINITY : Date.now() + remaining - reserveMs;
+    const { format, options: parseOptions } = formatOf(event);
+    const records = isSqsEvent(event) ? (event as SqsLambdaEvent).Records : [];
+    if (
+      isSqsEvent(event) &&
+      records.every((r: Partial<SqsRecord>) => typeof r?.messageId === 'string' && typeof r.body === 'string')
+    ) {
+      return handleSqs(runtime, senders, event, deadlineAt);
+    }
+
+    let payload = event;
+    const refused: InvocationSummary['rejected'] = [];
+    if (isSnsEvent(event)) {
+      const { passed, results } = await checkSns(senders, event);
+      const failures = results.flatMap((r) => (r.ok ? [] : [r]));
+      // A certificate that could not be fetched is worth another attempt; a bad signature is not.
+      if (failures.some((f) => f.code === 'key-unavailable'))
+        throw new RetryableIngestError([{ error: { name: 'SenderAuthError', message: failures[0]!.reason } }]);
+      for (const f of failures) refused.push({ error: { name: 'SenderAuthError', message: f.reason, code: f.code } });
+      if (passed.length === 0) return { source: 'aws-sns', decisions: [], unmatched: 0, rejected: refused };
+      payload = { ...event, Records: passed };
+    } else if (!isSqsEvent(event)) {
+      const sender = senders.record(format, await senders.aws!.check(event));
+      if (!sender.ok)
+        return {
+          source: format,
+          decisions: [],
+          unmatched: 0,
+          rejected: [{ error: { name: 'SenderAuthError', message: sender.reason, code: sender.code } }],
+        };
+    }
+    const result = await withStateDeadline(deadlineAt, () => runtime.ingest.ingest(payload, format, parseOptions));
     if (isSqsEvent(event) && result.batchItemFailures) {
       // Never throw for a batch: that would redeliver the records that succeeded too.
       return { batchItemFailures: result.batchItemFailures };
@@ -109,12 +259,15 @@ export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>) {
       source: result.source,
       decisions: result.decisions,
       unmatched: result.unmatched.length,
-      rejected: result.failures.nonRetryable,
+      rejected: [...refused, ...result.failures.nonRetryable],
     };
   };
-  return async function handler(event: unknown): Promise<SqsBatchResponse | InvocationSummary> {
+  return async function handler(
+    event: unknown,
+    context?: LambdaContext,
+  ): Promise<SqsBatchResponse | InvocationSummary> {
     try {
-      return await handle(event);
+      return await handle(event, context);
     } catch (error) {
       // Lambda logs what is thrown with its stack: map it to the .ts sources first (see readable-stack.ts).
       throw withReadableStack(error);
@@ -124,21 +277,26 @@ export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>) {
 
 let runtime: Runtime | undefined;
 
-/** The Lambda entry point: the runtime is built at the first invocation of a cold start and kept while warm. */
-export const handler = createAwsHandler(() => {
+/**
+ * Build the runtime from the environment, or say plainly why not. The message goes through the redacting
+ * logger: a malformed `REDIS_URL` is exactly the value that cannot be parsed to find its password.
+ */
+export function startRuntime(
+  env: Record<string, string | undefined>,
+  write: (line: string) => void = (line) => console.error(line),
+): Runtime {
   try {
-    runtime ??= createRuntime(process.env);
+    return createRuntime(env);
   } catch (error) {
-    // A bad deployment: say so plainly on every invocation until it is fixed (the runtime's logger may not exist).
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        time: new Date().toISOString(),
-        message: 'tide: cannot start',
-        error: (error as Error).message,
-      }),
-    );
+    createJsonLogger({ write, secrets: secretsOf(env) }).error('tide: cannot start', {
+      error: (error as Error).message,
+    });
     throw error;
   }
+}
+
+/** The Lambda entry point: the runtime is built at the first invocation of a cold start and kept while warm. */
+export const handler = createAwsHandler(() => {
+  runtime ??= startRuntime(process.env);
   return runtime;
 });

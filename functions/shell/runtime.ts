@@ -12,6 +12,7 @@ import { actuatorsByProvider, type ActuatorPort } from '../../adapters/ports/act
 import type { Provider, Target } from '../../core/schema/target.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { createStateStoreFromEnv } from '../../adapters/state/index.ts';
+import { urlCredentials } from '../../adapters/state/config.ts';
 import { createIngest, type Ingest, type IngestOptions } from './ingest.ts';
 import { systemClock, type Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
@@ -109,16 +110,20 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
   return { mode: parsed.value.TIDE_MODE, logger, store, shell, ingest, clock };
 }
 
-/** Values that must never reach a log line: the Upstash token and a Redis URL's password. */
-function secretsOf(env: Record<string, string | undefined>): string[] {
+/** Values that must never reach a log line: the Upstash token, a Redis URL's credentials, sender secrets. */
+export function secretsOf(env: Record<string, string | undefined>): string[] {
   const secrets: string[] = [];
-  if (env.UPSTASH_REDIS_REST_TOKEN) secrets.push(env.UPSTASH_REDIS_REST_TOKEN);
-  if (env.REDIS_URL) {
+  for (const name of ['UPSTASH_REDIS_REST_TOKEN', 'TIDE_EVENTGRID_SECRET']) if (env[name]) secrets.push(env[name]);
+  for (const name of ['REDIS_URL', 'UPSTASH_REDIS_REST_URL']) {
+    // Found by string search, so a URL too malformed to parse still has its password hidden.
+    const userinfo = urlCredentials(env[name] ?? '');
+    if (!userinfo) continue;
+    const password = userinfo.slice(userinfo.indexOf(':') + 1);
+    secrets.push(userinfo, password);
     try {
-      const password = new URL(env.REDIS_URL).password;
-      if (password) secrets.push(password, decodeURIComponent(password));
+      secrets.push(decodeURIComponent(password));
     } catch {
-      // Not a URL: the state config rejects it with its own message (which names the variable, not the value's password).
+      // not percent-encoded
     }
   }
   return secrets.filter((secret) => secret.length >= 4);

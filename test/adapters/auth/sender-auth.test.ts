@@ -172,7 +172,6 @@ describe('configuration from the environment', () => {
 
   it.each([
     { TIDE_AWS_ACCOUNTS: 'everyone' },
-    { TIDE_SNS_CERT_HOST: '(' },
     { TIDE_PUBSUB_AUDIENCE: 'https://x' },
     { TIDE_EVENTGRID_SECRET: 'short' },
   ])('refuses a bad setting without echoing secrets (%o)', (env) => {

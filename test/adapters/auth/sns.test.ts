@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSnsVerifier, type SnsVerifierOptions } from '../../../adapters/auth/index.ts';
+import { createSnsVerifier, snsHostAllowed, type SnsVerifierOptions } from '../../../adapters/auth/index.ts';
 import { signSnsMessage } from '../../support/sns-signing.ts';
 import { makeTestPki, startHttpsServer, type TestHttpsServer, type TestPki } from '../../support/tls.ts';
 
@@ -57,7 +57,7 @@ function confirmation(subscribeUrl: string): Record<string, unknown> {
 
 const verifier = (options: SnsVerifierOptions = {}) =>
   createSnsVerifier({
-    certHost: new RegExp(`^${sns.host.replace(/\./g, '\\.')}$`),
+    certHosts: [sns.host],
     fetch: { ca: pki.caCert, timeoutMs: 1500 },
     ...options,
   });
@@ -118,7 +118,7 @@ describe('SNS signatures', () => {
     const signed = signSnsMessage(notification(), pki.signingKey, certUrl());
     const result = await createSnsVerifier().verify(signed);
     expect(result).toMatchObject({ ok: false, code: 'not-allowed' });
-    expect(result.ok || result.reason).toContain('not an SNS host');
+    expect(result.ok || result.reason).toContain('not an allowed SNS host');
   });
 
   it('caches the certificate: many messages, one fetch', async () => {
@@ -200,7 +200,7 @@ describe('SNS subscription confirmation', () => {
   ])('never fetches $label', async ({ message }) => {
     const before = elsewhere.requests.length;
     const allowElsewhere = verifier({
-      certHost: new RegExp(`^(${sns.host}|${elsewhere.host})$`.replace(/\./g, '\\.')),
+      certHosts: [sns.host, elsewhere.host],
     });
     const strict = verifier();
     const result = await strict.confirmSubscription(message());
@@ -209,5 +209,26 @@ describe('SNS subscription confirmation', () => {
     if (!message().SubscribeURL?.toString().includes('ConfirmSubscription'))
       expect((await allowElsewhere.confirmSubscription(message())).ok).toBe(false);
     expect(elsewhere.requests.length).toBe(before);
+  });
+});
+
+describe('SNS hosts', () => {
+  it.each([
+    { host: 'sns.us-east-1.amazonaws.com', region: undefined, ok: true },
+    { host: 'sns.cn-north-1.amazonaws.com.cn', region: undefined, ok: true },
+    { host: 'sns.us-gov-west-1.amazonaws.com', region: undefined, ok: true },
+    { host: 'sns.us-east-1.amazonaws.com.evil.example', region: undefined, ok: false },
+    { host: 'sns.us-east-1.amazonaws.com:8443', region: undefined, ok: false },
+    { host: 'evilsns.us-east-1.amazonaws.com', region: undefined, ok: false },
+    { host: 'sqs.us-east-1.amazonaws.com', region: undefined, ok: false },
+    { host: 'sns.us-east-1.amazonaws.com', region: 'us-east-1', ok: true },
+    { host: 'sns.eu-west-1.amazonaws.com', region: 'us-east-1', ok: false },
+  ])('$host (region $region): $ok', ({ host, region, ok }) => {
+    expect(snsHostAllowed(host, undefined, region)).toBe(ok);
+  });
+
+  it('takes exactly the configured hosts when given', () => {
+    expect(snsHostAllowed('127.0.0.1:8443', ['127.0.0.1:8443'])).toBe(true);
+    expect(snsHostAllowed('sns.us-east-1.amazonaws.com', ['127.0.0.1:8443'])).toBe(false);
   });
 });

@@ -8,18 +8,26 @@ import {
   isSnsEvent,
   isSqsEvent,
   RetryableIngestError,
+  type LambdaContext,
 } from '../../../functions/aws/handler.ts';
-import { awsFixture, cpuPolicy, llamaPolicy, shadowRuntime } from './harness.ts';
+import { awsFixture, cpuPolicy, llamaPolicy, shadowRuntime, snsSigning } from './harness.ts';
+import { createSenderAuth } from '../../../adapters/auth/index.ts';
 
 const ALARM_AT = Date.parse('2019-10-02T17:04:45Z'); // just after the EventBridge alarm fixture's state change
 const SNS_AT = Date.parse('2026-03-09T13:32:10Z'); // just after the SNS alarm fixture's state change
+const ACCOUNT = '123456789012'; // the fixtures' account
 
 async function harness(
   now: number,
   targets: Record<string, PolicyInput> = { 'cpu-fleet': cpuPolicy, 'llama-endpoint': llamaPolicy },
 ) {
   const h = await shadowRuntime(now, targets);
-  return { ...h, handler: createAwsHandler(() => h.runtime) };
+  const signing = await snsSigning();
+  const auth = createSenderAuth({ aws: { accounts: [ACCOUNT] }, sns: signing.snsOptions, logger: h.runtime.logger });
+  const unsigned = createAwsHandler(() => h.runtime, { auth });
+  // The fixtures' SNS messages carry AWS's example signatures: re-signed here with the test CA's key.
+  const handler = (event: unknown, context?: LambdaContext) => unsigned(signing.signAll(event), context);
+  return { ...h, handler, unsigned, auth };
 }
 
 describe('telling Lambda event variants apart', () => {

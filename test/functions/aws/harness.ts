@@ -9,6 +9,9 @@ import { PolicySchema, type PolicyInput } from '../../../core/schema/policy.ts';
 import type { StateStore } from '../../../adapters/ports/state-store.ts';
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import { createRuntime, type Runtime } from '../../../functions/shell/runtime.ts';
+import type { SnsVerifierOptions } from '../../../adapters/auth/index.ts';
+import { signSnsMessage } from '../../support/sns-signing.ts';
+import { makeTestPki, startHttpsServer, type TestHttpsServer } from '../../support/tls.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/events/aws');
 
@@ -102,4 +105,47 @@ export async function shadowRuntime(now: number, targets: Record<string, PolicyI
   );
   const logs = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
   return { runtime, clock, memory, failing, lines, logs };
+}
+
+/** Plays SNS for the handler tests: a local CA, an HTTPS server with the signing certificate, a signer. */
+export interface SnsSigning {
+  /** The SNS verifier's options that trust this server (configuration, as a deployment would set it). */
+  snsOptions: SnsVerifierOptions;
+  /** Re-sign every SNS message in an event: Lambda's `Records[].Sns` and SNS bodies of SQS records. */
+  signAll<T>(event: T): T;
+  server: TestHttpsServer;
+}
+
+let signing: Promise<SnsSigning> | undefined;
+
+export function snsSigning(): Promise<SnsSigning> {
+  signing ??= (async () => {
+    const pki = makeTestPki();
+    const server = await startHttpsServer(pki, (_req, res) => res.end(pki.signingCert));
+    const certUrl = `${server.origin}/SimpleNotificationService-test.pem`;
+    const isSns = (value: unknown): value is Record<string, unknown> =>
+      typeof value === 'object' && value !== null && 'TopicArn' in value && 'Type' in value;
+    const signAll = <T>(event: T): T => {
+      const copy = structuredClone(event) as { Records?: Record<string, unknown>[] };
+      for (const record of copy.Records ?? []) {
+        if (isSns(record.Sns)) record.Sns = signSnsMessage(record.Sns, pki.signingKey, certUrl, '1', 'SigningCertUrl');
+        if (typeof record.body === 'string') {
+          let body: unknown;
+          try {
+            body = JSON.parse(record.body);
+          } catch {
+            continue;
+          }
+          if (isSns(body)) record.body = JSON.stringify(signSnsMessage(body, pki.signingKey, certUrl, '2'));
+        }
+      }
+      return copy as T;
+    };
+    const snsOptions: SnsVerifierOptions = {
+      certHosts: [server.host],
+      fetch: { ca: pki.caCert, timeoutMs: 5000 },
+    };
+    return { snsOptions, signAll, server };
+  })();
+  return signing;
 }
