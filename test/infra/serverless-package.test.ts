@@ -154,7 +154,8 @@ describe('the handler bundled as serverless.yml configures esbuild', () => {
       // A fresh process, as Lambda has: no vitest module loader in the way.
       const script = `const m = await import(${JSON.stringify(pathToFileURL(bundle.entryFile).href)});
 const event = JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(join(dir, 'event.json'))}, 'utf8'));
-try { process.stdout.write('RESULT ' + JSON.stringify(await m.handler(event)) + '\\n'); }
+const context = { getRemainingTimeInMillis: () => 30000, invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:tide' };
+try { process.stdout.write('RESULT ' + JSON.stringify(await m.handler(event, context)) + '\\n'); }
 catch (error) { process.stdout.write('THROWN ' + JSON.stringify(error.stack) + '\\n'); }`;
       return await run(process.execPath, ['--input-type=module', '-e', script], {
         env: { PATH: process.env.PATH ?? '', ...env },

@@ -14,7 +14,8 @@ import {
 } from '../../../functions/cli/commands/store.ts';
 import { createRuntime } from '../../../functions/shell/runtime.ts';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
-import { awsFixture } from '../aws/harness.ts';
+import { createSenderAuth } from '../../../adapters/auth/index.ts';
+import { awsFixture, snsSigning } from '../aws/harness.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const examplePath = (name: string) => join(root, 'infra/examples', name);
@@ -69,7 +70,10 @@ describe('tide store', () => {
     expect(list.out).toEqual(['llama-endpoint']);
 
     const runtime = createRuntime({ TIDE_MODE: 'shadow' }, { store, clock: { now: () => SNS_AT }, write: () => {} });
-    await createAwsHandler(() => runtime)(awsFixture('sns-lambda-cloudwatch-alarm.json'));
+    // The documented alarm, signed by the test's own SNS stand-in (the handler verifies SNS signatures).
+    const signing = await snsSigning();
+    const auth = createSenderAuth({ sns: signing.snsOptions });
+    await createAwsHandler(() => runtime, { auth })(signing.signAll(awsFixture('sns-lambda-cloudwatch-alarm.json')));
     const audit = recordingIo();
     expect(await command.run(['audit', 'llama-endpoint', '--limit', '5'], audit.io)).toBe(0);
     expect(audit.out).toHaveLength(1);
