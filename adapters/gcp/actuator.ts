@@ -5,6 +5,7 @@
  * instances are returned by `observe` as capacity-error reports, for the runtime to feed into the next
  * decision.
  */
+import { createHash } from 'node:crypto';
 import type { CapacityPool, ObservedCapacity, Target } from '../../core/schema/target.ts';
 import {
   ActuatorError,
@@ -118,7 +119,7 @@ export class GcpActuator implements ActuatorPort {
     const { binding } = this.#pool(request.poolId);
     switch (binding.kind) {
       case 'mig':
-        return this.#migs.resize(this.#migRef(binding), request.desired);
+        return this.#migs.resize(this.#migRef(binding), request.desired, requestIdOf(request.idempotencyKey));
       case 'gke-node-pool':
         return this.#gke.setSize(binding, request.desired);
       case 'vertex-endpoint':
@@ -154,8 +155,13 @@ export class GcpActuator implements ActuatorPort {
       await this.#gke.setSize(binding, observation.targetSize + request.count);
       return [];
     }
+    // Relative to the size read now: the requestId keeps a re-driven launch from adding twice.
     const ref = this.#migRef(binding);
-    await this.#migs.resize(ref, (await this.#migs.targetSize(ref)) + request.count);
+    await this.#migs.resize(
+      ref,
+      (await this.#migs.targetSize(ref)) + request.count,
+      requestIdOf(request.idempotencyKey),
+    );
     return [];
   }
 
@@ -197,4 +203,15 @@ export class GcpActuator implements ActuatorPort {
       if (binding.kind === 'gke-node-pool') await this.#gke.release(binding);
     }
   }
+}
+
+/**
+ * Compute Engine's `requestId` (a UUID) from the reconciler's idempotency key (`<eventId>:<action index>`):
+ * the same action of the same decision always sends the same id, so a call that landed before a crash is
+ * not applied again when the decision is re-driven.
+ */
+export function requestIdOf(idempotencyKey: string | undefined): string | undefined {
+  if (!idempotencyKey) return undefined;
+  const hex = createHash('sha256').update(idempotencyKey).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }

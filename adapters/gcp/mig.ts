@@ -141,10 +141,11 @@ export class MigDriver {
     };
   }
 
-  async resize(ref: MigRef, size: number): Promise<void> {
+  /** `requestId` makes a repeat of the same call (a re-driven decision) a no-op at Compute Engine. */
+  async resize(ref: MigRef, size: number, requestId?: string): Promise<void> {
     const client = this.#client(ref);
     await callGcp<Client>(this.policy, 'instanceGroupManagers.resize', migResourceName(ref), () =>
-      client.resize({ ...this.#request(ref), size }, gaxOptions(this.policy)),
+      client.resize({ ...this.#request(ref), size, ...(requestId ? { requestId } : {}) }, gaxOptions(this.policy)),
     );
   }
 

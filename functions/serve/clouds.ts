@@ -7,6 +7,9 @@ import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
 import type { Target } from '../../core/schema/target.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import { SimulatedFleet } from './simulated-fleet.ts';
+import { GcpActuator } from '../../adapters/gcp/actuator.ts';
+import { GcpClients } from '../../adapters/gcp/clients.ts';
+import { gcpEndpointFromEnv } from '../../adapters/gcp/config.ts';
 
 export const CLOUD_NAMES = ['simulated', 'aws', 'gcp', 'azure'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -22,6 +25,8 @@ export interface CloudActuators {
 /** Options every cloud factory gets. */
 export interface CloudFactoryOptions {
   clock: Clock;
+  /** The environment the clouds' clients are configured from (default: the process's). */
+  env?: Record<string, string | undefined>;
   seed: number;
   bootSeconds?: Record<string, number>;
 }
@@ -35,6 +40,11 @@ export const CLOUD_FACTORIES: Partial<Record<CloudName, (options: CloudFactoryOp
       ...(options.bootSeconds ? { bootSeconds: options.bootSeconds } : {}),
     });
     return { portFor: (target) => fleet.portFor(target), tick: () => fleet.tick() };
+  },
+  // Application Default Credentials; TIDE_GCP_API_ENDPOINT points the clients at another endpoint.
+  gcp: (options) => {
+    const clients = new GcpClients(gcpEndpointFromEnv(options.env ?? process.env));
+    return { portFor: (target) => new GcpActuator(target, { clients, now: () => options.clock.now() }) };
   },
 };
 

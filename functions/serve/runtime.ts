@@ -70,6 +70,7 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
   const access = createAccessStore(config);
   const cloud = factory({
     clock,
+    env,
     seed: options.seed ?? 1,
     ...(options.bootSeconds ? { bootSeconds: options.bootSeconds } : {}),
   });

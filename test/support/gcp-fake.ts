@@ -133,6 +133,7 @@ export async function startGcpFake(): Promise<GcpFake> {
   const metrics = new Map<string, number>();
   const creationFailures = new Map<string, CreationFailure>();
   const faults: Fault[] = [];
+  const appliedRequests = new Map<string, unknown>();
   const vertexOps = new Map<string, { done: boolean; response?: unknown; error?: unknown }>();
   let sequence = 0;
 
@@ -228,11 +229,17 @@ export async function startGcpFake(): Promise<GcpFake> {
       if (method === 'GET' && !verb) return [200, migJson(mig)];
       if (method === 'POST' && verb === '/listManagedInstances') return [200, managedInstances(mig)];
       if (method === 'POST' && verb === '/resize') {
+        // Compute Engine answers a repeated requestId with the first operation and does not apply it again.
+        const requestId = query.get('requestId');
+        const seen = requestId ? appliedRequests.get(requestId) : undefined;
+        if (seen) return [200, seen];
         const size = Number(query.get('size'));
         if (!Number.isInteger(size) || size < 0)
           return badRequest(`Invalid value for field 'size': '${query.get('size')}'`);
         resize(mig, size);
-        return [200, computeOp(project, scope, link, 'compute.instanceGroupManagers.resize')];
+        const operation = computeOp(project, scope, link, 'compute.instanceGroupManagers.resize');
+        if (requestId) appliedRequests.set(requestId, operation);
+        return [200, operation];
       }
       if (method === 'POST' && verb === '/deleteInstances') {
         const urls = ((body as { instances?: string[] })?.instances ?? []).map((url) => url.split('/').pop());

@@ -130,6 +130,23 @@ describe('managed instance groups (zonal)', () => {
     expect(requestsTo('/train-od/resize').map((r) => r.query.get('size'))).toEqual(['2']);
   });
 
+  it('a re-driven launch (same idempotency key) grows the group once: the requestId is sent and honoured', async () => {
+    const launch = {
+      poolId: 'od-b',
+      instanceType: 'a2-highgpu-1g',
+      capacityType: 'on-demand' as const,
+      count: 2,
+      idempotencyKey: 'evt-7:0',
+    };
+    await actuator.launchCapacity(launch);
+    await actuator.launchCapacity(launch);
+    const ids = requestsTo('/train-od/resize').map((r) => r.query.get('requestId'));
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids[1]).toBe(ids[0]);
+    expect(fake.migs.get(migKey('p1', 'zones/us-central1-b', 'train-od'))?.targetSize).toBe(2);
+  });
+
   it('releases one drained instance by its URL and lowers the target size; a gone instance is NodeNotFound', async () => {
     const node = (await actuator.readCapacity('t')).pools[0]!.nodes![0]!;
     await actuator.drainAndRelease({ poolId: 'spot-a', instanceId: node.id });
