@@ -7,6 +7,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { decide } from '../../core/decide.ts';
 import type { Target } from '../../core/schema/target.ts';
 import type { AccessStore } from '../../adapters/ports/access-store.ts';
+import { createSenderAuth, senderAuthOptionsFromEnv } from '../../adapters/auth/index.ts';
 import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { createAccessStore, createStateStore, stateConfigFromEnv } from '../../adapters/state/index.ts';
@@ -32,7 +33,7 @@ export interface ServeRuntimeOptions {
   api?: Partial<ApiOptions>;
   /** Where log lines go (default stdout). */
   write?: (line: string) => void;
-  /** Sender checks for signed webhooks; default: adapters/auth configured from the environment. */
+  /** Sender checks for signed webhooks; default: adapters/auth configured from the environment (TIDE_SNS_*, …). */
   senders?: SenderVerifier;
 }
 
@@ -85,7 +86,9 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
     logger,
   });
   const ingest = createIngest({ store, shell, clock, logger });
-  const senders = options.senders ?? refuseSignedSenders;
+  // SNS signatures are checked out of the box (certificate from an SNS host only); Pub/Sub and Event Grid once
+  // their variables are set (adapters/auth/config.ts), and refused until then.
+  const senders = options.senders ?? createSenderAuth({ ...senderAuthOptionsFromEnv(env), logger });
   const app = createApiApp({
     store,
     access,
@@ -146,16 +149,6 @@ function countingPort(port: ActuatorPort, metrics: ApiMetrics): ActuatorPort {
     requestCheckpoint: counted('request-checkpoint', (request) => port.requestCheckpoint(request)),
   };
 }
-
-/** Until sender checks are configured, signed formats (SNS, Pub/Sub, Event Grid) are refused, never trusted. */
-const refuseSignedSenders: SenderVerifier = {
-  authenticate: async (source) => ({
-    ok: false,
-    code: 'not-allowed',
-    reason: `no sender check configured for ${source}`,
-  }),
-  confirmSnsSubscription: async () => ({ ok: false, code: 'not-allowed', reason: 'no SNS verifier configured' }),
-};
 
 function passwordOf(url: string | undefined): string | undefined {
   if (!url) return undefined;
