@@ -1,3 +1,4 @@
+import { exchangeDay } from '../core/calendars/index.ts';
 import { createPrng, type Prng } from './trading-day-stream.ts';
 import type { Trace, TraceRequest } from './trace.ts';
 
@@ -44,17 +45,34 @@ function newYorkOffsetHours(date: string): number {
  * quiet before the open, a surge at 09:30 decaying with a 20-minute time constant, a lunch dip to 55 %
  * between 11:30 and 13:30, a ramp into the 16:00 close, then a fall with a 10-minute time constant.
  */
-export function tradingRate(minutes: number, options: Omit<TradingDayOptions, 'seed'>): number {
+export function tradingRate(
+  minutes: number,
+  options: Omit<TradingDayOptions, 'seed'>,
+  /** Minutes after 08:00 of the close: 480 (16:00), 300 on a 13:00 early close, null on a holiday. */
+  closeAt: number | null = 480,
+): number {
   const { baseRate, openPeakRate, middayRate, closePeakRate } = options;
-  if (minutes < 60) return baseRate;
+  if (closeAt === null || minutes < 60) return baseRate;
   if (minutes < 90) return baseRate + ((1 - baseRate) * (minutes - 60)) / 30;
-  if (minutes < 480) {
+  if (minutes < closeAt) {
     let rate = middayRate + (openPeakRate - middayRate) * Math.exp(-(minutes - 90) / 20);
     if (minutes >= 210 && minutes < 330) rate *= 1 - 0.45 * Math.sin((Math.PI * (minutes - 210)) / 120);
-    if (minutes >= 450) rate += ((closePeakRate - middayRate) * (minutes - 450)) / 30;
+    if (minutes >= closeAt - 30) rate += ((closePeakRate - middayRate) * (minutes - (closeAt - 30))) / 30;
     return rate;
   }
-  return baseRate + (closePeakRate - baseRate) * Math.exp(-(minutes - 480) / 10);
+  return baseRate + (closePeakRate - baseRate) * Math.exp(-(minutes - closeAt) / 10);
+}
+
+/**
+ * Where the session's close falls for the rate curve, from the XNYS calendar: a holiday has no session
+ * (quiet all day), an early close moves the closing ramp to 13:00, so a simulated Thanksgiving or day after
+ * behaves as the real one does.
+ */
+function closeMinute(date: string, startAt: number): number | null {
+  const day = exchangeDay('XNYS', date);
+  if (!day || day.status === 'closed') return null;
+  if (day.status === 'unknown') return 480;
+  return Math.round((day.close - startAt) / 60_000);
 }
 
 function poisson(prng: Prng, mean: number): number {
@@ -88,15 +106,17 @@ export function tradingDay(options: Partial<TradingDayOptions> & { seed: number 
   const spikes: Array<{ start: number; end: number; factor: number }> = [];
   const spikeCount = poisson(spikePrng, settings.newsSpikes);
   for (let i = 0; i < spikeCount; i++) {
+    // News moves prices only while the market trades.
     const start = 120 + spikePrng.next() * 330;
     spikes.push({ start, end: start + 3 + spikePrng.next() * 5, factor: 2 + spikePrng.next() });
   }
   const offset = newYorkOffsetHours(settings.date);
   const startAt = Date.parse(`${settings.date}T08:00:00Z`) - offset * 3_600_000;
+  const closeAt = closeMinute(settings.date, startAt);
   const requests: TraceRequest[] = [];
   for (let second = 0; second < 540 * 60; second++) {
     const minutes = second / 60;
-    let rate = tradingRate(minutes, settings);
+    let rate = tradingRate(minutes, settings, closeAt);
     for (const spike of spikes) if (minutes >= spike.start && minutes < spike.end) rate *= spike.factor;
     const count = poisson(arrivalPrng, rate);
     const offsets = Array.from({ length: count }, () => arrivalPrng.next()).sort((a, b) => a - b);

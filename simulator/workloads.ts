@@ -40,37 +40,42 @@ export const WORKLOADS: readonly NamedWorkload[] = [
       'Azure LLM code-completion trace, 2023-11-16, 57 min, 8,819 requests, bursty (Patel et al., ISCA 2024; Azure Public Dataset)',
     load: () => loadCsv(dataFile('AzureLLMInferenceTrace_code.csv'), 'code'),
   },
-  {
-    name: 'trading-day',
-    description: 'synthetic trading day 08:00-17:00 New York, seeded: open and close surges, lunch dip, news spikes',
-    load: async (seed) => tradingDay({ seed }),
-    plans: [
-      // The open surge is known in advance: be at 8 replicas by 09:30 (boot 525 s, so pre-warm 600 s). It
-      // decays with a 20-minute time constant, so after 30 minutes target tracking alone keeps up.
-      {
-        name: 'market-open',
-        start: '30 9 * * 1-5',
-        durationMinutes: 30,
-        timezone: 'America/New_York',
-        minCapacity: 8,
-        preWarmSeconds: 600,
-        excludeCalendars: ['nyse'],
-      },
-      // The close ramps up over 30 minutes; target tracking follows the first half, the plan the last 15.
-      {
-        name: 'market-close',
-        start: '45 15 * * 1-5',
-        durationMinutes: 20,
-        timezone: 'America/New_York',
-        minCapacity: 7,
-        preWarmSeconds: 600,
-        excludeCalendars: ['nyse'],
-      },
-    ],
-  },
+  tradingDayWorkload('trading-day', '2026-12-01', 'a regular Tuesday'),
+  tradingDayWorkload('trading-day-early-close', '2026-11-27', 'the day after Thanksgiving, XNYS closes at 13:00'),
+  tradingDayWorkload('trading-day-holiday', '2026-11-26', 'Thanksgiving, XNYS closed'),
 ];
 
 /** The workload called `name`, or undefined. */
 export function findWorkload(name: string): NamedWorkload | undefined {
   return WORKLOADS.find((workload) => workload.name === name);
+}
+
+/**
+ * The synthetic trading day on a date, with plans that follow the XNYS session, so an early close or a
+ * holiday in the simulation is the real one (core/calendars): no cron line says when the close comes.
+ */
+function tradingDayWorkload(name: string, date: string, what: string): NamedWorkload {
+  return {
+    name,
+    description: `synthetic trading day 08:00-17:00 New York on ${date} (${what}), seeded: open and close surges, lunch dip, news spikes`,
+    load: async (seed) => tradingDay({ seed, date }),
+    plans: [
+      // The open surge is known in advance: be at 8 replicas by 09:30 (boot 525 s, so pre-warm 600 s). It
+      // decays with a 20-minute time constant, so after 30 minutes target tracking alone keeps up.
+      {
+        name: 'market-open',
+        session: { exchange: 'XNYS', durationMinutes: 30 },
+        minCapacity: 8,
+        preWarmSeconds: 600,
+      },
+      // The close ramps up over 30 minutes; target tracking follows the first half, the plan the last 15
+      // (and 5 after), wherever the close falls that day.
+      {
+        name: 'market-close',
+        session: { exchange: 'XNYS', startMinutesBeforeClose: 15, closeOffsetMinutes: 5 },
+        minCapacity: 7,
+        preWarmSeconds: 600,
+      },
+    ],
+  };
 }

@@ -70,6 +70,14 @@ export const SessionFollowSchema = strictObject({
     .max(1440)
     .optional()
     .describe('Window length from its start, minutes, cut at the close (e.g. 30 for "the first 30 minutes").'),
+  startMinutesBeforeClose: number()
+    .int()
+    .min(1)
+    .max(1440)
+    .optional()
+    .describe(
+      'Start the window this many minutes before the close instead of at the open (e.g. 15 for "the last 15 minutes"); an early close moves it.',
+    ),
   holdThroughBreaks: boolean()
     .default(false)
     .describe('Keep the floor through lunch breaks (Tokyo, Hong Kong); by default the floor is released over them.'),
@@ -193,6 +201,26 @@ function sessionProblems(session: SessionFollow, ctx: { addIssue: (issue: never)
       `the window would end before it starts (${session.exchange} session ${length} minutes, openOffsetMinutes ${session.openOffsetMinutes}), was: ${session.closeOffsetMinutes}`,
       session.closeOffsetMinutes,
     );
+  if (session.startMinutesBeforeClose !== undefined) {
+    if (session.startMinutesBeforeClose > length)
+      problem(
+        'startMinutesBeforeClose',
+        `must be at most the ${session.exchange} regular session length (${length} minutes), was: ${session.startMinutesBeforeClose}`,
+        session.startMinutesBeforeClose,
+      );
+    if (session.openOffsetMinutes !== 0 || session.durationMinutes !== undefined)
+      problem(
+        'startMinutesBeforeClose',
+        `give "startMinutesBeforeClose" or an open-relative start ("openOffsetMinutes", "durationMinutes"), not both, was: ${session.startMinutesBeforeClose}`,
+        session.startMinutesBeforeClose,
+      );
+    if (-session.closeOffsetMinutes >= session.startMinutesBeforeClose)
+      problem(
+        'closeOffsetMinutes',
+        `the window would end before it starts (it starts ${session.startMinutesBeforeClose} minutes before the close), was: ${session.closeOffsetMinutes}`,
+        session.closeOffsetMinutes,
+      );
+  }
   if (session.durationMinutes !== undefined && session.closeOffsetMinutes !== 0)
     problem(
       'durationMinutes',

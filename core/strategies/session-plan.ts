@@ -46,7 +46,10 @@ function segmentsOf(
     unknown = `${note}; holding the floor over the regular hours, since a missed open costs more than an idle hour`;
   } else session = day;
   const lead = follow.openOffsetMinutes * MINUTE - plan.preWarmSeconds * 1000;
-  const start = session.open + lead;
+  const start =
+    follow.startMinutesBeforeClose !== undefined
+      ? Math.max(session.open, session.close - follow.startMinutesBeforeClose * MINUTE) - plan.preWarmSeconds * 1000
+      : session.open + lead;
   const end =
     follow.durationMinutes !== undefined
       ? Math.min(start + plan.preWarmSeconds * 1000 + follow.durationMinutes * MINUTE, session.close)
@@ -55,12 +58,13 @@ function segmentsOf(
   const label = `${day.exchange} ${day.date} ${clock(session.open, timeZone)}–${clock(session.close, timeZone)} ${timeZone}${note}`;
   const segments: Segment[] = [];
   let from = start;
-  let open = session.open;
+  // A window that starts late in the session pre-warms for its own start, not for the open.
+  let open = follow.startMinutesBeforeClose !== undefined ? start + plan.preWarmSeconds * 1000 : session.open;
   if (!follow.holdThroughBreaks) {
     for (const [breakStart, breakEnd] of session.breaks) {
       // The floor goes at the break and comes back the same lead before the afternoon open.
       const back = breakEnd + Math.min(lead, 0);
-      if (breakStart >= end || back <= breakStart) continue;
+      if (breakStart >= end || back <= breakStart || breakEnd <= from) continue;
       if (breakStart > from) segments.push({ from, open, until: breakStart, label, unknown });
       from = Math.max(back, from);
       open = breakEnd;

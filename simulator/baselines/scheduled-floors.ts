@@ -59,7 +59,11 @@ function sessionFloors(plan: Plan, fromMs: number, toMs: number): ScheduledFloor
     const hours = rules.hours(days);
     const open = zonedInstant(rules.opensDayBefore ? days - 1 : days, minutesOf(hours.open), rules.timeZone);
     const close = zonedInstant(days, minutesOf(hours.close), rules.timeZone);
-    const from = open + follow.openOffsetMinutes * 60_000 - plan.preWarmSeconds * 1000;
+    const from =
+      (follow.startMinutesBeforeClose !== undefined
+        ? close - follow.startMinutesBeforeClose * 60_000
+        : open + follow.openOffsetMinutes * 60_000) -
+      plan.preWarmSeconds * 1000;
     const to =
       follow.durationMinutes !== undefined
         ? from + plan.preWarmSeconds * 1000 + follow.durationMinutes * 60_000

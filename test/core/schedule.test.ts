@@ -163,16 +163,20 @@ describe('plan windows are cached in memory and recomputed when they lapse or th
     const first = evaluatePlans(nyse.schedules, nyse.calendars, {}, at('2026-03-09T14:00:00Z'));
     const cursor = first.cursors['nyse-regular-session'];
     expect(cursor?.active).toBe(true);
-    expect(cursor?.label).toBe('2026-03-09 09:30–16:00 America/New_York');
+    expect(cursor?.label).toBe('XNYS 2026-03-09 09:30–16:00 America/New_York');
     const again = evaluatePlans(nyse.schedules, nyse.calendars, first.cursors, at('2026-03-09T15:00:00Z'));
     expect(again.cursors['nyse-regular-session']).toBe(cursor);
     const after = evaluatePlans(nyse.schedules, nyse.calendars, first.cursors, at('2026-03-09T20:00:00Z'));
     expect(after.cursors['nyse-regular-session']?.active).toBe(false);
-    expect(after.cursors['nyse-regular-session']?.label).toMatch(/next window 2026-03-10 09:30/);
+    expect(after.cursors['nyse-regular-session']?.label).toMatch(/next window XNYS 2026-03-10 09:30/);
   });
   it('a changed plan is not served from a stale cursor', () => {
     const first = evaluatePlans(nyse.schedules, nyse.calendars, {}, at('2026-03-09T14:00:00Z'));
-    const changed = PolicySchema.parse({ ...nyse, schedules: [{ ...nyse.schedules[0], start: '0 11 * * 1-5' }] });
+    // The session plan now starts 90 minutes after the open (11:00 ET): at 10:00 ET nothing is active.
+    const changed = PolicySchema.parse({
+      ...nyse,
+      schedules: [{ ...nyse.schedules[0], session: { exchange: 'XNYS', openOffsetMinutes: 90 } }],
+    });
     const result = evaluatePlans(changed.schedules, changed.calendars, first.cursors, at('2026-03-09T14:00:00Z'));
     expect(result.active).toEqual([]);
   });

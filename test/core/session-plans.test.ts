@@ -64,6 +64,22 @@ describe('plans that follow a session', () => {
     expect(floorAt(policy, iso)).toBe(floor);
   });
 
+  it('a window anchored at the close moves with an early close (the last 15 minutes, 5 after)', () => {
+    const close = PolicySchema.parse({
+      schedules: [
+        {
+          name: 'close',
+          session: { exchange: 'XNYS', startMinutesBeforeClose: 15, closeOffsetMinutes: 5 },
+          minCapacity: 7,
+        },
+      ],
+    });
+    expect(floorAt(close, '2026-11-27T17:44:00Z')).toBe(0); // 12:44 ET
+    expect(floorAt(close, '2026-11-27T17:45:00Z')).toBe(7); // 12:45 ET, 15 minutes before the 13:00 early close
+    expect(floorAt(close, '2026-11-27T18:05:00Z')).toBe(0); // 13:05 ET
+    expect(floorAt(close, '2026-12-01T20:45:00Z')).toBe(7); // 15:45 ET on a regular day
+  });
+
   it('obeys a recorded closure and says why in the decision', () => {
     const closure: ExchangeOverride = {
       exchange: 'XNYS',

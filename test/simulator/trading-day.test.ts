@@ -27,3 +27,25 @@ describe('synthetic trading day', () => {
     expect(tradingDay({ seed: 5 }).requests.length).not.toBe(a.requests.length);
   });
 });
+
+describe('the trading day follows the XNYS calendar', () => {
+  const perMinute = (trace: ReturnType<typeof tradingDay>, fromMinute: number, toMinute: number) =>
+    trace.requests.filter(
+      (r) => r.arrivalAt >= trace.startAt + fromMinute * 60_000 && r.arrivalAt < trace.startAt + toMinute * 60_000,
+    ).length /
+    (toMinute - fromMinute);
+
+  it('closes at 13:00 on the day after Thanksgiving: the close surge comes then, the afternoon is quiet', () => {
+    const early = tradingDay({ seed: 1, date: '2026-11-27' });
+    const regular = tradingDay({ seed: 1, date: '2026-12-01' });
+    // 14:00-15:30 New York is minutes 360-450 after 08:00.
+    expect(perMinute(early, 360, 450)).toBeLessThan(perMinute(regular, 360, 450) / 5);
+    // The last 15 minutes before 13:00 (minutes 285-300) carry the closing ramp.
+    expect(perMinute(early, 285, 300)).toBeGreaterThan(perMinute(early, 240, 255));
+  });
+
+  it('is quiet all day on Thanksgiving (no session)', () => {
+    const holiday = tradingDay({ seed: 1, date: '2026-11-26' });
+    expect(perMinute(holiday, 90, 120)).toBeLessThan(TRADING_DAY_DEFAULTS.baseRate * 60 * 2);
+  });
+});
