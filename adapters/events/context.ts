@@ -6,6 +6,7 @@ import { SignalSchema, type Signal, type SignalInput } from '../../core/schema/s
 import { EventParseError, type EventParseErrorCode } from './errors.ts';
 import type { EventSourceName, ParsedEvent, ResolvedParseOptions } from './types.ts';
 import type { SignalRoute } from '../../core/triggers/match.ts';
+import { dict } from '../../core/dictionary.ts';
 
 /** Parses a payload embedded in another (an SQS body, an SNS message, Pub/Sub data) as one of `allowed`. */
 export type Dispatch = (payload: unknown, allowed: readonly EventSourceName[], ctx: ParseContext) => ParsedEvent;
@@ -136,7 +137,7 @@ export function finishSignal(input: SignalInput, ctx: ParseContext): Signal {
 
 /** Strings only: providers put numbers and nulls in label maps; triggers compare strings. */
 export function stringMap(record: Record<string, unknown> | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dict<string>();
   for (const [key, value] of Object.entries(record ?? {})) {
     if (typeof value === 'string') out[key] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);

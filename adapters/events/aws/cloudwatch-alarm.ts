@@ -18,6 +18,7 @@ import {
 } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
 import type { EventBridgeEnvelope } from './eventbridge-envelope.ts';
+import { dict } from '../../../core/dictionary.ts';
 
 const MetricStatSchema = looseObject({
   metric: looseObject({
@@ -170,7 +171,7 @@ export function datapointsFromReason(reason: string | undefined): number[] | und
  * `Pool=a` and `Pool=b`) is left out: it describes no single thing a trigger could match on.
  */
 export function mergeDimensions(maps: Record<string, string>[]): Record<string, string> {
-  const merged: Record<string, string> = {};
+  const merged = dict<string>();
   const conflicting = new Set<string>();
   for (const map of maps) {
     for (const [key, value] of Object.entries(map)) {

@@ -10,6 +10,7 @@ import { EventBridgeEnvelopeSchema, type EventBridgeEnvelope } from './eventbrid
 import { parseRebalanceRecommendation, parseSpotInterruption } from './ec2.ts';
 import { parseSageMakerTrainingJob } from './sagemaker.ts';
 import { parseScheduledEvent } from './scheduled-event.ts';
+import { own } from '../../../core/dictionary.ts';
 
 type KindParser = (envelope: EventBridgeEnvelope, ctx: ParseContext) => ParsedEvent;
 
@@ -28,7 +29,8 @@ export const EVENTBRIDGE_DETAIL_TYPES = Object.keys(KINDS);
 /** An EventBridge event (as a Lambda target receives it, or as an SQS or SNS target carries it). */
 export function parseEventBridge(payload: unknown, ctx: ParseContext): ParsedEvent {
   const envelope = check(EventBridgeEnvelopeSchema, payload, ctx);
-  const kind = KINDS[envelope['detail-type']];
+  // own(): a detail-type of "constructor" found Object's constructor and returned the envelope as the event.
+  const kind = own(KINDS, envelope['detail-type']);
   if (!kind) {
     return fail(
       { ...ctx, path: [...ctx.path, 'detail-type'] },

@@ -4,10 +4,23 @@
  * a Pub/Sub target's message at its publish time (schedule = the `schedule` attribute, else the
  * subscription), an HTTP target's body at the receive time the caller passes.
  */
-import { as, contentHash, fail, toEpochMs, type ParseContext } from '../context.ts';
+import { looseObject, record, string, unknown } from 'zod';
+import { as, check, contentHash, fail, toEpochMs, type ParseContext } from '../context.ts';
 import { parseTideTick, tickEvent } from '../schedule-tick.ts';
 import type { ParsedEvent } from '../types.ts';
 import { looksLikePubSub, readPubSub } from './pubsub.ts';
+
+/** The fields of a Pub/Sub push a tick reads (Pub/Sub attributes are strings; a subscription is a name). */
+const SchedulerPushSchema = looseObject({
+  message: looseObject({
+    messageId: string().min(1).optional(),
+    message_id: string().min(1).optional(),
+    publishTime: unknown().optional(),
+    publish_time: unknown().optional(),
+    attributes: record(string(), string()).nullable().optional(),
+  }),
+  subscription: string().nullable().optional(),
+});
 
 function isTideTick(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<string, unknown>).tide === 'schedule-tick';
@@ -35,26 +48,19 @@ export function parseCloudScheduler(payload: unknown, ctx: ParseContext): Parsed
       const event = parseTideTick(data, { ...message.dataCtx, source: 'gcp-scheduler' });
       return { ...event, source: 'gcp-scheduler' };
     }
-    const raw = payload as {
-      message: {
-        messageId?: string;
-        message_id?: string;
-        publishTime?: string;
-        publish_time?: string;
-        attributes?: Record<string, string>;
-      };
-      subscription?: string;
-    };
+    // Read through a schema, not a cast: a non-string subscription or schedule attribute is a typed error
+    // naming the field (it used to fail inside the tick builder as an untyped parser-failure).
+    const raw = check(SchedulerPushSchema, payload, schedulerCtx);
     const messageId = raw.message.messageId ?? raw.message.message_id;
     const at = toEpochMs(raw.message.publishTime ?? raw.message.publish_time) ?? ctx.options.receivedAt;
-    if (at === undefined || typeof messageId !== 'string') {
+    if (at === undefined || messageId === undefined) {
       return fail(
         { ...schedulerCtx, path: [...schedulerCtx.path, 'message', 'publishTime'] },
         'invalid',
         'a Pub/Sub tick needs messageId and publishTime, was: nothing',
       );
     }
-    const schedule = raw.message.attributes?.schedule ?? raw.subscription;
+    const schedule = raw.message.attributes?.schedule ?? raw.subscription ?? undefined;
     return tickEvent(schedulerCtx, { ...(schedule ? { schedule } : {}), observedAt: at, eventId: messageId });
   }
   if (isTideTick(payload)) return parseTideTick(payload, schedulerCtx);

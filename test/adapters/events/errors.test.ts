@@ -387,6 +387,35 @@ const rows: Row[] = [
     path: 'data.nodeCount',
     says: 'was: -2',
   },
+  {
+    // Found by npm run fuzz: it failed inside the tick builder as an untyped parser-failure.
+    name: 'Cloud Scheduler tick with a non-string subscription',
+    payload: mutated('gcp/scheduler-pubsub-tick.json', ['subscription'], 5),
+    source: 'gcp-scheduler',
+    code: 'invalid',
+    errorSource: 'gcp-scheduler',
+    path: 'subscription',
+    says: 'was: 5',
+  },
+  {
+    name: 'Cloud Scheduler tick with a non-string schedule attribute',
+    payload: mutated('gcp/scheduler-pubsub-tick.json', ['message', 'attributes'], { schedule: {} }),
+    source: 'gcp-scheduler',
+    code: 'invalid',
+    errorSource: 'gcp-scheduler',
+    path: 'message.attributes.schedule',
+    says: 'was: {}',
+  },
+  {
+    // Found by npm run fuzz: KINDS["constructor"] was Object's constructor, which returned the envelope.
+    name: 'EventBridge event whose detail-type is an Object.prototype member',
+    payload: mutated('aws/eventbridge-cloudwatch-alarm-single-metric.json', ['detail-type'], 'constructor'),
+    source: 'aws-eventbridge',
+    code: 'unsupported',
+    errorSource: 'aws-eventbridge',
+    path: 'detail-type',
+    says: 'was: "constructor"',
+  },
 ];
 
 describe('bad input', () => {
