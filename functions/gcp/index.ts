@@ -4,12 +4,14 @@
  * bundle; each deployment picks its entry point. The runtime is made at the first invocation of a cold start
  * and kept while warm; it carries only the Google Cloud adapters.
  */
-import { cloudEvent } from '@google-cloud/functions-framework';
+import { cloudEvent, http } from '@google-cloud/functions-framework';
+import { getRequestListener } from '@hono/node-server';
 import { GcpActuator } from '../../adapters/gcp/actuator.ts';
 import { GcpClients } from '../../adapters/gcp/clients.ts';
 import { gcpEndpointFromEnv } from '../../adapters/gcp/config.ts';
 import { createRuntime } from '../shell/runtime.ts';
 import { createGcpHandlers, type CloudEventLike, type GcpRuntime } from './handlers.ts';
+import { createGcpHttpApp } from './http.ts';
 
 let made: GcpRuntime | undefined;
 
@@ -37,3 +39,16 @@ export function gcpRuntime(env: Record<string, string | undefined> = process.env
 export const handlers = createGcpHandlers(() => gcpRuntime());
 
 cloudEvent('tideEvents', (event: unknown) => handlers.onCloudEvent(event as CloudEventLike));
+
+let app: ReturnType<typeof createGcpHttpApp> | undefined;
+/** The HTTP app over the same runtime, made at the first request. */
+export function gcpHttpApp(env: Record<string, string | undefined> = process.env) {
+  app ??= createGcpHttpApp(gcpRuntime(env), env);
+  return app;
+}
+
+// The framework has read the body already; @hono/node-server takes it from `rawBody`.
+http(
+  'tideHttp',
+  getRequestListener((request) => gcpHttpApp().fetch(request)),
+);

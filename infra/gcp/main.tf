@@ -96,10 +96,10 @@ resource "google_service_account" "push" {
 
 locals {
   env = {
-    TIDE_MODE                = var.tide_mode
-    TIDE_PUBSUB_AUDIENCE     = "https://${var.region}-${var.project}.cloudfunctions.net/tide-events"
-    TIDE_PUBSUB_PUSH_ACCOUNT = google_service_account.push.email
-    NODE_OPTIONS             = "--enable-source-maps"
+    TIDE_MODE                    = var.tide_mode
+    TIDE_PUBSUB_AUDIENCE         = "https://${var.region}-${var.project}.cloudfunctions.net/tide-events"
+    TIDE_PUBSUB_SERVICE_ACCOUNTS = google_service_account.push.email
+    NODE_OPTIONS                 = "--enable-source-maps"
   }
 }
 

@@ -22,6 +22,8 @@ let redis: RedisServer;
 let server: Server;
 let url: string;
 let gcp: GcpRuntime;
+let httpUrl: string;
+let httpServer: Server;
 
 /** The Monitoring incident of the Pub/Sub fixture, opened now (a 2020 alarm would be stale). */
 function incidentPush(messageId: string, state: 'open' | 'closed' = 'open') {
@@ -50,9 +52,14 @@ beforeAll(async () => {
   const { gcpRuntime } = await import('../../../functions/gcp/index.ts');
   gcp = gcpRuntime();
   server = getTestServer('tideEvents');
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  httpServer = getTestServer('tideHttp');
+  await Promise.all([server, httpServer].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+  const portOf = (s: Server) => {
+    const address = s.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  };
+  url = `http://127.0.0.1:${portOf(server)}`;
+  httpUrl = `http://127.0.0.1:${portOf(httpServer)}`;
   // Load the compute client's protos outside any test's budget.
   await gcp.clients.instanceGroupManagers
     .get({ project: 'warm', zone: 'z', instanceGroupManager: 'up' }, { timeout: 30_000, retry: null })
@@ -61,6 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await new Promise<void>((resolve) => httpServer?.close(() => resolve()));
   await gcp?.runtime.store.close?.();
   await gcp?.clients.close();
   await Promise.all([fake?.close(), redis?.close()]);
@@ -231,5 +239,40 @@ describe('tideEvents on the real Functions Framework', () => {
           JSON.stringify(entry.signal).includes('ZONE_RESOURCE_POOL_EXHAUSTED'),
       ),
     ).toBe(true);
+  });
+});
+
+describe('tideHttp on the real Functions Framework', () => {
+  it('the Cloud Monitoring webhook channel (basic auth with an ingest key) resizes the group; no key is 401', async () => {
+    const { createAccessStore, stateConfigFromEnv } = await import('../../../adapters/state/index.ts');
+    const { generateApiKey } = await import('../../../functions/http/api-keys.ts');
+    const { key, record } = generateApiKey(['ingest'], 'gcp-monitoring-channel', Date.now());
+    const access = createAccessStore(stateConfigFromEnv(process.env));
+    await access.createKey(record);
+    const body = fixture('monitoring-incident-open.json');
+    body.incident.started_at = Math.floor(Date.now() / 1000);
+    body.incident.incident_id = 'webhook-1';
+    const unauthenticated = await fetch(`${httpUrl}/v1/events/gcp-monitoring`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(unauthenticated.status).toBe(401);
+    const response = await fetch(`${httpUrl}/v1/events/gcp-monitoring`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`tide:${key}`).toString('base64')}`,
+      },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+    expect(resizes()).toEqual(['4']);
+    await access.close?.();
+  });
+
+  it('serves the API reference and health on the same app', async () => {
+    expect((await fetch(`${httpUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${httpUrl}/openapi.json`)).status).toBe(200);
   });
 });
