@@ -118,3 +118,24 @@ export function createAwsActuator(
     { kind: 'auto-scaling-groups' as const, scope },
   );
 }
+
+/**
+ * The `aws` entry of a runtime's provider registry (`createRuntime(env, { providers: { aws } })`, and
+ * `tide serve --cloud aws`): one actuator per target, kept while the target's document is unchanged so
+ * its caches (endpoint configs, the AAS check) live as long as the warm instance. The actuator acts
+ * (`mode: act`); the runtime's dry-run wraps it and lets only its reads through.
+ */
+export function createAwsActuatorFactory(
+  config: Omit<AwsConfig, 'mode'> & { mode?: AwsActMode },
+): (target: Target) => ActuatorPort {
+  const clients = config.clients ?? createAwsClients(config.client);
+  const cache = new Map<string, { key: string; actuator: ActuatorPort }>();
+  return (target) => {
+    const key = JSON.stringify([target.pools, target.region, target.resource]);
+    const cached = cache.get(target.id);
+    if (cached?.key === key) return cached.actuator;
+    const actuator = createAwsActuator(target, { ...config, mode: config.mode ?? 'act', clients });
+    cache.set(target.id, { key, actuator });
+    return actuator;
+  };
+}

@@ -96,7 +96,14 @@ async function readBatch(
   };
   const failure = (query: Query, error: string): MetricReadResult => ({
     targetId: query.targetId,
-    signal: { kind: 'metric-failure', metric: query.metric, error, observedAt: now, source: 'aws-cloudwatch' },
+    signal: {
+      kind: 'metric-failure',
+      metric: query.metric,
+      error,
+      observedAt: now,
+      source: 'aws-cloudwatch',
+      eventId: `aws-cloudwatch-failure:${query.targetId}:${query.metric}:${now}`,
+    },
   });
   let out: Awaited<ReturnType<typeof send>> | undefined;
   async function send() {

@@ -21,11 +21,23 @@ import {
   type SenderAuth,
 } from '../../adapters/auth/index.ts';
 import type { EventSourceName, ParseOptions } from '../../adapters/events/index.ts';
+import { createAwsClients, type AwsClients } from '../../adapters/aws/clients.ts';
+import { createAwsActuatorFactory } from '../../adapters/aws/index.ts';
+import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
+import type { Target } from '../../core/schema/target.ts';
 import { withStateDeadline } from '../../adapters/state/deadline.ts';
 import type { IngestResult } from '../shell/ingest.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
 import { withReadableStack } from '../shell/readable-stack.ts';
 import { createRuntime, secretsOf, type Runtime } from '../shell/runtime.ts';
+import { runAwsTick } from './tick.ts';
+
+/** The AWS provider as a handler carries it: the SDK clients (loaded on first use) and one actuator per target. */
+export interface AwsProviderDeps {
+  clients: AwsClients;
+  env: Record<string, string | undefined>;
+  actuatorOf: (target: Target) => ActuatorPort;
+}
 
 /** A Lambda SQS event (only what the guard needs; the parser validates the rest). */
 export interface SqsLambdaEvent {
@@ -118,6 +130,8 @@ export interface AwsHandlerOptions {
   reserveMs?: number;
   /** The least time one SQS record is assumed to need, ms (default 1000); the slowest record so far counts if longer. */
   minRecordMs?: number;
+  /** The AWS adapters: with them the scheduled tick also reads metrics and failed launches (see ./tick.ts). */
+  aws?: AwsProviderDeps;
 }
 
 type SqsRecord = SqsLambdaEvent['Records'][number];
@@ -243,6 +257,16 @@ export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>, o
         };
     }
     const result = await withStateDeadline(deadlineAt, () => runtime.ingest.ingest(payload, format, parseOptions));
+    if (options.aws && result.signalKinds.includes('schedule-tick')) {
+      // The tick also reads the cloud: tracked metrics, and failed launches as capacity errors.
+      const aws = options.aws;
+      const tick = await withStateDeadline(deadlineAt, () => runAwsTick(runtime, aws));
+      runtime.logger.info('aws tick', { targets: tick.targets, signals: tick.signals, failures: tick.failures.length });
+      for (const failure of tick.failures) {
+        const entry = { targetId: failure.targetId, error: { name: 'AwsTickError', message: failure.message } };
+        (failure.retryable ? result.failures.retryable : result.failures.nonRetryable).push(entry);
+      }
+    }
     if (isSqsEvent(event) && result.batchItemFailures) {
       // Never throw for a batch: that would redeliver the records that succeeded too.
       return { batchItemFailures: result.batchItemFailures };
@@ -277,6 +301,21 @@ export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>, o
 
 let runtime: Runtime | undefined;
 
+/** The AWS adapters this function carries; their SDK packages load at the first call that needs one. */
+const awsClients = createAwsClients();
+const awsProvider: AwsProviderDeps = {
+  clients: awsClients,
+  env: process.env,
+  actuatorOf: createAwsActuatorFactory({
+    env: process.env,
+    clients: awsClients,
+    logger: {
+      info: (message, fields) => runtime?.logger.info(message, fields),
+      warn: (message, fields) => runtime?.logger.warn(message, fields),
+    },
+  }),
+};
+
 /**
  * Build the runtime from the environment, or say plainly why not. The message goes through the redacting
  * logger: a malformed `REDIS_URL` is exactly the value that cannot be parsed to find its password.
@@ -284,9 +323,10 @@ let runtime: Runtime | undefined;
 export function startRuntime(
   env: Record<string, string | undefined>,
   write: (line: string) => void = (line) => console.error(line),
+  aws: AwsProviderDeps = awsProvider,
 ): Runtime {
   try {
-    return createRuntime(env);
+    return createRuntime(env, { providers: { aws: aws.actuatorOf } });
   } catch (error) {
     createJsonLogger({ write, secrets: secretsOf(env) }).error('tide: cannot start', {
       error: (error as Error).message,
@@ -296,7 +336,10 @@ export function startRuntime(
 }
 
 /** The Lambda entry point: the runtime is built at the first invocation of a cold start and kept while warm. */
-export const handler = createAwsHandler(() => {
-  runtime ??= startRuntime(process.env);
-  return runtime;
-});
+export const handler = createAwsHandler(
+  () => {
+    runtime ??= startRuntime(process.env);
+    return runtime;
+  },
+  { aws: awsProvider },
+);
