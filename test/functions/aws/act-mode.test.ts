@@ -4,6 +4,7 @@
  * AWS as the cloud (reached through AWS_ENDPOINT_URL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSenderAuth } from '../../../adapters/auth/index.ts';
 import { createAwsClients } from '../../../adapters/aws/clients.ts';
 import { createAwsActuatorFactory } from '../../../adapters/aws/index.ts';
 import { PolicySchema, type PolicyInput } from '../../../core/schema/policy.ts';
@@ -55,7 +56,12 @@ async function actHandler(now: number, targets: { target: TargetInput; policy: P
     await runtime.store.putTarget(TargetSchema.parse(target));
     await runtime.store.putPolicy(String(target.id), PolicySchema.parse(policy));
   }
-  const handler = createAwsHandler(() => runtime as NonNullable<typeof runtime>, { clients, env, actuatorOf });
+  // Senders: EventBridge events of the fixtures' account only (the handler authenticates every sender).
+  const auth = createSenderAuth({ aws: { accounts: ['123456789012'] }, logger: runtime.logger });
+  const handler = createAwsHandler(() => runtime as NonNullable<typeof runtime>, {
+    auth,
+    aws: { clients, env, actuatorOf },
+  });
   return { handler, runtime, clock, lines };
 }
 
