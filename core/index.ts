@@ -1,4 +1,5 @@
-/** The decision core: pure, deterministic, no I/O, no clock, no randomness. */
+/** The decision core: pure, deterministic, no I/O, no clock, no randomness. Its entry point is `decide`. */
+export { decide, DECIDE_STEP_NAMES, DECIDE_STEPS, type DecideContext, type DecideStep } from './decide.ts';
 export * from './schema/common.ts';
 export * from './schema/signal.ts';
 export * from './schema/target.ts';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DECIDE_STEP_NAMES } from '../../core/index.ts';
 import { policyReference, README_URL, replaceSection } from '../../tools/docs/update-readme.ts';
 
 describe('README', () => {
@@ -18,5 +19,15 @@ describe('README', () => {
   it('keeps the two set-up commands of the quick start', () => {
     expect(text).toMatch(/npm ci && npx tide simulate/);
     expect(text).toMatch(/^npm test/m);
+  });
+});
+
+describe('README: the order of a decision', () => {
+  it('lists the steps decide runs, in the order it runs them (core/decide-steps.ts)', () => {
+    const text = readFileSync(README_URL, 'utf8');
+    const section = text.slice(text.indexOf('### The order of a decision'));
+    const list = section.slice(0, section.indexOf('\n\n', section.indexOf('\n1. ')));
+    const named = [...list.matchAll(/^\d+\. `([a-z-]+)`/gm)].map((match) => match[1]);
+    expect(named).toEqual(DECIDE_STEP_NAMES);
   });
 });

@@ -1,0 +1,444 @@
+/**
+ * The steps of `decide`, each a small function over one {@link DecideContext}, in the order they run
+ * ({@link DECIDE_STEPS}). A step that settles the decision (no fresh snapshot, the ML strategies took it)
+ * sets `ctx.settled`: the steps after it are skipped except `spend-caps`, which prices every decision.
+ */
+import type { Action, Decision, Hold } from './decision.ts';
+import { num, replicas, seconds } from './format.ts';
+import { ingestSignal } from './fold-signal.ts';
+import { recommend, type RawRecommendation } from './recommend.ts';
+import type { DecisionInput } from './schema/input.ts';
+import { emptyMemory, type Memory } from './schema/memory.ts';
+import type { Policy } from './schema/policy.ts';
+import { allocateHorizontal } from './strategies/allocation.ts';
+import { evaluateBurst } from './strategies/burst.ts';
+import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
+import { evaluatePlans } from './strategies/schedule.ts';
+import { stabilize } from './strategies/stabilization.ts';
+import {
+  allocateMixed,
+  applyCostAndCaps,
+  capacityAfter,
+  decideMl,
+  mlContext,
+  typeChangeOutcome,
+  type MlContext,
+} from './strategies/ml/index.ts';
+
+/** Everything the steps share: the input, the memory being built, the log, and the decision so far. */
+export interface DecideContext {
+  readonly input: DecisionInput;
+  /** This call's own copy of the memory (fold-signal made it): steps assign its fields. */
+  memory: Memory;
+  reasons: string[];
+  holds: Hold[];
+  /** Set by a step that settled the decision: later steps but `spend-caps` are skipped. */
+  settled: boolean;
+  /** False when the core held for missing or stale inputs. */
+  valid: boolean;
+  /** Total desired capacity now, and ready, from the snapshot. */
+  current: number;
+  ready: number;
+  /** The bounds from the policy and the active plans, and the notes explaining them. */
+  lo: number;
+  hi: number;
+  boundNotes: string[];
+  ml: MlContext | null;
+  /** Pools the ML strategies are leaving (their spend stops), for the spend caps. */
+  leavingPoolIds: readonly string[];
+  /** The capacity being decided, step by step. */
+  desired: number;
+  /** What asked for the change: the reason the actions carry. */
+  cause: string;
+  /** An override or a wake from zero: rate limits, cooldowns and windows do not apply. */
+  bypassGuards: boolean;
+  /** The manual override pinned capacity: the horizontal strategies do not run. */
+  pinned: boolean;
+  /** The strategies' recommendation, once `recommend` ran and gave replicas. */
+  recommendation: RawRecommendation | null;
+  /** Burst mode's floor, when burst mode is on. */
+  burstFloor: number | undefined;
+  actions: Action[];
+  /** Spend before and after, once `spend-caps` priced the decision. */
+  cost?: Decision['cost'];
+}
+
+/** One named step of `decide`. */
+export interface DecideStep {
+  readonly name: string;
+  run(ctx: DecideContext): void;
+}
+
+let blankMemory: Memory | undefined;
+
+function hold(ctx: DecideContext, item: Hold): void {
+  ctx.holds.push(item);
+  ctx.reasons.push(item.reason);
+}
+
+/** A context for `input`, before any step. */
+export function startContext(input: DecisionInput): DecideContext {
+  return {
+    input,
+    memory: input.memory ?? (blankMemory ??= emptyMemory()),
+    reasons: [],
+    holds: [],
+    settled: false,
+    valid: true,
+    current: 0,
+    ready: 0,
+    lo: 0,
+    hi: 0,
+    boundNotes: [],
+    ml: null,
+    leavingPoolIds: [],
+    desired: 0,
+    cause: '',
+    bypassGuards: false,
+    pinned: false,
+    recommendation: null,
+    burstFloor: undefined,
+    actions: [],
+  };
+}
+
+/** Fold the signal into memory: samples, failed observations, alarm states, manual override. */
+function foldSignal(ctx: DecideContext): void {
+  const { signal, policy, now } = ctx.input;
+  const ingested = ingestSignal(ctx.memory, signal, policy, now);
+  ctx.memory = ingested.memory; // a new object: later steps assign its fields instead of spreading it
+  ctx.reasons.push(...ingested.notes);
+  for (const item of ingested.holds) hold(ctx, item);
+}
+
+/** Without a capacity snapshot, or with one older than `observedStaleAfterSeconds`: hold, invalid. */
+function freshSnapshot(ctx: DecideContext): void {
+  const { observed, now, policy } = ctx.input;
+  if (!observed) {
+    hold(ctx, { rule: 'stale-data', reason: 'no capacity snapshot from the provider: holding, nothing is changed' });
+    ctx.valid = false;
+    ctx.settled = true;
+    return;
+  }
+  for (const pool of observed.pools) {
+    ctx.current += pool.desired;
+    ctx.ready += pool.ready;
+  }
+  ctx.desired = ctx.current;
+  const age = now - observed.observedAt;
+  if (age > policy.observedStaleAfterSeconds * 1000) {
+    hold(ctx, {
+      rule: 'stale-data',
+      reason: `capacity snapshot is ${seconds(age)} old (stale after ${policy.observedStaleAfterSeconds} s): holding at ${ctx.current}`,
+    });
+    ctx.valid = false;
+    ctx.settled = true;
+  }
+}
+
+/** Active plans raise the floor and may lower the ceiling within [minCapacity, maxCapacity]; a floor beats a ceiling. */
+function planBounds(ctx: DecideContext): void {
+  const { policy, now, exchangeOverrides } = ctx.input;
+  const plans = evaluatePlans(policy.schedules, policy.calendars, ctx.memory.plans, now, exchangeOverrides);
+  ctx.memory.plans = plans.cursors;
+  ctx.reasons.push(...plans.notes);
+  let lo = policy.minCapacity;
+  let hi = policy.maxCapacity;
+  for (const plan of plans.active) {
+    ctx.boundNotes.push(
+      `plan ${plan.name} ${plan.phase === 'pre-warm' ? 'pre-warming for' : 'open'} ${plan.label}: floor ${plan.floor}${plan.ceiling !== undefined ? `, ceiling ${plan.ceiling}` : ''}`,
+    );
+    lo = Math.max(lo, plan.floor);
+    if (plan.ceiling !== undefined) hi = Math.min(hi, plan.ceiling);
+  }
+  if (hi < lo) {
+    ctx.boundNotes.push(`a plan ceiling (${hi}) is below the highest floor (${lo}): the floor wins`);
+    hi = lo;
+  }
+  ctx.lo = lo;
+  ctx.hi = hi;
+  ctx.reasons.push(...ctx.boundNotes);
+}
+
+/**
+ * Spot interruptions, rebalance recommendations, capacity errors, job events and scale-up are decided by the
+ * ML strategies (core/strategies/ml). Training pools are decided there entirely; an inference endpoint's
+ * type change or return to spot settles the decision too.
+ */
+function mlStrategies(ctx: DecideContext): void {
+  const { now, target, policy, observed, signal, groupSpend } = ctx.input;
+  const ml = mlContext(now, target, policy, observed!);
+  ctx.ml = ml;
+  const step = decideMl(ml, ctx.memory, signal, groupSpend);
+  ctx.memory.ml = step.ml;
+  ctx.reasons.push(...step.reasons);
+  for (const item of step.holds) hold(ctx, item);
+  if (!step.handled) return;
+  ctx.desired = capacityAfter(ml, step.actions, step.leavingPoolIds);
+  ctx.actions = step.actions;
+  ctx.leavingPoolIds = step.leavingPoolIds;
+  ctx.settled = true;
+}
+
+/** A manual override pins capacity until it expires (inside the bounds, applied later). */
+function override(ctx: DecideContext): void {
+  const pinned = ctx.memory.override;
+  if (!pinned) return;
+  ctx.desired = pinned.capacity;
+  ctx.pinned = true;
+  ctx.bypassGuards = true;
+  ctx.cause = `manual override pins capacity at ${ctx.desired} (${pinned.reason}); stabilization, rate limits and cooldowns do not apply`;
+  ctx.reasons.push(ctx.cause);
+}
+
+/** Target tracking on every metric and step scaling on the alarm in hand; the largest wins; missing-metrics fallback. */
+function recommendStep(ctx: DecideContext): void {
+  if (ctx.pinned) return;
+  const { policy, signal, now } = ctx.input;
+  const raw = recommend(policy, ctx.memory, signal, now, ctx.current, ctx.ready);
+  ctx.memory.missing = raw.missing;
+  ctx.reasons.push(...raw.notes);
+  for (const item of raw.holds) hold(ctx, item);
+  ctx.cause = raw.cause;
+  if (raw.replicas !== undefined) ctx.recommendation = raw;
+}
+
+/** Stabilization windows: scale-out to the lowest recommendation of its window, scale-in to the highest. */
+function stabilizeStep(ctx: DecideContext): void {
+  const raw = ctx.recommendation;
+  if (!raw) return;
+  const { policy, now } = ctx.input;
+  const behavior = policy.behavior;
+  // Slow-booting replicas: buy only for demand that has lasted as long as a replica takes to boot.
+  const bootWindow = policy.replicaBootSeconds ?? 0;
+  const upWindow = Math.max(behavior.scaleUp.stabilizationWindowSeconds, bootWindow);
+  const stable = stabilize(
+    ctx.memory.recommendations,
+    now,
+    raw.replicas!,
+    ctx.current,
+    upWindow,
+    behavior.scaleDown.stabilizationWindowSeconds,
+  );
+  ctx.memory.recommendations = stable.recommendations;
+  ctx.desired = stable.replicas;
+  if (!stable.heldBy) return;
+  const { direction, windowSeconds, bound, leftMs } = stable.heldBy;
+  const why =
+    direction === 'up' && bootWindow > behavior.scaleUp.stabilizationWindowSeconds
+      ? ` (replicas boot in ${bootWindow} s: a shorter spike is over before they are ready)`
+      : '';
+  hold(ctx, {
+    rule: 'stabilization',
+    reason: `scale-${direction === 'up' ? 'out' : 'in'} held at ${ctx.desired}: ${seconds(leftMs)} left of the ${windowSeconds} s stabilization window after ${replicas(bound)} ${direction === 'up' ? 'was the lowest' : 'were'} recommended${why}`,
+  });
+}
+
+/** Burst mode: short-window demand over `thresholdRatio` × ready sets a floor the guards serve at once. */
+function burstStep(ctx: DecideContext): void {
+  const raw = ctx.recommendation;
+  if (!raw) return;
+  const { policy, now } = ctx.input;
+  const burst = evaluateBurst(
+    policy.burst,
+    ctx.memory.burst,
+    now,
+    raw.shortWindowDemand,
+    ctx.ready,
+    ctx.current,
+    policy.replicaBootSeconds,
+  );
+  ctx.memory.burst = burst.state;
+  if (burst.reason) ctx.reasons.push(burst.reason);
+  ctx.burstFloor = burst.floor;
+  if (burst.floor !== undefined && burst.floor > ctx.desired) ctx.cause = burst.reason ?? ctx.cause;
+}
+
+/** A target at zero with demand wakes to at least one at once, past the guards. */
+function wake(ctx: DecideContext): void {
+  const raw = ctx.recommendation;
+  if (!raw || ctx.current !== 0 || !raw.demand) return;
+  ctx.desired = Math.max(1, ctx.desired, raw.replicas!);
+  ctx.bypassGuards = true;
+  ctx.cause = `scale from zero: demand wakes the target to ${ctx.desired} at once (${raw.cause})`;
+  ctx.reasons.push(ctx.cause);
+}
+
+/** Rate limits (HPA behavior policies), then cooldowns, then the burst floor (which the two do not slow). */
+function guards(ctx: DecideContext): void {
+  if (!ctx.recommendation || ctx.bypassGuards) return;
+  const { policy, now } = ctx.input;
+  const { memory, current } = ctx;
+  let desired = ctx.desired;
+  if (desired > current) {
+    const limit = scaleUpLimit(current, memory.scaleEvents, now, policy.behavior.scaleUp);
+    if (desired > limit) {
+      hold(ctx, {
+        rule: 'rate-limit',
+        reason: `scale-out limited to ${limit} (wanted ${desired}) by the scale-up rate policy (${describeRules(policy.behavior.scaleUp)})`,
+      });
+      desired = Math.max(limit, current);
+    }
+    const cooldown = policy.cooldown.scaleOutSeconds * 1000;
+    if (memory.lastScaleOutAt !== null && now - memory.lastScaleOutAt < cooldown && desired > current) {
+      hold(ctx, {
+        rule: 'cooldown',
+        reason: `scale-out to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleOutAt))} left of the ${policy.cooldown.scaleOutSeconds} s scale-out cooldown`,
+      });
+      desired = current;
+    }
+  } else if (desired < current) {
+    const limit = scaleDownLimit(current, memory.scaleEvents, now, policy.behavior.scaleDown);
+    if (desired < limit) {
+      hold(ctx, {
+        rule: 'rate-limit',
+        reason: `scale-in limited to ${limit} (wanted ${desired}) by the scale-down rate policy (${describeRules(policy.behavior.scaleDown)})`,
+      });
+      desired = Math.min(limit, current);
+    }
+    const cooldown = policy.cooldown.scaleInSeconds * 1000;
+    if (memory.lastScaleInAt !== null && now - memory.lastScaleInAt < cooldown && desired < current) {
+      hold(ctx, {
+        rule: 'cooldown',
+        reason: `scale-in to ${desired} held: ${seconds(cooldown - (now - memory.lastScaleInAt))} left of the ${policy.cooldown.scaleInSeconds} s scale-in cooldown`,
+      });
+      desired = current;
+    }
+  }
+  if (ctx.burstFloor !== undefined) {
+    if (desired < current) {
+      hold(ctx, { rule: 'burst', reason: `scale-in to ${desired} held: burst mode does not scale in` });
+      desired = current;
+    }
+    // Burst demand is served at once: rate limits and cooldowns do not slow it.
+    desired = Math.max(desired, ctx.burstFloor);
+  }
+  ctx.desired = desired;
+}
+
+/** Bounds last: min/max and plan floors are explicit promises and beat rate limits, cooldowns and windows. */
+function boundsStep(ctx: DecideContext): void {
+  const { lo, hi } = ctx;
+  const unclamped = ctx.desired;
+  ctx.desired = Math.min(hi, Math.max(lo, unclamped));
+  if (ctx.desired === unclamped) return;
+  const { policy } = ctx.input;
+  const clamp = `${unclamped} is outside the bounds [${lo}, ${hi}] (${ctx.boundNotes.length > 0 ? ctx.boundNotes.join('; ') : `policy min ${policy.minCapacity}, max ${policy.maxCapacity}`}): ${ctx.desired}`;
+  if (ctx.desired < unclamped) hold(ctx, { rule: 'bounds', reason: clamp });
+  else ctx.reasons.push(clamp);
+  ctx.cause = clamp;
+}
+
+/** Spread a change over the pools (mixed instances with an on-demand base or share), and remember it. */
+function allocate(ctx: DecideContext): void {
+  const { now, policy, target, observed } = ctx.input;
+  const { memory, current, desired } = ctx;
+  const period = longestPeriod(policy);
+  if (desired === current) {
+    memory.scaleEvents = pruneScaleEvents(memory.scaleEvents, now, period);
+    if (ctx.holds.length === 0) ctx.reasons.push(`holding at ${replicas(current)}`);
+    return;
+  }
+  const why = `${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}: ${ctx.cause}`;
+  ctx.actions = allocateMixed(ctx.ml!, memory.ml, desired, why) ?? allocateHorizontal(target, observed!, desired, why);
+  memory.scaleEvents = [...pruneScaleEvents(memory.scaleEvents, now, period), [now, desired - current]];
+  if (desired > current) memory.lastScaleOutAt = now;
+  else memory.lastScaleInAt = now;
+}
+
+/** Every decision with a snapshot reports its cost before and after; the spend caps clip whatever adds spend. */
+function spendCaps(ctx: DecideContext): void {
+  const { observed, now, target, policy, groupSpend } = ctx.input;
+  if (!observed) return;
+  const ml = ctx.ml ?? mlContext(now, target, policy, observed);
+  const priced = applyCostAndCaps(ml, ctx.memory.ml, ctx.actions, groupSpend, ctx.leavingPoolIds);
+  for (const item of priced.holds) hold(ctx, item);
+  ctx.reasons.push(...priced.reasons);
+  ctx.memory.ml = priced.ml;
+  ctx.cost = priced.cost;
+  if (priced.clipped) {
+    ctx.actions = priced.actions;
+    ctx.desired = priced.desiredCapacity;
+  }
+}
+
+/** The steps of `decide`, in order. README's "The order of a decision" lists the same names (a test checks). */
+export const DECIDE_STEPS: readonly DecideStep[] = [
+  { name: 'fold-signal', run: foldSignal },
+  { name: 'fresh-snapshot', run: freshSnapshot },
+  { name: 'plan-bounds', run: planBounds },
+  { name: 'ml-strategies', run: mlStrategies },
+  { name: 'override', run: override },
+  { name: 'recommend', run: recommendStep },
+  { name: 'stabilize', run: stabilizeStep },
+  { name: 'burst', run: burstStep },
+  { name: 'wake', run: wake },
+  { name: 'guards', run: guards },
+  { name: 'bounds', run: boundsStep },
+  { name: 'allocate', run: allocate },
+  { name: 'spend-caps', run: spendCaps },
+];
+
+/** The names of {@link DECIDE_STEPS}, in order. */
+export const DECIDE_STEP_NAMES: readonly string[] = DECIDE_STEPS.map((step) => step.name);
+
+/** The step that runs even after the decision is settled. */
+export const FINAL_STEP = 'spend-caps';
+
+/** The decision the context came to. */
+export function toDecision(ctx: DecideContext): Decision {
+  const memory = ctx.memory;
+  memory.lastDecisionAt = ctx.input.now;
+  return {
+    targetId: ctx.input.target.id,
+    at: ctx.input.now,
+    outcome: outcomeOf(ctx.actions),
+    valid: ctx.valid,
+    currentCapacity: ctx.current,
+    desiredCapacity: ctx.desired,
+    actions: ctx.actions,
+    holds: ctx.holds,
+    reasons: ctx.reasons,
+    memory,
+    ...(ctx.cost ? { cost: ctx.cost } : {}),
+  };
+}
+
+function longestPeriod(policy: Policy): number {
+  let longest = 0;
+  for (const rule of policy.behavior.scaleUp.policies) longest = Math.max(longest, rule.periodSeconds);
+  for (const rule of policy.behavior.scaleDown.policies) longest = Math.max(longest, rule.periodSeconds);
+  return longest;
+}
+
+/** The kind of change, derived from the actions (never stored). */
+function outcomeOf(actions: readonly Action[]): Decision['outcome'] {
+  let outcome: Decision['outcome'] = 'hold';
+  let launched = false;
+  let shrunk = false;
+  for (const action of actions) {
+    if (action.type === 'request-checkpoint') return 'checkpoint';
+    // ML: a launch that replaces a node (or moves capacity a pool could not give) is a replacement; one
+    // for new demand (a training job) is a scale-out; an idle node's release is a scale-in.
+    if (action.type === 'launch-capacity') {
+      if (action.replacesInstanceId !== undefined) return 'replace';
+      launched = true;
+    }
+    if (action.type === 'change-instance-type') outcome = typeChangeOutcome(action);
+    if (action.type === 'set-capacity' && action.to < action.from) shrunk = true;
+    if (action.type === 'set-capacity' && outcome === 'hold')
+      outcome = action.to > action.from ? 'scale-out' : 'scale-in';
+    if (action.type === 'drain-and-release') shrunk = true;
+  }
+  if (launched) return shrunk ? 'replace' : outcome === 'hold' ? 'scale-out' : outcome;
+  if (shrunk && outcome === 'hold') return 'scale-in';
+  return outcome;
+}
+
+function describeRules(rules: Policy['behavior']['scaleUp']): string {
+  if (rules.selectPolicy === 'Disabled') return 'disabled';
+  const parts = rules.policies.map(
+    (rule) => `${rule.type === 'Percent' ? `${num(rule.value)} %` : replicas(rule.value)} per ${rule.periodSeconds} s`,
+  );
+  return `${rules.selectPolicy === 'Max' ? 'most generous of' : 'strictest of'} ${parts.join(', ')}`;
+}
