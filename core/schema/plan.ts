@@ -195,7 +195,11 @@ function sessionProblems(session: SessionFollow, ctx: { addIssue: (issue: never)
       `must be less than the ${session.exchange} regular session length (${length} minutes) before the close, was: ${session.closeOffsetMinutes}`,
       session.closeOffsetMinutes,
     );
-  else if (session.durationMinutes === undefined && session.openOffsetMinutes >= length + session.closeOffsetMinutes)
+  else if (
+    session.openOffsetMinutes < length &&
+    session.durationMinutes === undefined &&
+    session.openOffsetMinutes >= length + session.closeOffsetMinutes
+  )
     problem(
       'closeOffsetMinutes',
       `the window would end before it starts (${session.exchange} session ${length} minutes, openOffsetMinutes ${session.openOffsetMinutes}), was: ${session.closeOffsetMinutes}`,

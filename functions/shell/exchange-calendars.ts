@@ -31,6 +31,31 @@ export async function recordExchangeOverride(
   return override;
 }
 
+/**
+ * Parse a closure or changed-hours document and check it against the clock (what `tide validate` and the
+ * API answer): throws `ValidationError` naming the field and the value.
+ */
+export function parseExchangeOverride(document: unknown, now: number): ExchangeOverride {
+  const result = parseDocument(ExchangeOverrideSchema, document, 'exchange override');
+  if (!result.ok) throw result.error;
+  const override = result.value as ExchangeOverride;
+  const today = localDateAt(override.exchange, now);
+  if (override.date < today)
+    throw new ValidationError('exchange override', [
+      {
+        path: 'date',
+        message: `is in the past at ${override.exchange} (today there is ${today}), was: ${override.date}`,
+        received: override.date,
+      },
+    ]);
+  return override;
+}
+
+/** A closure or changed-hours document is told from a policy or target by its `exchange` and `status`. */
+export function isExchangeOverrideDocument(document: unknown): boolean {
+  return typeof document === 'object' && document !== null && 'exchange' in document && 'status' in document;
+}
+
 /** Forget a recorded closure or changed hours; false when there was none. */
 export async function removeExchangeOverride(store: StateStore, exchange: string, date: string): Promise<boolean> {
   return store.deleteExchangeOverride(exchange, date);

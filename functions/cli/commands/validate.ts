@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { PolicySchema, formatProblem, parseDocument, type ValidationProblem } from '../../../core/index.ts';
 import { TargetSchema, policyProblemsForTarget } from '../../../core/schema/target.ts';
+import { ValidationError } from '../../../core/errors.ts';
+import { isExchangeOverrideDocument, parseExchangeOverride } from '../../shell/exchange-calendars.ts';
 import { UsageError, type CliCommand } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
 
@@ -12,10 +14,11 @@ function isTargetDocument(document: unknown): boolean {
 
 export const validateCommand: CliCommand = {
   name: 'validate',
-  summary: 'check a policy or target document and print every error',
+  summary: 'check a policy, target or exchange-closure document and print every error',
   usage:
-    'tide validate FILE [--target TARGET]   (JSON policy or target document; "-" reads standard input;\n' +
-    '                                        --target also checks the policy against the target it scales)',
+    'tide validate FILE [--target TARGET]   (JSON policy, target or exchange closure document; "-" reads standard\n' +
+    '                                        input; --target also checks the policy against the target it scales;\n' +
+    '                                        a closure {exchange, date, status, reason} is checked against today)',
   async run(args, io) {
     const { positionals, values } = parseArgs({
       args,
@@ -26,8 +29,16 @@ export const validateCommand: CliCommand = {
     if (!file || positionals.length > 1) throw new UsageError('expected exactly one FILE');
     const document = await readJsonDocument(file, readFile);
     const problems: ValidationProblem[] = [];
-    let kind: 'policy' | 'target' = 'policy';
-    if (isTargetDocument(document)) {
+    let kind: 'policy' | 'target' | 'exchange closure' = 'policy';
+    if (isExchangeOverrideDocument(document)) {
+      kind = 'exchange closure';
+      try {
+        parseExchangeOverride(document, Date.now());
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        problems.push(...error.problems);
+      }
+    } else if (isTargetDocument(document)) {
       if (values.target) throw new UsageError('--target goes with a policy FILE, and FILE is a target document');
       kind = 'target';
       const result = parseDocument(TargetSchema, document, 'target');

@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import type { CliIo } from '../../../functions/cli/command.ts';
 import { calendarsCommand } from '../../../functions/cli/commands/calendars.ts';
+import { main } from '../../../functions/cli/main.ts';
 import { recordExchangeOverride } from '../../../functions/shell/exchange-calendars.ts';
 import { ValidationError } from '../../../core/errors.ts';
 
@@ -69,5 +73,36 @@ describe('tide calendars', () => {
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).problems[0]).toMatchObject({ path: 'date', received: '2027-01-05' });
+  });
+});
+
+describe('tide validate on exchange calendars input', () => {
+  it.each([
+    {
+      label: 'a closure dated in the past',
+      document: { exchange: 'XNYS', date: '2025-01-09', status: 'closed', reason: 'mourning' },
+      line: 'date: is in the past at XNYS',
+      value: 'was: 2025-01-09',
+    },
+    {
+      label: 'a closure for an unknown exchange',
+      document: { exchange: 'XNYZ', date: '2099-01-09', status: 'closed', reason: 'x' },
+      line: 'exchange: unknown exchange',
+      value: 'was: "XNYZ"',
+    },
+    {
+      label: 'a session offset past the session length',
+      document: { schedules: [{ name: 'p', session: { exchange: 'XTKS', openOffsetMinutes: 400 }, minCapacity: 2 }] },
+      line: 'schedules[0].session.openOffsetMinutes: must be less than the XTKS regular session length (390 minutes)',
+      value: 'was: 400',
+    },
+  ])('names the field and the value: $label', async ({ document, line, value }) => {
+    const { io, err } = recordingIo();
+    const path = join(mkdtempSync(join(tmpdir(), 'tide-validate-')), 'doc.json');
+    writeFileSync(path, JSON.stringify(document));
+    expect(await main(['validate', path], io)).toBe(2);
+    expect(err.join('\n')).toContain(line);
+    expect(err.join('\n')).toContain(value);
+    expect(err.join('\n')).not.toContain('    at ');
   });
 });
