@@ -35,11 +35,12 @@ beforeAll(async () => {
       AWS_REGION: 'us-east-2',
       SLS_TELEMETRY_DISABLED: '1',
     },
-    timeout: 120_000,
+    // Bounded like every test here (60 s); packaging took about 55 s on the loaded 2-core machine.
+    timeout: 58_000,
   });
   const template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
-}, 150_000);
+}, 60_000);
 
 afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
@@ -204,8 +205,13 @@ catch (error) { process.stdout.write('THROWN ' + JSON.stringify(error.stack) + '
     const withBanner = line((await bundleAndInvoke(await banner(), redis, { external: [] })).stdout, 'THROWN');
     expect(withBanner).toMatch(/^RetryableIngestError: .*state store unavailable/);
     expect(withBanner).not.toMatch(/Dynamic require/);
-    const without = line((await bundleAndInvoke(undefined, redis, { external: [] })).stdout, 'THROWN');
-    expect(without).toMatch(/Dynamic require of "\w+" is not supported/);
+    // Without it the bundle fails at the first require of a Node built-in: at load since pino (CommonJS) is in
+    // the bundle, so the process may die before the handler runs; either way the message is esbuild's.
+    const without = await bundleAndInvoke(undefined, redis, { external: [] }).then(
+      ({ stdout }) => stdout,
+      (error: { stderr?: string }) => error.stderr ?? '',
+    );
+    expect(without).toMatch(/Dynamic require of "[\w:]+" is not supported/);
   }, 60_000);
 
   it('refuses REDIS_URL when the package leaves ioredis out (serverless.yml packages the Upstash client only)', async () => {

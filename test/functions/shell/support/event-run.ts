@@ -58,6 +58,8 @@ export async function deliverAll(options: {
   redeliverAfterMs?: number;
   /** Called before each delivery; may wait (e.g. while a test restarts Redis). */
   beforeDelivery?: () => Promise<void> | void;
+  /** Called on each retryable failure, as it happens (a test can wait for the first one). */
+  onRetry?: (error: Error) => void;
 }): Promise<RunReport> {
   const queue = [...options.deliveries];
   const report: RunReport = { results: new Map(), retried: {}, failed: [], deliveries: 0 };
@@ -84,6 +86,7 @@ export async function deliverAll(options: {
         }
         const name = (error as Error).name;
         report.retried[name] = (report.retried[name] ?? 0) + 1;
+        options.onRetry?.(error as Error);
         waiting += 1;
         setTimeout(() => {
           waiting -= 1;
