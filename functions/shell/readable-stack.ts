@@ -27,20 +27,36 @@ function mapFor(file: string): SourceMap | null {
   return map;
 }
 
-/** `at name (file:line:column)` or `at file:line:column`, for .js/.mjs/.cjs files. */
-const FRAME = /((?:file:\/\/)?\/[^\s():]+\.[cm]?js):(\d+):(\d+)/g;
+const SCRIPT_EXTENSIONS = ['.js', '.mjs', '.cjs'];
+/** Longer lines are not stack frames (a message quoting a payload): left alone, so the cost stays bounded. */
+const MAX_FRAME_LENGTH = 4096;
+
+/** One line `    at name (file:line:column)` or `    at file:line:column`, mapped when its file has a map. */
+function mapFrame(line: string): string {
+  if (line.length > MAX_FRAME_LENGTH || !line.trimStart().startsWith('at ')) return line;
+  const end = line.endsWith(')') ? line.length - 1 : line.length;
+  const columnAt = line.lastIndexOf(':', end - 1);
+  const lineAt = line.lastIndexOf(':', columnAt - 1);
+  if (lineAt < 0) return line;
+  const lineNumber = Number(line.slice(lineAt + 1, columnAt));
+  const columnNumber = Number(line.slice(columnAt + 1, end));
+  const start = Math.max(line.lastIndexOf('(', lineAt), line.lastIndexOf(' ', lineAt)) + 1;
+  const file = line.slice(start, lineAt);
+  if (!Number.isInteger(lineNumber) || !Number.isInteger(columnNumber)) return line;
+  if (!SCRIPT_EXTENSIONS.some((extension) => file.endsWith(extension))) return line;
+  const map = mapFor(file);
+  if (!map) return line;
+  const origin = map.findOrigin(lineNumber, columnNumber);
+  if (!('fileName' in origin)) return line;
+  // Sources are relative to the map (`../../core/decide.ts`): keep the repository path.
+  let source = origin.fileName;
+  while (source.startsWith('../')) source = source.slice(3);
+  return `${line.slice(0, start)}${source}:${origin.lineNumber}:${origin.columnNumber}${line.slice(end)}`;
+}
 
 /** The stack with every frame in a bundle file that has a source map rewritten to its source position. */
 export function readableStack(stack: string): string {
-  return stack.replace(FRAME, (whole, file: string, line: string, column: string) => {
-    const map = mapFor(file);
-    if (!map) return whole;
-    const origin = map.findOrigin(Number(line), Number(column));
-    if (!('fileName' in origin)) return whole;
-    // Sources are relative to the map (`../../core/decide.ts`): keep the repository path.
-    const source = origin.fileName.replace(/^(?:\.\.\/)+/, '').replace(/^file:\/\/\/?/, '');
-    return `${source}:${origin.lineNumber}:${origin.columnNumber}`;
-  });
+  return stack.split('\n').map(mapFrame).join('\n');
 }
 
 /** The same error with its stack mapped (in place: the error keeps its identity and type). */

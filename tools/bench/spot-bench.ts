@@ -25,9 +25,10 @@
  * Assumptions (not from the trace): a node takes 240 s to boot; a job takes 120 s to load before it
  * progresses; a checkpoint takes a log-normal time with median 50 s (sigma 0.5, about 4 % over 120 s).
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { lookupInstanceType } from '../../core/catalog/index.ts';
-import type { PolicyInput } from '../../core/index.ts';
+import type { DecisionInput, PolicyInput } from '../../core/index.ts';
 import { DEFAULT_SPOT_MARKET, spotMarketFor } from '../../adapters/fake-cloud/spot-market.ts';
 import { restartFromScratch } from './restart-from-scratch.ts';
 import { HOUR, MIN, RESTORE_MS, runTrainingWeek, spotPoolId, T0, TYPE } from './spot-training-run.ts';
@@ -42,8 +43,11 @@ const { values } = parseArgs({
     'job-hours': { type: 'string', default: '6' },
     runs: { type: 'string', default: '1' },
     slack: { type: 'string', default: '50' },
+    /** Write every decide() input of the first run to FILE as JSON lines (the decide bench's training-spot variant). */
+    record: { type: 'string' },
   },
 });
+const recorded: string[] = [];
 
 const INFO = lookupInstanceType(TYPE)!;
 const BOOT_MS_FOR_POLICY = 240_000;
@@ -77,7 +81,16 @@ async function runOnce(seed: number) {
   const outages = Array.from({ length: zones }, (_, zone) =>
     spotMarketFor(seed, spotPoolId(zone), T0).outagesStartingIn(T0, T0 + horizon),
   );
-  const tide = await runTrainingWeek({ seed, zones, horizon, jobMs, slackPercent, policy });
+  const record = values.record && seed === Number(values.seed);
+  const tide = await runTrainingWeek({
+    seed,
+    zones,
+    horizon,
+    jobMs,
+    slackPercent,
+    policy,
+    ...(record ? { onInput: (input: DecisionInput) => recorded.push(JSON.stringify(input)) } : {}),
+  });
   const scratch = restartFromScratch(outages, horizon, jobMs, INFO.spotUsdPerHour);
   // The same useful work on one on-demand node: its GPU-hours plus one load per job, never interrupted.
   const onDemandCostUsd = (tide.usefulGpuHours + (tide.jobsStarted * RESTORE_MS) / HOUR) * INFO.onDemandUsdPerHour;
@@ -149,6 +162,7 @@ const first = Number(values.seed);
 const runs = Math.max(1, Number(values.runs));
 const results: Awaited<ReturnType<typeof runOnce>>[] = [];
 for (let i = 0; i < runs; i += 1) results.push(await runOnce(first + i));
+if (values.record) writeFileSync(values.record, `${recorded.join('\n')}\n`);
 const stats = (pick: (r: (typeof results)[number]) => number | null) => {
   const xs = results.map(pick).filter((x): x is number => x !== null);
   return { mean: round(xs.reduce((a, b) => a + b, 0) / xs.length, 1), min: Math.min(...xs), max: Math.max(...xs) };

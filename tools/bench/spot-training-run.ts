@@ -11,6 +11,7 @@
 import { decide } from '../../core/decide.ts';
 import {
   DecisionInputSchema,
+  type DecisionInput,
   PolicySchema,
   type Memory,
   type PolicyInput,
@@ -89,6 +90,8 @@ export async function runTrainingWeek(options: {
   jobMs: number;
   slackPercent: number;
   policy: PolicyInput;
+  /** Told every decide() input as it is made (the decide bench records a week of them). */
+  onInput?: (input: DecisionInput) => void;
 }): Promise<TrainingRunResult> {
   const random = createRandom(options.seed).fork('checkpoints');
   const end = T0 + options.horizon;
@@ -219,16 +222,16 @@ export async function runTrainingWeek(options: {
   };
 
   const send = async (signal: SignalInput, now: number): Promise<void> => {
-    const decision = decide(
-      DecisionInputSchema.parse({
-        now,
-        signal,
-        target,
-        policy,
-        observed: await observe(),
-        ...(memory ? { memory } : {}),
-      }),
-    );
+    const input = DecisionInputSchema.parse({
+      now,
+      signal,
+      target,
+      policy,
+      observed: await observe(),
+      ...(memory ? { memory } : {}),
+    });
+    options.onInput?.(input);
+    const decision = decide(input);
     result.decisions += 1;
     if (process.env.SPOT_BENCH_TRACE && (decision.actions.length > 0 || signal.kind !== 'schedule-tick')) {
       console.error(

@@ -77,22 +77,35 @@ function view(
   return result;
 }
 
+/**
+ * Views already built for a context. A decision asks for the views a dozen times (ranking, packing, the cost
+ * estimate); with 1,000 pools building them is 1,000 catalog lookups, so each context builds them once. The
+ * views are read-only to every caller (each gets its own array).
+ */
+const viewsByContext = new WeakMap<MlContext, readonly PoolView[]>();
+
 /** Every pool of the target (in its order of preference) plus pools only the provider reported. */
 export function poolViews(ctx: MlContext): PoolView[] {
-  // Plain loops, no per-call closures: this runs on every decision (the cost estimate).
+  const cached = viewsByContext.get(ctx);
+  if (cached) return cached.slice();
+  // Plain loops, no per-call closures: this runs on every decision (the cost estimate). Observed pools are
+  // joined by id through a map: a scan per pool made 1,000 pools a million comparisons.
   const views: PoolView[] = [];
   const observed = ctx.observed.pools;
+  const seenById = new Map<string, ObservedCapacity['pools'][number]>();
+  for (const candidate of observed) seenById.set(candidate.poolId, candidate); // the last report of an id wins
+  const known = new Set<string>();
   for (const pool of ctx.target.pools) {
-    let seen: ObservedCapacity['pools'][number] | undefined;
-    for (const candidate of observed) if (candidate.poolId === pool.id) seen = candidate;
-    views.push(view(ctx, pool.id, pool.instanceType, pool.capacityType, pool.zone, seen));
+    views.push(view(ctx, pool.id, pool.instanceType, pool.capacityType, pool.zone, seenById.get(pool.id)));
+    known.add(pool.id);
   }
   for (const pool of observed) {
-    let known = false;
-    for (const existing of views) if (existing.id === pool.poolId) known = true;
-    if (!known) views.push(view(ctx, pool.poolId, pool.instanceType, pool.capacityType, undefined, pool));
+    if (known.has(pool.poolId)) continue;
+    known.add(pool.poolId);
+    views.push(view(ctx, pool.poolId, pool.instanceType, pool.capacityType, undefined, pool));
   }
-  return views;
+  viewsByContext.set(ctx, views);
+  return views.slice();
 }
 
 /** The pool an instance is in: the signal's pool id, else the pool whose reported nodes include it. */
