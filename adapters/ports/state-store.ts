@@ -112,9 +112,22 @@ export interface TargetState {
   pending: PendingOutbox | null;
 }
 
+/** One target's spend as its last commit recorded it, for the spend caps of its group. */
+export interface GroupMemberSpend {
+  targetId: string;
+  /** When it was recorded (epoch ms). */
+  at: number;
+  /** Estimated spend rate after that decision, USD per hour. */
+  usdPerHour: number;
+  /** What the target spent in the 24 h before `at`, USD. */
+  usdLastDay: number;
+}
+
 export interface TargetSnapshot {
   /** The deployment's recorded exchange closures and changed hours, when there are any (same round trip). */
   exchangeOverrides?: ExchangeOverride[];
+  /** The spend every member of the target's group recorded (`target.group`), when it has one. */
+  group?: { id: string; members: GroupMemberSpend[] };
   target: Versioned<Target> | null;
   policy: Versioned<Policy> | null;
   state: TargetState;
@@ -134,6 +147,8 @@ export interface CommitRequest {
   signal: SignalSummary;
   /** When the decision has actions: the lease its committer holds to execute them. Null for a hold. */
   leaseUntil: number | null;
+  /** For a target in a group: its spend, recorded in the group's hash with the commit. */
+  groupSpend?: { group: string; usdPerHour: number; usdLastDay: number };
 }
 
 export type CommitResult =

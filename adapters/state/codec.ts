@@ -8,6 +8,7 @@ import type {
   AuditEntry,
   EventRecord,
   EventStatus,
+  GroupMemberSpend,
   PendingOutbox,
   RecordedDecision,
   SignalSummary,
@@ -160,4 +161,29 @@ export function previousStreamId(id: string): string | null {
   if (seq > 0n) return `${ms}-${seq - 1n}`;
   if (ms === 0n) return null;
   return `${ms - 1n}-18446744073709551615`;
+}
+
+/** The members of a group spend hash (fields and values alternating), each checked. */
+export function decodeGroupMembers(key: string, pairs: readonly unknown[]): GroupMemberSpend[] {
+  const members: GroupMemberSpend[] = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const targetId = String(pairs[i]);
+    let value: unknown;
+    try {
+      value = JSON.parse(String(pairs[i + 1]));
+    } catch {
+      value = undefined;
+    }
+    const entry = value as Partial<GroupMemberSpend> | undefined;
+    const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+    if (!entry || !finite(entry.at) || !finite(entry.usdPerHour) || !finite(entry.usdLastDay))
+      throw new StateCorruptError(key, `the spend of ${JSON.stringify(targetId.slice(0, 128))} is not readable`);
+    members.push({ targetId, at: entry.at, usdPerHour: entry.usdPerHour, usdLastDay: entry.usdLastDay });
+  }
+  return members;
+}
+
+/** What a commit records in the group's hash for one target. */
+export function encodeGroupMember(at: number, spend: { usdPerHour: number; usdLastDay: number }): string {
+  return JSON.stringify({ at, usdPerHour: spend.usdPerHour, usdLastDay: spend.usdLastDay });
 }

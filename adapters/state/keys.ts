@@ -25,6 +25,8 @@ export interface StateKeys {
   event(targetId: string, eventId: string): string;
   /** Stream of decisions. */
   audit(targetId: string): string;
+  /** Hash: target id → its recorded spend (JSON), for the group's spend caps. TTL as the state's. */
+  group(groupId: string): string;
   /** JSON list of recorded exchange closures and changed hours, read by every load. */
   exchangeOverrides: string;
 }
@@ -45,6 +47,7 @@ export function stateKeys(namespace: string): StateKeys {
     // written before the change is never misread; an event redelivered across the upgrade is decided afresh.
     event: (id, eventId) => `${prefix}:evt:${id.length}:${id}:${eventKeyPart(eventId)}`,
     audit: (id) => `${prefix}:audit:${id}`,
+    group: (id) => `${prefix}:group:${id}`,
   };
 }
 

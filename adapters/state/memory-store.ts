@@ -15,6 +15,8 @@ import type {
 } from '../ports/state-store.ts';
 import {
   decodeAuditEntry,
+  decodeGroupMembers,
+  encodeGroupMember,
   decodeDecision,
   decodeMemory,
   decodePolicy,
@@ -70,6 +72,8 @@ export class MemoryStateStore implements StateStore {
   private readonly events = new Map<string, EventEntry>();
   private readonly audits = new Map<string, AuditStream>();
   private readonly documents = new DocumentCache();
+  /** Group spend hashes: group key → target id → its encoded spend (as Redis keeps it, with the state's TTL). */
+  private readonly groups = new Map<string, Map<string, { value: string; expiresAt: number }>>();
   private seq = 0;
   /** The exchange overrides document, as the Redis stores keep it ('' when none). */
   private overrides = '';
@@ -89,9 +93,24 @@ export class MemoryStateStore implements StateStore {
     const state = this.live(this.states, k.state(targetId));
     const event = this.live(this.events, k.event(targetId, eventId));
     const exchangeOverrides = decodeOverrides(k.exchangeOverrides, this.overrides);
+    const target = this.readDoc(k.target(targetId), decodeTarget);
+    const group = target?.value.group;
+    const now = this.clock();
+    const members = group ? [...(this.groups.get(k.group(group)) ?? new Map()).entries()] : [];
     return {
       ...(exchangeOverrides.length > 0 ? { exchangeOverrides } : {}),
-      target: this.readDoc(k.target(targetId), decodeTarget),
+      ...(group
+        ? {
+            group: {
+              id: group,
+              members: decodeGroupMembers(
+                k.group(group),
+                members.filter(([, entry]) => entry.expiresAt > now).flatMap(([id, entry]) => [id, entry.value]),
+              ),
+            },
+          }
+        : {}),
+      target,
       policy: this.readDoc(k.policy(targetId), decodePolicy),
       state: {
         memory: state ? decodeMemory(k.state(targetId), state.memory) : null,
@@ -144,6 +163,15 @@ export class MemoryStateStore implements StateStore {
       expiresAt: now + o.eventTtlSeconds * 1000,
     });
     this.appendAudit(this.keys.audit(targetId), encodeAuditEntry(request.decision, request.signal), now);
+    if (request.groupSpend) {
+      const key = this.keys.group(request.groupSpend.group);
+      const members = this.groups.get(key) ?? new Map<string, { value: string; expiresAt: number }>();
+      members.set(targetId, {
+        value: encodeGroupMember(request.now, request.groupSpend),
+        expiresAt: now + o.stateTtlSeconds * 1000,
+      });
+      this.groups.set(key, members);
+    }
     if (++this.commits % SWEEP_EVERY === 0) this.sweep(now);
     return { status: 'committed', version: version + 1 };
   }

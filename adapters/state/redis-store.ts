@@ -12,6 +12,8 @@ import type {
 } from '../ports/state-store.ts';
 import {
   decodeAuditEntry,
+  decodeGroupMembers,
+  encodeGroupMember,
   decodePolicy,
   decodeSnapshot,
   decodeTarget,
@@ -44,6 +46,7 @@ import {
   SET_OVERRIDES,
   type LuaScript,
 } from './scripts.ts';
+import { GROUP_SPEND } from './scripts.ts';
 
 /**
  * How the Redis store reaches Redis: ioredis over TCP or `@upstash/redis` over REST. A transport only moves
@@ -110,6 +113,8 @@ export class RedisStateStore implements StateStore {
   private readonly keys: StateKeys;
   private readonly options: StateStoreOptions;
   private readonly documents = new DocumentCache();
+  /** Target id → its group (null: none), from the last load: lets the next load read the group's spend too. */
+  private readonly groups = new Map<string, string | null>();
 
   constructor(
     private readonly transport: RedisTransport,
@@ -127,10 +132,26 @@ export class RedisStateStore implements StateStore {
 
   async load(targetId: string, eventId: string): Promise<TargetSnapshot> {
     const k = this.targetKeys(targetId, eventId);
-    const reply = await this.run(`load ${targetId}`, () =>
-      this.script(LOAD, [k.state, k.event, k.target, k.policy, k.exchangeOverrides], []),
-    );
-    return decodeSnapshot(k, strings(reply, k.state), this.documents);
+    // The group's spend comes in the same round trip once this instance knows the target's group.
+    const knownGroup = this.groups.get(targetId);
+    const keys = [k.state, k.event, k.target, k.policy, k.exchangeOverrides];
+    if (knownGroup) keys.push(this.keys.group(knownGroup));
+    const reply = await this.run(`load ${targetId}`, () => this.script(LOAD, keys, []));
+    if (!Array.isArray(reply)) throw new StateCorruptError(k.state, 'the load script did not return an array');
+    const snapshot = decodeSnapshot(k, strings(reply.slice(0, 14), k.state), this.documents);
+    const group = snapshot.target?.value.group;
+    if (this.groups.size >= this.options.maxTargets && !this.groups.has(targetId)) this.groups.clear();
+    this.groups.set(targetId, group ?? null);
+    if (group) {
+      const key = this.keys.group(group);
+      // First load of this target here, or its group changed: one more read, then it rides along.
+      const pairs =
+        group === knownGroup
+          ? reply.slice(14)
+          : await this.run(`load group ${group}`, () => this.script(GROUP_SPEND, [key], []));
+      snapshot.group = { id: group, members: decodeGroupMembers(key, Array.isArray(pairs) ? pairs : []) };
+    }
+    return snapshot;
   }
 
   async commit(targetId: string, request: CommitRequest): Promise<CommitResult> {
@@ -150,10 +171,12 @@ export class RedisStateStore implements StateStore {
       String(o.auditMaxEntries),
       String(o.auditMaxAgeSeconds * 1000),
     ];
-    const reply = strings(
-      await this.run(`commit ${targetId}`, () => this.script(COMMIT, [k.state, k.event, k.audit], args)),
-      k.state,
-    );
+    const keys = [k.state, k.event, k.audit];
+    if (request.groupSpend) {
+      keys.push(this.keys.group(request.groupSpend.group));
+      args.push(targetId, encodeGroupMember(request.now, request.groupSpend));
+    }
+    const reply = strings(await this.run(`commit ${targetId}`, () => this.script(COMMIT, keys, args)), k.state);
     switch (reply[0]) {
       case 'committed':
         return { status: 'committed', version: Number(reply[1]) };

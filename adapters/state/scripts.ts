@@ -16,9 +16,10 @@ function script(name: string, source: string): LuaScript {
 }
 
 /**
- * KEYS: state, event, target, policy, exchange overrides. Returns 14 values:
- * state version, memory, pending event, pending lease, event status, decision, event version, owner, lease,
- * target doc, target version, policy doc, policy version, exchange overrides (JSON).
+ * KEYS: state, event, target, policy, exchange overrides, and the target's group spend hash when the caller
+ * knows the group. Returns 14 values: state version, memory, pending event, pending lease, event status,
+ * decision, event version, owner, lease, target doc, target version, policy doc, policy version, exchange
+ * overrides (JSON); then the group hash's fields and values, alternating.
  */
 export const LOAD = script(
   'load',
@@ -27,8 +28,16 @@ local e = redis.call('HMGET', KEYS[2], 'status', 'decision', 'version', 'owner',
 local t = redis.call('HMGET', KEYS[3], 'doc', 'version')
 local p = redis.call('HMGET', KEYS[4], 'doc', 'version')
 local o = redis.call('GET', KEYS[5])
-return {s[1], s[2], s[3], s[4], e[1], e[2], e[3], e[4], e[5], t[1], t[2], p[1], p[2], o}`,
+local out = {s[1], s[2], s[3], s[4], e[1], e[2], e[3], e[4], e[5], t[1], t[2], p[1], p[2], o}
+if KEYS[6] then
+  local g = redis.call('HGETALL', KEYS[6])
+  for i = 1, #g do out[14 + i] = g[i] end
+end
+return out`,
 );
+
+/** KEYS: a group spend hash. Its fields and values, alternating (the first load of a grouped target). */
+export const GROUP_SPEND = script('group-spend', `return redis.call('HGETALL', KEYS[1])`);
 
 /** KEYS: exchange overrides. The stored JSON document ('' when none). */
 export const GET_OVERRIDES = script('get-overrides', `return redis.call('GET', KEYS[1]) or ''`);
@@ -46,9 +55,10 @@ return 'ok'`,
 );
 
 /**
- * The compare-and-set commit. KEYS: state, event, audit. ARGV: event id, owner, now, expected version,
- * memory, decision, audit entry, lease until ('' for a decision without actions), event TTL ms, state TTL ms,
- * audit max entries, audit max age ms. The age cap is measured on Redis's clock (TIME), the clock that
+ * The compare-and-set commit. KEYS: state, event, audit, and the group spend hash for a target in a group.
+ * ARGV: event id, owner, now, expected version, memory, decision, audit entry, lease until ('' for a decision
+ * without actions), event TTL ms, state TTL ms, audit max entries, audit max age ms, then for a group: the
+ * target id and its spend (JSON). The age cap is measured on Redis's clock (TIME), the clock that
  * stamps the stream ids, so a function instance's clock skew cannot trim the entry just written.
  *
  * Order matters: the idempotency record is checked first (a redelivery never re-decides), then the
@@ -81,6 +91,10 @@ local time = redis.call('TIME')
 local oldest = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - tonumber(ARGV[12])
 if oldest > 0 then redis.call('XTRIM', KEYS[3], 'MINID', string.format('%d', oldest)) end
 redis.call('PEXPIRE', KEYS[3], ARGV[12])
+if KEYS[4] then
+  redis.call('HSET', KEYS[4], ARGV[13], ARGV[14])
+  redis.call('PEXPIRE', KEYS[4], ARGV[10])
+end
 return {'committed', tostring(version)}`,
 );
 

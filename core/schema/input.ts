@@ -19,7 +19,7 @@ export const DecisionInputSchema = strictObject({
   memory: MemorySchema.optional(),
   /**
    * Current spend of the target's whole group (`target.group`), this target included, which the core cannot
-   * read itself: the shell sums the other targets' memories. Needed only for the policy's group spend caps.
+   * read itself: the shell sums what each member recorded at its last commit (functions/shell/group-spend.ts). Needed only for the policy's group spend caps.
    */
   /**
    * Closures and changed hours operators recorded for the exchanges (`tide calendars close`): the shell

@@ -11,6 +11,7 @@ import type { Logger } from '../../adapters/ports/logger.ts';
 import type { EventRecord, RecordedDecision, StateStore } from '../../adapters/ports/state-store.ts';
 import { TargetNotFoundError } from '../../adapters/state/errors.ts';
 import { ActionFailedError, CommitContentionError, EventInProgressError } from './errors.ts';
+import { decideWithGroupSpend, memberSpendOf } from './group-spend.ts';
 import { eventIdOf } from './event-id.ts';
 import { reconcile, RECONCILER_SOURCE, type ActionResult, type Reconciliation } from './reconciler.ts';
 import { summarizeSignal } from './signal-summary.ts';
@@ -237,10 +238,10 @@ export function createShell(deps: ShellDependencies): Shell {
           policy: snapshot.policy?.value ?? (defaultPolicy ??= PolicySchema.parse({})),
           observed,
           ...(snapshot.state.memory ? { memory: snapshot.state.memory } : {}),
-          // Recorded exchange closures came in the same load round trip.
+          // Recorded exchange closures and the group's spend came in the same load round trip.
           ...(snapshot.exchangeOverrides ? { exchangeOverrides: snapshot.exchangeOverrides } : {}),
         };
-        const { memory, ...decided } = deps.decide(input);
+        const { memory, ...decided } = decideWithGroupSpend(deps.decide, input, snapshot.group);
         const version = snapshot.state.version;
         prepared = {
           expectedVersion: version,
@@ -261,6 +262,14 @@ export function createShell(deps: ShellDependencies): Shell {
         decision: prepared.decision,
         signal: summary,
         leaseUntil: acting ? now + options.leaseMs : null,
+        ...(prepared.target.group
+          ? {
+              groupSpend: {
+                group: prepared.target.group,
+                ...memberSpendOf(prepared.decision, prepared.memory, now),
+              },
+            }
+          : {}),
       });
       if (result.status === 'committed') {
         const reconciliation = acting ? await execute(prepared.target, prepared.decision, prepared.actuator) : null;
