@@ -8,7 +8,7 @@ import { decide } from '../../core/decide.ts';
 import { parseDocument } from '../../core/errors.ts';
 import { createShadowActuator, type ShadowOptions } from '../../adapters/shadow/index.ts';
 import { dryRunResolver } from '../../adapters/shadow/dry-run-actuator.ts';
-import { actuatorsByProvider, type ActuatorPort } from '../../adapters/ports/actuator.ts';
+import { actuatorsByProvider, type ActuatorPort, type ActuatorResolver } from '../../adapters/ports/actuator.ts';
 import type { Provider, Target } from '../../core/schema/target.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { createStateStoreFromEnv } from '../../adapters/state/index.ts';
@@ -47,6 +47,8 @@ export interface Runtime {
   shell: Shell;
   ingest: Ingest;
   clock: Clock;
+  /** The actuator port per target the shell uses (the HTTP API reads capacity through it). */
+  actuators: ActuatorResolver;
 }
 
 /** Overrides for tests and for embedding (a store built elsewhere, a fixed clock, captured log lines). */
@@ -107,7 +109,7 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
     ...(overrides.ingest ? { options: overrides.ingest } : {}),
   });
   logger.info('tide runtime ready', { mode: parsed.value.TIDE_MODE, store: store.kind });
-  return { mode: parsed.value.TIDE_MODE, logger, store, shell, ingest, clock };
+  return { mode: parsed.value.TIDE_MODE, logger, store, shell, ingest, clock, actuators };
 }
 
 /** Values that must never reach a log line: the Upstash token, a Redis URL's credentials, sender secrets. */

@@ -104,6 +104,20 @@ describe('serverless.yml packaged by osls', () => {
     });
   });
 
+  it('serves the HTTP API from the api function behind an API Gateway HTTP API (payload 2.0, every route)', () => {
+    const fn = resources.ApiLambdaFunction!.Properties;
+    expect(fn.Handler).toBe('functions/aws/http.handler');
+    expect(fn.Environment.Variables.TIDE_MODE).toBe(
+      resources.EventsLambdaFunction!.Properties.Environment.Variables.TIDE_MODE,
+    );
+    const apis = ofType('AWS::ApiGatewayV2::Api');
+    expect(apis.map(([, api]) => api.Properties.ProtocolType)).toEqual(['HTTP']);
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey);
+    expect(routes).toEqual(['$default']);
+    const integrations = ofType('AWS::ApiGatewayV2::Integration');
+    expect(integrations.map(([, integration]) => integration.Properties.PayloadFormatVersion)).toEqual(['2.0']);
+  });
+
   it('grants no cloud write permission: only its logs, reading its queue and sending to its DLQ', () => {
     const statements = ofType('AWS::IAM::Role').flatMap(([, role]) =>
       (role.Properties.Policies ?? []).flatMap((policy: any) => policy.PolicyDocument.Statement as any[]),

@@ -8,12 +8,13 @@ import { startServer } from '../../serve/server.ts';
 import { Ticker } from '../../serve/ticker.ts';
 import { generateApiKey } from '../../http/api-keys.ts';
 
-const USAGE = `tide serve [--port 8787] [--host 127.0.0.1] [--cloud simulated|aws|gcp|azure] [--demo] [--speed N] [--verbose]
+const USAGE = `tide serve [--port 8787] [--host 127.0.0.1] [--cloud simulated|aws|gcp|azure] [--demo] [--speed N] [--rate-limit N] [--verbose]
   The HTTP API, webhooks and the scheduled tick on one machine. State in memory, or in Redis with REDIS_URL
   (or UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN). TIDE_ADMIN_KEY: a bootstrap admin key; with none
   and no key in the store, an admin key is made and printed once.
   --demo     the example target and policy, and the bundled trace replayed into the simulated cloud
-  --speed N  clock speed (default 1; 60 with --demo: a trace hour in a minute)`;
+  --speed N  clock speed (default 1; 60 with --demo: a trace hour in a minute)
+  --rate-limit N  requests per minute per key (default 6000); more get 429 with Retry-After`;
 
 export const serveCommand: CliCommand = {
   name: 'serve',
@@ -30,6 +31,7 @@ export const serveCommand: CliCommand = {
         speed: { type: 'string' },
         seed: { type: 'string', default: '1' },
         verbose: { type: 'boolean', default: false },
+        'rate-limit': { type: 'string', default: '6000' },
       },
     });
     const port = Number(values.port);
@@ -38,6 +40,11 @@ export const serveCommand: CliCommand = {
     const speed = values.speed === undefined ? (values.demo ? 60 : 1) : Number(values.speed);
     if (!Number.isFinite(speed) || speed < 1 || speed > 3600)
       throw new UsageError(`--speed must be 1-3600, was: ${JSON.stringify(values.speed)}`);
+    const rateLimit = Number(values['rate-limit']);
+    if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 100_000_000)
+      throw new UsageError(
+        `--rate-limit must be 1-100000000 requests per minute per key, was: ${JSON.stringify(values['rate-limit'])}`,
+      );
     if (!(CLOUD_NAMES as readonly string[]).includes(values.cloud))
       throw new UsageError(`--cloud must be one of ${CLOUD_NAMES.join(', ')}, was: ${JSON.stringify(values.cloud)}`);
     if (values.demo && values.cloud !== 'simulated') throw new UsageError('--demo runs on --cloud simulated only');
@@ -57,6 +64,7 @@ export const serveCommand: CliCommand = {
         clock,
         seed: Number(values.seed) || 1,
         write,
+        api: { rateLimit, rateWindowMs: 60_000 },
       });
     } catch (error) {
       if (error instanceof CloudUnavailableError) {
