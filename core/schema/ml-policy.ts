@@ -1,4 +1,5 @@
 import { array, boolean, enum as zenum, number, strictObject, string } from 'zod';
+import { LIMITS } from './limits.ts';
 
 const seconds = (max: number) => number().int().min(0).max(max);
 /** A dollar cap; null means no cap. */
@@ -77,6 +78,7 @@ export const ScaleUpSchema = strictObject({
     .default('family')
     .describe("`family`: ladder inside the type's family; `provider`: any type of the provider and platform."),
   ladder: array(string().min(1))
+    .max(LIMITS.ladder)
     .default([])
     .describe('Explicit ladder of instance types, smallest first; empty = derive it from the catalog.'),
   maxSurge: number()
@@ -201,6 +203,7 @@ export const MlPolicyShape = {
       '`horizontal`: replicas only. `vertical`: a latency breach moves to a bigger type. `hybrid`: a bigger type when the signals show a memory or per-replica bottleneck (or it is cheaper per GiB of GPU memory), more replicas for a throughput bottleneck. Applies to inference endpoints.',
     ),
   instanceTypes: array(InstanceTypeOverrideSchema)
+    .max(LIMITS.instanceTypes)
     .default([])
     .describe('Additions and corrections to the built-in instance catalog (live prices, new types).'),
   scaleUp: ScaleUpSchema.prefault({}).describe(

@@ -2,6 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { array, boolean, enum as enumeration, number, strictObject, string, type infer as Infer } from 'zod';
 import { CalendarDateSchema, IdSchema } from './common.ts';
 import { EXCHANGE_CODES, regularSessionMinutes } from '../calendars/index.ts';
+import { LIMITS } from './limits.ts';
 
 function isTimeZone(name: string): boolean {
   try {
@@ -130,9 +131,11 @@ export const PlanSchema = strictObject({
     .default(0)
     .describe('Start capacity this many seconds before the window opens (GPU instances take minutes to boot).'),
   excludeDates: array(CalendarDateSchema)
+    .max(LIMITS.datesPerCalendar)
     .default([])
     .describe('Dates (in `timezone`) on which the window does not open.'),
   excludeCalendars: array(IdSchema)
+    .max(LIMITS.calendarsPerPlan)
     .default([])
     .describe(
       "Named calendars of excluded dates: the policy's own `calendars` or a built-in one such as an exchange MIC (`XNYS`, `XLON`, …; `nyse` means `XNYS`).",

@@ -13,6 +13,7 @@ import { PlanSchema } from './plan.ts';
 import { TriggerSchema } from './trigger.ts';
 import { MlPolicyShape } from './ml-policy.ts';
 import { BUILT_IN_CALENDAR_NAMES } from '../calendars/index.ts';
+import { LIMITS } from './limits.ts';
 
 const seconds = (max: number) => number().int().min(0).max(max);
 
@@ -74,6 +75,7 @@ export const StepScalingSchema = strictObject({
       'How `adjustment` is read: replicas to add (negative removes), percent of current capacity, or the capacity to set.',
     ),
   steps: array(StepAdjustmentSchema)
+    .max(LIMITS.steps)
     .min(1)
     .describe('Steps by breach size; the first whose bounds hold the breach applies.'),
   minAdjustmentMagnitude: number()
@@ -107,6 +109,7 @@ const direction = (stabilizationDefault: number, policiesDefault: Infer<typeof R
       .default('Max')
       .describe('`Max`: the policy allowing the most change wins; `Min`: the least; `Disabled`: no change this way.'),
     policies: array(RateLimitSchema)
+      .max(LIMITS.rateLimits)
       .min(1)
       .default(policiesDefault)
       .describe('Rate limits; `selectPolicy` chooses among them.'),
@@ -189,9 +192,10 @@ const PolicyObject = strictObject({
     .describe('Lowest capacity, replicas or nodes. 0 allows scale to zero; the first demand signal wakes to ≥ 1.'),
   maxCapacity: number().int().min(1).max(100000).default(10).describe('Highest capacity, replicas or nodes.'),
   targetTracking: array(TargetTrackingSchema)
+    .max(LIMITS.targetTracking)
     .default([])
     .describe('Target tracking, one entry per metric; the largest recommendation wins.'),
-  stepScaling: array(StepScalingSchema).default([]).describe('Step scaling on alarm breaches.'),
+  stepScaling: array(StepScalingSchema).max(LIMITS.stepScaling).default([]).describe('Step scaling on alarm breaches.'),
   behavior: BehaviorSchema.prefault({}).describe(
     'Stabilization windows and rate limits per direction, as in HPA `behavior`.',
   ),
@@ -212,11 +216,18 @@ const PolicyObject = strictObject({
     .max(86400)
     .default(300)
     .describe('A capacity snapshot older than this is stale: hold rather than act on it, seconds.'),
-  schedules: array(PlanSchema).default([]).describe('Scheduled plans (floors and ceilings by time of day).'),
-  calendars: dictionary(IdSchema, array(CalendarDateSchema))
+  schedules: array(PlanSchema)
+    .max(LIMITS.plans)
+    .default([])
+    .describe('Scheduled plans (floors and ceilings by time of day).'),
+  calendars: dictionary(IdSchema, array(CalendarDateSchema).max(LIMITS.datesPerCalendar))
+    .refine((map) => Object.keys(map).length <= LIMITS.calendars, {
+      message: `at most ${LIMITS.calendars} calendars`,
+    })
     .prefault({})
     .describe('Named exclusion calendars (lists of dates) that plans can refer to, besides the built-in ones.'),
   triggers: array(TriggerSchema)
+    .max(LIMITS.triggers)
     .default([])
     .describe('Which signals feed this target (in the manner of KEDA triggers).'),
   ...MlPolicyShape,

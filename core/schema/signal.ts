@@ -10,6 +10,7 @@ import {
   type input as Input,
 } from 'zod';
 import { dictionary, TimestampSchema } from './common.ts';
+import { LIMITS } from './limits.ts';
 
 /** Longest expected running time of a training job: 366 days, seconds (deadlines stay inside the Date range). */
 export const MAX_RUN_SECONDS = 366 * 86400;
@@ -36,7 +37,9 @@ export const MetricObservationSchema = strictObject({
   value: number().refine(Number.isFinite, { message: 'expected a finite number' }),
   /** Unit as the source reports it (Percent, Count, Milliseconds, …); informational. */
   unit: string().optional(),
-  dimensions: dictionary(string(), string()).optional(),
+  dimensions: dictionary(string(), string())
+    .refine((map) => Object.keys(map).length <= LIMITS.dimensions, { message: `at most ${LIMITS.dimensions} keys` })
+    .optional(),
   ...base,
 });
 
@@ -63,10 +66,12 @@ export const AlarmStateChangeSchema = strictObject({
   /** `above` when the alarm fires on value > threshold (scale-out alarms), `below` for scale-in alarms. */
   comparison: zenum(['above', 'below']).optional(),
   /** Most recent datapoints, oldest first, where the source gives them. */
-  datapoints: array(number()).optional(),
+  datapoints: array(number()).max(LIMITS.datapoints).optional(),
   /** Latest observed value (defaults to the last datapoint). */
   value: number().optional(),
-  dimensions: dictionary(string(), string()).optional(),
+  dimensions: dictionary(string(), string())
+    .refine((map) => Object.keys(map).length <= LIMITS.dimensions, { message: `at most ${LIMITS.dimensions} keys` })
+    .optional(),
   ...base,
 });
 
@@ -146,7 +151,7 @@ export const JobEventSchema = strictObject({
   /** GPU model the job needs, if any (e.g. `A100`, `H100`). */
   gpuModel: string().optional(),
   /** Instances the job runs on, when the source says. */
-  instanceIds: array(string()).optional(),
+  instanceIds: array(string()).max(LIMITS.instanceIds).optional(),
   /** For `checkpoint-acknowledged`: when the checkpoint that was written was taken. */
   checkpointAt: TimestampSchema.optional(),
   /**

@@ -4,6 +4,7 @@ import { ResourceSchema } from './resource.ts';
 import { gcpMinimumOneReplica, gcpResourceProblems } from './resource-gcp.ts';
 import type { Policy } from './policy.ts';
 import type { ValidationProblem } from '../errors.ts';
+import { LIMITS } from './limits.ts';
 
 export const ProviderSchema = zenum(['aws', 'gcp', 'azure', 'simulated']).meta({
   description:
@@ -37,7 +38,7 @@ export const TargetSchema = strictObject({
   /** Provider region, e.g. `us-east-1`, `us-central1`, `eastus`. */
   region: string().min(1).optional(),
   /** Where capacity comes from, in order of preference; the first pool is the primary one. */
-  pools: array(CapacityPoolSchema).min(1),
+  pools: array(CapacityPoolSchema).min(1).max(LIMITS.pools),
   /** Spend-cap group this target belongs to (several targets can share one dollar cap). */
   group: IdSchema.optional(),
   /**
@@ -77,7 +78,7 @@ export const ObservedPoolSchema = strictObject({
   pending: number().int().nonnegative().default(0),
   /** Count stopped and pre-initialized in a warm pool (EC2 Auto Scaling): they join in about a minute, not ten. */
   warm: number().int().nonnegative().optional(),
-  nodes: array(ObservedNodeSchema).optional(),
+  nodes: array(ObservedNodeSchema).max(LIMITS.nodesPerPool).optional(),
 });
 export type ObservedPool = Infer<typeof ObservedPoolSchema>;
 
@@ -85,7 +86,7 @@ export type ObservedPool = Infer<typeof ObservedPoolSchema>;
 export const ObservedCapacitySchema = strictObject({
   /** When the snapshot was read; older than the policy's `observedStaleAfterSeconds` means stale. */
   observedAt: TimestampSchema,
-  pools: array(ObservedPoolSchema),
+  pools: array(ObservedPoolSchema).max(LIMITS.pools),
 });
 export type ObservedCapacity = Infer<typeof ObservedCapacitySchema>;
 

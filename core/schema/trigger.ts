@@ -1,5 +1,6 @@
 import { array, enum as zenum, strictObject, string, type infer as Infer, type input as Input } from 'zod';
 import { dictionary } from './common.ts';
+import { LIMITS } from './limits.ts';
 
 /**
  * Systems that say things to Tide. Every signal a parser in `adapters/events/` produces carries one of these
@@ -70,6 +71,7 @@ export const TriggerSchema = strictObject({
       'Alarm or alert name (`alertname` for Alertmanager, alert rule for Azure, policy for Cloud Monitoring); `*` matches any run of characters.',
     ),
   dimensions: dictionary(string(), string())
+    .refine((map) => Object.keys(map).length <= LIMITS.dimensions, { message: `at most ${LIMITS.dimensions} keys` })
     .optional()
     .describe('Every key must be present with this exact value (CloudWatch dimensions, Prometheus labels, …).'),
   resourceId: string()

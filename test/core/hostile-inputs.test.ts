@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../core/decide.ts';
 import { DecisionInputSchema, PolicySchema } from '../../core/index.ts';
 import { MAX_TIMESTAMP_MS } from '../../core/schema/common.ts';
+import { LIMITS } from '../../core/schema/limits.ts';
 import { EventParseError, parseEvent } from '../../adapters/events/index.ts';
 
 /** Names that are members of Object.prototype, and some ordinary ones (the schema's id pattern allows them). */
@@ -502,5 +503,67 @@ describe('timestamps are real instants', () => {
       expect(result.error).toBeInstanceOf(EventParseError);
       expect(result.error.message).toMatch(/checkpointAt/);
     }
+  });
+});
+
+describe('every list a document holds is bounded', () => {
+  const plan = { name: 'p', start: '0 9 * * *', durationMinutes: 60, minCapacity: 1 };
+  const pool = (i: number) => ({ id: `p${i}`, instanceType: 'ml.g5.2xlarge' });
+  it.each([
+    [
+      'pools',
+      LIMITS.pools,
+      (n: number) => ({ target: { pools: Array.from({ length: n }, (_, i) => pool(i)) } }),
+      'target.pools',
+    ],
+    [
+      'plans',
+      LIMITS.plans,
+      (n: number) => ({ policy: { schedules: Array.from({ length: n }, (_, i) => ({ ...plan, name: `p${i}` })) } }),
+      'policy.schedules',
+    ],
+    [
+      'triggers',
+      LIMITS.triggers,
+      (n: number) => ({ policy: { triggers: Array.from({ length: n }, () => ({ source: 'any' })) } }),
+      'policy.triggers',
+    ],
+    [
+      'calendars',
+      LIMITS.calendars,
+      (n: number) => ({
+        policy: { calendars: Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, []])) },
+      }),
+      'policy.calendars',
+    ],
+    [
+      'dates of a calendar',
+      LIMITS.datesPerCalendar,
+      (n: number) => ({ policy: { calendars: { c: Array.from({ length: n }, () => '2026-03-02') } } }),
+      'policy.calendars.c',
+    ],
+    [
+      'target-tracking rules',
+      LIMITS.targetTracking,
+      (n: number) => ({
+        policy: { targetTracking: Array.from({ length: n }, () => ({ metric: 'm', targetValue: 1 })) },
+      }),
+      'policy.targetTracking',
+    ],
+  ])('%s: %i accepted, one more refused naming the field', (_label, limit, build, path) => {
+    const document = (n: number) => {
+      const extra = build(n) as { target?: object; policy?: object };
+      return {
+        now: T0,
+        signal: { kind: 'schedule-tick', observedAt: T0, source: 't' },
+        target: { id: 't', kind: 'inference-endpoint', provider: 'aws', pools: [pool(0)], ...extra.target },
+        policy: extra.policy ?? {},
+        observed: { observedAt: T0, pools: [] },
+      };
+    };
+    expect(DecisionInputSchema.safeParse(document(limit)).success).toBe(true);
+    const over = DecisionInputSchema.safeParse(document(limit + 1));
+    expect(over.success).toBe(false);
+    if (!over.success) expect(over.error.issues.map((issue) => issue.path.join('.'))).toContain(path);
   });
 });

@@ -10,6 +10,7 @@
  *   ticks, interruption notices, capacity errors and queued jobs;
  * - `plans`: a policy following three exchanges' sessions (XTKS, XLON, XNYS) over a whole day
  *   (tools/bench/plans-inputs.ts).
+ * `poolScaling`: median µs of a decision at 10, 100 and 1,000 pools and the ratios (tools/bench/pool-scaling.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decide } from '../../core/decide.ts';
 import { plansInputs } from './plans-inputs.ts';
+import { poolScaling } from './pool-scaling.ts';
 import {
   DecisionInputSchema,
   PolicySchema,
@@ -294,6 +296,7 @@ const result = {
     plans: { p99Us: 50 },
   },
   variants,
+  poolScaling: poolScaling(),
   sink: sink > 0,
 };
 if (values.json) console.log(JSON.stringify(result));
@@ -307,4 +310,8 @@ else {
     console.log(
       `${name}: ${v.decisionsPerSecond.toLocaleString('en-US')} decisions/s, p50 ${v.p50Us} µs, p99 ${v.p99Us} µs (${v.inputs} inputs)`,
     );
+  const pools = result.poolScaling;
+  console.log(
+    `pools: median ${pools.medianUs[10]} µs at 10, ${pools.medianUs[100]} µs at 100, ${pools.medianUs[1000]} µs at 1,000; 1,000 ÷ 10 = ${pools.ratio1000to10}x (linear: 100x), per pool ${pools.perPoolRatio}x`,
+  );
 }
