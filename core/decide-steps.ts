@@ -80,6 +80,7 @@ function hold(ctx: DecideContext, item: Hold): void {
 export function startContext(input: DecisionInput): DecideContext {
   return {
     input,
+    // biome-ignore lint/suspicious/noAssignInExpressions: built once, on the first input without a memory
     memory: input.memory ?? (blankMemory ??= emptyMemory()),
     reasons: [],
     holds: [],

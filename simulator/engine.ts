@@ -1,11 +1,9 @@
-import type { CapacityType } from '../core/schema/target.ts';
 import { SimulatedCloud, type SimulatedCloudOptions, type SimulatedPoolSpec } from '../adapters/fake-cloud/cloud.ts';
 import { instancePricing } from '../adapters/fake-cloud/prices.ts';
-import type { SpotMarketOptions } from '../adapters/fake-cloud/spot-market.ts';
 import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
-import { MetricHistory, type LoadMetric } from './metrics.ts';
+import { MetricHistory } from './metrics.ts';
 import { summarize, type RunResult, type RunSeries } from './results.ts';
-import { DEFAULT_SERVING_MODEL, ServingQueue, serviceSeconds, type ServingModel } from './serving.ts';
+import { DEFAULT_SERVING_MODEL, ServingQueue, serviceSeconds } from './serving.ts';
 import type { SimulationSettings, Workload } from './settings.ts';
 import type { Trace } from './trace.ts';
 

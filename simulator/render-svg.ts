@@ -10,7 +10,7 @@ const COLOURS: Record<string, string> = {
   'knative-kpa': '#CC79A7',
 };
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 interface Panel {
   top: number;
@@ -69,7 +69,7 @@ export function renderSvg(report: ComparisonReport): string {
   );
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   parts.push(
-    `<text x="${left}" y="22" font-size="15" font-weight="bold">${escape(`tide simulate: ${report.workload.name} (${report.settings.instanceType}, ${report.settings.capacityType}, seed ${report.settings.seed})`)}</text>`,
+    `<text x="${left}" y="22" font-size="15" font-weight="bold">${escapeXml(`tide simulate: ${report.workload.name} (${report.settings.instanceType}, ${report.settings.capacityType}, seed ${report.settings.seed})`)}</text>`,
   );
   // Demand, shaded.
   const demand = report.workload.neededPerMinute;
@@ -115,17 +115,17 @@ export function renderSvg(report: ComparisonReport): string {
     const colour = COLOURS[run.name] ?? '#000000';
     const widthPx = run.name === 'tide' ? 2.5 : 1.4;
     parts.push(
-      `<path d="${path(run.perMinute.ready, yReplicas)}" fill="none" stroke="${colour}" stroke-width="${widthPx}"><title>${escape(run.name)} ready replicas</title></path>`,
+      `<path d="${path(run.perMinute.ready, yReplicas)}" fill="none" stroke="${colour}" stroke-width="${widthPx}"><title>${escapeXml(run.name)} ready replicas</title></path>`,
     );
     parts.push(
-      `<path d="${path(run.perMinute.p95Ms, yLatency)}" fill="none" stroke="${colour}" stroke-width="${widthPx}"><title>${escape(run.name)} p95 TTFT</title></path>`,
+      `<path d="${path(run.perMinute.p95Ms, yLatency)}" fill="none" stroke="${colour}" stroke-width="${widthPx}"><title>${escapeXml(run.name)} p95 TTFT</title></path>`,
     );
     const legendY = capacity.top + 14 + index * 18;
     parts.push(
       `<line x1="${left + plotWidth + 12}" x2="${left + plotWidth + 32}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="3"/>`,
     );
     parts.push(
-      `<text x="${left + plotWidth + 38}" y="${legendY}">${escape(run.name)} $${run.costUsd.toFixed(2)}</text>`,
+      `<text x="${left + plotWidth + 38}" y="${legendY}">${escapeXml(run.name)} $${run.costUsd.toFixed(2)}</text>`,
     );
   }
   parts.push('</svg>');

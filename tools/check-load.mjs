@@ -45,6 +45,6 @@ for (let run = 1; run <= runs; run++) {
   console.log(`check:load: run ${run}: ${code === 0 ? 'PASS' : `FAIL (exit ${code})`} in ${seconds.toFixed(0)} s`);
 }
 stopBusy();
-outcomes.forEach((passed, i) => console.log(`run ${i + 1}: ${passed ? 'pass' : 'fail'}`));
+for (const [i, passed] of outcomes.entries()) console.log(`run ${i + 1}: ${passed ? 'pass' : 'fail'}`);
 console.log(`check:load: ${outcomes.filter(Boolean).length} of ${runs} runs passed`);
 process.exitCode = outcomes.every(Boolean) ? 0 : 1;

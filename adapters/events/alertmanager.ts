@@ -60,7 +60,7 @@ export function parseAlertmanager(payload: unknown, ctx: ParseContext): ParsedEv
     const at = child(ctx, 'alerts', i);
     const alarmName = alert.labels.alertname;
     if (!alarmName)
-      return fail(child(at, 'labels', 'alertname'), 'invalid', 'every alert needs an alertname label, was: nothing');
+      fail(child(at, 'labels', 'alertname'), 'invalid', 'every alert needs an alertname label, was: nothing');
     const value = toNumber(alert.annotations[ctx.options.valueAnnotation]);
     const threshold = toNumber(alert.annotations[ctx.options.thresholdAnnotation]);
     const comparison =

@@ -38,7 +38,7 @@ export async function runGcpTick(
     await Promise.all(
       ids.slice(i, i + TARGET_CONCURRENCY).map(async (id) => {
         const target = (await runtime.store.getTarget(id))?.value;
-        if (!target || target.provider !== 'gcp' || target.resource?.provider !== 'gcp') return;
+        if (target?.provider !== 'gcp' || target.resource?.provider !== 'gcp') return;
         report.targets++;
         try {
           for (const signal of await signalsFor(runtime, clients, target, now, policy)) {

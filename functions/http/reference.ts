@@ -5,7 +5,7 @@
  */
 type Json = Record<string, unknown>;
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
 function scopeOf(operation: Json): string {
@@ -23,31 +23,31 @@ export function renderReference(document: Json): string {
       const params = ((operation.parameters ?? []) as Json[])
         .map(
           (p) =>
-            `<li><code>${escape(String(p.name))}</code> (${escape(String(p.in))})${p.required ? ' required' : ''}</li>`,
+            `<li><code>${escapeHtml(String(p.name))}</code> (${escapeHtml(String(p.in))})${p.required ? ' required' : ''}</li>`,
         )
         .join('');
       const body = (operation.requestBody as Json | undefined)?.content as Json | undefined;
       const bodySchema = body ? JSON.stringify(Object.values(body)[0], null, 2) : '';
       const responses = Object.entries((operation.responses ?? {}) as Record<string, Json>)
-        .map(([status, r]) => `<li><b>${escape(status)}</b> ${escape(String(r.description ?? ''))}</li>`)
+        .map(([status, r]) => `<li><b>${escapeHtml(status)}</b> ${escapeHtml(String(r.description ?? ''))}</li>`)
         .join('');
-      sections.push(`<section id="${escape(`${method}-${path}`)}">
-<h2><span class="m">${escape(method.toUpperCase())}</span> <code>${escape(path)}</code></h2>
-<p>${escape(String(operation.summary ?? ''))}</p>
-<p>Scope: <b>${escape(scopeOf(operation))}</b></p>
+      sections.push(`<section id="${escapeHtml(`${method}-${path}`)}">
+<h2><span class="m">${escapeHtml(method.toUpperCase())}</span> <code>${escapeHtml(path)}</code></h2>
+<p>${escapeHtml(String(operation.summary ?? ''))}</p>
+<p>Scope: <b>${escapeHtml(scopeOf(operation))}</b></p>
 ${params ? `<h3>Parameters</h3><ul>${params}</ul>` : ''}
-${bodySchema ? `<details><summary>Request body schema</summary><pre>${escape(bodySchema.slice(0, 200_000))}</pre></details>` : ''}
+${bodySchema ? `<details><summary>Request body schema</summary><pre>${escapeHtml(bodySchema.slice(0, 200_000))}</pre></details>` : ''}
 <h3>Answers</h3><ul>${responses}</ul>
 </section>`);
     }
   }
   const info = (document.info ?? {}) as Json;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(String(info.title ?? 'API'))}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(String(info.title ?? 'API'))}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
 section{border-top:1px solid #ddd;padding:.5rem 0}.m{display:inline-block;min-width:4.5rem;color:#06c}
 pre{background:#f6f6f6;padding:.5rem;overflow:auto;max-height:30rem}</style></head>
-<body><h1>${escape(String(info.title ?? 'API'))}</h1><p>${escape(String(info.description ?? ''))}</p>
+<body><h1>${escapeHtml(String(info.title ?? 'API'))}</h1><p>${escapeHtml(String(info.description ?? ''))}</p>
 <p>The machine-readable document: <a href="/openapi.json">/openapi.json</a>.</p>
 ${sections.join('\n')}
 </body></html>`;

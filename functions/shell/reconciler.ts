@@ -156,6 +156,7 @@ export function classifyActuatorError(
 }
 
 /** Carry out one action through the port; resolves to the new instances' ids for a launch. */
+// biome-ignore lint/suspicious/noConfusingVoidType: the port's methods resolve to void; only a launch resolves to ids
 async function execute(actuator: ActuatorPort, action: Action, key: string | undefined): Promise<string[] | void> {
   const idempotency = key === undefined ? {} : { idempotencyKey: key };
   switch (action.type) {

@@ -235,6 +235,7 @@ export function createShell(deps: ShellDependencies): Shell {
           now: clock.now(),
           signal,
           target,
+          // biome-ignore lint/suspicious/noAssignInExpressions: parsed once, for the first target without a policy
           policy: snapshot.policy?.value ?? (defaultPolicy ??= PolicySchema.parse({})),
           observed,
           ...(snapshot.state.memory ? { memory: snapshot.state.memory } : {}),

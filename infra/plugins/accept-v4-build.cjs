@@ -10,7 +10,7 @@
 class AcceptV4BuildKey {
   constructor(serverless) {
     const handler = serverless.configSchemaHandler;
-    if (!handler || !handler.schema || !handler.schema.properties) return;
+    if (!handler?.schema?.properties) return;
     if (handler.schema.properties.build) return; // v4: its own definition stands
     handler.defineTopLevelProperty('build', {
       type: 'object',

@@ -98,7 +98,10 @@ export function hpa(options: Partial<HpaOptions> = {}): Autoscaler & { options: 
       while (scaleEvents.length > 0 && scaleEvents[0]![0] <= context.now - 15) scaleEvents.shift();
       let added = 0;
       let removed = 0;
-      for (const [, delta] of scaleEvents) delta > 0 ? (added += delta) : (removed -= delta);
+      for (const [, delta] of scaleEvents) {
+        if (delta > 0) added += delta;
+        else removed -= delta;
+      }
       let desired = stabilized;
       if (stabilized > current) {
         const periodStart = current - added;

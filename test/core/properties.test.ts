@@ -116,11 +116,6 @@ const policyArb = fc
     }),
   );
 
-interface Step {
-  gapSeconds: number;
-  signal: (at: number) => fc.Arbitrary<SignalInput>;
-}
-
 const runArb = fc.record({
   policy: policyArb,
   start: fc.integer({ min: 0, max: 20 }),

@@ -61,7 +61,7 @@ export function markdownReference(schema: ZodType): string {
     const objectNode = node.properties ? node : (node.anyOf ?? []).find((v) => v.properties);
     if (path) {
       const def = node.default === undefined ? (required ? 'required' : '—') : `\`${JSON.stringify(node.default)}\``;
-      const type = objectNode && objectNode.properties ? 'object' : typeOf(node);
+      const type = objectNode?.properties ? 'object' : typeOf(node);
       rows.push(`| \`${path}\` | ${cell(type)} | ${cell(def)} | ${cell(node.description ?? '')} |`);
     }
     if (objectNode?.properties) {

@@ -104,7 +104,7 @@ function paths(root: unknown, limit = 400): (string | number)[][] {
   const walk = (value: unknown, path: (string | number)[]) => {
     if (out.length >= limit) return;
     out.push(path);
-    if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
+    if (Array.isArray(value)) for (const [i, item] of value.entries()) walk(item, [...path, i]);
     else if (isContainer(value))
       for (const key of Object.keys(value)) walk((value as Record<string, unknown>)[key], [...path, key]);
   };

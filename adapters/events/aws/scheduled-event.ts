@@ -8,6 +8,6 @@ import type { EventBridgeEnvelope } from './eventbridge-envelope.ts';
 export function parseScheduledEvent(envelope: EventBridgeEnvelope, ctx: ParseContext): ParsedEvent {
   const schedule = envelope.resources[0];
   const event = tickEvent(ctx, { ...(schedule ? { schedule } : {}), observedAt: envelope.time, eventId: envelope.id });
-  event.signals.forEach((routable) => (routable.route.resourceIds = [...envelope.resources]));
+  for (const routable of event.signals) routable.route.resourceIds = [...envelope.resources];
   return event;
 }

@@ -50,14 +50,14 @@ export function parseScheduledEvents(payload: unknown, ctx: ParseContext): Parse
     }
     const deadlineAt = toEpochMs(scheduled.NotBefore);
     if (deadlineAt === undefined) {
-      return fail(
+      fail(
         child(at, 'NotBefore'),
         'invalid',
         `expected a time such as "Mon, 19 Sep 2016 18:29:47 GMT", was: ${JSON.stringify(scheduled.NotBefore ?? null)}`,
       );
     }
     if (scheduled.Resources.length === 0)
-      return fail(child(at, 'Resources'), 'invalid', 'a Preempt event names at least one resource, was: []');
+      fail(child(at, 'Resources'), 'invalid', 'a Preempt event names at least one resource, was: []');
     const observedAt = ctx.options.receivedAt ?? Math.max(0, deadlineAt - AZURE_PREEMPT_NOTICE_MS);
     for (const resource of scheduled.Resources) {
       const signal = finishSignal(

@@ -136,7 +136,7 @@ export function clipToSpendLimit(
   const cap = limit.usdPerHour;
   const before = after().beforeUsdPerHour;
   // Above the cap already: allow no increase at all (the ceiling is what is spent now).
-  const ceiling = before > cap ? before : cap;
+  const ceiling = Math.max(before, cap);
   for (let i = kept.length - 1; i >= 0 && after().afterUsdPerHour > ceiling + 1e-9; i -= 1) {
     const action = kept[i]!;
     const excess = after().afterUsdPerHour - ceiling;

@@ -87,7 +87,7 @@ export function moveForDeadlines(
     }
     // Step 2: its on-demand nodes, reserved; once they are ready and no checkpoint is under way, it moves.
     const mine = (free.get(target.id) ?? []).filter((node) => !reserved.has(node)).slice(0, onSpot.length);
-    mine.forEach((node) => reserved.add(node));
+    for (const node of mine) reserved.add(node);
     if (out.ml.checkpointWaits.some((w) => w.jobId === id)) continue;
     if (mine.length < onSpot.length || !mine.every((node) => readyNodes.has(node))) continue;
     moveAfterCheckpoint(
@@ -199,7 +199,7 @@ export function returnForDeadlines(
         jobs[id] = { ...job, poolId: poolOf.get(onDemand[0]!)!.id, launchedAt: null };
         continue;
       }
-      mine.forEach((node) => reserved.add(node));
+      for (const node of mine) reserved.add(node);
       if (!ready) continue;
       if (view.slackMs < marginMs) {
         out.reasons.push(`job ${id}: the move back to spot is called off: ${slack}`);

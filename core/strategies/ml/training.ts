@@ -212,7 +212,7 @@ export function planTraining(
       const open = (free.get(pool.id) ?? []).filter((id) => !reserved.has(id));
       if (open.length >= job.nodeCount) {
         const taken = open.slice(0, job.nodeCount);
-        taken.forEach((id) => reserved.add(id));
+        for (const id of taken) reserved.add(id);
         return taken;
       }
     }

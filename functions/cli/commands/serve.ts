@@ -56,7 +56,7 @@ export const serveCommand: CliCommand = {
       if (quiet && line.includes('"level":"info"')) return;
       process.stdout.write(`${line}\n`);
     };
-    let runtime;
+    let runtime: Awaited<ReturnType<typeof createServeRuntime>>;
     try {
       runtime = await createServeRuntime({
         env: process.env,

@@ -155,7 +155,7 @@ describe('checkpoint requests', () => {
     const request = { jobId: 'ray-job', instanceIds: ['i-9'], deadlineAt: 1_800_000_120_000 };
     await actuator.requestCheckpoint(request);
     const [put] = fake.aws.server.calls('events', 'PutEvents');
-    const entry = (put?.params.Entries as Record<string, unknown>[])[0];
+    const entry = (put?.params.Entries as Record<string, unknown>[] | undefined)?.[0];
     expect(entry).toMatchObject({
       EventBusName: 'training',
       Source: 'dev.tide',

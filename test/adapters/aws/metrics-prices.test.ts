@@ -57,7 +57,7 @@ describe('GetMetricData on the tick', () => {
     ]);
     const calls = fake.aws.server.calls('monitoring', 'GetMetricData');
     expect(calls).toHaveLength(2); // us-east-1 and eu-west-1
-    expect((calls[0]?.params.MetricDataQueries as unknown[]).length).toBe(4);
+    expect((calls[0]?.params.MetricDataQueries as unknown[] | undefined)?.length).toBe(4);
     expect(calls[0]?.params.MetricDataQueries).toContainEqual({
       Id: 'm1',
       MetricStat: {

@@ -50,7 +50,7 @@ type Path = (string | number)[];
 /** Every path into a JSON value (objects and arrays), the root first. */
 function pathsOf(value: unknown, prefix: Path = [], out: Path[] = []): Path[] {
   out.push(prefix);
-  if (Array.isArray(value)) value.forEach((item, i) => pathsOf(item, [...prefix, i], out));
+  if (Array.isArray(value)) for (const [i, item] of value.entries()) pathsOf(item, [...prefix, i], out);
   else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) pathsOf(item, [...prefix, key], out);
   }

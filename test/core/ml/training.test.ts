@@ -16,7 +16,7 @@ const train = (options: Partial<Parameters<typeof mlInput>[0]> = {}): DecisionIn
 const of = <T extends Action['type']>(actions: Action[], type: T) =>
   actions.filter((a) => a.type === type) as Extract<Action, { type: T }>[];
 
-const running = (jobId: string, gpus = 1, count = 1, lastCheckpointAt = T0 - HOUR) => ({
+const running = (_jobId: string, gpus = 1, count = 1, lastCheckpointAt = T0 - HOUR) => ({
   state: 'running',
   gpusPerNode: gpus,
   nodeCount: count,

@@ -230,7 +230,10 @@ describe('actuatorsByProvider: one port per target, by cloud', () => {
     const simulated = new RecordingActuator();
     const seen: string[] = [];
     const resolve = actuatorsByProvider({
-      aws: (t) => (seen.push(t.id), aws),
+      aws: (t) => {
+        seen.push(t.id);
+        return aws;
+      },
       simulated: () => simulated,
     });
     expect(resolve(target('aws'))).toBe(aws);

@@ -12,8 +12,9 @@ import { verifyExactlyOnce } from './support/verify-run.ts';
 /**
  * 50 function instances (each with its own client) take 2,000 deliveries for 10 targets, 20 % of them
  * redeliveries, in random order (300 over the Upstash REST bridge, where each call is an HTTP request: still
- * 50 instances racing on 10 targets, 30 deliveries per target; 600 took 30-42 s at load average 26). Every event must be decided exactly once, no update lost, the final state
- * equal to a serial replay, every action executed once and in commit order.
+ * 50 instances racing on 10 targets, 30 deliveries per target; 600 took 30-42 s at load average 26). Every
+ * event must be decided exactly once, no update lost, the final state equal to a serial replay, every action
+ * executed once and in commit order.
  */
 const INSTANCES = 50;
 const NOW = Date.parse('2026-03-02T14:00:00Z');

@@ -120,7 +120,10 @@ describe('shell: one event, one decision, one action', () => {
   it('decides with the default policy when the target has none, and with no snapshot when observe fails', async () => {
     const seen: DecisionInput[] = [];
     const { shell, store, logger, actuator } = await harness({
-      decide: (input) => (seen.push(input), foldingDecide(input)),
+      decide: (input) => {
+        seen.push(input);
+        return foldingDecide(input);
+      },
     });
     actuator.observed = async () => {
       throw new Error('DescribeEndpoint throttled');
@@ -135,7 +138,12 @@ describe('shell: one event, one decision, one action', () => {
 
   it('hands the recorded exchange closures to decide from the same load, with no extra round trip', async () => {
     const seen: DecisionInput[] = [];
-    const { shell, store } = await harness({ decide: (input) => (seen.push(input), foldingDecide(input)) });
+    const { shell, store } = await harness({
+      decide: (input) => {
+        seen.push(input);
+        return foldingDecide(input);
+      },
+    });
     const closure = { exchange: 'XNYS', date: '2026-03-03', status: 'closed' as const, reason: 'mourning' };
     await store.putExchangeOverride(closure, '2026-03-01');
     const before = store.roundTrips;
