@@ -1,0 +1,118 @@
+/**
+ * `npm run bench:api [-- --json] [-- --seconds N]`: webhook ingest into `tide serve` (one process, its own
+ * redis-server on loopback), 32 concurrent clients posting CloudWatch alarm state changes as EventBridge
+ * delivers them (distinct events, 10 targets, each a full decide and compare-and-set commit), then 32
+ * clients reading one policy. Prints `{ webhookRps, p50Ms, p99Ms, readRps }`. The clients run in this
+ * process on the same machine, so the figures include their cost. Goals: >= 2,000 webhooks/s, p99 <= 25 ms,
+ * >= 10,000 reads/s.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateApiKey } from '../../functions/http/api-keys.ts';
+import { alarmEvent, demoPolicy, demoTarget } from '../../test/functions/http/support.ts';
+import { startRedisServer } from '../../test/support/redis-server.ts';
+
+const { values } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, seconds: { type: 'string', default: '10' } },
+});
+const seconds = Number(values.seconds);
+const CLIENTS = 32;
+const TARGETS = 10;
+
+const redis = await startRedisServer();
+const admin = generateApiKey(['admin', 'read', 'write', 'ingest'], 'bench', Date.now()).key;
+const child = spawn(
+  process.execPath,
+  [fileURLToPath(new URL('../../bin/tide.js', import.meta.url)), 'serve', '--port', '0', '--rate-limit', '100000000'],
+  {
+    env: { ...process.env, REDIS_URL: redis.url, TIDE_ADMIN_KEY: admin, TIDE_DEPLOYMENT: 'bench' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  },
+);
+const url = await new Promise<string>((resolve, reject) => {
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+    const match = /listening on (http:\/\/\S+)/.exec(stderr);
+    if (match) resolve(match[1]!);
+  });
+  child.once('exit', (code) => reject(new Error(`tide serve exited (${code}): ${stderr}`)));
+});
+
+// TIDE_ADMIN_KEY is an admin key only: it makes the key the clients use.
+const made = await fetch(`${url}/v1/keys`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ scopes: ['read', 'write', 'ingest'], name: 'bench' }),
+});
+const { key } = (await made.json()) as { key: string };
+const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+for (let i = 0; i < TARGETS; i++) {
+  await fetch(`${url}/v1/targets/t${i}`, { method: 'PUT', headers, body: JSON.stringify(demoTarget(`t${i}`)) });
+  await fetch(`${url}/v1/targets/t${i}/policy`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify(demoPolicy({ triggers: [{ source: 'aws-cloudwatch', alarmName: `tide-t${i}-*` }] })),
+  });
+}
+
+/** Run `request` from CLIENTS loops for `ms`; latencies in ms. */
+async function load(ms: number, request: (n: number) => Promise<Response>) {
+  const latencies: number[] = [];
+  let n = 0;
+  let errors = 0;
+  const until = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < until) {
+        const started = performance.now();
+        const response = await request(n++);
+        const text = await response.text();
+        if (response.status !== 200 && errors++ === 0)
+          console.error(`first non-200: ${response.status} ${text.slice(0, 300)}`);
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  return { rps: latencies.length / (ms / 1000), p50: at(0.5), p99: at(0.99), errors, count: latencies.length };
+}
+
+const run = Date.now();
+const webhook = (n: number) =>
+  fetch(`${url}/v1/events/aws-eventbridge`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(
+      alarmEvent({
+        id: `bench-${run}-${n}`,
+        alarmName: `tide-t${n % TARGETS}-gpu`,
+        value: 66 + (n % 9),
+        at: Date.now(),
+        state: 'OK',
+      }),
+    ),
+  });
+await load(1000, webhook); // warm-up
+const webhooks = await load(seconds * 1000, webhook);
+const reads = await load(seconds * 1000, () => fetch(`${url}/v1/targets/t0/policy`, { headers }));
+
+child.kill('SIGTERM');
+await new Promise((resolve) => child.once('exit', resolve));
+await redis.close();
+
+const result = {
+  webhookRps: Math.round(webhooks.rps),
+  p50Ms: Math.round(webhooks.p50 * 100) / 100,
+  p99Ms: Math.round(webhooks.p99 * 100) / 100,
+  readRps: Math.round(reads.rps),
+};
+if (values.json) console.log(JSON.stringify(result));
+else {
+  console.log(
+    `webhooks: ${result.webhookRps}/s (goal 2000), p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (goal 25), ${webhooks.errors} non-200 of ${webhooks.count}`,
+  );
+  console.log(`policy reads: ${result.readRps}/s (goal 10000), ${reads.errors} non-200 of ${reads.count}`);
+}
