@@ -28,7 +28,6 @@ export const AWS_CALLS = {
   'application-autoscaling:UntagResource': true,
   'autoscaling:DescribeAutoScalingGroups': false,
   'autoscaling:DescribeScalingActivities': false,
-  'autoscaling:DescribeWarmPool': false,
   'autoscaling:SetDesiredCapacity': true,
   'autoscaling:TerminateInstanceInAutoScalingGroup': true,
   'autoscaling:PutWarmPool': true,
@@ -36,6 +35,8 @@ export const AWS_CALLS = {
   'cloudwatch:DescribeAlarms': false,
   'ec2:DescribeSpotPriceHistory': false,
   'events:PutEvents': true,
+  /** Made by the SDK's credential provider for a target that names a role (resource.roleArn), not by the caller. */
+  'sts:AssumeRole': false,
 } as const;
 export type AwsCallName = keyof typeof AWS_CALLS;
 

@@ -67,6 +67,7 @@ function serverlessConfig(root: string): Record<string, any> {
     customTags: [
       { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
       { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) },
+      { tag: '!Sub', resolve: (value: string) => ({ 'Fn::Sub': value }) },
     ],
   });
 }
@@ -126,7 +127,10 @@ export async function bundleFunction(
   });
   const outputs = result.metafile.outputs;
   const abs = (path: string) => resolve(root, path);
-  const entryOutput = Object.keys(outputs).find((path) => outputs[path]?.entryPoint !== undefined);
+  // With splitting, every dynamically imported module (the AWS SDK clients) is an entry point of its own too.
+  const entryOutput =
+    Object.keys(outputs).find((path) => outputs[path]?.entryPoint === entry) ??
+    Object.keys(outputs).find((path) => outputs[path]?.entryPoint !== undefined);
   if (!entryOutput) throw new Error(`esbuild wrote no entry output for ${entry}`);
   // What a cold start loads: the entry and, transitively, the chunks it imports statically.
   const initial = new Set<string>();
