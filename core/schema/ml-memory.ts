@@ -10,8 +10,8 @@ export const ML_MEMORY_LIMITS = {
   jobs: 500,
   checkpointWaits: 200,
   idleNodes: 2000,
-  /** Spend samples [at, USD/h] over the last 24 h (one per change of rate). */
-  spendSamples: 2000,
+  /** Spend samples [at, USD/h] over the last 24 h: one per 5-minute step at most (288) and the one before. */
+  spendSamples: 289,
 } as const;
 
 /** What the memory knows of one spot pool. */
@@ -94,7 +94,10 @@ export const MlStateSchema = object({
   lastTypeChangeAt: number().nullable().default(null),
   /** Since when GPU utilization has been low without a break (epoch ms). */
   lowUseSince: number().nullable().default(null),
-  /** Estimated spend rate after each decision that changed it: [epoch ms, USD/h], last 24 h. */
+  /**
+   * Estimated spend rate after each decision that changed it: [epoch ms, USD/h], last 24 h at 5-minute
+   * resolution; kept only when the policy sets `spendCaps.targetUsdPerDay` (the one rule that reads it).
+   */
   spend: array(tuple([number(), number()])).default([]),
   /** GPU-hours of training work lost to interruptions so far (work since the last checkpoint). */
   lostGpuHours: number().min(0).default(0),

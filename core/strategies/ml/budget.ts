@@ -34,8 +34,31 @@ export function spentUsd(samples: readonly [number, number][], from: number, to:
 }
 
 /**
- * Record the spend rate from `now` on. Only changes of rate are kept; samples older than 24 h go, except
- * the last one before the cut, which still says what was spent at the start of the window.
+ * Resolution of the spend history: one rate per 5 minutes at most. The $/day cap is rolling over 23 h, so a
+ * rate change inside a 5-minute step is charged from the step's first change (an error of at most 5 minutes
+ * of the difference in rate, about 0.35 % of a day), and the history holds at most 24 h / 5 min + 1 = 289
+ * samples (under 8.1 KB of JSON) however often capacity moves.
+ */
+export const SPEND_RESOLUTION_MS = 5 * 60_000;
+
+/**
+ * The spend history the policy needs: only the target's $/day cap reads it (group caps come with the input),
+ * so without that cap nothing is kept; with it, {@link recordSpend} keeps the last 24 h at 5-minute resolution.
+ */
+export function keepSpend(
+  ml: MlState,
+  policy: { spendCaps: { targetUsdPerDay: number | null } },
+  now: number,
+  usdPerHour: number,
+): MlState {
+  if (policy.spendCaps.targetUsdPerDay === null) return ml.spend.length === 0 ? ml : { ...ml, spend: [] };
+  return recordSpend(ml, now, usdPerHour);
+}
+
+/**
+ * Record the spend rate from `now` on. Only changes of rate are kept, at most one per {@link SPEND_RESOLUTION_MS}
+ * step (a later change in the same step replaces the rate); samples older than 24 h go, except the last one
+ * before the cut, which still says what was spent at the start of the window.
  */
 export function recordSpend(ml: MlState, now: number, usdPerHour: number): MlState {
   const cutoff = now - DAY_MS;
@@ -48,7 +71,16 @@ export function recordSpend(ml: MlState, now: number, usdPerHour: number): MlSta
   const firstInside = spend.findIndex((sample) => sample[0] >= cutoff);
   if (firstInside > 0) spend = spend.slice(firstInside - 1);
   else if (firstInside < 0 && spend.length > 1) spend = spend.slice(-1);
-  if (spend.at(-1)?.[1] !== usdPerHour) spend = [...spend, [now, usdPerHour]];
+  const latest = spend.at(-1);
+  if (
+    latest &&
+    latest[1] !== usdPerHour &&
+    Math.floor(latest[0] / SPEND_RESOLUTION_MS) === Math.floor(now / SPEND_RESOLUTION_MS)
+  ) {
+    // Same 5-minute step: the step's rate becomes the new one (or the step merges into the one before).
+    spend = spend.slice(0, -1);
+    if (spend.at(-1)?.[1] !== usdPerHour) spend.push([latest[0], usdPerHour]);
+  } else if (latest?.[1] !== usdPerHour) spend = [...spend, [now, usdPerHour]];
   if (spend.length > ML_MEMORY_LIMITS.spendSamples) spend = spend.slice(spend.length - ML_MEMORY_LIMITS.spendSamples);
   return { ...ml, spend };
 }

@@ -11,7 +11,7 @@ import type { Action, ChangeInstanceTypeAction, CostEstimate, Hold } from '../..
 import type { Memory } from '../../schema/memory.ts';
 import type { MlState } from '../../schema/ml-memory.ts';
 import type { Signal } from '../../schema/signal.ts';
-import { clipToSpendLimit, recordSpend, spendLimit, type GroupSpend } from './budget.ts';
+import { clipToSpendLimit, keepSpend, spendLimit, type GroupSpend } from './budget.ts';
 import type { MlContext } from './context.ts';
 import { estimateCost, poolCountsAfter } from './cost.ts';
 import { handleCapacityError, handleRebalance, handleSpotInterruption } from './replacement.ts';
@@ -166,7 +166,7 @@ export function applyCostAndCaps(
     holds,
     reasons,
     cost,
-    ml: recordSpend(ml, ctx.now, cost.afterUsdPerHour),
+    ml: keepSpend(ml, ctx.policy, ctx.now, cost.afterUsdPerHour),
     desiredCapacity,
     clipped: holds.length > 0,
   };

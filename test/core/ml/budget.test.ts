@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decide } from '../../../core/decide.ts';
 import { MemorySchema, type PolicyInput } from '../../../core/index.ts';
-import { recordSpend, spentUsd } from '../../../core/strategies/ml/budget.ts';
+import { recordSpend, SPEND_RESOLUTION_MS, spentUsd } from '../../../core/strategies/ml/budget.ts';
+import { ML_MEMORY_LIMITS } from '../../../core/schema/ml-memory.ts';
 import { HOUR, P3, T0, memoryWith, mlInput, nodes, sec } from './ml-builders.ts';
 
 /** ml.g5.2xlarge on-demand: $1.515/h. Target tracking at 60 % GPU utilization. */
@@ -51,6 +52,52 @@ describe('spend accounting', () => {
       [T0 - 26 * HOUR, 7],
       [T0, 9],
     ]);
+  });
+
+  it('keeps one rate per 5-minute step: a later change in the step replaces it, or merges it into the one before', () => {
+    const step = Math.floor(T0 / SPEND_RESOLUTION_MS) * SPEND_RESOLUTION_MS;
+    let ml = memoryWith({}).ml;
+    ml = recordSpend(ml, step - 10 * 60_000, 5);
+    ml = recordSpend(ml, step + 60_000, 8);
+    ml = recordSpend(ml, step + 120_000, 9);
+    expect(ml.spend).toEqual([
+      [step - 10 * 60_000, 5],
+      [step + 60_000, 9],
+    ]);
+    ml = recordSpend(ml, step + 180_000, 5);
+    expect(ml.spend).toEqual([[step - 10 * 60_000, 5]]);
+    ml = recordSpend(ml, step + SPEND_RESOLUTION_MS, 6);
+    expect(ml.spend).toEqual([
+      [step - 10 * 60_000, 5],
+      [step + SPEND_RESOLUTION_MS, 6],
+    ]);
+  });
+
+  it('property: over a long random run the history stays within 24 h at 5-minute resolution (at most 289 samples)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 * 60_000 }), fc.integer({ min: 0, max: 40 })), {
+          minLength: 400,
+          maxLength: 1500,
+        }),
+        (steps) => {
+          let ml = memoryWith({}).ml;
+          let now = T0;
+          for (const [gap, rate] of steps) {
+            now += gap;
+            ml = recordSpend(ml, now, rate);
+            if (ml.spend.length > ML_MEMORY_LIMITS.spendSamples || ml.spend.at(-1)?.[1] !== rate) return false;
+            // Every sample but the anchor before the window is inside the last 24 h, one per step at most.
+            const inside = ml.spend.slice(1);
+            if (inside.some(([at]) => at < now - 24 * HOUR)) return false;
+            if (new Set(inside.map(([at]) => Math.floor(at / SPEND_RESOLUTION_MS))).size !== inside.length)
+              return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 10 },
+    );
   });
 });
 
@@ -112,8 +159,15 @@ describe('spend caps clip decisions', () => {
   });
 
   it('records the spend rate in memory so the $/day cap sees it next time', () => {
-    const decision = decide(endpoint(2, {}, 180));
+    const decision = decide(endpoint(2, { spendCaps: { targetUsdPerDay: 500 } }, 180));
     expect(decision.memory.ml.spend).toEqual([[T0, 9.09]]);
+  });
+
+  it('keeps no spend history without a $/day cap (no rule reads it), and drops one kept before', () => {
+    expect(decide(endpoint(2, {}, 180)).memory.ml.spend).toEqual([]);
+    expect(decide(endpoint(2, { spendCaps: { targetUsdPerHour: 50 } }, 180)).memory.ml.spend).toEqual([]);
+    const before = memoryWith({ spend: [[T0 - HOUR, 3.03]] });
+    expect(decide(endpoint(2, {}, 60, { memory: before })).memory.ml.spend).toEqual([]);
   });
 });
 
