@@ -5,8 +5,8 @@
  * is one `PutEvents` entry whose detail is the CloudEvent. The event id is derived from the job and the
  * deadline, so a redelivered request is recognisably the same one.
  */
-import { createHmac } from 'node:crypto';
-import { type RequestOptions, request as httpsRequest } from 'node:https';
+import type { RequestOptions } from 'node:https';
+import { CHECKPOINT_EVENT_TYPE, checkpointCloudEvent, postSignedCheckpoint } from '../checkpoint/https.ts';
 import type { AwsCheckpointCallback } from '../../core/schema/resource.ts';
 import {
   type ActuatorError,
@@ -18,31 +18,7 @@ import {
 import type { AwsCaller } from './calls.ts';
 import type { AwsClients, AwsScope } from './clients.ts';
 
-export const CHECKPOINT_EVENT_TYPE = 'dev.tide.job.checkpoint.requested';
-
-/** The CloudEvent (structured mode, spec 1.0) for a request. */
-export function checkpointCloudEvent(targetId: string, request: CheckpointRequest, now: number) {
-  return {
-    specversion: '1.0',
-    id: `${targetId}:${request.jobId}:${request.deadlineAt}`,
-    source: `tide/${targetId}`,
-    type: CHECKPOINT_EVENT_TYPE,
-    subject: request.jobId,
-    time: new Date(now).toISOString(),
-    datacontenttype: 'application/json',
-    data: {
-      jobId: request.jobId,
-      instanceIds: request.instanceIds,
-      deadline: new Date(request.deadlineAt).toISOString(),
-      targetId,
-    },
-  };
-}
-
-/** `v1=` + hex HMAC-SHA256 over `timestamp.body`. */
-export function signCheckpoint(key: string, timestampSeconds: number, body: string): string {
-  return `v1=${createHmac('sha256', key).update(`${timestampSeconds}.${body}`).digest('hex')}`;
-}
+export { CHECKPOINT_EVENT_TYPE, checkpointCloudEvent, signCheckpoint } from '../checkpoint/https.ts';
 
 export interface CheckpointSenderDeps {
   targetId: string;
@@ -115,52 +91,12 @@ async function putEvent(deps: CheckpointSenderDeps, eventBus: string, event: Ret
   }
 }
 
-async function postSigned(deps: CheckpointSenderDeps, url: string, key: string, body: string): Promise<void> {
-  const attempts = deps.maxAttempts ?? 3;
-  const base = deps.retryBaseDelayMs ?? 100;
-  let last: ActuatorError | undefined;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * base * 2 ** (attempt - 1)));
-    const timestamp = Math.floor(deps.now() / 1000);
-    try {
-      const status = await post(
-        url,
-        body,
-        {
-          'content-type': 'application/cloudevents+json',
-          'x-tide-timestamp': String(timestamp),
-          'x-tide-signature': signCheckpoint(key, timestamp, body),
-        },
-        deps.timeoutMs ?? 3000,
-        deps.tls,
-      );
-      if (status >= 200 && status < 300) return;
-      const message = `checkpoint callback ${url} answered ${status}`;
-      if (status === 429) last = new ThrottledError(message);
-      else if (status >= 500) last = new ProviderUnavailableError(message);
-      else throw new ProviderRejectedError('checkpoint', url, `HTTP${status}`, message);
-    } catch (error) {
-      if (error instanceof ProviderRejectedError) throw error;
-      last = new ProviderUnavailableError(`checkpoint callback ${url}: ${(error as Error).message}`, { cause: error });
-    }
-  }
-  throw last ?? new ProviderUnavailableError(`checkpoint callback ${url} failed`);
-}
-
-function post(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-  tls: CheckpointSenderDeps['tls'],
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method: 'POST', headers, timeout: timeoutMs, ...(tls ?? {}) }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
+function postSigned(deps: CheckpointSenderDeps, url: string, key: string, body: string): Promise<void> {
+  return postSignedCheckpoint(url, key, body, {
+    now: deps.now,
+    ...(deps.tls ? { tls: deps.tls } : {}),
+    ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+    ...(deps.maxAttempts !== undefined ? { maxAttempts: deps.maxAttempts } : {}),
+    ...(deps.retryBaseDelayMs !== undefined ? { retryBaseDelayMs: deps.retryBaseDelayMs } : {}),
   });
 }

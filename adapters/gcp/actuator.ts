@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { CapacityPool, ObservedCapacity, Target } from '../../core/schema/target.ts';
 import {
-  ActuatorError,
   NodeNotFoundError,
+  ProviderRejectedError,
   PoolNotFoundError,
   type ActuatorPort,
   type ChangeInstanceTypeRequest,
@@ -22,7 +22,8 @@ import { DEFAULT_CALL_POLICY, type GcpCallPolicy } from './call.ts';
 import type { CapacityErrorReport } from './capacity-errors.ts';
 import { GcpClients, type GcpClientOptions } from './clients.ts';
 import type { GcpPoolBinding, GcpResource, MigBinding } from './config.ts';
-import { createMemoryHandoverStore, GkeDriver, type HandoverStore } from './gke.ts';
+import { createMemoryHandoverStore, GkeDriver, nodePoolName, type HandoverStore } from './gke.ts';
+import { checkpointCloudEvent, postSignedCheckpoint } from '../checkpoint/https.ts';
 import { MigDriver, type MigRef } from './mig.ts';
 import { VertexDriver } from './vertex.ts';
 
@@ -34,8 +35,12 @@ export interface GcpActuatorOptions {
   client?: GcpClientOptions;
   policy?: Partial<GcpCallPolicy>;
   handover?: HandoverStore;
-  /** Deliver checkpoint requests (the CloudEvent callback); without one a request is an error. */
+  /** Deliver checkpoint requests another way than the target's HTTPS callback. */
   sendCheckpoint?: CheckpointSender;
+  /** Where the callback's key variable is read (default: the process environment). */
+  env?: Record<string, string | undefined>;
+  /** TLS options for the callback (a private CA). */
+  checkpointTls?: { ca?: string | Buffer };
   now?: () => number;
 }
 
@@ -60,7 +65,12 @@ export class GcpActuator implements ActuatorPort {
     private readonly options: GcpActuatorOptions = {},
   ) {
     if (target.resource?.provider !== 'gcp') {
-      throw new ActuatorError(`target ${target.id} has no Google Cloud resource block (resource.provider: gcp)`);
+      throw new ProviderRejectedError(
+        'gcp',
+        `target/${target.id}`,
+        'NoResource',
+        'the target has no Google Cloud resource block (resource.provider: gcp)',
+      );
     }
     this.resources = target.resource;
     const policy = { ...DEFAULT_CALL_POLICY, ...options.policy };
@@ -136,8 +146,11 @@ export class GcpActuator implements ActuatorPort {
       case 'vertex-endpoint':
         return this.#vertex.deployOn(binding, request.toInstanceType, request.count);
       case 'gke-node-pool':
-        throw new ActuatorError(
-          `GKE node pool ${binding.nodePool}: a machine type change needs a new node pool; bind a second pool of the new type instead`,
+        throw new ProviderRejectedError(
+          'clusters.nodePools.update',
+          nodePoolName(binding),
+          'Unsupported',
+          'a machine type change needs a new node pool; bind a second pool of the new type instead',
         );
     }
   }
@@ -168,8 +181,11 @@ export class GcpActuator implements ActuatorPort {
   async drainAndRelease(request: DrainAndReleaseRequest): Promise<void> {
     const { binding, pool } = this.#pool(request.poolId);
     if (binding.kind === 'vertex-endpoint') {
-      throw new ActuatorError(
-        `Vertex AI endpoint ${binding.endpoint}: replicas are not released one by one; set the count instead`,
+      throw new ProviderRejectedError(
+        'endpoints.mutateDeployedModel',
+        binding.endpoint,
+        'Unsupported',
+        'Vertex AI replicas are not released one by one; set the count instead',
       );
     }
     const refs = binding.kind === 'mig' ? [this.#migRef(binding)] : (await this.#gke.ensureManaged(binding)).migs;
@@ -181,11 +197,33 @@ export class GcpActuator implements ActuatorPort {
     throw new NodeNotFoundError(request.poolId, request.instanceId);
   }
 
+  /** The signed CloudEvent to the target's HTTPS callback (`resource.checkpoint`), or the configured sender. */
   async requestCheckpoint(request: CheckpointRequest): Promise<void> {
-    if (!this.options.sendCheckpoint) {
-      throw new ActuatorError(`no checkpoint callback is configured for job ${request.jobId}`);
+    if (this.options.sendCheckpoint) return this.options.sendCheckpoint(request);
+    const callback = this.resources.checkpoint;
+    if (!callback) {
+      throw new ProviderRejectedError(
+        'checkpoint',
+        `job/${request.jobId}`,
+        'NoCallback',
+        `target ${this.target.id} names no checkpoint callback (resource.checkpoint)`,
+      );
     }
-    await this.options.sendCheckpoint(request);
+    const key = (this.options.env ?? process.env)[callback.secretEnv];
+    if (!key) {
+      // Names the variable, never a value.
+      throw new ProviderRejectedError(
+        'checkpoint',
+        callback.url,
+        'NoKey',
+        `environment variable ${callback.secretEnv} is not set`,
+      );
+    }
+    const body = JSON.stringify(checkpointCloudEvent(this.target.id, request, this.#now()));
+    await postSignedCheckpoint(callback.url, key, body, {
+      now: this.#now,
+      ...(this.options.checkpointTls ? { tls: this.options.checkpointTls } : {}),
+    });
   }
 
   /** Finish rolling changes whose next step is possible now (Vertex AI: shift traffic, then undeploy). */

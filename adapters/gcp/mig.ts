@@ -236,8 +236,12 @@ export class MigDriver {
  * the type only, so a redelivered change finds the template it made and a later change back reuses it.
  */
 export function templateName(group: string, machineType: string): string {
-  const name = `tide-${group}-${machineType}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
-  return name.slice(0, 63).replace(/-+$/, '');
+  let name = `tide-${group}-${machineType}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 63);
+  while (name.endsWith('-')) name = name.slice(0, -1);
+  return name;
 }
 
 function dedupe(reports: CapacityErrorReport[]): CapacityErrorReport[] {

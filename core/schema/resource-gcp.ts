@@ -15,6 +15,7 @@ import {
   type infer as Infer,
 } from 'zod';
 import { IdSchema } from './common.ts';
+import { HttpsCheckpointCallbackSchema } from './checkpoint-callback.ts';
 
 const Name = string()
   .min(1)
@@ -91,6 +92,9 @@ export const GcpResourceSchema = strictObject({
   metrics: record(string().min(1).max(128), GcpMetricBindingSchema)
     .default({})
     .describe('policy metric name → the Cloud Monitoring metric read on each tick'),
+  checkpoint: HttpsCheckpointCallbackSchema.optional().describe(
+    "where checkpoint requests for this target's training jobs go (a signed HTTPS CloudEvent)",
+  ),
 });
 export type GcpResource = Infer<typeof GcpResourceSchema>;
 

@@ -10,6 +10,7 @@ import {
 } from 'zod';
 import { IdSchema } from './common.ts';
 import { GcpResourceSchema } from './resource-gcp.ts';
+import { HttpsCheckpointCallbackSchema } from './checkpoint-callback.ts';
 
 /**
  * Where a target lives in its cloud: the `resource` block of a target document, one shape per provider
@@ -49,13 +50,7 @@ export type SageMakerEndpointResource = Infer<typeof SageMakerEndpointResourceSc
 
 /** Where `request-checkpoint` sends its CloudEvent: an HTTPS callback signed with HMAC-SHA256, or an EventBridge bus. */
 export const AwsCheckpointCallbackSchema = discriminatedUnion('type', [
-  strictObject({
-    type: literal('https'),
-    /** The job's callback URL; https only (the signature proves the sender, TLS keeps the body private). */
-    url: string().regex(/^https:\/\/[^\s]+$/, { message: 'expected an https:// URL' }),
-    /** Name of the environment variable holding the HMAC-SHA256 key (the key itself never goes in a document). */
-    secretEnv: string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { message: 'expected an environment variable name' }),
-  }),
+  HttpsCheckpointCallbackSchema,
   strictObject({
     type: literal('eventbridge'),
     /** Event bus name or ARN. */

@@ -4,6 +4,7 @@
  * bundle; each deployment picks its entry point. The runtime is made at the first invocation of a cold start
  * and kept while warm; it carries only the Google Cloud adapters.
  */
+import { readFileSync } from 'node:fs';
 import { cloudEvent, http } from '@google-cloud/functions-framework';
 import { getRequestListener } from '@hono/node-server';
 import { GcpActuator } from '../../adapters/gcp/actuator.ts';
@@ -20,7 +21,13 @@ export function gcpRuntime(env: Record<string, string | undefined> = process.env
   if (made) return made;
   try {
     const clients = new GcpClients(gcpEndpointFromEnv(env));
-    const runtime = createRuntime(env, { providers: { gcp: (target) => new GcpActuator(target, { clients }) } });
+    // A private CA for checkpoint callbacks inside the VPC (PEM file), when their certificates are not public.
+    const checkpointTls = env.TIDE_CHECKPOINT_CA_FILE ? { ca: readFileSync(env.TIDE_CHECKPOINT_CA_FILE) } : undefined;
+    const runtime = createRuntime(env, {
+      providers: {
+        gcp: (target) => new GcpActuator(target, { clients, env, ...(checkpointTls ? { checkpointTls } : {}) }),
+      },
+    });
     made = { runtime, clients };
     return made;
   } catch (error) {

@@ -3,8 +3,12 @@
  * real Google Cloud clients against the local endpoint (and its metadata server, for Application Default
  * Credentials, as on Cloud Run), all configured through the environment as a deployment is.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migKey, startGcpFake, type GcpFake } from '../../support/gcp-fake.ts';
@@ -38,7 +42,49 @@ function incidentPush(messageId: string, state: 'open' | 'closed' = 'open') {
   return push;
 }
 
+/** The job's checkpoint callback: HTTPS with a certificate made for this test, trusted through TIDE_CHECKPOINT_CA_FILE. */
+let receiver: HttpsServer;
+let receiverUrl: string;
+const checkpoints: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+const tls = mkdtempSync(join(tmpdir(), 'tide-gcp-tls-'));
+const CHECKPOINT_KEY = 'a-shared-secret-for-the-training-job';
+
 beforeAll(async () => {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      join(tls, 'key.pem'),
+      '-out',
+      join(tls, 'cert.pem'),
+      '-days',
+      '1',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  receiver = createHttpsServer(
+    { key: readFileSync(join(tls, 'key.pem')), cert: readFileSync(join(tls, 'cert.pem')) },
+    (req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        checkpoints.push({ headers: req.headers, body });
+        res.writeHead(202).end();
+      });
+    },
+  );
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverAddress = receiver.address();
+  receiverUrl = `https://127.0.0.1:${typeof receiverAddress === 'object' && receiverAddress ? receiverAddress.port : 0}/checkpoint`;
   [fake, redis] = await Promise.all([startGcpFake(), startRedisServer()]);
   Object.assign(process.env, {
     TIDE_MODE: 'act',
@@ -47,6 +93,8 @@ beforeAll(async () => {
     GCE_METADATA_HOST: `127.0.0.1:${fake.port}`,
     METADATA_SERVER_DETECTION: 'assume-present',
     GOOGLE_CLOUD_PROJECT: 'p1',
+    TIDE_CHECKPOINT_CA_FILE: join(tls, 'cert.pem'),
+    TIDE_TEST_CHECKPOINT_KEY: CHECKPOINT_KEY,
   });
   const { getTestServer } = await import('@google-cloud/functions-framework/testing');
   const { gcpRuntime } = await import('../../../functions/gcp/index.ts');
@@ -71,7 +119,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => httpServer?.close(() => resolve()));
   await gcp?.runtime.store.close?.();
   await gcp?.clients.close();
-  await Promise.all([fake?.close(), redis?.close()]);
+  await Promise.all([fake?.close(), redis?.close(), new Promise<void>((resolve) => receiver?.close(() => resolve()))]);
+  rmSync(tls, { recursive: true, force: true });
   expect(blockedConnections).toEqual([]);
 });
 
@@ -274,5 +323,112 @@ describe('tideHttp on the real Functions Framework', () => {
   it('serves the API reference and health on the same app', async () => {
     expect((await fetch(`${httpUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${httpUrl}/openapi.json`)).status).toBe(200);
+  });
+});
+
+describe('a preempted training node', () => {
+  it('brings a signed checkpoint request to the job and a replacement in another pool', async () => {
+    const store = gcp.runtime.store;
+    fake.addMig({
+      project: 'ml-prod',
+      scope: 'zones/us-central1-a',
+      name: 'a100-spot',
+      targetSize: 1,
+      instanceTemplate: 'projects/ml-prod/global/instanceTemplates/a100-spot',
+      machineType: 'a2-highgpu-1g',
+    });
+    fake.migs
+      .get(migKey('ml-prod', 'zones/us-central1-a', 'a100-spot'))
+      ?.instances.push({
+        name: 'tide-a100-spot-7k2p',
+        machineType: 'a2-highgpu-1g',
+        status: 'RUNNING',
+        currentAction: 'NONE',
+      });
+    fake.addMig({
+      project: 'ml-prod',
+      scope: 'zones/us-central1-b',
+      name: 'a100-od',
+      targetSize: 0,
+      instanceTemplate: 'projects/ml-prod/global/instanceTemplates/a100-od',
+      machineType: 'a2-highgpu-1g',
+    });
+    await store.putTarget({
+      id: 'train-a100',
+      kind: 'training-pool',
+      provider: 'gcp',
+      pools: [
+        { id: 'a100-spot', instanceType: 'a2-highgpu-1g', capacityType: 'spot', zone: 'us-central1-a' },
+        { id: 'a100-od', instanceType: 'a2-highgpu-1g', capacityType: 'on-demand', zone: 'us-central1-b' },
+      ],
+      resource: {
+        provider: 'gcp',
+        pools: {
+          'a100-spot': { kind: 'mig', project: 'ml-prod', zone: 'us-central1-a', name: 'a100-spot' },
+          'a100-od': { kind: 'mig', project: 'ml-prod', zone: 'us-central1-b', name: 'a100-od' },
+        },
+        metrics: {},
+        checkpoint: { type: 'https', url: receiverUrl, secretEnv: 'TIDE_TEST_CHECKPOINT_KEY' },
+      },
+    });
+    const { PolicySchema } = await import('../../../core/schema/policy.ts');
+    await store.putPolicy(
+      'train-a100',
+      PolicySchema.parse({
+        minCapacity: 0,
+        maxCapacity: 8,
+        // A checkpoint that fits in Compute Engine's 30 s notice.
+        training: { checkpointSeconds: 20 },
+        triggers: [{ source: 'gcp-compute' }, { source: 'cloudevents' }],
+      }),
+    );
+    gcp.runtime.ingest.invalidateTargets();
+    // The job started on the spot node (its scheduler says so with a Tide CloudEvent).
+    const started = await post(
+      {
+        specversion: '1.0',
+        id: `job-started-${Date.now()}`,
+        type: 'dev.tide.job.started',
+        source: 'ray://cluster',
+        subject: 'llm-finetune-7',
+        time: new Date(Date.now() - 3_600_000).toISOString(),
+        datacontenttype: 'application/json',
+        data: { framework: 'ray', gpusPerNode: 1, nodeCount: 1, instanceIds: ['tide-a100-spot-7k2p'] },
+      },
+      { 'content-type': 'application/cloudevents+json' },
+    );
+    expect(started.status).toBe(204);
+    // Compute Engine's preemption audit log entry, through the log sink and the push subscription, now.
+    const push = fixture('pubsub-compute-preempted.json');
+    const entry = JSON.parse(Buffer.from(push.message.data, 'base64').toString('utf8'));
+    entry.timestamp = new Date().toISOString();
+    entry.receiveTimestamp = entry.timestamp;
+    entry.insertId = `preempted-${Date.now()}`;
+    push.message.data = Buffer.from(JSON.stringify(entry)).toString('base64');
+    const response = await post(push, { 'content-type': 'application/json' }, '/projects/ml-prod/topics/tide-events');
+    expect(response.status).toBe(204);
+
+    expect(checkpoints).toHaveLength(1);
+    const [request] = checkpoints;
+    const event = JSON.parse(request!.body);
+    expect(event).toMatchObject({
+      type: 'dev.tide.job.checkpoint.requested',
+      subject: 'llm-finetune-7',
+      data: { instanceIds: ['tide-a100-spot-7k2p'] },
+    });
+    const timestamp = String(request!.headers['x-tide-timestamp']);
+    expect(request!.headers['x-tide-signature']).toBe(
+      `v1=${createHmac('sha256', CHECKPOINT_KEY).update(`${timestamp}.${request!.body}`).digest('hex')}`,
+    );
+    const audit = await store.readAudit('train-a100', { limit: 5 });
+    const actions = audit.entries.flatMap((e) =>
+      e.actions.map((action) => `${action.type}:${'poolId' in action ? action.poolId : ''}`),
+    );
+    expect(actions).toContain('request-checkpoint:');
+    // The replacement: the spot pool was just preempted, so the new node comes from the on-demand pool.
+    expect(actions).toContain('launch-capacity:a100-od');
+    expect(
+      fake.requests.filter((r) => r.path.endsWith('/resize')).map((r) => r.path.split('/instanceGroupManagers/')[1]),
+    ).toContain('a100-od/resize');
   });
 });
