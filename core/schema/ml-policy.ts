@@ -1,5 +1,6 @@
 import { array, boolean, enum as zenum, number, strictObject, string } from 'zod';
 import { LIMITS } from './limits.ts';
+import { dictionary } from './common.ts';
 
 const seconds = (max: number) => number().int().min(0).max(max);
 /** A dollar cap; null means no cap. */
@@ -180,6 +181,12 @@ export const TrainingSchema = strictObject({
     ),
 });
 
+/** A price the policy gives for an instance type, USD per instance-hour. */
+export const InstancePriceSchema = strictObject({
+  onDemandUsdPerHour: number().positive().max(1_000_000).optional().describe('On-demand USD per instance-hour.'),
+  spotUsdPerHour: number().positive().max(1_000_000).optional().describe('Spot USD per instance-hour.'),
+});
+
 /** Spend caps in dollars. Per target, and per group (targets sharing `target.group`). */
 export const SpendCapsSchema = strictObject({
   targetUsdPerHour: usdCap().describe("This target's estimated spend, USD per hour; null = no cap."),
@@ -213,5 +220,13 @@ export const MlPolicyShape = {
     'Spot replacement, pool ranking, on-demand fallback, on-demand base and share.',
   ),
   training: TrainingSchema.prefault({}).describe('Checkpoint-aware training pools and demand packing.'),
+  prices: dictionary(string().min(1), InstancePriceSchema)
+    .refine((map) => Object.keys(map).length <= LIMITS.instanceTypes, {
+      message: `at most ${LIMITS.instanceTypes} instance types`,
+    })
+    .prefault({})
+    .describe(
+      'USD per instance-hour by instance type, e.g. `{"ml.g7.xlarge": {"onDemandUsdPerHour": 2.1}}`: wins over the catalog. With a spend cap, an increase of a type that has no price (here or in the catalog) is held, never counted as $0.',
+    ),
   spendCaps: SpendCapsSchema.prefault({}).describe('Spend caps in dollars, per target and per group of targets.'),
 };

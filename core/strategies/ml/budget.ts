@@ -1,9 +1,8 @@
 import type { Action, Hold } from '../../decision.ts';
 import type { MlState } from '../../schema/ml-memory.ts';
 import { ML_MEMORY_LIMITS } from '../../schema/ml-memory.ts';
-import { usd, type MlContext } from './context.ts';
+import { unitPrice, usd, type MlContext } from './context.ts';
 import { estimateCost, poolCountsAfter } from './cost.ts';
-import { hourlyPrice, lookupInstanceType } from '../../catalog/index.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -137,15 +136,12 @@ export function spendLimit(
   return limit ? { limit, notes } : { notes };
 }
 
-function unitPrice(ctx: MlContext, action: Action): number {
-  if (action.type === 'launch-capacity') {
-    const info = lookupInstanceType(action.instanceType, ctx.catalog);
-    return info ? hourlyPrice(info, action.capacityType) : 0;
-  }
+/** USD per instance-hour of what the action adds (the policy's prices, then the catalog; 0 when unpriced). */
+function actionPrice(ctx: MlContext, action: Action): number {
+  if (action.type === 'launch-capacity') return unitPrice(ctx, action.instanceType, action.capacityType) ?? 0;
   if (action.type === 'set-capacity') {
     const pool = poolCountsAfter(ctx, []).get(action.poolId);
-    const info = pool ? lookupInstanceType(pool.instanceType, ctx.catalog) : undefined;
-    return pool && info ? hourlyPrice(info, pool.capacityType) : 0;
+    return pool ? (unitPrice(ctx, pool.instanceType, pool.capacityType) ?? 0) : 0;
   }
   return 0;
 }
@@ -172,7 +168,7 @@ export function clipToSpendLimit(
   for (let i = kept.length - 1; i >= 0 && after().afterUsdPerHour > ceiling + 1e-9; i -= 1) {
     const action = kept[i]!;
     const excess = after().afterUsdPerHour - ceiling;
-    const price = unitPrice(ctx, action);
+    const price = actionPrice(ctx, action);
     if (action.type === 'set-capacity' && action.to > action.from && price > 0) {
       const cut = Math.min(action.to - action.from, Math.ceil(excess / price - 1e-9));
       const to = action.to - cut;

@@ -9,6 +9,7 @@ import type { Action, Hold } from '../../decision.ts';
 import type { MlState } from '../../schema/ml-memory.ts';
 import type { Policy } from '../../schema/policy.ts';
 import type { CapacityType, ObservedCapacity, ObservedNode, Target } from '../../schema/target.ts';
+import { own } from '../../dictionary.ts';
 
 /** What every ML strategy reads: the time, the target, its policy, the capacity snapshot and the catalog. */
 export interface MlContext {
@@ -49,6 +50,15 @@ export interface PoolView {
   price?: number;
 }
 
+/** USD per instance-hour: the policy's `prices` first, then the catalog; undefined when neither knows. */
+export function unitPrice(ctx: MlContext, instanceType: string, capacityType: CapacityType): number | undefined {
+  const given = own(ctx.policy.prices, instanceType);
+  const stated = capacityType === 'spot' ? given?.spotUsdPerHour : given?.onDemandUsdPerHour;
+  if (stated !== undefined) return stated;
+  const info = lookupInstanceType(instanceType, ctx.catalog);
+  return info ? hourlyPrice(info, capacityType) : undefined;
+}
+
 function view(
   ctx: MlContext,
   id: string,
@@ -70,10 +80,9 @@ function view(
     nodes: seen?.nodes ?? [],
   };
   if (zone !== undefined) result.zone = zone;
-  if (info) {
-    result.info = info;
-    result.price = hourlyPrice(info, capacity);
-  }
+  if (info) result.info = info;
+  const price = unitPrice(ctx, type, capacity);
+  if (price !== undefined) result.price = price;
   return result;
 }
 

@@ -1,7 +1,6 @@
-import { hourlyPrice, lookupInstanceType } from '../../catalog/index.ts';
 import type { Action, CostEstimate } from '../../decision.ts';
 import type { CapacityType } from '../../schema/target.ts';
-import { poolViews, type MlContext } from './context.ts';
+import { poolViews, unitPrice, type MlContext } from './context.ts';
 
 interface PoolCount {
   instanceType: string;
@@ -15,12 +14,28 @@ export interface CostBreakdown extends CostEstimate {
 }
 
 function price(ctx: MlContext, pool: PoolCount, unknown: Set<string>): number {
-  const info = lookupInstanceType(pool.instanceType, ctx.catalog);
-  if (!info) {
+  const known = unitPrice(ctx, pool.instanceType, pool.capacityType);
+  if (known === undefined) {
     unknown.add(pool.instanceType);
     return 0;
   }
-  return hourlyPrice(info, pool.capacityType);
+  return known;
+}
+
+/**
+ * Pools an action would grow although nothing prices their type (neither the policy's `prices` nor the
+ * catalog), as `type (capacity type)`: a spend cap cannot bound them, so they are held.
+ */
+export function unpricedGrowth(ctx: MlContext, action: Action): string[] {
+  const before = currentPoolCounts(ctx);
+  const names: string[] = [];
+  for (const [id, pool] of poolCountsAfter(ctx, [action])) {
+    const was = before.get(id);
+    const grows = pool.count > (was && was.instanceType === pool.instanceType ? was.count : 0);
+    if (grows && pool.count > 0 && unitPrice(ctx, pool.instanceType, pool.capacityType) === undefined)
+      names.push(`${pool.instanceType} (${pool.capacityType})`);
+  }
+  return names;
 }
 
 function total(ctx: MlContext, pools: Map<string, PoolCount>, unknown: Set<string>): number {

@@ -13,7 +13,7 @@ import type { MlState } from '../../schema/ml-memory.ts';
 import type { Signal } from '../../schema/signal.ts';
 import { clipToSpendLimit, keepSpend, spendLimit, type GroupSpend } from './budget.ts';
 import type { MlContext } from './context.ts';
-import { estimateCost, poolCountsAfter } from './cost.ts';
+import { estimateCost, poolCountsAfter, unpricedGrowth } from './cost.ts';
 import { handleCapacityError, handleRebalance, handleSpotInterruption } from './replacement.ts';
 import { returnToSpot } from './return-to-spot.ts';
 import { planScaleUp, recordScaleUpMetric, type ScaleUpVerdict } from './scale-up.ts';
@@ -129,7 +129,7 @@ export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSp
 export function applyCostAndCaps(
   ctx: MlContext,
   ml: MlState,
-  actions: readonly Action[],
+  proposed: readonly Action[],
   groupSpend: GroupSpend | undefined,
   leavingPoolIds: readonly string[] = [],
 ): {
@@ -142,18 +142,20 @@ export function applyCostAndCaps(
   clipped: boolean;
 } {
   const reasons: string[] = [];
+  const unpriced = holdUnpriced(ctx, proposed);
+  const actions = unpriced.actions;
   const first = estimateCost(ctx, actions, leavingPoolIds);
   reasons.push(...first.notes);
   const { limit, notes } = spendLimit(ctx, ml, first.beforeUsdPerHour, groupSpend);
   reasons.push(...notes);
   let kept = actions as Action[];
-  let holds: Hold[] = [];
+  let holds: Hold[] = [...unpriced.holds];
   let final = first;
   if (limit) {
     const clipped = clipToSpendLimit(ctx, actions, limit, leavingPoolIds);
     kept = clipped.actions;
-    holds = clipped.holds;
-    if (holds.length > 0) final = estimateCost(ctx, kept, leavingPoolIds);
+    holds = [...holds, ...clipped.holds];
+    if (clipped.holds.length > 0) final = estimateCost(ctx, kept, leavingPoolIds);
   }
   const cost = { beforeUsdPerHour: final.beforeUsdPerHour, afterUsdPerHour: final.afterUsdPerHour };
   reasons.push(
@@ -170,6 +172,33 @@ export function applyCostAndCaps(
     desiredCapacity,
     clipped: holds.length > 0,
   };
+}
+
+/**
+ * Caps fail closed: with any spend cap set, an action that grows a pool whose instance type has no price
+ * (not in the policy's `prices`, not in the catalog) is held, because the cap could not bound it; counting
+ * it as $0/h let a $1/h cap take a target from 4 to 6 replicas of a misspelt type.
+ */
+function holdUnpriced(ctx: MlContext, actions: readonly Action[]): { actions: Action[]; holds: Hold[] } {
+  const caps = ctx.policy.spendCaps;
+  const capped =
+    caps.targetUsdPerHour !== null ||
+    caps.targetUsdPerDay !== null ||
+    caps.groupUsdPerHour !== null ||
+    caps.groupUsdPerDay !== null;
+  if (!capped || actions.length === 0) return { actions: actions as Action[], holds: [] };
+  const kept: Action[] = [];
+  const holds: Hold[] = [];
+  for (const action of actions) {
+    const names = unpricedGrowth(ctx, action);
+    if (names.length === 0) kept.push(action);
+    else
+      holds.push({
+        rule: 'spend-cap',
+        reason: `${action.type} held: no price for instance type ${names.join(', ')}, so the spend cap cannot bound it; give its price under the policy's prices (or instanceTypes)`,
+      });
+  }
+  return { actions: kept, holds };
 }
 
 /** Total desired capacity once the actions are done. */
