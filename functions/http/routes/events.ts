@@ -7,6 +7,7 @@
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { detectSource, SOURCE_CHOICES } from '../../../adapters/events/index.ts';
+import { apiKeyId } from '../api-keys.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { SIGNED_SOURCES } from '../senders.ts';
@@ -69,7 +70,11 @@ export function registerEventRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependenc
       const format = source === 'auto' && body !== undefined ? (detectSource(body)?.name ?? source) : source;
 
       if (SIGNED_SOURCES.has(format) && body !== undefined) {
-        const request = { headers: c.req.header(), query: c.req.query(), body };
+        // The sender check sees the sender's own credentials only: a bearer that is Tide's key is not one of them.
+        const headers = c.req.header();
+        const bearer = headers.authorization?.startsWith('Bearer ') ? headers.authorization.slice(7).trim() : undefined;
+        if (bearer !== undefined && apiKeyId(bearer) !== undefined) delete headers.authorization;
+        const request = { headers, query: c.req.query(), body };
         if (format === 'aws-sns' && (body as Record<string, unknown>).Type === 'SubscriptionConfirmation') {
           const confirmed = await senders.confirmSnsSubscription(body as Record<string, unknown>);
           if (!confirmed.ok) reject(confirmed.reason);
