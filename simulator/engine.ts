@@ -35,8 +35,15 @@ export function prepareWorkload(
   const offeredPerMinute = work.map((seconds) => seconds / 60);
   const neededPerMinute = offeredPerMinute.map((offered) => Math.max(1, Math.ceil(offered / slots)));
   const perReplica = slots * settings.targetUtilization;
-  const peakReplicas = Math.max(1, Math.ceil(Math.max(...offeredPerMinute) / perReplica));
-  const initialReplicas = Math.max(1, Math.ceil(Math.max(...offeredPerMinute.slice(0, 10)) / perReplica));
+  // A loop, not Math.max(...list): a spread of a long trace's minutes overflows the stack (90 days did).
+  let peak = 0;
+  let initial = 0;
+  offeredPerMinute.forEach((offered, minute) => {
+    peak = Math.max(peak, offered);
+    if (minute < 10) initial = Math.max(initial, offered);
+  });
+  const peakReplicas = Math.max(1, Math.ceil(peak / perReplica));
+  const initialReplicas = Math.max(1, Math.ceil(initial / perReplica));
   const workReplicaHours = work.reduce((sum, seconds) => sum + seconds, 0) / slots / 3600;
   return { trace, durationSeconds, neededPerMinute, offeredPerMinute, peakReplicas, initialReplicas, workReplicaHours };
 }

@@ -1,3 +1,5 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+
 /** One request of a trace: when it arrived and how many tokens it read and wrote. */
 export interface TraceRequest {
   /** Arrival, epoch ms. */
@@ -62,25 +64,59 @@ export function parseTimestamp(cell: string): number | undefined {
   return Math.round(at);
 }
 
+/** Bounds of a trace (documented in docs/simulator.md): the simulation's cost follows rows plus span. */
+export const TRACE_LIMITS = {
+  /** Rows (requests). */
+  rows: 5_000_000,
+  /** From the first arrival to the last: the simulator steps through every minute of it. */
+  spanDays: 14,
+  /** Tokens in one request's prompt or output (the largest context windows are about 2 million). */
+  tokens: 10_000_000,
+} as const;
+
 function tokenCell(cell: string | undefined, column: string, fallback: number, source: string, line: number): number {
   if (cell === undefined || cell.trim() === '') return fallback;
   const text = cell.trim();
-  if (!/^\d+$/.test(text))
-    throw new TraceFormatError(source, line, `${column} must be a whole number of tokens ≥ 0, was: "${text}"`);
+  if (!/^\d{1,15}$/.test(text) || Number(text) > TRACE_LIMITS.tokens)
+    throw new TraceFormatError(
+      source,
+      line,
+      `${column} must be a whole number of tokens from 0 to ${TRACE_LIMITS.tokens}, was: "${text.slice(0, 40)}"`,
+    );
   return Number(text);
+}
+
+/** Rows of the CSV with the line each starts on; csv-parse handles quotes, CRLF and the byte-order mark. */
+function csvRows(text: string, source: string): { cells: string[]; line: number }[] {
+  try {
+    const records = parseCsv(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      max_record_size: 64 * 1024,
+      to: TRACE_LIMITS.rows + 1,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+    return records.map(({ record, info }) => ({ cells: record, line: info.lines }));
+  } catch (error) {
+    const line = (error as { lines?: number }).lines ?? 1;
+    throw new TraceFormatError(source, line, `not a CSV row: ${(error as Error).message.slice(0, 200)}`);
+  }
 }
 
 /**
  * Read a trace CSV: a header naming the columns (a timestamp column, `TIMESTAMP`, `timestamp` or `time`;
  * optional `ContextTokens` and `GeneratedTokens`, any case), then one row per request. A file without a
  * header must have the timestamp first and may have the two token counts after it. Blank lines are
- * skipped; rows out of order are sorted. Any bad cell is a {@link TraceFormatError} naming its line.
+ * skipped; rows out of order are sorted. Any bad cell is a {@link TraceFormatError} naming its line; so is
+ * a trace past {@link TRACE_LIMITS}.
  */
 export function parseTrace(text: string, source = 'trace'): Trace {
-  // A byte-order mark (spreadsheets write one) and quotes around cells are not part of the data.
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const cellsOf = (row: string) => row.split(',').map((cell) => cell.trim().replace(/^"(.*)"$/, '$1'));
-  const first = cellsOf(lines[0] ?? '').map((cell) => cell.toLowerCase());
+  const rows = csvRows(text, source);
+  if (rows.length > TRACE_LIMITS.rows)
+    throw new TraceFormatError(source, rows[TRACE_LIMITS.rows]!.line, `a trace has at most ${TRACE_LIMITS.rows} rows`);
+  const first = (rows[0]?.cells ?? []).map((cell) => cell.toLowerCase());
   const hasHeader = first.length > 0 && parseTimestamp(first[0] ?? '') === undefined && /[a-z]/.test(first.join(''));
   let timeColumn = 0;
   let contextColumn = first.length > 1 ? 1 : -1;
@@ -90,8 +126,8 @@ export function parseTrace(text: string, source = 'trace'): Trace {
     if (timeColumn < 0)
       throw new TraceFormatError(
         source,
-        1,
-        `no timestamp column in the header (expected TIMESTAMP), was: "${lines[0]}"`,
+        rows[0]!.line,
+        `no timestamp column in the header (expected TIMESTAMP), was: "${rows[0]!.cells.join(',').slice(0, 100)}"`,
       );
     contextColumn = first.findIndex((name) =>
       ['contexttokens', 'context_tokens', 'prompttokens', 'prompt_tokens'].includes(name),
@@ -102,20 +138,27 @@ export function parseTrace(text: string, source = 'trace'): Trace {
   }
   const requests: TraceRequest[] = [];
   let sorted = true;
-  for (let index = hasHeader ? 1 : 0; index < lines.length; index++) {
-    const row = lines[index]!;
-    if (row.trim() === '') continue;
-    const line = index + 1;
-    const cells = cellsOf(row);
+  let earliest = Infinity;
+  let latest = -Infinity;
+  for (let index = hasHeader ? 1 : 0; index < rows.length; index++) {
+    const { cells, line } = rows[index]!;
     const timeCell = cells[timeColumn];
     const arrivalAt = timeCell === undefined ? undefined : parseTimestamp(timeCell);
-    if (arrivalAt === undefined) {
+    if (arrivalAt === undefined || !Number.isFinite(arrivalAt)) {
       throw new TraceFormatError(
         source,
         line,
-        `expected a timestamp such as "2023-11-16 18:15:46.68" in column ${timeColumn + 1}, was: "${(timeCell ?? '').trim()}"`,
+        `expected a timestamp such as "2023-11-16 18:15:46.68" in column ${timeColumn + 1}, was: "${(timeCell ?? '').slice(0, 60)}"`,
       );
     }
+    earliest = Math.min(earliest, arrivalAt);
+    latest = Math.max(latest, arrivalAt);
+    if (latest - earliest > TRACE_LIMITS.spanDays * 86_400_000)
+      throw new TraceFormatError(
+        source,
+        line,
+        `a trace spans at most ${TRACE_LIMITS.spanDays} days from its first request to its last (split it), was: ${((latest - earliest) / 86_400_000).toFixed(1)} days`,
+      );
     const request: TraceRequest = {
       arrivalAt,
       contextTokens:
@@ -130,7 +173,11 @@ export function parseTrace(text: string, source = 'trace'): Trace {
     if (requests.length > 0 && arrivalAt < requests[requests.length - 1]!.arrivalAt) sorted = false;
     requests.push(request);
   }
-  if (requests.length === 0) throw new TraceFormatError(source, lines.length, 'the trace has no requests');
+  if (requests.length === 0) {
+    let lastLine = 1;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lastLine += 1;
+    throw new TraceFormatError(source, lastLine, 'the trace has no requests');
+  }
   if (!sorted) requests.sort((a, b) => a.arrivalAt - b.arrivalAt);
   const name = source.replace(/^.*[\\/]/, '').replace(/\.csv$/i, '');
   return {

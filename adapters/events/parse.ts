@@ -55,7 +55,9 @@ export function parseEvent(
           `payload is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`,
         );
       }
-      const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
+      const decoded = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
+      // A UTF-8 byte-order mark (Windows editors, some HTTP clients) is not part of the JSON.
+      const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
       try {
         payload = JSON.parse(text);
       } catch (error) {

@@ -1,4 +1,5 @@
 import { processIo, UsageError, type CliIo } from './command.ts';
+import { terminalSafe } from './read-input.ts';
 import { COMMANDS } from './commands/index.ts';
 
 function help(io: CliIo): void {
@@ -8,7 +9,18 @@ function help(io: CliIo): void {
 }
 
 /** Entry point of the `tide` CLI; returns the exit code. */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], given: CliIo = processIo): Promise<number> {
+  // Errors echo input (file names, values, payload fields): each line escaped and bounded for the terminal.
+  const io: CliIo = {
+    ...given,
+    err: (text) =>
+      given.err(
+        text
+          .split('\n')
+          .map((line) => terminalSafe(line))
+          .join('\n'),
+      ),
+  };
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     const which = COMMANDS.find((command) => command.name === rest[0]);
@@ -18,18 +30,22 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
-    io.err(`tide: unknown command "${name}"`);
-    help(io);
+    io.err(`tide: unknown command "${terminalSafe(name, 100)}"; run \`tide help\` for the commands`);
+    help(io); // on standard output: the error itself stays one line on standard error
     return 2;
   }
   try {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`tide ${command.name}: ${(error as Error).message}\nusage: ${command.usage}`);
+      io.err(`tide ${command.name}: ${terminalSafe((error as Error).message)} (usage: tide help ${command.name})`);
       return 2;
     }
-    io.err(`tide ${command.name}: ${(error as Error).stack ?? String(error)}`);
+    // One line, no stack: the message says what failed; TIDE_DEBUG=1 shows where.
+    const detail = process.env.TIDE_DEBUG
+      ? ((error as Error).stack ?? String(error))
+      : String((error as Error)?.message ?? error);
+    io.err(`tide ${command.name}: ${terminalSafe(detail)}`);
     return 1;
   }
 }

@@ -1,24 +1,15 @@
 import { UsageError } from './command.ts';
+import { MAX_DOCUMENT_BYTES, readBounded, terminalSafe, textOf } from './read-input.ts';
 
-type ReadFile = (path: string, encoding: 'utf8') => Promise<string>;
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Read a JSON document from a file ("-" for standard input); a missing file or bad JSON is a usage error. */
-export async function readJsonDocument(file: string, readFile: ReadFile): Promise<unknown> {
-  let text: string;
-  try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
-  }
+/**
+ * Read a JSON document from a file ("-" for standard input), bounded while streaming, a byte-order mark
+ * allowed; a missing file or bad JSON is a usage error. `_readFile` is kept for callers' signatures.
+ */
+export async function readJsonDocument(file: string, _readFile?: unknown): Promise<unknown> {
+  const text = textOf(await readBounded(file, MAX_DOCUMENT_BYTES));
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`${terminalSafe(file, 200)} is not valid JSON: ${(error as Error).message}`);
   }
 }

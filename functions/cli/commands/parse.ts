@@ -7,17 +7,18 @@ import { formatProblem, parseDocument } from '../../../core/errors.ts';
 import { array, object, string } from 'zod';
 import { UsageError, type CliCommand } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
+import { InputTooLargeError, readBounded, textOf } from '../read-input.ts';
+import { EventParseError } from '../../../adapters/events/errors.ts';
 
 const TargetsSchema = array(object({ targetId: string().min(1), triggers: array(TriggerSchema) }));
 
-async function readPayload(file: string): Promise<Buffer> {
+/** The payload, bounded while streaming (one byte past --max-bytes is enough to refuse it), BOM dropped. */
+async function readPayload(file: string, maxBytes: number): Promise<string | EventParseError> {
   try {
-    if (file !== '-') return await readFile(file);
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return textOf(await readBounded(file, maxBytes));
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    if (!(error instanceof InputTooLargeError)) throw error;
+    return new EventParseError('(input)', '(root)', 'too-large', `payload is over the ${maxBytes}-byte limit`);
   }
 }
 
@@ -66,13 +67,17 @@ export const parseCommand: CliCommand = {
       targets = parsed.value;
     }
     const receivedAt = epochOption(values['received-at'], '--received-at') ?? Date.now();
-    const result = parseEvent(await readPayload(file), values.source!, {
-      receivedAt,
-      ...(maxBytes !== undefined ? { maxBytes } : {}),
-      ...(values['value-annotation'] ? { valueAnnotation: values['value-annotation'] } : {}),
-    });
+    const payload = await readPayload(file, maxBytes ?? DEFAULT_MAX_BYTES);
+    const result =
+      payload instanceof EventParseError
+        ? { ok: false as const, error: payload }
+        : parseEvent(payload, values.source!, {
+            receivedAt,
+            ...(maxBytes !== undefined ? { maxBytes } : {}),
+            ...(values['value-annotation'] ? { valueAnnotation: values['value-annotation'] } : {}),
+          });
     if (!result.ok) {
-      io.err(JSON.stringify(result.error.toJSON(), null, 2));
+      io.err(JSON.stringify(result.error.toJSON()));
       return 2;
     }
     const event = result.event;

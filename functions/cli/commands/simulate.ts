@@ -1,4 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { MAX_TRACE_BYTES, readBounded, terminalSafe } from '../read-input.ts';
 import { parseArgs } from 'node:util';
 import { PolicySchema, formatProblem, parseDocument } from '../../../core/index.ts';
 import { runComparison, DEFAULT_SLO_MS, type ComparisonReport } from '../../../simulator/comparison.ts';
@@ -49,6 +52,18 @@ function positiveInteger(value: string | undefined, flag: string, fallback: numb
   return Number(value);
 }
 
+/** The file can be created: its directory exists and is writable (a usage error now, not ENOENT later). */
+async function writableTarget(file: string): Promise<void> {
+  const directory = dirname(resolve(file));
+  try {
+    await access(directory, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `--svg ${terminalSafe(file, 200)}: cannot write to ${terminalSafe(directory, 200)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+}
+
 async function loadTrace(
   trace: string | undefined,
   workloadName: string | undefined,
@@ -56,12 +71,8 @@ async function loadTrace(
 ): Promise<{ trace: Trace; plans?: unknown[] }> {
   if (trace !== undefined && workloadName !== undefined) throw new UsageError('give --trace or --workload, not both');
   if (trace !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(trace, 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read ${trace}: ${(error as Error).message}`);
-    }
+    // Bounded while streaming; csv-parse drops a byte-order mark.
+    const text = (await readBounded(trace, MAX_TRACE_BYTES)).toString('utf8');
     return { trace: parseTrace(text, trace) };
   }
   const name = workloadName ?? 'conversation';
@@ -141,6 +152,8 @@ export const simulateCommand: CliCommand = {
       throw new UsageError(`--tide-metric must be in-flight or offered, was: "${tideMetric}"`);
     let loaded: Awaited<ReturnType<typeof loadTrace>>;
     try {
+      // Where the chart goes is checked before a run of minutes, not after it.
+      if (values.svg !== undefined) await writableTarget(values.svg);
       loaded = await loadTrace(values.trace, values.workload, seed);
     } catch (error) {
       if (!(error instanceof TraceFormatError)) throw error;
