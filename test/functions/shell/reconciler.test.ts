@@ -259,7 +259,13 @@ describe('actuatorsByProvider: one port per target, by cloud', () => {
 describe('the reconciler is the only caller of the actuator’s write methods', () => {
   it('no source file outside the ports, the reconciler and the fakes that forward calls calls them', () => {
     const root = join(import.meta.dirname, '../../..');
-    const allowed = new Set(['functions/shell/reconciler.ts', 'adapters/fake-cloud/recording-actuator.ts']);
+    // Besides the reconciler, ports that wrap another and forward the calls they get from it: the recording
+    // fake and the serve runtime's metrics decorator.
+    const allowed = new Set([
+      'functions/shell/reconciler.ts',
+      'adapters/fake-cloud/recording-actuator.ts',
+      'functions/serve/runtime.ts',
+    ]);
     const call = /\.(setCapacity|launchCapacity|drainAndRelease|changeInstanceType|requestCheckpoint)\(/;
     const offenders: string[] = [];
     const walk = (dir: string): void => {
