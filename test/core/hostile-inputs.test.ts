@@ -376,6 +376,8 @@ const document = fc
     };
   });
 
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 150);
+
 // HOSTILE_RUNS=3000 HOSTILE_SEED=n HOSTILE_TIMEOUT=600000 for a longer search (3,000 runs: about 4 minutes).
 describe('decide on hostile documents the schema accepts', () => {
   it('never throws, and every decision has a reason', {
@@ -399,10 +401,10 @@ describe('decide on hostile documents the schema accepts', () => {
         const decision = decide({ ...second.data, memory: first.memory });
         expect(decision.reasons.length + decision.holds.length).toBeGreaterThan(0);
       }),
-      { numRuns: Number(process.env.HOSTILE_RUNS ?? 200), seed: Number(process.env.HOSTILE_SEED ?? 11) },
+      { numRuns: RUNS, seed: Number(process.env.HOSTILE_SEED ?? 11) },
     );
     // Most generated documents must be accepted, or the property tests little.
-    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeGreaterThan(RUNS / 3);
   });
 
   it.each([
