@@ -6,9 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { awsE2e } from './e2e/aws.ts';
+import { gcpE2e } from './e2e/gcp.ts';
 import type { E2eCloud } from './e2e/types.ts';
 
-const CLOUDS: Record<string, E2eCloud> = { aws: awsE2e };
+const CLOUDS: Record<string, E2eCloud> = { aws: awsE2e, gcp: gcpE2e };
 
 const { values } = parseArgs({
   options: {
