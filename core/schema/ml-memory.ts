@@ -96,7 +96,7 @@ export const MlStateSchema = object({
   lowUseSince: number().nullable().default(null),
   /**
    * Estimated spend rate after each decision that changed it: [epoch ms, USD/h], last 24 h at 5-minute
-   * resolution; kept only when the policy sets `spendCaps.targetUsdPerDay` (the one rule that reads it).
+   * resolution; kept only for a target with `spendCaps.targetUsdPerDay` or a `group` (the $/day caps read it).
    */
   spend: array(tuple([number(), number()])).default([]),
   /** GPU-hours of training work lost to interruptions so far (work since the last checkpoint). */

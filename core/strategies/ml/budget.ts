@@ -41,16 +41,19 @@ export function spentUsd(samples: readonly [number, number][], from: number, to:
 export const SPEND_RESOLUTION_MS = 5 * 60_000;
 
 /**
- * The spend history the policy needs: only the target's $/day cap reads it (group caps come with the input),
- * so without that cap nothing is kept; with it, {@link recordSpend} keeps the last 24 h at 5-minute resolution.
+ * The spend history the rules need: the target's $/day cap reads it, and so does a group's $/day cap through
+ * each member's last-day spend (functions/shell/group-spend.ts), whichever member's policy sets it. A target
+ * with neither a $/day cap nor a group keeps nothing; otherwise {@link recordSpend} keeps the last 24 h at
+ * 5-minute resolution.
  */
 export function keepSpend(
   ml: MlState,
-  policy: { spendCaps: { targetUsdPerDay: number | null } },
+  ctx: { policy: { spendCaps: { targetUsdPerDay: number | null } }; target: { group?: string | undefined } },
   now: number,
   usdPerHour: number,
 ): MlState {
-  if (policy.spendCaps.targetUsdPerDay === null) return ml.spend.length === 0 ? ml : { ...ml, spend: [] };
+  if (ctx.policy.spendCaps.targetUsdPerDay === null && ctx.target.group === undefined)
+    return ml.spend.length === 0 ? ml : { ...ml, spend: [] };
   return recordSpend(ml, now, usdPerHour);
 }
 

@@ -168,7 +168,7 @@ export function applyCostAndCaps(
     holds,
     reasons,
     cost,
-    ml: keepSpend(ml, ctx.policy, ctx.now, cost.afterUsdPerHour),
+    ml: keepSpend(ml, ctx, ctx.now, cost.afterUsdPerHour),
     desiredCapacity,
     clipped: holds.length > 0,
   };

@@ -163,7 +163,13 @@ describe('spend caps clip decisions', () => {
     expect(decision.memory.ml.spend).toEqual([[T0, 9.09]]);
   });
 
-  it('keeps no spend history without a $/day cap (no rule reads it), and drops one kept before', () => {
+  it("keeps the spend history of a target in a group (a group $/day cap reads every member's last day)", () => {
+    const input = endpoint(2, {}, 180);
+    const grouped = decide({ ...input, target: { ...input.target, group: 'gpu-fleet' } });
+    expect(grouped.memory.ml.spend).toEqual([[T0, 9.09]]);
+  });
+
+  it('keeps no spend history without a $/day cap or a group (no rule reads it), and drops one kept before', () => {
     expect(decide(endpoint(2, {}, 180)).memory.ml.spend).toEqual([]);
     expect(decide(endpoint(2, { spendCaps: { targetUsdPerHour: 50 } }, 180)).memory.ml.spend).toEqual([]);
     const before = memoryWith({ spend: [[T0 - HOUR, 3.03]] });
