@@ -162,7 +162,13 @@ const withAlarms = (alarmName: string): PolicyInput => ({
 const START = Date.parse('2026-03-10T00:00:00Z');
 
 async function awsFigures(entryFile: string, redisUrl: string) {
-  const env = (namespace: string) => ({ TIDE_MODE: 'shadow', REDIS_URL: redisUrl, TIDE_DEPLOYMENT: namespace });
+  // The driver's events come from account 123456789012: the sender check must accept it (adapters/auth).
+  const env = (namespace: string) => ({
+    TIDE_MODE: 'shadow',
+    REDIS_URL: redisUrl,
+    TIDE_DEPLOYMENT: namespace,
+    TIDE_AWS_ACCOUNTS: '123456789012',
+  });
 
   // Round trips, counted by Redis.
   await seed(redisUrl, 'bench-rt', [{ id: 'rt-endpoint', policy: withAlarms('tide-rt-*') }]);
