@@ -9,7 +9,6 @@ import type { RequestOptions } from 'node:https';
 import { CHECKPOINT_EVENT_TYPE, checkpointCloudEvent, postSignedCheckpoint } from '../checkpoint/https.ts';
 import type { AwsCheckpointCallback } from '../../core/schema/resource.ts';
 import {
-  type ActuatorError,
   ProviderRejectedError,
   ProviderUnavailableError,
   ThrottledError,

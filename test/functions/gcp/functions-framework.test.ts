@@ -337,14 +337,12 @@ describe('a preempted training node', () => {
       instanceTemplate: 'projects/ml-prod/global/instanceTemplates/a100-spot',
       machineType: 'a2-highgpu-1g',
     });
-    fake.migs
-      .get(migKey('ml-prod', 'zones/us-central1-a', 'a100-spot'))
-      ?.instances.push({
-        name: 'tide-a100-spot-7k2p',
-        machineType: 'a2-highgpu-1g',
-        status: 'RUNNING',
-        currentAction: 'NONE',
-      });
+    fake.migs.get(migKey('ml-prod', 'zones/us-central1-a', 'a100-spot'))?.instances.push({
+      name: 'tide-a100-spot-7k2p',
+      machineType: 'a2-highgpu-1g',
+      status: 'RUNNING',
+      currentAction: 'NONE',
+    });
     fake.addMig({
       project: 'ml-prod',
       scope: 'zones/us-central1-b',
