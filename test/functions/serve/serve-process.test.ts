@@ -5,6 +5,7 @@
  * commit order through the same decide. Also: `tide keys` against the same Redis, and SIGTERM.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../../core/decide.ts';
@@ -156,6 +157,9 @@ describe('tide serve on a real Redis', () => {
       await Promise.all(Array.from({ length: CLIENTS }, client));
       expect(failures).toEqual([]);
 
+      // Stop serve before reading: its tick would otherwise commit between the audit read and the load.
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).toBe(0);
       const store = new RedisStateStore(ioredisTransport({ url: redis.url, timeoutMs: 2000 }), { namespace });
       try {
         for (const id of ids) {
@@ -264,14 +268,38 @@ describe('tide serve on a real Redis', () => {
     );
     expect((await fetch(`${serve.url}/v1/targets`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
 
-    // A slow body in flight when SIGTERM arrives: the request completes, new connections are refused.
-    const admin = spawnSync(process.execPath, [BIN, 'keys', 'create', '--scope', 'read'], {
+    // A body in flight when SIGTERM arrives: the request completes, new connections are refused. The server's
+    // `100 Continue` says it has read the headers (the request is in flight, not a connection still opening),
+    // so SIGTERM is sent only then, and the body after it.
+    const admin = spawnSync(process.execPath, [BIN, 'keys', 'create', '--scope', 'write'], {
       env: { ...process.env, ...env },
       encoding: 'utf8',
     }).stdout.trim();
-    const inFlight = fetch(`${serve.url}/v1/targets`, { headers: { authorization: `Bearer ${admin}` } });
-    serve.child.kill('SIGTERM');
-    expect((await inFlight).status).toBe(200);
+    const body = JSON.stringify(demoTarget('in-flight'));
+    const inFlight = new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        `${serve.url}/v1/targets/in-flight`,
+        {
+          method: 'PUT',
+          headers: {
+            authorization: `Bearer ${admin}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            expect: '100-continue',
+          },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        },
+      );
+      request.on('error', reject);
+      request.on('continue', () => {
+        serve.child.kill('SIGTERM');
+        request.end(body);
+      });
+    });
+    expect(await inFlight).toBe(200);
     expect(await serve.exited).toBe(0);
     expect(serve.stderr()).toContain('SIGTERM');
     expect(serve.stdout() + serve.stderr()).not.toContain(admin);
