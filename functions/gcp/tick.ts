@@ -9,7 +9,7 @@ import { GcpActuator } from '../../adapters/gcp/actuator.ts';
 import { capacityErrorSignal } from '../../adapters/gcp/capacity-errors.ts';
 import type { GcpClients } from '../../adapters/gcp/clients.ts';
 import { readGcpMetrics } from '../../adapters/gcp/metrics.ts';
-import type { DEFAULT_CALL_POLICY } from '../../adapters/gcp/call.ts';
+import type { GcpCallPolicy } from '../../adapters/gcp/call.ts';
 import { isRetryable } from '../../adapters/state/errors.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
@@ -29,7 +29,7 @@ export async function runGcpTick(
   runtime: Runtime,
   clients: GcpClients,
   tickId: string,
-  policy?: typeof DEFAULT_CALL_POLICY,
+  policy?: GcpCallPolicy,
 ): Promise<GcpTickReport> {
   const now = runtime.clock.now();
   const report: GcpTickReport = { targets: 0, signals: 0, failures: [] };
@@ -68,7 +68,7 @@ async function signalsFor(
   clients: GcpClients,
   target: Target,
   now: number,
-  policy?: typeof DEFAULT_CALL_POLICY,
+  policy?: GcpCallPolicy,
 ): Promise<Signal[]> {
   const resource = target.resource?.provider === 'gcp' ? target.resource : undefined;
   if (!resource) return [];
