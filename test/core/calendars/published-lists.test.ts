@@ -188,6 +188,33 @@ const PUBLISHED: PublishedYear[] = [
   },
   {
     exchange: 'XTKS',
+    year: 2025,
+    source:
+      'https://www.odex.co.jp/en/data/holiday-schedules/index.html (Osaka Dojima Exchange 2025 holiday schedule: the national holidays and the 2-3 Jan and 31 Dec exchange holidays that JPX keeps too)',
+    closed: [
+      '01-01',
+      '01-02',
+      '01-03',
+      '01-13',
+      '02-11',
+      '02-24',
+      '03-20',
+      '04-29',
+      '05-05',
+      '05-06',
+      '07-21',
+      '08-11',
+      '09-15',
+      '09-23',
+      '10-13',
+      '11-03',
+      '11-24',
+      '12-31',
+    ],
+    early: [],
+  },
+  {
+    exchange: 'XTKS',
     year: 2026,
     source: 'https://status.market/when-does-tse-open',
     closed: [
