@@ -4,7 +4,7 @@
  * `@hono/zod-openapi` from the documents' schemas. `/` is left free for a console to be mounted on.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './body-limit.ts';
 import { DEFAULT_API_OPTIONS, type ApiDependencies, type ApiEnv } from './context.ts';
 import { errorBody, errorHandler, validationHook } from './errors.ts';
 import { SECURITY_SCHEME } from './route.ts';

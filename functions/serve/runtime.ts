@@ -20,6 +20,7 @@ import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from '../shell/shell.ts';
+import { serializePerTarget } from '../shell/target-queue.ts';
 import { CLOUD_FACTORIES, availableClouds, type CloudActuators, type CloudName } from './clouds.ts';
 
 /** How serve is set up. */
@@ -78,13 +79,17 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
   const metrics = createApiMetrics({ processMetrics: true });
   const observe = (target: Target) => cloud.portFor(target).readCapacity(target.id);
   // The shell observes and acts through the port; the reconciler feeds capacity errors back as signals.
-  const shell = createShell({
-    store,
-    decide,
-    actuators: (target) => countingPort(cloud.portFor(target), metrics),
-    clock,
-    logger,
-  });
+  // Webhooks, the ticker and the demo hand it deliveries concurrently: one at a time per target, so they
+  // queue in this process instead of losing compare-and-set races to each other (functions/shell/target-queue.ts).
+  const shell = serializePerTarget(
+    createShell({
+      store,
+      decide,
+      actuators: (target) => countingPort(cloud.portFor(target), metrics),
+      clock,
+      logger,
+    }),
+  );
   const ingest = createIngest({ store, shell, clock, logger });
   // SNS signatures are checked out of the box (certificate from an SNS host only); Pub/Sub and Event Grid once
   // their variables are set (adapters/auth/config.ts), and refused until then.

@@ -14,7 +14,12 @@ import { alarmEvent, demoPolicy, demoTarget } from '../../test/functions/http/su
 import { startRedisServer } from '../../test/support/redis-server.ts';
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean', default: false }, seconds: { type: 'string', default: '10' } },
+  options: {
+    json: { type: 'boolean', default: false },
+    seconds: { type: 'string', default: '10' },
+    // Write a V8 CPU profile of the server to this directory (`node --cpu-prof`), to see where its time goes.
+    'cpu-prof': { type: 'string' },
+  },
 });
 const seconds = Number(values.seconds);
 const CLIENTS = 32;
@@ -24,7 +29,15 @@ const redis = await startRedisServer();
 const admin = generateApiKey(['admin', 'read', 'write', 'ingest'], 'bench', Date.now()).key;
 const child = spawn(
   process.execPath,
-  [fileURLToPath(new URL('../../bin/tide.js', import.meta.url)), 'serve', '--port', '0', '--rate-limit', '100000000'],
+  [
+    ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
+    fileURLToPath(new URL('../../bin/tide.js', import.meta.url)),
+    'serve',
+    '--port',
+    '0',
+    '--rate-limit',
+    '100000000',
+  ],
   {
     env: { ...process.env, REDIS_URL: redis.url, TIDE_ADMIN_KEY: admin, TIDE_DEPLOYMENT: 'bench' },
     stdio: ['ignore', 'ignore', 'pipe'],
