@@ -5,6 +5,7 @@
  * Scaling reports it later as a failed scaling activity. {@link AutoScalingGroupsActuator.capacityErrors}
  * reads those activities and turns them into `capacity-error` signals, so spot replacement picks another pool.
  */
+import { createHash } from 'node:crypto';
 import type { CapacityError } from '../../core/schema/signal.ts';
 import type { CapacityPool, ObservedCapacity, ObservedNode, Target } from '../../core/schema/target.ts';
 import {
@@ -42,6 +43,33 @@ export interface AutoScalingGroupsDeps {
   caller: AwsCaller;
   sendCheckpoint: (request: CheckpointRequest) => Promise<void>;
   now: () => number;
+}
+
+/**
+ * The group tag that makes a relative launch idempotent: `{"k": <hash of the request's idempotency key>,
+ * "b": <desired capacity before the launch>}`. Written before SetDesiredCapacity; a redelivered launch with
+ * the same key sets the same absolute count from the recorded base instead of adding `count` again.
+ * SetDesiredCapacity takes no client token, so the group itself keeps the record. Not propagated to instances.
+ */
+export const LAUNCH_TAG = 'tide:launch';
+
+/** The key as it fits in a tag value (256 characters): its SHA-256, 32 hex digits. */
+export function launchKeyOf(idempotencyKey: string): string {
+  return createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
+}
+
+/** The base a launch with this key recorded on the group, if the group's launch tag is this key's. */
+function recordedBase(tags: { Key?: string; Value?: string }[] | undefined, key: string): number | undefined {
+  const value = tags?.find((tag) => tag.Key === LAUNCH_TAG)?.Value;
+  if (!value) return undefined;
+  try {
+    const parsed = JSON.parse(value) as { k?: unknown; b?: unknown };
+    return parsed.k === key && Number.isInteger(parsed.b) && (parsed.b as number) >= 0
+      ? (parsed.b as number)
+      : undefined;
+  } catch {
+    return undefined; // someone else's value: not ours to trust
+  }
 }
 
 /** A group ARN ends in `autoScalingGroupName/NAME`; the describe and set calls take the name. */
@@ -141,16 +169,46 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
     }
   }
 
+  /**
+   * Add `count` to the group's desired capacity. With an idempotency key the base is recorded on the group
+   * first (the {@link LAUNCH_TAG} tag), so a redelivery after a crash sets the same absolute count again
+   * rather than launching twice.
+   */
   async launchCapacity(request: LaunchCapacityRequest): Promise<string[]> {
     const { group } = this.pool(request.poolId);
     const described = (await this.describe([group])).get(group);
     if (!described)
       throw new PoolNotFoundError(request.poolId, `DescribeAutoScalingGroups: no Auto Scaling group "${group}"`);
     const before = new Set((described.Instances ?? []).map((i) => i.InstanceId));
-    await this.setDesired(request.poolId, (described.DesiredCapacity ?? 0) + request.count);
+    let base = described.DesiredCapacity ?? 0;
+    if (request.idempotencyKey !== undefined) {
+      const key = launchKeyOf(request.idempotencyKey);
+      const recorded = recordedBase(described.Tags, key);
+      if (recorded !== undefined) base = recorded;
+      else await this.recordLaunch(group, key, base);
+    }
+    await this.setDesired(request.poolId, base + request.count);
     if (this.deps.caller.mode === 'dry-run') return [];
     const after = (await this.describe([group])).get(group);
     return (after?.Instances ?? []).flatMap((i) => (i.InstanceId && !before.has(i.InstanceId) ? [i.InstanceId] : []));
+  }
+
+  private async recordLaunch(group: string, key: string, base: number): Promise<void> {
+    const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
+    const input = {
+      Tags: [
+        {
+          ResourceId: group,
+          ResourceType: 'auto-scaling-group',
+          Key: LAUNCH_TAG,
+          Value: JSON.stringify({ k: key, b: base }),
+          PropagateAtLaunch: false,
+        },
+      ],
+    };
+    await this.deps.caller.call('autoscaling:CreateOrUpdateTags', `autoScalingGroup/${group}`, input, () =>
+      client.send(new sdk.CreateOrUpdateTagsCommand(input)),
+    );
   }
 
   async drainAndRelease({ poolId, instanceId }: DrainAndReleaseRequest): Promise<void> {

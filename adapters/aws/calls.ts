@@ -29,6 +29,7 @@ export const AWS_CALLS = {
   'autoscaling:DescribeAutoScalingGroups': false,
   'autoscaling:DescribeScalingActivities': false,
   'autoscaling:SetDesiredCapacity': true,
+  'autoscaling:CreateOrUpdateTags': true,
   'autoscaling:TerminateInstanceInAutoScalingGroup': true,
   'autoscaling:PutWarmPool': true,
   'cloudwatch:GetMetricData': false,

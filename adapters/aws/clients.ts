@@ -47,21 +47,33 @@ export function createAwsClients(options: Partial<AwsClientOptions> = {}): AwsCl
   const settings = { ...DEFAULT_AWS_CLIENT_OPTIONS, ...options };
   const cache = new Map<string, Promise<Loaded<unknown, { destroy(): void }>>>();
   const roles = new Map<string, Promise<AwsCredentialIdentityProvider>>();
+  // Every client's transport, the STS client that assumes a target's role included: bounded attempts with
+  // full jitter, and timeouts that end the call (without throwOnRequestTimeout, smithy 4.x only logs a
+  // warning when requestTimeout passes and the call waits on).
+  const requestHandler = {
+    connectionTimeout: settings.connectionTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    throwOnRequestTimeout: true,
+  };
+  const retryStrategy = (sdkRetry: typeof import('@smithy/core/retry')) =>
+    // StandardRetryStrategy draws each delay at random in [0, base × 2^attempt].
+    new sdkRetry.StandardRetryStrategy({ maxAttempts: settings.maxAttempts, baseDelay: settings.retryBaseDelayMs });
 
   const credentialsFor = (scope: AwsScope): Promise<AwsCredentialIdentityProvider> | undefined => {
     if (!scope.roleArn) return undefined;
     const key = `${scope.roleArn}|${scope.externalId ?? ''}|${scope.region}`;
     let provider = roles.get(key);
     if (!provider) {
-      provider = import('@aws-sdk/credential-providers').then(({ fromTemporaryCredentials }) =>
-        fromTemporaryCredentials({
-          params: {
-            RoleArn: scope.roleArn as string,
-            RoleSessionName: 'tide',
-            ...(scope.externalId ? { ExternalId: scope.externalId } : {}),
-          },
-          clientConfig: { region: scope.region },
-        }),
+      provider = Promise.all([import('@aws-sdk/credential-providers'), import('@smithy/core/retry')]).then(
+        ([{ fromTemporaryCredentials }, sdkRetry]) =>
+          fromTemporaryCredentials({
+            params: {
+              RoleArn: scope.roleArn as string,
+              RoleSessionName: 'tide',
+              ...(scope.externalId ? { ExternalId: scope.externalId } : {}),
+            },
+            clientConfig: { region: scope.region, requestHandler, retryStrategy: retryStrategy(sdkRetry) },
+          }),
       );
       roles.set(key, provider);
     }
@@ -72,17 +84,8 @@ export function createAwsClients(options: Partial<AwsClientOptions> = {}): AwsCl
     const credentials = await credentialsFor(scope);
     return {
       region: scope.region,
-      // Bounded and jittered: StandardRetryStrategy draws each delay at random in [0, base × 2^attempt].
-      retryStrategy: new sdkRetry.StandardRetryStrategy({
-        maxAttempts: settings.maxAttempts,
-        baseDelay: settings.retryBaseDelayMs,
-      }),
-      requestHandler: {
-        connectionTimeout: settings.connectionTimeoutMs,
-        requestTimeout: settings.requestTimeoutMs,
-        // Without it a breached requestTimeout only logs a warning and the call waits on (smithy 4.x).
-        throwOnRequestTimeout: true,
-      },
+      retryStrategy: retryStrategy(sdkRetry),
+      requestHandler,
       ...(credentials ? { credentials } : {}),
     };
   };

@@ -84,7 +84,13 @@ describe('the AWS IAM statements', () => {
     const groups = fake.actuator(groupsTarget({ 'g5-spot': 'iam-asg' })) as AutoScalingGroupsActuator;
     await groups.readCapacity('train');
     await groups.setCapacity({ poolId: 'g5-spot', desired: 3 });
-    await groups.launchCapacity({ poolId: 'g5-spot', instanceType: 'g5.12xlarge', capacityType: 'spot', count: 1 });
+    await groups.launchCapacity({
+      poolId: 'g5-spot',
+      instanceType: 'g5.12xlarge',
+      capacityType: 'spot',
+      count: 1,
+      idempotencyKey: 'iam:0',
+    });
     await groups.drainAndRelease({ poolId: 'g5-spot', instanceId: group.instances[0]?.InstanceId as string });
     await groups.sizeWarmPool('g5-spot', 1);
     await groups.capacityErrors(0);

@@ -7,6 +7,7 @@ import {
   ThrottledError,
 } from '../../../adapters/ports/actuator.ts';
 import type { AutoScalingGroupsActuator } from '../../../adapters/aws/index.ts';
+import { launchKeyOf } from '../../../adapters/aws/auto-scaling-groups.ts';
 import type { FakeInstance } from '../../support/aws/ec2-model.ts';
 import { groupsTarget, useFakeAws } from './setup.ts';
 
@@ -83,6 +84,68 @@ describe('EC2 Auto Scaling groups actuator (real SDK client, query protocol, wir
     fake.aws.advance();
     expect((await actuator.readCapacity('train')).pools[0]).toMatchObject({ desired: 5, ready: 5, pending: 0 });
   });
+
+  it('a relative launch with an idempotency key acts once: the redelivery sets the same absolute count from the recorded base', async () => {
+    const group = fake.aws.ec2.addGroup('idem', 'g5.12xlarge', 2);
+    const actuator = asg({ 'g5-spot': 'idem' });
+    const request = {
+      poolId: 'g5-spot',
+      instanceType: 'g5.12xlarge',
+      capacityType: 'spot' as const,
+      count: 2,
+      idempotencyKey: 'evt-spot-1:1',
+    };
+    const first = await actuator.launchCapacity(request);
+    expect(first).toHaveLength(2);
+    expect(group.desired).toBe(4);
+    // The record went to the group before the change, and does not propagate to instances.
+    const calls = fake.aws.server.requests.map((r) => r.action);
+    expect(calls.indexOf('CreateOrUpdateTags')).toBeLessThan(calls.indexOf('SetDesiredCapacity'));
+    expect(fake.aws.server.calls('autoscaling', 'CreateOrUpdateTags')[0]?.params).toMatchObject({
+      'Tags.member.1.ResourceId': 'idem',
+      'Tags.member.1.ResourceType': 'auto-scaling-group',
+      'Tags.member.1.Key': 'tide:launch',
+      'Tags.member.1.PropagateAtLaunch': 'false',
+    });
+    // Redelivered after a crash between the call and its confirmation: same absolute count, nothing new.
+    fake.aws.advance();
+    expect(await actuator.launchCapacity(request)).toEqual([]);
+    expect(group.desired).toBe(4);
+    expect(fake.aws.server.calls('autoscaling', 'SetDesiredCapacity').map((r) => r.params.DesiredCapacity)).toEqual([
+      '4',
+      '4',
+    ]);
+    expect(fake.aws.server.calls('autoscaling', 'CreateOrUpdateTags')).toHaveLength(1);
+    // A crash after the record but before the change: the redelivery still launches, once, from the base.
+    group.tags?.set('tide:launch', {
+      Value: JSON.stringify({ k: launchKeyOf('evt-spot-2:0'), b: 4 }),
+      PropagateAtLaunch: false,
+    });
+    await actuator.launchCapacity({ ...request, count: 1, idempotencyKey: 'evt-spot-2:0' });
+    expect(group.desired).toBe(5);
+    await actuator.launchCapacity({ ...request, count: 1, idempotencyKey: 'evt-spot-2:0' });
+    expect(group.desired).toBe(5);
+    // Another decision's launch adds to what the group has now.
+    await actuator.launchCapacity({ ...request, count: 1, idempotencyKey: 'evt-spot-3:0' });
+    expect(group.desired).toBe(6);
+  });
+
+  it('a role to assume whose STS endpoint never answers: the request timeout ends the call, bounded attempts', async () => {
+    fake.aws.ec2.addGroup('sts-hang', 'g5.12xlarge', 1);
+    fake.aws.server.fail({ service: 'sts' as never, action: 'AssumeRole' }, 'timeout', 10);
+    const actuator = fake.actuator(
+      groupsTarget({ 'g5-od': 'sts-hang' }, { roleArn: 'arn:aws:iam::210987654321:role/tide-hang' }),
+    ) as AutoScalingGroupsActuator;
+    const started = Date.now();
+    const error = await actuator.readCapacity('train').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    // 3 attempts of 1.5 s each at most (setup.ts), plus backoff; without throwOnRequestTimeout it would hang.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const attempts = fake.aws.server.requests.filter((r) => r.action === 'AssumeRole').length;
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    expect(attempts).toBeLessThanOrEqual(3);
+    expect(fake.aws.server.calls('autoscaling')).toHaveLength(0);
+  }, 30_000);
 
   it('releases one node after its drain (TerminateInstanceInAutoScalingGroup, decrementing); again: NodeNotFoundError', async () => {
     const group = fake.aws.ec2.addGroup('rel', 'g5.12xlarge', 3);

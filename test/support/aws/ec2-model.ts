@@ -29,6 +29,8 @@ export interface FakeGroup {
   };
   /** The next launches fail with this code (InsufficientInstanceCapacity, SpotMaxPriceTooLow, …). */
   shortage?: string;
+  /** The group's tags (CreateOrUpdateTags), by key. */
+  tags?: Map<string, { Value: string; PropagateAtLaunch: boolean }>;
   activities: Record<string, unknown>[];
 }
 
@@ -129,6 +131,12 @@ export class Ec2Model {
                 HealthCheckType: 'EC2',
                 CreatedTime: new Date(1700000000000),
                 Instances: group.instances,
+                Tags: [...(group.tags ?? new Map())].map(([Key, tag]) => ({
+                  ResourceId: group.name,
+                  ResourceType: 'auto-scaling-group',
+                  Key,
+                  ...tag,
+                })),
                 ...(group.warm
                   ? { WarmPoolConfiguration: group.warm.config, WarmPoolSize: group.warm.instances.length }
                   : {}),
@@ -175,6 +183,19 @@ export class Ec2Model {
             Progress: 0,
           },
         };
+      }
+      case 'CreateOrUpdateTags': {
+        for (let i = 1; p[`Tags.member.${i}.Key`] !== undefined; i++) {
+          const at = (field: string) => p[`Tags.member.${i}.${field}`];
+          const group = this.group(at('ResourceId'));
+          if (at('ResourceType') !== 'auto-scaling-group')
+            throw new AwsWireError('ValidationError', `ResourceType ${String(at('ResourceType'))} is not supported`);
+          const value = String(at('Value') ?? '');
+          if (value.length > 256) throw new AwsWireError('ValidationError', 'Tag value exceeds 256 characters');
+          group.tags ??= new Map();
+          group.tags.set(String(at('Key')), { Value: value, PropagateAtLaunch: at('PropagateAtLaunch') === 'true' });
+        }
+        return {};
       }
       case 'DescribeScalingActivities': {
         const group = this.group(p.AutoScalingGroupName);
