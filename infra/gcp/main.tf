@@ -94,12 +94,14 @@ resource "google_service_account" "push" {
 
 # --- Functions ---
 
+# No NODE_OPTIONS=--enable-source-maps: it would parse the source maps at every cold start. A stack the
+# events function throws is mapped to the .ts sources from the maps beside the bundle when it is thrown
+# (functions/shell/readable-stack.ts), as on AWS (infra/README.md, "The function's weight").
 locals {
   env = {
     TIDE_MODE                    = var.tide_mode
     TIDE_PUBSUB_AUDIENCE         = "https://${var.region}-${var.project}.cloudfunctions.net/tide-events"
     TIDE_PUBSUB_SERVICE_ACCOUNTS = google_service_account.push.email
-    NODE_OPTIONS                 = "--enable-source-maps"
   }
 }
 

@@ -264,7 +264,7 @@ async function awsFigures(entryFile: string, redisUrl: string) {
 async function measure(fn: FunctionEntry, redisUrl: string, emptyFile: string) {
   const outdir = join(root, '.bench/functions', fn.name.replace(/[^a-z0-9-]/gi, '-'));
   rmSync(outdir, { recursive: true, force: true });
-  const bundle = await bundleFunction(root, fn.entry, outdir);
+  const bundle = await bundleFunction(root, fn.entry, outdir, fn.build);
   progress(`${fn.name}: ${bundle.initialBytes} bytes at start; cold imports`);
   const cold = coldInit(bundle.entryFile, emptyFile);
   progress(`${fn.name}: cold import ${cold.medianMs} ms`);

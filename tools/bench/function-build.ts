@@ -4,12 +4,13 @@
  * the code that is deployed, not a look-alike. Used by `npm run bench:function` and the packaging test.
  *
  * Function entries are found, not listed: every handler serverless.yml declares, plus any
- * `functions/<runtime>/{index,handler,main}.ts` of a runtime without a serverless.yml entry (GCP, Azure when
- * they land; they are bundled with the same settings until they ship their own).
+ * `functions/<runtime>/{index,handler,main}.ts` of a runtime without a serverless.yml entry (GCP, Azure), built
+ * with the same settings plus their runtime's line in RUNTIME_BUILDS (what is installed beside the bundle).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
 
 /** serverless-esbuild options that are the plugin's own, not esbuild's (its bundle.ts strips the same list). */
@@ -38,12 +39,39 @@ const PLUGIN_OPTIONS = [
 /** Runtimes under functions/ that are not cloud functions. */
 const NOT_FUNCTIONS = new Set(['cli', 'shell']);
 
+/**
+ * How each runtime's functions ship beyond serverless.yml's esbuild settings, which every runtime shares
+ * (minified, split, node22, ESM, source maps beside the bundle). `besideBundle`: packages left out of the
+ * bundle and installed beside it from package.json when the runtime deploys (the bundle imports them from
+ * node_modules). A runtime without an entry here ships everything inside its bundle, as AWS Lambda does.
+ * Azure joins with its own line: its folder (`functions/azure/index.ts`) is found by `functionEntries`.
+ */
+export const RUNTIME_BUILDS: Record<string, { besideBundle: readonly string[]; entryNames?: string }> = {
+  // Google's Node.js runtime starts the Functions Framework from node_modules, and the functions must
+  // register in that same copy; the Google Cloud clients are loaded at first use (adapters/gcp/clients.ts).
+  gcp: {
+    besideBundle: [
+      '@google-cloud/functions-framework',
+      '@google-cloud/compute',
+      '@google-cloud/container',
+      '@google-cloud/aiplatform',
+      '@google-cloud/monitoring',
+      'google-auth-library',
+      '@upstash/redis',
+      'ioredis',
+    ],
+    entryNames: 'index',
+  },
+};
+
 /** One deployable function. */
 export interface FunctionEntry {
   /** e.g. `aws:events` (serverless.yml) or `gcp` (a runtime folder). */
   name: string;
   /** Source file, relative to the repository root. */
   entry: string;
+  /** What its runtime adds to the shared settings (RUNTIME_BUILDS), for `bundleFunction`'s `overrides`. */
+  build: BuildOptions;
 }
 
 /** What a bundle is made of. */
@@ -78,11 +106,28 @@ export function shippedEsbuildOptions(root: string): BuildOptions {
   const exclude = (settings.exclude as string[] | undefined) ?? [];
   const external = [...((settings.external as string[] | undefined) ?? []), ...exclude.filter((e) => e !== '*')];
   const extension = settings.outputFileExtension as string | undefined;
+  // `plugins` names a file of esbuild plugins (serverless-esbuild requires it from the service directory).
+  const plugins =
+    typeof settings.plugins === 'string'
+      ? (createRequire(join(root, 'serverless.yml'))(join(root, settings.plugins)) as Plugin[])
+      : (settings.plugins as Plugin[] | undefined);
   for (const option of PLUGIN_OPTIONS) delete settings[option];
   return {
     ...(settings as BuildOptions),
     external,
+    ...(plugins ? { plugins } : {}),
     ...(extension && extension !== '.js' ? { outExtension: { '.js': extension } } : {}),
+  };
+}
+
+/** The build options a runtime adds to the shared ones (`RUNTIME_BUILDS`). */
+export function runtimeBuildOptions(root: string, runtime: string): BuildOptions {
+  const settings = RUNTIME_BUILDS[runtime];
+  if (!settings) return {};
+  const shared = (shippedEsbuildOptions(root).external as string[] | undefined) ?? [];
+  return {
+    external: [...new Set([...shared, ...settings.besideBundle])],
+    ...(settings.entryNames ? { entryNames: settings.entryNames } : {}),
   };
 }
 
@@ -94,7 +139,7 @@ export function functionEntries(root: string): FunctionEntry[] {
   for (const [name, fn] of Object.entries<{ handler: string }>(functions)) {
     const base = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
     const entry = `${base}.ts`;
-    entries.push({ name: `aws:${name}`, entry });
+    entries.push({ name: `aws:${name}`, entry, build: {} });
     declared.add(entry.split('/')[1] ?? '');
   }
   const functionsDir = join(root, 'functions');
@@ -104,7 +149,8 @@ export function functionEntries(root: string): FunctionEntry[] {
     const file = ['index.ts', 'handler.ts', 'main.ts'].find((candidate) =>
       existsSync(join(functionsDir, runtime, candidate)),
     );
-    if (file) entries.push({ name: runtime, entry: `functions/${runtime}/${file}` });
+    if (file)
+      entries.push({ name: runtime, entry: `functions/${runtime}/${file}`, build: runtimeBuildOptions(root, runtime) });
   }
   return entries;
 }

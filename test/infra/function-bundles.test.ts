@@ -1,0 +1,62 @@
+/**
+ * Every cloud function's bundle, built as it ships (tools/bench/function-build.ts: serverless.yml's esbuild
+ * settings and plugins plus the runtime's line of RUNTIME_BUILDS), against issue 18's budget: what a cold
+ * start loads (the entry and the chunks it imports statically) is at most 400 KB minified. Functions that do
+ * not meet it yet are held at a ceiling just above their size today, so they can only shrink; the README says
+ * which. And each cloud's function carries only its own cloud's SDKs, lazily loaded chunks included.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundleFunction, functionEntries } from '../../tools/bench/function-build.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const out = mkdtempSync(join(tmpdir(), 'tide-bundles-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** Issue 18's goal, in bytes (the stricter reading of 400 KB). */
+const GOAL_BYTES = 400_000;
+/**
+ * Functions over the goal today, at their size when this was written rounded up to 10 KB: a ceiling to lower
+ * as they shrink (never to raise without saying why in the commit).
+ */
+const CEILING_BYTES: Record<string, number> = {
+  'aws:events': 560_000,
+  'aws:api': 780_000,
+  gcp: 820_000,
+};
+
+/** SDK packages by cloud; a function may bundle its own cloud's only. */
+const SDKS: Record<string, RegExp> = {
+  aws: /node_modules\/@aws-sdk\//,
+  gcp: /node_modules\/(@google-cloud\/(compute|container|aiplatform|monitoring)|google-auth-library|google-gax)\//,
+  azure: /node_modules\/@azure\/(arm-|identity|monitor-query)/,
+};
+
+const entries = functionEntries(root);
+
+describe('function bundles', () => {
+  it('finds the AWS and GCP functions', () => {
+    expect(entries.map((fn) => fn.name)).toEqual(expect.arrayContaining(['aws:events', 'aws:api', 'gcp']));
+  });
+
+  for (const fn of entries) {
+    it(`${fn.name}: at most ${GOAL_BYTES.toLocaleString('en-US')} bytes at start (or under its ceiling), only its cloud's SDKs`, {
+      timeout: 60_000,
+    }, async () => {
+      const bundle = await bundleFunction(root, fn.entry, join(out, fn.name.replace(/[^a-z0-9-]/gi, '-')), fn.build);
+      const limit = CEILING_BYTES[fn.name] ?? GOAL_BYTES;
+      expect(bundle.initialBytes, `${fn.name}: ${bundle.initialBytes} bytes at start`).toBeLessThanOrEqual(limit);
+      const cloud = fn.name.split(':')[0]!;
+      const inputs = Object.keys(bundle.metafile.inputs);
+      for (const [other, pattern] of Object.entries(SDKS)) {
+        if (other === cloud) continue;
+        expect(
+          inputs.filter((input) => pattern.test(input)),
+          `${fn.name} bundles ${other}'s SDK`,
+        ).toEqual([]);
+      }
+    });
+  }
+});
