@@ -23,10 +23,29 @@ export interface GcpClientOptions extends GcpEndpointConfig {
 // biome-ignore lint/suspicious/noExplicitAny: the SDKs' method shapes are checked by the wire tests, not re-typed here.
 export type Client = any;
 
+/** A map that forgets everything once it holds `limit` entries (templates in use are few; this bounds a leak). */
+export class BoundedCache<V> {
+  readonly #entries = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string): V | undefined {
+    return this.#entries.get(key);
+  }
+  set(key: string, value: V): void {
+    if (this.#entries.size >= this.limit) this.#entries.clear();
+    this.#entries.set(key, value);
+  }
+}
+
 /** Lazily built clients: `clients.instanceGroupManagers` loads @google-cloud/compute at first use. */
 export class GcpClients {
   readonly #options: Record<string, unknown>;
   readonly #made = new Map<string, Client>();
+  /**
+   * Instance template URL -> machine type. Compute Engine templates are immutable (a change makes a new
+   * template with a new URL), so an answer holds for the process: kept here, beside the clients, because the
+   * actuators are built per delivery and a cache of theirs would be read once and dropped.
+   */
+  readonly templateMachineTypes = new BoundedCache<string>(1_000);
 
   constructor(options: GcpClientOptions = {}) {
     this.#options = {

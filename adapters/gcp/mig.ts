@@ -42,8 +42,6 @@ export function migResourceName(ref: MigRef): string {
 const lastSegment = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
 
 export class MigDriver {
-  readonly #templateTypes = new Map<string, string>();
-
   constructor(
     private readonly clients: GcpClients,
     private readonly policy: GcpCallPolicy,
@@ -60,7 +58,7 @@ export class MigDriver {
   }
 
   async #machineType(project: string, templateUrl: string): Promise<string> {
-    const cached = this.#templateTypes.get(templateUrl);
+    const cached = this.clients.templateMachineTypes.get(templateUrl);
     if (cached) return cached;
     const [template] = await callGcp<Client>(this.policy, 'instanceTemplates.get', templateUrl, () =>
       this.clients.instanceTemplates.get(
@@ -69,27 +67,26 @@ export class MigDriver {
       ),
     );
     const machineType = lastSegment(String(template?.properties?.machineType ?? 'unknown'));
-    this.#templateTypes.set(templateUrl, machineType);
+    this.clients.templateMachineTypes.set(templateUrl, machineType);
     return machineType;
   }
 
   async observe(ref: MigRef, pool: CapacityPool): Promise<MigObservation> {
     const resource = migResourceName(ref);
     const client = this.#client(ref);
-    const [manager] = await callGcp<Client>(this.policy, 'instanceGroupManagers.get', resource, () =>
-      client.get(this.#request(ref), gaxOptions(this.policy)),
-    );
-    const [instances] = (await callGcp<Client>(
-      this.policy,
-      'instanceGroupManagers.listManagedInstances',
-      resource,
-      () =>
+    // The group and its instances are read at the same time: neither request needs the other's answer.
+    const [[manager], [instances]] = await Promise.all([
+      callGcp<Client>(this.policy, 'instanceGroupManagers.get', resource, () =>
+        client.get(this.#request(ref), gaxOptions(this.policy)),
+      ),
+      callGcp<Client>(this.policy, 'instanceGroupManagers.listManagedInstances', resource, () =>
         client.listManagedInstances(this.#request(ref), {
           ...gaxOptions(this.policy),
           autoPaginate: false,
           maxResults: 500,
         }),
-    )) as [ManagedInstance[]];
+      ) as Promise<[ManagedInstance[]]>,
+    ]);
     const instanceTemplate = String(manager?.instanceTemplate ?? manager?.versions?.[0]?.instanceTemplate ?? '');
     const instanceType = instanceTemplate ? await this.#machineType(ref.project, instanceTemplate) : pool.instanceType;
     const nodes: ObservedNode[] = [];

@@ -26,6 +26,8 @@ import { TargetSchema } from '../../core/schema/target.ts';
 import { ioredisTransport } from '../../adapters/state/ioredis-transport.ts';
 import { stateKeys } from '../../adapters/state/keys.ts';
 import { RedisStateStore } from '../../adapters/state/redis-store.ts';
+import { createAccessStore, stateConfigFromEnv } from '../../adapters/state/index.ts';
+import { generateApiKey } from '../../functions/http/api-keys.ts';
 import { startRedisServer } from '../../test/support/redis-server.ts';
 import { bundleFunction, functionEntries, type FunctionEntry } from './function-build.ts';
 
@@ -122,8 +124,11 @@ interface Driver {
   stop(): void;
 }
 
-async function startDriver(entryFile: string, env: Record<string, string>): Promise<Driver> {
-  const child = fork(join(import.meta.dirname, 'function-driver.mjs'), [entryFile], {
+/** `events`: the function takes provider events; `api`: the HTTP API function, driven with webhooks. */
+type Via = 'events' | 'api';
+
+async function startDriver(entryFile: string, env: Record<string, string>, via: Via): Promise<Driver> {
+  const child = fork(join(import.meta.dirname, 'function-driver.mjs'), [entryFile, via], {
     env: { PATH: process.env.PATH ?? '', ...env },
     execArgv: [],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -161,19 +166,35 @@ const withAlarms = (alarmName: string): PolicyInput => ({
 
 const START = Date.parse('2026-03-10T00:00:00Z');
 
-async function awsFigures(entryFile: string, redisUrl: string) {
+/** An API key with the `ingest` scope, recorded in the deployment's access store, for the HTTP API function. */
+async function ingestKey(redisUrl: string, namespace: string): Promise<string> {
+  const env = { REDIS_URL: redisUrl, TIDE_DEPLOYMENT: namespace };
+  const access = createAccessStore(stateConfigFromEnv(env));
+  const { key, record } = generateApiKey(['ingest'], 'bench', Date.now());
+  await access.createKey(record);
+  await access.close();
+  return key;
+}
+
+async function awsFigures(entryFile: string, redisUrl: string, via: Via) {
   // The driver's events come from account 123456789012: the sender check must accept it (adapters/auth).
+  const keys = new Map<string, string>();
+  const prepare = async (namespace: string) => {
+    if (via === 'api') keys.set(namespace, await ingestKey(redisUrl, namespace));
+  };
   const env = (namespace: string) => ({
     TIDE_MODE: 'shadow',
     REDIS_URL: redisUrl,
     TIDE_DEPLOYMENT: namespace,
     TIDE_AWS_ACCOUNTS: '123456789012',
+    ...(keys.has(namespace) ? { TIDE_BENCH_API_KEY: keys.get(namespace)! } : {}),
   });
 
   // Round trips, counted by Redis.
   await seed(redisUrl, 'bench-rt', [{ id: 'rt-endpoint', policy: withAlarms('tide-rt-*') }]);
+  await prepare('bench-rt');
   const counter = await CommandCounter.start(redisUrl);
-  const driver = await startDriver(entryFile, env('bench-rt'));
+  const driver = await startDriver(entryFile, env('bench-rt'), via);
   const base = { alarmPrefix: 'tide-rt' };
   await driver.run({ scenario: 'sequence', ...base, kind: 'hold', events: 3, startAt: START, prefix: 'warm' });
   await counter.take();
@@ -207,7 +228,8 @@ async function awsFigures(entryFile: string, redisUrl: string) {
     'bench-tp',
     Array.from({ length: TARGETS }, (_, i) => ({ id: `tp-${i}`, policy: withAlarms(`tide-tp-${i}-*`) })),
   );
-  const tp = await startDriver(entryFile, env('bench-tp'));
+  await prepare('bench-tp');
+  const tp = await startDriver(entryFile, env('bench-tp'), via);
   const tpBase = { scenario: 'throughput', alarmPrefix: 'tide-tp', targets: TARGETS, batchSize: 10 };
   await tp.run({ ...tpBase, batches: 50, prefix: 'tp-warm' });
   const throughput = await tp.run({ ...tpBase, batches: Math.ceil(EVENTS / 10), prefix: 'tp' });
@@ -216,7 +238,8 @@ async function awsFigures(entryFile: string, redisUrl: string) {
   progress(`${Math.round(throughput.eventsPerSecond)} events/s`);
   // A day of events every 10 s for the example endpoint, its policy as shipped.
   await seed(redisUrl, 'bench-day', [{ id: exampleTarget.id, policy: examplePolicy }]);
-  const dayDriver = await startDriver(entryFile, env('bench-day'));
+  await prepare('bench-day');
+  const dayDriver = await startDriver(entryFile, env('bench-day'), via);
   const day = await dayDriver.run({
     scenario: 'day',
     alarmName: 'tide-llama-concurrency-high',
@@ -268,8 +291,9 @@ async function measure(fn: FunctionEntry, redisUrl: string, emptyFile: string) {
   progress(`${fn.name}: ${bundle.initialBytes} bytes at start; cold imports`);
   const cold = coldInit(bundle.entryFile, emptyFile);
   progress(`${fn.name}: cold import ${cold.medianMs} ms`);
+  // The HTTP API function takes webhooks (POST /v1/events/…) rather than provider events.
   const figures = fn.name.startsWith('aws:')
-    ? await awsFigures(bundle.entryFile, redisUrl)
+    ? await awsFigures(bundle.entryFile, redisUrl, fn.entry.endsWith('/http.ts') ? 'api' : 'events')
     : {
         roundTripsPerEvent: null,
         eventsPerSecond: null,

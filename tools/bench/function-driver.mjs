@@ -4,7 +4,9 @@
 // bundle. A scenario that simulates time sets the clock the runtime reads (`Date.now`); the others use the real one.
 import { pathToFileURL } from 'node:url';
 
-const [bundle] = process.argv.slice(2);
+const [bundle, via = 'events'] = process.argv.slice(2);
+/** The HTTP API function (`via` = `api`) takes webhooks: this key, with the `ingest` scope, is its credential. */
+const apiKey = process.env.TIDE_BENCH_API_KEY ?? '';
 let simulatedNow = null;
 const realNow = Date.now;
 Date.now = () => simulatedNow ?? realNow();
@@ -76,6 +78,50 @@ function sqsBatch(events) {
   };
 }
 
+/**
+ * What the function is handed for `payload`: the EventBridge event itself (the events function), or an API
+ * Gateway HTTP API (payload format 2.0) request posting it to `/v1/events/eventbridge` (the HTTP API
+ * function). Either way the answer is read back as the ingest result ({ decisions, ... }).
+ */
+async function invoke(payload) {
+  if (via !== 'api') return handler(payload);
+  const body = JSON.stringify(payload);
+  const path = '/v1/events/aws-eventbridge';
+  const now = Date.now();
+  const response = await handler(
+    {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: path,
+      rawQueryString: '',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        host: 'bench.execute-api.us-east-1.amazonaws.com',
+      },
+      requestContext: {
+        accountId: '123456789012',
+        apiId: 'bench',
+        domainName: 'bench.execute-api.us-east-1.amazonaws.com',
+        domainPrefix: 'bench',
+        http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+        requestId: `bench-${now}-${Math.random()}`,
+        routeKey: '$default',
+        stage: '$default',
+        time: new Date(now).toUTCString(),
+        timeEpoch: now,
+      },
+      body,
+      isBase64Encoded: false,
+    },
+    {},
+  );
+  const answer = JSON.parse(response.isBase64Encoded ? Buffer.from(response.body, 'base64').toString() : response.body);
+  if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${response.body}`);
+  return answer;
+}
+
 function check(result, label) {
   const failures = result?.batchItemFailures ?? [];
   const rejected = result?.rejected ?? [];
@@ -96,7 +142,7 @@ const scenarios = {
       simulatedNow = startAt + i * (kind === 'act' ? 400_000 : 10_000);
       const value = kind === 'act' ? (i % 2 === 0 ? 8 : 1) : 4;
       const result = check(
-        await handler(alarmEvent(`${prefix}-${i}`, `${alarmPrefix}-high`, value, simulatedNow)),
+        await invoke(alarmEvent(`${prefix}-${i}`, `${alarmPrefix}-high`, value, simulatedNow)),
         'sequence',
       );
       for (const decision of result.decisions) {
@@ -126,7 +172,7 @@ const scenarios = {
       const daily = 0.5 - 0.5 * Math.cos((2 * Math.PI * t) / 86_400);
       const demand = (2 + 28 * daily) * (1 + 0.6 * noise());
       const value = Math.round((demand / Math.max(1, replicas)) * 100) / 100;
-      const result = check(await handler(alarmEvent(`${prefix}-${i}`, alarmName, value, simulatedNow)), 'day');
+      const result = check(await invoke(alarmEvent(`${prefix}-${i}`, alarmName, value, simulatedNow)), 'day');
       for (const decision of result.decisions) {
         decided += 1;
         if (decision.actions > 0) acted += 1;
@@ -138,7 +184,8 @@ const scenarios = {
 
   /**
    * Throughput on the real clock: SQS batches of `batchSize` records, one record per target, invoked one
-   * after the other as one Lambda instance is; values around target so most decisions hold.
+   * after the other as one Lambda instance is (the HTTP API function: one webhook per event, one after the
+   * other); values around target so most decisions hold.
    */
   async throughput({ alarmPrefix, targets, batches, batchSize, prefix }) {
     const started = process.hrtime.bigint();
@@ -151,7 +198,10 @@ const scenarios = {
           alarmEvent(`${prefix}-${b}-${r}`, `${alarmPrefix}-${target}-high`, 3.5 + (b % 3) * 0.5, Date.now()),
         );
       }
-      check(await handler(sqsBatch(events)), 'throughput');
+      if (via === 'api') {
+        // API Gateway hands a Lambda instance one request at a time: one webhook per event.
+        for (const event of events) check(await invoke(event), 'throughput');
+      } else check(await invoke(sqsBatch(events)), 'throughput');
       records += events.length;
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

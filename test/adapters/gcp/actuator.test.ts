@@ -109,6 +109,31 @@ describe('managed instance groups (zonal)', () => {
     expect(fake.requests.length).toBeGreaterThan(0);
   });
 
+  it('reads a template once per process: the actuators built per delivery share the machine type (templates are immutable)', async () => {
+    const template = 'projects/p1/global/instanceTemplates/serve-once';
+    fake.addMig({
+      project: 'p1',
+      scope: 'zones/us-central1-a',
+      name: 'serve-once',
+      targetSize: 1,
+      instanceTemplate: template,
+      machineType: 'g2-standard-8',
+      running: 1,
+    });
+    const serve = target([
+      { id: 'serve', instanceType: 'g2-standard-8', capacityType: 'on-demand', zone: 'us-central1-a' },
+    ]);
+    const bound = { pools: { serve: { kind: 'mig', project: 'p1', zone: 'us-central1-a', name: 'serve-once' } } };
+    fake.requests.length = 0;
+    for (let delivery = 0; delivery < 3; delivery += 1) {
+      const { capacity } = await actuatorFor(serve, bound).observe();
+      expect(capacity.pools[0]).toMatchObject({ instanceType: 'g2-standard-8', desired: 1, ready: 1 });
+    }
+    expect(requestsTo('instanceTemplates/serve-once')).toHaveLength(1);
+    // Each delivery: the group and its instances, read side by side.
+    expect(requestsTo('instanceGroupManagers/serve-once')).toHaveLength(6);
+  });
+
   it('resizes without waiting on the operation; later ticks see the instances come up', async () => {
     await actuator.setCapacity({ poolId: 'spot-a', desired: 4 });
     expect(requestsTo('/train-spot/resize').map((r) => r.query.get('size'))).toEqual(['4']);

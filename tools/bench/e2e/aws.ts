@@ -92,6 +92,8 @@ export const awsE2e: E2eCloud = {
       actions: () => aws.server.calls('sagemaker', 'UpdateEndpointWeightsAndCapacities').length,
       async stop() {
         clients.destroy();
+        // The runtime's Redis connection too: left open, it keeps the process alive after the figures print.
+        await rt.store.close();
         await Promise.all([aws.close(), redis.close()]);
       },
     };
