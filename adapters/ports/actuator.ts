@@ -1,3 +1,4 @@
+import type { Action } from '../../core/decision.ts';
 import type { CapacityType, ObservedCapacity, Provider, Target } from '../../core/schema/target.ts';
 
 /**
@@ -24,6 +25,31 @@ export interface ActuatorPort {
   drainAndRelease(request: DrainAndReleaseRequest): Promise<void>;
   /** Ask the training job on these instances to write a checkpoint before `deadlineAt`. */
   requestCheckpoint(request: CheckpointRequest): Promise<void>;
+}
+
+/** What became of one action of a committed decision (the reconciler's record, kept in the audit entry). */
+export type ActionStatus =
+  /** The provider accepted the call (or the node to release was already gone). */
+  | 'done'
+  /** The call failed in a way a redelivery may fix (throttling, a network error): the decision is re-driven. */
+  | 'retryable'
+  /** The call failed in a way retrying will not fix now (no capacity, no such pool). */
+  | 'failed'
+  /** Not attempted: an earlier action of the same decision did not succeed. */
+  | 'skipped';
+
+/** The record of one action, plain data (the shell's result, its logs and the decision's audit entry). */
+export interface ActionResult {
+  /** Position of the action in `decision.actions`. */
+  index: number;
+  type: Action['type'];
+  status: ActionStatus;
+  /** For `launch-capacity` done: the ids the provider gave the new instances. */
+  instanceIds?: string[];
+  /** A note in words, e.g. why a failed release counts as done. */
+  note?: string;
+  /** For `retryable` and `failed`: the error, without its stack. */
+  error?: { name: string; message: string; code?: string };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Memory } from '../../core/schema/memory.ts';
 import type { Policy } from '../../core/schema/policy.ts';
 import type { SignalKind } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
+import type { ActionResult } from './actuator.ts';
 
 /**
  * The state store port: where the stateless function instances keep everything that must outlive one
@@ -23,8 +24,17 @@ export interface StateStore {
   commit(targetId: string, request: CommitRequest): Promise<CommitResult>;
   /** Take the lease on a pending outbox so this invocation may execute its actions. */
   claim(targetId: string, eventId: string, owner: string, now: number, leaseUntil: number): Promise<ClaimResult>;
-  /** After acting: `done` closes the outbox; `release` drops the lease so a redelivery can act at once. */
-  finish(targetId: string, eventId: string, outcome: 'done' | 'release'): Promise<void>;
+  /**
+   * After acting: `done` closes the outbox; `release` drops the lease so a redelivery can act at once.
+   * `results` (the reconciler's per-action record) are written in the same step to the decision's audit
+   * entry, replacing those of an earlier attempt; `readAudit` returns them as the entry's `results`.
+   */
+  finish(
+    targetId: string,
+    eventId: string,
+    outcome: 'done' | 'release',
+    results?: readonly ActionResult[],
+  ): Promise<void>;
 
   getTarget(targetId: string): Promise<Versioned<Target> | null>;
   /** Create or replace a target; returns the new version. Throws `VersionConflictError`, `TargetLimitError`. */
@@ -170,6 +180,12 @@ export interface AuditEntry extends RecordedDecision {
   /** Stream entry id (`<ms>-<seq>`), usable as a paging cursor. */
   id: string;
   signal: SignalSummary;
+  /**
+   * What became of each action (done, retryable, failed, skipped), as the last attempt to execute them
+   * recorded it. Absent for a decision without actions, and for one whose actions have not run yet (or
+   * whose invocation died before recording them: the outbox re-drives it).
+   */
+  results?: ActionResult[];
 }
 
 export interface AuditPage {

@@ -4,6 +4,7 @@ import { MemorySchema, type Memory } from '../../core/schema/memory.ts';
 import { PolicySchema, type Policy } from '../../core/schema/policy.ts';
 import { TargetSchema, type Target } from '../../core/schema/target.ts';
 import type { ZodType } from 'zod';
+import type { ActionResult } from '../ports/actuator.ts';
 import type {
   AuditEntry,
   EventRecord,
@@ -150,6 +151,30 @@ export function encodeAuditEntry(decision: RecordedDecision, signal: SignalSumma
 export function decodeAuditEntry(key: string, id: string, text: string): AuditEntry {
   const value = decodeDecision(key, text) as AuditEntry;
   return { ...value, id };
+}
+
+/** The reconciler's per-action results, as `finish` files them under a decision's audit entry. */
+export function encodeActionResults(results: readonly ActionResult[]): string {
+  return JSON.stringify(results);
+}
+
+const ACTION_STATUSES: ReadonlySet<unknown> = new Set(['done', 'retryable', 'failed', 'skipped']);
+
+/** Per-action results read back, checked for their shape (index, type, status). */
+export function decodeActionResults(key: string, text: string): ActionResult[] {
+  const value = parseJson(key, text);
+  const readable =
+    Array.isArray(value) &&
+    value.every(
+      (item) =>
+        typeof item === 'object' &&
+        item !== null &&
+        Number.isInteger(item.index) &&
+        typeof item.type === 'string' &&
+        ACTION_STATUSES.has(item.status),
+    );
+  if (!readable) throw new StateCorruptError(key, 'the recorded action results are not readable');
+  return value as ActionResult[];
 }
 
 /** The stream id just before `id`, for exclusive paging with XREVRANGE (which takes inclusive bounds). */

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * `{<namespace>}`, so the Lua scripts may touch any of its keys even on Redis Cluster (one slot per
  * deployment: Tide's state is small, a few KiB per target).
  *
- * Bounds: `state`, `event` and `audit` keys carry a TTL refreshed on write (and the stream a length and
+ * Bounds: `state`, `event`, `audit` and `results` keys carry a TTL refreshed on write (and the stream a length and
  * age cap); `target`, `policy` and the `targets` index are the operator's configuration, capped at
  * `maxTargets`; `seq` is one integer.
  */
@@ -25,6 +25,11 @@ export interface StateKeys {
   event(targetId: string, eventId: string): string;
   /** Stream of decisions. */
   audit(targetId: string): string;
+  /**
+   * Hash: audit stream id → the per-action results of that decision (JSON), written after acting. Same
+   * TTL as the stream; fields whose entry the stream has trimmed are dropped (see the finish script).
+   */
+  results(targetId: string): string;
   /** Hash: target id → its recorded spend (JSON), for the group's spend caps. TTL as the state's. */
   group(groupId: string): string;
   /** JSON list of recorded exchange closures and changed hours, read by every load. */
@@ -47,6 +52,7 @@ export function stateKeys(namespace: string): StateKeys {
     // written before the change is never misread; an event redelivered across the upgrade is decided afresh.
     event: (id, eventId) => `${prefix}:evt:${id.length}:${id}:${eventKeyPart(eventId)}`,
     audit: (id) => `${prefix}:audit:${id}`,
+    results: (id) => `${prefix}:results:${id}`,
     group: (id) => `${prefix}:group:${id}`,
   };
 }

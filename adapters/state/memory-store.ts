@@ -2,6 +2,7 @@ import type { ExchangeOverride } from '../../core/calendars/types.ts';
 import { decodeOverrides, encodeOverrides, withOverride, withoutOverride } from './exchange-overrides.ts';
 import type { Policy } from '../../core/schema/policy.ts';
 import type { Target } from '../../core/schema/target.ts';
+import type { ActionResult } from '../ports/actuator.ts';
 import type {
   AuditPage,
   ClaimResult,
@@ -15,6 +16,8 @@ import type {
 } from '../ports/state-store.ts';
 import {
   decodeAuditEntry,
+  decodeActionResults,
+  encodeActionResults,
   decodeGroupMembers,
   encodeGroupMember,
   decodeDecision,
@@ -45,9 +48,12 @@ interface EventEntry {
   owner: string;
   leaseUntil: number;
   expiresAt: number;
+  /** For a decision with actions: its audit entry's id, where `finish` files the results. */
+  auditId?: string;
 }
 interface AuditStream {
-  entries: { id: string; ms: number; entry: string }[];
+  /** `results`: the per-action results `finish` filed (the Redis stores keep them in a hash by entry id). */
+  entries: { id: string; ms: number; entry: string; results?: string }[];
   last: { ms: number; seq: number };
   expiresAt: number;
 }
@@ -154,6 +160,11 @@ export class MemoryStateStore implements StateStore {
       pending,
       expiresAt: now + o.stateTtlSeconds * 1000,
     });
+    const auditId = this.appendAudit(
+      this.keys.audit(targetId),
+      encodeAuditEntry(request.decision, request.signal),
+      now,
+    );
     this.events.set(eventKey, {
       status: acting ? 'pending' : 'done',
       decision: JSON.stringify(request.decision),
@@ -161,8 +172,8 @@ export class MemoryStateStore implements StateStore {
       owner: request.owner,
       leaseUntil: request.leaseUntil ?? 0,
       expiresAt: now + o.eventTtlSeconds * 1000,
+      ...(acting ? { auditId } : {}),
     });
-    this.appendAudit(this.keys.audit(targetId), encodeAuditEntry(request.decision, request.signal), now);
     if (request.groupSpend) {
       const key = this.keys.group(request.groupSpend.group);
       const members = this.groups.get(key) ?? new Map<string, { value: string; expiresAt: number }>();
@@ -193,7 +204,12 @@ export class MemoryStateStore implements StateStore {
     return { status: 'claimed' };
   }
 
-  async finish(targetId: string, eventId: string, outcome: 'done' | 'release'): Promise<void> {
+  async finish(
+    targetId: string,
+    eventId: string,
+    outcome: 'done' | 'release',
+    results?: readonly ActionResult[],
+  ): Promise<void> {
     this.roundTrips += 1;
     const event = this.live(this.events, this.keys.event(targetId, eventId));
     const state = this.live(this.states, this.keys.state(targetId));
@@ -204,6 +220,12 @@ export class MemoryStateStore implements StateStore {
     } else {
       if (event?.status === 'pending') event.leaseUntil = 0;
       if (state?.pending && outboxHere) state.pending.leaseUntil = 0;
+    }
+    if (results && event?.auditId) {
+      const entry = this.live(this.audits, this.keys.audit(targetId))?.entries.findLast(
+        (item) => item.id === event.auditId,
+      );
+      if (entry) entry.results = encodeActionResults(results);
     }
   }
 
@@ -287,7 +309,11 @@ export class MemoryStateStore implements StateStore {
       options.before === undefined ? 0 : newestFirst.findIndex((item) => compareIds(item.id, options.before!) < 0);
     if (start < 0) return { entries: [], next: null };
     const page = newestFirst.slice(start, start + limit + 1);
-    const entries = page.slice(0, limit).map((item) => decodeAuditEntry(key, item.id, item.entry));
+    const entries = page.slice(0, limit).map((item) => {
+      const entry = decodeAuditEntry(key, item.id, item.entry);
+      if (item.results !== undefined) entry.results = decodeActionResults(this.keys.results(targetId), item.results);
+      return entry;
+    });
     return { entries, next: page.length > limit ? (entries.at(-1)?.id ?? null) : null };
   }
 
@@ -329,17 +355,19 @@ export class MemoryStateStore implements StateStore {
   }
 
   /** XADD MAXLEN n * + XTRIM MINID + PEXPIRE, as the commit script does (ids and age from the store's clock, as Redis uses its own). */
-  private appendAudit(key: string, entry: string, now: number): void {
+  private appendAudit(key: string, entry: string, now: number): string {
     const o = this.options;
     const stream = this.live(this.audits, key) ?? { entries: [], last: { ms: 0, seq: -1 }, expiresAt: 0 };
     const ms = Math.max(now, stream.last.ms);
     const seq = ms === stream.last.ms ? stream.last.seq + 1 : 0;
     stream.last = { ms, seq };
-    stream.entries.push({ id: `${ms}-${seq}`, ms, entry });
+    const id = `${ms}-${seq}`;
+    stream.entries.push({ id, ms, entry });
     const minMs = now - o.auditMaxAgeSeconds * 1000;
     stream.entries = stream.entries.slice(-o.auditMaxEntries).filter((item) => item.ms >= minMs);
     stream.expiresAt = now + o.auditMaxAgeSeconds * 1000;
     this.audits.set(key, stream);
+    return id;
   }
 
   private sweep(now: number): void {

@@ -1,5 +1,6 @@
 import type { Policy } from '../../core/schema/policy.ts';
 import type { Target } from '../../core/schema/target.ts';
+import type { ActionResult } from '../ports/actuator.ts';
 import type {
   AuditPage,
   ClaimResult,
@@ -12,6 +13,8 @@ import type {
 } from '../ports/state-store.ts';
 import {
   decodeAuditEntry,
+  decodeActionResults,
+  encodeActionResults,
   decodeGroupMembers,
   encodeGroupMember,
   decodePolicy,
@@ -43,6 +46,7 @@ import {
   GET_OVERRIDES,
   LOAD,
   PUT_DOCUMENT,
+  READ_AUDIT,
   SET_OVERRIDES,
   type LuaScript,
 } from './scripts.ts';
@@ -204,9 +208,21 @@ export class RedisStateStore implements StateStore {
     throw new StateCorruptError(k.event, `unexpected claim reply, was: ${JSON.stringify(reply)}`);
   }
 
-  async finish(targetId: string, eventId: string, outcome: 'done' | 'release'): Promise<void> {
+  async finish(
+    targetId: string,
+    eventId: string,
+    outcome: 'done' | 'release',
+    results?: readonly ActionResult[],
+  ): Promise<void> {
     const k = this.targetKeys(targetId, eventId);
-    await this.run(`finish ${targetId}`, () => this.script(FINISH, [k.state, k.event], [eventId, outcome]));
+    const keys = [k.state, k.event];
+    const args: string[] = [eventId, outcome];
+    if (results) {
+      const o = this.options;
+      keys.push(this.keys.results(targetId), k.audit);
+      args.push(encodeActionResults(results), String(o.auditMaxEntries), String(o.auditMaxAgeSeconds * 1000));
+    }
+    await this.run(`finish ${targetId}`, () => this.script(FINISH, keys, args));
   }
 
   async getTarget(targetId: string): Promise<Versioned<Target> | null> {
@@ -238,7 +254,7 @@ export class RedisStateStore implements StateStore {
 
   deleteTarget(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
     const k = this.keys;
-    const extra = [k.policy(targetId), k.state(targetId), k.audit(targetId)];
+    const extra = [k.policy(targetId), k.state(targetId), k.audit(targetId), k.results(targetId)];
     return this.deleteDocument('target', targetId, k.target(targetId), extra, expected);
   }
 
@@ -259,16 +275,23 @@ export class RedisStateStore implements StateStore {
     const limit = Math.min(100, Math.max(1, Math.trunc(options.limit ?? 20)));
     const end = options.before === undefined ? '+' : previousStreamId(options.before);
     if (end === null) return { entries: [], next: null };
+    const resultsKey = this.keys.results(targetId);
     const reply = await this.run(`read audit ${targetId}`, () =>
-      this.transport.command(['XREVRANGE', key, end, '-', 'COUNT', String(limit + 1)]),
+      this.script(READ_AUDIT, [key, resultsKey], [end, String(limit + 1)]),
     );
-    if (!Array.isArray(reply)) throw new StateCorruptError(key, 'XREVRANGE did not return an array');
-    const entries = reply.slice(0, limit).map((item) => {
+    const [items, results] = Array.isArray(reply) ? reply : [];
+    if (!Array.isArray(items) || !Array.isArray(results))
+      throw new StateCorruptError(key, 'the read-audit script did not return two arrays');
+    const entries = items.slice(0, limit).map((item, position) => {
       const [id, fields] = item as [string, string[]];
       const index = fields.indexOf('entry');
-      return decodeAuditEntry(key, String(id), String(fields[index + 1]));
+      const entry = decodeAuditEntry(key, String(id), String(fields[index + 1]));
+      const recorded = results[position];
+      if (recorded !== null && recorded !== undefined)
+        entry.results = decodeActionResults(resultsKey, String(recorded));
+      return entry;
     });
-    return { entries, next: reply.length > limit ? (entries.at(-1)?.id ?? null) : null };
+    return { entries, next: items.length > limit ? (entries.at(-1)?.id ?? null) : null };
   }
 
   close(): Promise<void> {

@@ -61,6 +61,9 @@ return 'ok'`,
  * target id and its spend (JSON). The age cap is measured on Redis's clock (TIME), the clock that
  * stamps the stream ids, so a function instance's clock skew cannot trim the entry just written.
  *
+ * A decision with actions keeps its audit entry's id in the idempotency record, for `finish` to file the
+ * per-action results under.
+ *
  * Order matters: the idempotency record is checked first (a redelivery never re-decides), then the
  * version (a lost race re-decides), then the outbox (a decision with actions waits for the previous
  * decision's actions, unless that lease ran out: its invocation died and this newer decision supersedes it).
@@ -86,7 +89,8 @@ local lease = '0'
 if acting then status = 'pending'; lease = ARGV[8] end
 redis.call('HSET', KEYS[2], 'status', status, 'decision', ARGV[6], 'version', version, 'owner', ARGV[2], 'leaseUntil', lease)
 redis.call('PEXPIRE', KEYS[2], ARGV[9])
-redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[11], '*', 'entry', ARGV[7])
+local auditId = redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[11], '*', 'entry', ARGV[7])
+if acting then redis.call('HSET', KEYS[2], 'audit', auditId) end
 local time = redis.call('TIME')
 local oldest = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - tonumber(ARGV[12])
 if oldest > 0 then redis.call('XTRIM', KEYS[3], 'MINID', string.format('%d', oldest)) end
@@ -119,8 +123,12 @@ return {'claimed'}`,
 );
 
 /**
- * After acting. KEYS: state, event. ARGV: event id, 'done' or 'release'. Writes only to keys that exist
- * (a hash re-created by HSET after its TTL ran out would have no TTL).
+ * After acting. KEYS: state, event, and to record results: the results hash and the audit stream. ARGV: event
+ * id, 'done' or 'release', then to record results: the results (JSON), audit max entries, audit max age ms.
+ * Writes only to keys that exist (a hash re-created by HSET after its TTL ran out would have no TTL), except
+ * the results hash, which takes the stream's age cap as its TTL. Results are filed under the decision's audit
+ * entry id (kept in the event record by the commit); once the hash holds a quarter more fields than the
+ * stream may hold entries, the fields of entries the stream has trimmed are dropped (amortized O(1)).
  */
 export const FINISH = script(
   'finish',
@@ -133,7 +141,37 @@ else
   if pendingHere then redis.call('HSET', KEYS[2], 'leaseUntil', '0') end
   if outboxHere then redis.call('HSET', KEYS[1], 'pendingLease', '0') end
 end
+local auditId = KEYS[3] and redis.call('HGET', KEYS[2], 'audit')
+if auditId then
+  redis.call('HSET', KEYS[3], auditId, ARGV[3])
+  redis.call('PEXPIRE', KEYS[3], ARGV[5])
+  if redis.call('HLEN', KEYS[3]) > math.floor(tonumber(ARGV[4]) * 5 / 4) then
+    local first = redis.call('XRANGE', KEYS[4], '-', '+', 'COUNT', 1)[1]
+    local fms, fseq = 0, 0
+    if first then fms, fseq = string.match(first[1], '(%d+)-(%d+)') end
+    fms, fseq = tonumber(fms), tonumber(fseq)
+    for _, id in ipairs(redis.call('HKEYS', KEYS[3])) do
+      local ms, seq = string.match(id, '(%d+)-(%d+)')
+      ms, seq = tonumber(ms), tonumber(seq)
+      if not first or ms < fms or (ms == fms and seq < fseq) then redis.call('HDEL', KEYS[3], id) end
+    end
+  end
+end
 return 1`,
+);
+
+/**
+ * A page of the audit log, newest first, with the per-action results of its entries. KEYS: audit stream,
+ * results hash. ARGV: the newest id to include ('+' for the newest), how many. Returns the entries as
+ * XREVRANGE gives them, then one results value (or nil) per entry.
+ */
+export const READ_AUDIT = script(
+  'read-audit',
+  `local entries = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', ARGV[2])
+if #entries == 0 then return {entries, {}} end
+local ids = {}
+for i, entry in ipairs(entries) do ids[i] = entry[1] end
+return {entries, redis.call('HMGET', KEYS[2], unpack(ids))}`,
 );
 
 /**
@@ -155,7 +193,7 @@ return {'ok', tostring(version)}`,
 );
 
 /**
- * Delete a document. KEYS: document, targets index, then keys deleted with a target (policy, state, audit).
+ * Delete a document. KEYS: document, targets index, then keys deleted with a target (policy, state, audit, results).
  * ARGV: expected version ('*' any), target id, kind.
  */
 export const DELETE_DOCUMENT = script(

@@ -28,33 +28,11 @@ import {
   isNodeNotFoundError,
   isPoolNotFoundError,
   ThrottledError,
+  type ActionResult,
   type ActuatorPort,
 } from '../../adapters/ports/actuator.ts';
 
-/** What became of one action. */
-export type ActionStatus =
-  /** The provider accepted the call (or the node to release was already gone). */
-  | 'done'
-  /** The call failed in a way a redelivery may fix (throttling, a network error): the decision is re-driven. */
-  | 'retryable'
-  /** The call failed in a way retrying will not fix now (no capacity, no such pool). */
-  | 'failed'
-  /** Not attempted: an earlier action of the same decision did not succeed. */
-  | 'skipped';
-
-/** The record of one action, plain data (kept in the shell's result and logs; an API can show it). */
-export interface ActionResult {
-  /** Position of the action in `decision.actions`. */
-  index: number;
-  type: Action['type'];
-  status: ActionStatus;
-  /** For `launch-capacity` done: the ids the provider gave the new instances. */
-  instanceIds?: string[];
-  /** A note in words, e.g. why a failed release counts as done. */
-  note?: string;
-  /** For `retryable` and `failed`: the error, without its stack. */
-  error?: { name: string; message: string; code?: string };
-}
+export type { ActionResult, ActionStatus } from '../../adapters/ports/actuator.ts';
 
 /** What reconciling one decision came to. */
 export interface Reconciliation {

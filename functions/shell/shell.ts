@@ -109,7 +109,8 @@ export function createShell(deps: ShellDependencies): Shell {
   };
 
   /**
-   * Execute committed actions through the reconciler, then close the outbox. A retryable failure releases
+   * Execute committed actions through the reconciler, then close the outbox, filing the per-action results
+   * under the decision's audit entry in the same write (no extra round trip). A retryable failure releases
    * the lease and throws, so the redelivery re-drives the decision at once; actions that failed for good
    * (no capacity, no such pool) close it like done ones: a redelivery would fail the same way.
    */
@@ -131,7 +132,7 @@ export function createShell(deps: ShellDependencies): Shell {
     }
     if (reconciliation.retry) {
       // Let a redelivery re-drive at once instead of waiting out the lease.
-      await store.finish(target.id, eventId, 'release').catch((releaseError: Error) =>
+      await store.finish(target.id, eventId, 'release', reconciliation.actions).catch((releaseError: Error) =>
         logger.warn('could not release the outbox lease; a redelivery waits for it to expire', {
           targetId: target.id,
           eventId,
@@ -141,7 +142,7 @@ export function createShell(deps: ShellDependencies): Shell {
       throw new ActionFailedError(target.id, eventId, { cause: reconciliation.error, actions: reconciliation.actions });
     }
     try {
-      await store.finish(target.id, eventId, 'done');
+      await store.finish(target.id, eventId, 'done', reconciliation.actions);
     } catch (error) {
       // The actions ran: asking for a redelivery now would run them twice. The outbox stays pending; a newer
       // decision with actions supersedes it once the lease expires.

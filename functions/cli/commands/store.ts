@@ -12,6 +12,7 @@ import { createStateStore } from '../../../adapters/state/index.ts';
 import { stateConfigFromEnv } from '../../../adapters/state/config.ts';
 import { UsageError, type CliCommand, type CliIo } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
+import { terminalSafe } from '../read-input.ts';
 
 /** What `put` wrote. */
 export interface PutResult {
@@ -40,7 +41,21 @@ export async function putTargetAndPolicy(
   return { targetId: target.value.id, targetVersion, policyVersion };
 }
 
-/** One audit entry in a line: when, what came in, what Tide decided and why. */
+/**
+ * What became of the actions, e.g. `=> set-capacity done, launch-capacity failed (InsufficientCapacityError:
+ * …)`, or `=> no results recorded yet` (actions not run yet, or their invocation died before recording them).
+ */
+function formatResults(entry: AuditEntry): string {
+  if (entry.actions.length === 0) return '';
+  if (!entry.results) return '  => no results recorded yet';
+  const results = entry.results.map((result) => {
+    const error = result.error ? ` (${terminalSafe(`${result.error.name}: ${result.error.message}`, 160)})` : '';
+    return `${result.type} ${result.status}${error}`;
+  });
+  return `  => ${results.join(', ')}`;
+}
+
+/** One audit entry in a line: when, what came in, what Tide decided and why, and what became of the actions. */
 export function formatAuditEntry(entry: AuditEntry): string {
   const actions = entry.actions
     .map((action) => ('to' in action ? `${action.type} ${action.poolId} ${action.from}->${action.to}` : action.type))
@@ -49,7 +64,7 @@ export function formatAuditEntry(entry: AuditEntry): string {
     entry.actions.length > 0
       ? entry.reasons.join(' | ')
       : entry.holds.map((hold) => `${hold.rule}: ${hold.reason}`).join(' | ');
-  return `${new Date(entry.at).toISOString()}  ${entry.signal.detail}  ${entry.outcome} ${entry.currentCapacity}->${entry.desiredCapacity}${actions ? `  [${actions}]` : ''}  ${why}`;
+  return `${new Date(entry.at).toISOString()}  ${entry.signal.detail}  ${entry.outcome} ${entry.currentCapacity}->${entry.desiredCapacity}${actions ? `  [${actions}]` : ''}  ${why}${formatResults(entry)}`;
 }
 
 /** Opens the store a command works on; the default reads the environment. */
@@ -75,7 +90,7 @@ export function storeFromEnv(env: Record<string, string | undefined>): OpenStore
 const USAGE = [
   'tide store put TARGET.json POLICY.json   validate both (and the policy against the target), then write them',
   'tide store list                          target ids in the store',
-  'tide store audit TARGET_ID [--limit N]   the latest decisions, newest first, one line each (N: 1-100, default 20)',
+  'tide store audit TARGET_ID [--limit N]   the latest decisions, newest first, one line each, with what became of each action (N: 1-100, default 20)',
   '(the store comes from UPSTASH_REDIS_REST_URL/_TOKEN or REDIS_URL, and TIDE_DEPLOYMENT, as the function reads them)',
 ].join('\n');
 

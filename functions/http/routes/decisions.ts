@@ -28,6 +28,19 @@ const AuditEntrySchema = z
     currentCapacity: z.number(),
     desiredCapacity: z.number(),
     signal: z.object({ kind: z.string(), source: z.string(), observedAt: z.number(), detail: z.string() }),
+    /** What became of each action, once they ran (the reconciler's record). */
+    results: z
+      .array(
+        z.object({
+          index: z.number().int(),
+          type: z.string(),
+          status: z.enum(['done', 'retryable', 'failed', 'skipped']),
+          instanceIds: z.array(z.string()).optional(),
+          note: z.string().optional(),
+          error: z.object({ name: z.string(), message: z.string(), code: z.string().optional() }).optional(),
+        }),
+      )
+      .optional(),
   })
   .passthrough();
 const DecisionsPage = z.object({ decisions: z.array(AuditEntrySchema), next: z.string().nullable() });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActionResult } from '../../../adapters/ports/actuator.ts';
 import type { StateStore } from '../../../adapters/ports/state-store.ts';
 import {
   ExchangeOverrideLimitError,
@@ -299,6 +300,41 @@ describe.each(KINDS)('%s state store', (kind) => {
       expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `e${30 - i}`));
     });
 
+    it("files the reconciler's per-action results under the decision's entry, replacing an earlier attempt's", async () => {
+      const store = open();
+      const retryable: ActionResult[] = [
+        {
+          index: 0,
+          type: 'set-capacity',
+          status: 'retryable',
+          error: { name: 'ThrottledError', message: 'slow down' },
+        },
+      ];
+      const done: ActionResult[] = [{ index: 0, type: 'set-capacity', status: 'done' }];
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0, leaseUntil: 61_000 }));
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'hold', expectedVersion: 1 }));
+      let entries = (await store.readAudit('llm-endpoint')).entries;
+      expect(entries.map((entry) => [entry.eventId, entry.results])).toEqual([
+        ['hold', undefined],
+        ['e1', undefined],
+      ]);
+
+      await store.finish('llm-endpoint', 'e1', 'release', retryable);
+      entries = (await store.readAudit('llm-endpoint')).entries;
+      expect(entries.map((entry) => [entry.eventId, entry.results])).toEqual([
+        ['hold', undefined],
+        ['e1', retryable],
+      ]);
+      await store.finish('llm-endpoint', 'e1', 'done', done);
+      // Paging carries them too: the entry is on the second page of one.
+      const first = await store.readAudit('llm-endpoint', { limit: 1 });
+      const second = await store.readAudit('llm-endpoint', { limit: 1, before: first.next! });
+      expect(second.entries.map((entry) => [entry.eventId, entry.results])).toEqual([['e1', done]]);
+      // A finish without results (or for a hold) files nothing.
+      await store.finish('llm-endpoint', 'hold', 'done', done);
+      expect((await store.readAudit('llm-endpoint')).entries[0]?.results).toBeUndefined();
+    });
+
     it('drops entries older than auditMaxAgeSeconds', async () => {
       let now = Date.now();
       const store = open({ auditMaxAgeSeconds: 1 }, () => now);
@@ -311,10 +347,11 @@ describe.each(KINDS)('%s state store', (kind) => {
     });
   });
 
-  it('deleting a target deletes its memory and audit log', async () => {
+  it('deleting a target deletes its memory, audit log and action results', async () => {
     const store = open();
     await store.putTarget(testTarget());
-    await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0 }));
+    await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0, leaseUntil: 61_000 }));
+    await store.finish('llm-endpoint', 'e1', 'done', [{ index: 0, type: 'set-capacity', status: 'done' }]);
     await store.deleteTarget('llm-endpoint');
     expect((await store.load('llm-endpoint', 'e2')).state.version).toBe(0);
     expect((await store.readAudit('llm-endpoint')).entries).toEqual([]);
@@ -334,15 +371,13 @@ describe('key bounds (Redis)', () => {
         auditMaxEntries: 50,
       });
       await store.putTarget(testTarget());
-      for (let version = 0; version < 60; version++) {
+      const done: ActionResult[] = [{ index: 0, type: 'set-capacity', status: 'done' }];
+      for (let version = 0; version < 90; version++) {
         await store.commit(
           'llm-endpoint',
-          commitRequest({
-            eventId: `e${version}`,
-            expectedVersion: version,
-            leaseUntil: version === 59 ? Date.now() + 60_000 : null,
-          }),
+          commitRequest({ eventId: `e${version}`, expectedVersion: version, leaseUntil: Date.now() + 60_000 }),
         );
+        if (version < 89) await store.finish('llm-endpoint', `e${version}`, 'done', done);
       }
       const keys = stateKeys(namespace);
       const ttl = async (key: string) => setup.inspect.pttl(key);
@@ -351,6 +386,12 @@ describe('key bounds (Redis)', () => {
       expect(await ttl(keys.state('llm-endpoint'))).toBeGreaterThan(7_190_000);
       expect(await ttl(keys.audit('llm-endpoint'))).toBeGreaterThan(3_590_000);
       expect(await setup.inspect.xlen(keys.audit('llm-endpoint'))).toBe(50);
+      // The results hash keeps at most a quarter more fields than the stream entries, and none of an entry
+      // the stream has trimmed once it trims; the entries the stream holds keep theirs.
+      expect(await ttl(keys.results('llm-endpoint'))).toBeGreaterThan(3_590_000);
+      expect(await setup.inspect.hlen(keys.results('llm-endpoint'))).toBeLessThanOrEqual(62);
+      const page = await store.readAudit('llm-endpoint', { limit: 40 });
+      expect(page.entries.slice(1).every((entry) => entry.results?.[0]?.status === 'done')).toBe(true);
       // Configuration keys have no TTL; they are capped by maxTargets instead.
       expect(await ttl(keys.target('llm-endpoint'))).toBe(-1);
       const all = await setup.inspect.keys(`tide:{${namespace}}:*`);

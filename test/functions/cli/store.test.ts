@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../core/errors.ts';
+import type { AuditEntry } from '../../../adapters/ports/state-store.ts';
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import { createAwsHandler } from '../../../functions/aws/handler.ts';
 import type { CliIo } from '../../../functions/cli/command.ts';
@@ -78,10 +79,49 @@ describe('tide store', () => {
     expect(await command.run(['audit', 'llama-endpoint', '--limit', '5'], audit.io)).toBe(0);
     expect(audit.out).toHaveLength(1);
     expect(audit.out[0]).toMatch(
-      /^2026-03-09T13:32:10\.000Z .* scale-out 1->2 {2}\[set-capacity primary 1->2\] {2}.*concurrent_requests_per_replica/,
+      /^2026-03-09T13:32:10\.000Z .* scale-out 1->2 {2}\[set-capacity primary 1->2\] {2}.*concurrent_requests_per_replica.* {2}=> set-capacity done$/,
     );
     const [entry] = (await store.readAudit('llama-endpoint')).entries;
     expect(audit.out[0]).toBe(formatAuditEntry(entry!));
+  });
+
+  it("prints what became of each action: the error's name and message, escaped and cut short", () => {
+    const entry = {
+      id: '1-0',
+      eventId: 'e1',
+      version: 1,
+      targetId: 'llm-endpoint',
+      at: 0,
+      outcome: 'scale-out',
+      valid: true,
+      currentCapacity: 1,
+      desiredCapacity: 2,
+      actions: [
+        { type: 'set-capacity', poolId: 'primary', from: 1, to: 2, reason: 'r' },
+        { type: 'set-capacity', poolId: 'spot', from: 0, to: 1, reason: 'r' },
+      ],
+      holds: [],
+      reasons: ['busy'],
+      signal: { kind: 'metric', source: 'test', observedAt: 0, detail: 'gpu_utilization = 90' },
+    } as const satisfies AuditEntry;
+    expect(formatAuditEntry(entry)).toMatch(/ {2}busy {2}=> no results recorded yet$/);
+    const line = formatAuditEntry({
+      ...entry,
+      results: [
+        {
+          index: 0,
+          type: 'set-capacity',
+          status: 'failed',
+          error: { name: 'X', message: `\u001b[2Jgone${'!'.repeat(300)}` },
+        },
+        { index: 1, type: 'set-capacity', status: 'skipped' },
+      ],
+    });
+    expect(line).toMatch(
+      / {2}=> set-capacity failed \(X: \\u001b\[2Jgone!+… \(\d+ characters\)\), set-capacity skipped$/,
+    );
+    expect(line).not.toContain('\u001b');
+    expect(formatAuditEntry({ ...entry, actions: [], results: [] })).not.toContain('=>');
   });
 
   it('a bad document exits 2 naming the field and the value, and writes nothing', async () => {

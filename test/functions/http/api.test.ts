@@ -157,7 +157,11 @@ describe('decisions, overrides, status and dry runs', () => {
     expect(again.decisions).toMatchObject([{ eventId: 'evt-1', status: 'duplicate' }]);
     const log = await json(await api.request('GET', '/v1/targets/llm/decisions?limit=100', { key: api.keys.read }));
     expect(log.decisions.filter((d: { eventId: string }) => d.eventId === 'evt-1')).toHaveLength(1);
-    expect(log.decisions[0]).toMatchObject({ eventId: 'evt-1', outcome: 'scale-out' });
+    expect(log.decisions[0]).toMatchObject({
+      eventId: 'evt-1',
+      outcome: 'scale-out',
+      results: [{ index: 0, type: 'set-capacity', status: 'done' }],
+    });
     expect(log.decisions[0].reasons.length).toBeGreaterThan(0);
   });
 

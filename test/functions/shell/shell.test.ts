@@ -83,6 +83,7 @@ describe('shell: one event, one decision, one action', () => {
     expect((await store.readAudit('llm-endpoint')).entries[0]).toMatchObject({
       eventId: 'e1',
       signal: { kind: 'metric', detail: 'gpu_utilization = 90' },
+      results: [{ index: 0, type: 'set-capacity', status: 'done' }],
     });
   });
 
@@ -309,9 +310,21 @@ describe('shell: the reconciler executes the actions, and the cloud’s errors c
       },
     ]);
     expect((await store.load('llm-endpoint', 'e1')).event?.status).toBe('done');
-    expect((await store.readAudit('llm-endpoint')).entries.map((entry) => entry.signal.kind)).toEqual([
-      'capacity-error',
-      'metric',
+    expect(
+      (await store.readAudit('llm-endpoint')).entries.map((entry) => [entry.signal.kind, entry.results]),
+    ).toMatchObject([
+      ['capacity-error', undefined],
+      [
+        'metric',
+        [
+          {
+            index: 0,
+            type: 'set-capacity',
+            status: 'failed',
+            error: { name: 'InsufficientCapacityError', code: 'InsufficientInstanceCapacity' },
+          },
+        ],
+      ],
     ]);
   });
 
@@ -346,7 +359,7 @@ describe('shell: the reconciler executes the actions, and the cloud’s errors c
   });
 
   it('a retryable failure carries the per-action record; the redelivery acts once with the same idempotency key', async () => {
-    const { shell, actuator } = await harness();
+    const { shell, actuator, store } = await harness();
     actuator.failNext(new ThrottledError('Rate exceeded'));
     const error = await shell.handle(hot('e1')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ActionFailedError);
@@ -358,7 +371,16 @@ describe('shell: the reconciler executes the actions, and the cloud’s errors c
         error: { name: 'ThrottledError', message: 'Rate exceeded' },
       },
     ]);
+    const audited = async () => (await store.readAudit('llm-endpoint')).entries.map((entry) => entry.results);
+    // The audit entry shows the attempt that failed, then the re-drive's record replaces it (same write as the
+    // release and the confirmation: still 3 round trips for the first delivery, 3 for the re-drive).
+    expect(await audited()).toEqual([
+      [{ index: 0, type: 'set-capacity', status: 'retryable', error: expect.anything() }],
+    ]);
+    const before = store.roundTrips;
     expect(await shell.handle(hot('e1'))).toMatchObject({ status: 'redriven', actions: [{ status: 'done' }] });
+    expect(store.roundTrips - before).toBe(3);
+    expect(await audited()).toEqual([[{ index: 0, type: 'set-capacity', status: 'done' }]]);
     expect(actuator.calls.map((call) => call.request.idempotencyKey)).toEqual(['e1:0', 'e1:0']);
   });
 
