@@ -76,10 +76,17 @@ export async function simulateRun(
     extraPools?: SimulatedPoolSpec[];
     /** See {@link SimulatedCloudOptions.replaceReclaimed}. */
     replaceReclaimed?: boolean;
+    /** Replicas ready at the start instead of the workload's `initialReplicas` (the oracle's plan). */
+    initialReplicas?: number;
+    /** Step the autoscaler from this second instead of `settings.warmupSeconds` (the oracle: 0). */
+    stepFromSecond?: number;
   } = {},
 ): Promise<RunResult> {
   const { trace, durationSeconds } = workload;
-  const initial = options.static ? (options.fixedReplicas ?? workload.peakReplicas) : workload.initialReplicas;
+  const initial = options.static
+    ? (options.fixedReplicas ?? workload.peakReplicas)
+    : (options.initialReplicas ?? workload.initialReplicas);
+  const stepFrom = options.stepFromSecond ?? settings.warmupSeconds;
   const cloudOptions: SimulatedCloudOptions = {
     targetId: 'simulated-endpoint',
     pools: [
@@ -90,6 +97,7 @@ export async function simulateRun(
     startAt: trace.startAt,
     seed: settings.seed,
     bootSeconds: settings.bootSeconds,
+    ...(settings.bootSpread ? { bootSpread: settings.bootSpread } : {}),
     initial: { [POOL_ID]: initial },
     ...(settings.spotMarket ? { spotMarket: settings.spotMarket } : {}),
   };
@@ -128,7 +136,7 @@ export async function simulateRun(
     };
     for (const event of events) await autoscaler.notify?.(event, context);
     const before = cloud.totalDesired();
-    if (!options.static && second >= settings.warmupSeconds) await autoscaler.step(context);
+    if (!options.static && second >= stepFrom) await autoscaler.step(context);
     if (cloud.totalDesired() !== before) scalingActions++;
     slots = 0;
     for (const node of readyNodes) slots += slotsOf(node.instanceType);

@@ -1,4 +1,5 @@
 import type { CapacityType } from '../core/schema/target.ts';
+import type { BootSpread } from '../adapters/fake-cloud/cloud.ts';
 import type { SpotMarketOptions } from '../adapters/fake-cloud/spot-market.ts';
 import type { LoadMetric } from './metrics.ts';
 import type { ServingModel } from './serving.ts';
@@ -12,8 +13,10 @@ export interface SimulationSettings {
   model: ServingModel;
   instanceType: string;
   capacityType: CapacityType;
-  /** Boot delay per instance type, seconds (`default` for the rest). */
+  /** Boot delay per instance type, seconds (`default` for the rest); the median when `bootSpread` is set. */
   bootSeconds: Record<string, number>;
+  /** How each launch's boot delay spreads around `bootSeconds` (absent: every boot takes exactly that). */
+  bootSpread?: BootSpread;
   /** Fraction of a replica's slots every autoscaler aims to keep busy (Knative's default 0.7). */
   targetUtilization: number;
   minReplicas: number;

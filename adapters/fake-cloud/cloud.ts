@@ -11,6 +11,7 @@ import {
   type SetCapacityRequest,
 } from '../ports/actuator.ts';
 import { instancePricing } from './prices.ts';
+import { createRandom, type Random } from './random.ts';
 import { spotMarketFor, type SpotMarket, type SpotMarketOptions } from './spot-market.ts';
 
 /**
@@ -18,6 +19,25 @@ import { spotMarketFor, type SpotMarket, type SpotMarketOptions } from './spot-m
  * ml.g6.2xlarge; 258 s with container caching). Used for every type not named in `bootSeconds`.
  */
 export const DEFAULT_BOOT_SECONDS = 525;
+
+/** How boot delays spread around their median (see {@link SimulatedCloudOptions.bootSpread}). */
+export interface BootSpread {
+  /** Sigma of the log-normal (of the underlying normal). */
+  sigma: number;
+  /** Shortest boot as a share of the median. */
+  minRatio: number;
+  /** Longest boot as a multiple of the median. */
+  maxRatio: number;
+}
+
+/**
+ * The simulator's default spread: sigma 0.2 around the 525-s median (5th-95th percentile about 377-731 s),
+ * clipped to [0.49, 2] × the median ([258, 1,050] s at 525). The floor is AWS's own figure with container
+ * caching, 258 s of 525 (nothing boots faster than a cached container); the ceiling is twice the median. AWS publishes one figure, not a distribution:
+ * the log-normal shape (boots are sums of many positive delays: capacity, image pull, model load) and its
+ * sigma are our assumption, stated as such in docs/simulator.md.
+ */
+export const DEFAULT_BOOT_SPREAD: BootSpread = { sigma: 0.2, minRatio: 258 / 525, maxRatio: 2 };
 
 /** One pool of the simulated target. */
 export interface SimulatedPoolSpec {
@@ -36,6 +56,12 @@ export interface SimulatedCloudOptions {
   seed: number;
   /** Boot delay per instance type, seconds; `default` for the rest (525 s unless given). */
   bootSeconds?: Record<string, number>;
+  /**
+   * When given, each launch's boot delay is drawn, not fixed: log-normal with `bootSeconds` as its median
+   * and this spread, whole seconds, clipped to [minRatio, maxRatio] × the median; each pool draws from its own seeded stream
+   * (`boot:<poolId>`), in launch order. See {@link DEFAULT_BOOT_SPREAD}.
+   */
+  bootSpread?: BootSpread;
   spotMarket?: SpotMarketOptions;
   /** Ready nodes per pool at the start (already booted, billed from `startAt`). */
   initial?: Record<string, number>;
@@ -86,6 +112,8 @@ interface SimPool extends SimulatedPoolSpec {
   nextRetryAt: number;
   /** Nodes of an old type waiting for `rollingCount` new ones to be ready (change of instance type). */
   retiring: SimNode[];
+  /** With a boot spread: the pool's stream of boot delays and the draws made ahead of launches (peeked). */
+  boots: { random: Random; ahead: number[] } | null;
 }
 
 /**
@@ -118,7 +146,10 @@ export class SimulatedCloud implements ActuatorPort {
     for (const spec of options.pools) {
       const market =
         spec.capacityType === 'spot' ? spotMarketFor(options.seed, spec.id, options.startAt, options.spotMarket) : null;
-      const pool: SimPool = { ...spec, desired: 0, nodes: [], market, nextRetryAt: 0, retiring: [] };
+      const boots = options.bootSpread
+        ? { random: createRandom(options.seed).fork(`boot:${spec.id}`), ahead: [] }
+        : null;
+      const pool: SimPool = { ...spec, desired: 0, nodes: [], market, nextRetryAt: 0, retiring: [], boots };
       this.pools.set(spec.id, pool);
       const count = options.initial?.[spec.id] ?? 0;
       for (let i = 0; i < count; i++) pool.nodes.push(this.newNode(pool.instanceType, this.now, 0));
@@ -198,6 +229,24 @@ export class SimulatedCloud implements ActuatorPort {
         next = Math.min(next, Math.max(this.now, pool.nextRetryAt));
     }
     return Math.max(this.now, next);
+  }
+
+  /**
+   * Boot delay, seconds, of the `k`-th next launch in a pool (0: the next one): fixed, or drawn ahead from
+   * the pool's stream with a boot spread. Only a clairvoyant driver (the simulator's hindsight oracle) asks.
+   */
+  peekBootSeconds(poolId: string, k = 0): number {
+    const pool = this.pool(poolId);
+    const median =
+      this.options.bootSeconds?.[pool.instanceType] ?? this.options.bootSeconds?.default ?? DEFAULT_BOOT_SECONDS;
+    const spread = this.options.bootSpread;
+    if (!pool.boots || !spread) return median;
+    while (pool.boots.ahead.length <= k) {
+      const drawn = Math.round(pool.boots.random.logNormal(median, spread.sigma));
+      const clipped = Math.min(median * spread.maxRatio, Math.max(median * spread.minRatio, drawn));
+      pool.boots.ahead.push(Math.round(clipped));
+    }
+    return pool.boots.ahead[k]!;
   }
 
   /** Whether a node is in the cloud (launched, not released nor reclaimed). */
@@ -356,12 +405,11 @@ export class SimulatedCloud implements ActuatorPort {
       });
       return;
     }
-    const boot =
-      this.options.bootSeconds?.[pool.instanceType] ?? this.options.bootSeconds?.default ?? DEFAULT_BOOT_SECONDS;
     // Launched inside the notice window of a coming outage: the provider warns this node too, with what is left.
     const coming = pool.market?.outagesStartingIn(this.now + 1, this.noticedUntil)[0];
     for (let i = 0; i < missing; i++) {
-      const node = this.newNode(pool.instanceType, this.now, boot);
+      const node = this.newNode(pool.instanceType, this.now, this.peekBootSeconds(pool.id, 0));
+      pool.boots?.ahead.shift();
       pool.nodes.push(node);
       if (coming) {
         node.reclaimAt = coming.start;

@@ -10,6 +10,7 @@ import {
 } from '../../../adapters/ports/actuator.ts';
 import {
   DEFAULT_BOOT_SECONDS,
+  DEFAULT_BOOT_SPREAD,
   SimulatedCloud,
   type SimulatedCloudOptions,
 } from '../../../adapters/fake-cloud/cloud.ts';
@@ -65,6 +66,37 @@ describe('SimulatedCloud boot delays', () => {
     c.advanceTo(s(readyAfter));
     expect(await poolState(c)).toMatchObject({ desired: 3, ready: 3, pending: 0 });
     expect(c.readyNodes()).toHaveLength(3);
+  });
+});
+
+describe('SimulatedCloud boot delays drawn from a spread', () => {
+  it('each launch takes the next draw, which peekBootSeconds shows ahead; within the clip; seeded', async () => {
+    const spread = { bootSeconds: { default: 525 }, bootSpread: DEFAULT_BOOT_SPREAD };
+    const c = cloud(spread);
+    const ahead = [0, 1, 2, 3, 4, 5].map((k) => c.peekBootSeconds('primary', k));
+    expect(new Set(ahead).size).toBeGreaterThan(1);
+    for (const boot of ahead) {
+      expect(Number.isInteger(boot)).toBe(true);
+      expect(boot).toBeGreaterThanOrEqual(258);
+      expect(boot).toBeLessThanOrEqual(1050);
+    }
+    // The same seed draws the same boots; another seed others.
+    expect([0, 1, 2, 3, 4, 5].map((k) => cloud(spread).peekBootSeconds('primary', k))).toEqual(ahead);
+    expect([0, 1, 2, 3, 4, 5].map((k) => cloud({ ...spread, seed: 2 }).peekBootSeconds('primary', k))).not.toEqual(
+      ahead,
+    );
+    c.setDesired('primary', 2);
+    c.setDesired('primary', 6);
+    // Six launched at T0 took the six draws: at each draw's time exactly the draws no longer are ready.
+    for (const boot of [...ahead].sort((x, y) => x - y)) {
+      c.advanceTo(s(boot));
+      expect((await poolState(c)).ready).toBe(ahead.filter((other) => other <= boot).length);
+    }
+    expect(c.peekBootSeconds('primary', 0)).not.toBe(ahead[0]);
+  });
+
+  it('without a spread every boot is the fixed delay', () => {
+    expect(cloud({ bootSeconds: { default: 300 } }).peekBootSeconds('primary', 3)).toBe(300);
   });
 });
 
