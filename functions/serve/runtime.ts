@@ -21,6 +21,7 @@ import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from '../shell/shell.ts';
 import { serializePerTarget } from '../shell/target-queue.ts';
+import { createConsoleApp } from '../console/app.ts';
 import { CLOUD_FACTORIES, availableClouds, type CloudActuators, type CloudName } from './clouds.ts';
 
 /** How serve is set up. */
@@ -107,6 +108,8 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
     senders,
     ...(options.api ? { options: options.api } : {}),
   });
+  // The web console at `/`, a client of the API above (functions/console/).
+  app.route('/', createConsoleApp({ api: app }));
   if (env.TIDE_ADMIN_KEY) {
     const record = bootstrapRecord(env.TIDE_ADMIN_KEY, clock.now());
     if (!record)
