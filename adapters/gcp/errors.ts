@@ -3,8 +3,23 @@
  * (REST answers are mapped to it: 429 → 8 RESOURCE_EXHAUSTED, 503 or a reset connection → 14 UNAVAILABLE,
  * 403 → 7 PERMISSION_DENIED, 404 → 5 NOT_FOUND), and Compute Engine reports stockouts and quota inside an
  * operation's or an instance's `errors` list, with codes such as `ZONE_RESOURCE_POOL_EXHAUSTED`.
+ *
+ * The port's errors, as for AWS (adapters/aws/calls.ts): a throttle that outlasts the retries is a
+ * `ThrottledError`, a transient failure a `ProviderUnavailableError` (both retryable); PERMISSION_DENIED and
+ * UNAUTHENTICATED an `AccessDeniedError` naming the call and the resource; a resource still busy with an
+ * earlier change (Compute Engine's `resourceNotReady`, GKE's "incompatible operation") a `ResourceBusyError`,
+ * taken up by the next decision; anything else the provider refuses a `ProviderRejectedError` whose `code` is
+ * the gRPC status name (`NOT_FOUND`, `INVALID_ARGUMENT`) or the Compute Engine code.
  */
-import { ActuatorError, InsufficientCapacityError, ThrottledError } from '../ports/actuator.ts';
+import {
+  AccessDeniedError,
+  type ActuatorError,
+  InsufficientCapacityError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+  ResourceBusyError,
+  ThrottledError,
+} from '../ports/actuator.ts';
 import type { CapacityType } from '../../core/schema/target.ts';
 
 /** Compute Engine error codes that mean "no capacity (or quota) for this request here, try another pool". */
@@ -16,38 +31,6 @@ export const CAPACITY_ERROR_CODES: ReadonlySet<string> = new Set([
   'STOCKOUT',
   'RESOURCE_POOL_EXHAUSTED',
 ]);
-
-/** A Google Cloud call that failed in a way a retry will not fix: access denied, not found, invalid. */
-export class GcpRequestError extends ActuatorError {
-  override readonly name = 'GcpRequestError';
-  readonly retryable = false;
-  constructor(
-    /** The client method, e.g. `instanceGroupManagers.resize`. */
-    readonly call: string,
-    /** The resource it named. */
-    readonly resource: string,
-    /** The gRPC status name, e.g. `PERMISSION_DENIED`. */
-    readonly status: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${call} on ${resource} failed: ${status}: ${message}`, options);
-  }
-}
-
-/** A Google Cloud call that failed transiently (5xx, reset, timeout) after its bounded retries. */
-export class GcpUnavailableError extends ActuatorError {
-  override readonly name = 'GcpUnavailableError';
-  readonly retryable = true;
-  constructor(
-    readonly call: string,
-    readonly resource: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${call} on ${resource} is unavailable: ${message}`, options);
-  }
-}
 
 const GRPC_STATUS: Record<number, string> = {
   1: 'CANCELLED',
@@ -77,7 +60,11 @@ export type GcpFailure =
   | { kind: 'throttled' }
   | { kind: 'transient' }
   | { kind: 'capacity'; code: string }
+  | { kind: 'busy' }
   | { kind: 'permanent'; status: string };
+
+/** A resource in the middle of an earlier change: Compute Engine's `resourceNotReady`, GKE's running operation. */
+const BUSY = /\bresourceNotReady\b|\bis not ready\b|incompatible operation/i;
 
 /** Classify a client error: 429 and rate limits are throttles, 5xx/resets/timeouts transient, quota capacity. */
 export function classifyGcpError(error: unknown): GcpFailure {
@@ -93,23 +80,24 @@ export function classifyGcpError(error: unknown): GcpFailure {
   if (code === 14 || code === 4 || code === 13 || code === 10 || (http !== undefined && http >= 500))
     return { kind: 'transient' };
   if (code === undefined && http === undefined) return { kind: 'transient' }; // a network error before any answer
+  if (BUSY.test(text)) return { kind: 'busy' };
   return { kind: 'permanent', status: code !== undefined ? (GRPC_STATUS[code] ?? `code ${code}`) : `HTTP ${http}` };
 }
 
-/** The typed error for a call that failed for good, or after its retries. */
+/** The port's typed error for a call that failed for good, or after its retries. */
 export function toActuatorError(
   error: unknown,
   call: string,
   resource: string,
   capacity?: { poolId: string; instanceType: string; capacityType: CapacityType },
-): Error {
+): ActuatorError {
   const failure = classifyGcpError(error);
   const message = error instanceof Error ? error.message : String(error);
   switch (failure.kind) {
     case 'throttled':
       return new ThrottledError(`${call} on ${resource} was throttled: ${message}`, { cause: error });
     case 'transient':
-      return new GcpUnavailableError(call, resource, message, { cause: error });
+      return new ProviderUnavailableError(`${call} on ${resource} is unavailable: ${message}`, { cause: error });
     case 'capacity':
       return capacity
         ? new InsufficientCapacityError(
@@ -120,8 +108,12 @@ export function toActuatorError(
             0,
             { cause: error },
           )
-        : new GcpRequestError(call, resource, failure.code, message, { cause: error });
+        : new ProviderRejectedError(call, resource, failure.code, message, { cause: error });
+    case 'busy':
+      return new ResourceBusyError(resource, 'busy with an earlier change', { cause: error });
     case 'permanent':
-      return new GcpRequestError(call, resource, failure.status, message, { cause: error });
+      return failure.status === 'PERMISSION_DENIED' || failure.status === 'UNAUTHENTICATED'
+        ? new AccessDeniedError(call, resource, { cause: error })
+        : new ProviderRejectedError(call, resource, failure.status, message, { cause: error });
   }
 }

@@ -3,10 +3,17 @@ import { GcpActuator } from '../../../adapters/gcp/actuator.ts';
 import { capacityErrorSignal } from '../../../adapters/gcp/capacity-errors.ts';
 import type { GcpClients } from '../../../adapters/gcp/clients.ts';
 import { GcpResourceSchema } from '../../../core/schema/resource-gcp.ts';
-import { GcpRequestError, GcpUnavailableError } from '../../../adapters/gcp/errors.ts';
 import { GkeAutoscalerConflictError } from '../../../adapters/gcp/gke.ts';
 import { VertexMinimumReplicaError } from '../../../adapters/gcp/vertex.ts';
-import { InsufficientCapacityError, NodeNotFoundError, ThrottledError } from '../../../adapters/ports/actuator.ts';
+import {
+  AccessDeniedError,
+  InsufficientCapacityError,
+  NodeNotFoundError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+  ResourceBusyError,
+  ThrottledError,
+} from '../../../adapters/ports/actuator.ts';
 import { CapacityErrorSchema } from '../../../core/schema/signal.ts';
 import { TargetSchema, type Target } from '../../../core/schema/target.ts';
 import { migKey, startGcpFake, type GcpFake } from '../../support/gcp-fake.ts';
@@ -282,8 +289,9 @@ describe('faults: bounded retries, typed errors', () => {
   it('gives up after the bounded attempts with a retryable error', async () => {
     fake.inject({ kind: 'http', status: 503, match: isResize, times: 10 });
     const error = await actuator.setCapacity({ poolId: 'spot-a', desired: 2 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GcpUnavailableError);
-    expect((error as GcpUnavailableError).retryable).toBe(true);
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect((error as ProviderUnavailableError).retryable).toBe(true);
+    expect((error as Error).message).toContain('instanceGroupManagers.resize');
     expect(resizes()).toBe(TEST_CALL_POLICY.attempts);
   });
 
@@ -324,13 +332,44 @@ describe('faults: bounded retries, typed errors', () => {
     });
     const error = (await actuator
       .setCapacity({ poolId: 'spot-a', desired: 2 })
-      .catch((e: unknown) => e)) as GcpRequestError;
-    expect(error).toBeInstanceOf(GcpRequestError);
+      .catch((e: unknown) => e)) as AccessDeniedError;
+    expect(error).toBeInstanceOf(AccessDeniedError);
     expect(error.retryable).toBe(false);
-    expect(error.message).toContain(
-      'instanceGroupManagers.resize on projects/p2/zones/us-central1-a/instanceGroupManagers/g',
-    );
-    expect(error.message).toContain('PERMISSION_DENIED');
+    expect(error).toMatchObject({
+      call: 'instanceGroupManagers.resize',
+      resource: 'projects/p2/zones/us-central1-a/instanceGroupManagers/g',
+    });
+    // Google's own answer stays on the error as its cause.
+    expect(String((error.cause as Error).message)).toContain("Required 'compute.instanceGroupManagers.update'");
+    expect(resizes()).toBe(1);
+  });
+
+  it('a group still busy with an earlier change (resourceNotReady) is a ResourceBusyError for the next decision', async () => {
+    // Compute Engine's answer while a managed instance group is being changed.
+    fake.inject({
+      kind: 'http',
+      status: 400,
+      body: {
+        error: {
+          code: 400,
+          message: "The resource 'projects/p2/zones/us-central1-a/instanceGroupManagers/g' is not ready",
+          errors: [
+            {
+              message: "The resource 'projects/p2/zones/us-central1-a/instanceGroupManagers/g' is not ready",
+              domain: 'global',
+              reason: 'resourceNotReady',
+            },
+          ],
+        },
+      },
+      match: isResize,
+    });
+    const error = await actuator.setCapacity({ poolId: 'spot-a', desired: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceBusyError);
+    expect(error).toMatchObject({
+      retryable: false,
+      resource: 'projects/p2/zones/us-central1-a/instanceGroupManagers/g',
+    });
     expect(resizes()).toBe(1);
   });
 
@@ -355,7 +394,7 @@ describe('faults: bounded retries, typed errors', () => {
     });
     // Launch maps capacity errors with the pool's coordinates.
     await expect(launch).rejects.toSatisfy(
-      (e: unknown) => e instanceof GcpRequestError || e instanceof InsufficientCapacityError,
+      (e: unknown) => e instanceof ProviderRejectedError || e instanceof InsufficientCapacityError,
     );
   });
 
@@ -364,8 +403,8 @@ describe('faults: bounded retries, typed errors', () => {
       pools: { 'spot-a': { kind: 'mig', project: 'p2', zone: 'us-central1-a', name: 'nope' } },
     });
     await expect(missing.readCapacity('t')).rejects.toMatchObject({
-      name: 'GcpRequestError',
-      status: 'NOT_FOUND',
+      name: 'ProviderRejectedError',
+      code: 'NOT_FOUND',
       retryable: false,
     });
   });
