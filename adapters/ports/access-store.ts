@@ -58,10 +58,11 @@ export interface AccessStore {
   /** False when there was no such key. */
   revokeKey(id: string): Promise<boolean>;
   /**
-   * Read the key with id `id` and count one request against it in the fixed window of `windowMs` that holds
-   * `now`: one round trip for both. A request for an unknown id counts nothing.
+   * Read the key with id `id` and count `requests` (default 1) against it in the fixed window of `windowMs`
+   * that holds `now`: one round trip for both. A request for an unknown id counts nothing. The HTTP app counts
+   * requests in-process between look-ups and adds them here in one go (functions/http/key-cache.ts).
    */
-  authenticate(id: string, now: number, windowMs: number): Promise<KeyLookup>;
+  authenticate(id: string, now: number, windowMs: number, requests?: number): Promise<KeyLookup>;
   /** Append to the write audit (capped; oldest dropped first). */
   recordWrite(record: WriteRecord): Promise<void>;
   /** The write audit, newest first; only `targetId`'s when given. */

@@ -32,13 +32,14 @@ export class MemoryAccessStore implements AccessStore {
     return this.keys.delete(id);
   }
 
-  async authenticate(id: string, now: number, windowMs: number): Promise<KeyLookup> {
+  async authenticate(id: string, now: number, windowMs: number, requests = 1): Promise<KeyLookup> {
     const window = Math.floor(now / windowMs);
     const windowEndsAt = (window + 1) * windowMs;
     const text = this.keys.get(id);
     if (text === undefined) return { record: null, count: 0, windowEndsAt };
     const current = this.windows.get(id);
-    const count = current?.window === window ? current.count + 1 : 1;
+    const counted = Math.max(1, Math.trunc(requests));
+    const count = current?.window === window ? current.count + counted : counted;
     this.windows.set(id, { window, count });
     return { record: JSON.parse(text) as ApiKeyRecord, count, windowEndsAt };
   }

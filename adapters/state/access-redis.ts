@@ -17,13 +17,13 @@ redis.call('SET', KEYS[1], ARGV[2])
 return 'ok'`);
 
 /**
- * KEYS: the key's record, its counter for the current window. ARGV: window length ms.
- * One round trip per API request: the record, and the request counted, only for a key that exists.
+ * KEYS: the key's record, its counter for the current window. ARGV: window length ms, requests to count.
+ * One round trip: the record, and the requests counted, only for a key that exists.
  */
 const AUTHENTICATE = script(`local record = redis.call('GET', KEYS[1])
 if not record then return {} end
-local count = redis.call('INCR', KEYS[2])
-if count == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[2], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
 return {record, count}`);
 
 /** KEYS: the key's record, key index. ARGV: id. */
@@ -79,12 +79,16 @@ export class RedisAccessStore implements AccessStore {
     return Number(deleted) > 0;
   }
 
-  async authenticate(id: string, now: number, windowMs: number): Promise<KeyLookup> {
+  async authenticate(id: string, now: number, windowMs: number, requests = 1): Promise<KeyLookup> {
     const window = Math.floor(now / windowMs);
     const windowEndsAt = (window + 1) * windowMs;
     const counter = `${this.prefix}:rate:${id}:${window}`;
     const reply = (await this.run('authenticate', () =>
-      this.script(AUTHENTICATE, [this.keyOf(id), counter], [String(windowMs)]),
+      this.script(
+        AUTHENTICATE,
+        [this.keyOf(id), counter],
+        [String(windowMs), String(Math.max(1, Math.trunc(requests)))],
+      ),
     )) as unknown[];
     if (!Array.isArray(reply) || reply.length === 0) return { record: null, count: 0, windowEndsAt };
     return { record: this.decode(this.keyOf(id), String(reply[0])), count: Number(reply[1]), windowEndsAt };

@@ -6,6 +6,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from './body-limit.ts';
 import { DEFAULT_API_OPTIONS, type ApiDependencies, type ApiEnv } from './context.ts';
+import { cachedAccessStore } from './key-cache.ts';
 import { errorBody, errorHandler, validationHook } from './errors.ts';
 import { SECURITY_SCHEME } from './route.ts';
 import { registerDecisionRoutes } from './routes/decisions.ts';
@@ -19,8 +20,10 @@ import { registerTargetRoutes } from './routes/targets.ts';
 export type { ApiDependencies, ApiEnv, ApiOptions } from './context.ts';
 
 /** Build the app. Mount it elsewhere with `parent.route('/', app)`. */
-export function createApiApp(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
-  const options = { ...DEFAULT_API_OPTIONS, ...deps.options };
+export function createApiApp(given: ApiDependencies): OpenAPIHono<ApiEnv> {
+  const options = { ...DEFAULT_API_OPTIONS, ...given.options };
+  // Keys are looked up at most once a second per key, not on every request (bounds in key-cache.ts).
+  const deps: ApiDependencies = { ...given, access: cachedAccessStore(given.access, { ttlMs: options.keyCacheMs }) };
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook as never });
   app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
     type: 'http',

@@ -19,6 +19,12 @@ export interface ApiOptions {
   rateWindowMs: number;
   /** How long `/readyz` waits for the state store, ms. Default 1000. */
   readyTimeoutMs: number;
+  /**
+   * Wall-time ms an API key's record is answered from memory before it is read again (functions/http/
+   * key-cache.ts): a key revoked elsewhere stops working within this bound. Default 1000; 0 reads it on
+   * every request.
+   */
+  keyCacheMs: number;
 }
 
 export const DEFAULT_API_OPTIONS: ApiOptions = {
@@ -26,6 +32,7 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   rateLimit: 6000,
   rateWindowMs: 60_000,
   readyTimeoutMs: 1000,
+  keyCacheMs: 1000,
 };
 
 /** Reads what the provider reports of a target's capacity; null (or a throw) when it cannot be read. */

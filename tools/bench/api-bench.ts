@@ -2,11 +2,15 @@
  * `npm run bench:api [-- --json] [-- --seconds N]`: webhook ingest into `tide serve` (one process, its own
  * redis-server on loopback), 32 concurrent clients posting CloudWatch alarm state changes as EventBridge
  * delivers them (distinct events, 10 targets, each a full decide and compare-and-set commit), then 32
- * clients reading one policy. Prints `{ webhookRps, p50Ms, p99Ms, readRps }`. The clients run in this
+ * clients reading one policy. Prints `{ webhookRps, p50Ms, p99Ms, readRps, redisPerWebhook, redisPerRead }`
+ * (the last two: commands sent to Redis per request, 500 requests in a row under MONITOR, independent of
+ * the machine's load).
+ * `--cpu-prof DIR` writes the server's V8 CPU profile there. The clients run in this
  * process on the same machine, so the figures include their cost. Goals: >= 2,000 webhooks/s, p99 <= 25 ms,
  * >= 10,000 reads/s.
  */
 import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateApiKey } from '../../functions/http/api-keys.ts';
@@ -93,6 +97,32 @@ async function load(ms: number, request: (n: number) => Promise<Response>) {
   return { rps: latencies.length / (ms / 1000), p50: at(0.5), p99: at(0.99), errors, count: latencies.length };
 }
 
+/**
+ * Round trips to Redis per request, independent of the machine's load: `n` requests one after another with
+ * MONITOR on, counting the commands clients sent (not those scripts ran inside Redis). A marker sent last
+ * from another connection tells when the monitor has seen everything before it.
+ */
+async function roundTrips(n: number, request: (i: number) => Promise<Response>): Promise<number> {
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  const monitor = await client.monitor();
+  const marker = `bench-marker-${Date.now()}`;
+  let count = 0;
+  const seenMarker = new Promise<void>((resolve) =>
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (args[1] === marker) resolve();
+      else if (!source.includes('lua')) count++;
+    }),
+  );
+  for (let i = 0; i < n; i++) await (await request(i)).text();
+  const other = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  await other.echo(marker);
+  await seenMarker;
+  other.disconnect();
+  monitor.disconnect();
+  client.disconnect();
+  return Math.round((count / n) * 100) / 100;
+}
+
 const run = Date.now();
 const webhook = (n: number) =>
   fetch(`${url}/v1/events/aws-eventbridge`, {
@@ -108,9 +138,12 @@ const webhook = (n: number) =>
       }),
     ),
   });
+const policyRead = () => fetch(`${url}/v1/targets/t0/policy`, { headers });
 await load(1000, webhook); // warm-up
 const webhooks = await load(seconds * 1000, webhook);
-const reads = await load(seconds * 1000, () => fetch(`${url}/v1/targets/t0/policy`, { headers }));
+const reads = await load(seconds * 1000, policyRead);
+const redisPerWebhook = await roundTrips(500, (i) => webhook(10_000_000 + i));
+const redisPerRead = await roundTrips(500, policyRead);
 
 child.kill('SIGTERM');
 await new Promise((resolve) => child.once('exit', resolve));
@@ -121,6 +154,9 @@ const result = {
   p50Ms: Math.round(webhooks.p50 * 100) / 100,
   p99Ms: Math.round(webhooks.p99 * 100) / 100,
   readRps: Math.round(reads.rps),
+  // Commands sent to Redis per request (500 in a row, MONITOR on), independent of the machine's load.
+  redisPerWebhook,
+  redisPerRead,
 };
 if (values.json) console.log(JSON.stringify(result));
 else {
@@ -128,4 +164,5 @@ else {
     `webhooks: ${result.webhookRps}/s (goal 2000), p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (goal 25), ${webhooks.errors} non-200 of ${webhooks.count}`,
   );
   console.log(`policy reads: ${result.readRps}/s (goal 10000), ${reads.errors} non-200 of ${reads.count}`);
+  console.log(`redis commands per webhook: ${result.redisPerWebhook}, per read: ${result.redisPerRead}`);
 }

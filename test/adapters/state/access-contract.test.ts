@@ -76,6 +76,9 @@ describe.each<StoreKind>(['memory', 'redis', 'upstash'])('%s access store', (kin
     expect([first.count, second.count, next.count]).toEqual([1, 2, 1]);
     expect([first.windowEndsAt, next.windowEndsAt]).toEqual([120_000, 180_000]);
     expect(first.record).toEqual(key('k'));
+    // Requests counted in-process are added in one go.
+    expect((await store.authenticate('k', 120_001, 60_000, 5)).count).toBe(6);
+    expect((await store.authenticate('k', 180_000, 60_000, 3)).count).toBe(3);
     expect(await store.authenticate('nobody', 60_001, 60_000)).toEqual({
       record: null,
       count: 0,
