@@ -10,6 +10,7 @@ import {
 } from 'zod';
 import { IdSchema } from './common.ts';
 import { GcpResourceSchema } from './resource-gcp.ts';
+import { AzureResourceSchema } from './resource-azure.ts';
 import { HttpsCheckpointCallbackSchema } from './checkpoint-callback.ts';
 
 /**
@@ -101,5 +102,9 @@ export const AwsResourceSchema = strictObject({
 export type AwsResource = Infer<typeof AwsResourceSchema>;
 
 /** A target's cloud resources, by provider. GCP and Azure add their shapes here. */
-export const ResourceSchema = discriminatedUnion('provider', [AwsResourceSchema, GcpResourceSchema]);
+export const ResourceSchema = discriminatedUnion('provider', [
+  AwsResourceSchema,
+  GcpResourceSchema,
+  AzureResourceSchema,
+]);
 export type Resource = Infer<typeof ResourceSchema>;

@@ -2,6 +2,7 @@ import { array, enum as zenum, number, strictObject, string, type infer as Infer
 import { IdSchema, TimestampSchema } from './common.ts';
 import { ResourceSchema } from './resource.ts';
 import { gcpMinimumOneReplica, gcpResourceProblems } from './resource-gcp.ts';
+import { azureMinimumOneInstance, azureResourceProblems } from './resource-azure.ts';
 import type { Policy } from './policy.ts';
 import type { ValidationProblem } from '../errors.ts';
 import { LIMITS } from './limits.ts';
@@ -105,6 +106,13 @@ function resourceProblems(target: TargetFields): { path: (string | number)[]; me
     });
     return problems;
   }
+  if (resource.provider === 'azure') {
+    return azureResourceProblems(
+      target.kind,
+      target.pools.map((pool) => pool.id),
+      resource,
+    );
+  }
   if (resource.provider === 'gcp') {
     return gcpResourceProblems(
       target.kind,
@@ -179,6 +187,16 @@ export function policyProblemsForTarget(policy: Pick<Policy, 'minCapacity'>, tar
       {
         path: 'minCapacity',
         message: `must be at least 1 for Vertex AI endpoint ${vertex.endpoint} (deployed model ${vertex.deployedModelId}): a model deployed on dedicated resources keeps at least one replica, was: ${policy.minCapacity}`,
+        received: policy.minCapacity,
+      },
+    ];
+  }
+  const ml = target.resource?.provider === 'azure' ? azureMinimumOneInstance(target.resource) : undefined;
+  if (ml && policy.minCapacity < 1) {
+    return [
+      {
+        path: 'minCapacity',
+        message: `must be at least 1 for Azure ML online deployment ${ml.endpoint}/${ml.deployment}: a managed online deployment keeps at least one instance (delete the deployment to go to zero), was: ${policy.minCapacity}`,
         received: policy.minCapacity,
       },
     ];

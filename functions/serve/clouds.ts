@@ -10,6 +10,8 @@ import { SimulatedFleet } from './simulated-fleet.ts';
 import { GcpActuator } from '../../adapters/gcp/actuator.ts';
 import { GcpClients } from '../../adapters/gcp/clients.ts';
 import { gcpEndpointFromEnv } from '../../adapters/gcp/config.ts';
+import { AzureActuator } from '../../adapters/azure/actuator.ts';
+import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/clients.ts';
 
 export const CLOUD_NAMES = ['simulated', 'aws', 'gcp', 'azure'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -45,6 +47,11 @@ export const CLOUD_FACTORIES: Partial<Record<CloudName, (options: CloudFactoryOp
   gcp: (options) => {
     const clients = new GcpClients(gcpEndpointFromEnv(options.env ?? process.env));
     return { portFor: (target) => new GcpActuator(target, { clients, now: () => options.clock.now() }) };
+  },
+  // DefaultAzureCredential (managed identity, then environment, CLI…); TIDE_AZURE_ARM_ENDPOINT points elsewhere.
+  azure: (options) => {
+    const clients = new AzureClients(azureClientOptionsFromEnv(options.env ?? process.env));
+    return { portFor: (target) => new AzureActuator(target, { clients, now: () => options.clock.now() }) };
   },
 };
 

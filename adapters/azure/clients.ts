@@ -1,0 +1,129 @@
+/**
+ * The official Azure clients (@azure/arm-compute, @azure/arm-machinelearning, @azure/arm-monitor), made once per
+ * process and subscription, loaded at first use (a function that serves only scale sets never loads Azure
+ * ML's client). Their own retries are off (`maxRetries: 0`): call.ts runs Tide's bounded ones, honouring
+ * `Retry-After` within a bound. Credentials are DefaultAzureCredential (the Function App's managed identity)
+ * unless a credential is passed in.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { TokenCredential } from '@azure/core-auth';
+
+const require = createRequire(import.meta.url);
+
+/** ARM's public endpoint and the scope its tokens are for. */
+export const ARM_ENDPOINT = 'https://management.azure.com';
+export const ARM_SCOPE = 'https://management.azure.com/.default';
+
+export interface AzureClientOptions {
+  /** The ARM endpoint (default: Azure's public cloud). */
+  endpoint?: string;
+  /** The token scope (default: ARM's, `https://management.azure.com/.default`). */
+  scope?: string;
+  /** Default: DefaultAzureCredential from @azure/identity (managed identity in Azure Functions). */
+  credential?: TokenCredential;
+  /** Extra CA certificates to trust (a private endpoint's, or a local one in tests). */
+  ca?: string | Buffer;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the SDKs' method shapes are checked by the wire tests, not re-typed here.
+export type Client = any;
+
+/** Lazily built clients, one per subscription and API. */
+export class AzureClients {
+  readonly #options: Record<string, unknown>;
+  readonly #credential: () => TokenCredential;
+  readonly #made = new Map<string, Client>();
+  readonly endpoint: string;
+
+  constructor(options: AzureClientOptions = {}) {
+    this.endpoint = options.endpoint ?? ARM_ENDPOINT;
+    let credential = options.credential;
+    this.#credential = () => {
+      credential ??= new (require('@azure/identity').DefaultAzureCredential)() as TokenCredential;
+      return credential;
+    };
+    this.#options = {
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      // With a custom endpoint the ML client would ask for a token for that host: always ask for ARM's.
+      credentialScopes: [options.scope ?? ARM_SCOPE],
+      retryOptions: { maxRetries: 0 },
+      ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
+      userAgentOptions: { userAgentPrefix: 'tide-autoscaler' },
+    };
+  }
+
+  #client(key: string, make: (credential: TokenCredential, options: Record<string, unknown>) => Client): Client {
+    let client = this.#made.get(key);
+    if (!client) {
+      client = make(this.#credential(), this.#options);
+      this.#made.set(key, client);
+    }
+    return client;
+  }
+
+  compute(subscriptionId: string): Client {
+    return this.#client(
+      `compute:${subscriptionId}`,
+      (c, o) => new (require('@azure/arm-compute').ComputeManagementClient)(c, subscriptionId, o),
+    );
+  }
+  ml(subscriptionId: string): Client {
+    return this.#client(
+      `ml:${subscriptionId}`,
+      (c, o) => new (require('@azure/arm-machinelearning').AzureMachineLearningWorkspaces)(c, subscriptionId, o),
+    );
+  }
+  monitor(subscriptionId: string): Client {
+    return this.#client(
+      `monitor:${subscriptionId}`,
+      (c, o) => new (require('@azure/arm-monitor').MonitorClient)(c, subscriptionId, o),
+    );
+  }
+
+  /** `restorePoller` of arm-compute, for operations started on an earlier tick. */
+  get restoreComputePoller(): Client {
+    return require('@azure/arm-compute').restorePoller;
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Client options from the environment: `TIDE_AZURE_ARM_ENDPOINT` (another ARM endpoint, e.g. a sovereign
+ * cloud's or a local one), `TIDE_AZURE_ARM_SCOPE`, `TIDE_AZURE_CA_FILE` (a PEM file of extra CAs). The
+ * credential is DefaultAzureCredential; `TIDE_AZURE_STATIC_TOKEN` replaces it for a loopback endpoint only
+ * (local runs and benches), never for Azure.
+ */
+export function azureClientOptionsFromEnv(env: Record<string, string | undefined>): AzureClientOptions {
+  const options: AzureClientOptions = {};
+  const raw = env.TIDE_AZURE_ARM_ENDPOINT;
+  let url: URL | undefined;
+  if (raw) {
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new TypeError(
+        `TIDE_AZURE_ARM_ENDPOINT must be a URL such as https://management.usgovcloudapi.net, was: ${JSON.stringify(raw.slice(0, 200))}`,
+      );
+    }
+    if (url.protocol !== 'https:') {
+      throw new TypeError(
+        `TIDE_AZURE_ARM_ENDPOINT must be https (Azure's bearer token policy refuses http), was: ${JSON.stringify(url.protocol)}`,
+      );
+    }
+    options.endpoint = url.origin;
+  }
+  if (env.TIDE_AZURE_ARM_SCOPE) options.scope = env.TIDE_AZURE_ARM_SCOPE;
+  if (env.TIDE_AZURE_CA_FILE) options.ca = readFileSync(env.TIDE_AZURE_CA_FILE);
+  const token = env.TIDE_AZURE_STATIC_TOKEN;
+  if (token) {
+    if (!url || !LOOPBACK.has(url.hostname)) {
+      throw new TypeError(
+        'TIDE_AZURE_STATIC_TOKEN is for a loopback TIDE_AZURE_ARM_ENDPOINT only; Azure uses DefaultAzureCredential',
+      );
+    }
+    options.credential = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  }
+  return options;
+}

@@ -1,0 +1,243 @@
+/**
+ * A virtual machine scale set as one Tide pool. Observing reads the scale set (sku, capacity, orchestration
+ * mode, priority, upgrade policy) and its instances with their provisioning and power states (Uniform:
+ * `virtualMachineScaleSetVMs.list`; Flexible: `virtualMachines.list` filtered on the scale set), and
+ * reports instances whose provisioning failed for allocation or quota as capacity errors. Acting updates
+ * the sku capacity, deletes one drained instance (`deleteInstances`), or changes the sku under a Rolling
+ * upgrade policy. Each change is started and recorded (operations.ts), never waited on.
+ */
+import type { CapacityPool, ObservedNode, ObservedPool } from '../../core/schema/target.ts';
+import { ProviderRejectedError } from '../ports/actuator.ts';
+import type { CapacityErrorReport } from './capacity-errors.ts';
+import { callAzure, type AzureCallPolicy } from './call.ts';
+import type { AzureClients, Client } from './clients.ts';
+import { capacityCodeOf } from './errors.ts';
+
+/** A scale set by its coordinates. */
+export interface VmssRef {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+export function vmssResourceId(ref: VmssRef): string {
+  return `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.Compute/virtualMachineScaleSets/${ref.name}`;
+}
+
+interface InstanceStatus {
+  code?: string;
+  level?: string;
+  message?: string;
+}
+
+/** An instance as the modular client returns it (`properties` flattened). */
+interface ScaleSetInstance {
+  name?: string;
+  instanceId?: string;
+  provisioningState?: string;
+  instanceView?: { statuses?: InstanceStatus[] };
+}
+
+/** What one scale set reports. */
+export interface VmssObservation {
+  pool: ObservedPool;
+  capacity: number;
+  sku: string;
+  orchestrationMode: 'Uniform' | 'Flexible';
+  upgradeMode: string;
+  provisioningState: string;
+  capacityErrors: CapacityErrorReport[];
+  /** Tide's node id (the VM name) → the id `deleteInstances` takes (Uniform: instance id; Flexible: VM name). */
+  instanceIds: Map<string, string>;
+}
+
+/** A started operation: the poller, to be serialized and recorded. */
+export interface Started {
+  call: string;
+  resource: string;
+  poller: Client;
+}
+
+export class VmssDriver {
+  constructor(
+    private readonly clients: AzureClients,
+    private readonly policy: AzureCallPolicy,
+  ) {}
+
+  async get(ref: VmssRef): Promise<Client> {
+    const compute = this.clients.compute(ref.subscriptionId);
+    return callAzure<Client>(this.policy, 'virtualMachineScaleSets.get', vmssResourceId(ref), (options) =>
+      compute.virtualMachineScaleSets.get(ref.resourceGroup, ref.name, options),
+    );
+  }
+
+  async #instances(ref: VmssRef, flexible: boolean): Promise<ScaleSetInstance[]> {
+    const compute = this.clients.compute(ref.subscriptionId);
+    const resource = vmssResourceId(ref);
+    return callAzure(
+      this.policy,
+      flexible ? 'virtualMachines.list' : 'virtualMachineScaleSetVMs.list',
+      resource,
+      async (options) => {
+        const pages = flexible
+          ? compute.virtualMachines.list(ref.resourceGroup, {
+              ...options,
+              filter: `'virtualMachineScaleSet/id' eq '${resource}'`,
+              expand: 'instanceView',
+            })
+          : compute.virtualMachineScaleSetVMs.list(ref.resourceGroup, ref.name, { ...options, expand: 'instanceView' });
+        const all: ScaleSetInstance[] = [];
+        for await (const vm of pages) {
+          all.push(vm);
+          if (all.length >= 1000) break; // a pool's node list is bounded (LIMITS.nodesPerPool)
+        }
+        return all;
+      },
+    );
+  }
+
+  async observe(ref: VmssRef, pool: CapacityPool): Promise<VmssObservation> {
+    const scaleSet = await this.get(ref);
+    const orchestrationMode = scaleSet?.orchestrationMode === 'Flexible' ? 'Flexible' : 'Uniform';
+    const sku = String(scaleSet?.sku?.name ?? pool.instanceType);
+    const capacity = Number(scaleSet?.sku?.capacity ?? 0);
+    const instances = await this.#instances(ref, orchestrationMode === 'Flexible');
+    const nodes: ObservedNode[] = [];
+    const capacityErrors: CapacityErrorReport[] = [];
+    const instanceIds = new Map<string, string>();
+    for (const vm of instances) {
+      const id = String(vm.name ?? vm.instanceId ?? '');
+      if (!id) continue;
+      instanceIds.set(id, orchestrationMode === 'Flexible' ? id : String(vm.instanceId ?? id));
+      const provisioning = vm.provisioningState ?? 'Unknown';
+      const statuses = vm.instanceView?.statuses ?? [];
+      const power = statuses.find((status) => status.code?.startsWith('PowerState/'))?.code ?? '';
+      const state: ObservedNode['state'] =
+        provisioning === 'Deleting' || /deallocat|stopping|stopped/.test(power)
+          ? 'draining'
+          : provisioning === 'Succeeded' && power === 'PowerState/running'
+            ? 'ready'
+            : 'pending';
+      if (provisioning === 'Failed') {
+        for (const status of statuses) {
+          const code = status.code?.startsWith('ProvisioningState/failed/')
+            ? status.code.slice('ProvisioningState/failed/'.length)
+            : '';
+          const capacityCode = code ? capacityCodeOf(code, status.message ?? '') : undefined;
+          if (capacityCode) {
+            capacityErrors.push({
+              poolId: pool.id,
+              instanceType: sku,
+              capacityType: pool.capacityType,
+              code: capacityCode,
+              message: status.message ?? '',
+              ...(pool.zone ? { zone: pool.zone } : {}),
+            });
+          }
+        }
+        continue; // a failed instance serves nothing and boots no further
+      }
+      nodes.push({ id, state });
+    }
+    return {
+      pool: {
+        poolId: pool.id,
+        instanceType: sku,
+        capacityType: pool.capacityType,
+        desired: capacity,
+        ready: nodes.filter((node) => node.state === 'ready').length,
+        pending: nodes.filter((node) => node.state === 'pending').length,
+        nodes: nodes.slice(0, 1000),
+      },
+      capacity,
+      sku,
+      orchestrationMode,
+      upgradeMode: String(scaleSet?.upgradePolicy?.mode ?? 'Manual'),
+      provisioningState: String(scaleSet?.provisioningState ?? 'Unknown'),
+      capacityErrors: dedupe(capacityErrors),
+      instanceIds,
+    };
+  }
+
+  /** PATCH the sku capacity; resolves once Azure accepted the request (202), not when it is done. */
+  async setCapacity(ref: VmssRef, capacity: number, context: CapacityContextFor): Promise<Started> {
+    return this.#update(ref, { sku: { capacity } }, context);
+  }
+
+  async #update(ref: VmssRef, body: object, context: CapacityContextFor): Promise<Started> {
+    const compute = this.clients.compute(ref.subscriptionId);
+    const resource = vmssResourceId(ref);
+    // The poller is a thenable (awaiting it waits for the whole operation): keep it wrapped.
+    const { poller } = await callAzure<{ poller: Client }>(
+      this.policy,
+      'virtualMachineScaleSets.update',
+      resource,
+      async (options) => {
+        const started = compute.virtualMachineScaleSets.update(ref.resourceGroup, ref.name, body, options);
+        await started.submitted();
+        return { poller: started };
+      },
+      context,
+    );
+    return { call: 'virtualMachineScaleSets.update', resource, poller };
+  }
+
+  /** Delete one instance; the scale set's capacity drops by one. */
+  async deleteInstance(ref: VmssRef, instanceId: string): Promise<Started> {
+    const compute = this.clients.compute(ref.subscriptionId);
+    const resource = vmssResourceId(ref);
+    const { poller } = await callAzure<{ poller: Client }>(
+      this.policy,
+      'virtualMachineScaleSets.deleteInstances',
+      resource,
+      async (options) => {
+        const started = compute.virtualMachineScaleSets.deleteInstances(
+          ref.resourceGroup,
+          ref.name,
+          { instanceIds: [instanceId] },
+          options,
+        );
+        await started.submitted();
+        return { poller: started };
+      },
+    );
+    return { call: 'virtualMachineScaleSets.deleteInstances', resource, poller };
+  }
+
+  /**
+   * A sku change keeps serving capacity only under a Rolling upgrade policy: Azure replaces instances in
+   * batches (with `maxSurge`, new ones first) and keeps the rest serving. Under Manual or Automatic it would
+   * leave instances on the old sku or restart them all at once, so Tide refuses: bind a second pool on a new
+   * scale set of the new type, and Tide moves the load and drains the old one.
+   */
+  async changeSku(ref: VmssRef, sku: string, count: number, context: CapacityContextFor): Promise<Started> {
+    const scaleSet = await this.get(ref);
+    const mode = String(scaleSet?.upgradePolicy?.mode ?? 'Manual');
+    if (mode !== 'Rolling') {
+      throw new ProviderRejectedError(
+        'virtualMachineScaleSets.update',
+        vmssResourceId(ref),
+        'UpgradePolicyNotRolling',
+        `a sku change under upgrade policy ${mode} would not keep serving capacity; use a Rolling upgrade policy with maxSurge, or bind a second pool on a scale set of ${sku}`,
+      );
+    }
+    return this.#update(ref, { sku: { name: sku, capacity: Math.max(1, count) } }, { ...context, instanceType: sku });
+  }
+}
+
+/** The pool a capacity error is about. */
+export type CapacityContextFor = {
+  poolId: string;
+  instanceType: string;
+  capacityType: CapacityPool['capacityType'];
+};
+
+function dedupe(reports: CapacityErrorReport[]): CapacityErrorReport[] {
+  const seen = new Set<string>();
+  return reports.filter((report) => {
+    const key = `${report.poolId}:${report.code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
