@@ -5,10 +5,22 @@
  * `accounts.google.com`, the audience the subscription was configured with, expiry, and the email of the
  * service account the subscription pushes as (verified). Cloud Run and Cloud Functions with IAM invocation
  * already check the token before the code runs; this is for endpoints the runtime does not guard.
+ * `jose` is loaded at the first push to check (a chunk of its own in the function bundles, issue 18): the
+ * AWS functions and the Functions Framework's own auth never load it.
  */
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import { allow, deny, quote, type AuthResult } from './errors.ts';
 import { httpsGet, KeyCache, type KeyFetcher, type KeyFetchOptions } from './fetch.ts';
+
+type Jose = typeof import('jose');
+let jose: Promise<Jose> | undefined;
+const loadJose = (): Promise<Jose> => {
+  jose ??= import('jose').catch((error: unknown) => {
+    jose = undefined;
+    throw error;
+  });
+  return jose;
+};
 
 export const GOOGLE_JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
 const ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
@@ -39,25 +51,28 @@ export function createPubSubVerifier(options: PubSubVerifierOptions): PubSubVeri
   const fetchOptions: KeyFetchOptions = { timeoutMs: 2000, maxBytes: 64 * 1024, ...options.fetch };
   const get = options.get ?? httpsGet;
   const now = options.now ?? Date.now;
-  const cache = new KeyCache<ReturnType<typeof createLocalJWKSet>>(1, options.cacheTtlMs ?? 3_600_000, now);
+  const cache = new KeyCache<ReturnType<Jose['createLocalJWKSet']>>(1, options.cacheTtlMs ?? 3_600_000, now);
   const accounts = new Set(options.serviceAccounts);
   const keySet = () =>
-    cache.get(url.href, async () =>
-      createLocalJWKSet(JSON.parse((await get(url, fetchOptions)).toString('utf8')) as JSONWebKeySet),
-    );
+    cache.get(url.href, async () => {
+      const { createLocalJWKSet } = await loadJose();
+      return createLocalJWKSet(JSON.parse((await get(url, fetchOptions)).toString('utf8')) as JSONWebKeySet);
+    });
 
   return {
     async verify(authorization) {
       const match = /^Bearer ([A-Za-z0-9_.-]{1,8192})$/.exec(authorization ?? '');
       if (!match) return deny('missing-credential', 'Authorization: Bearer <token> is missing or malformed');
       let keys: Awaited<ReturnType<typeof keySet>>;
+      let verifier: Jose;
       try {
+        verifier = await loadJose();
         keys = await keySet();
       } catch (error) {
         return deny('key-unavailable', `signing keys unavailable: ${(error as Error).message}`);
       }
       try {
-        const { payload } = await jwtVerify(match[1]!, keys, {
+        const { payload } = await verifier.jwtVerify(match[1]!, keys, {
           issuer: ISSUERS,
           audience: options.audience,
           algorithms: ['RS256'],
@@ -71,7 +86,7 @@ export function createPubSubVerifier(options: PubSubVerifierOptions): PubSubVeri
         return allow(payload.email);
       } catch (error) {
         // jose's messages name the claim that failed ("\"aud\" claim check failed"), never the token.
-        const code = error instanceof errors.JOSEError ? error.code : 'ERR';
+        const code = error instanceof verifier.errors.JOSEError ? error.code : 'ERR';
         return deny('bad-credential', `token rejected (${code}): ${(error as Error).message}`);
       }
     },

@@ -22,7 +22,7 @@ import {
 } from '../../adapters/auth/index.ts';
 import type { EventSourceName, ParseOptions } from '../../adapters/events/index.ts';
 import { createAwsClients, type AwsClients } from '../../adapters/aws/clients.ts';
-import { createAwsActuatorFactory } from '../../adapters/aws/index.ts';
+import { createLazyAwsActuatorFactory } from '../../adapters/aws/lazy.ts';
 import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
 import type { Target } from '../../core/schema/target.ts';
 import { withStateDeadline } from '../../adapters/state/deadline.ts';
@@ -30,7 +30,6 @@ import type { IngestResult } from '../shell/ingest.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
 import { withReadableStack } from '../shell/readable-stack.ts';
 import { createRuntime, secretsOf, type Runtime } from '../shell/runtime.ts';
-import { runAwsTick } from './tick.ts';
 
 /** The AWS provider as a handler carries it: the SDK clients (loaded on first use) and one actuator per target. */
 export interface AwsProviderDeps {
@@ -260,6 +259,8 @@ export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>, o
     if (options.aws && result.signalKinds.includes('schedule-tick')) {
       // The tick also reads the cloud: tracked metrics, and failed launches as capacity errors.
       const aws = options.aws;
+      // The tick's readers are a chunk of their own, loaded by the first tick (issue 18: the cold start).
+      const { runAwsTick } = await import('./tick.ts');
       const tick = await withStateDeadline(deadlineAt, () => runAwsTick(runtime, aws));
       runtime.logger.info('aws tick', { targets: tick.targets, signals: tick.signals, failures: tick.failures.length });
       for (const failure of tick.failures) {
@@ -301,12 +302,15 @@ export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>, o
 
 let runtime: Runtime | undefined;
 
-/** The AWS adapters this function carries; their SDK packages load at the first call that needs one. */
+/**
+ * The AWS adapters this function carries: they load at the first action of a target (adapters/aws/lazy.ts),
+ * and their SDK packages at the first call that needs one.
+ */
 const awsClients = createAwsClients();
 const awsProvider: AwsProviderDeps = {
   clients: awsClients,
   env: process.env,
-  actuatorOf: createAwsActuatorFactory({
+  actuatorOf: createLazyAwsActuatorFactory({
     env: process.env,
     clients: awsClients,
     logger: {

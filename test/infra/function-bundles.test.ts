@@ -22,7 +22,7 @@ const GOAL_BYTES = 400_000;
  * as they shrink (never to raise without saying why in the commit).
  */
 const CEILING_BYTES: Record<string, number> = {
-  'aws:events': 560_000,
+  'aws:events': 520_000,
   'aws:api': 780_000,
   gcp: 820_000,
 };
