@@ -11,6 +11,10 @@
  * | `TIDE_PUBSUB_AUDIENCE`, `TIDE_PUBSUB_SERVICE_ACCOUNTS` | Pub/Sub push token audience and pushing service accounts |
  * | `TIDE_PUBSUB_JWKS_URL` | where Google's token keys are published (default Google's) |
  * | `TIDE_EVENTGRID_SECRET`, `TIDE_EVENTGRID_SUBSCRIPTIONS` | the Event Grid delivery secret and subscription names |
+ * | `TIDE_ENTRA_TENANT_ID`, `TIDE_ENTRA_AUDIENCES` | Azure Monitor secure webhooks: the tenant issuing the tokens, and the accepted audiences (the Application ID URI of Tide's app registration; comma-separated) |
+ * | `TIDE_ENTRA_CLIENT_IDS` | applications whose tokens are accepted (default: Azure Monitor action groups', `461e8683-5575-4561-ac7f-899cc907d62a`) |
+ * | `TIDE_ENTRA_ROLE` | an app role the token must carry (e.g. `ActionGroupsSecureWebhook`); default none |
+ * | `TIDE_ENTRA_JWKS_URL` | where the tenant's token keys are published (default `https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys`) |
  */
 import type { SenderAuthOptions } from './options.ts';
 
@@ -59,6 +63,21 @@ export function senderAuthOptionsFromEnv(
     if (env.TIDE_EVENTGRID_SECRET.length < 16)
       throw new SenderAuthConfigError('TIDE_EVENTGRID_SECRET must be at least 16 characters');
     options.eventGrid = { secret: env.TIDE_EVENTGRID_SECRET, subscriptions: list(env.TIDE_EVENTGRID_SUBSCRIPTIONS) };
+  }
+  if (env.TIDE_ENTRA_TENANT_ID || env.TIDE_ENTRA_AUDIENCES) {
+    const audiences = list(env.TIDE_ENTRA_AUDIENCES);
+    if (!env.TIDE_ENTRA_TENANT_ID || audiences.length === 0)
+      throw new SenderAuthConfigError(
+        'Azure Monitor secure webhooks need both TIDE_ENTRA_TENANT_ID and TIDE_ENTRA_AUDIENCES (the Application ID URI)',
+      );
+    const clientIds = list(env.TIDE_ENTRA_CLIENT_IDS);
+    options.entra = {
+      tenantId: env.TIDE_ENTRA_TENANT_ID,
+      audiences,
+      ...(clientIds.length > 0 ? { clientIds } : {}),
+      ...(env.TIDE_ENTRA_ROLE ? { requiredRole: env.TIDE_ENTRA_ROLE } : {}),
+      ...(env.TIDE_ENTRA_JWKS_URL ? { jwksUrl: env.TIDE_ENTRA_JWKS_URL } : {}),
+    };
   }
   return options;
 }

@@ -6,6 +6,7 @@
  */
 import { createAwsSourceCheck, type AwsSourceCheck } from './aws-sources.ts';
 import { deny, type AuthResult } from './errors.ts';
+import { createEntraVerifier, type EntraVerifier } from './entra.ts';
 import { createEventGridAuth, type EventGridAuth } from './eventgrid.ts';
 import { createPubSubVerifier, type PubSubVerifier } from './pubsub.ts';
 import type { SenderAuthOptions } from './options.ts';
@@ -13,6 +14,14 @@ import { createSnsVerifier, type SnsVerifier } from './sns.ts';
 
 export { allow, deny, type AuthFailureCode, type AuthResult } from './errors.ts';
 export { createAwsSourceCheck, type AwsSourceCheck, type AwsSourceOptions } from './aws-sources.ts';
+export {
+  ACTION_GROUPS_APP_ID,
+  ACTION_GROUPS_ROLE,
+  createEntraVerifier,
+  EntraConfigError,
+  type EntraVerifier,
+  type EntraVerifierOptions,
+} from './entra.ts';
 export { createEventGridAuth, sameSecret, type EventGridAuth, type EventGridAuthOptions } from './eventgrid.ts';
 export { createPubSubVerifier, GOOGLE_JWKS_URL, type PubSubVerifier, type PubSubVerifierOptions } from './pubsub.ts';
 export {
@@ -38,6 +47,8 @@ export interface SenderAuth {
   readonly aws?: AwsSourceCheck;
   readonly pubsub?: PubSubVerifier;
   readonly eventGrid?: EventGridAuth;
+  /** Microsoft Entra ID tokens (Azure Monitor action groups' secure webhooks). */
+  readonly entra?: EntraVerifier;
   /** Failures so far, by `<source>/<code>`. */
   readonly failures: ReadonlyMap<string, number>;
   /** Check the sender of a request for `source` (an event source name, e.g. `aws-sns`, `gcp-pubsub`). */
@@ -58,6 +69,7 @@ export function createSenderAuth(options: SenderAuthOptions): SenderAuth {
   const aws = options.aws ? createAwsSourceCheck({ ...options.aws, ...(sns ? { sns } : {}) }) : undefined;
   const pubsub = options.pubsub ? createPubSubVerifier(options.pubsub) : undefined;
   const eventGrid = options.eventGrid ? createEventGridAuth(options.eventGrid) : undefined;
+  const entra = options.entra ? createEntraVerifier(options.entra) : undefined;
   const failures = new Map<string, number>();
 
   const record = (source: string, result: AuthResult, where: Record<string, string> = {}): AuthResult => {
@@ -95,6 +107,11 @@ export function createSenderAuth(options: SenderAuthOptions): SenderAuth {
         return eventGrid
           ? eventGrid.verify({ headers: request.headers ?? {}, ...(request.query ? { query: request.query } : {}) })
           : deny('not-allowed', 'no Event Grid secret configured');
+      case 'azure-monitor':
+        // An action group's secure webhook: an Entra ID token (a plain webhook uses an API key instead).
+        return entra
+          ? entra.verify(headerOf(request, 'authorization'))
+          : deny('not-allowed', 'no Entra ID verifier configured (TIDE_ENTRA_TENANT_ID, TIDE_ENTRA_AUDIENCES)');
       default:
         // Webhooks (Alertmanager, CloudEvents) authenticate with the HTTP API's keys (issue 9), not here.
         return deny('not-allowed', `no sender check for source ${JSON.stringify(source.slice(0, 40))}`);
@@ -106,6 +123,7 @@ export function createSenderAuth(options: SenderAuthOptions): SenderAuth {
     ...(aws ? { aws } : {}),
     ...(pubsub ? { pubsub } : {}),
     ...(eventGrid ? { eventGrid } : {}),
+    ...(entra ? { entra } : {}),
     failures,
     record,
     async authenticate(source, request) {

@@ -2,6 +2,7 @@
 import type { Logger } from '../ports/logger.ts';
 import type { AwsSourceOptions } from './aws-sources.ts';
 import type { AuthFailureCode } from './errors.ts';
+import type { EntraVerifierOptions } from './entra.ts';
 import type { EventGridAuthOptions } from './eventgrid.ts';
 import type { PubSubVerifierOptions } from './pubsub.ts';
 import type { SnsVerifierOptions } from './sns.ts';
@@ -20,6 +21,8 @@ export interface SenderAuthOptions {
   sns?: SnsVerifierOptions;
   pubsub?: PubSubVerifierOptions;
   eventGrid?: EventGridAuthOptions;
+  /** Entra ID tokens of Azure Monitor action groups' secure webhooks (source `azure-monitor`). */
+  entra?: EntraVerifierOptions;
   logger?: AuthLogger;
   counter?: FailureCounter;
 }

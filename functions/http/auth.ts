@@ -6,7 +6,10 @@
  * Webhook senders that cannot send a bearer header use what each documents, mapped to an `ingest` key:
  * HTTP basic auth with the key as the password (Alertmanager `basic_auth`, Google Cloud Monitoring webhook
  * "basic auth", SNS HTTPS endpoints `https://tide:KEY@host/...`), or the key in the URL as `?token=KEY`
- * (Google Cloud Monitoring "token auth", Azure Monitor action group webhooks).
+ * (Google Cloud Monitoring "token auth", Azure Monitor action group webhooks). An Azure Monitor action group's
+ * secure webhook sends a Microsoft Entra ID token instead: on `POST /v1/events/azure-monitor` a bearer that is
+ * not a Tide key is checked by adapters/auth/entra.ts (when configured) and, valid, counts as `ingest` (no
+ * per-key rate limit: the sender is Azure's, authenticated by your tenant).
  */
 import type { MiddlewareHandler } from 'hono';
 import type { ApiScope } from '../../adapters/ports/access-store.ts';
@@ -40,7 +43,7 @@ export function credentialOf(
 /** The middleware that lets through only a valid key with `scope`, within its rate limit. */
 export function requireScope(
   scope: ApiScope,
-  deps: Pick<ApiDependencies, 'access' | 'clock' | 'metrics' | 'options'>,
+  deps: Pick<ApiDependencies, 'access' | 'clock' | 'metrics' | 'options' | 'senders'>,
   places: CredentialPlaces = 'bearer',
 ): MiddlewareHandler<ApiEnv> {
   const options = { ...DEFAULT_API_OPTIONS, ...deps.options };
@@ -49,8 +52,24 @@ export function requireScope(
     throw error;
   };
   return async (c, next) => {
-    const key = credentialOf(c.req.header('authorization'), c.req.query('token'), places);
+    const header = c.req.header('authorization');
+    const key = credentialOf(header, c.req.query('token'), places);
     const id = key === undefined ? undefined : apiKeyId(key);
+    if (id === undefined && entraAllowed(scope, places, c.req.param('source')) && header?.startsWith('Bearer ')) {
+      const checked = await deps.senders.authenticate('azure-monitor', {
+        headers: { authorization: header },
+        body: null,
+      });
+      if (!checked.ok)
+        return reject('unauthenticated', new ApiError(401, 'unauthorized', UNAUTHORIZED, undefined, challenge(places)));
+      c.set('apiKey', {
+        id: 'entra',
+        name: `Azure Monitor secure webhook (${checked.principal})`,
+        scopes: ['ingest'],
+        createdAt: 0,
+      });
+      return next();
+    }
     if (key === undefined || id === undefined)
       return reject('unauthenticated', new ApiError(401, 'unauthorized', UNAUTHORIZED, undefined, challenge(places)));
     const now = deps.clock.now();
@@ -78,6 +97,11 @@ export function requireScope(
     c.set('apiKey', info);
     await next();
   };
+}
+
+/** Where an Entra ID token stands in for an `ingest` key: Azure Monitor's webhook route only. */
+function entraAllowed(scope: ApiScope, places: CredentialPlaces, source: string | undefined): boolean {
+  return scope === 'ingest' && places === 'webhook' && source === 'azure-monitor';
 }
 
 function challenge(places: CredentialPlaces): Record<string, string> {
