@@ -1,9 +1,9 @@
 import type { Policy } from '../core/schema/policy.ts';
 import type { Target } from '../core/schema/target.ts';
-import { DEFAULT_BOOT_SECONDS } from '../adapters/fake-cloud/cloud.ts';
+import { DEFAULT_BOOT_SECONDS, DEFAULT_BOOT_SPREAD } from '../adapters/fake-cloud/cloud.ts';
 import { DEFAULT_SPOT_MARKET } from '../adapters/fake-cloud/spot-market.ts';
 import type { Autoscaler } from './autoscaler.ts';
-import { awsTargetTracking } from './baselines/aws-target-tracking.ts';
+import { awsTargetTracking, TARGET_TRACKING_STANDARD } from './baselines/aws-target-tracking.ts';
 import { hpa } from './baselines/hpa.ts';
 import { keda } from './baselines/keda.ts';
 import { knativeKpa } from './baselines/knative-kpa.ts';
@@ -17,6 +17,8 @@ import {
   type SimulationSettings,
   type Workload,
 } from './engine.ts';
+import { bestBaseline } from './goal.ts';
+import { runOracle, type OracleResult } from './oracle.ts';
 import type { RunResult } from './results.ts';
 import { DEFAULT_SERVING_MODEL } from './serving.ts';
 import { instancePricing } from '../adapters/fake-cloud/prices.ts';
@@ -31,8 +33,25 @@ import {
 import type { LoadMetric } from './metrics.ts';
 import type { Trace } from './trace.ts';
 
-/** The autoscalers compared, in table order. */
-export const AUTOSCALER_NAMES = ['tide', 'static-peak', 'hpa', 'aws-target-tracking', 'keda', 'knative-kpa'] as const;
+/**
+ * The autoscalers compared, in table order: each baseline's default form, then its variants (issue 17:
+ * "report both forms where the old one was the documented default"). The `-plan-less` forms run only on a
+ * workload with plans (without plans they are the default form).
+ */
+export const AUTOSCALER_NAMES = [
+  'tide',
+  'static-peak',
+  'hpa',
+  'aws-target-tracking',
+  'aws-target-tracking-1m',
+  'aws-target-tracking-plan-less',
+  'keda',
+  'keda-cached',
+  'keda-plan-less',
+  'knative-kpa',
+] as const;
+
+const PLAN_LESS: readonly AutoscalerName[] = ['aws-target-tracking-plan-less', 'keda-plan-less'];
 /** One of {@link AUTOSCALER_NAMES}. */
 export type AutoscalerName = (typeof AUTOSCALER_NAMES)[number];
 
@@ -54,12 +73,19 @@ export interface ComparisonOptions {
   capacityType?: 'on-demand' | 'spot';
   instanceType?: string;
   bootSeconds?: number;
+  /** Every boot takes exactly `bootSeconds` instead of a seeded draw around it (default: drawn). */
+  fixedBoot?: boolean;
   targetUtilization?: number;
   /** Tide's target utilization (default: the same as everyone's). */
   tideTargetUtilization?: number;
   delivery?: TideDelivery;
-  /** Give KEDA cron triggers and AWS target tracking scheduled actions matching Tide's plans (default off). */
+  /**
+   * Give KEDA cron triggers and AWS target tracking scheduled actions matching Tide's plans (default on:
+   * issue 17's fair baselines); the `-plan-less` variants run beside them either way.
+   */
   baselineSchedules?: boolean;
+  /** Replay the hindsight oracle too (`oracle` in the report; default on). */
+  oracle?: boolean;
   /** The load metric every autoscaler reads (default `in-flight`). */
   metric?: LoadMetric;
   /** Which metric Tide's default policy tracks (default: `metric`). */
@@ -88,6 +114,8 @@ export interface ComparisonReport {
     workReplicaHours: number;
     /** `workReplicaHours` at the run's price: no autoscaler on this instance type can cost less. */
     workFloorUsd: number;
+    /** The busiest minute's offered load ÷ the mean minute's: what static provisioning pays for. */
+    peakToMean: number;
   };
   settings: SimulationSettings & {
     targetPerReplica: number;
@@ -99,6 +127,8 @@ export interface ComparisonReport {
   runs: RunResult[];
   /** With `frontier`: constant capacities `fixed-1` … `fixed-<peak>` on the same cloud. */
   frontier?: RunResult[];
+  /** The hindsight oracle, its bar the best baseline's SLO share (absent with `oracle: false`). */
+  oracle?: OracleResult;
 }
 
 /**
@@ -119,6 +149,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     sloMs: options.sloMs ?? DEFAULT_SLO_MS,
     capacityType: options.capacityType ?? 'on-demand',
     bootSeconds: { default: options.bootSeconds ?? DEFAULT_BOOT_SECONDS },
+    ...(options.fixedBoot ? {} : { bootSpread: DEFAULT_BOOT_SPREAD }),
     minReplicas: 1,
     warmupSeconds: 300,
     metric: options.metric ?? 'in-flight',
@@ -158,9 +189,8 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     provider: 'simulated',
     pools: [{ id: POOL_ID, instanceType, capacityType: settings.capacityType }, ...fallback],
   };
-  const floors = options.baselineSchedules
-    ? floorsFromPlans(policy.schedules, options.trace.startAt, options.trace.endAt + 3_600_000)
-    : [];
+  const planFloors = floorsFromPlans(policy.schedules, options.trace.startAt, options.trace.endAt + 3_600_000);
+  const floors = options.baselineSchedules === false ? [] : planFloors;
   const factories: Record<AutoscalerName, Parameters<typeof simulateRun>[2]> = {
     tide: (cloud) =>
       tideAutoscaler({
@@ -174,10 +204,16 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     'static-peak': (): Autoscaler => staticPeak(),
     hpa: () => hpa(),
     'aws-target-tracking': () => awsTargetTracking({ scheduledFloors: floors }),
+    'aws-target-tracking-1m': () => awsTargetTracking({ ...TARGET_TRACKING_STANDARD, scheduledFloors: floors }),
+    'aws-target-tracking-plan-less': () => awsTargetTracking({ name: 'aws-target-tracking-plan-less' }),
     keda: () => keda(floors),
+    'keda-cached': () => keda(floors, { useCachedMetrics: true }),
+    'keda-plan-less': () => keda([], { name: 'keda-plan-less' }),
     'knative-kpa': () => knativeKpa(),
   };
-  const names = options.only ?? AUTOSCALER_NAMES;
+  const names = (options.only ?? AUTOSCALER_NAMES).filter(
+    (name) => floors.length > 0 || !PLAN_LESS.includes(name) || options.only?.includes(name),
+  );
   const runs: RunResult[] = [];
   for (const [index, name] of names.entries()) {
     runs.push(
@@ -197,6 +233,18 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     }
   }
   const price = instancePricing(instanceType, settings.capacityType).usdPerHour;
+  let oracle: OracleResult | undefined;
+  if (options.oracle !== false) {
+    const { runs: _replays, ...result } = await runOracle(workload, settings, bestBaseline(runs)?.sloViolationShare);
+    oracle = result;
+  }
+  let peakOffered = 0;
+  let totalOffered = 0;
+  for (const offered of workload.offeredPerMinute) {
+    peakOffered = Math.max(peakOffered, offered);
+    totalOffered += offered;
+  }
+  const meanOffered = totalOffered / Math.max(1, workload.offeredPerMinute.length);
   return {
     workload: {
       name: options.trace.name,
@@ -207,6 +255,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       neededPerMinute: workload.neededPerMinute,
       workReplicaHours: Math.round(workload.workReplicaHours * 1000) / 1000,
       workFloorUsd: Math.round(workload.workReplicaHours * price * 100) / 100,
+      peakToMean: meanOffered > 0 ? Math.round((peakOffered / meanOffered) * 100) / 100 : 0,
     },
     settings: {
       ...settings,
@@ -218,5 +267,6 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     },
     runs,
     ...(options.frontier ? { frontier } : {}),
+    ...(oracle ? { oracle } : {}),
   };
 }

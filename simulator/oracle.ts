@@ -1,4 +1,5 @@
 import { DEFAULT_BOOT_SECONDS } from '../adapters/fake-cloud/cloud.ts';
+import { isInsufficientCapacityError } from '../adapters/ports/actuator.ts';
 import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
 import { fixedCapacity } from './baselines/static-peak.ts';
 import { simulateRun } from './engine.ts';
@@ -31,7 +32,7 @@ export interface OracleResult {
  * interval releases a ready replica (never one still booting for a later interval). It is stepped from the
  * first second: nothing in it waits for metrics.
  */
-export function oracleReplay(plan: OraclePlan): Autoscaler {
+export function oracleReplay(plan: OraclePlan, longestBoot: number): Autoscaler {
   const starts = plan.intervals.filter((interval) => interval.from > 0);
   const ends = plan.intervals.map((interval) => interval.to).sort((a, b) => a - b);
   let nextStart = 0;
@@ -51,12 +52,33 @@ export function oracleReplay(plan: OraclePlan): Autoscaler {
         );
         if (node) await cloud.drainAndRelease({ poolId, instanceId: node.id });
       }
+      // Launch k-th draws in order: the next launch takes the next draw, whichever interval it serves. So
+      // launch now when some pending interval j could otherwise not be covered: launching the next j + 1
+      // draws now readies the slowest of them exactly at its start (a long draw behind a short one would
+      // otherwise start only after the short one's launch, late).
       let launches = 0;
-      while (nextStart < starts.length && now + cloud.peekBootSeconds(poolId, launches) >= starts[nextStart]!.from) {
+      for (;;) {
+        let slowest = 0;
+        let due = false;
+        for (let j = nextStart; j < starts.length; j++) {
+          slowest = Math.max(slowest, cloud.peekBootSeconds(poolId, launches + j - nextStart));
+          if (now + slowest >= starts[j]!.from) {
+            due = true;
+            break;
+          }
+          if (starts[j]!.from > now + longestBoot) break;
+        }
+        if (!due) break;
         nextStart++;
         launches++;
       }
-      if (launches > 0) cloud.setDesired(poolId, cloud.totalDesired() + launches);
+      if (launches === 0) return;
+      try {
+        cloud.setDesired(poolId, cloud.totalDesired() + launches);
+      } catch (error) {
+        // On spot, a pool out of capacity keeps the desired count and retries, like every baseline's.
+        if (!isInsufficientCapacityError(error)) throw error;
+      }
     },
   };
 }
@@ -130,7 +152,7 @@ export async function runOracle(
   const median = settings.bootSeconds[settings.instanceType] ?? settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS;
   const longest = settings.bootSpread ? median * settings.bootSpread.maxRatio : median;
   const plan = oraclePlan(need.perMinute, median, workload.durationSeconds, longest);
-  const planRun = await simulateRun(workload, settings, () => oracleReplay(plan), {
+  const planRun = await simulateRun(workload, settings, () => oracleReplay(plan, longest), {
     initialReplicas: plan.initialReplicas,
     stepFromSecond: 0,
   });

@@ -3,11 +3,13 @@ import { cheapestConstantWithin, checkGoal } from './goal.ts';
 
 const pct = (share: number) => `${(share * 100).toFixed(2)} %`;
 
-/** The comparison as a fixed-width text table, with a line on whether Tide met the goal. */
-export function renderTable(report: ComparisonReport): string {
+/** The comparison as a fixed-width text table, with the oracle and a line on whether Tide met the goal. */
+export function renderTable(report: ComparisonReport, options: { oracle?: boolean } = {}): string {
+  const oracleCost = report.oracle?.costUsd;
   const header = [
     'autoscaler',
     'cost $',
+    '× oracle',
     'GPU-h',
     'over SLO',
     'SLO-min',
@@ -20,6 +22,7 @@ export function renderTable(report: ComparisonReport): string {
   const rows = report.runs.map((run) => [
     run.name,
     run.costUsd.toFixed(2),
+    oracleCost ? (run.costUsd / oracleCost).toFixed(2) : '-',
     run.gpuHours.toFixed(2),
     pct(run.sloViolationShare),
     String(run.sloViolationMinutes),
@@ -48,23 +51,40 @@ export function renderTable(report: ComparisonReport): string {
         `  ${run.name.padEnd(10)} $${run.costUsd.toFixed(2).padStart(8)}  ${pct(run.sloViolationShare).padStart(8)} over SLO`,
       );
   }
-  const goal = checkGoal(report.runs, workload.workFloorUsd);
+  const oracle = report.oracle;
+  if (oracle) {
+    lines.push(
+      '',
+      `oracle (hindsight): $${oracle.costUsd.toFixed(2)}, ${pct(oracle.sloViolationShare)} over SLO, ` +
+        (oracle.chosen === 'plan'
+          ? `its launch and release plan (peak ${oracle.plan.peakReplicas} replicas, ${oracle.plan.launches} launches)`
+          : `a constant ${oracle.constant!.replicas} replicas (at the best baseline's ${pct(oracle.sloBar)})`) +
+        `; ${oracle.excludedRequests} request(s) no capacity serves in time (prefill alone over the SLO)`,
+    );
+    if (options.oracle) {
+      lines.push(
+        `  plan: $${oracle.plan.costUsd.toFixed(2)}, ${pct(oracle.plan.sloViolationShare)} over SLO, p95 ${oracle.plan.p95Ms} ms`,
+        oracle.constant
+          ? `  constant: ${oracle.constant.replicas} replicas, $${oracle.constant.costUsd.toFixed(2)}, ${pct(oracle.constant.sloViolationShare)} over SLO (bar ${pct(oracle.sloBar)})`
+          : `  constant: none keeps ${pct(oracle.sloBar)}`,
+      );
+    }
+  }
+  const goal = checkGoal(report.runs, oracle?.costUsd);
   if (goal) {
     lines.push(
       '',
-      `goal (SLO ≥ best baseline, ≥ 25 % cheaper than it, ≥ 50 % cheaper than static-peak): ${goal.met ? 'MET' : 'NOT MET'}; ` +
-        `best baseline ${goal.bestBaseline}: SLO ${goal.keepsSlo ? 'kept' : 'missed'}, ${(goal.savingVsBest * 100).toFixed(1)} % cheaper; ` +
-        `${(goal.savingVsStatic * 100).toFixed(1)} % cheaper than static-peak`,
+      `goal (SLO within 0.1 point of the best baseline, cost ≤ 2.0 × oracle): ${goal.met ? 'MET' : 'NOT MET'}; ` +
+        `best baseline ${goal.bestBaseline} (${pct(goal.bestBaselineSloViolationShare)}): SLO ${goal.clauses.sloWithinBestBaseline ? 'kept' : 'missed'}; ` +
+        `Tide ${goal.costOverOracle === null ? '-' : goal.costOverOracle.toFixed(2)} × oracle` +
+        (goal.bestBaselineCostOverOracle === null
+          ? ''
+          : `, ${goal.bestBaseline} ${goal.bestBaselineCostOverOracle.toFixed(2)} ×`),
     );
-    const f = goal.feasibility;
-    if (f) {
+    if (goal.savingVsStatic !== null)
       lines.push(
-        `work floor: serving every request with every slot busy costs $${f.workFloorUsd.toFixed(2)}; the goal allows at most $${f.allowedUsd.toFixed(2)}: ` +
-          (f.feasible
-            ? 'reachable in principle'
-            : 'NO autoscaler on this instance type can meet the goal on this workload'),
+        `against static-peak: ${(goal.savingVsStatic * 100).toFixed(1)} % cheaper; the trace's busiest minute is ${workload.peakToMean.toFixed(2)} × its mean`,
       );
-    }
     if (report.frontier) {
       const best = report.runs.find((run) => run.name === goal.bestBaseline)!;
       const constant = cheapestConstantWithin(report.frontier, best.sloViolationShare);

@@ -3,13 +3,15 @@ import { floorAt, type ScheduledFloor } from './scheduled-floors.ts';
 
 /** AWS Application Auto Scaling target tracking settings; defaults are AWS's (see docs/simulator.md). */
 export interface TargetTrackingOptions {
-  /** Datapoint period of the alarms' metric: 60 s (standard-resolution CloudWatch). */
+  /** Run name: `aws-target-tracking` (high resolution) or `aws-target-tracking-1m` (standard). */
+  name: string;
+  /** Datapoint period of the alarms' metric: 10 s (high resolution) or 60 s (standard resolution). */
   periodSeconds: number;
-  /** When a datapoint is available after its minute ends: about 60 s for CloudWatch metrics. */
+  /** When a datapoint is available after its period ends: 10 s, or about 60 s for a standard metric. */
   delaySeconds: number;
   /** Consecutive datapoints above target for the scale-out alarm: 3. */
   scaleOutDatapoints: number;
-  /** Consecutive datapoints below the low threshold for the scale-in alarm: 15. */
+  /** Consecutive datapoints below the low threshold for the scale-in alarm: 15 minutes' worth. */
   scaleInDatapoints: number;
   /** The scale-in alarm's threshold as a fraction of the target: about 0.9. */
   scaleInThresholdRatio: number;
@@ -20,21 +22,38 @@ export interface TargetTrackingOptions {
   scheduledFloors?: readonly ScheduledFloor[];
 }
 
-/** AWS's defaults for a SageMaker variant. */
+/**
+ * AWS's defaults for a SageMaker variant tracking the high-resolution `ConcurrentRequestsPerModel` (the
+ * metric Tide is fed): SageMaker emits it every 10 s, and "as concurrent traffic increases the policy scales
+ * out much faster than with standard metrics; as traffic decreases it scales in at the same rate" (SageMaker
+ * developer guide, "Define a scaling policy"). So the scale-out alarm wants 3 datapoints of 10 s, the
+ * scale-in alarm still 15 minutes (90 datapoints of 10 s).
+ */
 export const TARGET_TRACKING_DEFAULTS: TargetTrackingOptions = {
-  periodSeconds: 60,
-  delaySeconds: 60,
+  name: 'aws-target-tracking',
+  periodSeconds: 10,
+  delaySeconds: 10,
   scaleOutDatapoints: 3,
-  scaleInDatapoints: 15,
+  scaleInDatapoints: 90,
   scaleInThresholdRatio: 0.9,
   scaleOutCooldownSeconds: 300,
   scaleInCooldownSeconds: 300,
 };
 
+/** The standard-resolution form (`InvocationsPerInstance`-style, 1-minute datapoints a minute late): a variant. */
+export const TARGET_TRACKING_STANDARD: TargetTrackingOptions = {
+  ...TARGET_TRACKING_DEFAULTS,
+  name: 'aws-target-tracking-1m',
+  periodSeconds: 60,
+  delaySeconds: 60,
+  scaleInDatapoints: 15,
+};
+
 /**
- * AWS target tracking on a per-instance metric (as for SageMaker's `InvocationsPerInstance`, normalised by
- * the instances in service). Two CloudWatch alarms are evaluated each minute on the newest datapoint: high
- * (3 of 3 above target) and low (15 of 15 below 90 % of target). While an alarm is in ALARM the policy
+ * AWS target tracking on a per-instance metric (SageMaker's `ConcurrentRequestsPerModel` by default, or a
+ * 1-minute metric such as `InvocationsPerInstance`, normalised by the instances in service). Two CloudWatch
+ * alarms are evaluated on each new datapoint: high (the last 3 above target) and low (15 minutes of
+ * datapoints below 90 % of target). While an alarm is in ALARM the policy
  * computes capacity = ceil(current × metric ÷ target) and applies it if it moves the right way. During the
  * scale-out cooldown, capacity added by the scale-out that started it counts toward the next one (the
  * computation starts from the capacity before it), so it only grows further if the metric says so. Scale-in
@@ -48,7 +67,7 @@ export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}):
   let capacityBeforeScaleOut = 0;
   let lastScaleInAt = -Infinity;
   return {
-    name: 'aws-target-tracking',
+    name: settings.name,
     step(context: AutoscalerContext) {
       // A scheduled action raising MinCapacity above the current capacity scales out to it at once.
       const floor = floorAt(settings.scheduledFloors ?? [], context.nowMs);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedCloud } from '../../adapters/fake-cloud/cloud.ts';
 import type { Autoscaler } from '../../simulator/autoscaler.ts';
-import { awsTargetTracking } from '../../simulator/baselines/aws-target-tracking.ts';
+import { awsTargetTracking, TARGET_TRACKING_STANDARD } from '../../simulator/baselines/aws-target-tracking.ts';
 import { hpa, hpaRecommendation } from '../../simulator/baselines/hpa.ts';
 import { keda } from '../../simulator/baselines/keda.ts';
 import { knativeKpa } from '../../simulator/baselines/knative-kpa.ts';
@@ -111,8 +111,18 @@ describe('scheduled floors', () => {
 });
 
 describe('KEDA', () => {
-  it('sees a change only at its next 30 s poll', async () => {
+  it('by default the HPA reads the metric live at each 15 s sync', async () => {
     const desired = await drive(keda(), {
+      initial: 2,
+      seconds: 90,
+      concurrency: (second) => (second < 31 ? 11.2 : 40),
+    });
+    expect(desired[44]).toBe(2); // the 15-30 s and 30-45 s windows: the first change is read at 45 s
+    expect(desired[45]).toBeGreaterThan(2);
+  });
+
+  it('with useCachedMetrics (keda-cached) sees a change only at its next 30 s poll', async () => {
+    const desired = await drive(keda([], { useCachedMetrics: true }), {
       initial: 2,
       seconds: 90,
       concurrency: (second) => (second < 31 ? 11.2 : 40),
@@ -123,8 +133,27 @@ describe('KEDA', () => {
 });
 
 describe('AWS target tracking', () => {
-  it('scales out only after 3 one-minute datapoints above target, each a minute late', async () => {
+  it('on the high-resolution metric scales out after 3 datapoints of 10 s above target, each 10 s late', async () => {
     const desired = await drive(awsTargetTracking(), {
+      initial: 2,
+      seconds: 100,
+      concurrency: () => 22.4,
+      bootSeconds: 1000,
+    });
+    // Datapoints for 0-10, 10-20, 20-30 s: the third is delivered at 40 s.
+    expect(desired[39]).toBe(2);
+    expect(desired[40]).toBe(4); // ceil(2 × 11.2 ÷ 5.6)
+  });
+
+  it('on the high-resolution metric scales in at the standard rate: 15 minutes below 90 % of target', async () => {
+    const desired = await drive(awsTargetTracking(), { initial: 10, seconds: 1000, concurrency: () => 28 });
+    // 90 datapoints of 10 s: the 90th (890-900 s) is delivered at 910 s.
+    expect(desired[909]).toBe(10);
+    expect(desired[910]).toBe(5);
+  });
+
+  it('the 1-minute variant scales out only after 3 one-minute datapoints above target, each a minute late', async () => {
+    const desired = await drive(awsTargetTracking(TARGET_TRACKING_STANDARD), {
       initial: 2,
       seconds: 400,
       concurrency: () => 22.4,
@@ -135,8 +164,12 @@ describe('AWS target tracking', () => {
     expect(desired[240]).toBe(4); // ceil(2 × 11.2 ÷ 5.6)
   });
 
-  it('scales in only after 15 datapoints below 90 % of target', async () => {
-    const desired = await drive(awsTargetTracking(), { initial: 10, seconds: 1100, concurrency: () => 28 });
+  it('the 1-minute variant scales in only after 15 datapoints below 90 % of target', async () => {
+    const desired = await drive(awsTargetTracking(TARGET_TRACKING_STANDARD), {
+      initial: 10,
+      seconds: 1100,
+      concurrency: () => 28,
+    });
     expect(desired[15 * 60 + 59]).toBe(10);
     expect(desired[16 * 60]).toBe(5);
   });

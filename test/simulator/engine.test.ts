@@ -45,7 +45,9 @@ describe('comparison on a synthetic load step', () => {
       'static-peak',
       'hpa',
       'aws-target-tracking',
+      'aws-target-tracking-1m',
       'keda',
+      'keda-cached',
       'knative-kpa',
     ]);
     for (const run of report.runs) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cheapestConstantWithin, checkGoal } from '../../simulator/goal.ts';
+import { cheapestConstantWithin, checkGoal, checkSuiteGoal, median } from '../../simulator/goal.ts';
 import { loadSteps, percentile, timeToCapacity, type RunResult } from '../../simulator/results.ts';
 
 describe('percentile (nearest rank)', () => {
@@ -52,32 +52,38 @@ const run = (name: string, costUsd: number, sloViolationShare: number): RunResul
   perMinute: { ready: [], p95Ms: [] as Array<number | null> },
 });
 
-describe('checkGoal', () => {
+describe('checkGoal (issue 17)', () => {
+  const baselines = [run('static-peak', 100, 0), run('hpa', 80, 0.02), run('knative-kpa', 50, 0.05)];
   it.each([
-    { label: 'met', tide: run('tide', 40, 0.01), met: true, best: 'hpa' },
-    { label: 'SLO worse than the best baseline', tide: run('tide', 40, 0.03), met: false, best: 'hpa' },
-    { label: 'not 25 % cheaper', tide: run('tide', 70, 0.01), met: false, best: 'hpa' },
-  ])('$label', ({ tide, met, best }) => {
-    const goal = checkGoal([tide, run('static-peak', 100, 0), run('hpa', 80, 0.02), run('knative-kpa', 50, 0.05)]);
+    { label: 'met: SLO as good, 1.6 × the oracle', tide: run('tide', 40, 0.02), oracle: 25, met: true },
+    { label: 'met: SLO 0.1 point worse is within the slack', tide: run('tide', 40, 0.021), oracle: 25, met: true },
+    { label: 'SLO 0.2 point worse than the best baseline', tide: run('tide', 40, 0.022), oracle: 25, met: false },
+    { label: 'more than 2 × the oracle', tide: run('tide', 51, 0.01), oracle: 25, met: false },
+    { label: 'exactly 2 × the oracle', tide: run('tide', 50, 0.01), oracle: 25, met: true },
+    { label: 'no oracle: the cost clause cannot hold', tide: run('tide', 1, 0), oracle: undefined, met: false },
+  ])('$label', ({ tide, oracle, met }) => {
+    const goal = checkGoal([tide, ...baselines], oracle);
     expect(goal?.met).toBe(met);
-    expect(goal?.bestBaseline).toBe(best);
+    expect(goal?.bestBaseline).toBe('hpa');
+    expect(goal?.bestBaselineSloViolationShare).toBe(0.02);
+    if (oracle) expect(goal?.costOverOracle).toBeCloseTo(tide.costUsd / oracle, 3);
+    expect(goal?.savingVsStatic).toBeCloseTo(1 - tide.costUsd / 100, 3);
   });
-  it.each([
-    // best baseline hpa $80, static $100: the goal allows min(0.75 × 80, 0.5 × 100) = $50.
-    { floor: 55, feasible: false },
-    { floor: 50, feasible: true },
-    { floor: 10, feasible: true },
-  ])('a work floor of $$floor against an allowance of $50: feasible $feasible', ({ floor, feasible }) => {
-    const goal = checkGoal(
-      [run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02), run('knative-kpa', 50, 0.05)],
-      floor,
-    );
-    expect(goal?.feasibility).toEqual({ workFloorUsd: floor, allowedUsd: 50, feasible });
+  it('the variants count toward the best baseline', () => {
+    const goal = checkGoal([run('tide', 1, 0.01), ...baselines, run('keda-cached', 60, 0.01)], 1);
+    expect(goal?.bestBaseline).toBe('keda-cached');
   });
-  it('without a work floor there is no feasibility verdict', () => {
-    expect(checkGoal([run('tide', 40, 0.01), run('static-peak', 100, 0), run('hpa', 80, 0.02)])).not.toHaveProperty(
-      'feasibility',
-    );
+  it('the suite: every workload and the median cost ÷ oracle ≤ 1.4', () => {
+    const at = (ratio: number, met = true) => ({ ...checkGoal([run('tide', ratio, 0), ...baselines], 1)!, met });
+    expect(checkSuiteGoal([at(1.2), at(1.3), at(1.9)])).toEqual({
+      medianCostOverOracle: 1.3,
+      medianWithin: true,
+      everyWorkload: true,
+      met: true,
+    });
+    expect(checkSuiteGoal([at(1.2), at(1.5), at(1.9)]).met).toBe(false);
+    expect(checkSuiteGoal([at(1.2), at(1.3), at(1.3, false)]).met).toBe(false);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
   });
   it('the cheapest constant capacity within an SLO share', () => {
     const frontier = [run('fixed-1', 10, 0.5), run('fixed-2', 20, 0.1), run('fixed-3', 30, 0.01)];

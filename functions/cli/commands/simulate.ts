@@ -17,10 +17,12 @@ import { readJsonDocument } from '../read-document.ts';
 
 const USAGE = `tide simulate [--trace FILE | --workload NAME] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
                 [--spot] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
-                [--metric in-flight|offered] [--tide-metric in-flight|offered] [--baseline-schedules]
+                [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
+                [--fixed-boot] [--oracle] [--frontier] [--tide-boot-aware]
 
 Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
-tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency.
+tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency with each other
+and with a hindsight oracle (a clairvoyant schedule replayed through the same cloud).
 With no arguments: the bundled Azure conversation trace.
 
   --trace FILE       CSV: TIMESTAMP[,ContextTokens,GeneratedTokens] (header optional)
@@ -31,15 +33,18 @@ With no arguments: the bundled Azure conversation trace.
   --json             print one JSON object (runs: one entry per autoscaler)
   --svg FILE         write a chart of demand, capacity and latency over time
   --spot             buy every replica as spot (seeded interruptions); default on-demand
-  --boot-seconds N   boot delay of a replica; default 525 (SageMaker GPU instance)
+  --boot-seconds N   median boot delay of a replica; default 525 (SageMaker GPU instance)
+  --fixed-boot       every boot takes exactly --boot-seconds (default: drawn per launch from a seeded
+                     log-normal around it, sigma 0.2, clipped to 0.49-2 x; see docs/simulator.md)
   --utilization F    share of a replica's request slots every autoscaler aims at; default 0.7
   --metric-period N  seconds each metric datapoint Tide receives covers; default 10
   --metric-delay N   seconds after its period a datapoint reaches Tide; default 10
   --metric M         load metric every autoscaler reads: in-flight requests per replica (waiting +
                      served; default) or offered load per replica (arrivals × service time, no queue)
   --tide-metric M    the same for Tide alone; default: --metric
-  --baseline-schedules  give KEDA a cron trigger and AWS target tracking scheduled actions matching
-                     Tide's plans (trading-day); default: baselines have no schedules
+  --plan-less-baselines  no KEDA cron trigger nor AWS scheduled actions for Tide's plans (trading-day);
+                     default: the baselines get the same windows (the -plan-less variants run either way)
+  --oracle           print the hindsight oracle's line in the table (--json always has oracle)
   --tide-boot-aware  give Tide's policy the replicas' boot time (replicaBootSeconds): it scales out only
                      for demand that lasts as long as a boot, without burst mode (cheaper, slower)
   --frontier         also replay constant capacities 1 … static-peak's size, and say which is the
@@ -86,11 +91,15 @@ async function loadTrace(
 export function reportJson(report: ComparisonReport): object {
   const { neededPerMinute: _perMinute, ...workload } = report.workload;
   const { tidePolicy, ...settings } = report.settings;
+  const oracleCost = report.oracle?.costUsd;
+  const overOracle = (cost: number) =>
+    oracleCost && oracleCost > 0 ? Math.round((cost / oracleCost) * 1000) / 1000 : null;
   return {
     workload,
     settings: { ...settings, tidePolicy },
-    goal: checkGoal(report.runs, report.workload.workFloorUsd) ?? null,
-    runs: report.runs.map(({ perMinute: _series, ...run }) => run),
+    oracle: report.oracle ?? null,
+    goal: checkGoal(report.runs, oracleCost) ?? null,
+    runs: report.runs.map(({ perMinute: _series, ...run }) => ({ ...run, costOverOracle: overOracle(run.costUsd) })),
     ...(report.frontier ? { frontier: report.frontier.map(({ perMinute: _series, ...run }) => run) } : {}),
   };
 }
@@ -119,6 +128,9 @@ export const simulateCommand: CliCommand = {
         'metric-delay': { type: 'string' },
         metric: { type: 'string' },
         'baseline-schedules': { type: 'boolean', default: false },
+        'plan-less-baselines': { type: 'boolean', default: false },
+        'fixed-boot': { type: 'boolean', default: false },
+        oracle: { type: 'boolean', default: false },
         'tide-metric': { type: 'string' },
         frontier: { type: 'boolean', default: false },
         'tide-boot-aware': { type: 'boolean', default: false },
@@ -184,7 +196,8 @@ export const simulateCommand: CliCommand = {
       delivery: { periodSeconds, delaySeconds },
       metric,
       tideMetric,
-      baselineSchedules: values['baseline-schedules'],
+      baselineSchedules: !values['plan-less-baselines'],
+      fixedBoot: values['fixed-boot'],
       frontier: values.frontier,
       tideBootAware: values['tide-boot-aware'],
       onProgress: (run, index, count, done, total) =>
@@ -193,7 +206,11 @@ export const simulateCommand: CliCommand = {
     bar.done();
     if (values.svg !== undefined) await writeFile(values.svg, renderSvg(report), 'utf8');
     if (values.json) io.out(JSON.stringify(reportJson(report), null, 2));
-    else io.out(renderTable(report) + (values.svg !== undefined ? `\n\nchart written to ${values.svg}` : ''));
+    else
+      io.out(
+        renderTable(report, { oracle: values.oracle }) +
+          (values.svg !== undefined ? `\n\nchart written to ${values.svg}` : ''),
+      );
     return 0;
   },
 };

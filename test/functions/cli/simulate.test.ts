@@ -61,7 +61,9 @@ describe('tide simulate', () => {
       'static-peak',
       'hpa',
       'aws-target-tracking',
+      'aws-target-tracking-1m',
       'keda',
+      'keda-cached',
       'knative-kpa',
     ]);
     for (const run of report.runs) {
@@ -76,7 +78,9 @@ describe('tide simulate', () => {
       instanceType: 'ml.g5.2xlarge',
     });
     expect(report.goal).toHaveProperty('met');
-    expect(report.goal.feasibility).toMatchObject({ workFloorUsd: report.workload.workFloorUsd });
+    expect(report.goal.clauses).toHaveProperty('costWithin2xOracle');
+    expect(report.oracle).toMatchObject({ costUsd: expect.any(Number), sloViolationShare: expect.any(Number) });
+    for (const run of report.runs) expect(run.costOverOracle).toBeCloseTo(run.costUsd / report.oracle.costUsd, 2);
     expect(report).not.toHaveProperty('frontier');
   });
 
@@ -96,9 +100,8 @@ describe('tide simulate', () => {
     );
     const text = table.out.join('\n');
     expect(text).toMatch(/^ {2}fixed-1 /m);
-    expect(text).toMatch(
-      /^work floor: serving every request with every slot busy costs \$\d+\.\d\d; the goal allows at most/m,
-    );
+    expect(text).toMatch(/^oracle \(hindsight\): \$\d+\.\d\d, /m);
+    expect(text).toMatch(/^goal \(SLO within 0\.1 point of the best baseline, cost ≤ 2\.0 × oracle\): (MET|NOT MET)/m);
     expect(text).toMatch(/^(cheapest constant capacity keeping|no constant capacity up to static-peak keeps)/m);
   });
 
@@ -220,14 +223,23 @@ describe('tide simulate', () => {
     expect(err.join('\n')).toMatch(/maxCapacity: must be at least minCapacity \(5\), was: 2/);
   });
 
-  it('--baseline-schedules gives KEDA and AWS target tracking the trading-day plans', async () => {
+  it('by default KEDA and AWS target tracking get the trading-day plans; the plan-less forms run beside them', async () => {
     const { io, out } = recordingIo();
-    expect(await main(['simulate', '--workload', 'trading-day', '--baseline-schedules', '--json'], io)).toBe(0);
+    expect(await main(['simulate', '--workload', 'trading-day', '--json'], io)).toBe(0);
     const report = JSON.parse(out.join('\n'));
     expect(report.settings.baselineSchedules).toBe(true);
-    const keda = report.runs.find((run: { name: string }) => run.name === 'keda');
-    const hpa = report.runs.find((run: { name: string }) => run.name === 'hpa');
-    expect(keda.sloViolationShare).toBeLessThan(hpa.sloViolationShare);
+    const named = (name: string) => report.runs.find((run: { name: string }) => run.name === name);
+    expect(named('keda').sloViolationShare).toBeLessThan(named('keda-plan-less').sloViolationShare);
+    expect(named('aws-target-tracking').sloViolationShare).toBeLessThan(
+      named('aws-target-tracking-plan-less').sloViolationShare,
+    );
+    const planLess = recordingIo();
+    expect(await main(['simulate', '--workload', 'trading-day', '--plan-less-baselines', '--json'], planLess.io)).toBe(
+      0,
+    );
+    const without = JSON.parse(planLess.out.join('\n'));
+    expect(without.settings.baselineSchedules).toBe(false);
+    expect(without.runs.map((run: { name: string }) => run.name)).not.toContain('keda-plan-less');
   });
 
   it('replays a slice of the bundled Azure conversation trace', async () => {
@@ -239,6 +251,6 @@ describe('tide simulate', () => {
     expect(await main(['simulate', '--trace', file('conv-slice.csv', slice), '--json'], io)).toBe(0);
     const report = JSON.parse(out.join('\n'));
     expect(report.workload.requests).toBe(3000);
-    expect(report.runs).toHaveLength(6);
+    expect(report.runs).toHaveLength(8);
   });
 });
