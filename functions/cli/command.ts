@@ -1,8 +1,10 @@
-/** One `tide` sub-command. `run` returns the process exit code: 0 ok, 1 failure, 2 bad input or usage. */
+/**
+ * One `tide` sub-command. `run` returns the process exit code: 0 ok, 1 failure, 2 bad input or usage. Its
+ * one-line summary lives in the list of commands (commands/index.ts), which `tide help` reads without
+ * loading any command.
+ */
 export interface CliCommand {
   name: string;
-  /** One line for `tide help`. */
-  summary: string;
   /** Usage text shown by `tide help NAME` and on a usage error. */
   usage: string;
   run(args: string[], io: CliIo): Promise<number>;

@@ -24,16 +24,17 @@ export async function main(argv: string[], given: CliIo = processIo): Promise<nu
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     const which = COMMANDS.find((command) => command.name === rest[0]);
-    if (which) io.out(which.usage);
+    if (which) io.out((await which.load()).usage);
     else help(io);
     return 0;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((candidate) => candidate.name === name);
+  if (!entry) {
     io.err(`tide: unknown command "${terminalSafe(name, 100)}"; run \`tide help\` for the commands`);
     help(io); // on standard output: the error itself stays one line on standard error
     return 2;
   }
+  const command = await entry.load();
   try {
     return await command.run(rest, io);
   } catch (error) {

@@ -76,7 +76,6 @@ function describeOverride(o: ExchangeOverride): string {
 export function calendarsCommand(deps: CalendarsDependencies = processDependencies): CliCommand {
   return {
     name: 'calendars',
-    summary: 'exchange sessions, and recorded closures or changed hours',
     usage: USAGE,
     async run(args, io) {
       const { positionals, values } = parseArgs({

@@ -23,7 +23,6 @@ function printHuman(decision: ReturnType<typeof decide>, out: (text: string) => 
 
 export const decideCommand: CliCommand = {
   name: 'decide',
-  summary: 'print the decision for a recorded input (actions, new memory, reasons)',
   usage:
     'tide decide --input FILE [--json]   (FILE: {now, signal, target, policy, observed, memory?}; "-" reads stdin)',
   async run(args, io) {

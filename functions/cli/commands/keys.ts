@@ -12,7 +12,6 @@ tide keys revoke ID
 
 export const keysCommand: CliCommand = {
   name: 'keys',
-  summary: 'create, list and revoke API keys',
   usage: USAGE,
   async run(args, io) {
     const [action, ...rest] = args;

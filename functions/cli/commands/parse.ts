@@ -32,7 +32,6 @@ function epochOption(text: string | undefined, flag: string): number | undefined
 
 export const parseCommand: CliCommand = {
   name: 'parse',
-  summary: 'print the signals a provider payload yields (or the typed error)',
   usage: [
     'tide parse --source SOURCE FILE   ("-" reads standard input)',
     `  --source SOURCE       one of: ${SOURCE_CHOICES.join(', ')}`,

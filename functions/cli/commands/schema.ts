@@ -12,7 +12,6 @@ const DOCUMENTS = {
 
 export const schemaCommand: CliCommand = {
   name: 'schema',
-  summary: 'print the JSON Schema (or a Markdown reference) of a document: policy, target, signal, decision-input',
   usage: 'tide schema [policy|target|signal|decision-input] [--markdown]',
   async run(args, io) {
     const { values, positionals } = parseArgs({

@@ -18,7 +18,6 @@ const USAGE = `tide serve [--port 8787] [--host 127.0.0.1] [--cloud simulated|aw
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  summary: 'run the API, webhooks and scheduled tick locally (npm start: with --demo)',
   usage: USAGE,
   async run(args, io) {
     const { values } = parseArgs({

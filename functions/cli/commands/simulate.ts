@@ -107,7 +107,6 @@ export function reportJson(report: ComparisonReport): object {
 /** `tide simulate`: the README's main command. */
 export const simulateCommand: CliCommand = {
   name: 'simulate',
-  summary: 'replay a request trace: Tide vs static-peak, HPA, AWS target tracking, KEDA, Knative',
   usage: USAGE,
   async run(args: string[], io: CliIo) {
     const { values, positionals } = parseArgs({

@@ -128,7 +128,6 @@ async function runSubcommand(store: StateStore, args: string[], io: CliIo): Prom
 export function createStoreCommand(openStore: OpenStore = storeFromEnv(process.env)): CliCommand {
   return {
     name: 'store',
-    summary: 'load targets and policies into the deployed state store; list them; read the decision audit',
     usage: USAGE,
     async run(args, io) {
       const store = openStore(io);

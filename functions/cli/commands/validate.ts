@@ -14,7 +14,6 @@ function isTargetDocument(document: unknown): boolean {
 
 export const validateCommand: CliCommand = {
   name: 'validate',
-  summary: 'check a policy, target or exchange-closure document and print every error',
   usage:
     'tide validate FILE [--target TARGET]   (JSON policy, target or exchange closure document; "-" reads standard\n' +
     '                                        input; --target also checks the policy against the target it scales;\n' +
