@@ -1,5 +1,5 @@
 import { exchangeDay } from '../core/calendars/index.ts';
-import { createPrng, type Prng } from './trading-day-stream.ts';
+import { createRandom, type Random } from '../adapters/fake-cloud/random.ts';
 import type { Trace, TraceRequest } from './trace.ts';
 
 /** Knobs of the synthetic trading day; every default is stated in docs/simulator.md. */
@@ -75,7 +75,7 @@ function closeMinute(date: string, startAt: number): number | null {
   return Math.round((day.close - startAt) / 60_000);
 }
 
-function poisson(prng: Prng, mean: number): number {
+function poisson(prng: Random, mean: number): number {
   // Knuth's method; means here stay under 30 per second.
   const limit = Math.exp(-mean);
   let count = 0;
@@ -87,8 +87,8 @@ function poisson(prng: Prng, mean: number): number {
   return count;
 }
 
-function logNormal(prng: Prng, median: number, sigma: number, max: number): number {
-  return Math.max(1, Math.min(max, Math.round(median * Math.exp(sigma * prng.normal()))));
+function logNormal(prng: Random, median: number, sigma: number, max: number): number {
+  return Math.max(1, Math.min(max, Math.round(prng.logNormal(median, sigma))));
 }
 
 /**
@@ -99,7 +99,9 @@ function logNormal(prng: Prng, median: number, sigma: number, max: number): numb
  */
 export function tradingDay(options: Partial<TradingDayOptions> & { seed: number }): Trace {
   const settings = { ...TRADING_DAY_DEFAULTS, ...options };
-  const prng = createPrng(settings.seed);
+  // The project's one seeded generator (pure-rand's Mersenne Twister, adapters/fake-cloud/random.ts), forked
+  // per stream so the spikes, the arrivals and the token counts do not shift each other.
+  const prng = createRandom(settings.seed);
   const spikePrng = prng.fork('news');
   const arrivalPrng = prng.fork('arrivals');
   const tokenPrng = prng.fork('tokens');

@@ -3,7 +3,8 @@ import { mersenne } from 'pure-rand/generator/mersenne';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 
 /**
- * The simulated cloud's seeded randomness (the spot market, checkpoint write times in the spot bench): a
+ * The project's one seeded randomness (the spot market, checkpoint write times in the spot bench, the
+ * synthetic trading day's news spikes, arrivals and token counts): a
  * Mersenne Twister from `pure-rand`, whose seeding spreads consecutive seeds (1, 2, 3 …) over unrelated
  * states, so seed N and N + 1 give unrelated runs. The same seed always gives the same run.
  */
