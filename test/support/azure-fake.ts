@@ -543,7 +543,8 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      // `//subscriptions/…` (a resource id after a slash) is a path here, not a protocol-relative URL.
+      const url = new URL((req.url ?? '/').replace(/^\/+/, '/'), 'https://127.0.0.1');
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown;
       try {

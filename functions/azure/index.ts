@@ -1,0 +1,76 @@
+/**
+ * The Azure functions (infra/azure/main.bicep), registered with the @azure/functions v4 programming model:
+ * `tideHttp` (HTTP: the API, the Azure Monitor action group webhook, Event Grid webhooks and handshakes),
+ * `tideEvents` (Event Grid trigger: Azure ML run status and resource events) and `tideTick` (timer: the
+ * tick). One bundle; the runtime is made at the first invocation of a cold start and kept while warm, and it
+ * carries only the Azure adapters.
+ */
+import { readFileSync } from 'node:fs';
+import { app } from '@azure/functions';
+import { AzureActuator } from '../../adapters/azure/actuator.ts';
+import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/clients.ts';
+import { createRuntime } from '../shell/runtime.ts';
+import { createAzureHandlers, type AzureRuntime } from './handlers.ts';
+import { createAzureHttpApp } from './http.ts';
+
+let made: AzureRuntime | undefined;
+
+/** Build (once) the runtime with the Azure adapters, from the environment (the Function App's settings). */
+export function azureRuntime(env: Record<string, string | undefined> = process.env): AzureRuntime {
+  if (made) return made;
+  try {
+    const clients = new AzureClients(azureClientOptionsFromEnv(env));
+    const checkpointTls = env.TIDE_CHECKPOINT_CA_FILE ? { ca: readFileSync(env.TIDE_CHECKPOINT_CA_FILE) } : undefined;
+    const runtime = createRuntime(env, {
+      providers: {
+        azure: (target) => new AzureActuator(target, { clients, env, ...(checkpointTls ? { checkpointTls } : {}) }),
+      },
+    });
+    made = { runtime, clients };
+    return made;
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        time: new Date().toISOString(),
+        message: 'tide: cannot start',
+        error: (error as Error).message,
+      }),
+    );
+    throw error;
+  }
+}
+
+let httpApp: ReturnType<typeof createAzureHttpApp> | undefined;
+/** The HTTP app over the same runtime, made at the first request. */
+export function azureHttpApp(env: Record<string, string | undefined> = process.env) {
+  httpApp ??= createAzureHttpApp(azureRuntime(env), env);
+  return httpApp;
+}
+
+export const handlers = createAzureHandlers(
+  () => azureRuntime(),
+  () => azureHttpApp(),
+);
+
+/** The tick's schedule (NCRONTAB, seconds first): every minute. */
+export const TICK_SCHEDULE = '0 * * * * *';
+
+app.http('tideHttp', {
+  methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'],
+  // Tide authenticates every sender itself (ingest keys, Event Grid secrets, Entra ID tokens).
+  authLevel: 'anonymous',
+  route: '{*path}',
+  handler: handlers.http,
+});
+
+app.eventGrid('tideEvents', { handler: handlers.eventGrid });
+
+app.timer('tideTick', {
+  schedule: TICK_SCHEDULE,
+  runOnStartup: false,
+  useMonitor: true,
+  // A retryable failure runs the tick again (twice, 10 s apart); the next minute's tick comes anyway.
+  retry: { strategy: 'fixedDelay', maxRetryCount: 2, delayInterval: { seconds: 10 } },
+  handler: handlers.timer,
+});
