@@ -56,6 +56,8 @@ export interface DecideContext {
   pinned: boolean;
   /** The strategies' recommendation, once `recommend` ran and gave replicas. */
   recommendation: RawRecommendation | null;
+  /** Step alarms that step in this decision (a change into ALARM, or still in ALARM and due again). */
+  stepping: readonly string[];
   /** Burst mode's floor, when burst mode is on. */
   burstFloor: number | undefined;
   actions: Action[];
@@ -98,6 +100,7 @@ export function startContext(input: DecisionInput): DecideContext {
     bypassGuards: false,
     pinned: false,
     recommendation: null,
+    stepping: [],
     burstFloor: undefined,
     actions: [],
   };
@@ -108,6 +111,7 @@ function foldSignal(ctx: DecideContext): void {
   const { signal, policy, now } = ctx.input;
   const ingested = ingestSignal(ctx.memory, signal, policy, now);
   ctx.memory = ingested.memory; // a new object: later steps assign its fields instead of spreading it
+  ctx.stepping = ingested.stepping;
   ctx.reasons.push(...ingested.notes);
   for (const item of ingested.holds) hold(ctx, item);
 }
@@ -196,7 +200,7 @@ function override(ctx: DecideContext): void {
 function recommendStep(ctx: DecideContext): void {
   if (ctx.pinned) return;
   const { policy, signal, now } = ctx.input;
-  const raw = recommend(policy, ctx.memory, signal, now, ctx.current, ctx.ready);
+  const raw = recommend(policy, ctx.memory, signal, now, ctx.current, ctx.ready, ctx.stepping);
   ctx.memory.missing = raw.missing;
   ctx.reasons.push(...raw.notes);
   for (const item of raw.holds) hold(ctx, item);

@@ -4,7 +4,8 @@ import type { Memory } from './schema/memory.ts';
 import type { Policy } from './schema/policy.ts';
 import type { Signal } from './schema/signal.ts';
 import { addSample, isTracked, pruneSamples, retentionMs } from './strategies/metric-samples.ts';
-import { withEntry } from './dictionary.ts';
+import { own, withEntry } from './dictionary.ts';
+import { stepsAgain } from './strategies/step-scaling.ts';
 
 /** A signal stamped more than this after `now` is from a skewed clock: not used. */
 export const FUTURE_SKEW_MS = 60_000;
@@ -15,6 +16,8 @@ export interface Ingested {
   holds: Hold[];
   /** The signal says demand exists (used to wake a target at zero). */
   demand: boolean;
+  /** Step alarms that step in this decision: a change into ALARM, or still in ALARM with the repeat interval passed. */
+  stepping: string[];
 }
 
 const NO_FAILURES: Memory['missing'] = Object.freeze({ consecutive: 0, since: null }) as Memory['missing'];
@@ -24,6 +27,7 @@ function countFailure(memory: Memory, now: number): Memory['missing'] {
 }
 
 interface SampleState {
+  stepping: string[];
   memory: Memory;
   policy: Policy;
   signal: Signal;
@@ -59,6 +63,57 @@ function recordSample(state: SampleState, metric: string, value: number): boolea
   return value > 0;
 }
 
+type AlarmEntry = Memory['alarms'][string];
+
+/**
+ * The stored entry for an alarm signal. A step alarm keeps its value and threshold (a later tick steps on
+ * them while it stays in ALARM) and when it last stepped: a change into ALARM steps at once; the same
+ * state delivered again (a re-read, a duplicate from another route) steps only after the repeat interval.
+ */
+function alarmEntry(state: SampleState, signal: Extract<Signal, { kind: 'alarm' }>): AlarmEntry {
+  const prior = own(state.memory.alarms, signal.alarmName);
+  const entry: AlarmEntry = { state: signal.state, at: signal.observedAt };
+  const step = state.policy.stepScaling.find((candidate) => candidate.alarmName === signal.alarmName);
+  if (!step) return entry;
+  const value = signal.value ?? signal.datapoints?.at(-1) ?? (prior?.state === signal.state ? prior.value : undefined);
+  const threshold = signal.threshold ?? (prior?.state === signal.state ? prior.threshold : undefined);
+  if (value !== undefined) entry.value = value;
+  if (threshold !== undefined) entry.threshold = threshold;
+  if (prior?.steppedAt !== undefined) entry.steppedAt = prior.steppedAt;
+  if (signal.state !== 'ALARM') return entry;
+  const change = signal.previousState !== undefined ? signal.previousState !== 'ALARM' : prior?.state !== 'ALARM';
+  const again = change
+    ? undefined
+    : stepsAgain(state.policy, step, { ...entry, at: prior?.state === 'ALARM' ? prior.at : entry.at }, state.now);
+  if (again) state.notes.push(again.note);
+  if (!again || again.due) {
+    entry.steppedAt = state.now;
+    state.stepping.push(signal.alarmName);
+  }
+  return entry;
+}
+
+/** On a tick: every step alarm stored in ALARM, with a value and threshold, whose repeat interval has passed steps again. */
+function stepAlarmsStillInAlarm(state: SampleState): Memory['alarms'] {
+  let alarms = state.memory.alarms;
+  for (const step of state.policy.stepScaling) {
+    const entry = own(alarms, step.alarmName);
+    if (entry?.state !== 'ALARM') continue;
+    if (entry.value === undefined || entry.threshold === undefined) {
+      state.notes.push(
+        `alarm ${step.alarmName} is still in ALARM but its breach is unknown (no value or threshold stored): no step`,
+      );
+      continue;
+    }
+    const again = stepsAgain(state.policy, step, entry, state.now);
+    state.notes.push(again.note);
+    if (!again.due) continue;
+    alarms = withEntry(alarms, step.alarmName, { ...entry, steppedAt: state.now });
+    state.stepping.push(step.alarmName);
+  }
+  return alarms;
+}
+
 /**
  * Fold one signal into the memory: record tracked metric samples, count failed observations for the
  * missing-metrics fallback, remember alarm states and manual overrides. Pure: returns a new memory.
@@ -75,9 +130,10 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
       rule: 'stale-data',
       reason: `signal from ${signal.source} is stamped ${seconds(signal.observedAt - now)} in the future: not used (clock skew?)`,
     });
-    return { memory: next, notes, holds, demand };
+    return { memory: next, notes, holds, demand, stepping: [] };
   }
-  const state: SampleState = { memory: next, policy, signal, now, notes, holds };
+  const stepping: string[] = [];
+  const state: SampleState = { memory: next, policy, signal, now, notes, holds, stepping };
   switch (signal.kind) {
     case 'metric':
       if (recordSample(state, signal.metric, signal.value)) demand = true;
@@ -91,7 +147,7 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
       }
       break;
     case 'alarm': {
-      next.alarms = withEntry(next.alarms, signal.alarmName, { state: signal.state, at: signal.observedAt });
+      next.alarms = withEntry(next.alarms, signal.alarmName, alarmEntry(state, signal));
       const relevant =
         (signal.metric !== undefined && isTracked(policy, signal.metric)) ||
         policy.stepScaling.some((step) => step.alarmName === signal.alarmName);
@@ -124,6 +180,9 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
         );
       }
       break;
+    case 'schedule-tick':
+      next.alarms = stepAlarmsStillInAlarm(state);
+      break;
     default:
       break;
   }
@@ -131,5 +190,5 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
     notes.push(`manual override to ${next.override.capacity} expired ${seconds(now - next.override.expiresAt)} ago`);
     next.override = null;
   }
-  return { memory: next, notes, holds, demand };
+  return { memory: next, notes, holds, demand, stepping };
 }

@@ -2,7 +2,7 @@ import { seconds } from './format.ts';
 import type { Hold } from './decision.ts';
 import type { Memory } from './schema/memory.ts';
 import type { Policy } from './schema/policy.ts';
-import type { Signal } from './schema/signal.ts';
+import type { AlarmStateChange, Signal } from './schema/signal.ts';
 import { aggregate } from './strategies/metric-samples.ts';
 import { recommendByStep } from './strategies/step-scaling.ts';
 import { recommendByTargetTracking } from './strategies/target-tracking.ts';
@@ -34,6 +34,8 @@ export function recommend(
   now: number,
   current: number,
   ready: number,
+  /** Step alarms that step in this decision, as the fold found them (default: the alarm in hand, if in ALARM). */
+  stepping: readonly string[] = signal.kind === 'alarm' && signal.state === 'ALARM' ? [signal.alarmName] : [],
 ): RawRecommendation {
   const notes: string[] = [];
   const holds: Hold[] = [];
@@ -73,17 +75,31 @@ export function recommend(
       }
     }
   }
-  if (signal.kind === 'alarm') {
-    for (const step of policy.stepScaling) {
-      if (step.alarmName !== signal.alarmName) continue;
-      const rec = recommendByStep(step, signal, current);
-      notes.push(rec.reason);
-      if (rec.replicas === undefined) continue;
-      if (rec.replicas > current) demand = true;
-      if (replicas === undefined || rec.replicas > replicas) {
-        replicas = rec.replicas;
-        reason = rec.reason;
-      }
+  // Step scaling: on the alarm in hand, and on a tick for every step alarm still in ALARM. The fold said
+  // which step now: a change into ALARM, or one whose repeat interval has passed.
+  for (const step of policy.stepScaling) {
+    const entry = own(memory.alarms, step.alarmName);
+    if (!stepping.includes(step.alarmName) || entry?.state !== 'ALARM') continue;
+    const inHand = signal.kind === 'alarm' && signal.alarmName === step.alarmName;
+    const alarm: AlarmStateChange = inHand
+      ? signal
+      : {
+          kind: 'alarm',
+          alarmName: step.alarmName,
+          state: 'ALARM',
+          ...(entry.value === undefined ? {} : { value: entry.value }),
+          ...(entry.threshold === undefined ? {} : { threshold: entry.threshold }),
+          observedAt: entry.at,
+          source: 'stored alarm state',
+        };
+    const stepped = recommendByStep(step, alarm, current);
+    const rec = inHand ? stepped : { ...stepped, reason: `still in ALARM, steps again: ${stepped.reason}` };
+    notes.push(rec.reason);
+    if (rec.replicas === undefined) continue;
+    if (rec.replicas > current) demand = true;
+    if (replicas === undefined || rec.replicas > replicas) {
+      replicas = rec.replicas;
+      reason = rec.reason;
     }
   }
   let missing = memory.missing;
@@ -98,7 +114,14 @@ export function recommend(
     return { replicas: 0, demand, missing, notes, holds, cause };
   }
   if (policy.targetTracking.length === 0) {
-    holds.push({ rule: 'no-signal', reason: `no step-scaling alarm in ALARM: holding at ${current}` });
+    const waiting = policy.stepScaling.filter((step) => own(memory.alarms, step.alarmName)?.state === 'ALARM');
+    holds.push({
+      rule: 'no-signal',
+      reason:
+        waiting.length > 0
+          ? `step alarm ${waiting.map((step) => step.alarmName).join(', ')} still in ALARM, its next step not due: holding at ${current}`
+          : `no step-scaling alarm in ALARM: holding at ${current}`,
+    });
     return { demand, missing, notes, holds, cause: '' };
   }
   // No fresh metric at all. A periodic evaluation without data counts as a failed observation, as KEDA

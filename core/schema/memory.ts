@@ -49,8 +49,20 @@ export const MemorySchema = object({
   override: object({ capacity: number().int(), expiresAt: number(), reason: string() }).nullable().default(null),
   /** Cached plan windows by plan name. */
   plans: dictionary(string(), PlanCursorSchema).prefault({}),
-  /** Alarm states by alarm name (latest seen). */
-  alarms: dictionary(string(), object({ state: string(), at: number() })).prefault({}),
+  /**
+   * Alarm states by alarm name (latest seen). For a step-scaling alarm also its last value and threshold and
+   * when it last stepped: an alarm that stays in ALARM steps again on a later tick (core/strategies/step-scaling.ts).
+   */
+  alarms: dictionary(
+    string(),
+    object({
+      state: string(),
+      at: number(),
+      value: number().optional(),
+      threshold: number().optional(),
+      steppedAt: number().optional(),
+    }),
+  ).prefault({}),
   lastDecisionAt: number().nullable().default(null),
   ...MlMemoryShape,
 });

@@ -1,5 +1,6 @@
-import { num } from '../format.ts';
-import type { StepScaling } from '../schema/policy.ts';
+import { num, seconds } from '../format.ts';
+import type { Memory } from '../schema/memory.ts';
+import type { Policy, StepScaling } from '../schema/policy.ts';
 import type { AlarmStateChange } from '../schema/signal.ts';
 
 export interface StepRecommendation {
@@ -66,4 +67,51 @@ export function recommendByStep(
   }
   const replicas = Math.max(0, Math.round(target));
   return { replicas, reason: `${what} → step ${how} → ${replicas}` };
+}
+
+/** CloudWatch evaluates an alarm at most once a minute: a step alarm that stays in ALARM steps at most this often. */
+export const STEP_REPEAT_MIN_SECONDS = 60;
+/** A tick this early still counts as the next evaluation (schedulers deliver a minute tick with a little jitter). */
+const REPEAT_SLACK_MS = 5_000;
+
+/**
+ * How long a step alarm that stays in ALARM waits between steps, seconds: the policy's cooldown in the
+ * direction its steps go (both, for exact capacity or mixed steps), and never under a minute. AWS Application
+ * Auto Scaling keeps invoking a step policy while its alarm stays in ALARM, bounded by the policy's cooldown.
+ */
+export function stepRepeatSeconds(policy: Policy, step: StepScaling): number {
+  const out = step.adjustmentType === 'exact-capacity' || step.steps.some((s) => s.adjustment > 0);
+  const inward = step.adjustmentType === 'exact-capacity' || step.steps.some((s) => s.adjustment < 0);
+  return Math.max(
+    STEP_REPEAT_MIN_SECONDS,
+    out ? policy.cooldown.scaleOutSeconds : 0,
+    inward ? policy.cooldown.scaleInSeconds : 0,
+  );
+}
+
+type AlarmEntry = Memory['alarms'][string];
+
+/**
+ * Whether a step alarm whose stored state is ALARM steps again now: it never stepped, or its repeat interval
+ * has passed since it last did. Returns the note that says so, either way.
+ */
+export function stepsAgain(
+  policy: Policy,
+  step: StepScaling,
+  entry: AlarmEntry,
+  now: number,
+): { due: boolean; note: string } {
+  const interval = stepRepeatSeconds(policy, step);
+  const last = entry.steppedAt;
+  if (last === undefined || now - last >= interval * 1000 - REPEAT_SLACK_MS) {
+    const since = last === undefined ? 'it has not stepped yet' : `last step ${seconds(now - last)} ago`;
+    return {
+      due: true,
+      note: `alarm ${step.alarmName} is still in ALARM (state from ${seconds(now - entry.at)} ago): steps again (${since}, repeat interval ${interval} s)`,
+    };
+  }
+  return {
+    due: false,
+    note: `alarm ${step.alarmName} is still in ALARM: last step ${seconds(now - last)} ago, the next after the ${interval} s repeat interval`,
+  };
 }

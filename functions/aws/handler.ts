@@ -85,6 +85,12 @@ export function isEventBridgeEvent(event: unknown): event is EventBridgeLambdaEv
   );
 }
 
+/** A scheduled tick, by its shape: an EventBridge schedule rule's `Scheduled Event`, or Tide's tick body. */
+export function isScheduleTick(event: unknown): boolean {
+  if (isEventBridgeEvent(event)) return event['detail-type'] === 'Scheduled Event';
+  return typeof event === 'object' && event !== null && (event as Record<string, unknown>).tide === 'schedule-tick';
+}
+
 /**
  * Lambda's own limit on an invocation payload (6 MB). An SQS batch of 10 messages can exceed the parser's
  * 256 KB default, which is meant for one message; each record is still bounded by SQS's message limit.
@@ -255,13 +261,21 @@ export function createAwsHandler(getRuntime: () => Runtime | Promise<Runtime>, o
           rejected: [{ error: { name: 'SenderAuthError', message: sender.reason, code: sender.code } }],
         };
     }
+    // The tick also reads the cloud: tracked metrics, step alarms whose stored state is stale, and failed
+    // launches as capacity errors. A tick recognised by its shape reads them first, so its own decision sees
+    // them; any other delivery that turns out to carry a tick reads them after.
+    const aws = options.aws;
+    const readCloud = aws
+      ? async () => {
+          // The tick's readers are a chunk of their own, loaded by the first tick (issue 18: the cold start).
+          const { runAwsTick } = await import('./tick.ts');
+          return withStateDeadline(deadlineAt, () => runAwsTick(runtime, aws));
+        }
+      : undefined;
+    const early = readCloud && isScheduleTick(event) ? await readCloud() : undefined;
     const result = await withStateDeadline(deadlineAt, () => runtime.ingest.ingest(payload, format, parseOptions));
-    if (options.aws && result.signalKinds.includes('schedule-tick')) {
-      // The tick also reads the cloud: tracked metrics, and failed launches as capacity errors.
-      const aws = options.aws;
-      // The tick's readers are a chunk of their own, loaded by the first tick (issue 18: the cold start).
-      const { runAwsTick } = await import('./tick.ts');
-      const tick = await withStateDeadline(deadlineAt, () => runAwsTick(runtime, aws));
+    const tick = early ?? (readCloud && result.signalKinds.includes('schedule-tick') ? await readCloud() : undefined);
+    if (tick) {
       runtime.logger.info('aws tick', { targets: tick.targets, signals: tick.signals, failures: tick.failures.length });
       for (const failure of tick.failures) {
         const entry = { targetId: failure.targetId, error: { name: 'AwsTickError', message: failure.message } };

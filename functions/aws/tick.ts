@@ -2,16 +2,22 @@
  * What the scheduled tick does for AWS targets, besides the plans every tick re-evaluates: read every tracked
  * metric with GetMetricData (one batched call per region and role for all targets), and, outside shadow
  * mode, turn the Auto Scaling groups' failed launches (DescribeScalingActivities) into `capacity-error`
- * signals, so spot replacement moves to another pool. Each signal goes through the shell like any event:
+ * signals, so spot replacement moves to another pool; and re-read with DescribeAlarms the step alarms whose
+ * stored state is stale (none stored, or older than {@link ALARM_STATE_STALE_MS}), so an alarm that stays in
+ * ALARM keeps stepping on what CloudWatch says now (and a lost OK stops it). Each signal goes through the shell like any event:
  * idempotent (its event id names the metric's timestamp or the activity), audited, decided in order.
  */
+import { readAlarmStates } from '../../adapters/aws/alarms.ts';
 import { AutoScalingGroupsActuator } from '../../adapters/aws/auto-scaling-groups.ts';
 import { createAwsCaller } from '../../adapters/aws/calls.ts';
-import type { AwsClients } from '../../adapters/aws/clients.ts';
+import type { AwsClients, AwsScope } from '../../adapters/aws/clients.ts';
+import { scopeKey } from '../../adapters/aws/scope.ts';
 import { scopeOf } from '../../adapters/aws/index.ts';
 import { readAwsMetrics } from '../../adapters/aws/metrics.ts';
 import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
 import { isRetryable } from '../../adapters/state/errors.ts';
+import type { Memory } from '../../core/schema/memory.ts';
+import type { Policy } from '../../core/schema/policy.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
 import type { Runtime } from '../shell/runtime.ts';
@@ -25,6 +31,29 @@ export interface AwsTickReport {
 
 /** Failed launches older than this are not read again, ms (a tick a minute, with room for a late one). */
 const CAPACITY_ERROR_LOOKBACK_MS = 5 * 60_000;
+/** A stored step alarm state older than this is read again with DescribeAlarms, ms (an OK or ALARM event may have been lost). */
+export const ALARM_STATE_STALE_MS = 5 * 60_000;
+
+/** Step alarms whose stored state is missing or stale, by region and role: alarm name → the targets that step on it. */
+function staleStepAlarms(
+  loaded: { target: Target; scope: AwsScope; policy: Policy | undefined; memory: Memory | null }[],
+  now: number,
+): Map<string, { scope: AwsScope; alarms: Map<string, string[]> }> {
+  const byScope = new Map<string, { scope: AwsScope; alarms: Map<string, string[]> }>();
+  for (const { target, scope, policy, memory } of loaded) {
+    for (const step of policy?.stepScaling ?? []) {
+      const stored = memory && Object.hasOwn(memory.alarms, step.alarmName) ? memory.alarms[step.alarmName] : undefined;
+      if (stored && now - stored.at <= ALARM_STATE_STALE_MS) continue;
+      const key = scopeKey(scope);
+      const entry = byScope.get(key) ?? { scope, alarms: new Map<string, string[]>() };
+      byScope.set(key, entry);
+      const targets = entry.alarms.get(step.alarmName) ?? [];
+      if (!targets.includes(target.id)) targets.push(target.id);
+      entry.alarms.set(step.alarmName, targets);
+    }
+  }
+  return byScope;
+}
 
 export async function runAwsTick(
   runtime: Runtime,
@@ -32,23 +61,40 @@ export async function runAwsTick(
 ): Promise<AwsTickReport> {
   const now = runtime.clock.now();
   const report: AwsTickReport = { targets: 0, signals: 0, failures: [] };
-  const targets: Target[] = [];
+  const loaded: { target: Target; policy: Policy | undefined; memory: Memory | null }[] = [];
   for (const id of await runtime.store.listTargets()) {
-    const target = (await runtime.store.getTarget(id))?.value;
-    if (target?.provider === 'aws' && target.resource?.provider === 'aws') targets.push(target);
+    // Target, policy and memory in one round trip (the event id names no event: nothing is read for it).
+    const snapshot = await runtime.store.load(id, 'aws-tick');
+    const target = snapshot.target?.value;
+    if (target?.provider === 'aws' && target.resource?.provider === 'aws')
+      loaded.push({ target, policy: snapshot.policy?.value, memory: snapshot.state.memory });
   }
-  report.targets = targets.length;
+  report.targets = loaded.length;
   const signals: { targetId: string; signal: Signal }[] = [];
-  const scoped = targets.flatMap((target) => {
+  const scoped = loaded.flatMap((entry) => {
     try {
-      return [{ target, scope: scopeOf(target, deps.env) }];
+      return [{ ...entry, scope: scopeOf(entry.target, deps.env) }];
     } catch (error) {
-      report.failures.push({ targetId: target.id, retryable: false, message: (error as Error).message });
+      report.failures.push({ targetId: entry.target.id, retryable: false, message: (error as Error).message });
       return [];
     }
   });
   const caller = createAwsCaller('act', runtime.logger);
   signals.push(...(await readAwsMetrics(scoped, now, { clients: deps.clients, caller })));
+  for (const { scope, alarms } of staleStepAlarms(scoped, now).values()) {
+    try {
+      const read = await readAlarmStates([...alarms.keys()], scope, { clients: deps.clients, caller }, now);
+      for (const signal of read)
+        for (const targetId of alarms.get(signal.alarmName) ?? []) signals.push({ targetId, signal });
+    } catch (error) {
+      // The stored states stand until the next tick reads again: logged, not a reason to redeliver the tick.
+      runtime.logger.warn('aws tick: DescribeAlarms failed; the stored alarm states stand', {
+        region: scope.region,
+        alarms: alarms.size,
+        error: (error as Error).message,
+      });
+    }
+  }
   if (runtime.mode !== 'shadow') {
     for (const { target } of scoped) {
       const actuator = deps.actuatorOf(target);

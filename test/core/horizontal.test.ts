@@ -180,6 +180,80 @@ describe('step scaling on the size of the breach', () => {
   });
 });
 
+describe('a step alarm that stays in ALARM steps again, as Application Auto Scaling does', () => {
+  const policyOf = (cooldown = 0) => ({
+    stepScaling: [{ alarmName: 'queue-high', steps: [{ lowerBound: 0, adjustment: 2 }] }],
+    cooldown: { scaleOutSeconds: cooldown },
+    maxCapacity: 12,
+  });
+  const alarm = (at: number, state: 'ALARM' | 'OK', previousState: 'ALARM' | 'OK') => ({
+    signal: {
+      kind: 'alarm' as const,
+      alarmName: 'queue-high',
+      state,
+      previousState,
+      threshold: 100,
+      datapoints: [150],
+      observedAt: at,
+      source: 'aws-cloudwatch',
+    },
+  });
+
+  it('one state change, then every tick after the repeat interval steps again; OK stops it', () => {
+    const decisions = run(
+      [
+        { at: T0, ...alarm(T0, 'ALARM', 'OK') },
+        { at: T0 + sec(30) }, // tick: 30 s after the step, not due
+        { at: T0 + sec(60) }, // tick: a minute after, due
+        { at: T0 + sec(120) },
+        { at: T0 + sec(150), ...alarm(T0 + sec(150), 'OK', 'ALARM') },
+        { at: T0 + sec(180) },
+      ],
+      { policy: policyOf(), start: 2 },
+    );
+    expect(decisions.map((d) => d.desiredCapacity)).toEqual([4, 4, 6, 8, 8, 8]);
+    expect(decisions[1]?.holds.map((h) => h.reason)).toContain(
+      'step alarm queue-high still in ALARM, its next step not due: holding at 4',
+    );
+    expect(decisions[2]?.reasons.join('\n')).toMatch(
+      /alarm queue-high is still in ALARM \(state from 60 s ago\): steps again \(last step 60 s ago, repeat interval 60 s\)/,
+    );
+    expect(decisions[2]?.actions[0]?.reason).toMatch(
+      /still in ALARM, steps again: alarm queue-high: value 150, threshold 100/,
+    );
+  });
+
+  it('bounded by the scale-out cooldown, and by maxCapacity', () => {
+    const decisions = run(
+      [
+        { at: T0, ...alarm(T0, 'ALARM', 'OK') },
+        { at: T0 + sec(60) },
+        { at: T0 + sec(120) },
+        { at: T0 + sec(180) },
+        { at: T0 + sec(360) },
+        { at: T0 + sec(540) },
+        { at: T0 + sec(720) },
+      ],
+      { policy: policyOf(180), start: 2 },
+    );
+    expect(decisions.map((d) => d.desiredCapacity)).toEqual([4, 4, 4, 6, 8, 10, 12]);
+    const end = run([{ at: T0, ...alarm(T0, 'ALARM', 'OK') }, { at: T0 + sec(60) }], { policy: policyOf(), start: 11 });
+    expect(end.map((d) => d.desiredCapacity)).toEqual([12, 12]);
+  });
+
+  it('the same ALARM delivered again (a re-read, a second route) does not step twice within the interval', () => {
+    const decisions = run(
+      [
+        { at: T0, ...alarm(T0, 'ALARM', 'OK') },
+        { at: T0 + sec(10), ...alarm(T0, 'ALARM', 'ALARM') },
+        { at: T0 + sec(70), ...alarm(T0, 'ALARM', 'ALARM') },
+      ],
+      { policy: policyOf(), start: 2 },
+    );
+    expect(decisions.map((d) => d.desiredCapacity)).toEqual([4, 4, 6]);
+  });
+});
+
 describe('stabilization windows', () => {
   it('scale-in waits for the highest recommendation of the last 300 s', () => {
     const p = { ...gpu(60), burst: { enabled: false } };

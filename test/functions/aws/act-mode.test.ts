@@ -103,6 +103,80 @@ describe('act mode through the Lambda handler', () => {
     expect((await runtime.store.readAudit('cpu-fleet')).entries).toHaveLength(1);
   });
 
+  it('a step alarm that stays in ALARM: one EventBridge state change, then the ticks step again after the interval; DescribeAlarms where the stored state is stale', async () => {
+    aws.sagemaker.addEndpoint('step-endpoint', 'AllTraffic', 'ml.g5.2xlarge', 2);
+    const { handler, clock, runtime } = await actHandler(ALARM_AT, [
+      {
+        target: {
+          id: 'step-fleet',
+          kind: 'inference-endpoint',
+          provider: 'aws',
+          region: 'us-east-1',
+          pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }],
+          resource: { provider: 'aws', sagemakerEndpoint: { endpointName: 'step-endpoint' } },
+        },
+        policy: {
+          minCapacity: 1,
+          maxCapacity: 10,
+          stepScaling: [{ alarmName: 'ServerCpuTooHigh', steps: [{ lowerBound: 0, adjustment: 1 }] }],
+          triggers: [{ source: 'aws-cloudwatch', alarmName: 'ServerCpuTooHigh' }, { source: 'schedule' }],
+        },
+      },
+    ]);
+    aws.server.reset();
+    const counts = () =>
+      aws.server
+        .calls('sagemaker', 'UpdateEndpointWeightsAndCapacities')
+        .map(
+          (r) =>
+            (r.params as { DesiredWeightsAndCapacities: { DesiredInstanceCount: number }[] })
+              .DesiredWeightsAndCapacities[0]?.DesiredInstanceCount,
+        );
+    const tickAt = async (offsetSeconds: number) => {
+      clock.time = ALARM_AT + offsetSeconds * 1000;
+      aws.advance(); // the earlier update has finished: the endpoint is InService again
+      const tick = { ...awsFixture('eventbridge-scheduled-event.json') };
+      tick.id = `tick-${offsetSeconds}`;
+      tick.time = new Date(clock.time).toISOString();
+      return handler(tick);
+    };
+    // CloudWatch sends one state change (breach 99.5 − 50): +1.
+    await handler(awsFixture('eventbridge-cloudwatch-alarm-single-metric.json'));
+    expect(counts()).toEqual([3]);
+    await tickAt(30); // a minute has not passed since the step
+    expect(counts()).toEqual([3]);
+    await tickAt(60); // still in ALARM (the stored state, 65 s old): steps again
+    expect(counts()).toEqual([3, 4]);
+    await tickAt(120);
+    expect(counts()).toEqual([3, 4, 5]);
+    expect(aws.server.calls('monitoring', 'DescribeAlarms')).toHaveLength(0);
+    const audit = (await runtime.store.readAudit('step-fleet')).entries;
+    expect(JSON.stringify(audit[0])).toMatch(
+      /still in ALARM, steps again: alarm ServerCpuTooHigh: value 99\.5, threshold 50/,
+    );
+
+    // Past 5 minutes the stored state is stale: the tick reads it with DescribeAlarms first. Still ALARM: a step.
+    aws.ec2.alarms.set('ServerCpuTooHigh', {
+      StateValue: 'ALARM',
+      StateUpdatedTimestamp: ALARM_AT / 1000,
+      Threshold: 50,
+      StateReasonData: JSON.stringify({ version: '1.0', recentDatapoints: [97.2], threshold: 50 }),
+    });
+    await tickAt(420);
+    expect(aws.server.calls('monitoring', 'DescribeAlarms')).toHaveLength(1);
+    expect(counts()).toEqual([3, 4, 5, 6]);
+    // The OK state change was lost; the next stale read finds OK, before the tick decides: no step.
+    aws.ec2.alarms.set('ServerCpuTooHigh', {
+      StateValue: 'OK',
+      StateUpdatedTimestamp: ALARM_AT / 1000 + 500,
+      Threshold: 50,
+    });
+    await tickAt(780);
+    expect(aws.server.calls('monitoring', 'DescribeAlarms')).toHaveLength(2);
+    await tickAt(840);
+    expect(counts()).toEqual([3, 4, 5, 6]);
+  });
+
   it('access denied at the endpoint: recorded as a failed action, not retried', async () => {
     aws.sagemaker.addEndpoint('denied-endpoint', 'AllTraffic', 'ml.g5.2xlarge', 2);
     const { handler, lines } = await actHandler(ALARM_AT, [

@@ -42,7 +42,16 @@ export class Ec2Model {
   spotPrices: { instanceType: string; availabilityZone: string; spotPrice: string; timestamp: Date }[] = [];
   /** Metric values by `Namespace/MetricName`, newest last, as [epoch seconds, value]. */
   metrics = new Map<string, [number, number][]>();
-  alarms = new Map<string, { StateValue: string; StateUpdatedTimestamp: number; Threshold: number }>();
+  alarms = new Map<
+    string,
+    {
+      StateValue: string;
+      StateUpdatedTimestamp: number;
+      Threshold: number;
+      /** CloudWatch's JSON with `recentDatapoints` and `threshold`, as DescribeAlarms returns it. */
+      StateReasonData?: string;
+    }
+  >();
   events: Record<string, unknown>[] = [];
 
   addGroup(name: string, instanceType: string, count: number, options: { min?: number; max?: number } = {}): FakeGroup {
