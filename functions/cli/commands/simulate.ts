@@ -9,13 +9,14 @@ import { checkGoal } from '../../../simulator/goal.ts';
 import { ProgressBar } from '../../../simulator/progress-bar.ts';
 import { renderSvg } from '../../../simulator/render-svg.ts';
 import { renderTable } from '../../../simulator/render-table.ts';
+import { DEFAULT_SUITE, renderSuiteMarkdown, runSuite, suiteJson } from '../../../simulator/suite.ts';
 import { TIDE_DELIVERY_DEFAULTS } from '../../../simulator/tide.ts';
 import { parseTrace, TraceFormatError, type Trace } from '../../../simulator/trace.ts';
 import { findWorkload, WORKLOADS } from '../../../simulator/workloads.ts';
 import { UsageError, type CliCommand, type CliIo } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
 
-const USAGE = `tide simulate [--trace FILE | --workload NAME] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
+const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
                 [--spot] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
                 [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
                 [--fixed-boot] [--oracle] [--frontier] [--tide-boot-aware]
@@ -44,7 +45,9 @@ With no arguments: the bundled Azure conversation trace.
   --tide-metric M    the same for Tide alone; default: --metric
   --plan-less-baselines  no KEDA cron trigger nor AWS scheduled actions for Tide's plans (trading-day);
                      default: the baselines get the same windows (the -plan-less variants run either way)
-  --oracle           print the hindsight oracle's line in the table (--json always has oracle)
+  --oracle           print the hindsight oracle's breakdown in the table (--json always has oracle)
+  --suite            replay issue 17's suite (conversation, code, trading-day seeds 1-5) and print the
+                     cost ÷ oracle and SLO table (Markdown; --json: one object) with the goal
   --tide-boot-aware  give Tide's policy the replicas' boot time (replicaBootSeconds): it scales out only
                      for demand that lasts as long as a boot, without burst mode (cheaper, slower)
   --frontier         also replay constant capacities 1 … static-peak's size, and say which is the
@@ -130,6 +133,7 @@ export const simulateCommand: CliCommand = {
         'plan-less-baselines': { type: 'boolean', default: false },
         'fixed-boot': { type: 'boolean', default: false },
         oracle: { type: 'boolean', default: false },
+        suite: { type: 'boolean', default: false },
         'tide-metric': { type: 'string' },
         frontier: { type: 'boolean', default: false },
         'tide-boot-aware': { type: 'boolean', default: false },
@@ -161,6 +165,30 @@ export const simulateCommand: CliCommand = {
     const tideMetric = values['tide-metric'] ?? metric;
     if (tideMetric !== 'in-flight' && tideMetric !== 'offered')
       throw new UsageError(`--tide-metric must be in-flight or offered, was: "${tideMetric}"`);
+    if (values.suite) {
+      if (values.trace !== undefined || values.workload !== undefined || values.svg !== undefined)
+        throw new UsageError('--suite replays its own workloads: give it without --trace, --workload or --svg');
+      const suiteBar = new ProgressBar((text) => process.stderr.write(text), io.isTty && Boolean(process.stderr.isTTY));
+      const suite = await runSuite(
+        DEFAULT_SUITE,
+        {
+          sloMs,
+          capacityType: values.spot ? 'spot' : 'on-demand',
+          ...(bootSeconds !== undefined ? { bootSeconds } : {}),
+          ...(utilization !== undefined ? { targetUtilization: utilization } : {}),
+          delivery: { periodSeconds, delaySeconds },
+          metric,
+          tideMetric,
+          baselineSchedules: !values['plan-less-baselines'],
+          fixedBoot: values['fixed-boot'],
+          tideBootAware: values['tide-boot-aware'],
+        },
+        (label, index, count) => suiteBar.update(index / count, `${label} (${index + 1}/${count})`),
+      );
+      suiteBar.done();
+      io.out(values.json ? JSON.stringify(suiteJson(suite), null, 2) : renderSuiteMarkdown(suite));
+      return 0;
+    }
     let loaded: Awaited<ReturnType<typeof loadTrace>>;
     try {
       // Where the chart goes is checked before a run of minutes, not after it.

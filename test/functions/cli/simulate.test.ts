@@ -201,6 +201,11 @@ describe('tide simulate', () => {
     { label: 'bad SLO', args: ['--slo-ms', 'fast'], match: /--slo-ms must be a positive whole number, was: "fast"/ },
     { label: 'unknown flag', args: ['--turbo'], match: /turbo/ },
     {
+      label: 'suite with a workload',
+      args: ['--suite', '--workload', 'code'],
+      match: /--suite replays its own workloads/,
+    },
+    {
       label: 'unknown Tide metric',
       args: ['--tide-metric', 'gpu'],
       match: /--tide-metric must be in-flight or offered, was: "gpu"/,
