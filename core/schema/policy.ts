@@ -23,6 +23,35 @@ const seconds = (max: number) => number().int().min(0).max(max);
  * replica, p95 latency), desired = ceil(observed / target) for a total (queue depth). Inside the tolerance the
  * recommendation is "no change", so a metric at 95 % of target does not shed a replica.
  */
+/**
+ * A metric read from Prometheus, like KEDA's Prometheus scaler: on every scheduled tick Tide runs `query` as
+ * an instant query against `server` (HTTP API `/api/v1/query`) and hands the one value it returns to the
+ * decision as this rule's metric. An empty result, more than one series, or a failed query is a missing
+ * sample (a `metric-failure`), so the missing-metrics fallback applies.
+ */
+export const PrometheusMetricSchema = strictObject({
+  server: string()
+    .max(2048)
+    .regex(/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/, {
+      message: 'expected an http(s) URL of the Prometheus server, e.g. http://prometheus:9090',
+    })
+    .describe(
+      'Base URL of the Prometheus server (or anything serving its HTTP API, e.g. Thanos, Mimir), e.g. `http://prometheus:9090`.',
+    ),
+  query: string()
+    .min(1)
+    .max(4096)
+    .describe(
+      'PromQL instant query returning one series or a scalar, e.g. `sum(vllm:num_requests_waiting{model_name="llama"})`.',
+    ),
+  timeoutSeconds: number()
+    .min(0.1)
+    .max(30)
+    .default(5)
+    .describe('Time allowed for one query attempt, seconds (two more attempts follow a timeout or a 5xx).'),
+});
+export type PrometheusMetric = Infer<typeof PrometheusMetricSchema>;
+
 export const TargetTrackingSchema = strictObject({
   metric: string()
     .min(1)
@@ -54,6 +83,9 @@ export const TargetTrackingSchema = strictObject({
     .describe(
       'Read "no fresh sample" as 0 (like CloudWatch\'s TreatMissingData: notBreaching). For request metrics that simply stop when traffic stops (SageMaker reports no datapoint for an idle endpoint), so an idle target is released instead of held by the missing-metrics fallback.',
     ),
+  prometheus: PrometheusMetricSchema.optional().describe(
+    "Read this metric from Prometheus with a PromQL query on every tick (KEDA-style); absent: the metric comes in signals (webhooks, the cloud's metrics).",
+  ),
 });
 export type TargetTracking = Infer<typeof TargetTrackingSchema>;
 

@@ -12,6 +12,7 @@ import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import type { Shell } from '../shell/shell.ts';
 import type { CloudActuators } from './clouds.ts';
+import type { MetricSource } from './prometheus-source.ts';
 
 export interface TickerDependencies {
   store: Pick<StateStore, 'listTargets'>;
@@ -22,6 +23,8 @@ export interface TickerDependencies {
   metrics: ApiMetrics;
   /** Clock time between schedule ticks, ms (default 60 000: the cloud schedulers' one minute). */
   tickMs?: number;
+  /** Metrics read on each schedule tick (Prometheus queries), delivered before the tick itself. */
+  metricSource?: MetricSource;
 }
 
 /** A cloud event as the signal a provider would send for it; null for what the next observation shows anyway. */
@@ -98,8 +101,10 @@ export class Ticker {
     if (now - this.lastScheduleTick >= tickMs) {
       this.lastScheduleTick = now;
       try {
-        for (const targetId of await this.deps.store.listTargets()) {
-          const slot = Math.floor(now / tickMs);
+        const targetIds = await this.deps.store.listTargets();
+        const slot = Math.floor(now / tickMs);
+        if (this.deps.metricSource) deliveries.push(...(await this.deps.metricSource(targetIds, now, slot)));
+        for (const targetId of targetIds) {
           deliveries.push({
             targetId,
             signal: {

@@ -6,6 +6,8 @@ import { startDemo, type Demo } from '../../serve/demo.ts';
 import { CloudUnavailableError, createServeRuntime } from '../../serve/runtime.ts';
 import { startServer } from '../../serve/server.ts';
 import { Ticker } from '../../serve/ticker.ts';
+import { createPrometheusSource } from '../../serve/prometheus-source.ts';
+import { createFleetGauges } from '../../serve/fleet-gauges.ts';
 import { generateApiKey } from '../../http/api-keys.ts';
 
 const USAGE = `tide serve [--port 8787] [--host 127.0.0.1] [--cloud simulated|aws|gcp|azure] [--demo] [--speed N] [--rate-limit N] [--verbose]
@@ -81,9 +83,21 @@ export const serveCommand: CliCommand = {
       await runtime.access.createKey(record);
       io.err(`tide serve: no keys yet: made one with every scope (shown once, keep it):\n  ${key}`);
     }
-    const ticker = new Ticker({ ...runtime, tickMs: 60_000 });
+    const ticker = new Ticker({
+      ...runtime,
+      tickMs: 60_000,
+      metricSource: createPrometheusSource({ store: runtime.store, logger: runtime.logger }),
+    });
     // Sixty clock seconds between schedule ticks; look at the cloud more often so notices are not late.
     ticker.start(Math.max(200, Math.min(5000, clock.realMs(10_000))));
+    // The fleet's gauges for /metrics: every 15 clock seconds (a common scrape interval), 1 to 15 s of wall time.
+    const gauges = createFleetGauges({
+      store: runtime.store,
+      observe: (target) => runtime.cloud.portFor(target).readCapacity(target.id),
+      metrics: runtime.metrics,
+      logger: runtime.logger,
+    });
+    gauges.start(Math.max(1000, Math.min(15_000, clock.realMs(15_000))));
     let demo: Demo | undefined;
     if (values.demo)
       demo = await startDemo(runtime, { status: (line) => io.err(line), realMsPerPeriod: clock.realMs(10_000) });
@@ -103,7 +117,10 @@ export const serveCommand: CliCommand = {
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         io.err(`tide serve: ${signal}: finishing requests in flight, then closing`);
-        void server.stop().then(resolve);
+        void server
+          .stop()
+          .then(() => gauges.stop())
+          .then(resolve);
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
