@@ -20,8 +20,9 @@
  *
  * Reusable by every runtime (the HTTP app, the Azure functions): build one verifier per process.
  */
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { allow, deny, quote, type AuthResult } from './errors.ts';
+import { loadJose, type Jose } from './jose.ts';
 import { httpsGet, type KeyFetcher, type KeyFetchOptions } from './fetch.ts';
 
 /** Azure Monitor action groups' application ("AzNS AAD Webhook"), the caller of a secure webhook. */
@@ -83,10 +84,11 @@ export function createEntraVerifier(options: EntraVerifierOptions): EntraVerifie
   const ttl = options.cacheTtlMs ?? 3_600_000;
   const cooldown = options.refetchCooldownMs ?? 300_000;
 
-  let cached: { keys: Promise<ReturnType<typeof createLocalJWKSet>>; fetchedAt: number } | null = null;
+  type KeySet = ReturnType<Jose['createLocalJWKSet']>;
+  let cached: { keys: Promise<KeySet>; fetchedAt: number } | null = null;
   const fetchKeys = () => {
-    const keys = get(url, fetchOptions).then((body) =>
-      createLocalJWKSet(JSON.parse(body.toString('utf8')) as JSONWebKeySet),
+    const keys = Promise.all([get(url, fetchOptions), loadJose()]).then(([body, jose]) =>
+      jose.createLocalJWKSet(JSON.parse(body.toString('utf8')) as JSONWebKeySet),
     );
     const entry = { keys, fetchedAt: now() };
     cached = entry;
@@ -115,8 +117,8 @@ export function createEntraVerifier(options: EntraVerifierOptions): EntraVerifie
     return allow(`entra:${tenant}/${client}`);
   };
 
-  const verifyWith = (token: string, keys: ReturnType<typeof createLocalJWKSet>) =>
-    jwtVerify(token, keys, {
+  const verifyWith = async (token: string, keys: KeySet) =>
+    (await loadJose()).jwtVerify(token, keys, {
       issuer: issuers,
       audience: [...options.audiences],
       algorithms: ['RS256'],
@@ -132,6 +134,13 @@ export function createEntraVerifier(options: EntraVerifierOptions): EntraVerifie
       );
       if (!match) return deny('missing-credential', 'Authorization: Bearer <Entra ID token> is missing or malformed');
       const token = match[1]!;
+      let jose: Jose;
+      try {
+        jose = await loadJose();
+      } catch (error) {
+        return deny('key-unavailable', `token verification unavailable: ${(error as Error).message}`);
+      }
+      const { errors } = jose;
       const keys = async (load: typeof keySet) => {
         try {
           return await load();

@@ -5,22 +5,12 @@
  * `accounts.google.com`, the audience the subscription was configured with, expiry, and the email of the
  * service account the subscription pushes as (verified). Cloud Run and Cloud Functions with IAM invocation
  * already check the token before the code runs; this is for endpoints the runtime does not guard.
- * `jose` is loaded at the first push to check (a chunk of its own in the function bundles, issue 18): the
- * AWS functions and the Functions Framework's own auth never load it.
+ * `jose` is loaded at the first push to check (./jose.ts).
  */
 import type { JSONWebKeySet } from 'jose';
 import { allow, deny, quote, type AuthResult } from './errors.ts';
+import { loadJose, type Jose } from './jose.ts';
 import { httpsGet, KeyCache, type KeyFetcher, type KeyFetchOptions } from './fetch.ts';
-
-type Jose = typeof import('jose');
-let jose: Promise<Jose> | undefined;
-const loadJose = (): Promise<Jose> => {
-  jose ??= import('jose').catch((error: unknown) => {
-    jose = undefined;
-    throw error;
-  });
-  return jose;
-};
 
 export const GOOGLE_JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
 const ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];

@@ -1,8 +1,8 @@
-import { CronExpressionParser } from 'cron-parser';
 import { array, boolean, enum as enumeration, number, strictObject, string, type infer as Infer } from 'zod';
 import { CalendarDateSchema, IdSchema } from './common.ts';
 import { EXCHANGE_CODES, regularSessionMinutes } from '../calendars/index.ts';
 import { LIMITS } from './limits.ts';
+import { cronProblem } from '../cron.ts';
 
 function isTimeZone(name: string): boolean {
   try {
@@ -10,19 +10,6 @@ function isTimeZone(name: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-function cronProblem(expression: string): string | undefined {
-  // cron-parser's `H` picks a random value: a decision core must be deterministic, so it is refused.
-  if (/\bH\b/.test(expression)) return 'the randomized "H" field is not allowed';
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5 && fields.length !== 6) return `expected 5 fields (or 6 with seconds), got ${fields.length}`;
-  try {
-    CronExpressionParser.parse(expression, { currentDate: 0, tz: 'UTC' });
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
   }
 }
 

@@ -1,10 +1,10 @@
-import { CronExpressionParser } from 'cron-parser';
 import type { PlanCursor } from '../schema/memory.ts';
 import type { Plan } from '../schema/plan.ts';
 import { exchangeDay, exchangeOfCalendar } from '../calendars/index.ts';
 import type { ExchangeOverride } from '../calendars/types.ts';
 import { computeSessionCursor } from './session-plan.ts';
 import { dict, own } from '../dictionary.ts';
+import { cronOccurrences } from '../cron.ts';
 
 /** Bound on cron iterations while looking for the next window (a year of daily windows, with holidays). */
 const MAX_ITERATIONS = 800;
@@ -87,15 +87,12 @@ function fnv1a(text: string): string {
   return hash.toString(16).padStart(8, '0');
 }
 
-function occurrences(expression: string, timeZone: string, fromExclusive: number) {
-  return CronExpressionParser.parse(expression, { currentDate: fromExclusive, tz: timeZone });
-}
+/** Longest window without a duration: an `end` line that never comes closes it a week after it opened. */
+const MAX_WINDOW_MS = 7 * 24 * 3600_000;
 
 function windowEnd(plan: Plan, start: number): number {
   if (plan.durationMinutes !== undefined) return start + plan.durationMinutes * 60_000;
-  return occurrences(plan.end as string, plan.timezone, start)
-    .next()
-    .getTime();
+  return cronOccurrences(plan.end as string, plan.timezone, start).next() ?? start + MAX_WINDOW_MS;
 }
 
 function label(plan: Plan, start: number, end: number): string {
@@ -107,8 +104,8 @@ function label(plan: Plan, start: number, end: number): string {
 
 /**
  * Where `now` stands for one plan: inside a window (or its pre-warm lead), or between windows, and until
- * when that holds. cron-parser's `next()` is DST-correct, its `prev()` is not, so the last window is found
- * by walking `next()` forward from one maximal window length (plus the pre-warm lead) before now.
+ * when that holds. The last window is found by walking the occurrences forward (core/cron.ts) from one
+ * maximal window length (plus the pre-warm lead) before now.
  * A window whose start falls on an excluded date in the plan's zone does not open.
  */
 export function computePlanCursor(
@@ -121,13 +118,14 @@ export function computePlanCursor(
   if (plan.session) return computeSessionCursor(plan, overrides, fingerprint, now);
   const start = plan.start as string;
   const lead = plan.preWarmSeconds * 1000;
-  const maxLength = (plan.durationMinutes ?? 7 * 24 * 60) * 60_000;
+  const maxLength = plan.durationMinutes !== undefined ? plan.durationMinutes * 60_000 : MAX_WINDOW_MS;
   const horizon = now + lead;
-  const starts = occurrences(start, plan.timezone, now + lead - maxLength - 1);
+  const starts = cronOccurrences(start, plan.timezone, now + lead - maxLength - 1);
   let last: number | undefined;
   let nextStart: number | undefined;
   for (let i = 0; i < MAX_ITERATIONS; i += 1) {
-    const at = starts.next().getTime();
+    const at = starts.next();
+    if (at === undefined) break;
     if (at > horizon) {
       if (!isExcluded(exclusions, localDateTime(at, plan.timezone)[0], overrides)) {
         nextStart = at;

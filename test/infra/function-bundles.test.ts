@@ -22,9 +22,10 @@ const GOAL_BYTES = 400_000;
  * as they shrink (never to raise without saying why in the commit).
  */
 const CEILING_BYTES: Record<string, number> = {
-  'aws:events': 520_000,
-  'aws:api': 780_000,
-  gcp: 820_000,
+  'aws:events': 460_000,
+  'aws:api': 710_000,
+  gcp: 750_000,
+  azure: 810_000,
 };
 
 /** SDK packages by cloud; a function may bundle its own cloud's only. */

@@ -44,7 +44,7 @@ const NOT_FUNCTIONS = new Set(['cli', 'shell']);
  * (minified, split, node22, ESM, source maps beside the bundle). `besideBundle`: packages left out of the
  * bundle and installed beside it from package.json when the runtime deploys (the bundle imports them from
  * node_modules). A runtime without an entry here ships everything inside its bundle, as AWS Lambda does.
- * Azure joins with its own line: its folder (`functions/azure/index.ts`) is found by `functionEntries`.
+ * Each runtime's folder (`functions/<runtime>/index.ts`) is found by `functionEntries`.
  */
 export const RUNTIME_BUILDS: Record<string, { besideBundle: readonly string[]; entryNames?: string }> = {
   // Google's Node.js runtime starts the Functions Framework from node_modules, and the functions must
@@ -62,6 +62,9 @@ export const RUNTIME_BUILDS: Record<string, { besideBundle: readonly string[]; e
     ],
     entryNames: 'index',
   },
+  // The Azure Functions Node.js worker provides `@azure/functions-core` to the programming model at run time
+  // (it is no npm package); everything else is bundled until the Azure deployment names what it installs.
+  azure: { besideBundle: ['@azure/functions-core'] },
 };
 
 /** One deployable function. */

@@ -1,0 +1,45 @@
+/**
+ * Cron lines, read with croner (no dependencies: time zones through `Intl`, so no date library rides along
+ * in every function bundle; issue 18). Five fields, or six with seconds first. Day of month and day of week,
+ * both restricted, match either (Vixie cron's rule). Daylight saving time as Vixie cron handles it: a time
+ * that falls in a spring-forward gap (02:30 on the night clocks jump from 02:00 to 03:00) fires at the first
+ * valid time after the gap, 03:00; a time that occurs twice in the fall fires once. Stepped fields (every
+ * second hour, `0 0-23/2 * * *`) skip the hour that does not exist. Pure: every instant comes from the caller.
+ */
+import { Cron } from 'croner';
+
+const OPTIONS = { mode: '5-or-6-parts' } as const;
+
+/** Why `expression` is not a usable cron line, or undefined when it is. */
+export function cronProblem(expression: string): string | undefined {
+  // `H` (a hashed, per-job value in Jenkins-style cron) is not deterministic input for a decision core.
+  if (/\bH\b/.test(expression)) return 'the randomized "H" field is not allowed';
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) return `expected 5 fields (or 6 with seconds), got ${fields.length}`;
+  let cron: Cron;
+  try {
+    cron = new Cron(expression, { ...OPTIONS, timezone: 'UTC' });
+  } catch (error) {
+    return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
+  }
+  // A line that never matches (`0 0 30 2 *`, February 30) would never open a window.
+  if (cron.nextRun(new Date(0)) === null) return 'it matches no date';
+  return undefined;
+}
+
+/** The occurrences of a valid cron line in `timeZone`, strictly after `fromExclusive`, in order; undefined past the last. */
+export function cronOccurrences(
+  expression: string,
+  timeZone: string,
+  fromExclusive: number,
+): { next(): number | undefined } {
+  const cron = new Cron(expression, { ...OPTIONS, timezone: timeZone });
+  let previous: Date | null = new Date(fromExclusive);
+  return {
+    next() {
+      if (previous === null) return undefined;
+      previous = cron.nextRun(previous);
+      return previous?.getTime();
+    },
+  };
+}
