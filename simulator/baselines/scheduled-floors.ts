@@ -1,8 +1,8 @@
-import { CronExpressionParser } from 'cron-parser';
 import { minutesOf, parseDate, weekday } from '../../core/calendars/dates.ts';
 import { addDays, EXCHANGES, localDateAt } from '../../core/calendars/index.ts';
 import { zonedInstant } from '../../core/calendars/zone.ts';
 import type { Plan } from '../../core/schema/plan.ts';
+import { cronOccurrences } from '../../core/cron.ts';
 
 /** A minimum replica count over [from, to), epoch ms. */
 export interface ScheduledFloor {
@@ -25,14 +25,15 @@ export function floorsFromPlans(plans: readonly Plan[], fromMs: number, toMs: nu
     }
     if (plan.start === undefined) continue;
     // Start a day early so a window already open at `fromMs` is found.
-    const starts = CronExpressionParser.parse(plan.start, { currentDate: fromMs - 86_400_000, tz: plan.timezone });
+    const starts = cronOccurrences(plan.start, plan.timezone, fromMs - 86_400_000);
     for (let i = 0; i < 1000; i++) {
-      const start = starts.next().getTime();
-      if (start - plan.preWarmSeconds * 1000 >= toMs) break;
+      const start = starts.next();
+      if (start === undefined || start - plan.preWarmSeconds * 1000 >= toMs) break;
       const end =
         plan.durationMinutes !== undefined
           ? start + plan.durationMinutes * 60_000
-          : CronExpressionParser.parse(plan.end!, { currentDate: start, tz: plan.timezone }).next().getTime();
+          : cronOccurrences(plan.end!, plan.timezone, start).next();
+      if (end === undefined) break;
       if (end > fromMs) floors.push({ from: start - plan.preWarmSeconds * 1000, to: end, min: plan.minCapacity });
     }
   }
