@@ -22,6 +22,7 @@ import {
 } from '../ports/actuator.ts';
 import type { AwsCaller } from './calls.ts';
 import type { AwsClients, AwsScope } from './clients.ts';
+import type { SpotPriceCache } from './spot-prices.ts';
 
 /** Codes in a failed activity's status message that mean "no capacity here", not "misconfigured". */
 export const CAPACITY_ERROR_CODES = [
@@ -43,6 +44,8 @@ export interface AutoScalingGroupsDeps {
   caller: AwsCaller;
   sendCheckpoint: (request: CheckpointRequest) => Promise<void>;
   now: () => number;
+  /** Live spot prices for the spot pools' observations (DescribeSpotPriceHistory, cached); without it the catalog prices them. */
+  spotPrices?: SpotPriceCache;
 }
 
 /**
@@ -85,6 +88,20 @@ function nodeState(lifecycle: string | undefined): ObservedNode['state'] {
   return 'draining'; // Terminating*, Detaching, EnteringStandby, Standby: not serving and on the way out
 }
 
+/** A spot pool's live price and its note, for its observation. */
+function spotPriceOf(
+  pool: CapacityPool,
+  instanceType: string,
+  prices: Awaited<ReturnType<SpotPriceCache['prices']>> | undefined,
+): { spotUsdPerHour?: number; priceNote?: string } {
+  const price = pool.capacityType === 'spot' ? prices?.byType.get(instanceType) : undefined;
+  if (!price) return {};
+  return {
+    ...(price.usdPerHour === undefined ? {} : { spotUsdPerHour: price.usdPerHour }),
+    priceNote: price.note.slice(0, 400),
+  };
+}
+
 export class AutoScalingGroupsActuator implements ActuatorPort {
   constructor(private readonly deps: AutoScalingGroupsDeps) {}
 
@@ -109,6 +126,14 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
     const observedAt = this.deps.now();
     const pools = this.deps.target.pools.map((pool) => ({ pool, group: groupName(this.deps.groups[pool.id] ?? '') }));
     const found = await this.describe(pools.map((p) => p.group));
+    const typeOf = (pool: CapacityPool) =>
+      found.get(groupName(this.deps.groups[pool.id] ?? ''))?.Instances?.[0]?.InstanceType ?? pool.instanceType;
+    const spotTypes = pools.filter(({ pool }) => pool.capacityType === 'spot').map(({ pool }) => typeOf(pool));
+    // Never fails the observation: a failed read is a note, and the catalog prices the pool.
+    const prices =
+      this.deps.spotPrices && spotTypes.length > 0
+        ? await this.deps.spotPrices.prices(this.deps.scope, spotTypes)
+        : undefined;
     return {
       observedAt,
       pools: pools.map(({ pool, group }) => {
@@ -129,6 +154,7 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
           pending: nodes.filter((n) => n.state === 'pending').length,
           nodes,
           ...(described.WarmPoolConfiguration ? { warm: described.WarmPoolSize ?? 0 } : {}),
+          ...spotPriceOf(pool, typeOf(pool), prices),
         };
       }),
     };

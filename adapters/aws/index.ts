@@ -13,6 +13,7 @@ import { createCheckpointSender, type CheckpointSenderDeps } from './checkpoint.
 import { createAwsClients, type AwsClients, type AwsScope } from './clients.ts';
 import type { AwsActMode, AwsClientOptions, AwsLogger } from './options.ts';
 import { SageMakerEndpointActuator, type EndpointDeployment } from './sagemaker-endpoint.ts';
+import { createSpotPriceCache, type SpotPriceCache } from './spot-prices.ts';
 
 export { AWS_CALLS, type AwsCallName } from './calls.ts';
 export { AutoScalingGroupsActuator, CAPACITY_ERROR_CODES } from './auto-scaling-groups.ts';
@@ -31,6 +32,8 @@ export interface AwsConfig {
   clients?: AwsClients;
   client?: Partial<AwsClientOptions>;
   deployment?: EndpointDeployment;
+  /** Live spot prices shared by the actuators of a process (default: one cache per actuator). */
+  spotPrices?: SpotPriceCache;
   /** TLS and retry settings of the checkpoint callback (tests). */
   checkpoint?: Pick<CheckpointSenderDeps, 'tls' | 'timeoutMs' | 'maxAttempts' | 'retryBaseDelayMs'>;
 }
@@ -114,6 +117,7 @@ export function createAwsActuator(
       caller,
       sendCheckpoint,
       now,
+      spotPrices: config.spotPrices ?? createSpotPriceCache({ clients, caller, now }),
     }),
     { kind: 'auto-scaling-groups' as const, scope },
   );
@@ -129,12 +133,15 @@ export function createAwsActuatorFactory(
   config: Omit<AwsConfig, 'mode'> & { mode?: AwsActMode },
 ): (target: Target) => ActuatorPort {
   const clients = config.clients ?? createAwsClients(config.client);
+  const spotPrices =
+    config.spotPrices ??
+    createSpotPriceCache({ clients, caller: createAwsCaller('act', config.logger), now: config.now ?? Date.now });
   const cache = new Map<string, { key: string; actuator: ActuatorPort }>();
   return (target) => {
     const key = JSON.stringify([target.pools, target.region, target.resource]);
     const cached = cache.get(target.id);
     if (cached?.key === key) return cached.actuator;
-    const actuator = createAwsActuator(target, { ...config, mode: config.mode ?? 'act', clients });
+    const actuator = createAwsActuator(target, { ...config, mode: config.mode ?? 'act', clients, spotPrices });
     cache.set(target.id, { key, actuator });
     return actuator;
   };

@@ -22,6 +22,8 @@ export const DEFAULT_SPOT_PRICE_OPTIONS: SpotPriceOptions = { refreshAfterMs: 5 
 export interface SpotPrices {
   overrides: Pick<InstanceTypeOverride, 'name' | 'spotUsdPerHour'>[];
   notes: string[];
+  /** By instance type: the live price when fresh, and the note that says where it came from or why not. */
+  byType: Map<string, { usdPerHour?: number; note: string }>;
 }
 
 interface Cached {
@@ -91,14 +93,15 @@ export function createSpotPriceCache(deps: {
       }
       const overrides: SpotPrices['overrides'] = [];
       const notes: string[] = [];
+      const byType: SpotPrices['byType'] = new Map();
       for (const type of types) {
         const live = cached.prices.get(type);
         const age = live ? Math.round((now - Math.min(live.at, now)) / 1000) : undefined;
         if (live && age !== undefined && age * 1000 <= options.staleAfterMs) {
+          const note = `spot price ${type}: $${live.usdPerHour}/h in ${live.zone} from DescribeSpotPriceHistory, ${age} s old`;
           overrides.push({ name: type, spotUsdPerHour: live.usdPerHour });
-          notes.push(
-            `spot price ${type}: $${live.usdPerHour}/h in ${live.zone} from DescribeSpotPriceHistory, ${age} s old`,
-          );
+          notes.push(note);
+          byType.set(type, { usdPerHour: live.usdPerHour, note });
           continue;
         }
         const catalog = lookupInstanceType(type)?.spotUsdPerHour;
@@ -107,13 +110,14 @@ export function createSpotPriceCache(deps: {
           : cached.error
             ? `DescribeSpotPriceHistory failed (${cached.error})`
             : `DescribeSpotPriceHistory has no ${productDescription} price for it in ${scope.region}`;
-        notes.push(
+        const note =
           catalog === undefined
             ? `spot price ${type}: ${why}, and the catalog has no estimate`
-            : `spot price ${type}: ${why}; using the catalog's estimate $${catalog}/h`,
-        );
+            : `spot price ${type}: ${why}; using the catalog's estimate $${catalog}/h`;
+        notes.push(note);
+        byType.set(type, { note });
       }
-      return { overrides, notes };
+      return { overrides, notes, byType };
     },
   };
 }

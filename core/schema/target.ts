@@ -79,6 +79,13 @@ export const ObservedPoolSchema = strictObject({
   pending: number().int().nonnegative().default(0),
   /** Count stopped and pre-initialized in a warm pool (EC2 Auto Scaling): they join in about a minute, not ten. */
   warm: number().int().nonnegative().optional(),
+  /**
+   * Live spot price of the pool's instance type, USD per instance-hour, as the provider reported it now (AWS
+   * DescribeSpotPriceHistory). A spot pool is priced with it ahead of the catalog; the policy's `prices` still win.
+   */
+  spotUsdPerHour: number().positive().max(10_000).optional(),
+  /** Where the pool's spot price came from, or why the catalog stands in (stale, missing): shown in the decision's reasons. */
+  priceNote: string().max(400).optional(),
   nodes: array(ObservedNodeSchema).max(LIMITS.nodesPerPool).optional(),
 });
 export type ObservedPool = Infer<typeof ObservedPoolSchema>;

@@ -12,6 +12,9 @@ import { GcpClients } from '../../adapters/gcp/clients.ts';
 import { gcpEndpointFromEnv } from '../../adapters/gcp/config.ts';
 import { AzureActuator } from '../../adapters/azure/actuator.ts';
 import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/clients.ts';
+import { createAwsClients } from '../../adapters/aws/clients.ts';
+import { createAwsActuatorFactory } from '../../adapters/aws/index.ts';
+import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
 
 export const CLOUD_NAMES = ['simulated', 'aws', 'gcp', 'azure'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -42,6 +45,24 @@ export const CLOUD_FACTORIES: Partial<Record<CloudName, (options: CloudFactoryOp
       ...(options.bootSeconds ? { bootSeconds: options.bootSeconds } : {}),
     });
     return { portFor: (target) => fleet.portFor(target), tick: () => fleet.tick() };
+  },
+  // The SDK's default credential chain (environment, SSO, shared files, container and instance roles) and its
+  // endpoint configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>); a target's region and role from
+  // its resource block. The adapters' notes go to stderr as JSON lines, beside serve's own log.
+  aws: (options) => {
+    const env = options.env ?? process.env;
+    const clients = createAwsClients();
+    const log = createJsonLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+    const portFor = createAwsActuatorFactory({
+      env,
+      clients,
+      now: () => options.clock.now(),
+      logger: {
+        info: (message, fields) => log.info(message, fields),
+        warn: (message, fields) => log.warn(message, fields),
+      },
+    });
+    return { portFor };
   },
   // Application Default Credentials; TIDE_GCP_API_ENDPOINT points the clients at another endpoint.
   gcp: (options) => {

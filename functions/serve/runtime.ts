@@ -70,8 +70,7 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
   const logger = createJsonLogger({ write: options.write ?? ((line) => process.stdout.write(`${line}\n`)), secrets });
   const config = stateConfigFromEnv(env);
   const store = createStateStore(config, logger);
-  // In memory the write audit is the state store's: a document write and its audit entry land in one step.
-  const access = createAccessStore(config, {}, store);
+  const access = createAccessStore(config);
   const cloud = factory({
     clock,
     env,

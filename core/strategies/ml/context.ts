@@ -48,6 +48,8 @@ export interface PoolView {
   info?: InstanceTypeInfo;
   /** USD per instance-hour for this pool's capacity type; undefined when the type is not in the catalog. */
   price?: number;
+  /** Where a spot price came from (the provider's live price, or why the catalog stands in). */
+  priceNote?: string;
 }
 
 /** USD per instance-hour: the policy's `prices` first, then the catalog; undefined when neither knows. */
@@ -81,8 +83,12 @@ function view(
   };
   if (zone !== undefined) result.zone = zone;
   if (info) result.info = info;
-  const price = unitPrice(ctx, type, capacity);
+  const stated = capacity === 'spot' ? own(ctx.policy.prices, type)?.spotUsdPerHour : undefined;
+  const live = capacity === 'spot' && stated === undefined ? seen?.spotUsdPerHour : undefined;
+  const price = live ?? unitPrice(ctx, type, capacity);
   if (price !== undefined) result.price = price;
+  if (capacity === 'spot' && seen?.priceNote !== undefined)
+    result.priceNote = stated === undefined ? seen.priceNote : `the policy's price for ${type} wins over the live one`;
   return result;
 }
 

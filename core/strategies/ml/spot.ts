@@ -237,7 +237,7 @@ export function placeCapacity(
   if (best) {
     const others = ranked.slice(1, 3).map((r) => `${r.pool.id} ${usd(r.score)}`);
     reasons.push(
-      `spot pool ${best.pool.id} (${best.pool.instanceType}${best.pool.zone ? ` in ${best.pool.zone}` : ''}) ranks first: ${usd(best.pool.price!)}/h with ${best.interruptions} recent interruptions, score ${usd(best.score)}${others.length > 0 ? ` (next: ${others.join(', ')})` : ''}`,
+      `spot pool ${best.pool.id} (${best.pool.instanceType}${best.pool.zone ? ` in ${best.pool.zone}` : ''}) ranks first: ${usd(best.pool.price!)}/h with ${best.interruptions} recent interruptions, score ${usd(best.score)}${others.length > 0 ? ` (next: ${others.join(', ')})` : ''}${best.pool.priceNote ? `; ${best.pool.priceNote}` : ''}`,
     );
     return { pool: best.pool, reasons, fallback: false };
   }

@@ -16,13 +16,17 @@ const asg = (groups: Record<string, string>, mode: 'act' | 'dry-run' = 'act') =>
   fake.actuator(groupsTarget(groups), mode) as AutoScalingGroupsActuator;
 
 describe('EC2 Auto Scaling groups actuator (real SDK client, query protocol, wire-level fake)', () => {
-  it('observes every pool’s group in one call: desired, in service, pending, nodes, warm pool', async () => {
+  it('observes every pool’s group in one call: desired, in service, pending, nodes, warm pool; a spot pool’s live price', async () => {
     const spot = fake.aws.ec2.addGroup('obs-spot', 'g5.12xlarge', 2);
     fake.aws.ec2.addGroup('obs-od', 'g5.12xlarge', 1);
     spot.desired = 3;
     spot.instances.push({ ...(spot.instances[0] as FakeInstance), InstanceId: 'i-pending', LifecycleState: 'Pending' });
     (spot.instances[0] as { LifecycleState: string }).LifecycleState = 'Terminating:Wait';
     spot.warm = { config: { MinSize: 2, PoolState: 'Stopped' }, instances: [] };
+    fake.aws.ec2.spotPrices = [
+      { instanceType: 'g5.12xlarge', availabilityZone: 'us-east-1a', spotPrice: '2.10', timestamp: new Date() },
+      { instanceType: 'g5.12xlarge', availabilityZone: 'us-east-1b', spotPrice: '1.90', timestamp: new Date() },
+    ];
     const observed = await asg({ 'g5-spot': 'obs-spot', 'g5-od': 'obs-od' }).readCapacity('train');
     expect(observed.pools.map(({ nodes, ...pool }) => ({ ...pool, states: nodes?.map((n) => n.state) }))).toEqual([
       {
@@ -33,6 +37,10 @@ describe('EC2 Auto Scaling groups actuator (real SDK client, query protocol, wir
         ready: 1,
         pending: 1,
         warm: 0,
+        spotUsdPerHour: 1.9,
+        priceNote: expect.stringMatching(
+          /^spot price g5\.12xlarge: \$1\.9\/h in us-east-1b from DescribeSpotPriceHistory, \d+ s old$/,
+        ),
         states: ['draining', 'ready', 'pending'],
       },
       {
@@ -51,6 +59,8 @@ describe('EC2 Auto Scaling groups actuator (real SDK client, query protocol, wir
         'AutoScalingGroupNames.member.1': 'obs-spot',
         'AutoScalingGroupNames.member.2': 'obs-od',
       }),
+      // The spot pool's type only; the on-demand pool needs no spot price.
+      expect.objectContaining({ Action: 'DescribeSpotPriceHistory', 'InstanceType.1': 'g5.12xlarge' }),
     ]);
   });
 

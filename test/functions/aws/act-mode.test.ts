@@ -13,6 +13,8 @@ import { createAwsHandler } from '../../../functions/aws/handler.ts';
 import { createRuntime } from '../../../functions/shell/runtime.ts';
 import { startFakeAws, type FakeAws } from '../../support/aws/index.ts';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
+import { createHmac } from 'node:crypto';
+import { makeTestPki, startHttpsServer } from '../../support/tls.ts';
 import { awsFixture, cpuPolicy } from './harness.ts';
 
 let aws: FakeAws;
@@ -36,7 +38,12 @@ afterAll(async () => {
 
 let deployment = 0;
 /** A fresh deployment namespace in the shared Redis, a clock set to `now`, and the handler in `mode`. */
-async function actHandler(now: number, targets: { target: TargetInput; policy: PolicyInput }[], mode = 'act') {
+async function actHandler(
+  now: number,
+  targets: { target: TargetInput; policy: PolicyInput }[],
+  mode = 'act',
+  extra: Partial<Parameters<typeof createAwsActuatorFactory>[0]> = {},
+) {
   const clock = { time: now, now: () => clock.time };
   const lines: Record<string, unknown>[] = [];
   const env = { ...process.env, TIDE_MODE: mode, REDIS_URL: redis.url, TIDE_DEPLOYMENT: `act-${++deployment}` };
@@ -46,6 +53,7 @@ async function actHandler(now: number, targets: { target: TargetInput; policy: P
     clients,
     now: () => clock.time,
     logger: { info: (m, f) => runtime?.logger.info(m, f), warn: (m, f) => runtime?.logger.warn(m, f) },
+    ...extra,
   });
   runtime = createRuntime(env, {
     clock,
@@ -175,6 +183,127 @@ describe('act mode through the Lambda handler', () => {
     expect(aws.server.calls('monitoring', 'DescribeAlarms')).toHaveLength(2);
     await tickAt(840);
     expect(counts()).toEqual([3, 4, 5, 6]);
+  });
+
+  it('an EC2 spot interruption warning into the handler: a signed checkpoint CloudEvent to the job, then a replacement in the spot pool live prices rank first', async () => {
+    // The job's checkpoint callback: HTTPS behind a CA made for this test.
+    const pki = makeTestPki();
+    const checkpoints: { headers: Record<string, unknown>; body: string }[] = [];
+    const receiver = await startHttpsServer(pki, (req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        checkpoints.push({ headers: req.headers, body });
+        res.writeHead(202).end();
+      });
+    });
+    const KEY = 'the-training-job-shared-secret';
+    process.env.TIDE_TEST_CHECKPOINT_KEY = KEY;
+    const NOTICE_AT = Date.parse('2026-03-09T14:02:11Z');
+    const interrupted = 'i-1234567890abcdef0';
+    const spotA = aws.ec2.addGroup('e2e-g5-spot', 'g5.12xlarge', 1);
+    (spotA.instances[0] as { InstanceId: string }).InstanceId = interrupted;
+    const g5b = aws.ec2.addGroup('e2e-g5-spot-b', 'g5.12xlarge', 0);
+    const g6 = aws.ec2.addGroup('e2e-g6-spot', 'g6.12xlarge', 0);
+    aws.ec2.addGroup('e2e-g5-od', 'g5.12xlarge', 0);
+    // The catalog has g6.12xlarge cheaper than g5.12xlarge; today's spot market says otherwise.
+    aws.ec2.spotPrices = [
+      { instanceType: 'g5.12xlarge', availabilityZone: 'us-east-2a', spotPrice: '1.20', timestamp: new Date(NOTICE_AT) },
+      { instanceType: 'g6.12xlarge', availabilityZone: 'us-east-2a', spotPrice: '3.90', timestamp: new Date(NOTICE_AT) },
+    ];
+    const { handler, runtime } = await actHandler(
+      NOTICE_AT,
+      [
+        {
+          target: {
+            id: 'train-g5',
+            kind: 'training-pool',
+            provider: 'aws',
+            region: 'us-east-2',
+            pools: [
+              { id: 'g5-spot', instanceType: 'g5.12xlarge', capacityType: 'spot' },
+              { id: 'g6-spot', instanceType: 'g6.12xlarge', capacityType: 'spot' },
+              { id: 'g5-spot-b', instanceType: 'g5.12xlarge', capacityType: 'spot' },
+              { id: 'g5-od', instanceType: 'g5.12xlarge', capacityType: 'on-demand' },
+            ],
+            resource: {
+              provider: 'aws',
+              autoScalingGroups: {
+                'g5-spot': 'e2e-g5-spot',
+                'g6-spot': 'e2e-g6-spot',
+                'g5-spot-b': 'e2e-g5-spot-b',
+                'g5-od': 'e2e-g5-od',
+              },
+              checkpoint: { type: 'https', url: `${receiver.origin}/checkpoint`, secretEnv: 'TIDE_TEST_CHECKPOINT_KEY' },
+            },
+          },
+          policy: {
+            minCapacity: 0,
+            maxCapacity: 8,
+            training: { checkpointSeconds: 20 },
+            triggers: [{ source: 'aws-ec2' }],
+          },
+        },
+      ],
+      'act',
+      { checkpoint: { tls: { ca: pki.caCert } } },
+    );
+    try {
+      // The job runs on the spot node (its scheduler said so).
+      await runtime.shell.handle({
+        targetId: 'train-g5',
+        signal: {
+          kind: 'job',
+          event: 'started',
+          jobId: 'llm-finetune-7',
+          gpusPerNode: 4,
+          nodeCount: 1,
+          instanceIds: [interrupted],
+          observedAt: NOTICE_AT - 3_600_000,
+          source: 'ray',
+        },
+      });
+      aws.server.reset();
+      // EC2's two-minute warning, as EventBridge delivers it to the function.
+      const result = await handler(awsFixture('eventbridge-spot-interruption.json'));
+      expect(result).toMatchObject({ decisions: [{ targetId: 'train-g5', status: 'decided' }] });
+      // 1. The checkpoint request: one CloudEvent, HMAC-signed over "timestamp.body".
+      expect(checkpoints).toHaveLength(1);
+      const [request] = checkpoints;
+      expect(JSON.parse(request!.body)).toMatchObject({
+        type: 'dev.tide.job.checkpoint.requested',
+        data: { jobId: 'llm-finetune-7', instanceIds: [interrupted] },
+      });
+      const timestamp = String(request!.headers['x-tide-timestamp']);
+      expect(request!.headers['x-tide-signature']).toBe(
+        `v1=${createHmac('sha256', KEY).update(`${timestamp}.${request!.body}`).digest('hex')}`,
+      );
+      // 2. The replacement: g5.12xlarge spot at $1.20/h (live) beats g6.12xlarge at $3.90/h (live), though the
+      //    catalog ranks g6 first; the interrupted pool is not used again.
+      expect(g5b.desired).toBe(1);
+      expect(g6.desired).toBe(0);
+      expect(
+        aws.server.calls('autoscaling', 'SetDesiredCapacity').map((r) => [r.params.AutoScalingGroupName, r.params.DesiredCapacity]),
+      ).toEqual([['e2e-g5-spot-b', '1']]);
+      // The launch carried its idempotency record; the price read happened once (cached).
+      expect(aws.server.calls('autoscaling', 'CreateOrUpdateTags')).toHaveLength(1);
+      expect(aws.server.calls('ec2', 'DescribeSpotPriceHistory')).toHaveLength(1);
+      const audit = (await runtime.store.readAudit('train-g5')).entries[0]!;
+      expect(audit.actions.map((a) => `${a.type}:${'poolId' in a ? a.poolId : ''}`)).toEqual(
+        expect.arrayContaining(['request-checkpoint:', 'launch-capacity:g5-spot-b']),
+      );
+      expect(audit.reasons.join('\n')).toMatch(
+        /spot pool g5-spot-b \(g5\.12xlarge\) ranks first: \$1\.20\/h .*spot price g5\.12xlarge: \$1\.2\/h in us-east-2a from DescribeSpotPriceHistory/,
+      );
+      // Redelivered (EventBridge retries): nothing more at the cloud or the receiver.
+      expect(await handler(awsFixture('eventbridge-spot-interruption.json'))).toMatchObject({
+        decisions: [{ status: 'duplicate' }],
+      });
+      expect(checkpoints).toHaveLength(1);
+      expect(aws.server.calls('autoscaling', 'SetDesiredCapacity')).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('access denied at the endpoint: recorded as a failed action, not retried', async () => {
