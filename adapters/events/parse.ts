@@ -46,6 +46,15 @@ export function parseEvent(
   let payload: unknown = raw;
   try {
     if (typeof raw === 'string' || raw instanceof Uint8Array) {
+      // Text longer than the limit in UTF-16 units is longer in UTF-8 bytes too: refused without a scan, so
+      // the cost of refusing does not grow with the payload.
+      if (typeof raw === 'string' && raw.length > resolved.maxBytes)
+        return failure(
+          label,
+          '(root)',
+          'too-large',
+          `payload is at least ${raw.length} bytes, over the ${resolved.maxBytes}-byte limit`,
+        );
       const bytes = typeof raw === 'string' ? Buffer.byteLength(raw, 'utf8') : raw.byteLength;
       if (bytes > resolved.maxBytes) {
         return failure(
@@ -64,6 +73,15 @@ export function parseEvent(
         return failure(label, '(root)', 'malformed', `not JSON: ${(error as Error).message}`, error);
       }
     } else {
+      const over = jsonLengthOver(raw, resolved.maxBytes);
+      if (over !== null)
+        return failure(
+          label,
+          '(root)',
+          'too-large',
+          `payload is at least ${over} bytes as JSON, over the ${resolved.maxBytes}-byte limit`,
+        );
+      // Under the limit as counted above, so serializing it costs at most a bounded amount.
       const text = JSON.stringify(raw);
       const bytes = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
       if (bytes > resolved.maxBytes) {
@@ -100,4 +118,48 @@ export function parseEvent(
       error,
     );
   }
+}
+
+/**
+ * A lower bound of `value`'s JSON length in UTF-8 bytes, counted only until it passes `limit`: the bound when
+ * it does (the value is too large), null when the whole value counts no more than `limit`. A string counts its
+ * UTF-16 length and its quotes (its UTF-8 is never shorter), a member its key, quotes, colon and comma, an
+ * element its comma, any other value 1, and every node is visited at most once, so the
+ * count stops after about `limit` steps whatever the value's size (an already-decoded value from a runtime
+ * can be as large as that runtime lets it be). A cycle, a `toJSON` or a getter is left to `JSON.stringify`,
+ * which follows: the bound only decides when to stop early.
+ */
+function jsonLengthOver(value: unknown, limit: number): number | null {
+  let length = 0;
+  const stack: unknown[] = [value];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') length += item.length + 2;
+    else if (item !== null && typeof item === 'object') {
+      if (seen.has(item)) continue;
+      seen.add(item);
+      length += 2;
+      if (Array.isArray(item)) {
+        for (let i = 0; i < item.length && length <= limit; i++) {
+          if (i > 0) length += 1; // the comma
+          stack.push(item[i]);
+        }
+      } else {
+        let first = true;
+        for (const key in item) {
+          if (length > limit) break;
+          if (!Object.hasOwn(item, key)) continue;
+          const member = (item as Record<string, unknown>)[key];
+          // JSON.stringify leaves these members out.
+          if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
+          length += key.length + (first ? 3 : 4); // "key": and the comma
+          first = false;
+          stack.push(member);
+        }
+      }
+    } else length += 1;
+    if (length > limit) return length;
+  }
+  return null;
 }

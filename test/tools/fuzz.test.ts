@@ -40,4 +40,32 @@ describe('npm run fuzz, small', () => {
     expect(report.untypedErrors).toBeGreaterThan(0);
     expect(report.escapedExceptions).toBeGreaterThan(0);
   });
+
+  it('reports the slowest input, not the slowest moment: a one-off pause is told from an input that is slow every time', {
+    timeout: 60_000,
+  }, () => {
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    let paused = false;
+    const pauseOnce: typeof parseEvent = (payload, source, options) => {
+      if (!paused) {
+        paused = true;
+        busy(300); // a garbage collection or a busy machine landing on one case
+      }
+      return parseEvent(payload, source, options);
+    };
+    const once = runFuzz({ cases: 300, seed: 7, fixturesDir: FIXTURES, parse: pauseOnce });
+    expect(once.slowestFirstMs).toBeGreaterThanOrEqual(300);
+    expect(once.slowestMs).toBeLessThan(300);
+
+    const slowSource: typeof parseEvent = (payload, source, options) => {
+      if (source === 'gcp-pubsub') busy(60); // an input that costs this every time
+      return parseEvent(payload, source, options);
+    };
+    const always = runFuzz({ cases: 300, seed: 7, fixturesDir: FIXTURES, parse: slowSource });
+    expect(always.slowestMs).toBeGreaterThanOrEqual(60);
+    expect(always.slowestCase).toContain('gcp-pubsub');
+  });
 });

@@ -25,7 +25,14 @@ export interface FuzzReport {
   cases: number;
   escapedExceptions: number;
   untypedErrors: number;
+  /**
+   * The slowest input: the 200 cases slowest at their first run are run again (3 times each) and each keeps
+   * its fastest time, so a garbage collection or the scheduler of a busy machine landing on one case does not
+   * pass for what that input costs. The largest of those.
+   */
   slowestMs: number;
+  /** The slowest single run, as first measured (pauses included). */
+  slowestFirstMs: number;
   seed: number;
   /** Signals that went through decide. */
   decisions: number;
@@ -94,6 +101,17 @@ function decideAll(signal: Signal): number {
   return TEMPLATES.length;
 }
 
+/** One generated case, kept to run it again. */
+interface FuzzCase {
+  n: number;
+  payload: unknown;
+  source: string;
+  parseOptions: { receivedAt?: number };
+}
+
+/** How many of the slowest cases are run again to tell an input's own cost from a pause. */
+const RETIMED = 200;
+
 /** Run the fuzzer. */
 export function runFuzz(options: FuzzOptions): FuzzReport {
   const fixtures = loadFixtures(options.fixturesDir ?? resolve('test/fixtures/events')).map((payload) => ({
@@ -109,6 +127,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
     escapedExceptions: 0,
     untypedErrors: 0,
     slowestMs: 0,
+    slowestFirstMs: 0,
     seed: options.seed,
     decisions: 0,
     examples: [],
@@ -117,23 +136,21 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
   const note = (text: string) => {
     if (report.examples.length < 10) report.examples.push(text);
   };
-  for (let n = 0; n < options.cases; n += 1) {
-    const fixture = c.pick(fixtures);
-    const payload = mutatePayload(c, fixture.payload, DEFAULT_MAX_BYTES);
-    // Detection, the payload's own parser, and any parser at all (each must refuse what is not its own).
-    const roll = c.int(0, 9);
-    const source =
-      roll < 3 ? 'auto' : roll < 8 && fixture.sources.length > 0 ? c.pick(fixture.sources) : c.pick(sources);
-    const parseOptions = c.chance(50) ? { receivedAt: T0 } : {};
+  /** One case: parse, then decide on every signal; counts what went wrong when `count`. Returns its time, ms. */
+  const runCase = (item: FuzzCase, count: boolean): number => {
+    const { n, payload, source, parseOptions } = item;
     const started = performance.now();
     let result: EventParseResult | undefined;
     try {
       result = parse(payload, source, parseOptions);
     } catch (error) {
-      report.escapedExceptions += 1;
-      note(`case ${n} (${source}): the parser threw ${(error as Error)?.name}: ${(error as Error)?.message}`);
+      if (count) {
+        report.escapedExceptions += 1;
+        note(`case ${n} (${source}): the parser threw ${(error as Error)?.name}: ${(error as Error)?.message}`);
+      }
     }
     if (
+      count &&
       result &&
       !result.ok &&
       (!(result.error instanceof EventParseError) || result.error.code === 'parser-failure')
@@ -142,10 +159,12 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
       note(`case ${n} (${source}): untyped ${result.error.message}`);
     }
     if (result?.ok && !Array.isArray(result.event.signals)) {
-      report.untypedErrors += 1;
-      note(
-        `case ${n} (${source}): a parsed event without a signal list: ${JSON.stringify(result.event).slice(0, 300)}`,
-      );
+      if (count) {
+        report.untypedErrors += 1;
+        note(
+          `case ${n} (${source}): a parsed event without a signal list: ${JSON.stringify(result.event).slice(0, 300)}`,
+        );
+      }
     } else if (result?.ok) {
       const signals = [
         ...result.event.signals,
@@ -153,23 +172,48 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
       ];
       for (const { signal } of signals) {
         try {
-          report.decisions += decideAll(signal);
+          const decided = decideAll(signal);
+          if (count) report.decisions += decided;
         } catch (error) {
-          report.escapedExceptions += 1;
-          note(
-            `case ${n} (${source}): decide threw on ${JSON.stringify(signal).slice(0, 200)}: ${(error as Error)?.message}`,
-          );
+          if (count) {
+            report.escapedExceptions += 1;
+            note(
+              `case ${n} (${source}): decide threw on ${JSON.stringify(signal).slice(0, 200)}: ${(error as Error)?.message}`,
+            );
+          }
         }
       }
     }
-    const ms = performance.now() - started;
-    if (ms > report.slowestMs) {
-      report.slowestMs = ms;
-      const text = typeof payload === 'string' ? payload : (JSON.stringify(payload) ?? '');
-      report.slowestCase = `case ${n} (${source}, ${text.length} characters): ${text.slice(0, 160)}`;
+    return performance.now() - started;
+  };
+  const slowest: (FuzzCase & { ms: number })[] = [];
+  for (let n = 0; n < options.cases; n += 1) {
+    const fixture = c.pick(fixtures);
+    const payload = mutatePayload(c, fixture.payload, DEFAULT_MAX_BYTES);
+    // Detection, the payload's own parser, and any parser at all (each must refuse what is not its own).
+    const roll = c.int(0, 9);
+    const source =
+      roll < 3 ? 'auto' : roll < 8 && fixture.sources.length > 0 ? c.pick(fixture.sources) : c.pick(sources);
+    const parseOptions = c.chance(50) ? { receivedAt: T0 } : {};
+    const ms = runCase({ n, payload, source, parseOptions }, true);
+    slowest.push({ ms, n, payload, source, parseOptions });
+    if (slowest.length > RETIMED * 2) {
+      slowest.sort((a, b) => b.ms - a.ms);
+      slowest.length = RETIMED;
     }
+    if (ms > report.slowestFirstMs) report.slowestFirstMs = ms;
     report.cases += 1;
   }
+  slowest.sort((a, b) => b.ms - a.ms);
+  for (const item of slowest.slice(0, RETIMED)) {
+    const ms = Math.min(...[0, 1, 2].map(() => runCase(item, false)));
+    if (ms > report.slowestMs) {
+      report.slowestMs = ms;
+      const text = typeof item.payload === 'string' ? item.payload : (JSON.stringify(item.payload) ?? '');
+      report.slowestCase = `case ${item.n} (${item.source}, ${text.length} characters): ${text.slice(0, 160)}`;
+    }
+  }
+  report.slowestFirstMs = Number(report.slowestFirstMs.toFixed(2));
   report.slowestMs = Number(report.slowestMs.toFixed(2));
   return report;
 }
@@ -189,13 +233,22 @@ if (isMain) {
   runFuzz({ cases: Number(values.warmup), seed: Number(values.seed) + 1 });
   const report = runFuzz({ cases: Number(values.cases), seed: Number(values.seed) });
   if (values.json) {
-    const { cases, escapedExceptions, untypedErrors, slowestMs, seed, decisions } = report;
+    const { cases, escapedExceptions, untypedErrors, slowestMs, slowestFirstMs, seed, decisions } = report;
     console.log(
-      JSON.stringify({ cases, escapedExceptions, untypedErrors, slowestMs, seed, decisions, node: process.version }),
+      JSON.stringify({
+        cases,
+        escapedExceptions,
+        untypedErrors,
+        slowestMs,
+        slowestFirstMs,
+        seed,
+        decisions,
+        node: process.version,
+      }),
     );
   } else {
     console.log(
-      `${report.cases.toLocaleString('en-US')} mutated payloads (seed ${report.seed}), ${report.decisions.toLocaleString('en-US')} decisions: ${report.escapedExceptions} escaped exceptions, ${report.untypedErrors} untyped errors, slowest ${report.slowestMs} ms (goal 0, 0, < 50 ms)`,
+      `${report.cases.toLocaleString('en-US')} mutated payloads (seed ${report.seed}), ${report.decisions.toLocaleString('en-US')} decisions: ${report.escapedExceptions} escaped exceptions, ${report.untypedErrors} untyped errors, slowest input ${report.slowestMs} ms (goal 0, 0, < 50 ms; slowest single run ${report.slowestFirstMs} ms)\n${report.slowestCase}`,
     );
   }
   for (const example of report.examples) console.error(example);

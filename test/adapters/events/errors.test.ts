@@ -1,5 +1,5 @@
 /** Bad input: every failure is an EventParseError naming the source, the path and what was there. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_MAX_BYTES, EventParseError, parseEvent } from '../../../adapters/events/index.ts';
 import { fixtureJson, fixtureText } from './support.ts';
 
@@ -456,5 +456,39 @@ describe('bad input', () => {
     expect(parseEvent(Buffer.from(text), 'tide-tick').ok).toBe(true);
     const limited = parseEvent(text, 'tide-tick', { maxBytes: text.length + 50 });
     expect(limited.ok ? 'ok' : limited.error.code).toBe('too-large');
+  });
+});
+
+describe('the size limit is checked at a cost bounded by the limit, not by the payload', () => {
+  const limit = 1_000;
+  it.each([
+    { label: 'text', value: 'x'.repeat(5_000_000) },
+    { label: 'a decoded array', value: Array.from({ length: 2_000_000 }, () => 1) },
+    { label: 'a decoded string member', value: { a: 'x'.repeat(5_000_000) } },
+  ])('$label far over the limit is refused as too-large without serializing it', ({ value }) => {
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const byteLength = vi.spyOn(Buffer, 'byteLength');
+    try {
+      const result = parseEvent(value, 'auto', { maxBytes: limit });
+      expect(result.ok ? 'ok' : result.error.code).toBe('too-large');
+      expect(stringify).not.toHaveBeenCalled();
+      expect(byteLength).not.toHaveBeenCalled();
+    } finally {
+      stringify.mockRestore();
+      byteLength.mockRestore();
+    }
+  });
+
+  it.each([
+    { label: 'at the limit', extra: 0, verdict: 'not too-large' },
+    { label: 'one byte over', extra: 1, verdict: 'too-large' },
+  ])('a decoded value exactly $label: the lower bound never refuses what fits', ({ extra, verdict }) => {
+    // {"a":"xxx…","b":[1,2],"c":null} with a member left out by JSON (undefined)
+    const base = { a: '', b: [1, 2], c: null, d: undefined };
+    const length = JSON.stringify(base).length;
+    const value = { ...base, a: 'x'.repeat(limit - length + extra) };
+    expect(JSON.stringify(value).length).toBe(limit + extra);
+    const result = parseEvent(value, 'auto', { maxBytes: limit });
+    expect(!result.ok && result.error.code === 'too-large' ? 'too-large' : 'not too-large').toBe(verdict);
   });
 });
