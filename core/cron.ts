@@ -43,3 +43,26 @@ export function cronOccurrences(
     },
   };
 }
+
+/**
+ * A valid cron line in `timeZone`, searched both ways: `after(t)` is the first occurrence strictly after t,
+ * `atOrBefore(t)` the last one at or before t (undefined when there is none). Each is one search of the
+ * calendar, whatever the time between occurrences, so a caller finds the occurrence around an instant
+ * without walking the ones before it.
+ */
+export function cronSchedule(
+  expression: string,
+  timeZone: string,
+): { after(at: number): number | undefined; atOrBefore(at: number): number | undefined } {
+  const cron = new Cron(expression, { ...OPTIONS, timezone: timeZone });
+  return {
+    after: (at) => cron.nextRun(new Date(at))?.getTime(),
+    atOrBefore: (at) => {
+      // croner counts a run earlier in the same second as the reference as before it: step back from the
+      // end of `at`'s millisecond, then drop a run later in that second.
+      const [run] = cron.previousRuns(1, new Date(at + 1));
+      const time = run?.getTime();
+      return time !== undefined && time <= at ? time : undefined;
+    },
+  };
+}

@@ -4,9 +4,15 @@ import { exchangeDay, exchangeOfCalendar } from '../calendars/index.ts';
 import type { ExchangeOverride } from '../calendars/types.ts';
 import { computeSessionCursor } from './session-plan.ts';
 import { dict, own } from '../dictionary.ts';
-import { cronOccurrences } from '../cron.ts';
+import { cronOccurrences, cronSchedule } from '../cron.ts';
+import { isoDate, parseDate } from '../calendars/dates.ts';
+import { zonedInstant } from '../calendars/zone.ts';
 
-/** Bound on cron iterations while looking for the next window (a year of daily windows, with holidays). */
+/**
+ * Bound on the cron searches for one plan's cursor, each way: a search finds the occurrence around now
+ * directly, and only an excluded date costs another (the search then resumes past that whole date), so
+ * this is the number of excluded dates in a row a window can be found across (over two years of them).
+ */
 const MAX_ITERATIONS = 800;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -103,10 +109,25 @@ function label(plan: Plan, start: number, end: number): string {
 }
 
 /**
+ * An instant on `date` or before it, no later than the first instant of `date` in the zone (local midnight,
+ * or the end of a DST gap at midnight): a search resumes from here past a whole excluded date. Undefined
+ * past the dates an instant can name.
+ */
+function startOfLocalDate(date: string, timeZone: string): number | undefined {
+  let at = zonedInstant(parseDate(date), 0, timeZone);
+  if (!Number.isFinite(at) || Math.abs(at) > 8.6e15) return undefined;
+  for (let i = 0; i < 4 && localDateTime(at - 1, timeZone)[0] >= date; i += 1) at -= 3_600_000;
+  return at;
+}
+
+/**
  * Where `now` stands for one plan: inside a window (or its pre-warm lead), or between windows, and until
- * when that holds. The last window is found by walking the occurrences forward (core/cron.ts) from one
- * maximal window length (plus the pre-warm lead) before now.
- * A window whose start falls on an excluded date in the plan's zone does not open.
+ * when that holds. The window that may hold now is the one that opened last, at or before now plus the
+ * pre-warm lead, on a date that is not excluded, and no more than one maximal window length before (windows
+ * close in the order they open, so an earlier one has closed if that one has); the next window is the first
+ * start after. Each is found by searching the cron line from now (core/cron.ts), backward and forward, so
+ * the work does not grow with how often the line fires: an excluded date costs one more search, which
+ * resumes past that whole date (at most MAX_ITERATIONS each way).
  */
 export function computePlanCursor(
   plan: Plan,
@@ -116,24 +137,37 @@ export function computePlanCursor(
   overrides: readonly ExchangeOverride[] = [],
 ): PlanCursor {
   if (plan.session) return computeSessionCursor(plan, overrides, fingerprint, now);
-  const start = plan.start as string;
   const lead = plan.preWarmSeconds * 1000;
   const maxLength = plan.durationMinutes !== undefined ? plan.durationMinutes * 60_000 : MAX_WINDOW_MS;
   const horizon = now + lead;
-  const starts = cronOccurrences(start, plan.timezone, now + lead - maxLength - 1);
+  const starts = cronSchedule(plan.start as string, plan.timezone);
   let last: number | undefined;
-  let nextStart: number | undefined;
+  let from = horizon;
   for (let i = 0; i < MAX_ITERATIONS; i += 1) {
-    const at = starts.next();
-    if (at === undefined) break;
-    if (at > horizon) {
-      if (!isExcluded(exclusions, localDateTime(at, plan.timezone)[0], overrides)) {
-        nextStart = at;
-        break;
-      }
-      continue;
+    const at = starts.atOrBefore(from);
+    if (at === undefined || at < horizon - maxLength) break;
+    const date = localDateTime(at, plan.timezone)[0];
+    if (!isExcluded(exclusions, date, overrides)) {
+      last = at;
+      break;
     }
-    if (!isExcluded(exclusions, localDateTime(at, plan.timezone)[0], overrides)) last = at;
+    const dayStart = startOfLocalDate(date, plan.timezone);
+    if (dayStart === undefined) break;
+    from = Math.min(at, dayStart) - 1;
+  }
+  let nextStart: number | undefined;
+  from = horizon;
+  for (let i = 0; i < MAX_ITERATIONS; i += 1) {
+    const at = starts.after(from);
+    if (at === undefined) break;
+    const date = localDateTime(at, plan.timezone)[0];
+    if (!isExcluded(exclusions, date, overrides)) {
+      nextStart = at;
+      break;
+    }
+    const nextDayStart = startOfLocalDate(isoDate(parseDate(date) + 1), plan.timezone);
+    if (nextDayStart === undefined) break;
+    from = Math.max(at, nextDayStart - 1);
   }
   if (last !== undefined) {
     const end = windowEnd(plan, last);
