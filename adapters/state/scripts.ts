@@ -175,8 +175,10 @@ return {entries, redis.call('HMGET', KEYS[2], unpack(ids))}`,
 );
 
 /**
- * Put a target or policy document. KEYS: document, seq, targets index, the target's document.
- * ARGV: document JSON, expected version ('*' any, '' must not exist), target id, max targets, kind.
+ * Put a target or policy document. KEYS: document, seq, targets index, the target's document, and the write
+ * audit stream when the write is audited. ARGV: document JSON, expected version ('*' any, '' must not
+ * exist), target id, max targets, kind, then for an audited write: the audit entry (a JSON object; the new
+ * version is added to it here) and the stream's length cap. The entry lands with the document or not at all.
  */
 export const PUT_DOCUMENT = script(
   'put-document',
@@ -189,12 +191,17 @@ if ARGV[5] == 'target' and not current and redis.call('SISMEMBER', KEYS[3], ARGV
 end
 local version = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'version', version)
+if KEYS[5] then
+  local entry = string.sub(ARGV[6], 1, -2) .. ',"version":' .. version .. '}'
+  redis.call('XADD', KEYS[5], 'MAXLEN', ARGV[7], '*', 'write', entry)
+end
 return {'ok', tostring(version)}`,
 );
 
 /**
  * Delete a document. KEYS: document, targets index, then keys deleted with a target (policy, state, audit, results).
- * ARGV: expected version ('*' any), target id, kind.
+ * ARGV: expected version ('*' any), target id, kind. An audited delete adds the write audit stream as the
+ * last KEY and the entry (JSON) and the stream's length cap as ARGV: the entry lands with the delete.
  */
 export const DELETE_DOCUMENT = script(
   'delete-document',
@@ -202,9 +209,14 @@ export const DELETE_DOCUMENT = script(
 if not current then return {'absent'} end
 if ARGV[1] ~= '*' and current ~= ARGV[1] then return {'conflict', current} end
 redis.call('DEL', KEYS[1])
+local last = #KEYS
+if ARGV[4] then
+  last = last - 1
+  redis.call('XADD', KEYS[#KEYS], 'MAXLEN', ARGV[5], '*', 'write', ARGV[4])
+end
 if ARGV[3] == 'target' then
   redis.call('SREM', KEYS[2], ARGV[2])
-  for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+  for i = 3, last do redis.call('DEL', KEYS[i]) end
 end
 return {'ok'}`,
 );

@@ -24,7 +24,7 @@ export function createHttpHandler(env: Record<string, string | undefined>, overr
   let built: Promise<ReturnType<typeof handle>> | undefined;
   const build = async () => {
     const runtime = createRuntime(env, overrides);
-    const access = overrides.access ?? createAccessStore(stateConfigFromEnv(env));
+    const access = overrides.access ?? createAccessStore(stateConfigFromEnv(env), {}, runtime.store);
     if (env.TIDE_ADMIN_KEY) {
       const record = bootstrapRecord(env.TIDE_ADMIN_KEY, runtime.clock.now());
       if (record) await access.createKey(record);

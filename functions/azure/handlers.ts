@@ -64,12 +64,13 @@ function retryableOf(result: IngestResult): { targetId: string; message: string 
 
 export function createAzureHandlers(
   getRuntime: () => AzureRuntime | Promise<AzureRuntime>,
-  getApp: () => { fetch(request: Request): Response | Promise<Response> },
+  getApp: () => Promise<{ fetch(request: Request): Response | Promise<Response> }>,
 ) {
   return {
     /** `tideHttp`: every route of the HTTP app (webhooks, API, handshakes). */
     async http(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-      return fromFetchResponse(await getApp().fetch(await toFetchRequest(request)));
+      const app = await getApp();
+      return fromFetchResponse(await app.fetch(await toFetchRequest(request)));
     },
 
     /** `tideEvents`: one Event Grid event (Event Grid or CloudEvents schema) per invocation. */

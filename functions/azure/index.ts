@@ -11,7 +11,6 @@ import { AzureActuator } from '../../adapters/azure/actuator.ts';
 import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/clients.ts';
 import { createRuntime } from '../shell/runtime.ts';
 import { createAzureHandlers, type AzureRuntime } from './handlers.ts';
-import { createAzureHttpApp } from './http.ts';
 
 let made: AzureRuntime | undefined;
 
@@ -41,10 +40,14 @@ export function azureRuntime(env: Record<string, string | undefined> = process.e
   }
 }
 
-let httpApp: ReturnType<typeof createAzureHttpApp> | undefined;
-/** The HTTP app over the same runtime, made at the first request. */
-export function azureHttpApp(env: Record<string, string | undefined> = process.env) {
-  httpApp ??= createAzureHttpApp(azureRuntime(env), env);
+type HttpApp = ReturnType<typeof import('./http.ts').createAzureHttpApp>;
+let httpApp: Promise<HttpApp> | undefined;
+/**
+ * The HTTP app over the same runtime, made at the first request. Loaded then, too: the Event Grid and timer
+ * functions' cold starts do not load the API (hono, its OpenAPI schemas, the metrics registry).
+ */
+export function azureHttpApp(env: Record<string, string | undefined> = process.env): Promise<HttpApp> {
+  httpApp ??= import('./http.ts').then(({ createAzureHttpApp }) => createAzureHttpApp(azureRuntime(env), env));
   return httpApp;
 }
 

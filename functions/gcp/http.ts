@@ -30,7 +30,7 @@ export function createGcpHttpApp(gcp: GcpRuntime, env: Record<string, string | u
       : Promise.resolve(null);
   return createApiApp({
     store: runtime.store,
-    access: createAccessStore(stateConfigFromEnv(env)),
+    access: createAccessStore(stateConfigFromEnv(env), {}, runtime.store),
     shell: runtime.shell,
     ingest: runtime.ingest,
     observe,

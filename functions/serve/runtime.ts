@@ -70,7 +70,8 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
   const logger = createJsonLogger({ write: options.write ?? ((line) => process.stdout.write(`${line}\n`)), secrets });
   const config = stateConfigFromEnv(env);
   const store = createStateStore(config, logger);
-  const access = createAccessStore(config);
+  // In memory the write audit is the state store's: a document write and its audit entry land in one step.
+  const access = createAccessStore(config, {}, store);
   const cloud = factory({
     clock,
     env,

@@ -62,9 +62,21 @@ export const RUNTIME_BUILDS: Record<string, { besideBundle: readonly string[]; e
     ],
     entryNames: 'index',
   },
-  // The Azure Functions Node.js worker provides `@azure/functions-core` to the programming model at run time
-  // (it is no npm package); everything else is bundled until the Azure deployment names what it installs.
-  azure: { besideBundle: ['@azure/functions-core'] },
+  // The Azure Functions Node.js worker provides `@azure/functions-core` to the @azure/functions copy in
+  // node_modules, which registers the functions; the Azure clients are loaded at first use
+  // (adapters/azure/clients.ts), from node_modules too.
+  azure: {
+    besideBundle: [
+      '@azure/functions',
+      '@azure/arm-compute',
+      '@azure/arm-machinelearning',
+      '@azure/arm-monitor',
+      '@azure/identity',
+      '@upstash/redis',
+      'ioredis',
+    ],
+    entryNames: 'index',
+  },
 };
 
 /** One deployable function. */

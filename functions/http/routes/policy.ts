@@ -5,7 +5,7 @@ import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { etagOf, expectedVersion } from '../etag.ts';
 import { ApiError } from '../errors.ts';
 import { COMMON_ERRORS, NOT_FOUND, PRECONDITION, TOO_LARGE, TargetParams, json, scopedRoute } from '../route.ts';
-import { ifMatchHeaders, recordWrite } from './writes.ts';
+import { ifMatchHeaders, writeAudit } from './writes.ts';
 
 const etagHeader = { ETag: { schema: { type: 'string' as const }, description: 'the version, for If-Match' } };
 
@@ -56,9 +56,9 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
         c.req.header('if-none-match'),
         currentVersion(id),
       );
-      const version = await store.putPolicy(id, policy, expected);
+      const audit = writeAudit(deps, c.get('apiKey'), { action: 'put-policy', targetId: id, change: policy });
+      const version = await store.putPolicy(id, policy, expected, audit);
       deps.ingest.invalidateTargets();
-      await recordWrite(deps, c.get('apiKey'), { action: 'put-policy', targetId: id, version, change: policy });
       c.header('ETag', etagOf(version));
       return c.json(policy, 200);
     },
@@ -75,10 +75,10 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
     async (c) => {
       const { id } = c.req.valid('param');
       const expected = await expectedVersion(c.req.header('if-match'), undefined, currentVersion(id));
-      if (!(await store.deletePolicy(id, expected)))
+      const audit = writeAudit(deps, c.get('apiKey'), { action: 'delete-policy', targetId: id, change: null });
+      if (!(await store.deletePolicy(id, expected, audit)))
         throw new ApiError(404, 'not-found', `no policy for target "${id}"`);
       deps.ingest.invalidateTargets();
-      await recordWrite(deps, c.get('apiKey'), { action: 'delete-policy', targetId: id, change: null });
       return c.body(null, 204);
     },
   );

@@ -5,7 +5,7 @@ import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { etagOf, expectedVersion } from '../etag.ts';
 import { ApiError } from '../errors.ts';
 import { COMMON_ERRORS, NOT_FOUND, PRECONDITION, TOO_LARGE, TargetParams, json, scopedRoute } from '../route.ts';
-import { ifMatchHeaders, recordWrite } from './writes.ts';
+import { ifMatchHeaders, writeAudit } from './writes.ts';
 
 const TargetList = z.object({ targets: z.array(TargetSchema) });
 const etagHeader = { ETag: { schema: { type: 'string' as const }, description: 'the version, for If-Match' } };
@@ -81,9 +81,9 @@ export function registerTargetRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
         c.req.header('if-none-match'),
         async () => (await store.getTarget(id))?.version ?? null,
       );
-      const version = await store.putTarget(target, expected);
+      const audit = writeAudit(deps, c.get('apiKey'), { action: 'put-target', targetId: id, change: target });
+      const version = await store.putTarget(target, expected, audit);
       deps.ingest.invalidateTargets();
-      await recordWrite(deps, c.get('apiKey'), { action: 'put-target', targetId: id, version, change: target });
       c.header('ETag', etagOf(version));
       return c.json(target, 200);
     },
@@ -104,9 +104,9 @@ export function registerTargetRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
         undefined,
         async () => (await store.getTarget(id))?.version ?? null,
       );
-      if (!(await store.deleteTarget(id, expected))) throw new ApiError(404, 'not-found', `no target "${id}"`);
+      const audit = writeAudit(deps, c.get('apiKey'), { action: 'delete-target', targetId: id, change: null });
+      if (!(await store.deleteTarget(id, expected, audit))) throw new ApiError(404, 'not-found', `no target "${id}"`);
       deps.ingest.invalidateTargets();
-      await recordWrite(deps, c.get('apiKey'), { action: 'delete-target', targetId: id, change: null });
       return c.body(null, 204);
     },
   );

@@ -4,7 +4,9 @@ import { KeyLimitError } from '../../../adapters/state/access-errors.ts';
 import { MemoryAccessStore } from '../../../adapters/state/access-memory.ts';
 import type { AccessStoreOptions } from '../../../adapters/state/access-options.ts';
 import { RedisAccessStore } from '../../../adapters/state/access-redis.ts';
-import { StateUnavailableError } from '../../../adapters/state/errors.ts';
+import { StateUnavailableError, TargetNotFoundError, VersionConflictError } from '../../../adapters/state/errors.ts';
+import type { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
+import { testPolicy, testTarget } from './fixtures.ts';
 import { ioredisTransport } from '../../../adapters/state/ioredis-transport.ts';
 import { upstashTransport } from '../../../adapters/state/upstash-transport.ts';
 import { freshNamespace, startStoreSetup, type StoreKind, type StoreSetup } from './store-setup.ts';
@@ -109,6 +111,96 @@ describe.each<StoreKind>(['memory', 'redis', 'upstash'])('%s access store', (kin
       version: 4,
       change: { i: 4 },
     });
+  });
+});
+
+describe.each<StoreKind>(['memory', 'redis', 'upstash'])('%s: a document write and its write-audit entry', (kind) => {
+  /** A state store and the access store beside it, on one namespace (in memory: sharing the write log). */
+  const pair = () => {
+    const namespace = freshNamespace(`atomic-${kind}`);
+    const state = setup.create(kind, { namespace });
+    const access =
+      kind === 'memory'
+        ? new MemoryAccessStore({ namespace }, (state as MemoryStateStore).writes)
+        : kind === 'redis'
+          ? new RedisAccessStore(ioredisTransport({ url: setup.server.url, timeoutMs: 1000 }), { namespace })
+          : new RedisAccessStore(
+              upstashTransport({ url: setup.bridge.url, token: setup.bridge.token, timeoutMs: 1000 }),
+              {
+                namespace,
+              },
+            );
+    opened.push(access);
+    return { state, access };
+  };
+  const audit = (action: string, targetId: string, change: unknown, maxEntries = 100) => ({
+    record: { at: 1_000, keyId: 'k1', keyName: 'ops', action, targetId, change },
+    maxEntries,
+  });
+
+  it('land together, the entry with the version the write made', async () => {
+    const { state, access } = pair();
+    const targetVersion = await state.putTarget(
+      testTarget('llm'),
+      undefined,
+      audit('put-target', 'llm', { id: 'llm' }),
+    );
+    const policy = testPolicy({ maxCapacity: 7 });
+    const policyVersion = await state.putPolicy('llm', policy, null, audit('put-policy', 'llm', policy));
+    expect(await access.readWrites({ targetId: 'llm' })).toEqual([
+      {
+        at: 1_000,
+        keyId: 'k1',
+        keyName: 'ops',
+        action: 'put-policy',
+        targetId: 'llm',
+        change: policy,
+        version: policyVersion,
+      },
+      {
+        at: 1_000,
+        keyId: 'k1',
+        keyName: 'ops',
+        action: 'put-target',
+        targetId: 'llm',
+        change: { id: 'llm' },
+        version: targetVersion,
+      },
+    ]);
+    expect(await state.deletePolicy('llm', policyVersion, audit('delete-policy', 'llm', null))).toBe(true);
+    expect(await state.deleteTarget('llm', undefined, audit('delete-target', 'llm', null))).toBe(true);
+    expect((await access.readWrites()).map((w) => [w.action, w.version])).toEqual([
+      ['delete-target', undefined],
+      ['delete-policy', undefined],
+      ['put-policy', policyVersion],
+      ['put-target', targetVersion],
+    ]);
+  });
+
+  it('neither lands when the write does not: a stale version, a missing target, a delete of nothing', async () => {
+    const { state, access } = pair();
+    await state.putTarget(testTarget('llm'));
+    const version = await state.putPolicy('llm', testPolicy());
+    await expect(
+      state.putPolicy('llm', testPolicy(), version + 100, audit('put-policy', 'llm', 1)),
+    ).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(
+      state.putPolicy('ghost', testPolicy(), undefined, audit('put-policy', 'ghost', 2)),
+    ).rejects.toBeInstanceOf(TargetNotFoundError);
+    await expect(state.deletePolicy('llm', version + 100, audit('delete-policy', 'llm', 3))).rejects.toBeInstanceOf(
+      VersionConflictError,
+    );
+    expect(await state.deletePolicy('ghost', undefined, audit('delete-policy', 'ghost', 4))).toBe(false);
+    expect(await access.readWrites()).toEqual([]);
+    expect((await state.getPolicy('llm'))?.version).toBe(version);
+  });
+
+  it('the entries are capped, oldest out first', async () => {
+    const { state, access } = pair();
+    await state.putTarget(testTarget('llm'));
+    for (let i = 1; i <= 4; i++)
+      await state.putPolicy('llm', testPolicy(), undefined, audit('put-policy', 'llm', i, 3));
+    expect((await access.readWrites()).map((w) => w.change)).toEqual([4, 3, 2]);
   });
 });
 

@@ -208,8 +208,18 @@ describe('act mode through the Lambda handler', () => {
     aws.ec2.addGroup('e2e-g5-od', 'g5.12xlarge', 0);
     // The catalog has g6.12xlarge cheaper than g5.12xlarge; today's spot market says otherwise.
     aws.ec2.spotPrices = [
-      { instanceType: 'g5.12xlarge', availabilityZone: 'us-east-2a', spotPrice: '1.20', timestamp: new Date(NOTICE_AT) },
-      { instanceType: 'g6.12xlarge', availabilityZone: 'us-east-2a', spotPrice: '3.90', timestamp: new Date(NOTICE_AT) },
+      {
+        instanceType: 'g5.12xlarge',
+        availabilityZone: 'us-east-2a',
+        spotPrice: '1.20',
+        timestamp: new Date(NOTICE_AT),
+      },
+      {
+        instanceType: 'g6.12xlarge',
+        availabilityZone: 'us-east-2a',
+        spotPrice: '3.90',
+        timestamp: new Date(NOTICE_AT),
+      },
     ];
     const { handler, runtime } = await actHandler(
       NOTICE_AT,
@@ -234,7 +244,11 @@ describe('act mode through the Lambda handler', () => {
                 'g5-spot-b': 'e2e-g5-spot-b',
                 'g5-od': 'e2e-g5-od',
               },
-              checkpoint: { type: 'https', url: `${receiver.origin}/checkpoint`, secretEnv: 'TIDE_TEST_CHECKPOINT_KEY' },
+              checkpoint: {
+                type: 'https',
+                url: `${receiver.origin}/checkpoint`,
+                secretEnv: 'TIDE_TEST_CHECKPOINT_KEY',
+              },
             },
           },
           policy: {
@@ -263,6 +277,7 @@ describe('act mode through the Lambda handler', () => {
           source: 'ray',
         },
       });
+      expect(aws.server.calls('ec2', 'DescribeSpotPriceHistory')).toHaveLength(1);
       aws.server.reset();
       // EC2's two-minute warning, as EventBridge delivers it to the function.
       const result = await handler(awsFixture('eventbridge-spot-interruption.json'));
@@ -283,11 +298,13 @@ describe('act mode through the Lambda handler', () => {
       expect(g5b.desired).toBe(1);
       expect(g6.desired).toBe(0);
       expect(
-        aws.server.calls('autoscaling', 'SetDesiredCapacity').map((r) => [r.params.AutoScalingGroupName, r.params.DesiredCapacity]),
+        aws.server
+          .calls('autoscaling', 'SetDesiredCapacity')
+          .map((r) => [r.params.AutoScalingGroupName, r.params.DesiredCapacity]),
       ).toEqual([['e2e-g5-spot-b', '1']]);
-      // The launch carried its idempotency record; the price read happened once (cached).
+      // The launch carried its idempotency record; the prices came from the cache the job's decision filled.
       expect(aws.server.calls('autoscaling', 'CreateOrUpdateTags')).toHaveLength(1);
-      expect(aws.server.calls('ec2', 'DescribeSpotPriceHistory')).toHaveLength(1);
+      expect(aws.server.calls('ec2', 'DescribeSpotPriceHistory')).toHaveLength(0);
       const audit = (await runtime.store.readAudit('train-g5')).entries[0]!;
       expect(audit.actions.map((a) => `${a.type}:${'poolId' in a ? a.poolId : ''}`)).toEqual(
         expect.arrayContaining(['request-checkpoint:', 'launch-capacity:g5-spot-b']),

@@ -13,6 +13,7 @@ import { PolicySchema } from '../../../core/schema/policy.ts';
 import { prometheusInstantQuery } from '../../../adapters/prometheus/instant-query.ts';
 import { createPrometheusSource } from '../../../functions/serve/prometheus-source.ts';
 import { Ticker } from '../../../functions/serve/ticker.ts';
+import { dashboardQueries } from '../../support/grafana.ts';
 import { promQuery, startPrometheus, type Daemon } from '../../support/prometheus.ts';
 import { startTideServe, waitFor, type TideServe } from '../../support/tide-serve.ts';
 import { demoPolicy, demoTarget, startApi } from '../http/support.ts';
@@ -73,6 +74,16 @@ describe('Prometheus scrapes tide serve', () => {
       30_000,
     );
     expect(demand).toBeGreaterThanOrEqual(0);
+    // Every query of the Grafana dashboard runs in this Prometheus (variables as "All") and finds series.
+    for (const { where, expr } of dashboardQueries()) {
+      const promql = expr.replaceAll('$__rate_interval', '1m').replace(/\$(target|provider)\b/g, '.*');
+      const answer = (await (
+        await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+          signal: AbortSignal.timeout(5000),
+        })
+      ).json()) as { status: string; error?: string };
+      expect(answer.status, `${where}: ${answer.error ?? ''}`).toBe('success');
+    }
     // The scrape without credentials: Tide answers 401, so Prometheus marks the target down.
     const up = await waitFor(
       'the keyless scrape to be recorded',

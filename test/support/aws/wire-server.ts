@@ -26,6 +26,8 @@ export interface RecordedRequest {
   params: Record<string, unknown>;
   /** `attempt=N; max=M` from the SDK's retry header. */
   attempt: string | undefined;
+  /** The access key the SigV4 signature names (which credentials the client found). */
+  accessKeyId: string | undefined;
   at: number;
 }
 
@@ -116,6 +118,7 @@ export async function startAwsWireServer(handlers: Partial<Record<AwsService, Ha
       action,
       params,
       attempt: typeof attempt === 'string' ? attempt : undefined,
+      accessKeyId: /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1],
       at: Date.now(),
     });
 
