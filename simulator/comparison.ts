@@ -55,7 +55,7 @@ const PLAN_LESS: readonly AutoscalerName[] = ['aws-target-tracking-plan-less', '
 /** One of {@link AUTOSCALER_NAMES}. */
 export type AutoscalerName = (typeof AUTOSCALER_NAMES)[number];
 
-/** Default time-to-first-token SLO, ms: p95 TTFT of 3 s (the largest prompts here prefill in 2.5 s). */
+/** Default time-to-first-token SLO, ms: 3 s (one conversation prompt, 14,050 tokens, prefills in 4.7 s: over it whatever the capacity). */
 export const DEFAULT_SLO_MS = 3000;
 
 /** Tide's on-demand fallback pool in spot runs. */

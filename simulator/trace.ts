@@ -67,7 +67,7 @@ export function parseTimestamp(cell: string): number | undefined {
 /** Bounds of a trace (documented in docs/simulator.md): the simulation's cost follows rows plus span. */
 export const TRACE_LIMITS = {
   /** Rows (requests). */
-  rows: 5_000_000,
+  rows: 8_000_000,
   /** From the first arrival to the last: the simulator steps through every minute of it. */
   spanDays: 14,
   /** Tokens in one request's prompt or output (the largest context windows are about 2 million). */

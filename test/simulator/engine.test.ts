@@ -6,6 +6,7 @@ import { POOL_ID, prepareWorkload, simulateRun, type SimulationSettings } from '
 import { DEFAULT_SERVING_MODEL } from '../../simulator/serving.ts';
 import { parseTidePolicy, tideAutoscaler, defaultTidePolicy } from '../../simulator/tide.ts';
 import type { Trace } from '../../simulator/trace.ts';
+import { findWorkload } from '../../simulator/workloads.ts';
 
 const T0 = Date.parse('2026-03-09T14:00:00Z');
 
@@ -83,6 +84,28 @@ describe('comparison on a synthetic load step', () => {
     });
     expect(again.runs).toEqual(once.runs);
   });
+});
+
+describe('fair baselines on a workload with plans', () => {
+  it('KEDA and AWS target tracking get the plan windows by default; the plan-less forms run beside them', async () => {
+    const workload = findWorkload('trading-day')!;
+    const only = ['keda', 'keda-plan-less', 'aws-target-tracking', 'aws-target-tracking-plan-less'] as const;
+    const options = { trace: await workload.load(1), plans: workload.plans!, only, oracle: false };
+    const report = await runComparison(options);
+    expect(report.settings.baselineSchedules).toBe(true);
+    const named = (name: string) => report.runs.find((run) => run.name === name)!;
+    // The open surge is pre-warmed: fewer requests over the SLO than without the windows.
+    expect(named('keda').sloViolationShare).toBeLessThan(named('keda-plan-less').sloViolationShare);
+    expect(named('aws-target-tracking').sloViolationShare).toBeLessThan(
+      named('aws-target-tracking-plan-less').sloViolationShare,
+    );
+    const without = await runComparison({ ...options, baselineSchedules: false, only: ['keda', 'keda-plan-less'] });
+    expect(without.settings.baselineSchedules).toBe(false);
+    expect(without.runs.map((run) => run.sloViolationShare)).toEqual([
+      named('keda-plan-less').sloViolationShare,
+      named('keda-plan-less').sloViolationShare,
+    ]);
+  }, 60_000);
 });
 
 describe('what a workload allows: the work floor and constant capacities', () => {

@@ -228,23 +228,12 @@ describe('tide simulate', () => {
     expect(err.join('\n')).toMatch(/maxCapacity: must be at least minCapacity \(5\), was: 2/);
   });
 
-  it('by default KEDA and AWS target tracking get the trading-day plans; the plan-less forms run beside them', async () => {
+  it('--plan-less-baselines reaches the settings', async () => {
     const { io, out } = recordingIo();
-    expect(await main(['simulate', '--workload', 'trading-day', '--json'], io)).toBe(0);
-    const report = JSON.parse(out.join('\n'));
-    expect(report.settings.baselineSchedules).toBe(true);
-    const named = (name: string) => report.runs.find((run: { name: string }) => run.name === name);
-    expect(named('keda').sloViolationShare).toBeLessThan(named('keda-plan-less').sloViolationShare);
-    expect(named('aws-target-tracking').sloViolationShare).toBeLessThan(
-      named('aws-target-tracking-plan-less').sloViolationShare,
-    );
-    const planLess = recordingIo();
-    expect(await main(['simulate', '--workload', 'trading-day', '--plan-less-baselines', '--json'], planLess.io)).toBe(
-      0,
-    );
-    const without = JSON.parse(planLess.out.join('\n'));
-    expect(without.settings.baselineSchedules).toBe(false);
-    expect(without.runs.map((run: { name: string }) => run.name)).not.toContain('keda-plan-less');
+    expect(
+      await main(['simulate', '--trace', file('plan-less.csv', smallTrace()), '--plan-less-baselines', '--json'], io),
+    ).toBe(0);
+    expect(JSON.parse(out.join('\n')).settings.baselineSchedules).toBe(false);
   });
 
   it('replays a slice of the bundled Azure conversation trace', async () => {
