@@ -1,5 +1,6 @@
-import type { Action } from '../../core/decision.ts';
+import type { Action, Decision } from '../../core/decision.ts';
 import type { CapacityType, ObservedCapacity, Provider, Target } from '../../core/schema/target.ts';
+import type { Policy } from '../../core/schema/policy.ts';
 
 /**
  * The actuator port: everything Tide asks of a cloud to change a target's capacity. The provider adapters
@@ -25,6 +26,31 @@ export interface ActuatorPort {
   drainAndRelease(request: DrainAndReleaseRequest): Promise<void>;
   /** Ask the training job on these instances to write a checkpoint before `deadlineAt`. */
   requestCheckpoint(request: CheckpointRequest): Promise<void>;
+  /**
+   * Only on a port whose fleet is Tide's own record (shadow mode, which has no cloud to ask): the shell then
+   * reads the capacity from the state it loaded, and keeps the fleet after each decision with the commit,
+   * instead of calling `readCapacity`.
+   */
+  readonly recorded?: RecordedCapacity;
+}
+
+/** How a port's capacity is read from, and kept in, the target's state (see {@link ActuatorPort.recorded}). */
+export interface RecordedCapacity {
+  /**
+   * The capacity the recorded fleet describes, observed `now`; null when there is no record (a target never
+   * decided on in this mode, or whose state expired): the shell then calls `readCapacity` once.
+   */
+  read(fleet: RecordedFleet | null, policy: Policy, now: number): ObservedCapacity | null;
+  /** The fleet after `decision`, made on `observed`, took effect (what `read` gets at the next event). */
+  after(observed: ObservedCapacity, decision: Omit<Decision, 'memory'>): RecordedFleet;
+}
+
+/**
+ * The fleet as Tide's own decisions describe it, per pool: what shadow mode observes, since it has no cloud
+ * to ask. Kept in the target's state and written by the commit, so observing costs no read of its own.
+ */
+export interface RecordedFleet {
+  pools: { poolId: string; instanceType: string; desired: number }[];
 }
 
 /** What became of one action of a committed decision (the reconciler's record, kept in the audit entry). */

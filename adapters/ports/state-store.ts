@@ -5,15 +5,17 @@ import type { Policy } from '../../core/schema/policy.ts';
 import type { SignalKind } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
 import type { WriteRecord } from './access-store.ts';
-import type { ActionResult } from './actuator.ts';
+import type { ActionResult, RecordedFleet } from './actuator.ts';
+
+export type { RecordedFleet } from './actuator.ts';
 
 /**
  * The state store port: where the stateless function instances keep everything that must outlive one
  * invocation. Three implementations share its semantics exactly (`adapters/state/`): Upstash over REST,
  * self-hosted Redis over TCP (both run the same Lua scripts) and an in-memory store.
  *
- * The event pipeline uses four calls: `load` (state, documents and the event's idempotency record in one
- * round trip), `commit` (one compare-and-set script that writes the memory, the idempotency record, the
+ * The event pipeline uses four calls: `load` (state with the recorded fleet, documents, the document
+ * counter and the event's idempotency record in one round trip), `commit` (one compare-and-set script that writes the memory, the idempotency record, the
  * outbox and the audit entry together), then, only when the decision has actions, `finish` after acting;
  * `claim` re-drives the outbox of an event whose earlier invocation died between commit and act.
  */
@@ -43,6 +45,8 @@ export interface StateStore {
   /** Delete a target with its policy, memory and audit log; false when there was none. */
   deleteTarget(targetId: string, expected?: ExpectedVersion, audit?: WriteAudit): Promise<boolean>;
   listTargets(): Promise<string[]>;
+  /** The document counter (see {@link TargetSnapshot.documentsVersion}); read it before the documents it covers. */
+  documentsVersion(): Promise<number>;
   getPolicy(targetId: string): Promise<Versioned<Policy> | null>;
   /** The target must exist (`TargetNotFoundError` otherwise); returns the new version. */
   putPolicy(targetId: string, policy: Policy, expected?: ExpectedVersion, audit?: WriteAudit): Promise<number>;
@@ -133,6 +137,8 @@ export interface TargetState {
   /** 0 when there is no state yet; +1 on every commit. */
   version: number;
   pending: PendingOutbox | null;
+  /** The fleet the last commit recorded (shadow mode keeps one; null otherwise). */
+  fleet: RecordedFleet | null;
 }
 
 /** One target's spend as its last commit recorded it, for the spend caps of its group. */
@@ -155,6 +161,11 @@ export interface TargetSnapshot {
   policy: Versioned<Policy> | null;
   state: TargetState;
   event: EventRecord | null;
+  /**
+   * The deployment's document counter when loaded: every target or policy write or delete moves it, so
+   * anything built from the documents at this number (the trigger routes) is still right.
+   */
+  documentsVersion: number;
 }
 
 export interface CommitRequest {
@@ -172,6 +183,8 @@ export interface CommitRequest {
   leaseUntil: number | null;
   /** For a target in a group: its spend, recorded in the group's hash with the commit. */
   groupSpend?: { group: string; usdPerHour: number; usdLastDay: number };
+  /** The fleet after this decision, for a port that keeps it (shadow mode); a commit without one clears it. */
+  fleet?: RecordedFleet;
 }
 
 export type CommitResult =

@@ -7,9 +7,9 @@
  * the fleet look like had Tide been in charge" is the fleet its own decisions describe. Real fleets boot in
  * minutes, fail launches and get scaled by people too; none of that is visible here.
  */
-import type { Action } from '../../core/decision.ts';
+import type { Action, Decision } from '../../core/decision.ts';
 import type { ObservedCapacity, ObservedPool, Target } from '../../core/schema/target.ts';
-import type { AuditEntry } from '../ports/state-store.ts';
+import type { AuditEntry, RecordedFleet } from '../ports/state-store.ts';
 
 /** One pool being rebuilt, newest decision first. */
 interface PoolFold {
@@ -114,6 +114,71 @@ export class CapacityReconstruction {
  * with `valid: false`): its capacity figures say nothing about the fleet. A real hold at zero looks the
  * same and is skipped too; an older entry then anchors the count.
  */
-function madeWithSnapshot(entry: AuditEntry): boolean {
+function madeWithSnapshot(entry: Omit<Decision, 'memory'>): boolean {
   return entry.valid || entry.currentCapacity !== 0 || entry.desiredCapacity !== 0 || entry.actions.length > 0;
+}
+
+/**
+ * The capacity a recorded fleet describes, on the assumption above. Pools the target has and the record
+ * lacks (added since) start where a target never decided on starts: the primary at `minCapacity`, others at 0.
+ */
+export function capacityOfFleet(
+  target: Target,
+  fleet: RecordedFleet,
+  minCapacity: number,
+  now: number,
+): ObservedCapacity {
+  const recorded = new Map(fleet.pools.map((pool) => [pool.poolId, pool]));
+  const pools = target.pools.map((pool, index): ObservedPool => {
+    const kept = recorded.get(pool.id);
+    const desired = kept ? kept.desired : index === 0 ? minCapacity : 0;
+    return {
+      poolId: pool.id,
+      instanceType: kept?.instanceType ?? pool.instanceType,
+      capacityType: pool.capacityType,
+      desired,
+      ready: desired,
+      pending: 0,
+    };
+  });
+  return { observedAt: now, pools };
+}
+
+/**
+ * The fleet after `decision` took effect on `observed`, folded by the same rules as the audit log's
+ * reconstruction (so both give one answer): a one-pool target's count is the decision's `desiredCapacity`
+ * when it was made with a snapshot; otherwise each action moves its pool (set-capacity and
+ * change-instance-type set the count, launches add, releases take one).
+ */
+export function fleetAfter(observed: ObservedCapacity, decision: Omit<Decision, 'memory'>): RecordedFleet {
+  const pools = observed.pools.map((pool) => ({
+    poolId: pool.poolId,
+    instanceType: pool.instanceType,
+    desired: pool.desired,
+  }));
+  const byId = new Map(pools.map((pool) => [pool.poolId, pool]));
+  const anchored = pools.length === 1 && madeWithSnapshot(decision);
+  for (const action of decision.actions) {
+    if (action.type === 'request-checkpoint') continue;
+    const pool = byId.get(action.poolId);
+    if (!pool) continue;
+    switch (action.type) {
+      case 'set-capacity':
+        pool.desired = action.to;
+        break;
+      case 'change-instance-type':
+        pool.instanceType = action.toInstanceType;
+        pool.desired = action.count;
+        break;
+      case 'launch-capacity':
+        pool.desired += action.count;
+        break;
+      case 'drain-and-release':
+        pool.desired -= 1;
+        break;
+    }
+  }
+  if (anchored) pools[0]!.desired = decision.desiredCapacity;
+  for (const pool of pools) pool.desired = Math.max(0, pool.desired);
+  return { pools };
 }

@@ -2,17 +2,20 @@
  * The shadow actuator: Tide decides on real alarms and events and changes nothing. It is an
  * {@link ActuatorPort} per target, so the shell's reconciler drives it like a cloud's: the write methods
  * record each call as one log line and change nothing (the audit log already keeps the whole decision); the
- * read side, `readCapacity`, answers with the capacity Tide's own earlier decisions describe (see
- * ./reconstruct.ts for the assumption).
+ * read side answers with the capacity Tide's own earlier decisions describe (see ./reconstruct.ts for the
+ * assumption). That fleet is recorded in the target's state with every commit (`recorded`), so the shell
+ * reads it from the state it loads anyway: no round trip of its own. The audit log is folded only for a
+ * target without a record (state written before the record existed, or expired).
  */
 import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
 import type { ActuatorPort, ActuatorRequest, ActuatorResolver } from '../ports/actuator.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { RecordedCapacity } from '../ports/actuator.ts';
 import type { StateStore } from '../ports/state-store.ts';
-import { CapacityReconstruction } from './reconstruct.ts';
+import { CapacityReconstruction, capacityOfFleet, fleetAfter } from './reconstruct.ts';
 
-/** How much of the audit log one `observe` may read. */
+/** How much of the audit log one `observe` may read (only for a target without a recorded fleet). */
 export interface ShadowOptions {
   /** Decisions per audit page (the stores cap a page at 100). Default 50. */
   auditPageSize: number;
@@ -29,9 +32,12 @@ export interface ShadowOptions {
 /** Defaults of {@link ShadowOptions}. */
 export const DEFAULT_SHADOW_OPTIONS: ShadowOptions = { auditPageSize: 50, auditMaxPages: 4 };
 
+/** The event id `observe` loads with: its record is never written (no event has it), so the load reads none. */
+const OBSERVE_EVENT_ID = 'shadow-observe';
+
 /** Dependencies of {@link createShadowActuator}. */
 export interface ShadowDependencies {
-  store: Pick<StateStore, 'getPolicy' | 'readAudit'>;
+  store: Pick<StateStore, 'load' | 'getPolicy' | 'readAudit'>;
   clock: Clock;
   /** Where shadow mode reports what it would have done. */
   logger: Pick<Logger, 'info' | 'warn'>;
@@ -51,7 +57,15 @@ export function createShadowActuator(deps: ShadowDependencies): ShadowActuator {
   const options = { ...DEFAULT_SHADOW_OPTIONS, ...deps.options };
   const { store, clock, logger } = deps;
 
+  /** Outside the shell (the HTTP API's observe): the record, read with one load; the audit log without one. */
   const observe = async (target: Target): Promise<ObservedCapacity> => {
+    const snapshot = await store.load(target.id, OBSERVE_EVENT_ID);
+    if (snapshot.state.fleet)
+      return capacityOfFleet(target, snapshot.state.fleet, snapshot.policy?.value.minCapacity ?? 1, clock.now());
+    return fromAudit(target);
+  };
+
+  const fromAudit = async (target: Target): Promise<ObservedCapacity> => {
     const [policy, first] = await Promise.all([
       store.getPolicy(target.id),
       store.readAudit(target.id, { limit: options.auditPageSize }),
@@ -92,7 +106,12 @@ export function createShadowActuator(deps: ShadowDependencies): ShadowActuator {
         request,
       });
     };
+    const recorded: RecordedCapacity = {
+      read: (fleet, policy, now) => (fleet ? capacityOfFleet(target, fleet, policy.minCapacity, now) : null),
+      after: fleetAfter,
+    };
     return {
+      recorded,
       readCapacity: async () => observe(target),
       setCapacity: async (request) => record('setCapacity', request),
       changeInstanceType: async (request) => record('changeInstanceType', request),

@@ -12,6 +12,7 @@ import type {
   GroupMemberSpend,
   PendingOutbox,
   RecordedDecision,
+  RecordedFleet,
   SignalSummary,
   TargetSnapshot,
   Versioned,
@@ -78,8 +79,9 @@ export function decodeDecision(key: string, text: string): RecordedDecision {
 
 const STATUSES: readonly EventStatus[] = ['pending', 'done', 'superseded'];
 
-/** The 13 values the LOAD script returns, in its order. */
+/** The values the LOAD script returns before the group's, in its order (scripts.ts). */
 export type LoadReply = readonly (string | null)[];
+export const LOAD_FIXED_VALUES = 16;
 
 /**
  * Parsed targets and policies of one store instance, reused while their version is unchanged: every event
@@ -130,6 +132,8 @@ export function decodeSnapshot(
     };
   }
   const exchangeOverrides = decodeOverrides(keys.exchangeOverrides, at(13));
+  const fleet = at(14);
+  const counter = at(15);
   return {
     ...(exchangeOverrides.length > 0 ? { exchangeOverrides } : {}),
     target: documents.read(keys.target, at(9), at(10), decodeTarget),
@@ -138,9 +142,28 @@ export function decodeSnapshot(
       memory: memory === null ? null : decodeMemory(keys.state, memory),
       version: version === null ? 0 : integer(keys.state, version, 'version'),
       pending: outbox,
+      fleet: fleet === null ? null : decodeFleet(keys.state, fleet),
     },
     event,
+    documentsVersion: counter === null ? 0 : integer(keys.state, counter, 'document counter'),
   };
+}
+
+/** A recorded fleet, checked for its shape (it is Tide's own write, but Redis is outside the process). */
+export function decodeFleet(key: string, text: string): RecordedFleet {
+  const value = parseJson(key, text) as Partial<RecordedFleet> | null;
+  const pools = value?.pools;
+  const readable =
+    Array.isArray(pools) &&
+    pools.every(
+      (pool) =>
+        typeof pool?.poolId === 'string' &&
+        typeof pool.instanceType === 'string' &&
+        Number.isSafeInteger(pool.desired) &&
+        pool.desired >= 0,
+    );
+  if (!readable) throw new StateCorruptError(key, 'the recorded fleet is not readable');
+  return { pools: pools.map(({ poolId, instanceType, desired }) => ({ poolId, instanceType, desired })) };
 }
 
 /** One audit stream entry: the recorded decision plus the signal summary, as JSON in field `entry`. */

@@ -22,6 +22,7 @@ import {
   decodeGroupMembers,
   encodeGroupMember,
   decodeDecision,
+  decodeFleet,
   decodeMemory,
   decodePolicy,
   decodeTarget,
@@ -41,6 +42,8 @@ interface StateEntry {
   version: number;
   memory: string;
   pending: { eventId: string; leaseUntil: number } | null;
+  /** The recorded fleet (JSON), as the commit script keeps it. */
+  fleet: string | null;
   expiresAt: number;
 }
 interface EventEntry {
@@ -126,7 +129,9 @@ export class MemoryStateStore implements StateStore {
         memory: state ? decodeMemory(k.state(targetId), state.memory) : null,
         version: state?.version ?? 0,
         pending: state?.pending ? { ...state.pending } : null,
+        fleet: state?.fleet ? decodeFleet(k.state(targetId), state.fleet) : null,
       },
+      documentsVersion: this.seq,
       event: event
         ? {
             status: event.status,
@@ -162,6 +167,7 @@ export class MemoryStateStore implements StateStore {
       version: version + 1,
       memory: JSON.stringify(request.memory),
       pending,
+      fleet: request.fleet ? JSON.stringify(request.fleet) : null,
       expiresAt: now + o.stateTtlSeconds * 1000,
     });
     const auditId = this.appendAudit(
@@ -300,6 +306,11 @@ export class MemoryStateStore implements StateStore {
     return next.length !== current.length;
   }
 
+  async documentsVersion(): Promise<number> {
+    this.roundTrips += 1;
+    return this.seq;
+  }
+
   async listTargets(): Promise<string[]> {
     this.roundTrips += 1;
     return [...this.targetIds].sort();
@@ -364,6 +375,7 @@ export class MemoryStateStore implements StateStore {
   private deleteDoc(key: string, expected: ExpectedVersion): boolean {
     if (!this.docs.has(key)) return false;
     this.checkExpected(key, expected);
+    this.seq += 1; // as DELETE_DOCUMENT moves the counter: route caches see the delete
     return this.docs.delete(key);
   }
 

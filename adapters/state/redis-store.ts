@@ -13,6 +13,7 @@ import type {
   WriteAudit,
 } from '../ports/state-store.ts';
 import {
+  LOAD_FIXED_VALUES,
   decodeAuditEntry,
   decodeActionResults,
   encodeActionResults,
@@ -139,11 +140,11 @@ export class RedisStateStore implements StateStore {
     const k = this.targetKeys(targetId, eventId);
     // The group's spend comes in the same round trip once this instance knows the target's group.
     const knownGroup = this.groups.get(targetId);
-    const keys = [k.state, k.event, k.target, k.policy, k.exchangeOverrides];
+    const keys = [k.state, k.event, k.target, k.policy, k.exchangeOverrides, this.keys.seq];
     if (knownGroup) keys.push(this.keys.group(knownGroup));
     const reply = await this.run(`load ${targetId}`, () => this.script(LOAD, keys, []));
     if (!Array.isArray(reply)) throw new StateCorruptError(k.state, 'the load script did not return an array');
-    const snapshot = decodeSnapshot(k, strings(reply.slice(0, 14), k.state), this.documents);
+    const snapshot = decodeSnapshot(k, strings(reply.slice(0, LOAD_FIXED_VALUES), k.state), this.documents);
     const group = snapshot.target?.value.group;
     if (this.groups.size >= this.options.maxTargets && !this.groups.has(targetId)) this.groups.clear();
     this.groups.set(targetId, group ?? null);
@@ -152,7 +153,7 @@ export class RedisStateStore implements StateStore {
       // First load of this target here, or its group changed: one more read, then it rides along.
       const pairs =
         group === knownGroup
-          ? reply.slice(14)
+          ? reply.slice(LOAD_FIXED_VALUES)
           : await this.run(`load group ${group}`, () => this.script(GROUP_SPEND, [key], []));
       snapshot.group = { id: group, members: decodeGroupMembers(key, Array.isArray(pairs) ? pairs : []) };
     }
@@ -175,6 +176,7 @@ export class RedisStateStore implements StateStore {
       String(o.stateTtlSeconds * 1000),
       String(o.auditMaxEntries),
       String(o.auditMaxAgeSeconds * 1000),
+      request.fleet ? JSON.stringify(request.fleet) : '',
     ];
     const keys = [k.state, k.event, k.audit];
     if (request.groupSpend) {
@@ -261,6 +263,12 @@ export class RedisStateStore implements StateStore {
 
   deletePolicy(targetId: string, expected?: ExpectedVersion, audit?: WriteAudit): Promise<boolean> {
     return this.deleteDocument('policy', targetId, this.keys.policy(targetId), [], expected, audit);
+  }
+
+  async documentsVersion(): Promise<number> {
+    const key = this.keys.seq;
+    const reply = await this.run('read document counter', () => this.transport.command(['GET', key]));
+    return reply === null || reply === undefined ? 0 : Number(reply);
   }
 
   async listTargets(): Promise<string[]> {
@@ -380,7 +388,7 @@ export class RedisStateStore implements StateStore {
     expected: ExpectedVersion,
     audit?: WriteAudit,
   ): Promise<boolean> {
-    const keys = [key, this.keys.targets, ...extra];
+    const keys = [key, this.keys.targets, this.keys.seq, ...extra];
     const args = [expectedArg(expected), targetId, kind];
     if (audit) {
       keys.push(this.keys.writes);

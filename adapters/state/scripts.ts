@@ -16,22 +16,23 @@ function script(name: string, source: string): LuaScript {
 }
 
 /**
- * KEYS: state, event, target, policy, exchange overrides, and the target's group spend hash when the caller
- * knows the group. Returns 14 values: state version, memory, pending event, pending lease, event status,
- * decision, event version, owner, lease, target doc, target version, policy doc, policy version, exchange
- * overrides (JSON); then the group hash's fields and values, alternating.
+ * KEYS: state, event, target, policy, exchange overrides, the document counter, and the target's group spend
+ * hash when the caller knows the group. Returns 16 values: state version, memory, pending event, pending
+ * lease, event status, decision, event version, owner, lease, target doc, target version, policy doc, policy
+ * version, exchange overrides (JSON), recorded fleet (JSON), document counter; then the group hash's fields
+ * and values, alternating.
  */
 export const LOAD = script(
   'load',
-  `local s = redis.call('HMGET', KEYS[1], 'version', 'memory', 'pending', 'pendingLease')
+  `local s = redis.call('HMGET', KEYS[1], 'version', 'memory', 'pending', 'pendingLease', 'fleet')
 local e = redis.call('HMGET', KEYS[2], 'status', 'decision', 'version', 'owner', 'leaseUntil')
 local t = redis.call('HMGET', KEYS[3], 'doc', 'version')
 local p = redis.call('HMGET', KEYS[4], 'doc', 'version')
 local o = redis.call('GET', KEYS[5])
-local out = {s[1], s[2], s[3], s[4], e[1], e[2], e[3], e[4], e[5], t[1], t[2], p[1], p[2], o}
-if KEYS[6] then
-  local g = redis.call('HGETALL', KEYS[6])
-  for i = 1, #g do out[14 + i] = g[i] end
+local out = {s[1], s[2], s[3], s[4], e[1], e[2], e[3], e[4], e[5], t[1], t[2], p[1], p[2], o, s[5], redis.call('GET', KEYS[6])}
+if KEYS[7] then
+  local g = redis.call('HGETALL', KEYS[7])
+  for i = 1, #g do out[16 + i] = g[i] end
 end
 return out`,
 );
@@ -57,8 +58,9 @@ return 'ok'`,
 /**
  * The compare-and-set commit. KEYS: state, event, audit, and the group spend hash for a target in a group.
  * ARGV: event id, owner, now, expected version, memory, decision, audit entry, lease until ('' for a decision
- * without actions), event TTL ms, state TTL ms, audit max entries, audit max age ms, then for a group: the
- * target id and its spend (JSON). The age cap is measured on Redis's clock (TIME), the clock that
+ * without actions), event TTL ms, state TTL ms, audit max entries, audit max age ms, the fleet after the
+ * decision (JSON; '' clears it: only shadow mode keeps one), then for a group: the target id and its spend
+ * (JSON). The age cap is measured on Redis's clock (TIME), the clock that
  * stamps the stream ids, so a function instance's clock skew cannot trim the entry just written.
  *
  * A decision with actions keeps its audit entry's id in the idempotency record, for `finish` to file the
@@ -82,6 +84,7 @@ local acting = ARGV[8] ~= ''
 if acting and s[2] and tonumber(s[3]) > tonumber(ARGV[3]) then return {'busy', s[2], s[3]} end
 version = version + 1
 redis.call('HSET', KEYS[1], 'version', version, 'memory', ARGV[5], 'updatedAt', ARGV[3])
+if ARGV[13] ~= '' then redis.call('HSET', KEYS[1], 'fleet', ARGV[13]) else redis.call('HDEL', KEYS[1], 'fleet') end
 if acting then redis.call('HSET', KEYS[1], 'pending', ARGV[1], 'pendingLease', ARGV[8]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[10])
 local status = 'done'
@@ -96,7 +99,7 @@ local oldest = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) -
 if oldest > 0 then redis.call('XTRIM', KEYS[3], 'MINID', string.format('%d', oldest)) end
 redis.call('PEXPIRE', KEYS[3], ARGV[12])
 if KEYS[4] then
-  redis.call('HSET', KEYS[4], ARGV[13], ARGV[14])
+  redis.call('HSET', KEYS[4], ARGV[14], ARGV[15])
   redis.call('PEXPIRE', KEYS[4], ARGV[10])
 end
 return {'committed', tostring(version)}`,
@@ -199,9 +202,11 @@ return {'ok', tostring(version)}`,
 );
 
 /**
- * Delete a document. KEYS: document, targets index, then keys deleted with a target (policy, state, audit, results).
- * ARGV: expected version ('*' any), target id, kind. An audited delete adds the write audit stream as the
- * last KEY and the entry (JSON) and the stream's length cap as ARGV: the entry lands with the delete.
+ * Delete a document. KEYS: document, targets index, document counter, then keys deleted with a target
+ * (policy, state, audit, results). ARGV: expected version ('*' any), target id, kind. An audited delete adds
+ * the write audit stream as the last KEY and the entry (JSON) and the stream's length cap as ARGV: the entry
+ * lands with the delete. The counter moves, as on a write, so caches built from the documents (the trigger
+ * routes) see the delete.
  */
 export const DELETE_DOCUMENT = script(
   'delete-document',
@@ -209,6 +214,7 @@ export const DELETE_DOCUMENT = script(
 if not current then return {'absent'} end
 if ARGV[1] ~= '*' and current ~= ARGV[1] then return {'conflict', current} end
 redis.call('DEL', KEYS[1])
+redis.call('INCR', KEYS[3])
 local last = #KEYS
 if ARGV[4] then
   last = last - 1
@@ -216,7 +222,7 @@ if ARGV[4] then
 end
 if ARGV[3] == 'target' then
   redis.call('SREM', KEYS[2], ARGV[2])
-  for i = 3, last do redis.call('DEL', KEYS[i]) end
+  for i = 4, last do redis.call('DEL', KEYS[i]) end
 end
 return {'ok'}`,
 );

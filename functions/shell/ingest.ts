@@ -22,6 +22,7 @@ import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { isRetryable } from '../../adapters/state/errors.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
+import { forEachPerKey } from './per-target.ts';
 import type { Shell, ShellResult } from './shell.ts';
 
 /** What one delivery (a signal for a target) came to. */
@@ -84,11 +85,15 @@ export interface IngestResult {
 /** How ingest is tuned. */
 export interface IngestOptions {
   /**
-   * How long a warm instance keeps the target list and the policies' triggers, ms. Default 30 000: a new
-   * target or an edited trigger takes effect within 30 s, and a busy function reads the list (one call
-   * plus one per target) twice a minute instead of on every event.
+   * How long a warm instance trusts the target list and the policies' triggers without a check, ms. Default
+   * 30 000. Every state load returns the deployment's document counter (no extra round trip), and routes
+   * seen to be stale are read again at once, with the deliveries the new routes add made in the same call;
+   * so once the shell reports counters, this only bounds how long a signal no target takes is answered from
+   * the cached routes. Before that (a shell that does not report them), routes are re-read at this age.
    */
   targetCacheTtlMs: number;
+  /** Targets whose deliveries of one payload run at the same time (one target's stay in order). Default 16. */
+  deliveryConcurrency: number;
   /** Targets whose policies are read at the same time when the cache is refreshed. Default 16. */
   policyReadConcurrency: number;
   /** Passed to `parseEvent` (size limit, Alertmanager annotations). */
@@ -96,11 +101,16 @@ export interface IngestOptions {
 }
 
 /** Defaults of {@link IngestOptions}. */
-export const DEFAULT_INGEST_OPTIONS: IngestOptions = { targetCacheTtlMs: 30_000, policyReadConcurrency: 16, parse: {} };
+export const DEFAULT_INGEST_OPTIONS: IngestOptions = {
+  targetCacheTtlMs: 30_000,
+  policyReadConcurrency: 16,
+  deliveryConcurrency: 16,
+  parse: {},
+};
 
 /** Dependencies of {@link createIngest}. */
 export interface IngestDependencies {
-  store: Pick<StateStore, 'listTargets' | 'getPolicy'>;
+  store: Pick<StateStore, 'listTargets' | 'getPolicy' | 'documentsVersion'>;
   shell: Shell;
   clock: Clock;
   logger: Logger;
@@ -119,11 +129,22 @@ export interface Ingest {
 export function createIngest(deps: IngestDependencies): Ingest {
   const options = { ...DEFAULT_INGEST_OPTIONS, ...deps.options };
   const { store, shell, clock, logger } = deps;
-  let cache: { targets: TriggerTarget[]; loadedAt: number } | null = null;
+  /** The routes, and the document counter read before them (a load seeing another number: they are stale). */
+  let cache: { targets: TriggerTarget[]; loadedAt: number; version: number } | null = null;
+  /**
+   * True once the shell has reported a load's document counter: from then on every load checks the routes
+   * (see `deliverAll`), so they are kept until one sees a change, not re-read by age.
+   */
+  let versionsReported = false;
+
+  /** The counter the cached routes were read at (a function: TypeScript narrows `cache` across awaits). */
+  const routesVersion = (): number | undefined => cache?.version;
 
   const loadTargets = async (): Promise<TriggerTarget[]> => {
     const now = clock.now();
-    if (cache && now - cache.loadedAt < options.targetCacheTtlMs) return cache.targets;
+    if (cache && (versionsReported || now - cache.loadedAt < options.targetCacheTtlMs)) return cache.targets;
+    // Read first: a write landing while the documents are read makes the counter differ at the next load.
+    const version = await store.documentsVersion();
     const ids = await store.listTargets();
     const targets: TriggerTarget[] = [];
     for (let i = 0; i < ids.length; i += options.policyReadConcurrency) {
@@ -135,8 +156,85 @@ export function createIngest(deps: IngestDependencies): Ingest {
         if (triggers.length > 0) targets.push({ targetId, triggers });
       });
     }
-    cache = { targets, loadedAt: now };
+    cache = { targets, loadedAt: now, version };
     return targets;
+  };
+
+  /**
+   * Hand every delivery to the shell: different targets side by side (at most `deliveryConcurrency`), one
+   * target's deliveries in order. Skips those in `handled` and adds the rest. True when a load saw another
+   * document counter than `routedAt`, the one the routes were built at.
+   */
+  const deliverAll = async (
+    result: IngestResult,
+    deliveries: readonly RoutedDelivery[],
+    handled: Set<string>,
+    routedAt: number | undefined,
+  ): Promise<boolean> => {
+    let stale = false;
+    const seen = (documentsVersion: number) => {
+      versionsReported = true;
+      if (routedAt !== undefined && documentsVersion !== routedAt) stale = true;
+    };
+    const todo = deliveries.filter((delivery) => !handled.has(delivery.key));
+    for (const delivery of todo) handled.add(delivery.key);
+    const outcomes: (DeliveryOutcome | null)[] = new Array(todo.length).fill(null);
+    const indexed = todo.map((delivery, index) => ({ delivery, index }));
+    await forEachPerKey(
+      indexed,
+      ({ delivery }) => delivery.targetId,
+      options.deliveryConcurrency,
+      async ({ delivery, index }) => {
+        outcomes[index] = await deliverOne(result, delivery, seen);
+      },
+    );
+    // In the payload's order, whatever order they finished in.
+    for (const outcome of outcomes) if (outcome) result.decisions.push(outcome);
+    return stale;
+  };
+
+  /** One delivery through the shell; its outcome, or null when it failed (recorded in `result.failures`). */
+  const deliverOne = async (
+    result: IngestResult,
+    { targetId, signal, at }: RoutedDelivery,
+    seen: (documentsVersion: number) => void,
+  ): Promise<DeliveryOutcome | null> => {
+    try {
+      const handled = await shell.handle({ targetId, signal }, { seen });
+      const { decision } = handled;
+      const outcome: DeliveryOutcome = {
+        targetId,
+        eventId: handled.eventId,
+        status: handled.status,
+        outcome: decision.outcome,
+        currentCapacity: decision.currentCapacity,
+        desiredCapacity: decision.desiredCapacity,
+        actions: decision.actions.length,
+        ...at,
+      };
+      // One line per decision, so a log query can follow a target without reading the audit log.
+      logger.info('ingest: decided', {
+        ...outcome,
+        signal: signal.kind,
+        holds: decision.holds.map((hold) => hold.rule),
+      });
+      return outcome;
+    } catch (error) {
+      // Keep going: the other deliveries are independent, and a redelivery skips those that landed.
+      logger[isRetryable(error) ? 'warn' : 'error']('ingest: delivery failed', {
+        targetId,
+        eventId: signal.eventId,
+        ...at,
+        error: errorMessage(error),
+        retryable: isRetryable(error),
+      });
+      pushFailure(result, error, {
+        targetId,
+        ...(signal.eventId === undefined ? {} : { eventId: signal.eventId }),
+        ...at,
+      });
+      return null;
+    }
   };
 
   return {
@@ -196,59 +294,70 @@ export function createIngest(deps: IngestDependencies): Ingest {
         }
       }
 
-      for (const unit of withSignals) {
-        const at = unit.itemIdentifier === undefined ? {} : { itemIdentifier: unit.itemIdentifier };
-        const { deliveries, unmatched } = routeSignals(targets, unit.signals);
-        for (const { signal, route } of unmatched) {
-          const item: UnmatchedSignal = { kind: signal.kind, source: signal.source, ...at };
-          if (signal.eventId !== undefined) item.eventId = signal.eventId;
-          if (route.alarmName !== undefined) item.alarmName = route.alarmName;
-          result.unmatched.push(item);
-          logger.info('ingest: no target takes this signal; acknowledged', { ...item, dimensions: route.dimensions });
+      // Route with the cached targets, then check the routes against the document counter every load
+      // returns (same round trip): if a target or policy changed since they were read, read them again and
+      // deliver to the targets the new routes add. Signals nothing takes are checked too once the routes
+      // are older than the TTL, so a new target's first events are not dropped.
+      const handled = new Set<string>();
+      let routes = route(withSignals, targets);
+      const stale = await deliverAll(result, routes.deliveries, handled, routesVersion());
+      const unmatchedCheck =
+        routes.unmatched.length > 0 && (!cache || clock.now() - cache.loadedAt >= options.targetCacheTtlMs);
+      if (stale || unmatchedCheck) {
+        cache = null;
+        try {
+          targets = await loadTargets();
+          routes = route(withSignals, targets);
+          // Once per payload: a change seen by these loads waits for the next payload.
+          await deliverAll(result, routes.deliveries, handled, routesVersion());
+        } catch (error) {
+          logger.warn('ingest: could not read the changed targets again; routed with the ones read before', {
+            error: errorMessage(error),
+          });
         }
-        // One delivery at a time: deliveries for the same target then reach the shell in the event's order.
-        for (const delivery of deliveries) {
-          const { signal } = delivery;
-          try {
-            const handled = await shell.handle({ targetId: delivery.targetId, signal: delivery.signal });
-            const { decision } = handled;
-            const outcome: DeliveryOutcome = {
-              targetId: delivery.targetId,
-              eventId: handled.eventId,
-              status: handled.status,
-              outcome: decision.outcome,
-              currentCapacity: decision.currentCapacity,
-              desiredCapacity: decision.desiredCapacity,
-              actions: decision.actions.length,
-              ...at,
-            };
-            result.decisions.push(outcome);
-            // One line per decision, so a log query can follow a target without reading the audit log.
-            logger.info('ingest: decided', {
-              ...outcome,
-              signal: signal.kind,
-              holds: decision.holds.map((hold) => hold.rule),
-            });
-          } catch (error) {
-            // Keep going: the other deliveries are independent, and a redelivery skips those that landed.
-            logger[isRetryable(error) ? 'warn' : 'error']('ingest: delivery failed', {
-              targetId: delivery.targetId,
-              eventId: delivery.signal.eventId,
-              ...at,
-              error: errorMessage(error),
-              retryable: isRetryable(error),
-            });
-            pushFailure(result, error, {
-              targetId: delivery.targetId,
-              ...(delivery.signal.eventId === undefined ? {} : { eventId: delivery.signal.eventId }),
-              ...at,
-            });
-          }
-        }
+      }
+      for (const { signal, route: signalRoute, at } of routes.unmatched) {
+        const item: UnmatchedSignal = { kind: signal.kind, source: signal.source, ...at };
+        if (signal.eventId !== undefined) item.eventId = signal.eventId;
+        if (signalRoute.alarmName !== undefined) item.alarmName = signalRoute.alarmName;
+        result.unmatched.push(item);
+        logger.info('ingest: no target takes this signal; acknowledged', {
+          ...item,
+          dimensions: signalRoute.dimensions,
+        });
       }
       return finish(result, event);
     },
   };
+}
+
+/** A delivery with where it came from: `key` names it within the payload (record, signal, target). */
+interface RoutedDelivery {
+  key: string;
+  targetId: string;
+  signal: Signal;
+  at: { itemIdentifier?: string };
+}
+
+/** Route every unit's signals: the deliveries in the payload's order, and the signals no target takes. */
+function route(units: readonly { itemIdentifier?: string; signals: RoutableSignal[] }[], targets: TriggerTarget[]) {
+  const deliveries: RoutedDelivery[] = [];
+  const unmatched: (RoutableSignal & { at: { itemIdentifier?: string } })[] = [];
+  units.forEach((unit, u) => {
+    const at = unit.itemIdentifier === undefined ? {} : { itemIdentifier: unit.itemIdentifier };
+    unit.signals.forEach((routable, s) => {
+      const found = routeSignals(targets, [routable]);
+      if (found.unmatched.length > 0) unmatched.push({ ...routable, at });
+      for (const delivery of found.deliveries)
+        deliveries.push({
+          key: `${u}/${s}/${delivery.targetId}`,
+          targetId: delivery.targetId,
+          signal: delivery.signal,
+          at,
+        });
+    });
+  });
+  return { deliveries, unmatched };
 }
 
 function emptyResult(source: string): IngestResult {

@@ -8,7 +8,7 @@ import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
 import type { ActuatorPort, ActuatorResolver } from '../../adapters/ports/actuator.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
-import type { EventRecord, RecordedDecision, StateStore } from '../../adapters/ports/state-store.ts';
+import type { EventRecord, RecordedDecision, RecordedFleet, StateStore } from '../../adapters/ports/state-store.ts';
 import { TargetNotFoundError } from '../../adapters/state/errors.ts';
 import { ActionFailedError, CommitContentionError, EventInProgressError } from './errors.ts';
 import { decideWithGroupSpend, memberSpendOf } from './group-spend.ts';
@@ -83,7 +83,13 @@ export interface Shell {
    * are decided on next, as signals. Throws retryable errors (`isRetryable`) when the platform should
    * deliver the event again.
    */
-  handle(event: TargetSignal): Promise<ShellResult>;
+  handle(event: TargetSignal, options?: HandleOptions): Promise<ShellResult>;
+}
+
+/** What a caller may learn from a delivery on the way. */
+export interface HandleOptions {
+  /** Called with the document counter of every state load the delivery makes (ingest checks its routes with it). */
+  seen?: (documentsVersion: number) => void;
 }
 
 const DEFAULTS: ShellOptions = { maxAttempts: 5, leaseMs: 60_000, retryDelayMs: 20, maxFollowUps: 3 };
@@ -202,10 +208,10 @@ export function createShell(deps: ShellDependencies): Shell {
   };
 
   /** One delivery, without its follow-ups: the result and the capacity-error signals its actions met. */
-  const handleOnce = async ({
-    targetId,
-    signal,
-  }: TargetSignal): Promise<{ result: ShellResult; signals: Signal[] }> => {
+  const handleOnce = async (
+    { targetId, signal }: TargetSignal,
+    seen?: HandleOptions['seen'],
+  ): Promise<{ result: ShellResult; signals: Signal[] }> => {
     const eventId = eventIdOf(signal);
     const owner = randomUUID();
     const summary = summarizeSignal(signal);
@@ -216,12 +222,15 @@ export function createShell(deps: ShellDependencies): Shell {
       decision: RecordedDecision;
       target: Target;
       actuator: ActuatorPort;
+      /** The fleet after the decision, for a port that records it (shadow mode). */
+      fleet?: RecordedFleet;
     } | null = null;
 
     for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
       if (attempt > 1) await sleep(options.retryDelayMs * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
       if (!prepared) {
         const snapshot = await store.load(targetId, eventId);
+        seen?.(snapshot.documentsVersion);
         if (snapshot.event) {
           const replayed = await replay(targetId, snapshot.target?.value, snapshot.event, owner);
           if (replayed) return replayed;
@@ -230,14 +239,19 @@ export function createShell(deps: ShellDependencies): Shell {
         if (!snapshot.target) throw new TargetNotFoundError(targetId);
         const target = snapshot.target.value;
         const actuator = deps.actuators(target);
-        // Observed once per delivery: a lost race re-decides on fresher memory, not on a fresher snapshot.
-        if (observed === undefined) observed = await observe(target, actuator);
+        // biome-ignore lint/suspicious/noAssignInExpressions: parsed once, for the first target without a policy
+        const policy = snapshot.policy?.value ?? (defaultPolicy ??= PolicySchema.parse({}));
+        const now = clock.now();
+        // A fleet Tide records itself (shadow mode) comes with the state, fresh on every attempt. A cloud's is
+        // observed once per delivery: a lost race re-decides on fresher memory, not on a fresher snapshot.
+        const recorded = actuator.recorded?.read(snapshot.state.fleet, policy, now) ?? null;
+        if (recorded) observed = recorded;
+        else if (observed === undefined) observed = await observe(target, actuator);
         const input: DecisionInput = {
-          now: clock.now(),
+          now,
           signal,
           target,
-          // biome-ignore lint/suspicious/noAssignInExpressions: parsed once, for the first target without a policy
-          policy: snapshot.policy?.value ?? (defaultPolicy ??= PolicySchema.parse({})),
+          policy,
           observed,
           ...(snapshot.state.memory ? { memory: snapshot.state.memory } : {}),
           // Recorded exchange closures and the group's spend came in the same load round trip.
@@ -245,12 +259,14 @@ export function createShell(deps: ShellDependencies): Shell {
         };
         const { memory, ...decided } = decideWithGroupSpend(deps.decide, input, snapshot.group);
         const version = snapshot.state.version;
+        const decision: RecordedDecision = { ...decided, eventId, version: version + 1 };
         prepared = {
           expectedVersion: version,
           memory,
           target,
           actuator,
-          decision: { ...decided, eventId, version: version + 1 },
+          decision,
+          ...(actuator.recorded && observed ? { fleet: actuator.recorded.after(observed, decision) } : {}),
         };
       }
       const now = clock.now();
@@ -264,6 +280,7 @@ export function createShell(deps: ShellDependencies): Shell {
         decision: prepared.decision,
         signal: summary,
         leaseUntil: acting ? now + options.leaseMs : null,
+        ...(prepared.fleet ? { fleet: prepared.fleet } : {}),
         ...(prepared.target.group
           ? {
               groupSpend: {
@@ -295,8 +312,8 @@ export function createShell(deps: ShellDependencies): Shell {
   };
 
   return {
-    async handle(event) {
-      const { result, signals } = await handleOnce(event);
+    async handle(event, handleOptions) {
+      const { result, signals } = await handleOnce(event, handleOptions?.seen);
       if (signals.length === 0 || (result.status !== 'decided' && result.status !== 'redriven')) return result;
       // Errors as data: decide on each capacity error now, so the core can fall back to another pool. The
       // event ids derive from this event's, so a re-drive meeting the same error is answered as a duplicate.
@@ -309,7 +326,7 @@ export function createShell(deps: ShellDependencies): Shell {
         budget -= 1;
         const next = pending.shift()!;
         try {
-          const followed = await handleOnce(next);
+          const followed = await handleOnce(next, handleOptions?.seen);
           result.followUps.push(followed.result);
           pending.push(
             ...followed.signals.map((signal, index) => ({

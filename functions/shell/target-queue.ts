@@ -16,7 +16,7 @@
  * delivers again) rather than queued without end.
  */
 import { ShellError } from './errors.ts';
-import type { Shell, ShellResult, TargetSignal } from './shell.ts';
+import type { HandleOptions, Shell, ShellResult, TargetSignal } from './shell.ts';
 
 /** A target already has `maxQueued` deliveries waiting in this process: deliver again later. */
 export class TargetQueueFullError extends ShellError {
@@ -44,14 +44,14 @@ export function serializePerTarget(shell: Shell, options: Partial<TargetQueueOpt
   const maxQueued = options.maxQueued ?? 1000;
   const queues = new Map<string, { tail: Promise<unknown>; depth: number }>();
   return {
-    handle(event: TargetSignal): Promise<ShellResult> {
+    handle(event: TargetSignal, handleOptions?: HandleOptions): Promise<ShellResult> {
       const { targetId } = event;
       const queue = queues.get(targetId) ?? { tail: Promise.resolve(), depth: 0 };
       // `depth` counts the one running too: waiting = depth - 1.
       if (queue.depth > maxQueued) return Promise.reject(new TargetQueueFullError(targetId, maxQueued));
       queue.depth += 1;
       queues.set(targetId, queue);
-      const run = queue.tail.then(() => shell.handle(event));
+      const run = queue.tail.then(() => shell.handle(event, handleOptions));
       const settled = run.then(
         () => undefined,
         () => undefined,

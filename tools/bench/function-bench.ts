@@ -176,7 +176,7 @@ async function ingestKey(redisUrl: string, namespace: string): Promise<string> {
   return key;
 }
 
-async function awsFigures(entryFile: string, redisUrl: string, via: Via) {
+async function awsFigures(entryFile: string, redisUrl: string, via: Via, space: string) {
   // The driver's events come from account 123456789012: the sender check must accept it (adapters/auth).
   const keys = new Map<string, string>();
   const prepare = async (namespace: string) => {
@@ -191,10 +191,10 @@ async function awsFigures(entryFile: string, redisUrl: string, via: Via) {
   });
 
   // Round trips, counted by Redis.
-  await seed(redisUrl, 'bench-rt', [{ id: 'rt-endpoint', policy: withAlarms('tide-rt-*') }]);
-  await prepare('bench-rt');
+  await seed(redisUrl, `${space}-rt`, [{ id: 'rt-endpoint', policy: withAlarms('tide-rt-*') }]);
+  await prepare(`${space}-rt`);
   const counter = await CommandCounter.start(redisUrl);
-  const driver = await startDriver(entryFile, env('bench-rt'), via);
+  const driver = await startDriver(entryFile, env(`${space}-rt`), via);
   const base = { alarmPrefix: 'tide-rt' };
   await driver.run({ scenario: 'sequence', ...base, kind: 'hold', events: 3, startAt: START, prefix: 'warm' });
   await counter.take();
@@ -225,11 +225,11 @@ async function awsFigures(entryFile: string, redisUrl: string, via: Via) {
   const TARGETS = 10;
   await seed(
     redisUrl,
-    'bench-tp',
+    `${space}-tp`,
     Array.from({ length: TARGETS }, (_, i) => ({ id: `tp-${i}`, policy: withAlarms(`tide-tp-${i}-*`) })),
   );
-  await prepare('bench-tp');
-  const tp = await startDriver(entryFile, env('bench-tp'), via);
+  await prepare(`${space}-tp`);
+  const tp = await startDriver(entryFile, env(`${space}-tp`), via);
   const tpBase = { scenario: 'throughput', alarmPrefix: 'tide-tp', targets: TARGETS, batchSize: 10 };
   await tp.run({ ...tpBase, batches: 50, prefix: 'tp-warm' });
   const throughput = await tp.run({ ...tpBase, batches: Math.ceil(EVENTS / 10), prefix: 'tp' });
@@ -237,9 +237,9 @@ async function awsFigures(entryFile: string, redisUrl: string, via: Via) {
 
   progress(`${Math.round(throughput.eventsPerSecond)} events/s`);
   // A day of events every 10 s for the example endpoint, its policy as shipped.
-  await seed(redisUrl, 'bench-day', [{ id: exampleTarget.id, policy: examplePolicy }]);
-  await prepare('bench-day');
-  const dayDriver = await startDriver(entryFile, env('bench-day'), via);
+  await seed(redisUrl, `${space}-day`, [{ id: exampleTarget.id, policy: examplePolicy }]);
+  await prepare(`${space}-day`);
+  const dayDriver = await startDriver(entryFile, env(`${space}-day`), via);
   const day = await dayDriver.run({
     scenario: 'day',
     alarmName: 'tide-llama-concurrency-high',
@@ -250,7 +250,7 @@ async function awsFigures(entryFile: string, redisUrl: string, via: Via) {
   });
   dayDriver.stop();
   const inspect = new Redis(redisUrl);
-  const stateKey = stateKeys('bench-day').state(exampleTarget.id);
+  const stateKey = stateKeys(`${space}-day`).state(exampleTarget.id);
   const memoryJson = (await inspect.hget(stateKey, 'memory')) ?? '';
   await inspect.quit();
   const memory = memoryJson ? (JSON.parse(memoryJson) as Record<string, unknown>) : {};
@@ -293,7 +293,13 @@ async function measure(fn: FunctionEntry, redisUrl: string, emptyFile: string) {
   progress(`${fn.name}: cold import ${cold.medianMs} ms`);
   // The HTTP API function takes webhooks (POST /v1/events/…) rather than provider events.
   const figures = fn.name.startsWith('aws:')
-    ? await awsFigures(bundle.entryFile, redisUrl, fn.entry.endsWith('/http.ts') ? 'api' : 'events')
+    ? await awsFigures(
+        bundle.entryFile,
+        redisUrl,
+        fn.entry.endsWith('/http.ts') ? 'api' : 'events',
+        // Each function its own deployment namespace: another's idempotency records would answer its events.
+        `bench-${fn.name.replace(/[^a-z0-9]/gi, '-')}`,
+      )
     : {
         roundTripsPerEvent: null,
         eventsPerSecond: null,

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../../core/decision.ts';
 import { TargetSchema, type Target } from '../../../core/schema/target.ts';
-import type { AuditEntry, AuditPage, StateStore } from '../../../adapters/ports/state-store.ts';
+import type { AuditEntry, AuditPage, StateStore, TargetSnapshot } from '../../../adapters/ports/state-store.ts';
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import { CapacityReconstruction, createShadowActuator } from '../../../adapters/shadow/index.ts';
+import { capacityOfFleet } from '../../../adapters/shadow/reconstruct.ts';
 import { commitRequest, recordedDecision, testPolicy } from '../state/fixtures.ts';
 import { RecordingLogger } from '../../functions/shell/support/fakes.ts';
 import { reconcile } from '../../../functions/shell/reconciler.ts';
@@ -156,6 +157,19 @@ describe('shadow observe: the capacity Tide believes the target has', () => {
     const snapshot = await shadow.forTarget(target).readCapacity(target.id);
     expect(desiredByPool(snapshot)).toEqual(expected);
     for (const pool of snapshot.pools) expect([pool.ready, pool.pending]).toEqual([pool.desired, 0]);
+
+    // The fleet recorded with each commit (what the shell reads in shadow mode) comes to the same answer.
+    const { recorded } = shadow.forTarget(target);
+    const policy = testPolicy({ minCapacity: 2, maxCapacity: 64 });
+    let observed = capacityOfFleet(target, { pools: [] }, policy.minCapacity, NOW);
+    for (const [i, actions] of decisions.entries()) {
+      const fleet = recorded!.after(observed, {
+        ...recordedDecision(`e${i + 1}`, i + 1, actions),
+        targetId: target.id,
+      });
+      observed = recorded!.read(fleet, policy, NOW)!;
+    }
+    expect(observed).toEqual(snapshot);
   });
 
   it('moves a pool to the instance type of its newest change, with the count that change brought up', async () => {
@@ -201,9 +215,14 @@ describe('shadow observe: the capacity Tide believes the target has', () => {
 });
 
 /** An audit log served from a list (newest first), counting the pages read. */
-class RecordingAudit implements Pick<StateStore, 'getPolicy' | 'readAudit'> {
+/** A target whose state has no recorded fleet (written before there was one): observe folds the audit log. */
+class RecordingAudit implements Pick<StateStore, 'load' | 'getPolicy' | 'readAudit'> {
   pagesRead = 0;
   constructor(private readonly newestFirst: AuditEntry[]) {}
+  async load(): Promise<TargetSnapshot> {
+    const state = { memory: null, version: 1, pending: null, fleet: null };
+    return { target: null, policy: null, state, event: null, documentsVersion: 1 };
+  }
   async getPolicy() {
     return { value: testPolicy({ minCapacity: 2 }), version: 1 };
   }

@@ -32,9 +32,25 @@ describe.each(KINDS)('%s state store', (kind) => {
     expect(snapshot).toEqual({
       target: null,
       policy: null,
-      state: { memory: null, version: 0, pending: null },
+      state: { memory: null, version: 0, pending: null, fleet: null },
       event: null,
+      documentsVersion: 0,
     });
+  });
+
+  it('returns the document counter with every load; every target or policy write and delete moves it', async () => {
+    const store = open();
+    const seen = [(await store.load('a', 'e1')).documentsVersion];
+    await store.putTarget(testTarget('a'));
+    seen.push((await store.load('a', 'e1')).documentsVersion);
+    await store.putPolicy('a', testPolicy());
+    seen.push((await store.load('a', 'e1')).documentsVersion);
+    await store.deletePolicy('a');
+    seen.push((await store.load('a', 'e1')).documentsVersion);
+    await store.deleteTarget('a');
+    seen.push((await store.load('a', 'e1')).documentsVersion);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
+    expect(await store.documentsVersion()).toBe(seen.at(-1));
   });
 
   describe('exchange closures and changed hours', () => {
@@ -152,7 +168,7 @@ describe.each(KINDS)('%s state store', (kind) => {
       const request = commitRequest({ eventId: 'e1', expectedVersion: 0, now: 5_000 });
       expect(await store.commit('llm-endpoint', request)).toEqual({ status: 'committed', version: 1 });
       const snapshot = await store.load('llm-endpoint', 'e1');
-      expect(snapshot.state).toEqual({ memory: request.memory, version: 1, pending: null });
+      expect(snapshot.state).toEqual({ memory: request.memory, version: 1, pending: null, fleet: null });
       expect(snapshot.event).toEqual({
         status: 'done',
         decision: request.decision,
@@ -163,6 +179,15 @@ describe.each(KINDS)('%s state store', (kind) => {
       const audit = await store.readAudit('llm-endpoint');
       expect(audit.entries).toHaveLength(1);
       expect(audit.entries[0]).toMatchObject({ ...request.decision, signal: request.signal });
+    });
+
+    it('keeps the fleet a commit records (shadow mode) in the state, and a commit without one clears it', async () => {
+      const store = open();
+      const fleet = { pools: [{ poolId: 'primary', instanceType: 'ml.g5.2xlarge', desired: 3 }] };
+      await store.commit('llm-endpoint', { ...commitRequest({ eventId: 'e1', expectedVersion: 0 }), fleet });
+      expect((await store.load('llm-endpoint', 'e2')).state.fleet).toEqual(fleet);
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'e2', expectedVersion: 1 }));
+      expect((await store.load('llm-endpoint', 'e3')).state.fleet).toBeNull();
     });
 
     it('refuses a stale version and writes nothing', async () => {

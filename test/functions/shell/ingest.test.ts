@@ -65,21 +65,46 @@ describe('ingest', () => {
     ]);
   });
 
-  it('keeps the targets for 30 s in a warm instance, then reads them again', async () => {
+  it('keeps the targets while the loads see no change, and reads them again as soon as one does', async () => {
     const { runtime, clock, failing, memory } = await shadowRuntime(ALARM_AT, { 'cpu-a': cpuPolicy });
     await runtime.ingest.ingest(alarmWithId('e1'), 'aws-eventbridge');
     expect(failing.calls.listTargets).toBe(1);
-    // A second target appears; within the TTL the cached list does not know it yet.
+    // Hours without a change: the routes are not read again, however old.
+    clock.time += 3 * 3_600_000;
+    await runtime.ingest.ingest(alarmWithId('e2'), 'aws-eventbridge');
+    expect(failing.calls.listTargets).toBe(1);
+    // A second target appears: cpu-a's load sees the document counter move, the routes are read again, and
+    // the new target gets the same event in the same call.
     await memory.putTarget(endpointTarget('cpu-b'));
     await memory.putPolicy('cpu-b', PolicySchema.parse(cpuPolicy));
+    clock.time += 1_000;
+    const changed = await runtime.ingest.ingest(alarmWithId('e3'), 'aws-eventbridge');
+    expect(failing.calls.listTargets).toBe(2);
+    expect(changed.decisions.map((d) => [d.targetId, d.status])).toEqual([
+      ['cpu-a', 'decided'],
+      ['cpu-b', 'decided'],
+    ]);
+    const next = await runtime.ingest.ingest(alarmWithId('e4'), 'aws-eventbridge');
+    expect(failing.calls.listTargets).toBe(2);
+    expect(next.decisions.map((d) => d.targetId)).toEqual(['cpu-a', 'cpu-b']);
+  });
+
+  it('checks a signal no cached route takes against fresh routes once they are 30 s old', async () => {
+    const { runtime, clock, failing, memory } = await shadowRuntime(ALARM_AT, {
+      'cpu-a': { ...cpuPolicy, triggers: [{ source: 'aws-cloudwatch', alarmName: 'SomethingElse' }] },
+    });
+    expect((await runtime.ingest.ingest(alarmWithId('e1'), 'aws-eventbridge')).unmatched).toHaveLength(1);
+    await memory.putTarget(endpointTarget('cpu-b'));
+    await memory.putPolicy('cpu-b', PolicySchema.parse(cpuPolicy));
+    // Within 30 s the cached routes answer (no load happened to see the change).
     clock.time += 29_000;
-    const cached = await runtime.ingest.ingest(alarmWithId('e2'), 'aws-eventbridge');
+    expect((await runtime.ingest.ingest(alarmWithId('e2'), 'aws-eventbridge')).unmatched).toHaveLength(1);
     expect(failing.calls.listTargets).toBe(1);
-    expect(cached.decisions.map((d) => d.targetId)).toEqual(['cpu-a']);
     clock.time += 1_000;
     const fresh = await runtime.ingest.ingest(alarmWithId('e3'), 'aws-eventbridge');
     expect(failing.calls.listTargets).toBe(2);
-    expect(fresh.decisions.map((d) => d.targetId)).toEqual(['cpu-a', 'cpu-b']);
+    expect(fresh.unmatched).toEqual([]);
+    expect(fresh.decisions.map((d) => d.targetId)).toEqual(['cpu-b']);
   });
 
   it('does not cache a failed target read: the next event reads again', async () => {

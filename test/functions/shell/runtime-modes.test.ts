@@ -64,6 +64,36 @@ describe('TIDE_MODE', () => {
     expect(lines.some((line) => line.includes('dry-run: would call setCapacity'))).toBe(true);
   });
 
+  it('shadow: the fleet comes with the state load and goes back with the commit (2 round trips a hold, 3 acting)', async () => {
+    const port = new RecordingActuator();
+    const { runtime } = await runtimeIn('shadow', port);
+    const store = runtime.store as MemoryStateStore;
+    const signal = (eventId: string, value: number) => ({ ...overloaded, eventId, value });
+    // The first event of a target without a record reads the audit log once (it is empty here).
+    const first = await runtime.shell.handle({ targetId: 'llm', signal: signal('e1', 10) });
+    expect(first.decision).toMatchObject({ currentCapacity: 1, desiredCapacity: 1, actions: [] });
+
+    let before = store.roundTrips;
+    const hold = await runtime.shell.handle({ targetId: 'llm', signal: signal('e2', 10) });
+    expect(hold.decision).toMatchObject({ currentCapacity: 1, actions: [] });
+    expect(store.roundTrips - before).toBe(2);
+
+    before = store.roundTrips;
+    const out = await runtime.shell.handle({ targetId: 'llm', signal: signal('e3', 30) });
+    expect(out.decision.actions).toEqual([expect.objectContaining({ type: 'set-capacity', from: 1, to: 2 })]);
+    expect(store.roundTrips - before).toBe(3);
+
+    // The next decision sees the capacity the last one set, with no audit read.
+    before = store.roundTrips;
+    const next = await runtime.shell.handle({ targetId: 'llm', signal: signal('e4', 10) });
+    expect(next.decision.currentCapacity).toBe(2);
+    expect(store.roundTrips - before).toBe(next.decision.actions.length > 0 ? 3 : 2);
+    expect((await runtime.actuators(target).readCapacity('llm')).pools[0]).toMatchObject({
+      desired: next.decision.desiredCapacity,
+    });
+    expect(port.calls).toEqual([]);
+  });
+
   it('act or dry-run in a function that carries no provider adapter refuses to start, naming the mode', () => {
     expect(() => createRuntime({ TIDE_MODE: 'act' }, { write: () => {} })).toThrow(RuntimeConfigError);
     expect(() => createRuntime({ TIDE_MODE: 'dry-run' }, { write: () => {} })).toThrow(
