@@ -1,10 +1,13 @@
 /**
- * The runtime's logger: pino writing one JSON object per line (`level`, `time`, `message`, fields), which
- * CloudWatch Logs, Cloud Logging and Azure Monitor parse as structured entries. Secrets never print:
+ * The runtime's logger: one JSON object per line (`level`, `time`, fields, `message`), written synchronously,
+ * which CloudWatch Logs, Cloud Logging and Azure Monitor parse as structured entries. Secrets never print:
  * fields named like a secret are replaced at any depth, and known secret values are replaced wherever they
  * appear in the finished line, since an error message from a client library may quote a URL or a header.
+ *
+ * It was pino (the same lines); what Tide used of it was JSON.stringify with a level and a time, written to
+ * its own synchronous sink with its own redaction, and pino brought about 60 KB of modules (worker-thread
+ * transports, sonic-boom, its serializers) into every function's cold start (issue 18).
  */
-import { pino } from 'pino';
 import type { Logger } from '../ports/logger.ts';
 
 /** Field names whose values are replaced whatever they hold. */
@@ -27,6 +30,7 @@ export interface JsonLoggerOptions {
  */
 function redactFields(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
+  if (typeof value === 'bigint') return value.toString();
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value) || depth > MAX_DEPTH) return '[cut]';
   seen.add(value);
@@ -38,7 +42,7 @@ function redactFields(value: unknown, depth: number, seen: WeakSet<object>): unk
   return out;
 }
 
-/** A pino logger behind the {@link Logger} port. */
+/** The JSON-lines logger behind the {@link Logger} port. */
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   // As they appear inside JSON text too (a quote or backslash in a secret is escaped there); longest first so
   // a secret containing another is replaced whole.
@@ -46,25 +50,21 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
     ...new Set((options.secrets ?? []).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)])),
   ].sort((a, b) => b.length - a.length);
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const logger = pino(
-    {
-      base: undefined,
-      messageKey: 'message',
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: {
-        level: (label) => ({ level: label }),
-        log: (fields) => redactFields(fields, 0, new WeakSet()) as Record<string, unknown>,
-      },
-      hooks: {
-        streamWrite: (line) => secrets.reduce((out, secret) => out.split(secret).join(REDACTED), line),
-      },
-    },
-    // pino writes synchronously to an object with `write`: nothing is buffered when a function freezes.
-    { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) },
-  );
+  const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> | undefined) => {
+    const time = new Date().toISOString();
+    let line: string;
+    try {
+      const redacted = redactFields(fields ?? {}, 0, new WeakSet()) as Record<string, unknown>;
+      line = JSON.stringify({ level, time, ...redacted, message });
+    } catch (error) {
+      // A field JSON cannot write (a throwing toJSON): the line still goes out, saying so.
+      line = JSON.stringify({ level, time, message, logError: (error as Error).message });
+    }
+    write(secrets.reduce((out, secret) => out.split(secret).join(REDACTED), line));
+  };
   return {
-    info: (message, fields) => logger.info(fields ?? {}, message),
-    warn: (message, fields) => logger.warn(fields ?? {}, message),
-    error: (message, fields) => logger.error(fields ?? {}, message),
+    info: (message, fields) => log('info', message, fields),
+    warn: (message, fields) => log('warn', message, fields),
+    error: (message, fields) => log('error', message, fields),
   };
 }

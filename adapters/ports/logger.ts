@@ -1,5 +1,5 @@
 /**
- * The logger port: structured lines, a message and fields. The runtime's implementation is pino with
+ * The logger port: structured lines, a message and fields. The runtime's implementation is JSON lines with
  * redaction (adapters/logger/json-logger.ts); tests use a recording logger. Parts that only warn or inform take
  * `Pick<Logger, …>` so a test can hand them less.
  */

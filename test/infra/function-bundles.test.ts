@@ -22,12 +22,11 @@ const GOAL_BYTES = 400_000;
  * as they shrink (never to raise without saying why in the commit).
  */
 const CEILING_BYTES: Record<string, number> = {
-  'aws:events': 460_000,
-  'aws:api': 710_000,
-  gcp: 750_000,
-  // 555 KB at start with the HTTP app loaded at its first request (functions/azure/index.ts) and the Azure
-  // clients from node_modules at first use; the rest is the shared runtime every cloud's function carries.
-  azure: 560_000,
+  'aws:api': 645_000,
+  gcp: 685_000,
+  // The HTTP app loaded at its first request (functions/azure/index.ts) and the Azure clients from node_modules
+  // at first use; the rest is the shared runtime every cloud's function carries.
+  azure: 500_000,
 };
 
 /** SDK packages by cloud; a function may bundle its own cloud's only. */
