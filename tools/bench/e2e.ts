@@ -2,14 +2,15 @@
  * `npm run bench:e2e -- --json [--cloud aws] [--events N] [--concurrency C]`: events through a cloud's function
  * entry in act mode, over loopback Redis and the cloud's local wire-level endpoint, timed from handler entry
  * to its return (the provider calls included). Prints `{ p50Ms, p99Ms, eventsPerSecond }` and what was measured.
- * Each cloud is a mode in ./e2e/ (GCP and Azure add theirs to CLOUDS). Goal: p99 ≤ 50 ms, ≥ 1,000 events/s.
+ * Each cloud is a mode in ./e2e/ (AWS, GCP and Azure). Goal: p99 ≤ 50 ms, ≥ 1,000 events/s.
  */
 import { parseArgs } from 'node:util';
 import { awsE2e } from './e2e/aws.ts';
+import { azureE2e } from './e2e/azure.ts';
 import { gcpE2e } from './e2e/gcp.ts';
 import type { E2eCloud } from './e2e/types.ts';
 
-const CLOUDS: Record<string, E2eCloud> = { aws: awsE2e, gcp: gcpE2e };
+const CLOUDS: Record<string, E2eCloud> = { aws: awsE2e, gcp: gcpE2e, azure: azureE2e };
 
 const { values } = parseArgs({
   options: {

@@ -1,0 +1,115 @@
+/**
+ * The Azure mode of `npm run bench:e2e`: `tideHttp`'s handler (the @azure/functions v4 HttpRequest in, the
+ * hono app, ingest, decide, commit, reconcile) in act mode over a loopback redis-server, the Azure adapters
+ * with the real @azure/arm-compute client, and the local HTTPS ARM endpoint of test/support/azure-fake.ts as
+ * the cloud. One event = one Azure Monitor common-alert-schema metric alert posted by an action group (with
+ * an ingest key) for one of the scale-set targets; the clock is real. What is timed is handler entry to its
+ * return, which includes the provider calls (virtualMachineScaleSets.get, the instance list, the PATCH of the
+ * capacity) and their answers; operations are started, not waited on, as in the function.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import azf from '@azure/functions';
+import { AzureActuator } from '../../../adapters/azure/actuator.ts';
+import { AzureClients } from '../../../adapters/azure/clients.ts';
+import { createAccessStore, stateConfigFromEnv } from '../../../adapters/state/index.ts';
+import { PolicySchema } from '../../../core/schema/policy.ts';
+import { TargetSchema } from '../../../core/schema/target.ts';
+import { createAzureHandlers } from '../../../functions/azure/handlers.ts';
+import { createAzureHttpApp } from '../../../functions/azure/http.ts';
+import { generateApiKey } from '../../../functions/http/api-keys.ts';
+import { createRuntime } from '../../../functions/shell/runtime.ts';
+import { RESOURCE_GROUP, startAzureFake, SUBSCRIPTION } from '../../../test/support/azure-fake.ts';
+import { startRedisServer } from '../../../test/support/redis-server.ts';
+import type { E2eCloud } from './types.ts';
+
+const { HttpRequest, InvocationContext } = azf;
+const TARGETS = 16;
+
+export const azureE2e: E2eCloud = {
+  name: 'azure',
+  async start() {
+    const [fake, redis] = await Promise.all([startAzureFake(), startRedisServer()]);
+    const env = { ...process.env, TIDE_MODE: 'act', REDIS_URL: redis.url, TIDE_DEPLOYMENT: `bench-${Date.now()}` };
+    const clients = new AzureClients({
+      endpoint: fake.url,
+      ca: fake.ca,
+      credential: { getToken: async () => ({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }) },
+    });
+    const runtime = createRuntime(env, {
+      providers: { azure: (target) => new AzureActuator(target, { clients }) },
+      write: () => {},
+    });
+    for (let i = 0; i < TARGETS; i++) {
+      fake.addScaleSet({ name: `vmss-${i}`, sku: 'Standard_NC24ads_A100_v4', capacity: 2 });
+      await runtime.store.putTarget(
+        TargetSchema.parse({
+          id: `bench-${i}`,
+          kind: 'inference-endpoint',
+          provider: 'azure',
+          pools: [{ id: 'serve', instanceType: 'Standard_NC24ads_A100_v4' }],
+          resource: {
+            provider: 'azure',
+            subscriptionId: SUBSCRIPTION,
+            pools: { serve: { kind: 'vmss', resourceGroup: RESOURCE_GROUP, name: `vmss-${i}` } },
+          },
+        }),
+      );
+      await runtime.store.putPolicy(
+        `bench-${i}`,
+        PolicySchema.parse({
+          minCapacity: 1,
+          maxCapacity: 64,
+          targetTracking: [{ metric: 'cpu', targetValue: 0.5 }],
+          cooldown: { scaleOutSeconds: 0, scaleInSeconds: 0 },
+          triggers: [{ source: 'azure-monitor', alarmName: `cpu-${i}`, metric: 'cpu' }],
+        }),
+      );
+    }
+    const { key, record } = generateApiKey(['ingest'], 'bench-action-group', Date.now());
+    const access = createAccessStore(stateConfigFromEnv(env));
+    await access.createKey(record);
+    await access.close?.();
+    const app = createAzureHttpApp({ runtime, clients }, env);
+    const handlers = createAzureHandlers(
+      () => ({ runtime, clients }),
+      async () => app,
+    );
+    const alert = JSON.parse(
+      readFileSync(
+        join(import.meta.dirname, '../../../test/fixtures/events/azure/monitor-metric-alert-fired.json'),
+        'utf8',
+      ),
+    );
+    let sequence = 0;
+    const patches = () => fake.requests.filter((request) => request.method === 'PATCH').length;
+    return {
+      async invoke(i) {
+        const id = `bench-${sequence++}`;
+        const body = structuredClone(alert);
+        body.data.essentials.alertId = `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.AlertsManagement/alerts/${id}`;
+        body.data.essentials.alertRule = `cpu-${i % TARGETS}`;
+        body.data.essentials.firedDateTime = new Date().toISOString();
+        body.data.alertContext.condition.allOf[0].metricValue = 0.9;
+        const response = await handlers.http(
+          new HttpRequest({
+            method: 'POST',
+            url: `https://tide.azurewebsites.net/v1/events/azure-monitor?token=${key}`,
+            headers: { 'content-type': 'application/json' },
+            query: { token: key },
+            body: { string: JSON.stringify(body) },
+          }),
+          new InvocationContext({ invocationId: id, functionName: 'tideHttp' }),
+        );
+        if (response.status !== 200) throw new Error(`tideHttp answered ${response.status}`);
+        fake.advance();
+      },
+      providerCalls: () => fake.requests.length,
+      actions: patches,
+      async stop() {
+        await runtime.store.close?.();
+        await Promise.all([fake.close(), redis.close()]);
+      },
+    };
+  },
+};
