@@ -163,6 +163,19 @@ describe('the oracle replayed through the simulated cloud', () => {
     expect(oracle.costUsd).toBeLessThan(statics.costUsd);
   });
 
+  it.each([1, 2, 3, 4])(
+    'launches a jump of several replicas early enough for the slowest draw (seed %i)',
+    async (seed) => {
+      // From 1 to 12 requests/s at 20 min: the need jumps by several replicas in one minute, so several
+      // launches share a start and the slowest of their draws decides when they must go.
+      const run = { ...settings, seed, bootSpread: DEFAULT_BOOT_SPREAD };
+      const workload = prepareWorkload(swellTrace(1, 12), run);
+      const oracle = await runOracle(workload, run);
+      expect(oracle.plan.launches).toBeGreaterThanOrEqual(3);
+      expect(oracle.plan.sloViolationShare).toBe(oracle.excludedShare);
+    },
+  );
+
   it('bills what the plan says: each interval plus one boot per launch', async () => {
     const workload = prepareWorkload(swellTrace(2, 6), settings);
     const oracle = await runOracle(workload, settings);
