@@ -45,6 +45,15 @@ param redisUrl string
 @description('A Tide API key with the ingest scope (`tide keys create --scope ingest`) for the action group webhook.')
 param ingestKey string
 
+@description('Secure webhook: the Entra ID tenant of Tide\'s app registration (empty: the action group sends the ingest key).')
+param entraTenantId string = ''
+
+@description('Secure webhook: the Application ID URI of Tide\'s app registration (the token audience).')
+param entraAudience string = ''
+
+@description('Secure webhook: the object id of Tide\'s app registration\'s service principal.')
+param entraObjectId string = ''
+
 @description('Event Grid retry policy: attempts before an event goes to the dead-letter container (1-30).')
 @minValue(1)
 @maxValue(30)
@@ -54,6 +63,20 @@ param maxDeliveryAttempts int = 10
 @minValue(1)
 @maxValue(1440)
 param eventTimeToLiveInMinutes int = 60
+
+var secureWebhook = !empty(entraTenantId) && !empty(entraAudience)
+var entraSettings = secureWebhook
+  ? [
+      {
+        name: 'TIDE_ENTRA_TENANT_ID'
+        value: entraTenantId
+      }
+      {
+        name: 'TIDE_ENTRA_AUDIENCES'
+        value: entraAudience
+      }
+    ]
+  : []
 
 var storageName = take(toLower(replace('${appName}st', '-', '')), 24)
 var deploymentContainer = 'app-package'
@@ -159,7 +182,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: [
+      appSettings: concat(entraSettings, [
         {
           name: 'AzureWebJobsStorage__accountName'
           value: storage.name
@@ -184,7 +207,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'REDIS_URL'
           value: redisUrl
         }
-      ]
+      ])
     }
   }
 }
@@ -348,12 +371,23 @@ resource alerts 'Microsoft.Insights/actionGroups@2023-01-01' = {
   properties: {
     groupShortName: 'tide'
     enabled: true
+    // With a secure webhook the action group sends an Entra ID token (adapters/auth/entra.ts), not the key.
     webhookReceivers: [
-      {
-        name: 'tide'
-        serviceUri: 'https://${app.properties.defaultHostName}/v1/events/azure-monitor?token=${ingestKey}'
-        useCommonAlertSchema: true
-      }
+      secureWebhook
+        ? {
+            name: 'tide'
+            serviceUri: 'https://${app.properties.defaultHostName}/v1/events/azure-monitor'
+            useCommonAlertSchema: true
+            useAadAuth: true
+            tenantId: entraTenantId
+            identifierUri: entraAudience
+            objectId: entraObjectId
+          }
+        : {
+            name: 'tide'
+            serviceUri: 'https://${app.properties.defaultHostName}/v1/events/azure-monitor?token=${ingestKey}'
+            useCommonAlertSchema: true
+          }
     ]
   }
 }
