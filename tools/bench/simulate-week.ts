@@ -59,13 +59,14 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const only = (values.only?.split(',') ?? [...AUTOSCALER_NAMES]) as AutoscalerName[];
-for (const name of only)
+// Without --only, the comparison's own default (the `-plan-less` variants only run on a workload with plans).
+const only = values.only?.split(',') as AutoscalerName[] | undefined;
+for (const name of only ?? [])
   if (!(AUTOSCALER_NAMES as readonly string[]).includes(name)) throw new Error(`--only: unknown autoscaler "${name}"`);
 const trace = diurnalWeek();
 const wall = performance.now();
 const cpu = process.cpuUsage();
-const report = await runComparison({ trace, only, oracle: !values['no-oracle'] });
+const report = await runComparison({ trace, ...(only ? { only } : {}), oracle: !values['no-oracle'] });
 const used = process.cpuUsage(cpu);
 const result = {
   requests: trace.requests.length,
