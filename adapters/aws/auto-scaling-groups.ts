@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CapacityError } from '../../core/schema/signal.ts';
+import type { WarmPool } from '../../core/schema/policy.ts';
 import type { CapacityPool, ObservedCapacity, ObservedNode, Target } from '../../core/schema/target.ts';
 import {
   InsufficientCapacityError,
@@ -266,18 +267,62 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
   }
 
   /** Size a pool's warm pool (stopped, pre-initialized GPU nodes that join in about a minute rather than ten). */
-  async sizeWarmPool(poolId: string, minSize: number, maxPreparedCapacity?: number): Promise<void> {
+  async sizeWarmPool(
+    poolId: string,
+    minSize: number,
+    maxPreparedCapacity?: number,
+    state: WarmPool['state'] = 'Stopped',
+  ): Promise<void> {
     const { group } = this.pool(poolId);
     const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
     const input = {
       AutoScalingGroupName: group,
       MinSize: minSize,
-      PoolState: 'Stopped' as const,
+      PoolState: state,
       ...(maxPreparedCapacity === undefined ? {} : { MaxGroupPreparedCapacity: maxPreparedCapacity }),
     };
     await this.deps.caller.call('autoscaling:PutWarmPool', `autoScalingGroup/${group}`, input, () =>
       client.send(new sdk.PutWarmPoolCommand(input)),
     );
+  }
+
+  /**
+   * Put each named pool's warm pool to the policy's size (`policy.warmPools`), with one describe for all and
+   * `PutWarmPool` only where the group's warm pool differs. Returns what it changed, and the pool ids the
+   * target does not have (named in the policy by mistake).
+   */
+  async applyWarmPools(
+    wanted: Readonly<Record<string, WarmPool>>,
+  ): Promise<{ changed: string[]; unchanged: string[]; unknown: string[] }> {
+    const result = { changed: [] as string[], unchanged: [] as string[], unknown: [] as string[] };
+    const named = Object.keys(wanted).filter((poolId) => {
+      const known = this.deps.target.pools.some((p) => p.id === poolId) && this.deps.groups[poolId] !== undefined;
+      if (!known) result.unknown.push(poolId);
+      return known;
+    });
+    if (named.length === 0) return result;
+    const found = await this.describe(named.map((poolId) => groupName(this.deps.groups[poolId] as string)));
+    for (const poolId of named) {
+      const want = wanted[poolId] as WarmPool;
+      const group = groupName(this.deps.groups[poolId] as string);
+      const described = found.get(group);
+      if (!described)
+        throw new PoolNotFoundError(poolId, `DescribeAutoScalingGroups: no Auto Scaling group "${group}"`);
+      const have = described.WarmPoolConfiguration;
+      const prepared = (value: number | undefined) => (value === undefined || value < 0 ? -1 : value);
+      const same =
+        have !== undefined &&
+        (have.MinSize ?? 0) === want.minSize &&
+        prepared(have.MaxGroupPreparedCapacity) === prepared(want.maxPreparedCapacity) &&
+        (have.PoolState ?? 'Stopped') === want.state;
+      if (same) {
+        result.unchanged.push(poolId);
+        continue;
+      }
+      await this.sizeWarmPool(poolId, want.minSize, want.maxPreparedCapacity, want.state);
+      result.changed.push(poolId);
+    }
+    return result;
   }
 
   /** Capacity failures of every pool's group since `sinceMs`, as signals (one per failed activity). */

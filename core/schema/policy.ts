@@ -186,6 +186,28 @@ export const BurstSchema = strictObject({
     .describe('A burst ends after this long without the condition, seconds (Knative: 60).'),
 });
 
+/** An EC2 Auto Scaling warm pool, as `PutWarmPool` takes it. */
+export const WarmPoolSchema = strictObject({
+  minSize: number()
+    .int()
+    .min(0)
+    .max(10000)
+    .default(0)
+    .describe('Instances kept in the warm pool at least (AWS `MinSize`).'),
+  maxPreparedCapacity: number()
+    .int()
+    .min(0)
+    .max(100000)
+    .optional()
+    .describe(
+      "Most instances in the group and its warm pool together (AWS `MaxGroupPreparedCapacity`); absent: the group's maximum size.",
+    ),
+  state: zenum(['Stopped', 'Running', 'Hibernated'])
+    .default('Stopped')
+    .describe('How warm instances wait (AWS `PoolState`): stopped GPU nodes cost only their volumes.'),
+});
+export type WarmPool = Infer<typeof WarmPoolSchema>;
+
 /**
  * Missing metrics, in the manner of KEDA's fallback: after `failureThreshold` consecutive failed or
  * INSUFFICIENT_DATA observations (or evaluations with no fresh metric), hold, or go to `capacity`;
@@ -262,6 +284,12 @@ const PolicyObject = strictObject({
     .max(LIMITS.triggers)
     .default([])
     .describe('Which signals feed this target (in the manner of KEDA triggers).'),
+  warmPools: dictionary(IdSchema, WarmPoolSchema)
+    .refine((map) => Object.keys(map).length <= LIMITS.pools, { message: `at most ${LIMITS.pools} pools` })
+    .prefault({})
+    .describe(
+      "Warm pools by pool id (EC2 Auto Scaling groups): pre-initialized instances that join the group in about a minute instead of the ten a GPU node takes to boot and load. On every tick in act mode Tide puts the group's warm pool to this size (`PutWarmPool`) when it differs; a pool not named here keeps whatever warm pool its group has. Warm instances are observed as the pool's `warm` count.",
+    ),
   ...MlPolicyShape,
 });
 

@@ -96,9 +96,24 @@ export async function runAwsTick(
     }
   }
   if (runtime.mode !== 'shadow') {
-    for (const { target } of scoped) {
+    for (const { target, policy } of scoped) {
       const actuator = deps.actuatorOf(target);
       if (!(actuator instanceof AutoScalingGroupsActuator)) continue;
+      // The policy sizes the groups' warm pools (PutWarmPool where they differ). The actuator here acts
+      // (the runtime's dry-run wrapper is not in this path), so only in act mode.
+      if (runtime.mode === 'act' && policy && Object.keys(policy.warmPools).length > 0) {
+        try {
+          const warm = await actuator.applyWarmPools(policy.warmPools);
+          if (warm.changed.length > 0 || warm.unknown.length > 0)
+            runtime.logger.info('aws tick: warm pools', { targetId: target.id, ...warm });
+        } catch (error) {
+          report.failures.push({
+            targetId: target.id,
+            retryable: isRetryable(error),
+            message: (error as Error).message,
+          });
+        }
+      }
       try {
         for (const signal of await actuator.capacityErrors(now - CAPACITY_ERROR_LOOKBACK_MS)) {
           signals.push({ targetId: target.id, signal });

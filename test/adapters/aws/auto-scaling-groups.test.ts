@@ -9,6 +9,7 @@ import {
 import type { AutoScalingGroupsActuator } from '../../../adapters/aws/index.ts';
 import { launchKeyOf } from '../../../adapters/aws/auto-scaling-groups.ts';
 import type { FakeInstance } from '../../support/aws/ec2-model.ts';
+import { PolicySchema } from '../../../core/schema/policy.ts';
 import { groupsTarget, useFakeAws } from './setup.ts';
 
 const fake = useFakeAws();
@@ -221,6 +222,36 @@ describe('EC2 Auto Scaling groups actuator (real SDK client, query protocol, wir
       count: 2,
     });
     expect(launched).toEqual(warmIds);
+  });
+
+  it('the policy sizes warm pools: PutWarmPool only where the group differs, unknown pools reported', async () => {
+    fake.aws.ec2.addGroup('wp-a', 'g5.12xlarge', 1);
+    const b = fake.aws.ec2.addGroup('wp-b', 'g5.12xlarge', 1);
+    b.warm = { config: { MinSize: 1, PoolState: 'Stopped' }, instances: [] };
+    const actuator = asg({ 'g5-od': 'wp-a', 'g5-spot': 'wp-b' });
+    const policy = PolicySchema.parse({
+      warmPools: { 'g5-od': { minSize: 2, maxPreparedCapacity: 6 }, 'g5-spot': { minSize: 1 }, ghost: { minSize: 1 } },
+    });
+    expect(await actuator.applyWarmPools(policy.warmPools)).toEqual({
+      changed: ['g5-od'],
+      unchanged: ['g5-spot'],
+      unknown: ['ghost'],
+    });
+    expect(fake.aws.server.calls('autoscaling', 'PutWarmPool').map((r) => r.params)).toEqual([
+      expect.objectContaining({
+        AutoScalingGroupName: 'wp-a',
+        MinSize: '2',
+        MaxGroupPreparedCapacity: '6',
+        PoolState: 'Stopped',
+      }),
+    ]);
+    // Applied once: the next tick finds it in place and calls nothing.
+    expect((await actuator.applyWarmPools(policy.warmPools)).changed).toEqual([]);
+    expect(fake.aws.server.calls('autoscaling', 'PutWarmPool')).toHaveLength(1);
+    expect((await actuator.readCapacity('train')).pools.map((p) => [p.poolId, p.warm])).toEqual([
+      ['g5-od', 2],
+      ['g5-spot', 0],
+    ]);
   });
 
   it('a missing group, access denied, throttling: typed errors naming the group and the call', async () => {

@@ -323,6 +323,40 @@ describe('act mode through the Lambda handler', () => {
     }
   });
 
+  it('the scheduled tick sizes an Auto Scaling group’s warm pool from the policy (PutWarmPool once), and reads it as warm capacity', async () => {
+    const group = aws.ec2.addGroup('tick-warm', 'g5.12xlarge', 1);
+    const TICK_AT = Date.parse('2026-03-09T13:30:00Z');
+    const { handler, runtime } = await actHandler(TICK_AT, [
+      {
+        target: {
+          id: 'warm-fleet',
+          kind: 'training-pool',
+          provider: 'aws',
+          region: 'us-east-1',
+          pools: [{ id: 'g5-od', instanceType: 'g5.12xlarge', capacityType: 'on-demand' }],
+          resource: { provider: 'aws', autoScalingGroups: { 'g5-od': 'tick-warm' } },
+        },
+        policy: {
+          minCapacity: 1,
+          maxCapacity: 8,
+          warmPools: { 'g5-od': { minSize: 2 } },
+          triggers: [{ source: 'schedule' }],
+        },
+      },
+    ]);
+    aws.server.reset();
+    await handler(awsFixture('eventbridge-scheduled-event.json'));
+    expect(aws.server.calls('autoscaling', 'PutWarmPool').map((r) => r.params)).toEqual([
+      expect.objectContaining({ AutoScalingGroupName: 'tick-warm', MinSize: '2', PoolState: 'Stopped' }),
+    ]);
+    expect(group.warm?.instances).toHaveLength(2);
+    const next = { ...awsFixture('eventbridge-scheduled-event.json'), id: 'tick-2' };
+    await handler(next);
+    expect(aws.server.calls('autoscaling', 'PutWarmPool')).toHaveLength(1);
+    const port = runtime.actuators((await runtime.store.getTarget('warm-fleet'))!.value);
+    expect((await port.readCapacity('warm-fleet')).pools[0]).toMatchObject({ warm: 2 });
+  });
+
   it('access denied at the endpoint: recorded as a failed action, not retried', async () => {
     aws.sagemaker.addEndpoint('denied-endpoint', 'AllTraffic', 'ml.g5.2xlarge', 2);
     const { handler, lines } = await actHandler(ALARM_AT, [
