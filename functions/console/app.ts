@@ -14,7 +14,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { consoleAssets } from './assets.ts';
-import { fleetPage, signInPage, targetPage } from './pages.ts';
+import { editorPage, fleetPage, signInPage, targetPage } from './pages.ts';
+import { checkPolicy, type PreviewDependencies } from './policy-check.ts';
 import { SessionStore, type SessionOptions } from './sessions.ts';
 
 export const SESSION_COOKIE = 'tide_session';
@@ -31,6 +32,8 @@ export interface ConsoleDependencies {
   /** Wall-clock time for session expiry (not serve's scaled clock), ms. Default Date.now. */
   now?: () => number;
   sessions?: Partial<SessionOptions>;
+  /** What the policy editor's dry run decides with (the runtime's store, observation, decide, clock). */
+  preview?: PreviewDependencies;
   /** Largest body a console API call may send, bytes (the API's own limit applies after). */
   maxBodyBytes?: number;
 }
@@ -64,6 +67,12 @@ export function createConsoleApp(deps: ConsoleDependencies): Hono {
     const id = c.req.param('id');
     if (!TARGET_ID.test(id)) return c.text('no such target', 404);
     return sessionOf(c) ? page(c, targetPage(id)) : signInRedirect(c);
+  });
+
+  app.get('/targets/:id/policy', (c) => {
+    const id = c.req.param('id');
+    if (!TARGET_ID.test(id)) return c.text('no such target', 404);
+    return sessionOf(c) ? page(c, editorPage(id)) : signInRedirect(c);
   });
 
   app.get('/sign-in', (c) => page(c, signInPage({ next: safeNext(c.req.query('next')) })));
@@ -118,6 +127,37 @@ export function createConsoleApp(deps: ConsoleDependencies): Hono {
     }
     return c.body(new Uint8Array(asset.body), 200);
   });
+
+  // The policy editor's check as you type: tide validate's messages, then a dry run now under both policies.
+  app.post(
+    '/console/check/targets/:id/policy',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes ?? 256 * 1024,
+      onError: (c) => c.json({ error: { code: 'payload-too-large', message: 'the policy is too large' } }, 413),
+    }),
+    async (c) => {
+      const session = sessionOf(c);
+      if (!session) return c.json({ error: { code: 'unauthorized', message: 'sign in again' } }, 401);
+      if (c.req.header(CONSOLE_HEADER) !== '1' || !sameOrigin(c))
+        return c.json({ error: { code: 'forbidden', message: 'a console call must come from the console' } }, 403);
+      const id = c.req.param('id');
+      // The API decides whether this key may read the target (and whether it exists).
+      const target = await deps.api.fetch(
+        new Request(new URL(`/v1/targets/${encodeURIComponent(id)}`, c.req.url), {
+          headers: { authorization: `Bearer ${session.key}` },
+        }),
+      );
+      if (!target.ok) return new Response(target.body, target);
+      const body = (await c.req.json().catch(() => null)) as { text?: unknown } | null;
+      if (typeof body?.text !== 'string')
+        return c.json(
+          { error: { code: 'invalid-request', message: 'expected {"text": "<the policy as JSON>"}' } },
+          400,
+        );
+      c.header('Cache-Control', 'no-store');
+      return c.json(await checkPolicy(body.text, await target.json(), deps.preview), 200);
+    },
+  );
 
   app.use(
     `${API_PREFIX}/*`,

@@ -99,6 +99,7 @@ export function targetPage(targetId: string): Html {
     body: html`<p><a href="/">← Fleet</a></p>
 <h1>Target <span class="mono">${targetId}</span></h1>
 <p id="target-status" class="status" role="status" aria-live="polite">Loading…</p>
+<p><a href="/targets/${targetId}/policy">Edit the policy</a></p>
 <section aria-labelledby="now-heading">
   <h2 id="now-heading">Now</h2>
   <dl id="summary" class="summary"></dl>
@@ -141,6 +142,30 @@ export function targetPage(targetId: string): Html {
     <button type="button" id="override-cancel">Cancel override</button>
   </form>
   <p id="override-result" role="status" aria-live="polite"></p>
+</section>`,
+  });
+}
+
+export function editorPage(targetId: string): Html {
+  return layout({
+    title: `Policy of ${targetId}`,
+    page: 'editor',
+    signedIn: true,
+    data: { target: targetId },
+    body: html`<p><a href="/targets/${targetId}">← Target ${targetId}</a></p>
+<h1>Policy of <span class="mono">${targetId}</span></h1>
+<p class="hint">Checked as you type with the messages of <code>tide validate</code>; when it is valid, a dry run shows what Tide would do now under it, next to the saved policy. Saving needs the <code>write</code> scope and only replaces the version you opened.</p>
+<form id="editor" class="editor">
+  <label for="policy-text">Policy (JSON)</label>
+  <textarea id="policy-text" name="policy" rows="24" spellcheck="false" aria-describedby="policy-problems"></textarea>
+  <div id="policy-problems" role="status" aria-live="polite"></div>
+  <button type="submit" id="policy-save">Save</button>
+  <button type="button" id="policy-reload">Reload the saved policy</button>
+</form>
+<p id="save-result" role="alert"></p>
+<section aria-labelledby="dry-run-heading">
+  <h2 id="dry-run-heading">What would Tide do now</h2>
+  <div id="dry-run" class="dry-run"><p>Type a valid policy to see it.</p></div>
 </section>`,
   });
 }

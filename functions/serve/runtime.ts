@@ -110,7 +110,7 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
     ...(options.api ? { options: options.api } : {}),
   });
   // The web console at `/`, a client of the API above (functions/console/).
-  app.route('/', createConsoleApp({ api: app }));
+  app.route('/', createConsoleApp({ api: app, preview: { store, observe, decide, clock } }));
   if (env.TIDE_ADMIN_KEY) {
     const record = bootstrapRecord(env.TIDE_ADMIN_KEY, clock.now());
     if (!record)

@@ -319,6 +319,125 @@ function setUpOverride(path, refresh) {
   });
 }
 
+// ---- Policy editor -------------------------------------------------------------------------------------
+
+async function editor() {
+  const id = document.body.dataset.target;
+  const path = `/targets/${encodeURIComponent(id)}/policy`;
+  const text = document.getElementById('policy-text');
+  const problems = document.getElementById('policy-problems');
+  const result = document.getElementById('save-result');
+  const dry = document.getElementById('dry-run');
+  let etag = null;
+  let timer = null;
+  let checked = 0;
+
+  const load = async () => {
+    const answer = await api(path);
+    if (answer.status === 404) {
+      etag = null;
+      text.value = '{}\n';
+    } else if (answer.ok) {
+      etag = answer.etag;
+      text.value = `${JSON.stringify(answer.body, null, 2)}\n`;
+    } else {
+      result.textContent = errorText(answer);
+      return;
+    }
+    await check();
+  };
+
+  const check = async () => {
+    const mine = ++checked;
+    const response = await fetch(`/console/check${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tide-console': '1' },
+      body: JSON.stringify({ text: text.value }),
+    });
+    if (response.status === 401) return location.assign(`/sign-in?next=${encodeURIComponent(location.pathname)}`);
+    const answer = await response.json();
+    if (mine !== checked) return;
+    if (!response.ok) {
+      problems.replaceChildren(el('p', { class: 'error' }, answer.error?.message ?? `answered ${response.status}`));
+      return;
+    }
+    text.setAttribute('aria-invalid', answer.valid ? 'false' : 'true');
+    problems.replaceChildren(
+      answer.valid
+        ? el('p', { class: 'ok' }, 'Valid policy.')
+        : el(
+            'ul',
+            { class: 'problems' },
+            answer.problems.map((problem) => el('li', { class: 'error' }, problem.message)),
+          ),
+    );
+    renderDryRun(dry, answer.dryRun);
+  };
+
+  text.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void check(), 300);
+  });
+  document.getElementById('policy-reload').addEventListener('click', () => {
+    result.textContent = '';
+    void load();
+  });
+  document.getElementById('editor').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    let body;
+    try {
+      body = JSON.parse(text.value);
+    } catch {
+      result.textContent = 'Not saved: the policy is not JSON (see the messages above).';
+      return;
+    }
+    const answer = await api(path, {
+      method: 'PUT',
+      body,
+      headers: etag ? { 'if-match': etag } : { 'if-none-match': '*' },
+    });
+    if (answer.ok) {
+      etag = answer.etag;
+      result.textContent = 'Saved.';
+    } else if (answer.status === 412) {
+      result.textContent =
+        'Not saved: someone else saved this policy after you opened it. Your text is still here; reload the saved policy to see theirs, then apply your change again.';
+    } else result.textContent = `Not saved: ${errorText(answer)}`;
+  });
+  await load();
+}
+
+function renderDryRun(container, dryRun) {
+  if (!dryRun) {
+    container.replaceChildren(el('p', {}, 'Type a valid policy to see it.'));
+    return;
+  }
+  if (dryRun.error) {
+    container.replaceChildren(el('p', { class: 'error' }, dryRun.error));
+    return;
+  }
+  const column = (title, decision) =>
+    el(
+      'div',
+      { class: 'dry-run-column' },
+      el('h3', {}, title),
+      el(
+        'p',
+        { 'data-field': 'outcome' },
+        `${decision.outcome}: ${decision.currentCapacity} → ${decision.desiredCapacity}`,
+      ),
+      el(
+        'ul',
+        {},
+        decision.reasons.map((reason) => el('li', {}, reason)),
+      ),
+    );
+  container.replaceChildren(
+    column('Under this policy', dryRun.proposed),
+    column('Under the saved policy', dryRun.current),
+  );
+}
+
 // ---- Charts --------------------------------------------------------------------------------------------
 
 const COLORS = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#bcbd22'];
@@ -464,7 +583,7 @@ async function loop(refresh, status) {
   setInterval(tick, POLL_MS);
 }
 
-const pages = { fleet, target };
+const pages = { fleet, target, editor };
 const start = () => pages[document.body.dataset.page]?.();
 if (document.readyState === 'complete') start();
 else window.addEventListener('load', start);

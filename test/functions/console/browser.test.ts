@@ -7,6 +7,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Page, Response } from 'playwright-core';
+import { formatProblem, parseDocument } from '../../../core/errors.ts';
+import { PolicySchema } from '../../../core/schema/policy.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type Chromium } from '../../support/chromium.ts';
 import { startTideServe, waitFor, type TideServe } from '../../support/tide-serve.ts';
@@ -127,6 +129,67 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Pin capacity' }).click();
     await expect.poll(() => page.locator('#override-result').textContent()).toBe('Override set.');
     await expect.poll(() => page.locator('#override-now').textContent(), { timeout: 10_000 }).toContain('Pinned at 3');
+    await page.close();
+  }, 60_000);
+  it("edits a policy: an error shows tide validate's message, the fix validates and dry-runs, saves, and a conflicting save is refused", async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await signIn(page, key);
+    await page.waitForURL(`${serve.url}/`);
+    await page.goto(`${serve.url}/targets/demo-llm`);
+    await page.getByRole('link', { name: 'Edit the policy' }).click();
+    await page.waitForURL(/\/targets\/demo-llm\/policy$/);
+    const editor = page.getByLabel('Policy (JSON)');
+    await waitFor('the saved policy in the editor', async () =>
+      (await editor.inputValue()).includes('targetTracking') ? true : undefined,
+    );
+    const saved = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
+    await page.locator('#policy-problems').getByText('Valid policy.').waitFor({ timeout: 10_000 });
+
+    // An error: the message is the one `tide validate` prints for the same document.
+    const broken = { ...saved, maxCapacity: -1 };
+    const parsed = parseDocument(PolicySchema, broken, 'policy');
+    expect(parsed.ok).toBe(false);
+    const expected = parsed.ok ? '' : formatProblem(parsed.error.problems[0]!);
+    await editor.fill(JSON.stringify(broken, null, 2));
+    await page.locator('#policy-problems li').first().waitFor({ timeout: 10_000 });
+    expect(await page.locator('#policy-problems li').first().textContent()).toBe(expected);
+    expect(await editor.getAttribute('aria-invalid')).toBe('true');
+    await editor.fill('{ "maxCapacity": 12, ');
+    await page.locator('#policy-problems li', { hasText: 'not JSON at line 1' }).waitFor({ timeout: 10_000 });
+
+    // Fixed: valid, and the dry run shows both policies' decisions now.
+    await editor.fill(JSON.stringify({ ...saved, maxCapacity: 12 }, null, 2));
+    await page.locator('#policy-problems').getByText('Valid policy.').waitFor({ timeout: 10_000 });
+    await page.locator('#dry-run h3', { hasText: 'Under this policy' }).waitFor();
+    expect(await page.locator('#dry-run [data-field="outcome"]').count()).toBe(2);
+    if (screenshots) await page.screenshot({ path: `${DOCS}console-policy.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.locator('#save-result').textContent()).toBe('Saved.');
+    const stored = await fetch(`${serve.url}/v1/targets/demo-llm/policy`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(((await stored.json()) as { maxCapacity: number }).maxCapacity).toBe(12);
+
+    // Someone else saves meanwhile; this editor's next save loses, says so, and keeps the text.
+    const other = await fetch(`${serve.url}/v1/targets/demo-llm/policy`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'if-match': stored.headers.get('etag')!,
+      },
+      body: JSON.stringify({ ...saved, maxCapacity: 14 }),
+    });
+    expect(other.status).toBe(200);
+    await editor.fill(JSON.stringify({ ...saved, maxCapacity: 10 }, null, 2));
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.locator('#save-result').textContent()).toContain('someone else saved this policy');
+    expect(JSON.parse(await editor.inputValue()).maxCapacity).toBe(10);
+    const after = await fetch(`${serve.url}/v1/targets/demo-llm/policy`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(((await after.json()) as { maxCapacity: number }).maxCapacity).toBe(14);
     await page.close();
   }, 60_000);
 });

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SessionStore } from '../../../functions/console/sessions.ts';
+import { jsonErrorOffset } from '../../../functions/console/policy-check.ts';
 import { generateApiKey } from '../../../functions/http/api-keys.ts';
 import { demoPolicy, demoTarget, startApi } from '../http/support.ts';
 
@@ -143,5 +144,51 @@ describe('console sessions', () => {
     expect(store.get(b.id, 20)).toBeUndefined();
     expect(store.get(c.id, 20)?.key).toBe('kc');
     expect(store.get('not a session id', 20)).toBeUndefined();
+  });
+});
+
+describe('console policy check', () => {
+  it("answers tide validate's messages for bad text, a dry run under both policies for good text; needs the console header", async () => {
+    const { api, session } = await signedIn('read');
+    const check = (
+      text: string,
+      headers: Record<string, string> = { 'x-tide-console': '1', origin: ORIGIN },
+      id = 'llm',
+    ) =>
+      api.runtime.app.request(`/console/check/targets/${id}/policy`, {
+        method: 'POST',
+        headers: { cookie: `tide_session=${session}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ text }),
+      });
+    expect((await check('{}', { origin: ORIGIN })).status).toBe(403);
+    expect((await check('{}', undefined, 'nope')).status).toBe(404);
+    const bad = (await (await check('{"minCapacity": 3, "maxCapacity": 2}')).json()) as {
+      valid: boolean;
+      problems: { message: string }[];
+    };
+    expect(bad.valid).toBe(false);
+    expect(bad.problems.length).toBeGreaterThan(0);
+    const notJson = (await (await check('{\n  "minCapacity": ,\n}')).json()) as { problems: { message: string }[] };
+    expect(notJson.problems[0]!.message).toMatch(/^not JSON at line 2, column 18: unexpected ","$/);
+    const good = (await (await check(JSON.stringify(demoPolicy({ minCapacity: 2 })))).json()) as {
+      valid: boolean;
+      dryRun: { proposed: { desiredCapacity: number; reasons: string[] }; current: { reasons: string[] } };
+    };
+    expect(good.valid).toBe(true);
+    expect(good.dryRun.proposed.reasons.length).toBeGreaterThan(0);
+    expect(good.dryRun.current.reasons.length).toBeGreaterThan(0);
+  });
+});
+
+describe('where JSON goes wrong', () => {
+  it('points at the first character a parser cannot take', () => {
+    const valid = '{"a": [1, 2.5e3, true, null, "x\\"y"]}';
+    expect(JSON.parse(valid)).toBeDefined();
+    expect(jsonErrorOffset(valid)).toBe(valid.length);
+    expect(jsonErrorOffset('[1,]')).toBe(3);
+    expect(jsonErrorOffset('{"a":tru}')).toBe(5);
+    expect(jsonErrorOffset('{"a":1} x')).toBe(8);
+    expect(jsonErrorOffset('{"a":')).toBe(5);
+    expect(jsonErrorOffset('[01]')).toBe(2);
   });
 });

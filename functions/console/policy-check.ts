@@ -1,0 +1,189 @@
+/**
+ * The policy editor's check: the text as typed → the problems `tide validate` would print (the same
+ * `parseDocument` and `formatProblem`, plus the checks against the target), and when it is valid, a dry run
+ * of "what would Tide do now" under it next to the saved policy: a schedule tick decided on the target's
+ * current memory and observed capacity, acting on and storing nothing.
+ */
+import { PolicySchema, type Policy } from '../../core/schema/policy.ts';
+import { TargetSchema, policyProblemsForTarget, type ObservedCapacity, type Target } from '../../core/schema/target.ts';
+import { formatProblem, parseDocument, type ValidationProblem } from '../../core/errors.ts';
+import type { StateStore } from '../../adapters/ports/state-store.ts';
+import type { Clock } from '../../adapters/ports/clock.ts';
+import type { Decide } from '../shell/shell.ts';
+
+export interface PreviewDependencies {
+  store: Pick<StateStore, 'load'>;
+  observe: (target: Target) => Promise<ObservedCapacity | null>;
+  decide: Decide;
+  clock: Clock;
+}
+
+export interface PolicyCheck {
+  valid: boolean;
+  problems: { path: string; message: string }[];
+  dryRun?: { proposed: DryRunSummary; current: DryRunSummary } | { error: string };
+}
+
+interface DryRunSummary {
+  outcome: string;
+  currentCapacity: number;
+  desiredCapacity: number;
+  reasons: string[];
+  holds: { rule: string; reason: string }[];
+}
+
+const READ_ONLY_EVENT = 'tide-console:policy-check';
+
+/** Where in `text` JSON first goes wrong, as `line L, column C` (Node's own message has no position on Node 20). */
+function jsonProblem(text: string): { path: string; message: string } {
+  const offset = jsonErrorOffset(text);
+  const reason = offset >= text.length ? 'unexpected end of text' : `unexpected ${JSON.stringify(text[offset])}`;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return { path: '(document)', message: `not JSON at line ${line}, column ${column}: ${reason}` };
+}
+
+/** The offset of the first character a JSON parser cannot take (a small recursive-descent scan, bounded by the text). */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail();
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) fail();
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const number = () => {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!match || match[0] === '' || match[0] === '-') fail();
+    i += match![0].length;
+  };
+  const value = (depth: number): void => {
+    if (depth > 200) fail();
+    space();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      space();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (text[i] !== '"') fail();
+        string();
+        space();
+        if (text[i] !== ':') fail();
+        i++;
+        value(depth + 1);
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === '[') {
+      i++;
+      space();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value(depth + 1);
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
+    else fail();
+  };
+  try {
+    value(0);
+    space();
+    if (i < text.length) fail();
+  } catch (offset) {
+    if (typeof offset === 'number') return Math.min(offset, text.length);
+    throw offset;
+  }
+  return text.length;
+}
+
+/** Check `text` as the policy of `targetDocument`; with `preview`, dry-run it. Never throws on bad text. */
+export async function checkPolicy(
+  text: string,
+  targetDocument: unknown,
+  preview: PreviewDependencies | undefined,
+): Promise<PolicyCheck> {
+  let document: unknown;
+  try {
+    document = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return { valid: false, problems: [jsonProblem(text)] };
+  }
+  const parsed = parseDocument(PolicySchema, document, 'policy');
+  const problems: ValidationProblem[] = parsed.ok ? [] : [...parsed.error.problems];
+  const target = TargetSchema.safeParse(targetDocument);
+  if (parsed.ok && target.success) problems.push(...policyProblemsForTarget(parsed.value, target.data));
+  const listed = problems.map((problem) => ({ path: problem.path, message: formatProblem(problem) }));
+  if (!parsed.ok || listed.length > 0 || !target.success || !preview)
+    return { valid: listed.length === 0 && parsed.ok, problems: listed };
+  return { valid: true, problems: [], dryRun: await dryRun(parsed.value, target.data, preview) };
+}
+
+async function dryRun(
+  policy: Policy,
+  target: Target,
+  deps: PreviewDependencies,
+): Promise<{ proposed: DryRunSummary; current: DryRunSummary } | { error: string }> {
+  try {
+    const snapshot = await deps.store.load(target.id, READ_ONLY_EVENT);
+    const observed = await deps.observe(target).catch(() => null);
+    const now = deps.clock.now();
+    const decideWith = (candidate: Policy): DryRunSummary => {
+      const decision = deps.decide({
+        now,
+        signal: { kind: 'schedule-tick', schedule: 'console-dry-run', source: 'tide-console', observedAt: now },
+        target,
+        policy: candidate,
+        observed,
+        ...(snapshot.state.memory ? { memory: snapshot.state.memory } : {}),
+      });
+      return {
+        outcome: decision.outcome,
+        currentCapacity: decision.currentCapacity,
+        desiredCapacity: decision.desiredCapacity,
+        reasons: decision.reasons,
+        holds: decision.holds.map((hold) => ({ rule: hold.rule, reason: hold.reason })),
+      };
+    };
+    return { proposed: decideWith(policy), current: decideWith(snapshot.policy?.value ?? PolicySchema.parse({})) };
+  } catch (error) {
+    return { error: `no dry run: ${(error as Error).message}` };
+  }
+}
