@@ -7,6 +7,7 @@ import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import type { Decide, Shell } from '../shell/shell.ts';
 import type { ApiMetrics } from './metrics.ts';
+import type { CachedDocuments } from './document-cache.ts';
 import type { SenderVerifier } from './senders.ts';
 
 /** Tunables of the app. */
@@ -52,6 +53,8 @@ export interface ApiDependencies {
   metrics: ApiMetrics;
   /** Checks that a webhook came from the sender it claims (SNS signatures, Event Grid, Pub/Sub JWTs). */
   senders: SenderVerifier;
+  /** Documents read from memory with pushed invalidation (document-cache.ts), where the store offers it. */
+  documents?: CachedDocuments;
   options?: Partial<ApiOptions>;
 }
 

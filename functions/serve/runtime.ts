@@ -11,6 +11,9 @@ import { createSenderAuth, senderAuthOptionsFromEnv } from '../../adapters/auth/
 import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { createAccessStore, createStateStore, stateConfigFromEnv } from '../../adapters/state/index.ts';
+import { trackKeyPrefixes } from '../../adapters/state/key-tracking.ts';
+import { stateKeys } from '../../adapters/state/keys.ts';
+import { cachedDocuments } from '../http/document-cache.ts';
 import { bootstrapRecord } from '../http/api-keys.ts';
 import { createApiApp, type ApiEnv, type ApiOptions } from '../http/app.ts';
 import { createApiMetrics, type ApiMetrics } from '../http/metrics.ts';
@@ -69,6 +72,7 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
   );
   const logger = createJsonLogger({ write: options.write ?? ((line) => process.stdout.write(`${line}\n`)), secrets });
   const config = stateConfigFromEnv(env);
+  const keys = stateKeys(config.options.namespace);
   const store = createStateStore(config, logger);
   // In memory the write audit is the state store's: a document write and its audit entry land in one step.
   const access = createAccessStore(config, {}, store);
@@ -96,8 +100,19 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
   // SNS signatures are checked out of the box (certificate from an SNS host only); Pub/Sub and Event Grid once
   // their variables are set (adapters/auth/config.ts), and refused until then.
   const senders = options.senders ?? createSenderAuth({ ...senderAuthOptionsFromEnv(env), logger });
+  // On Redis over TCP, GETs of documents are answered from memory while Redis pushes every change to them.
+  const tracking =
+    config.backend.kind === 'redis'
+      ? trackKeyPrefixes({
+          url: config.backend.url,
+          prefixes: [keys.target(''), keys.policy('')],
+          timeoutMs: config.options.timeoutMs,
+        })
+      : undefined;
+  const documents = tracking ? cachedDocuments(store, tracking, keys) : undefined;
   const app = createApiApp({
     store,
+    ...(documents ? { documents } : {}),
     access,
     shell,
     ingest,
@@ -130,7 +145,7 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
     logger,
     metrics,
     async close() {
-      await Promise.allSettled([store.close(), access.close()]);
+      await Promise.allSettled([store.close(), access.close(), tracking?.close()]);
     },
   };
 }

@@ -27,7 +27,7 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const policy = await store.getPolicy(id);
+      const policy = await (deps.documents ?? store).getPolicy(id);
       if (!policy) throw new ApiError(404, 'not-found', `no policy for target "${id}"`);
       c.header('ETag', etagOf(policy.version));
       return c.json(policy.value, 200);
@@ -58,6 +58,7 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
       );
       const audit = writeAudit(deps, c.get('apiKey'), { action: 'put-policy', targetId: id, change: policy });
       const version = await store.putPolicy(id, policy, expected, audit);
+      deps.documents?.forget(id);
       deps.ingest.invalidateTargets();
       c.header('ETag', etagOf(version));
       return c.json(policy, 200);
@@ -78,6 +79,7 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
       const audit = writeAudit(deps, c.get('apiKey'), { action: 'delete-policy', targetId: id, change: null });
       if (!(await store.deletePolicy(id, expected, audit)))
         throw new ApiError(404, 'not-found', `no policy for target "${id}"`);
+      deps.documents?.forget(id);
       deps.ingest.invalidateTargets();
       return c.body(null, 204);
     },

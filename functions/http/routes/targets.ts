@@ -41,7 +41,7 @@ export function registerTargetRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const target = await store.getTarget(id);
+      const target = await (deps.documents ?? store).getTarget(id);
       if (!target) throw new ApiError(404, 'not-found', `no target "${id}"`);
       c.header('ETag', etagOf(target.version));
       return c.json(target.value, 200);
@@ -83,6 +83,7 @@ export function registerTargetRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
       );
       const audit = writeAudit(deps, c.get('apiKey'), { action: 'put-target', targetId: id, change: target });
       const version = await store.putTarget(target, expected, audit);
+      deps.documents?.forget(id);
       deps.ingest.invalidateTargets();
       c.header('ETag', etagOf(version));
       return c.json(target, 200);
@@ -106,6 +107,7 @@ export function registerTargetRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
       );
       const audit = writeAudit(deps, c.get('apiKey'), { action: 'delete-target', targetId: id, change: null });
       if (!(await store.deleteTarget(id, expected, audit))) throw new ApiError(404, 'not-found', `no target "${id}"`);
+      deps.documents?.forget(id);
       deps.ingest.invalidateTargets();
       return c.body(null, 204);
     },
