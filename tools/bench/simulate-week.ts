@@ -3,23 +3,21 @@
  *
  * Times a week-long trace replay (issue 17: "simulate a week-long trace in under 60 s"): a synthetic diurnal
  * week, mean 10 requests/s (weekdays: 10 × (1 + 0.55 sin) ÷ 0.94, peak at 15:00 UTC; the weekend at 60 %),
- * Poisson arrivals per second, prompts 300-899 tokens, outputs 50-149, all from a fixed LCG (seed 12345): about
+ * Poisson arrivals per second, prompts 300-899 tokens, outputs 50-149, all from the project's seeded generator (adapters/fake-cloud/random.ts, seed 12345): about
  * 5.7 million requests. It is built in memory (reading a CSV of it is timed apart: see docs/simulator.md),
  * then replayed with `runComparison` through the autoscalers asked for (default: all) and the oracle.
  * Prints CPU seconds (user + system of this process) and wall seconds: on a shared machine the wall time
  * follows the load, the CPU time much less.
  */
 import { parseArgs } from 'node:util';
+import { createRandom } from '../../adapters/fake-cloud/random.ts';
 import { AUTOSCALER_NAMES, type AutoscalerName, runComparison } from '../../simulator/comparison.ts';
 import type { Trace, TraceRequest } from '../../simulator/trace.ts';
 
 /** The synthetic diurnal week (deterministic). */
 export function diurnalWeek(): Trace {
-  let state = 12345;
-  const random = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
+  // The project's one seeded generator (pure-rand's Mersenne Twister), seed 12345.
+  const { next: random } = createRandom(12345);
   const poisson = (mean: number) => {
     let k = 0;
     let p = Math.exp(-mean);

@@ -27,7 +27,10 @@ child.stderr.on('data', (chunk) => (stderr += chunk));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function kib(field: string): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+  const line = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+    .split('\n')
+    .find((candidate) => candidate.startsWith(`${field}:`));
+  const match = line && /^[A-Za-z]+:\s+(\d+) kB$/.exec(line);
   if (!match) throw new Error(`no ${field} in /proc/${child.pid}/status`);
   return Number(match[1]);
 }
