@@ -129,3 +129,61 @@ export function createApplicationAutoScalingGuard(deps: {
     },
   };
 }
+
+/** The scalable resource id a target's SageMaker block names (the one Tide may have suspended), if any. */
+export function scalableResourceIdOf(resource: {
+  sagemakerEndpoint?: { endpointName: string; variantName: string; inferenceComponentName?: string };
+}): string | undefined {
+  const endpoint = resource.sagemakerEndpoint;
+  if (!endpoint) return undefined;
+  return endpoint.inferenceComponentName
+    ? `inference-component/${endpoint.inferenceComponentName}`
+    : `endpoint/${endpoint.endpointName}/variant/${endpoint.variantName}`;
+}
+
+/** Pages of DescribeScalableTargets read per sweep (50 targets a page). */
+const SWEEP_PAGES = 4;
+
+/**
+ * Give back the scalable targets of targets that left Tide. A scalable target whose dynamic scaling is
+ * suspended and whose resource no current Tide target names is a candidate; the guard restores it only
+ * when Tide's tag records what it found (a suspension someone else made has no tag and is left alone).
+ * One DescribeScalableTargets per page; ListTagsForResource only for candidates.
+ */
+export async function restoreLeftTargets(
+  managed: ReadonlySet<string>,
+  deps: { clients: AwsClients; scope: AwsScope; caller: AwsCaller; now: () => number },
+): Promise<string[]> {
+  const { sdk, client } = await deps.clients.applicationAutoScaling(deps.scope);
+  const candidates: ScalableResource[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < SWEEP_PAGES; page++) {
+    const input = { ServiceNamespace: 'sagemaker' as const, MaxResults: 50, ...(token ? { NextToken: token } : {}) };
+    const out = await deps.caller.call(
+      'application-autoscaling:DescribeScalableTargets',
+      `region/${deps.scope.region}`,
+      input,
+      () => client.send(new sdk.DescribeScalableTargetsCommand(input)),
+    );
+    for (const target of out?.ScalableTargets ?? []) {
+      const dimension = target.ScalableDimension;
+      const suspended =
+        target.SuspendedState?.DynamicScalingInSuspended && target.SuspendedState.DynamicScalingOutSuspended;
+      if (!target.ResourceId || !suspended || managed.has(target.ResourceId)) continue;
+      if (
+        dimension !== 'sagemaker:variant:DesiredInstanceCount' &&
+        dimension !== 'sagemaker:inference-component:DesiredCopyCount'
+      )
+        continue;
+      candidates.push({ resourceId: target.ResourceId, dimension });
+    }
+    token = out?.NextToken;
+    if (!token) break;
+  }
+  const guard = createApplicationAutoScalingGuard(deps);
+  const restored: string[] = [];
+  for (const candidate of candidates) {
+    if ((await guard.restore(candidate)) === 'restored') restored.push(candidate.resourceId);
+  }
+  return restored;
+}

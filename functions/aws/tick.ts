@@ -8,6 +8,7 @@
  * idempotent (its event id names the metric's timestamp or the activity), audited, decided in order.
  */
 import { readAlarmStates } from '../../adapters/aws/alarms.ts';
+import { restoreLeftTargets, scalableResourceIdOf } from '../../adapters/aws/app-autoscaling.ts';
 import { AutoScalingGroupsActuator } from '../../adapters/aws/auto-scaling-groups.ts';
 import { createAwsCaller } from '../../adapters/aws/calls.ts';
 import type { AwsClients, AwsScope } from '../../adapters/aws/clients.ts';
@@ -123,6 +124,7 @@ export async function runAwsTick(
       }
     }
   }
+  if (runtime.mode === 'act') await giveBackLeftTargets(runtime, deps, scoped);
   for (const { targetId, signal } of signals) {
     try {
       await runtime.shell.handle({ targetId, signal });
@@ -134,4 +136,46 @@ export async function runAwsTick(
     }
   }
   return report;
+}
+
+/** Sweep at most this often per warm instance, ms: a target's removal is given back within a few minutes. */
+const SWEEP_EVERY_MS = 5 * 60_000;
+const lastSweepAt = new WeakMap<Runtime, number>();
+
+/**
+ * Restore the Application Auto Scaling targets Tide suspended for targets that have since been removed
+ * (adapters/aws/app-autoscaling.ts: only those carrying Tide's record of what it found). Swept in the regions
+ * and roles of today's AWS targets plus the function's own region, every few minutes; logged, never fatal.
+ */
+async function giveBackLeftTargets(
+  runtime: Runtime,
+  deps: { clients: AwsClients; env: Record<string, string | undefined> },
+  scoped: { target: Target; scope: AwsScope }[],
+): Promise<void> {
+  const now = runtime.clock.now();
+  const last = lastSweepAt.get(runtime);
+  if (last !== undefined && now >= last && now - last < SWEEP_EVERY_MS) return;
+  lastSweepAt.set(runtime, now);
+  const managed = new Set<string>();
+  const scopes = new Map<string, AwsScope>();
+  for (const { target, scope } of scoped) {
+    const id = target.resource?.provider === 'aws' ? scalableResourceIdOf(target.resource) : undefined;
+    if (id) managed.add(id);
+    scopes.set(scopeKey(scope), scope);
+  }
+  const ownRegion = deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION;
+  if (ownRegion) scopes.set(scopeKey({ region: ownRegion }), { region: ownRegion });
+  const caller = createAwsCaller('act', runtime.logger);
+  for (const scope of scopes.values()) {
+    try {
+      const restored = await restoreLeftTargets(managed, { clients: deps.clients, scope, caller, now: () => now });
+      if (restored.length > 0)
+        runtime.logger.info('aws tick: Application Auto Scaling given back', { region: scope.region, restored });
+    } catch (error) {
+      runtime.logger.warn('aws tick: the Application Auto Scaling sweep failed', {
+        region: scope.region,
+        error: (error as Error).message,
+      });
+    }
+  }
 }

@@ -357,6 +357,68 @@ describe('act mode through the Lambda handler', () => {
     expect((await port.readCapacity('warm-fleet')).pools[0]).toMatchObject({ warm: 2 });
   });
 
+  it('a target removed from Tide: the next tick gives its Application Auto Scaling target back as Tide found it; a suspension Tide did not make stays', async () => {
+    aws.sagemaker.addEndpoint('leaving-endpoint', 'AllTraffic', 'ml.g5.2xlarge', 2);
+    const scalable = aws.sagemaker.addScalableTarget(
+      'endpoint/leaving-endpoint/variant/AllTraffic',
+      'sagemaker:variant:DesiredInstanceCount',
+      1,
+      8,
+      2,
+    );
+    const others = aws.sagemaker.addScalableTarget(
+      'endpoint/not-tides/variant/AllTraffic',
+      'sagemaker:variant:DesiredInstanceCount',
+      1,
+      4,
+      1,
+    );
+    others.SuspendedState = {
+      DynamicScalingInSuspended: true,
+      DynamicScalingOutSuspended: true,
+      ScheduledScalingSuspended: false,
+    };
+    const { handler, runtime, clock } = await actHandler(ALARM_AT, [
+      {
+        target: {
+          id: 'cpu-fleet',
+          kind: 'inference-endpoint',
+          provider: 'aws',
+          region: 'us-east-1',
+          pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }],
+          resource: { provider: 'aws', sagemakerEndpoint: { endpointName: 'leaving-endpoint' } },
+        },
+        policy: cpuPolicy,
+      },
+    ]);
+    await handler(awsFixture('eventbridge-cloudwatch-alarm-single-metric.json'));
+    expect(scalable.SuspendedState).toMatchObject({
+      DynamicScalingInSuspended: true,
+      DynamicScalingOutSuspended: true,
+    });
+    // While the target is Tide's, a tick leaves its suspension in place.
+    const tick = (id: string) => ({
+      ...awsFixture('eventbridge-scheduled-event.json'),
+      id,
+      time: new Date(clock.time).toISOString(),
+    });
+    await handler(tick('sweep-1'));
+    expect(scalable.SuspendedState).toMatchObject({
+      DynamicScalingInSuspended: true,
+      DynamicScalingOutSuspended: true,
+    });
+    // Removed (DELETE /v1/targets/cpu-fleet); a later tick's sweep gives back what Tide found.
+    expect(await runtime.store.deleteTarget('cpu-fleet')).toBe(true);
+    clock.time += 6 * 60_000;
+    await handler(tick('sweep-2'));
+    expect(scalable.SuspendedState).toMatchObject({
+      DynamicScalingInSuspended: false,
+      DynamicScalingOutSuspended: false,
+    });
+    expect(scalable.Tags).toEqual({});
+    expect(others.SuspendedState).toMatchObject({ DynamicScalingInSuspended: true, DynamicScalingOutSuspended: true });
+  });
+
   it('access denied at the endpoint: recorded as a failed action, not retried', async () => {
     aws.sagemaker.addEndpoint('denied-endpoint', 'AllTraffic', 'ml.g5.2xlarge', 2);
     const { handler, lines } = await actHandler(ALARM_AT, [
