@@ -50,7 +50,7 @@ export function oracleReplay(plan: OraclePlan, longestBoot: number): Autoscaler 
           (a, b) =>
             Number(b.state === 'ready') - Number(a.state === 'ready') || (b.launchedAt ?? 0) - (a.launchedAt ?? 0),
         );
-        if (node) await cloud.drainAndRelease({ poolId, instanceId: node.id });
+        if (node) cloud.releaseNode(poolId, node.id);
       }
       // Launch k-th draws in order: the next launch takes the next draw, whichever interval it serves. So
       // launch now when some pending interval j could otherwise not be covered: launching the next j + 1

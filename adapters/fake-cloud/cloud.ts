@@ -366,9 +366,14 @@ export class SimulatedCloud implements ActuatorPort {
   }
 
   async drainAndRelease(request: DrainAndReleaseRequest): Promise<void> {
-    const pool = this.pool(request.poolId);
-    const node = pool.nodes.find((candidate) => candidate.id === request.instanceId);
-    if (!node) throw new NodeNotFoundError(pool.id, request.instanceId);
+    this.releaseNode(request.poolId, request.instanceId);
+  }
+
+  /** Release one node now, the pool's desired count one lower, without the port's promise (the simulator's oracle calls this). */
+  releaseNode(poolId: string, instanceId: string): void {
+    const pool = this.pool(poolId);
+    const node = pool.nodes.find((candidate) => candidate.id === instanceId);
+    if (!node) throw new NodeNotFoundError(pool.id, instanceId);
     this.close(pool, node, this.now);
     pool.desired = Math.max(0, pool.desired - 1);
   }
