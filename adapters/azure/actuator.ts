@@ -144,13 +144,10 @@ export class AzureActuator implements ActuatorPort {
   async setCapacity(request: SetCapacityRequest): Promise<void> {
     const { binding, pool } = this.#pool(request.poolId);
     if (binding.kind === 'vmss') {
-      await this.#record(
-        pool.id,
-        await this.#vmss.setCapacity(this.#ref(binding), request.desired, this.#context(pool)),
-      );
+      await this.#record(pool.id, await this.#vmss.resize(this.#ref(binding), request.desired, this.#context(pool)));
       return;
     }
-    await this.#ml.setCapacity(this.resources.subscriptionId, binding, request.desired);
+    await this.#ml.setInstanceCount(this.resources.subscriptionId, binding, request.desired);
   }
 
   async changeInstanceType(request: ChangeInstanceTypeRequest): Promise<void> {
@@ -175,11 +172,11 @@ export class AzureActuator implements ActuatorPort {
       const ref = this.#ref(binding);
       const scaleSet = await this.#vmss.get(ref);
       const capacity = Number(scaleSet?.sku?.capacity ?? 0) + request.count;
-      await this.#record(pool.id, await this.#vmss.setCapacity(ref, capacity, this.#context(pool)));
+      await this.#record(pool.id, await this.#vmss.resize(ref, capacity, this.#context(pool)));
       return [];
     }
     const observed = await this.#ml.observe(this.resources.subscriptionId, binding, pool);
-    await this.#ml.setCapacity(this.resources.subscriptionId, binding, observed.desired + request.count);
+    await this.#ml.setInstanceCount(this.resources.subscriptionId, binding, observed.desired + request.count);
     return [];
   }
 

@@ -131,7 +131,7 @@ export class MlDriver {
   }
 
   /** Set the instance count (PATCH `sku.capacity`); resolves when Azure accepted it. */
-  async setCapacity(subscriptionId: string, binding: MlDeploymentBinding, capacity: number): Promise<string> {
+  async setInstanceCount(subscriptionId: string, binding: MlDeploymentBinding, capacity: number): Promise<string> {
     const deployment = await this.current(subscriptionId, binding);
     const resource = deploymentId(subscriptionId, binding, deployment);
     if (capacity < 1) {

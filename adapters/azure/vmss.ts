@@ -160,7 +160,7 @@ export class VmssDriver {
   }
 
   /** PATCH the sku capacity; resolves once Azure accepted the request (202), not when it is done. */
-  async setCapacity(ref: VmssRef, capacity: number, context: CapacityContextFor): Promise<Started> {
+  async resize(ref: VmssRef, capacity: number, context: CapacityContextFor): Promise<Started> {
     return this.#update(ref, { sku: { capacity } }, context);
   }
 
