@@ -14,7 +14,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { consoleAssets } from './assets.ts';
-import { editorPage, fleetPage, signInPage, targetPage } from './pages.ts';
+import { editorPage, fleetPage, signInPage, simulatePage, targetPage } from './pages.ts';
+import { simulate, SimulationInputError, traceOf, WORKLOAD_CHOICES, type SimulationRequest } from './simulate.ts';
 import { checkPolicy, type PreviewDependencies } from './policy-check.ts';
 import { SessionStore, type SessionOptions } from './sessions.ts';
 
@@ -74,6 +75,51 @@ export function createConsoleApp(deps: ConsoleDependencies): Hono {
     if (!TARGET_ID.test(id)) return c.text('no such target', 404);
     return sessionOf(c) ? page(c, editorPage(id)) : signInRedirect(c);
   });
+
+  app.get('/simulate', (c) => (sessionOf(c) ? page(c, simulatePage(WORKLOAD_CHOICES)) : signInRedirect(c)));
+
+  // A simulation: a bundled workload or an uploaded trace (8 MiB at most here; `tide simulate --trace` for more).
+  app.post(
+    '/console/simulate',
+    bodyLimit({
+      maxSize: 8 * 1024 * 1024,
+      onError: (c) => c.json({ error: { code: 'payload-too-large', message: 'the trace is over 8 MiB' } }, 413),
+    }),
+    async (c) => {
+      const session = sessionOf(c);
+      if (!session) return c.json({ error: { code: 'unauthorized', message: 'sign in again' } }, 401);
+      if (c.req.header(CONSOLE_HEADER) !== '1' || !sameOrigin(c))
+        return c.json({ error: { code: 'forbidden', message: 'a console call must come from the console' } }, 403);
+      // Any key that may read may simulate; the API says whether this one still may.
+      const allowed = await deps.api.fetch(
+        new Request(new URL('/v1/targets', c.req.url), { headers: { authorization: `Bearer ${session.key}` } }),
+      );
+      await allowed.body?.cancel();
+      if (!allowed.ok) return c.json({ error: { code: 'forbidden', message: 'this key may not read' } }, 403);
+      const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+      let request: SimulationRequest;
+      if (typeof body?.workload === 'string') request = { workload: body.workload };
+      else if (typeof body?.trace === 'string')
+        request = { trace: body.trace, ...(typeof body.name === 'string' ? { name: body.name.slice(0, 100) } : {}) };
+      else
+        return c.json(
+          { error: { code: 'invalid-request', message: 'expected {"workload": NAME} or {"trace": CSV}' } },
+          400,
+        );
+      try {
+        const result = await simulate(await traceOf(request));
+        c.header('Cache-Control', 'no-store');
+        return c.json({ result }, 200);
+      } catch (error) {
+        if (error instanceof SimulationInputError)
+          return c.json(
+            { error: { code: 'invalid-trace', message: error.message, ...(error.line ? { line: error.line } : {}) } },
+            400,
+          );
+        throw error;
+      }
+    },
+  );
 
   app.get('/sign-in', (c) => page(c, signInPage({ next: safeNext(c.req.query('next')) })));
 

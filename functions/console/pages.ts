@@ -36,7 +36,7 @@ function layout(options: {
   <a class="brand" href="/">Tide</a>
   ${
     options.signedIn
-      ? html`<nav aria-label="Console"><a href="/">Fleet</a></nav>
+      ? html`<nav aria-label="Console"><a href="/">Fleet</a> <a href="/simulate">Simulate</a></nav>
   <form method="post" action="/sign-out" class="sign-out"><button type="submit">Sign out</button></form>`
       : ''
   }
@@ -166,6 +166,45 @@ export function editorPage(targetId: string): Html {
 <section aria-labelledby="dry-run-heading">
   <h2 id="dry-run-heading">What would Tide do now</h2>
   <div id="dry-run" class="dry-run"><p>Type a valid policy to see it.</p></div>
+</section>`,
+  });
+}
+
+export function simulatePage(workloads: readonly { name: string; description: string }[]): Html {
+  return layout({
+    title: 'Simulate',
+    page: 'simulate',
+    signedIn: true,
+    body: html`<h1>Simulate</h1>
+<p class="hint">Replays a request trace through Tide's decision core and through static peak, Kubernetes HPA, AWS target tracking, KEDA and Knative on the same simulated cloud (what <code>tide simulate</code> does).</p>
+<form id="simulate" class="simulate">
+  <fieldset>
+    <legend>Trace</legend>
+    <label><input type="radio" name="source" value="workload" checked> A bundled workload</label>
+    <label for="workload">Workload</label>
+    <select id="workload" name="workload">
+      ${workloads.map((w) => html`<option value="${w.name}">${w.name}: ${w.description}</option>`)}
+    </select>
+    <label><input type="radio" name="source" value="upload"> Upload a trace CSV (TIMESTAMP[,ContextTokens,GeneratedTokens])</label>
+    <label for="trace-file">Trace file</label>
+    <input id="trace-file" name="trace" type="file" accept=".csv,text/csv">
+  </fieldset>
+  <button type="submit">Run the simulation</button>
+</form>
+<div id="sim-status" role="status" aria-live="polite"></div>
+<progress id="sim-progress" hidden aria-label="Simulation running"></progress>
+<p id="sim-error" class="error" role="alert"></p>
+<section id="sim-results" hidden aria-labelledby="sim-heading">
+  <h2 id="sim-heading">Results</h2>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="sim-caption">
+  <table id="sim-table">
+    <caption id="sim-caption">Each autoscaler on the same trace: cost, GPU-hours, time to first token, SLO</caption>
+    <thead><tr><th scope="col">Autoscaler</th><th scope="col">Cost</th><th scope="col">GPU-hours</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th><th scope="col">Requests over the SLO</th></tr></thead>
+    <tbody></tbody>
+  </table>
+  </div>
+  <h3>Ready capacity over time against what the load needed</h3>
+  <div id="sim-capacity" class="chart" role="img" aria-label="Ready replicas per minute for each autoscaler, and the replicas the load needed"></div>
 </section>`,
   });
 }

@@ -438,6 +438,111 @@ function renderDryRun(container, dryRun) {
   );
 }
 
+// ---- Simulate ------------------------------------------------------------------------------------------
+
+function simulatePage() {
+  const form = document.getElementById('simulate');
+  const status = document.getElementById('sim-status');
+  const progress = document.getElementById('sim-progress');
+  const error = document.getElementById('sim-error');
+  const results = document.getElementById('sim-results');
+  let chart = null;
+  document.getElementById('trace-file').addEventListener('change', () => {
+    form.querySelector('input[value="upload"]').checked = true;
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    const source = new FormData(form).get('source');
+    let body;
+    if (source === 'upload') {
+      const file = document.getElementById('trace-file').files[0];
+      if (!file) {
+        error.textContent = 'Choose a trace file first.';
+        return;
+      }
+      body = { trace: await file.text(), name: file.name };
+    } else body = { workload: document.getElementById('workload').value };
+    const started = Date.now();
+    progress.hidden = false;
+    form.querySelector('button').disabled = true;
+    status.textContent = 'Running…';
+    const clock = setInterval(() => {
+      status.textContent = `Running: ${Math.round((Date.now() - started) / 1000)} s`;
+    }, 1000);
+    try {
+      const response = await fetch('/console/simulate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tide-console': '1' },
+        body: JSON.stringify(body),
+      });
+      if (response.status === 401) return location.assign('/sign-in?next=%2Fsimulate');
+      const answer = await response.json();
+      if (!response.ok) {
+        error.textContent = `Not run: ${answer.error?.message ?? response.status}`;
+        status.textContent = '';
+        return;
+      }
+      status.textContent = `Done in ${Math.round((Date.now() - started) / 1000)} s: ${answer.result.workload.name}, ${answer.result.workload.requests} requests.`;
+      // Shown first, so the chart measures the width it gets.
+      results.hidden = false;
+      chart = renderSimulation(answer.result, chart);
+    } catch (failure) {
+      error.textContent = `Not run: ${failure.message}`;
+    } finally {
+      clearInterval(clock);
+      progress.hidden = true;
+      form.querySelector('button').disabled = false;
+    }
+  });
+}
+
+function renderSimulation(result, previous) {
+  const seconds = (ms) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
+  document
+    .querySelector('#sim-table tbody')
+    .replaceChildren(
+      ...result.runs.map((run) =>
+        el(
+          'tr',
+          { 'data-run': run.name },
+          el('th', { scope: 'row' }, run.name),
+          el('td', { class: 'num' }, money(run.costUsd)),
+          el('td', { class: 'num' }, run.gpuHours.toFixed(2)),
+          el('td', { class: 'num' }, seconds(run.p50Ms)),
+          el('td', { class: 'num' }, seconds(run.p95Ms)),
+          el('td', { class: 'num' }, seconds(run.p99Ms)),
+          el('td', { class: 'num' }, `${(run.sloViolationShare * 100).toFixed(2)} %`),
+        ),
+      ),
+    );
+  const minutes = result.workload.neededPerMinute.map((_, i) => i * 60);
+  const data = [minutes, result.workload.neededPerMinute, ...result.runs.map((run) => run.readyPerMinute)];
+  previous?.destroy();
+  const element = document.getElementById('sim-capacity');
+  element.replaceChildren();
+  return new window.uPlot(
+    {
+      width: chartWidth(element),
+      height: 280,
+      scales: { x: { time: false } },
+      axes: [{ label: 'minutes', values: (_, ticks) => ticks.map((t) => Math.round(t / 60)) }, {}],
+      series: [
+        {},
+        { label: 'needed', stroke: '#000', dash: [6, 4], points: { show: false } },
+        ...result.runs.map((run, i) => ({
+          label: run.name,
+          stroke: run.name === 'tide' ? '#d62728' : COLORS[i % COLORS.length],
+          width: run.name === 'tide' ? 2.5 : 1,
+          points: { show: false },
+        })),
+      ],
+    },
+    data,
+    element,
+  );
+}
+
 // ---- Charts --------------------------------------------------------------------------------------------
 
 const COLORS = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#bcbd22'];
@@ -583,7 +688,7 @@ async function loop(refresh, status) {
   setInterval(tick, POLL_MS);
 }
 
-const pages = { fleet, target, editor };
+const pages = { fleet, target, editor, simulate: simulatePage };
 const start = () => pages[document.body.dataset.page]?.();
 if (document.readyState === 'complete') start();
 else window.addEventListener('load', start);

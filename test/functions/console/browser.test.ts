@@ -192,4 +192,38 @@ describe('the console in Chromium', () => {
     expect(((await after.json()) as { maxCapacity: number }).maxCapacity).toBe(14);
     await page.close();
   }, 60_000);
+  it('runs a simulation of a bundled workload, and refuses a malformed upload with its line and reason', async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await signIn(page, key);
+    await page.waitForURL(`${serve.url}/`);
+    await page.getByRole('link', { name: 'Simulate' }).click();
+    await page.waitForURL(/\/simulate$/);
+
+    // A malformed upload: nothing runs, the line and the reason show.
+    await page.getByLabel('Trace file').setInputFiles({
+      name: 'bad.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46,374,44\nyesterday,10,10\n'),
+    });
+    await page.getByRole('button', { name: 'Run the simulation' }).click();
+    await page.locator('#sim-error', { hasText: 'line 3' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#sim-error').textContent()).toMatch(/^Not run: line 3: /);
+    expect(await page.locator('#sim-results').isHidden()).toBe(true);
+
+    // The bundled code-completion trace: Tide against the baselines.
+    await page.getByLabel('A bundled workload').check();
+    await page.getByLabel('Workload', { exact: true }).selectOption('code');
+    await page.getByRole('button', { name: 'Run the simulation' }).click();
+    await page
+      .locator('#sim-progress')
+      .waitFor({ state: 'visible', timeout: 5_000 })
+      .catch(() => undefined);
+    await page.locator('#sim-table tr[data-run="tide"]').waitFor({ timeout: 50_000 });
+    expect(await page.locator('#sim-table tbody tr').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('#sim-error').textContent()).toBe('');
+    await page.locator('#sim-capacity canvas').waitFor();
+    if (screenshots) await page.screenshot({ path: `${DOCS}console-simulate.png`, fullPage: true });
+    await page.close();
+  }, 60_000);
 });
