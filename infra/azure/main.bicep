@@ -1,4 +1,4 @@
-// Tide on Azure: a Function App on Flex Consumption (Node.js 20) with three functions from one bundle
+// Tide on Azure: a Function App on Flex Consumption (Node.js 22) with three functions from one bundle
 // (`npm run build:azure`): `tideHttp` (HTTP: the API, the Azure Monitor action group webhook, Event Grid
 // webhooks, the scheduled-events relay), `tideEvents` (Event Grid trigger: Azure ML run status and scale set
 // resource events) and `tideTick` (timer, every minute). Its system-assigned managed identity is what
@@ -176,7 +176,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        version: '22'
       }
     }
     siteConfig: {
