@@ -4,7 +4,7 @@ import type { Memory } from './schema/memory.ts';
 import type { Policy } from './schema/policy.ts';
 import type { Signal } from './schema/signal.ts';
 import { addSample, isTracked, pruneSamples, retentionMs } from './strategies/metric-samples.ts';
-import { own, withEntry } from './dictionary.ts';
+import { dictFromEntries, own, withEntry } from './dictionary.ts';
 import { stepsAgain } from './strategies/step-scaling.ts';
 
 /** A signal stamped more than this after `now` is from a skewed clock: not used. */
@@ -93,6 +93,14 @@ function alarmEntry(state: SampleState, signal: Extract<Signal, { kind: 'alarm' 
   return entry;
 }
 
+/** The stored alarm states the policy's step-scaling rules read (the same object when that is all of them). */
+function stepAlarmsOnly(alarms: Memory['alarms'], policy: Policy): Memory['alarms'] {
+  const names = Object.keys(alarms);
+  const read = (name: string) => policy.stepScaling.some((step) => step.alarmName === name);
+  if (names.every(read)) return alarms;
+  return dictFromEntries(names.filter(read).map((name) => [name, alarms[name]!] as const));
+}
+
 /** On a tick: every step alarm stored in ALARM, with a value and threshold, whose repeat interval has passed steps again. */
 function stepAlarmsStillInAlarm(state: SampleState): Memory['alarms'] {
   let alarms = state.memory.alarms;
@@ -147,10 +155,13 @@ export function ingestSignal(memory: Memory, signal: Signal, policy: Policy, now
       }
       break;
     case 'alarm': {
-      next.alarms = withEntry(next.alarms, signal.alarmName, alarmEntry(state, signal));
-      const relevant =
-        (signal.metric !== undefined && isTracked(policy, signal.metric)) ||
-        policy.stepScaling.some((step) => step.alarmName === signal.alarmName);
+      const stepAlarm = policy.stepScaling.some((step) => step.alarmName === signal.alarmName);
+      // Only step-scaling rules read a stored alarm state: any other alarm name (a trigger's wildcard takes
+      // any number of them) is used for its value now and not kept, so the memory stays bounded by the policy.
+      next.alarms = stepAlarm
+        ? withEntry(stepAlarmsOnly(next.alarms, policy), signal.alarmName, alarmEntry(state, signal))
+        : stepAlarmsOnly(next.alarms, policy);
+      const relevant = (signal.metric !== undefined && isTracked(policy, signal.metric)) || stepAlarm;
       if (signal.state === 'INSUFFICIENT_DATA' && relevant) {
         next.missing = countFailure(next, now);
         notes.push(

@@ -130,7 +130,8 @@ type Via = 'events' | 'api';
 async function startDriver(entryFile: string, env: Record<string, string>, via: Via): Promise<Driver> {
   const child = fork(join(import.meta.dirname, 'function-driver.mjs'), [entryFile, via], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    execArgv: [],
+    // TIDE_BENCH_CPU_PROF=DIR: a V8 CPU profile of every driver process (for tuning; figures then run slower).
+    execArgv: process.env.TIDE_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.TIDE_BENCH_CPU_PROF] : [],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const replies: ((message: any) => void)[] = [];
@@ -146,7 +147,7 @@ async function startDriver(entryFile: string, env: Record<string, string>, via: 
       if (!answer.ok) throw new Error(answer.error);
       return answer.result;
     },
-    stop: () => child.kill(),
+    stop: () => child.disconnect(),
   };
 }
 
@@ -235,7 +236,9 @@ async function awsFigures(entryFile: string, redisUrl: string, via: Via, space: 
   const throughput = await tp.run({ ...tpBase, batches: Math.ceil(EVENTS / 10), prefix: 'tp' });
   tp.stop();
 
-  progress(`${Math.round(throughput.eventsPerSecond)} events/s`);
+  progress(
+    `${Math.round(throughput.eventsPerSecond)} events/s, ${Math.round(throughput.cpuUsPerEvent)} µs CPU per event`,
+  );
   // A day of events every 10 s for the example endpoint, its policy as shipped.
   await seed(redisUrl, `${space}-day`, [{ id: exampleTarget.id, policy: examplePolicy }]);
   await prepare(`${space}-day`);
@@ -276,6 +279,7 @@ async function awsFigures(entryFile: string, redisUrl: string, via: Via, space: 
       throughput: {
         records: throughput.records,
         seconds: round(throughput.seconds, 3),
+        cpuUsPerEvent: Math.round(throughput.cpuUsPerEvent),
         targets: TARGETS,
         batchSize: 10,
       },
