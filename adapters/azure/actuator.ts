@@ -165,14 +165,21 @@ export class AzureActuator implements ActuatorPort {
     await this.#ml.moveTo(this.resources.subscriptionId, binding, request.toInstanceType, request.count);
   }
 
-  /** Grow a pool by `count`; Azure names the new instances as it creates them (the next observation has them). */
+  /**
+   * Grow a pool by `count`; Azure names the new instances as it creates them (the next observation has them).
+   * A scale set's launch is idempotent by the request's key (vmss.ts, the tide-launch tag); an Azure ML
+   * deployment's is not yet: a re-driven launch there adds again (said in docs/azure.md).
+   */
   async launchCapacity(request: LaunchCapacityRequest): Promise<string[]> {
     const { binding, pool } = this.#pool(request.poolId);
     if (binding.kind === 'vmss') {
-      const ref = this.#ref(binding);
-      const scaleSet = await this.#vmss.get(ref);
-      const capacity = Number(scaleSet?.sku?.capacity ?? 0) + request.count;
-      await this.#record(pool.id, await this.#vmss.resize(ref, capacity, this.#context(pool)));
+      const started = await this.#vmss.launch(
+        this.#ref(binding),
+        request.count,
+        request.idempotencyKey,
+        this.#context(pool),
+      );
+      await this.#record(pool.id, started);
       return [];
     }
     const observed = await this.#ml.observe(this.resources.subscriptionId, binding, pool);

@@ -6,6 +6,7 @@
  * the sku capacity, deletes one drained instance (`deleteInstances`), or changes the sku under a Rolling
  * upgrade policy. Each change is started and recorded (operations.ts), never waited on.
  */
+import { createHash } from 'node:crypto';
 import type { CapacityPool, ObservedNode, ObservedPool } from '../../core/schema/target.ts';
 import { ProviderRejectedError } from '../ports/actuator.ts';
 import type { CapacityErrorReport } from './capacity-errors.ts';
@@ -164,6 +165,23 @@ export class VmssDriver {
     return this.#update(ref, { sku: { capacity } }, context);
   }
 
+  /**
+   * Add `count` to the capacity. With an idempotency key the base is recorded in the scale set's
+   * {@link LAUNCH_TAG} tag by the same PATCH that sets the capacity (one ARM update, so both or neither), and a
+   * redelivery of the same decision finds it and sets the same absolute capacity again rather than adding twice.
+   * ARM replaces the whole tags object on a PATCH, so the scale set's other tags are sent back unchanged.
+   */
+  async launch(ref: VmssRef, count: number, idempotencyKey: string | undefined, context: CapacityContextFor) {
+    const scaleSet = await this.get(ref);
+    const capacity = Number(scaleSet?.sku?.capacity ?? 0);
+    if (idempotencyKey === undefined) return this.resize(ref, capacity + count, context);
+    const tags: Record<string, string> = { ...(scaleSet?.tags ?? {}) };
+    const key = launchKeyOf(idempotencyKey);
+    const base = recordedBase(tags[LAUNCH_TAG], key) ?? capacity;
+    tags[LAUNCH_TAG] = JSON.stringify({ k: key, b: base });
+    return this.#update(ref, { sku: { capacity: base + count }, tags }, context);
+  }
+
   async #update(ref: VmssRef, body: object, context: CapacityContextFor): Promise<Started> {
     const compute = this.clients.compute(ref.subscriptionId);
     const resource = vmssResourceId(ref);
@@ -240,4 +258,28 @@ function dedupe(reports: CapacityErrorReport[]): CapacityErrorReport[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * The tag that makes a relative launch idempotent: `{"k": <hash of the request's idempotency key>, "b": <the
+ * capacity the launch added to>}` (Azure tag values hold up to 256 characters; this one about 60).
+ */
+export const LAUNCH_TAG = 'tide-launch';
+
+/** A short, stable stand-in for an idempotency key (the key itself may be long and carry a target id). */
+export function launchKeyOf(idempotencyKey: string): string {
+  return createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
+}
+
+/** The base a launch with this key recorded, or undefined when the tag is missing, foreign or another key's. */
+export function recordedBase(tag: string | undefined, key: string): number | undefined {
+  if (tag === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(tag) as { k?: unknown; b?: unknown };
+    return parsed.k === key && Number.isSafeInteger(parsed.b) && (parsed.b as number) >= 0
+      ? (parsed.b as number)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

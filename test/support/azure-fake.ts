@@ -34,6 +34,7 @@ export interface FakeScaleSet {
   priority: 'Regular' | 'Spot';
   upgradeMode: 'Manual' | 'Automatic' | 'Rolling';
   provisioningState: 'Succeeded' | 'Updating';
+  tags: Record<string, string>;
   vms: FakeVm[];
   nextInstance: number;
 }
@@ -219,6 +220,7 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
     type: 'Microsoft.Compute/virtualMachineScaleSets',
     location: set.location,
     sku: set.sku,
+    ...(Object.keys(set.tags).length > 0 ? { tags: set.tags } : {}),
     etag: `"${sequence}"`,
     properties: {
       orchestrationMode: set.orchestrationMode,
@@ -354,8 +356,13 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
       const sub = m[4]?.toLowerCase();
       if (!sub && method === 'GET') return { status: 200, body: vmssJson(set) };
       if (!sub && method === 'PATCH') {
-        const body = (request.body ?? {}) as { sku?: { capacity?: number; name?: string } };
+        const body = (request.body ?? {}) as {
+          sku?: { capacity?: number; name?: string };
+          tags?: Record<string, string>;
+        };
         const sku = body.sku ?? {};
+        // ARM replaces the whole tags object on a PATCH that carries one.
+        if (body.tags) set.tags = { ...body.tags };
         if (sku.name && sku.name !== set.sku.name) {
           if (allocationFailures.get(set.name)?.code === 'SkuNotAvailable')
             return armError(
@@ -616,6 +623,7 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
         priority: spec.priority ?? 'Regular',
         upgradeMode: spec.upgradeMode ?? 'Manual',
         provisioningState: 'Succeeded',
+        tags: {},
         vms: [],
         nextInstance: 0,
       };

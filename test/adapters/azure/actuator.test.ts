@@ -141,6 +141,22 @@ describe('virtual machine scale sets', () => {
     expect(requestsTo('PATCH', '/virtualMachineScaleSets/train-od')[0]!.body).toEqual({ sku: { capacity: 3 } });
   });
 
+  it('launches once per idempotency key: a redelivery sets the same capacity again, other tags kept', async () => {
+    fake.scaleSets.get('train-od')!.tags = { owner: 'ml-platform' };
+    const launch = { poolId: 'od', instanceType: 'Standard_ND96asr_v4', capacityType: 'on-demand' as const, count: 2 };
+    await actuator.launchCapacity({ ...launch, idempotencyKey: 'decision-7:launch:od' });
+    expect(fake.scaleSets.get('train-od')!.sku.capacity).toBe(3);
+    // The same decision re-driven after a crash: capacity is already 3, the launch must not make it 5.
+    await actuator.launchCapacity({ ...launch, idempotencyKey: 'decision-7:launch:od' });
+    expect(fake.scaleSets.get('train-od')!.sku.capacity).toBe(3);
+    const patches = requestsTo('PATCH', '/virtualMachineScaleSets/train-od').map((r) => r.body as Record<string, any>);
+    expect(patches.map((b) => b.sku)).toEqual([{ capacity: 3 }, { capacity: 3 }]);
+    expect(patches[1]!.tags.owner).toBe('ml-platform');
+    // A later decision adds to what is there now.
+    await actuator.launchCapacity({ ...launch, idempotencyKey: 'decision-8:launch:od' });
+    expect(fake.scaleSets.get('train-od')!.sku.capacity).toBe(5);
+  });
+
   it('releases one drained instance with deleteInstances (Uniform: instance id; Flexible: VM name)', async () => {
     await actuator.drainAndRelease({ poolId: 'spot', instanceId: 'train-spot_1' });
     expect(requestsTo('POST', '/virtualMachineScaleSets/train-spot/delete')[0]!.body).toEqual({ instanceIds: ['1'] });
