@@ -167,8 +167,7 @@ export class AzureActuator implements ActuatorPort {
 
   /**
    * Grow a pool by `count`; Azure names the new instances as it creates them (the next observation has them).
-   * A scale set's launch is idempotent by the request's key (vmss.ts, the tide-launch tag); an Azure ML
-   * deployment's is not yet: a re-driven launch there adds again (said in docs/azure.md).
+   * Both are idempotent by the request's key: the base rides in a tide-launch tag (launch-tag.ts).
    */
   async launchCapacity(request: LaunchCapacityRequest): Promise<string[]> {
     const { binding, pool } = this.#pool(request.poolId);
@@ -182,8 +181,7 @@ export class AzureActuator implements ActuatorPort {
       await this.#record(pool.id, started);
       return [];
     }
-    const observed = await this.#ml.observe(this.resources.subscriptionId, binding, pool);
-    await this.#ml.setInstanceCount(this.resources.subscriptionId, binding, observed.desired + request.count);
+    await this.#ml.launch(this.resources.subscriptionId, binding, request.count, request.idempotencyKey);
     return [];
   }
 

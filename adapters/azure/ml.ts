@@ -15,6 +15,7 @@ import type { MlDeploymentBinding } from '../../core/schema/resource-azure.ts';
 import { ActuatorError, ProviderRejectedError } from '../ports/actuator.ts';
 import { callAzure, type AzureCallPolicy } from './call.ts';
 import type { AzureClients, Client } from './clients.ts';
+import { LAUNCH_TAG, launchKeyOf, recordedBase } from './launch-tag.ts';
 import type { OperationStore } from './operations.ts';
 
 /** An autoscale setting targets the deployment and the binding says `autoscale: refuse`. */
@@ -130,8 +131,33 @@ export class MlDriver {
     );
   }
 
-  /** Set the instance count (PATCH `sku.capacity`); resolves when Azure accepted it. */
-  async setInstanceCount(subscriptionId: string, binding: MlDeploymentBinding, capacity: number): Promise<string> {
+  /**
+   * Add `count` instances. With an idempotency key the base is recorded in the deployment's tide-launch tag by the
+   * same PATCH (launch-tag.ts), so a re-drive of the same decision sets the same count again.
+   */
+  async launch(
+    subscriptionId: string,
+    binding: MlDeploymentBinding,
+    count: number,
+    idempotencyKey: string | undefined,
+  ): Promise<string> {
+    const deployment = await this.#get(subscriptionId, binding, await this.current(subscriptionId, binding));
+    const capacity = Number(deployment?.sku?.capacity ?? 0);
+    if (idempotencyKey === undefined) return this.setInstanceCount(subscriptionId, binding, capacity + count);
+    const tags: Record<string, string> = { ...(deployment?.tags ?? {}) };
+    const key = launchKeyOf(idempotencyKey);
+    const base = recordedBase(tags[LAUNCH_TAG], key) ?? capacity;
+    tags[LAUNCH_TAG] = JSON.stringify({ k: key, b: base });
+    return this.setInstanceCount(subscriptionId, binding, base + count, tags);
+  }
+
+  /** Set the instance count (PATCH `sku.capacity`, and `tags` when given); resolves when Azure accepted it. */
+  async setInstanceCount(
+    subscriptionId: string,
+    binding: MlDeploymentBinding,
+    capacity: number,
+    tags?: Record<string, string>,
+  ): Promise<string> {
     const deployment = await this.current(subscriptionId, binding);
     const resource = deploymentId(subscriptionId, binding, deployment);
     if (capacity < 1) {
@@ -150,7 +176,7 @@ export class MlDriver {
         binding.workspace,
         binding.endpoint,
         deployment,
-        { sku: { capacity } },
+        { sku: { capacity }, ...(tags ? { tags } : {}) },
         options,
       ),
     );

@@ -6,13 +6,13 @@
  * the sku capacity, deletes one drained instance (`deleteInstances`), or changes the sku under a Rolling
  * upgrade policy. Each change is started and recorded (operations.ts), never waited on.
  */
-import { createHash } from 'node:crypto';
 import type { CapacityPool, ObservedNode, ObservedPool } from '../../core/schema/target.ts';
 import { ProviderRejectedError } from '../ports/actuator.ts';
 import type { CapacityErrorReport } from './capacity-errors.ts';
 import { callAzure, type AzureCallPolicy } from './call.ts';
 import type { AzureClients, Client } from './clients.ts';
 import { capacityCodeOf } from './errors.ts';
+import { LAUNCH_TAG, launchKeyOf, recordedBase } from './launch-tag.ts';
 
 /** A scale set by its coordinates. */
 export interface VmssRef {
@@ -258,28 +258,4 @@ function dedupe(reports: CapacityErrorReport[]): CapacityErrorReport[] {
     seen.add(key);
     return true;
   });
-}
-
-/**
- * The tag that makes a relative launch idempotent: `{"k": <hash of the request's idempotency key>, "b": <the
- * capacity the launch added to>}` (Azure tag values hold up to 256 characters; this one about 60).
- */
-export const LAUNCH_TAG = 'tide-launch';
-
-/** A short, stable stand-in for an idempotency key (the key itself may be long and carry a target id). */
-export function launchKeyOf(idempotencyKey: string): string {
-  return createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
-}
-
-/** The base a launch with this key recorded, or undefined when the tag is missing, foreign or another key's. */
-export function recordedBase(tag: string | undefined, key: string): number | undefined {
-  if (tag === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(tag) as { k?: unknown; b?: unknown };
-    return parsed.k === key && Number.isSafeInteger(parsed.b) && (parsed.b as number) >= 0
-      ? (parsed.b as number)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -44,6 +44,7 @@ export interface FakeDeployment {
   instanceType: string;
   capacity: number;
   provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting';
+  tags?: Record<string, string>;
 }
 
 export interface FakeOnlineEndpoint {
@@ -298,6 +299,7 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
     location: ep.location,
     kind: 'Managed',
     sku: { name: 'Default', tier: 'Standard', capacity: dep.capacity },
+    ...(dep.tags ? { tags: dep.tags } : {}),
     properties: {
       endpointComputeType: 'Managed',
       instanceType: dep.instanceType,
@@ -439,8 +441,10 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
         }
         if (method === 'PATCH') {
           if (!dep) return armError(404, 'ResourceNotFound', `deployment ${depName} not found`);
-          const capacity = ((request.body ?? {}) as { sku?: { capacity?: number } }).sku?.capacity;
+          const patch = (request.body ?? {}) as { sku?: { capacity?: number }; tags?: Record<string, string> };
+          const capacity = patch.sku?.capacity;
           if (typeof capacity === 'number') dep.capacity = capacity;
+          if (patch.tags) dep.tags = { ...patch.tags };
           dep.provisioningState = 'Updating';
           const op = startOperation('Microsoft.MachineLearningServices', () => {
             dep.provisioningState = 'Succeeded';

@@ -373,6 +373,26 @@ describe('Azure ML managed online deployments', () => {
     });
   });
 
+  it('launches once per idempotency key on a deployment too (the base in its tide-launch tag)', async () => {
+    const actuator = actuatorFor(mlTarget());
+    const launch = {
+      poolId: 'main',
+      instanceType: 'Standard_NC24ads_A100_v4',
+      capacityType: 'on-demand' as const,
+      count: 1,
+      idempotencyKey: 'decision-3:launch:main',
+    };
+    await actuator.launchCapacity(launch);
+    fake.advance();
+    await actuator.launchCapacity(launch);
+    expect(requestsTo('PATCH', '/deployments/blue').map((r) => (r.body as { sku: unknown }).sku)).toEqual([
+      { capacity: 3 },
+      { capacity: 3 },
+    ]);
+    await actuator.launchCapacity({ ...launch, idempotencyKey: 'decision-4:launch:main' });
+    expect((await actuator.readCapacity('llm')).pools[0]!.desired).toBe(4);
+  });
+
   it('refuses to fight an autoscale setting, or takes it over and restores it at release', async () => {
     const deployment = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/ws-ml/onlineEndpoints/llm-ep/deployments/blue`;
     fake.autoscaleSettings.push({
