@@ -12,7 +12,9 @@ import type { createAwsActuatorFactory } from './index.ts';
 type FactoryConfig = Parameters<typeof createAwsActuatorFactory>[0];
 
 /** `createAwsActuatorFactory(config)`, with the adapters imported at the first call of any actuator. */
-export function createLazyAwsActuatorFactory(config: FactoryConfig): (target: Target) => ActuatorPort {
+export function createLazyAwsActuatorFactory(
+  config: FactoryConfig,
+): (target: Target) => ActuatorPort & { resolve(): Promise<ActuatorPort> } {
   let factory: Promise<(target: Target) => ActuatorPort> | undefined;
   const load = () => {
     factory ??= import('./index.ts').then(
@@ -27,6 +29,8 @@ export function createLazyAwsActuatorFactory(config: FactoryConfig): (target: Ta
   return (target) => {
     const port = async () => (await load())(target);
     return {
+      // The actuator itself, for what only AWS actuators have (the tick's capacity errors and warm pools).
+      resolve: port,
       readCapacity: async (targetId) => (await port()).readCapacity(targetId),
       setCapacity: async (request) => (await port()).setCapacity(request),
       changeInstanceType: async (request) => (await port()).changeInstanceType(request),
@@ -35,4 +39,10 @@ export function createLazyAwsActuatorFactory(config: FactoryConfig): (target: Ta
       requestCheckpoint: async (request) => (await port()).requestCheckpoint(request),
     };
   };
+}
+
+/** The actuator behind a lazy port (or the port itself when it is not lazy). */
+export async function resolveActuator(port: ActuatorPort): Promise<ActuatorPort> {
+  const resolve = (port as { resolve?: () => Promise<ActuatorPort> }).resolve;
+  return typeof resolve === 'function' ? resolve() : port;
 }

@@ -8,6 +8,7 @@
  * idempotent (its event id names the metric's timestamp or the activity), audited, decided in order.
  */
 import { readAlarmStates } from '../../adapters/aws/alarms.ts';
+import { resolveActuator } from '../../adapters/aws/lazy.ts';
 import { restoreLeftTargets, scalableResourceIdOf } from '../../adapters/aws/app-autoscaling.ts';
 import { AutoScalingGroupsActuator } from '../../adapters/aws/auto-scaling-groups.ts';
 import { createAwsCaller } from '../../adapters/aws/calls.ts';
@@ -98,7 +99,14 @@ export async function runAwsTick(
   }
   if (runtime.mode !== 'shadow') {
     for (const { target, policy } of scoped) {
-      const actuator = deps.actuatorOf(target);
+      // The handler's ports load the adapters lazily (adapters/aws/lazy.ts): what only groups have needs the actuator itself.
+      let actuator: ActuatorPort;
+      try {
+        actuator = await resolveActuator(deps.actuatorOf(target));
+      } catch (error) {
+        report.failures.push({ targetId: target.id, retryable: isRetryable(error), message: (error as Error).message });
+        continue;
+      }
       if (!(actuator instanceof AutoScalingGroupsActuator)) continue;
       // The policy sizes the groups' warm pools (PutWarmPool where they differ). The actuator here acts
       // (the runtime's dry-run wrapper is not in this path), so only in act mode.

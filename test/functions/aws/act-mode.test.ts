@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSenderAuth } from '../../../adapters/auth/index.ts';
 import { createAwsClients } from '../../../adapters/aws/clients.ts';
-import { createAwsActuatorFactory } from '../../../adapters/aws/index.ts';
+import type { createAwsActuatorFactory } from '../../../adapters/aws/index.ts';
+import { createLazyAwsActuatorFactory } from '../../../adapters/aws/lazy.ts';
 import { PolicySchema, type PolicyInput } from '../../../core/schema/policy.ts';
 import { TargetSchema, type TargetInput } from '../../../core/schema/target.ts';
 import { createAwsHandler } from '../../../functions/aws/handler.ts';
@@ -48,7 +49,8 @@ async function actHandler(
   const lines: Record<string, unknown>[] = [];
   const env = { ...process.env, TIDE_MODE: mode, REDIS_URL: redis.url, TIDE_DEPLOYMENT: `act-${++deployment}` };
   let runtime: ReturnType<typeof createRuntime> | undefined;
-  const actuatorOf = createAwsActuatorFactory({
+  // As the Lambda handler builds it: the adapters load at a target's first call (adapters/aws/lazy.ts).
+  const actuatorOf = createLazyAwsActuatorFactory({
     env,
     clients,
     now: () => clock.time,
