@@ -19,9 +19,9 @@ import {
   type LaunchCapacityRequest,
   type SetCapacityRequest,
 } from '../ports/actuator.ts';
-import { checkpointCloudEvent, postSignedCheckpoint } from '../checkpoint/https.ts';
+import { requestCheckpointAt } from '../checkpoint/https.ts';
 import { DEFAULT_AZURE_CALL_POLICY, type AzureCallPolicy } from './call.ts';
-import type { CapacityErrorReport } from './capacity-errors.ts';
+import type { CapacityErrorReport } from '../ports/capacity-errors.ts';
 import { AzureClients, type AzureClientOptions, type Client } from './clients.ts';
 import { capacityCodeOf } from './errors.ts';
 import { MlDriver } from './ml.ts';
@@ -204,27 +204,9 @@ export class AzureActuator implements ActuatorPort {
 
   async requestCheckpoint(request: CheckpointRequest): Promise<void> {
     if (this.options.sendCheckpoint) return this.options.sendCheckpoint(request);
-    const callback = this.resources.checkpoint;
-    if (!callback) {
-      throw new ProviderRejectedError(
-        'checkpoint',
-        `job/${request.jobId}`,
-        'NoCallback',
-        `target ${this.target.id} names no checkpoint callback (resource.checkpoint)`,
-      );
-    }
-    const key = (this.options.env ?? process.env)[callback.secretEnv];
-    if (!key) {
-      throw new ProviderRejectedError(
-        'checkpoint',
-        callback.url,
-        'NoKey',
-        `environment variable ${callback.secretEnv} is not set`,
-      );
-    }
-    const body = JSON.stringify(checkpointCloudEvent(this.target.id, request, this.#now()));
-    await postSignedCheckpoint(callback.url, key, body, {
+    await requestCheckpointAt(this.resources.checkpoint, this.target.id, request, {
       now: this.#now,
+      ...(this.options.env ? { env: this.options.env } : {}),
       ...(this.options.checkpointTls ? { tls: this.options.checkpointTls } : {}),
     });
   }

@@ -8,7 +8,7 @@
  */
 import type { CapacityPool, ObservedNode, ObservedPool } from '../../core/schema/target.ts';
 import { ProviderRejectedError } from '../ports/actuator.ts';
-import type { CapacityErrorReport } from './capacity-errors.ts';
+import type { CapacityErrorReport } from '../ports/capacity-errors.ts';
 import { callAzure, type AzureCallPolicy } from './call.ts';
 import type { AzureClients, Client } from './clients.ts';
 import { capacityCodeOf } from './errors.ts';

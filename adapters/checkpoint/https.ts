@@ -7,6 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { type RequestOptions, request as httpsRequest } from 'node:https';
+import type { HttpsCheckpointCallback } from '../../core/schema/checkpoint-callback.ts';
 import {
   type ActuatorError,
   ProviderRejectedError,
@@ -50,6 +51,38 @@ export interface SignedPostOptions {
   timeoutMs?: number;
   maxAttempts?: number;
   retryBaseDelayMs?: number;
+}
+
+/**
+ * A target's checkpoint request to its HTTPS callback (`resource.checkpoint`), signed with the key from the
+ * environment variable the callback names: what the GCP and Azure actuators send (AWS hands it to its sender).
+ */
+export async function requestCheckpointAt(
+  callback: HttpsCheckpointCallback | undefined,
+  targetId: string,
+  request: CheckpointRequest,
+  options: SignedPostOptions & { env?: Record<string, string | undefined> },
+): Promise<void> {
+  if (!callback) {
+    throw new ProviderRejectedError(
+      'checkpoint',
+      `job/${request.jobId}`,
+      'NoCallback',
+      `target ${targetId} names no checkpoint callback (resource.checkpoint)`,
+    );
+  }
+  const key = (options.env ?? process.env)[callback.secretEnv];
+  if (!key) {
+    // Names the variable, never a value.
+    throw new ProviderRejectedError(
+      'checkpoint',
+      callback.url,
+      'NoKey',
+      `environment variable ${callback.secretEnv} is not set`,
+    );
+  }
+  const body = JSON.stringify(checkpointCloudEvent(targetId, request, options.now()));
+  await postSignedCheckpoint(callback.url, key, body, options);
 }
 
 /** POST the body signed; 2xx is done, 429 throttled, 5xx and network errors retried within the bound, other 4xx refused. */

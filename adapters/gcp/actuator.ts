@@ -19,11 +19,11 @@ import {
   type SetCapacityRequest,
 } from '../ports/actuator.ts';
 import { DEFAULT_CALL_POLICY, type GcpCallPolicy } from './call.ts';
-import type { CapacityErrorReport } from './capacity-errors.ts';
+import type { CapacityErrorReport } from '../ports/capacity-errors.ts';
 import { GcpClients, type GcpClientOptions } from './clients.ts';
 import type { GcpPoolBinding, GcpResource, MigBinding } from './config.ts';
 import { createMemoryHandoverStore, GkeDriver, nodePoolName, type HandoverStore } from './gke.ts';
-import { checkpointCloudEvent, postSignedCheckpoint } from '../checkpoint/https.ts';
+import { requestCheckpointAt } from '../checkpoint/https.ts';
 import { MigDriver, type MigRef } from './mig.ts';
 import { VertexDriver } from './vertex.ts';
 
@@ -200,28 +200,9 @@ export class GcpActuator implements ActuatorPort {
   /** The signed CloudEvent to the target's HTTPS callback (`resource.checkpoint`), or the configured sender. */
   async requestCheckpoint(request: CheckpointRequest): Promise<void> {
     if (this.options.sendCheckpoint) return this.options.sendCheckpoint(request);
-    const callback = this.resources.checkpoint;
-    if (!callback) {
-      throw new ProviderRejectedError(
-        'checkpoint',
-        `job/${request.jobId}`,
-        'NoCallback',
-        `target ${this.target.id} names no checkpoint callback (resource.checkpoint)`,
-      );
-    }
-    const key = (this.options.env ?? process.env)[callback.secretEnv];
-    if (!key) {
-      // Names the variable, never a value.
-      throw new ProviderRejectedError(
-        'checkpoint',
-        callback.url,
-        'NoKey',
-        `environment variable ${callback.secretEnv} is not set`,
-      );
-    }
-    const body = JSON.stringify(checkpointCloudEvent(this.target.id, request, this.#now()));
-    await postSignedCheckpoint(callback.url, key, body, {
+    await requestCheckpointAt(this.resources.checkpoint, this.target.id, request, {
       now: this.#now,
+      ...(this.options.env ? { env: this.options.env } : {}),
       ...(this.options.checkpointTls ? { tls: this.options.checkpointTls } : {}),
     });
   }

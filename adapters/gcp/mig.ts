@@ -6,7 +6,7 @@
  * observation sees the group's `currentActions`.
  */
 import type { CapacityPool, ObservedNode, ObservedPool } from '../../core/schema/target.ts';
-import type { CapacityErrorReport } from './capacity-errors.ts';
+import type { CapacityErrorReport } from '../ports/capacity-errors.ts';
 import { CAPACITY_ERROR_CODES } from './errors.ts';
 import { callGcp, gaxOptions, type GcpCallPolicy } from './call.ts';
 import type { Client, GcpClients } from './clients.ts';

@@ -7,7 +7,7 @@
  */
 import { AzureActuator } from '../../adapters/azure/actuator.ts';
 import type { AzureCallPolicy } from '../../adapters/azure/call.ts';
-import { capacityErrorSignal } from '../../adapters/azure/capacity-errors.ts';
+import { capacityErrorSignal } from '../../adapters/ports/capacity-errors.ts';
 import type { AzureClients } from '../../adapters/azure/clients.ts';
 import { readAzureMetrics } from '../../adapters/azure/metrics.ts';
 import type { OperationStore } from '../../adapters/azure/operations.ts';
@@ -95,10 +95,10 @@ async function signalsFor(
     if (runtime.mode === 'act') {
       const advanced = await actuator.advance();
       notes.push(...advanced.notes.map((note) => `${target.id}: ${note}`));
-      signals.push(...advanced.capacityErrors.map((report) => capacityErrorSignal(report, now)));
+      signals.push(...advanced.capacityErrors.map((report) => capacityErrorSignal(report, now, 'azure')));
     }
     const { capacityErrors } = await actuator.observe();
-    signals.push(...capacityErrors.map((report) => capacityErrorSignal(report, now)));
+    signals.push(...capacityErrors.map((report) => capacityErrorSignal(report, now, 'azure')));
   }
   return signals;
 }

@@ -6,7 +6,7 @@
  * event, so it is idempotent, audited and decided in order.
  */
 import { GcpActuator } from '../../adapters/gcp/actuator.ts';
-import { capacityErrorSignal } from '../../adapters/gcp/capacity-errors.ts';
+import { capacityErrorSignal } from '../../adapters/ports/capacity-errors.ts';
 import type { GcpClients } from '../../adapters/gcp/clients.ts';
 import { readGcpMetrics } from '../../adapters/gcp/metrics.ts';
 import type { GcpCallPolicy } from '../../adapters/gcp/call.ts';
@@ -77,7 +77,7 @@ async function signalsFor(
     const actuator = new GcpActuator(target, { clients, ...(policy ? { policy } : {}), now: () => now });
     if (runtime.mode === 'act') await actuator.advance();
     const { capacityErrors } = await actuator.observe();
-    signals.push(...capacityErrors.map((report) => capacityErrorSignal(report, now)));
+    signals.push(...capacityErrors.map((report) => capacityErrorSignal(report, now, 'gcp')));
   }
   return signals;
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AzureActuator } from '../../../adapters/azure/actuator.ts';
 import { callAzure } from '../../../adapters/azure/call.ts';
-import { capacityErrorSignal } from '../../../adapters/azure/capacity-errors.ts';
+import { capacityErrorSignal } from '../../../adapters/ports/capacity-errors.ts';
 import type { AzureClients } from '../../../adapters/azure/clients.ts';
 import { AutoscaleConflictError } from '../../../adapters/azure/ml.ts';
 import { createMemoryOperationStore, type OperationStore } from '../../../adapters/azure/operations.ts';
@@ -190,7 +190,7 @@ describe('virtual machine scale sets', () => {
     const { capacity, capacityErrors } = await actuator.observe();
     expect(capacity.pools[0]).toMatchObject({ desired: 3, ready: 2, pending: 0 });
     expect(capacityErrors).toEqual([expect.objectContaining({ poolId: 'spot', code: 'AllocationFailed' })]);
-    const signal = capacityErrorSignal(capacityErrors[0]!, 5_000);
+    const signal = capacityErrorSignal(capacityErrors[0]!, 5_000, 'azure');
     expect(CapacityErrorSchema.parse(signal)).toMatchObject({ kind: 'capacity-error', source: 'azure-compute' });
   });
 

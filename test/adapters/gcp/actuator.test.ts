@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GcpActuator } from '../../../adapters/gcp/actuator.ts';
-import { capacityErrorSignal } from '../../../adapters/gcp/capacity-errors.ts';
+import { capacityErrorSignal } from '../../../adapters/ports/capacity-errors.ts';
 import type { GcpClients } from '../../../adapters/gcp/clients.ts';
 import { GcpResourceSchema } from '../../../core/schema/resource-gcp.ts';
 import { GkeAutoscalerConflictError } from '../../../adapters/gcp/gke.ts';
@@ -211,7 +211,7 @@ describe('managed instance groups (zonal)', () => {
         zone: 'us-central1-a',
       }),
     ]);
-    const signal = capacityErrorSignal(capacityErrors[0]!, 5_000);
+    const signal = capacityErrorSignal(capacityErrors[0]!, 5_000, 'gcp');
     expect(CapacityErrorSchema.parse(signal)).toMatchObject({
       kind: 'capacity-error',
       poolId: 'spot-a',

@@ -15,8 +15,11 @@ export interface CapacityErrorReport {
   zone?: string;
 }
 
-/** The `capacity-error` signal for a report, observed at `now` (epoch ms). */
-export function capacityErrorSignal(report: CapacityErrorReport, now: number): Signal {
+/**
+ * The `capacity-error` signal for a report from `provider`'s compute API, observed at `now` (epoch ms). Its event
+ * id is per pool, code and minute, so the same stockout seen by several ticks in a minute is decided once.
+ */
+export function capacityErrorSignal(report: CapacityErrorReport, now: number, provider: 'gcp' | 'azure'): Signal {
   return {
     kind: 'capacity-error',
     poolId: report.poolId,
@@ -26,7 +29,7 @@ export function capacityErrorSignal(report: CapacityErrorReport, now: number): S
     code: report.code,
     message: report.message.slice(0, 500),
     observedAt: now,
-    source: 'gcp-compute',
-    eventId: `gcp-capacity:${report.poolId}:${report.code}:${Math.floor(now / 60_000)}`,
+    source: `${provider}-compute`,
+    eventId: `${provider}-capacity:${report.poolId}:${report.code}:${Math.floor(now / 60_000)}`,
   };
 }
