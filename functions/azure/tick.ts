@@ -11,19 +11,15 @@ import { capacityErrorSignal } from '../../adapters/ports/capacity-errors.ts';
 import type { AzureClients } from '../../adapters/azure/clients.ts';
 import { readAzureMetrics } from '../../adapters/azure/metrics.ts';
 import type { OperationStore } from '../../adapters/azure/operations.ts';
-import { isRetryable } from '../../adapters/state/errors.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
+import { type CloudTickReport, tickTargets } from '../shell/cloud-tick.ts';
 import type { Runtime } from '../shell/runtime.ts';
 
-export interface AzureTickReport {
-  targets: number;
-  signals: number;
+/** What one tick did, per target, and the notes of the operations it polled. */
+export interface AzureTickReport extends CloudTickReport {
   notes: string[];
-  failures: { targetId: string; retryable: boolean; message: string }[];
 }
-
-const TARGET_CONCURRENCY = 8;
 
 export interface AzureTickOptions {
   policy?: AzureCallPolicy;
@@ -38,33 +34,9 @@ export async function runAzureTick(
 ): Promise<AzureTickReport> {
   const now = runtime.clock.now();
   const report: AzureTickReport = { targets: 0, signals: 0, notes: [], failures: [] };
-  const ids = await runtime.store.listTargets();
-  for (let i = 0; i < ids.length; i += TARGET_CONCURRENCY) {
-    await Promise.all(
-      ids.slice(i, i + TARGET_CONCURRENCY).map(async (id) => {
-        const target = (await runtime.store.getTarget(id))?.value;
-        if (target?.provider !== 'azure' || target.resource?.provider !== 'azure') return;
-        report.targets++;
-        try {
-          for (const signal of await signalsFor(runtime, clients, target, now, options, report.notes)) {
-            report.signals++;
-            await runtime.shell.handle({
-              targetId: id,
-              signal: { ...signal, eventId: `${tickId}:${signalKey(signal)}` },
-            });
-          }
-        } catch (error) {
-          const message = (error as Error).message;
-          runtime.logger.warn('azure tick: target failed', {
-            targetId: id,
-            error: message,
-            retryable: isRetryable(error),
-          });
-          report.failures.push({ targetId: id, retryable: isRetryable(error), message });
-        }
-      }),
-    );
-  }
+  await tickTargets(runtime, 'azure', tickId, report, (target) =>
+    signalsFor(runtime, clients, target, now, options, report.notes),
+  );
   return report;
 }
 
@@ -101,16 +73,4 @@ async function signalsFor(
     signals.push(...capacityErrors.map((report) => capacityErrorSignal(report, now, 'azure')));
   }
   return signals;
-}
-
-function signalKey(signal: Signal): string {
-  switch (signal.kind) {
-    case 'metric':
-    case 'metric-failure':
-      return `${signal.kind}:${signal.metric}`;
-    case 'capacity-error':
-      return `capacity-error:${signal.poolId}:${signal.code}`;
-    default:
-      return signal.kind;
-  }
 }

@@ -10,20 +10,13 @@ import { capacityErrorSignal } from '../../adapters/ports/capacity-errors.ts';
 import type { GcpClients } from '../../adapters/gcp/clients.ts';
 import { readGcpMetrics } from '../../adapters/gcp/metrics.ts';
 import type { GcpCallPolicy } from '../../adapters/gcp/call.ts';
-import { isRetryable } from '../../adapters/state/errors.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
+import { type CloudTickReport, tickTargets } from '../shell/cloud-tick.ts';
 import type { Runtime } from '../shell/runtime.ts';
 
 /** What one tick did, per target. */
-export interface GcpTickReport {
-  targets: number;
-  signals: number;
-  failures: { targetId: string; retryable: boolean; message: string }[];
-}
-
-/** Targets handled at once: each reads its cloud and writes its state (a handful of round trips). */
-const TARGET_CONCURRENCY = 8;
+export type GcpTickReport = CloudTickReport;
 
 export async function runGcpTick(
   runtime: Runtime,
@@ -33,33 +26,7 @@ export async function runGcpTick(
 ): Promise<GcpTickReport> {
   const now = runtime.clock.now();
   const report: GcpTickReport = { targets: 0, signals: 0, failures: [] };
-  const ids = await runtime.store.listTargets();
-  for (let i = 0; i < ids.length; i += TARGET_CONCURRENCY) {
-    await Promise.all(
-      ids.slice(i, i + TARGET_CONCURRENCY).map(async (id) => {
-        const target = (await runtime.store.getTarget(id))?.value;
-        if (target?.provider !== 'gcp' || target.resource?.provider !== 'gcp') return;
-        report.targets++;
-        try {
-          for (const signal of await signalsFor(runtime, clients, target, now, policy)) {
-            report.signals++;
-            await runtime.shell.handle({
-              targetId: id,
-              signal: { ...signal, eventId: `${tickId}:${signalKey(signal)}` },
-            });
-          }
-        } catch (error) {
-          const message = (error as Error).message;
-          runtime.logger.warn('gcp tick: target failed', {
-            targetId: id,
-            error: message,
-            retryable: isRetryable(error),
-          });
-          report.failures.push({ targetId: id, retryable: isRetryable(error), message });
-        }
-      }),
-    );
-  }
+  await tickTargets(runtime, 'gcp', tickId, report, (target) => signalsFor(runtime, clients, target, now, policy));
   return report;
 }
 
@@ -80,16 +47,4 @@ async function signalsFor(
     signals.push(...capacityErrors.map((report) => capacityErrorSignal(report, now, 'gcp')));
   }
   return signals;
-}
-
-function signalKey(signal: Signal): string {
-  switch (signal.kind) {
-    case 'metric':
-    case 'metric-failure':
-      return `${signal.kind}:${signal.metric}`;
-    case 'capacity-error':
-      return `capacity-error:${signal.poolId}:${signal.code}`;
-    default:
-      return signal.kind;
-  }
 }

@@ -1,0 +1,66 @@
+/**
+ * The loop a cloud's scheduled tick runs over its targets (Google Cloud and Azure): each target of the
+ * provider, a bounded number at once, asked for the signals its cloud reports now (metrics, capacity errors,
+ * the next steps of rolling changes), each signal through the shell like any event (idempotent by the tick's
+ * id and the signal, audited, decided in order). A target whose cloud fails is logged and reported; the others go on.
+ */
+import { isRetryable } from '../../adapters/state/errors.ts';
+import type { Signal } from '../../core/schema/signal.ts';
+import type { Target } from '../../core/schema/target.ts';
+import type { Runtime } from './runtime.ts';
+
+/** What one tick did. */
+export interface CloudTickReport {
+  targets: number;
+  signals: number;
+  failures: { targetId: string; retryable: boolean; message: string }[];
+}
+
+/** Targets handled at once: each reads its cloud and writes its state (a handful of round trips). */
+const TARGET_CONCURRENCY = 8;
+
+export async function tickTargets(
+  runtime: Runtime,
+  provider: 'gcp' | 'azure',
+  tickId: string,
+  report: CloudTickReport,
+  signalsFor: (target: Target) => Promise<Signal[]>,
+): Promise<void> {
+  const ids = await runtime.store.listTargets();
+  for (let i = 0; i < ids.length; i += TARGET_CONCURRENCY) {
+    await Promise.all(
+      ids.slice(i, i + TARGET_CONCURRENCY).map(async (id) => {
+        const target = (await runtime.store.getTarget(id))?.value;
+        if (target?.provider !== provider || target.resource?.provider !== provider) return;
+        report.targets++;
+        try {
+          for (const signal of await signalsFor(target)) {
+            report.signals++;
+            await runtime.shell.handle({
+              targetId: id,
+              signal: { ...signal, eventId: `${tickId}:${signalKey(signal)}` },
+            });
+          }
+        } catch (error) {
+          const message = (error as Error).message;
+          const retryable = isRetryable(error);
+          runtime.logger.warn(`${provider} tick: target failed`, { targetId: id, error: message, retryable });
+          report.failures.push({ targetId: id, retryable, message });
+        }
+      }),
+    );
+  }
+}
+
+/** A signal's part of its event id within one tick: one per metric, per pool and error code, per kind. */
+function signalKey(signal: Signal): string {
+  switch (signal.kind) {
+    case 'metric':
+    case 'metric-failure':
+      return `${signal.kind}:${signal.metric}`;
+    case 'capacity-error':
+      return `capacity-error:${signal.poolId}:${signal.code}`;
+    default:
+      return signal.kind;
+  }
+}
