@@ -1,4 +1,4 @@
-import { prefillSeconds, serviceSeconds, type ServingModel } from './serving.ts';
+import { MinHeap, prefillSeconds, serviceSeconds, type ServingModel } from './serving.ts';
 import type { Trace } from './trace.ts';
 
 /** What the hindsight oracle needs each minute, and the requests no capacity could serve in time. */
@@ -13,51 +13,6 @@ export interface OracleNeed {
   excludedRequests: number;
 }
 
-/** A min-heap of completion times that can be copied cheaply (at most one entry per slot). */
-class Completions {
-  constructor(readonly items: number[] = []) {}
-  get size(): number {
-    return this.items.length;
-  }
-  peek(): number {
-    return this.items[0] ?? Infinity;
-  }
-  copy(): Completions {
-    return new Completions(this.items.slice());
-  }
-  push(value: number): void {
-    const items = this.items;
-    items.push(value);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]! <= value) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = value;
-  }
-  pop(): number {
-    const items = this.items;
-    const top = items[0]!;
-    const last = items.pop()!;
-    if (items.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= items.length) break;
-        const right = left + 1;
-        const child = right < items.length && items[right]! < items[left]! ? right : left;
-        if (items[child]! >= last) break;
-        items[i] = items[child]!;
-        i = child;
-      }
-      items[i] = last;
-    }
-    return top;
-  }
-}
-
 /**
  * The endpoint's FIFO queue as `ServingQueue` (./serving.ts) runs it, reduced to what the oracle needs and
  * copyable: arrivals are in order and the queue is FIFO, so the waiting requests are exactly the indices
@@ -69,7 +24,7 @@ export class QueueWalk {
   constructor(
     private readonly arrival: Float64Array,
     private readonly service: Float64Array,
-    public completions = new Completions(),
+    public completions = new MinHeap(),
     public started = 0,
     public arrived = 0,
     public time = 0,

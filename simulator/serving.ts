@@ -37,9 +37,12 @@ export function serviceSeconds(model: ServingModel, request: TraceRequest): numb
   return prefillSeconds(model, request) + request.generatedTokens / model.decodeTokensPerSecond;
 }
 
-/** A min-heap of numbers (completion times). */
-class MinHeap {
-  private items: number[] = [];
+/** A min-heap of numbers (completion times); copied cheaply where a walk branches (the oracle's QueueWalk). */
+export class MinHeap {
+  constructor(private readonly items: number[] = []) {}
+  copy(): MinHeap {
+    return new MinHeap(this.items.slice());
+  }
   get size(): number {
     return this.items.length;
   }
