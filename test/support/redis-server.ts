@@ -14,6 +14,8 @@ export interface RedisServer {
   port: number;
   url: string;
   readonly running: boolean;
+  /** The server process's id while it runs (benches read its CPU time). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
   start(): Promise<void>;
   pause(): void;
@@ -106,6 +108,9 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     get running() {
       return child !== null;
+    },
+    get pid() {
+      return child?.pid;
     },
     start,
     async stop() {
