@@ -3,7 +3,7 @@
  * one look-up; the SHA-256 of the whole key is compared in constant time. Only the hash is stored, so the
  * key is shown once, when it is made.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyRecord, ApiScope } from '../../adapters/ports/access-store.ts';
 
 const KEY_PATTERN = /^tide_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
@@ -17,7 +17,7 @@ export function generateApiKey(scopes: ApiScope[], name: string, now: number): {
 
 /** Hex SHA-256 of a key. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** The id part of a well-formed key; undefined for anything else. */
@@ -25,10 +25,17 @@ export function apiKeyId(key: string): string | undefined {
   return KEY_PATTERN.exec(key)?.[1];
 }
 
-/** Whether `key` hashes to `record.hash`, in constant time. */
+/** A record's stored hash as bytes, decoded once per record (records are never changed in place). */
+const storedHashes = new WeakMap<ApiKeyRecord, Buffer>();
+
+/** Whether `key` hashes to `record.hash`, in constant time. Runs on every authenticated request. */
 export function apiKeyMatches(key: string, record: ApiKeyRecord): boolean {
-  const presented = Buffer.from(hashApiKey(key), 'hex');
-  const stored = Buffer.from(record.hash, 'hex');
+  const presented = hash('sha256', key, 'buffer');
+  let stored = storedHashes.get(record);
+  if (stored === undefined) {
+    stored = Buffer.from(record.hash, 'hex');
+    storedHashes.set(record, stored);
+  }
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }
 

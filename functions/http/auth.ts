@@ -53,7 +53,8 @@ export function requireScope(
   };
   return async (c, next) => {
     const header = c.req.header('authorization');
-    const key = credentialOf(header, c.req.query('token'), places);
+    // `?token=` is a webhook sender's way only: other routes do not parse the query for it.
+    const key = credentialOf(header, places === 'webhook' ? c.req.query('token') : undefined, places);
     const id = key === undefined ? undefined : apiKeyId(key);
     if (id === undefined && entraAllowed(scope, places, c.req.param('source')) && header?.startsWith('Bearer ')) {
       const checked = await deps.senders.authenticate('azure-monitor', {

@@ -66,7 +66,9 @@ export function registerEventRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependenc
       const started = performance.now();
       const { source } = c.req.valid('param');
       const text = await c.req.text();
-      const body = parseJson(text);
+      // Decoded here only where this route reads the body itself: to recognise the format (`auto`) and for the
+      // sender check of the signed formats. Ingest decodes the text in any case.
+      const body = source === 'auto' || SIGNED_SOURCES.has(source) ? parseJson(text) : undefined;
       const format = source === 'auto' && body !== undefined ? (detectSource(body)?.name ?? source) : source;
 
       if (SIGNED_SOURCES.has(format) && body !== undefined) {

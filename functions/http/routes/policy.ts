@@ -3,6 +3,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { PolicySchema } from '../../../core/schema/policy.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { etagOf, expectedVersion } from '../etag.ts';
+import { documentResponse } from '../document-response.ts';
 import { ApiError } from '../errors.ts';
 import { COMMON_ERRORS, NOT_FOUND, PRECONDITION, TOO_LARGE, TargetParams, json, scopedRoute } from '../route.ts';
 import { ifMatchHeaders, writeAudit } from './writes.ts';
@@ -29,8 +30,8 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
       const { id } = c.req.valid('param');
       const policy = await (deps.documents ?? store).getPolicy(id);
       if (!policy) throw new ApiError(404, 'not-found', `no policy for target "${id}"`);
-      c.header('ETag', etagOf(policy.version));
-      return c.json(policy.value, 200);
+      // The typed answer is the schema's; this is the same JSON, serialized once per document (see there).
+      return documentResponse(policy) as never;
     },
   );
 

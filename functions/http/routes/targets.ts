@@ -3,6 +3,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { TargetSchema } from '../../../core/schema/target.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { etagOf, expectedVersion } from '../etag.ts';
+import { documentResponse } from '../document-response.ts';
 import { ApiError } from '../errors.ts';
 import { COMMON_ERRORS, NOT_FOUND, PRECONDITION, TOO_LARGE, TargetParams, json, scopedRoute } from '../route.ts';
 import { ifMatchHeaders, writeAudit } from './writes.ts';
@@ -43,8 +44,8 @@ export function registerTargetRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
       const { id } = c.req.valid('param');
       const target = await (deps.documents ?? store).getTarget(id);
       if (!target) throw new ApiError(404, 'not-found', `no target "${id}"`);
-      c.header('ETag', etagOf(target.version));
-      return c.json(target.value, 200);
+      // The typed answer is the schema's; this is the same JSON, serialized once per document (see there).
+      return documentResponse(target) as never;
     },
   );
 
