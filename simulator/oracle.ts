@@ -92,13 +92,16 @@ function constantViolations(
   slots: number,
   sloMs: number,
   censorAt: number,
+  /** Stop counting once more than this many are over (the answer is then "too many"): a bisection's misses end early. */
+  limit = Number.POSITIVE_INFINITY,
 ): number {
   const queue = new QueueWalk(times.arrival, times.service);
   let over = 0;
-  queue.walk(censorAt, slots, times.arrival.length, (i, at) => {
+  const finished = queue.walk(censorAt, slots, times.arrival.length, (i, at) => {
     if ((at - times.arrival[i]! + times.prefill[i]!) * 1000 > sloMs) over++;
-    return true;
+    return over <= limit;
   });
+  if (!finished) return over;
   // Requests not started by the censoring time are over the SLO (they waited an hour).
   return over + (times.arrival.length - queue.started);
 }
@@ -118,8 +121,10 @@ export function cheapestConstant(
   const slotsPer = settings.model.concurrencyPerGpu;
   const n = times.arrival.length;
   const censorAt = workload.durationSeconds + 3600;
+  // A capacity misses as soon as more than `allowed` requests are over: the walk stops there.
+  const allowed = Math.floor((share + 1e-12) * n);
   const meets = (replicas: number) =>
-    n === 0 || constantViolations(times, replicas * slotsPer, settings.sloMs, censorAt) / n <= share + 1e-12;
+    n === 0 || constantViolations(times, replicas * slotsPer, settings.sloMs, censorAt, allowed) <= allowed;
   if (!meets(cap)) return undefined;
   let low = Math.max(1, settings.minReplicas);
   let high = cap;
