@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { input as Input } from 'zod';
 import type { PlanSchema } from '../core/schema/plan.ts';
 import { parseTrace, type Trace } from './trace.ts';
+import { syntheticTrace } from './synthetic.ts';
 import { tradingDay } from './trading-day.ts';
 
 type PlanDocument = Input<typeof PlanSchema>;
@@ -43,6 +44,25 @@ export const WORKLOADS: readonly NamedWorkload[] = [
   tradingDayWorkload('trading-day', '2026-12-01', 'a regular Tuesday'),
   tradingDayWorkload('trading-day-early-close', '2026-11-27', 'the day after Thanksgiving, XNYS closes at 13:00'),
   tradingDayWorkload('trading-day-holiday', '2026-11-26', 'Thanksgiving, XNYS closed'),
+  // Stand-ins for issue 17's hidden workloads (our own generators of those shapes: simulator/synthetic.ts).
+  {
+    name: 'step',
+    description:
+      'synthetic step-shaped load, seeded: 6 h of levels jumping 0.4-4 × a 1-3 requests/s base, each held 20-70 min',
+    load: async (seed) => syntheticTrace('step', seed),
+  },
+  {
+    name: 'swell',
+    description:
+      'synthetic swell-shaped load, seeded: 6 h of smooth swells to 2-5 × a 1-3 requests/s base, rising over 15-60 min',
+    load: async (seed) => syntheticTrace('swell', seed),
+  },
+  {
+    name: 'diurnal',
+    description:
+      'synthetic diurnal week, seeded: a daily cycle between 0.2 and 1.8 × a 2-4 requests/s mean, weekends at 50-70 %',
+    load: async (seed) => syntheticTrace('diurnal', seed),
+  },
 ];
 
 /** The workload called `name`, or undefined. */

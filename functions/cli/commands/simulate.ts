@@ -9,14 +9,14 @@ import { checkGoal } from '../../../simulator/goal.ts';
 import { ProgressBar } from '../../../simulator/progress-bar.ts';
 import { renderSvg } from '../../../simulator/render-svg.ts';
 import { renderTable } from '../../../simulator/render-table.ts';
-import { DEFAULT_SUITE, renderSuiteMarkdown, runSuite, suiteJson } from '../../../simulator/suite.ts';
+import { DEFAULT_SUITE, renderSuiteMarkdown, runSuite, STAND_IN_SUITE, suiteJson } from '../../../simulator/suite.ts';
 import { TIDE_DELIVERY_DEFAULTS } from '../../../simulator/tide.ts';
 import { parseTrace, TraceFormatError, type Trace } from '../../../simulator/trace.ts';
 import { findWorkload, WORKLOADS } from '../../../simulator/workloads.ts';
 import { UsageError, type CliCommand, type CliIo } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
 
-const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
+const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite [--stand-ins]] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
                 [--spot] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
                 [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
                 [--fixed-boot] [--oracle] [--frontier] [--tide-boot-aware]
@@ -48,6 +48,8 @@ With no arguments: the bundled Azure conversation trace.
   --oracle           print the hindsight oracle's breakdown in the table (--json always has oracle)
   --suite            replay issue 17's suite (conversation, code, trading-day seeds 1-5) and print the
                      cost ÷ oracle and SLO table (Markdown; --json: one object) with the goal
+  --stand-ins        with --suite: also our stand-ins for the issue's hidden workloads (step and swell
+                     seeds 1-2, the diurnal week seed 1; our own generators, simulator/synthetic.ts)
   --tide-boot-aware  give Tide's policy the replicas' boot time (replicaBootSeconds): it scales out only
                      for demand that lasts as long as a boot, without burst mode (cheaper, slower)
   --frontier         also replay constant capacities 1 … static-peak's size, and say which is the
@@ -134,6 +136,7 @@ export const simulateCommand: CliCommand = {
         'fixed-boot': { type: 'boolean', default: false },
         oracle: { type: 'boolean', default: false },
         suite: { type: 'boolean', default: false },
+        'stand-ins': { type: 'boolean', default: false },
         'tide-metric': { type: 'string' },
         frontier: { type: 'boolean', default: false },
         'tide-boot-aware': { type: 'boolean', default: false },
@@ -170,7 +173,7 @@ export const simulateCommand: CliCommand = {
         throw new UsageError('--suite replays its own workloads: give it without --trace, --workload or --svg');
       const suiteBar = new ProgressBar((text) => process.stderr.write(text), io.isTty && Boolean(process.stderr.isTTY));
       const suite = await runSuite(
-        DEFAULT_SUITE,
+        values['stand-ins'] ? [...DEFAULT_SUITE, ...STAND_IN_SUITE] : DEFAULT_SUITE,
         {
           sloMs,
           capacityType: values.spot ? 'spot' : 'on-demand',
