@@ -87,6 +87,11 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
   let memory: Memory = emptyMemory();
   let lastPeriodEnd = -1;
   const queued: Signal[] = [];
+  // The endpoint publishes both metrics; Tide is sent those its policy tracks (one signal each per period),
+  // or the one `metric` names when it tracks neither.
+  const tracked = new Set(options.policy.targetTracking.map((rule) => rule.metric));
+  const delivered = [CONCURRENCY_METRIC, OFFERED_METRIC].filter((metric) => tracked.has(metric));
+  if (delivered.length === 0) delivered.push(options.metric === 'offered' ? OFFERED_METRIC : CONCURRENCY_METRIC);
   const self = {
     name: 'tide',
     decisions: 0,
@@ -94,15 +99,16 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
       const datapoint = context.metrics.delivered(context.now, delivery.periodSeconds, delivery.delaySeconds);
       if (datapoint && datapoint.periodEnd !== lastPeriodEnd) {
         lastPeriodEnd = datapoint.periodEnd;
-        const offered = options.metric === 'offered';
-        queued.push({
-          kind: 'metric',
-          metric: offered ? OFFERED_METRIC : CONCURRENCY_METRIC,
-          value: offered ? datapoint.offeredPerReplica : datapoint.inFlightPerReplica,
-          unit: 'Count',
-          observedAt: context.nowMs - (context.now - datapoint.periodEnd) * 1000,
-          source: 'simulated-cloudwatch',
-        });
+        const observedAt = context.nowMs - (context.now - datapoint.periodEnd) * 1000;
+        for (const metric of delivered)
+          queued.push({
+            kind: 'metric',
+            metric,
+            value: metric === OFFERED_METRIC ? datapoint.offeredPerReplica : datapoint.inFlightPerReplica,
+            unit: 'Count',
+            observedAt,
+            source: 'simulated-cloudwatch',
+          });
       }
       const tick = options.scheduleTickSeconds ?? 0;
       if (tick > 0 && context.now % tick === 0)
