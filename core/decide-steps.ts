@@ -198,14 +198,32 @@ function override(ctx: DecideContext): void {
 
 /** Target tracking on every metric and step scaling on the alarm in hand; the largest wins; missing-metrics fallback. */
 function recommendStep(ctx: DecideContext): void {
-  if (ctx.pinned) return;
   const { policy, signal, now } = ctx.input;
+  seedScaleDownWindow(ctx);
+  if (ctx.pinned) return;
   const raw = recommend(policy, ctx.memory, signal, now, ctx.current, ctx.ready, ctx.stepping);
   ctx.memory.missing = raw.missing;
   ctx.reasons.push(...raw.notes);
   for (const item of raw.holds) hold(ctx, item);
   ctx.cause = raw.cause;
   if (raw.replicas !== undefined) ctx.recommendation = raw;
+}
+
+/**
+ * A target with no memory (never seen, or its memory was lost or expired in Redis) starts its scale-down
+ * window at the current capacity, as the HPA seeds a new autoscaler's recommendations with the current
+ * replica count: a fresh start must not shed capacity at once on the first low reading. Example: 5 replicas
+ * at half their target, first decision: held at 5 until the 300 s window has passed, then 3.
+ */
+function seedScaleDownWindow(ctx: DecideContext): void {
+  const { memory, current } = ctx;
+  const windowSeconds = ctx.input.policy.behavior.scaleDown.stabilizationWindowSeconds;
+  if (memory.lastDecisionAt !== null || memory.recommendations.length > 0 || current === 0 || windowSeconds === 0)
+    return;
+  memory.recommendations = [[ctx.input.now, current]];
+  ctx.reasons.push(
+    `no memory of this target (new, or its memory was lost or expired): the ${windowSeconds} s scale-down window starts at the current ${replicas(current)}, as the HPA seeds a new autoscaler`,
+  );
 }
 
 /** Stabilization windows: scale-out to the lowest recommendation of its window, scale-in to the highest. */

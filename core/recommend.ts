@@ -44,6 +44,8 @@ export function recommend(
   let reason = '';
   let demand = false;
   let shortWindowDemand: number | undefined;
+  /** Tracked metrics with no fresh sample (and not read as 0): they block a scale-in below. */
+  let unread: string[] | undefined;
   for (const rule of policy.targetTracking) {
     const samples = own(memory.samples, rule.metric);
     let value = aggregate(samples, now, rule.windowSeconds, rule.aggregation, staleMs);
@@ -52,6 +54,8 @@ export function recommend(
       const why = `no fresh ${rule.metric}: ${last ? `last sample ${seconds(now - last[0])} ago, stale after ${policy.missingMetrics.staleAfterSeconds} s` : 'never observed'}`;
       if (!rule.treatMissingAsZero) {
         notes.push(why);
+        unread ??= [];
+        unread.push(rule.metric);
         continue;
       }
       notes.push(`${why}; treated as 0 (treatMissingAsZero)`);
@@ -103,6 +107,16 @@ export function recommend(
     }
   }
   let missing = memory.missing;
+  if (replicas !== undefined && unread !== undefined && replicas < current) {
+    // The HPA's rule (horizontal.go, computeReplicasForMetrics): when some metrics are invalid and the
+    // valid ones would scale down, it does not scale. The metric that cannot be read may be the one
+    // asking for capacity: GPU utilization falls while the queue that cannot be read grows.
+    holds.push({
+      rule: 'missing-metrics',
+      reason: `scale-in to ${replicas} held: ${unread.join(', ')} has no fresh sample, and a metric that cannot be read may be the one asking for capacity (the HPA does not scale in on the metrics that remain either): holding at ${current}`,
+    });
+    return { shortWindowDemand, demand, missing, notes, holds, cause: '' };
+  }
   if (replicas !== undefined) {
     if (policy.targetTracking.length + policy.stepScaling.length > 1)
       notes.push(`largest recommendation wins: ${replicas} (${reason})`);

@@ -156,6 +156,20 @@ export const PlanSchema = strictObject({
       input: plan.end,
     });
   }
+  // KEDA's cron scaler refuses the same: a window that closes at the moment it opens. Here it would be a
+  // floor that never closes (the next end is a full period after each start).
+  if (
+    plan.start !== undefined &&
+    plan.end !== undefined &&
+    plan.start.trim().split(/\s+/).join(' ') === plan.end.trim().split(/\s+/).join(' ')
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['end'],
+      message: `must differ from "start": a window that closes when it opens never closes (KEDA refuses it too), was: "${plan.end}"`,
+      input: plan.end,
+    });
+  }
   if (plan.maxCapacity !== undefined && plan.maxCapacity < plan.minCapacity) {
     ctx.addIssue({
       code: 'custom',

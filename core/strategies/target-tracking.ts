@@ -27,6 +27,16 @@ export function recommendByTargetTracking(
   const label = `${rule.metric} ${num(observed)} vs target ${num(rule.targetValue)}`;
   const demand = observed > 0;
   if (ready === 0) {
+    // Nothing is ready and nothing is asked of the target: what was asked for is released, booted or not.
+    // Capacity that never becomes ready (a bad image, a quota, a zone out of GPUs) must not hold the
+    // target at its size for ever. Knative reads zero ready pods as one, so zero demand gives zero pods.
+    if (!demand && current > 0) {
+      return {
+        replicas: 0,
+        reason: `${label}: none of the ${replicas(current)} asked for is ready and there is no demand: release them`,
+        demand,
+      };
+    }
     if (rule.metricType === 'total') {
       const wanted = ceilCount(observed / rule.targetValue);
       return {
