@@ -235,8 +235,18 @@ function stabilizeStep(ctx: DecideContext): void {
   // Slow-booting replicas: buy only for demand that has lasted as long as a replica takes to boot.
   const bootWindow = policy.replicaBootSeconds ?? 0;
   const upWindow = Math.max(behavior.scaleUp.stabilizationWindowSeconds, bootWindow);
+  // The seed of a target with no memory (seedScaleDownWindow) is dominated by a recommendation of at least
+  // the current count made at the same time: the recommendation alone is remembered.
+  let history = ctx.memory.recommendations;
+  if (
+    ctx.memory.lastDecisionAt === null &&
+    raw.replicas! >= ctx.current &&
+    history.length === 1 &&
+    history[0]![0] === now
+  )
+    history = [];
   const stable = stabilize(
-    ctx.memory.recommendations,
+    history,
     now,
     raw.replicas!,
     ctx.current,
