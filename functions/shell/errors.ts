@@ -60,3 +60,16 @@ export class ActionFailedError extends ShellError {
     this.actions = options.actions ?? [];
   }
 }
+
+/** Not started: the invocation's time left does not cover one more delivery (it is left for redelivery). */
+export class DeadlineNearError extends ShellError {
+  override readonly name = 'DeadlineNearError';
+  constructor(
+    readonly remainingMs: number,
+    readonly perDeliveryMs: number,
+  ) {
+    super(
+      `not started: ${Math.max(0, Math.round(remainingMs))} ms left before the deadline, a delivery takes up to ${Math.round(perDeliveryMs)} ms; left for redelivery`,
+    );
+  }
+}

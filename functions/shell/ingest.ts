@@ -117,10 +117,26 @@ export interface IngestDependencies {
   options?: Partial<IngestOptions>;
 }
 
+/**
+ * Paces the deliveries of one payload against a deadline (a Lambda invocation's): asked before each delivery
+ * starts, told how long each took. A delivery it refuses fails retryably without running (left for redelivery).
+ */
+export interface DeliveryPacer {
+  /** Null to start the delivery now; otherwise the (retryable) error it fails with. */
+  check(): Error | null;
+  /** A delivery took `ms`. */
+  took(ms: number): void;
+}
+
+/** Options of one `ingest` call: the parser's, and the pacer of its deliveries. */
+export interface IngestCallOptions extends ParseOptions {
+  pacer?: DeliveryPacer;
+}
+
 /** The runtime-neutral entry point. */
 export interface Ingest {
   /** Parse `raw` as `format` and decide on every signal for every target it feeds. Never throws. */
-  ingest(raw: unknown, format: EventSourceName | 'auto', options?: ParseOptions): Promise<IngestResult>;
+  ingest(raw: unknown, format: EventSourceName | 'auto', options?: IngestCallOptions): Promise<IngestResult>;
   /** Forget the cached targets (tests, or after writing a policy from the same process). */
   invalidateTargets(): void;
 }
@@ -170,6 +186,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
     deliveries: readonly RoutedDelivery[],
     handled: Set<string>,
     routedAt: number | undefined,
+    pacer: DeliveryPacer | undefined,
   ): Promise<boolean> => {
     let stale = false;
     const seen = (documentsVersion: number) => {
@@ -185,7 +202,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
       ({ delivery }) => delivery.targetId,
       options.deliveryConcurrency,
       async ({ delivery, index }) => {
-        outcomes[index] = await deliverOne(result, delivery, seen);
+        outcomes[index] = await deliverOne(result, delivery, seen, pacer);
       },
     );
     // In the payload's order, whatever order they finished in.
@@ -198,9 +215,14 @@ export function createIngest(deps: IngestDependencies): Ingest {
     result: IngestResult,
     { targetId, signal, at }: RoutedDelivery,
     seen: (documentsVersion: number) => void,
+    pacer: DeliveryPacer | undefined,
   ): Promise<DeliveryOutcome | null> => {
     try {
+      const refused = pacer?.check();
+      if (refused) throw refused;
+      const started = clock.now();
       const handled = await shell.handle({ targetId, signal }, { seen });
+      pacer?.took(clock.now() - started);
       const { decision } = handled;
       const outcome: DeliveryOutcome = {
         targetId,
@@ -242,7 +264,8 @@ export function createIngest(deps: IngestDependencies): Ingest {
       cache = null;
     },
 
-    async ingest(raw, format, parseOptions) {
+    async ingest(raw, format, callOptions) {
+      const { pacer, ...parseOptions } = callOptions ?? {};
       const parsed = parseEvent(raw, format, { receivedAt: clock.now(), ...options.parse, ...parseOptions });
       if (!parsed.ok) {
         logger.warn('ingest: bad input, not retried', { format, error: parsed.error.toJSON() });
@@ -300,7 +323,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
       // are older than the TTL, so a new target's first events are not dropped.
       const handled = new Set<string>();
       let routes = route(withSignals, targets);
-      const stale = await deliverAll(result, routes.deliveries, handled, routesVersion());
+      const stale = await deliverAll(result, routes.deliveries, handled, routesVersion(), pacer);
       const unmatchedCheck =
         routes.unmatched.length > 0 && (!cache || clock.now() - cache.loadedAt >= options.targetCacheTtlMs);
       if (stale || unmatchedCheck) {
@@ -309,7 +332,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
           targets = await loadTargets();
           routes = route(withSignals, targets);
           // Once per payload: a change seen by these loads waits for the next payload.
-          await deliverAll(result, routes.deliveries, handled, routesVersion());
+          await deliverAll(result, routes.deliveries, handled, routesVersion(), pacer);
         } catch (error) {
           logger.warn('ingest: could not read the changed targets again; routed with the ones read before', {
             error: errorMessage(error),

@@ -267,6 +267,41 @@ describe('the Lambda handler with an SQS batch', () => {
     expect(await handler(broken)).toEqual({ batchItemFailures: ids().map((itemIdentifier) => ({ itemIdentifier })) });
   });
 
+  it("runs the records for different targets side by side, and one target's in the batch's order", async () => {
+    const { handler, memory } = await harness(SNS_AT, { 'llama-a': llamaPolicy, 'llama-b': llamaPolicy });
+    // Three alarm notifications, each taken by both targets: six deliveries, three per target.
+    const alarm = batch().Records[1];
+    const messageIds = ['m-1', 'm-2', 'm-3'];
+    const event = {
+      Records: messageIds.map((messageId) => {
+        const body = JSON.parse(alarm.body);
+        body.MessageId = `${messageId}-sns`;
+        return { ...alarm, messageId, body: JSON.stringify(body) };
+      }),
+    };
+    // Loads in flight at once, counted around the store the shell uses.
+    let inFlight = 0;
+    let most = 0;
+    const load = memory.load.bind(memory);
+    memory.load = async (...args) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      try {
+        await new Promise((resolve) => setImmediate(resolve));
+        return await load(...args);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(most).toBe(2);
+    for (const targetId of ['llama-a', 'llama-b']) {
+      const audit = await memory.readAudit(targetId);
+      // Newest first: the batch's order, reversed.
+      expect(audit.entries.map((entry) => entry.eventId)).toEqual(['m-3-sns', 'm-2-sns', 'm-1-sns']);
+    }
+  });
+
   it('redelivering the whole batch decides nothing new', async () => {
     const { handler, memory } = await harness(SNS_AT);
     await handler(batch());
