@@ -89,15 +89,27 @@ export const LOAD_FIXED_VALUES = 16;
  * content match. Bounded by the number of targets. Callers treat the documents as read-only.
  */
 export class DocumentCache {
-  private readonly entries = new Map<string, { version: string; value: unknown }>();
+  private readonly entries = new Map<string, CachedDocument>();
 
+  /** What is held for `key`: its version goes to the LOAD script, which then leaves the document out. */
+  peek(key: string): CachedDocument | undefined {
+    return this.entries.get(key);
+  }
+
+  /**
+   * The document read back: `doc` parsed (and kept), or, when `doc` is null beside a version equal to
+   * `held`'s (the LOAD script left it out), `held`'s copy.
+   */
   read<T>(
     key: string,
     doc: string | null,
     version: string | null,
     decode: (key: string, doc: string | null, version: string | null) => Versioned<T> | null,
+    held?: CachedDocument,
   ): Versioned<T> | null {
     if (doc === null) {
+      if (version !== null && held && held.version === version) return held.value as Versioned<T>;
+      if (version !== null) throw new StateCorruptError(key, `the document at version ${version} came back empty`);
       this.entries.delete(key);
       return null;
     }
@@ -109,10 +121,17 @@ export class DocumentCache {
   }
 }
 
+/** A parsed document and the version it was read at. */
+export interface CachedDocument {
+  version: string;
+  value: unknown;
+}
+
 export function decodeSnapshot(
   keys: { state: string; event: string; target: string; policy: string; exchangeOverrides: string },
   reply: LoadReply,
   documents: DocumentCache,
+  held: { target?: CachedDocument; policy?: CachedDocument } = {},
 ): TargetSnapshot {
   const at = (i: number) => reply[i] ?? null;
   const [version, memory, pending, pendingLease] = [at(0), at(1), at(2), at(3)];
@@ -136,8 +155,8 @@ export function decodeSnapshot(
   const counter = at(15);
   return {
     ...(exchangeOverrides.length > 0 ? { exchangeOverrides } : {}),
-    target: documents.read(keys.target, at(9), at(10), decodeTarget),
-    policy: documents.read(keys.policy, at(11), at(12), decodePolicy),
+    target: documents.read(keys.target, at(9), at(10), decodeTarget, held.target),
+    policy: documents.read(keys.policy, at(11), at(12), decodePolicy, held.policy),
     state: {
       memory: memory === null ? null : decodeMemory(keys.state, memory),
       version: version === null ? 0 : integer(keys.state, version, 'version'),

@@ -142,9 +142,12 @@ export class RedisStateStore implements StateStore {
     const knownGroup = this.groups.get(targetId);
     const keys = [k.state, k.event, k.target, k.policy, k.exchangeOverrides, this.keys.seq];
     if (knownGroup) keys.push(this.keys.group(knownGroup));
-    const reply = await this.run(`load ${targetId}`, () => this.script(LOAD, keys, []));
+    // The documents held parsed, by version: the script leaves out those still at it.
+    const held = { target: this.documents.peek(k.target), policy: this.documents.peek(k.policy) };
+    const args = [held.target?.version ?? '', held.policy?.version ?? ''];
+    const reply = await this.run(`load ${targetId}`, () => this.script(LOAD, keys, args));
     if (!Array.isArray(reply)) throw new StateCorruptError(k.state, 'the load script did not return an array');
-    const snapshot = decodeSnapshot(k, strings(reply.slice(0, LOAD_FIXED_VALUES), k.state), this.documents);
+    const snapshot = decodeSnapshot(k, strings(reply.slice(0, LOAD_FIXED_VALUES), k.state), this.documents, held);
     const group = snapshot.target?.value.group;
     if (this.groups.size >= this.options.maxTargets && !this.groups.has(targetId)) this.groups.clear();
     this.groups.set(targetId, group ?? null);
