@@ -185,9 +185,20 @@ export function decodeFleet(key: string, text: string): RecordedFleet {
   return { pools: pools.map(({ poolId, instanceType, desired }) => ({ poolId, instanceType, desired })) };
 }
 
-/** One audit stream entry: the recorded decision plus the signal summary, as JSON in field `entry`. */
-export function encodeAuditEntry(decision: RecordedDecision, signal: SignalSummary): string {
-  return JSON.stringify({ ...decision, signal });
+/**
+ * One audit stream entry: the recorded decision plus the signal summary, as JSON in field `entry`. Given the
+ * decision's JSON (the commit sends it for the idempotency record too), the entry is that JSON with the
+ * signal appended: the same text as `JSON.stringify({ ...decision, signal })`, without encoding the
+ * decision a second time.
+ */
+export function encodeAuditEntry(
+  decision: RecordedDecision,
+  signal: SignalSummary,
+  decisionJson: string = JSON.stringify(decision),
+): string {
+  if ('signal' in decision || !decisionJson.endsWith('}')) return JSON.stringify({ ...decision, signal });
+  const separator = decisionJson === '{}' ? '' : ',';
+  return `${decisionJson.slice(0, -1)}${separator}"signal":${JSON.stringify(signal)}}`;
 }
 
 export function decodeAuditEntry(key: string, id: string, text: string): AuditEntry {

@@ -166,14 +166,15 @@ export class RedisStateStore implements StateStore {
   async commit(targetId: string, request: CommitRequest): Promise<CommitResult> {
     const k = this.targetKeys(targetId, request.eventId);
     const o = this.options;
+    const decision = JSON.stringify(request.decision);
     const args = [
       request.eventId,
       request.owner,
       String(request.now),
       String(request.expectedVersion),
       JSON.stringify(request.memory),
-      JSON.stringify(request.decision),
-      encodeAuditEntry(request.decision, request.signal),
+      decision,
+      encodeAuditEntry(request.decision, request.signal, decision),
       request.leaseUntil === null ? '' : String(request.leaseUntil),
       String(o.eventTtlSeconds * 1000),
       String(o.stateTtlSeconds * 1000),
