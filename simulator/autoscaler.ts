@@ -1,4 +1,5 @@
 import type { CloudEvent, SimulatedCloud } from '../adapters/fake-cloud/cloud.ts';
+import { ResourceBusyError } from '../adapters/ports/actuator.ts';
 import type { MetricHistory } from './metrics.ts';
 
 /** What an autoscaler sees at one simulated second. */
@@ -33,15 +34,23 @@ export interface Autoscaler {
   notify?(event: CloudEvent, context: AutoscalerContext): void | Promise<void>;
 }
 
-/** Set the pool's desired count, clamped to [min, max]; swallows capacity errors (the cloud retries). */
-export function scaleTo(context: AutoscalerContext, replicas: number): void {
+/**
+ * Set the pool's desired count, clamped to [min, max]. Returns false when the cloud refused the change (an
+ * endpoint `Updating`: the autoscaler keeps no record of a change that did not happen, and its next step
+ * asks again, as Application Auto Scaling's next alarm evaluation and the HPA's next sync do). A launch
+ * that found no capacity counts as made: the desired count is kept and the pool retries, like an Auto
+ * Scaling group.
+ */
+export function scaleTo(context: AutoscalerContext, replicas: number): boolean {
   const desired = Math.min(context.maxReplicas, Math.max(context.minReplicas, replicas));
-  if (desired === context.desired) return;
+  if (desired === context.desired) return true;
   try {
     context.cloud.setDesired(context.poolId, desired);
-  } catch {
-    // InsufficientCapacityError: the desired count is kept and the pool retries, like an Auto Scaling group.
+  } catch (error) {
+    if (error instanceof ResourceBusyError) return false;
+    // InsufficientCapacityError: the desired count is kept and the pool retries.
   }
+  return true;
 }
 
 /**

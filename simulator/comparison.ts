@@ -75,6 +75,12 @@ export interface ComparisonOptions {
   bootSeconds?: number;
   /** Every boot takes exactly `bootSeconds` instead of a seeded draw around it (default: drawn). */
   fixedBoot?: boolean;
+  /**
+   * SageMaker refuses a resize while the endpoint is `Updating`, for every autoscaler alike (default on for
+   * on-demand runs; spot runs model an Auto Scaling group, which accepts a resize while instances boot).
+   * False: the old form, every resize accepted at once.
+   */
+  refuseWhileUpdating?: boolean;
   targetUtilization?: number;
   /** Tide's target utilization (default: the same as everyone's). */
   tideTargetUtilization?: number;
@@ -150,6 +156,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     capacityType: options.capacityType ?? 'on-demand',
     bootSeconds: { default: options.bootSeconds ?? DEFAULT_BOOT_SECONDS },
     ...(options.fixedBoot ? {} : { bootSpread: DEFAULT_BOOT_SPREAD }),
+    ...(options.capacityType !== 'spot' && options.refuseWhileUpdating !== false ? { refuseWhileUpdating: true } : {}),
     minReplicas: 1,
     warmupSeconds: 300,
     metric: options.metric ?? 'in-flight',

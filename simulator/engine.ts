@@ -80,6 +80,8 @@ export async function simulateRun(
     initialReplicas?: number;
     /** Step the autoscaler from this second instead of `settings.warmupSeconds` (the oracle: 0). */
     stepFromSecond?: number;
+    /** Resizes are never refused in this run, whatever `settings.refuseWhileUpdating` says (the oracle). */
+    neverRefused?: boolean;
   } = {},
 ): Promise<RunResult> {
   const { trace, durationSeconds } = workload;
@@ -100,6 +102,7 @@ export async function simulateRun(
     ...(settings.bootSpread ? { bootSpread: settings.bootSpread } : {}),
     initial: { [POOL_ID]: initial },
     ...(settings.spotMarket ? { spotMarket: settings.spotMarket } : {}),
+    ...(settings.refuseWhileUpdating && !options.neverRefused ? { refuseWhileUpdating: true } : {}),
   };
   const cloud = new SimulatedCloud(cloudOptions);
   const autoscaler = makeAutoscaler(cloud);

@@ -160,6 +160,7 @@ export async function runOracle(
   const planRun = await simulateRun(workload, settings, () => oracleReplay(plan, longest), {
     initialReplicas: plan.initialReplicas,
     stepFromSecond: 0,
+    neverRefused: true,
   });
   const bar = sloBar ?? planRun.sloViolationShare;
   let peak = 0;

@@ -29,6 +29,13 @@ export interface SimulationSettings {
   /** The load metric every baseline reads: in-flight requests (default) or offered load. */
   metric?: LoadMetric;
   spotMarket?: SpotMarketOptions;
+  /**
+   * SageMaker refuses a resize while the endpoint is `Updating` (a node of an earlier resize still boots),
+   * for every autoscaler alike: the cloud throws `ResourceBusyError` and the autoscaler tries again at its
+   * next step (see `SimulatedCloudOptions.refuseWhileUpdating`). The hindsight oracle is not refused: it is
+   * a bound, not an autoscaler.
+   */
+  refuseWhileUpdating?: boolean;
 }
 
 /** What is worked out from the trace once and shared by every run. */

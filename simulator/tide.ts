@@ -4,7 +4,7 @@ import { emptyMemory, type Memory } from '../core/schema/memory.ts';
 import { PolicySchema, type Policy, type PolicyInput } from '../core/schema/policy.ts';
 import type { Signal } from '../core/schema/signal.ts';
 import type { Target } from '../core/schema/target.ts';
-import type { ActuatorPort } from '../adapters/ports/actuator.ts';
+import { ResourceBusyError, type ActuatorPort } from '../adapters/ports/actuator.ts';
 import type { CloudEvent } from '../adapters/fake-cloud/cloud.ts';
 import { reconcile } from '../functions/shell/reconciler.ts';
 import type { Autoscaler, AutoscalerContext } from './autoscaler.ts';
@@ -159,7 +159,9 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
         source: 'simulated-ec2',
       });
       queued.push(...reconciliation.signals);
-      // The simulated cloud fails only for want of capacity; anything else is a bug in the simulation.
+      // An endpoint `Updating` refuses the change: the next decision takes it up, as in the shell.
+      if (reconciliation.error instanceof ResourceBusyError) return;
+      // Otherwise the simulated cloud fails only for want of capacity; anything else is a bug in the simulation.
       if (reconciliation.error !== undefined && reconciliation.signals.length === 0) throw reconciliation.error;
     },
   };

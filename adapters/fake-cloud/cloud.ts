@@ -3,6 +3,7 @@ import {
   InsufficientCapacityError,
   NodeNotFoundError,
   PoolNotFoundError,
+  ResourceBusyError,
   type ActuatorPort,
   type ChangeInstanceTypeRequest,
   type CheckpointRequest,
@@ -79,6 +80,16 @@ export interface SimulatedCloudOptions {
    * desired count is what it has (an EC2 Fleet of type `instant`; the autoscaler decides what to do next).
    */
   retryShortPools?: boolean;
+  /**
+   * SageMaker's rule: while a resize it accepted is in progress (a node it launched still boots) the endpoint
+   * is `Updating`, and `UpdateEndpointWeightsAndCapacities` (or `UpdateEndpoint`) is refused until it is
+   * `InService` again. When true, a change of any pool's desired count (or instance type) while a node boots
+   * throws a `ResourceBusyError`, for every caller alike; asking for the count already asked for is a no-op,
+   * as SageMaker accepts a redelivery toward the same count. A scale-in's own `Updating` time is not modelled
+   * (AWS publishes no figure for it): the endpoint is `InService` again once nothing boots. Off by default
+   * (an Auto Scaling group accepts a new desired count while instances boot).
+   */
+  refuseWhileUpdating?: boolean;
 }
 
 /** What happened inside the cloud while its clock advanced. */
@@ -303,9 +314,29 @@ export class SimulatedCloud implements ActuatorPort {
     return total;
   }
 
+  /** Resizes refused because the endpoint was `Updating` (see {@link SimulatedCloudOptions.refuseWhileUpdating}). */
+  refusedResizes = 0;
+
+  /** Whether a node launched by an accepted resize still boots: the endpoint is `Updating`. */
+  updating(): boolean {
+    for (const pool of this.pools.values())
+      for (const node of pool.nodes) if (node.readyAt > this.now && node.reclaimAt === null) return true;
+    return false;
+  }
+
+  /** With `refuseWhileUpdating`: refuse a change while the endpoint is `Updating`, as SageMaker does. */
+  private refuseIfUpdating(pool: SimPool, desired: number, instanceType = pool.instanceType): void {
+    if (!this.options.refuseWhileUpdating) return;
+    if (desired === pool.desired && instanceType === pool.instanceType) return;
+    if (!this.updating()) return;
+    this.refusedResizes++;
+    throw new ResourceBusyError(`endpoint/${this.options.targetId}`, 'Updating');
+  }
+
   /** Set a pool's desired count without the port's promise (the simulator's baselines call this). */
   setDesired(poolId: string, desired: number): void {
     const pool = this.pool(poolId);
+    this.refuseIfUpdating(pool, Math.max(0, Math.floor(desired)));
     pool.desired = Math.max(0, Math.floor(desired));
     const events: CloudEvent[] = [];
     this.reconcile(pool, events);
@@ -353,6 +384,7 @@ export class SimulatedCloud implements ActuatorPort {
 
   async changeInstanceType(request: ChangeInstanceTypeRequest): Promise<void> {
     const pool = this.pool(request.poolId);
+    this.refuseIfUpdating(pool, request.count, request.toInstanceType);
     pool.retiring.push(...pool.nodes.splice(0));
     pool.instanceType = request.toInstanceType;
     this.setDesired(pool.id, request.count);

@@ -91,20 +91,17 @@ export function awsTargetTracking(options: Partial<TargetTrackingOptions> = {}):
       if (high) {
         const base = inScaleOutCooldown ? capacityBeforeScaleOut : current;
         const wanted = Math.min(context.maxReplicas, ceilReplicas(base * ratio));
-        if (wanted > current) {
+        // A scaling activity that failed (the endpoint was Updating) starts no cooldown.
+        if (wanted > current && scaleTo(context, wanted)) {
           if (!inScaleOutCooldown) {
             capacityBeforeScaleOut = current;
             lastScaleOutAt = context.now;
           }
           lastScaleInAt = -Infinity; // a scale-out interrupts and ends a scale-in cooldown
-          scaleTo(context, wanted);
         }
       } else if (low && context.now >= lastScaleInAt + settings.scaleInCooldownSeconds) {
         const wanted = Math.max(context.minReplicas, floor, ceilReplicas(current * ratio));
-        if (wanted < current) {
-          lastScaleInAt = context.now;
-          scaleTo(context, wanted);
-        }
+        if (wanted < current && scaleTo(context, wanted)) lastScaleInAt = context.now;
       }
     },
   };

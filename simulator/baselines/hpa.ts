@@ -110,10 +110,7 @@ export function hpa(options: Partial<HpaOptions> = {}): Autoscaler & { options: 
       // Scale-down: −100 % per 15 s allows any decrease, so the stabilized count stands (`removed` unused).
       void removed;
       desired = Math.min(context.maxReplicas, Math.max(context.minReplicas, desired));
-      if (desired !== current) {
-        scaleEvents.push([context.now, desired - current]);
-        scaleTo(context, desired);
-      }
+      if (desired !== current && scaleTo(context, desired)) scaleEvents.push([context.now, desired - current]);
     },
   };
 }

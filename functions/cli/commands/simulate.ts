@@ -19,7 +19,7 @@ import { readJsonDocument } from '../read-document.ts';
 const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite [--stand-ins]] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
                 [--spot] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
                 [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
-                [--fixed-boot] [--oracle] [--frontier] [--tide-boot-aware]
+                [--fixed-boot] [--resize-while-updating] [--oracle] [--frontier] [--tide-boot-aware]
 
 Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
 tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency with each other
@@ -37,6 +37,9 @@ With no arguments: the bundled Azure conversation trace.
   --boot-seconds N   median boot delay of a replica; default 525 (SageMaker GPU instance)
   --fixed-boot       every boot takes exactly --boot-seconds (default: drawn per launch from a seeded
                      log-normal around it, sigma 0.2, clipped to 0.49-2 x; see docs/simulator.md)
+  --resize-while-updating  accept every resize at once (default: as SageMaker, a resize is refused while
+                     the endpoint is Updating, i.e. while a replica of an earlier one boots, for every
+                     autoscaler alike; on-demand runs only)
   --utilization F    share of a replica's request slots every autoscaler aims at; default 0.7
   --metric-period N  seconds each metric datapoint Tide receives covers; default 10
   --metric-delay N   seconds after its period a datapoint reaches Tide; default 10
@@ -134,6 +137,7 @@ export const simulateCommand: CliCommand = {
         'baseline-schedules': { type: 'boolean', default: false },
         'plan-less-baselines': { type: 'boolean', default: false },
         'fixed-boot': { type: 'boolean', default: false },
+        'resize-while-updating': { type: 'boolean', default: false },
         oracle: { type: 'boolean', default: false },
         suite: { type: 'boolean', default: false },
         'stand-ins': { type: 'boolean', default: false },
@@ -184,6 +188,7 @@ export const simulateCommand: CliCommand = {
           tideMetric,
           baselineSchedules: !values['plan-less-baselines'],
           fixedBoot: values['fixed-boot'],
+          refuseWhileUpdating: !values['resize-while-updating'],
           tideBootAware: values['tide-boot-aware'],
         },
         (label, index, count) => suiteBar.update(index / count, `${label} (${index + 1}/${count})`),
@@ -228,6 +233,7 @@ export const simulateCommand: CliCommand = {
       tideMetric,
       baselineSchedules: !values['plan-less-baselines'],
       fixedBoot: values['fixed-boot'],
+      refuseWhileUpdating: !values['resize-while-updating'],
       frontier: values.frontier,
       tideBootAware: values['tide-boot-aware'],
       onProgress: (run, index, count, done, total) =>

@@ -1,0 +1,132 @@
+/**
+ * SageMaker refuses a resize while the endpoint is `Updating` (issue 17, section 1): the simulated cloud
+ * refuses it for every caller alike, each autoscaler asks again at its next step, and the oracle (a bound,
+ * not an autoscaler) is not refused.
+ */
+import { describe, expect, it } from 'vitest';
+import { SimulatedCloud } from '../../adapters/fake-cloud/cloud.ts';
+import { ResourceBusyError, isRetryableActuatorError } from '../../adapters/ports/actuator.ts';
+import type { Autoscaler } from '../../simulator/autoscaler.ts';
+import { awsTargetTracking } from '../../simulator/baselines/aws-target-tracking.ts';
+import { hpa } from '../../simulator/baselines/hpa.ts';
+import { keda } from '../../simulator/baselines/keda.ts';
+import { knativeKpa } from '../../simulator/baselines/knative-kpa.ts';
+import { MetricHistory } from '../../simulator/metrics.ts';
+import { defaultTidePolicy, parseTidePolicy, tideAutoscaler } from '../../simulator/tide.ts';
+
+const TARGET = 5.6;
+const pools = [{ id: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand' as const }];
+
+function endpoint(refuseWhileUpdating: boolean, bootSeconds = 100) {
+  return new SimulatedCloud({
+    targetId: 'llm',
+    pools,
+    startAt: 0,
+    seed: 1,
+    initial: { primary: 2 },
+    bootSeconds: { default: bootSeconds },
+    refuseWhileUpdating,
+  });
+}
+
+describe('the simulated cloud refuses a resize while the endpoint is Updating', () => {
+  it('a second resize while the first one boots is a ResourceBusyError; the same count again is a no-op', async () => {
+    const cloud = endpoint(true);
+    cloud.setDesired('primary', 4); // InService: accepted, 2 nodes boot for 100 s
+    expect(cloud.updating()).toBe(true);
+    const error = (() => {
+      try {
+        cloud.setDesired('primary', 6);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ResourceBusyError);
+    expect((error as Error).message).toBe('endpoint/llm is Updating: the change waits for the next decision');
+    expect(isRetryableActuatorError(error)).toBe(false); // the next decision asks again, not a blind retry
+    await expect(cloud.setCapacity({ poolId: 'primary', desired: 1 })).rejects.toBeInstanceOf(ResourceBusyError);
+    await expect(
+      cloud.changeInstanceType({ poolId: 'primary', toInstanceType: 'ml.g5.4xlarge', count: 4 }),
+    ).rejects.toBeInstanceOf(ResourceBusyError);
+    cloud.setDesired('primary', 4); // toward the count already asked for: accepted, nothing changes
+    expect(cloud.totalDesired()).toBe(4);
+    expect(cloud.refusedResizes).toBe(3);
+    cloud.advanceTo(100_000); // the two nodes are ready: InService again
+    expect(cloud.updating()).toBe(false);
+    cloud.setDesired('primary', 6);
+    expect(cloud.totalDesired()).toBe(6);
+  });
+
+  it('without the option (an Auto Scaling group) every resize is accepted at once', () => {
+    const cloud = endpoint(false);
+    cloud.setDesired('primary', 4);
+    cloud.setDesired('primary', 6);
+    expect(cloud.totalDesired()).toBe(6);
+    expect(cloud.refusedResizes).toBe(0);
+  });
+
+  it('a scale-in is accepted while nothing boots, and leaves the endpoint InService', () => {
+    const cloud = endpoint(true);
+    cloud.setDesired('primary', 1);
+    expect(cloud.updating()).toBe(false);
+    cloud.setDesired('primary', 3);
+    expect(cloud.totalDesired()).toBe(3);
+  });
+});
+
+/** Drive one autoscaler through a ramp of load (2 → 40 replicas' worth in 380 s), each second, on an endpoint. */
+async function drive(autoscaler: Autoscaler, cloud: SimulatedCloud, seconds: number) {
+  const metrics = new MetricHistory(seconds);
+  const changes: Array<{ second: number; updating: boolean }> = [];
+  for (let second = 0; second < seconds; second++) {
+    cloud.advanceTo(second * 1000);
+    const ready = cloud.readyNodes().length;
+    const before = cloud.totalDesired();
+    const updating = cloud.updating();
+    await autoscaler.step({
+      now: second,
+      nowMs: second * 1000,
+      metrics,
+      cloud,
+      poolId: 'primary',
+      targetPerReplica: TARGET,
+      minReplicas: 1,
+      maxReplicas: 100,
+      ready,
+      desired: before,
+    });
+    if (cloud.totalDesired() !== before) changes.push({ second, updating });
+    const concurrency = Math.min(40, 2 + second / 10) * TARGET;
+    metrics.record(concurrency, ready);
+  }
+  return changes;
+}
+
+describe('every autoscaler alike', () => {
+  const tide = (cloud: SimulatedCloud) =>
+    tideAutoscaler({
+      policy: parseTidePolicy(defaultTidePolicy(TARGET, 1, 100)),
+      target: { id: 'llm', kind: 'inference-endpoint', provider: 'simulated', pools },
+      actuator: cloud,
+    });
+  it.each([
+    { name: 'hpa', make: (_cloud: SimulatedCloud) => hpa() },
+    { name: 'keda', make: (_cloud: SimulatedCloud) => keda([]) },
+    { name: 'aws-target-tracking', make: (_cloud: SimulatedCloud) => awsTargetTracking() },
+    { name: 'knative-kpa', make: (_cloud: SimulatedCloud) => knativeKpa() },
+    { name: 'tide', make: tide },
+  ])('$name: no resize lands while a replica boots, it asks again and gets there', async ({ make }) => {
+    const refused = endpoint(true, 300);
+    const changes = await drive(make(refused), refused, 900);
+    expect(changes.length).toBeGreaterThan(0);
+    expect(changes.filter((change) => change.updating)).toEqual([]);
+    // It still follows the ramp, one boot at a time (the HPA ends at 14 here, held by its +100 % per 15 s).
+    expect(refused.totalDesired()).toBeGreaterThanOrEqual(8);
+    const accepted = endpoint(false, 300);
+    const free = await drive(make(accepted), accepted, 900);
+    expect(accepted.refusedResizes).toBe(0);
+    // The test can tell: without the rule the same autoscaler resizes while replicas boot.
+    expect(free.some((change) => change.updating)).toBe(true);
+    expect(refused.refusedResizes).toBeGreaterThan(0);
+  });
+});
