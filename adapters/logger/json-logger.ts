@@ -1,13 +1,15 @@
 /**
- * The runtime's logger: one JSON object per line (`level`, `time`, fields, `message`), written synchronously,
- * which CloudWatch Logs, Cloud Logging and Azure Monitor parse as structured entries. Secrets never print:
- * fields named like a secret are replaced at any depth, and known secret values are replaced wherever they
- * appear in the finished line, since an error message from a client library may quote a URL or a header.
+ * The runtime's logger: pino, one JSON object per line (`level`, `time`, fields, `message`), written
+ * synchronously, which CloudWatch Logs, Cloud Logging and Azure Monitor parse as structured entries. Secrets
+ * never print: fields named like a secret are replaced at any depth (pino's `formatters.log`), and known secret
+ * values are replaced wherever they appear in the finished line (pino's `streamWrite` hook), since an error
+ * message from a client library may quote a URL or a header.
  *
- * It was pino (the same lines); what Tide used of it was JSON.stringify with a level and a time, written to
- * its own synchronous sink with its own redaction, and pino brought about 60 KB of modules (worker-thread
- * transports, sonic-boom, its serializers) into every function's cold start (issue 18).
+ * pino's `redact` takes paths (`a.b.token`, `*.password`), not a field name at any depth, hence the formatter.
+ * The function bundles leave out what pino needs only for its worker-thread transports and file destinations
+ * (infra/plugins/esbuild-plugins.cjs): lines go to the writer given here, never through a transport.
  */
+import { pino } from 'pino';
 import type { Logger } from '../ports/logger.ts';
 
 /** Field names whose values are replaced whatever they hold. */
@@ -42,7 +44,20 @@ function redactFields(value: unknown, depth: number, seen: WeakSet<object>): unk
   return out;
 }
 
-/** The JSON-lines logger behind the {@link Logger} port. */
+/**
+ * What pino writes for a field JSON cannot write (a throwing `toJSON`): the line still goes out, saying so.
+ * pino would fall back to its safe stringifier, which calls the same `toJSON` and throws again.
+ */
+function writable(fields: Record<string, unknown>): Record<string, unknown> {
+  try {
+    JSON.stringify(fields);
+    return fields;
+  } catch (error) {
+    return { logError: (error as Error).message };
+  }
+}
+
+/** A pino logger behind the {@link Logger} port. */
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   // As they appear inside JSON text too (a quote or backslash in a secret is escaped there); longest first so
   // a secret containing another is replaced whole.
@@ -50,21 +65,27 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
     ...new Set((options.secrets ?? []).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)])),
   ].sort((a, b) => b.length - a.length);
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> | undefined) => {
-    const time = new Date().toISOString();
-    let line: string;
-    try {
-      const redacted = redactFields(fields ?? {}, 0, new WeakSet()) as Record<string, unknown>;
-      line = JSON.stringify({ level, time, ...redacted, message });
-    } catch (error) {
-      // A field JSON cannot write (a throwing toJSON): the line still goes out, saying so.
-      line = JSON.stringify({ level, time, message, logError: (error as Error).message });
-    }
-    write(secrets.reduce((out, secret) => out.split(secret).join(REDACTED), line));
-  };
+  const logger = pino(
+    {
+      base: undefined,
+      messageKey: 'message',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // pino's own error serializer writes the stack; the formatter below has already kept name and message.
+      serializers: { err: (value: unknown) => value },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => writable(redactFields(fields, 0, new WeakSet()) as Record<string, unknown>),
+      },
+      hooks: {
+        streamWrite: (line) => secrets.reduce((out, secret) => out.split(secret).join(REDACTED), line),
+      },
+    },
+    // pino writes synchronously to an object with `write`: nothing is buffered when a function freezes.
+    { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) },
+  );
   return {
-    info: (message, fields) => log('info', message, fields),
-    warn: (message, fields) => log('warn', message, fields),
-    error: (message, fields) => log('error', message, fields),
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+    error: (message, fields) => logger.error(fields ?? {}, message),
   };
 }

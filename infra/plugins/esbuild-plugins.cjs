@@ -8,6 +8,11 @@
  * as an object, as `@hono/zod-openapi` does (`extendZodWithOpenApi(z)`). Tide's messages are English and
  * nothing selects another locale, so zod's locale index is bundled with `en` only (the one zod configures
  * by default); `z.locales.en` stays, any other `z.locales.*` is undefined in the bundle.
+ *
+ * pino-sync-only: pino (the runtime's logger, adapters/logger/json-logger.ts) requires at load what only its
+ * worker-thread transports (`pino.transport`, thread-stream) and its file destination (`pino.destination`,
+ * sonic-boom) use: about 22 KB minified. Tide hands pino a synchronous writer and uses neither, so the
+ * bundles carry stand-ins that throw saying so if anything ever calls them.
  */
 const { dirname } = require('node:path');
 
@@ -22,4 +27,20 @@ const zodEnglishOnly = {
   },
 };
 
-module.exports = [zodEnglishOnly];
+const NOT_BUNDLED = 'is not in the function bundle (infra/plugins/esbuild-plugins.cjs: pino-sync-only)';
+const pinoSyncOnly = {
+  name: 'pino-sync-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]transport\.js$/ }, () => ({
+      contents: `module.exports = function transport() { throw new Error('pino.transport ${NOT_BUNDLED}'); };`,
+      loader: 'js',
+    }));
+    // pino checks `stream instanceof SonicBoom`, so the stand-in is a class.
+    build.onLoad({ filter: /[\\/]sonic-boom[\\/]index\.js$/ }, () => ({
+      contents: `module.exports = class SonicBoom { constructor() { throw new Error('pino.destination ${NOT_BUNDLED}'); } };`,
+      loader: 'js',
+    }));
+  },
+};
+
+module.exports = [zodEnglishOnly, pinoSyncOnly];

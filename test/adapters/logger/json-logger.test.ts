@@ -1,4 +1,5 @@
-/** The JSON-lines logger (adapters/logger/json-logger.ts): the line's shape, and what it does with odd fields. */
+/** The JSON-lines logger (adapters/logger/json-logger.ts: pino): the line's shape, and what it does with odd fields. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../../../adapters/logger/json-logger.ts';
 
@@ -42,5 +43,18 @@ describe('json logger', () => {
       message: 'cannot connect to redis://:[redacted]@cache',
       detail: 'auth [redacted] failed',
     });
+  });
+
+  it("is pino, and an error under any key (pino's `err` too) keeps its name and message, never its stack", () => {
+    const { lines, logger } = capture();
+    const error = new TypeError('no route to host');
+    logger.error('failed', { err: error, nested: { error } });
+    const line = JSON.parse(lines[0]!);
+    expect(line.err).toEqual({ name: 'TypeError', message: 'no route to host' });
+    expect(line.nested.error).toEqual({ name: 'TypeError', message: 'no route to host' });
+    expect(lines[0]).not.toContain('at ');
+    expect(readFileSync(new URL('../../../adapters/logger/json-logger.ts', import.meta.url), 'utf8')).toMatch(
+      /from 'pino'/,
+    );
   });
 });
