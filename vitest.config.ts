@@ -6,7 +6,8 @@ export default defineConfig({
     // Builds the bundled CLI (dist/) when it is missing or stale, for the tests that spawn bin/tide.js.
     globalSetup: ['test/global-setup.ts'],
     // Every connection past loopback fails the test that makes it (see the file).
-    setupFiles: ['test/support/network-guard-setup.ts'],
+    // croner handed to core (core/cron.ts), as every program does at start.
+    setupFiles: ['test/support/network-guard-setup.ts', 'test/support/cron-setup.ts'],
     // Redis-backed suites start their own redis-server; keep files in separate workers but bounded for 2 cores.
     pool: 'forks',
     maxWorkers: 2,

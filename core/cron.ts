@@ -5,10 +5,40 @@
  * that falls in a spring-forward gap (02:30 on the night clocks jump from 02:00 to 03:00) fires at the first
  * valid time after the gap, 03:00; a time that occurs twice in the fall fires once. Stepped fields (every
  * second hour, `0 0-23/2 * * *`) skip the hour that does not exist. Pure: every instant comes from the caller.
+ *
+ * croner is handed in, not imported (issue 18): a cloud function loads it when it first reads a document
+ * with a cron line (adapters/cron/load.ts), so the functions whose policies have no schedules never load its
+ * 33 KB. Every program that reads documents (the CLI, `tide serve`, the benches, the tests' setup) calls
+ * `loadCron()` once before; a cron line read before that is a {@link CronNotLoadedError}, never a silent miss.
  */
-import { Cron } from 'croner';
+import type { Cron } from 'croner';
 
 const OPTIONS = { mode: '5-or-6-parts' } as const;
+
+let CronClass: typeof Cron | undefined;
+
+/** croner's `Cron` class, for every function below (adapters/cron/load.ts hands it in; once is enough). */
+export function provideCron(cron: typeof Cron): void {
+  CronClass = cron;
+}
+
+/** Whether croner has been handed in. */
+export function cronProvided(): boolean {
+  return CronClass !== undefined;
+}
+
+/** A cron line was read before croner was loaded: the program's start (or the store's read) misses `loadCron()`. */
+export class CronNotLoadedError extends Error {
+  override readonly name = 'CronNotLoadedError';
+  constructor(expression: string) {
+    super(`cron line "${expression}" read before croner was loaded: await loadCron() (adapters/cron/load.ts) first`);
+  }
+}
+
+function newCron(expression: string, timezone: string): Cron {
+  if (CronClass === undefined) throw new CronNotLoadedError(expression);
+  return new CronClass(expression, { ...OPTIONS, timezone });
+}
 
 /** Why `expression` is not a usable cron line, or undefined when it is. */
 export function cronProblem(expression: string): string | undefined {
@@ -18,8 +48,9 @@ export function cronProblem(expression: string): string | undefined {
   if (fields.length !== 5 && fields.length !== 6) return `expected 5 fields (or 6 with seconds), got ${fields.length}`;
   let cron: Cron;
   try {
-    cron = new Cron(expression, { ...OPTIONS, timezone: 'UTC' });
+    cron = newCron(expression, 'UTC');
   } catch (error) {
+    if (error instanceof CronNotLoadedError) throw error;
     return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
   }
   // A line that never matches (`0 0 30 2 *`, February 30) would never open a window.
@@ -33,7 +64,7 @@ export function cronOccurrences(
   timeZone: string,
   fromExclusive: number,
 ): { next(): number | undefined } {
-  const cron = new Cron(expression, { ...OPTIONS, timezone: timeZone });
+  const cron = newCron(expression, timeZone);
   let previous: Date | null = new Date(fromExclusive);
   return {
     next() {
@@ -54,7 +85,7 @@ export function cronSchedule(
   expression: string,
   timeZone: string,
 ): { after(at: number): number | undefined; atOrBefore(at: number): number | undefined } {
-  const cron = new Cron(expression, { ...OPTIONS, timezone: timeZone });
+  const cron = newCron(expression, timeZone);
   return {
     after: (at) => cron.nextRun(new Date(at))?.getTime(),
     atOrBefore: (at) => {

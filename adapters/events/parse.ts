@@ -4,12 +4,16 @@
  * an `EventParseError` too, so a bad payload maps to HTTP 400 or a dead-letter, never to a retry loop.
  */
 import { EventParseError } from './errors.ts';
-import { dispatch, EVENT_SOURCES, findEventSource } from './registry.ts';
+import type { EventRegistry } from './registry.ts';
 import { resolveOptions, type EventParseResult, type EventSourceName, type ParseOptions } from './types.ts';
 import type { ParseContext } from './context.ts';
 
-/** Every source name `parseEvent` takes, `auto` first. */
-export const SOURCE_CHOICES: readonly string[] = ['auto', ...EVENT_SOURCES.map((source) => source.name)];
+/** Parses a payload as one source of a registry (or recognises it: `auto`); never throws. */
+export type EventParser = (
+  raw: unknown,
+  source?: EventSourceName | 'auto' | string,
+  options?: ParseOptions,
+) => EventParseResult;
 
 function failure(
   source: string,
@@ -25,99 +29,92 @@ function failure(
 }
 
 /**
- * Parse a payload as `source` (or recognise it: `auto`). `raw` is the request body as text or bytes, or a
- * value the runtime already decoded (a Lambda event).
+ * The parser of `registry`'s sources: a payload as `source` (or recognised: `auto`). `raw` is the request
+ * body as text or bytes, or a value the runtime already decoded (a Lambda event). A source the registry does
+ * not have (another cloud's, in a cloud's function) is `unknown-source`, naming those it has.
  */
-export function parseEvent(
-  raw: unknown,
-  source: EventSourceName | 'auto' | string = 'auto',
-  options: ParseOptions = {},
-): EventParseResult {
-  const resolved = resolveOptions(options);
-  const label = source;
-  if (source !== 'auto' && !findEventSource(source)) {
-    return failure(
-      label,
-      '(root)',
-      'unknown-source',
-      `unknown source; expected one of ${SOURCE_CHOICES.join(', ')}, was: "${source}"`,
-    );
-  }
-  let payload: unknown = raw;
-  try {
-    if (typeof raw === 'string' || raw instanceof Uint8Array) {
-      // Text longer than the limit in UTF-16 units is longer in UTF-8 bytes too: refused without a scan, so
-      // the cost of refusing does not grow with the payload.
-      if (typeof raw === 'string' && raw.length > resolved.maxBytes)
-        return failure(
-          label,
-          '(root)',
-          'too-large',
-          `payload is at least ${raw.length} bytes, over the ${resolved.maxBytes}-byte limit`,
-        );
-      const bytes = typeof raw === 'string' ? Buffer.byteLength(raw, 'utf8') : raw.byteLength;
-      if (bytes > resolved.maxBytes) {
-        return failure(
-          label,
-          '(root)',
-          'too-large',
-          `payload is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`,
-        );
-      }
-      const decoded = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
-      // A UTF-8 byte-order mark (Windows editors, some HTTP clients) is not part of the JSON.
-      const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
-      try {
-        payload = JSON.parse(text);
-      } catch (error) {
-        return failure(label, '(root)', 'malformed', `not JSON: ${(error as Error).message}`, error);
-      }
-    } else {
-      const { over, proven } = jsonLengthOver(raw, resolved.maxBytes);
-      if (over !== null)
-        return failure(
-          label,
-          '(root)',
-          'too-large',
-          `payload is at least ${over} bytes as JSON, over the ${resolved.maxBytes}-byte limit`,
-        );
-      // Under the limit as counted above, so serializing it costs at most a bounded amount.
-      const text = proven ? undefined : JSON.stringify(raw);
-      const bytes = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
-      if (bytes > resolved.maxBytes) {
-        return failure(
-          label,
-          '(root)',
-          'too-large',
-          `payload is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`,
-        );
-      }
+export function createEventParser(registry: EventRegistry): EventParser {
+  const choices = ['auto', ...registry.sources.map((known) => known.name)].join(', ');
+  const allNames = registry.sources.map((known) => known.name);
+  const dispatch = registry.dispatch;
+  return (raw, source = 'auto', options = {}) => {
+    const resolved = resolveOptions(options);
+    const label = source;
+    if (source !== 'auto' && !registry.find(source)) {
+      return failure(label, '(root)', 'unknown-source', `unknown source; expected one of ${choices}, was: "${source}"`);
     }
-  } catch (error) {
-    return failure(label, '(root)', 'malformed', `cannot read the payload: ${(error as Error).message}`, error);
-  }
-  const ctx: ParseContext = { source: source as EventSourceName | 'auto', path: [], options: resolved, dispatch };
-  try {
-    if (source === 'auto')
-      return {
-        ok: true,
-        event: dispatch(
-          payload,
-          EVENT_SOURCES.map((s) => s.name),
-          ctx,
-        ),
-      };
-    return { ok: true, event: findEventSource(source)!.parse(payload, ctx) };
-  } catch (error) {
-    if (error instanceof EventParseError) return { ok: false, error };
-    return failure(
-      label,
-      '(root)',
-      'parser-failure',
-      `unexpected failure: ${(error as Error)?.message ?? String(error)}`,
-      error,
-    );
-  }
+    let payload: unknown = raw;
+    try {
+      if (typeof raw === 'string' || raw instanceof Uint8Array) {
+        // Text longer than the limit in UTF-16 units is longer in UTF-8 bytes too: refused without a scan, so
+        // the cost of refusing does not grow with the payload.
+        if (typeof raw === 'string' && raw.length > resolved.maxBytes)
+          return failure(
+            label,
+            '(root)',
+            'too-large',
+            `payload is at least ${raw.length} bytes, over the ${resolved.maxBytes}-byte limit`,
+          );
+        const bytes = typeof raw === 'string' ? Buffer.byteLength(raw, 'utf8') : raw.byteLength;
+        if (bytes > resolved.maxBytes) {
+          return failure(
+            label,
+            '(root)',
+            'too-large',
+            `payload is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`,
+          );
+        }
+        const decoded = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
+        // A UTF-8 byte-order mark (Windows editors, some HTTP clients) is not part of the JSON.
+        const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
+        try {
+          payload = JSON.parse(text);
+        } catch (error) {
+          return failure(label, '(root)', 'malformed', `not JSON: ${(error as Error).message}`, error);
+        }
+      } else {
+        const { over, proven } = jsonLengthOver(raw, resolved.maxBytes);
+        if (over !== null)
+          return failure(
+            label,
+            '(root)',
+            'too-large',
+            `payload is at least ${over} bytes as JSON, over the ${resolved.maxBytes}-byte limit`,
+          );
+        // Under the limit as counted above, so serializing it costs at most a bounded amount.
+        const text = proven ? undefined : JSON.stringify(raw);
+        const bytes = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
+        if (bytes > resolved.maxBytes) {
+          return failure(
+            label,
+            '(root)',
+            'too-large',
+            `payload is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`,
+          );
+        }
+      }
+    } catch (error) {
+      return failure(label, '(root)', 'malformed', `cannot read the payload: ${(error as Error).message}`, error);
+    }
+    const ctx: ParseContext = { source: source as EventSourceName | 'auto', path: [], options: resolved, dispatch };
+    try {
+      if (source === 'auto')
+        return {
+          ok: true,
+          event: dispatch(payload, allNames, ctx),
+        };
+      return { ok: true, event: registry.find(source)!.parse(payload, ctx) };
+    } catch (error) {
+      if (error instanceof EventParseError) return { ok: false, error };
+      return failure(
+        label,
+        '(root)',
+        'parser-failure',
+        `unexpected failure: ${(error as Error)?.message ?? String(error)}`,
+        error,
+      );
+    }
+  };
 }
 
 /**

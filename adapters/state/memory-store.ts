@@ -33,6 +33,7 @@ import { TargetLimitError, TargetNotFoundError, VersionConflictError } from './e
 import { stateKeys, type StateKeys } from './keys.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
 import { MemoryWriteLog } from './write-log.ts';
+import { loadCron, needsCron } from '../cron/load.ts';
 
 interface Doc {
   doc: string;
@@ -106,6 +107,7 @@ export class MemoryStateStore implements StateStore {
     const state = this.live(this.states, k.state(targetId));
     const event = this.live(this.events, k.event(targetId, eventId));
     const exchangeOverrides = decodeOverrides(k.exchangeOverrides, this.overrides);
+    if (needsCron(this.docs.get(k.policy(targetId))?.doc)) await loadCron();
     const target = this.readDoc(k.target(targetId), decodeTarget);
     const group = target?.value.group;
     const now = this.clock();
@@ -246,6 +248,7 @@ export class MemoryStateStore implements StateStore {
 
   async getPolicy(targetId: string): Promise<Versioned<Policy> | null> {
     this.roundTrips += 1;
+    if (needsCron(this.docs.get(this.keys.policy(targetId))?.doc)) await loadCron();
     return this.readDoc(this.keys.policy(targetId), decodePolicy);
   }
 

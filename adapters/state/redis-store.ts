@@ -40,6 +40,7 @@ import { withDefaults, type StateStoreOptions } from './options.ts';
 import { StateClientMissingError } from './client-loader.ts';
 import type { ExchangeOverride } from '../../core/calendars/types.ts';
 import { decodeOverrides, encodeOverrides, withOverride, withoutOverride } from './exchange-overrides.ts';
+import { loadCron, needsCron } from '../cron/load.ts';
 import {
   CLAIM,
   COMMIT,
@@ -147,7 +148,11 @@ export class RedisStateStore implements StateStore {
     const args = [held.target?.version ?? '', held.policy?.version ?? ''];
     const reply = await this.run(`load ${targetId}`, () => this.script(LOAD, keys, args));
     if (!Array.isArray(reply)) throw new StateCorruptError(k.state, 'the load script did not return an array');
-    const snapshot = decodeSnapshot(k, strings(reply.slice(0, LOAD_FIXED_VALUES), k.state), this.documents, held);
+    const values = strings(reply.slice(0, LOAD_FIXED_VALUES), k.state);
+    // A policy with schedules is read with croner, loaded the first time one is seen (adapters/cron/load.ts); a
+    // policy left out (held, already decoded) was seen before.
+    if (needsCron(values[11])) await loadCron();
+    const snapshot = decodeSnapshot(k, values, this.documents, held);
     const group = snapshot.target?.value.group;
     if (this.groups.size >= this.options.maxTargets && !this.groups.has(targetId)) this.groups.clear();
     this.groups.set(targetId, group ?? null);
@@ -247,6 +252,7 @@ export class RedisStateStore implements StateStore {
       await this.run(`get policy ${targetId}`, () => this.transport.command(['HMGET', key, 'doc', 'version'])),
       key,
     );
+    if (needsCron(doc)) await loadCron();
     return this.documents.read(key, doc ?? null, version ?? null, decodePolicy);
   }
 

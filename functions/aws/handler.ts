@@ -29,6 +29,7 @@ import { withStateDeadline } from '../../adapters/state/deadline.ts';
 import type { DeliveryPacer, IngestResult } from '../shell/ingest.ts';
 import { DeadlineNearError } from '../shell/errors.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
+import { AWS_FUNCTION_SOURCES } from './sources.ts';
 import { withReadableStack } from '../shell/readable-stack.ts';
 import { createRuntime, secretsOf, type Runtime } from '../shell/runtime.ts';
 
@@ -363,7 +364,7 @@ export function startRuntime(
   aws: AwsProviderDeps = awsProvider,
 ): Runtime {
   try {
-    return createRuntime(env, { providers: { aws: aws.actuatorOf } });
+    return createRuntime(env, { providers: { aws: aws.actuatorOf }, eventSources: AWS_FUNCTION_SOURCES });
   } catch (error) {
     createJsonLogger({ write, secrets: secretsOf(env) }).error('tide: cannot start', {
       error: (error as Error).message,

@@ -13,9 +13,10 @@ import { bootstrapRecord } from '../http/api-keys.ts';
 import { createApiApp } from '../http/app.ts';
 import { createApiMetrics } from '../http/metrics.ts';
 import { createRuntime, type RuntimeOverrides } from '../shell/runtime.ts';
+import { AWS_FUNCTION_SOURCES } from './sources.ts';
 
 /** Overrides for tests (a store built elsewhere, captured log lines). */
-export interface HttpHandlerOverrides extends RuntimeOverrides {
+export interface HttpHandlerOverrides extends Partial<RuntimeOverrides> {
   access?: AccessStore;
 }
 
@@ -23,7 +24,7 @@ export interface HttpHandlerOverrides extends RuntimeOverrides {
 export function createHttpHandler(env: Record<string, string | undefined>, overrides: HttpHandlerOverrides = {}) {
   let built: Promise<ReturnType<typeof handle>> | undefined;
   const build = async () => {
-    const runtime = createRuntime(env, overrides);
+    const runtime = createRuntime(env, { eventSources: AWS_FUNCTION_SOURCES, ...overrides });
     const access = overrides.access ?? createAccessStore(stateConfigFromEnv(env), {}, runtime.store);
     if (env.TIDE_ADMIN_KEY) {
       const record = bootstrapRecord(env.TIDE_ADMIN_KEY, runtime.clock.now());

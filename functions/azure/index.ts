@@ -10,6 +10,8 @@ import { app } from '@azure/functions';
 import { AzureActuator } from '../../adapters/azure/actuator.ts';
 import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/clients.ts';
 import { createRuntime } from '../shell/runtime.ts';
+import { AZURE_SOURCES } from '../../adapters/events/sources/azure.ts';
+import { NEUTRAL_SOURCES } from '../../adapters/events/sources/neutral.ts';
 import { createAzureHandlers, type AzureRuntime } from './handlers.ts';
 
 let made: AzureRuntime | undefined;
@@ -21,6 +23,8 @@ export function azureRuntime(env: Record<string, string | undefined> = process.e
     const clients = new AzureClients(azureClientOptionsFromEnv(env));
     const checkpointTls = env.TIDE_CHECKPOINT_CA_FILE ? { ca: readFileSync(env.TIDE_CHECKPOINT_CA_FILE) } : undefined;
     const runtime = createRuntime(env, {
+      // Azure's payload formats and the neutral ones: no other cloud's parsers in the bundle.
+      eventSources: [...AZURE_SOURCES, ...NEUTRAL_SOURCES],
       providers: {
         azure: (target) => new AzureActuator(target, { clients, env, ...(checkpointTls ? { checkpointTls } : {}) }),
       },

@@ -1,6 +1,7 @@
 import { processIo, UsageError, type CliIo } from './command.ts';
 import { terminalSafe } from './read-input.ts';
 import { COMMANDS } from './commands/index.ts';
+import { loadCron } from '../../adapters/cron/load.ts';
 
 function help(io: CliIo): void {
   io.out('tide: event-driven autoscaler for ML GPU fleets\n\nUsage: tide COMMAND [options]\n');
@@ -34,6 +35,8 @@ export async function main(argv: string[], given: CliIo = processIo): Promise<nu
     help(io); // on standard output: the error itself stays one line on standard error
     return 2;
   }
+  // Documents may carry cron lines (core/cron.ts reads them with croner, handed in here).
+  await loadCron();
   const command = await entry.load();
   try {
     return await command.run(rest, io);

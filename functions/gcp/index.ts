@@ -14,6 +14,8 @@ import { withReadableStack } from '../shell/readable-stack.ts';
 import { createRuntime } from '../shell/runtime.ts';
 import { createGcpHandlers, type CloudEventLike, type GcpRuntime } from './handlers.ts';
 import { createGcpHttpApp } from './http.ts';
+import { GCP_SOURCES } from '../../adapters/events/sources/gcp.ts';
+import { NEUTRAL_SOURCES } from '../../adapters/events/sources/neutral.ts';
 
 let made: GcpRuntime | undefined;
 
@@ -25,6 +27,7 @@ export function gcpRuntime(env: Record<string, string | undefined> = process.env
     // A private CA for checkpoint callbacks inside the VPC (PEM file), when their certificates are not public.
     const checkpointTls = env.TIDE_CHECKPOINT_CA_FILE ? { ca: readFileSync(env.TIDE_CHECKPOINT_CA_FILE) } : undefined;
     const runtime = createRuntime(env, {
+      eventSources: [...GCP_SOURCES, ...NEUTRAL_SOURCES],
       providers: {
         gcp: (target) => new GcpActuator(target, { clients, env, ...(checkpointTls ? { checkpointTls } : {}) }),
       },

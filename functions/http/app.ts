@@ -4,6 +4,8 @@
  * `@hono/zod-openapi` from the documents' schemas. `/` is left free for a console to be mounted on.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { cronProvided } from '../../core/cron.ts';
+import { loadCron } from '../../adapters/cron/load.ts';
 import { bodyLimit } from './body-limit.ts';
 import { DEFAULT_API_OPTIONS, type ApiDependencies, type ApiEnv } from './context.ts';
 import { cachedAccessStore } from './key-cache.ts';
@@ -43,6 +45,12 @@ export function createApiApp(given: ApiDependencies): OpenAPIHono<ApiEnv> {
       },
     }),
   );
+  // A document in a request body may carry cron lines: croner is loaded for the first request that sends one
+  // (every read of a stored document loads it in the store, adapters/cron/load.ts).
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !cronProvided()) await loadCron();
+    await next();
+  });
   app.onError(errorHandler(deps.logger));
   app.notFound((c) => c.json(errorBody('not-found', `no route ${c.req.method} ${c.req.path}`), 404));
 

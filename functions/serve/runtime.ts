@@ -19,6 +19,7 @@ import { createApiApp, type ApiEnv, type ApiOptions } from '../http/app.ts';
 import { createApiMetrics, type ApiMetrics } from '../http/metrics.ts';
 import type { SenderVerifier } from '../http/senders.ts';
 import { createIngest, type Ingest } from '../shell/ingest.ts';
+import { ALL_SOURCES } from '../../adapters/events/sources/index.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
@@ -96,7 +97,8 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
       logger,
     }),
   );
-  const ingest = createIngest({ store, shell, clock, logger });
+  // `tide serve` reads every cloud's payload formats.
+  const ingest = createIngest({ store, shell, clock, logger, sources: ALL_SOURCES });
   // SNS signatures are checked out of the box (certificate from an SNS host only); Pub/Sub and Event Grid once
   // their variables are set (adapters/auth/config.ts), and refused until then.
   const senders = options.senders ?? createSenderAuth({ ...senderAuthOptionsFromEnv(env), logger });

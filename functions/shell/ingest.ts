@@ -10,13 +10,14 @@
 import type { Signal } from '../../core/schema/signal.ts';
 import type { RoutableSignal, TriggerTarget } from '../../core/triggers/match.ts';
 import { routeSignals } from '../../core/triggers/match.ts';
-import {
-  parseEvent,
-  type EventParseError,
-  type EventSourceName,
-  type Handshake,
-  type ParsedEvent,
-  type ParseOptions,
+import { createEventParser } from '../../adapters/events/parse.ts';
+import type { EventRegistry } from '../../adapters/events/registry.ts';
+import type {
+  EventParseError,
+  EventSourceName,
+  Handshake,
+  ParsedEvent,
+  ParseOptions,
 } from '../../adapters/events/index.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { isRetryable } from '../../adapters/state/errors.ts';
@@ -96,7 +97,7 @@ export interface IngestOptions {
   deliveryConcurrency: number;
   /** Targets whose policies are read at the same time when the cache is refreshed. Default 16. */
   policyReadConcurrency: number;
-  /** Passed to `parseEvent` (size limit, Alertmanager annotations). */
+  /** Passed to the parser (size limit, Alertmanager annotations). */
   parse: ParseOptions;
 }
 
@@ -114,6 +115,11 @@ export interface IngestDependencies {
   shell: Shell;
   clock: Clock;
   logger: Logger;
+  /**
+   * The payload formats this runtime reads (a cloud's function: its own cloud's and the neutral ones,
+   * adapters/events/sources/; `tide serve`: every one).
+   */
+  sources: EventRegistry;
   options?: Partial<IngestOptions>;
 }
 
@@ -139,12 +145,15 @@ export interface Ingest {
   ingest(raw: unknown, format: EventSourceName | 'auto', options?: IngestCallOptions): Promise<IngestResult>;
   /** Forget the cached targets (tests, or after writing a policy from the same process). */
   invalidateTargets(): void;
+  /** The payload formats it reads. */
+  readonly sources: EventRegistry;
 }
 
 /** Build the ingest function; keep one per warm instance so the target cache is reused. */
 export function createIngest(deps: IngestDependencies): Ingest {
   const options = { ...DEFAULT_INGEST_OPTIONS, ...deps.options };
-  const { store, shell, clock, logger } = deps;
+  const { store, shell, clock, logger, sources } = deps;
+  const parse = createEventParser(sources);
   /** The routes, and the document counter read before them (a load seeing another number: they are stale). */
   let cache: { targets: TriggerTarget[]; loadedAt: number; version: number } | null = null;
   /**
@@ -260,13 +269,14 @@ export function createIngest(deps: IngestDependencies): Ingest {
   };
 
   return {
+    sources,
     invalidateTargets() {
       cache = null;
     },
 
     async ingest(raw, format, callOptions) {
       const { pacer, ...parseOptions } = callOptions ?? {};
-      const parsed = parseEvent(raw, format, { receivedAt: clock.now(), ...options.parse, ...parseOptions });
+      const parsed = parse(raw, format, { receivedAt: clock.now(), ...options.parse, ...parseOptions });
       if (!parsed.ok) {
         logger.warn('ingest: bad input, not retried', { format, error: parsed.error.toJSON() });
         return {

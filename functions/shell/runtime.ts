@@ -14,6 +14,7 @@ import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { createStateStoreFromEnv } from '../../adapters/state/index.ts';
 import { urlCredentials } from '../../adapters/state/config.ts';
 import { createIngest, type Ingest, type IngestOptions } from './ingest.ts';
+import { eventRegistry, type EventSource } from '../../adapters/events/registry.ts';
 import { systemClock, type Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from './shell.ts';
@@ -60,6 +61,11 @@ export interface RuntimeOverrides {
   ingest?: Partial<IngestOptions>;
   shadow?: Partial<ShadowOptions>;
   /**
+   * The payload formats this function reads, in detection order: its own cloud's and the neutral ones
+   * (adapters/events/sources/), so it bundles no other cloud's parsers.
+   */
+  eventSources: readonly EventSource[];
+  /**
    * The provider adapters this function carries, one factory per cloud (each cloud's function bundles only
    * its own SDK clients). Used in `dry-run` (reads only) and `act`; shadow mode needs none.
    */
@@ -70,7 +76,7 @@ export interface RuntimeOverrides {
  * Validate the environment and build the dependencies. Throws {@link RuntimeConfigError} on a bad
  * `TIDE_MODE`, and the state layer's `ValidationError` on a bad state variable, both naming the value.
  */
-export function createRuntime(env: Record<string, string | undefined>, overrides: RuntimeOverrides = {}): Runtime {
+export function createRuntime(env: Record<string, string | undefined>, overrides: RuntimeOverrides): Runtime {
   const logger = createJsonLogger({ secrets: secretsOf(env), ...(overrides.write ? { write: overrides.write } : {}) });
   const mode = env.TIDE_MODE;
   if (mode === undefined || mode === '') {
@@ -106,6 +112,7 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
     shell,
     clock,
     logger,
+    sources: eventRegistry(overrides.eventSources),
     ...(overrides.ingest ? { options: overrides.ingest } : {}),
   });
   logger.info('tide runtime ready', { mode: parsed.value.TIDE_MODE, store: store.kind });

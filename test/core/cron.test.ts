@@ -1,5 +1,5 @@
 /** Cron lines as plans read them (core/cron.ts): validation, time zones, and daylight saving time. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cronOccurrences, cronProblem } from '../../core/cron.ts';
 
 const take = (expression: string, timeZone: string, from: string, n: number) => {
@@ -58,5 +58,27 @@ describe('cron lines', () => {
       '2026-04-04T01:00:00.000Z',
       '2026-04-05T01:30:00.000Z',
     ]);
+  });
+});
+
+describe('croner is handed in (core/cron.ts)', () => {
+  it('a cron line read before croner is loaded is a CronNotLoadedError naming the line, in validation too', async () => {
+    vi.resetModules();
+    // A fresh copy of core's modules: nothing has handed croner to it.
+    const cron = await import('../../core/cron.ts');
+    const { PlanSchema } = await import('../../core/schema/plan.ts');
+    expect(cron.cronProvided()).toBe(false);
+    expect(() => cron.cronProblem('0 9 * * 1-5')).toThrow(cron.CronNotLoadedError);
+    expect(() => cron.cronSchedule('0 9 * * 1-5', 'UTC').after(0)).toThrow(/cron line "0 9 \* \* 1-5" read before/);
+    expect(() => PlanSchema.parse({ name: 'p', start: '0 9 * * 1-5', durationMinutes: 60, minCapacity: 1 })).toThrow(
+      cron.CronNotLoadedError,
+    );
+    const { loadCron, needsCron } = await import('../../adapters/cron/load.ts');
+    expect(needsCron('{"schedules":[]}')).toBe(false);
+    expect(needsCron('{"schedules":[{"name":"p"}]}')).toBe(true);
+    expect(needsCron(null)).toBe(false);
+    await loadCron();
+    expect(cron.cronProblem('0 9 * * 1-5')).toBeUndefined();
+    expect(needsCron('{"schedules":[{"name":"p"}]}')).toBe(false);
   });
 });

@@ -27,6 +27,10 @@ import {
   type DecisionInput,
   type SignalInput,
 } from '../../core/index.ts';
+import { loadCron } from '../../adapters/cron/load.ts';
+
+// Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
+await loadCron();
 
 const { values } = parseArgs({
   options: {

@@ -9,6 +9,10 @@ import { awsE2e } from './e2e/aws.ts';
 import { azureE2e } from './e2e/azure.ts';
 import { gcpE2e } from './e2e/gcp.ts';
 import type { E2eCloud } from './e2e/types.ts';
+import { loadCron } from '../../adapters/cron/load.ts';
+
+// Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
+await loadCron();
 
 const CLOUDS: Record<string, E2eCloud> = { aws: awsE2e, gcp: gcpE2e, azure: azureE2e };
 

@@ -30,6 +30,10 @@ import { createAccessStore, stateConfigFromEnv } from '../../adapters/state/inde
 import { generateApiKey } from '../../functions/http/api-keys.ts';
 import { startRedisServer } from '../../test/support/redis-server.ts';
 import { bundleFunction, functionEntries, type FunctionEntry } from './function-build.ts';
+import { loadCron } from '../../adapters/cron/load.ts';
+
+// Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
+await loadCron();
 
 const { values } = parseArgs({
   options: {

@@ -32,6 +32,10 @@ import type { DecisionInput, PolicyInput } from '../../core/index.ts';
 import { DEFAULT_SPOT_MARKET, spotMarketFor } from '../../adapters/fake-cloud/spot-market.ts';
 import { restartFromScratch } from './restart-from-scratch.ts';
 import { HOUR, MIN, RESTORE_MS, runTrainingWeek, spotPoolId, T0, TYPE } from './spot-training-run.ts';
+import { loadCron } from '../../adapters/cron/load.ts';
+
+// Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
+await loadCron();
 
 const { values } = parseArgs({
   options: {

@@ -19,6 +19,10 @@ import {
   type EventParseResult,
 } from '../../adapters/events/index.ts';
 import { Chooser, mutatePayload } from './mutate.ts';
+import { loadCron } from '../../adapters/cron/load.ts';
+
+// Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
+await loadCron();
 
 /** What a run found. */
 export interface FuzzReport {

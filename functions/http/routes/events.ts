@@ -6,18 +6,11 @@
  * validation handshake are answered here.
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { detectSource, SOURCE_CHOICES } from '../../../adapters/events/index.ts';
 import { apiKeyId } from '../api-keys.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { SIGNED_SOURCES } from '../senders.ts';
 import { COMMON_ERRORS, TOO_LARGE, json, scopedRoute } from '../route.ts';
-
-const SourceParams = z.object({
-  source: z.string().refine((source) => SOURCE_CHOICES.includes(source), {
-    message: `expected one of ${SOURCE_CHOICES.join(', ')}`,
-  }),
-});
 
 const IngestAnswer = z
   .object({
@@ -39,6 +32,13 @@ function parseJson(text: string): unknown {
 
 export function registerEventRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencies): void {
   const { ingest, senders, metrics, clock } = deps;
+  // The formats this runtime reads (a cloud's function: its own cloud's and the neutral ones).
+  const choices = ['auto', ...ingest.sources.sources.map((known) => known.name)];
+  const SourceParams = z.object({
+    source: z.string().refine((source) => choices.includes(source), {
+      message: `expected one of ${choices.join(', ')}`,
+    }),
+  });
 
   app.openapi(
     scopedRoute(
@@ -69,7 +69,7 @@ export function registerEventRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependenc
       // Decoded here only where this route reads the body itself: to recognise the format (`auto`) and for the
       // sender check of the signed formats. Ingest decodes the text in any case.
       const body = source === 'auto' || SIGNED_SOURCES.has(source) ? parseJson(text) : undefined;
-      const format = source === 'auto' && body !== undefined ? (detectSource(body)?.name ?? source) : source;
+      const format = source === 'auto' && body !== undefined ? (ingest.sources.detect(body)?.name ?? source) : source;
 
       if (SIGNED_SOURCES.has(format) && body !== undefined) {
         // The sender check sees the sender's own credentials only: a bearer that is Tide's key is not one of them.

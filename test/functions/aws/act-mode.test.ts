@@ -17,6 +17,7 @@ import { startRedisServer, type RedisServer } from '../../support/redis-server.t
 import { createHmac } from 'node:crypto';
 import { makeTestPki, startHttpsServer } from '../../support/tls.ts';
 import { awsFixture, cpuPolicy } from './harness.ts';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 let aws: FakeAws;
 let redis: RedisServer;
@@ -58,6 +59,7 @@ async function actHandler(
     ...extra,
   });
   runtime = createRuntime(env, {
+    eventSources: EVENT_SOURCES,
     clock,
     providers: { aws: actuatorOf },
     write: (line) => void lines.push(JSON.parse(line) as Record<string, unknown>),

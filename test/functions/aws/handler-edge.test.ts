@@ -11,6 +11,7 @@ import { createAwsHandler, startRuntime } from '../../../functions/aws/handler.t
 import { createRuntime } from '../../../functions/shell/runtime.ts';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
 import { awsFixture, endpointTarget, llamaPolicy, shadowRuntime, snsSigning } from './harness.ts';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const SNS_AT = Date.parse('2026-03-09T13:32:10Z');
 const ACCOUNT = '123456789012';
@@ -131,7 +132,7 @@ describe('the deadline', () => {
         }),
       );
       await store.load('cpu-fleet', 'warm-up'); // connected and scripts loaded before the freeze
-      const runtime = createRuntime({ TIDE_MODE: 'shadow' }, { store, write: () => {} });
+      const runtime = createRuntime({ TIDE_MODE: 'shadow' }, { eventSources: EVENT_SOURCES, store, write: () => {} });
       const auth = createSenderAuth({ aws: { accounts: [ACCOUNT] } });
       const handler = createAwsHandler(() => runtime, { auth, reserveMs: 1000 });
       const spot = awsFixture('sqs-batch-mixed.json').Records[0];

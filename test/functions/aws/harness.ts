@@ -12,6 +12,7 @@ import { createRuntime, type Runtime } from '../../../functions/shell/runtime.ts
 import type { SnsVerifierOptions } from '../../../adapters/auth/index.ts';
 import { signSnsMessage } from '../../support/sns-signing.ts';
 import { makeTestPki, startHttpsServer, type TestHttpsServer } from '../../support/tls.ts';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/events/aws');
 
@@ -101,7 +102,7 @@ export async function shadowRuntime(now: number, targets: Record<string, PolicyI
   const lines: string[] = [];
   const runtime: Runtime = createRuntime(
     { TIDE_MODE: 'shadow' },
-    { store: failing.asStore(), clock, write: (line) => lines.push(line) },
+    { eventSources: EVENT_SOURCES, store: failing.asStore(), clock, write: (line) => lines.push(line) },
   );
   const logs = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
   return { runtime, clock, memory, failing, lines, logs };

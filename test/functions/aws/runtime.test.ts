@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../../../adapters/logger/json-logger.ts';
 import { createRuntime, RuntimeConfigError } from '../../../functions/shell/runtime.ts';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const TOKEN = 'AYQgASQgNzQ4ZTEtZmFrZS10b2tlbi1mb3ItdGVzdHM=';
 
@@ -15,20 +16,26 @@ describe('the runtime, built from the environment', () => {
     },
     { label: 'the wrong case', env: { TIDE_MODE: 'Shadow' }, message: /was: "Shadow"/ },
   ])('refuses to start with TIDE_MODE $label, naming the value', ({ env, message }) => {
-    const start = () => createRuntime(env, { write: () => {} });
+    const start = () => createRuntime(env, { eventSources: EVENT_SOURCES, write: () => {} });
     expect(start).toThrow(RuntimeConfigError);
     expect(start).toThrow(message);
   });
 
   it('names a bad state variable too', () => {
-    expect(() => createRuntime({ TIDE_MODE: 'shadow', TIDE_STATE_TIMEOUT_MS: '-5' }, { write: () => {} })).toThrow(
-      /TIDE_STATE_TIMEOUT_MS/,
-    );
+    expect(() =>
+      createRuntime(
+        { TIDE_MODE: 'shadow', TIDE_STATE_TIMEOUT_MS: '-5' },
+        { eventSources: EVENT_SOURCES, write: () => {} },
+      ),
+    ).toThrow(/TIDE_STATE_TIMEOUT_MS/);
   });
 
   it('starts in shadow mode on the memory store when no Redis is configured, and says so', () => {
     const lines: string[] = [];
-    const runtime = createRuntime({ TIDE_MODE: 'shadow' }, { write: (line) => lines.push(line) });
+    const runtime = createRuntime(
+      { TIDE_MODE: 'shadow' },
+      { eventSources: EVENT_SOURCES, write: (line) => lines.push(line) },
+    );
     expect(runtime.mode).toBe('shadow');
     expect(runtime.store.kind).toBe('memory');
     const logged = lines.map((line) => JSON.parse(line));
@@ -44,7 +51,7 @@ describe('the runtime, built from the environment', () => {
     const lines: string[] = [];
     const runtime = createRuntime(
       { TIDE_MODE: 'shadow', UPSTASH_REDIS_REST_URL: 'https://eu1-tide.upstash.io', UPSTASH_REDIS_REST_TOKEN: TOKEN },
-      { write: (line) => lines.push(line) },
+      { eventSources: EVENT_SOURCES, write: (line) => lines.push(line) },
     );
     expect(runtime.store.kind).toBe('upstash');
     runtime.logger.error('state call failed', {

@@ -17,6 +17,7 @@ import { createRuntime } from '../../../functions/shell/runtime.ts';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
 import { createSenderAuth } from '../../../adapters/auth/index.ts';
 import { awsFixture, snsSigning } from '../aws/harness.ts';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const examplePath = (name: string) => join(root, 'infra/examples', name);
@@ -70,7 +71,10 @@ describe('tide store', () => {
     expect(await command.run(['list'], list.io)).toBe(0);
     expect(list.out).toEqual(['llama-endpoint']);
 
-    const runtime = createRuntime({ TIDE_MODE: 'shadow' }, { store, clock: { now: () => SNS_AT }, write: () => {} });
+    const runtime = createRuntime(
+      { TIDE_MODE: 'shadow' },
+      { eventSources: EVENT_SOURCES, store, clock: { now: () => SNS_AT }, write: () => {} },
+    );
     // The documented alarm, signed by the test's own SNS stand-in (the handler verifies SNS signatures).
     const signing = await snsSigning();
     const auth = createSenderAuth({ sns: signing.snsOptions });

@@ -4,6 +4,7 @@ import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import { PolicySchema } from '../../../core/schema/policy.ts';
 import { TargetSchema } from '../../../core/schema/target.ts';
 import { createRuntime, RuntimeConfigError } from '../../../functions/shell/runtime.ts';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const NOW = Date.UTC(2026, 10, 29, 12);
 const target = TargetSchema.parse({
@@ -23,7 +24,13 @@ async function runtimeIn(mode: string, port: RecordingActuator) {
   const lines: string[] = [];
   const runtime = createRuntime(
     { TIDE_MODE: mode },
-    { store, clock: { now: () => NOW }, write: (line) => lines.push(line), providers: { gcp: () => port } },
+    {
+      eventSources: EVENT_SOURCES,
+      store,
+      clock: { now: () => NOW },
+      write: (line) => lines.push(line),
+      providers: { gcp: () => port },
+    },
   );
   return { runtime, lines };
 }
@@ -95,8 +102,10 @@ describe('TIDE_MODE', () => {
   });
 
   it('act or dry-run in a function that carries no provider adapter refuses to start, naming the mode', () => {
-    expect(() => createRuntime({ TIDE_MODE: 'act' }, { write: () => {} })).toThrow(RuntimeConfigError);
-    expect(() => createRuntime({ TIDE_MODE: 'dry-run' }, { write: () => {} })).toThrow(
+    expect(() => createRuntime({ TIDE_MODE: 'act' }, { eventSources: EVENT_SOURCES, write: () => {} })).toThrow(
+      RuntimeConfigError,
+    );
+    expect(() => createRuntime({ TIDE_MODE: 'dry-run' }, { eventSources: EVENT_SOURCES, write: () => {} })).toThrow(
       /TIDE_MODE=dry-run needs a provider adapter/,
     );
   });

@@ -18,6 +18,7 @@ import { createRuntime, type Runtime } from '../../../functions/shell/runtime.ts
 import { startFakeAws } from '../../../test/support/aws/index.ts';
 import { startRedisServer } from '../../../test/support/redis-server.ts';
 import type { E2eCloud } from './types.ts';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const TARGETS = 16;
 
@@ -40,7 +41,7 @@ export const awsE2e: E2eCloud = {
       clients,
       logger: { info: () => {}, warn: () => {} },
     });
-    runtime = createRuntime(env, { providers: { aws: actuatorOf }, write: () => {} });
+    runtime = createRuntime(env, { eventSources: EVENT_SOURCES, providers: { aws: actuatorOf }, write: () => {} });
     for (let i = 0; i < TARGETS; i++) {
       aws.sagemaker.addEndpoint(`bench-${i}`, 'AllTraffic', 'ml.g5.2xlarge', 2);
       await runtime.store.putTarget(

@@ -22,6 +22,7 @@ import { createRuntime } from '../../../functions/shell/runtime.ts';
 import { RESOURCE_GROUP, startAzureFake, SUBSCRIPTION } from '../../../test/support/azure-fake.ts';
 import { startRedisServer } from '../../../test/support/redis-server.ts';
 import type { E2eCloud } from './types.ts';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const { HttpRequest, InvocationContext } = azf;
 const TARGETS = 16;
@@ -37,6 +38,7 @@ export const azureE2e: E2eCloud = {
       credential: { getToken: async () => ({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }) },
     });
     const runtime = createRuntime(env, {
+      eventSources: EVENT_SOURCES,
       providers: { azure: (target) => new AzureActuator(target, { clients }) },
       write: () => {},
     });

@@ -19,6 +19,7 @@ import { createRuntime } from '../../../functions/shell/runtime.ts';
 import { startGcpFake } from '../../../test/support/gcp-fake.ts';
 import { startRedisServer } from '../../../test/support/redis-server.ts';
 import type { E2eCloud } from './types.ts';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const TARGETS = 16;
 
@@ -31,6 +32,7 @@ export const gcpE2e: E2eCloud = {
     authClient.setCredentials({ access_token: 'bench', expiry_date: Date.now() + 3_600_000 });
     const clients = new GcpClients({ ...gcpEndpointFromEnv({ TIDE_GCP_API_ENDPOINT: fake.url }), authClient });
     const runtime = createRuntime(env, {
+      eventSources: EVENT_SOURCES,
       providers: { gcp: (target) => new GcpActuator(target, { clients }) },
       write: () => {},
     });
