@@ -1,5 +1,5 @@
 /**
- * `npm run bench:function [-- --json] [--runs N] [--events N]`: every cloud function as it ships, measured.
+ * `npm run bench:function [-- --json] [--runs N] [--events N] [--function NAME]`: every cloud function as it ships, measured.
  *
  * For each function entry (tools/bench/function-build.ts finds them: serverless.yml's handlers, later
  * functions/gcp and functions/azure), bundled with serverless.yml's esbuild settings:
@@ -40,6 +40,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     runs: { type: 'string', default: '10' },
     events: { type: 'string', default: '5000' },
+    /** Measure only this function (`aws:events`, `gcp`, …); every one by default. */
+    function: { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
@@ -128,8 +130,20 @@ interface Driver {
   stop(): void;
 }
 
-/** `events`: the function takes provider events; `api`: the HTTP API function, driven with webhooks. */
-type Via = 'events' | 'api';
+/**
+ * `events`: the AWS events function, with EventBridge events (SQS batches for throughput); `api`: the AWS
+ * HTTP API function, driven with webhooks; `gcp`: `tideEvents` with Cloud Monitoring incidents through
+ * Pub/Sub; `azure`: `tideHttp` with Azure Monitor metric alerts (action group webhooks, an ingest key).
+ */
+type Via = 'events' | 'api' | 'gcp' | 'azure';
+
+/** The trigger source of each driver's events. */
+const TRIGGER_SOURCE: Record<Via, string> = {
+  events: 'aws-cloudwatch',
+  api: 'aws-cloudwatch',
+  gcp: 'gcp-monitoring',
+  azure: 'azure-monitor',
+};
 
 async function startDriver(entryFile: string, env: Record<string, string>, via: Via): Promise<Driver> {
   const child = fork(join(import.meta.dirname, 'function-driver.mjs'), [entryFile, via], {
@@ -164,9 +178,9 @@ async function seed(url: string, namespace: string, targets: { id: string; polic
   await store.close();
 }
 
-const withAlarms = (alarmName: string): PolicyInput => ({
+const withAlarms = (alarmName: string, via: Via = 'events'): PolicyInput => ({
   ...examplePolicy,
-  triggers: [{ ...examplePolicy.triggers![0]!, alarmName }],
+  triggers: [{ ...examplePolicy.triggers![0]!, alarmName, source: TRIGGER_SOURCE[via] as 'aws-cloudwatch' }],
 });
 
 const START = Date.parse('2026-03-10T00:00:00Z');
@@ -181,11 +195,11 @@ async function ingestKey(redisUrl: string, namespace: string): Promise<string> {
   return key;
 }
 
-async function awsFigures(entryFile: string, redisUrl: string, via: Via, space: string) {
+async function functionFigures(entryFile: string, redisUrl: string, via: Via, space: string) {
   // The driver's events come from account 123456789012: the sender check must accept it (adapters/auth).
   const keys = new Map<string, string>();
   const prepare = async (namespace: string) => {
-    if (via === 'api') keys.set(namespace, await ingestKey(redisUrl, namespace));
+    if (via === 'api' || via === 'azure') keys.set(namespace, await ingestKey(redisUrl, namespace));
   };
   const env = (namespace: string) => ({
     TIDE_MODE: 'shadow',
@@ -196,7 +210,7 @@ async function awsFigures(entryFile: string, redisUrl: string, via: Via, space: 
   });
 
   // Round trips, counted by Redis.
-  await seed(redisUrl, `${space}-rt`, [{ id: 'rt-endpoint', policy: withAlarms('tide-rt-*') }]);
+  await seed(redisUrl, `${space}-rt`, [{ id: 'rt-endpoint', policy: withAlarms('tide-rt-*', via) }]);
   await prepare(`${space}-rt`);
   const counter = await CommandCounter.start(redisUrl);
   const driver = await startDriver(entryFile, env(`${space}-rt`), via);
@@ -231,7 +245,7 @@ async function awsFigures(entryFile: string, redisUrl: string, via: Via, space: 
   await seed(
     redisUrl,
     `${space}-tp`,
-    Array.from({ length: TARGETS }, (_, i) => ({ id: `tp-${i}`, policy: withAlarms(`tide-tp-${i}-*`) })),
+    Array.from({ length: TARGETS }, (_, i) => ({ id: `tp-${i}`, policy: withAlarms(`tide-tp-${i}-*`, via) })),
   );
   await prepare(`${space}-tp`);
   const tp = await startDriver(entryFile, env(`${space}-tp`), via);
@@ -244,7 +258,12 @@ async function awsFigures(entryFile: string, redisUrl: string, via: Via, space: 
     `${Math.round(throughput.eventsPerSecond)} events/s, ${Math.round(throughput.cpuUsPerEvent)} µs CPU per event`,
   );
   // A day of events every 10 s for the example endpoint, its policy as shipped.
-  await seed(redisUrl, `${space}-day`, [{ id: exampleTarget.id, policy: examplePolicy }]);
+  await seed(redisUrl, `${space}-day`, [
+    {
+      id: exampleTarget.id,
+      policy: via === 'events' || via === 'api' ? examplePolicy : withAlarms('tide-llama-*', via),
+    },
+  ]);
   await prepare(`${space}-day`);
   const dayDriver = await startDriver(entryFile, env(`${space}-day`), via);
   const day = await dayDriver.run({
@@ -300,11 +319,18 @@ async function measure(fn: FunctionEntry, redisUrl: string, emptyFile: string) {
   const cold = coldInit(bundle.entryFile, emptyFile);
   progress(`${fn.name}: cold import ${cold.medianMs} ms`);
   // The HTTP API function takes webhooks (POST /v1/events/…) rather than provider events.
-  const figures = fn.name.startsWith('aws:')
-    ? await awsFigures(
+  const via: Via | undefined = fn.name.startsWith('aws:')
+    ? fn.entry.endsWith('/http.ts')
+      ? 'api'
+      : 'events'
+    : fn.name === 'gcp' || fn.name === 'azure'
+      ? fn.name
+      : undefined;
+  const figures = via
+    ? await functionFigures(
         bundle.entryFile,
         redisUrl,
-        fn.entry.endsWith('/http.ts') ? 'api' : 'events',
+        via,
         // Each function its own deployment namespace: another's idempotency records would answer its events.
         `bench-${fn.name.replace(/[^a-z0-9]/gi, '-')}`,
       )
@@ -339,7 +365,8 @@ const emptyFile = join(scratch, 'empty.mjs');
 writeFileSync(emptyFile, 'export {};\n');
 const functions: Record<string, unknown> = {};
 try {
-  for (const fn of functionEntries(root)) functions[fn.name] = await measure(fn, server.url, emptyFile);
+  for (const fn of functionEntries(root))
+    if (!values.function || fn.name === values.function) functions[fn.name] = await measure(fn, server.url, emptyFile);
 } finally {
   await server.close();
 }
