@@ -22,7 +22,7 @@ const GOAL_BYTES = 400_000;
  * ceiling to lower as they shrink (never to raise without saying why in the commit).
  */
 const CEILING_BYTES: Record<string, number> = {
-  // aws:events meets the goal with pino back (396,720 bytes at 77fe97f): croner and the other clouds' event parsers left
+  // aws:events meets the goal with pino back (396,720 bytes at bc5dc01): croner and the other clouds' event parsers left
   // its start-up files. These three carry pino too, under their old ceilings, lowered to their sizes now.
   'aws:api': 645_000,
   gcp: 685_000,
