@@ -3,7 +3,7 @@ import type { Hold } from './decision.ts';
 import type { Memory } from './schema/memory.ts';
 import type { Policy } from './schema/policy.ts';
 import type { AlarmStateChange, Signal } from './schema/signal.ts';
-import { aggregate } from './strategies/metric-samples.ts';
+import { aggregate, aggregateTwo, type AggregatedValue } from './strategies/metric-samples.ts';
 import { recommendByStep } from './strategies/step-scaling.ts';
 import { recommendByTargetTracking } from './strategies/target-tracking.ts';
 import { own } from './dictionary.ts';
@@ -46,9 +46,22 @@ export function recommend(
   let shortWindowDemand: number | undefined;
   /** Tracked metrics with no fresh sample (and not read as 0): they block a scale-in below. */
   let unread: string[] | undefined;
+  const bursting = policy.burst.enabled && ready > 0;
   for (const rule of policy.targetTracking) {
     const samples = own(memory.samples, rule.metric);
-    let value = aggregate(samples, now, rule.windowSeconds, rule.aggregation, staleMs);
+    // With burst mode, the short window comes from the same pass over the samples.
+    let value: AggregatedValue | undefined;
+    let short: AggregatedValue | undefined;
+    if (bursting)
+      [value, short] = aggregateTwo(
+        samples,
+        now,
+        rule.windowSeconds,
+        rule.aggregation,
+        policy.burst.windowSeconds,
+        staleMs,
+      );
+    else value = aggregate(samples, now, rule.windowSeconds, rule.aggregation, staleMs);
     if (!value) {
       const last = samples?.at(-1);
       const why = `no fresh ${rule.metric}: ${last ? `last sample ${seconds(now - last[0])} ago, stale after ${policy.missingMetrics.staleAfterSeconds} s` : 'never observed'}`;
@@ -68,11 +81,10 @@ export function recommend(
       replicas = rec.replicas;
       reason = rec.reason;
     }
-    if (policy.burst.enabled && ready > 0) {
-      const short = aggregate(samples, now, policy.burst.windowSeconds, 'average', staleMs);
+    if (bursting) {
       if (short) {
-        // Unrounded, as Knative compares it: rounding first would make 1 ready replica at 104 % of
-        // target "ask for 2 = 2 × ready" and start a burst on noise.
+        // Unrounded (Knative compares the rounded pod count): rounding first would make 1 ready replica at
+        // 104 % of target "ask for 2 = 2 × ready" and start a burst on noise.
         const wanted =
           rule.metricType === 'total' ? short.value / rule.targetValue : (ready * short.value) / rule.targetValue;
         shortWindowDemand = Math.max(shortWindowDemand ?? 0, wanted);

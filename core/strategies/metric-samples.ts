@@ -88,6 +88,55 @@ export interface AggregatedValue {
 }
 
 /**
+ * {@link aggregate} over two windows of the same samples in one pass (target tracking's window and burst
+ * mode's short one): the samples are read once, not twice, and each result is exactly what `aggregate`
+ * gives (the same samples summed in the same order).
+ */
+export function aggregateTwo(
+  samples: readonly Sample[] | undefined,
+  now: number,
+  windowSeconds: number,
+  aggregation: TargetTracking['aggregation'],
+  shortWindowSeconds: number,
+  staleAfterMs: number,
+): [AggregatedValue | undefined, AggregatedValue | undefined] {
+  if (!samples || samples.length === 0) return [undefined, undefined];
+  const start = now - windowSeconds * 1000;
+  const shortStart = now - shortWindowSeconds * 1000;
+  let sum = 0;
+  let max = -Infinity;
+  let count = 0;
+  let shortSum = 0;
+  let shortCount = 0;
+  let latest: Sample | undefined;
+  for (const sample of samples) {
+    const at = sample[0];
+    if (at > now) continue;
+    latest = sample;
+    if (at > start || (windowSeconds === 0 && at === now)) {
+      sum += sample[1];
+      max = Math.max(max, sample[1]);
+      count += 1;
+    }
+    if (at > shortStart || (shortWindowSeconds === 0 && at === now)) {
+      shortSum += sample[1];
+      shortCount += 1;
+    }
+  }
+  if (!latest || now - latest[0] > staleAfterMs) return [undefined, undefined];
+  const newest = { value: latest[1], count: 1, latestAt: latest[0] };
+  const long =
+    count === 0 || aggregation === 'latest' || windowSeconds === 0
+      ? newest
+      : { value: aggregation === 'max' ? max : sum / count, count, latestAt: latest[0] };
+  const short =
+    shortCount === 0 || shortWindowSeconds === 0
+      ? newest
+      : { value: shortSum / shortCount, count: shortCount, latestAt: latest[0] };
+  return [long, short];
+}
+
+/**
  * Combine the samples of the last `windowSeconds` (average, max or latest). When the window holds no sample
  * (alarms deliver once a minute, the window may be shorter) the newest sample stands in, as long as it is
  * younger than `staleAfterMs`. Samples from after `now` are ignored. Undefined means "no fresh data".

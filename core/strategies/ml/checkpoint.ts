@@ -171,6 +171,8 @@ export function expireCheckpointWaits(
 ): { actions: Action[]; reasons: string[]; ml: MlState } {
   const actions: Action[] = [];
   const reasons: string[] = [];
+  // Most decisions have no checkpoint wait at all: nothing to expire, the state as it was.
+  if (ml.checkpointWaits.length === 0) return { actions, reasons, ml };
   let lostGpuHours = ml.lostGpuHours;
   let jobs = ml.jobs;
   const views = poolViews(ctx);

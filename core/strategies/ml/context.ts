@@ -18,6 +18,11 @@ export interface MlContext {
   policy: Policy;
   observed: ObservedCapacity;
   catalog: readonly InstanceTypeInfo[];
+  /**
+   * The pool views, once {@link poolViews} built them: a decision asks for them a dozen times and the snapshot
+   * does not change within it. Held on the context (a WeakMap entry per decision cost more than the views).
+   */
+  views?: PoolView[];
 }
 
 /** What every ML strategy returns: actions, holds and reasons in words, and the new ML memory. */
@@ -32,7 +37,7 @@ export interface MlStep {
 export function mlContext(now: number, target: Target, policy: Policy, observed: ObservedCapacity): MlContext {
   const catalog =
     policy.instanceTypes.length > 0 ? mergeCatalog(DEFAULT_CATALOG, policy.instanceTypes) : DEFAULT_CATALOG;
-  return { now, target, policy, observed, catalog };
+  return { now, target, policy, observed, catalog, views: undefined };
 }
 
 /** A pool of the target joined with what the provider reported and what the catalog knows. */
@@ -93,16 +98,15 @@ function view(
 }
 
 /**
- * Views already built for a context. A decision asks for the views a dozen times (ranking, packing, the cost
- * estimate); with 1,000 pools building them is 1,000 catalog lookups, so each context builds them once. The
- * views are read-only to every caller (each gets its own array).
+ * Every pool of the target (in its order of preference) plus pools only the provider reported. A decision
+ * asks for the views a dozen times (ranking, packing, the cost estimate); with 1,000 pools building them is
+ * 1,000 catalog lookups, so each context builds them once (`ctx.views`). The array and the views are
+ * read-only to every caller: each caller gets the same array (a copy per call was one allocation per call,
+ * a dozen per decision), and sorts or filters a copy of its own.
  */
-const viewsByContext = new WeakMap<MlContext, readonly PoolView[]>();
-
-/** Every pool of the target (in its order of preference) plus pools only the provider reported. */
 export function poolViews(ctx: MlContext): PoolView[] {
-  const cached = viewsByContext.get(ctx);
-  if (cached) return cached.slice();
+  const cached = ctx.views;
+  if (cached) return cached;
   // Plain loops, no per-call closures: this runs on every decision (the cost estimate). Observed pools are
   // joined by id through a map: a scan per pool made 1,000 pools a million comparisons.
   const views: PoolView[] = [];
@@ -119,8 +123,8 @@ export function poolViews(ctx: MlContext): PoolView[] {
     known.add(pool.poolId);
     views.push(view(ctx, pool.poolId, pool.instanceType, pool.capacityType, undefined, pool));
   }
-  viewsByContext.set(ctx, views);
-  return views.slice();
+  ctx.views = views;
+  return views;
 }
 
 /** The pool an instance is in: the signal's pool id, else the pool whose reported nodes include it. */

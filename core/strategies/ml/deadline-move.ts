@@ -103,14 +103,30 @@ export function moveForDeadlines(
   return out;
 }
 
+interface NodeIndex {
+  views: PoolView[];
+  poolOf: ReadonlyMap<string, PoolView>;
+  readyNodes: ReadonlySet<string>;
+}
+
+/** Built once per context (both moves read it, neither changes it): the snapshot it indexes does not change. */
+const indexByContext = new WeakMap<MlContext, NodeIndex>();
+
 /** The target's pools, which pool each node is in, and which nodes are ready. */
-function nodeIndex(ctx: MlContext): { views: PoolView[]; poolOf: Map<string, PoolView>; readyNodes: Set<string> } {
+function nodeIndex(ctx: MlContext): NodeIndex {
+  const cached = indexByContext.get(ctx);
+  if (cached) return cached;
   const views = poolViews(ctx);
-  const poolOf = new Map(views.flatMap((pool) => pool.nodes.map((node) => [node.id, pool] as const)));
-  const readyNodes = new Set(
-    views.flatMap((pool) => pool.nodes.filter((node) => node.state === 'ready').map((node) => node.id)),
-  );
-  return { views, poolOf, readyNodes };
+  const poolOf = new Map<string, PoolView>();
+  const readyNodes = new Set<string>();
+  for (const pool of views)
+    for (const node of pool.nodes) {
+      poolOf.set(node.id, pool);
+      if (node.state === 'ready') readyNodes.add(node.id);
+    }
+  const index = { views, poolOf, readyNodes };
+  indexByContext.set(ctx, index);
+  return index;
 }
 
 /** A job whose move back to spot was called off (no checkpoint in time) is tried again after an hour. */

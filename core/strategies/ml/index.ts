@@ -101,7 +101,16 @@ export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSp
     ) {
       accumulate(acc, returnToSpot(ctx, acc.ml));
     }
-    const limit = spendLimit(ctx, acc.ml, estimateCost(ctx, []).beforeUsdPerHour, groupSpend).limit;
+    // Without a spend cap there is no limit: the spend now (a pass over the pools) is not needed.
+    const caps = ctx.policy.spendCaps;
+    const capped =
+      caps.targetUsdPerHour !== null ||
+      caps.targetUsdPerDay !== null ||
+      caps.groupUsdPerHour !== null ||
+      caps.groupUsdPerDay !== null;
+    const limit = capped
+      ? spendLimit(ctx, acc.ml, estimateCost(ctx, []).beforeUsdPerHour, groupSpend).limit
+      : undefined;
     const releasing = new Set(actions.flatMap((a) => (a.type === 'drain-and-release' ? [a.instanceId] : [])));
     const step = planTraining(ctx, acc.ml, limit, releasing);
     accumulate(acc, {

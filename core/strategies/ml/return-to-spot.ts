@@ -24,12 +24,13 @@ export function returnToSpot(ctx: MlContext, ml: MlState): MlStep {
   const views = poolViews(ctx);
   const total = views.reduce((sum, view) => sum + view.desired, 0);
   const surplus = onDemandCount(ctx) - requiredOnDemand(ctx, total);
+  // Most decisions end here with nothing to say: the text below is built only when it is said.
+  if (surplus <= 0 && ml.fallbackSince === null && ml.returningToSpotAt === null) return none;
   const quiet =
     quietMs === Infinity
       ? 'no spot trouble seen'
       : `spot quiet for ${Math.round(quietMs / 1000)} s (return after ${ctx.policy.spot.returnToSpotAfterSeconds} s)`;
   if (surplus <= 0) {
-    if (ml.fallbackSince === null && ml.returningToSpotAt === null) return none;
     return {
       ...none,
       reasons: [`${quiet}: on-demand fallback over`],

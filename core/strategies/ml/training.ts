@@ -176,7 +176,10 @@ export function planTraining(
   let next = protectedJobs.ml;
   const jobs = dict(next.jobs);
   const timeoutMs = ctx.policy.training.launchTimeoutSeconds * 1000;
-  for (const [id, job] of Object.entries(jobs)) {
+  // Plain loops over the job book and the nodes, no per-call closures or intermediate arrays: this runs on
+  // every decision of a training pool.
+  for (const id in jobs) {
+    const job = jobs[id]!;
     if (job.state === 'launching' && job.launchedAt !== null && ctx.now - job.launchedAt >= timeoutMs) {
       jobs[id] = { ...job, state: 'queued' };
       reasons.push(
@@ -186,27 +189,29 @@ export function planTraining(
   }
 
   const views = poolViews(ctx);
-  const waiting = new Set(next.checkpointWaits.map((w) => w.instanceId));
-  const busy = new Set(Object.values(jobs).flatMap((job) => (job.state === 'running' ? job.instanceIds : [])));
+  const waiting = new Set<string>();
+  for (const wait of next.checkpointWaits) waiting.add(wait.instanceId);
+  const busy = new Set<string>();
+  for (const id in jobs) {
+    const job = jobs[id]!;
+    if (job.state === 'running') for (const node of job.instanceIds) busy.add(node);
+  }
   // Free nodes per pool: up (or booting), no job, not waiting on a checkpoint, not released by this decision.
   const free = new Map<string, string[]>();
   for (const pool of views) {
-    free.set(
-      pool.id,
-      pool.nodes
-        .filter(
-          (n) => n.state !== 'draining' && !n.jobId && !busy.has(n.id) && !waiting.has(n.id) && !releasedNow.has(n.id),
-        )
-        .map((n) => n.id)
-        .sort(),
-    );
+    const ids: string[] = [];
+    for (const n of pool.nodes)
+      if (n.state !== 'draining' && !n.jobId && !busy.has(n.id) && !waiting.has(n.id) && !releasedNow.has(n.id))
+        ids.push(n.id);
+    free.set(pool.id, ids.sort());
   }
   const reserved = new Set<string>();
+  // The cheapest first: idle spot before idle on-demand (a stable sort: equal prices keep the pools' order).
+  const byPrice = [...views].sort((a, b) => (a.price ?? Infinity) - (b.price ?? Infinity));
   const reserve = (job: TrainingJob, poolHint: string | null): string[] | undefined => {
-    // The hinted pool first (a replacement launched for this job), then the cheapest: idle spot before idle on-demand.
-    const order = [...views].sort(
-      (a, b) => Number(b.id === poolHint) - Number(a.id === poolHint) || (a.price ?? Infinity) - (b.price ?? Infinity),
-    );
+    // The hinted pool first (a replacement launched for this job), then by price: sorted once per decision.
+    const hinted = poolHint === null ? undefined : byPrice.find((pool) => pool.id === poolHint);
+    const order = hinted ? [hinted, ...byPrice.filter((pool) => pool !== hinted)] : byPrice;
     for (const pool of order) {
       if (!fitsPool(pool, job)) continue;
       const open = (free.get(pool.id) ?? []).filter((id) => !reserved.has(id));
@@ -319,6 +324,10 @@ export function planTraining(
       } else if (!releasing.has(node.id)) idleSince[node.id] = since;
     }
   }
-  const boundedIdle = dictFromEntries(Object.entries(idleSince).slice(0, ML_MEMORY_LIMITS.idleNodes));
+  const idleIds = Object.keys(idleSince);
+  const boundedIdle =
+    idleIds.length <= ML_MEMORY_LIMITS.idleNodes
+      ? idleSince
+      : dictFromEntries(idleIds.slice(0, ML_MEMORY_LIMITS.idleNodes).map((id) => [id, idleSince[id]!] as const));
   return { actions, holds, reasons, ml: { ...next, jobs: boundJobs(jobs), idleSince: boundedIdle } };
 }
