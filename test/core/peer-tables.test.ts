@@ -200,7 +200,8 @@ describe('Knative: capacity that never becomes ready is released when demand is 
       want: 0,
     },
     {
-      upstream: 'TestAutoscalerUseOnePodAsMinimumIfEndpointsNotFound: none ready but traffic → waits for the 4 booting',
+      upstream:
+        'TestAutoscalerUseOnePodAsMinimumIfEndpointsNotFound (Knative scales from one on traffic): with 4 asked for and booting, Tide waits for them',
       metricType: 'per-replica' as const,
       value: 30,
       want: 4,
