@@ -24,6 +24,7 @@ import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { stateKeys } from '../../adapters/state/keys.ts';
 import { generateApiKey } from '../../functions/http/api-keys.ts';
 import { alarmEvent, demoPolicy, demoTarget } from '../../test/functions/http/support.ts';
 import { startRedisServer } from '../../test/support/redis-server.ts';
@@ -45,6 +46,7 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const CLIENTS = 32;
 const TARGETS = 10;
+const DEPLOYMENT = 'bench';
 const startLoad = loadavg()[0]!;
 
 const redis = await startRedisServer();
@@ -61,7 +63,7 @@ const child = spawn(
     '100000000',
   ],
   {
-    env: { ...process.env, REDIS_URL: redis.url, TIDE_ADMIN_KEY: admin, TIDE_DEPLOYMENT: 'bench' },
+    env: { ...process.env, REDIS_URL: redis.url, TIDE_ADMIN_KEY: admin, TIDE_DEPLOYMENT: DEPLOYMENT },
     stdio: ['ignore', 'ignore', 'pipe'],
   },
 );
@@ -245,9 +247,24 @@ const webhookRequest = { method: 'POST', path: '/v1/events/aws-eventbridge', bod
 const readRequest = { method: 'GET', path: '/v1/targets/t0/policy' };
 let webhooks: Phase | undefined;
 let reads: Phase | undefined;
+/**
+ * Mean bytes of a target's memory (its JSON, as stored) after the webhook phase: every webhook for a target
+ * loads, validates and commits it whole, and it grows with the samples its events bring (up to
+ * MAX_SAMPLES_PER_METRIC per metric within the policy's windows), so the cost per webhook depends on it.
+ */
+async function memoryBytesPerTarget(): Promise<number> {
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  const keys = stateKeys(DEPLOYMENT);
+  let total = 0;
+  for (let i = 0; i < TARGETS; i++) total += await client.hstrlen(keys.state(`t${i}`), 'memory');
+  client.disconnect();
+  return Math.round(total / TARGETS);
+}
+let memoryBytes: number | null = null;
 if (values.only !== 'reads') {
   await load(1000, webhookRequest, `${run}-warm`);
   webhooks = await load(seconds * 1000, webhookRequest, `${run}-measured`);
+  memoryBytes = await memoryBytesPerTarget();
 }
 if (values.only !== 'webhooks') {
   await load(1000, readRequest, `${run}-warm-reads`);
@@ -269,6 +286,8 @@ const result = {
   // Commands sent to Redis per request (500 in a row, MONITOR on), independent of the machine's load.
   redisPerWebhook,
   redisPerRead,
+  // Mean size of a target's memory after the webhook phase, bytes of JSON (loaded and committed per webhook).
+  memoryBytesPerTarget: memoryBytes,
   // CPU seconds in each phase of the server, Redis and the load generator; the server's CPU µs per request.
   cpu: {
     cores: cpus().length,
@@ -292,5 +311,7 @@ else {
     console.log(`  ${share(reads)}`);
   }
   console.log(`redis commands per webhook: ${result.redisPerWebhook}, per read: ${result.redisPerRead}`);
+  if (memoryBytes !== null)
+    console.log(`a target's memory after the webhooks: ${memoryBytes} bytes (mean of ${TARGETS})`);
   console.log(`${cpus().length} cores, load average ${startLoad.toFixed(2)} at the start`);
 }
