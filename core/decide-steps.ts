@@ -12,6 +12,7 @@ import { emptyMemory, type Memory } from './schema/memory.ts';
 import type { Policy } from './schema/policy.ts';
 import { allocateHorizontal } from './strategies/allocation.ts';
 import { evaluateBurst } from './strategies/burst.ts';
+import { allocateSpread } from './strategies/ml/spread.ts';
 import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
 import { evaluatePlans } from './strategies/schedule.ts';
 import { stabilize } from './strategies/stabilization.ts';
@@ -373,7 +374,10 @@ function allocate(ctx: DecideContext): void {
     return;
   }
   const why = `${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}: ${ctx.cause}`;
-  ctx.actions = allocateMixed(ctx.ml!, memory.ml, desired, why) ?? allocateHorizontal(target, observed!, desired, why);
+  ctx.actions =
+    allocateSpread(ctx.ml!, memory.ml, desired, why) ??
+    allocateMixed(ctx.ml!, memory.ml, desired, why) ??
+    allocateHorizontal(target, observed!, desired, why);
   memory.scaleEvents = [...pruneScaleEvents(memory.scaleEvents, now, period), [now, desired - current]];
   if (desired > current) memory.lastScaleOutAt = now;
   else memory.lastScaleInAt = now;

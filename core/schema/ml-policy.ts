@@ -115,6 +115,11 @@ export const SpotSchema = strictObject({
   returnToSpotAfterSeconds: seconds(604800)
     .default(1800)
     .describe('Back to spot after this long without spot trouble (interruption or capacity error), seconds.'),
+  spreadSpotPools: boolean()
+    .default(false)
+    .describe(
+      "Spread replicas over the target's spot pools (fewest first) instead of growing the first pool, so one pool's outage takes only its share; scale-in takes on-demand first, then the fullest spot pool. Applies to a target with two or more spot pools and no on-demand base or share (core/strategies/ml/spread.ts).",
+    ),
   onDemandBase: number()
     .int()
     .min(0)

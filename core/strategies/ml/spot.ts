@@ -22,10 +22,19 @@ export function recentInterruptions(ctx: MlContext, ml: MlState, poolId: string)
   return (own(ml.pools, poolId)?.interruptions ?? []).filter((at) => at > since && at <= ctx.now).length;
 }
 
+/** Notices for one pool this close together are one interruption (one outage's notices come together). */
+export const INTERRUPTION_GROUP_MS = 120_000;
+
 /** Remember an interruption of `poolId` at `now`; the list is pruned to the window and capped. */
 export function recordInterruption(ctx: MlContext, ml: MlState, poolId: string): MlState {
   const since = ctx.now - ctx.policy.spot.interruptionWindowSeconds * 1000;
   const stats = own(ml.pools, poolId) ?? emptyStats();
+  // One outage reclaims every spot node of the pool at once, each with its own notice: notices within
+  // INTERRUPTION_GROUP_MS of the last one recorded are the same interruption, or one outage of a pool of 4
+  // would count as 4 and put the pool over the default limit of 3 for a day.
+  const last = stats.interruptions.at(-1);
+  if (last !== undefined && ctx.now - last >= 0 && ctx.now - last <= INTERRUPTION_GROUP_MS)
+    return { ...ml, lastSpotTroubleAt: ctx.now };
   const interruptions = [...stats.interruptions.filter((at) => at > since), ctx.now].slice(
     -ML_MEMORY_LIMITS.interruptionsPerPool,
   );
