@@ -17,7 +17,7 @@ import {
   type SimulationSettings,
   type Workload,
 } from './engine.ts';
-import { bestBaseline } from './goal.ts';
+import { bestBaseline, checkSpotGoal, type SpotComparison } from './goal.ts';
 import { runOracle, type OracleResult } from './oracle.ts';
 import type { RunResult } from './results.ts';
 import { DEFAULT_SERVING_MODEL } from './serving.ts';
@@ -58,8 +58,25 @@ export type AutoscalerName = (typeof AUTOSCALER_NAMES)[number];
 /** Default time-to-first-token SLO, ms: 3 s (one conversation prompt, 14,050 tokens, prefills in 4.7 s: over it whatever the capacity). */
 export const DEFAULT_SLO_MS = 3000;
 
+/**
+ * The share of a replica's slots Tide's default policy fills with offered load (arrivals × service time,
+ * the queue left out): 0.6, against the 0.7 of in-flight requests every baseline aims at. The in-flight
+ * metric counts a backlog as demand and buys for it; offered load does not, so the headroom is set here
+ * instead. Chosen by replaying 0.7, 0.65 and 0.6 over the suite and the stand-ins (docs/simulator.md), one
+ * figure for every workload.
+ */
+export const TIDE_OFFERED_UTILIZATION = 0.6;
+
 /** Tide's on-demand fallback pool in spot runs. */
 export const FALLBACK_POOL_ID = 'fallback';
+
+/**
+ * Tide's spot pools in spot runs: the primary pool and `spot-b`, `spot-c` … (other zones: each its own market,
+ * drawn from its own seeded stream; real zones are less independent than that).
+ */
+export function spotPoolIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => (i === 0 ? POOL_ID : `spot-${String.fromCharCode(97 + i)}`));
+}
 
 /** What {@link runComparison} replays and how. */
 export interface ComparisonOptions {
@@ -90,6 +107,8 @@ export interface ComparisonOptions {
    * issue 17's fair baselines); the `-plan-less` variants run beside them either way.
    */
   baselineSchedules?: boolean;
+  /** Spot runs: how many spot pools Tide spreads over (default 2, at most 8), besides its on-demand fallback. */
+  spotPools?: number;
   /** Replay the hindsight oracle too (`oracle` in the report; default on). */
   oracle?: boolean;
   /** The load metric every autoscaler reads (default `in-flight`). */
@@ -135,6 +154,8 @@ export interface ComparisonReport {
   frontier?: RunResult[];
   /** The hindsight oracle, its bar the best baseline's SLO share (absent with `oracle: false`). */
   oracle?: OracleResult;
+  /** Spot runs: Tide on spot against the same policy all on-demand (issue 17, section 5). */
+  spot?: SpotComparison;
 }
 
 /**
@@ -164,14 +185,18 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     maxReplicas: Math.max(10, workload.peakReplicas * 3),
     ...(options.capacityType === 'spot' ? { spotMarket: DEFAULT_SPOT_MARKET } : {}),
   };
+  // Tide reads offered load by default (issue 17: do not buy for a backlog), aiming at TIDE_OFFERED_UTILIZATION
+  // of the slots; on the in-flight metric it aims where every baseline does.
+  const tideMetric = options.tideMetric ?? 'offered';
   const tideTarget =
     Math.round(
       targetPerReplica({
         ...settings,
-        targetUtilization: options.tideTargetUtilization ?? settings.targetUtilization,
+        targetUtilization:
+          options.tideTargetUtilization ??
+          (tideMetric === 'offered' ? TIDE_OFFERED_UTILIZATION : settings.targetUtilization),
       }) * 100,
     ) / 100;
-  const tideMetric = options.tideMetric ?? options.metric ?? 'in-flight';
   const policyDocument = options.policy ?? {
     // With `tideBootAware`, the boot time a user of this endpoint knows (525 s unless --boot-seconds).
     ...defaultTidePolicy(
@@ -180,6 +205,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       settings.maxReplicas,
       tideMetric,
       options.tideBootAware ? (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS) : null,
+      settings.capacityType === 'spot',
     ),
     schedules: options.plans ?? [],
   };
@@ -188,7 +214,12 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   // reclaimed replicas there and returns to spot later. The baselines scale one node group, as they do.
   const fallback =
     settings.capacityType === 'spot'
-      ? [{ id: FALLBACK_POOL_ID, instanceType, capacityType: 'on-demand' as const }]
+      ? [
+          ...spotPoolIds(options.spotPools ?? 2)
+            .slice(1)
+            .map((id) => ({ id, instanceType, capacityType: 'spot' as const })),
+          { id: FALLBACK_POOL_ID, instanceType, capacityType: 'on-demand' as const },
+        ]
       : [];
   const target: Target = {
     id: 'simulated-endpoint',
@@ -230,6 +261,26 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
         onProgress: (done, total) => options.onProgress?.(name, index, names.length, done, total),
       }),
     );
+  }
+  // Issue 17 section 5: Tide's spot run against the same policy buying only on-demand (the all-on-demand
+  // run), on the same workload, boots and seed.
+  let spot: SpotComparison | undefined;
+  const tideSpot = runs.find((run) => run.name === 'tide');
+  if (settings.capacityType === 'spot' && tideSpot) {
+    const onDemandSettings: SimulationSettings = { ...settings, capacityType: 'on-demand' };
+    delete onDemandSettings.spotMarket;
+    const onDemandTarget: Target = { ...target, pools: [{ id: POOL_ID, instanceType, capacityType: 'on-demand' }] };
+    const onDemand = await simulateRun(workload, onDemandSettings, (cloud) =>
+      tideAutoscaler({
+        policy,
+        target: onDemandTarget,
+        actuator: cloud,
+        metric: tideMetric,
+        ...(options.delivery ? { delivery: options.delivery } : {}),
+        scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0,
+      }),
+    );
+    spot = checkSpotGoal(tideSpot, onDemand);
   }
   const frontier: RunResult[] = [];
   if (options.frontier) {
@@ -275,5 +326,6 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     runs,
     ...(options.frontier ? { frontier } : {}),
     ...(oracle ? { oracle } : {}),
+    ...(spot ? { spot } : {}),
   };
 }

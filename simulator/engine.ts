@@ -120,10 +120,20 @@ export async function simulateRun(
   };
   let scalingActions = 0;
   let slots = 0;
+  let preemptedReplicas = 0;
+  let requestsOnPreempted = 0;
   const target = targetPerReplica(settings);
   for (let second = 0; second < durationSeconds; second++) {
     const nowMs = trace.startAt + second * 1000;
     const events = cloud.advanceTo(nowMs);
+    for (const event of events) {
+      if (event.kind !== 'interrupted') continue;
+      // A reclaimed replica takes the requests it was serving: the serving model pools every slot, so
+      // that is the requests in service times the replica's share of the slots (at most its own slots).
+      preemptedReplicas++;
+      const own = slotsOf(settings.instanceType);
+      if (slots > 0) requestsOnPreempted += Math.min(own, (queue.inService * own) / slots);
+    }
     const readyNodes = cloud.readyNodes();
     const context: AutoscalerContext = {
       now: second,
@@ -160,5 +170,17 @@ export async function simulateRun(
   queue.advance(durationSeconds + 3600, drainSlots);
   queue.censorUnstarted(durationSeconds + 3600);
   options.onProgress?.(durationSeconds, durationSeconds);
-  return summarize({ name: autoscaler.name, workload, settings, queue, series, costUsd, gpuHours, scalingActions });
+  const result = summarize({
+    name: autoscaler.name,
+    workload,
+    settings,
+    queue,
+    series,
+    costUsd,
+    gpuHours,
+    scalingActions,
+  });
+  return settings.capacityType === 'spot'
+    ? { ...result, preemptedReplicas, requestsOnPreemptedReplicas: Math.round(requestsOnPreempted) }
+    : result;
 }

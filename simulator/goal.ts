@@ -76,6 +76,49 @@ export function checkGoal(runs: readonly RunResult[], oracleCostUsd?: number): G
   };
 }
 
+/** Issue 17, section 5: Tide on spot against the same policy all on-demand. */
+export const SPOT_GOAL = {
+  /** At least this much cheaper than all on-demand (SkyServe reports up to 44 %). */
+  minSaving: 0.45,
+  /** Share over the SLO at most this much above the on-demand run's (0.5 point). */
+  sloSlack: 0.005,
+} as const;
+
+/** Tide's spot run against its all-on-demand run, and whether section 5's goal holds. */
+export interface SpotComparison {
+  onDemandCostUsd: number;
+  onDemandSloViolationShare: number;
+  spotCostUsd: number;
+  spotSloViolationShare: number;
+  /** 1 − spot cost ÷ on-demand cost. */
+  saving: number;
+  /** Spot share over the SLO − on-demand share, in points. */
+  sloDeltaPoints: number;
+  preemptedReplicas: number;
+  requestsOnPreemptedReplicas: number;
+  clauses: { atLeast45PercentCheaper: boolean; sloWithinHalfPoint: boolean };
+  met: boolean;
+}
+
+/** Compare Tide's spot run with its all-on-demand run (section 5's two clauses). */
+export function checkSpotGoal(spot: RunResult, onDemand: RunResult): SpotComparison {
+  const saving = onDemand.costUsd > 0 ? round(1 - spot.costUsd / onDemand.costUsd) : 0;
+  const atLeast45PercentCheaper = saving >= SPOT_GOAL.minSaving;
+  const sloWithinHalfPoint = spot.sloViolationShare <= onDemand.sloViolationShare + SPOT_GOAL.sloSlack + 1e-12;
+  return {
+    onDemandCostUsd: onDemand.costUsd,
+    onDemandSloViolationShare: onDemand.sloViolationShare,
+    spotCostUsd: spot.costUsd,
+    spotSloViolationShare: spot.sloViolationShare,
+    saving,
+    sloDeltaPoints: round((spot.sloViolationShare - onDemand.sloViolationShare) * 100, 2),
+    preemptedReplicas: spot.preemptedReplicas ?? 0,
+    requestsOnPreemptedReplicas: spot.requestsOnPreemptedReplicas ?? 0,
+    clauses: { atLeast45PercentCheaper, sloWithinHalfPoint },
+    met: atLeast45PercentCheaper && sloWithinHalfPoint,
+  };
+}
+
 /** The median of some numbers (the mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;

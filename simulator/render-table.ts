@@ -95,5 +95,15 @@ export function renderTable(report: ComparisonReport, options: { oracle?: boolea
       );
     }
   }
+  const spot = report.spot;
+  if (spot) {
+    lines.push(
+      '',
+      `spot (issue 17, section 5: ≥ 45 % cheaper than all on-demand, SLO within 0.5 point): ${spot.met ? 'MET' : 'NOT MET'}; ` +
+        `Tide on spot $${spot.spotCostUsd.toFixed(2)} at ${pct(spot.spotSloViolationShare)} over SLO, all on-demand $${spot.onDemandCostUsd.toFixed(2)} at ${pct(spot.onDemandSloViolationShare)}: ` +
+        `${(spot.saving * 100).toFixed(1)} % cheaper, ${spot.sloDeltaPoints >= 0 ? '+' : ''}${spot.sloDeltaPoints.toFixed(2)} points; ` +
+        `${spot.preemptedReplicas} replicas lost to preemption, serving about ${spot.requestsOnPreemptedReplicas} requests`,
+    );
+  }
   return lines.join('\n');
 }

@@ -30,6 +30,12 @@ export interface RunResult {
   /** Load steps the mean is over. */
   loadSteps: number;
   requests: number;
+  /**
+   * Spot runs: replicas reclaimed by the spot market, and the requests they were serving when it happened
+   * (estimated: requests in service × the replica's share of the slots; the model serves them to the end).
+   */
+  preemptedReplicas?: number;
+  requestsOnPreemptedReplicas?: number;
   /** Per minute: mean ready replicas and the p95 time to first token (ms) of the minute's arrivals (null: none). */
   perMinute: { ready: number[]; p95Ms: Array<number | null> };
 }

@@ -118,6 +118,11 @@ export class ServingQueue {
     return this.completions.size + this.waiting.length - this.waitingHead;
   }
 
+  /** Requests in service now (holding a slot). */
+  get inService(): number {
+    return this.completions.size;
+  }
+
   /** Whether every request has started. */
   get drained(): boolean {
     return this.nextArrival >= this.arrival.length && this.waitingHead >= this.waiting.length;

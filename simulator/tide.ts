@@ -44,20 +44,22 @@ export function defaultTidePolicy(
   targetPerReplica: number,
   minCapacity: number,
   maxCapacity: number,
-  metric: TideMetric = 'in-flight',
+  metric: TideMetric = 'offered',
   replicaBootSeconds: number | null = null,
+  spot = false,
 ): PolicyInput {
   return {
     minCapacity,
     maxCapacity,
     targetTracking: [
-      {
-        metric: metric === 'offered' ? OFFERED_METRIC : CONCURRENCY_METRIC,
-        targetValue: targetPerReplica,
-        windowSeconds: 60,
-      },
+      metric === 'offered'
+        ? // A replica that boots for minutes is bought on the first datapoint over target: no 10 % tolerance.
+          { metric: OFFERED_METRIC, targetValue: targetPerReplica, windowSeconds: 60, scaleOutTolerance: 0 }
+        : { metric: CONCURRENCY_METRIC, targetValue: targetPerReplica, windowSeconds: 60 },
     ],
     ...(replicaBootSeconds !== null ? { replicaBootSeconds } : {}),
+    // On spot: replicas spread over the spot pools, so one pool's outage takes only its share.
+    ...(spot ? { spot: { spreadSpotPools: true } } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ import { UsageError, type CliCommand, type CliIo } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
 
 const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite [--stand-ins]] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
-                [--spot] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
+                [--spot [--spot-pools N]] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
                 [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
                 [--fixed-boot] [--resize-while-updating] [--oracle] [--frontier] [--tide-boot-aware]
 
@@ -33,7 +33,8 @@ With no arguments: the bundled Azure conversation trace.
   --slo-ms N         time-to-first-token SLO in ms; default ${DEFAULT_SLO_MS}
   --json             print one JSON object (runs: one entry per autoscaler)
   --svg FILE         write a chart of demand, capacity and latency over time
-  --spot             buy every replica as spot (seeded interruptions); default on-demand
+  --spot             buy every replica as spot (seeded interruptions); Tide spreads its replicas over two
+                     spot pools with an on-demand fallback and is also run all on-demand to compare
   --boot-seconds N   median boot delay of a replica; default 525 (SageMaker GPU instance)
   --fixed-boot       every boot takes exactly --boot-seconds (default: drawn per launch from a seeded
                      log-normal around it, sigma 0.2, clipped to 0.49-2 x; see docs/simulator.md)
@@ -45,12 +46,14 @@ With no arguments: the bundled Azure conversation trace.
   --metric-delay N   seconds after its period a datapoint reaches Tide; default 10
   --metric M         load metric every autoscaler reads: in-flight requests per replica (waiting +
                      served; default) or offered load per replica (arrivals × service time, no queue)
-  --tide-metric M    the same for Tide alone; default: --metric
+  --tide-metric M    the same for Tide alone; default: offered (aiming at 60 % of the slots; in-flight
+                     aims at --utilization, as the baselines do)
   --plan-less-baselines  no KEDA cron trigger nor AWS scheduled actions for Tide's plans (trading-day);
                      default: the baselines get the same windows (the -plan-less variants run either way)
   --oracle           print the hindsight oracle's breakdown in the table (--json always has oracle)
   --suite            replay issue 17's suite (conversation, code, trading-day seeds 1-5) and print the
                      cost ÷ oracle and SLO table (Markdown; --json: one object) with the goal
+  --spot-pools N     with --spot: the spot pools Tide spreads over (2 to 8); default 2
   --stand-ins        with --suite: also our stand-ins for the issue's hidden workloads (step and swell
                      seeds 1-2, the diurnal week seed 1; our own generators, simulator/synthetic.ts)
   --tide-boot-aware  give Tide's policy the replicas' boot time (replicaBootSeconds): it scales out only
@@ -109,6 +112,7 @@ export function reportJson(report: ComparisonReport): object {
     goal: checkGoal(report.runs, oracleCost) ?? null,
     runs: report.runs.map(({ perMinute: _series, ...run }) => ({ ...run, costOverOracle: overOracle(run.costUsd) })),
     ...(report.frontier ? { frontier: report.frontier.map(({ perMinute: _series, ...run }) => run) } : {}),
+    ...(report.spot ? { spot: report.spot } : {}),
   };
 }
 
@@ -141,6 +145,7 @@ export const simulateCommand: CliCommand = {
         oracle: { type: 'boolean', default: false },
         suite: { type: 'boolean', default: false },
         'stand-ins': { type: 'boolean', default: false },
+        'spot-pools': { type: 'string' },
         'tide-metric': { type: 'string' },
         frontier: { type: 'boolean', default: false },
         'tide-boot-aware': { type: 'boolean', default: false },
@@ -151,6 +156,9 @@ export const simulateCommand: CliCommand = {
     if (values.seed !== undefined && !/^\d+$/.test(values.seed))
       throw new UsageError(`--seed must be a whole number, was: "${values.seed}"`);
     const sloMs = positiveInteger(values['slo-ms'], '--slo-ms', DEFAULT_SLO_MS);
+    const spotPools = positiveInteger(values['spot-pools'], '--spot-pools', 2);
+    if (spotPools < 2 || spotPools > 8)
+      throw new UsageError(`--spot-pools must be 2 to 8, was: "${values['spot-pools']}"`);
     const bootSeconds =
       values['boot-seconds'] === undefined ? undefined : positiveInteger(values['boot-seconds'], '--boot-seconds', 525);
     const utilization = values.utilization === undefined ? undefined : Number(values.utilization);
@@ -169,7 +177,7 @@ export const simulateCommand: CliCommand = {
     const metric = values.metric ?? 'in-flight';
     if (metric !== 'in-flight' && metric !== 'offered')
       throw new UsageError(`--metric must be in-flight or offered, was: "${metric}"`);
-    const tideMetric = values['tide-metric'] ?? metric;
+    const tideMetric = values['tide-metric'] ?? 'offered';
     if (tideMetric !== 'in-flight' && tideMetric !== 'offered')
       throw new UsageError(`--tide-metric must be in-flight or offered, was: "${tideMetric}"`);
     if (values.suite) {
@@ -226,6 +234,7 @@ export const simulateCommand: CliCommand = {
       ...(policy !== undefined ? { policy } : {}),
       ...(loaded.plans ? { plans: loaded.plans } : {}),
       capacityType: values.spot ? 'spot' : 'on-demand',
+      spotPools,
       ...(bootSeconds !== undefined ? { bootSeconds } : {}),
       ...(utilization !== undefined ? { targetUtilization: utilization } : {}),
       delivery: { periodSeconds, delaySeconds },

@@ -29,7 +29,7 @@ const endpoint = (
     signal: { kind: 'metric', metric: 'gpu_utilization', value: utilization, observedAt: T0, source: 'test' },
   });
 
-const after = (decision: ReturnType<typeof decide>) =>
+const countsAfter = (decision: ReturnType<typeof decide>) =>
   Object.fromEntries(decision.actions.map((x) => (x.type === 'set-capacity' ? [x.poolId, x.to] : [x.type, 0])));
 
 describe('spreading replicas over spot pools', () => {
@@ -48,25 +48,25 @@ describe('spreading replicas over spot pools', () => {
     },
   ])('$label', ({ counts, utilization, want }) => {
     const decision = decide(endpoint(counts, utilization));
-    expect(after(decision)).toEqual(want);
+    expect(countsAfter(decision)).toEqual(want);
     expect(decision.actions[0]!.reason).toMatch(/spread over the spot pools \(fewest first\)/);
   });
 
   it('skips a pool over its interruption limit: growth goes to the others, and scale-in takes it first', () => {
     const memory = { pools: { 'spot-c': { interruptions: [1, 2, 3, 4].map((h) => T0 - h * HOUR) } } };
     const grow = decide(endpoint([2, 2, 0, 0], 90, {}, memory));
-    expect(after(grow)).toEqual({ 'spot-a': 3, 'spot-b': 3 });
+    expect(countsAfter(grow)).toEqual({ 'spot-a': 3, 'spot-b': 3 });
     // 5 -> 4 (40 % vs 60 %: ceil(5 x 0.67)): from c, though a holds as many.
     const shrink = decide(endpoint([2, 1, 2, 0], 40, {}, memory));
-    expect(after(shrink)).toEqual({ 'spot-c': 1 });
+    expect(countsAfter(shrink)).toEqual({ 'spot-c': 1 });
   });
 
   it('keeps the on-demand base: growth fills it first, scale-in never takes it', () => {
     // 2 -> 3: the one more is the base's on-demand replica.
-    expect(after(decide(endpoint([1, 1, 0, 0], 90, { onDemandBase: 1 })))).toEqual({ od: 1 });
+    expect(countsAfter(decide(endpoint([1, 1, 0, 0], 90, { onDemandBase: 1 })))).toEqual({ od: 1 });
     // 4 -> 6: then spot, the fewest first.
-    expect(after(decide(endpoint([2, 1, 0, 1], 90, { onDemandBase: 1 })))).toEqual({ 'spot-b': 2, 'spot-c': 1 });
-    expect(after(decide(endpoint([2, 2, 0, 1], 30, { onDemandBase: 1 })))).toEqual({ 'spot-a': 1, 'spot-b': 1 });
+    expect(countsAfter(decide(endpoint([2, 1, 0, 1], 90, { onDemandBase: 1 })))).toEqual({ 'spot-b': 2, 'spot-c': 1 });
+    expect(countsAfter(decide(endpoint([2, 2, 0, 1], 30, { onDemandBase: 1 })))).toEqual({ 'spot-a': 1, 'spot-b': 1 });
   });
 
   it('with no usable spot pool, growth goes on-demand (the fallback)', () => {
@@ -74,7 +74,7 @@ describe('spreading replicas over spot pools', () => {
     const memory = {
       pools: { 'spot-a': { interruptions: out }, 'spot-b': { interruptions: out }, 'spot-c': { interruptions: out } },
     };
-    expect(after(decide(endpoint([1, 1, 0, 0], 90, {}, memory)))).toEqual({ od: 1 });
+    expect(countsAfter(decide(endpoint([1, 1, 0, 0], 90, {}, memory)))).toEqual({ od: 1 });
   });
 
   it('is off by default: growth goes to the first pool', () => {
@@ -83,7 +83,7 @@ describe('spreading replicas over spot pools', () => {
       ...input,
       policy: { ...input.policy, spot: { ...input.policy.spot, spreadSpotPools: false } },
     });
-    expect(after(decision)).toEqual({ 'spot-a': 2 });
+    expect(countsAfter(decision)).toEqual({ 'spot-a': 2 });
   });
 });
 

@@ -125,18 +125,35 @@ describe('tide simulate', () => {
       targetUtilization: 0.5,
       targetPerReplica: 4,
       tideDelivery: { periodSeconds: 60, delaySeconds: 0 },
-      tideMetric: 'in-flight',
+      // Tide's default reads offered load, at 60 % of the slots (4.8 of 8), whatever the baselines aim at.
+      tideMetric: 'offered',
     });
-    const offered = recordingIo();
+    expect(report.settings.tidePolicy.targetTracking[0]).toMatchObject({
+      metric: 'offered_concurrency_per_replica',
+      targetValue: 4.8,
+      scaleOutTolerance: 0,
+    });
+    const inFlight = recordingIo();
     expect(
       await main(
-        ['simulate', '--trace', file('offered.csv', smallTrace()), '--json', '--tide-metric', 'offered'],
-        offered.io,
+        [
+          'simulate',
+          '--trace',
+          file('in-flight.csv', smallTrace()),
+          '--json',
+          '--tide-metric',
+          'in-flight',
+          '--utilization',
+          '0.5',
+        ],
+        inFlight.io,
       ),
     ).toBe(0);
-    expect(JSON.parse(offered.out.join('\n')).settings.tidePolicy.targetTracking[0].metric).toBe(
-      'offered_concurrency_per_replica',
-    );
+    // The in-flight form aims where the baselines do (--utilization).
+    expect(JSON.parse(inFlight.out.join('\n')).settings.tidePolicy.targetTracking[0]).toMatchObject({
+      metric: 'concurrent_requests_per_replica',
+      targetValue: 4,
+    });
     const bootAware = recordingIo();
     expect(
       await main(
@@ -153,7 +170,7 @@ describe('tide simulate', () => {
       ),
     ).toBe(0);
     expect(JSON.parse(bootAware.out.join('\n')).settings.tidePolicy).toMatchObject({ replicaBootSeconds: 240 });
-    expect(JSON.parse(offered.out.join('\n')).settings.tidePolicy.replicaBootSeconds).toBeNull();
+    expect(JSON.parse(inFlight.out.join('\n')).settings.tidePolicy.replicaBootSeconds).toBeNull();
     const everyone = recordingIo();
     expect(
       await main(
