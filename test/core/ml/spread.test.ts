@@ -90,6 +90,7 @@ describe('spreading replicas over spot pools', () => {
 describe('one outage is one interruption', () => {
   const notice = (instanceId: string, at: number) => ({
     kind: 'spot-interruption' as const,
+    action: 'terminate' as const,
     instanceId,
     poolId: 'spot-a',
     deadlineAt: at + 120_000,
