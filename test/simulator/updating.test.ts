@@ -105,7 +105,8 @@ async function drive(autoscaler: Autoscaler, cloud: SimulatedCloud, seconds: num
 describe('every autoscaler alike', () => {
   const tide = (cloud: SimulatedCloud) =>
     tideAutoscaler({
-      policy: parseTidePolicy(defaultTidePolicy(TARGET, 1, 100)),
+      // The drive records in-flight requests only: Tide tracks them here (its default reads offered load).
+      policy: parseTidePolicy(defaultTidePolicy(TARGET, 1, 100, 'in-flight')),
       target: { id: 'llm', kind: 'inference-endpoint', provider: 'simulated', pools },
       actuator: cloud,
     });
