@@ -18,6 +18,8 @@ export interface InstantQueryOptions {
   fetch?: typeof fetch;
   /** Evaluation time, epoch ms (default: the server's now). */
   at?: number;
+  /** `Authorization` header value (basic or bearer), never logged nor put in an error. */
+  authorization?: string;
 }
 
 const SampleValue = tuple([union([number(), string()]), string()]);
@@ -54,7 +56,9 @@ export async function prometheusInstantQuery(
     let text: string;
     try {
       response = await doFetch(url, {
-        headers: { accept: 'application/json' },
+        headers: options.authorization
+          ? { accept: 'application/json', authorization: options.authorization }
+          : { accept: 'application/json' },
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       text = await response.text();

@@ -1,7 +1,9 @@
 import {
   array,
   boolean,
+  discriminatedUnion,
   enum as zenum,
+  literal,
   number,
   strictObject,
   string,
@@ -29,6 +31,31 @@ const seconds = (max: number) => number().int().min(0).max(max);
  * decision as this rule's metric. An empty result, more than one series, or a failed query is a missing
  * sample (a `metric-failure`), so the missing-metrics fallback applies.
  */
+/**
+ * An environment variable that holds a Prometheus credential. The policy names the variable, never the
+ * secret, and only a `TIDE_PROMETHEUS_` one: anyone with the `write` scope edits policies, and a free name
+ * would let them send, say, `UPSTASH_REDIS_REST_TOKEN` to a server of their choosing.
+ */
+const CredentialEnvSchema = string()
+  .regex(/^TIDE_PROMETHEUS_[A-Z0-9_]{1,64}$/, {
+    message: 'expected the name of an environment variable starting TIDE_PROMETHEUS_, e.g. TIDE_PROMETHEUS_TOKEN',
+  })
+  .describe('Name of an environment variable (TIDE_PROMETHEUS_…) of every runtime that runs the tick.');
+
+/** How a Prometheus query authenticates: HTTP basic (Prometheus's own web config) or a bearer token. */
+export const PrometheusAuthSchema = discriminatedUnion('type', [
+  strictObject({
+    type: literal('basic').describe('HTTP basic authentication.'),
+    usernameEnv: CredentialEnvSchema.describe('Environment variable holding the user name (TIDE_PROMETHEUS_…).'),
+    passwordEnv: CredentialEnvSchema.describe('Environment variable holding the password (TIDE_PROMETHEUS_…).'),
+  }),
+  strictObject({
+    type: literal('bearer').describe('`Authorization: Bearer <token>`.'),
+    tokenEnv: CredentialEnvSchema.describe('Environment variable holding the token (TIDE_PROMETHEUS_…).'),
+  }),
+]);
+export type PrometheusAuth = Infer<typeof PrometheusAuthSchema>;
+
 export const PrometheusMetricSchema = strictObject({
   server: string()
     .max(2048)
@@ -49,6 +76,9 @@ export const PrometheusMetricSchema = strictObject({
     .max(30)
     .default(5)
     .describe('Time allowed for one query attempt, seconds (two more attempts follow a timeout or a 5xx).'),
+  auth: PrometheusAuthSchema.optional().describe(
+    "Credentials for a Prometheus behind authentication (its web config, or a gateway such as Mimir's), named by environment variable: `{ type: 'basic', usernameEnv, passwordEnv }` or `{ type: 'bearer', tokenEnv }`, each a `TIDE_PROMETHEUS_…` variable of the runtimes that tick.",
+  ),
 });
 export type PrometheusMetric = Infer<typeof PrometheusMetricSchema>;
 

@@ -2,7 +2,7 @@
  * What the scheduled tick does for AWS targets, besides the plans every tick re-evaluates: read every tracked
  * metric with GetMetricData (one batched call per region and role for all targets), and, outside shadow
  * mode, turn the Auto Scaling groups' failed launches (DescribeScalingActivities) into `capacity-error`
- * signals, so spot replacement moves to another pool; and re-read with DescribeAlarms the step alarms whose
+ * signals, so spot replacement moves to another pool; run the policies' Prometheus queries (targetTracking[].prometheus); and re-read with DescribeAlarms the step alarms whose
  * stored state is stale (none stored, or older than {@link ALARM_STATE_STALE_MS}), so an alarm that stays in
  * ALARM keeps stepping on what CloudWatch says now (and a lost OK stops it). Each signal goes through the shell like any event:
  * idempotent (its event id names the metric's timestamp or the activity), audited, decided in order.
@@ -17,6 +17,7 @@ import { scopeKey } from '../../adapters/aws/scope.ts';
 import { scopeOf } from '../../adapters/aws/index.ts';
 import { readAwsMetrics } from '../../adapters/aws/metrics.ts';
 import type { ActuatorPort } from '../../adapters/ports/actuator.ts';
+import { prometheusSignals, readsPrometheus, runBounded } from '../../adapters/prometheus/metric-signals.ts';
 import { isRetryable } from '../../adapters/state/errors.ts';
 import type { Memory } from '../../core/schema/memory.ts';
 import type { Policy } from '../../core/schema/policy.ts';
@@ -59,7 +60,13 @@ function staleStepAlarms(
 
 export async function runAwsTick(
   runtime: Runtime,
-  deps: { clients: AwsClients; env: Record<string, string | undefined>; actuatorOf: (target: Target) => ActuatorPort },
+  deps: {
+    clients: AwsClients;
+    env: Record<string, string | undefined>;
+    actuatorOf: (target: Target) => ActuatorPort;
+    /** The Prometheus queries' fetch (tests); default the global one. */
+    prometheusFetch?: typeof fetch;
+  },
 ): Promise<AwsTickReport> {
   const now = runtime.clock.now();
   const report: AwsTickReport = { targets: 0, signals: 0, failures: [] };
@@ -82,7 +89,10 @@ export async function runAwsTick(
     }
   });
   const caller = createAwsCaller('act', runtime.logger);
+  // The policies' Prometheus queries run beside GetMetricData (never throws: a failure is a missing sample).
+  const queried = readPrometheus(runtime, loaded, now, deps);
   signals.push(...(await readAwsMetrics(scoped, now, { clients: deps.clients, caller })));
+  signals.push(...(await queried));
   for (const { scope, alarms } of staleStepAlarms(scoped, now).values()) {
     try {
       const read = await readAlarmStates([...alarms.keys()], scope, { clients: deps.clients, caller }, now);
@@ -144,6 +154,32 @@ export async function runAwsTick(
     }
   }
   return report;
+}
+
+/** Targets whose Prometheus metrics are read at once (each a handful of queries, themselves bounded). */
+const PROMETHEUS_TARGET_CONCURRENCY = 8;
+
+/** The signals of the policies' Prometheus metrics, named by the tick's minute (a redelivered tick repeats them). */
+async function readPrometheus(
+  runtime: Runtime,
+  loaded: { target: Target; policy: Policy | undefined }[],
+  now: number,
+  deps: { env: Record<string, string | undefined>; prometheusFetch?: typeof fetch },
+): Promise<{ targetId: string; signal: Signal }[]> {
+  const minute = Math.floor(now / 60_000);
+  const jobs = loaded
+    .filter(({ policy }) => readsPrometheus(policy))
+    .map(({ target, policy }) => async () => {
+      const signals = await prometheusSignals(
+        target.id,
+        policy,
+        now,
+        (metric) => `aws-tick:prometheus:${target.id}:${metric}:${minute}`,
+        { env: deps.env, logger: runtime.logger, ...(deps.prometheusFetch ? { fetch: deps.prometheusFetch } : {}) },
+      );
+      return signals.map((signal) => ({ targetId: target.id, signal }));
+    });
+  return (await runBounded(jobs, PROMETHEUS_TARGET_CONCURRENCY)).flat();
 }
 
 /** Sweep at most this often per warm instance, ms: a target's removal is given back within a few minutes. */

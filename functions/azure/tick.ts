@@ -1,6 +1,6 @@
 /**
  * What the timer trigger does for Azure targets, besides the plans every tick re-evaluates: read each
- * target's tracked metrics from Azure Monitor, poll the operations Tide started on earlier ticks once each and
+ * target's tracked metrics from Azure Monitor (and the policy's from Prometheus), poll the operations Tide started on earlier ticks once each and
  * take the next step of Azure ML moves (act mode), and turn allocation and quota failures (of operations and
  * of instances) into `capacity-error` signals. Each signal goes through the shell like any event, so it is
  * idempotent, audited and decided in order.
@@ -11,6 +11,7 @@ import { capacityErrorSignal } from '../../adapters/ports/capacity-errors.ts';
 import type { AzureClients } from '../../adapters/azure/clients.ts';
 import { readAzureMetrics } from '../../adapters/azure/metrics.ts';
 import type { OperationStore } from '../../adapters/azure/operations.ts';
+import type { PrometheusReadOptions } from '../../adapters/prometheus/metric-signals.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
 import { type CloudTickReport, tickTargets } from '../shell/cloud-tick.ts';
@@ -24,6 +25,8 @@ export interface AzureTickReport extends CloudTickReport {
 export interface AzureTickOptions {
   policy?: AzureCallPolicy;
   operations?: OperationStore;
+  /** The policies' Prometheus queries: where their credentials are read (default the process's environment). */
+  prometheus?: Omit<PrometheusReadOptions, 'logger'>;
 }
 
 export async function runAzureTick(
@@ -34,8 +37,13 @@ export async function runAzureTick(
 ): Promise<AzureTickReport> {
   const now = runtime.clock.now();
   const report: AzureTickReport = { targets: 0, signals: 0, notes: [], failures: [] };
-  await tickTargets(runtime, 'azure', tickId, report, (target) =>
-    signalsFor(runtime, clients, target, now, options, report.notes),
+  await tickTargets(
+    runtime,
+    'azure',
+    tickId,
+    report,
+    (target) => signalsFor(runtime, clients, target, now, options, report.notes),
+    options.prometheus ?? { env: process.env },
   );
   return report;
 }

@@ -1,7 +1,7 @@
 /**
  * What a Cloud Scheduler tick does for Google Cloud targets, besides the plans every tick re-evaluates:
  * read each target's tracked metrics from Cloud Monitoring, turn the stockouts and quota errors its
- * instances report into `capacity-error` signals, and (in act mode) take the next step of rolling changes
+ * instances report into `capacity-error` signals, run the policies' Prometheus queries, and (in act mode) take the next step of rolling changes
  * (Vertex AI: shift the traffic, then undeploy the old model). Each signal goes through the shell like any
  * event, so it is idempotent, audited and decided in order.
  */
@@ -10,6 +10,7 @@ import { capacityErrorSignal } from '../../adapters/ports/capacity-errors.ts';
 import type { GcpClients } from '../../adapters/gcp/clients.ts';
 import { readGcpMetrics } from '../../adapters/gcp/metrics.ts';
 import type { GcpCallPolicy } from '../../adapters/gcp/call.ts';
+import type { PrometheusReadOptions } from '../../adapters/prometheus/metric-signals.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
 import { type CloudTickReport, tickTargets } from '../shell/cloud-tick.ts';
@@ -23,10 +24,18 @@ export async function runGcpTick(
   clients: GcpClients,
   tickId: string,
   policy?: GcpCallPolicy,
+  prometheus: Omit<PrometheusReadOptions, 'logger'> = { env: process.env },
 ): Promise<GcpTickReport> {
   const now = runtime.clock.now();
   const report: GcpTickReport = { targets: 0, signals: 0, failures: [] };
-  await tickTargets(runtime, 'gcp', tickId, report, (target) => signalsFor(runtime, clients, target, now, policy));
+  await tickTargets(
+    runtime,
+    'gcp',
+    tickId,
+    report,
+    (target) => signalsFor(runtime, clients, target, now, policy),
+    prometheus,
+  );
   return report;
 }
 

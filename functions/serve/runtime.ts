@@ -21,6 +21,7 @@ import type { SenderVerifier } from '../http/senders.ts';
 import { createIngest, type Ingest } from '../shell/ingest.ts';
 import { ALL_SOURCES } from '../../adapters/events/sources/index.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
+import { prometheusSecretsOf } from '../../adapters/prometheus/metric-signals.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from '../shell/shell.ts';
@@ -68,9 +69,12 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
   const factory = CLOUD_FACTORIES[options.cloud];
   if (!factory) throw new CloudUnavailableError(options.cloud);
   const { env, clock } = options;
-  const secrets = [env.TIDE_ADMIN_KEY, env.UPSTASH_REDIS_REST_TOKEN, passwordOf(env.REDIS_URL)].filter(
-    (secret): secret is string => typeof secret === 'string' && secret.length >= 4,
-  );
+  const secrets = [
+    env.TIDE_ADMIN_KEY,
+    env.UPSTASH_REDIS_REST_TOKEN,
+    passwordOf(env.REDIS_URL),
+    ...prometheusSecretsOf(env),
+  ].filter((secret): secret is string => typeof secret === 'string' && secret.length >= 4);
   const logger = createJsonLogger({ write: options.write ?? ((line) => process.stdout.write(`${line}\n`)), secrets });
   const config = stateConfigFromEnv(env);
   const keys = stateKeys(config.options.namespace);

@@ -3,7 +3,9 @@
  * provider, a bounded number at once, asked for the signals its cloud reports now (metrics, capacity errors,
  * the next steps of rolling changes), each signal through the shell like any event (idempotent by the tick's
  * id and the signal, audited, decided in order). A target whose cloud fails is logged and reported; the others go on.
+ * The metrics its policy reads from Prometheus (`targetTracking[].prometheus`) are read beside its cloud's.
  */
+import { prometheusSignals, type PrometheusReadOptions } from '../../adapters/prometheus/metric-signals.ts';
 import { isRetryable } from '../../adapters/state/errors.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
@@ -25,16 +27,28 @@ export async function tickTargets(
   tickId: string,
   report: CloudTickReport,
   signalsFor: (target: Target) => Promise<Signal[]>,
+  prometheus: Omit<PrometheusReadOptions, 'logger'> = { env: {} },
 ): Promise<void> {
   const ids = await runtime.store.listTargets();
+  const now = runtime.clock.now();
   for (let i = 0; i < ids.length; i += TARGET_CONCURRENCY) {
     await Promise.all(
       ids.slice(i, i + TARGET_CONCURRENCY).map(async (id) => {
-        const target = (await runtime.store.getTarget(id))?.value;
+        // Target and policy in one round trip (the event id names no event: nothing is read for it).
+        const snapshot = await runtime.store.load(id, `${provider}-tick`);
+        const target = snapshot.target?.value;
         if (target?.provider !== provider || target.resource?.provider !== provider) return;
         report.targets++;
         try {
-          for (const signal of await signalsFor(target)) {
+          const [cloud, queried] = await Promise.all([
+            signalsFor(target),
+            // Never throws: a failed query is a missing sample for the missing-metrics fallback.
+            prometheusSignals(id, snapshot.policy?.value, now, (metric) => `${tickId}:prometheus:${metric}`, {
+              ...prometheus,
+              logger: runtime.logger,
+            }),
+          ]);
+          for (const signal of [...cloud, ...queried]) {
             report.signals++;
             await runtime.shell.handle({
               targetId: id,
@@ -57,7 +71,7 @@ function signalKey(signal: Signal): string {
   switch (signal.kind) {
     case 'metric':
     case 'metric-failure':
-      return `${signal.kind}:${signal.metric}`;
+      return `${signal.kind}:${signal.source === 'prometheus' ? 'prometheus:' : ''}${signal.metric}`;
     case 'capacity-error':
       return `capacity-error:${signal.poolId}:${signal.code}`;
     default:

@@ -19,6 +19,7 @@ import { systemClock, type Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from './shell.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
+import { prometheusSecretsOf } from '../../adapters/prometheus/metric-signals.ts';
 
 /**
  * The modes Tide runs in: `shadow` decides on real events and reads and changes nothing in the cloud;
@@ -123,6 +124,7 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
 export function secretsOf(env: Record<string, string | undefined>): string[] {
   const secrets: string[] = [];
   for (const name of ['UPSTASH_REDIS_REST_TOKEN', 'TIDE_EVENTGRID_SECRET']) if (env[name]) secrets.push(env[name]);
+  secrets.push(...prometheusSecretsOf(env));
   for (const name of ['REDIS_URL', 'UPSTASH_REDIS_REST_URL']) {
     // Found by string search, so a URL too malformed to parse still has its password hidden.
     const userinfo = urlCredentials(env[name] ?? '');

@@ -41,11 +41,13 @@ async function startDaemon(
   args: (port: number, dir: string) => string[],
   config: unknown,
   timeoutMs: number,
+  extra: { web?: unknown; readyHeaders?: Record<string, string> } = {},
 ): Promise<Daemon> {
   requireBinary(binary, pkg);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `tide-${binary}-`));
   writeFileSync(join(dir, 'config.yml'), JSON.stringify(config, null, 2));
+  if (extra.web !== undefined) writeFileSync(join(dir, 'web.yml'), JSON.stringify(extra.web, null, 2));
   let log = '';
   const child: ChildProcess = spawn(binary, args(port, dir), { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.on('data', (chunk) => {
@@ -70,7 +72,10 @@ async function startDaemon(
       await close();
       throw new Error(`${binary} exited at start: ${log}`);
     }
-    const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
+    const ready = await fetch(`${url}/-/ready`, {
+      signal: AbortSignal.timeout(1000),
+      ...(extra.readyHeaders ? { headers: extra.readyHeaders } : {}),
+    }).then(
       (r) => r.ok,
       () => false,
     );
@@ -84,8 +89,15 @@ async function startDaemon(
   return { port, url, log: () => log, close };
 }
 
-/** A Prometheus with `config` (global, scrape_configs, rule_files relative to its directory …). */
-export function startPrometheus(config: unknown, timeoutMs = 30_000): Promise<Daemon> {
+/**
+ * A Prometheus with `config` (global, scrape_configs, rule_files relative to its directory …); with
+ * `basicAuth`, its web config asks every request for that user (the password's bcrypt hash given).
+ */
+export function startPrometheus(
+  config: unknown,
+  timeoutMs = 30_000,
+  basicAuth?: { user: string; password: string; bcryptHash: string },
+): Promise<Daemon> {
   return startDaemon(
     'prometheus',
     'prometheus',
@@ -93,10 +105,19 @@ export function startPrometheus(config: unknown, timeoutMs = 30_000): Promise<Da
       `--config.file=${join(dir, 'config.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      ...(basicAuth ? [`--web.config.file=${join(dir, 'web.yml')}`] : []),
       '--log.level=warn',
     ],
     config,
     timeoutMs,
+    basicAuth
+      ? {
+          web: { basic_auth_users: { [basicAuth.user]: basicAuth.bcryptHash } },
+          readyHeaders: {
+            authorization: `Basic ${Buffer.from(`${basicAuth.user}:${basicAuth.password}`).toString('base64')}`,
+          },
+        }
+      : {},
   );
 }
 

@@ -86,7 +86,7 @@ export const serveCommand: CliCommand = {
     const ticker = new Ticker({
       ...runtime,
       tickMs: 60_000,
-      metricSource: createPrometheusSource({ store: runtime.store, logger: runtime.logger }),
+      metricSource: createPrometheusSource({ store: runtime.store, logger: runtime.logger, env: process.env }),
     });
     // Sixty clock seconds between schedule ticks; look at the cloud more often so notices are not late.
     ticker.start(Math.max(200, Math.min(5000, clock.realMs(10_000))));
