@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../../adapters/aws/clients.ts';
 import type { AzureClients } from '../../../adapters/azure/clients.ts';
 import type { GcpClients } from '../../../adapters/gcp/clients.ts';
+import type { Logger } from '../../../adapters/ports/logger.ts';
 import { prometheusSignals } from '../../../adapters/prometheus/metric-signals.ts';
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import { PolicySchema } from '../../../core/schema/policy.ts';
@@ -58,7 +59,7 @@ afterAll(async () => {
   await new Promise((resolve) => exporter?.close(resolve));
 });
 
-const silent = { info() {}, warn() {}, error() {}, debug() {} } as never;
+const silent: Logger = { info() {}, warn() {}, error() {} };
 const basic = { type: 'basic', usernameEnv: 'TIDE_PROMETHEUS_USER', passwordEnv: 'TIDE_PROMETHEUS_PASSWORD' };
 const policyFor = (server: string, auth: unknown = basic) =>
   PolicySchema.parse({
@@ -108,7 +109,7 @@ describe('the Prometheus query with credentials', () => {
     };
     const [signal] = await prometheusSignals('t', policyFor(prometheus.url), AT, (m) => `id:${m}`, {
       env,
-      logger: logger as never,
+      logger,
       backoffMs: 10,
     });
     expect(signal).toMatchObject({ kind, metric: 'vllm_requests_waiting', eventId: 'id:vllm_requests_waiting' });
