@@ -93,10 +93,3 @@ export async function runBounded<T>(jobs: (() => Promise<T>)[], concurrency: num
   await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), jobs.length) }, worker));
   return results;
 }
-
-/** The values of the TIDE_PROMETHEUS_ variables, for the logger's list of what never reaches a line. */
-export function prometheusSecretsOf(env: Record<string, string | undefined>): string[] {
-  return Object.entries(env).flatMap(([name, value]) =>
-    name.startsWith('TIDE_PROMETHEUS_') && value && value.length >= 4 ? [value] : [],
-  );
-}

@@ -26,36 +26,34 @@ const seconds = (max: number) => number().int().min(0).max(max);
  * recommendation is "no change", so a metric at 95 % of target does not shed a replica.
  */
 /**
+ * An environment variable that holds a Prometheus credential. The policy names the variable, never the
+ * secret, and only a `TIDE_PROMETHEUS_` one: anyone with the `write` scope edits policies, and a free name
+ * would let them send, say, `UPSTASH_REDIS_REST_TOKEN` to a server of their choosing.
+ */
+const CredentialEnvSchema = string().regex(/^TIDE_PROMETHEUS_[A-Z0-9_]{1,64}$/, {
+  message: 'expected the name of an environment variable starting TIDE_PROMETHEUS_, e.g. TIDE_PROMETHEUS_TOKEN',
+});
+
+/** How a Prometheus query authenticates: HTTP basic (Prometheus's own web config) or a bearer token. */
+export const PrometheusAuthSchema = discriminatedUnion('type', [
+  strictObject({
+    type: literal('basic'),
+    usernameEnv: CredentialEnvSchema,
+    passwordEnv: CredentialEnvSchema,
+  }),
+  strictObject({
+    type: literal('bearer'),
+    tokenEnv: CredentialEnvSchema,
+  }),
+]);
+export type PrometheusAuth = Infer<typeof PrometheusAuthSchema>;
+
+/**
  * A metric read from Prometheus, like KEDA's Prometheus scaler: on every scheduled tick Tide runs `query` as
  * an instant query against `server` (HTTP API `/api/v1/query`) and hands the one value it returns to the
  * decision as this rule's metric. An empty result, more than one series, or a failed query is a missing
  * sample (a `metric-failure`), so the missing-metrics fallback applies.
  */
-/**
- * An environment variable that holds a Prometheus credential. The policy names the variable, never the
- * secret, and only a `TIDE_PROMETHEUS_` one: anyone with the `write` scope edits policies, and a free name
- * would let them send, say, `UPSTASH_REDIS_REST_TOKEN` to a server of their choosing.
- */
-const CredentialEnvSchema = string()
-  .regex(/^TIDE_PROMETHEUS_[A-Z0-9_]{1,64}$/, {
-    message: 'expected the name of an environment variable starting TIDE_PROMETHEUS_, e.g. TIDE_PROMETHEUS_TOKEN',
-  })
-  .describe('Name of an environment variable (TIDE_PROMETHEUS_…) of every runtime that runs the tick.');
-
-/** How a Prometheus query authenticates: HTTP basic (Prometheus's own web config) or a bearer token. */
-export const PrometheusAuthSchema = discriminatedUnion('type', [
-  strictObject({
-    type: literal('basic').describe('HTTP basic authentication.'),
-    usernameEnv: CredentialEnvSchema.describe('Environment variable holding the user name (TIDE_PROMETHEUS_…).'),
-    passwordEnv: CredentialEnvSchema.describe('Environment variable holding the password (TIDE_PROMETHEUS_…).'),
-  }),
-  strictObject({
-    type: literal('bearer').describe('`Authorization: Bearer <token>`.'),
-    tokenEnv: CredentialEnvSchema.describe('Environment variable holding the token (TIDE_PROMETHEUS_…).'),
-  }),
-]);
-export type PrometheusAuth = Infer<typeof PrometheusAuthSchema>;
-
 export const PrometheusMetricSchema = strictObject({
   server: string()
     .max(2048)

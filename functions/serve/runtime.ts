@@ -21,7 +21,7 @@ import type { SenderVerifier } from '../http/senders.ts';
 import { createIngest, type Ingest } from '../shell/ingest.ts';
 import { ALL_SOURCES } from '../../adapters/events/sources/index.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
-import { prometheusSecretsOf } from '../../adapters/prometheus/metric-signals.ts';
+import { prometheusSecretsOf } from '../../adapters/prometheus/secrets.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from '../shell/shell.ts';

@@ -5,7 +5,7 @@
  * id and the signal, audited, decided in order). A target whose cloud fails is logged and reported; the others go on.
  * The metrics its policy reads from Prometheus (`targetTracking[].prometheus`) are read beside its cloud's.
  */
-import { prometheusSignals, type PrometheusReadOptions } from '../../adapters/prometheus/metric-signals.ts';
+import type { PrometheusReadOptions } from '../../adapters/prometheus/metric-signals.ts';
 import { isRetryable } from '../../adapters/state/errors.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
@@ -40,13 +40,19 @@ export async function tickTargets(
         if (target?.provider !== provider || target.resource?.provider !== provider) return;
         report.targets++;
         try {
+          const policy = snapshot.policy?.value;
           const [cloud, queried] = await Promise.all([
             signalsFor(target),
-            // Never throws: a failed query is a missing sample for the missing-metrics fallback.
-            prometheusSignals(id, snapshot.policy?.value, now, (metric) => `${tickId}:prometheus:${metric}`, {
-              ...prometheus,
-              logger: runtime.logger,
-            }),
+            // Never throws: a failed query is a missing sample for the missing-metrics fallback. Loaded only
+            // by a tick that has such a metric, so the function's start does not parse it (issue 18).
+            policy?.targetTracking.some((rule) => rule.prometheus)
+              ? import('../../adapters/prometheus/metric-signals.ts').then(({ prometheusSignals }) =>
+                  prometheusSignals(id, policy, now, (metric) => `${tickId}:prometheus:${metric}`, {
+                    ...prometheus,
+                    logger: runtime.logger,
+                  }),
+                )
+              : [],
           ]);
           for (const signal of [...cloud, ...queried]) {
             report.signals++;

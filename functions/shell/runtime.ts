@@ -19,7 +19,7 @@ import { systemClock, type Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from './shell.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
-import { prometheusSecretsOf } from '../../adapters/prometheus/metric-signals.ts';
+import { prometheusSecretsOf } from '../../adapters/prometheus/secrets.ts';
 
 /**
  * The modes Tide runs in: `shadow` decides on real events and reads and changes nothing in the cloud;
