@@ -15,7 +15,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { consoleAssets } from './assets.ts';
 import { editorPage, fleetPage, signInPage, simulatePage, targetPage } from './pages.ts';
-import { simulate, SimulationInputError, traceOf, WORKLOAD_CHOICES, type SimulationRequest } from './simulate.ts';
+import { WORKLOAD_CHOICES, type SimulationRequest } from './simulate.ts';
+import { SimulationRunner } from './simulation-runner.ts';
+import { streamSimulation } from './simulation-stream.ts';
 import { checkPolicy, type PreviewDependencies } from './policy-check.ts';
 import { SessionStore, type SessionOptions } from './sessions.ts';
 
@@ -37,6 +39,8 @@ export interface ConsoleDependencies {
   preview?: PreviewDependencies;
   /** Largest body a console API call may send, bytes (the API's own limit applies after). */
   maxBodyBytes?: number;
+  /** Where simulations run (worker threads, bounded); default a runner with the default limits. */
+  simulations?: SimulationRunner;
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -53,6 +57,7 @@ export function createConsoleApp(deps: ConsoleDependencies): Hono {
   const app = new Hono();
   const now = deps.now ?? Date.now;
   const sessionOf = (c: Context) => sessions.get(getCookie(c, SESSION_COOKIE), now());
+  const simulations = deps.simulations ?? new SimulationRunner();
 
   const page = (c: Context, body: ReturnType<typeof fleetPage>, status: 200 | 400 | 401 | 403 | 429 = 200) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
@@ -106,18 +111,7 @@ export function createConsoleApp(deps: ConsoleDependencies): Hono {
           { error: { code: 'invalid-request', message: 'expected {"workload": NAME} or {"trace": CSV}' } },
           400,
         );
-      try {
-        const result = await simulate(await traceOf(request));
-        c.header('Cache-Control', 'no-store');
-        return c.json({ result }, 200);
-      } catch (error) {
-        if (error instanceof SimulationInputError)
-          return c.json(
-            { error: { code: 'invalid-trace', message: error.message, ...(error.line ? { line: error.line } : {}) } },
-            400,
-          );
-        throw error;
-      }
+      return streamSimulation(c, simulations, request);
     },
   );
 

@@ -192,7 +192,7 @@ export function simulatePage(workloads: readonly { name: string; description: st
   <button type="submit">Run the simulation</button>
 </form>
 <div id="sim-status" role="status" aria-live="polite"></div>
-<progress id="sim-progress" hidden aria-label="Simulation running"></progress>
+<progress id="sim-progress" hidden max="1" aria-label="Simulation progress"></progress>
 <p id="sim-error" class="error" role="alert"></p>
 <section id="sim-results" hidden aria-labelledby="sim-heading">
   <h2 id="sim-heading">Results</h2>

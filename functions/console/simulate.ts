@@ -2,11 +2,11 @@
  * The console's simulation: a bundled workload or an uploaded trace CSV replayed through Tide and the
  * baselines (simulator/comparison.ts, what `tide simulate` runs), answered with each autoscaler's cost,
  * GPU-hours, latency percentiles, SLO share and ready capacity per minute. A malformed upload is refused
- * before anything runs, with the line and the reason. The replay is CPU-bound and runs on the server's event
- * loop (a few seconds for a bundled hour), so one runs at a time in a process and a second is told to wait;
- * the page shows an indeterminate progress bar and the elapsed time meanwhile.
+ * before anything runs, with the line and the reason. The replay is CPU-bound (seconds for a bundled hour),
+ * so it runs in a worker thread (./simulation-runner.ts, ./simulation-worker.ts), bounded in number, input
+ * and time, and reports its progress to the page as it goes.
  */
-import { runComparison, type ComparisonReport } from '../../simulator/comparison.ts';
+import type { ComparisonReport } from '../../simulator/comparison.ts';
 import { parseTrace, TraceFormatError, type Trace } from '../../simulator/trace.ts';
 import { findWorkload, WORKLOADS } from '../../simulator/workloads.ts';
 
@@ -69,21 +69,5 @@ export function summary(report: ComparisonReport) {
   };
 }
 
-let running = false;
-
-/** Run one simulation; refuses a second while one runs. */
-export async function simulate(input: { trace: Trace; plans?: unknown[] }): Promise<ReturnType<typeof summary>> {
-  if (running) throw new SimulationInputError('a simulation is already running here; try again when it is done');
-  running = true;
-  try {
-    const report = await runComparison({
-      trace: input.trace,
-      seed: 1,
-      oracle: false,
-      ...(input.plans ? { plans: input.plans } : {}),
-    });
-    return summary(report);
-  } finally {
-    running = false;
-  }
-}
+/** What the page is sent of a report. */
+export type SimulationSummary = ReturnType<typeof summary>;

@@ -27,6 +27,7 @@ import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from '../shell/shell.ts';
 import { serializePerTarget } from '../shell/target-queue.ts';
 import { createConsoleApp } from '../console/app.ts';
+import { SimulationRunner, type SimulationLimits } from '../console/simulation-runner.ts';
 import { CLOUD_FACTORIES, availableClouds, type CloudActuators, type CloudName } from './clouds.ts';
 
 /** How serve is set up. */
@@ -42,6 +43,8 @@ export interface ServeRuntimeOptions {
   write?: (line: string) => void;
   /** Sender checks for signed webhooks; default: adapters/auth configured from the environment (TIDE_SNS_*, …). */
   senders?: SenderVerifier;
+  /** The console's simulation limits (functions/console/simulation-runner.ts). */
+  simulations?: Partial<SimulationLimits>;
 }
 
 export interface ServeRuntime {
@@ -131,7 +134,9 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
     ...(options.api ? { options: options.api } : {}),
   });
   // The web console at `/`, a client of the API above (functions/console/).
-  app.route('/', createConsoleApp({ api: app, preview: { store, observe, decide, clock } }));
+  // Its simulations run in worker threads (bounded), stopped when serve closes.
+  const simulations = new SimulationRunner(options.simulations);
+  app.route('/', createConsoleApp({ api: app, preview: { store, observe, decide, clock }, simulations }));
   if (env.TIDE_ADMIN_KEY) {
     const record = bootstrapRecord(env.TIDE_ADMIN_KEY, clock.now());
     if (!record)
@@ -151,7 +156,7 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
     logger,
     metrics,
     async close() {
-      await Promise.allSettled([store.close(), access.close(), tracking?.close()]);
+      await Promise.allSettled([store.close(), access.close(), tracking?.close(), simulations.close()]);
     },
   };
 }

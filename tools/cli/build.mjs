@@ -15,6 +15,8 @@ import { build } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BUNDLE = join(root, 'dist/tide.mjs');
 const METAFILE = join(root, 'dist/tide.meta.json');
+/** The simulation worker's entry, dist/tide-simulation-worker.mjs. */
+const WORKER = 'tide-simulation-worker';
 
 /** Whether the bundle is missing or older than any file it was built from (or a file it read is gone). */
 export function isStale() {
@@ -90,7 +92,9 @@ export async function buildCli() {
   rmSync(temporary, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { tide: 'functions/cli/main.ts' },
+    // The console's simulation worker is an entry of its own: a worker thread starts from a file
+    // (functions/console/simulation-runner.ts finds it beside the chunks), and shares their chunks.
+    entryPoints: { tide: 'functions/cli/main.ts', [WORKER]: 'functions/console/simulation-worker.ts' },
     outdir: temporary,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'tide.[name]-[hash]',
@@ -109,6 +113,7 @@ export async function buildCli() {
   });
   const chunks = readdirSync(temporary).filter((name) => CHUNK.test(name));
   for (const chunk of chunks) renameSync(join(temporary, chunk), join(dist, chunk));
+  renameSync(join(temporary, `${WORKER}.mjs`), join(dist, `${WORKER}.mjs`));
   renameSync(join(temporary, 'tide.mjs'), BUNDLE);
   rmSync(temporary, { recursive: true, force: true });
   // Output paths as they are now (dist/…), not as built (dist/.build-<pid>/…).

@@ -464,12 +464,10 @@ function simulatePage() {
       body = { trace: await file.text(), name: file.name };
     } else body = { workload: document.getElementById('workload').value };
     const started = Date.now();
+    progress.removeAttribute('value');
     progress.hidden = false;
     form.querySelector('button').disabled = true;
-    status.textContent = 'Running…';
-    const clock = setInterval(() => {
-      status.textContent = `Running: ${Math.round((Date.now() - started) / 1000)} s`;
-    }, 1000);
+    status.textContent = 'Reading the trace…';
     try {
       const response = await fetch('/console/simulate', {
         method: 'POST',
@@ -477,24 +475,60 @@ function simulatePage() {
         body: JSON.stringify(body),
       });
       if (response.status === 401) return location.assign('/sign-in?next=%2Fsimulate');
-      const answer = await response.json();
       if (!response.ok) {
+        const answer = await response.json().catch(() => ({}));
         error.textContent = `Not run: ${answer.error?.message ?? response.status}`;
         status.textContent = '';
         return;
       }
-      status.textContent = `Done in ${Math.round((Date.now() - started) / 1000)} s: ${answer.result.workload.name}, ${answer.result.workload.requests} requests.`;
+      // NDJSON: ready, progress…, then result or error, each line as the server's worker reports it.
+      let outcome = null;
+      await readLines(response.body, (line) => {
+        const event = JSON.parse(line);
+        if (event.type === 'ready') status.textContent = `Replaying ${event.requests} requests…`;
+        else if (event.type === 'progress') {
+          progress.max = 1;
+          progress.value = event.fraction;
+          progress.setAttribute('aria-valuetext', `${Math.round(event.fraction * 100)} %`);
+          status.textContent = `Replaying ${event.run} (${event.index + 1} of ${event.count}): ${Math.round(event.fraction * 100)} % done`;
+        } else outcome = event;
+      });
+      if (outcome?.type !== 'result') {
+        error.textContent = `Not finished: ${outcome?.message ?? 'the connection closed'}`;
+        status.textContent = '';
+        return;
+      }
+      const result = outcome.result;
+      status.textContent = `Done in ${Math.round((Date.now() - started) / 1000)} s: ${result.workload.name}, ${result.workload.requests} requests.`;
       // Shown first, so the chart measures the width it gets.
       results.hidden = false;
-      chart = renderSimulation(answer.result, chart);
+      chart = renderSimulation(result, chart);
     } catch (failure) {
       error.textContent = `Not run: ${failure.message}`;
     } finally {
-      clearInterval(clock);
       progress.hidden = true;
       form.querySelector('button').disabled = false;
     }
   });
+}
+
+/** Call `onLine` for each line of a streamed body as it arrives. */
+async function readLines(body, onLine) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += value;
+    let end = buffered.indexOf('\n');
+    while (end >= 0) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      if (line.trim() !== '') onLine(line);
+      end = buffered.indexOf('\n');
+    }
+  }
+  if (buffered.trim() !== '') onLine(buffered);
 }
 
 function renderSimulation(result, previous) {
