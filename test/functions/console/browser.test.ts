@@ -215,17 +215,17 @@ describe('the console in Chromium', () => {
     await page.getByLabel('A bundled workload').check();
     await page.getByLabel('Workload', { exact: true }).selectOption('code');
     // Every value the progress bar takes (the server's worker reports the share done as it replays).
-    await page.evaluate(() => {
-      const bar = document.getElementById('sim-progress') as HTMLProgressElement;
-      const seen: number[] = [];
-      (window as unknown as { progressSeen: number[] }).progressSeen = seen;
+    // (A string: the test's TypeScript has no DOM types.)
+    await page.evaluate(`(() => {
+      const bar = document.getElementById('sim-progress');
+      const seen = (window.progressSeen = []);
       new MutationObserver(() => {
         if (bar.hasAttribute('value')) seen.push(bar.value);
       }).observe(bar, { attributes: true, attributeFilter: ['value'] });
-    });
+    })()`);
     await page.getByRole('button', { name: 'Run the simulation' }).click();
     await page.locator('#sim-table tr[data-run="tide"]').waitFor({ timeout: 50_000 });
-    const seen = await page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen);
+    const seen = (await page.evaluate('window.progressSeen')) as number[];
     expect(seen.some((value) => value > 0 && value < 1)).toBe(true);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(await page.locator('#sim-table tbody tr').count()).toBeGreaterThanOrEqual(4);
