@@ -2,8 +2,8 @@ import type { ExchangeOverride } from '../../core/calendars/types.ts';
 import type { Decision } from '../../core/decision.ts';
 import type { Memory } from '../../core/schema/memory.ts';
 import type { Policy } from '../../core/schema/policy.ts';
-import type { SignalKind } from '../../core/schema/signal.ts';
-import type { Target } from '../../core/schema/target.ts';
+import type { Signal, SignalKind } from '../../core/schema/signal.ts';
+import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
 import type { WriteRecord } from './access-store.ts';
 import type { ActionResult, RecordedFleet } from './actuator.ts';
 
@@ -62,6 +62,12 @@ export interface StateStore {
   /** Forget the one for an exchange and date; false when there was none. */
   deleteExchangeOverride(exchange: string, date: string): Promise<boolean>;
 
+  /**
+   * The target's recent signals, newest first, each with what was observed and decided (written by `commit`,
+   * bounded by the store's `recentSignals*` options; entries older than that at `now`, the clock the
+   * commits were stamped with, or that no longer parse are left out).
+   */
+  readRecentSignals(targetId: string, now: number): Promise<RecentSignal[]>;
   /** The target's decisions, newest first; pass `next` back as `before` for the following page. */
   readAudit(targetId: string, options?: { limit?: number; before?: string }): Promise<AuditPage>;
   close(): Promise<void>;
@@ -185,6 +191,19 @@ export interface CommitRequest {
   groupSpend?: { group: string; usdPerHour: number; usdLastDay: number };
   /** The fleet after this decision, for a port that keeps it (shadow mode); a commit without one clears it. */
   fleet?: RecordedFleet;
+  /** The signal in full with what was observed, kept among the target's recent signals (the editor's replay). */
+  recent?: { signal: Signal; observed: ObservedCapacity | null };
+}
+
+/** One of a target's recent signals, as `commit` kept it. */
+export interface RecentSignal {
+  eventId: string;
+  /** When it was decided, epoch ms. */
+  at: number;
+  signal: Signal;
+  /** The capacity observed for the decision (null when none was, or it did not fit the entry's byte cap). */
+  observed: ObservedCapacity | null;
+  decided: { outcome: string; currentCapacity: number; desiredCapacity: number };
 }
 
 export type CommitResult =

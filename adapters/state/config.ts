@@ -103,6 +103,7 @@ export function stateConfigFromEnv(env: Record<string, string | undefined>): Sta
   return {
     backend,
     options: {
+      ...D,
       namespace: e.TIDE_DEPLOYMENT,
       timeoutMs: e.TIDE_STATE_TIMEOUT_MS,
       retries: e.TIDE_STATE_RETRIES,

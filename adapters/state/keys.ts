@@ -32,6 +32,8 @@ export interface StateKeys {
   results(targetId: string): string;
   /** Hash: target id → its recorded spend (JSON), for the group's spend caps. TTL as the state's. */
   group(groupId: string): string;
+  /** List of the target's recent signals (JSON, newest first), capped in count, in bytes per entry, and by a TTL. */
+  signals(targetId: string): string;
   /** JSON list of recorded exchange closures and changed hours, read by every load. */
   exchangeOverrides: string;
   /** Stream of the HTTP API's writes (who changed which document), capped; the access store reads it. */
@@ -57,6 +59,7 @@ export function stateKeys(namespace: string): StateKeys {
     audit: (id) => `${prefix}:audit:${id}`,
     results: (id) => `${prefix}:results:${id}`,
     group: (id) => `${prefix}:group:${id}`,
+    signals: (id) => `${prefix}:signals:${id}`,
   };
 }
 

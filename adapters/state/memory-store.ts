@@ -14,6 +14,7 @@ import type {
   TargetSnapshot,
   Versioned,
   WriteAudit,
+  RecentSignal,
 } from '../ports/state-store.ts';
 import {
   decodeAuditEntry,
@@ -34,6 +35,7 @@ import { stateKeys, type StateKeys } from './keys.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
 import { MemoryWriteLog } from './write-log.ts';
 import { loadCron, needsCron } from '../cron/load.ts';
+import { decodeRecentSignal, encodeRecentSignal } from './recent-signals.ts';
 
 interface Doc {
   doc: string;
@@ -85,6 +87,8 @@ export class MemoryStateStore implements StateStore {
   private readonly states = new Map<string, StateEntry>();
   private readonly events = new Map<string, EventEntry>();
   private readonly audits = new Map<string, AuditStream>();
+  /** Recent signals per target, newest first, as the Redis list keeps them (see ./recent-signals.ts). */
+  private readonly recentSignals = new Map<string, { entries: string[]; expiresAt: number }>();
   private readonly documents = new DocumentCache();
   /** Group spend hashes: group key → target id → its encoded spend (as Redis keeps it, with the state's TTL). */
   private readonly groups = new Map<string, Map<string, { value: string; expiresAt: number }>>();
@@ -186,6 +190,14 @@ export class MemoryStateStore implements StateStore {
       expiresAt: now + o.eventTtlSeconds * 1000,
       ...(acting ? { auditId } : {}),
     });
+    const recent = encodeRecentSignal(request, o);
+    if (recent !== '') {
+      const key = this.keys.signals(targetId);
+      const entries = this.live(this.recentSignals, key)?.entries ?? [];
+      entries.unshift(recent);
+      if (entries.length > o.recentSignalsMax) entries.length = o.recentSignalsMax;
+      this.recentSignals.set(key, { entries, expiresAt: now + o.recentSignalsMaxAgeSeconds * 1000 });
+    }
     if (request.groupSpend) {
       const key = this.keys.group(request.groupSpend.group);
       const members = this.groups.get(key) ?? new Map<string, { value: string; expiresAt: number }>();
@@ -280,6 +292,7 @@ export class MemoryStateStore implements StateStore {
     this.docs.delete(k.policy(targetId));
     this.states.delete(k.state(targetId));
     this.audits.delete(k.audit(targetId));
+    this.recentSignals.delete(k.signals(targetId));
     return true;
   }
 
@@ -317,6 +330,15 @@ export class MemoryStateStore implements StateStore {
   async listTargets(): Promise<string[]> {
     this.roundTrips += 1;
     return [...this.targetIds].sort();
+  }
+
+  async readRecentSignals(targetId: string, now: number): Promise<RecentSignal[]> {
+    this.roundTrips += 1;
+    const oldestAt = now - this.options.recentSignalsMaxAgeSeconds * 1000;
+    return (this.live(this.recentSignals, this.keys.signals(targetId))?.entries ?? []).flatMap((text) => {
+      const entry = decodeRecentSignal(text, oldestAt);
+      return entry ? [entry] : [];
+    });
   }
 
   async readAudit(targetId: string, options: { limit?: number; before?: string } = {}): Promise<AuditPage> {
@@ -399,7 +421,10 @@ export class MemoryStateStore implements StateStore {
   }
 
   private sweep(now: number): void {
-    for (const map of [this.events, this.states, this.audits] as Map<string, { expiresAt: number }>[]) {
+    for (const map of [this.events, this.states, this.audits, this.recentSignals] as Map<
+      string,
+      { expiresAt: number }
+    >[]) {
       for (const [key, value] of map) if (value.expiresAt <= now) map.delete(key);
     }
   }

@@ -16,6 +16,14 @@ export interface StateStoreOptions {
   auditMaxAgeSeconds: number;
   /** Targets per deployment: the cap that bounds the number of target, policy and state keys. */
   maxTargets: number;
+  /**
+   * Recent signals kept per target (for the policy editor's replay), written with the commit: at most this
+   * many, each at most `recentSignalMaxBytes` of JSON (a larger one is not kept), none older than
+   * `recentSignalsMaxAgeSeconds`. 0 keeps none.
+   */
+  recentSignalsMax: number;
+  recentSignalMaxBytes: number;
+  recentSignalsMaxAgeSeconds: number;
 }
 
 export const DEFAULT_STATE_OPTIONS: StateStoreOptions = {
@@ -27,6 +35,10 @@ export const DEFAULT_STATE_OPTIONS: StateStoreOptions = {
   auditMaxEntries: 1000,
   auditMaxAgeSeconds: 30 * 24 * 3600,
   maxTargets: 1000,
+  // 120 entries of 4 KB at most: under 0.5 MB per target, about 60 KB for metric signals (~500 bytes each).
+  recentSignalsMax: 120,
+  recentSignalMaxBytes: 4096,
+  recentSignalsMaxAgeSeconds: 6 * 3600,
 };
 
 export function withDefaults(options: Partial<StateStoreOptions> = {}): StateStoreOptions {

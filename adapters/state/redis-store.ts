@@ -11,6 +11,7 @@ import type {
   TargetSnapshot,
   Versioned,
   WriteAudit,
+  RecentSignal,
 } from '../ports/state-store.ts';
 import {
   LOAD_FIXED_VALUES,
@@ -54,6 +55,7 @@ import {
   type LuaScript,
 } from './scripts.ts';
 import { GROUP_SPEND } from './scripts.ts';
+import { decodeRecentSignal, encodeRecentSignal } from './recent-signals.ts';
 
 /**
  * How the Redis store reaches Redis: ioredis over TCP or `@upstash/redis` over REST. A transport only moves
@@ -186,8 +188,11 @@ export class RedisStateStore implements StateStore {
       String(o.auditMaxEntries),
       String(o.auditMaxAgeSeconds * 1000),
       request.fleet ? JSON.stringify(request.fleet) : '',
+      encodeRecentSignal(request, o),
+      String(o.recentSignalsMax),
+      String(o.recentSignalsMaxAgeSeconds * 1000),
     ];
-    const keys = [k.state, k.event, k.audit];
+    const keys = [k.state, k.event, k.audit, this.keys.signals(targetId)];
     if (request.groupSpend) {
       keys.push(this.keys.group(request.groupSpend.group));
       args.push(targetId, encodeGroupMember(request.now, request.groupSpend));
@@ -267,7 +272,7 @@ export class RedisStateStore implements StateStore {
 
   deleteTarget(targetId: string, expected?: ExpectedVersion, audit?: WriteAudit): Promise<boolean> {
     const k = this.keys;
-    const extra = [k.policy(targetId), k.state(targetId), k.audit(targetId), k.results(targetId)];
+    const extra = [k.policy(targetId), k.state(targetId), k.audit(targetId), k.results(targetId), k.signals(targetId)];
     return this.deleteDocument('target', targetId, k.target(targetId), extra, expected, audit);
   }
 
@@ -287,6 +292,18 @@ export class RedisStateStore implements StateStore {
       this.keys.targets,
     );
     return reply.filter((id): id is string => id !== null).sort();
+  }
+
+  async readRecentSignals(targetId: string, now: number): Promise<RecentSignal[]> {
+    const key = this.keys.signals(targetId);
+    const reply = await this.run(`read recent signals ${targetId}`, () =>
+      this.transport.command(['LRANGE', key, '0', String(Math.max(0, this.options.recentSignalsMax - 1))]),
+    );
+    const oldestAt = now - this.options.recentSignalsMaxAgeSeconds * 1000;
+    return (Array.isArray(reply) ? reply : []).flatMap((text) => {
+      const entry = decodeRecentSignal(String(text), oldestAt);
+      return entry ? [entry] : [];
+    });
   }
 
   async readAudit(targetId: string, options: { limit?: number; before?: string } = {}): Promise<AuditPage> {

@@ -65,8 +65,9 @@ return 'ok'`,
  * The compare-and-set commit. KEYS: state, event, audit, and the group spend hash for a target in a group.
  * ARGV: event id, owner, now, expected version, memory, decision, audit entry, lease until ('' for a decision
  * without actions), event TTL ms, state TTL ms, audit max entries, audit max age ms, the fleet after the
- * decision (JSON; '' clears it: only shadow mode keeps one), then for a group: the target id and its spend
- * (JSON). The age cap is measured on Redis's clock (TIME), the clock that
+ * decision (JSON; '' clears it: only shadow mode keeps one), the recent-signal entry ('' keeps none), the
+ * recent signals' count cap and TTL ms, then for a group: the target id and its spend (JSON). KEYS[4] is the
+ * recent signals list, KEYS[5] the group's hash. The age cap is measured on Redis's clock (TIME), the clock that
  * stamps the stream ids, so a function instance's clock skew cannot trim the entry just written.
  *
  * A decision with actions keeps its audit entry's id in the idempotency record, for `finish` to file the
@@ -104,9 +105,14 @@ local time = redis.call('TIME')
 local oldest = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - tonumber(ARGV[12])
 if oldest > 0 then redis.call('XTRIM', KEYS[3], 'MINID', string.format('%d', oldest)) end
 redis.call('PEXPIRE', KEYS[3], ARGV[12])
-if KEYS[4] then
-  redis.call('HSET', KEYS[4], ARGV[14], ARGV[15])
-  redis.call('PEXPIRE', KEYS[4], ARGV[10])
+if ARGV[14] ~= '' then
+  redis.call('LPUSH', KEYS[4], ARGV[14])
+  redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[15]) - 1)
+  redis.call('PEXPIRE', KEYS[4], ARGV[16])
+end
+if KEYS[5] then
+  redis.call('HSET', KEYS[5], ARGV[17], ARGV[18])
+  redis.call('PEXPIRE', KEYS[5], ARGV[10])
 end
 return {'committed', tostring(version)}`,
 );

@@ -154,7 +154,7 @@ export function editorPage(targetId: string): Html {
     data: { target: targetId },
     body: html`<p><a href="/targets/${targetId}">← Target ${targetId}</a></p>
 <h1>Policy of <span class="mono">${targetId}</span></h1>
-<p class="hint">Checked as you type with the messages of <code>tide validate</code>; when it is valid, a dry run shows what Tide would do now under it, next to the saved policy. Saving needs the <code>write</code> scope and only replaces the version you opened.</p>
+<p class="hint">Checked as you type with the messages of <code>tide validate</code>; when it is valid, a dry run shows what Tide would do now under it, next to the saved policy, and the recent signals are replayed under it. Saving needs the <code>write</code> scope and only replaces the version you opened.</p>
 <form id="editor" class="editor">
   <label for="policy-text">Policy (JSON)</label>
   <textarea id="policy-text" name="policy" rows="24" spellcheck="false" aria-describedby="policy-problems"></textarea>
@@ -166,6 +166,11 @@ export function editorPage(targetId: string): Html {
 <section aria-labelledby="dry-run-heading">
   <h2 id="dry-run-heading">What would Tide do now</h2>
   <div id="dry-run" class="dry-run"><p>Type a valid policy to see it.</p></div>
+</section>
+<section aria-labelledby="replay-heading">
+  <h2 id="replay-heading">Replay of the recent signals</h2>
+  <p class="hint">The target's recent signals decided again under this policy (a dry run, from an empty memory at the oldest), beside what was decided.</p>
+  <div id="replay" class="replay"><p>Type a valid policy to see it.</p></div>
 </section>`,
   });
 }

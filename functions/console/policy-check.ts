@@ -2,7 +2,8 @@
  * The policy editor's check: the text as typed → the problems `tide validate` would print (the same
  * `parseDocument` and `formatProblem`, plus the checks against the target), and when it is valid, a dry run
  * of "what would Tide do now" under it next to the saved policy: a schedule tick decided on the target's
- * current memory and observed capacity, acting on and storing nothing.
+ * current memory and observed capacity, acting on and storing nothing; and a replay of the target's recent
+ * signals (kept by the state store with each commit) under it, beside what was decided for each.
  */
 import { PolicySchema, type Policy } from '../../core/schema/policy.ts';
 import { TargetSchema, policyProblemsForTarget, type ObservedCapacity, type Target } from '../../core/schema/target.ts';
@@ -10,9 +11,11 @@ import { formatProblem, parseDocument, type ValidationProblem } from '../../core
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Decide } from '../shell/shell.ts';
+import { summarizeSignal } from '../shell/signal-summary.ts';
+import type { Memory } from '../../core/schema/memory.ts';
 
 export interface PreviewDependencies {
-  store: Pick<StateStore, 'load'>;
+  store: Pick<StateStore, 'load' | 'readRecentSignals'>;
   observe: (target: Target) => Promise<ObservedCapacity | null>;
   decide: Decide;
   clock: Clock;
@@ -22,6 +25,15 @@ export interface PolicyCheck {
   valid: boolean;
   problems: { path: string; message: string }[];
   dryRun?: { proposed: DryRunSummary; current: DryRunSummary } | { error: string };
+  /** The target's recent signals, oldest first: what was decided for each, and what this policy would have. */
+  replay?: ReplayRow[] | { error: string };
+}
+
+interface ReplayRow {
+  at: number;
+  signal: string;
+  decided: { outcome: string; desiredCapacity: number };
+  proposed: { outcome: string; desiredCapacity: number; reason: string };
 }
 
 interface DryRunSummary {
@@ -153,7 +165,50 @@ export async function checkPolicy(
   const listed = problems.map((problem) => ({ path: problem.path, message: formatProblem(problem) }));
   if (!parsed.ok || listed.length > 0 || !target.success || !preview)
     return { valid: listed.length === 0 && parsed.ok, problems: listed };
-  return { valid: true, problems: [], dryRun: await dryRun(parsed.value, target.data, preview) };
+  const [now, replayed] = await Promise.all([
+    dryRun(parsed.value, target.data, preview),
+    replay(parsed.value, target.data, preview),
+  ]);
+  return { valid: true, problems: [], dryRun: now, replay: replayed };
+}
+
+/**
+ * The recent signals decided again, in order, under `policy` (dry: nothing stored or acted on), each at its
+ * own time with the capacity observed then. The memory starts empty at the oldest signal and is carried from
+ * one to the next, so cooldowns and stabilization windows play out as they would have under this policy.
+ */
+async function replay(
+  policy: Policy,
+  target: Target,
+  deps: PreviewDependencies,
+): Promise<ReplayRow[] | { error: string }> {
+  try {
+    const recent = (await deps.store.readRecentSignals(target.id, deps.clock.now())).reverse();
+    let memory: Memory | undefined;
+    return recent.map((entry) => {
+      const { memory: next, ...decision } = deps.decide({
+        now: entry.at,
+        signal: entry.signal,
+        target,
+        policy,
+        observed: entry.observed,
+        ...(memory ? { memory } : {}),
+      });
+      memory = next;
+      return {
+        at: entry.at,
+        signal: summarizeSignal(entry.signal).detail,
+        decided: { outcome: entry.decided.outcome, desiredCapacity: entry.decided.desiredCapacity },
+        proposed: {
+          outcome: decision.outcome,
+          desiredCapacity: decision.desiredCapacity,
+          reason: decision.reasons[0] ?? decision.holds[0]?.reason ?? '',
+        },
+      };
+    });
+  } catch (error) {
+    return { error: `no replay: ${(error as Error).message}` };
+  }
 }
 
 async function dryRun(

@@ -281,6 +281,8 @@ export function createShell(deps: ShellDependencies): Shell {
         signal: summary,
         leaseUntil: acting ? now + options.leaseMs : null,
         ...(prepared.fleet ? { fleet: prepared.fleet } : {}),
+        // Kept among the target's recent signals in the same write, for the policy editor's replay.
+        recent: { signal, observed: observed ?? null },
         ...(prepared.target.group
           ? {
               groupSpend: {

@@ -328,6 +328,7 @@ async function editor() {
   const problems = document.getElementById('policy-problems');
   const result = document.getElementById('save-result');
   const dry = document.getElementById('dry-run');
+  const replay = document.getElementById('replay');
   let etag = null;
   let timer = null;
   let checked = 0;
@@ -372,6 +373,7 @@ async function editor() {
           ),
     );
     renderDryRun(dry, answer.dryRun);
+    renderReplay(replay, answer.replay);
   };
 
   text.addEventListener('input', () => {
@@ -405,6 +407,59 @@ async function editor() {
     } else result.textContent = `Not saved: ${errorText(answer)}`;
   });
   await load();
+}
+
+/** The recent signals: what was decided for each, and what the policy being edited would have decided. */
+function renderReplay(container, rows) {
+  if (!rows) {
+    container.replaceChildren(el('p', {}, 'Type a valid policy to see it.'));
+    return;
+  }
+  if (rows.error) {
+    container.replaceChildren(el('p', { class: 'error' }, rows.error));
+    return;
+  }
+  if (rows.length === 0) {
+    container.replaceChildren(el('p', {}, 'No recent signals recorded for this target yet.'));
+    return;
+  }
+  const changed = rows.filter((row) => row.proposed.desiredCapacity !== row.decided.desiredCapacity).length;
+  container.replaceChildren(
+    el('p', { id: 'replay-summary' }, `${rows.length} signals; ${changed} would have led to another capacity.`),
+    el(
+      'div',
+      { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'replay-caption' },
+      el(
+        'table',
+        { id: 'replay-table' },
+        el('caption', { id: 'replay-caption' }, 'Recent signals, oldest first: decided, and under this policy'),
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            ['Time', 'Signal', 'Decided', 'Under this policy', 'Why'].map((name) => el('th', { scope: 'col' }, name)),
+          ),
+        ),
+        el(
+          'tbody',
+          {},
+          rows.map((row) =>
+            el(
+              'tr',
+              { 'data-differs': row.proposed.desiredCapacity !== row.decided.desiredCapacity ? 'true' : 'false' },
+              el('td', {}, clockTime(row.at)),
+              el('td', {}, row.signal),
+              el('td', { 'data-field': 'decided' }, `${row.decided.outcome} → ${row.decided.desiredCapacity}`),
+              el('td', { 'data-field': 'proposed' }, `${row.proposed.outcome} → ${row.proposed.desiredCapacity}`),
+              el('td', {}, row.proposed.reason),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 function renderDryRun(container, dryRun) {

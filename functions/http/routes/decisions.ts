@@ -43,6 +43,15 @@ const AuditEntrySchema = z
       .optional(),
   })
   .passthrough();
+/** One recent signal: the signal itself (as the event pipeline took it), the observation and the decision's gist. */
+const RecentSignalSchema = z.object({
+  eventId: z.string(),
+  at: z.number(),
+  signal: z.record(z.string(), z.unknown()),
+  observed: z.record(z.string(), z.unknown()).nullable(),
+  decided: z.object({ outcome: z.string(), currentCapacity: z.number(), desiredCapacity: z.number() }),
+});
+const RecentSignals = z.object({ signals: z.array(RecentSignalSchema) });
 const DecisionsPage = z.object({ decisions: z.array(AuditEntrySchema), next: z.string().nullable() });
 
 /** Manual override: pin capacity until `expiresAt` (or for `durationSeconds`); clamped to the policy's bounds. */
@@ -95,6 +104,23 @@ export function registerDecisionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDepend
       ]);
       if (!target) throw new ApiError(404, 'not-found', `no target "${id}"`);
       return c.json({ decisions: page.entries as unknown as z.infer<typeof AuditEntrySchema>[], next: page.next }, 200);
+    },
+  );
+
+  app.openapi(
+    scopedRoute('read', deps, {
+      method: 'get',
+      path: '/v1/targets/{id}/signals',
+      summary:
+        "The target's recent signals in full, newest first, each with what was observed and decided (bounded: the state store's recent-signal limits); the policy editor replays them",
+      request: { params: TargetParams },
+      responses: { 200: { description: 'the signals', content: json(RecentSignals) }, ...NOT_FOUND, ...COMMON_ERRORS },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const [target, signals] = await Promise.all([store.getTarget(id), store.readRecentSignals(id, clock.now())]);
+      if (!target) throw new ApiError(404, 'not-found', `no target "${id}"`);
+      return c.json({ signals: signals as unknown as z.infer<typeof RecentSignalSchema>[] }, 200);
     },
   );
 

@@ -192,6 +192,52 @@ describe.each(KINDS)('%s state store', (kind) => {
       expect((await store.load('llm-endpoint', 'e3')).state.fleet).toBeNull();
     });
 
+    it('keeps the recent signals commits carry: newest first, bounded in count, bytes per entry and age; gone with the target', async () => {
+      let now = 1_000;
+      const store = open(
+        { recentSignalsMax: 3, recentSignalMaxBytes: 600, recentSignalsMaxAgeSeconds: 3600 },
+        () => now,
+      );
+      await store.putTarget(testTarget('llm-endpoint'));
+      const observed = { observedAt: 0, pools: [] };
+      const metric = (value: number, at: number) => ({
+        kind: 'metric' as const,
+        metric: 'gpu_utilization',
+        value,
+        source: 'test',
+        observedAt: at,
+        eventId: `m${value}`,
+      });
+      for (let i = 1; i <= 4; i++) {
+        now = i * 1000;
+        await store.commit('llm-endpoint', {
+          ...commitRequest({ eventId: `e${i}`, expectedVersion: i - 1, now }),
+          recent: { signal: metric(i * 10, now), observed: { ...observed, observedAt: now } },
+        });
+      }
+      // A signal over the byte cap is not kept; a commit without one keeps nothing new.
+      await store.commit('llm-endpoint', {
+        ...commitRequest({ eventId: 'e5', expectedVersion: 4, now: 5000 }),
+        recent: { signal: { ...metric(50, 5000), source: 'x'.repeat(700) }, observed: null },
+      });
+      await store.commit('llm-endpoint', commitRequest({ eventId: 'e6', expectedVersion: 5, now: 6000 }));
+      const kept = await store.readRecentSignals('llm-endpoint', 6000);
+      expect(kept.map((entry) => entry.eventId)).toEqual(['e4', 'e3', 'e2']);
+      expect(kept[0]).toMatchObject({
+        at: 4000,
+        signal: { kind: 'metric', value: 40, metric: 'gpu_utilization' },
+        observed: { observedAt: 4000, pools: [] },
+        decided: { outcome: expect.any(String), desiredCapacity: expect.any(Number) },
+      });
+      // An hour after e2 it is past the age cap.
+      expect((await store.readRecentSignals('llm-endpoint', 2000 + 3600_000 + 1)).map((e) => e.eventId)).toEqual([
+        'e4',
+        'e3',
+      ]);
+      await store.deleteTarget('llm-endpoint');
+      expect(await store.readRecentSignals('llm-endpoint', 6000)).toEqual([]);
+    });
+
     it('refuses a stale version and writes nothing', async () => {
       const store = open();
       await store.commit('llm-endpoint', commitRequest({ eventId: 'e1', expectedVersion: 0 }));

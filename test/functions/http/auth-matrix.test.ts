@@ -18,6 +18,7 @@ const EXPECTED_SCOPES: Record<string, string> = {
   'put /v1/targets/{id}/policy': 'write',
   'delete /v1/targets/{id}/policy': 'write',
   'get /v1/targets/{id}/decisions': 'read',
+  'get /v1/targets/{id}/signals': 'read',
   'post /v1/targets/{id}/override': 'write',
   'delete /v1/targets/{id}/override': 'write',
   'get /v1/targets/{id}/status': 'read',
