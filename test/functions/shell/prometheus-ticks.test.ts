@@ -8,6 +8,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 import type { AwsClients } from '../../../adapters/aws/clients.ts';
 import type { AzureClients } from '../../../adapters/azure/clients.ts';
 import type { GcpClients } from '../../../adapters/gcp/clients.ts';
@@ -187,7 +188,7 @@ async function tickOnce(provider: 'aws' | 'gcp' | 'azure', at: number, env: Reco
   const lines: string[] = [];
   const runtime = createRuntime(
     { TIDE_MODE: 'shadow', ...env },
-    { store, clock: { now: () => at }, write: (line) => lines.push(line) },
+    { eventSources: EVENT_SOURCES, store, clock: { now: () => at }, write: (line) => lines.push(line) },
   );
   const target = targets[provider];
   await store.putTarget(target);
