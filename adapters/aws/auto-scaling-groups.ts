@@ -23,6 +23,7 @@ import {
 } from '../ports/actuator.ts';
 import type { AwsCaller } from './calls.ts';
 import type { AwsClients, AwsScope } from './clients.ts';
+import type { PlacementScoreCache, PlacementScores } from './placement-scores.ts';
 import type { SpotPriceCache } from './spot-prices.ts';
 
 /** Codes in a failed activity's status message that mean "no capacity here", not "misconfigured". */
@@ -47,6 +48,8 @@ export interface AutoScalingGroupsDeps {
   now: () => number;
   /** Live spot prices for the spot pools' observations (DescribeSpotPriceHistory, cached); without it the catalog prices them. */
   spotPrices?: SpotPriceCache;
+  /** Spot placement scores for the spot pools' observations (GetSpotPlacementScores, cached); without it pools rank by price. */
+  placementScores?: PlacementScoreCache;
 }
 
 /**
@@ -83,6 +86,12 @@ export function groupName(nameOrArn: string): string {
   return at >= 0 ? nameOrArn.slice(at + marker.length) : nameOrArn;
 }
 
+/** The zones a group launches in: its own list, else its instances'. */
+function zonesOf(group: { AvailabilityZones?: string[]; Instances?: { AvailabilityZone?: string }[] }): string[] {
+  if (group.AvailabilityZones && group.AvailabilityZones.length > 0) return group.AvailabilityZones;
+  return [...new Set((group.Instances ?? []).flatMap((i) => (i.AvailabilityZone ? [i.AvailabilityZone] : [])))];
+}
+
 function nodeState(lifecycle: string | undefined): ObservedNode['state'] {
   if (lifecycle === 'InService') return 'ready';
   if (lifecycle?.startsWith('Pending')) return 'pending';
@@ -100,6 +109,32 @@ function spotPriceOf(
   return {
     ...(price.usdPerHour === undefined ? {} : { spotUsdPerHour: price.usdPerHour }),
     priceNote: price.note.slice(0, 400),
+  };
+}
+
+/**
+ * A spot pool's placement score: its zone's (the target names it), or the best of its group's zones (a
+ * multi-zone group launches where EC2 finds capacity). Undefined with a note when no zone of it was scored.
+ */
+function placementOf(
+  pool: CapacityPool,
+  zones: readonly string[],
+  scores: PlacementScores | undefined,
+): { placementScore?: number; placementNote?: string } {
+  if (pool.capacityType !== 'spot' || !scores) return {};
+  const candidates = pool.zone ? [pool.zone] : zones;
+  let best: { zone: string; score: number } | undefined;
+  for (const zone of candidates) {
+    const score = scores.byZone.get(zone);
+    if (score !== undefined && (!best || score > best.score)) best = { zone, score };
+  }
+  if (!best) {
+    const why = scores.byZone.size > 0 ? `no score for ${candidates.join(', ') || 'its zones'} from ` : '';
+    return { placementNote: `placement score: ${why}${scores.note}`.slice(0, 400) };
+  }
+  return {
+    placementScore: best.score,
+    placementNote: `placement score ${best.score}/10 in ${best.zone} from ${scores.note}`.slice(0, 400),
   };
 }
 
@@ -135,6 +170,14 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
       this.deps.spotPrices && spotTypes.length > 0
         ? await this.deps.spotPrices.prices(this.deps.scope, spotTypes)
         : undefined;
+    // The spot pools' total desired is the capacity asked about (a replacement adds to it, roughly).
+    const spotDesired = pools
+      .filter(({ pool }) => pool.capacityType === 'spot')
+      .reduce((sum, { group }) => sum + (found.get(group)?.DesiredCapacity ?? 0), 0);
+    const scores =
+      this.deps.placementScores && spotTypes.length > 0
+        ? await this.deps.placementScores.scores(this.deps.scope, spotTypes, spotDesired + 1)
+        : undefined;
     return {
       observedAt,
       pools: pools.map(({ pool, group }) => {
@@ -156,6 +199,7 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
           nodes,
           ...(described.WarmPoolConfiguration ? { warm: described.WarmPoolSize ?? 0 } : {}),
           ...spotPriceOf(pool, typeOf(pool), prices),
+          ...placementOf(pool, zonesOf(described), scores),
         };
       }),
     };

@@ -35,6 +35,8 @@ export const AWS_CALLS = {
   'cloudwatch:GetMetricData': false,
   'cloudwatch:DescribeAlarms': false,
   'ec2:DescribeSpotPriceHistory': false,
+  'ec2:GetSpotPlacementScores': false,
+  'ec2:DescribeAvailabilityZones': false,
   'events:PutEvents': true,
   /** Made by the SDK's credential provider for a target that names a role (resource.roleArn), not by the caller. */
   'sts:AssumeRole': false,

@@ -13,6 +13,7 @@ import { createCheckpointSender, type CheckpointSenderDeps } from './checkpoint.
 import { createAwsClients, type AwsClients, type AwsScope } from './clients.ts';
 import type { AwsActMode, AwsClientOptions, AwsLogger } from './options.ts';
 import { SageMakerEndpointActuator, type EndpointDeployment } from './sagemaker-endpoint.ts';
+import { createPlacementScoreCache, type PlacementScoreCache } from './placement-scores.ts';
 import { createSpotPriceCache, type SpotPriceCache } from './spot-prices.ts';
 
 export { AWS_CALLS, type AwsCallName } from './calls.ts';
@@ -34,6 +35,8 @@ export interface AwsConfig {
   deployment?: EndpointDeployment;
   /** Live spot prices shared by the actuators of a process (default: one cache per actuator). */
   spotPrices?: SpotPriceCache;
+  /** Spot placement scores shared by the actuators of a process (default: one cache per actuator). */
+  placementScores?: PlacementScoreCache;
   /** TLS and retry settings of the checkpoint callback (tests). */
   checkpoint?: Pick<CheckpointSenderDeps, 'tls' | 'timeoutMs' | 'maxAttempts' | 'retryBaseDelayMs'>;
 }
@@ -118,6 +121,7 @@ export function createAwsActuator(
       sendCheckpoint,
       now,
       spotPrices: config.spotPrices ?? createSpotPriceCache({ clients, caller, now }),
+      placementScores: config.placementScores ?? createPlacementScoreCache({ clients, caller, now }),
     }),
     { kind: 'auto-scaling-groups' as const, scope },
   );
@@ -133,15 +137,21 @@ export function createAwsActuatorFactory(
   config: Omit<AwsConfig, 'mode'> & { mode?: AwsActMode },
 ): (target: Target) => ActuatorPort {
   const clients = config.clients ?? createAwsClients(config.client);
-  const spotPrices =
-    config.spotPrices ??
-    createSpotPriceCache({ clients, caller: createAwsCaller('act', config.logger), now: config.now ?? Date.now });
+  const shared = { clients, caller: createAwsCaller('act', config.logger), now: config.now ?? Date.now };
+  const spotPrices = config.spotPrices ?? createSpotPriceCache(shared);
+  const placementScores = config.placementScores ?? createPlacementScoreCache(shared);
   const cache = new Map<string, { key: string; actuator: ActuatorPort }>();
   return (target) => {
     const key = JSON.stringify([target.pools, target.region, target.resource]);
     const cached = cache.get(target.id);
     if (cached?.key === key) return cached.actuator;
-    const actuator = createAwsActuator(target, { ...config, mode: config.mode ?? 'act', clients, spotPrices });
+    const actuator = createAwsActuator(target, {
+      ...config,
+      mode: config.mode ?? 'act',
+      clients,
+      spotPrices,
+      placementScores,
+    });
     cache.set(target.id, { key, actuator });
     return actuator;
   };

@@ -109,6 +109,13 @@ export const SpotSchema = strictObject({
     .max(100)
     .default(0.25)
     .describe("Ranking: each interruption in the window adds this fraction to a pool's price (0.25 = +25 %)."),
+  placementScoreWeight: number()
+    .min(0)
+    .max(100)
+    .default(0.5)
+    .describe(
+      "Ranking: a spot pool's placement score (1-10, AWS GetSpotPlacementScores) below 10 adds up to this fraction to its price: score 10 adds nothing, score 1 the whole of it (0.5 = +50 %); a pool with no score adds nothing.",
+    ),
   capacityErrorCooldownSeconds: seconds(86400)
     .default(180)
     .describe('A pool that returned a capacity error is skipped this long, seconds (Karpenter: 3 min).'),

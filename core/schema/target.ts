@@ -86,6 +86,14 @@ export const ObservedPoolSchema = strictObject({
   spotUsdPerHour: number().positive().max(10_000).optional(),
   /** Where the pool's spot price came from, or why the catalog stands in (stale, missing): shown in the decision's reasons. */
   priceNote: string().max(400).optional(),
+  /**
+   * Spot placement score of the pool's zone, 1 (a spot request is unlikely to be fulfilled) to 10 (very likely),
+   * as the provider reported it now (AWS GetSpotPlacementScores). Spot pools rank by it next to price
+   * (`spot.placementScoreWeight`); absent, a pool ranks by price alone.
+   */
+  placementScore: number().int().min(1).max(10).optional(),
+  /** Where the pool's placement score came from, or why there is none: shown in the decision's reasons. */
+  placementNote: string().max(400).optional(),
   nodes: array(ObservedNodeSchema).max(LIMITS.nodesPerPool).optional(),
 });
 export type ObservedPool = Infer<typeof ObservedPoolSchema>;

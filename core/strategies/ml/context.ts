@@ -55,6 +55,10 @@ export interface PoolView {
   price?: number;
   /** Where a spot price came from (the provider's live price, or why the catalog stands in). */
   priceNote?: string;
+  /** Spot placement score of the pool's zone, 1-10, when the provider gave one. */
+  placementScore?: number;
+  /** Where the placement score came from, or why there is none. */
+  placementNote?: string;
 }
 
 /** USD per instance-hour: the policy's `prices` first, then the catalog; undefined when neither knows. */
@@ -92,6 +96,8 @@ function view(
   const live = capacity === 'spot' && stated === undefined ? seen?.spotUsdPerHour : undefined;
   const price = live ?? unitPrice(ctx, type, capacity);
   if (price !== undefined) result.price = price;
+  if (capacity === 'spot' && seen?.placementScore !== undefined) result.placementScore = seen.placementScore;
+  if (capacity === 'spot' && seen?.placementNote !== undefined) result.placementNote = seen.placementNote;
   if (capacity === 'spot' && seen?.priceNote !== undefined)
     result.priceNote = stated === undefined ? seen.priceNote : `the policy's price for ${type} wins over the live one`;
   return result;

@@ -69,8 +69,18 @@ function boundPools(pools: MlState['pools']): MlState['pools'] {
 export interface RankedPool {
   pool: PoolView;
   interruptions: number;
-  /** USD per hour x (1 + penalty x interruptions): lower is better. */
+  /** USD per hour x (1 + penalty x interruptions) x (1 + weight x (10 - placement score) / 9): lower is better. */
   score: number;
+}
+
+/**
+ * The placement factor of a pool: 1 + weight x (10 - score) / 9, so score 10 (a spot request very likely
+ * fulfilled) costs nothing and score 1 costs the whole weight. With the default weight 0.5, a $1.00 pool
+ * scored 4 ranks as $1.33 and loses to a $1.20 pool scored 9 ($1.27). A pool with no score: 1.
+ */
+export function placementFactor(ctx: MlContext, pool: PoolView): number {
+  if (pool.placementScore === undefined) return 1;
+  return 1 + (ctx.policy.spot.placementScoreWeight * (10 - pool.placementScore)) / 9;
 }
 
 /** Is the pool inside the skip period after a capacity error? Returns the reason if so. */
@@ -90,7 +100,8 @@ function fits(pool: PoolView, requirement: InstanceRequirement | undefined): boo
 /**
  * The target's spot pools that may take capacity now, best first: not excluded, not in the skip period
  * after a capacity error, not above the interruption limit, priced in the catalog and compatible with the
- * requirement. Ranked by price x (1 + penalty x recent interruptions); ties keep the target's order.
+ * requirement. Ranked by price x (1 + penalty x recent interruptions) x the placement factor (see
+ * {@link placementFactor}); ties keep the target's order.
  */
 export function rankSpotPools(
   ctx: MlContext,
@@ -121,7 +132,11 @@ export function rankSpotPools(
       skipped.push(`spot pool ${pool.id} skipped: ${pool.instanceType} is not in the catalog, so it cannot be priced`);
       continue;
     }
-    ranked.push({ pool, interruptions, score: pool.price * (1 + spot.interruptionPenalty * interruptions) });
+    ranked.push({
+      pool,
+      interruptions,
+      score: pool.price * (1 + spot.interruptionPenalty * interruptions) * placementFactor(ctx, pool),
+    });
   }
   ranked.sort((a, b) => a.score - b.score);
   return { ranked, skipped };
@@ -244,9 +259,14 @@ export function placeCapacity(
   reasons.push(...skipped);
   const best = ranked[0];
   if (best) {
-    const others = ranked.slice(1, 3).map((r) => `${r.pool.id} ${usd(r.score)}`);
+    const others = ranked
+      .slice(1, 3)
+      .map(
+        (r) =>
+          `${r.pool.id} ${usd(r.score)}${r.pool.placementScore === undefined ? '' : ` at ${r.pool.placementScore}/10`}`,
+      );
     reasons.push(
-      `spot pool ${best.pool.id} (${best.pool.instanceType}${best.pool.zone ? ` in ${best.pool.zone}` : ''}) ranks first: ${usd(best.pool.price!)}/h with ${best.interruptions} recent interruptions, score ${usd(best.score)}${others.length > 0 ? ` (next: ${others.join(', ')})` : ''}${best.pool.priceNote ? `; ${best.pool.priceNote}` : ''}`,
+      `spot pool ${best.pool.id} (${best.pool.instanceType}${best.pool.zone ? ` in ${best.pool.zone}` : ''}) ranks first: ${usd(best.pool.price!)}/h with ${best.interruptions} recent interruptions${placementOf(best.pool)}, score ${usd(best.score)}${others.length > 0 ? ` (next: ${others.join(', ')})` : ''}${best.pool.priceNote ? `; ${best.pool.priceNote}` : ''}${best.pool.placementNote ? `; ${best.pool.placementNote}` : ''}`,
     );
     return { pool: best.pool, reasons, fallback: false };
   }
@@ -264,6 +284,11 @@ export function placeCapacity(
   }
   reasons.push('no spot pool is usable: falling back to on-demand');
   return onDemand(true);
+}
+
+/** ", placement score N/10" for a pool that has one. */
+function placementOf(pool: PoolView): string {
+  return pool.placementScore === undefined ? '' : `, placement score ${pool.placementScore}/10`;
 }
 
 /** A launch of `count` nodes in `pool`. */

@@ -42,6 +42,8 @@ describe('EC2 Auto Scaling groups actuator (real SDK client, query protocol, wir
         priceNote: expect.stringMatching(
           /^spot price g5\.12xlarge: \$1\.9\/h in us-east-1b from DescribeSpotPriceHistory, \d+ s old$/,
         ),
+        placementNote:
+          'placement score: GetSpotPlacementScores for g5.12xlarge x 4 in us-east-1 scored no zone of the region: ranked by price alone',
         states: ['draining', 'ready', 'pending'],
       },
       {
@@ -62,6 +64,94 @@ describe('EC2 Auto Scaling groups actuator (real SDK client, query protocol, wir
       }),
       // The spot pool's type only; the on-demand pool needs no spot price.
       expect.objectContaining({ Action: 'DescribeSpotPriceHistory', 'InstanceType.1': 'g5.12xlarge' }),
+      // Placement scores for the spot types, 3 desired + 1 rounded up to 4, per zone; then the zones' names.
+      expect.objectContaining({
+        Action: 'GetSpotPlacementScores',
+        'InstanceType.1': 'g5.12xlarge',
+        TargetCapacity: '4',
+        SingleAvailabilityZone: 'true',
+        'RegionName.1': 'us-east-1',
+      }),
+      expect.objectContaining({ Action: 'DescribeAvailabilityZones' }),
+    ]);
+  });
+
+  it('spot placement scores per zone, cached 15 min; a failed read keeps the last scores, a first failure is a note', async () => {
+    const a = fake.aws.ec2.addGroup('sps-a', 'g5.12xlarge', 1);
+    const b = fake.aws.ec2.addGroup('sps-b', 'g6.12xlarge', 1);
+    const c = fake.aws.ec2.addGroup('sps-c', 'g6e.12xlarge', 1);
+    a.zones = ['us-east-1a'];
+    b.zones = ['us-east-1b', 'us-east-1c'];
+    c.zones = ['us-east-1c'];
+    fake.aws.ec2.placementScores = new Map([
+      ['use1-az4', 3], // us-east-1a
+      ['use1-az6', 9], // us-east-1b
+    ]);
+    let now = Date.parse('2026-11-29T18:00:00Z');
+    const { createAwsActuator } = await import('../../../adapters/aws/index.ts');
+    const { TargetSchema } = await import('../../../core/schema/target.ts');
+    const target = TargetSchema.parse({
+      ...groupsTarget({ 'a-spot': 'sps-a', 'b-spot': 'sps-b', 'c-spot': 'sps-c' }),
+    });
+    const actuator = createAwsActuator(target, {
+      mode: 'act',
+      logger: { info() {}, warn() {} },
+      env: process.env,
+      clients: fake.clients,
+      now: () => now,
+    });
+    const scoresOf = (observed: Awaited<ReturnType<typeof actuator.readCapacity>>) =>
+      observed.pools.map((p) => [p.poolId, p.placementScore, p.placementNote]);
+    const first = await actuator.readCapacity('train');
+    // The best of a multi-zone group's zones; a zone EC2 did not score gives no score, and says so.
+    expect(scoresOf(first)).toEqual([
+      [
+        'a-spot',
+        3,
+        expect.stringMatching(
+          /^placement score 3\/10 in us-east-1a from GetSpotPlacementScores for g5\.12xlarge, g6\.12xlarge, g6e\.12xlarge x 4 in us-east-1, 0 s old$/,
+        ),
+      ],
+      ['b-spot', 9, expect.stringMatching(/^placement score 9\/10 in us-east-1b /)],
+      [
+        'c-spot',
+        undefined,
+        expect.stringMatching(/^placement score: no score for us-east-1c from GetSpotPlacementScores/),
+      ],
+    ]);
+    const [call] = fake.aws.server.calls('ec2', 'GetSpotPlacementScores');
+    expect(call?.params).toMatchObject({
+      'InstanceType.1': 'g5.12xlarge',
+      'InstanceType.2': 'g6.12xlarge',
+      'InstanceType.3': 'g6e.12xlarge',
+    });
+
+    now += 14 * 60_000;
+    await actuator.readCapacity('train');
+    expect(fake.aws.server.calls('ec2', 'GetSpotPlacementScores')).toHaveLength(1); // cached
+    expect(fake.aws.server.calls('ec2', 'DescribeAvailabilityZones')).toHaveLength(1);
+
+    now += 60_000;
+    fake.aws.server.fail({ service: 'ec2', action: 'GetSpotPlacementScores' }, 'throttle', 3);
+    const throttled = await actuator.readCapacity('train');
+    expect(scoresOf(throttled)[1]).toEqual([
+      'b-spot',
+      9,
+      expect.stringMatching(
+        /x 4 in us-east-1, 900 s old; the last read failed \(ec2:GetSpotPlacementScores on region\/us-east-1 throttled/,
+      ),
+    ]);
+    expect(fake.aws.server.calls('ec2', 'GetSpotPlacementScores')).toHaveLength(4); // 1 + 3 attempts
+
+    now += 2 * 3_600_000; // stale, and the next read is denied: no scores, the pools rank by price
+    fake.aws.server.fail({ service: 'ec2', action: 'GetSpotPlacementScores' }, 'access-denied', 1);
+    const stale = await actuator.readCapacity('train');
+    expect(scoresOf(stale)[0]).toEqual([
+      'a-spot',
+      undefined,
+      expect.stringMatching(
+        /^placement score: GetSpotPlacementScores .* failed \(access denied: ec2:GetSpotPlacementScores on region\/us-east-1\): ranked by price alone$/,
+      ),
     ]);
   });
 

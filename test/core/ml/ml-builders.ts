@@ -28,6 +28,10 @@ export interface PoolSpec {
   desired?: number;
   ready?: number;
   pending?: number;
+  /** The provider's live spot price and placement score (AWS), as an adapter observes them. */
+  spotUsdPerHour?: number;
+  placementScore?: number;
+  placementNote?: string;
 }
 
 export interface MlInputOptions {
@@ -75,6 +79,9 @@ export function mlInput(options: MlInputOptions): DecisionInput {
           ready,
           pending: pool.pending ?? nodes.filter((n) => n.state === 'pending').length,
           nodes: nodes.map((n) => ({ id: n.id, state: n.state ?? 'ready', ...(n.jobId ? { jobId: n.jobId } : {}) })),
+          ...(pool.spotUsdPerHour !== undefined ? { spotUsdPerHour: pool.spotUsdPerHour } : {}),
+          ...(pool.placementScore !== undefined ? { placementScore: pool.placementScore } : {}),
+          ...(pool.placementNote !== undefined ? { placementNote: pool.placementNote } : {}),
         };
       }),
     },

@@ -89,6 +89,58 @@ describe('spot interruption on an inference endpoint', () => {
     expect(decision.memory.ml.pools['g5-spot-1a']?.interruptions).toContain(T0);
   });
 
+  // Live prices and placement scores as the AWS adapter observes them: 1b is cheaper, 1c likelier to be fulfilled.
+  const scored = (policy: Record<string, unknown>, b: number | undefined, c: number | undefined) =>
+    decide(
+      mlInput({
+        pools: spotPools(2).map((pool) =>
+          pool.id === 'g5-spot-1b'
+            ? { ...pool, spotUsdPerHour: 0.4, ...(b ? { placementScore: b, placementNote: 'from the test' } : {}) }
+            : pool.id === 'g5-spot-1c'
+              ? { ...pool, spotUsdPerHour: 0.45, ...(c ? { placementScore: c } : {}) }
+              : pool,
+        ),
+        policy,
+        signal: notice('a-1', 'g5-spot-1a'),
+      }),
+    );
+  it.each([
+    {
+      label: 'placement scores: 1b at $0.40 scored 3 ranks as $0.56 (x1.39), 1c at $0.45 scored 10 as $0.45: 1c',
+      policy: {},
+      scores: [3, 10],
+      pool: 'g5-spot-1c',
+      reason:
+        /spot pool g5-spot-1c .* ranks first: \$0\.45\/h with 0 recent interruptions, placement score 10\/10, score \$0\.45 \(next: g5-spot-1b \$0\.56 at 3\/10/,
+    },
+    {
+      label: 'placementScoreWeight 0: the scores are ignored, 1b is cheaper',
+      policy: { spot: { placementScoreWeight: 0 } },
+      scores: [3, 10],
+      pool: 'g5-spot-1b',
+      reason: /spot pool g5-spot-1b .* placement score 3\/10, score \$0\.40.*; from the test/,
+    },
+    {
+      label: 'no scores at all: by price, as before',
+      policy: {},
+      scores: [undefined, undefined],
+      pool: 'g5-spot-1b',
+      reason:
+        /spot pool g5-spot-1b .* ranks first: \$0\.40\/h with 0 recent interruptions, score \$0\.40 \(next: g5-spot-1c \$0\.45\)/,
+    },
+    {
+      label: 'close scores do not outweigh price: 1b scored 9 ($0.42) beats 1c scored 10 ($0.45)',
+      policy: {},
+      scores: [9, 10],
+      pool: 'g5-spot-1b',
+      reason: /g5-spot-1b .* score \$0\.42/,
+    },
+  ])('$label', ({ policy, scores, pool, reason }) => {
+    const decision = scored(policy, scores[0], scores[1]);
+    expect(launches(decision.actions)).toEqual([expect.objectContaining({ poolId: pool, capacityType: 'spot' })]);
+    expect(decision.reasons.join('\n')).toMatch(reason);
+  });
+
   it('records the fallback and returns to spot in two steps after 1800 s of quiet, never dipping', () => {
     const pools = spotPools(1, 0, 0, 1);
     const fallback = memoryWith({ fallbackSince: T0, lastSpotTroubleAt: T0 });

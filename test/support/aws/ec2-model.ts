@@ -32,6 +32,8 @@ export interface FakeGroup {
   /** The group's tags (CreateOrUpdateTags), by key. */
   tags?: Map<string, { Value: string; PropagateAtLaunch: boolean }>;
   activities: Record<string, unknown>[];
+  /** The group's zones (default us-east-1a). */
+  zones?: string[];
 }
 
 let nextId = 0;
@@ -40,6 +42,14 @@ const newInstanceId = () => `i-${(0x0a000000 + ++nextId).toString(16).padStart(1
 export class Ec2Model {
   groups = new Map<string, FakeGroup>();
   spotPrices: { instanceType: string; availabilityZone: string; spotPrice: string; timestamp: Date }[] = [];
+  /** The region's zones, as DescribeAvailabilityZones names them (ids differ by account). */
+  zones = [
+    { ZoneName: 'us-east-1a', ZoneId: 'use1-az4' },
+    { ZoneName: 'us-east-1b', ZoneId: 'use1-az6' },
+    { ZoneName: 'us-east-1c', ZoneId: 'use1-az1' },
+  ];
+  /** Spot placement scores by zone id (GetSpotPlacementScores with SingleAvailabilityZone), whatever the types. */
+  placementScores = new Map<string, number>();
   /** Metric values by `Namespace/MetricName`, newest last, as [epoch seconds, value]. */
   metrics = new Map<string, [number, number][]>();
   alarms = new Map<
@@ -136,7 +146,7 @@ export class Ec2Model {
                 MaxSize: group.max,
                 DesiredCapacity: group.desired,
                 DefaultCooldown: 300,
-                AvailabilityZones: ['us-east-1a'],
+                AvailabilityZones: group.zones ?? ['us-east-1a'],
                 HealthCheckType: 'EC2',
                 CreatedTime: new Date(1700000000000),
                 Instances: group.instances,
@@ -237,6 +247,27 @@ export class Ec2Model {
   };
 
   handleEc2 = (action: string, p: Record<string, unknown>): unknown => {
+    if (action === 'DescribeAvailabilityZones')
+      return {
+        availabilityZoneInfo: this.zones.map((z) => ({
+          zoneName: z.ZoneName,
+          zoneId: z.ZoneId,
+          regionName: 'us-east-1',
+          zoneState: 'available',
+        })),
+      };
+    if (action === 'GetSpotPlacementScores') {
+      if (queryList(p, 'InstanceType').length === 0 || !p.TargetCapacity)
+        throw new AwsWireError('InvalidParameterValue', 'InstanceTypes and TargetCapacity are required', 400);
+      return {
+        spotPlacementScoreSet: [...this.placementScores].map(([zoneId, score]) => ({
+          region: 'us-east-1',
+          availabilityZoneId: zoneId,
+          score,
+        })),
+        nextToken: '',
+      };
+    }
     if (action !== 'DescribeSpotPriceHistory')
       throw new AwsWireError('InvalidAction', `the fake does not serve EC2 ${action}`);
     const types = queryList(p, 'InstanceType');
