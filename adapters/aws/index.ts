@@ -6,7 +6,7 @@
  */
 import type { Target } from '../../core/schema/target.ts';
 import { ProviderRejectedError, type ActuatorPort } from '../ports/actuator.ts';
-import { createApplicationAutoScalingGuard } from './app-autoscaling.ts';
+import { createApplicationAutoScalingGuard, scalableResourceIdOf } from './app-autoscaling.ts';
 import { AutoScalingGroupsActuator } from './auto-scaling-groups.ts';
 import { createAwsCaller } from './calls.ts';
 import { createCheckpointSender, type CheckpointSenderDeps } from './checkpoint.ts';
@@ -155,4 +155,31 @@ export function createAwsActuatorFactory(
     cache.set(target.id, { key, actuator });
     return actuator;
   };
+}
+
+/**
+ * Give back what Tide took from a target that is leaving (DELETE /v1/targets/{id}): the Application Auto
+ * Scaling target of its SageMaker variant or inference component, restored to the suspended state Tide
+ * recorded when it suspended it (nothing when Tide suspended nothing). The tick's sweep stays as the backstop
+ * for a removal this misses (a failed call, a target removed from the store directly). Undefined for a target
+ * with no AWS scalable resource.
+ */
+export async function releaseAwsTarget(
+  target: Target,
+  config: Pick<AwsConfig, 'logger' | 'env' | 'now' | 'clients' | 'client'> & { mode?: AwsActMode },
+): Promise<{ resourceId: string; outcome: 'restored' | 'nothing-to-restore' } | undefined> {
+  const resource = target.resource?.provider === 'aws' ? target.resource : undefined;
+  const resourceId = resource ? scalableResourceIdOf(resource) : undefined;
+  if (!resource?.sagemakerEndpoint || !resourceId) return undefined;
+  const clients = config.clients ?? createAwsClients(config.client);
+  const guard = createApplicationAutoScalingGuard({
+    clients,
+    scope: scopeOf(target, config.env),
+    caller: createAwsCaller(config.mode ?? 'act', config.logger),
+    now: config.now ?? Date.now,
+  });
+  const dimension = resource.sagemakerEndpoint.inferenceComponentName
+    ? ('sagemaker:inference-component:DesiredCopyCount' as const)
+    : ('sagemaker:variant:DesiredInstanceCount' as const);
+  return { resourceId, outcome: await guard.restore({ resourceId, dimension }) };
 }

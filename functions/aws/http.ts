@@ -5,6 +5,8 @@
  * Keys are made with `tide keys create` against that store (or `TIDE_ADMIN_KEY`, a bootstrap admin key).
  */
 import { handle } from 'hono/aws-lambda';
+import { createAwsClients } from '../../adapters/aws/clients.ts';
+import { createLazyAwsActuatorFactory } from '../../adapters/aws/lazy.ts';
 import { createSenderAuth, senderAuthOptionsFromEnv } from '../../adapters/auth/index.ts';
 import { createAccessStore, stateConfigFromEnv } from '../../adapters/state/index.ts';
 import type { AccessStore } from '../../adapters/ports/access-store.ts';
@@ -12,36 +14,83 @@ import { decide } from '../../core/decide.ts';
 import { bootstrapRecord } from '../http/api-keys.ts';
 import { createApiApp } from '../http/app.ts';
 import { createApiMetrics } from '../http/metrics.ts';
-import { createRuntime, type RuntimeOverrides } from '../shell/runtime.ts';
+import type { AwsProviderDeps } from './handler.ts';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../shell/runtime.ts';
 import { AWS_FUNCTION_SOURCES } from './sources.ts';
 
-/** Overrides for tests (a store built elsewhere, captured log lines). */
+/** Overrides for tests (a store built elsewhere, captured log lines, the AWS clients). */
 export interface HttpHandlerOverrides extends Partial<RuntimeOverrides> {
   access?: AccessStore;
+  aws?: AwsProviderDeps;
+}
+
+/**
+ * The AWS adapters of the API function, as the events function carries them (loaded at a target's first
+ * action): acting and dry-run need them (the dry-run route, a target's status), and so does a deletion,
+ * which gives back the Application Auto Scaling target Tide suspended.
+ */
+function defaultAws(env: Record<string, string | undefined>, logger: () => Runtime['logger'] | undefined) {
+  const clients = createAwsClients();
+  return {
+    clients,
+    env,
+    actuatorOf: createLazyAwsActuatorFactory({
+      env,
+      clients,
+      logger: {
+        info: (message, fields) => logger()?.info(message, fields),
+        warn: (message, fields) => logger()?.warn(message, fields),
+      },
+    }),
+  };
+}
+
+/** In act mode: restore what Tide suspended on a deleted AWS target (adapters/aws releaseAwsTarget). */
+function releasedOnAws(runtime: Runtime, aws: AwsProviderDeps) {
+  return async (target: Parameters<typeof import('../../adapters/aws/index.ts').releaseAwsTarget>[0]) => {
+    if (target.provider !== 'aws') return;
+    const { releaseAwsTarget } = await import('../../adapters/aws/index.ts');
+    const released = await releaseAwsTarget(target, {
+      env: aws.env,
+      clients: aws.clients,
+      now: () => runtime.clock.now(),
+      logger: { info: (m, f) => runtime.logger.info(m, f), warn: (m, f) => runtime.logger.warn(m, f) },
+    });
+    if (released)
+      runtime.logger.info('target deleted: Application Auto Scaling given back', { targetId: target.id, ...released });
+  };
 }
 
 /** Build the Lambda handler for `env`; the app is built at the first invocation and kept while warm. */
 export function createHttpHandler(env: Record<string, string | undefined>, overrides: HttpHandlerOverrides = {}) {
   let built: Promise<ReturnType<typeof handle>> | undefined;
+  let runtime: Runtime | undefined;
+  const aws = overrides.aws ?? defaultAws(env, () => runtime?.logger);
   const build = async () => {
-    const runtime = createRuntime(env, { eventSources: AWS_FUNCTION_SOURCES, ...overrides });
-    const access = overrides.access ?? createAccessStore(stateConfigFromEnv(env), {}, runtime.store);
+    const rt = createRuntime(env, {
+      eventSources: AWS_FUNCTION_SOURCES,
+      providers: { aws: aws.actuatorOf },
+      ...overrides,
+    });
+    runtime = rt;
+    const access = overrides.access ?? createAccessStore(stateConfigFromEnv(env), {}, rt.store);
     if (env.TIDE_ADMIN_KEY) {
-      const record = bootstrapRecord(env.TIDE_ADMIN_KEY, runtime.clock.now());
+      const record = bootstrapRecord(env.TIDE_ADMIN_KEY, rt.clock.now());
       if (record) await access.createKey(record);
-      else runtime.logger.error('TIDE_ADMIN_KEY is not a key made by tide keys create: ignored', {});
+      else rt.logger.error('TIDE_ADMIN_KEY is not a key made by tide keys create: ignored', {});
     }
     const app = createApiApp({
-      store: runtime.store,
+      store: rt.store,
       access,
-      shell: runtime.shell,
-      ingest: runtime.ingest,
-      observe: (target) => runtime.actuators(target).readCapacity(target.id),
+      shell: rt.shell,
+      ingest: rt.ingest,
+      observe: (target) => rt.actuators(target).readCapacity(target.id),
       decide,
-      clock: runtime.clock,
-      logger: runtime.logger,
+      clock: rt.clock,
+      logger: rt.logger,
       metrics: createApiMetrics(),
-      senders: createSenderAuth({ ...senderAuthOptionsFromEnv(env), logger: runtime.logger }),
+      senders: createSenderAuth({ ...senderAuthOptionsFromEnv(env), logger: rt.logger }),
+      ...(rt.mode === 'act' ? { released: releasedOnAws(rt, aws) } : {}),
     });
     return handle(app);
   };

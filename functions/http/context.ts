@@ -53,6 +53,11 @@ export interface ApiDependencies {
   metrics: ApiMetrics;
   /** Checks that a webhook came from the sender it claims (SNS signatures, Event Grid, Pub/Sub JWTs). */
   senders: SenderVerifier;
+  /**
+   * Called after a target is deleted, with its last document: gives back what the provider lent Tide (AWS: the
+   * Application Auto Scaling target Tide suspended). A failure is logged, and the deletion stands.
+   */
+  released?: (target: Target) => Promise<void>;
   /** Documents read from memory with pushed invalidation (document-cache.ts), where the store offers it. */
   documents?: CachedDocuments;
   options?: Partial<ApiOptions>;

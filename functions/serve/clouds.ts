@@ -13,7 +13,7 @@ import { gcpEndpointFromEnv } from '../../adapters/gcp/config.ts';
 import { AzureActuator } from '../../adapters/azure/actuator.ts';
 import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/clients.ts';
 import { createAwsClients } from '../../adapters/aws/clients.ts';
-import { createAwsActuatorFactory } from '../../adapters/aws/index.ts';
+import { createAwsActuatorFactory, releaseAwsTarget } from '../../adapters/aws/index.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
 
 export const CLOUD_NAMES = ['simulated', 'aws', 'gcp', 'azure'] as const;
@@ -25,6 +25,8 @@ export interface CloudActuators {
   portFor(target: Target): ActuatorPort;
   /** Called on every tick: what happened in the cloud since, as cloud events per target (simulated only). */
   tick?(): { targetId: string; events: import('../../adapters/fake-cloud/cloud.ts').CloudEvent[] }[];
+  /** After a target is deleted: give back what the cloud lent Tide (AWS: the AAS target Tide suspended). */
+  released?(target: Target): Promise<void>;
 }
 
 /** Options every cloud factory gets. */
@@ -53,16 +55,18 @@ export const CLOUD_FACTORIES: Partial<Record<CloudName, (options: CloudFactoryOp
     const env = options.env ?? process.env;
     const clients = createAwsClients();
     const log = createJsonLogger({ write: (line) => process.stderr.write(`${line}\n`) });
-    const portFor = createAwsActuatorFactory({
-      env,
-      clients,
-      now: () => options.clock.now(),
-      logger: {
-        info: (message, fields) => log.info(message, fields),
-        warn: (message, fields) => log.warn(message, fields),
-      },
-    });
-    return { portFor };
+    const logger = {
+      info: (message: string, fields?: Record<string, unknown>) => log.info(message, fields),
+      warn: (message: string, fields?: Record<string, unknown>) => log.warn(message, fields),
+    };
+    const now = () => options.clock.now();
+    const portFor = createAwsActuatorFactory({ env, clients, now, logger });
+    const released = async (target: Target) => {
+      if (target.provider !== 'aws') return;
+      const result = await releaseAwsTarget(target, { env, clients, now, logger });
+      if (result) log.info('target deleted: Application Auto Scaling given back', { targetId: target.id, ...result });
+    };
+    return { portFor, released };
   },
   // Application Default Credentials; TIDE_GCP_API_ENDPOINT points the clients at another endpoint.
   gcp: (options) => {

@@ -131,6 +131,7 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
     logger,
     metrics,
     senders,
+    ...(cloud.released ? { released: cloud.released.bind(cloud) } : {}),
     ...(options.api ? { options: options.api } : {}),
   });
   // The web console at `/`, a client of the API above (functions/console/).

@@ -101,15 +101,28 @@ export function registerTargetRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependen
     }),
     async (c) => {
       const { id } = c.req.valid('param');
+      // Read first when something must be given back on deletion: the document names the cloud resources.
+      const before = deps.released ? await store.getTarget(id) : undefined;
       const expected = await expectedVersion(
         c.req.header('if-match'),
         undefined,
-        async () => (await store.getTarget(id))?.version ?? null,
+        async () => (before === undefined ? await store.getTarget(id) : before)?.version ?? null,
       );
       const audit = writeAudit(deps, c.get('apiKey'), { action: 'delete-target', targetId: id, change: null });
       if (!(await store.deleteTarget(id, expected, audit))) throw new ApiError(404, 'not-found', `no target "${id}"`);
       deps.documents?.forget(id);
       deps.ingest.invalidateTargets();
+      if (before && deps.released) {
+        // The target is gone either way; what failed here is given back by the provider's backstop sweep.
+        try {
+          await deps.released(before.value);
+        } catch (error) {
+          deps.logger.warn('target deleted; giving back its provider resources failed', {
+            targetId: id,
+            error: (error as Error).message,
+          });
+        }
+      }
       return c.body(null, 204);
     },
   );
