@@ -27,6 +27,7 @@ import { capacityCodeOf } from './errors.ts';
 import { MlDriver } from './ml.ts';
 import {
   createMemoryOperationStore,
+  OPERATION_TTL_MS,
   type OperationOutcome,
   type OperationRecord,
   type OperationStore,
@@ -39,7 +40,10 @@ export interface AzureActuatorOptions {
   clients?: AzureClients;
   client?: AzureClientOptions;
   policy?: Partial<AzureCallPolicy>;
-  /** Where started operations and rolling moves are recorded (default: in memory, per process). */
+  /**
+   * Where started operations and rolling moves are recorded: the state store's records (`StateStore.records`),
+   * so a cold start mid-move carries on. Default: this process's memory (tests, and a runtime without a store).
+   */
   operations?: OperationStore;
   sendCheckpoint?: CheckpointSender;
   env?: Record<string, string | undefined>;
@@ -114,9 +118,11 @@ export class AzureActuator implements ActuatorPort {
       state: await started.poller.serialize(),
       startedAt: this.#now(),
     };
+    // Idempotent: the same operation recorded twice (a retried write) is one key.
     await this.#operations.set(
       `azure-op:${this.target.id}:${poolId}:${record.startedAt}:${started.call}`,
       JSON.stringify(record),
+      OPERATION_TTL_MS,
     );
   }
 

@@ -16,7 +16,7 @@ import { ActuatorError, ProviderRejectedError } from '../ports/actuator.ts';
 import { callAzure, type AzureCallPolicy } from './call.ts';
 import type { AzureClients, Client } from './clients.ts';
 import { LAUNCH_TAG, launchKeyOf, recordedBase } from './launch-tag.ts';
-import type { OperationStore } from './operations.ts';
+import { BINDING_TTL_MS, MOVE_TTL_MS, type OperationStore } from './operations.ts';
 
 /** An autoscale setting targets the deployment and the binding says `autoscale: refuse`. */
 export class AutoscaleConflictError extends ActuatorError {
@@ -63,7 +63,8 @@ export class MlDriver {
   ) {}
 
   #key(subscriptionId: string, binding: MlDeploymentBinding, what: string): string {
-    return `azure-ml:${what}:${deploymentId(subscriptionId, binding, binding.deployment)}`;
+    // One group per deployment (provider-records.ts: the key up to its second colon).
+    return `azure-ml:${deploymentId(subscriptionId, binding, binding.deployment)}:${what}`;
   }
 
   /** The deployment that serves now (the binding's, or the one a finished move created). */
@@ -125,7 +126,7 @@ export class MlDriver {
     const resource = deploymentId(subscriptionId, binding, deployment);
     if (binding.autoscale !== 'take-over') throw new AutoscaleConflictError(resource, String(setting.name));
     const monitor = this.clients.monitor(subscriptionId);
-    await this.store.set(this.#key(subscriptionId, binding, 'autoscale'), String(setting.name));
+    await this.store.set(this.#key(subscriptionId, binding, 'autoscale'), String(setting.name), BINDING_TTL_MS);
     await callAzure(this.policy, 'autoscaleSettings.update', String(setting.id ?? setting.name), (options) =>
       monitor.autoscaleSettings.update(binding.resourceGroup, setting.name, { enabled: false }, options),
     );
@@ -228,7 +229,7 @@ export class MlDriver {
       { poolId: binding.deployment, instanceType, capacityType: 'on-demand' },
     );
     const handover: Handover = { from, to, instanceType, step: 'creating' };
-    await this.store.set(handoverKey, JSON.stringify(handover));
+    await this.store.set(handoverKey, JSON.stringify(handover), MOVE_TTL_MS);
   }
 
   /** Take the next step of a move when the last one is done: shift the traffic, then delete the old deployment. */
@@ -262,7 +263,7 @@ export class MlDriver {
           options,
         ),
       );
-      await this.store.set(handoverKey, JSON.stringify({ ...handover, step: 'shifting' }));
+      await this.store.set(handoverKey, JSON.stringify({ ...handover, step: 'shifting' }), MOVE_TTL_MS);
       return `traffic of ${binding.endpoint} shifted to ${handover.to}`;
     }
     if (handover.step === 'shifting') {
@@ -284,7 +285,7 @@ export class MlDriver {
             options,
           ),
       );
-      await this.store.set(this.#key(subscriptionId, binding, 'current'), handover.to);
+      await this.store.set(this.#key(subscriptionId, binding, 'current'), handover.to, BINDING_TTL_MS);
       await this.store.delete(handoverKey);
       return `deployment ${handover.from} deleted; ${handover.to} serves`;
     }

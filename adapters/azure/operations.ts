@@ -5,22 +5,25 @@
  * once; a finished one is dropped, a failed one becomes a report (a capacity error when Azure ran out).
  */
 
-/** A small key-value store for operation records (memory by default; any durable store fits). */
-export interface OperationStore {
-  get(key: string): Promise<string | null>;
-  set(key: string, value: string): Promise<void>;
-  delete(key: string): Promise<void>;
-  keys(prefix: string): Promise<string[]>;
-}
+import { MemoryProviderRecords, type ProviderRecordStore } from '../state/provider-records.ts';
 
-export function createMemoryOperationStore(): OperationStore {
-  const values = new Map<string, string>();
-  return {
-    get: async (key) => values.get(key) ?? null,
-    set: async (key, value) => void values.set(key, value),
-    delete: async (key) => void values.delete(key),
-    keys: async (prefix) => [...values.keys()].filter((key) => key.startsWith(prefix)),
-  };
+/**
+ * Where operations and moves are recorded: the deployment's state store (`StateStore.records`: Redis, Upstash,
+ * or the memory store), so an instance started cold mid-move carries on. Keys: `azure-op:<target>:…` (one group
+ * per target, listed each tick) and `azure-ml:<deployment id>:<what>`.
+ */
+export type OperationStore = ProviderRecordStore;
+
+/** An operation is polled for a day at most (Azure's own operations end within hours). */
+export const OPERATION_TTL_MS = 86_400_000;
+/** A move's handover record: a week, rewritten at every step. */
+export const MOVE_TTL_MS = 7 * 86_400_000;
+/** Which deployment serves after a move, and an autoscale setting Tide took over: 400 days (rewritten on change). */
+export const BINDING_TTL_MS = 400 * 86_400_000;
+
+/** A store in this process's memory (tests, and an actuator given no store). */
+export function createMemoryOperationStore(now: () => number = Date.now): OperationStore {
+  return new MemoryProviderRecords(now);
 }
 
 /** One recorded operation. */

@@ -6,6 +6,7 @@ import type { Signal, SignalKind } from '../../core/schema/signal.ts';
 import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
 import type { WriteRecord } from './access-store.ts';
 import type { ActionResult, RecordedFleet } from './actuator.ts';
+import type { ProviderRecordStore } from './provider-records.ts';
 
 export type { RecordedFleet } from './actuator.ts';
 
@@ -21,6 +22,11 @@ export type { RecordedFleet } from './actuator.ts';
  */
 export interface StateStore {
   readonly kind: 'memory' | 'redis' | 'upstash';
+  /**
+   * Provider adapters' records between invocations (Azure's started operations, an Azure ML move), beside the
+   * state: TTLs, bounded groups. Optional for stores written elsewhere; the three here all have it.
+   */
+  readonly records?: ProviderRecordStore;
   /** Target, policy, memory with its version, and the record of `eventId` if it was seen before. */
   load(targetId: string, eventId: string): Promise<TargetSnapshot>;
   /** The compare-and-set commit. Nothing is written unless the result is `committed`. */

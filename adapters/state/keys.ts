@@ -43,6 +43,11 @@ export interface StateKeys {
 /** Event ids longer than this are hashed, so a provider's long id cannot make a long key. */
 const MAX_EVENT_ID_IN_KEY = 100;
 
+/** The prefix of provider records' keys (provider-records.ts): the deployment's, with its hash tag. */
+export function recordsPrefix(namespace: string): string {
+  return `tide:{${namespace}}`;
+}
+
 export function stateKeys(namespace: string): StateKeys {
   const prefix = `tide:{${namespace}}`;
   return {

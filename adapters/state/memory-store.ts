@@ -32,6 +32,7 @@ import {
 } from './codec.ts';
 import { TargetLimitError, TargetNotFoundError, VersionConflictError } from './errors.ts';
 import { stateKeys, type StateKeys } from './keys.ts';
+import { MemoryProviderRecords } from './provider-records.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
 import { MemoryWriteLog } from './write-log.ts';
 import { loadCron, needsCron } from '../cron/load.ts';
@@ -103,7 +104,11 @@ export class MemoryStateStore implements StateStore {
   ) {
     this.options = withDefaults(options);
     this.keys = stateKeys(this.options.namespace);
+    this.records = new MemoryProviderRecords(clock);
   }
+
+  /** Provider adapters' records (Azure operations and moves), with TTLs on this store's clock. */
+  readonly records: MemoryProviderRecords;
 
   async load(targetId: string, eventId: string): Promise<TargetSnapshot> {
     this.roundTrips += 1;

@@ -36,7 +36,8 @@ import {
   VersionConflictError,
 } from './errors.ts';
 import { stateDeadline } from './deadline.ts';
-import { stateKeys, type StateKeys } from './keys.ts';
+import { recordsPrefix, stateKeys, type StateKeys } from './keys.ts';
+import { RedisProviderRecords } from './provider-records.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
 import { StateClientMissingError } from './client-loader.ts';
 import type { ExchangeOverride } from '../../core/calendars/types.ts';
@@ -132,7 +133,15 @@ export class RedisStateStore implements StateStore {
     this.kind = transport.kind;
     this.options = withDefaults(options);
     this.keys = stateKeys(this.options.namespace);
+    this.records = new RedisProviderRecords(
+      transport,
+      recordsPrefix(this.options.namespace),
+      (operation, request) => this.run(operation, request),
+      (lua, keys, args) => this.script(lua, keys, args),
+    );
   }
+
+  readonly records: RedisProviderRecords;
 
   /** Round trips this store's transport has made (for the benchmark). */
   get roundTrips(): number {

@@ -9,27 +9,43 @@ import { readFileSync } from 'node:fs';
 import { app } from '@azure/functions';
 import { AzureActuator } from '../../adapters/azure/actuator.ts';
 import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/clients.ts';
-import { createRuntime } from '../shell/runtime.ts';
+import { createRuntime, type Runtime } from '../shell/runtime.ts';
 import { AZURE_SOURCES } from '../../adapters/events/sources/azure.ts';
 import { NEUTRAL_SOURCES } from '../../adapters/events/sources/neutral.ts';
 import { createAzureHandlers, type AzureRuntime } from './handlers.ts';
 
 let made: AzureRuntime | undefined;
 
+/**
+ * A new runtime with the Azure adapters, from the environment (the Function App's settings): what one
+ * instance of the Function App makes at its cold start. Operations and Azure ML moves are recorded in its
+ * state store (Redis in a deployment), so an instance started cold mid-move carries on where another stopped.
+ */
+export function makeAzureRuntime(env: Record<string, string | undefined>): AzureRuntime {
+  const clients = new AzureClients(azureClientOptionsFromEnv(env));
+  const checkpointTls = env.TIDE_CHECKPOINT_CA_FILE ? { ca: readFileSync(env.TIDE_CHECKPOINT_CA_FILE) } : undefined;
+  // The closure reads the store once the runtime exists (actuators are made per event).
+  const runtime: Runtime = createRuntime(env, {
+    // Azure's payload formats and the neutral ones: no other cloud's parsers in the bundle.
+    eventSources: [...AZURE_SOURCES, ...NEUTRAL_SOURCES],
+    providers: {
+      azure: (target) =>
+        new AzureActuator(target, {
+          clients,
+          env,
+          ...(runtime.store.records ? { operations: runtime.store.records } : {}),
+          ...(checkpointTls ? { checkpointTls } : {}),
+        }),
+    },
+  });
+  return { runtime, clients };
+}
+
 /** Build (once) the runtime with the Azure adapters, from the environment (the Function App's settings). */
 export function azureRuntime(env: Record<string, string | undefined> = process.env): AzureRuntime {
   if (made) return made;
   try {
-    const clients = new AzureClients(azureClientOptionsFromEnv(env));
-    const checkpointTls = env.TIDE_CHECKPOINT_CA_FILE ? { ca: readFileSync(env.TIDE_CHECKPOINT_CA_FILE) } : undefined;
-    const runtime = createRuntime(env, {
-      // Azure's payload formats and the neutral ones: no other cloud's parsers in the bundle.
-      eventSources: [...AZURE_SOURCES, ...NEUTRAL_SOURCES],
-      providers: {
-        azure: (target) => new AzureActuator(target, { clients, env, ...(checkpointTls ? { checkpointTls } : {}) }),
-      },
-    });
-    made = { runtime, clients };
+    made = makeAzureRuntime(env);
     return made;
   } catch (error) {
     console.error(

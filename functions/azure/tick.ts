@@ -66,11 +66,13 @@ async function signalsFor(
     options.policy,
   );
   if (runtime.mode !== 'shadow') {
+    // The state store's records: operations and moves started by any instance, cold or warm.
+    const operations = options.operations ?? runtime.store.records;
     const actuator = new AzureActuator(target, {
       clients,
       now: () => now,
       ...(options.policy ? { policy: options.policy } : {}),
-      ...(options.operations ? { operations: options.operations } : {}),
+      ...(operations ? { operations } : {}),
     });
     if (runtime.mode === 'act') {
       const advanced = await actuator.advance();
