@@ -22,9 +22,11 @@ export async function startTideServe(
   args: string[],
   env: Record<string, string> = {},
   startTimeoutMs = 30_000,
+  /** `only`: the child gets `env` and PATH, nothing of the test's own environment (as a user sets it). */
+  inherit: 'all' | 'only' = 'all',
 ): Promise<TideServe> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
-    env: { ...process.env, ...env },
+    env: inherit === 'all' ? { ...process.env, ...env } : { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
