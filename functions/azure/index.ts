@@ -13,6 +13,7 @@ import { createRuntime, type Runtime } from '../shell/runtime.ts';
 import { AZURE_SOURCES } from '../../adapters/events/sources/azure.ts';
 import { NEUTRAL_SOURCES } from '../../adapters/events/sources/neutral.ts';
 import { createAzureHandlers, type AzureRuntime } from './handlers.ts';
+import { tickIntervalSeconds, tickSchedule } from './schedule.ts';
 
 let made: AzureRuntime | undefined;
 
@@ -76,8 +77,11 @@ export const handlers = createAzureHandlers(
   () => azureHttpApp(),
 );
 
-/** The tick's schedule (NCRONTAB, seconds first): every minute. */
-export const TICK_SCHEDULE = '0 * * * * *';
+/**
+ * The tick's schedule (NCRONTAB, seconds first), from the app setting TIDE_TICK_INTERVAL_SECONDS (schedule.ts:
+ * 30 s to 1 h, default every minute); a value it does not take stops the worker's start with a TickIntervalError.
+ */
+export const TICK_SCHEDULE = tickSchedule(tickIntervalSeconds(process.env));
 
 app.http('tideHttp', {
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'],
@@ -93,7 +97,7 @@ app.timer('tideTick', {
   schedule: TICK_SCHEDULE,
   runOnStartup: false,
   useMonitor: true,
-  // A retryable failure runs the tick again (twice, 10 s apart); the next minute's tick comes anyway.
+  // A retryable failure runs the tick again (twice, 10 s apart); the next tick comes anyway.
   retry: { strategy: 'fixedDelay', maxRetryCount: 2, delayInterval: { seconds: 10 } },
   handler: handlers.timer,
 });

@@ -1,7 +1,7 @@
 // Tide on Azure: a Function App on Flex Consumption (Node.js 22) with three functions from one bundle
 // (`npm run build:azure`): `tideHttp` (HTTP: the API, the Azure Monitor action group webhook, Event Grid
 // webhooks, the scheduled-events relay), `tideEvents` (Event Grid trigger: Azure ML run status and scale set
-// resource events) and `tideTick` (timer, every minute). Its system-assigned managed identity is what
+// resource events) and `tideTick` (timer, every `tickIntervalSeconds`, default a minute). Its system-assigned managed identity is what
 // DefaultAzureCredential uses; it gets the custom role of tide-role.bicep on the GPU resource group, and
 // nothing else beyond its own storage.
 //
@@ -36,6 +36,24 @@ param mlWorkspaceName string = ''
   'act'
 ])
 param tideMode string = 'shadow'
+
+@description('Seconds between ticks (plans, metrics, started operations): 30 s, a whole number of minutes that divides an hour, or an hour (functions/azure/schedule.ts says why).')
+@allowed([
+  30
+  60
+  120
+  180
+  240
+  300
+  360
+  600
+  720
+  900
+  1200
+  1800
+  3600
+])
+param tickIntervalSeconds int = 60
 
 @secure()
 @description('REDIS_URL of Tide\'s state store (rediss://…); kept as a secret app setting.')
@@ -202,6 +220,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TIDE_MODE'
           value: tideMode
+        }
+        {
+          name: 'TIDE_TICK_INTERVAL_SECONDS'
+          value: string(tickIntervalSeconds)
         }
         {
           name: 'REDIS_URL'

@@ -66,6 +66,8 @@ beforeAll(async () => {
     TIDE_EVENTGRID_SUBSCRIPTIONS: 'tide-ml-events',
     TIDE_CHECKPOINT_CA_FILE: join(dir, 'ca.pem'),
     TIDE_TEST_CHECKPOINT_KEY: CHECKPOINT_KEY,
+    // The tick's interval as the Bicep's tickIntervalSeconds sets it: every 5 minutes here.
+    TIDE_TICK_INTERVAL_SECONDS: '300',
   });
   // The worker's side first, then the app registers its functions with it, as at the host's start.
   host = installFunctionsHost();
@@ -161,7 +163,7 @@ describe('registration', () => {
       tideTick: ['in:timerTrigger'],
     });
     expect(host.functions.get('tideTick')!.metadata.bindings).toMatchObject({
-      [Object.keys(host.functions.get('tideTick')!.metadata.bindings)[0]!]: { schedule: '0 * * * * *' },
+      [Object.keys(host.functions.get('tideTick')!.metadata.bindings)[0]!]: { schedule: '0 */5 * * * *' },
     });
     expect(host.functions.get('tideTick')!.metadata.retryOptions).toMatchObject({ maxRetryCount: 2 });
   });
