@@ -32,7 +32,8 @@ import {
 } from './codec.ts';
 import { TargetLimitError, TargetNotFoundError, VersionConflictError } from './errors.ts';
 import { stateKeys, type StateKeys } from './keys.ts';
-import { MemoryProviderRecords } from './provider-records.ts';
+import type { ProviderRecordStore } from '../ports/provider-records.ts';
+import { lazyRecords } from './lazy-records.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
 import { MemoryWriteLog } from './write-log.ts';
 import { loadCron, needsCron } from '../cron/load.ts';
@@ -104,11 +105,13 @@ export class MemoryStateStore implements StateStore {
   ) {
     this.options = withDefaults(options);
     this.keys = stateKeys(this.options.namespace);
-    this.records = new MemoryProviderRecords(clock);
+    this.records = lazyRecords(() =>
+      import('./provider-records.ts').then(({ MemoryProviderRecords }) => new MemoryProviderRecords(clock)),
+    );
   }
 
-  /** Provider adapters' records (Azure operations and moves), with TTLs on this store's clock. */
-  readonly records: MemoryProviderRecords;
+  /** Provider adapters' records (Azure operations and moves), with TTLs on this store's clock; loaded at first use. */
+  readonly records: ProviderRecordStore;
 
   async load(targetId: string, eventId: string): Promise<TargetSnapshot> {
     this.roundTrips += 1;

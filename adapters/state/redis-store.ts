@@ -37,7 +37,8 @@ import {
 } from './errors.ts';
 import { stateDeadline } from './deadline.ts';
 import { recordsPrefix, stateKeys, type StateKeys } from './keys.ts';
-import { RedisProviderRecords } from './provider-records.ts';
+import type { ProviderRecordStore } from '../ports/provider-records.ts';
+import { lazyRecords } from './lazy-records.ts';
 import { withDefaults, type StateStoreOptions } from './options.ts';
 import { StateClientMissingError } from './client-loader.ts';
 import type { ExchangeOverride } from '../../core/calendars/types.ts';
@@ -133,15 +134,21 @@ export class RedisStateStore implements StateStore {
     this.kind = transport.kind;
     this.options = withDefaults(options);
     this.keys = stateKeys(this.options.namespace);
-    this.records = new RedisProviderRecords(
-      transport,
-      recordsPrefix(this.options.namespace),
-      (operation, request) => this.run(operation, request),
-      (lua, keys, args) => this.script(lua, keys, args),
+    this.records = lazyRecords(() =>
+      import('./provider-records.ts').then(
+        ({ RedisProviderRecords }) =>
+          new RedisProviderRecords(
+            transport,
+            recordsPrefix(this.options.namespace),
+            (operation, request) => this.run(operation, request),
+            (lua, keys, args) => this.script(lua, keys, args),
+          ),
+      ),
     );
   }
 
-  readonly records: RedisProviderRecords;
+  /** Provider adapters' records (Azure operations and moves), loaded at their first use. */
+  readonly records: ProviderRecordStore;
 
   /** Round trips this store's transport has made (for the benchmark). */
   get roundTrips(): number {
