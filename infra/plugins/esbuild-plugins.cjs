@@ -11,8 +11,9 @@
  *
  * pino-sync-only: pino (the runtime's logger, adapters/logger/json-logger.ts) requires at load what only its
  * worker-thread transports (`pino.transport`, thread-stream) and its file destination (`pino.destination`,
- * sonic-boom) use: about 22 KB minified. Tide hands pino a synchronous writer and uses neither, so the
- * bundles carry stand-ins that throw saying so if anything ever calls them.
+ * sonic-boom) use: about 22 KB minified, and its path redaction and multistream (about 7 KB). Tide hands pino a
+ * synchronous writer, redacts in its own formatter and uses none of them, so the bundles carry stand-ins that
+ * throw saying so if anything ever calls them.
  */
 const { dirname } = require('node:path');
 
@@ -38,6 +39,16 @@ const pinoSyncOnly = {
     // pino checks `stream instanceof SonicBoom`, so the stand-in is a class.
     build.onLoad({ filter: /[\\/]sonic-boom[\\/]index\.js$/ }, () => ({
       contents: `module.exports = class SonicBoom { constructor() { throw new Error('pino.destination ${NOT_BUNDLED}'); } };`,
+      loader: 'js',
+    }));
+    // Path redaction (`redact: [...]`, @pinojs/redact) and `pino.multistream`: Tide redacts in its own formatter
+    // (adapters/logger/json-logger.ts) and writes one stream, so neither is called (about 7 KB minified).
+    build.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]redaction\.js$/ }, () => ({
+      contents: `module.exports = function redaction() { throw new Error('pino redact paths ${NOT_BUNDLED}'); };`,
+      loader: 'js',
+    }));
+    build.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]multistream\.js$/ }, () => ({
+      contents: `module.exports = function multistream() { throw new Error('pino.multistream ${NOT_BUNDLED}'); };`,
       loader: 'js',
     }));
   },
