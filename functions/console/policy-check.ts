@@ -15,7 +15,7 @@ import { summarizeSignal } from '../shell/signal-summary.ts';
 import type { Memory } from '../../core/schema/memory.ts';
 
 export interface PreviewDependencies {
-  store: Pick<StateStore, 'load' | 'readRecentSignals'>;
+  store: Pick<StateStore, 'load' | 'readRecentSignals' | 'getPolicy'>;
   observe: (target: Target) => Promise<ObservedCapacity | null>;
   decide: Decide;
   clock: Clock;
@@ -33,6 +33,11 @@ interface ReplayRow {
   at: number;
   signal: string;
   decided: { outcome: string; desiredCapacity: number };
+  /**
+   * The saved policy replayed the same way (same empty memory at the oldest signal): beside `proposed`, it
+   * separates the edit's effect from the replay's start. Absent when the target has no saved policy.
+   */
+  saved?: { outcome: string; desiredCapacity: number };
   proposed: { outcome: string; desiredCapacity: number; reason: string };
 }
 
@@ -173,9 +178,10 @@ export async function checkPolicy(
 }
 
 /**
- * The recent signals decided again, in order, under `policy` (dry: nothing stored or acted on), each at its
- * own time with the capacity observed then. The memory starts empty at the oldest signal and is carried from
- * one to the next, so cooldowns and stabilization windows play out as they would have under this policy.
+ * The recent signals decided again, in order, under `policy` and under the saved policy (dry: nothing stored or
+ * acted on), each at its own time with the capacity observed then. The memory starts empty at the oldest signal
+ * and is carried from one to the next, so cooldowns and stabilization windows play out as they would have; both
+ * replays start alike, so where they differ the edit is the cause.
  */
 async function replay(
   policy: Policy,
@@ -183,22 +189,36 @@ async function replay(
   deps: PreviewDependencies,
 ): Promise<ReplayRow[] | { error: string }> {
   try {
-    const recent = (await deps.store.readRecentSignals(target.id, deps.clock.now())).reverse();
-    let memory: Memory | undefined;
-    return recent.map((entry) => {
-      const { memory: next, ...decision } = deps.decide({
-        now: entry.at,
-        signal: entry.signal,
-        target,
-        policy,
-        observed: entry.observed,
-        ...(memory ? { memory } : {}),
+    const [signals, saved] = await Promise.all([
+      deps.store.readRecentSignals(target.id, deps.clock.now()),
+      deps.store.getPolicy(target.id),
+    ]);
+    const recent = signals.reverse();
+    const run = (under: Policy) => {
+      let memory: Memory | undefined;
+      return recent.map((entry) => {
+        const { memory: next, ...decision } = deps.decide({
+          now: entry.at,
+          signal: entry.signal,
+          target,
+          policy: under,
+          observed: entry.observed,
+          ...(memory ? { memory } : {}),
+        });
+        memory = next;
+        return decision;
       });
-      memory = next;
+    };
+    const proposed = run(policy);
+    const replayedSaved = saved ? run(saved.value) : undefined;
+    return recent.map((entry, i) => {
+      const decision = proposed[i]!;
+      const before = replayedSaved?.[i];
       return {
         at: entry.at,
         signal: summarizeSignal(entry.signal).detail,
         decided: { outcome: entry.decided.outcome, desiredCapacity: entry.decided.desiredCapacity },
+        ...(before ? { saved: { outcome: before.outcome, desiredCapacity: before.desiredCapacity } } : {}),
         proposed: {
           outcome: decision.outcome,
           desiredCapacity: decision.desiredCapacity,

@@ -424,22 +424,39 @@ function renderReplay(container, rows) {
     return;
   }
   const changed = rows.filter((row) => row.proposed.desiredCapacity !== row.decided.desiredCapacity).length;
+  const hasSaved = rows.some((row) => row.saved);
+  const changedFromSaved = rows.filter(
+    (row) => row.saved && row.proposed.desiredCapacity !== row.saved.desiredCapacity,
+  ).length;
   container.replaceChildren(
-    el('p', { id: 'replay-summary' }, `${rows.length} signals; ${changed} would have led to another capacity.`),
+    el(
+      'p',
+      { id: 'replay-summary' },
+      `${rows.length} signals; ${changed} would have led to another capacity.` +
+        (hasSaved
+          ? ` Replayed alike from an empty memory, the saved policy and this one differ on ${changedFromSaved}.`
+          : ''),
+    ),
     el(
       'div',
       { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'replay-caption' },
       el(
         'table',
         { id: 'replay-table' },
-        el('caption', { id: 'replay-caption' }, 'Recent signals, oldest first: decided, and under this policy'),
+        el(
+          'caption',
+          { id: 'replay-caption' },
+          'Recent signals, oldest first: decided, the saved policy replayed, and this policy replayed',
+        ),
         el(
           'thead',
           {},
           el(
             'tr',
             {},
-            ['Time', 'Signal', 'Decided', 'Under this policy', 'Why'].map((name) => el('th', { scope: 'col' }, name)),
+            ['Time', 'Signal', 'Decided', 'Saved policy, replayed', 'This policy, replayed', 'Why'].map((name) =>
+              el('th', { scope: 'col' }, name),
+            ),
           ),
         ),
         el(
@@ -448,10 +465,19 @@ function renderReplay(container, rows) {
           rows.map((row) =>
             el(
               'tr',
-              { 'data-differs': row.proposed.desiredCapacity !== row.decided.desiredCapacity ? 'true' : 'false' },
+              {
+                'data-differs': row.proposed.desiredCapacity !== row.decided.desiredCapacity ? 'true' : 'false',
+                'data-differs-saved':
+                  row.saved && row.proposed.desiredCapacity !== row.saved.desiredCapacity ? 'true' : 'false',
+              },
               el('td', {}, clockTime(row.at)),
               el('td', {}, row.signal),
               el('td', { 'data-field': 'decided' }, `${row.decided.outcome} → ${row.decided.desiredCapacity}`),
+              el(
+                'td',
+                { 'data-field': 'saved' },
+                row.saved ? `${row.saved.outcome} → ${row.saved.desiredCapacity}` : 'no saved policy',
+              ),
               el('td', { 'data-field': 'proposed' }, `${row.proposed.outcome} → ${row.proposed.desiredCapacity}`),
               el('td', {}, row.proposed.reason),
             ),
