@@ -1,4 +1,4 @@
-import { createRandom, type Random } from '../adapters/fake-cloud/random.ts';
+import { createRandom, poissonKnuth, type Random, tokenCount } from '../adapters/fake-cloud/random.ts';
 import type { Trace, TraceRequest } from './trace.ts';
 
 /**
@@ -19,18 +19,7 @@ export const SYNTHETIC_START = Date.parse('2026-11-30T00:00:00Z');
 function poisson(prng: Random, mean: number): number {
   // Knuth's method for small means; a normal approximation above 30 (the diurnal peak is well above it).
   if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * prng.normal()));
-  const limit = Math.exp(-mean);
-  let count = 0;
-  let product = prng.next();
-  while (product > limit) {
-    count++;
-    product *= prng.next();
-  }
-  return count;
-}
-
-function tokens(prng: Random, median: number, sigma: number, max: number): number {
-  return Math.max(1, Math.min(max, Math.round(prng.logNormal(median, sigma))));
+  return poissonKnuth(prng, mean);
 }
 
 /** Draw a trace from a rate curve over `seconds` (see the file's comment for the request shape). */
@@ -45,8 +34,8 @@ export function traceFromRate(name: string, seed: number, seconds: number, rate:
     for (const fraction of offsets)
       requests.push({
         arrivalAt: SYNTHETIC_START + Math.round((second + fraction) * 1000),
-        contextTokens: tokens(sizes, 600, 0.9, 8000),
-        generatedTokens: tokens(sizes, 120, 0.8, 1000),
+        contextTokens: tokenCount(sizes, 600, 0.9, 8000),
+        generatedTokens: tokenCount(sizes, 120, 0.8, 1000),
       });
   }
   return { name, startAt: SYNTHETIC_START, endAt: requests.at(-1)?.arrivalAt ?? SYNTHETIC_START, requests };

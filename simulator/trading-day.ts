@@ -1,5 +1,5 @@
 import { exchangeDay } from '../core/calendars/index.ts';
-import { createRandom, type Random } from '../adapters/fake-cloud/random.ts';
+import { createRandom, poissonKnuth, tokenCount } from '../adapters/fake-cloud/random.ts';
 import type { Trace, TraceRequest } from './trace.ts';
 
 /** Knobs of the synthetic trading day; every default is stated in docs/simulator.md. */
@@ -75,22 +75,6 @@ function closeMinute(date: string, startAt: number): number | null {
   return Math.round((day.close - startAt) / 60_000);
 }
 
-function poisson(prng: Random, mean: number): number {
-  // Knuth's method; means here stay under 30 per second.
-  const limit = Math.exp(-mean);
-  let count = 0;
-  let product = prng.next();
-  while (product > limit) {
-    count++;
-    product *= prng.next();
-  }
-  return count;
-}
-
-function logNormal(prng: Random, median: number, sigma: number, max: number): number {
-  return Math.max(1, Math.min(max, Math.round(prng.logNormal(median, sigma))));
-}
-
 /**
  * A seeded synthetic trading day, 08:00-17:00 New York time: see {@link tradingRate}, plus news spikes
  * (Poisson count, uniform start between 10:00 and 15:30, 2-3 × the rate for 3-8 minutes). Prompts are
@@ -106,7 +90,7 @@ export function tradingDay(options: Partial<TradingDayOptions> & { seed: number 
   const arrivalPrng = prng.fork('arrivals');
   const tokenPrng = prng.fork('tokens');
   const spikes: Array<{ start: number; end: number; factor: number }> = [];
-  const spikeCount = poisson(spikePrng, settings.newsSpikes);
+  const spikeCount = poissonKnuth(spikePrng, settings.newsSpikes);
   for (let i = 0; i < spikeCount; i++) {
     // News moves prices only while the market trades.
     const start = 120 + spikePrng.next() * 330;
@@ -120,13 +104,13 @@ export function tradingDay(options: Partial<TradingDayOptions> & { seed: number 
     const minutes = second / 60;
     let rate = tradingRate(minutes, settings, closeAt);
     for (const spike of spikes) if (minutes >= spike.start && minutes < spike.end) rate *= spike.factor;
-    const count = poisson(arrivalPrng, rate);
+    const count = poissonKnuth(arrivalPrng, rate);
     const offsets = Array.from({ length: count }, () => arrivalPrng.next()).sort((a, b) => a - b);
     for (const fraction of offsets) {
       requests.push({
         arrivalAt: startAt + Math.round((second + fraction) * 1000),
-        contextTokens: logNormal(tokenPrng, 600, 0.9, 8000),
-        generatedTokens: logNormal(tokenPrng, 120, 0.8, 1000),
+        contextTokens: tokenCount(tokenPrng, 600, 0.9, 8000),
+        generatedTokens: tokenCount(tokenPrng, 120, 0.8, 1000),
       });
     }
   }

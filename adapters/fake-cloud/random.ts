@@ -47,3 +47,20 @@ function hashLabel(label: string): number {
   }
   return hash >>> 0;
 }
+
+/** A Poisson draw by Knuth's method (exact; its cost grows with `mean`, so keep it for small means). */
+export function poissonKnuth(prng: Random, mean: number): number {
+  const limit = Math.exp(-mean);
+  let count = 0;
+  let product = prng.next();
+  while (product > limit) {
+    count++;
+    product *= prng.next();
+  }
+  return count;
+}
+
+/** A request's token count: log-normal with this median and sigma, rounded, within [1, max]. */
+export function tokenCount(prng: Random, median: number, sigma: number, max: number): number {
+  return Math.max(1, Math.min(max, Math.round(prng.logNormal(median, sigma))));
+}
