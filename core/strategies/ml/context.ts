@@ -23,6 +23,8 @@ export interface MlContext {
    * does not change within it. Held on the context (a WeakMap entry per decision cost more than the views).
    */
   views?: PoolView[];
+  /** The node index, once {@link nodeIndex} built it (both deadline moves read it). */
+  nodes?: NodeIndex;
 }
 
 /** What every ML strategy returns: actions, holds and reasons in words, and the new ML memory. */
@@ -37,7 +39,7 @@ export interface MlStep {
 export function mlContext(now: number, target: Target, policy: Policy, observed: ObservedCapacity): MlContext {
   const catalog =
     policy.instanceTypes.length > 0 ? mergeCatalog(DEFAULT_CATALOG, policy.instanceTypes) : DEFAULT_CATALOG;
-  return { now, target, policy, observed, catalog, views: undefined };
+  return { now, target, policy, observed, catalog, views: undefined, nodes: undefined };
 }
 
 /** A pool of the target joined with what the provider reported and what the catalog knows. */
@@ -131,6 +133,33 @@ export function poolViews(ctx: MlContext): PoolView[] {
   }
   ctx.views = views;
   return views;
+}
+
+/** The target's pools, which pool each node is in, and which nodes are ready. */
+export interface NodeIndex {
+  views: PoolView[];
+  poolOf: ReadonlyMap<string, PoolView>;
+  readyNodes: ReadonlySet<string>;
+}
+
+/**
+ * Built once per context, as the views are (`ctx.nodes`): the snapshot it indexes does not change within a
+ * decision, and no caller changes it. (A WeakMap keyed by the context cost an ephemeron entry per decision.)
+ */
+export function nodeIndex(ctx: MlContext): NodeIndex {
+  const cached = ctx.nodes;
+  if (cached) return cached;
+  const views = poolViews(ctx);
+  const poolOf = new Map<string, PoolView>();
+  const readyNodes = new Set<string>();
+  for (const pool of views)
+    for (const node of pool.nodes) {
+      poolOf.set(node.id, pool);
+      if (node.state === 'ready') readyNodes.add(node.id);
+    }
+  const index = { views, poolOf, readyNodes };
+  ctx.nodes = index;
+  return index;
 }
 
 /** The pool an instance is in: the signal's pool id, else the pool whose reported nodes include it. */

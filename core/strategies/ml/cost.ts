@@ -59,7 +59,10 @@ export function poolCountsAfter(
   actions: readonly Action[],
   leavingPoolIds: readonly string[] = [],
 ): Map<string, PoolCount> {
-  const pools = new Map([...currentPoolCounts(ctx)].map(([id, pool]) => [id, { ...pool }]));
+  // The counts now, each its own object (they are changed below): built here, not copied from currentPoolCounts.
+  const pools = new Map<string, PoolCount>();
+  for (const view of poolViews(ctx))
+    pools.set(view.id, { instanceType: view.instanceType, capacityType: view.capacityType, count: view.desired });
   const get = (id: string, instanceType: string, capacityType: CapacityType): PoolCount => {
     let pool = pools.get(id);
     if (!pool) {

@@ -6,7 +6,7 @@
 import type { Action, Hold } from '../../decision.ts';
 import type { MlState, TrainingJob } from '../../schema/ml-memory.ts';
 import { planForNotice } from './checkpoint.ts';
-import { poolViews, type MlContext, type PoolView } from './context.ts';
+import { nodeIndex, type MlContext, type PoolView } from './context.ts';
 import { clock, deadlineView, duration, fallbackReason, progressNow, returnMarginSeconds } from './deadline.ts';
 import { bestOnDemandPool, launch, rankSpotPools } from './spot.ts';
 import { lineText, uniformLine } from './uniform-progress.ts';
@@ -47,7 +47,10 @@ export function moveForDeadlines(
   const out: DeadlineMoves = { actions: [], holds: [], reasons: [], ml };
   if (!ctx.policy.training.onDemandFallback) return out;
   const { views, poolOf, readyNodes } = nodeIndex(ctx);
-  for (const [id, job] of Object.entries(jobs)) {
+  // for…in, not Object.entries: no array of pairs per decision (the job book is a null-prototype map, and
+  // only the entry in hand is reassigned while it runs, so the order and the values read are the same).
+  for (const id in jobs) {
+    const job = jobs[id]!;
     if (job.state !== 'running') continue;
     const onSpot = job.instanceIds.filter((node) => poolOf.get(node)?.capacityType === 'spot');
     // Nothing to move when it has no spot node left, or this decision already releases one (it moved).
@@ -58,7 +61,7 @@ export function moveForDeadlines(
         : undefined;
     if (job.onDemandForDeadlineAt === null || !target) {
       if (job.onDemandForDeadlineAt !== null) continue;
-      const view = deadlineView(ctx, id, { ...job, savedSeconds: progressNow(job, ctx.now) });
+      const view = deadlineView(ctx, id, job, progressNow(job, ctx.now));
       if (!view || view.slackMs > 0 || out.ml.checkpointWaits.some((w) => w.jobId === id)) continue;
       const choice = bestOnDemandPool(ctx, out.ml, [], {
         minGpus: job.gpusPerNode,
@@ -101,32 +104,6 @@ export function moveForDeadlines(
     jobs[id] = { ...jobs[id]!, launchedAt: ctx.now };
   }
   return out;
-}
-
-interface NodeIndex {
-  views: PoolView[];
-  poolOf: ReadonlyMap<string, PoolView>;
-  readyNodes: ReadonlySet<string>;
-}
-
-/** Built once per context (both moves read it, neither changes it): the snapshot it indexes does not change. */
-const indexByContext = new WeakMap<MlContext, NodeIndex>();
-
-/** The target's pools, which pool each node is in, and which nodes are ready. */
-function nodeIndex(ctx: MlContext): NodeIndex {
-  const cached = indexByContext.get(ctx);
-  if (cached) return cached;
-  const views = poolViews(ctx);
-  const poolOf = new Map<string, PoolView>();
-  const readyNodes = new Set<string>();
-  for (const pool of views)
-    for (const node of pool.nodes) {
-      poolOf.set(node.id, pool);
-      if (node.state === 'ready') readyNodes.add(node.id);
-    }
-  const index = { views, poolOf, readyNodes };
-  indexByContext.set(ctx, index);
-  return index;
 }
 
 /** A job whose move back to spot was called off (no checkpoint in time) is tried again after an hour. */
@@ -179,7 +156,8 @@ export function returnForDeadlines(
   const { views, poolOf, readyNodes } = nodeIndex(ctx);
   const marginMs = returnMarginSeconds(ctx) * 1000;
   const quietNeedMs = ctx.policy.spot.returnToSpotAfterSeconds * 1000;
-  for (const [id, job] of Object.entries(jobs)) {
+  for (const id in jobs) {
+    const job = jobs[id]!;
     if (job.state !== 'running' || job.onDemandForDeadlineAt === null || job.instanceIds.length === 0) continue;
     const onDemand = job.instanceIds.filter((node) => poolOf.get(node)?.capacityType === 'on-demand');
     if (

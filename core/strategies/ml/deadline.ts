@@ -116,10 +116,18 @@ export interface DeadlineView {
   onDemandSince: number | null;
 }
 
-/** The deadline view of a job, or undefined when it has none (no deadline or no run time). */
-export function deadlineView(ctx: MlContext, jobId: string, job: TrainingJob): DeadlineView | undefined {
+/**
+ * The deadline view of a job, or undefined when it has none (no deadline or no run time). `savedSeconds`: as if
+ * that much were secured (what a checkpoint now would hold), without a copy of the job for it.
+ */
+export function deadlineView(
+  ctx: MlContext,
+  jobId: string,
+  job: TrainingJob,
+  savedSeconds: number = job.savedSeconds,
+): DeadlineView | undefined {
   if (job.deadlineAt === null || job.runSeconds === null) return undefined;
-  const remaining = remainingSeconds(job);
+  const remaining = Math.max(0, job.runSeconds - savedSeconds);
   const slackMs =
     job.deadlineAt - ctx.now - (remaining + switchSeconds(ctx) + ctx.policy.training.deadlineSafetySeconds) * 1000;
   return {
@@ -194,14 +202,16 @@ export function protectDeadlines(ctx: MlContext, ml: MlState): { actions: Action
   if (!ctx.policy.training.onDemandFallback) return { actions, reasons, ml };
   let jobs = ml.jobs;
   const retryMs = 5 * ctx.policy.training.checkpointSeconds * 1000;
-  const waiting = new Set(ml.checkpointWaits.map((w) => w.jobId));
-  for (const [id, job] of Object.entries(ml.jobs)) {
+  let waiting: Set<string> | undefined;
+  for (const id in ml.jobs) {
+    const job = ml.jobs[id]!;
     if (
       job.state !== 'running' ||
       job.onDemandForDeadlineAt !== null ||
       job.progressingSince === null ||
       job.instanceIds.length === 0 ||
-      waiting.has(id)
+      // biome-ignore lint/suspicious/noAssignInExpressions: built once, for the first running job on spot
+      (waiting ??= new Set(ml.checkpointWaits.map((w) => w.jobId))).has(id)
     )
       continue;
     if (job.deadlineCheckpointAt !== null && ctx.now - job.deadlineCheckpointAt < retryMs) continue;
@@ -209,7 +219,7 @@ export function protectDeadlines(ctx: MlContext, ml: MlState): { actions: Action
     if (!ifLost || ifLost.slackMs > 0) continue;
     const unsaved = (progressNow(job, ctx.now) - job.savedSeconds) * 1000;
     if (unsaved < Math.max(retryMs, (ctx.policy.training.deadlineSafetySeconds * 1000) / 2)) continue;
-    const ifSaved = deadlineView(ctx, id, { ...job, savedSeconds: progressNow(job, ctx.now) })!;
+    const ifSaved = deadlineView(ctx, id, job, progressNow(job, ctx.now))!;
     if (ifSaved.slackMs <= 0) continue;
     const reason = `job ${id}: checkpoint requested to keep its deadline ${clock(job.deadlineAt!)} reachable: losing the ${duration(unsaved)} since its last checkpoint would leave no slack; with it saved, ${duration(ifSaved.slackMs)} of slack`;
     actions.push({

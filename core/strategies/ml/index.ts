@@ -52,6 +52,9 @@ function accumulate(acc: Accumulated, step: Step): void {
   acc.ml = step.ml;
 }
 
+/** No node released by this decision (shared: planTraining only reads it). */
+const NOTHING_RELEASED: ReadonlySet<string> = new Set();
+
 /** Run the ML strategies for one signal. Pure. */
 export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSpend?: GroupSpend): MlDecision {
   const acc: Accumulated = {
@@ -111,12 +114,20 @@ export function decideMl(ctx: MlContext, memory: Memory, signal: Signal, groupSp
     const limit = capped
       ? spendLimit(ctx, acc.ml, estimateCost(ctx, []).beforeUsdPerHour, groupSpend).limit
       : undefined;
-    const releasing = new Set(actions.flatMap((a) => (a.type === 'drain-and-release' ? [a.instanceId] : [])));
-    const step = planTraining(ctx, acc.ml, limit, releasing);
-    accumulate(acc, {
-      ...step,
-      actions: step.actions.filter((a) => a.type !== 'drain-and-release' || !releasing.has(a.instanceId)),
-    });
+    let releasing: Set<string> | undefined;
+    for (const a of actions) {
+      if (a.type !== 'drain-and-release') continue;
+      releasing ??= new Set<string>();
+      releasing.add(a.instanceId);
+    }
+    const step = planTraining(ctx, acc.ml, limit, releasing ?? NOTHING_RELEASED);
+    // Most decisions release nothing: then no release of the plan is dropped, and no copy of it is made.
+    if (!releasing) accumulate(acc, step);
+    else
+      accumulate(acc, {
+        ...step,
+        actions: step.actions.filter((a) => a.type !== 'drain-and-release' || !releasing.has(a.instanceId)),
+      });
   } else if (!handled) {
     const back = returnToSpot(ctx, acc.ml);
     accumulate(acc, back);

@@ -154,6 +154,18 @@ function fitsPool(pool: PoolView, job: TrainingJob): boolean {
   return pool.info !== undefined && isCompatible(pool.info, requirementOf(job));
 }
 
+const byPoolPrice = (a: PoolView, b: PoolView) => (a.price ?? Infinity) - (b.price ?? Infinity);
+
+/**
+ * The pools by price, cheapest first, as a stable sort gives them (equal prices keep the pools' order). Pools
+ * are usually listed cheapest first (spot, then on-demand): then the views themselves, read only, not a copy.
+ */
+function cheapestFirst(views: readonly PoolView[]): readonly PoolView[] {
+  for (let i = 1; i < views.length; i += 1)
+    if (!((views[i - 1]!.price ?? Infinity) <= (views[i]!.price ?? Infinity))) return [...views].sort(byPoolPrice);
+  return views;
+}
+
 const byPriority = ([idA, a]: [string, TrainingJob], [idB, b]: [string, TrainingJob]) =>
   b.priority - a.priority || a.queuedAt - b.queuedAt || idA.localeCompare(idB);
 
@@ -207,7 +219,7 @@ export function planTraining(
   }
   const reserved = new Set<string>();
   // The cheapest first: idle spot before idle on-demand (a stable sort: equal prices keep the pools' order).
-  const byPrice = [...views].sort((a, b) => (a.price ?? Infinity) - (b.price ?? Infinity));
+  const byPrice = cheapestFirst(views);
   const reserve = (job: TrainingJob, poolHint: string | null): string[] | undefined => {
     // The hinted pool first (a replacement launched for this job), then by price: sorted once per decision.
     const hinted = poolHint === null ? undefined : byPrice.find((pool) => pool.id === poolHint);
