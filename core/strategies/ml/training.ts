@@ -1,6 +1,6 @@
 import type { Action, Hold } from '../../decision.ts';
 import type { JobEvent } from '../../schema/signal.ts';
-import { ML_MEMORY_LIMITS, type MlState, type TrainingJob } from '../../schema/ml-memory.ts';
+import { copyMlState, ML_MEMORY_LIMITS, type MlState, type TrainingJob } from '../../schema/ml-memory.ts';
 import { isCompatible, type InstanceRequirement } from '../../catalog/index.ts';
 import type { SpendLimit } from './budget.ts';
 import { poolOfInstance, poolViews, usd, type MlContext, type MlStep, type PoolView } from './context.ts';
@@ -341,5 +341,8 @@ export function planTraining(
     idleIds.length <= ML_MEMORY_LIMITS.idleNodes
       ? idleSince
       : dictFromEntries(idleIds.slice(0, ML_MEMORY_LIMITS.idleNodes).map((id) => [id, idleSince[id]!] as const));
-  return { actions, holds, reasons, ml: { ...next, jobs: boundJobs(jobs), idleSince: boundedIdle } };
+  const ml2 = copyMlState(next);
+  ml2.jobs = boundJobs(jobs);
+  ml2.idleSince = boundedIdle;
+  return { actions, holds, reasons, ml: ml2 };
 }
