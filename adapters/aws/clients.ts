@@ -86,6 +86,9 @@ export function createAwsClients(options: Partial<AwsClientOptions> = {}): AwsCl
       region: scope.region,
       retryStrategy: retryStrategy(sdkRetry),
       requestHandler,
+      // Resolve a command's middleware stack once per command class and client, not on every send (the
+      // adapters add no per-command middleware and pass no per-call options, which would bypass the cache).
+      cacheMiddleware: true,
       ...(credentials ? { credentials } : {}),
     };
   };
