@@ -33,6 +33,8 @@ export interface AwsConfig {
   clients?: AwsClients;
   client?: Partial<AwsClientOptions>;
   deployment?: EndpointDeployment;
+  /** How long a SageMaker endpoint's steady observation is reused, ms (default 1000; see SageMakerEndpointActuator.readCapacity). */
+  steadyObservationMs?: number;
   /** Live spot prices shared by the actuators of a process (default: one cache per actuator). */
   spotPrices?: SpotPriceCache;
   /** Spot placement scores shared by the actuators of a process (default: one cache per actuator). */
@@ -107,6 +109,7 @@ export function createAwsActuator(
         sendCheckpoint,
         now,
         ...(config.deployment ? { deployment: config.deployment } : {}),
+        ...(config.steadyObservationMs !== undefined ? { steadyObservationMs: config.steadyObservationMs } : {}),
       }),
       { kind: 'sagemaker-endpoint' as const, scope },
     );

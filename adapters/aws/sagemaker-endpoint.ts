@@ -37,7 +37,19 @@ export interface SageMakerEndpointDeps {
   sendCheckpoint: (request: CheckpointRequest) => Promise<void>;
   now: () => number;
   deployment?: EndpointDeployment;
+  /**
+   * How long a steady observation answers the shell's `readCapacity` without another Describe call, ms
+   * (default {@link STEADY_OBSERVATION_MS}; 0 reads every time). See {@link SageMakerEndpointActuator.readCapacity}.
+   */
+  steadyObservationMs?: number;
 }
+
+/**
+ * A steady observation (the endpoint or component InService, its desired count reached) is reused for this
+ * long. AWS's Describe calls are eventually consistent themselves, and an alarm storm or an SQS batch for one
+ * endpoint would otherwise make one DescribeEndpoint per event against SageMaker's per-account rate limit.
+ */
+export const STEADY_OBSERVATION_MS = 1000;
 
 const NOT_FOUND = /Could not find (endpoint|inference component)/;
 const IN_PROGRESS = /in-progress endpoint|is in Updating state|Cannot update in-progress/i;
@@ -45,6 +57,11 @@ const IN_PROGRESS = /in-progress endpoint|is in Updating state|Cannot update in-
 export class SageMakerEndpointActuator implements ActuatorPort {
   /** Endpoint configs never change once created: their instance type is read once. */
   private readonly configTypes = new Map<string, string>();
+  /** The last steady observation (see {@link readCapacity}), and the read in flight that callers share. */
+  private steady: { at: number; capacity: ObservedCapacity } | undefined;
+  private reading: Promise<ObservedCapacity> | undefined;
+  /** Counts Tide's own changes: a read that began before one must not be kept as steady. */
+  private writes = 0;
 
   constructor(private readonly deps: SageMakerEndpointDeps) {}
 
@@ -105,7 +122,33 @@ export class SageMakerEndpointActuator implements ActuatorPort {
     return { variants, variant };
   }
 
+  /**
+   * The shell's observation. Concurrent calls share one read, and a steady observation (InService, desired
+   * count reached) answers for `steadyObservationMs` (default 1 s) after it was made, its `observedAt` the
+   * time of that read, so a burst of events for one endpoint costs one DescribeEndpoint. Never reused: an
+   * endpoint Updating or rolling (later decisions must see its progress), a read begun before Tide's own
+   * change (each change drops the kept one), and the reads the write paths make (always fresh).
+   */
   async readCapacity(_targetId?: string): Promise<ObservedCapacity> {
+    const ttl = this.deps.steadyObservationMs ?? STEADY_OBSERVATION_MS;
+    if (ttl <= 0) return (await this.observe()).capacity;
+    if (this.steady && this.deps.now() - this.steady.at < ttl) return this.steady.capacity;
+    if (this.reading) return this.reading;
+    const writes = this.writes;
+    const read = this.observe().then(({ capacity, steady }) => {
+      if (steady && writes === this.writes) this.steady = { at: capacity.observedAt, capacity };
+      return capacity;
+    });
+    this.reading = read;
+    const clear = () => {
+      if (this.reading === read) this.reading = undefined;
+    };
+    read.then(clear, clear);
+    return read;
+  }
+
+  /** A fresh read: the capacity, and whether the resource is at rest (InService, desired reached). */
+  private async observe(): Promise<{ capacity: ObservedCapacity; steady: boolean }> {
     const observedAt = this.deps.now();
     const { inferenceComponentName } = this.deps.endpoint;
     if (inferenceComponentName) {
@@ -120,7 +163,10 @@ export class SageMakerEndpointActuator implements ActuatorPort {
       );
       const desired = out?.RuntimeConfig?.DesiredCopyCount ?? 0;
       const ready = out?.RuntimeConfig?.CurrentCopyCount ?? 0;
-      return { observedAt, pools: [this.observedPool(this.pool.instanceType, desired, ready)] };
+      return {
+        capacity: { observedAt, pools: [this.observedPool(this.pool.instanceType, desired, ready)] },
+        steady: out?.InferenceComponentStatus === 'InService' && desired === ready,
+      };
     }
     const { endpoint, variant } = await this.describeEndpoint();
     const configName = endpoint.EndpointConfigName ?? '';
@@ -130,7 +176,29 @@ export class SageMakerEndpointActuator implements ActuatorPort {
       this.pool.instanceType;
     const ready = variant.CurrentInstanceCount ?? 0;
     const desired = variant.DesiredInstanceCount ?? ready;
-    return { observedAt, pools: [this.observedPool(instanceType, desired, ready)] };
+    const pending = (endpoint as { PendingDeploymentSummary?: unknown }).PendingDeploymentSummary;
+    return {
+      capacity: { observedAt, pools: [this.observedPool(instanceType, desired, ready)] },
+      steady: endpoint.EndpointStatus === 'InService' && desired === ready && !pending,
+    };
+  }
+
+  /**
+   * Run one of Tide's changes: what was kept no longer holds, nor does a read begun before the change
+   * ended (the count is bumped on both sides, so a read that overlaps the call is not kept either).
+   */
+  private async whileChanging<T>(change: () => Promise<T>): Promise<T> {
+    const forget = () => {
+      this.writes += 1;
+      this.steady = undefined;
+      this.reading = undefined;
+    };
+    forget();
+    try {
+      return await change();
+    } finally {
+      forget();
+    }
   }
 
   private observedPool(instanceType: string, desired: number, ready: number): ObservedPool {
@@ -151,6 +219,10 @@ export class SageMakerEndpointActuator implements ActuatorPort {
 
   /** Make the variant's instance count, or the component's copy count, `desired`. */
   private async applyCount(desired: number): Promise<void> {
+    await this.whileChanging(() => this.sendCount(desired));
+  }
+
+  private async sendCount(desired: number): Promise<void> {
     const { sdk, client } = await this.deps.clients.sagemaker(this.deps.scope);
     const { endpointName, variantName, inferenceComponentName } = this.deps.endpoint;
     if (inferenceComponentName) {
@@ -207,7 +279,7 @@ export class SageMakerEndpointActuator implements ActuatorPort {
       await send();
     } catch (error) {
       if (!(error instanceof ProviderRejectedError) || !IN_PROGRESS.test(error.message)) throw error;
-      const observed = await this.readCapacity();
+      const observed = (await this.observe()).capacity;
       if (observed.pools[0]?.desired === desired) return;
       throw new ResourceBusyError(this.resourceName, 'Updating', { cause: error });
     }
@@ -215,7 +287,7 @@ export class SageMakerEndpointActuator implements ActuatorPort {
 
   async launchCapacity(request: LaunchCapacityRequest): Promise<string[]> {
     this.checkPool(request.poolId);
-    const current = (await this.readCapacity()).pools[0]?.desired ?? 0;
+    const current = (await this.observe()).capacity.pools[0]?.desired ?? 0;
     await this.applyCount(current + request.count);
     // SageMaker does not name the instances of a variant.
     return [];
@@ -224,12 +296,16 @@ export class SageMakerEndpointActuator implements ActuatorPort {
   async drainAndRelease(request: DrainAndReleaseRequest): Promise<void> {
     // SageMaker picks which instance leaves a variant; it drains in-flight requests itself.
     this.checkPool(request.poolId);
-    const current = (await this.readCapacity()).pools[0]?.desired ?? 0;
+    const current = (await this.observe()).capacity.pools[0]?.desired ?? 0;
     if (current > 1) await this.applyCount(current - 1);
   }
 
-  async changeInstanceType({ poolId, toInstanceType, count }: ChangeInstanceTypeRequest): Promise<void> {
-    this.checkPool(poolId);
+  async changeInstanceType(request: ChangeInstanceTypeRequest): Promise<void> {
+    this.checkPool(request.poolId);
+    await this.whileChanging(() => this.rollInstanceType(request));
+  }
+
+  private async rollInstanceType({ toInstanceType, count }: ChangeInstanceTypeRequest): Promise<void> {
     if (this.deps.endpoint.inferenceComponentName) {
       throw new ProviderRejectedError(
         'sagemaker:UpdateEndpoint',

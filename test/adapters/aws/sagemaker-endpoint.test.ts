@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AccessDeniedError,
   PoolNotFoundError,
@@ -155,6 +155,70 @@ describe('SageMaker endpoint actuator (real SDK client, wire-level fake)', () =>
     expect(seen).toEqual(['ml.g5.xlarge×3', 'ml.g5.xlarge×3', 'ml.g5.xlarge×3', 'ml.g5.4xlarge×3']);
     expect(fake.aws.server.calls('sagemaker', 'CreateEndpointConfig')).toHaveLength(1);
     expect(fake.aws.server.calls('sagemaker', 'UpdateEndpoint')).toHaveLength(1);
+  });
+
+  it('a burst of reads shares one DescribeEndpoint; a steady observation answers for a second, stamped with its read', async () => {
+    fake.aws.sagemaker.addEndpoint('burst', 'AllTraffic', 'ml.g5.xlarge', 2);
+    let clock = 1_800_000_000_000;
+    const actuator = fake.actuator(endpointTarget('burst'), 'act', { now: () => clock });
+    const describes = () => fake.aws.server.calls('sagemaker', 'DescribeEndpoint').length;
+    const burst = await Promise.all(Array.from({ length: 8 }, () => actuator.readCapacity('t')));
+    expect(describes()).toBe(1);
+    for (const observed of burst) expect(observed).toEqual(burst[0]);
+    expect(burst[0]?.observedAt).toBe(clock);
+    const readAt = clock;
+    clock += 999;
+    const kept = await actuator.readCapacity('t');
+    expect(describes()).toBe(1);
+    // Its age is the read's: the core's staleness check sees how old it really is.
+    expect(kept.observedAt).toBe(readAt);
+    // Someone else changes the count; Tide sees it once the second is over.
+    const variant = fake.aws.sagemaker.endpoints.get('burst')?.ProductionVariants[0] as {
+      DesiredInstanceCount: number;
+    };
+    variant.DesiredInstanceCount = 4;
+    clock += 1;
+    expect((await actuator.readCapacity('t')).pools[0]).toMatchObject({ desired: 4, ready: 2, pending: 2 });
+    expect(describes()).toBe(2);
+    // Desired not reached (the endpoint scales): not steady, read every time.
+    await actuator.readCapacity('t');
+    expect(describes()).toBe(3);
+  });
+
+  it('never reuses an observation across Tide’s own change, nor while the endpoint updates; with 0 ms, reads every time', async () => {
+    fake.aws.sagemaker.addEndpoint('own', 'AllTraffic', 'ml.g5.xlarge', 2);
+    const clock = 1_800_000_000_000;
+    const actuator = fake.actuator(endpointTarget('own'), 'act', { now: () => clock });
+    const order = () =>
+      fake.aws.server.requests
+        .filter((r) => r.service === 'sagemaker' && r.action !== 'DescribeEndpointConfig')
+        .map((r) => r.action);
+    // A read in flight when the change is made (it saw the endpoint steady at 2; its answer comes back after
+    // the change) is not kept, nor shared with the reads after the change.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    fake.aws.server.fail({ service: 'sagemaker', action: 'DescribeEndpoint' }, { until: held });
+    const early = actuator.readCapacity('t');
+    await vi.waitUntil(() => fake.aws.server.calls('sagemaker', 'DescribeEndpoint').length === 1, { timeout: 10_000 });
+    await actuator.setCapacity({ poolId: 'primary', desired: 3 });
+    release();
+    expect((await early).pools[0]).toMatchObject({ desired: 2, ready: 2 });
+    expect((await actuator.readCapacity('t')).pools[0]).toMatchObject({ desired: 3, ready: 2 });
+    // Updating: read every time.
+    expect((await actuator.readCapacity('t')).pools[0]).toMatchObject({ desired: 3, ready: 2 });
+    expect(order().slice(-3)).toEqual(['UpdateEndpointWeightsAndCapacities', 'DescribeEndpoint', 'DescribeEndpoint']);
+    expect(order().filter((a) => a === 'DescribeEndpoint')).toHaveLength(3);
+    fake.aws.advance(); // InService at 3
+    expect((await actuator.readCapacity('t')).pools[0]).toMatchObject({ desired: 3, ready: 3 });
+    await actuator.readCapacity('t');
+    expect(order().filter((a) => a === 'DescribeEndpoint')).toHaveLength(4);
+
+    const every = fake.actuator(endpointTarget('own'), 'act', { now: () => clock, steadyObservationMs: 0 });
+    await every.readCapacity('t');
+    await every.readCapacity('t');
+    expect(order().filter((a) => a === 'DescribeEndpoint')).toHaveLength(6);
   });
 
   it('a missing endpoint: a typed, non-retryable error naming the resource and the call, one request', async () => {

@@ -33,7 +33,11 @@ export function useFakeAws() {
     await context.aws.close();
   });
 
-  const actuator = (input: TargetInput, mode: AwsActMode = 'act', extra: { env?: Record<string, string> } = {}) => {
+  const actuator = (
+    input: TargetInput,
+    mode: AwsActMode = 'act',
+    extra: { env?: Record<string, string>; now?: () => number; steadyObservationMs?: number } = {},
+  ) => {
     const target: Target = TargetSchema.parse(input);
     const log = (message: string, fields?: Record<string, unknown>) =>
       void context.logs.push({ message, ...(fields ? { fields } : {}) });
@@ -42,6 +46,8 @@ export function useFakeAws() {
       logger: { info: log, warn: log },
       env: { ...process.env, ...extra.env },
       clients: context.clients,
+      ...(extra.now ? { now: extra.now } : {}),
+      ...(extra.steadyObservationMs !== undefined ? { steadyObservationMs: extra.steadyObservationMs } : {}),
     });
   };
   return Object.assign(context, { actuator });

@@ -38,7 +38,12 @@ export type Fault =
   | 'connection-reset'
   | 'timeout'
   | 'access-denied'
-  | { status: number; code: string; message: string };
+  | { status: number; code: string; message: string }
+  /**
+   * Answer as the model stands when the request arrives, but send it only once `until` settles: a reply held
+   * back (slow on the way) while the test does something else.
+   */
+  | { until: Promise<unknown> };
 
 /** A service's answer: a plain object, or an error to send in the service's protocol. */
 export type Handler = (action: string, params: Record<string, unknown>) => unknown;
@@ -129,20 +134,40 @@ export async function startAwsWireServer(handlers: Partial<Record<AwsService, Ha
       const queued = faults[index] as QueuedFault;
       queued.remaining -= 1;
       if (queued.remaining <= 0) faults.splice(index, 1);
-      return sendFault(res, service, queued.fault);
+      const fault = queued.fault;
+      if (typeof fault === 'object' && 'until' in fault) {
+        const reply = answer(res, service, action, params, true);
+        void fault.until.finally(reply);
+        return;
+      }
+      return sendFault(res, service, fault);
     }
+    answer(res, service, action, params)();
+  };
+
+  /** The model's answer now (a copy when it is sent `later`: the model may change meanwhile), and the function that sends it. */
+  const answer = (
+    res: ServerResponse,
+    service: AwsService,
+    action: string,
+    params: Record<string, unknown>,
+    later = false,
+  ) => {
     const handler = handlers[service];
-    if (!handler) return sendError(res, service, new AwsWireError('UnknownService', `no fake for ${service}`, 400));
+    if (!handler) {
+      const error = new AwsWireError('UnknownService', `no fake for ${service}`, 400);
+      return () => sendError(res, service, error);
+    }
     try {
-      const output = handler(action, params);
-      sendOutput(res, service, action, output);
+      const output = later ? structuredClone(handler(action, params)) : handler(action, params);
+      return () => sendOutput(res, service, action, output);
     } catch (error) {
-      if (error instanceof AwsWireError) return sendError(res, service, error);
+      if (error instanceof AwsWireError) return () => sendError(res, service, error);
       throw error;
     }
   };
 
-  const sendFault = (res: ServerResponse, service: AwsService, fault: Fault) => {
+  const sendFault = (res: ServerResponse, service: AwsService, fault: Exclude<Fault, { until: unknown }>) => {
     switch (fault) {
       case 'connection-reset':
         res.socket?.destroy();
