@@ -6,9 +6,10 @@
  * includes the provider calls (DescribeEndpoint, DescribeEndpointConfig, UpdateEndpointWeightsAndCapacities)
  * and their answers.
  *
- * The fake AWS runs in a child process of its own (./aws-fake-process.ts) unless `--fake-in-process`: it is
- * the cloud, not Tide, so its CPU (HTTP parsing, the models, every request recorded) is counted apart, as
- * `cpuMsPerEvent.fakeAws`, beside Redis's; in-process it counts in the bench's own figure.
+ * The fake AWS (./aws-fake.ts: an endpoint's update moves on each time it is described) runs in a child
+ * process of its own (./aws-fake-process.ts) unless `--fake-in-process`: it is the cloud, not Tide, so its
+ * CPU (HTTP parsing, the models, every request recorded) is counted apart, as `cpuMsPerEvent.fakeAws`,
+ * beside Redis's; in-process it counts in the bench's own figure.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,10 +22,9 @@ import { PolicySchema } from '../../../core/schema/policy.ts';
 import { TargetSchema } from '../../../core/schema/target.ts';
 import { createAwsHandler } from '../../../functions/aws/handler.ts';
 import { createRuntime, type Runtime } from '../../../functions/shell/runtime.ts';
-import { startFakeAws } from '../../../test/support/aws/index.ts';
 import { startRedisServer } from '../../../test/support/redis-server.ts';
 import type { E2eCloud } from './types.ts';
-import type { FakeAws } from '../../../test/support/aws/index.ts';
+import { startBenchAws, type BenchEndpoint } from './aws-fake.ts';
 import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const TARGETS = 16;
@@ -51,27 +51,25 @@ function cpuUsOf(pid: number | undefined): number | null {
 /** The fake AWS as the bench uses it, in this process or in a child. */
 interface BenchAws {
   url: string;
-  advance(): void;
   requests(): Promise<number>;
   actions(): Promise<number>;
   cpuUs(): Promise<number | null>;
   close(): Promise<void>;
 }
 
-const ENDPOINTS = Array.from({ length: TARGETS }, (_, i) => ({
+const ENDPOINTS: BenchEndpoint[] = Array.from({ length: TARGETS }, (_, i) => ({
   name: `bench-${i}`,
   variant: 'AllTraffic',
   type: 'ml.g5.2xlarge',
   count: 2,
 }));
 
-function inProcess(aws: FakeAws): BenchAws {
-  for (const e of ENDPOINTS) aws.sagemaker.addEndpoint(e.name, e.variant, e.type, e.count);
+async function inProcess(): Promise<BenchAws> {
+  const aws = await startBenchAws(ENDPOINTS);
   return {
-    url: aws.server.url,
-    advance: () => aws.advance(),
-    requests: async () => aws.server.requests.length,
-    actions: async () => aws.server.calls('sagemaker', 'UpdateEndpointWeightsAndCapacities').length,
+    url: aws.url,
+    requests: async () => aws.requests(),
+    actions: async () => aws.actions(),
     cpuUs: async () => null,
     close: () => aws.close(),
   };
@@ -100,7 +98,6 @@ async function inChild(): Promise<BenchAws> {
     });
   return {
     url,
-    advance: () => child.send({ op: 'advance' }),
     requests: async () => (await stats()).requests,
     actions: async () => (await stats()).actions,
     cpuUs: async () => (await stats()).cpuUs,
@@ -115,10 +112,7 @@ async function inChild(): Promise<BenchAws> {
 export const awsE2e: E2eCloud = {
   name: 'aws',
   async start(options = {}) {
-    const [aws, redis] = await Promise.all([
-      options.fakeInProcess ? startFakeAws().then(inProcess) : inChild(),
-      startRedisServer(),
-    ]);
+    const [aws, redis] = await Promise.all([options.fakeInProcess ? inProcess() : inChild(), startRedisServer()]);
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: aws.url,
       AWS_ACCESS_KEY_ID: 'bench',
@@ -185,8 +179,6 @@ export const awsE2e: E2eCloud = {
         event.detail.state.timestamp = now;
         event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-${target}`];
         await handler(event);
-        // The endpoint finishes its update at once, so the next decision may change it again.
-        aws.advance();
       },
       providerCalls: () => aws.requests(),
       actions: () => aws.actions(),
