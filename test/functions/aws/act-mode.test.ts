@@ -425,7 +425,7 @@ describe('act mode through the Lambda handler', () => {
 
   it('access denied at the endpoint: recorded as a failed action, not retried', async () => {
     aws.sagemaker.addEndpoint('denied-endpoint', 'AllTraffic', 'ml.g5.2xlarge', 2);
-    const { handler, lines } = await actHandler(ALARM_AT, [
+    const { handler, lines, runtime } = await actHandler(ALARM_AT, [
       {
         target: {
           id: 'cpu-fleet',
@@ -445,10 +445,29 @@ describe('act mode through the Lambda handler', () => {
     expect(JSON.stringify(lines)).toMatch(
       /access denied: sagemaker:UpdateEndpointWeightsAndCapacities on endpoint\/denied-endpoint\/variant\/AllTraffic/,
     );
+    // In the decision's audit entry: the action failed, with the typed error naming the call and the resource.
+    const [entry] = (await runtime.store.readAudit('cpu-fleet')).entries;
+    expect(entry?.results).toEqual([
+      expect.objectContaining({
+        type: 'set-capacity',
+        status: 'failed',
+        error: expect.objectContaining({
+          message: expect.stringMatching(
+            /sagemaker:UpdateEndpointWeightsAndCapacities on endpoint\/denied-endpoint\/variant\/AllTraffic/,
+          ),
+        }),
+      }),
+    ]);
   });
 
-  it('throttling past the retries: Lambda is asked to redeliver, and the redelivery acts once', async () => {
-    aws.sagemaker.addEndpoint('throttled-endpoint', 'AllTraffic', 'ml.g5.2xlarge', 2);
+  it.each([
+    ['throttling', 'throttle'],
+    ['a 500', 'server-error'],
+    ['connection resets', 'connection-reset'],
+    ['no answer within the request timeout', 'timeout'],
+  ] as const)('%s past the retries: Lambda is asked to redeliver, and the redelivery acts once', async (_, fault) => {
+    const endpoint = `${fault}-endpoint`;
+    aws.sagemaker.addEndpoint(endpoint, 'AllTraffic', 'ml.g5.2xlarge', 2);
     const { handler } = await actHandler(ALARM_AT, [
       {
         target: {
@@ -456,18 +475,18 @@ describe('act mode through the Lambda handler', () => {
           kind: 'inference-endpoint',
           provider: 'aws',
           pools: [{ id: 'primary', instanceType: 'ml.g5.2xlarge' }],
-          resource: { provider: 'aws', sagemakerEndpoint: { endpointName: 'throttled-endpoint' } },
+          resource: { provider: 'aws', sagemakerEndpoint: { endpointName: endpoint } },
         },
         policy: cpuPolicy,
       },
     ]);
     aws.server.reset();
-    aws.server.fail({ service: 'sagemaker', action: 'UpdateEndpointWeightsAndCapacities' }, 'throttle', 3);
+    aws.server.fail({ service: 'sagemaker', action: 'UpdateEndpointWeightsAndCapacities' }, fault, 3);
     const event = awsFixture('eventbridge-cloudwatch-alarm-single-metric.json');
     await expect(handler(event)).rejects.toThrow(/must be retried/);
     expect(aws.server.calls('sagemaker', 'UpdateEndpointWeightsAndCapacities')).toHaveLength(3);
     expect(await handler(event)).toMatchObject({ decisions: [{ status: 'redriven' }] });
     expect(aws.server.calls('sagemaker', 'UpdateEndpointWeightsAndCapacities')).toHaveLength(4);
-    expect(aws.sagemaker.endpoints.get('throttled-endpoint')?.ProductionVariants[0]?.DesiredInstanceCount).toBe(4);
+    expect(aws.sagemaker.endpoints.get(endpoint)?.ProductionVariants[0]?.DesiredInstanceCount).toBe(4);
   });
 });
