@@ -292,7 +292,8 @@ export function evaluatePlans(
   now: number,
   overrides: readonly ExchangeOverride[] = NO_OVERRIDES,
 ): PlanEvaluation {
-  let cursors: Record<string, PlanCursor> | undefined;
+  // The cursors in the plans' order; a map of them is built only when one changed (most decisions reuse all).
+  const chosen: PlanCursor[] = [];
   let reused = 0;
   const active: ActivePlan[] = [];
   let notes: string[] | undefined;
@@ -309,8 +310,7 @@ export function evaluatePlans(
         cachedCursor(fingerprint, now) ??
         rememberCursor(computePlanCursor(plan, identity.exclusions, fingerprint, now, overrides));
     }
-    if (!cursors) cursors = dict<PlanCursor>();
-    cursors[plan.name] = cursor;
+    chosen.push(cursor);
     if (cursor.note) {
       if (!notes) notes = [];
       notes.push(`plan ${plan.name}: ${cursor.note}`);
@@ -328,6 +328,7 @@ export function evaluatePlans(
   // Every window still holds and no plan was removed: hand back the same object (no new memory to write).
   if (reused === plans.length && Object.keys(previous).length === plans.length)
     return { cursors: previous as Record<string, PlanCursor>, active, notes: notes ?? [] };
-  cursors ??= dict<PlanCursor>();
+  const cursors = dict<PlanCursor>();
+  for (let i = 0; i < plans.length; i += 1) cursors[plans[i]!.name] = chosen[i]!;
   return { cursors, active, notes: notes ?? [] };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isoTime, num } from '../../core/format.ts';
+import { fixed2, isoTime, num } from '../../core/format.ts';
 
 /** What num() and isoTime() were before they spelled their text out from integers (core/format.ts). */
 const numByString = (value: number) => String(Math.round(value * 100) / 100);
@@ -51,6 +51,34 @@ describe('isoTime', () => {
       .chain((year) => fc.integer({ min: Date.UTC(year, 0, 1) - 1, max: Date.UTC(year, 11, 31, 23, 59, 59, 999) }));
     fc.assert(
       fc.property(fc.oneof(years, fc.integer({ min: -1e13, max: 3e14 })), (ms) => isoTime(ms) === isoByDate(ms)),
+      { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('fixed2', () => {
+  it.each([
+    { value: 6.06, text: '6.06' },
+    { value: 1.005, text: '1.00' },
+    { value: 0.125, text: '0.13' },
+    { value: 2.675, text: '2.67' },
+    { value: -0.001, text: '-0.00' },
+    { value: 1e21, text: '1e+21' },
+    { value: Number.NaN, text: 'NaN' },
+  ])('$value -> $text', ({ value, text }) => expect(fixed2(value)).toBe(text));
+
+  it('gives what value.toFixed(2) gives', () => {
+    const magnitudes = fc
+      .tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: -6, max: 12 }))
+      .map(([mantissa, exponent]) => mantissa * 10 ** exponent);
+    // Halves and near-halves of a cent, where toFixed's exact expansion decides.
+    const halves = fc.integer({ min: 0, max: 1e9 }).map((n) => (n + 0.5) / 100);
+    const thousandths = fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 1000);
+    fc.assert(
+      fc.property(
+        fc.oneof(magnitudes, halves, thousandths, fc.double()),
+        (value) => fixed2(value) === value.toFixed(2),
+      ),
       { numRuns: 20_000 },
     );
   });

@@ -99,6 +99,14 @@ export function spendLimit(
   groupSpend: GroupSpend | undefined,
 ): { limit?: SpendLimit; notes: string[] } {
   const caps = ctx.policy.spendCaps;
+  // No cap set (most policies): nothing to weigh.
+  if (
+    caps.targetUsdPerHour === null &&
+    caps.targetUsdPerDay === null &&
+    caps.groupUsdPerHour === null &&
+    caps.groupUsdPerDay === null
+  )
+    return { notes: [] };
   const notes: string[] = [];
   const candidates: SpendLimit[] = [];
   if (caps.targetUsdPerHour !== null) {

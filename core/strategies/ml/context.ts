@@ -10,6 +10,7 @@ import type { MlState } from '../../schema/ml-memory.ts';
 import type { Policy } from '../../schema/policy.ts';
 import type { CapacityType, ObservedCapacity, ObservedNode, Target } from '../../schema/target.ts';
 import { own } from '../../dictionary.ts';
+import { fixed2 } from '../../format.ts';
 
 /** What every ML strategy reads: the time, the target, its policy, the capacity snapshot and the catalog. */
 export interface MlContext {
@@ -173,5 +174,5 @@ export function poolOfInstance(views: readonly PoolView[], instanceId: string, p
 
 /** `$1.23/h` */
 export function usd(value: number): string {
-  return `$${value.toFixed(2)}`;
+  return `$${fixed2(value)}`;
 }

@@ -115,22 +115,28 @@ export function estimateCost(
   actions: readonly Action[],
   leavingPoolIds: readonly string[] = [],
 ): CostBreakdown {
-  const unknown = new Set<string>();
+  // Types without a price, in the order met (a set only once one is met: most decisions have none).
+  let unknown: Set<string> | undefined;
   let before = 0;
   for (const view of poolViews(ctx)) {
-    if (view.price === undefined) unknown.add(view.instanceType);
-    else before += view.desired * view.price;
+    if (view.price !== undefined) before += view.desired * view.price;
+    else {
+      unknown ??= new Set<string>();
+      unknown.add(view.instanceType);
+    }
   }
   const beforeUsdPerHour = Math.round(before * 10_000) / 10_000;
   // A decision with nothing to do (most of them) costs the same after.
-  const afterUsdPerHour =
-    actions.length === 0 && leavingPoolIds.length === 0
-      ? beforeUsdPerHour
-      : total(ctx, poolCountsAfter(ctx, actions, leavingPoolIds), unknown);
+  let afterUsdPerHour = beforeUsdPerHour;
+  if (actions.length > 0 || leavingPoolIds.length > 0) {
+    unknown ??= new Set<string>();
+    afterUsdPerHour = total(ctx, poolCountsAfter(ctx, actions, leavingPoolIds), unknown);
+  }
   const notes: string[] = [];
-  for (const name of unknown)
-    notes.push(
-      `instance type ${name} is not in the catalog: its cost is counted as $0/h (add it under the policy's instanceTypes)`,
-    );
+  if (unknown)
+    for (const name of unknown)
+      notes.push(
+        `instance type ${name} is not in the catalog: its cost is counted as $0/h (add it under the policy's instanceTypes)`,
+      );
   return { beforeUsdPerHour, afterUsdPerHour, notes };
 }

@@ -11,6 +11,7 @@ import type { Action, ChangeInstanceTypeAction, CostEstimate, Hold } from '../..
 import type { Memory } from '../../schema/memory.ts';
 import type { MlState } from '../../schema/ml-memory.ts';
 import type { Signal } from '../../schema/signal.ts';
+import { fixed2 } from '../../format.ts';
 import { clipToSpendLimit, keepSpend, spendLimit, type GroupSpend } from './budget.ts';
 import type { MlContext } from './context.ts';
 import { estimateCost, poolCountsAfter, unpricedGrowth } from './cost.ts';
@@ -169,7 +170,7 @@ export function applyCostAndCaps(
   const { limit, notes } = spendLimit(ctx, ml, first.beforeUsdPerHour, groupSpend);
   reasons.push(...notes);
   let kept = actions as Action[];
-  let holds: Hold[] = [...unpriced.holds];
+  let holds: Hold[] = unpriced.holds; // holdUnpriced's own array
   let final = first;
   if (limit) {
     const clipped = clipToSpendLimit(ctx, actions, limit, leavingPoolIds);
@@ -179,7 +180,7 @@ export function applyCostAndCaps(
   }
   const cost = { beforeUsdPerHour: final.beforeUsdPerHour, afterUsdPerHour: final.afterUsdPerHour };
   reasons.push(
-    `estimated spend ${cost.beforeUsdPerHour.toFixed(2)} $/h before, ${cost.afterUsdPerHour.toFixed(2)} $/h after${limit ? ` (cap: ${limit.reason})` : ''}`,
+    `estimated spend ${fixed2(cost.beforeUsdPerHour)} $/h before, ${fixed2(cost.afterUsdPerHour)} $/h after${limit ? ` (cap: ${limit.reason})` : ''}`,
   );
   // Only a clipped decision needs its total recomputed; `decide` keeps its own otherwise.
   const desiredCapacity = holds.length > 0 ? capacityAfter(ctx, kept, leavingPoolIds) : Number.NaN;
