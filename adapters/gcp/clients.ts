@@ -3,21 +3,28 @@
  * cost tens of milliseconds to load: a function that serves only MIGs never loads Vertex AI's). Every
  * client uses the REST transport (`fallback: true`), which Google serves everywhere and a local endpoint can
  * speak; their own retries are turned off per call (see call.ts), so Tide's bounded ones are the only ones.
+ * Their requests go out through transport.ts (the auth client's headers, node:http's sockets).
  */
 import { createRequire } from 'node:module';
 import type { GcpEndpointConfig } from './config.ts';
+import { DirectTransport, type GcpAuthClient, proxyConfigured } from './transport.ts';
+
+export type { GcpAuthClient } from './transport.ts';
 
 const require = createRequire(import.meta.url);
 
-/** An auth client as the gax REST transport uses it (google-auth-library's clients qualify). */
-export interface GcpAuthClient {
-  getRequestHeaders(url?: string): Promise<unknown>;
-  fetch?(url: string, init: Record<string, unknown>): Promise<unknown>;
-}
+/** The scope every client needs (Compute Engine, GKE, Vertex AI and Cloud Monitoring all accept it). */
+const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
 export interface GcpClientOptions extends GcpEndpointConfig {
-  /** Default: Application Default Credentials (google-auth-library's GoogleAuth). */
+  /** Default: Application Default Credentials (google-auth-library's GoogleAuth, made at the first call). */
   authClient?: GcpAuthClient;
+  /**
+   * `direct` (default): requests go out through transport.ts with the auth client's headers; `auth-client`:
+   * through the auth client's own `fetch` (gaxios), as the clients do on their own. A configured proxy
+   * (`HTTPS_PROXY`, `HTTP_PROXY`) means `auth-client`.
+   */
+  transport?: 'direct' | 'auth-client';
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the SDKs' method shapes are checked by the wire tests, not re-typed here.
@@ -38,7 +45,11 @@ export class BoundedCache<V> {
 
 /** Lazily built clients: `clients.instanceGroupManagers` loads @google-cloud/compute at first use. */
 export class GcpClients {
-  readonly #options: Record<string, unknown>;
+  readonly #endpoint: Record<string, unknown>;
+  readonly #authClient: GcpAuthClient | undefined;
+  readonly #transport: 'direct' | 'auth-client';
+  #options: Record<string, unknown> | undefined;
+  #direct: DirectTransport | undefined;
   readonly #made = new Map<string, Client>();
   /**
    * Instance template URL -> machine type. Compute Engine templates are immutable (a change makes a new
@@ -48,19 +59,34 @@ export class GcpClients {
   readonly templateMachineTypes = new BoundedCache<string>(1_000);
 
   constructor(options: GcpClientOptions = {}) {
-    this.#options = {
+    this.#endpoint = {
       fallback: true,
       ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
       ...(options.port ? { port: options.port } : {}),
       ...(options.protocol ? { protocol: options.protocol } : {}),
-      ...(options.authClient ? { authClient: options.authClient } : {}),
     };
+    this.#authClient = options.authClient;
+    this.#transport = proxyConfigured(process.env) ? 'auth-client' : (options.transport ?? 'direct');
+  }
+
+  /** The clients' options, made with the first client: ADC (google-auth-library) loads only when a client is needed. */
+  #clientOptions(): Record<string, unknown> {
+    if (this.#options) return this.#options;
+    let auth = this.#authClient;
+    if (this.#transport === 'direct') {
+      // One auth client for all the clients (one token cache), behind the direct transport.
+      auth ??= new (require('google-auth-library').GoogleAuth)({ scopes: [CLOUD_PLATFORM_SCOPE] }) as GcpAuthClient;
+      this.#direct = new DirectTransport(auth);
+      auth = this.#direct;
+    }
+    this.#options = { ...this.#endpoint, ...(auth ? { authClient: auth } : {}) };
+    return this.#options;
   }
 
   #client(key: string, make: (options: Record<string, unknown>) => Client): Client {
     let client = this.#made.get(key);
     if (!client) {
-      client = make(this.#options);
+      client = make(this.#clientOptions());
       this.#made.set(key, client);
     }
     return client;
@@ -89,5 +115,8 @@ export class GcpClients {
   async close(): Promise<void> {
     await Promise.all([...this.#made.values()].map((client) => client.close?.().catch?.(() => undefined)));
     this.#made.clear();
+    this.#direct?.close();
+    this.#direct = undefined;
+    this.#options = undefined;
   }
 }

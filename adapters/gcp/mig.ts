@@ -177,9 +177,9 @@ export class MigDriver {
    * before removing old ones (`maxUnavailable` 0), then the target size.
    */
   async changeMachineType(ref: MigRef, machineType: string, count: number): Promise<string> {
-    const current = await this.#client(ref)
-      .get(this.#request(ref), gaxOptions(this.policy))
-      .then(([m]: [Record<string, unknown>]) => m);
+    const [current] = await callGcp<Client>(this.policy, 'instanceGroupManagers.get', migResourceName(ref), () =>
+      this.#client(ref).get(this.#request(ref), gaxOptions(this.policy)),
+    );
     const currentTemplate = String(current?.instanceTemplate ?? '');
     const [template] = await callGcp<Client>(this.policy, 'instanceTemplates.get', currentTemplate, () =>
       this.clients.instanceTemplates.get(

@@ -69,6 +69,8 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   body: unknown;
+  /** The request's headers, names in lower case (the credentials the client sent, its API client header). */
+  headers: IncomingMessage['headers'];
 }
 
 /** A fault for the next matching request: an HTTP error, a reset connection, or a slow answer. */
@@ -477,6 +479,7 @@ export async function startGcpFake(): Promise<GcpFake> {
         path: url.pathname,
         query: url.searchParams,
         body,
+        headers: req.headers,
       };
       requests.push(request);
       const send = (status: number, payload: unknown) => {
