@@ -96,22 +96,25 @@ export class GcpActuator implements ActuatorPort {
     };
   }
 
-  /** Every pool, with the capacity errors its instances report. */
-  async observe(): Promise<GcpObservation> {
+  /**
+   * Every pool, with the capacity errors its instances report. `maxAgeMs` > 0 lets it take reads of the same
+   * resources that started at most that long ago (recent-reads.ts); the default, 0, reads everything (ticks).
+   */
+  async observe(maxAgeMs = 0): Promise<GcpObservation> {
     const parts = await Promise.all(
       this.target.pools.map(async (pool) => {
         const { binding } = this.#pool(pool.id);
         switch (binding.kind) {
           case 'mig': {
-            const observation = await this.#migs.observe(this.#migRef(binding), pool);
+            const observation = await this.#migs.observe(this.#migRef(binding), pool, maxAgeMs);
             return { pool: observation.pool, errors: observation.capacityErrors };
           }
           case 'gke-node-pool': {
-            const { observation } = await this.#gke.observe(binding, pool);
+            const { observation } = await this.#gke.observe(binding, pool, maxAgeMs);
             return { pool: observation.pool, errors: observation.capacityErrors };
           }
           case 'vertex-endpoint':
-            return { pool: await this.#vertex.observe(binding, pool), errors: [] };
+            return { pool: await this.#vertex.observe(binding, pool, maxAgeMs), errors: [] };
         }
       }),
     );
@@ -121,8 +124,9 @@ export class GcpActuator implements ActuatorPort {
     };
   }
 
+  /** The capacity a delivery decides on: reads of the last `observationMaxAgeMs` (default 1 s) may be shared. */
   async readCapacity(_targetId: string): Promise<ObservedCapacity> {
-    return (await this.observe()).capacity;
+    return (await this.observe(this.clients.observationMaxAgeMs)).capacity;
   }
 
   async setCapacity(request: SetCapacityRequest): Promise<void> {

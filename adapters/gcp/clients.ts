@@ -3,10 +3,12 @@
  * cost tens of milliseconds to load: a function that serves only MIGs never loads Vertex AI's). Every
  * client uses the REST transport (`fallback: true`), which Google serves everywhere and a local endpoint can
  * speak; their own retries are turned off per call (see call.ts), so Tide's bounded ones are the only ones.
- * Their requests go out through transport.ts (the auth client's headers, node:http's sockets).
+ * Their requests go out through transport.ts (the auth client's headers, node:http's sockets), and the
+ * capacity reads of a burst share answers for a bounded time (recent-reads.ts).
  */
 import { createRequire } from 'node:module';
 import type { GcpEndpointConfig } from './config.ts';
+import { RecentReads } from './recent-reads.ts';
 import { DirectTransport, type GcpAuthClient, proxyConfigured } from './transport.ts';
 
 export type { GcpAuthClient } from './transport.ts';
@@ -15,6 +17,9 @@ const require = createRequire(import.meta.url);
 
 /** The scope every client needs (Compute Engine, GKE, Vertex AI and Cloud Monitoring all accept it). */
 const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/** How old a shared capacity read may be by default, ms (recent-reads.ts says why this is safe). */
+export const DEFAULT_OBSERVATION_MAX_AGE_MS = 1_000;
 
 export interface GcpClientOptions extends GcpEndpointConfig {
   /** Default: Application Default Credentials (google-auth-library's GoogleAuth, made at the first call). */
@@ -25,6 +30,10 @@ export interface GcpClientOptions extends GcpEndpointConfig {
    * (`HTTPS_PROXY`, `HTTP_PROXY`) means `auth-client`.
    */
   transport?: 'direct' | 'auth-client';
+  /** How old a capacity read shared between deliveries may be, ms; 0 reads on every delivery. Default 1,000. */
+  observationMaxAgeMs?: number;
+  /** The clock of the shared reads (tests). */
+  now?: () => number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the SDKs' method shapes are checked by the wire tests, not re-typed here.
@@ -51,6 +60,10 @@ export class GcpClients {
   #options: Record<string, unknown> | undefined;
   #direct: DirectTransport | undefined;
   readonly #made = new Map<string, Client>();
+  /** Capacity reads shared by the deliveries of a burst (recent-reads.ts); changes Tide makes forget them. */
+  readonly recentReads: RecentReads;
+  /** How old a shared capacity read may be, ms. */
+  readonly observationMaxAgeMs: number;
   /**
    * Instance template URL -> machine type. Compute Engine templates are immutable (a change makes a new
    * template with a new URL), so an answer holds for the process: kept here, beside the clients, because the
@@ -67,6 +80,12 @@ export class GcpClients {
     };
     this.#authClient = options.authClient;
     this.#transport = proxyConfigured(process.env) ? 'auth-client' : (options.transport ?? 'direct');
+    const maxAge = options.observationMaxAgeMs ?? DEFAULT_OBSERVATION_MAX_AGE_MS;
+    if (!Number.isFinite(maxAge) || maxAge < 0) {
+      throw new TypeError(`observationMaxAgeMs must be a number of ms, 0 or more, was: ${JSON.stringify(maxAge)}`);
+    }
+    this.observationMaxAgeMs = maxAge;
+    this.recentReads = new RecentReads(options.now);
   }
 
   /** The clients' options, made with the first client: ADC (google-auth-library) loads only when a client is needed. */

@@ -68,13 +68,15 @@ export class GkeDriver {
     return pool ?? {};
   }
 
+  /** The pool and the groups behind it; `maxAgeMs` as for a group's read (mig.ts: the groups' reads may be shared). */
   async observe(
     binding: GkeNodePoolBinding,
     pool: CapacityPool,
+    maxAgeMs = 0,
   ): Promise<{ observation: MigObservation; migs: MigRef[]; autoscalerOn: boolean }> {
     const nodePool = await this.#nodePool(binding);
     const migs = (nodePool.instanceGroupUrls ?? []).map(migRefFromUrl).filter((ref): ref is MigRef => ref !== null);
-    const parts = await Promise.all(migs.map((ref) => this.migs.observe(ref, pool)));
+    const parts = await Promise.all(migs.map((ref) => this.migs.observe(ref, pool, maxAgeMs)));
     const instanceType = nodePool.config?.machineType ?? parts[0]?.pool.instanceType ?? pool.instanceType;
     const observation: MigObservation = {
       pool: {
@@ -117,12 +119,17 @@ export class GkeDriver {
     const { migs } = await this.ensureManaged(binding);
     const zones = Math.max(1, migs.length);
     const name = nodePoolName(binding);
-    await callGcp<Client>(this.policy, 'clusters.nodePools.setSize', name, () =>
-      this.clients.clusterManager.setNodePoolSize(
-        { name, nodeCount: Math.ceil(desired / zones) },
-        gaxOptions(this.policy),
-      ),
-    );
+    try {
+      await callGcp<Client>(this.policy, 'clusters.nodePools.setSize', name, () =>
+        this.clients.clusterManager.setNodePoolSize(
+          { name, nodeCount: Math.ceil(desired / zones) },
+          gaxOptions(this.policy),
+        ),
+      );
+    } finally {
+      // GKE resizes the groups behind the pool: their shared reads are out of date (or may be, on a failure).
+      for (const ref of migs) this.migs.forget(ref);
+    }
   }
 
   /** Give the pool back to the cluster autoscaler with the settings Tide found (target removed from Tide). */

@@ -71,22 +71,28 @@ export class MigDriver {
     return machineType;
   }
 
-  async observe(ref: MigRef, pool: CapacityPool): Promise<MigObservation> {
+  /**
+   * The group's state. `maxAgeMs` > 0 lets a capacity read take the answer of a read of the same group that
+   * started at most that long ago (recent-reads.ts); 0 (ticks, releases) always reads.
+   */
+  async observe(ref: MigRef, pool: CapacityPool, maxAgeMs = 0): Promise<MigObservation> {
     const resource = migResourceName(ref);
     const client = this.#client(ref);
     // The group and its instances are read at the same time: neither request needs the other's answer.
-    const [[manager], [instances]] = await Promise.all([
-      callGcp<Client>(this.policy, 'instanceGroupManagers.get', resource, () =>
-        client.get(this.#request(ref), gaxOptions(this.policy)),
-      ),
-      callGcp<Client>(this.policy, 'instanceGroupManagers.listManagedInstances', resource, () =>
-        client.listManagedInstances(this.#request(ref), {
-          ...gaxOptions(this.policy),
-          autoPaginate: false,
-          maxResults: 500,
-        }),
-      ) as Promise<[ManagedInstance[]]>,
-    ]);
+    const [[manager], [instances]] = await this.clients.recentReads.read(resource, maxAgeMs, () =>
+      Promise.all([
+        callGcp<Client>(this.policy, 'instanceGroupManagers.get', resource, () =>
+          client.get(this.#request(ref), gaxOptions(this.policy)),
+        ),
+        callGcp<Client>(this.policy, 'instanceGroupManagers.listManagedInstances', resource, () =>
+          client.listManagedInstances(this.#request(ref), {
+            ...gaxOptions(this.policy),
+            autoPaginate: false,
+            maxResults: 500,
+          }),
+        ) as Promise<[ManagedInstance[]]>,
+      ]),
+    );
     const instanceTemplate = String(manager?.instanceTemplate ?? manager?.versions?.[0]?.instanceTemplate ?? '');
     const instanceType = instanceTemplate ? await this.#machineType(ref.project, instanceTemplate) : pool.instanceType;
     const nodes: ObservedNode[] = [];
@@ -141,9 +147,25 @@ export class MigDriver {
   /** `requestId` makes a repeat of the same call (a re-driven decision) a no-op at Compute Engine. */
   async resize(ref: MigRef, size: number, requestId?: string): Promise<void> {
     const client = this.#client(ref);
-    await callGcp<Client>(this.policy, 'instanceGroupManagers.resize', migResourceName(ref), () =>
-      client.resize({ ...this.#request(ref), size, ...(requestId ? { requestId } : {}) }, gaxOptions(this.policy)),
+    await this.#changing(ref, () =>
+      callGcp<Client>(this.policy, 'instanceGroupManagers.resize', migResourceName(ref), () =>
+        client.resize({ ...this.#request(ref), size, ...(requestId ? { requestId } : {}) }, gaxOptions(this.policy)),
+      ),
     );
+  }
+
+  /** Run a change to the group, then forget its shared read (even when the call failed: it may have landed). */
+  async #changing<T>(ref: MigRef, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      this.forget(ref);
+    }
+  }
+
+  /** Forget the group's shared read: the next capacity read asks Compute Engine (after a change to the group). */
+  forget(ref: MigRef): void {
+    this.clients.recentReads.forget(migResourceName(ref));
   }
 
   async targetSize(ref: MigRef): Promise<number> {
@@ -163,10 +185,12 @@ export class MigDriver {
     const resource = ref.zone
       ? 'instanceGroupManagersDeleteInstancesRequestResource'
       : 'regionInstanceGroupManagersDeleteInstancesRequestResource';
-    await callGcp<Client>(this.policy, 'instanceGroupManagers.deleteInstances', migResourceName(ref), () =>
-      client.deleteInstances(
-        { ...this.#request(ref), [resource]: { instances: [instanceUrl], skipInstancesOnValidationError: true } },
-        gaxOptions(this.policy),
+    await this.#changing(ref, () =>
+      callGcp<Client>(this.policy, 'instanceGroupManagers.deleteInstances', migResourceName(ref), () =>
+        client.deleteInstances(
+          { ...this.#request(ref), [resource]: { instances: [instanceUrl], skipInstancesOnValidationError: true } },
+          gaxOptions(this.policy),
+        ),
       ),
     );
   }
@@ -205,7 +229,7 @@ export class MigDriver {
     }
     const newTemplate = `projects/${ref.project}/global/instanceTemplates/${name}`;
     const surge = Math.max(1, count);
-    await callGcp<Client>(this.policy, 'instanceGroupManagers.patch', migResourceName(ref), () =>
+    const patch = () =>
       this.#client(ref).patch(
         {
           ...this.#request(ref),
@@ -221,7 +245,9 @@ export class MigDriver {
           },
         },
         gaxOptions(this.policy),
-      ),
+      );
+    await this.#changing(ref, () =>
+      callGcp<Client>(this.policy, 'instanceGroupManagers.patch', migResourceName(ref), patch),
     );
     await this.resize(ref, count);
     return newTemplate;

@@ -79,16 +79,28 @@ export class VertexDriver {
     private readonly policy: GcpCallPolicy,
   ) {}
 
-  async #endpoint(binding: VertexBinding): Promise<Endpoint> {
+  /** The endpoint; `maxAgeMs` > 0 may take a shared read that started at most that long ago (recent-reads.ts). */
+  async #endpoint(binding: VertexBinding, maxAgeMs = 0): Promise<Endpoint> {
     const name = endpointName(binding);
-    const [endpoint] = await callGcp<Client>(this.policy, 'endpoints.get', name, () =>
-      this.clients.endpoints.getEndpoint({ name }, gaxOptions(this.policy)),
+    const [endpoint] = await this.clients.recentReads.read(name, maxAgeMs, () =>
+      callGcp<Client>(this.policy, 'endpoints.get', name, () =>
+        this.clients.endpoints.getEndpoint({ name }, gaxOptions(this.policy)),
+      ),
     );
     return endpoint ?? {};
   }
 
-  async observe(binding: VertexBinding, pool: CapacityPool): Promise<ObservedPool> {
-    const endpoint = await this.#endpoint(binding);
+  /** Run a change to the endpoint, then forget its shared read (even when the call failed: it may have landed). */
+  async #changing(binding: VertexBinding, change: () => Promise<unknown>): Promise<void> {
+    try {
+      await change();
+    } finally {
+      this.clients.recentReads.forget(endpointName(binding));
+    }
+  }
+
+  async observe(binding: VertexBinding, pool: CapacityPool, maxAgeMs = 0): Promise<ObservedPool> {
+    const endpoint = await this.#endpoint(binding, maxAgeMs);
     const model = serving(endpoint, binding);
     const replicas = model?.dedicatedResources?.minReplicaCount ?? 0;
     // A new deployment with no traffic yet is capacity on its way.
@@ -108,14 +120,16 @@ export class VertexDriver {
     if (desired < 1) throw new VertexMinimumReplicaError(name);
     const model = serving(await this.#endpoint(binding), binding);
     const id = model?.id ?? binding.deployedModelId;
-    await callGcp<Client>(this.policy, 'endpoints.mutateDeployedModel', name, () =>
-      this.clients.endpoints.mutateDeployedModel(
-        {
-          endpoint: name,
-          deployedModel: { id, dedicatedResources: { minReplicaCount: desired, maxReplicaCount: desired } },
-          updateMask: { paths: ['dedicated_resources.min_replica_count', 'dedicated_resources.max_replica_count'] },
-        },
-        gaxOptions(this.policy),
+    await this.#changing(binding, () =>
+      callGcp<Client>(this.policy, 'endpoints.mutateDeployedModel', name, () =>
+        this.clients.endpoints.mutateDeployedModel(
+          {
+            endpoint: name,
+            deployedModel: { id, dedicatedResources: { minReplicaCount: desired, maxReplicaCount: desired } },
+            updateMask: { paths: ['dedicated_resources.min_replica_count', 'dedicated_resources.max_replica_count'] },
+          },
+          gaxOptions(this.policy),
+        ),
       ),
     );
   }
@@ -129,18 +143,20 @@ export class VertexDriver {
     if ((endpoint.deployedModels ?? []).some((m) => m.dedicatedResources?.machineSpec?.machineType === machineType))
       return;
     const split = { ...(endpoint.trafficSplit ?? {}), '0': 0 };
-    await callGcp<Client>(this.policy, 'endpoints.deployModel', name, () =>
-      this.clients.endpoints.deployModel(
-        {
-          endpoint: name,
-          deployedModel: {
-            model: current?.model,
-            ...(current?.displayName ? { displayName: current.displayName } : {}),
-            dedicatedResources: { machineSpec: { machineType }, minReplicaCount: count, maxReplicaCount: count },
+    await this.#changing(binding, () =>
+      callGcp<Client>(this.policy, 'endpoints.deployModel', name, () =>
+        this.clients.endpoints.deployModel(
+          {
+            endpoint: name,
+            deployedModel: {
+              model: current?.model,
+              ...(current?.displayName ? { displayName: current.displayName } : {}),
+              dedicatedResources: { machineSpec: { machineType }, minReplicaCount: count, maxReplicaCount: count },
+            },
+            trafficSplit: split,
           },
-          trafficSplit: split,
-        },
-        gaxOptions(this.policy),
+          gaxOptions(this.policy),
+        ),
       ),
     );
   }
@@ -156,19 +172,26 @@ export class VertexDriver {
     const { incoming, outgoing } = split(endpoint, current);
     const next = incoming.sort((a, b) => createdAt(b) - createdAt(a))[0];
     if (next?.id) {
-      await callGcp<Client>(this.policy, 'endpoints.update', name, () =>
-        this.clients.endpoints.updateEndpoint(
-          { endpoint: { name, trafficSplit: { [next.id as string]: 100 } }, updateMask: { paths: ['traffic_split'] } },
-          gaxOptions(this.policy),
+      await this.#changing(binding, () =>
+        callGcp<Client>(this.policy, 'endpoints.update', name, () =>
+          this.clients.endpoints.updateEndpoint(
+            {
+              endpoint: { name, trafficSplit: { [next.id as string]: 100 } },
+              updateMask: { paths: ['traffic_split'] },
+            },
+            gaxOptions(this.policy),
+          ),
         ),
       );
       return 'shifted';
     }
     for (const model of outgoing) {
-      await callGcp<Client>(this.policy, 'endpoints.undeployModel', name, () =>
-        this.clients.endpoints.undeployModel(
-          { endpoint: name, deployedModelId: model.id, trafficSplit: endpoint.trafficSplit ?? {} },
-          gaxOptions(this.policy),
+      await this.#changing(binding, () =>
+        callGcp<Client>(this.policy, 'endpoints.undeployModel', name, () =>
+          this.clients.endpoints.undeployModel(
+            { endpoint: name, deployedModelId: model.id, trafficSplit: endpoint.trafficSplit ?? {} },
+            gaxOptions(this.policy),
+          ),
         ),
       );
     }

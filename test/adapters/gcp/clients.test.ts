@@ -1,14 +1,17 @@
 /**
- * The Google Cloud clients' own plumbing, at the wire: the direct transport under the official clients
+ * The Google Cloud clients' own plumbing, at the wire: capacity reads shared for a bounded time by the
+ * deliveries of a burst (recent-reads.ts), and the direct transport under the official clients
  * (transport.ts): credentials from the auth client, its refresh on a 401, the auth client's own fetch when
  * a proxy is configured.
  */
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GcpActuator } from '../../../adapters/gcp/actuator.ts';
-import { GcpClients } from '../../../adapters/gcp/clients.ts';
+import { DEFAULT_OBSERVATION_MAX_AGE_MS, GcpClients } from '../../../adapters/gcp/clients.ts';
 import { gcpEndpointFromEnv } from '../../../adapters/gcp/config.ts';
+import { RecentReads } from '../../../adapters/gcp/recent-reads.ts';
 import { proxyConfigured } from '../../../adapters/gcp/transport.ts';
+import { ProviderUnavailableError } from '../../../adapters/ports/actuator.ts';
 import { TargetSchema, type Target } from '../../../core/schema/target.ts';
 import { startGcpFake, type GcpFake } from '../../support/gcp-fake.ts';
 import { blockedConnections } from '../../support/loopback-guard.ts';
@@ -16,6 +19,8 @@ import { TEST_CALL_POLICY } from './support.ts';
 
 let fake: GcpFake;
 let clients: GcpClients;
+/** The shared reads' clock, moved by the tests. */
+let clock = 1_000_000;
 
 const tokenClient = (token = 'test-token') => {
   const auth = new OAuth2Client();
@@ -25,7 +30,12 @@ const tokenClient = (token = 'test-token') => {
 
 beforeAll(async () => {
   fake = await startGcpFake();
-  clients = new GcpClients({ ...gcpEndpointFromEnv({ TIDE_GCP_API_ENDPOINT: fake.url }), authClient: tokenClient() });
+  // The default bound (1 s), on a clock the tests move.
+  clients = new GcpClients({
+    ...gcpEndpointFromEnv({ TIDE_GCP_API_ENDPOINT: fake.url }),
+    authClient: tokenClient(),
+    now: () => clock,
+  });
   // Loading the clients' protos takes seconds on a loaded machine: do it once here, not inside a test's budget.
   void clients.clusterManager;
   void clients.endpoints;
@@ -53,6 +63,187 @@ const migTarget = (name: string): Target =>
 /** An actuator per delivery, as the runtime builds them, over the shared clients. */
 const delivery = (target: Target, over = clients) =>
   new GcpActuator(target, { clients: over, policy: TEST_CALL_POLICY });
+
+describe('capacity reads shared by the deliveries of a burst', () => {
+  let group: string;
+  let target: Target;
+  let sequence = 0;
+  const groupReads = () => requestsTo(`GET /compute/v1/projects/p9/zones/us-central1-a/instanceGroupManagers/${group}`);
+  const instanceReads = () => requestsTo(`/instanceGroupManagers/${group}/listManagedInstances`);
+
+  beforeEach(() => {
+    group = `burst-${++sequence}`;
+    target = migTarget(group);
+    fake.clearFaults();
+    fake.addMig({
+      project: 'p9',
+      scope: 'zones/us-central1-a',
+      name: group,
+      targetSize: 2,
+      instanceTemplate: 'projects/p9/global/instanceTemplates/g2',
+      machineType: 'g2-standard-8',
+      running: 2,
+    });
+  });
+
+  it('the default bound is 1 s', () => {
+    expect(DEFAULT_OBSERVATION_MAX_AGE_MS).toBe(1_000);
+    expect(clients.observationMaxAgeMs).toBe(1_000);
+  });
+
+  it('deliveries within the bound share one read of the group; past it, the next delivery reads again', async () => {
+    await delivery(target).readCapacity(target.id);
+    clock += 1_000;
+    expect((await delivery(target).readCapacity(target.id)).pools[0]).toMatchObject({ desired: 2, ready: 2 });
+    expect(groupReads()).toHaveLength(1);
+    expect(instanceReads()).toHaveLength(1);
+    // Another actor grows the group; a read past the bound sees it.
+    fake.migs.get(`p9/zones/us-central1-a/${group}`)!.targetSize = 3;
+    clock += 1;
+    expect((await delivery(target).readCapacity(target.id)).pools[0]).toMatchObject({ desired: 3 });
+    expect(groupReads()).toHaveLength(2);
+  });
+
+  it('concurrent deliveries share the read in flight', async () => {
+    const reads = await Promise.all(Array.from({ length: 5 }, () => delivery(target).readCapacity(target.id)));
+    expect(reads.map((read) => read.pools[0]?.desired)).toEqual([2, 2, 2, 2, 2]);
+    expect(groupReads()).toHaveLength(1);
+  });
+
+  it("a read after Tide's own change asks again, within the bound", async () => {
+    await delivery(target).readCapacity(target.id);
+    await delivery(target).setCapacity({ poolId: 'serve', desired: 4 });
+    expect((await delivery(target).readCapacity(target.id)).pools[0]).toMatchObject({ desired: 4, pending: 2 });
+    expect(groupReads()).toHaveLength(2);
+  });
+
+  it('a change that failed forgets the read too (it may have landed)', async () => {
+    await delivery(target).readCapacity(target.id);
+    fake.inject({ kind: 'http', status: 503, match: (r) => r.path.endsWith(`/${group}/resize`), times: 10 });
+    await expect(delivery(target).setCapacity({ poolId: 'serve', desired: 4 })).rejects.toBeInstanceOf(
+      ProviderUnavailableError,
+    );
+    await delivery(target).readCapacity(target.id);
+    expect(groupReads()).toHaveLength(2);
+  });
+
+  it('a failed read is not kept: the next delivery reads again', async () => {
+    fake.inject({
+      kind: 'http',
+      status: 503,
+      match: (r) => r.method === 'GET' && r.path.endsWith(`/${group}`),
+      times: TEST_CALL_POLICY.attempts,
+    });
+    await expect(delivery(target).readCapacity(target.id)).rejects.toBeInstanceOf(ProviderUnavailableError);
+    expect((await delivery(target).readCapacity(target.id)).pools[0]).toMatchObject({ desired: 2 });
+    expect(groupReads()).toHaveLength(TEST_CALL_POLICY.attempts + 1);
+  });
+
+  it('a tick (observe) always reads, and its answer serves the deliveries after it', async () => {
+    await delivery(target).readCapacity(target.id);
+    await delivery(target).observe();
+    await delivery(target).observe();
+    expect(groupReads()).toHaveLength(3);
+    await delivery(target).readCapacity(target.id);
+    expect(groupReads()).toHaveLength(3);
+  });
+
+  it('0 turns the sharing off', async () => {
+    const unshared = new GcpClients({
+      ...gcpEndpointFromEnv({ TIDE_GCP_API_ENDPOINT: fake.url }),
+      authClient: tokenClient(),
+      observationMaxAgeMs: 0,
+    });
+    try {
+      await delivery(target, unshared).readCapacity(target.id);
+      await delivery(target, unshared).readCapacity(target.id);
+      expect(groupReads()).toHaveLength(2);
+    } finally {
+      await unshared.close();
+    }
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a bound of %s, naming the value', (bad) => {
+    expect(() => new GcpClients({ observationMaxAgeMs: bad })).toThrow(/observationMaxAgeMs .*was: /);
+  });
+
+  it('GKE: setting a pool size forgets the reads of the groups behind it', async () => {
+    const nodePool = `projects/p9/locations/us-central1-a/clusters/c1/nodePools/${group}`;
+    fake.nodePools.set(nodePool, {
+      name: nodePool,
+      autoscaling: { enabled: false },
+      config: { machineType: 'g2-standard-8' },
+      mig: `projects/p9/zones/us-central1-a/instanceGroupManagers/${group}`,
+    });
+    const gke = TargetSchema.parse({
+      ...target,
+      resource: {
+        provider: 'gcp',
+        pools: {
+          serve: { kind: 'gke-node-pool', project: 'p9', location: 'us-central1-a', cluster: 'c1', nodePool: group },
+        },
+      },
+    });
+    await delivery(gke).readCapacity(gke.id);
+    await delivery(gke).setCapacity({ poolId: 'serve', desired: 3 });
+    expect((await delivery(gke).readCapacity(gke.id)).pools[0]).toMatchObject({ desired: 3 });
+    expect(groupReads()).toHaveLength(2);
+  });
+
+  it('Vertex AI: a replica change forgets the endpoint read', async () => {
+    const endpoint = `projects/p9/locations/us-central1/endpoints/${group}`;
+    fake.endpoints.set(endpoint, {
+      name: endpoint,
+      deployedModels: [
+        {
+          id: 'dm1',
+          createTime: '2025-06-01T00:00:00Z',
+          model: 'projects/p9/locations/us-central1/models/m',
+          dedicatedResources: { machineSpec: { machineType: 'g2-standard-8' }, minReplicaCount: 1, maxReplicaCount: 1 },
+        },
+      ],
+      trafficSplit: { dm1: 100 },
+    });
+    const vertex = TargetSchema.parse({
+      ...target,
+      resource: {
+        provider: 'gcp',
+        pools: {
+          serve: {
+            kind: 'vertex-endpoint',
+            project: 'p9',
+            location: 'us-central1',
+            endpoint: group,
+            deployedModelId: 'dm1',
+          },
+        },
+      },
+    });
+    const endpointReads = () => requestsTo(`GET /v1/${endpoint}`).filter((r) => !r.path.includes('/operations/'));
+    await delivery(vertex).readCapacity(vertex.id);
+    await delivery(vertex).readCapacity(vertex.id);
+    expect(endpointReads()).toHaveLength(1);
+    await delivery(vertex).setCapacity({ poolId: 'serve', desired: 3 });
+    const reads = endpointReads().length;
+    expect((await delivery(vertex).readCapacity(vertex.id)).pools[0]).toMatchObject({ desired: 3 });
+    expect(endpointReads()).toHaveLength(reads + 1);
+  });
+});
+
+describe('RecentReads', () => {
+  it('keeps at most its limit of resources', async () => {
+    let now = 0;
+    const reads = new RecentReads(() => now, 2);
+    let loads = 0;
+    const load = async () => ++loads;
+    await reads.read('a', 1_000, load);
+    await reads.read('b', 1_000, load);
+    await reads.read('c', 1_000, load); // over the limit: the others are dropped
+    now = 1;
+    expect(await reads.read('c', 1_000, load)).toBe(3);
+    expect(await reads.read('a', 1_000, load)).toBe(4);
+  });
+});
 
 describe('the direct transport under the official clients', () => {
   const group = 'transport';
