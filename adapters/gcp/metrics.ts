@@ -20,39 +20,50 @@ function pointTime(point: Point): number {
   return Number(end?.seconds ?? 0) * 1000 + Math.floor((end?.nanos ?? 0) / 1e6);
 }
 
+/**
+ * The answers of one tick's queries, by query: targets that track the same metric type in the same project
+ * (same filter and alignment) share one `timeSeries.list` (its failure too: the same query fails alike).
+ */
+export type TimeSeriesQueries = Map<string, Promise<unknown>>;
+
 /** Read each metric; one signal per metric: its newest value, or why there is none. */
 export async function readGcpMetrics(
   clients: GcpClients,
   metrics: Record<string, GcpMetricBinding>,
   now: number,
   policy: GcpCallPolicy = DEFAULT_CALL_POLICY,
+  queries: TimeSeriesQueries = new Map(),
 ): Promise<Signal[]> {
   const entries = Object.entries(metrics);
   return Promise.all(
     entries.map(async ([name, binding]): Promise<Signal> => {
       const filter = `metric.type = "${binding.type}"${binding.filter ? ` AND ${binding.filter}` : ''}`;
       const lookbackSeconds = binding.alignmentSeconds * 3;
+      const request = {
+        name: `projects/${binding.project}`,
+        filter,
+        interval: {
+          startTime: { seconds: Math.floor(now / 1000) - lookbackSeconds },
+          endTime: { seconds: Math.floor(now / 1000) },
+        },
+        aggregation: {
+          alignmentPeriod: { seconds: binding.alignmentSeconds },
+          perSeriesAligner: binding.aligner,
+          crossSeriesReducer: binding.reducer,
+        },
+        view: 'FULL',
+      };
+      const key = JSON.stringify(request);
       try {
-        const [series] = await callGcp<Client>(policy, 'timeSeries.list', `projects/${binding.project}`, () =>
-          clients.metrics.listTimeSeries(
-            {
-              name: `projects/${binding.project}`,
-              filter,
-              interval: {
-                startTime: { seconds: Math.floor(now / 1000) - lookbackSeconds },
-                endTime: { seconds: Math.floor(now / 1000) },
-              },
-              aggregation: {
-                alignmentPeriod: { seconds: binding.alignmentSeconds },
-                perSeriesAligner: binding.aligner,
-                crossSeriesReducer: binding.reducer,
-              },
-              view: 'FULL',
-            },
-            { ...gaxOptions(policy), autoPaginate: false },
-          ),
-        );
-        const points: Point[] = (series ?? []).flatMap((s: { points?: Point[] }) => s.points ?? []);
+        let answer = queries.get(key);
+        if (!answer) {
+          answer = callGcp<Client>(policy, 'timeSeries.list', request.name, () =>
+            clients.metrics.listTimeSeries(request, { ...gaxOptions(policy), autoPaginate: false }),
+          );
+          queries.set(key, answer);
+        }
+        const [series] = (await answer) as [{ points?: Point[] }[] | undefined];
+        const points: Point[] = (series ?? []).flatMap((s) => s.points ?? []);
         const newest = points.sort((a, b) => pointTime(b) - pointTime(a))[0];
         const value = Number(newest?.value?.doubleValue ?? newest?.value?.int64Value);
         if (!newest || !Number.isFinite(value)) {

@@ -8,7 +8,7 @@
 import { GcpActuator } from '../../adapters/gcp/actuator.ts';
 import { capacityErrorSignal } from '../../adapters/ports/capacity-errors.ts';
 import type { GcpClients } from '../../adapters/gcp/clients.ts';
-import { readGcpMetrics } from '../../adapters/gcp/metrics.ts';
+import { readGcpMetrics, type TimeSeriesQueries } from '../../adapters/gcp/metrics.ts';
 import type { GcpCallPolicy } from '../../adapters/gcp/call.ts';
 import type { PrometheusReadOptions } from '../../adapters/prometheus/metric-signals.ts';
 import type { Signal } from '../../core/schema/signal.ts';
@@ -28,12 +28,14 @@ export async function runGcpTick(
 ): Promise<GcpTickReport> {
   const now = runtime.clock.now();
   const report: GcpTickReport = { targets: 0, signals: 0, failures: [] };
+  // One timeSeries.list per metric type and project (and filter, alignment) for the whole tick.
+  const queries: TimeSeriesQueries = new Map();
   await tickTargets(
     runtime,
     'gcp',
     tickId,
     report,
-    (target) => signalsFor(runtime, clients, target, now, policy),
+    (target) => signalsFor(runtime, clients, target, now, queries, policy),
     prometheus,
   );
   return report;
@@ -44,11 +46,12 @@ async function signalsFor(
   clients: GcpClients,
   target: Target,
   now: number,
+  queries: TimeSeriesQueries,
   policy?: GcpCallPolicy,
 ): Promise<Signal[]> {
   const resource = target.resource?.provider === 'gcp' ? target.resource : undefined;
   if (!resource) return [];
-  const signals: Signal[] = await readGcpMetrics(clients, resource.metrics, now, policy);
+  const signals: Signal[] = await readGcpMetrics(clients, resource.metrics, now, policy, queries);
   if (runtime.mode !== 'shadow') {
     const actuator = new GcpActuator(target, { clients, ...(policy ? { policy } : {}), now: () => now });
     if (runtime.mode === 'act') await actuator.advance();
