@@ -3,7 +3,7 @@ import type { Hold } from './decision.ts';
 import type { Memory } from './schema/memory.ts';
 import type { Policy } from './schema/policy.ts';
 import type { Signal } from './schema/signal.ts';
-import { addSample, isTracked, pruneSamples, retentionMs } from './strategies/metric-samples.ts';
+import { addSample, isTracked, pruneSamples, sampleKeeping } from './strategies/metric-samples.ts';
 import { dictFromEntries, own, withEntry } from './dictionary.ts';
 import { stepsAgain } from './strategies/step-scaling.ts';
 
@@ -57,7 +57,7 @@ function recordSample(state: SampleState, metric: string, value: number): boolea
     metric,
     [signal.observedAt, value],
     now,
-    retentionMs(policy, metric),
+    sampleKeeping(policy, metric),
   );
   state.memory.missing = NO_FAILURES;
   return value > 0;

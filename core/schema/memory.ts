@@ -1,9 +1,14 @@
-import { array, number, object, string, tuple, boolean, type infer as Infer } from 'zod';
+import { array, number, object, string, tuple, boolean, union, type infer as Infer } from 'zod';
 import { MlMemoryShape } from './ml-memory.ts';
 import { dictionary } from './common.ts';
 
 /** [epoch ms, value]: compact so a 15-minute window of 10-second samples stays small in Redis. */
 const sample = tuple([number(), number()]);
+/**
+ * A metric's sample, or the samples of one resolution step merged: [newest epoch ms, newest value, count,
+ * sum, max] (core/strategies/metric-samples.ts: 1-second steps for windows up to 30 minutes).
+ */
+const sampleEntry = union([sample, tuple([number(), number(), number().int().positive(), number(), number()])]);
 
 /** What one plan's window looked like the last time it was computed (cron evaluation is cached here). */
 export const PlanCursorSchema = object({
@@ -30,8 +35,8 @@ export type PlanCursor = Infer<typeof PlanCursorSchema>;
  */
 export const MemorySchema = object({
   v: number().int().default(1),
-  /** Recent samples per metric name, oldest first. */
-  samples: dictionary(string(), array(sample)).prefault({}),
+  /** Recent samples per metric name, oldest first; those of one resolution step merged into one entry. */
+  samples: dictionary(string(), array(sampleEntry)).prefault({}),
   /** Raw recommendations [at, replicas] for the stabilization windows, oldest first. */
   recommendations: array(sample).default([]),
   /** Scaling changes [at, delta] for the rate limits' periods, oldest first. */

@@ -1,80 +1,145 @@
 import type { Policy, TargetTracking } from '../schema/policy.ts';
 import { dict, own, withEntry } from '../dictionary.ts';
 
+/** One observation: [epoch ms, value]. */
 export type Sample = [at: number, value: number];
-export type SampleStore = Record<string, Sample[]>;
+/**
+ * Several samples of one resolution step (see {@link SampleKeeping}) folded into one entry: the newest one's
+ * time and value, how many there were, their sum and their largest value. Enough for every aggregation a
+ * rule reads (average, max, latest) and for staleness, in five numbers however many samples arrived.
+ */
+export type MergedSamples = [at: number, latest: number, count: number, sum: number, max: number];
+/** A stored entry: a single sample, or the samples of one resolution step. */
+export type SampleEntry = Sample | MergedSamples;
+export type SampleStore = Record<string, SampleEntry[]>;
 
-/** At most this many samples per metric: a 1-hour window of 2-second samples. Bounds memory in Redis. */
-export const MAX_SAMPLES_PER_METRIC = 1800;
+/**
+ * At most this many resolution steps per window: the step grows with the window so that a metric's entries
+ * stay under about 1,800 (1 s up to a 1,800 s window, 2 s up to the 3,600 s the schema allows).
+ */
+export const MAX_STEPS_PER_WINDOW = 1800;
+/**
+ * Backstop only: entries of one metric never exceed this. The bound {@link sampleKeeping} documents is
+ * lower, except for samples stamped after the decision's time (a sender's clock ahead, up to the fold's 60 s
+ * of tolerated skew), which are kept apart until they are in the past; this cap holds even then.
+ */
+export const MAX_ENTRIES_PER_METRIC = 3600;
 
-/** How long samples of a metric must be kept: the longest window that reads them. */
-export function retentionMs(policy: Policy, metric: string): number {
-  let keep = policy.burst.enabled ? policy.burst.windowSeconds : 0;
+/**
+ * What the rules of a policy read of one metric's samples, and so what is kept of them.
+ *
+ * Knative's autoscaler keeps its metrics in 1-second buckets; Tide does the same, per metric:
+ * samples whose times fall in the same step of `resolutionMs` (aligned on the epoch) are kept as one entry
+ * (count, sum, max, and the newest sample's time and value). A window of W seconds then holds at most
+ * W·1000/resolutionMs + 1 entries, whatever the rate of events: 61 for a 60 s window at 1 s, where 500
+ * events/s would otherwise bring 30,000 samples. Beyond the longest window, only the newest sample is kept,
+ * while it is not stale and no newer one is in the past: it stands in for an empty window
+ * ({@link aggregate}). So a metric holds at most `ceil(windowMs / resolutionMs) + 1` entries of at most five
+ * numbers each (about 45 bytes of JSON): 61 entries, about 2.7 KB, for the default 60 s window.
+ *
+ * What it costs in exactness: an entry counts in a window when its newest sample does. The oldest step of a
+ * window may therefore bring samples up to one step older than the window's start: a W-second window is read
+ * as one of between W and W + resolution seconds. Averages are count-weighted (the average of the samples,
+ * not of the steps) and equal up to float rounding; `latest`, the newest sample's time, and staleness are
+ * exact. test/core/metric-samples.test.ts checks these bounds against the raw samples.
+ */
+export interface SampleKeeping {
+  /** The longest window that reads the metric (target tracking, burst mode's short window), ms. */
+  windowMs: number;
+  /** The newest sample stands in for an empty window until it is this old (`missingMetrics.staleAfterSeconds`), ms. */
+  staleMs: number;
+  /** Samples in the same step of this many ms are kept as one entry. */
+  resolutionMs: number;
+}
+
+/** How the samples of `metric` are kept under `policy` (see {@link SampleKeeping}). */
+export function sampleKeeping(policy: Policy, metric: string): SampleKeeping {
+  let window = policy.burst.enabled ? policy.burst.windowSeconds : 0;
   for (const rule of policy.targetTracking) {
-    if (rule.metric === metric) keep = Math.max(keep, rule.windowSeconds);
+    if (rule.metric === metric) window = Math.max(window, rule.windowSeconds);
   }
-  // The latest sample is used when the window is empty, until it goes stale: keep that long too.
-  return Math.max(keep, policy.missingMetrics.staleAfterSeconds) * 1000;
+  return {
+    windowMs: window * 1000,
+    staleMs: policy.missingMetrics.staleAfterSeconds * 1000,
+    resolutionMs: Math.max(1, Math.ceil(window / MAX_STEPS_PER_WINDOW)) * 1000,
+  };
 }
 
 export function isTracked(policy: Policy, metric: string): boolean {
   return policy.targetTracking.some((rule) => rule.metric === metric);
 }
 
+/** `entry` with `sample` folded in; `newer`: the sample is at least as new as the entry's newest. */
+function merge(entry: SampleEntry, sample: Sample, newer: boolean): MergedSamples {
+  const [at, value] = sample;
+  const single = entry.length === 2;
+  const count = (single ? 1 : entry[2]) + 1;
+  const sum = (single ? entry[1] : entry[3]) + value;
+  const max = Math.max(single ? entry[1] : entry[4], value);
+  return newer ? [at, value, count, sum, max] : [entry[0], entry[1], count, sum, max];
+}
+
 /**
- * Insert a sample in time order (alarms can arrive late and out of order), drop samples older than the
- * retention, and cap the count. Returns a new store; the input is not changed.
+ * The entries still read at `now`: those inside the longest window, and before them only the newest one,
+ * while it is not stale and no entry inside the window is in the past. The same array when nothing goes.
+ */
+function expire(entries: SampleEntry[], now: number, keeping: SampleKeeping): SampleEntry[] {
+  const cutoff = now - keeping.windowMs;
+  let first = 0;
+  while (first < entries.length && (entries[first] as SampleEntry)[0] <= cutoff) first += 1;
+  if (first > 0) {
+    const newestOld = entries[first - 1] as SampleEntry;
+    const inWindow = entries[first];
+    if ((inWindow === undefined || inWindow[0] > now) && now - newestOld[0] <= keeping.staleMs) first -= 1;
+  }
+  first = Math.max(first, entries.length - MAX_ENTRIES_PER_METRIC);
+  return first === 0 ? entries : entries.slice(first);
+}
+
+/**
+ * Insert a sample in time order (alarms can arrive late and out of order), folding it into the entry of its
+ * resolution step when there is one, and drop what no window reads any more ({@link SampleKeeping}).
+ * Samples (and entries) stamped after `now` are not merged: once merged, an entry is read whole or not at
+ * all, and one with a future sample would hide its past ones. Returns a new store; the input is not changed.
  */
 export function addSample(
   store: SampleStore,
   metric: string,
   sample: Sample,
   now: number,
-  keepMs: number,
+  keeping: SampleKeeping,
 ): SampleStore {
   const old = own(store, metric) ?? [];
-  const cutoff = now - keepMs;
-  const last = old[old.length - 1];
-  if (last === undefined || sample[0] >= last[0]) {
-    // Common case: samples arrive in order. Skip the expired head, append.
-    let first = 0;
-    while (first < old.length && (old[first] as Sample)[0] < cutoff) first += 1;
-    const kept = old.slice(Math.max(first, old.length + 1 - MAX_SAMPLES_PER_METRIC));
-    if (sample[0] >= cutoff) kept.push(sample);
-    return withEntry(store, metric, kept);
-  }
-  const next: Sample[] = [];
-  let inserted = false;
-  for (const existing of old) {
-    if (existing[0] < cutoff) continue;
-    if (!inserted && sample[0] < existing[0]) {
-      next.push(sample);
-      inserted = true;
-    }
-    next.push(existing);
-  }
-  if (!inserted && sample[0] >= cutoff) next.push(sample);
-  const capped = next.length > MAX_SAMPLES_PER_METRIC ? next.slice(next.length - MAX_SAMPLES_PER_METRIC) : next;
-  return withEntry(store, metric, capped);
+  const at = sample[0];
+  // Common case: samples arrive in order, the loop does not run.
+  let index = old.length;
+  while (index > 0 && (old[index - 1] as SampleEntry)[0] > at) index -= 1;
+  const step = Math.floor(at / keeping.resolutionMs);
+  const mergeable = (entry: SampleEntry | undefined): entry is SampleEntry =>
+    entry !== undefined && at <= now && entry[0] <= now && Math.floor(entry[0] / keeping.resolutionMs) === step;
+  const next = old.slice();
+  const before = next[index - 1];
+  const after = next[index];
+  if (mergeable(before)) next[index - 1] = merge(before, sample, true);
+  else if (mergeable(after)) next[index] = merge(after, sample, false);
+  else next.splice(index, 0, sample);
+  return withEntry(store, metric, expire(next, now, keeping));
 }
 
 /**
- * Drop samples past their retention and metrics the policy no longer tracks. `skip` names a metric that
+ * Drop what no window reads any more and metrics the policy no longer tracks. `skip` names a metric that
  * `addSample` is about to prune anyway. Returns the same object when nothing needs dropping (the common case).
  */
 export function pruneSamples(store: SampleStore, policy: Policy, now: number, skip?: string): SampleStore {
   let pruned: SampleStore | undefined;
   for (const metric in store) {
     if (metric === skip) continue;
-    const samples = store[metric] as Sample[];
-    const tracked = isTracked(policy, metric);
-    const cutoff = now - retentionMs(policy, metric);
-    let first = 0;
-    if (tracked) while (first < samples.length && (samples[first] as Sample)[0] < cutoff) first += 1;
-    if (tracked && first === 0) continue;
+    const entries = store[metric] as SampleEntry[];
+    const kept = isTracked(policy, metric) ? expire(entries, now, sampleKeeping(policy, metric)) : [];
+    if (kept === entries) continue;
     pruned ??= dict(store);
-    if (!tracked || first === samples.length) delete pruned[metric];
-    else pruned[metric] = samples.slice(first);
+    if (kept.length === 0) delete pruned[metric];
+    else pruned[metric] = kept;
   }
   return pruned ?? store;
 }
@@ -93,7 +158,7 @@ export interface AggregatedValue {
  * gives (the same samples summed in the same order).
  */
 export function aggregateTwo(
-  samples: readonly Sample[] | undefined,
+  samples: readonly SampleEntry[] | undefined,
   now: number,
   windowSeconds: number,
   aggregation: TargetTracking['aggregation'],
@@ -108,19 +173,20 @@ export function aggregateTwo(
   let count = 0;
   let shortSum = 0;
   let shortCount = 0;
-  let latest: Sample | undefined;
-  for (const sample of samples) {
-    const at = sample[0];
+  let latest: SampleEntry | undefined;
+  for (const entry of samples) {
+    const at = entry[0];
     if (at > now) continue;
-    latest = sample;
+    latest = entry;
+    const single = entry.length === 2;
     if (at > start || (windowSeconds === 0 && at === now)) {
-      sum += sample[1];
-      max = Math.max(max, sample[1]);
-      count += 1;
+      sum += single ? entry[1] : entry[3];
+      max = Math.max(max, single ? entry[1] : entry[4]);
+      count += single ? 1 : entry[2];
     }
     if (at > shortStart || (shortWindowSeconds === 0 && at === now)) {
-      shortSum += sample[1];
-      shortCount += 1;
+      shortSum += single ? entry[1] : entry[3];
+      shortCount += single ? 1 : entry[2];
     }
   }
   if (!latest || now - latest[0] > staleAfterMs) return [undefined, undefined];
@@ -142,7 +208,7 @@ export function aggregateTwo(
  * younger than `staleAfterMs`. Samples from after `now` are ignored. Undefined means "no fresh data".
  */
 export function aggregate(
-  samples: readonly Sample[] | undefined,
+  samples: readonly SampleEntry[] | undefined,
   now: number,
   windowSeconds: number,
   aggregation: TargetTracking['aggregation'],
@@ -153,14 +219,15 @@ export function aggregate(
   let sum = 0;
   let max = -Infinity;
   let count = 0;
-  let latest: Sample | undefined;
-  for (const sample of samples) {
-    if (sample[0] > now) continue;
-    latest = sample;
-    if (sample[0] > windowStart || (windowSeconds === 0 && sample[0] === now)) {
-      sum += sample[1];
-      max = Math.max(max, sample[1]);
-      count += 1;
+  let latest: SampleEntry | undefined;
+  for (const entry of samples) {
+    if (entry[0] > now) continue;
+    latest = entry;
+    if (entry[0] > windowStart || (windowSeconds === 0 && entry[0] === now)) {
+      const single = entry.length === 2;
+      sum += single ? entry[1] : entry[3];
+      max = Math.max(max, single ? entry[1] : entry[4]);
+      count += single ? 1 : entry[2];
     }
   }
   if (!latest || now - latest[0] > staleAfterMs) return undefined;

@@ -249,8 +249,9 @@ let webhooks: Phase | undefined;
 let reads: Phase | undefined;
 /**
  * Mean bytes of a target's memory (its JSON, as stored) after the webhook phase: every webhook for a target
- * loads, validates and commits it whole, and it grows with the samples its events bring (up to
- * MAX_SAMPLES_PER_METRIC per metric within the policy's windows), so the cost per webhook depends on it.
+ * loads, validates and commits it whole, and it grows with the samples its events bring (one entry per
+ * second of the policy's longest window per metric: core/strategies/metric-samples.ts), so the cost per
+ * webhook depends on it.
  */
 async function memoryBytesPerTarget(): Promise<number> {
   const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
