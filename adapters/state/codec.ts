@@ -50,6 +50,37 @@ export function decodeMemory(key: string, text: string): Memory {
   return parseWith(MemorySchema, key, text, 'memory');
 }
 
+/**
+ * The memory this store instance committed last, per state key: the JSON it wrote and the object it encoded.
+ * A load that reads back exactly that text gets the object again, with no JSON.parse and no schema
+ * validation (about half the CPU of an event when a target's memory is a few KB). It is the object `decide`
+ * returned, which is already what the schema gives for its JSON (test/adapters/state/written-memory.test.ts
+ * checks this over random runs, spot and training included), and `decide` does not change its input. Any
+ * other text (another instance's commit, an operator's write, a corrupt value) is decoded and validated.
+ * Bounded by `max` targets; callers treat the memory as read-only, as they do the documents.
+ */
+export class WrittenMemory {
+  private readonly entries = new Map<string, { text: string; memory: Memory }>();
+
+  constructor(private readonly max: number) {}
+
+  /** After a commit of `text` (encoded from `memory`) landed at `key`. */
+  remember(key: string, text: string, memory: Memory): void {
+    if (!this.entries.has(key) && this.entries.size >= this.max) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, { text, memory });
+  }
+
+  /** The memory stored at `key` as `text`: the committed object when the text is the one written here. */
+  read(key: string, text: string): Memory {
+    const written = this.entries.get(key);
+    if (written !== undefined && written.text === text) return written.memory;
+    return decodeMemory(key, text);
+  }
+}
+
 function decodeVersioned<T>(
   schema: ZodType<T>,
   key: string,
@@ -132,6 +163,7 @@ export function decodeSnapshot(
   reply: LoadReply,
   documents: DocumentCache,
   held: { target?: CachedDocument; policy?: CachedDocument } = {},
+  written?: WrittenMemory,
 ): TargetSnapshot {
   const at = (i: number) => reply[i] ?? null;
   const [version, memory, pending, pendingLease] = [at(0), at(1), at(2), at(3)];
@@ -158,7 +190,7 @@ export function decodeSnapshot(
     target: documents.read(keys.target, at(9), at(10), decodeTarget, held.target),
     policy: documents.read(keys.policy, at(11), at(12), decodePolicy, held.policy),
     state: {
-      memory: memory === null ? null : decodeMemory(keys.state, memory),
+      memory: memory === null ? null : written ? written.read(keys.state, memory) : decodeMemory(keys.state, memory),
       version: version === null ? 0 : integer(keys.state, version, 'version'),
       pending: outbox,
       fleet: fleet === null ? null : decodeFleet(keys.state, fleet),

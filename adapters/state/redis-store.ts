@@ -25,6 +25,7 @@ import {
   decodeTarget,
   DocumentCache,
   encodeAuditEntry,
+  WrittenMemory,
   previousStreamId,
 } from './codec.ts';
 import {
@@ -124,6 +125,8 @@ export class RedisStateStore implements StateStore {
   private readonly keys: StateKeys;
   private readonly options: StateStoreOptions;
   private readonly documents = new DocumentCache();
+  /** The memory each target's last commit from here wrote: read back without validation (codec.ts). */
+  private readonly written: WrittenMemory;
   /** Target id → its group (null: none), from the last load: lets the next load read the group's spend too. */
   private readonly groups = new Map<string, string | null>();
 
@@ -134,6 +137,7 @@ export class RedisStateStore implements StateStore {
     this.kind = transport.kind;
     this.options = withDefaults(options);
     this.keys = stateKeys(this.options.namespace);
+    this.written = new WrittenMemory(this.options.maxTargets);
     this.records = lazyRecords(() =>
       import('./provider-records.ts').then(
         ({ RedisProviderRecords }) =>
@@ -170,7 +174,7 @@ export class RedisStateStore implements StateStore {
     // A policy with schedules is read with croner, loaded the first time one is seen (adapters/cron/load.ts); a
     // policy left out (held, already decoded) was seen before.
     if (needsCron(values[11])) await loadCron();
-    const snapshot = decodeSnapshot(k, values, this.documents, held);
+    const snapshot = decodeSnapshot(k, values, this.documents, held, this.written);
     const group = snapshot.target?.value.group;
     if (this.groups.size >= this.options.maxTargets && !this.groups.has(targetId)) this.groups.clear();
     this.groups.set(targetId, group ?? null);
@@ -190,12 +194,13 @@ export class RedisStateStore implements StateStore {
     const k = this.targetKeys(targetId, request.eventId);
     const o = this.options;
     const decision = JSON.stringify(request.decision);
+    const memory = JSON.stringify(request.memory);
     const args = [
       request.eventId,
       request.owner,
       String(request.now),
       String(request.expectedVersion),
-      JSON.stringify(request.memory),
+      memory,
       decision,
       encodeAuditEntry(request.decision, request.signal, decision),
       request.leaseUntil === null ? '' : String(request.leaseUntil),
@@ -216,6 +221,7 @@ export class RedisStateStore implements StateStore {
     const reply = strings(await this.run(`commit ${targetId}`, () => this.script(COMMIT, keys, args)), k.state);
     switch (reply[0]) {
       case 'committed':
+        this.written.remember(k.state, memory, request.memory);
         return { status: 'committed', version: Number(reply[1]) };
       case 'duplicate':
         return { status: 'duplicate' };
