@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { number, string, union, type ZodType } from 'zod';
+import { NEVER, number, string, union, type ZodType } from 'zod';
 import { formatPath } from '../../core/errors.ts';
 import { isInstant } from '../../core/schema/common.ts';
 import { SignalSchema, type Signal, type SignalInput } from '../../core/schema/signal.ts';
@@ -119,9 +119,14 @@ export function toEpochMs(value: unknown): number | undefined {
 }
 
 /** A provider timestamp field (any shape `toEpochMs` reads), parsed to epoch ms. */
-export const ProviderTimeSchema: ZodType<number, unknown> = union([string(), number()])
-  .refine((value) => toEpochMs(value) !== undefined, { message: 'expected a timestamp (ISO-8601, RFC 1123 or epoch)' })
-  .transform((value) => toEpochMs(value)!) as unknown as ZodType<number, unknown>;
+export const ProviderTimeSchema: ZodType<number, unknown> = union([string(), number()]).transform((value, ctx) => {
+  // One read of the timestamp (a refine then a transform read it twice: three regular expressions and a
+  // Date.parse each time, for each of an alarm event's three timestamps).
+  const ms = toEpochMs(value);
+  if (ms !== undefined) return ms;
+  ctx.issues.push({ code: 'custom', message: 'expected a timestamp (ISO-8601, RFC 1123 or epoch)', input: value });
+  return NEVER;
+}) as unknown as ZodType<number, unknown>;
 
 /** Check a signal the parser built against the core's schema, so nothing malformed reaches `decide`. */
 export function finishSignal(input: SignalInput, ctx: ParseContext): Signal {
