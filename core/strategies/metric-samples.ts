@@ -19,9 +19,10 @@ export type SampleStore = Record<string, SampleEntry[]>;
  */
 export const MAX_STEPS_PER_WINDOW = 1800;
 /**
- * Backstop only: entries of one metric never exceed this. The bound {@link sampleKeeping} documents is
+ * Backstop only: entries of one metric never exceed this. The bound {@link SampleKeeping} documents is
  * lower, except for samples stamped after the decision's time (a sender's clock ahead, up to the fold's 60 s
- * of tolerated skew), which are kept apart until they are in the past; this cap holds even then.
+ * of tolerated skew), each of which keeps an entry of its own until it leaves the window; this cap holds even
+ * then.
  */
 export const MAX_ENTRIES_PER_METRIC = 3600;
 
@@ -34,7 +35,8 @@ export const MAX_ENTRIES_PER_METRIC = 3600;
  * W·1000/resolutionMs + 1 entries, whatever the rate of events: 61 for a 60 s window at 1 s, where 500
  * events/s would otherwise bring 30,000 samples. Beyond the longest window, only the newest sample is kept,
  * while it is not stale and no newer one is in the past: it stands in for an empty window
- * ({@link aggregate}). So a metric holds at most `ceil(windowMs / resolutionMs) + 1` entries of at most five
+ * ({@link aggregate}). So a metric holds at most `ceil(windowMs / resolutionMs) + 1` entries (as of the last
+ * fold that recorded one of its samples) of at most five
  * numbers each (about 45 bytes of JSON): 61 entries, about 2.7 KB, for the default 60 s window.
  *
  * What it costs in exactness: an entry counts in a window when its newest sample does. The oldest step of a
@@ -100,7 +102,9 @@ function expire(entries: SampleEntry[], now: number, keeping: SampleKeeping): Sa
  * Insert a sample in time order (alarms can arrive late and out of order), folding it into the entry of its
  * resolution step when there is one, and drop what no window reads any more ({@link SampleKeeping}).
  * Samples (and entries) stamped after `now` are not merged: once merged, an entry is read whole or not at
- * all, and one with a future sample would hide its past ones. Returns a new store; the input is not changed.
+ * all, and one with a future sample would hide its past ones. Such an entry stays apart from the entry of its
+ * step (later samples merge into one of them) until it leaves the window. Returns a new store; the input is
+ * not changed.
  */
 export function addSample(
   store: SampleStore,
