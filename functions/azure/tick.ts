@@ -14,7 +14,7 @@ import type { OperationStore } from '../../adapters/azure/operations.ts';
 import type { PrometheusReadOptions } from '../../adapters/prometheus/metric-signals.ts';
 import type { Signal } from '../../core/schema/signal.ts';
 import type { Target } from '../../core/schema/target.ts';
-import { type CloudTickReport, tickTargets } from '../shell/cloud-tick.ts';
+import { type CloudTickReport, type TickRuntime, tickTargets } from '../shell/cloud-tick.ts';
 import type { Runtime } from '../shell/runtime.ts';
 
 /** What one tick did, per target, and the notes of the operations it polled. */
@@ -25,12 +25,18 @@ export interface AzureTickReport extends CloudTickReport {
 export interface AzureTickOptions {
   policy?: AzureCallPolicy;
   operations?: OperationStore;
-  /** The policies' Prometheus queries: where their credentials are read (default the process's environment). */
-  prometheus?: Omit<PrometheusReadOptions, 'logger'>;
+  /**
+   * The policies' Prometheus queries: where their credentials are read (default the process's environment);
+   * `false` when the caller reads them itself (`tide serve`'s ticker, functions/serve/prometheus-source.ts).
+   */
+  prometheus?: Omit<PrometheusReadOptions, 'logger'> | false;
 }
 
+/** What the tick uses of a runtime: a Function App's, or `tide serve --cloud azure`'s (always `act`). */
+export type AzureTickRuntime = TickRuntime & Pick<Runtime, 'mode'>;
+
 export async function runAzureTick(
-  runtime: Runtime,
+  runtime: AzureTickRuntime,
   clients: AzureClients,
   tickId: string,
   options: AzureTickOptions = {},
@@ -49,7 +55,7 @@ export async function runAzureTick(
 }
 
 async function signalsFor(
-  runtime: Runtime,
+  runtime: AzureTickRuntime,
   clients: AzureClients,
   target: Target,
   now: number,

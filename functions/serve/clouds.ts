@@ -15,6 +15,11 @@ import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/cl
 import { createAwsClients } from '../../adapters/aws/clients.ts';
 import { createAwsActuatorFactory, releaseAwsTarget } from '../../adapters/aws/index.ts';
 import { createJsonLogger } from '../../adapters/logger/json-logger.ts';
+import type { ProviderRecordStore } from '../../adapters/ports/provider-records.ts';
+import type { Logger } from '../../adapters/ports/logger.ts';
+import type { StateStore } from '../../adapters/ports/state-store.ts';
+import { runAzureTick } from '../azure/tick.ts';
+import type { Shell } from '../shell/shell.ts';
 
 export const CLOUD_NAMES = ['simulated', 'aws', 'gcp', 'azure'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -27,6 +32,21 @@ export interface CloudActuators {
   tick?(): { targetId: string; events: import('../../adapters/fake-cloud/cloud.ts').CloudEvent[] }[];
   /** After a target is deleted: give back what the cloud lent Tide (AWS: the AAS target Tide suspended). */
   released?(target: Target): Promise<void>;
+  /**
+   * Called on every schedule tick (60 clock seconds), after the schedule tick itself: the cloud's own tick work,
+   * as its functions' timer does it (Azure: poll the operations started on earlier ticks, the next step of
+   * Azure ML moves, Azure Monitor metrics, capacity errors), each signal through the shell. `tickId` names the
+   * tick (its signals' event ids derive from it, so a repeated tick is idempotent).
+   */
+  scheduledTick?(context: CloudTickContext, tickId: string): Promise<void>;
+}
+
+/** What a cloud's scheduled tick is given of serve's runtime. */
+export interface CloudTickContext {
+  store: StateStore;
+  shell: Shell;
+  clock: Clock;
+  logger: Logger;
 }
 
 /** Options every cloud factory gets. */
@@ -36,6 +56,11 @@ export interface CloudFactoryOptions {
   env?: Record<string, string | undefined>;
   seed: number;
   bootSeconds?: Record<string, number>;
+  /**
+   * The state store's provider records (`StateStore.records`): where adapters record what must outlive one call
+   * (Azure's started operations and Azure ML moves), so the scheduled tick, and a restarted serve, see them.
+   */
+  records?: ProviderRecordStore;
 }
 
 /** The registry: a factory per cloud that exists. */
@@ -74,9 +99,30 @@ export const CLOUD_FACTORIES: Partial<Record<CloudName, (options: CloudFactoryOp
     return { portFor: (target) => new GcpActuator(target, { clients, now: () => options.clock.now() }) };
   },
   // DefaultAzureCredential (managed identity, then environment, CLI…); TIDE_AZURE_ARM_ENDPOINT points elsewhere.
+  // Operations are started and recorded in the state store's records, and polled on the scheduled tick, as the
+  // Function App's timer does (functions/azure/tick.ts); serve always acts. The policies' Prometheus metrics are
+  // read by serve's own source (prometheus-source.ts), not again here.
   azure: (options) => {
     const clients = new AzureClients(azureClientOptionsFromEnv(options.env ?? process.env));
-    return { portFor: (target) => new AzureActuator(target, { clients, now: () => options.clock.now() }) };
+    const now = () => options.clock.now();
+    const operations = options.records;
+    return {
+      portFor: (target) => new AzureActuator(target, { clients, now, ...(operations ? { operations } : {}) }),
+      async scheduledTick(context, tickId) {
+        const report = await runAzureTick({ ...context, mode: 'act' }, clients, tickId, {
+          prometheus: false,
+          ...(operations ? { operations } : {}),
+        });
+        if (report.targets === 0) return;
+        context.logger.info('azure tick', {
+          tickId,
+          targets: report.targets,
+          signals: report.signals,
+          notes: report.notes.slice(0, 20),
+          failures: report.failures.length,
+        });
+      },
+    };
   },
 };
 

@@ -89,6 +89,7 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
     env,
     seed: options.seed ?? 1,
     ...(options.bootSeconds ? { bootSeconds: options.bootSeconds } : {}),
+    ...(store.records ? { records: store.records } : {}),
   });
   const metrics = createApiMetrics({ processMetrics: true });
   const observe = (target: Target) => cloud.portFor(target).readCapacity(target.id);

@@ -1,8 +1,9 @@
 /**
  * The scheduled tick `tide serve` runs for itself (the cloud functions get it from their scheduler): what
  * happened in the simulated cloud becomes signals (spot notices, capacity errors), and every target gets a
- * schedule tick, so plans open and close, cooldowns expire and a held scale-in is looked at again.
- * One tick at a time; a failing target is logged and the others go on.
+ * schedule tick, so plans open and close, cooldowns expire and a held scale-in is looked at again; then
+ * the cloud's own tick work, where it has some (`--cloud azure`: the operations Tide started are polled and
+ * Azure ML moves take their next step, as the Function App's timer does). One tick at a time; a failing target is logged and the others go on.
  */
 import type { Signal } from '../../core/schema/signal.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
@@ -15,7 +16,7 @@ import type { CloudActuators } from './clouds.ts';
 import type { MetricSource } from './prometheus-source.ts';
 
 export interface TickerDependencies {
-  store: Pick<StateStore, 'listTargets'>;
+  store: StateStore;
   shell: Shell;
   cloud: CloudActuators;
   clock: Clock;
@@ -98,11 +99,13 @@ export class Ticker {
     }
     const now = clock.now();
     const tickMs = this.deps.tickMs ?? 60_000;
+    let scheduleSlot: number | undefined;
     if (now - this.lastScheduleTick >= tickMs) {
       this.lastScheduleTick = now;
+      const slot = Math.floor(now / tickMs);
+      scheduleSlot = slot;
       try {
         const targetIds = await this.deps.store.listTargets();
-        const slot = Math.floor(now / tickMs);
         if (this.deps.metricSource) deliveries.push(...(await this.deps.metricSource(targetIds, now, slot)));
         for (const targetId of targetIds) {
           deliveries.push({
@@ -130,6 +133,18 @@ export class Ticker {
           signal: delivery.signal.kind,
           error: (error as Error).message,
         });
+      }
+    }
+    // The cloud's own tick work after the schedule tick, as the cloud functions' timers order them (Azure:
+    // operations started on earlier ticks polled once each). Every call in it is bounded by the adapters.
+    if (scheduleSlot !== undefined && this.deps.cloud.scheduledTick) {
+      try {
+        await this.deps.cloud.scheduledTick(
+          { store: this.deps.store, shell, clock, logger },
+          `tide-serve-tick:${scheduleSlot}`,
+        );
+      } catch (error) {
+        logger.warn('serve: the cloud tick failed', { error: (error as Error).message });
       }
     }
     if (deliveries.length > 0)

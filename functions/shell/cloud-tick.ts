@@ -18,16 +18,20 @@ export interface CloudTickReport {
   failures: { targetId: string; retryable: boolean; message: string }[];
 }
 
+/** What the loop uses of a runtime: a cloud function's (functions/shell/runtime.ts), or `tide serve`'s. */
+export type TickRuntime = Pick<Runtime, 'store' | 'shell' | 'logger' | 'clock'>;
+
 /** Targets handled at once: each reads its cloud and writes its state (a handful of round trips). */
 const TARGET_CONCURRENCY = 8;
 
 export async function tickTargets(
-  runtime: Runtime,
+  runtime: TickRuntime,
   provider: 'gcp' | 'azure',
   tickId: string,
   report: CloudTickReport,
   signalsFor: (target: Target) => Promise<Signal[]>,
-  prometheus: Omit<PrometheusReadOptions, 'logger'> = { env: {} },
+  /** `false`: the caller reads the policies' Prometheus metrics itself (`tide serve`'s ticker does). */
+  prometheus: Omit<PrometheusReadOptions, 'logger'> | false = { env: {} },
 ): Promise<void> {
   const ids = await runtime.store.listTargets();
   const now = runtime.clock.now();
@@ -45,7 +49,7 @@ export async function tickTargets(
             signalsFor(target),
             // Never throws: a failed query is a missing sample for the missing-metrics fallback. Loaded only
             // by a tick that has such a metric, so the function's start does not parse it (issue 18).
-            policy?.targetTracking.some((rule) => rule.prometheus)
+            prometheus && policy?.targetTracking.some((rule) => rule.prometheus)
               ? import('../../adapters/prometheus/metric-signals.ts').then(({ prometheusSignals }) =>
                   prometheusSignals(id, policy, now, (metric) => `${tickId}:prometheus:${metric}`, {
                     ...prometheus,

@@ -17,6 +17,8 @@ export interface CloudServe {
   serve: TideServe;
   url: string;
   redis: RedisServer;
+  /** The deployment's namespace in Redis (TIDE_DEPLOYMENT). */
+  namespace: string;
   keys: { ingest: string; read: string; write: string };
   /** The child's stderr so far (its log and "listening on" line). */
   stderr(): string;
@@ -32,6 +34,8 @@ export async function startCloudServe(options: {
   ingestKeyName: string;
   /** The cloud's own variables (credentials, endpoints), as a user sets them. */
   env: Record<string, string>;
+  /** More of serve's flags (e.g. `--speed 60`: a schedule tick every real second). */
+  args?: string[];
 }): Promise<CloudServe> {
   const redis = await startRedisServer();
   const namespace = `serve-${options.cloud}-${process.pid}`;
@@ -50,11 +54,17 @@ export async function startCloudServe(options: {
     };
     for (const key of Object.values(made)) await access.createKey(key.record);
     await access.close();
-    const serve = await startTideServe(['--cloud', options.cloud], { ...state, ...options.env }, 30_000, 'only');
+    const serve = await startTideServe(
+      ['--cloud', options.cloud, ...(options.args ?? [])],
+      { ...state, ...options.env },
+      30_000,
+      'only',
+    );
     return {
       serve,
       url: serve.url,
       redis,
+      namespace,
       keys: { ingest: made.ingest.key, read: made.read.key, write: made.write.key },
       stderr: () => serve.stderr(),
       async close() {

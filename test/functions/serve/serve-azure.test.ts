@@ -3,14 +3,19 @@
  * through the environment only: TIDE_AZURE_ARM_ENDPOINT points the ARM clients at the local HTTPS endpoint,
  * TIDE_AZURE_CA_FILE trusts its test CA, and TIDE_AZURE_STATIC_TOKEN stands in for DefaultAzureCredential
  * (accepted for a loopback endpoint only). An Azure Monitor common-alert-schema alert raises the scale set's
- * capacity there, and the status route observes the set through it.
+ * capacity there, and the status route observes the set through it. The operation that change started is
+ * recorded in the state store and polled on serve's scheduled tick until Azure says it is done (`--speed 60`:
+ * a schedule tick, a clock minute, every real second).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ioredisTransport } from '../../../adapters/state/ioredis-transport.ts';
+import { RedisStateStore } from '../../../adapters/state/redis-store.ts';
 import { RESOURCE_GROUP, startAzureFake, SUBSCRIPTION, type AzureFake } from '../../support/azure-fake.ts';
 import { startCloudServe, type CloudServe } from '../../support/serve-cloud.ts';
+import { waitFor } from '../../support/tide-serve.ts';
 import { makeTestPki } from '../../support/tls.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/events/azure');
@@ -18,6 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tide-serve-azure-'));
 
 let fake: AzureFake;
 let serve: CloudServe;
+let store: RedisStateStore | undefined;
 
 beforeAll(async () => {
   const pki = makeTestPki();
@@ -42,9 +48,12 @@ beforeAll(async () => {
       minCapacity: 1,
       maxCapacity: 8,
       stepScaling: [{ alarmName: 'WCUS-R2-Gen2', steps: [{ lowerBound: 0, adjustment: 2 }] }],
+      // The alarm stays in ALARM, and the clock runs 60 times faster: no second step within the test.
+      cooldown: { scaleOutSeconds: 604_800 },
       triggers: [{ source: 'azure-monitor', alarmName: 'WCUS-R2-Gen2' }],
     },
     ingestKeyName: 'azure-action-group',
+    args: ['--speed', '60'],
     env: {
       TIDE_AZURE_ARM_ENDPOINT: fake.url,
       TIDE_AZURE_CA_FILE: join(dir, 'ca.pem'),
@@ -54,6 +63,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await store?.close();
   await Promise.all([serve?.close(), fake?.close()]);
   rmSync(dir, { recursive: true, force: true });
 }, 30_000);
@@ -93,5 +103,24 @@ it('a common-alert-schema metric alert raises the scale set (2 -> 4), once for a
     .filter((r) => r.method === 'PATCH' && r.path.endsWith('/virtualMachineScaleSets/llm-serve'))
     .map((r) => (r.body as { sku?: { capacity?: number } }).sku?.capacity);
   expect(patches).toEqual([4]);
+  expect([...fake.scaleSets.values()].find((set) => set.name === 'llm-serve')?.sku.capacity).toBe(4);
+}, 60_000);
+
+it('polls the operation that change started on its scheduled tick, and drops it once Azure says it succeeded', async () => {
+  store = new RedisStateStore(ioredisTransport({ url: serve.redis.url, timeoutMs: 5_000 }), {
+    namespace: serve.namespace,
+  });
+  const operations = () => store!.records!.keys('azure-op:llm-endpoint:');
+  const polls = () => fake.requests.filter((r) => r.method === 'GET' && /\/operations\/[^/]+$/.test(r.path)).length;
+  // The PATCH's operation is in progress at the endpoint: recorded in the state store, polled tick after tick.
+  expect(fake.pendingOperations()).toBe(1);
+  expect(await operations()).toHaveLength(1);
+  const before = polls();
+  await waitFor('two polls of the running operation', () => (polls() >= before + 2 ? true : undefined), 30_000);
+  expect(await operations()).toHaveLength(1);
+  // Azure finishes it; the next tick's poll sees it succeeded and forgets it.
+  fake.advance();
+  expect(fake.pendingOperations()).toBe(0);
+  await waitFor('the operation dropped', async () => ((await operations()).length === 0 ? true : undefined), 30_000);
   expect([...fake.scaleSets.values()].find((set) => set.name === 'llm-serve')?.sku.capacity).toBe(4);
 }, 60_000);
