@@ -9,6 +9,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createSenderAuth, senderAuthOptionsFromEnv } from '../../adapters/auth/index.ts';
 import { AzureActuator } from '../../adapters/azure/actuator.ts';
+import type { AccessStore } from '../../adapters/ports/access-store.ts';
 import { createAccessStore, stateConfigFromEnv } from '../../adapters/state/index.ts';
 import { decide } from '../../core/decide.ts';
 import type { Target } from '../../core/schema/target.ts';
@@ -17,7 +18,12 @@ import { createApiMetrics } from '../http/metrics.ts';
 import type { SenderVerifier } from '../http/senders.ts';
 import type { AzureRuntime } from './handlers.ts';
 
-export function createAzureHttpApp(azure: AzureRuntime, env: Record<string, string | undefined>): OpenAPIHono<ApiEnv> {
+export function createAzureHttpApp(
+  azure: AzureRuntime,
+  env: Record<string, string | undefined>,
+  /** The API keys' store; default one of its own on the state's backend, for the worker's life (never closed). */
+  access: AccessStore = createAccessStore(stateConfigFromEnv(env)),
+): OpenAPIHono<ApiEnv> {
   const { runtime, clients } = azure;
   const metrics = createApiMetrics();
   const auth = createSenderAuth({ ...senderAuthOptionsFromEnv(env), logger: runtime.logger });
@@ -32,7 +38,7 @@ export function createAzureHttpApp(azure: AzureRuntime, env: Record<string, stri
       : Promise.resolve(null);
   return createApiApp({
     store: runtime.store,
-    access: createAccessStore(stateConfigFromEnv(env)),
+    access,
     shell: runtime.shell,
     ingest: runtime.ingest,
     observe,

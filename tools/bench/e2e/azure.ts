@@ -69,10 +69,11 @@ export const azureE2e: E2eCloud = {
       );
     }
     const { key, record } = generateApiKey(['ingest'], 'bench-action-group', Date.now());
+    // The app's key store is the bench's, closed in stop(): left to the app, its Redis client outlived the
+    // redis-server and reconnected forever, so the bench printed its figures and never exited.
     const access = createAccessStore(stateConfigFromEnv(env));
     await access.createKey(record);
-    await access.close?.();
-    const app = createAzureHttpApp({ runtime, clients }, env);
+    const app = createAzureHttpApp({ runtime, clients }, env, access);
     const handlers = createAzureHandlers(
       () => ({ runtime, clients }),
       async () => app,
@@ -109,7 +110,7 @@ export const azureE2e: E2eCloud = {
       providerCalls: () => fake.requests.length,
       actions: patches,
       async stop() {
-        await runtime.store.close?.();
+        await Promise.all([runtime.store.close(), access.close()]);
         await Promise.all([fake.close(), redis.close()]);
       },
     };
