@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { TokenCredential } from '@azure/core-auth';
+import { InstanceListCache } from './instance-lists.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,8 @@ export interface AzureClientOptions {
   credential?: TokenCredential;
   /** Extra CA certificates to trust (a private endpoint's, or a local one in tests). */
   ca?: string | Buffer;
+  /** How long a scale set's instance list is reused, ms (instance-lists.ts; default 1000, 0: never). */
+  instanceListMaxAgeMs?: number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the SDKs' method shapes are checked by the wire tests, not re-typed here.
@@ -35,9 +38,14 @@ export class AzureClients {
   readonly #credential: () => TokenCredential;
   readonly #made = new Map<string, Client>();
   readonly endpoint: string;
+  /** Scale sets' instance lists, shared by every actuator of the process (instance-lists.ts). */
+  readonly instanceLists: InstanceListCache<unknown[]>;
 
   constructor(options: AzureClientOptions = {}) {
     this.endpoint = options.endpoint ?? ARM_ENDPOINT;
+    this.instanceLists = new InstanceListCache(
+      options.instanceListMaxAgeMs === undefined ? {} : { maxAgeMs: options.instanceListMaxAgeMs },
+    );
     let credential = options.credential;
     this.#credential = () => {
       credential ??= new (require('@azure/identity').DefaultAzureCredential)() as TokenCredential;
@@ -87,12 +95,27 @@ export class AzureClients {
   }
 }
 
+/**
+ * `TIDE_AZURE_INSTANCE_LIST_MAX_AGE_MS`: how long a scale set's instance list is reused (instance-lists.ts),
+ * 0 to 10000 ms; unset: the default (1000).
+ */
+export function instanceListMaxAgeFromEnv(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.TIDE_AZURE_INSTANCE_LIST_MAX_AGE_MS?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const ms = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(ms <= 10_000))
+    throw new TypeError(
+      `TIDE_AZURE_INSTANCE_LIST_MAX_AGE_MS must be 0-10000 (ms), was: ${JSON.stringify(raw.slice(0, 50))}`,
+    );
+  return ms;
+}
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * Client options from the environment: `TIDE_AZURE_ARM_ENDPOINT` (another ARM endpoint, e.g. a sovereign
  * cloud's or a local one), `TIDE_AZURE_ARM_SCOPE`, `TIDE_AZURE_CA_FILE` (a PEM file of extra CAs). The
- * credential is DefaultAzureCredential; `TIDE_AZURE_STATIC_TOKEN` replaces it for a loopback endpoint only
+ * credential is DefaultAzureCredential; `TIDE_AZURE_INSTANCE_LIST_MAX_AGE_MS` (instance-lists.ts); `TIDE_AZURE_STATIC_TOKEN` replaces it for a loopback endpoint only
  * (local runs and benches), never for Azure.
  */
 export function azureClientOptionsFromEnv(env: Record<string, string | undefined>): AzureClientOptions {
@@ -115,6 +138,8 @@ export function azureClientOptionsFromEnv(env: Record<string, string | undefined
     options.endpoint = url.origin;
   }
   if (env.TIDE_AZURE_ARM_SCOPE) options.scope = env.TIDE_AZURE_ARM_SCOPE;
+  const maxAge = instanceListMaxAgeFromEnv(env);
+  if (maxAge !== undefined) options.instanceListMaxAgeMs = maxAge;
   if (env.TIDE_AZURE_CA_FILE) options.ca = readFileSync(env.TIDE_AZURE_CA_FILE);
   const token = env.TIDE_AZURE_STATIC_TOKEN;
   if (token) {

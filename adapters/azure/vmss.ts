@@ -12,6 +12,7 @@ import type { CapacityErrorReport } from '../ports/capacity-errors.ts';
 import { callAzure, type AzureCallPolicy } from './call.ts';
 import type { AzureClients, Client } from './clients.ts';
 import { capacityCodeOf } from './errors.ts';
+import type { InstanceListCache, ScaleSetSignature } from './instance-lists.ts';
 import { LAUNCH_TAG, launchKeyOf, recordedBase } from './launch-tag.ts';
 
 /** A scale set by its coordinates. */
@@ -98,11 +99,36 @@ export class VmssDriver {
   }
 
   async observe(ref: VmssRef, pool: CapacityPool): Promise<VmssObservation> {
+    const key = vmssResourceId(ref);
+    const lists = this.clients.instanceLists as InstanceListCache<ScaleSetInstance[]>;
+    // The orchestration mode is fixed when a scale set is made: once seen, the instances are listed beside the
+    // scale set read (one round trip, not two), unless a list young enough to reuse may be there.
+    const knownMode = lists.mode(key);
+    const early = knownMode && !lists.fresh(key) ? this.#instances(ref, knownMode === 'Flexible') : undefined;
+    early?.catch(() => {}); // awaited below, or left when the scale set read fails or the mode changed
+    const kept = early ? lists.keep(key, early) : undefined;
     const scaleSet = await this.get(ref);
     const orchestrationMode = scaleSet?.orchestrationMode === 'Flexible' ? 'Flexible' : 'Uniform';
     const sku = String(scaleSet?.sku?.name ?? pool.instanceType);
     const capacity = Number(scaleSet?.sku?.capacity ?? 0);
-    const instances = await this.#instances(ref, orchestrationMode === 'Flexible');
+    lists.rememberMode(key, orchestrationMode);
+    const signature: ScaleSetSignature = {
+      capacity,
+      sku,
+      provisioningState: String(scaleSet?.provisioningState ?? ''),
+      etag: String(scaleSet?.etag ?? ''),
+    };
+    let listing: Promise<ScaleSetInstance[]>;
+    if (early && knownMode === orchestrationMode) {
+      lists.sign(kept, signature);
+      listing = early;
+    } else {
+      if (early) lists.drop(key);
+      const reused = lists.reusable(key, signature);
+      listing = reused ?? this.#instances(ref, orchestrationMode === 'Flexible');
+      if (!reused) lists.sign(lists.keep(key, listing), signature);
+    }
+    const instances = await listing;
     const nodes: ObservedNode[] = [];
     const capacityErrors: CapacityErrorReport[] = [];
     const instanceIds = new Map<string, string>();
@@ -186,6 +212,7 @@ export class VmssDriver {
     const compute = this.clients.compute(ref.subscriptionId);
     const resource = vmssResourceId(ref);
     // The poller is a thenable (awaiting it waits for the whole operation): keep it wrapped.
+    // Whatever the answer, the next observation lists the instances again.
     const { poller } = await callAzure<{ poller: Client }>(
       this.policy,
       'virtualMachineScaleSets.update',
@@ -196,7 +223,7 @@ export class VmssDriver {
         return { poller: started };
       },
       context,
-    );
+    ).finally(() => this.clients.instanceLists.drop(resource));
     return { call: 'virtualMachineScaleSets.update', resource, poller };
   }
 
@@ -218,7 +245,7 @@ export class VmssDriver {
         await started.submitted();
         return { poller: started };
       },
-    );
+    ).finally(() => this.clients.instanceLists.drop(resource));
     return { call: 'virtualMachineScaleSets.deleteInstances', resource, poller };
   }
 

@@ -26,11 +26,16 @@ export const testCredential: TokenCredential = {
   },
 };
 
-/** Real clients pointed at the fake by configuration (TIDE_AZURE_ARM_ENDPOINT), trusting its CA. */
-export function azureClientsFor(fake: AzureFake): AzureClients {
+/**
+ * Real clients pointed at the fake by configuration (TIDE_AZURE_ARM_ENDPOINT), trusting its CA. Every
+ * observation lists the instances (no reuse, `instanceListMaxAgeMs: 0`) unless the test asks otherwise: the
+ * fake's scale sets are made again between tests under the same names.
+ */
+export function azureClientsFor(fake: AzureFake, instanceListMaxAgeMs = 0): AzureClients {
   return new AzureClients({
     ...azureClientOptionsFromEnv({ TIDE_AZURE_ARM_ENDPOINT: fake.url }),
     credential: testCredential,
     ca: fake.ca,
+    instanceListMaxAgeMs,
   });
 }
