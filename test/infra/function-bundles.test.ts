@@ -39,7 +39,9 @@ const CEILING_BYTES: Record<string, number> = {
   // with them (+5,006). Raised from 495,000.
   // With the recent signals and the Prometheus tick hook (15cabf9) beside them: 500,508 at their merge.
   // pino's path redaction and multistream left out: 492,337. Lowered.
-  azure: 495_000,
+  // Raised to 497,000: the scale sets' instance-list reuse (adapters/azure/instance-lists.ts, +1,511 bytes) on a
+  // main already at 494,042 (the core's own changes since): 495,553 bytes.
+  azure: 497_000,
 };
 
 /** SDK packages by cloud; a function may bundle its own cloud's only. */

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import azf from '@azure/functions';
 import { AzureActuator } from '../../../adapters/azure/actuator.ts';
-import { AzureClients } from '../../../adapters/azure/clients.ts';
+import { AzureClients, instanceListMaxAgeFromEnv } from '../../../adapters/azure/clients.ts';
 import { createAccessStore, stateConfigFromEnv } from '../../../adapters/state/index.ts';
 import { PolicySchema } from '../../../core/schema/policy.ts';
 import { TargetSchema } from '../../../core/schema/target.ts';
@@ -32,7 +32,10 @@ export const azureE2e: E2eCloud = {
   async start() {
     const [fake, redis] = await Promise.all([startAzureFake(), startRedisServer()]);
     const env = { ...process.env, TIDE_MODE: 'act', REDIS_URL: redis.url, TIDE_DEPLOYMENT: `bench-${Date.now()}` };
+    // TIDE_AZURE_INSTANCE_LIST_MAX_AGE_MS as the function reads it (0: every event lists the instances).
+    const maxAge = instanceListMaxAgeFromEnv(process.env);
     const clients = new AzureClients({
+      ...(maxAge === undefined ? {} : { instanceListMaxAgeMs: maxAge }),
       endpoint: fake.url,
       ca: fake.ca,
       credential: { getToken: async () => ({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }) },
