@@ -6,7 +6,7 @@
  * their validation handshake is answered there; the scheduled-events relay posts `Preempt` documents to
  * `/v1/events/azure-scheduled-events` with an ingest key.
  */
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiApp } from '../http/api-app.ts';
 import { createSenderAuth, senderAuthOptionsFromEnv } from '../../adapters/auth/index.ts';
 import { AzureActuator } from '../../adapters/azure/actuator.ts';
 import type { AccessStore } from '../../adapters/ports/access-store.ts';
@@ -23,7 +23,7 @@ export function createAzureHttpApp(
   env: Record<string, string | undefined>,
   /** The API keys' store; default one of its own on the state's backend, for the worker's life (never closed). */
   access: AccessStore = createAccessStore(stateConfigFromEnv(env)),
-): OpenAPIHono<ApiEnv> {
+): ApiApp<ApiEnv> {
   const { runtime, clients } = azure;
   const metrics = createApiMetrics();
   const auth = createSenderAuth({ ...senderAuthOptionsFromEnv(env), logger: runtime.logger });

@@ -4,7 +4,7 @@
  * `/v1/events/gcp-monitoring` with its basic auth or `?token=` (an `ingest` key); Pub/Sub pushes are checked
  * by their OIDC token (TIDE_PUBSUB_AUDIENCE, TIDE_PUBSUB_SERVICE_ACCOUNTS).
  */
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiApp } from '../http/api-app.ts';
 import { createSenderAuth, senderAuthOptionsFromEnv } from '../../adapters/auth/index.ts';
 import { GcpActuator } from '../../adapters/gcp/actuator.ts';
 import { createAccessStore, stateConfigFromEnv } from '../../adapters/state/index.ts';
@@ -15,7 +15,7 @@ import { createApiMetrics } from '../http/metrics.ts';
 import type { SenderVerifier } from '../http/senders.ts';
 import type { GcpRuntime } from './handlers.ts';
 
-export function createGcpHttpApp(gcp: GcpRuntime, env: Record<string, string | undefined>): OpenAPIHono<ApiEnv> {
+export function createGcpHttpApp(gcp: GcpRuntime, env: Record<string, string | undefined>): ApiApp<ApiEnv> {
   const { runtime, clients } = gcp;
   const metrics = createApiMetrics();
   const auth = createSenderAuth({ ...senderAuthOptionsFromEnv(env), logger: runtime.logger });

@@ -1,16 +1,17 @@
 /**
  * The HTTP front door: one hono app that every runtime serves (`@hono/node-server` in `tide serve`,
- * `hono/aws-lambda` behind API Gateway, the GCP and Azure HTTP triggers). Routes are declared with
- * `@hono/zod-openapi` from the documents' schemas. `/` is left free for a console to be mounted on.
+ * `hono/aws-lambda` behind API Gateway, the GCP and Azure HTTP triggers). Routes are declared in
+ * `@hono/zod-openapi`'s shape from the documents' schemas and validated with them (api-app.ts); the OpenAPI
+ * document is generated from the same declarations at build time (openapi-document.ts). `/` is left free for
+ * a console to be mounted on.
  */
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { ApiApp } from './api-app.ts';
 import { cronProvided } from '../../core/cron.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
 import { bodyLimit } from './body-limit.ts';
 import { DEFAULT_API_OPTIONS, type ApiDependencies, type ApiEnv } from './context.ts';
 import { cachedAccessStore } from './key-cache.ts';
 import { errorBody, errorHandler, validationHook } from './errors.ts';
-import { SECURITY_SCHEME } from './route.ts';
 import { registerDecisionRoutes } from './routes/decisions.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
@@ -22,17 +23,11 @@ import { registerTargetRoutes } from './routes/targets.ts';
 export type { ApiDependencies, ApiEnv, ApiOptions } from './context.ts';
 
 /** Build the app. Mount it elsewhere with `parent.route('/', app)`. */
-export function createApiApp(given: ApiDependencies): OpenAPIHono<ApiEnv> {
+export function createApiApp(given: ApiDependencies): ApiApp<ApiEnv> {
   const options = { ...DEFAULT_API_OPTIONS, ...given.options };
   // Keys are looked up at most once a second per key, not on every request (bounds in key-cache.ts).
   const deps: ApiDependencies = { ...given, access: cachedAccessStore(given.access, { ttlMs: options.keyCacheMs }) };
-  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook as never });
-  app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
-    type: 'http',
-    scheme: 'bearer',
-    description:
-      'An API key, `tide_<id>_<secret>`. Webhook routes also take it as the basic-auth password or `?token=`. The scopes a route lists are the key scopes it needs.',
-  });
+  const app = new ApiApp<ApiEnv>(validationHook);
 
   // Before anything reads the body: a declared or streamed body over the limit stops here.
   app.use(

@@ -1,10 +1,12 @@
 /**
- * Routes are declared with `@hono/zod-openapi` from the documents' zod schemas, so validation and the
- * OpenAPI document cannot drift. Each carries the scope it needs as its security requirement
- * (`security: [{ apiKey: ['read'] }]`); the auth test reads it back from the document for every route.
+ * Routes are declared in `@hono/zod-openapi`'s route shape from the documents' zod schemas: the app validates
+ * with them (api-app.ts) and `@hono/zod-openapi` generates the OpenAPI document from the same declarations
+ * (openapi-document.ts), so validation and the document cannot drift. Each carries the scope it needs as its
+ * security requirement (`security: [{ apiKey: ['read'] }]`); the auth test reads it back from the document
+ * for every route.
  */
-import { createRoute, type RouteConfig } from '@hono/zod-openapi';
-import { z } from '@hono/zod-openapi';
+import type { RouteConfig } from '@hono/zod-openapi';
+import { array, object, string, unknown, type ZodType } from 'zod';
 import type { ApiScope } from '../../adapters/ports/access-store.ts';
 import { IdSchema } from '../../core/schema/common.ts';
 import { requireScope, type CredentialPlaces } from './auth.ts';
@@ -13,6 +15,13 @@ import type { ApiDependencies } from './context.ts';
 /** The name of the security scheme in the document. */
 export const SECURITY_SCHEME = 'apiKey';
 
+/**
+ * A route declaration, typed as `@hono/zod-openapi`'s `createRoute` types it (the path kept as a literal, so a
+ * handler's `c.req.valid('param')` is typed), without loading it.
+ */
+export const declareRoute = <P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(config: R): R =>
+  config;
+
 /** A route that needs `scope`: its auth middleware runs before any validation. */
 export function scopedRoute<R extends Omit<RouteConfig, 'security' | 'middleware'>>(
   scope: ApiScope,
@@ -20,26 +29,39 @@ export function scopedRoute<R extends Omit<RouteConfig, 'security' | 'middleware
   config: R,
   places: CredentialPlaces = 'bearer',
 ) {
-  return createRoute({
+  return declareRoute({
     ...config,
     security: [{ [SECURITY_SCHEME]: [scope] }],
     middleware: [requireScope(scope, deps, places)] as const,
   });
 }
 
+/**
+ * Schemas the document shows once under `components.schemas` by name and refers to (what `.openapi('Error')`
+ * does under `@hono/zod-openapi`'s zod extension, which the app does not load): openapi-document.ts names them.
+ */
+export const NAMED_SCHEMAS = new Map<ZodType, string>();
+
+/** `schema`, shown in the document as the component `name`. */
+export function named<S extends ZodType>(name: string, schema: S): S {
+  NAMED_SCHEMAS.set(schema, name);
+  return schema;
+}
+
 /** The error shape, for the document. */
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      issues: z.array(z.object({ path: z.string(), message: z.string(), received: z.unknown().optional() })).optional(),
+export const ErrorSchema = named(
+  'Error',
+  object({
+    error: object({
+      code: string(),
+      message: string(),
+      issues: array(object({ path: string(), message: string(), received: unknown().optional() })).optional(),
     }),
-  })
-  .openapi('Error');
+  }),
+);
 
 /** `{id}` in a path. */
-export const TargetParams = z.object({ id: IdSchema });
+export const TargetParams = object({ id: IdSchema });
 
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 

@@ -3,7 +3,7 @@
  * Upstash variables), the access store beside it, the cloud's actuators, the shell and ingest the cloud
  * functions use, the metrics, and the HTTP app over them.
  */
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiApp } from '../http/api-app.ts';
 import { decide } from '../../core/decide.ts';
 import type { Target } from '../../core/schema/target.ts';
 import type { AccessStore } from '../../adapters/ports/access-store.ts';
@@ -48,7 +48,7 @@ export interface ServeRuntimeOptions {
 }
 
 export interface ServeRuntime {
-  app: OpenAPIHono<ApiEnv>;
+  app: ApiApp<ApiEnv>;
   store: StateStore;
   access: AccessStore;
   shell: Shell;

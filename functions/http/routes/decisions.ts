@@ -1,11 +1,12 @@
 /** `GET /v1/targets/{id}/decisions` (the audit log) and `POST /v1/targets/{id}/override`. */
 import { randomUUID } from 'node:crypto';
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { TimestampSchema } from '../../../core/schema/common.ts';
 import type { Signal } from '../../../core/schema/signal.ts';
+import type { ApiApp } from '../api-app.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { COMMON_ERRORS, NOT_FOUND, TOO_LARGE, TargetParams, json, scopedRoute } from '../route.ts';
+import { COMMON_ERRORS, NOT_FOUND, TOO_LARGE, TargetParams, json, named, scopedRoute } from '../route.ts';
 import { recordWrite } from './writes.ts';
 
 const DecisionsQuery = z.object({
@@ -76,15 +77,16 @@ const OverrideBody = z
   });
 const CancelBody = z.object({ reason: z.string().min(1).max(500).default('override cancelled over the API') }).strict();
 
-const DecisionOutcome = z
-  .object({
+const DecisionOutcome = named(
+  'ShellOutcome',
+  z.object({
     eventId: z.string(),
     status: z.string(),
     decision: z.record(z.string(), z.unknown()),
-  })
-  .openapi('ShellOutcome');
+  }),
+);
 
-export function registerDecisionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencies): void {
+export function registerDecisionRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies): void {
   const { store, shell, clock } = deps;
 
   app.openapi(

@@ -5,22 +5,24 @@
  * checked by adapters/auth through `deps.senders`; SNS subscription confirmations and the Event Grid
  * validation handshake are answered here.
  */
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { apiKeyId } from '../api-keys.ts';
+import type { ApiApp } from '../api-app.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { SIGNED_SOURCES } from '../senders.ts';
-import { COMMON_ERRORS, TOO_LARGE, json, scopedRoute } from '../route.ts';
+import { COMMON_ERRORS, TOO_LARGE, json, named, scopedRoute } from '../route.ts';
 
-const IngestAnswer = z
-  .object({
+const IngestAnswer = named(
+  'IngestAnswer',
+  z.object({
     source: z.string(),
     eventId: z.string().optional(),
     decisions: z.array(z.record(z.string(), z.unknown())),
     unmatched: z.array(z.record(z.string(), z.unknown())),
     notes: z.array(z.string()),
-  })
-  .openapi('IngestAnswer');
+  }),
+);
 
 function parseJson(text: string): unknown {
   try {
@@ -30,7 +32,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-export function registerEventRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencies): void {
+export function registerEventRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies): void {
   const { ingest, senders, metrics, clock } = deps;
   // The formats this runtime reads (a cloud's function: its own cloud's and the neutral ones).
   const choices = ['auto', ...ingest.sources.sources.map((known) => known.name)];

@@ -1,7 +1,8 @@
 /** `POST|GET /v1/keys`, `DELETE /v1/keys/{id}`: API keys, `admin` only. The key is shown once. */
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { API_SCOPES } from '../../../adapters/ports/access-store.ts';
 import { generateApiKey } from '../api-keys.ts';
+import type { ApiApp } from '../api-app.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { COMMON_ERRORS, NOT_FOUND, TOO_LARGE, json, scopedRoute } from '../route.ts';
@@ -19,7 +20,7 @@ const KeyParams = z.object({
   id: z.string().regex(/^[a-f0-9]{16}$/, { message: 'expected a key id (16 hex digits)' }),
 });
 
-export function registerKeyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencies): void {
+export function registerKeyRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies): void {
   const { access, clock } = deps;
 
   app.openapi(

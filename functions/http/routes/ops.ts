@@ -1,9 +1,10 @@
 /** `GET /healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs`. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import * as z from 'zod';
+import type { ApiApp } from '../api-app.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { DEFAULT_API_OPTIONS } from '../context.ts';
-import { COMMON_ERRORS, scopedRoute } from '../route.ts';
-import { renderReference } from '../reference.ts';
+import { COMMON_ERRORS, declareRoute, scopedRoute } from '../route.ts';
+import { servedOpenApiDocument } from '../served-document.ts';
 
 const Health = z.object({ status: z.string() });
 
@@ -18,11 +19,11 @@ export const OPENAPI_INFO = {
   },
 } as const;
 
-export function registerOpsRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencies): void {
+export function registerOpsRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies): void {
   const options = { ...DEFAULT_API_OPTIONS, ...deps.options };
 
   app.openapi(
-    createRoute({
+    declareRoute({
       method: 'get',
       path: '/healthz',
       summary: 'The process is up',
@@ -33,7 +34,7 @@ export function registerOpsRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencie
   );
 
   app.openapi(
-    createRoute({
+    declareRoute({
       method: 'get',
       path: '/readyz',
       summary: 'The state store answers within 1 s',
@@ -76,12 +77,11 @@ export function registerOpsRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencie
     },
   );
 
-  app.doc31('/openapi.json', OPENAPI_INFO);
-
-  app.get('/docs', (c) => c.html(renderReference(openApiDocument(app) as unknown as Record<string, unknown>)));
-}
-
-/** The OpenAPI document of `app`, with the security scheme. */
-export function openApiDocument(app: OpenAPIHono<ApiEnv>) {
-  return app.getOpenAPI31Document(OPENAPI_INFO);
+  // The document generated from these routes' declarations at build time (openapi-document.ts), loaded at the
+  // first request for it: neither it nor the reference page is part of a cold start.
+  app.get('/openapi.json', async (c) => c.json(await servedOpenApiDocument()));
+  app.get('/docs', async (c) => {
+    const { renderReference } = await import('../reference.ts');
+    return c.html(renderReference(await servedOpenApiDocument()));
+  });
 }

@@ -1,6 +1,6 @@
 /** `GET|PUT|DELETE /v1/targets/{id}/policy`: the target's policy, with ETags. */
-import type { OpenAPIHono } from '@hono/zod-openapi';
 import { PolicySchema } from '../../../core/schema/policy.ts';
+import type { ApiApp } from '../api-app.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { etagOf, expectedVersion } from '../etag.ts';
 import { documentResponse } from '../document-response.ts';
@@ -10,7 +10,7 @@ import { ifMatchHeaders, writeAudit } from './writes.ts';
 
 const etagHeader = { ETag: { schema: { type: 'string' as const }, description: 'the version, for If-Match' } };
 
-export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencies): void {
+export function registerPolicyRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies): void {
   const { store } = deps;
   const currentVersion = (id: string) => async () => (await store.getPolicy(id))?.version ?? null;
 

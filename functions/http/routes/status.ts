@@ -1,15 +1,17 @@
 /** `GET /v1/targets/{id}/status` and `POST /v1/targets/{id}/decide` (the dry run). */
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { PolicySchema } from '../../../core/schema/policy.ts';
 import { SignalSchema } from '../../../core/schema/signal.ts';
 import { ObservedCapacitySchema, type ObservedCapacity, type Target } from '../../../core/schema/target.ts';
+import type { ApiApp } from '../api-app.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { usdPerHourOf } from '../cost.ts';
 import { ApiError } from '../errors.ts';
-import { COMMON_ERRORS, NOT_FOUND, TOO_LARGE, TargetParams, json, scopedRoute } from '../route.ts';
+import { COMMON_ERRORS, NOT_FOUND, TOO_LARGE, TargetParams, json, named, scopedRoute } from '../route.ts';
 
-const StatusSchema = z
-  .object({
+const StatusSchema = named(
+  'TargetStatus',
+  z.object({
     targetId: z.string(),
     /** What the provider reports now, per pool; null when it could not be read. */
     observed: ObservedCapacitySchema.nullable(),
@@ -19,8 +21,8 @@ const StatusSchema = z
     /** Plans (schedules) whose window is open now, with their window in words. */
     activePlans: z.array(z.object({ name: z.string(), label: z.string(), windowEnd: z.number().nullable() })),
     override: z.object({ capacity: z.number(), expiresAt: z.number(), reason: z.string() }).nullable(),
-  })
-  .openapi('TargetStatus');
+  }),
+);
 
 const DryRunBody = z
   .object({
@@ -33,7 +35,7 @@ const DryRunBody = z
 /** The snapshot's event id for reads: no event is ever stored under it (dry runs store nothing). */
 const READ_ONLY_EVENT = 'tide-api:read-only';
 
-export function registerStatusRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencies): void {
+export function registerStatusRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies): void {
   const { store, clock } = deps;
 
   const observe = async (target: Target): Promise<ObservedCapacity | null> => {

@@ -1,6 +1,7 @@
 /** `GET /v1/targets`, `GET|PUT|DELETE /v1/targets/{id}`: the target documents. */
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { TargetSchema } from '../../../core/schema/target.ts';
+import type { ApiApp } from '../api-app.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { etagOf, expectedVersion } from '../etag.ts';
 import { documentResponse } from '../document-response.ts';
@@ -11,7 +12,7 @@ import { ifMatchHeaders, writeAudit } from './writes.ts';
 const TargetList = z.object({ targets: z.array(TargetSchema) });
 const etagHeader = { ETag: { schema: { type: 'string' as const }, description: 'the version, for If-Match' } };
 
-export function registerTargetRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDependencies): void {
+export function registerTargetRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies): void {
   const { store } = deps;
 
   app.openapi(

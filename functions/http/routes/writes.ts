@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi';
+import * as z from 'zod';
 import type { ApiKeyInfo, WriteRecord } from '../../../adapters/ports/access-store.ts';
 import type { WriteAudit } from '../../../adapters/ports/state-store.ts';
 import { DEFAULT_ACCESS_OPTIONS } from '../../../adapters/state/access-options.ts';
