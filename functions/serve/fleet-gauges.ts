@@ -4,7 +4,7 @@
  * the tracked metrics' latest samples and their targets, and one info series per target whose labels
  * (kind, provider) dashboards join on. A target that is gone drops its series at the next refresh.
  */
-import { Gauge } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import type { StateStore } from '../../adapters/ports/state-store.ts';
 import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
@@ -34,9 +34,11 @@ export function createFleetGauges(deps: {
   store: Pick<StateStore, 'listTargets' | 'load'>;
   observe: (target: Target) => Promise<ObservedCapacity>;
   metrics: ApiMetrics;
+  /** The registry the metrics are in (`await metrics.registry()`), which these gauges join. */
+  registry: Registry;
   logger: Logger;
 }): FleetGauges {
-  const registers = [deps.metrics.registry];
+  const registers = [deps.registry];
   const info = new Gauge({
     name: 'tide_target_info',
     help: "A target's kind and provider as labels (value 1), to join on by target",

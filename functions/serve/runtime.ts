@@ -92,6 +92,8 @@ export async function createServeRuntime(options: ServeRuntimeOptions): Promise<
     ...(store.records ? { records: store.records } : {}),
   });
   const metrics = createApiMetrics({ processMetrics: true });
+  // A long-running server loads prom-client now: its process metrics count from the start.
+  await metrics.registry();
   const observe = (target: Target) => cloud.portFor(target).readCapacity(target.id);
   // The shell observes and acts through the port; the reconciler feeds capacity errors back as signals.
   // Webhooks, the ticker and the demo hand it deliveries concurrently: one at a time per target, so they

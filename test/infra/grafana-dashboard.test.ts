@@ -43,6 +43,7 @@ describe('the Grafana dashboard', () => {
       store: api.runtime.store,
       observe: (target) => api.runtime.cloud.portFor(target).readCapacity(target.id),
       metrics: api.runtime.metrics,
+      registry: await api.runtime.metrics.registry(),
       logger: api.runtime.logger,
     });
     await gauges.refresh();

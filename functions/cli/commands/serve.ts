@@ -95,6 +95,7 @@ export const serveCommand: CliCommand = {
       store: runtime.store,
       observe: (target) => runtime.cloud.portFor(target).readCapacity(target.id),
       metrics: runtime.metrics,
+      registry: await runtime.metrics.registry(),
       logger: runtime.logger,
     });
     gauges.start(Math.max(1000, Math.min(15_000, clock.realMs(15_000))));

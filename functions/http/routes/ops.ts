@@ -72,8 +72,9 @@ export function registerOpsRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies): v
       },
     }),
     async (c) => {
-      c.header('Content-Type', deps.metrics.registry.contentType);
-      return c.text(await deps.metrics.registry.metrics(), 200);
+      const registry = await deps.metrics.registry();
+      c.header('Content-Type', registry.contentType);
+      return c.text(await registry.metrics(), 200);
     },
   );
 
