@@ -4,6 +4,7 @@
  * `/v1/events/gcp-monitoring` with its basic auth or `?token=` (an `ingest` key); Pub/Sub pushes are checked
  * by their OIDC token (TIDE_PUBSUB_AUDIENCE, TIDE_PUBSUB_SERVICE_ACCOUNTS).
  */
+import { getRequestListener } from '@hono/node-server';
 import type { ApiApp } from '../http/api-app.ts';
 import { createSenderAuth, senderAuthOptionsFromEnv } from '../../adapters/auth/index.ts';
 import { GcpActuator } from '../../adapters/gcp/actuator.ts';
@@ -40,4 +41,10 @@ export function createGcpHttpApp(gcp: GcpRuntime, env: Record<string, string | u
     metrics,
     senders,
   });
+}
+
+/** `tideHttp`'s listener. The framework has read the body already; @hono/node-server takes it from `rawBody`. */
+export function createGcpHttpListener(gcp: GcpRuntime, env: Record<string, string | undefined>) {
+  const app = createGcpHttpApp(gcp, env);
+  return getRequestListener((request) => app.fetch(request));
 }

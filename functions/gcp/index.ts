@@ -6,14 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { cloudEvent, http } from '@google-cloud/functions-framework';
-import { getRequestListener } from '@hono/node-server';
 import { GcpActuator } from '../../adapters/gcp/actuator.ts';
 import { GcpClients } from '../../adapters/gcp/clients.ts';
 import { gcpEndpointFromEnv } from '../../adapters/gcp/config.ts';
 import { withReadableStack } from '../shell/readable-stack.ts';
 import { createRuntime } from '../shell/runtime.ts';
 import { createGcpHandlers, type CloudEventLike, type GcpRuntime } from './handlers.ts';
-import { createGcpHttpApp } from './http.ts';
 import { GCP_SOURCES } from '../../adapters/events/sources/gcp.ts';
 import { NEUTRAL_SOURCES } from '../../adapters/events/sources/neutral.ts';
 
@@ -57,15 +55,21 @@ cloudEvent('tideEvents', (event: unknown) =>
   }),
 );
 
-let app: ReturnType<typeof createGcpHttpApp> | undefined;
-/** The HTTP app over the same runtime, made at the first request. */
-export function gcpHttpApp(env: Record<string, string | undefined> = process.env) {
-  app ??= createGcpHttpApp(gcpRuntime(env), env);
-  return app;
+type HttpListener = ReturnType<typeof import('./http.ts').createGcpHttpListener>;
+let listener: Promise<HttpListener> | undefined;
+/**
+ * The HTTP app over the same runtime, made at the first request. Loaded then, too (as on Azure): a `tideEvents`
+ * deployment's cold start does not load the API (hono, its routes and schemas, @hono/node-server).
+ */
+export function gcpHttpListener(env: Record<string, string | undefined> = process.env): Promise<HttpListener> {
+  listener ??= import('./http.ts')
+    .then(({ createGcpHttpListener }) => createGcpHttpListener(gcpRuntime(env), env))
+    .catch((error: unknown) => {
+      // A runtime that could not start is tried again by the next request, as the events function does.
+      listener = undefined;
+      throw error;
+    });
+  return listener;
 }
 
-// The framework has read the body already; @hono/node-server takes it from `rawBody`.
-http(
-  'tideHttp',
-  getRequestListener((request) => gcpHttpApp().fetch(request)),
-);
+http('tideHttp', async (request, response) => (await gcpHttpListener())(request, response));
