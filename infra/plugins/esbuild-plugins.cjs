@@ -9,12 +9,20 @@
  * nothing selects another locale, so zod's locale index is bundled with `en` only (the one zod configures
  * by default); `z.locales.en` stays, any other `z.locales.*` is undefined in the bundle.
  *
+ * zod-without-json-schema: every classic zod schema carries a `toJSONSchema()` method and a `~standard.jsonSchema`
+ * one, so zod's JSON Schema generator (`core/to-json-schema.js`, `core/json-schema-processors.js`: about 19 KB
+ * minified) is in any bundle that uses zod, though a function never converts a schema: the OpenAPI document is
+ * generated at build time (functions/http/openapi-document.ts, `npm run docs:openapi`) and `tide schema` is the
+ * CLI's. The bundles carry stand-ins with the same exports that throw saying so when called (the two
+ * `create…Method` factories, called as a schema is built, return such a function).
+ *
  * pino-sync-only: pino (the runtime's logger, adapters/logger/json-logger.ts) requires at load what only its
  * worker-thread transports (`pino.transport`, thread-stream) and its file destination (`pino.destination`,
  * sonic-boom) use: about 22 KB minified, and its path redaction and multistream (about 7 KB). Tide hands pino a
  * synchronous writer, redacts in its own formatter and uses none of them, so the bundles carry stand-ins that
  * throw saying so if anything ever calls them.
  */
+const { readFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 
 const zodEnglishOnly = {
@@ -25,6 +33,43 @@ const zodEnglishOnly = {
       loader: 'js',
       resolveDir: dirname(args.path),
     }));
+  },
+};
+
+/** The names a module exports (`export function x`, `export const x`, `export { a as b }`). */
+function exportNames(source) {
+  const names = new Set();
+  for (const [, name] of source.matchAll(/^export (?:async )?(?:function\*?|const|let|class) ([A-Za-z_$][\w$]*)/gm))
+    names.add(name);
+  for (const [, list] of source.matchAll(/^export \{([^}]*)\}/gm))
+    for (const item of list.split(',')) {
+      const name = item
+        .trim()
+        .split(/\s+as\s+/)
+        .pop();
+      if (name) names.add(name);
+    }
+  return [...names];
+}
+
+const NO_JSON_SCHEMA =
+  'zod JSON Schema is not in the function bundle (infra/plugins/esbuild-plugins.cjs: zod-without-json-schema)';
+const zodWithoutJsonSchema = {
+  name: 'zod-without-json-schema',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/](to-json-schema|json-schema-processors)\.js$/ }, (args) => {
+      const names = exportNames(readFileSync(args.path, 'utf8'));
+      const lines = [`function unavailable() { throw new Error(${JSON.stringify(NO_JSON_SCHEMA)}); }`];
+      for (const name of names)
+        lines.push(
+          /^create\w*Method$/.test(name)
+            ? `export const ${name} = () => unavailable;`
+            : /Processors$/.test(name)
+              ? `export const ${name} = {};`
+              : `export const ${name} = unavailable;`,
+        );
+      return { contents: `${lines.join('\n')}\n`, loader: 'js', resolveDir: dirname(args.path) };
+    });
   },
 };
 
@@ -54,4 +99,4 @@ const pinoSyncOnly = {
   },
 };
 
-module.exports = [zodEnglishOnly, pinoSyncOnly];
+module.exports = [zodEnglishOnly, zodWithoutJsonSchema, pinoSyncOnly];
