@@ -10,7 +10,9 @@
  *   older than that (requests for a key whose record is due wait for the one look-up under way).
  * - Rate limit: the limit is still kept in the state store, shared by every instance; each instance adds
  *   what it counted at most `ttlMs` late, so with N instances a key may get up to what the other N - 1
- *   admitted in the last `ttlMs` over its limit. One instance alone never exceeds it.
+ *   admitted in the last `ttlMs` over its limit. One instance alone never exceeds it. A rate window that
+ *   begins within the TTL is counted here from zero, not read first: the others' counts in it arrive with
+ *   the next look-up, within the same `ttlMs`.
  * - Memory: at most `maxEntries` keys (1,000 by default, the access store's default key cap); past that the
  *   oldest entry is dropped (its requests not yet counted are added by the next look-up of that key only if
  *   it comes back within the same window).
@@ -87,7 +89,17 @@ export function cachedAccessStore(access: AccessStore, options: Partial<KeyCache
     const window = Math.floor(now / windowMs);
     for (let round = 0; round < 3; round++) {
       const entry = entries.get(id);
-      if (entry && entry.window === window && monotonic() - entry.readAt < ttlMs) {
+      if (entry && entry.window <= window && monotonic() - entry.readAt < ttlMs) {
+        if (entry.window < window) {
+          // A new rate window within the TTL: counted here from zero, and added to the shared counter at the
+          // next look-up like any other count (what the old window counted belongs to a counter that has
+          // ended). Without this, a key's first request of every window cost a round trip: with the app's
+          // clock simulated, or events further apart than a window, every request did.
+          entry.window = window;
+          entry.shared = 0;
+          entry.unsent = 0;
+          entry.windowEndsAt = (window + 1) * windowMs;
+        }
         entry.unsent += requests;
         return { record: entry.record, count: entry.shared + entry.unsent, windowEndsAt: entry.windowEndsAt };
       }

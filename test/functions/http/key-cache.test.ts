@@ -56,12 +56,22 @@ describe('the API key cache', () => {
     expect(Math.max(...answers.map((a) => a.count))).toBe(50);
   });
 
-  it('a new rate window starts from the shared counter, dropping what the old window counted', async () => {
-    const { cache, lookups } = await harness();
+  it('a new rate window within the TTL counts from zero without a look-up, dropping what the old window counted', async () => {
+    const { store, cache, wall, lookups } = await harness();
     for (let i = 0; i < 5; i++) await cache.authenticate('k1', 1_000, WINDOW);
+    // Another instance counted 3 in the next window meanwhile.
+    await store.authenticate('k1', WINDOW + 1, WINDOW, 3);
     const next = await cache.authenticate('k1', WINDOW + 1, WINDOW);
-    expect(lookups()).toBe(2);
+    expect(lookups()).toBe(1);
     expect(next).toMatchObject({ count: 1, windowEndsAt: 2 * WINDOW });
+    expect((await cache.authenticate('k1', WINDOW + 2, WINDOW)).count).toBe(2);
+    // The TTL over: the look-up adds the 2 counted here to the others' 3, and counts this one.
+    wall.at = 1000;
+    expect(await cache.authenticate('k1', WINDOW + 3, WINDOW)).toMatchObject({ count: 6, windowEndsAt: 2 * WINDOW });
+    expect(lookups()).toBe(2);
+    // A clock that went back a window is looked up, not rolled.
+    expect((await cache.authenticate('k1', 1_000, WINDOW)).record?.id).toBe('k1');
+    expect(lookups()).toBe(3);
   });
 
   it('a key revoked through the cache stops at once; revoked elsewhere, within the TTL', async () => {
