@@ -12,6 +12,7 @@ import { emptyMemory, type Memory } from './schema/memory.ts';
 import type { Policy } from './schema/policy.ts';
 import { allocateHorizontal } from './strategies/allocation.ts';
 import { evaluateBurst } from './strategies/burst.ts';
+import { demandNow, lookAhead } from './strategies/look-ahead.ts';
 import { allocateSpread } from './strategies/ml/spread.ts';
 import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
 import { evaluatePlans } from './strategies/schedule.ts';
@@ -350,6 +351,51 @@ function guards(ctx: DecideContext): void {
   ctx.desired = desired;
 }
 
+/**
+ * Look-ahead (core/strategies/look-ahead.ts): a scale-out buys for the demand a boot ahead, and for a plan
+ * opening within it. After the guards: like a plan floor, a forecast for a boot ahead is not slowed by the
+ * rate limits (they were made for replicas that start in seconds); the bounds still clamp it.
+ */
+function lookAheadStep(ctx: DecideContext): void {
+  const { policy, now, exchangeOverrides } = ctx.input;
+  const rule = policy.lookAhead;
+  if (!rule.enabled) {
+    if (ctx.memory.demand.length > 0) ctx.memory.demand = [];
+    return;
+  }
+  if (!ctx.recommendation || ctx.bypassGuards) return;
+  const horizon = rule.horizonSeconds ?? policy.replicaBootSeconds;
+  let planAhead: { floor: number; label: string } | undefined;
+  if (horizon !== null && policy.schedules.length > 0 && ctx.desired > ctx.current) {
+    const ahead = evaluatePlans(
+      policy.schedules,
+      policy.calendars,
+      ctx.memory.plans,
+      now + horizon * 1000,
+      exchangeOverrides,
+    );
+    for (const plan of ahead.active)
+      if (plan.floor > ctx.lo && (!planAhead || plan.floor > planAhead.floor))
+        planAhead = { floor: plan.floor, label: plan.name };
+  }
+  const point = demandNow(policy, ctx.memory.samples, now, ctx.ready);
+  const outcome = lookAhead(
+    rule,
+    policy.replicaBootSeconds,
+    ctx.memory.demand,
+    point,
+    now,
+    ctx.current,
+    ctx.desired,
+    planAhead,
+  );
+  ctx.memory.demand = outcome.demand;
+  if (outcome.floor === undefined) return;
+  ctx.desired = outcome.floor;
+  ctx.cause = outcome.reason!;
+  ctx.reasons.push(outcome.reason!);
+}
+
 /** Bounds last: min/max and plan floors are explicit promises and beat rate limits, cooldowns and windows. */
 function boundsStep(ctx: DecideContext): void {
   const { lo, hi } = ctx;
@@ -411,6 +457,7 @@ export const DECIDE_STEPS: readonly DecideStep[] = [
   { name: 'burst', run: burstStep },
   { name: 'wake', run: wake },
   { name: 'guards', run: guards },
+  { name: 'look-ahead', run: lookAheadStep },
   { name: 'bounds', run: boundsStep },
   { name: 'allocate', run: allocate },
   { name: 'spend-caps', run: spendCaps },

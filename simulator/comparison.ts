@@ -120,6 +120,11 @@ export interface ComparisonOptions {
    * demand that lasts that long and skips burst mode; cheaper, slower to react. Default off.
    */
   tideBootAware?: boolean;
+  /**
+   * Tide's default policy buys at a scale-out for the demand a boot ahead (`lookAhead`, horizon the median
+   * boot): default on; false gives the policy without it.
+   */
+  tideLookAhead?: boolean;
   only?: readonly AutoscalerName[];
   /** Also replay constant capacities 1 … static-peak's size (`frontier` in the report). Default off. */
   frontier?: boolean;
@@ -206,6 +211,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       tideMetric,
       options.tideBootAware ? (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS) : null,
       settings.capacityType === 'spot',
+      options.tideLookAhead === false ? null : (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS),
     ),
     schedules: options.plans ?? [],
   };

@@ -38,7 +38,9 @@ export const TIDE_DELIVERY_DEFAULTS: TideDelivery = { periodSeconds: 10, delaySe
  * `targetPerReplica` over a 60 s average, the core's defaults for the rest (10 % tolerance, 300 s scale-in
  * stabilization, HPA rate limits, burst mode at 2× over 6 s). With `replicaBootSeconds` (the boot-aware
  * variant, `tide simulate --tide-boot-aware`) it scales out only for demand that lasts that long and has no
- * burst mode. See docs/simulator.md for the choice.
+ * burst mode. With `lookAheadSeconds` (the default in `runComparison`: the median boot) a scale-out buys for
+ * the demand that far ahead (`lookAhead`: the demand's trend, and a plan opening within it), because the
+ * endpoint takes no other resize while the replicas it launched boot. See docs/simulator.md for the choice.
  */
 export function defaultTidePolicy(
   targetPerReplica: number,
@@ -47,6 +49,7 @@ export function defaultTidePolicy(
   metric: TideMetric = 'offered',
   replicaBootSeconds: number | null = null,
   spot = false,
+  lookAheadSeconds: number | null = null,
 ): PolicyInput {
   return {
     minCapacity,
@@ -58,6 +61,7 @@ export function defaultTidePolicy(
         : { metric: CONCURRENCY_METRIC, targetValue: targetPerReplica, windowSeconds: 60 },
     ],
     ...(replicaBootSeconds !== null ? { replicaBootSeconds } : {}),
+    ...(lookAheadSeconds !== null ? { lookAhead: { enabled: true, horizonSeconds: lookAheadSeconds } } : {}),
     // On spot: replicas spread over the spot pools, so one pool's outage takes only its share.
     ...(spot ? { spot: { spreadSpotPools: true } } : {}),
   };

@@ -37,6 +37,8 @@ export const MemorySchema = object({
   v: number().int().default(1),
   /** Recent samples per metric name, oldest first; those of one resolution step merged into one entry. */
   samples: dictionary(string(), array(sampleEntry)).prefault({}),
+  /** Demand [at, replicas, unrounded] of the tracked metrics for the look-ahead's trend, oldest first. */
+  demand: array(sample).default([]),
   /** Raw recommendations [at, replicas] for the stabilization windows, oldest first. */
   recommendations: array(sample).default([]),
   /** Scaling changes [at, delta] for the rate limits' periods, oldest first. */

@@ -20,6 +20,7 @@ const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite [--stand-
                 [--spot [--spot-pools N]] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
                 [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
                 [--fixed-boot] [--resize-while-updating] [--oracle] [--frontier] [--tide-boot-aware]
+                [--no-tide-look-ahead]
 
 Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
 tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency with each other
@@ -58,6 +59,8 @@ With no arguments: the bundled Azure conversation trace.
                      seeds 1-2, the diurnal week seed 1; our own generators, simulator/synthetic.ts)
   --tide-boot-aware  give Tide's policy the replicas' boot time (replicaBootSeconds): it scales out only
                      for demand that lasts as long as a boot, without burst mode (cheaper, slower)
+  --no-tide-look-ahead  Tide's policy without its look-ahead (lookAhead: a scale-out buys for the demand
+                     one median boot ahead, the trend's and a plan's opening within it)
   --frontier         also replay constant capacities 1 … static-peak's size, and say which is the
                      cheapest that keeps the best baseline's SLO (what the workload allows)`;
 
@@ -149,6 +152,7 @@ export const simulateCommand: CliCommand = {
         'tide-metric': { type: 'string' },
         frontier: { type: 'boolean', default: false },
         'tide-boot-aware': { type: 'boolean', default: false },
+        'no-tide-look-ahead': { type: 'boolean', default: false },
       },
     });
     void positionals;
@@ -198,6 +202,7 @@ export const simulateCommand: CliCommand = {
           fixedBoot: values['fixed-boot'],
           refuseWhileUpdating: !values['resize-while-updating'],
           tideBootAware: values['tide-boot-aware'],
+          tideLookAhead: !values['no-tide-look-ahead'],
         },
         (label, index, count) => suiteBar.update(index / count, `${label} (${index + 1}/${count})`),
       );
@@ -245,6 +250,7 @@ export const simulateCommand: CliCommand = {
       refuseWhileUpdating: !values['resize-while-updating'],
       frontier: values.frontier,
       tideBootAware: values['tide-boot-aware'],
+      tideLookAhead: !values['no-tide-look-ahead'],
       onProgress: (run, index, count, done, total) =>
         bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
     });

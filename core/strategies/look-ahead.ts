@@ -1,0 +1,156 @@
+import { ceilCount, num, replicas } from '../format.ts';
+import type { Policy } from '../schema/policy.ts';
+import { own } from '../dictionary.ts';
+import type { Sample, SampleStore } from './metric-samples.ts';
+
+/** At most this many demand points are kept (a 1-hour trend window of 10-second datapoints). */
+export const MAX_DEMAND_POINTS = 360;
+
+/** The demand the tracked metrics show now, unrounded replicas at target; undefined without a fresh sample. */
+export interface DemandNow {
+  at: number;
+  replicas: number;
+}
+
+/**
+ * What the tracked metrics ask for on their newest fresh sample, unrounded: ready × value ÷ target for a
+ * per-replica metric, value ÷ target for a total; the largest over the metrics. The newest sample, not the
+ * window's average: the trend is fitted over many of them.
+ */
+export function demandNow(policy: Policy, samples: SampleStore, now: number, ready: number): DemandNow | undefined {
+  const staleMs = policy.missingMetrics.staleAfterSeconds * 1000;
+  let best: DemandNow | undefined;
+  for (const rule of policy.targetTracking) {
+    const list = own(samples, rule.metric);
+    if (!list) continue;
+    let latest: Sample | undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      if ((list[i] as Sample)[0] <= now) {
+        latest = list[i];
+        break;
+      }
+    }
+    if (!latest || now - latest[0] > staleMs) continue;
+    if (rule.metricType !== 'total' && ready === 0) continue;
+    const wanted = rule.metricType === 'total' ? latest[1] / rule.targetValue : (ready * latest[1]) / rule.targetValue;
+    if (!best || wanted > best.replicas || (wanted === best.replicas && latest[0] > best.at))
+      best = { at: Math.max(latest[0], best?.at ?? 0), replicas: Math.max(wanted, best?.replicas ?? 0) };
+  }
+  return best;
+}
+
+/** Add the newest demand point (once per sample time) and drop points older than the trend window. */
+export function recordDemand(history: readonly Sample[], point: DemandNow | undefined, now: number, windowMs: number) {
+  const cutoff = now - windowMs;
+  let first = 0;
+  while (first < history.length && (history[first] as Sample)[0] < cutoff) first += 1;
+  const last = history[history.length - 1];
+  const fresh = point !== undefined && point.at >= cutoff && (last === undefined || point.at > last[0]);
+  if (first === 0 && !fresh) return history as Sample[];
+  const kept = history.slice(Math.max(first, history.length + (fresh ? 1 : 0) - MAX_DEMAND_POINTS));
+  if (fresh) kept.push([point.at, point.replicas]);
+  return kept;
+}
+
+/** A least-squares line through the demand points: its value at `at` and its slope per second. */
+export interface Trend {
+  level: number;
+  slopePerSecond: number;
+  points: number;
+}
+
+/** The least-squares line through `history`, evaluated at `at`; undefined with fewer than 3 points. */
+export function fitTrend(history: readonly Sample[], at: number): Trend | undefined {
+  const n = history.length;
+  if (n < 3) return undefined;
+  let meanT = 0;
+  let meanY = 0;
+  for (const [t, y] of history) {
+    meanT += (t - at) / 1000;
+    meanY += y;
+  }
+  meanT /= n;
+  meanY /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [t, y] of history) {
+    const dt = (t - at) / 1000 - meanT;
+    sxy += dt * (y - meanY);
+    sxx += dt * dt;
+  }
+  if (sxx === 0) return { level: meanY, slopePerSecond: 0, points: n };
+  const slope = sxy / sxx;
+  // The line at `at`: mean + slope × (0 − mean time), times relative to `at`.
+  return { level: meanY - slope * meanT, slopePerSecond: slope, points: n };
+}
+
+/** The look-ahead's answer: the demand history to remember and, when it asks for more, a floor and why. */
+export interface LookAheadOutcome {
+  demand: Sample[];
+  floor?: number;
+  reason?: string;
+}
+
+/**
+ * Look-ahead (issue 17, "scale ahead ... falling back to reactive when the forecast is wrong"). A replica
+ * bought now serves only a horizon (its boot) later, and an endpoint that refuses a resize while `Updating`
+ * (SageMaker) takes no other change before then, so a scale-out must buy what the demand will be a horizon
+ * ahead. Two parts, each only ever raising the count:
+ *
+ * - **Trend.** A least-squares line through the tracked metrics' demand of the last `trendWindowSeconds`
+ *   (unrounded replicas at target, one point per datapoint), extrapolated one horizon ahead when it rises:
+ *   forecast = line now + slope × horizon, at most `maxGrowthRatio` × the demand now. A falling or flat line
+ *   forecasts its value now. With `trigger: 'scale-out'` (the default) the forecast only sizes a scale-out
+ *   the other rules asked for; with `'always'` it also starts one.
+ * - **Plans.** A scale-out within a horizon of a plan's window (its pre-warm included) goes to that plan's
+ *   floor at once: the endpoint would refuse the plan's own resize while this one's replicas boot.
+ *
+ * When the forecast is wrong the reactive rules take over: it never holds capacity by itself, since the line
+ * follows the demand down, and the scale-down window releases what it bought.
+ *
+ * Worked example: 4 ready at 4.8 per replica; the demand rose from 3.0 to 5.0 replicas over the last 300 s
+ * (0.4 per minute); the line is at 5.0 now; a horizon of 525 s adds 3.5: forecast 8.5, so a scale-out that
+ * target tracking sized at 5 goes to 9.
+ */
+export function lookAhead(
+  rule: Policy['lookAhead'],
+  replicaBootSeconds: number | null,
+  history: readonly Sample[],
+  point: DemandNow | undefined,
+  now: number,
+  current: number,
+  desired: number,
+  planFloorAhead: { floor: number; label: string } | undefined,
+): LookAheadOutcome {
+  const horizon = rule.horizonSeconds ?? replicaBootSeconds;
+  if (!rule.enabled || horizon === null) return { demand: history.length === 0 ? (history as Sample[]) : [] };
+  const demand = recordDemand(history, point, now, rule.trendWindowSeconds * 1000);
+  const trend = fitTrend(demand, now);
+  let floor = desired;
+  const parts: string[] = [];
+  if (trend && point) {
+    const rise = Math.max(0, trend.slopePerSecond) * horizon;
+    const cap = rule.maxGrowthRatio * Math.max(point.replicas, trend.level);
+    const forecast = Math.min(cap, trend.level + rise);
+    const wanted = ceilCount(forecast);
+    const scalingOut = desired > current;
+    if (wanted > floor && (scalingOut || rule.trigger === 'always')) {
+      floor = wanted;
+      parts.push(
+        `demand ${num(trend.level)} replicas now on the ${rule.trendWindowSeconds} s trend (${trend.points} points), ${trend.slopePerSecond > 0 ? `rising ${num(trend.slopePerSecond * 60)} per minute: ${num(trend.level + rise)} in ${horizon} s` : `not rising: ${num(trend.level)}`}${forecast < trend.level + rise ? `, at most ${num(rule.maxGrowthRatio)} × the demand now: ${num(forecast)}` : ''}, so ${wanted}`,
+      );
+    }
+  }
+  if (planFloorAhead && planFloorAhead.floor > floor && (floor > current || desired > current)) {
+    floor = planFloorAhead.floor;
+    parts.push(
+      `plan ${planFloorAhead.label} opens within ${horizon} s at a floor of ${planFloorAhead.floor}: the endpoint would refuse its resize while these replicas boot, so its floor now`,
+    );
+  }
+  if (floor <= desired) return { demand };
+  return {
+    demand,
+    floor,
+    reason: `look-ahead: a replica bought now serves in ${horizon} s, and no other resize is taken while it boots: ${parts.join('; ')}: scale-out to ${replicas(floor)} (instead of ${desired})`,
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The look-ahead rule (core/strategies/look-ahead.ts): a scale-out buys for the demand one horizon ahead, on
+ * the least-squares trend of the tracked metric's demand, and for a plan opening within the horizon.
+ */
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../core/decide.ts';
+import { emptyMemory, type Memory, type PolicyInput } from '../../core/index.ts';
+import { fitTrend, recordDemand, MAX_DEMAND_POINTS } from '../../core/strategies/look-ahead.ts';
+import { input, metric, sec, T0 } from './builders.ts';
+
+const M = 'offered_per_replica';
+
+function lookAheadPolicy(lookAhead: PolicyInput['lookAhead'] = {}, extra: PolicyInput = {}): PolicyInput {
+  return {
+    minCapacity: 1,
+    maxCapacity: 40,
+    targetTracking: [{ metric: M, targetValue: 5, windowSeconds: 60, scaleOutTolerance: 0 }],
+    burst: { enabled: false },
+    lookAhead: { enabled: true, horizonSeconds: 600, trendWindowSeconds: 300, ...lookAhead },
+    ...extra,
+  };
+}
+
+/**
+ * A memory as if 4 ready replicas had reported a per-replica value every 10 s for 290 s, `value(k)` for the
+ * k-th datapoint, and the look-ahead had recorded each one's demand (4 × value ÷ 5 replicas).
+ */
+function memoryOf(value: (k: number) => number, count = 29): Memory {
+  const memory = emptyMemory();
+  const samples: [number, number][] = [];
+  const demand: [number, number][] = [];
+  for (let k = 0; k < count; k++) {
+    samples.push([T0 + sec(10 * k), value(k)]);
+    demand.push([T0 + sec(10 * k), (4 * value(k)) / 5]);
+  }
+  // Target tracking keeps 300 s of samples at most (the staleness bound); its window reads the last 60 s.
+  memory.samples = { [M]: samples };
+  memory.demand = demand;
+  memory.lastDecisionAt = T0 + sec(10 * (count - 1));
+  return memory;
+}
+
+function decideAt(value: (k: number) => number, policy: PolicyInput, k = 29) {
+  return decide(
+    input({
+      now: T0 + sec(10 * k),
+      signal: metric(M, value(k), T0 + sec(10 * k)),
+      policy,
+      desired: 4,
+      ready: 4,
+      memory: memoryOf(value, k),
+    }),
+  );
+}
+
+describe('fitTrend: the least-squares line through the demand points', () => {
+  it('a line y = 2 + 0.01 t is found exactly: its value now and its slope per second', () => {
+    const points: [number, number][] = [0, 10, 20, 30].map((s) => [T0 + sec(s), 2 + 0.01 * s]);
+    const trend = fitTrend(points, T0 + sec(30))!;
+    expect(trend.level).toBeCloseTo(2.3, 9);
+    expect(trend.slopePerSecond).toBeCloseTo(0.01, 9);
+    expect(trend.points).toBe(4);
+  });
+
+  it('fewer than 3 points give no trend; equal times a flat one at their mean', () => {
+    expect(
+      fitTrend(
+        [
+          [T0, 1],
+          [T0 + sec(10), 2],
+        ],
+        T0 + sec(10),
+      ),
+    ).toBeUndefined();
+    expect(
+      fitTrend(
+        [
+          [T0, 1],
+          [T0, 2],
+          [T0, 3],
+        ],
+        T0,
+      ),
+    ).toEqual({ level: 2, slopePerSecond: 0, points: 3 });
+  });
+});
+
+describe('recordDemand: one point per datapoint, inside the trend window, bounded', () => {
+  it('drops points older than the window and adds a datapoint once', () => {
+    const history: [number, number][] = [
+      [T0, 1],
+      [T0 + sec(100), 2],
+    ];
+    const next = recordDemand(history, { at: T0 + sec(200), replicas: 3 }, T0 + sec(200), sec(150));
+    expect(next).toEqual([
+      [T0 + sec(100), 2],
+      [T0 + sec(200), 3],
+    ]);
+    // The same datapoint again (a schedule tick decided on it): not added twice.
+    expect(recordDemand(next, { at: T0 + sec(200), replicas: 3 }, T0 + sec(205), sec(150))).toBe(next);
+  });
+
+  it(`keeps at most ${MAX_DEMAND_POINTS} points`, () => {
+    let history: [number, number][] = [];
+    for (let k = 0; k < MAX_DEMAND_POINTS + 50; k++)
+      history = recordDemand(history, { at: T0 + k, replicas: k }, T0 + k, sec(3600));
+    expect(history).toHaveLength(MAX_DEMAND_POINTS);
+    expect(history.at(-1)).toEqual([T0 + MAX_DEMAND_POINTS + 49, MAX_DEMAND_POINTS + 49]);
+  });
+});
+
+describe('look-ahead in decide', () => {
+  // Demand rises 0.04 replicas per datapoint (0.004 per second): 4 + 0.04 k replicas at 4 ready.
+  const rising = (k: number) => 5 + 0.05 * k;
+
+  it('a scale-out on a rising trend buys for the demand a horizon ahead: 5.16 now + 0.004/s × 600 s = 7.56, so 8', () => {
+    const decision = decideAt(rising, lookAheadPolicy());
+    // Target tracking alone: the last 60 s average 6.325 per replica, ceil(4 × 6.325 ÷ 5) = 6.
+    expect(decision.desiredCapacity).toBe(8);
+    const reason = decision.reasons.find((r) => r.startsWith('look-ahead'))!;
+    expect(reason).toContain('600 s');
+    expect(reason).toContain('(instead of 6)');
+  });
+
+  it('switched off, the same inputs give target tracking alone, and the demand history is not kept', () => {
+    const decision = decideAt(rising, lookAheadPolicy({ enabled: false }));
+    expect(decision.desiredCapacity).toBe(6);
+    expect(decision.memory.demand).toEqual([]);
+    expect(decision.reasons.some((r) => r.startsWith('look-ahead'))).toBe(false);
+  });
+
+  it('without a horizon it does nothing; with none set, replicaBootSeconds is the horizon', () => {
+    expect(decideAt(rising, lookAheadPolicy({ horizonSeconds: null })).desiredCapacity).toBe(6);
+    expect(
+      decideAt(rising, lookAheadPolicy({ horizonSeconds: null }, { replicaBootSeconds: 600 })).desiredCapacity,
+    ).toBe(8);
+  });
+
+  it('never asks for more than maxGrowthRatio × the demand now', () => {
+    // 5.16 now, capped at 1.2 × 5.16 = 6.19: 7.
+    expect(decideAt(rising, lookAheadPolicy({ maxGrowthRatio: 1.2 })).desiredCapacity).toBe(7);
+  });
+
+  it('a flat or falling trend adds nothing to a scale-out', () => {
+    // Demand jumps from 4 to 6 replicas in the last minute after 230 s flat: the line through it is low.
+    const jump = (k: number) => (k >= 23 ? 7.5 : 5);
+    const decision = decideAt(jump, lookAheadPolicy());
+    // Target tracking: ceil(4 × 7.5 ÷ 5) = 6; the 300-s line is rising, so look-ahead may only add.
+    expect(decision.desiredCapacity).toBeGreaterThanOrEqual(6);
+    const falling = (k: number) => 9 - 0.1 * k;
+    // The last 60 s average 6.55 per replica: ceil(4 × 6.55 ÷ 5) = 6; the line falls: nothing added.
+    const down = decideAt(falling, lookAheadPolicy());
+    expect(down.desiredCapacity).toBe(6);
+    expect(down.reasons.some((r) => r.startsWith('look-ahead'))).toBe(false);
+  });
+
+  it("trigger 'scale-out' sizes only a scale-out asked for; 'always' starts one on the forecast", () => {
+    // On target now (5 per replica: no change), rising from 3: 'always' buys ahead, 'scale-out' holds.
+    const toTarget = (k: number) => Math.min(5, 3 + 0.1 * k);
+    expect(decideAt(toTarget, lookAheadPolicy()).desiredCapacity).toBe(4);
+    expect(decideAt(toTarget, lookAheadPolicy({ trigger: 'always' })).desiredCapacity).toBeGreaterThan(4);
+  });
+
+  it('a scale-out within the horizon of a plan goes to its floor now: the endpoint would refuse the plan later', () => {
+    // A plan opens at 14:10 UTC daily with a floor of 12; it is 14:00:50, 550 s before it, horizon 600 s.
+    const plan = { name: 'open', start: '10 14 * * *', durationMinutes: 30, minCapacity: 12 };
+    // 7.5 per replica at 4 ready: target tracking asks for ceil(4 × 1.5) = 6, a scale-out.
+    const near = decideAt(() => 7.5, lookAheadPolicy({}, { schedules: [plan] }), 5);
+    expect(near.desiredCapacity).toBe(12);
+    expect(near.reasons.find((r) => r.startsWith('look-ahead'))).toContain('plan open');
+    // Without a scale-out, nothing is bought early: the plan's own pre-warm does it.
+    const quiet = decideAt(() => 5, lookAheadPolicy({}, { schedules: [plan] }), 5);
+    expect(quiet.desiredCapacity).toBe(4);
+  });
+});
