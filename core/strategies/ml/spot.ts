@@ -257,16 +257,26 @@ export function placeCapacity(
   }
   const { ranked, skipped } = rankSpotPools(ctx, ml, exclude, options.requirement);
   reasons.push(...skipped);
-  const best = ranked[0];
+  let best = ranked[0];
+  // Spread (spot.spreadSpotPools, an inference endpoint): the usable spot pool holding the fewest takes it, as
+  // allocateSpread grows, so replacing a reclaimed pool's replicas does not gather them all in the one
+  // ranked first, where that pool's own outage would take the whole fleet at once.
+  const spreading = ctx.policy.spot.spreadSpotPools && ctx.target.kind === 'inference-endpoint' && ranked.length > 1;
+  if (spreading) for (const r of ranked) if (r.pool.desired < best!.pool.desired) best = r;
+  if (best && spreading && best !== ranked[0])
+    reasons.push(
+      `spread over the spot pools: ${best.pool.id} holds the fewest of the usable ones (${ranked.map((r) => `${r.pool.id} ${r.pool.desired}`).join(', ')})`,
+    );
   if (best) {
     const others = ranked
-      .slice(1, 3)
+      .filter((r) => r !== best)
+      .slice(0, 2)
       .map(
         (r) =>
           `${r.pool.id} ${usd(r.score)}${r.pool.placementScore === undefined ? '' : ` at ${r.pool.placementScore}/10`}`,
       );
     reasons.push(
-      `spot pool ${best.pool.id} (${best.pool.instanceType}${best.pool.zone ? ` in ${best.pool.zone}` : ''}) ranks first: ${usd(best.pool.price!)}/h with ${best.interruptions} recent interruptions${placementOf(best.pool)}, score ${usd(best.score)}${others.length > 0 ? ` (next: ${others.join(', ')})` : ''}${best.pool.priceNote ? `; ${best.pool.priceNote}` : ''}${best.pool.placementNote ? `; ${best.pool.placementNote}` : ''}`,
+      `spot pool ${best.pool.id} (${best.pool.instanceType}${best.pool.zone ? ` in ${best.pool.zone}` : ''}) ${best === ranked[0] ? 'ranks first' : 'is chosen'}: ${usd(best.pool.price!)}/h with ${best.interruptions} recent interruptions${placementOf(best.pool)}, score ${usd(best.score)}${others.length > 0 ? ` (next: ${others.join(', ')})` : ''}${best.pool.priceNote ? `; ${best.pool.priceNote}` : ''}${best.pool.placementNote ? `; ${best.pool.placementNote}` : ''}`,
     );
     return { pool: best.pool, reasons, fallback: false };
   }

@@ -59,6 +59,9 @@ export function allocateSpread(
     };
     for (const pool of [...onDemand].reverse()) takeFrom(pool, Math.max(0, sum(onDemand) - wantOnDemand));
     for (const pool of spot) if (!usable.includes(pool)) takeFrom(pool, Infinity);
+    // Replicas still booting serve nothing yet: they go before ready ones (a single pool releases its booting
+    // replicas first too), so a scale-in never leaves the fleet waiting for boots while it sheds ready capacity.
+    for (const pool of spot) takeFrom(pool, Math.max(0, pool.desired - pool.ready));
     while (fewer > 0) {
       let pick: PoolView | undefined;
       for (const pool of usable) if (count(pool) > 0 && (!pick || count(pool) >= count(pick))) pick = pool;

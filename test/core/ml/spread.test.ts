@@ -87,6 +87,41 @@ describe('spreading replicas over spot pools', () => {
   });
 });
 
+describe('spreading keeps the fleet apart through notices and scale-ins', () => {
+  it('a notice is replaced in the usable spot pool holding the fewest, not in the one ranked first', () => {
+    // spot-a loses a replica; spot-b (3) ranks first on the tie of price, spot-c holds 1: c takes it.
+    const input = endpoint([2, 3, 1, 0], 60);
+    const decision = decide({
+      ...input,
+      signal: {
+        kind: 'spot-interruption',
+        action: 'terminate',
+        instanceId: 'a-1',
+        poolId: 'spot-a',
+        deadlineAt: T0 + 120_000,
+        observedAt: T0,
+        source: 'aws-ec2',
+      },
+    });
+    const launch = decision.actions.find((x) => x.type === 'launch-capacity');
+    expect(launch).toMatchObject({ poolId: 'spot-c', count: 1 });
+    expect(decision.reasons.join('\n')).toMatch(/spot-c holds the fewest of the usable ones \(spot-b 3, spot-c 1\)/);
+  });
+
+  it('a scale-in takes replicas still booting before ready ones, then the fullest', () => {
+    // spot-c's 2 replicas still boot; 6 -> 2 (4 ready at 30 % vs 60 %) takes them, then 2 from spot-a, the fullest.
+    const input = endpoint([3, 1, 0, 0], 30);
+    const booting = {
+      ...input,
+      observed: {
+        ...input.observed!,
+        pools: input.observed!.pools.map((p) => (p.poolId === 'spot-c' ? { ...p, desired: 2, ready: 0 } : p)),
+      },
+    };
+    expect(countsAfter(decide(booting))).toEqual({ 'spot-c': 0, 'spot-a': 1 });
+  });
+});
+
 describe('one outage is one interruption', () => {
   const notice = (instanceId: string, at: number) => ({
     kind: 'spot-interruption' as const,
