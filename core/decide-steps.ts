@@ -378,7 +378,7 @@ function lookAheadStep(ctx: DecideContext): void {
       if (plan.floor > ctx.lo && (!planAhead || plan.floor > planAhead.floor))
         planAhead = { floor: plan.floor, label: plan.name };
   }
-  const point = demandNow(policy, ctx.memory.samples, now, ctx.ready);
+  const point = ctx.ready > 0 ? demandNow(policy, ctx.memory.samples, now, ctx.ready) : undefined;
   const outcome = lookAhead(
     rule,
     policy.replicaBootSeconds,

@@ -221,27 +221,10 @@ export const BurstSchema = strictObject({
  * the target at it for a boot while the load keeps rising.
  */
 export const LookAheadSchema = strictObject({
-  enabled: boolean().default(false).describe('Whether the look-ahead rule is on.'),
-  horizonSeconds: seconds(86400)
-    .nullable()
-    .default(null)
-    .describe(
-      'How far ahead to buy, seconds; null: `replicaBootSeconds` (with neither, the rule does nothing). A GPU instance added to a SageMaker endpoint: about 525.',
-    ),
-  trendWindowSeconds: seconds(3600)
-    .min(30)
-    .default(600)
-    .describe("Look-back of the demand trend (a least-squares line through the tracked metrics' demand), seconds."),
-  maxGrowthRatio: number()
-    .min(1)
-    .max(100)
-    .default(2)
-    .describe('The forecast never asks for more than this × the demand now (a trend is not followed without end).'),
-  trigger: zenum(['scale-out', 'always'])
-    .default('scale-out')
-    .describe(
-      '`scale-out`: the forecast sizes a scale-out the other rules asked for; `always`: a forecast above the current count starts one too.',
-    ),
+  enabled: boolean().default(false).describe('On or off.'),
+  horizonSeconds: seconds(86400).nullable().default(null).describe('Seconds; null: `replicaBootSeconds`.'),
+  trendWindowSeconds: seconds(3600).default(600).describe('Trend look-back, seconds.'),
+  maxGrowthRatio: number().min(1).max(100).default(2).describe('At most this × the demand now.'),
 });
 
 /** An EC2 Auto Scaling warm pool, as `PutWarmPool` takes it. */
@@ -313,9 +296,7 @@ const PolicyObject = strictObject({
   ),
   cooldown: CooldownSchema.prefault({}).describe('Cooldowns after a scale-out or scale-in.'),
   burst: BurstSchema.prefault({}).describe('Burst mode (like Knative panic mode).'),
-  lookAhead: LookAheadSchema.prefault({}).describe(
-    'Buy at a scale-out for the demand a boot ahead: the trend of demand and the plans that open within the horizon.',
-  ),
+  lookAhead: LookAheadSchema.prefault({}).describe('Buy a boot ahead at a scale-out.'),
   missingMetrics: MissingMetricsSchema.prefault({}).describe(
     'What to do when metrics go missing (like KEDA fallback).',
   ),

@@ -1,4 +1,4 @@
-import { ceilCount, num, replicas } from '../format.ts';
+import { ceilCount, num } from '../format.ts';
 import type { Policy } from '../schema/policy.ts';
 import { own } from '../dictionary.ts';
 import type { Sample, SampleStore } from './metric-samples.ts';
@@ -18,23 +18,12 @@ export interface DemandNow {
  * window's average: the trend is fitted over many of them.
  */
 export function demandNow(policy: Policy, samples: SampleStore, now: number, ready: number): DemandNow | undefined {
-  const staleMs = policy.missingMetrics.staleAfterSeconds * 1000;
   let best: DemandNow | undefined;
   for (const rule of policy.targetTracking) {
-    const list = own(samples, rule.metric);
-    if (!list) continue;
-    let latest: Sample | undefined;
-    for (let i = list.length - 1; i >= 0; i--) {
-      if ((list[i] as Sample)[0] <= now) {
-        latest = list[i];
-        break;
-      }
-    }
-    if (!latest || now - latest[0] > staleMs) continue;
-    if (rule.metricType !== 'total' && ready === 0) continue;
-    const wanted = rule.metricType === 'total' ? latest[1] / rule.targetValue : (ready * latest[1]) / rule.targetValue;
-    if (!best || wanted > best.replicas || (wanted === best.replicas && latest[0] > best.at))
-      best = { at: Math.max(latest[0], best?.at ?? 0), replicas: Math.max(wanted, best?.replicas ?? 0) };
+    const latest = own(samples, rule.metric)?.findLast((sample) => sample[0] <= now);
+    if (!latest || now - latest[0] > policy.missingMetrics.staleAfterSeconds * 1000) continue;
+    const wanted = (rule.metricType === 'total' ? latest[1] : ready * latest[1]) / rule.targetValue;
+    if (!best || wanted > best.replicas) best = { at: latest[0], replicas: wanted };
   }
   return best;
 }
@@ -56,32 +45,28 @@ export function recordDemand(history: readonly Sample[], point: DemandNow | unde
 export interface Trend {
   level: number;
   slopePerSecond: number;
-  points: number;
 }
 
 /** The least-squares line through `history`, evaluated at `at`; undefined with fewer than 3 points. */
 export function fitTrend(history: readonly Sample[], at: number): Trend | undefined {
   const n = history.length;
   if (n < 3) return undefined;
-  let meanT = 0;
-  let meanY = 0;
-  for (const [t, y] of history) {
-    meanT += (t - at) / 1000;
-    meanY += y;
+  // Sums over (t, y), t in seconds relative to `at`: slope = (n·Σty − Σt·Σy) ÷ (n·Σt² − (Σt)²).
+  let st = 0;
+  let sy = 0;
+  let stt = 0;
+  let sty = 0;
+  for (const [ms, y] of history) {
+    const t = (ms - at) / 1000;
+    st += t;
+    sy += y;
+    stt += t * t;
+    sty += t * y;
   }
-  meanT /= n;
-  meanY /= n;
-  let sxy = 0;
-  let sxx = 0;
-  for (const [t, y] of history) {
-    const dt = (t - at) / 1000 - meanT;
-    sxy += dt * (y - meanY);
-    sxx += dt * dt;
-  }
-  if (sxx === 0) return { level: meanY, slopePerSecond: 0, points: n };
-  const slope = sxy / sxx;
-  // The line at `at`: mean + slope × (0 − mean time), times relative to `at`.
-  return { level: meanY - slope * meanT, slopePerSecond: slope, points: n };
+  const d = n * stt - st * st;
+  const slope = d > 1e-9 ? (n * sty - st * sy) / d : 0;
+  // The line at `at` (t = 0): mean y − slope × mean t.
+  return { level: (sy - slope * st) / n, slopePerSecond: slope };
 }
 
 /** The look-ahead's answer: the demand history to remember and, when it asks for more, a floor and why. */
@@ -100,8 +85,7 @@ export interface LookAheadOutcome {
  * - **Trend.** A least-squares line through the tracked metrics' demand of the last `trendWindowSeconds`
  *   (unrounded replicas at target, one point per datapoint), extrapolated one horizon ahead when it rises:
  *   forecast = line now + slope × horizon, at most `maxGrowthRatio` × the demand now. A falling or flat line
- *   forecasts its value now. With `trigger: 'scale-out'` (the default) the forecast only sizes a scale-out
- *   the other rules asked for; with `'always'` it also starts one.
+ *   forecasts its value now. The forecast only sizes a scale-out the other rules asked for.
  * - **Plans.** A scale-out within a horizon of a plan's window (its pre-warm included) goes to that plan's
  *   floor at once: the endpoint would refuse the plan's own resize while this one's replicas boot.
  *
@@ -123,7 +107,7 @@ export function lookAhead(
   planFloorAhead: { floor: number; label: string } | undefined,
 ): LookAheadOutcome {
   const horizon = rule.horizonSeconds ?? replicaBootSeconds;
-  if (!rule.enabled || horizon === null) return { demand: history.length === 0 ? (history as Sample[]) : [] };
+  if (horizon === null) return { demand: [] };
   const demand = recordDemand(history, point, now, rule.trendWindowSeconds * 1000);
   const trend = fitTrend(demand, now);
   let floor = desired;
@@ -133,24 +117,19 @@ export function lookAhead(
     const cap = rule.maxGrowthRatio * Math.max(point.replicas, trend.level);
     const forecast = Math.min(cap, trend.level + rise);
     const wanted = ceilCount(forecast);
-    const scalingOut = desired > current;
-    if (wanted > floor && (scalingOut || rule.trigger === 'always')) {
+    if (wanted > floor && desired > current) {
       floor = wanted;
-      parts.push(
-        `demand ${num(trend.level)} replicas now on the ${rule.trendWindowSeconds} s trend (${trend.points} points), ${trend.slopePerSecond > 0 ? `rising ${num(trend.slopePerSecond * 60)} per minute: ${num(trend.level + rise)} in ${horizon} s` : `not rising: ${num(trend.level)}`}${forecast < trend.level + rise ? `, at most ${num(rule.maxGrowthRatio)} × the demand now: ${num(forecast)}` : ''}, so ${wanted}`,
-      );
+      parts.push(`trend ${num(trend.level)}, ${num(trend.slopePerSecond * 60)}/min: ${num(forecast)}`);
     }
   }
-  if (planFloorAhead && planFloorAhead.floor > floor && (floor > current || desired > current)) {
+  if (planFloorAhead && planFloorAhead.floor > floor && desired > current) {
     floor = planFloorAhead.floor;
-    parts.push(
-      `plan ${planFloorAhead.label} opens within ${horizon} s at a floor of ${planFloorAhead.floor}: the endpoint would refuse its resize while these replicas boot, so its floor now`,
-    );
+    parts.push(`plan ${planFloorAhead.label} at ${planFloorAhead.floor}`);
   }
   if (floor <= desired) return { demand };
   return {
     demand,
     floor,
-    reason: `look-ahead: a replica bought now serves in ${horizon} s, and no other resize is taken while it boots: ${parts.join('; ')}: scale-out to ${replicas(floor)} (instead of ${desired})`,
+    reason: `look-ahead ${horizon} s: ${parts.join('; ')}: ${floor}, not ${desired}`,
   };
 }

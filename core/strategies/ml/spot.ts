@@ -263,10 +263,7 @@ export function placeCapacity(
   // ranked first, where that pool's own outage would take the whole fleet at once.
   const spreading = ctx.policy.spot.spreadSpotPools && ctx.target.kind === 'inference-endpoint' && ranked.length > 1;
   if (spreading) for (const r of ranked) if (r.pool.desired < best!.pool.desired) best = r;
-  if (best && spreading && best !== ranked[0])
-    reasons.push(
-      `spread over the spot pools: ${best.pool.id} holds the fewest of the usable ones (${ranked.map((r) => `${r.pool.id} ${r.pool.desired}`).join(', ')})`,
-    );
+  if (best !== ranked[0]) reasons.push(`spread: fewest in ${best!.pool.id}`);
   if (best) {
     const others = ranked
       .filter((r) => r !== best)

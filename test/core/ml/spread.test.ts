@@ -105,7 +105,7 @@ describe('spreading keeps the fleet apart through notices and scale-ins', () => 
     });
     const launch = decision.actions.find((x) => x.type === 'launch-capacity');
     expect(launch).toMatchObject({ poolId: 'spot-c', count: 1 });
-    expect(decision.reasons.join('\n')).toMatch(/spot-c holds the fewest of the usable ones \(spot-b 3, spot-c 1\)/);
+    expect(decision.reasons.join('\n')).toMatch(/spread: fewest in spot-c/);
   });
 
   it('a scale-in takes replicas still booting before ready ones, then the fullest', () => {
