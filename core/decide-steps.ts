@@ -360,7 +360,7 @@ function lookAheadStep(ctx: DecideContext): void {
   const { policy, now, exchangeOverrides } = ctx.input;
   const rule = policy.lookAhead;
   if (!rule.enabled) {
-    if (ctx.memory.demand.length > 0) ctx.memory.demand = [];
+    if (ctx.memory.demand) delete ctx.memory.demand;
     return;
   }
   if (!ctx.recommendation || ctx.bypassGuards) return;
@@ -382,7 +382,7 @@ function lookAheadStep(ctx: DecideContext): void {
   const outcome = lookAhead(
     rule,
     policy.replicaBootSeconds,
-    ctx.memory.demand,
+    ctx.memory.demand ?? [],
     point,
     now,
     ctx.current,

@@ -38,7 +38,7 @@ export const MemorySchema = object({
   /** Recent samples per metric name, oldest first; those of one resolution step merged into one entry. */
   samples: dictionary(string(), array(sampleEntry)).prefault({}),
   /** Demand [at, replicas, unrounded] of the tracked metrics for the look-ahead's trend, oldest first. */
-  demand: array(sample).default([]),
+  demand: array(sample).optional(),
   /** Raw recommendations [at, replicas] for the stabilization windows, oldest first. */
   recommendations: array(sample).default([]),
   /** Scaling changes [at, delta] for the rate limits' periods, oldest first. */

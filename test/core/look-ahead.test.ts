@@ -124,7 +124,7 @@ describe('look-ahead in decide', () => {
   it('switched off, the same inputs give target tracking alone, and the demand history is not kept', () => {
     const decision = decideAt(rising, lookAheadPolicy({ enabled: false }));
     expect(decision.desiredCapacity).toBe(6);
-    expect(decision.memory.demand).toEqual([]);
+    expect(decision.memory.demand).toBeUndefined();
     expect(decision.reasons.some((r) => r.startsWith('look-ahead'))).toBe(false);
   });
 
@@ -158,7 +158,7 @@ describe('look-ahead in decide', () => {
     const toTarget = (k: number) => Math.min(5, 3 + 0.1 * k);
     const decision = decideAt(toTarget, lookAheadPolicy());
     expect(decision.desiredCapacity).toBe(4);
-    expect(decision.memory.demand.length).toBeGreaterThan(0);
+    expect(decision.memory.demand!.length).toBeGreaterThan(0);
   });
 
   it('a scale-out within the horizon of a plan goes to its floor now: the endpoint would refuse the plan later', () => {
