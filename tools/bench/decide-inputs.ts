@@ -12,6 +12,8 @@ import {
   type SignalInput,
 } from '../../core/index.ts';
 
+import { chainMetricInputs } from './chain-inputs.ts';
+
 export { plansInputs } from './plans-inputs.ts';
 
 // Tuesday 2026-03-10 14:00Z: 10:00 in New York and 14:00 in London, both plans open.
@@ -57,41 +59,12 @@ export function inferenceInputs(count: number): DecisionInput[] {
       pools: [{ poolId: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand', desired: 8, ready: 8 }],
     },
   });
-  let memory: Decision['memory'] | undefined;
-  let desired = 8;
-  const inputs: DecisionInput[] = [];
   // One observation every 10 s: after 900 s (90 steps) the 15-minute metric window and the 900 s
-  // scale-down stabilization window are both full (90 samples, 90 recommendations).
-  for (let i = 0; i < 90 + count; i += 1) {
-    const now = start + i * 10_000;
-    const metric = 'gpu_utilization';
-    const value = load(i);
-    const input: DecisionInput = {
-      ...template,
-      now,
-      policy,
-      signal: { kind: 'metric', metric, value, observedAt: now, source: 'bench' },
-      observed: {
-        observedAt: now,
-        pools: [
-          {
-            poolId: 'primary',
-            instanceType: 'ml.g5.2xlarge',
-            capacityType: 'on-demand',
-            desired,
-            ready: desired,
-            pending: 0,
-          },
-        ],
-      },
-      ...(memory ? { memory } : {}),
-    };
-    const decision = decide(input);
-    memory = decision.memory;
-    desired = decision.desiredCapacity;
-    if (i >= 90) inputs.push(input); // the windows are full from here on
-  }
-  return inputs;
+  // scale-down stabilization window are both full (90 samples, 90 recommendations); the inputs from there on.
+  return chainMetricInputs(
+    { ...template, policy },
+    { start, steps: 90 + count, metric: 'gpu_utilization', value: load, desired: 8 },
+  ).slice(90);
 }
 
 const POOL_TYPES = ['p4d.24xlarge', 'p5.48xlarge', 'g5.12xlarge', 'g6e.12xlarge', 'p3.2xlarge'];

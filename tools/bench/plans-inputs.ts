@@ -1,5 +1,5 @@
-import { decide } from '../../core/decide.ts';
-import { DecisionInputSchema, PolicySchema, type Decision, type DecisionInput } from '../../core/index.ts';
+import { DecisionInputSchema, PolicySchema, type DecisionInput } from '../../core/index.ts';
+import { chainMetricInputs } from './chain-inputs.ts';
 
 /**
  * The `plans` variant of the decide bench: a follow-the-sun policy whose plans follow three exchanges'
@@ -37,40 +37,11 @@ export function plansInputs(): DecisionInput[] {
       pools: [{ poolId: 'primary', instanceType: 'ml.g5.2xlarge', capacityType: 'on-demand', desired: 4, ready: 4 }],
     },
   });
-  let memory: Decision['memory'] | undefined;
-  let desired = 4;
-  const inputs: DecisionInput[] = [];
-  for (let i = 0; i < 8640; i += 1) {
-    const now = start + i * 10_000;
-    const input: DecisionInput = {
-      ...template,
-      now,
-      signal: {
-        kind: 'metric',
-        metric: 'gpu_utilization',
-        value: 50 + 15 * Math.sin(i / 11),
-        observedAt: now,
-        source: 'bench',
-      },
-      observed: {
-        observedAt: now,
-        pools: [
-          {
-            poolId: 'primary',
-            instanceType: 'ml.g5.2xlarge',
-            capacityType: 'on-demand',
-            desired,
-            ready: desired,
-            pending: 0,
-          },
-        ],
-      },
-      ...(memory ? { memory } : {}),
-    };
-    const decision = decide(input);
-    memory = decision.memory;
-    desired = decision.desiredCapacity;
-    inputs.push(input);
-  }
-  return inputs;
+  return chainMetricInputs(template, {
+    start,
+    steps: 8640,
+    metric: 'gpu_utilization',
+    value: (i) => 50 + 15 * Math.sin(i / 11),
+    desired: 4,
+  });
 }
