@@ -14,8 +14,10 @@ import {
   emptyEvent,
   finishSignal,
   ProviderTimeSchema,
+  toEpochMs,
   type ParseContext,
 } from '../context.ts';
+import { LIMITS } from '../../../core/schema/limits.ts';
 import type { ParsedEvent } from '../types.ts';
 import type { EventBridgeEnvelope } from './eventbridge-envelope.ts';
 import { dict } from '../../../core/dictionary.ts';
@@ -272,6 +274,213 @@ export function parseCloudWatchAlarmEvent(envelope: EventBridgeEnvelope, ctx: Pa
       ctx,
     ),
   );
+  return event;
+}
+
+// The common shape, read without zod.
+//
+// An EventBridge "CloudWatch Alarm State Change" costs about 15 µs to read through the schemas above (the
+// envelope, the detail, the reason data and the signal's own schema: most of a webhook's parse, and of an
+// SQS record's on the AWS function's events path), and about 3 µs by hand. `fastCloudWatchAlarmEvent` reads
+// it by hand, and answers only when it can answer exactly as the schema path does: every field those
+// schemas check is checked here the same way (type, enum, non-empty, finite number, the time's reading, the
+// signal's bounds), and anything it does not fully recognise (a field of the wrong type, an object that is
+// not plain JSON, a time it cannot read, a bound crossed) gives `undefined`, so the schema path reads it
+// again and reports the typed error. The facts it gathers go through the same helpers (alarmMetric,
+// mergeDimensions, the reason readers), and the signal is built in the schema's key order with the same
+// null-prototype maps. test/adapters/events/cloudwatch-fast.test.ts holds it to the schema path's answers
+// for random, mutated and hostile inputs.
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** zod's `number()`: finite numbers only. */
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+const optionalNumber = (value: unknown) => value === undefined || isNumber(value);
+const isState = (value: unknown): value is AlarmState =>
+  value === 'ALARM' || value === 'OK' || value === 'INSUFFICIENT_DATA';
+/** ProviderTimeSchema's reading: a string or a finite number that `toEpochMs` reads. */
+const timeOf = (value: unknown): number | undefined =>
+  typeof value === 'string' || isNumber(value) ? toEpochMs(value) : undefined;
+
+/**
+ * Every element of an array passes `test`, as zod's `array()` reads it: index by index, so a hole (a sparse
+ * array) is an `undefined` element (`Array.prototype.every` skips holes).
+ */
+function everyItem(value: unknown, test: (item: unknown) => boolean): value is unknown[] {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (!test(value[i])) return false;
+  return true;
+}
+
+/**
+ * A map of strings as `record(string(), string())` takes it, for plain JSON objects only (a prototype other
+ * than Object's, a symbol key or a `__proto__` key is left to the schema, which treats each its own way).
+ */
+function isStringMap(value: unknown): value is Record<string, string> {
+  if (!isRecord(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  if (Object.getOwnPropertySymbols(value).length > 0) return false;
+  for (const key of Object.keys(value)) if (key === '__proto__' || typeof value[key] !== 'string') return false;
+  return true;
+}
+
+/** MetricStatSchema. */
+function isMetricStat(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const metric = value.metric;
+  return (
+    isRecord(metric) &&
+    typeof metric.name === 'string' &&
+    metric.name.length > 0 &&
+    optionalString(metric.namespace) &&
+    (metric.dimensions === undefined || isStringMap(metric.dimensions)) &&
+    optionalNumber(value.period) &&
+    optionalString(value.stat) &&
+    (value.unit === undefined || value.unit === null || typeof value.unit === 'string')
+  );
+}
+
+/** AlarmMetricSchema. */
+function isAlarmMetric(value: unknown): boolean {
+  return (
+    isRecord(value) &&
+    typeof value.id === 'string' &&
+    optionalString(value.expression) &&
+    optionalString(value.label) &&
+    (value.metricStat === undefined || isMetricStat(value.metricStat)) &&
+    (value.returnData === undefined || typeof value.returnData === 'boolean')
+  );
+}
+
+interface StateFacts {
+  value: AlarmState;
+  reason?: string;
+  reasonData?: string;
+  timestamp?: number;
+}
+
+/** AlarmStateDetailSchema, or undefined. */
+function stateOf(value: unknown): StateFacts | undefined {
+  if (!isRecord(value) || !isState(value.value)) return undefined;
+  const { reason, reasonData } = value;
+  if (!optionalString(reason) || !optionalString(reasonData)) return undefined;
+  let timestamp: number | undefined;
+  if (value.timestamp !== undefined) {
+    timestamp = timeOf(value.timestamp);
+    if (timestamp === undefined) return undefined;
+  }
+  return {
+    value: value.value,
+    reason: reason as string | undefined,
+    reasonData: reasonData as string | undefined,
+    timestamp,
+  };
+}
+
+/** ReasonDataSchema of the decoded reason data, or undefined (not JSON, or not that shape). */
+function reasonDataOf(text: string): { recentDatapoints?: number[]; threshold?: number } | undefined {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(decoded)) return undefined;
+  const { recentDatapoints, threshold } = decoded;
+  if (recentDatapoints !== undefined && !everyItem(recentDatapoints, isNumber)) return undefined;
+  if (!optionalNumber(threshold) || !optionalString(decoded.statistic) || !optionalNumber(decoded.period))
+    return undefined;
+  return { recentDatapoints: recentDatapoints as number[] | undefined, threshold: threshold as number | undefined };
+}
+
+/**
+ * An EventBridge "CloudWatch Alarm State Change" read by hand, or `undefined` when the payload is anything
+ * else or anything the schema path might read differently (which then reads it: see above).
+ */
+export function fastCloudWatchAlarmEvent(payload: unknown, ctx: ParseContext): ParsedEvent | undefined {
+  try {
+    return readAlarmEvent(payload, ctx);
+  } catch {
+    // A getter that throws, a proxy: whatever it is, the schema path meets it too and says what it was.
+    return undefined;
+  }
+}
+
+function readAlarmEvent(payload: unknown, ctx: ParseContext): ParsedEvent | undefined {
+  // EventBridgeEnvelopeSchema.
+  if (!isRecord(payload) || payload['detail-type'] !== 'CloudWatch Alarm State Change') return undefined;
+  const { id, source, resources, detail } = payload;
+  if (typeof id !== 'string' || id.length === 0 || typeof source !== 'string' || source.length === 0) return undefined;
+  if (!optionalString(payload.version) || !optionalString(payload.account) || !optionalString(payload.region))
+    return undefined;
+  const time = timeOf(payload.time);
+  if (time === undefined) return undefined;
+  let resourceIds: string[];
+  if (resources === undefined) resourceIds = [];
+  else if (everyItem(resources, (item) => typeof item === 'string')) resourceIds = resources.slice() as string[];
+  else return undefined;
+
+  // CloudWatchAlarmDetailSchema.
+  if (!isRecord(detail)) return undefined;
+  const { alarmName, configuration } = detail;
+  if (typeof alarmName !== 'string' || alarmName.length === 0) return undefined;
+  let metrics: unknown[] = [];
+  if (configuration !== undefined) {
+    if (!isRecord(configuration)) return undefined;
+    const { description } = configuration;
+    if (description !== undefined && description !== null && typeof description !== 'string') return undefined;
+    if (configuration.metrics !== undefined) {
+      if (!everyItem(configuration.metrics, isAlarmMetric)) return undefined;
+      metrics = configuration.metrics;
+    }
+  }
+  const state = stateOf(detail.state);
+  if (!state) return undefined;
+  let previousState: StateFacts | undefined;
+  if (detail.previousState !== undefined) {
+    previousState = stateOf(detail.previousState);
+    if (!previousState) return undefined;
+  }
+  let reasonData: ReturnType<typeof reasonDataOf>;
+  if (state.reasonData) {
+    reasonData = reasonDataOf(state.reasonData);
+    if (!reasonData) return undefined;
+  }
+
+  // The facts, as parseCloudWatchAlarmEvent gathers them.
+  const { metric, dimensions } = alarmMetric(metrics as Infer<typeof AlarmMetricSchema>[]);
+  const threshold = reasonData?.threshold ?? thresholdFromReason(state.reason);
+  const comparison = comparisonFromReason(state.reason) ?? comparisonFromReason(previousState?.reason);
+  const datapoints = reasonData?.recentDatapoints ?? datapointsFromReason(state.reason);
+
+  // AlarmStateChangeSchema's bounds (what finishSignal would refuse); its key order; its maps' prototypes.
+  if (threshold !== undefined && !Number.isFinite(threshold)) return undefined;
+  if (datapoints && datapoints.length > LIMITS.datapoints) return undefined;
+  const dimensionCount = Object.keys(dimensions).length;
+  if (dimensionCount > LIMITS.dimensions) return undefined;
+  const hasPoints = datapoints !== undefined && datapoints.length > 0;
+  const signal: Signal = {
+    kind: 'alarm',
+    alarmName,
+    state: state.value,
+    ...(previousState ? { previousState: previousState.value } : {}),
+    ...(metric ? { metric } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(comparison ? { comparison } : {}),
+    ...(hasPoints ? { datapoints: datapoints.slice() } : {}),
+    ...(hasPoints ? { value: datapoints[datapoints.length - 1]! } : {}),
+    ...(dimensionCount > 0 ? { dimensions: dict(dimensions) } : {}),
+    observedAt: state.timestamp ?? time,
+    source: 'aws-cloudwatch',
+    eventId: id,
+  };
+  const event = emptyEvent(ctx.source, id);
+  event.signals.push({
+    signal,
+    route: { source: 'aws-cloudwatch', alarmName, dimensions, resourceIds },
+  });
   return event;
 }
 

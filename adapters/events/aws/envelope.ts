@@ -5,7 +5,7 @@
  */
 import { check, fail, type ParseContext } from '../context.ts';
 import type { ParsedEvent } from '../types.ts';
-import { parseCloudWatchAlarmEvent } from './cloudwatch-alarm.ts';
+import { fastCloudWatchAlarmEvent, parseCloudWatchAlarmEvent } from './cloudwatch-alarm.ts';
 import { EventBridgeEnvelopeSchema, type EventBridgeEnvelope } from './eventbridge-envelope.ts';
 import { parseRebalanceRecommendation, parseSpotInterruption } from './ec2.ts';
 import { parseSageMakerTrainingJob } from './sagemaker.ts';
@@ -26,8 +26,17 @@ const KINDS: Record<string, KindParser> = {
 /** The detail-types Tide reads, for documentation and error messages. */
 export const EVENTBRIDGE_DETAIL_TYPES = Object.keys(KINDS);
 
-/** An EventBridge event (as a Lambda target receives it, or as an SQS or SNS target carries it). */
+/**
+ * An EventBridge event (as a Lambda target receives it, or as an SQS or SNS target carries it). The common
+ * CloudWatch alarm is read by hand first (cloudwatch-alarm.ts says why and how it keeps to the schemas);
+ * anything else, and any alarm it does not fully recognise, through the schemas.
+ */
 export function parseEventBridge(payload: unknown, ctx: ParseContext): ParsedEvent {
+  return fastCloudWatchAlarmEvent(payload, ctx) ?? parseEventBridgeWithSchemas(payload, ctx);
+}
+
+/** An EventBridge event read through the schemas only (the reference the hand-read alarm is tested against). */
+export function parseEventBridgeWithSchemas(payload: unknown, ctx: ParseContext): ParsedEvent {
   const envelope = check(EventBridgeEnvelopeSchema, payload, ctx);
   // own(): a detail-type of "constructor" found Object's constructor and returned the envelope as the event.
   const kind = own(KINDS, envelope['detail-type']);
