@@ -5,7 +5,7 @@
  *
  * Retries and dead letters: an Event Grid trigger invocation that throws is a failed delivery; Event Grid
  * delivers the event again on its retry schedule (the subscription's `maxDeliveryAttempts` and
- * `eventTimeToLiveInMinutes`), then puts it in the dead-letter container (infra/azure/main.bicep). So
+ * `eventTimeToLiveInMinutes`), then puts it in the dead-letter container (infra/azure/main.json). So
  * `tideEvents` throws exactly when a delivery failed retryably (state store down, an action failed retryably)
  * and returns after logging when it can never succeed (bad input: the error names the field). The timer
  * trigger throws on a retryable failure too: its retry policy (index.ts) runs it again.

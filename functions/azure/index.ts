@@ -1,5 +1,5 @@
 /**
- * The Azure functions (infra/azure/main.bicep), registered with the @azure/functions v4 programming model:
+ * The Azure functions (infra/azure/main.json), registered with the @azure/functions v4 programming model:
  * `tideHttp` (HTTP: the API, the Azure Monitor action group webhook, Event Grid webhooks and handshakes),
  * `tideEvents` (Event Grid trigger: Azure ML run status and resource events) and `tideTick` (timer: the
  * tick). One bundle; the runtime is made at the first invocation of a cold start and kept while warm, and it

@@ -1,5 +1,5 @@
 /**
- * The tick's schedule, from the app setting `TIDE_TICK_INTERVAL_SECONDS` (infra/azure/main.bicep's
+ * The tick's schedule, from the app setting `TIDE_TICK_INTERVAL_SECONDS` (infra/azure/main.json's
  * `tickIntervalSeconds`): every 30 s, every whole number of minutes that divides an hour (1, 2, 3, 4, 5, 6,
  * 10, 12, 15, 20, 30 min), or every hour; default every minute. Bounded below by 30 s: Azure Monitor's platform
  * metrics come at a minute's grain, so a faster tick reads the same points again, and each tick reads every

@@ -1,5 +1,5 @@
 /**
- * The custom role in infra/azure/tide-role.bicep grants exactly what the adapters call: every request the real
+ * The custom role in infra/azure/main.json (the nested deployment tide-actuator-role) grants exactly what the adapters call: every request the real
  * clients sent to the local ARM endpoint while every actuator action and the metric reader ran is mapped to
  * the ARM action Microsoft documents for it (learn.microsoft.com/azure/role-based-access-control/
  * permissions/compute, /ai-machine-learning, /monitor), and the set must equal the role's list (more is a
@@ -83,9 +83,12 @@ function actionsOf(request: RecordedRequest): string[] {
 }
 
 function roleActions(): string[] {
-  const bicep = readFileSync(join(import.meta.dirname, '../../infra/azure/tide-role.bicep'), 'utf8');
-  const block = /actions: \[([^\]]*)\]/.exec(bicep)?.[1] ?? '';
-  return [...block.matchAll(/'([^']+)'/g)].map((match) => match[1]!);
+  const template = JSON.parse(readFileSync(join(import.meta.dirname, '../../infra/azure/main.json'), 'utf8'));
+  const deployment = template.resources.find((r: { name: string }) => r.name === 'tide-actuator-role');
+  const role = deployment.properties.template.resources.find(
+    (r: { type: string }) => r.type === 'Microsoft.Authorization/roleDefinitions',
+  );
+  return role.properties.permissions.flatMap((p: { actions: string[] }) => p.actions);
 }
 
 let fake: AzureFake;

@@ -1,5 +1,5 @@
 /**
- * `npm run build:azure [-- --out DIR]`: the Azure Function App's deployment package (infra/azure/main.bicep):
+ * `npm run build:azure [-- --out DIR]`: the Azure Function App's deployment package (infra/azure/main.json):
  * functions/azure/index.ts bundled with the same esbuild settings as the other functions and Azure's line of
  * RUNTIME_BUILDS (tools/bench/function-build.ts; the build `npm run bench:function` measures), host.json, and
  * a package.json whose `main` the Node.js worker loads and whose dependencies are installed beside it

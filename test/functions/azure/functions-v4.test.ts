@@ -66,7 +66,7 @@ beforeAll(async () => {
     TIDE_EVENTGRID_SUBSCRIPTIONS: 'tide-ml-events',
     TIDE_CHECKPOINT_CA_FILE: join(dir, 'ca.pem'),
     TIDE_TEST_CHECKPOINT_KEY: CHECKPOINT_KEY,
-    // The tick's interval as the Bicep's tickIntervalSeconds sets it: every 5 minutes here.
+    // The tick's interval as the template's tickIntervalSeconds sets it: every 5 minutes here.
     TIDE_TICK_INTERVAL_SECONDS: '300',
   });
   // The worker's side first, then the app registers its functions with it, as at the host's start.

@@ -1,6 +1,6 @@
 /**
  * The tick's interval: the app setting TIDE_TICK_INTERVAL_SECONDS, validated and bounded (30 s to 1 h, an
- * interval a six-field NCRONTAB expresses evenly), the same list as the Bicep's `tickIntervalSeconds`.
+ * interval a six-field NCRONTAB expresses evenly), the same list as infra/azure/main.json's `tickIntervalSeconds`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,12 +46,15 @@ describe('TIDE_TICK_INTERVAL_SECONDS', () => {
     }
   });
 
-  it("the Bicep's tickIntervalSeconds allows the same list, defaults to 60 and sets the app setting", () => {
-    const bicep = readFileSync(join(import.meta.dirname, '../../../infra/azure/main.bicep'), 'utf8');
-    const declaration = /@allowed\(\[([^\]]*)\]\)\s*param tickIntervalSeconds int = (\d+)/.exec(bicep);
-    expect(declaration, 'param tickIntervalSeconds with @allowed').not.toBeNull();
-    expect(declaration![1]!.trim().split(/\s+/).map(Number)).toEqual([...TICK_INTERVALS_SECONDS]);
-    expect(Number(declaration![2])).toBe(60);
-    expect(bicep).toMatch(/name: 'TIDE_TICK_INTERVAL_SECONDS'\s+value: string\(tickIntervalSeconds\)/);
+  it("the template's tickIntervalSeconds allows the same list, defaults to 60 and sets the app setting", () => {
+    const template = JSON.parse(readFileSync(join(import.meta.dirname, '../../../infra/azure/main.json'), 'utf8'));
+    const declaration = template.parameters.tickIntervalSeconds;
+    expect(declaration, 'parameter tickIntervalSeconds').toMatchObject({ type: 'int', defaultValue: 60 });
+    expect(declaration.allowedValues).toEqual([...TICK_INTERVALS_SECONDS]);
+    const site = template.resources.find((r: { type: string }) => r.type === 'Microsoft.Web/sites');
+    expect(site.properties.siteConfig.appSettings).toContainEqual({
+      name: 'TIDE_TICK_INTERVAL_SECONDS',
+      value: "[string(parameters('tickIntervalSeconds'))]",
+    });
   });
 });
