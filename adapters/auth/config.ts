@@ -23,6 +23,9 @@ export class SenderAuthConfigError extends Error {
   readonly retryable = false;
 }
 
+/** A directory (tenant) id; the Entra ID verifier, loaded at the first Azure Monitor request, checks it again. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const list = (value: string | undefined): string[] =>
   (value ?? '')
     .split(',')
@@ -69,6 +72,10 @@ export function senderAuthOptionsFromEnv(
     if (!env.TIDE_ENTRA_TENANT_ID || audiences.length === 0)
       throw new SenderAuthConfigError(
         'Azure Monitor secure webhooks need both TIDE_ENTRA_TENANT_ID and TIDE_ENTRA_AUDIENCES (the Application ID URI)',
+      );
+    if (!GUID.test(env.TIDE_ENTRA_TENANT_ID))
+      throw new SenderAuthConfigError(
+        `TIDE_ENTRA_TENANT_ID is the directory (tenant) id, a GUID, was: ${JSON.stringify(env.TIDE_ENTRA_TENANT_ID.slice(0, 60))}`,
       );
     const clientIds = list(env.TIDE_ENTRA_CLIENT_IDS);
     options.entra = {

@@ -1,4 +1,3 @@
-import { request } from 'node:https';
 import { KeyFetchError } from './errors.ts';
 
 /** How a key or certificate is fetched: HTTPS only, one attempt, a timeout, a size cap, no redirects. */
@@ -14,12 +13,11 @@ export interface KeyFetchOptions {
 /** A GET that follows no redirect (a redirect could leave the allow-listed host) and reads at most `maxBytes`. */
 export type KeyFetcher = (url: URL, options: KeyFetchOptions) => Promise<Buffer>;
 
-export const httpsGet: KeyFetcher = (url, options) =>
-  new Promise<Buffer>((resolve, reject) => {
-    if (url.protocol !== 'https:') {
-      reject(new KeyFetchError(`only https is fetched, was: ${url.protocol}`));
-      return;
-    }
+export const httpsGet: KeyFetcher = async (url, options) => {
+  if (url.protocol !== 'https:') throw new KeyFetchError(`only https is fetched, was: ${url.protocol}`);
+  // node:https (node:tls under it) is loaded at the first key fetch, not at every cold start (issue 18).
+  const { request } = await import('node:https');
+  return new Promise<Buffer>((resolve, reject) => {
     const req = request(
       url,
       { method: 'GET', timeout: options.timeoutMs, ...(options.ca ? { ca: options.ca as string[] } : {}) },
@@ -55,6 +53,7 @@ export const httpsGet: KeyFetcher = (url, options) =>
     req.on('close', () => clearTimeout(timer));
     req.end();
   });
+};
 
 /**
  * A small cache of fetched keys: entries live `ttlMs`, at most `maxEntries` are kept (oldest out first), and

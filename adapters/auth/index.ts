@@ -6,24 +6,16 @@
  */
 import { createAwsSourceCheck, type AwsSourceCheck } from './aws-sources.ts';
 import { deny, type AuthResult } from './errors.ts';
-import { createEntraVerifier, type EntraVerifier } from './entra.ts';
-import { createEventGridAuth, type EventGridAuth } from './eventgrid.ts';
-import { createPubSubVerifier, type PubSubVerifier } from './pubsub.ts';
 import type { SenderAuthOptions } from './options.ts';
 import { createSnsVerifier, type SnsVerifier } from './sns.ts';
 
 export { allow, deny, type AuthFailureCode, type AuthResult } from './errors.ts';
 export { createAwsSourceCheck, type AwsSourceCheck, type AwsSourceOptions } from './aws-sources.ts';
-export {
-  ACTION_GROUPS_APP_ID,
-  ACTION_GROUPS_ROLE,
-  createEntraVerifier,
-  EntraConfigError,
-  type EntraVerifier,
-  type EntraVerifierOptions,
-} from './entra.ts';
-export { createEventGridAuth, sameSecret, type EventGridAuth, type EventGridAuthOptions } from './eventgrid.ts';
-export { createPubSubVerifier, GOOGLE_JWKS_URL, type PubSubVerifier, type PubSubVerifierOptions } from './pubsub.ts';
+// The other clouds' checks are imported from their own modules (./entra.ts, ./eventgrid.ts, ./pubsub.ts), not
+// re-exported here: a static re-export would put them back into every bundle that imports this module.
+export type { EntraVerifier, EntraVerifierOptions } from './entra.ts';
+export type { EventGridAuth, EventGridAuthOptions } from './eventgrid.ts';
+export type { PubSubVerifier, PubSubVerifierOptions } from './pubsub.ts';
 export {
   createSnsVerifier,
   snsHostAllowed,
@@ -45,10 +37,6 @@ export interface InboundRequest {
 export interface SenderAuth {
   readonly sns?: SnsVerifier;
   readonly aws?: AwsSourceCheck;
-  readonly pubsub?: PubSubVerifier;
-  readonly eventGrid?: EventGridAuth;
-  /** Microsoft Entra ID tokens (Azure Monitor action groups' secure webhooks). */
-  readonly entra?: EntraVerifier;
   /** Failures so far, by `<source>/<code>`. */
   readonly failures: ReadonlyMap<string, number>;
   /** Check the sender of a request for `source` (an event source name, e.g. `aws-sns`, `gcp-pubsub`). */
@@ -64,12 +52,34 @@ function headerOf(request: InboundRequest, name: string): string | undefined {
   return undefined;
 }
 
+/** A check made at its first use (and again after a failed load), from a module loaded then. */
+function atFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () =>
+    (made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    }));
+}
+
 export function createSenderAuth(options: SenderAuthOptions): SenderAuth {
   const sns = options.sns ? createSnsVerifier(options.sns) : undefined;
   const aws = options.aws ? createAwsSourceCheck({ ...options.aws, ...(sns ? { sns } : {}) }) : undefined;
-  const pubsub = options.pubsub ? createPubSubVerifier(options.pubsub) : undefined;
-  const eventGrid = options.eventGrid ? createEventGridAuth(options.eventGrid) : undefined;
-  const entra = options.entra ? createEntraVerifier(options.entra) : undefined;
+  // The other clouds' checks (Pub/Sub push tokens, Event Grid secrets, Entra ID tokens) are loaded at their
+  // source's first request: a function takes its own cloud's deliveries and carries the others' checks only in
+  // case such a request comes (issue 18: about 5 KB of the aws:api bundle's cold start). Their options are
+  // checked as they are made, so a bad one is that request's error (the environment's are checked at start,
+  // by senderAuthOptionsFromEnv).
+  const { pubsub: pubsubOptions, eventGrid: eventGridOptions, entra: entraOptions } = options;
+  const pubsub = pubsubOptions
+    ? atFirstUse(async () => (await import('./pubsub.ts')).createPubSubVerifier(pubsubOptions))
+    : undefined;
+  const eventGrid = eventGridOptions
+    ? atFirstUse(async () => (await import('./eventgrid.ts')).createEventGridAuth(eventGridOptions))
+    : undefined;
+  const entra = entraOptions
+    ? atFirstUse(async () => (await import('./entra.ts')).createEntraVerifier(entraOptions))
+    : undefined;
   const failures = new Map<string, number>();
 
   const record = (source: string, result: AuthResult, where: Record<string, string> = {}): AuthResult => {
@@ -101,16 +111,19 @@ export function createSenderAuth(options: SenderAuthOptions): SenderAuth {
       case 'gcp-pubsub':
       case 'gcp-eventarc':
         return pubsub
-          ? pubsub.verify(headerOf(request, 'authorization'))
+          ? (await pubsub()).verify(headerOf(request, 'authorization'))
           : deny('not-allowed', 'no Pub/Sub verifier configured');
       case 'azure-eventgrid':
         return eventGrid
-          ? eventGrid.verify({ headers: request.headers ?? {}, ...(request.query ? { query: request.query } : {}) })
+          ? (await eventGrid()).verify({
+              headers: request.headers ?? {},
+              ...(request.query ? { query: request.query } : {}),
+            })
           : deny('not-allowed', 'no Event Grid secret configured');
       case 'azure-monitor':
         // An action group's secure webhook: an Entra ID token (a plain webhook uses an API key instead).
         return entra
-          ? entra.verify(headerOf(request, 'authorization'))
+          ? (await entra()).verify(headerOf(request, 'authorization'))
           : deny('not-allowed', 'no Entra ID verifier configured (TIDE_ENTRA_TENANT_ID, TIDE_ENTRA_AUDIENCES)');
       default:
         // Webhooks (Alertmanager, CloudEvents) authenticate with the HTTP API's keys (issue 9), not here.
@@ -121,9 +134,6 @@ export function createSenderAuth(options: SenderAuthOptions): SenderAuth {
   return {
     ...(sns ? { sns } : {}),
     ...(aws ? { aws } : {}),
-    ...(pubsub ? { pubsub } : {}),
-    ...(eventGrid ? { eventGrid } : {}),
-    ...(entra ? { entra } : {}),
     failures,
     record,
     async authenticate(source, request) {

@@ -6,7 +6,7 @@
  * so a redelivered request is recognisably the same one.
  */
 import { createHmac } from 'node:crypto';
-import { type RequestOptions, request as httpsRequest } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import type { HttpsCheckpointCallback } from '../../core/schema/checkpoint-callback.ts';
 import {
   type ActuatorError,
@@ -123,13 +123,15 @@ export async function postSignedCheckpoint(
   throw last ?? new ProviderUnavailableError(`checkpoint callback ${url} failed`);
 }
 
-function post(
+async function post(
   url: string,
   body: string,
   headers: Record<string, string>,
   timeoutMs: number,
   tls: SignedPostOptions['tls'],
 ): Promise<number> {
+  // node:https (node:tls under it) is loaded at the first callback, not at every cold start (issue 18).
+  const { request: httpsRequest } = await import('node:https');
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, { method: 'POST', headers, timeout: timeoutMs, ...(tls ?? {}) }, (res) => {
       res.resume();

@@ -6,15 +6,14 @@
  */
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SenderAuthConfigError, senderAuthOptionsFromEnv } from '../../../adapters/auth/index.ts';
 import {
   ACTION_GROUPS_APP_ID,
   ACTION_GROUPS_ROLE,
   createEntraVerifier,
   EntraConfigError,
-  SenderAuthConfigError,
-  senderAuthOptionsFromEnv,
   type EntraVerifierOptions,
-} from '../../../adapters/auth/index.ts';
+} from '../../../adapters/auth/entra.ts';
 import { makeTestPki, startHttpsServer, type TestHttpsServer, type TestPki } from '../../support/tls.ts';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -185,5 +184,9 @@ describe('Entra ID tokens of Azure Monitor secure webhooks', () => {
     ).toEqual({ tenantId: TENANT, audiences: [APP_ID_URI, CLIENT_ID], requiredRole: ACTION_GROUPS_ROLE });
     expect(senderAuthOptionsFromEnv({}).entra).toBeUndefined();
     expect(() => senderAuthOptionsFromEnv({ TIDE_ENTRA_TENANT_ID: TENANT })).toThrow(SenderAuthConfigError);
+    // Checked at start, though the verifier itself is loaded at the first Azure Monitor request.
+    expect(() =>
+      senderAuthOptionsFromEnv({ TIDE_ENTRA_TENANT_ID: 'contoso.onmicrosoft.com', TIDE_ENTRA_AUDIENCES: APP_ID_URI }),
+    ).toThrow(/TIDE_ENTRA_TENANT_ID .*GUID, was: "contoso.onmicrosoft.com"/);
   });
 });

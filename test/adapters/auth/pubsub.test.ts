@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPubSubVerifier, type PubSubVerifierOptions } from '../../../adapters/auth/index.ts';
+import { createPubSubVerifier, type PubSubVerifierOptions } from '../../../adapters/auth/pubsub.ts';
 import { makeTestPki, startHttpsServer, type TestHttpsServer, type TestPki } from '../../support/tls.ts';
 
 let pki: TestPki;

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_GROUPS_APP_ID, ACTION_GROUPS_ROLE, createSenderAuth } from '../../../adapters/auth/index.ts';
+import { createSenderAuth } from '../../../adapters/auth/index.ts';
+import { ACTION_GROUPS_APP_ID, ACTION_GROUPS_ROLE } from '../../../adapters/auth/entra.ts';
 import { makeTestPki, startHttpsServer, type TestHttpsServer } from '../../support/tls.ts';
 import { startApi } from './support.ts';
 
