@@ -15,7 +15,6 @@ import type { AzureClients } from '../../adapters/azure/clients.ts';
 import type { OperationStore } from '../../adapters/azure/operations.ts';
 import type { IngestResult } from '../shell/ingest.ts';
 import type { Runtime } from '../shell/runtime.ts';
-import { runAzureTick } from './tick.ts';
 
 /** Thrown to have Event Grid (or the timer's retry policy) deliver again. */
 export class RedeliverError extends Error {
@@ -95,6 +94,8 @@ export function createAzureHandlers(
         receivedAt: runtime.clock.now(),
       });
       const retryable = retryableOf(result);
+      // The tick's work (metrics, operations, the adapters) is a chunk of its own, loaded at the first tick.
+      const { runAzureTick } = await import('./tick.ts');
       const tick = await runAzureTick(runtime, clients, `azure-tick:${result.eventId ?? context.invocationId}`, {
         ...(operations ? { operations } : {}),
       });

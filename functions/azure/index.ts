@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as AzureFunctions from '@azure/functions';
-import { AzureActuator } from '../../adapters/azure/actuator.ts';
+import { actuatorAtFirstCall } from '../../adapters/ports/lazy-actuator.ts';
 import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/clients.ts';
 import { createRuntime, type Runtime } from '../shell/runtime.ts';
 import { AZURE_SOURCES } from '../../adapters/events/sources/azure.ts';
@@ -39,12 +39,16 @@ export function makeAzureRuntime(env: Record<string, string | undefined>): Azure
     // Azure's payload formats and the neutral ones: no other cloud's parsers in the bundle.
     eventSources: [...AZURE_SOURCES, ...NEUTRAL_SOURCES],
     providers: {
+      // The adapters are loaded at a target's first call (dry-run and act only; shadow mode never makes one).
       azure: (target) =>
-        new AzureActuator(target, {
-          clients,
-          env,
-          ...(runtime.store.records ? { operations: runtime.store.records } : {}),
-          ...(checkpointTls ? { checkpointTls } : {}),
+        actuatorAtFirstCall(async () => {
+          const { AzureActuator } = await import('../../adapters/azure/actuator.ts');
+          return new AzureActuator(target, {
+            clients,
+            env,
+            ...(runtime.store.records ? { operations: runtime.store.records } : {}),
+            ...(checkpointTls ? { checkpointTls } : {}),
+          });
         }),
     },
   });

@@ -14,7 +14,6 @@ import type { GcpClients } from '../../adapters/gcp/clients.ts';
 import { EVENTARC_TYPES } from '../../adapters/events/gcp/eventarc.ts';
 import type { IngestResult } from '../shell/ingest.ts';
 import type { Runtime } from '../shell/runtime.ts';
-import { runGcpTick } from './tick.ts';
 
 /** The fields of a CloudEvent the handler reads (the Functions Framework's CloudEvent object). */
 export interface CloudEventLike {
@@ -70,6 +69,8 @@ export function createGcpHandlers(getRuntime: () => GcpRuntime | Promise<GcpRunt
         message: failure.error.message,
       }));
       if (result.signalKinds.includes('schedule-tick')) {
+        // The tick's work (metrics, the adapters) is a chunk of its own, loaded at the first tick.
+        const { runGcpTick } = await import('./tick.ts');
         const tick = await runGcpTick(runtime, clients, `gcp-tick:${result.eventId ?? event.id}`);
         runtime.logger.info('gcp tick', {
           eventId: event.id,

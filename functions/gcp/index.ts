@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cloudEvent, http } from '@google-cloud/functions-framework';
-import { GcpActuator } from '../../adapters/gcp/actuator.ts';
+import { actuatorAtFirstCall } from '../../adapters/ports/lazy-actuator.ts';
 import { GcpClients } from '../../adapters/gcp/clients.ts';
 import { gcpEndpointFromEnv } from '../../adapters/gcp/config.ts';
 import { withReadableStack } from '../shell/readable-stack.ts';
@@ -27,7 +27,12 @@ export function gcpRuntime(env: Record<string, string | undefined> = process.env
     const runtime = createRuntime(env, {
       eventSources: [...GCP_SOURCES, ...NEUTRAL_SOURCES],
       providers: {
-        gcp: (target) => new GcpActuator(target, { clients, env, ...(checkpointTls ? { checkpointTls } : {}) }),
+        // The adapters are loaded at a target's first call (dry-run and act only; shadow mode never makes one).
+        gcp: (target) =>
+          actuatorAtFirstCall(async () => {
+            const { GcpActuator } = await import('../../adapters/gcp/actuator.ts');
+            return new GcpActuator(target, { clients, env, ...(checkpointTls ? { checkpointTls } : {}) });
+          }),
       },
     });
     made = { runtime, clients };
