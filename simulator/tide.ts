@@ -1,6 +1,7 @@
 import { decide } from '../core/decide.ts';
 import type { Decision } from '../core/decision.ts';
 import { emptyMemory, type Memory } from '../core/schema/memory.ts';
+import { forgetRefusedScale } from '../core/strategies/rate-limit.ts';
 import { PolicySchema, type Policy, type PolicyInput } from '../core/schema/policy.ts';
 import type { Signal } from '../core/schema/signal.ts';
 import type { Target } from '../core/schema/target.ts';
@@ -88,7 +89,9 @@ export interface TideAutoscalerOptions {
  * through the actuator port and the shell's reconciler. Nothing here special-cases the simulation: it is the
  * shell's loop (read capacity, decide, reconcile, keep the memory) without Redis.
  */
-export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { decisions: number } {
+export function tideAutoscaler(
+  options: TideAutoscalerOptions,
+): Autoscaler & { decisions: number; readonly memory: Memory } {
   const delivery = options.delivery ?? TIDE_DELIVERY_DEFAULTS;
   let memory: Memory = emptyMemory();
   let lastPeriodEnd = -1;
@@ -101,6 +104,10 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
   const self = {
     name: 'tide',
     decisions: 0,
+    /** The memory the next decision starts from (for inspection and tests). */
+    get memory(): Memory {
+      return memory;
+    },
     async step(context: AutoscalerContext) {
       const datapoint = context.metrics.delivered(context.now, delivery.periodSeconds, delivery.delaySeconds);
       if (datapoint && datapoint.periodEnd !== lastPeriodEnd) {
@@ -157,6 +164,7 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
         memory,
       });
       self.decisions++;
+      const before = memory;
       memory = decision.memory;
       options.onDecision?.(decision, signal);
       // Through the shell's reconciler: capacity errors come back as signals, decided on next.
@@ -165,8 +173,13 @@ export function tideAutoscaler(options: TideAutoscalerOptions): Autoscaler & { d
         source: 'simulated-ec2',
       });
       queued.push(...reconciliation.signals);
-      // An endpoint `Updating` refuses the change: the next decision takes it up, as in the shell.
-      if (reconciliation.error instanceof ResourceBusyError) return;
+      // An endpoint `Updating` refuses the change: the next decision takes it up. Nothing was resized, so the
+      // memory keeps no scale event of it (a kept one would rate-limit the next 15 s: a phantom scale-out).
+      if (reconciliation.error instanceof ResourceBusyError) {
+        if (!reconciliation.actions.some((result) => result.status === 'done'))
+          memory = forgetRefusedScale(memory, before, context.nowMs);
+        return;
+      }
       // Otherwise the simulated cloud fails only for want of capacity; anything else is a bug in the simulation.
       if (reconciliation.error !== undefined && reconciliation.signals.length === 0) throw reconciliation.error;
     },

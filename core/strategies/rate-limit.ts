@@ -58,3 +58,37 @@ export function pruneScaleEvents(events: readonly Sample[], now: number, longest
   const cutoff = now - longestPeriodSeconds * 1000;
   return events.filter((event) => event[0] > cutoff && event[0] <= now);
 }
+
+/** The scale records of a memory: what {@link forgetRefusedScale} puts back. */
+interface ScaleRecords {
+  scaleEvents: Sample[];
+  lastScaleOutAt: number | null;
+  lastScaleInAt: number | null;
+}
+
+/**
+ * The memory as if the resize decided at `at` had not been asked for: its scale event dropped and the last
+ * scale-out or scale-in time put back to what `before` (the memory the decision started from) held. For a
+ * driver whose provider refused the resize outright (an endpoint `Updating`: SageMaker takes no resize while
+ * replicas of an earlier one boot) and that asks again at the next decision rather than redriving this one.
+ * Kept, a refused +4 would count against the next 15 s of the scale-up rate limit (start = current − 4) as if
+ * it had happened, and a scale-out cooldown would run from a change that never was: a phantom rate limit.
+ */
+export function forgetRefusedScale<M extends ScaleRecords>(memory: M, before: ScaleRecords, at: number): M {
+  return {
+    ...memory,
+    // The decision appended one event at `at`; one decided earlier in the same millisecond stays.
+    scaleEvents:
+      atCount(memory.scaleEvents, at) > atCount(before.scaleEvents, at)
+        ? memory.scaleEvents.slice(0, -1)
+        : memory.scaleEvents,
+    lastScaleOutAt: memory.lastScaleOutAt === at ? before.lastScaleOutAt : memory.lastScaleOutAt,
+    lastScaleInAt: memory.lastScaleInAt === at ? before.lastScaleInAt : memory.lastScaleInAt,
+  };
+}
+
+function atCount(events: readonly Sample[], at: number): number {
+  let count = 0;
+  for (const [when] of events) if (when === at) count++;
+  return count;
+}

@@ -12,6 +12,7 @@ import { hpa } from '../../simulator/baselines/hpa.ts';
 import { keda } from '../../simulator/baselines/keda.ts';
 import { knativeKpa } from '../../simulator/baselines/knative-kpa.ts';
 import { MetricHistory } from '../../simulator/metrics.ts';
+import { forgetRefusedScale } from '../../core/strategies/rate-limit.ts';
 import { defaultTidePolicy, parseTidePolicy, tideAutoscaler } from '../../simulator/tide.ts';
 
 const TARGET = 5.6;
@@ -129,5 +130,83 @@ describe('every autoscaler alike', () => {
     // The test can tell: without the rule the same autoscaler resizes while replicas boot.
     expect(free.some((change) => change.updating)).toBe(true);
     expect(refused.refusedResizes).toBeGreaterThan(0);
+  });
+});
+
+describe("a refused resize leaves no scale event in Tide's memory", () => {
+  it('every scale event Tide remembers is a resize the endpoint took, so no phantom rate-limits the next one', async () => {
+    const cloud = endpoint(true, 300);
+    const tide = tideAutoscaler({
+      policy: parseTidePolicy(defaultTidePolicy(TARGET, 1, 100, 'in-flight')),
+      target: { id: 'llm', kind: 'inference-endpoint', provider: 'simulated', pools },
+      actuator: cloud,
+    });
+    const metrics = new MetricHistory(900);
+    const taken = new Set<string>();
+    const remembered: Array<[number, number]> = [];
+    for (let second = 0; second < 900; second++) {
+      cloud.advanceTo(second * 1000);
+      const ready = cloud.readyNodes().length;
+      const before = cloud.totalDesired();
+      await tide.step({
+        now: second,
+        nowMs: second * 1000,
+        metrics,
+        cloud,
+        poolId: 'primary',
+        targetPerReplica: TARGET,
+        minReplicas: 1,
+        maxReplicas: 100,
+        ready,
+        desired: before,
+      });
+      if (cloud.totalDesired() !== before) taken.add(`${second * 1000}:${cloud.totalDesired() - before}`);
+      remembered.push(...tide.memory.scaleEvents.map(([at, delta]) => [at, delta] as [number, number]));
+      metrics.record(Math.min(40, 2 + second / 10) * TARGET, ready);
+    }
+    expect(cloud.refusedResizes).toBeGreaterThan(0); // the endpoint did refuse some
+    expect(taken.size).toBeGreaterThan(0);
+    const phantoms = remembered.filter(([at, delta]) => !taken.has(`${at}:${delta}`));
+    expect(phantoms).toEqual([]);
+  });
+});
+
+describe('forgetRefusedScale', () => {
+  const before = { scaleEvents: [[1_000, 2]] as Array<[number, number]>, lastScaleOutAt: 1_000, lastScaleInAt: null };
+  it.each([
+    {
+      label: 'a refused scale-out: its event dropped, the last scale-out time put back',
+      after: {
+        scaleEvents: [
+          [1_000, 2],
+          [9_000, 4],
+        ] as Array<[number, number]>,
+        lastScaleOutAt: 9_000,
+        lastScaleInAt: null,
+      },
+      at: 9_000,
+      expected: before,
+    },
+    {
+      label: 'a refused scale-in after a scale-out taken in the same millisecond: the scale-out stays',
+      after: {
+        scaleEvents: [
+          [1_000, 2],
+          [1_000, -1],
+        ] as Array<[number, number]>,
+        lastScaleOutAt: 1_000,
+        lastScaleInAt: 1_000,
+      },
+      at: 1_000,
+      expected: before,
+    },
+    {
+      label: 'a hold (no event at that time): nothing changes',
+      after: before,
+      at: 9_000,
+      expected: before,
+    },
+  ])('$label', ({ after, at, expected }) => {
+    expect(forgetRefusedScale(after, before, at)).toEqual(expected);
   });
 });
