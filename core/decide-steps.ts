@@ -14,6 +14,8 @@ import { allocateHorizontal } from './strategies/allocation.ts';
 import { evaluateBurst } from './strategies/burst.ts';
 import { demandNow, lookAhead } from './strategies/look-ahead.ts';
 import { allocateSpread } from './strategies/ml/spread.ts';
+import { readyServing, releaseNoticed, withoutNoticed } from './strategies/ml/noticed.ts';
+import { scaleInHeldWhileReturning } from './strategies/ml/return-to-spot.ts';
 import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
 import { evaluatePlans } from './strategies/schedule.ts';
 import { stabilize } from './strategies/stabilization.ts';
@@ -127,10 +129,13 @@ function freshSnapshot(ctx: DecideContext): void {
     ctx.settled = true;
     return;
   }
-  for (const pool of observed.pools) {
-    ctx.current += pool.desired;
-    ctx.ready += pool.ready;
-  }
+  // Replicas a spot notice named serve until their deadline but are not counted as capacity: their
+  // replacements are (core/strategies/ml/noticed.ts).
+  const noticed = ctx.memory.ml.noticed ?? [];
+  const sized = noticed.length > 0 ? withoutNoticed(observed, noticed) : observed;
+  for (const pool of sized.pools) ctx.current += pool.desired;
+  if (noticed.length > 0) ctx.ready = readyServing(observed, noticed, now);
+  else for (const pool of observed.pools) ctx.ready += pool.ready;
   ctx.desired = ctx.current;
   const age = now - observed.observedAt;
   if (age > policy.observedStaleAfterSeconds * 1000) {
@@ -174,7 +179,7 @@ function planBounds(ctx: DecideContext): void {
  */
 function mlStrategies(ctx: DecideContext): void {
   const { now, target, policy, observed, signal, groupSpend } = ctx.input;
-  const ml = mlContext(now, target, policy, observed!);
+  const ml = mlContext(now, target, policy, withoutNoticed(observed!, ctx.memory.ml.noticed));
   ctx.ml = ml;
   const step = decideMl(ml, ctx.memory, signal, groupSpend);
   ctx.memory.ml = step.ml;
@@ -339,6 +344,11 @@ function guards(ctx: DecideContext): void {
       });
       desired = current;
     }
+    const returning = desired < current && ctx.ml ? scaleInHeldWhileReturning(ctx.ml, memory.ml) : undefined;
+    if (returning) {
+      hold(ctx, { rule: 'stabilization', reason: returning });
+      desired = current;
+    }
   }
   if (ctx.burstFloor !== undefined) {
     if (desired < current) {
@@ -411,7 +421,7 @@ function boundsStep(ctx: DecideContext): void {
 
 /** Spread a change over the pools (mixed instances with an on-demand base or share), and remember it. */
 function allocate(ctx: DecideContext): void {
-  const { now, policy, target, observed } = ctx.input;
+  const { now, policy, target } = ctx.input;
   const { memory, current, desired } = ctx;
   const period = longestPeriod(policy);
   if (desired === current) {
@@ -423,10 +433,25 @@ function allocate(ctx: DecideContext): void {
   ctx.actions =
     allocateSpread(ctx.ml!, memory.ml, desired, why) ??
     allocateMixed(ctx.ml!, memory.ml, desired, why) ??
-    allocateHorizontal(target, observed!, desired, why);
+    allocateHorizontal(target, ctx.ml!.observed, desired, why);
   memory.scaleEvents = [...pruneScaleEvents(memory.scaleEvents, now, period), [now, desired - current]];
   if (desired > current) memory.lastScaleOutAt = now;
   else memory.lastScaleInAt = now;
+}
+
+/**
+ * Replicas a spot notice named are drained and released near their deadline, or before a resize of their
+ * pool (core/strategies/ml/noticed.ts); the releases go first, so the resize counts from what stays.
+ */
+function releaseNoticedStep(ctx: DecideContext): void {
+  const { policy, observed, now } = ctx.input;
+  const resized = new Set<string>();
+  for (const action of ctx.actions) if (action.type === 'set-capacity') resized.add(action.poolId);
+  const released = releaseNoticed(policy, ctx.memory.ml, observed!, now, resized);
+  if (released.reasons.length === 0) return;
+  ctx.memory.ml = released.ml;
+  ctx.actions = [...released.actions, ...ctx.actions];
+  ctx.reasons.push(...released.reasons);
 }
 
 /** Every decision with a snapshot reports its cost before and after; the spend caps clip whatever adds spend. */
@@ -460,6 +485,7 @@ export const DECIDE_STEPS: readonly DecideStep[] = [
   { name: 'look-ahead', run: lookAheadStep },
   { name: 'bounds', run: boundsStep },
   { name: 'allocate', run: allocate },
+  { name: 'release-noticed', run: releaseNoticedStep },
   { name: 'spend-caps', run: spendCaps },
 ];
 

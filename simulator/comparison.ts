@@ -27,6 +27,7 @@ import {
   parseTidePolicy,
   TIDE_DELIVERY_DEFAULTS,
   tideAutoscaler,
+  type TideAutoscalerOptions,
   type TideDelivery,
   type TideMetric,
 } from './tide.ts';
@@ -126,6 +127,8 @@ export interface ComparisonOptions {
    */
   tideLookAhead?: boolean;
   only?: readonly AutoscalerName[];
+  /** Called with each of Tide's decisions in its run (not the all-on-demand one of a spot run), for tracing. */
+  onTideDecision?: TideAutoscalerOptions['onDecision'];
   /** Also replay constant capacities 1 … static-peak's size (`frontier` in the report). Default off. */
   frontier?: boolean;
   onProgress?: (run: string, index: number, count: number, doneSeconds: number, totalSeconds: number) => void;
@@ -244,6 +247,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
         metric: tideMetric,
         ...(options.delivery ? { delivery: options.delivery } : {}),
         scheduleTickSeconds: policy.schedules.length > 0 ? 60 : 0,
+        ...(options.onTideDecision ? { onDecision: options.onTideDecision } : {}),
       }),
     'static-peak': (): Autoscaler => staticPeak(),
     hpa: () => hpa(),

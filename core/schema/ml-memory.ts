@@ -12,6 +12,8 @@ export const ML_MEMORY_LIMITS = {
   idleNodes: 2000,
   /** Spend samples [at, USD/h] over the last 24 h: one per 5-minute step at most (288) and the one before. */
   spendSamples: 289,
+  /** Replicas named by a spot notice, serving until the provider takes them (core/strategies/ml/noticed.ts). */
+  noticedNodes: 1000,
 } as const;
 
 /** What the memory knows of one spot pool. */
@@ -73,6 +75,15 @@ export const CheckpointWaitSchema = object({
 });
 export type CheckpointWait = Infer<typeof CheckpointWaitSchema>;
 
+/** A replica a spot interruption notice named, serving until the provider takes it (core/strategies/ml/noticed.ts). */
+export const NoticedNodeSchema = object({
+  instanceId: string(),
+  poolId: string(),
+  /** When the provider takes it (epoch ms), from the notice. */
+  deadlineAt: number(),
+});
+export type NoticedNode = Infer<typeof NoticedNodeSchema>;
+
 /** The ML decisions' memory. Every field is defaulted and bounded (ML_MEMORY_LIMITS). */
 export const MlStateSchema = object({
   /** Statistics per pool id. */
@@ -101,6 +112,12 @@ export const MlStateSchema = object({
   spend: array(tuple([number(), number()])).default([]),
   /** GPU-hours of training work lost to interruptions so far (work since the last checkpoint). */
   lostGpuHours: number().min(0).default(0),
+  /**
+   * Inference replicas named by a spot notice that keep serving until the provider takes them; their
+   * replacements are already asked for. Released `spot.drainBeforeReclaimSeconds` before the deadline.
+   * Absent when there are none (so a memory that never saw one is the same as before the field).
+   */
+  noticed: array(NoticedNodeSchema).optional(),
 });
 export type MlState = Infer<typeof MlStateSchema>;
 
@@ -123,6 +140,7 @@ export function copyMlState(ml: MlState): MlState {
     lowUseSince: ml.lowUseSince,
     spend: ml.spend,
     lostGpuHours: ml.lostGpuHours,
+    ...(ml.noticed ? { noticed: ml.noticed } : {}),
   };
 }
 

@@ -122,6 +122,11 @@ export const SpotSchema = strictObject({
   returnToSpotAfterSeconds: seconds(604800)
     .default(1800)
     .describe('Back to spot after this long without spot trouble (interruption or capacity error), seconds.'),
+  drainBeforeReclaimSeconds: seconds(3600)
+    .default(15)
+    .describe(
+      "An inference replica named by a spot interruption notice keeps serving until this long before the provider's deadline (AWS gives 120 s, GCP 30 s, Azure at least 30 s), then is drained and released; its replacement is launched at the notice. A value at least the notice's length releases it at once, seconds (core/strategies/ml/noticed.ts).",
+    ),
   spreadSpotPools: boolean()
     .default(false)
     .describe(

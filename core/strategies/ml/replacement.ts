@@ -15,6 +15,7 @@ import {
   unplaced,
 } from './spot.ts';
 import { dict, own, withEntry } from '../../dictionary.ts';
+import { rememberNoticed, servesUntilReclaim } from './noticed.ts';
 
 /** An ML step plus the pools that lose a node the provider takes without a release action (for the cost). */
 export interface ReplacementStep extends MlStep {
@@ -162,8 +163,19 @@ function handleNodeAtRisk(
   } else {
     holds.push(unplaced(`replacement for ${signal.instanceId}`, placement.reasons));
   }
-  if (ctx.target.kind === 'inference-endpoint' && deadlineAt !== undefined) {
-    const reason = `${signal.instanceId} drained now so in-flight requests finish before the provider takes it`;
+  if (
+    ctx.target.kind === 'inference-endpoint' &&
+    deadlineAt !== undefined &&
+    servesUntilReclaim(ctx.policy, ctx.now, deadlineAt) &&
+    pool.nodes.some((node) => node.id === signal.instanceId)
+  ) {
+    // It still serves for the notice's length; its replacement boots meanwhile (core/strategies/ml/noticed.ts).
+    next = rememberNoticed(next, { instanceId: signal.instanceId, poolId: pool.id, deadlineAt });
+    reasons.push(
+      `${signal.instanceId} keeps serving until ${ctx.policy.spot.drainBeforeReclaimSeconds} s before the provider takes it (in ${Math.round((deadlineAt - ctx.now) / 1000)} s), then is drained and released; counted from now as leaving, its replacement in its place`,
+    );
+  } else if (ctx.target.kind === 'inference-endpoint' && deadlineAt !== undefined) {
+    const reason = `${signal.instanceId} drained now so in-flight requests finish before the provider takes it${pool.nodes.some((node) => node.id === signal.instanceId) ? ` (${Math.round((deadlineAt - ctx.now) / 1000)} s left, within spot.drainBeforeReclaimSeconds)` : ' (the snapshot lists no such replica to keep serving)'}`;
     actions.push({ type: 'drain-and-release', poolId: pool.id, instanceId: signal.instanceId, reason });
     reasons.push(reason);
   } else if (ctx.target.kind === 'inference-endpoint') {
@@ -178,6 +190,17 @@ function handleNodeAtRisk(
 
 /** Spot interruption notice (AWS two-minute warning, GCP preemption, Azure eviction). */
 export function handleSpotInterruption(ctx: MlContext, ml: MlState, signal: SpotInterruptionNotice): ReplacementStep {
+  // A notice delivered again for a replica that serves out its notice: its replacement is already asked for.
+  if (ml.noticed?.some((entry) => entry.instanceId === signal.instanceId && entry.deadlineAt > ctx.now))
+    return {
+      actions: [],
+      holds: [],
+      reasons: [
+        `spot interruption notice for ${signal.instanceId} again: it serves until its deadline, its replacement is already asked for`,
+      ],
+      ml,
+      leavingPoolIds: [],
+    };
   return handleNodeAtRisk(ctx, ml, signal, signal.deadlineAt);
 }
 

@@ -188,3 +188,17 @@ function returnTraining(ctx: MlContext, ml: MlState, views: PoolView[], surplus:
   // The moves are under way (their waits are in memory); the next round starts from step 1 if needed.
   return { actions, holds: [], reasons, ml: { ...next, fallbackSince: null, returningToSpotAt: null } };
 }
+
+/**
+ * While spot replicas launched to take over from the on-demand fallback boot, the target holds both: a
+ * scale-in then would see the doubles as surplus and take the ready on-demand replicas first (the spread's
+ * order), leaving only booting ones. Returns the hold's reason while that is so (inference endpoints).
+ */
+export function scaleInHeldWhileReturning(ctx: MlContext, ml: MlState): string | undefined {
+  if (ml.returningToSpotAt === null || ctx.target.kind !== 'inference-endpoint') return undefined;
+  const booting = poolViews(ctx)
+    .filter((view) => view.capacityType === 'spot')
+    .reduce((sum, view) => sum + view.pending, 0);
+  if (booting === 0) return undefined;
+  return `scale-in held: back to spot, ${booting} spot replica(s) still booting to take over from on-demand, which is released once they are ready`;
+}

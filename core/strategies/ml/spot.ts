@@ -92,6 +92,19 @@ function inCapacityCooldown(ctx: MlContext, ml: MlState, pool: PoolView): string
   return `${pool.capacityType} pool ${pool.id} skipped: capacity error ${stats.lastCapacityErrorCode ?? ''} ${ago} s ago (skipped for ${ctx.policy.spot.capacityErrorCooldownSeconds} s)`;
 }
 
+/**
+ * Is the pool being reclaimed (a replica of it serves out an interruption notice)? Returns the reason if so: a
+ * pool whose outage starts at the notice's deadline takes no new capacity, or a replacement (or capacity
+ * moved there after another pool's error) would boot for minutes only to be noticed and taken too.
+ */
+function beingReclaimed(ctx: MlContext, ml: MlState, poolId: string): string | undefined {
+  let deadline: number | undefined;
+  for (const entry of ml.noticed ?? [])
+    if (entry.poolId === poolId && entry.deadlineAt > ctx.now) deadline = entry.deadlineAt;
+  if (deadline === undefined) return undefined;
+  return `spot pool ${poolId} skipped: being reclaimed (an interruption notice's deadline in ${Math.round((deadline - ctx.now) / 1000)} s)`;
+}
+
 function fits(pool: PoolView, requirement: InstanceRequirement | undefined): boolean {
   if (!requirement) return true;
   return pool.info !== undefined && isCompatible(pool.info, requirement);
@@ -126,6 +139,11 @@ export function rankSpotPools(
     const cooling = inCapacityCooldown(ctx, ml, pool);
     if (cooling) {
       skipped.push(cooling);
+      continue;
+    }
+    const going = beingReclaimed(ctx, ml, pool.id);
+    if (going) {
+      skipped.push(going);
       continue;
     }
     if (pool.price === undefined) {

@@ -74,8 +74,11 @@ describe('spot interruption on an inference endpoint', () => {
       reason: /the base of 1 .* need 1 on-demand of 2, there are 0/,
     },
   ])('$label', ({ memory, policy, pool, capacityType, after, reason }) => {
+    // Released at once (a lead as long as the notice): the placement is what this table is about; serving out
+    // the notice has its own tests below.
+    const atOnce = { ...policy, spot: { ...(policy as { spot?: object }).spot, drainBeforeReclaimSeconds: 120 } };
     const decision = decide(
-      mlInput({ pools: spotPools(2), memory: memoryWith(memory), policy, signal: notice('a-1', 'g5-spot-1a') }),
+      mlInput({ pools: spotPools(2), memory: memoryWith(memory), policy: atOnce, signal: notice('a-1', 'g5-spot-1a') }),
     );
     const launch = launches(decision.actions);
     expect(launch).toEqual([
