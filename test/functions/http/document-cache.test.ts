@@ -54,15 +54,33 @@ function setup(namespace: string) {
     },
   };
   const documents = cachedDocuments(counted, tracking, keys);
-  return { store, other, tracking, documents, loads: () => loads };
+  let barriers = 0;
+  /**
+   * Wait until every announcement of the writes made so far has reached this process. Announcements come on the
+   * tracking connection, not the writer's, so one of a write made just before `ready` may still be on its way
+   * (under load, it arrived after the first read and counted a second load). Redis sends them in order: once a
+   * fresh write's announcement is seen, every earlier one has been handled (listeners run in order).
+   */
+  const settled = async () => {
+    const id = `barrier-${++barriers}`;
+    const key = keys.target(id);
+    let seen = false;
+    tracking.onInvalidate((invalidated) => {
+      if (invalidated === null || invalidated.includes(key)) seen = true;
+    });
+    await other.putTarget(testTarget(id));
+    await until(() => seen);
+  };
+  return { store, other, tracking, documents, loads: () => loads, settled };
 }
 
 describe('documents cached with invalidation pushed by Redis', () => {
   it('answers from memory until another process changes the document, then reads it again', async () => {
-    const { store, other, tracking, documents, loads } = setup('doc-cache-1');
+    const { store, other, tracking, documents, loads, settled } = setup('doc-cache-1');
     await store.putTarget(testTarget('llm'));
     const v1 = await store.putPolicy('llm', testPolicy({ maxCapacity: 5 }));
     await until(() => tracking.ready);
+    await settled();
     expect((await documents.getPolicy('llm'))?.version).toBe(v1);
     for (let i = 0; i < 20; i++) expect((await documents.getPolicy('llm'))?.version).toBe(v1);
     expect(loads()).toBe(1);
@@ -83,9 +101,10 @@ describe('documents cached with invalidation pushed by Redis', () => {
   });
 
   it('reads through while the announcements are not flowing, and caches again once they are', async () => {
-    const { store, tracking, documents, loads } = setup('doc-cache-2');
+    const { store, tracking, documents, loads, settled } = setup('doc-cache-2');
     await store.putTarget(testTarget('llm'));
     await until(() => tracking.ready);
+    await settled();
     await documents.getTarget('llm');
     await documents.getTarget('llm');
     expect(loads()).toBe(1);
@@ -96,6 +115,7 @@ describe('documents cached with invalidation pushed by Redis', () => {
     await documents.getTarget('llm');
     expect(loads()).toBeGreaterThan(during);
     await until(() => tracking.ready);
+    await settled();
     const after = loads();
     await documents.getTarget('llm');
     await documents.getTarget('llm');
