@@ -82,19 +82,22 @@ function merge(entry: SampleEntry, sample: Sample, newer: boolean): MergedSample
 }
 
 /**
- * The entries still read at `now`: those inside the longest window, and before them only the newest one,
- * while it is not stale and no entry inside the window is in the past. The same array when nothing goes.
+ * How many of the oldest entries of `entries` no window reads at `now` any more: all those at or before the
+ * longest window's start but the newest of them, which stays while it is not stale and no entry inside the
+ * window is in the past; and any beyond {@link MAX_ENTRIES_PER_METRIC}. `entries` is read through `at`, the
+ * time of its `i`-th entry, so that `addSample` can ask before it builds the list.
  */
-function expire(entries: SampleEntry[], now: number, keeping: SampleKeeping): SampleEntry[] {
+function expiredCount(length: number, at: (i: number) => number, now: number, keeping: SampleKeeping): number {
   const cutoff = now - keeping.windowMs;
   let first = 0;
-  while (first < entries.length && (entries[first] as SampleEntry)[0] <= cutoff) first += 1;
-  if (first > 0) {
-    const newestOld = entries[first - 1] as SampleEntry;
-    const inWindow = entries[first];
-    if ((inWindow === undefined || inWindow[0] > now) && now - newestOld[0] <= keeping.staleMs) first -= 1;
-  }
-  first = Math.max(first, entries.length - MAX_ENTRIES_PER_METRIC);
+  while (first < length && at(first) <= cutoff) first += 1;
+  if (first > 0 && (first === length || at(first) > now) && now - at(first - 1) <= keeping.staleMs) first -= 1;
+  return Math.max(first, length - MAX_ENTRIES_PER_METRIC);
+}
+
+/** The entries still read at `now` ({@link expiredCount}). The same array when nothing goes. */
+function expire(entries: SampleEntry[], now: number, keeping: SampleKeeping): SampleEntry[] {
+  const first = expiredCount(entries.length, (i) => (entries[i] as SampleEntry)[0], now, keeping);
   return first === 0 ? entries : entries.slice(first);
 }
 
@@ -105,6 +108,9 @@ function expire(entries: SampleEntry[], now: number, keeping: SampleKeeping): Sa
  * all, and one with a future sample would hide its past ones. Such an entry stays apart from the entry of its
  * step (later samples merge into one of them) until it leaves the window. Returns a new store; the input is
  * not changed.
+ *
+ * The new list is built in one copy, with what expires already left out: this runs on every metric signal,
+ * over up to {@link MAX_STEPS_PER_WINDOW} entries.
  */
 export function addSample(
   store: SampleStore,
@@ -119,15 +125,36 @@ export function addSample(
   let index = old.length;
   while (index > 0 && (old[index - 1] as SampleEntry)[0] > at) index -= 1;
   const step = Math.floor(at / keeping.resolutionMs);
-  const mergeable = (entry: SampleEntry | undefined): entry is SampleEntry =>
-    entry !== undefined && at <= now && entry[0] <= now && Math.floor(entry[0] / keeping.resolutionMs) === step;
-  const next = old.slice();
-  const before = next[index - 1];
-  const after = next[index];
-  if (mergeable(before)) next[index - 1] = merge(before, sample, true);
-  else if (mergeable(after)) next[index] = merge(after, sample, false);
-  else next.splice(index, 0, sample);
-  return withEntry(store, metric, expire(next, now, keeping));
+  // The entry the sample folds into (before it, else after it), or none: then it is inserted at `index`.
+  let merged = -1;
+  if (at <= now) {
+    const before = old[index - 1];
+    const after = old[index];
+    if (before !== undefined && before[0] <= now && Math.floor(before[0] / keeping.resolutionMs) === step)
+      merged = index - 1;
+    else if (after !== undefined && after[0] <= now && Math.floor(after[0] / keeping.resolutionMs) === step)
+      merged = index;
+  }
+  let next: SampleEntry[];
+  if (merged >= 0) {
+    const entry = merge(old[merged] as SampleEntry, sample, merged < index);
+    const first = expiredCount(old.length, (i) => (i === merged ? entry : (old[i] as SampleEntry))[0], now, keeping);
+    next = old.slice(first);
+    if (merged >= first) next[merged - first] = entry;
+  } else {
+    const length = old.length + 1;
+    const first = expiredCount(
+      length,
+      (i) => (i < index ? (old[i] as SampleEntry) : i === index ? sample : (old[i - 1] as SampleEntry))[0],
+      now,
+      keeping,
+    );
+    next = new Array<SampleEntry>(length - first);
+    let to = 0;
+    for (let i = first; i < length; i += 1)
+      next[to++] = i < index ? (old[i] as SampleEntry) : i === index ? sample : (old[i - 1] as SampleEntry);
+  }
+  return withEntry(store, metric, next);
 }
 
 /**
