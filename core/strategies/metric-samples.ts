@@ -125,35 +125,19 @@ export function addSample(
   let index = old.length;
   while (index > 0 && (old[index - 1] as SampleEntry)[0] > at) index -= 1;
   const step = Math.floor(at / keeping.resolutionMs);
-  // The entry the sample folds into (before it, else after it), or none: then it is inserted at `index`.
-  let merged = -1;
-  if (at <= now) {
-    const before = old[index - 1];
-    const after = old[index];
-    if (before !== undefined && before[0] <= now && Math.floor(before[0] / keeping.resolutionMs) === step)
-      merged = index - 1;
-    else if (after !== undefined && after[0] <= now && Math.floor(after[0] / keeping.resolutionMs) === step)
-      merged = index;
-  }
-  let next: SampleEntry[];
-  if (merged >= 0) {
-    const entry = merge(old[merged] as SampleEntry, sample, merged < index);
-    const first = expiredCount(old.length, (i) => (i === merged ? entry : (old[i] as SampleEntry))[0], now, keeping);
-    next = old.slice(first);
-    if (merged >= first) next[merged - first] = entry;
-  } else {
-    const length = old.length + 1;
-    const first = expiredCount(
-      length,
-      (i) => (i < index ? (old[i] as SampleEntry) : i === index ? sample : (old[i - 1] as SampleEntry))[0],
-      now,
-      keeping,
-    );
-    next = new Array<SampleEntry>(length - first);
-    let to = 0;
-    for (let i = first; i < length; i += 1)
-      next[to++] = i < index ? (old[i] as SampleEntry) : i === index ? sample : (old[i - 1] as SampleEntry);
-  }
+  const mergeable = (entry: SampleEntry | undefined) =>
+    entry !== undefined && entry[0] <= now && Math.floor(entry[0] / keeping.resolutionMs) === step;
+  // The entry the sample folds into (before it, else after it), or none (-1): then it is inserted at `index`.
+  const merged = at > now ? -1 : mergeable(old[index - 1]) ? index - 1 : mergeable(old[index]) ? index : -1;
+  // The new list before expiry: `old` with `entry` in place of the merged entry, or inserted at `index`.
+  const slot = merged >= 0 ? merged : index;
+  const entry = merged >= 0 ? merge(old[merged] as SampleEntry, sample, merged < index) : sample;
+  const shift = merged >= 0 ? 0 : 1;
+  const length = old.length + shift;
+  const entryAt = (i: number) => (i < slot ? old[i] : i === slot ? entry : old[i - shift]) as SampleEntry;
+  const first = expiredCount(length, (i) => entryAt(i)[0], now, keeping);
+  const next = new Array<SampleEntry>(length - first);
+  for (let i = first; i < length; i += 1) next[i - first] = entryAt(i);
   return withEntry(store, metric, next);
 }
 
@@ -245,25 +229,7 @@ export function aggregate(
   aggregation: TargetTracking['aggregation'],
   staleAfterMs: number,
 ): AggregatedValue | undefined {
-  if (!samples || samples.length === 0) return undefined;
-  const windowStart = now - windowSeconds * 1000;
-  let sum = 0;
-  let max = -Infinity;
-  let count = 0;
-  let latest: SampleEntry | undefined;
-  for (const entry of samples) {
-    if (entry[0] > now) continue;
-    latest = entry;
-    if (entry[0] > windowStart || (windowSeconds === 0 && entry[0] === now)) {
-      const single = entry.length === 2;
-      sum += single ? entry[1] : entry[3];
-      max = Math.max(max, single ? entry[1] : entry[4]);
-      count += single ? 1 : entry[2];
-    }
-  }
-  if (!latest || now - latest[0] > staleAfterMs) return undefined;
-  if (count === 0 || aggregation === 'latest' || windowSeconds === 0) {
-    return { value: latest[1], count: 1, latestAt: latest[0] };
-  }
-  return { value: aggregation === 'max' ? max : sum / count, count, latestAt: latest[0] };
+  // aggregateTwo's first result is this one (the same samples summed in the same order): one loop to keep,
+  // and a few hundred bytes less in every function bundle.
+  return aggregateTwo(samples, now, windowSeconds, aggregation, windowSeconds, staleAfterMs)[0];
 }
