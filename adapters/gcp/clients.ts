@@ -126,6 +126,13 @@ export class GcpClients {
   get endpoints(): Client {
     return this.#client('vertex', (o) => new (require('@google-cloud/aiplatform').v1.EndpointServiceClient)(o));
   }
+  /** Vertex AI's v1beta1 surface: only it carries scale to zero (`dedicatedResources.scaleToZeroSpec`). */
+  get endpointsBeta(): Client {
+    return this.#client(
+      'vertex-beta',
+      (o) => new (require('@google-cloud/aiplatform').v1beta1.EndpointServiceClient)(o),
+    );
+  }
   get metrics(): Client {
     return this.#client('monitoring', (o) => new (require('@google-cloud/monitoring').MetricServiceClient)(o));
   }

@@ -4,6 +4,14 @@
  * move it. A bigger machine is reached in three steps across ticks, never waiting inside a function:
  * deploy the model again on the new machine with no traffic; once the endpoint lists it (deployment done),
  * send it all the traffic and undeploy the old one (`advance`).
+ *
+ * Zero replicas: Vertex allows them only for a model deployed with scale to zero (Preview, API v1beta1:
+ * dedicated resources with `minReplicaCount` 0, `initialReplicaCount` and a `scaleToZeroSpec`), which is
+ * chosen at `deployModel`; `mutateDeployedModel` can change the replica counts but not add the spec. A binding
+ * with `scaleToZero` is read and changed through v1beta1 (v1 drops the spec), and Tide's 0 becomes
+ * `minReplicaCount` 0 with `maxReplicaCount` the model's `initialReplicaCount`: Vertex releases the last
+ * replica after `idleScaledownPeriod` without traffic and a request wakes `initialReplicaCount` replicas, which
+ * Tide then observes as ready (`status.availableReplicaCount`).
  */
 import type { CapacityPool, ObservedPool } from '../../core/schema/target.ts';
 import { ActuatorError } from '../ports/actuator.ts';
@@ -11,15 +19,25 @@ import { callGcp, gaxOptions, type GcpCallPolicy } from './call.ts';
 import type { Client, GcpClients } from './clients.ts';
 import type { VertexBinding } from './config.ts';
 
-/** Vertex AI dedicated resources keep at least one replica; scale to zero is not offered for them. */
+/** Vertex AI keeps at least one replica of a deployed model that was not deployed with scale to zero. */
 export class VertexMinimumReplicaError extends ActuatorError {
   override readonly name = 'VertexMinimumReplicaError';
   readonly retryable = false;
-  constructor(readonly endpoint: string) {
+  constructor(
+    readonly endpoint: string,
+    why = 'the target does not say it was deployed with scale to zero (resource.pools.<pool>.scaleToZero)',
+  ) {
     super(
-      `Vertex AI keeps at least 1 replica of a deployed model on dedicated resources (endpoint ${endpoint}); Tide cannot scale it to 0`,
+      `Vertex AI keeps at least 1 replica of a deployed model on dedicated resources unless it was deployed with scale to zero (endpoint ${endpoint}): ${why}; Tide cannot scale it to 0`,
     );
   }
+}
+
+/** `DedicatedResources.ScaleToZeroSpec` (v1beta1): durations as `"300s"` (REST) or `{ seconds }` (protobuf). */
+type Duration = string | { seconds?: number | string; nanos?: number };
+interface ScaleToZeroSpec {
+  minScaleupPeriod?: Duration | null;
+  idleScaledownPeriod?: Duration | null;
 }
 
 interface DeployedModel {
@@ -31,7 +49,29 @@ interface DeployedModel {
     machineSpec?: { machineType?: string; acceleratorType?: string | number; acceleratorCount?: number };
     minReplicaCount?: number;
     maxReplicaCount?: number;
+    /** v1beta1: replicas a scale-to-zero model wakes with (and is created with when `minReplicaCount` is 0). */
+    initialReplicaCount?: number;
+    /** v1beta1: set when the model was deployed with scale to zero. */
+    scaleToZeroSpec?: ScaleToZeroSpec | null;
   };
+  status?: { availableReplicaCount?: number } | null;
+}
+
+/** Whether the model was deployed with scale to zero (only a v1beta1 read shows it). */
+function scalesToZero(model: DeployedModel | undefined): boolean {
+  return model?.dedicatedResources?.scaleToZeroSpec != null;
+}
+
+/**
+ * Replicas a deployed model serves or will serve: its floor; for a scale-to-zero model, what Vertex reports
+ * available (0 when idle, more after a request woke it), or at creation its `initialReplicaCount`.
+ */
+function replicasOf(model: DeployedModel | undefined, creating = false): number {
+  const resources = model?.dedicatedResources;
+  const floor = resources?.minReplicaCount ?? 0;
+  if (!scalesToZero(model) || floor > 0) return floor;
+  if (creating) return resources?.initialReplicaCount ?? 0;
+  return model?.status?.availableReplicaCount ?? 0;
 }
 
 interface Endpoint {
@@ -73,59 +113,77 @@ function serving(endpoint: Endpoint, binding: VertexBinding): DeployedModel | un
   );
 }
 
+/** Shared reads are kept per API surface: a v1 read has no scale-to-zero spec. */
+const BETA_READ = 'v1beta1:';
+
 export class VertexDriver {
   constructor(
     private readonly clients: GcpClients,
     private readonly policy: GcpCallPolicy,
   ) {}
 
+  /** v1beta1 for a scale-to-zero binding (the only surface with the spec), v1 otherwise. */
+  #api(binding: VertexBinding): Client {
+    return binding.scaleToZero ? this.clients.endpointsBeta : this.clients.endpoints;
+  }
+
   /** The endpoint; `maxAgeMs` > 0 may take a shared read that started at most that long ago (recent-reads.ts). */
   async #endpoint(binding: VertexBinding, maxAgeMs = 0): Promise<Endpoint> {
     const name = endpointName(binding);
-    const [endpoint] = await this.clients.recentReads.read(name, maxAgeMs, () =>
-      callGcp<Client>(this.policy, 'endpoints.get', name, () =>
-        this.clients.endpoints.getEndpoint({ name }, gaxOptions(this.policy)),
-      ),
+    const [endpoint] = await this.clients.recentReads.read(
+      `${binding.scaleToZero ? BETA_READ : ''}${name}`,
+      maxAgeMs,
+      () =>
+        callGcp<Client>(this.policy, 'endpoints.get', name, () =>
+          this.#api(binding).getEndpoint({ name }, gaxOptions(this.policy)),
+        ),
     );
     return endpoint ?? {};
   }
 
-  /** Run a change to the endpoint, then forget its shared read (even when the call failed: it may have landed). */
+  /** Run a change to the endpoint, then forget its shared reads (even when the call failed: it may have landed). */
   async #changing(binding: VertexBinding, change: () => Promise<unknown>): Promise<void> {
     try {
       await change();
     } finally {
       this.clients.recentReads.forget(endpointName(binding));
+      this.clients.recentReads.forget(`${BETA_READ}${endpointName(binding)}`);
     }
   }
 
   async observe(binding: VertexBinding, pool: CapacityPool, maxAgeMs = 0): Promise<ObservedPool> {
     const endpoint = await this.#endpoint(binding, maxAgeMs);
     const model = serving(endpoint, binding);
-    const replicas = model?.dedicatedResources?.minReplicaCount ?? 0;
     // A new deployment with no traffic yet is capacity on its way.
     const { incoming } = split(endpoint, model);
     return {
       poolId: pool.id,
       instanceType: model?.dedicatedResources?.machineSpec?.machineType ?? pool.instanceType,
       capacityType: pool.capacityType,
-      desired: replicas,
-      ready: replicas,
-      pending: incoming.reduce((sum, m) => sum + (m.dedicatedResources?.minReplicaCount ?? 0), 0),
+      desired: model?.dedicatedResources?.minReplicaCount ?? 0,
+      ready: replicasOf(model),
+      pending: incoming.reduce((sum, m) => sum + replicasOf(m, true), 0),
     };
   }
 
   async setReplicas(binding: VertexBinding, desired: number): Promise<void> {
     const name = endpointName(binding);
-    if (desired < 1) throw new VertexMinimumReplicaError(name);
+    if (desired < 1 && !binding.scaleToZero) throw new VertexMinimumReplicaError(name);
     const model = serving(await this.#endpoint(binding), binding);
     const id = model?.id ?? binding.deployedModelId;
+    if (desired < 1 && !scalesToZero(model))
+      throw new VertexMinimumReplicaError(
+        name,
+        `deployed model ${id} has no scaleToZeroSpec (it was deployed without scale to zero; only a new deployModel can add it)`,
+      );
+    // At 0 the ceiling is the replicas a request wakes: Vertex needs initialReplicaCount <= maxReplicaCount.
+    const ceiling = desired < 1 ? Math.max(1, model?.dedicatedResources?.initialReplicaCount ?? 1) : desired;
     await this.#changing(binding, () =>
       callGcp<Client>(this.policy, 'endpoints.mutateDeployedModel', name, () =>
-        this.clients.endpoints.mutateDeployedModel(
+        this.#api(binding).mutateDeployedModel(
           {
             endpoint: name,
-            deployedModel: { id, dedicatedResources: { minReplicaCount: desired, maxReplicaCount: desired } },
+            deployedModel: { id, dedicatedResources: { minReplicaCount: desired, maxReplicaCount: ceiling } },
             updateMask: { paths: ['dedicated_resources.min_replica_count', 'dedicated_resources.max_replica_count'] },
           },
           gaxOptions(this.policy),
@@ -134,24 +192,43 @@ export class VertexDriver {
     );
   }
 
-  /** Step 1 of a scale-up: deploy the same model on `machineType` with no traffic. A repeat finds it deployed. */
+  /**
+   * Step 1 of a scale-up: deploy the same model on `machineType` with no traffic. A repeat finds it deployed.
+   * A scale-to-zero model is deployed again with its spec, as Vertex creates one: `minReplicaCount` 0 and
+   * `initialReplicaCount` the count (at least 1), so it keeps scaling to zero; the next decision pins its count.
+   */
   async deployOn(binding: VertexBinding, machineType: string, count: number): Promise<void> {
     const name = endpointName(binding);
-    if (count < 1) throw new VertexMinimumReplicaError(name);
+    if (count < 1 && !binding.scaleToZero) throw new VertexMinimumReplicaError(name);
     const endpoint = await this.#endpoint(binding);
     const current = serving(endpoint, binding);
+    const toZero = binding.scaleToZero && scalesToZero(current);
+    if (count < 1 && !toZero)
+      throw new VertexMinimumReplicaError(
+        name,
+        `deployed model ${current?.id ?? binding.deployedModelId} has no scaleToZeroSpec`,
+      );
     if ((endpoint.deployedModels ?? []).some((m) => m.dedicatedResources?.machineSpec?.machineType === machineType))
       return;
     const split = { ...(endpoint.trafficSplit ?? {}), '0': 0 };
+    const initial = Math.max(1, count);
+    const replicas = toZero
+      ? {
+          minReplicaCount: 0,
+          initialReplicaCount: initial,
+          maxReplicaCount: initial,
+          scaleToZeroSpec: current?.dedicatedResources?.scaleToZeroSpec,
+        }
+      : { minReplicaCount: count, maxReplicaCount: count };
     await this.#changing(binding, () =>
       callGcp<Client>(this.policy, 'endpoints.deployModel', name, () =>
-        this.clients.endpoints.deployModel(
+        this.#api(binding).deployModel(
           {
             endpoint: name,
             deployedModel: {
               model: current?.model,
               ...(current?.displayName ? { displayName: current.displayName } : {}),
-              dedicatedResources: { machineSpec: { machineType }, minReplicaCount: count, maxReplicaCount: count },
+              dedicatedResources: { machineSpec: { machineType }, ...replicas },
             },
             trafficSplit: split,
           },
@@ -174,7 +251,7 @@ export class VertexDriver {
     if (next?.id) {
       await this.#changing(binding, () =>
         callGcp<Client>(this.policy, 'endpoints.update', name, () =>
-          this.clients.endpoints.updateEndpoint(
+          this.#api(binding).updateEndpoint(
             {
               endpoint: { name, trafficSplit: { [next.id as string]: 100 } },
               updateMask: { paths: ['traffic_split'] },
@@ -188,7 +265,7 @@ export class VertexDriver {
     for (const model of outgoing) {
       await this.#changing(binding, () =>
         callGcp<Client>(this.policy, 'endpoints.undeployModel', name, () =>
-          this.clients.endpoints.undeployModel(
+          this.#api(binding).undeployModel(
             { endpoint: name, deployedModelId: model.id, trafficSplit: endpoint.trafficSplit ?? {} },
             gaxOptions(this.policy),
           ),

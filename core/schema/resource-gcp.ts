@@ -51,6 +51,11 @@ const VertexBindingSchema = strictObject({
   location: Name.describe('the endpoint region, e.g. `us-central1`'),
   endpoint: Name.describe('the endpoint id'),
   deployedModelId: Name.describe('the deployed model whose replicas Tide scales'),
+  scaleToZero: boolean()
+    .default(false)
+    .describe(
+      'the model was deployed with Vertex AI scale to zero (v1beta1 `scaleToZeroSpec`, set only at deployModel): its floor may be 0, read and changed through v1beta1',
+    ),
 });
 
 export const GcpPoolBindingSchema = discriminatedUnion('kind', [
@@ -143,7 +148,14 @@ export function gcpResourceProblems(
   return problems;
 }
 
-/** The Vertex AI endpoint of a target whose floor cannot go below one replica, if any. */
-export function gcpMinimumOneReplica(resource: GcpResource): VertexBinding | undefined {
-  return Object.values(resource.pools).find((binding): binding is VertexBinding => binding.kind === 'vertex-endpoint');
+/**
+ * The first Vertex AI deployed model of a target whose floor cannot go below one replica, with its pool: one
+ * on dedicated resources that was not deployed with scale to zero (`scaleToZero` false). Vertex allows zero
+ * replicas only for a model deployed with a `scaleToZeroSpec` (v1beta1), and that is chosen at deployment.
+ */
+export function gcpMinimumOneReplica(resource: GcpResource): { poolId: string; binding: VertexBinding } | undefined {
+  for (const [poolId, binding] of Object.entries(resource.pools)) {
+    if (binding.kind === 'vertex-endpoint' && !binding.scaleToZero) return { poolId, binding };
+  }
+  return undefined;
 }

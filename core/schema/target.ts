@@ -193,15 +193,17 @@ function resourceProblems(target: TargetFields): { path: (string | number)[]; me
 /**
  * Problems of a policy that only show with the target it scales (the CLI's `tide validate POLICY --target
  * TARGET`). A SageMaker production variant cannot have zero instances; only an inference component's copy
- * count can go to zero (SageMaker then releases the instances through managed instance scaling).
+ * count can go to zero (SageMaker then releases the instances through managed instance scaling). A Vertex AI
+ * deployed model can have zero replicas only when it was deployed with scale to zero (`scaleToZero`).
  */
 export function policyProblemsForTarget(policy: Pick<Policy, 'minCapacity'>, target: Target): ValidationProblem[] {
   const vertex = target.resource?.provider === 'gcp' ? gcpMinimumOneReplica(target.resource) : undefined;
   if (vertex && policy.minCapacity < 1) {
+    const { poolId, binding } = vertex;
     return [
       {
         path: 'minCapacity',
-        message: `must be at least 1 for Vertex AI endpoint ${vertex.endpoint} (deployed model ${vertex.deployedModelId}): a model deployed on dedicated resources keeps at least one replica, was: ${policy.minCapacity}`,
+        message: `must be at least 1 for Vertex AI endpoint ${binding.endpoint} (deployed model ${binding.deployedModelId}): a model deployed on dedicated resources keeps at least one replica unless it was deployed with Vertex AI's scale to zero (v1beta1 scaleToZeroSpec, set only at deployModel); if it was, set resource.pools.${poolId}.scaleToZero, was: ${policy.minCapacity}`,
         received: policy.minCapacity,
       },
     ];

@@ -146,4 +146,34 @@ describe('tide validate with targets', () => {
     expect(code).toBe(2);
     expect(out.err.join('\n')).toMatch(/minCapacity: must be at least 1 for SageMaker endpoint llm-prod/);
   });
+
+  it('explains the floor of 1 on a Vertex AI model, and allows 0 for one deployed with scale to zero', async () => {
+    const vertex = (scaleToZero: boolean) => ({
+      id: 'llm',
+      kind: 'inference-endpoint',
+      provider: 'gcp',
+      pools: [{ id: 'serve', instanceType: 'g2-standard-8' }],
+      resource: {
+        provider: 'gcp',
+        pools: {
+          serve: {
+            kind: 'vertex-endpoint',
+            project: 'p',
+            location: 'us-central1',
+            endpoint: '1',
+            deployedModelId: 'd',
+            scaleToZero,
+          },
+        },
+      },
+    });
+    const policy = file('zero.json', { minCapacity: 0 });
+    const floor = io();
+    expect(await main(['validate', policy, '--target', file('v1.json', vertex(false))], floor.cli)).toBe(2);
+    expect(floor.err.join('\n')).toMatch(
+      /minCapacity: must be at least 1 for Vertex AI endpoint 1 \(deployed model d\).*scale to zero.*resource\.pools\.serve\.scaleToZero/,
+    );
+    const zero = io();
+    expect(await main(['validate', policy, '--target', file('v0.json', vertex(true))], zero.cli)).toBe(0);
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * A local Google Cloud endpoint that speaks the REST APIs the official clients send (checked in
  * shared/CLOUD-SDKS.md): Compute Engine managed instance groups, instance templates and operations
- * (`/compute/v1/…`), GKE node pools (`/v1/projects/…/clusters/…`), Vertex AI endpoints (`/v1/…/endpoints`, LRO
- * polling under `/ui/…`) and Cloud Monitoring time series (`/v3/…/timeSeries`). It keeps a small model of
+ * (`/compute/v1/…`), GKE node pools (`/v1/projects/…/clusters/…`), Vertex AI endpoints (`/v1/…/endpoints`,
+ * and `/v1beta1/…`, which alone carries scale to zero; LRO polling under `/ui/…`) and Cloud Monitoring time series (`/v3/…/timeSeries`). It keeps a small model of
  * groups, node pools and endpoints, returns long-running operations, records every request, and injects
  * faults on demand (429, 5xx, connection resets, slow answers, stockouts, quota errors).
  *
@@ -54,7 +54,13 @@ export interface FakeDeployedModel {
     machineSpec: { machineType: string; acceleratorType?: string; acceleratorCount?: number };
     minReplicaCount: number;
     maxReplicaCount: number;
+    /** v1beta1 only (scale to zero): replicas it is created with at min 0, and wakes with. */
+    initialReplicaCount?: number;
+    /** v1beta1 only: present when deployed with scale to zero; only then may minReplicaCount be 0. */
+    scaleToZeroSpec?: { minScaleupPeriod?: string; idleScaledownPeriod?: string };
   };
+  /** Replicas up (v1beta1 reads): a scale-to-zero model at min 0 idles to 0; set it to model a request waking it. */
+  status?: { availableReplicaCount: number };
 }
 
 export interface FakeEndpoint {
@@ -121,8 +127,29 @@ const COMPUTE_OP_PATH =
   /^\/compute\/v1\/projects\/([^/]+)\/(global|zones\/[^/]+|regions\/[^/]+)\/operations\/([^/]+)(\/wait)?$/;
 const NODE_POOL_PATH = /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/clusters\/[^/]+\/nodePools\/[^/:]+)(:[A-Za-z]+)?$/;
 const GKE_OP_PATH = /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/operations\/[^/]+)$/;
-const ENDPOINT_PATH = /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/:]+)(:[A-Za-z]+)?$/;
-const VERTEX_OP_PATH = /^\/(?:ui|v1)\/(projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/]+\/operations\/[^/]+)$/;
+const ENDPOINT_PATH = /^\/(v1|v1beta1)\/(projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/:]+)(:[A-Za-z]+)?$/;
+const VERTEX_OP_PATH =
+  /^\/(?:ui|v1|v1beta1)\/(projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/]+\/operations\/[^/]+)$/;
+
+/**
+ * Vertex AI's rule for zero replicas: only a model deployed with scale to zero (v1beta1 `scaleToZeroSpec`,
+ * `initialReplicaCount` between 1 and max) may have minReplicaCount 0. Returns what Vertex would refuse.
+ */
+function vertexReplicaProblem(resources: FakeDeployedModel['dedicatedResources']): string | undefined {
+  if (resources.minReplicaCount >= 1) return undefined;
+  if (!resources.scaleToZeroSpec) return 'minReplicaCount must be at least 1 (scale to zero needs a scaleToZeroSpec)';
+  const initial = resources.initialReplicaCount ?? 0;
+  if (initial < 1 || initial > resources.maxReplicaCount)
+    return `initialReplicaCount must be between 1 and maxReplicaCount (${resources.maxReplicaCount}), was: ${initial}`;
+  return undefined;
+}
+
+/** What the v1 surface shows of a deployed model: v1 has no scale-to-zero fields. */
+function asV1(model: FakeDeployedModel): FakeDeployedModel {
+  const { initialReplicaCount: _initial, scaleToZeroSpec: _spec, ...resources } = model.dedicatedResources;
+  const { status: _status, ...rest } = model;
+  return { ...rest, dedicatedResources: resources };
+}
 const TIME_SERIES_PATH = /^\/v3\/projects\/([^/]+)\/timeSeries$/;
 
 /** Start the endpoint on 127.0.0.1, a free port. */
@@ -357,7 +384,7 @@ export async function startGcpFake(): Promise<GcpFake> {
     const { method, path, body } = request;
     let match = ENDPOINT_PATH.exec(path);
     if (match) {
-      const [, name, verb] = match as unknown as [string, string, string | undefined];
+      const [, api, name, verb] = match as unknown as [string, string, string, string | undefined];
       const endpoint = endpoints.get(name);
       if (!endpoint) return notFound(`Endpoint \`${name}\` not found.`);
       const lro = (metadataType: string, response: unknown) => {
@@ -366,33 +393,45 @@ export async function startGcpFake(): Promise<GcpFake> {
         return {
           name: opName,
           done: false,
-          metadata: { '@type': `type.googleapis.com/google.cloud.aiplatform.v1.${metadataType}` },
+          metadata: { '@type': `type.googleapis.com/google.cloud.aiplatform.${api}.${metadataType}` },
         };
       };
-      if (method === 'GET' && !verb) return [200, endpoint];
+      const shown = (model: FakeDeployedModel) => (api === 'v1' ? asV1(model) : model);
+      if (method === 'GET' && !verb) return [200, { ...endpoint, deployedModels: endpoint.deployedModels.map(shown) }];
       if (method === 'POST' && verb === ':mutateDeployedModel') {
         const request = body as { deployedModel: FakeDeployedModel };
         const model = endpoint.deployedModels.find((m) => m.id === request.deployedModel.id);
         if (!model) return badRequest(`Deployed model ${request.deployedModel.id} not found`);
         const wanted = request.deployedModel.dedicatedResources;
-        if (wanted.minReplicaCount !== undefined) model.dedicatedResources.minReplicaCount = wanted.minReplicaCount;
-        if (wanted.maxReplicaCount !== undefined) model.dedicatedResources.maxReplicaCount = wanted.maxReplicaCount;
+        const next = { ...model.dedicatedResources };
+        if (wanted.minReplicaCount !== undefined) next.minReplicaCount = wanted.minReplicaCount;
+        if (wanted.maxReplicaCount !== undefined) next.maxReplicaCount = wanted.maxReplicaCount;
+        const problem = vertexReplicaProblem(next);
+        if (problem) return badRequest(problem);
+        model.dedicatedResources = next;
+        // With no traffic here, a scale-to-zero model at 0 idles down; at n >= 1 it holds n.
+        if (model.dedicatedResources.scaleToZeroSpec) model.status = { availableReplicaCount: next.minReplicaCount };
         return [
           200,
           lro('MutateDeployedModelOperationMetadata', {
-            '@type': 'type.googleapis.com/google.cloud.aiplatform.v1.MutateDeployedModelResponse',
-            deployedModel: model,
+            '@type': `type.googleapis.com/google.cloud.aiplatform.${api}.MutateDeployedModelResponse`,
+            deployedModel: shown(model),
           }),
         ];
       }
       if (method === 'POST' && verb === ':deployModel') {
         const request = body as { deployedModel: Omit<FakeDeployedModel, 'id'>; trafficSplit?: Record<string, number> };
+        const problem = vertexReplicaProblem(request.deployedModel.dedicatedResources);
+        if (problem) return badRequest(problem);
         const id = String(++sequence);
         const model = {
           ...request.deployedModel,
           id,
           createTime: new Date(Date.UTC(2026, 0, 1) + sequence * 1000).toISOString(),
         } as FakeDeployedModel;
+        const resources = model.dedicatedResources;
+        if (resources.scaleToZeroSpec)
+          model.status = { availableReplicaCount: resources.minReplicaCount || (resources.initialReplicaCount ?? 0) };
         endpoint.deployedModels.push(model);
         if (request.trafficSplit) {
           endpoint.trafficSplit = Object.fromEntries(
@@ -402,7 +441,7 @@ export async function startGcpFake(): Promise<GcpFake> {
         return [
           200,
           lro('DeployModelOperationMetadata', {
-            '@type': 'type.googleapis.com/google.cloud.aiplatform.v1.DeployModelResponse',
+            '@type': `type.googleapis.com/google.cloud.aiplatform.${api}.DeployModelResponse`,
             deployedModel: { id },
           }),
         ];
@@ -417,14 +456,14 @@ export async function startGcpFake(): Promise<GcpFake> {
         return [
           200,
           lro('UndeployModelOperationMetadata', {
-            '@type': 'type.googleapis.com/google.cloud.aiplatform.v1.UndeployModelResponse',
+            '@type': `type.googleapis.com/google.cloud.aiplatform.${api}.UndeployModelResponse`,
           }),
         ];
       }
       if (method === 'PATCH' && !verb) {
         const patch = body as { trafficSplit?: Record<string, number> };
         if (patch.trafficSplit) endpoint.trafficSplit = { ...patch.trafficSplit };
-        return [200, endpoint];
+        return [200, { ...endpoint, deployedModels: endpoint.deployedModels.map(shown) }];
       }
     }
     match = VERTEX_OP_PATH.exec(path);

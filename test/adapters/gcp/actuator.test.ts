@@ -33,6 +33,7 @@ beforeAll(async () => {
     clients.instanceTemplates,
     clients.clusterManager,
     clients.endpoints,
+    clients.endpointsBeta,
   ]) {
     void client;
   }
@@ -612,6 +613,120 @@ describe('Vertex AI endpoints', () => {
   });
 });
 
+describe('Vertex AI endpoints: scale to zero where Vertex allows it', () => {
+  const endpoint = 'projects/p6/locations/us-central1/endpoints/456';
+  const t = TargetSchema.parse({
+    id: 'llm-idle',
+    kind: 'inference-endpoint',
+    provider: 'gcp',
+    pools: [{ id: 'serve', instanceType: 'g2-standard-8' }],
+  });
+  const binding = {
+    kind: 'vertex-endpoint',
+    project: 'p6',
+    location: 'us-central1',
+    endpoint: '456',
+    deployedModelId: 'dm1',
+    scaleToZero: true,
+  };
+  const resources = { pools: { serve: binding } };
+  const deployedWith = (scaleToZeroSpec: object | undefined) => {
+    fake.requests.length = 0;
+    fake.endpoints.set(endpoint, {
+      name: endpoint,
+      deployedModels: [
+        {
+          id: 'dm1',
+          createTime: '2025-06-01T00:00:00Z',
+          model: 'projects/p6/locations/us-central1/models/llama',
+          dedicatedResources: {
+            machineSpec: { machineType: 'g2-standard-8' },
+            minReplicaCount: 2,
+            maxReplicaCount: 2,
+            ...(scaleToZeroSpec ? { initialReplicaCount: 1, scaleToZeroSpec } : {}),
+          },
+          ...(scaleToZeroSpec ? { status: { availableReplicaCount: 2 } } : {}),
+        },
+      ],
+      trafficSplit: { dm1: 100 },
+    });
+  };
+  const spec = { minScaleupPeriod: '600s', idleScaledownPeriod: '1800s' };
+
+  it('goes to 0 and back through v1beta1: min 0 with max = initialReplicaCount, then observes a request waking it', async () => {
+    deployedWith(spec);
+    const actuator = actuatorFor(t, resources);
+    expect((await actuator.readCapacity('llm-idle')).pools[0]).toMatchObject({ desired: 2, ready: 2 });
+    await actuator.setCapacity({ poolId: 'serve', desired: 0 });
+    const [toZero] = requestsTo(':mutateDeployedModel');
+    expect(toZero?.path).toBe(`/v1beta1/${endpoint}:mutateDeployedModel`);
+    expect(toZero?.body).toMatchObject({
+      deployedModel: { id: 'dm1', dedicatedResources: { minReplicaCount: 0, maxReplicaCount: 1 } },
+    });
+    // Idle at the local endpoint: Vertex released the replicas.
+    expect((await actuator.readCapacity('llm-idle')).pools[0]).toMatchObject({ desired: 0, ready: 0 });
+    // A request wakes initialReplicaCount replicas; Tide sees them ready while its floor stays 0.
+    fake.endpoints.get(endpoint)!.deployedModels[0]!.status = { availableReplicaCount: 1 };
+    expect((await actuator.readCapacity('llm-idle')).pools[0]).toMatchObject({ desired: 0, ready: 1 });
+    await actuator.setCapacity({ poolId: 'serve', desired: 3 });
+    expect(fake.endpoints.get(endpoint)!.deployedModels[0]!.dedicatedResources).toMatchObject({
+      minReplicaCount: 3,
+      maxReplicaCount: 3,
+      scaleToZeroSpec: spec,
+    });
+    // Every call of this binding went to the v1beta1 surface (v1 would drop the spec).
+    expect(fake.requests.filter((r) => r.path.includes(endpoint)).every((r) => r.path.startsWith('/v1beta1/'))).toBe(
+      true,
+    );
+  });
+
+  it('a model deployed without a scaleToZeroSpec stays at 1 or more: a typed error naming the spec, nothing sent', async () => {
+    deployedWith(undefined);
+    const actuator = actuatorFor(t, resources);
+    const failure = actuator.setCapacity({ poolId: 'serve', desired: 0 });
+    await expect(failure).rejects.toBeInstanceOf(VertexMinimumReplicaError);
+    await expect(failure).rejects.toThrow(/dm1 has no scaleToZeroSpec/);
+    expect(requestsTo(':mutateDeployedModel')).toHaveLength(0);
+    // And the local endpoint refuses min 0 without the spec, as Vertex does.
+    await expect(
+      clients.endpointsBeta.mutateDeployedModel(
+        {
+          endpoint,
+          deployedModel: { id: 'dm1', dedicatedResources: { minReplicaCount: 0, maxReplicaCount: 1 } },
+          updateMask: { paths: ['dedicated_resources.min_replica_count'] },
+        },
+        { timeout: 10_000, retry: null },
+      ),
+    ).rejects.toThrow(/minReplicaCount must be at least 1/);
+  });
+
+  it('a bigger machine keeps scaling to zero: deployed with the same spec, min 0 and initialReplicaCount = the count', async () => {
+    deployedWith(spec);
+    const actuator = actuatorFor(t, resources);
+    await actuator.changeInstanceType({ poolId: 'serve', toInstanceType: 'g2-standard-24', count: 2 });
+    const [deploy] = requestsTo(':deployModel');
+    expect(deploy?.path).toBe(`/v1beta1/${endpoint}:deployModel`);
+    expect(deploy?.body).toMatchObject({
+      deployedModel: {
+        dedicatedResources: {
+          machineSpec: { machineType: 'g2-standard-24' },
+          minReplicaCount: 0,
+          initialReplicaCount: 2,
+          maxReplicaCount: 2,
+          scaleToZeroSpec: spec,
+        },
+      },
+    });
+    // Created with its initial replicas: capacity on its way until the traffic moves.
+    expect((await actuator.readCapacity('llm-idle')).pools[0]).toMatchObject({ ready: 2, pending: 2 });
+    await actuator.advance(); // shift
+    expect((await actuator.readCapacity('llm-idle')).pools[0]).toMatchObject({
+      instanceType: 'g2-standard-24',
+      ready: 2,
+    });
+  });
+});
+
 describe('tide validate: a Google Cloud resource block', () => {
   const base = {
     id: 'llm',
@@ -654,9 +769,37 @@ describe('tide validate: a Google Cloud resource block', () => {
       expect.objectContaining({
         path: 'minCapacity',
         received: 0,
-        message: expect.stringContaining('keeps at least one replica'),
+        message: expect.stringMatching(
+          /keeps at least one replica unless it was deployed with Vertex AI's scale to zero .*set resource\.pools\.serve\.scaleToZero, was: 0$/,
+        ),
       }),
     ]);
     expect(policyProblemsForTarget({ minCapacity: 1 }, target)).toEqual([]);
+  });
+  it('allows a floor of 0 for a model deployed with scale to zero', async () => {
+    const { policyProblemsForTarget } = await import('../../../core/schema/target.ts');
+    const vertex = {
+      kind: 'vertex-endpoint',
+      project: 'p',
+      location: 'us-central1',
+      endpoint: '1',
+      deployedModelId: 'd',
+    };
+    const target = (pools: Record<string, object>) =>
+      TargetSchema.parse({
+        ...base,
+        pools: Object.keys(pools).map((id) => ({ id, instanceType: 'g2-standard-8' })),
+        resource: { provider: 'gcp', pools },
+      });
+    expect(policyProblemsForTarget({ minCapacity: 0 }, target({ serve: { ...vertex, scaleToZero: true } }))).toEqual(
+      [],
+    );
+    // One pool that cannot go to zero is enough to keep the floor, and the message names that pool.
+    expect(
+      policyProblemsForTarget(
+        { minCapacity: 0 },
+        target({ a: { ...vertex, scaleToZero: true }, b: { ...vertex, deployedModelId: 'e' } }),
+      ),
+    ).toEqual([expect.objectContaining({ message: expect.stringContaining('resource.pools.b.scaleToZero') })]);
   });
 });
