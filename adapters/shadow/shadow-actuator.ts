@@ -93,7 +93,22 @@ export function createShadowActuator(deps: ShadowDependencies): ShadowActuator {
     return reconstruction.snapshot(clock.now());
   };
 
+  /**
+   * One port per target document: the shell asks for one on every delivery, and a target is a cached,
+   * read-only document (a new version is a new object), so its port is built once instead of nine closures
+   * per event.
+   */
+  const ports = new WeakMap<Target, ActuatorPort>();
   const forTarget = (target: Target): ActuatorPort => {
+    let port = ports.get(target);
+    if (!port) {
+      port = portOf(target);
+      ports.set(target, port);
+    }
+    return port;
+  };
+
+  const portOf = (target: Target): ActuatorPort => {
     // One line per call, so a log query can count what Tide would have done, by kind and pool. The
     // idempotency key is `<eventId>:<action index>`: it ties the line to the audited decision.
     const record = (call: string, request: ActuatorRequest & { poolId?: string }): void => {
