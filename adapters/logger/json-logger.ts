@@ -46,7 +46,7 @@ function redactFields(value: unknown, depth: number, seen: WeakSet<object>): unk
 
 /**
  * Whether `value` is plain data with nothing to redact: strings, numbers, booleans, null, and arrays and
- * plain objects of them, no field named like a secret, no `toJSON`, within the depth. Such fields go to pino
+ * plain objects (object literals) of them, no field named like a secret, no `toJSON`, within the depth. Such fields go to pino
  * as they are: the copy `redactFields` makes and the trial `JSON.stringify` of `writable` would give the
  * same line (JSON.stringify cannot throw on them). Most lines are of this kind, and the copy and the trial
  * were about a third of a line's cost (`npm run bench:function`, one line per decision).
@@ -56,9 +56,8 @@ function plain(value: unknown, depth: number): boolean {
   if (typeof value !== 'object' || value === null) return typeof value !== 'bigint';
   if (depth > MAX_DEPTH) return false;
   if (Array.isArray(value)) return value.every((item) => plain(item, depth + 1));
-  const prototype = Object.getPrototypeOf(value);
   return (
-    (prototype === Object.prototype || prototype === null) &&
+    Object.getPrototypeOf(value) === Object.prototype &&
     typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
     Object.keys(value).every(
       (key) => !SECRET_FIELD.test(key) && plain((value as Record<string, unknown>)[key], depth + 1),

@@ -18,26 +18,21 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * cut its attempts short, never let one outlive an invocation.)
  */
 const deadlines = new AsyncLocalStorage<number>();
-/** The deadline of the run that holds the variable, while it runs. */
+/** The deadline of the run that holds the variable, while it runs (a deadline is never undefined). */
 let held: number | undefined;
-let holding = false;
+const release = () => {
+  held = undefined;
+};
 
 export function withStateDeadline<T>(deadlineAt: number, work: () => Promise<T>): Promise<T> {
-  if (holding) return deadlines.run(deadlineAt, work);
-  holding = true;
+  if (held !== undefined) return deadlines.run(deadlineAt, work);
   held = deadlineAt;
-  const release = () => {
-    holding = false;
-    held = undefined;
-  };
-  let running: Promise<T>;
   try {
-    running = work();
+    return work().finally(release);
   } catch (error) {
     release();
     throw error;
   }
-  return running.finally(release);
 }
 
 /** The current deadline, or undefined outside {@link withStateDeadline}. */

@@ -106,7 +106,7 @@ const OWNER_PREFIX = randomUUID();
 let ownerCount = 0;
 function nextOwner(): string {
   ownerCount += 1;
-  return `${OWNER_PREFIX}/${ownerCount.toString(36)}`;
+  return OWNER_PREFIX + ownerCount;
 }
 
 export function createShell(deps: ShellDependencies): Shell {
