@@ -37,6 +37,13 @@ export interface FakeScaleSet {
   tags: Record<string, string>;
   vms: FakeVm[];
   nextInstance: number;
+  /**
+   * The scale set's own version, its etag: ARM gives each resource an etag that changes when that resource
+   * changes (its model, capacity or provisioning state), not when another resource does.
+   */
+  version: number;
+  /** Its `uniqueId`, fixed at creation. */
+  uniqueId: string;
 }
 
 export interface FakeDeployment {
@@ -144,8 +151,17 @@ const AUTOSCALE_PATH =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Insights\/autoscalesettings(?:\/([^/]+))?$/i;
 const METRICS_PATH = /^(\/subscriptions\/.+)\/providers\/Microsoft\.Insights\/metrics$/i;
 
+/** Options of {@link startAzureFake}. */
+export interface AzureFakeOptions {
+  /**
+   * Called with each request before it is answered (after it is recorded): a bench steps the cloud's time
+   * here (`advance()`), so a change Tide made is seen done by a later read wherever the fake runs.
+   */
+  beforeAnswer?: (request: RecordedRequest) => void;
+}
+
 /** Start the endpoint on 127.0.0.1, a free port, with a fresh certificate (or the PKI given). */
-export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<AzureFake> {
+export async function startAzureFake(pki: TestPki = makeTestPki(), options: AzureFakeOptions = {}): Promise<AzureFake> {
   const requests: RecordedRequest[] = [];
   const scaleSets = new Map<string, FakeScaleSet>();
   const endpoints = new Map<string, FakeOnlineEndpoint>();
@@ -222,7 +238,7 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
     location: set.location,
     sku: set.sku,
     ...(Object.keys(set.tags).length > 0 ? { tags: set.tags } : {}),
-    etag: `"${sequence}"`,
+    etag: `"${set.version}"`,
     properties: {
       orchestrationMode: set.orchestrationMode,
       provisioningState: set.provisioningState,
@@ -236,7 +252,7 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
         priority: set.priority,
         ...(set.priority === 'Spot' ? { evictionPolicy: 'Delete', billingProfile: { maxPrice: -1 } } : {}),
       },
-      uniqueId: `00000000-0000-0000-0000-${String(sequence).padStart(12, '0')}`,
+      uniqueId: set.uniqueId,
     },
   });
 
@@ -281,6 +297,7 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
         }
       }
     }
+    if (set.provisioningState !== 'Succeeded') set.version++;
     set.provisioningState = 'Succeeded';
     return failed ? failure : undefined;
   };
@@ -377,6 +394,7 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
         }
         if (typeof sku.capacity === 'number') set.sku.capacity = sku.capacity;
         set.provisioningState = 'Updating';
+        set.version++;
         reconcile(set);
         const op = startOperation('Microsoft.Compute', () => settle(set));
         return { status: 200, body: vmssJson(set), headers: op.headers };
@@ -392,6 +410,7 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
           vm.power = 'stopping';
         }
         set.sku.capacity = Math.max(0, set.sku.capacity - ids.length);
+        set.version++;
         const op = startOperation('Microsoft.Compute', () => settle(set));
         return { status: 202, headers: { ...op.headers, location: op.headers['azure-asyncoperation']! } };
       }
@@ -571,6 +590,7 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
         body,
       };
       requests.push(request);
+      options.beforeAnswer?.(request);
       const index = faults.findIndex((fault) => fault.match(request));
       const fault = index >= 0 ? faults[index] : undefined;
       if (fault) {
@@ -630,6 +650,8 @@ export async function startAzureFake(pki: TestPki = makeTestPki()): Promise<Azur
         tags: {},
         vms: [],
         nextInstance: 0,
+        version: 1,
+        uniqueId: `00000000-0000-0000-0000-${String(scaleSets.size + 1).padStart(12, '0')}`,
       };
       for (let i = 0; i < spec.capacity; i++) {
         const vm = newVm(set);

@@ -152,8 +152,17 @@ function asV1(model: FakeDeployedModel): FakeDeployedModel {
 }
 const TIME_SERIES_PATH = /^\/v3\/projects\/([^/]+)\/timeSeries$/;
 
+/** Options of {@link startGcpFake}. */
+export interface GcpFakeOptions {
+  /**
+   * Called with each request before it is answered (after it is recorded): a bench steps the cloud's time
+   * here (`advance()`), so a change Tide made is seen done by a later read wherever the fake runs.
+   */
+  beforeAnswer?: (request: RecordedRequest) => void;
+}
+
 /** Start the endpoint on 127.0.0.1, a free port. */
-export async function startGcpFake(): Promise<GcpFake> {
+export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFake> {
   const requests: RecordedRequest[] = [];
   const migs = new Map<string, FakeMig>();
   const templates = new Map<string, FakeTemplate>();
@@ -521,6 +530,7 @@ export async function startGcpFake(): Promise<GcpFake> {
         headers: req.headers,
       };
       requests.push(request);
+      options.beforeAnswer?.(request);
       const send = (status: number, payload: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));

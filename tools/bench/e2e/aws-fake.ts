@@ -6,17 +6,15 @@
  */
 import { SageMakerModel } from '../../../test/support/aws/sagemaker-model.ts';
 import { startAwsWireServer } from '../../../test/support/aws/wire-server.ts';
+import { TARGETS } from './workload.ts';
+import type { BenchFake } from './types.ts';
 
-export interface BenchEndpoint {
-  name: string;
-  variant: string;
-  type: string;
-  count: number;
-}
+/** A call that changes something: the rest (Describe…, List…, Get…) only read. */
+const WRITE = /^(Update|Register|Deregister|Put|Delete|Create|Set|Terminate|Suspend|Resume)/;
 
-export async function startBenchAws(endpoints: BenchEndpoint[]) {
+export async function startBenchAws(): Promise<BenchFake> {
   const sagemaker = new SageMakerModel();
-  for (const e of endpoints) sagemaker.addEndpoint(e.name, e.variant, e.type, e.count);
+  for (let i = 0; i < TARGETS; i++) sagemaker.addEndpoint(`bench-${i}`, 'AllTraffic', 'ml.g5.2xlarge', 2);
   const server = await startAwsWireServer({
     sagemaker: (action, params) => {
       const output = sagemaker.handleSageMaker(action, params);
@@ -27,10 +25,11 @@ export async function startBenchAws(endpoints: BenchEndpoint[]) {
     },
     'application-autoscaling': sagemaker.handleApplicationAutoScaling,
   });
+  const writes = () => server.requests.filter((request) => WRITE.test(request.action)).length;
   return {
     url: server.url,
-    requests: () => server.requests.length,
-    actions: () => server.calls('sagemaker', 'UpdateEndpointWeightsAndCapacities').length,
+    reads: () => server.requests.length - writes(),
+    writes,
     close: () => server.close(),
   };
 }

@@ -5,7 +5,8 @@
  * the cloud. One event = one Azure Monitor common-alert-schema metric alert posted by an action group (with
  * an ingest key) for one of the scale-set targets; the clock is real. What is timed is handler entry to its
  * return, which includes the provider calls (virtualMachineScaleSets.get, the instance list, the PATCH of the
- * capacity) and their answers; operations are started, not waited on, as in the function.
+ * capacity) and their answers; operations are started, not waited on, as in the function. The fake cloud
+ * (./azure-fake.ts) runs in a child process of its own (./fake.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,40 +14,42 @@ import azf from '@azure/functions';
 import { AzureActuator } from '../../../adapters/azure/actuator.ts';
 import { AzureClients, instanceListMaxAgeFromEnv } from '../../../adapters/azure/clients.ts';
 import { createAccessStore, stateConfigFromEnv } from '../../../adapters/state/index.ts';
-import { PolicySchema } from '../../../core/schema/policy.ts';
 import { TargetSchema } from '../../../core/schema/target.ts';
 import { createAzureHandlers } from '../../../functions/azure/handlers.ts';
 import { createAzureHttpApp } from '../../../functions/azure/http.ts';
 import { generateApiKey } from '../../../functions/http/api-keys.ts';
 import { createRuntime } from '../../../functions/shell/runtime.ts';
-import { RESOURCE_GROUP, startAzureFake, SUBSCRIPTION } from '../../../test/support/azure-fake.ts';
+import { RESOURCE_GROUP, SUBSCRIPTION } from '../../../test/support/azure-fake.ts';
 import { startRedisServer } from '../../../test/support/redis-server.ts';
 import type { E2eCloud } from './types.ts';
 import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
+import { ActedEvents } from './acted.ts';
+import { cpuUsOf, startFake } from './fake.ts';
+import { benchPolicy, demandOf, TARGETS, targetOf } from './workload.ts';
 
 const { HttpRequest, InvocationContext } = azf;
-const TARGETS = 16;
 
 export const azureE2e: E2eCloud = {
   name: 'azure',
-  async start() {
-    const [fake, redis] = await Promise.all([startAzureFake(), startRedisServer()]);
+  async start(options) {
+    const [fake, redis] = await Promise.all([startFake('azure', options.fakeInProcess), startRedisServer()]);
     const env = { ...process.env, TIDE_MODE: 'act', REDIS_URL: redis.url, TIDE_DEPLOYMENT: `bench-${Date.now()}` };
-    // TIDE_AZURE_INSTANCE_LIST_MAX_AGE_MS as the function reads it (0: every event lists the instances).
-    const maxAge = instanceListMaxAgeFromEnv(process.env);
+    // TIDE_AZURE_INSTANCE_LIST_MAX_AGE_MS as the function reads it (0: every event lists the instances), or
+    // 0 with --reads-per-event.
+    const maxAge = options.readsPerEvent ? 0 : instanceListMaxAgeFromEnv(process.env);
     const clients = new AzureClients({
       ...(maxAge === undefined ? {} : { instanceListMaxAgeMs: maxAge }),
       endpoint: fake.url,
-      ca: fake.ca,
+      ca: fake.ca!,
       credential: { getToken: async () => ({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }) },
     });
+    const acted = new ActedEvents();
     const runtime = createRuntime(env, {
       eventSources: EVENT_SOURCES,
-      providers: { azure: (target) => new AzureActuator(target, { clients }) },
+      providers: { azure: acted.watchAll((target) => new AzureActuator(target, { clients })) },
       write: () => {},
     });
     for (let i = 0; i < TARGETS; i++) {
-      fake.addScaleSet({ name: `vmss-${i}`, sku: 'Standard_NC24ads_A100_v4', capacity: 2 });
       await runtime.store.putTarget(
         TargetSchema.parse({
           id: `bench-${i}`,
@@ -60,16 +63,7 @@ export const azureE2e: E2eCloud = {
           },
         }),
       );
-      await runtime.store.putPolicy(
-        `bench-${i}`,
-        PolicySchema.parse({
-          minCapacity: 1,
-          maxCapacity: 64,
-          targetTracking: [{ metric: 'cpu', targetValue: 0.5 }],
-          cooldown: { scaleOutSeconds: 0, scaleInSeconds: 0 },
-          triggers: [{ source: 'azure-monitor', alarmName: `cpu-${i}`, metric: 'cpu' }],
-        }),
-      );
+      await runtime.store.putPolicy(`bench-${i}`, benchPolicy('azure-monitor', `cpu-${i}`));
     }
     const { key, record } = generateApiKey(['ingest'], 'bench-action-group', Date.now());
     // The app's key store is the bench's, closed in stop(): left to the app, its Redis client outlived the
@@ -88,15 +82,14 @@ export const azureE2e: E2eCloud = {
       ),
     );
     let sequence = 0;
-    const patches = () => fake.requests.filter((request) => request.method === 'PATCH').length;
     return {
       async invoke(i) {
         const id = `bench-${sequence++}`;
         const body = structuredClone(alert);
         body.data.essentials.alertId = `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.AlertsManagement/alerts/${id}`;
-        body.data.essentials.alertRule = `cpu-${i % TARGETS}`;
+        body.data.essentials.alertRule = `cpu-${targetOf(i)}`;
         body.data.essentials.firedDateTime = new Date().toISOString();
-        body.data.alertContext.condition.allOf[0].metricValue = 0.9;
+        body.data.alertContext.condition.allOf[0].metricValue = demandOf(i, options.holdEvents);
         const response = await handlers.http(
           new HttpRequest({
             method: 'POST',
@@ -108,10 +101,14 @@ export const azureE2e: E2eCloud = {
           new InvocationContext({ invocationId: id, functionName: 'tideHttp' }),
         );
         if (response.status !== 200) throw new Error(`tideHttp answered ${response.status}`);
-        fake.advance();
       },
-      providerCalls: () => fake.requests.length,
-      actions: patches,
+      fake,
+      actedEvents: () => acted.count,
+      otherCpuUs: async () => ({ redis: cpuUsOf(redis.pid) }),
+      setup: {
+        fake: options.fakeInProcess ? 'in the bench process (its CPU counts in bench)' : 'child process',
+        instanceListMaxAgeMs: String(maxAge ?? 'default'),
+      },
       async stop() {
         await Promise.all([runtime.store.close(), access.close()]);
         await Promise.all([fake.close(), redis.close()]);

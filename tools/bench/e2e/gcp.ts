@@ -5,9 +5,8 @@
  * Pub/Sub (the CloudEvent the Functions Framework hands over) for one of the managed-instance-group targets;
  * the clock is real. What is timed is handler entry to its return, which includes the provider calls
  * (instanceGroupManagers.get, listManagedInstances, the template, resize) and their answers. The deliveries
- * for one group share its read for up to the clients' default 1 s (adapters/gcp/recent-reads.ts), as they do
- * in production; `providerCallsPerEvent` shows how many calls that left. The fake cloud answers in this same
- * process, so its CPU (about 0.15 ms per request, measured with it in a child process) is in the figures.
+ * for one group share its read for up to the clients' default 1 s, as they do in production (none with
+ * `--reads-per-event`). The fake cloud (./gcp-fake.ts) runs in a child process of its own (./fake.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,47 +14,36 @@ import { OAuth2Client } from 'google-auth-library';
 import { GcpActuator } from '../../../adapters/gcp/actuator.ts';
 import { GcpClients } from '../../../adapters/gcp/clients.ts';
 import { gcpEndpointFromEnv } from '../../../adapters/gcp/config.ts';
-import { PolicySchema } from '../../../core/schema/policy.ts';
 import { TargetSchema } from '../../../core/schema/target.ts';
 import { createGcpHandlers } from '../../../functions/gcp/handlers.ts';
 import { createRuntime } from '../../../functions/shell/runtime.ts';
-import { startGcpFake } from '../../../test/support/gcp-fake.ts';
 import { startRedisServer } from '../../../test/support/redis-server.ts';
 import type { E2eCloud } from './types.ts';
 import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
-
-const TARGETS = 16;
+import { ActedEvents } from './acted.ts';
+import { cpuUsOf, startFake } from './fake.ts';
+import { benchPolicy, demandOf, TARGETS, targetOf } from './workload.ts';
 
 export const gcpE2e: E2eCloud = {
   name: 'gcp',
-  async start() {
-    const [fake, redis] = await Promise.all([startGcpFake(), startRedisServer()]);
+  async start(options) {
+    const [fake, redis] = await Promise.all([startFake('gcp', options.fakeInProcess), startRedisServer()]);
     const env = { ...process.env, TIDE_MODE: 'act', REDIS_URL: redis.url, TIDE_DEPLOYMENT: `bench-${Date.now()}` };
     const authClient = new OAuth2Client();
     authClient.setCredentials({ access_token: 'bench', expiry_date: Date.now() + 3_600_000 });
-    // TIDE_BENCH_GCP_OBSERVATION_MS: how long a capacity read may be shared (adapters/gcp/recent-reads.ts; the
-    // function's default, 1 s, when unset); 0 reads on every delivery, for the figure with a provider call per event.
-    const sharedMs = process.env.TIDE_BENCH_GCP_OBSERVATION_MS;
+    // --reads-per-event: no capacity read is shared (the clients' default shares one for 1 s).
     const clients = new GcpClients({
       ...gcpEndpointFromEnv({ TIDE_GCP_API_ENDPOINT: fake.url }),
       authClient,
-      ...(sharedMs === undefined ? {} : { observationMaxAgeMs: Number(sharedMs) }),
+      ...(options.readsPerEvent ? { observationMaxAgeMs: 0 } : {}),
     });
+    const acted = new ActedEvents();
     const runtime = createRuntime(env, {
       eventSources: EVENT_SOURCES,
-      providers: { gcp: (target) => new GcpActuator(target, { clients }) },
+      providers: { gcp: acted.watchAll((target) => new GcpActuator(target, { clients })) },
       write: () => {},
     });
     for (let i = 0; i < TARGETS; i++) {
-      fake.addMig({
-        project: 'bench',
-        scope: 'zones/us-central1-a',
-        name: `mig-${i}`,
-        targetSize: 2,
-        instanceTemplate: 'projects/bench/global/instanceTemplates/g2',
-        machineType: 'g2-standard-8',
-        running: 2,
-      });
       await runtime.store.putTarget(
         TargetSchema.parse({
           id: `bench-${i}`,
@@ -68,16 +56,7 @@ export const gcpE2e: E2eCloud = {
           },
         }),
       );
-      await runtime.store.putPolicy(
-        `bench-${i}`,
-        PolicySchema.parse({
-          minCapacity: 1,
-          maxCapacity: 64,
-          targetTracking: [{ metric: 'cpu', targetValue: 0.5 }],
-          cooldown: { scaleOutSeconds: 0, scaleInSeconds: 0 },
-          triggers: [{ source: 'gcp-monitoring', alarmName: `cpu-${i}`, metric: 'cpu' }],
-        }),
-      );
+      await runtime.store.putPolicy(`bench-${i}`, benchPolicy('gcp-monitoring', `cpu-${i}`));
     }
     const handlers = createGcpHandlers(() => ({ runtime, clients }));
     const push = JSON.parse(
@@ -88,13 +67,13 @@ export const gcpE2e: E2eCloud = {
     ) as { message: { data: string; messageId: string }; subscription: string };
     const incident = JSON.parse(Buffer.from(push.message.data, 'base64').toString('utf8'));
     let sequence = 0;
-    const resizes = () => fake.requests.filter((request) => request.path.endsWith('/resize')).length;
     return {
       async invoke(i) {
         const id = `bench-${sequence++}`;
         const body = structuredClone(incident);
         body.incident.incident_id = id;
-        body.incident.policy_name = `cpu-${i % TARGETS}`;
+        body.incident.policy_name = `cpu-${targetOf(i)}`;
+        body.incident.observed_value = String(demandOf(i, options.holdEvents));
         body.incident.started_at = Math.floor(Date.now() / 1000);
         await handlers.onCloudEvent({
           specversion: '1.0',
@@ -106,10 +85,11 @@ export const gcpE2e: E2eCloud = {
             subscription: push.subscription,
           },
         });
-        fake.advance();
       },
-      providerCalls: () => fake.requests.length,
-      actions: resizes,
+      fake,
+      actedEvents: () => acted.count,
+      otherCpuUs: async () => ({ redis: cpuUsOf(redis.pid) }),
+      setup: { fake: options.fakeInProcess ? 'in the bench process (its CPU counts in bench)' : 'child process' },
       async stop() {
         await clients.close();
         await runtime.store.close?.();
