@@ -25,6 +25,7 @@ import type { AwsCaller } from './calls.ts';
 import type { AwsClients, AwsScope } from './clients.ts';
 import type { PlacementScoreCache, PlacementScores } from './placement-scores.ts';
 import type { SpotPriceCache } from './spot-prices.ts';
+import { DEFAULT_SHARED_READ_MAX_AGE_MS, SharedReads } from '../shared-reads.ts';
 
 /** Codes in a failed activity's status message that mean "no capacity here", not "misconfigured". */
 export const CAPACITY_ERROR_CODES = [
@@ -50,6 +51,35 @@ export interface AutoScalingGroupsDeps {
   spotPrices?: SpotPriceCache;
   /** Spot placement scores for the spot pools' observations (GetSpotPlacementScores, cached); without it pools rank by price. */
   placementScores?: PlacementScoreCache;
+  /**
+   * How long a steady read of the groups answers `readCapacity` without another DescribeAutoScalingGroups, ms
+   * (default 1 s; 0 reads every time), as a SageMaker endpoint's does. See {@link AutoScalingGroupsActuator.readCapacity}.
+   */
+  steadyObservationMs?: number;
+  /** The process's shared reads (../shared-reads.ts; default: this actuator's own). */
+  reads?: SharedReads;
+}
+
+/**
+ * Groups at rest: each one found, its instances all InService and as many as it desires (no launch, no
+ * termination, no standby in progress). Only such a read is shared: one that shows a change under way is read
+ * again, so later decisions see its progress.
+ */
+function steadyGroups(found: Map<string, GroupDescription>, names: string[]): boolean {
+  return names.every((name) => {
+    const group = found.get(name);
+    const instances = group?.Instances ?? [];
+    return (
+      group !== undefined &&
+      instances.length === (group.DesiredCapacity ?? 0) &&
+      instances.every((instance) => instance.LifecycleState === 'InService')
+    );
+  });
+}
+
+interface GroupDescription {
+  DesiredCapacity?: number;
+  Instances?: { LifecycleState?: string }[];
 }
 
 /**
@@ -139,7 +169,21 @@ function placementOf(
 }
 
 export class AutoScalingGroupsActuator implements ActuatorPort {
-  constructor(private readonly deps: AutoScalingGroupsDeps) {}
+  /** Reads shared with the process's other deliveries (see {@link readCapacity}). */
+  private readonly reads: SharedReads;
+  /** The shared-read key of the target's groups (one DescribeAutoScalingGroups reads them all). */
+  private readonly readKey: string;
+
+  constructor(private readonly deps: AutoScalingGroupsDeps) {
+    this.reads = deps.reads ?? new SharedReads({ now: deps.now });
+    const names = deps.target.pools.map((pool) => groupName(deps.groups[pool.id] ?? ''));
+    this.readKey = `autoscaling:${deps.scope.region}:${deps.scope.roleArn ?? ''}:${names.join(',')}`;
+  }
+
+  /** Run one of Tide's changes to a group: the shared read of the groups is forgotten before and after it. */
+  private changing<T>(change: () => Promise<T>): Promise<T> {
+    return this.reads.changing(this.readKey, change);
+  }
 
   private pool(poolId: string): { pool: CapacityPool; group: string } {
     const pool = this.deps.target.pools.find((p) => p.id === poolId);
@@ -158,10 +202,23 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
     return new Map((out?.AutoScalingGroups ?? []).map((g) => [g.AutoScalingGroupName ?? '', g]));
   }
 
+  /**
+   * The shell's observation. Concurrent calls share one DescribeAutoScalingGroups, and a steady read (every
+   * group's instances InService and as many as it desires) answers for `steadyObservationMs` (default 1 s)
+   * after it was made, its `observedAt` the time of that read, as a SageMaker endpoint's does: an alarm storm
+   * over one fleet costs one describe a second, not one per event, against the Auto Scaling API's rate limit.
+   * Never reused: groups launching or terminating, a read begun before Tide's own change (each change forgets
+   * it), and the reads the write paths make (always fresh). Spot prices and placement scores have their own caches.
+   */
   async readCapacity(_targetId?: string): Promise<ObservedCapacity> {
-    const observedAt = this.deps.now();
     const pools = this.deps.target.pools.map((pool) => ({ pool, group: groupName(this.deps.groups[pool.id] ?? '') }));
-    const found = await this.describe(pools.map((p) => p.group));
+    const names = pools.map((p) => p.group);
+    const { observedAt, found } = await this.reads.read(
+      this.readKey,
+      this.deps.steadyObservationMs ?? DEFAULT_SHARED_READ_MAX_AGE_MS,
+      async () => ({ observedAt: this.deps.now(), found: await this.describe(names) }),
+      { keep: ({ found }) => steadyGroups(found, names) },
+    );
     const typeOf = (pool: CapacityPool) =>
       found.get(groupName(this.deps.groups[pool.id] ?? ''))?.Instances?.[0]?.InstanceType ?? pool.instanceType;
     const spotTypes = pools.filter(({ pool }) => pool.capacityType === 'spot').map(({ pool }) => typeOf(pool));
@@ -215,15 +272,17 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
     const startedAt = this.deps.now();
     const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
     const input = { AutoScalingGroupName: group, DesiredCapacity: desired, HonorCooldown: false };
-    await this.deps.caller.call(
-      'autoscaling:SetDesiredCapacity',
-      `autoScalingGroup/${group}`,
-      input,
-      () => client.send(new sdk.SetDesiredCapacityCommand(input)),
-      (error) =>
-        /name not found/i.test(error.message)
-          ? new PoolNotFoundError(poolId, `SetDesiredCapacity: no Auto Scaling group "${group}"`, { cause: error })
-          : undefined,
+    await this.changing(() =>
+      this.deps.caller.call(
+        'autoscaling:SetDesiredCapacity',
+        `autoScalingGroup/${group}`,
+        input,
+        () => client.send(new sdk.SetDesiredCapacityCommand(input)),
+        (error) =>
+          /name not found/i.test(error.message)
+            ? new PoolNotFoundError(poolId, `SetDesiredCapacity: no Auto Scaling group "${group}"`, { cause: error })
+            : undefined,
+      ),
     );
     if (this.deps.caller.mode === 'dry-run') return;
     // A launch the group could not make shows as a failed activity; when EC2 answered at once, say so now.
@@ -277,8 +336,10 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
         },
       ],
     };
-    await this.deps.caller.call('autoscaling:CreateOrUpdateTags', `autoScalingGroup/${group}`, input, () =>
-      client.send(new sdk.CreateOrUpdateTagsCommand(input)),
+    await this.changing(() =>
+      this.deps.caller.call('autoscaling:CreateOrUpdateTags', `autoScalingGroup/${group}`, input, () =>
+        client.send(new sdk.CreateOrUpdateTagsCommand(input)),
+      ),
     );
   }
 
@@ -286,13 +347,16 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
     this.pool(poolId);
     const { sdk, client } = await this.deps.clients.autoScaling(this.deps.scope);
     const input = { InstanceId: instanceId, ShouldDecrementDesiredCapacity: true };
-    await this.deps.caller.call(
-      'autoscaling:TerminateInstanceInAutoScalingGroup',
-      `instance/${instanceId}`,
-      input,
-      () => client.send(new sdk.TerminateInstanceInAutoScalingGroupCommand(input)),
-      // Already gone (released by an earlier delivery, or reclaimed): the port's NodeNotFoundError.
-      (error) => (/Instance Id not found/i.test(error.message) ? new NodeNotFoundError(poolId, instanceId) : undefined),
+    await this.changing(() =>
+      this.deps.caller.call(
+        'autoscaling:TerminateInstanceInAutoScalingGroup',
+        `instance/${instanceId}`,
+        input,
+        () => client.send(new sdk.TerminateInstanceInAutoScalingGroupCommand(input)),
+        // Already gone (released by an earlier delivery, or reclaimed): the port's NodeNotFoundError.
+        (error) =>
+          /Instance Id not found/i.test(error.message) ? new NodeNotFoundError(poolId, instanceId) : undefined,
+      ),
     );
   }
 
@@ -325,8 +389,10 @@ export class AutoScalingGroupsActuator implements ActuatorPort {
       PoolState: state,
       ...(maxPreparedCapacity === undefined ? {} : { MaxGroupPreparedCapacity: maxPreparedCapacity }),
     };
-    await this.deps.caller.call('autoscaling:PutWarmPool', `autoScalingGroup/${group}`, input, () =>
-      client.send(new sdk.PutWarmPoolCommand(input)),
+    await this.changing(() =>
+      this.deps.caller.call('autoscaling:PutWarmPool', `autoScalingGroup/${group}`, input, () =>
+        client.send(new sdk.PutWarmPoolCommand(input)),
+      ),
     );
   }
 

@@ -15,6 +15,7 @@ import type { AwsActMode, AwsClientOptions, AwsLogger } from './options.ts';
 import { SageMakerEndpointActuator, type EndpointDeployment } from './sagemaker-endpoint.ts';
 import { createPlacementScoreCache, type PlacementScoreCache } from './placement-scores.ts';
 import { createSpotPriceCache, type SpotPriceCache } from './spot-prices.ts';
+import { SharedReads } from '../shared-reads.ts';
 
 export { AWS_CALLS, type AwsCallName } from './calls.ts';
 export { AutoScalingGroupsActuator, CAPACITY_ERROR_CODES } from './auto-scaling-groups.ts';
@@ -33,8 +34,13 @@ export interface AwsConfig {
   clients?: AwsClients;
   client?: Partial<AwsClientOptions>;
   deployment?: EndpointDeployment;
-  /** How long a SageMaker endpoint's steady observation is reused, ms (default 1000; see SageMakerEndpointActuator.readCapacity). */
+  /**
+   * How long a steady observation of a SageMaker endpoint or of Auto Scaling groups is shared, ms (default 1000;
+   * 0 reads every time; see SageMakerEndpointActuator.readCapacity and AutoScalingGroupsActuator.readCapacity).
+   */
   steadyObservationMs?: number;
+  /** The reads shared by the actuators of a process (../shared-reads.ts; default: one per factory or actuator). */
+  reads?: SharedReads;
   /** Live spot prices shared by the actuators of a process (default: one cache per actuator). */
   spotPrices?: SpotPriceCache;
   /** Spot placement scores shared by the actuators of a process (default: one cache per actuator). */
@@ -110,6 +116,7 @@ export function createAwsActuator(
         now,
         ...(config.deployment ? { deployment: config.deployment } : {}),
         ...(config.steadyObservationMs !== undefined ? { steadyObservationMs: config.steadyObservationMs } : {}),
+        ...(config.reads ? { reads: config.reads } : {}),
       }),
       { kind: 'sagemaker-endpoint' as const, scope },
     );
@@ -125,6 +132,8 @@ export function createAwsActuator(
       now,
       spotPrices: config.spotPrices ?? createSpotPriceCache({ clients, caller, now }),
       placementScores: config.placementScores ?? createPlacementScoreCache({ clients, caller, now }),
+      ...(config.steadyObservationMs !== undefined ? { steadyObservationMs: config.steadyObservationMs } : {}),
+      ...(config.reads ? { reads: config.reads } : {}),
     }),
     { kind: 'auto-scaling-groups' as const, scope },
   );
@@ -143,6 +152,7 @@ export function createAwsActuatorFactory(
   const shared = { clients, caller: createAwsCaller('act', config.logger), now: config.now ?? Date.now };
   const spotPrices = config.spotPrices ?? createSpotPriceCache(shared);
   const placementScores = config.placementScores ?? createPlacementScoreCache(shared);
+  const reads = config.reads ?? new SharedReads({ now: shared.now });
   const cache = new Map<string, { key: string; actuator: ActuatorPort }>();
   return (target) => {
     const key = JSON.stringify([target.pools, target.region, target.resource]);
@@ -154,6 +164,7 @@ export function createAwsActuatorFactory(
       clients,
       spotPrices,
       placementScores,
+      reads,
     });
     cache.set(target.id, { key, actuator });
     return actuator;

@@ -23,6 +23,7 @@ import {
 import type { ApplicationAutoScalingGuard } from './app-autoscaling.ts';
 import type { AwsCaller } from './calls.ts';
 import type { AwsClients, AwsScope } from './clients.ts';
+import { DEFAULT_SHARED_READ_MAX_AGE_MS, SharedReads } from '../shared-reads.ts';
 
 /** How an instance type change rolls out. Both keep serving capacity at or above the current count. */
 export type EndpointDeployment = 'rolling' | 'blue-green';
@@ -42,6 +43,13 @@ export interface SageMakerEndpointDeps {
    * (default {@link STEADY_OBSERVATION_MS}; 0 reads every time). See {@link SageMakerEndpointActuator.readCapacity}.
    */
   steadyObservationMs?: number;
+  /** The process's shared reads (../shared-reads.ts; default: this actuator's own). */
+  reads?: SharedReads;
+}
+
+/** The shared-read key of a SageMaker resource: its region and account role, its endpoint and component. */
+export function sageMakerReadKey(scope: AwsScope, endpoint: SageMakerEndpointResource): string {
+  return `sagemaker:${scope.region}:${scope.roleArn ?? ''}:${endpoint.endpointName}:${endpoint.inferenceComponentName ?? ''}`;
 }
 
 /**
@@ -49,7 +57,7 @@ export interface SageMakerEndpointDeps {
  * long. AWS's Describe calls are eventually consistent themselves, and an alarm storm or an SQS batch for one
  * endpoint would otherwise make one DescribeEndpoint per event against SageMaker's per-account rate limit.
  */
-export const STEADY_OBSERVATION_MS = 1000;
+export const STEADY_OBSERVATION_MS = DEFAULT_SHARED_READ_MAX_AGE_MS;
 
 const NOT_FOUND = /Could not find (endpoint|inference component)/;
 const IN_PROGRESS = /in-progress endpoint|is in Updating state|Cannot update in-progress/i;
@@ -57,13 +65,14 @@ const IN_PROGRESS = /in-progress endpoint|is in Updating state|Cannot update in-
 export class SageMakerEndpointActuator implements ActuatorPort {
   /** Endpoint configs never change once created: their instance type is read once. */
   private readonly configTypes = new Map<string, string>();
-  /** The last steady observation (see {@link readCapacity}), and the read in flight that callers share. */
-  private steady: { at: number; capacity: ObservedCapacity } | undefined;
-  private reading: Promise<ObservedCapacity> | undefined;
-  /** Counts Tide's own changes: a read that began before one must not be kept as steady. */
-  private writes = 0;
+  /** Reads shared with the process's other deliveries (see {@link readCapacity}). */
+  private readonly reads: SharedReads;
+  private readonly readKey: string;
 
-  constructor(private readonly deps: SageMakerEndpointDeps) {}
+  constructor(private readonly deps: SageMakerEndpointDeps) {
+    this.reads = deps.reads ?? new SharedReads({ now: deps.now });
+    this.readKey = sageMakerReadKey(deps.scope, deps.endpoint);
+  }
 
   private get pool() {
     return this.deps.target.pools[0] as Target['pools'][number];
@@ -131,20 +140,8 @@ export class SageMakerEndpointActuator implements ActuatorPort {
    */
   async readCapacity(_targetId?: string): Promise<ObservedCapacity> {
     const ttl = this.deps.steadyObservationMs ?? STEADY_OBSERVATION_MS;
-    if (ttl <= 0) return (await this.observe()).capacity;
-    if (this.steady && this.deps.now() - this.steady.at < ttl) return this.steady.capacity;
-    if (this.reading) return this.reading;
-    const writes = this.writes;
-    const read = this.observe().then(({ capacity, steady }) => {
-      if (steady && writes === this.writes) this.steady = { at: capacity.observedAt, capacity };
-      return capacity;
-    });
-    this.reading = read;
-    const clear = () => {
-      if (this.reading === read) this.reading = undefined;
-    };
-    read.then(clear, clear);
-    return read;
+    const read = await this.reads.read(this.readKey, ttl, () => this.observe(), { keep: ({ steady }) => steady });
+    return read.capacity;
   }
 
   /** A fresh read: the capacity, and whether the resource is at rest (InService, desired reached). */
@@ -184,21 +181,11 @@ export class SageMakerEndpointActuator implements ActuatorPort {
   }
 
   /**
-   * Run one of Tide's changes: what was kept no longer holds, nor does a read begun before the change
-   * ended (the count is bumped on both sides, so a read that overlaps the call is not kept either).
+   * Run one of Tide's changes: what was kept no longer holds, nor does a read begun before the change ended
+   * (forgotten before the call and after it, so a read that overlaps the call is not kept either).
    */
-  private async whileChanging<T>(change: () => Promise<T>): Promise<T> {
-    const forget = () => {
-      this.writes += 1;
-      this.steady = undefined;
-      this.reading = undefined;
-    };
-    forget();
-    try {
-      return await change();
-    } finally {
-      forget();
-    }
+  private whileChanging<T>(change: () => Promise<T>): Promise<T> {
+    return this.reads.changing(this.readKey, change);
   }
 
   private observedPool(instanceType: string, desired: number, ready: number): ObservedPool {

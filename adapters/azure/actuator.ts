@@ -227,7 +227,7 @@ export class AzureActuator implements ActuatorPort {
       const outcome = await this.#poll(record);
       if (outcome.status === 'running') continue;
       // The operation changed the instances (booted, deleted): the next observation lists them again.
-      this.clients.instanceLists.drop(record.resource);
+      this.clients.forgetScaleSet(record.resource);
       await this.#operations.delete(key);
       if (outcome.status === 'succeeded') {
         result.notes.push(`${record.call} on ${record.resource} succeeded`);

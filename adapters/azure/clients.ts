@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { TokenCredential } from '@azure/core-auth';
-import { InstanceListCache } from './instance-lists.ts';
+import { SharedReads } from '../shared-reads.ts';
+import { DEFAULT_INSTANCE_LIST_MAX_AGE_MS, instanceListKey } from './instance-lists.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -38,14 +39,17 @@ export class AzureClients {
   readonly #credential: () => TokenCredential;
   readonly #made = new Map<string, Client>();
   readonly endpoint: string;
-  /** Scale sets' instance lists, shared by every actuator of the process (instance-lists.ts). */
-  readonly instanceLists: InstanceListCache<unknown[]>;
+  /** Reads shared by every actuator of the process (../shared-reads.ts): scale sets' instance lists (instance-lists.ts). */
+  readonly reads: SharedReads;
+  /** How long a scale set's instance list is shared, ms (0: never). */
+  readonly instanceListMaxAgeMs: number;
+  /** Orchestration mode per scale set: fixed at creation, so remembered to list beside the scale set read. */
+  readonly #modes = new Map<string, 'Uniform' | 'Flexible'>();
 
   constructor(options: AzureClientOptions = {}) {
     this.endpoint = options.endpoint ?? ARM_ENDPOINT;
-    this.instanceLists = new InstanceListCache(
-      options.instanceListMaxAgeMs === undefined ? {} : { maxAgeMs: options.instanceListMaxAgeMs },
-    );
+    this.reads = new SharedReads();
+    this.instanceListMaxAgeMs = options.instanceListMaxAgeMs ?? DEFAULT_INSTANCE_LIST_MAX_AGE_MS;
     let credential = options.credential;
     this.#credential = () => {
       credential ??= new (require('@azure/identity').DefaultAzureCredential)() as TokenCredential;
@@ -87,6 +91,26 @@ export class AzureClients {
       `monitor:${subscriptionId}`,
       (c, o) => new (require('@azure/arm-monitor').MonitorClient)(c, subscriptionId, o),
     );
+  }
+
+  /** The orchestration mode last seen for a scale set (its resource id), if any. */
+  scaleSetMode(resource: string): 'Uniform' | 'Flexible' | undefined {
+    return this.#modes.get(resource);
+  }
+
+  rememberScaleSetMode(resource: string, mode: 'Uniform' | 'Flexible'): void {
+    if (this.#modes.size >= 4_096 && !this.#modes.has(resource)) this.#modes.clear();
+    this.#modes.set(resource, mode);
+  }
+
+  /** Tide changed the scale set, or saw an operation of its on it end: its next observation lists again. */
+  forgetScaleSet(resource: string): void {
+    this.reads.forget(instanceListKey(resource));
+  }
+
+  /** Run one of Tide's changes to a scale set: what was shared of it is forgotten before the call and after it. */
+  changingScaleSet<T>(resource: string, change: () => Promise<T>): Promise<T> {
+    return this.reads.changing(instanceListKey(resource), change);
   }
 
   /** `restorePoller` of arm-compute, for operations started on an earlier tick. */

@@ -12,7 +12,7 @@ import type { CapacityErrorReport } from '../ports/capacity-errors.ts';
 import { callAzure, type AzureCallPolicy } from './call.ts';
 import type { AzureClients, Client } from './clients.ts';
 import { capacityCodeOf } from './errors.ts';
-import type { InstanceListCache, ScaleSetSignature } from './instance-lists.ts';
+import { instanceListKey, sameSignature, type ScaleSetSignature } from './instance-lists.ts';
 import { LAUNCH_TAG, launchKeyOf, recordedBase } from './launch-tag.ts';
 
 /** A scale set by its coordinates. */
@@ -24,6 +24,22 @@ export interface VmssRef {
 
 export function vmssResourceId(ref: VmssRef): string {
   return `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.Compute/virtualMachineScaleSets/${ref.name}`;
+}
+
+const modeOf = (scaleSet: { orchestrationMode?: string } | undefined): 'Uniform' | 'Flexible' =>
+  scaleSet?.orchestrationMode === 'Flexible' ? 'Flexible' : 'Uniform';
+
+/** What of a scale set read its instance list is valid for (instance-lists.ts). */
+function signatureOf(
+  scaleSet: { sku?: { name?: string; capacity?: number }; provisioningState?: string; etag?: string } | undefined,
+  pool: CapacityPool,
+): ScaleSetSignature {
+  return {
+    capacity: Number(scaleSet?.sku?.capacity ?? 0),
+    sku: String(scaleSet?.sku?.name ?? pool.instanceType),
+    provisioningState: String(scaleSet?.provisioningState ?? ''),
+    etag: String(scaleSet?.etag ?? ''),
+  };
 }
 
 interface InstanceStatus {
@@ -100,35 +116,32 @@ export class VmssDriver {
 
   async observe(ref: VmssRef, pool: CapacityPool): Promise<VmssObservation> {
     const key = vmssResourceId(ref);
-    const lists = this.clients.instanceLists as InstanceListCache<ScaleSetInstance[]>;
-    // The orchestration mode is fixed when a scale set is made: once seen, the instances are listed beside the
-    // scale set read (one round trip, not two), unless a list young enough to reuse may be there.
-    const knownMode = lists.mode(key);
-    const early = knownMode && !lists.fresh(key) ? this.#instances(ref, knownMode === 'Flexible') : undefined;
-    early?.catch(() => {}); // awaited below, or left when the scale set read fails or the mode changed
-    const kept = early ? lists.keep(key, early) : undefined;
-    const scaleSet = await this.get(ref);
-    const orchestrationMode = scaleSet?.orchestrationMode === 'Flexible' ? 'Flexible' : 'Uniform';
+    // The scale set is read every time; its instance list is shared while that read shows it unchanged
+    // (instance-lists.ts). The orchestration mode is fixed when a scale set is made: once seen, a list that has
+    // to be made starts beside the scale set read (one round trip, not two).
+    const scaleSetRead = this.get(ref);
+    scaleSetRead.catch(() => {}); // awaited below (or by the list's read, which then fails with it)
+    const knownMode = this.clients.scaleSetMode(key);
+    const { instances: listed } = await this.clients.reads.read(
+      instanceListKey(key),
+      this.clients.instanceListMaxAgeMs,
+      async () => {
+        const mode = knownMode ?? modeOf(await scaleSetRead);
+        const early = this.#instances(ref, mode === 'Flexible');
+        early.catch(() => {}); // awaited below, or left when the scale set read fails or the mode changed
+        const scaleSet = await scaleSetRead;
+        const actual = modeOf(scaleSet);
+        const instances = actual === mode ? await early : await this.#instances(ref, actual === 'Flexible');
+        return { signature: signatureOf(scaleSet, pool), instances };
+      },
+      { valid: async (kept) => sameSignature(kept.signature, signatureOf(await scaleSetRead, pool)) },
+    );
+    const scaleSet = await scaleSetRead;
+    const orchestrationMode = modeOf(scaleSet);
     const sku = String(scaleSet?.sku?.name ?? pool.instanceType);
     const capacity = Number(scaleSet?.sku?.capacity ?? 0);
-    lists.rememberMode(key, orchestrationMode);
-    const signature: ScaleSetSignature = {
-      capacity,
-      sku,
-      provisioningState: String(scaleSet?.provisioningState ?? ''),
-      etag: String(scaleSet?.etag ?? ''),
-    };
-    let listing: Promise<ScaleSetInstance[]>;
-    if (early && knownMode === orchestrationMode) {
-      lists.sign(kept, signature);
-      listing = early;
-    } else {
-      if (early) lists.drop(key);
-      const reused = lists.reusable(key, signature);
-      listing = reused ?? this.#instances(ref, orchestrationMode === 'Flexible');
-      if (!reused) lists.sign(lists.keep(key, listing), signature);
-    }
-    const instances = await listing;
+    this.clients.rememberScaleSetMode(key, orchestrationMode);
+    const instances = listed as ScaleSetInstance[];
     const nodes: ObservedNode[] = [];
     const capacityErrors: CapacityErrorReport[] = [];
     const instanceIds = new Map<string, string>();
@@ -213,17 +226,19 @@ export class VmssDriver {
     const resource = vmssResourceId(ref);
     // The poller is a thenable (awaiting it waits for the whole operation): keep it wrapped.
     // Whatever the answer, the next observation lists the instances again.
-    const { poller } = await callAzure<{ poller: Client }>(
-      this.policy,
-      'virtualMachineScaleSets.update',
-      resource,
-      async (options) => {
-        const started = compute.virtualMachineScaleSets.update(ref.resourceGroup, ref.name, body, options);
-        await started.submitted();
-        return { poller: started };
-      },
-      context,
-    ).finally(() => this.clients.instanceLists.drop(resource));
+    const { poller } = await this.clients.changingScaleSet(resource, () =>
+      callAzure<{ poller: Client }>(
+        this.policy,
+        'virtualMachineScaleSets.update',
+        resource,
+        async (options) => {
+          const started = compute.virtualMachineScaleSets.update(ref.resourceGroup, ref.name, body, options);
+          await started.submitted();
+          return { poller: started };
+        },
+        context,
+      ),
+    );
     return { call: 'virtualMachineScaleSets.update', resource, poller };
   }
 
@@ -231,21 +246,23 @@ export class VmssDriver {
   async deleteInstance(ref: VmssRef, instanceId: string): Promise<Started> {
     const compute = this.clients.compute(ref.subscriptionId);
     const resource = vmssResourceId(ref);
-    const { poller } = await callAzure<{ poller: Client }>(
-      this.policy,
-      'virtualMachineScaleSets.deleteInstances',
-      resource,
-      async (options) => {
-        const started = compute.virtualMachineScaleSets.deleteInstances(
-          ref.resourceGroup,
-          ref.name,
-          { instanceIds: [instanceId] },
-          options,
-        );
-        await started.submitted();
-        return { poller: started };
-      },
-    ).finally(() => this.clients.instanceLists.drop(resource));
+    const { poller } = await this.clients.changingScaleSet(resource, () =>
+      callAzure<{ poller: Client }>(
+        this.policy,
+        'virtualMachineScaleSets.deleteInstances',
+        resource,
+        async (options) => {
+          const started = compute.virtualMachineScaleSets.deleteInstances(
+            ref.resourceGroup,
+            ref.name,
+            { instanceIds: [instanceId] },
+            options,
+          );
+          await started.submitted();
+          return { poller: started };
+        },
+      ),
+    );
     return { call: 'virtualMachineScaleSets.deleteInstances', resource, poller };
   }
 

@@ -98,7 +98,7 @@ export class GcpActuator implements ActuatorPort {
 
   /**
    * Every pool, with the capacity errors its instances report. `maxAgeMs` > 0 lets it take reads of the same
-   * resources that started at most that long ago (recent-reads.ts); the default, 0, reads everything (ticks).
+   * resources that started at most that long ago (../shared-reads.ts); the default, 0, reads everything (ticks).
    */
   async observe(maxAgeMs = 0): Promise<GcpObservation> {
     const parts = await Promise.all(

@@ -4,11 +4,11 @@
  * client uses the REST transport (`fallback: true`), which Google serves everywhere and a local endpoint can
  * speak; their own retries are turned off per call (see call.ts), so Tide's bounded ones are the only ones.
  * Their requests go out through transport.ts (the auth client's headers, node:http's sockets), and the
- * capacity reads of a burst share answers for a bounded time (recent-reads.ts).
+ * capacity reads of a burst share answers for a bounded time (../shared-reads.ts).
  */
 import { createRequire } from 'node:module';
 import type { GcpEndpointConfig } from './config.ts';
-import { RecentReads } from './recent-reads.ts';
+import { DEFAULT_SHARED_READ_MAX_AGE_MS, SharedReads } from '../shared-reads.ts';
 import { DirectTransport, type GcpAuthClient, proxyConfigured } from './transport.ts';
 
 export type { GcpAuthClient } from './transport.ts';
@@ -18,8 +18,8 @@ const require = createRequire(import.meta.url);
 /** The scope every client needs (Compute Engine, GKE, Vertex AI and Cloud Monitoring all accept it). */
 const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
-/** How old a shared capacity read may be by default, ms (recent-reads.ts says why this is safe). */
-export const DEFAULT_OBSERVATION_MAX_AGE_MS = 1_000;
+/** How old a shared capacity read may be by default, ms (../shared-reads.ts says why this is safe). */
+export const DEFAULT_OBSERVATION_MAX_AGE_MS = DEFAULT_SHARED_READ_MAX_AGE_MS;
 
 export interface GcpClientOptions extends GcpEndpointConfig {
   /** Default: Application Default Credentials (google-auth-library's GoogleAuth, made at the first call). */
@@ -60,8 +60,8 @@ export class GcpClients {
   #options: Record<string, unknown> | undefined;
   #direct: DirectTransport | undefined;
   readonly #made = new Map<string, Client>();
-  /** Capacity reads shared by the deliveries of a burst (recent-reads.ts); changes Tide makes forget them. */
-  readonly recentReads: RecentReads;
+  /** Capacity reads shared by the deliveries of a burst (../shared-reads.ts); changes Tide makes forget them. */
+  readonly recentReads: SharedReads;
   /** How old a shared capacity read may be, ms. */
   readonly observationMaxAgeMs: number;
   /**
@@ -85,7 +85,7 @@ export class GcpClients {
       throw new TypeError(`observationMaxAgeMs must be a number of ms, 0 or more, was: ${JSON.stringify(maxAge)}`);
     }
     this.observationMaxAgeMs = maxAge;
-    this.recentReads = new RecentReads(options.now);
+    this.recentReads = new SharedReads(options.now ? { now: options.now } : {});
   }
 
   /** The clients' options, made with the first client: ADC (google-auth-library) loads only when a client is needed. */

@@ -58,23 +58,30 @@ export class GkeDriver {
     private readonly handover: HandoverStore,
   ) {}
 
+  /**
+   * The node pool (its groups, machine type, autoscaling). `maxAgeMs` > 0 may take a read of it that started at
+   * most that long ago (../shared-reads.ts), as a group's read may: a delivery's observation read it every time.
+   */
   async #nodePool(
     binding: GkeNodePoolBinding,
+    maxAgeMs = 0,
   ): Promise<{ autoscaling?: { enabled?: boolean }; config?: { machineType?: string }; instanceGroupUrls?: string[] }> {
     const name = nodePoolName(binding);
-    const [pool] = await callGcp<Client>(this.policy, 'clusters.nodePools.get', name, () =>
-      this.clients.clusterManager.getNodePool({ name }, gaxOptions(this.policy)),
+    const [pool] = await this.clients.recentReads.read(name, maxAgeMs, () =>
+      callGcp<Client>(this.policy, 'clusters.nodePools.get', name, () =>
+        this.clients.clusterManager.getNodePool({ name }, gaxOptions(this.policy)),
+      ),
     );
     return pool ?? {};
   }
 
-  /** The pool and the groups behind it; `maxAgeMs` as for a group's read (mig.ts: the groups' reads may be shared). */
+  /** The pool and the groups behind it; `maxAgeMs` as for a group's read (mig.ts: the reads may be shared). */
   async observe(
     binding: GkeNodePoolBinding,
     pool: CapacityPool,
     maxAgeMs = 0,
   ): Promise<{ observation: MigObservation; migs: MigRef[]; autoscalerOn: boolean }> {
-    const nodePool = await this.#nodePool(binding);
+    const nodePool = await this.#nodePool(binding, maxAgeMs);
     const migs = (nodePool.instanceGroupUrls ?? []).map(migRefFromUrl).filter((ref): ref is MigRef => ref !== null);
     const parts = await Promise.all(migs.map((ref) => this.migs.observe(ref, pool, maxAgeMs)));
     const instanceType = nodePool.config?.machineType ?? parts[0]?.pool.instanceType ?? pool.instanceType;
@@ -105,10 +112,12 @@ export class GkeDriver {
       const name = nodePoolName(binding);
       // Keep the settings first: if turning it off fails half-way, a retry still finds them.
       if ((await this.handover.get(name)) === null) await this.handover.set(name, JSON.stringify(nodePool.autoscaling));
-      await callGcp<Client>(this.policy, 'clusters.nodePools.setAutoscaling', name, () =>
-        this.clients.clusterManager.setNodePoolAutoscaling(
-          { name, autoscaling: { enabled: false } },
-          gaxOptions(this.policy),
+      await this.clients.recentReads.changing(name, () =>
+        callGcp<Client>(this.policy, 'clusters.nodePools.setAutoscaling', name, () =>
+          this.clients.clusterManager.setNodePoolAutoscaling(
+            { name, autoscaling: { enabled: false } },
+            gaxOptions(this.policy),
+          ),
         ),
       );
     }
@@ -120,10 +129,12 @@ export class GkeDriver {
     const zones = Math.max(1, migs.length);
     const name = nodePoolName(binding);
     try {
-      await callGcp<Client>(this.policy, 'clusters.nodePools.setSize', name, () =>
-        this.clients.clusterManager.setNodePoolSize(
-          { name, nodeCount: Math.ceil(desired / zones) },
-          gaxOptions(this.policy),
+      await this.clients.recentReads.changing(name, () =>
+        callGcp<Client>(this.policy, 'clusters.nodePools.setSize', name, () =>
+          this.clients.clusterManager.setNodePoolSize(
+            { name, nodeCount: Math.ceil(desired / zones) },
+            gaxOptions(this.policy),
+          ),
         ),
       );
     } finally {
@@ -137,10 +148,12 @@ export class GkeDriver {
     const name = nodePoolName(binding);
     const saved = await this.handover.get(name);
     if (saved === null) return false;
-    await callGcp<Client>(this.policy, 'clusters.nodePools.setAutoscaling', name, () =>
-      this.clients.clusterManager.setNodePoolAutoscaling(
-        { name, autoscaling: JSON.parse(saved) },
-        gaxOptions(this.policy),
+    await this.clients.recentReads.changing(name, () =>
+      callGcp<Client>(this.policy, 'clusters.nodePools.setAutoscaling', name, () =>
+        this.clients.clusterManager.setNodePoolAutoscaling(
+          { name, autoscaling: JSON.parse(saved) },
+          gaxOptions(this.policy),
+        ),
       ),
     );
     await this.handover.delete(name);

@@ -73,7 +73,7 @@ export class MigDriver {
 
   /**
    * The group's state. `maxAgeMs` > 0 lets a capacity read take the answer of a read of the same group that
-   * started at most that long ago (recent-reads.ts); 0 (ticks, releases) always reads.
+   * started at most that long ago (../shared-reads.ts); 0 (ticks, releases) always reads.
    */
   async observe(ref: MigRef, pool: CapacityPool, maxAgeMs = 0): Promise<MigObservation> {
     const resource = migResourceName(ref);
@@ -154,13 +154,12 @@ export class MigDriver {
     );
   }
 
-  /** Run a change to the group, then forget its shared read (even when the call failed: it may have landed). */
-  async #changing<T>(ref: MigRef, change: () => Promise<T>): Promise<T> {
-    try {
-      return await change();
-    } finally {
-      this.forget(ref);
-    }
+  /**
+   * Run a change to the group: its shared read is forgotten before the call and after it (even when the call
+   * failed: it may have landed), so a read that overlapped the change is not kept either.
+   */
+  #changing<T>(ref: MigRef, change: () => Promise<T>): Promise<T> {
+    return this.clients.recentReads.changing(migResourceName(ref), change);
   }
 
   /** Forget the group's shared read: the next capacity read asks Compute Engine (after a change to the group). */

@@ -155,6 +155,40 @@ describe('EC2 Auto Scaling groups actuator (real SDK client, query protocol, wir
     ]);
   });
 
+  it('a burst of reads shares one DescribeAutoScalingGroups while the groups are steady, for under a second; never across Tide’s change or a launch', async () => {
+    fake.aws.ec2.addGroup('shared-a', 'g5.12xlarge', 2);
+    fake.aws.ec2.addGroup('shared-b', 'g5.12xlarge', 1);
+    let clock = 1_800_000_000_000;
+    const actuator = fake.actuator(groupsTarget({ 'g5-od': 'shared-a', 'g6-od': 'shared-b' }), 'act', {
+      now: () => clock,
+    });
+    const describes = () => fake.aws.server.calls('autoscaling', 'DescribeAutoScalingGroups').length;
+    const before = describes();
+    const burst = await Promise.all(Array.from({ length: 6 }, () => actuator.readCapacity('train')));
+    expect(describes()).toBe(before + 1);
+    for (const observed of burst) expect(observed).toEqual(burst[0]);
+    clock += 999;
+    expect((await actuator.readCapacity('train')).observedAt).toBe(burst[0]?.observedAt);
+    expect(describes()).toBe(before + 1);
+    clock += 1;
+    await actuator.readCapacity('train');
+    expect(describes()).toBe(before + 2);
+    // Tide's own change forgets the kept read; the group then launches (Pending): read every time.
+    await actuator.setCapacity({ poolId: 'g5-od', desired: 3 });
+    const launching = describes();
+    expect((await actuator.readCapacity('train')).pools[0]).toMatchObject({ desired: 3, ready: 2, pending: 1 });
+    await actuator.readCapacity('train');
+    expect(describes()).toBe(launching + 2);
+    fake.aws.advance();
+    expect((await actuator.readCapacity('train')).pools[0]).toMatchObject({ desired: 3, ready: 3, pending: 0 });
+    await actuator.readCapacity('train');
+    expect(describes()).toBe(launching + 3);
+    const every = fake.actuator(groupsTarget({ 'g5-od': 'shared-a' }), 'act', { steadyObservationMs: 0 });
+    await every.readCapacity('train');
+    await every.readCapacity('train');
+    expect(describes()).toBe(launching + 5);
+  });
+
   it('set-capacity and launch-capacity set absolute counts with SetDesiredCapacity (HonorCooldown=false)', async () => {
     fake.aws.ec2.addGroup('set', 'g5.12xlarge', 1);
     const actuator = asg({ 'g5-od': 'set' });

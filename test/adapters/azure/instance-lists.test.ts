@@ -1,13 +1,13 @@
 /**
- * A scale set's instance list reused for a bounded time (adapters/azure/instance-lists.ts): through the real
- * arm-compute client against the local ARM endpoint, which reads are saved and which are not; and the cache's
- * own bounds with a clock passed in.
+ * A scale set's instance list reused for a bounded time (adapters/azure/instance-lists.ts, over
+ * adapters/shared-reads.ts, whose bounds have tests of their own): through the real arm-compute client against
+ * the local ARM endpoint, which reads are saved and which are not; and which scale set fields the list is valid for.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AzureActuator } from '../../../adapters/azure/actuator.ts';
 import type { AzureClients } from '../../../adapters/azure/clients.ts';
 import { instanceListMaxAgeFromEnv } from '../../../adapters/azure/clients.ts';
-import { InstanceListCache, type ScaleSetSignature } from '../../../adapters/azure/instance-lists.ts';
+import { sameSignature, type ScaleSetSignature } from '../../../adapters/azure/instance-lists.ts';
 import { createMemoryOperationStore } from '../../../adapters/azure/operations.ts';
 import { TargetSchema, type Target } from '../../../core/schema/target.ts';
 import { RESOURCE_GROUP, startAzureFake, SUBSCRIPTION, type AzureFake } from '../../support/azure-fake.ts';
@@ -67,7 +67,7 @@ describe('observing a scale set with its instance list reused (a minute here, so
 
   it('concurrent observations share one list (and, with the mode known, list beside the scale set read)', async () => {
     await observe();
-    clients.instanceLists.drop(
+    clients.forgetScaleSet(
       `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
     );
     const before = lists(name);
@@ -111,7 +111,7 @@ describe('observing a scale set with its instance list reused (a minute here, so
 
   it('a failed list is not kept', async () => {
     await observe();
-    clients.instanceLists.drop(
+    clients.forgetScaleSet(
       `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
     );
     fake.inject({
@@ -127,30 +127,16 @@ describe('observing a scale set with its instance list reused (a minute here, so
   });
 });
 
-describe('the cache itself, on a clock passed in', () => {
+describe('what an instance list is valid for, and the setting', () => {
   const signature: ScaleSetSignature = { capacity: 2, sku: 'A', provisioningState: 'Succeeded', etag: '"1"' };
 
-  it('reuses a list only younger than maxAgeMs and for the same scale set fields', () => {
-    let now = 0;
-    const cache = new InstanceListCache<number[]>({ maxAgeMs: 1_000, now: () => now });
-    const list = Promise.resolve([1]);
-    cache.sign(cache.keep('k', list), signature);
-    now = 999;
-    expect(cache.reusable('k', signature)).toBe(list);
-    for (const changed of [{ capacity: 3 }, { sku: 'B' }, { provisioningState: 'Updating' }, { etag: '"2"' }])
-      expect(cache.reusable('k', { ...signature, ...changed })).toBeUndefined();
-    now = 1_000;
-    expect(cache.reusable('k', signature)).toBeUndefined();
-  });
-
-  it('keeps nothing at maxAgeMs 0, and at most maxEntries scale sets (oldest first out)', () => {
-    const off = new InstanceListCache<number[]>({ maxAgeMs: 0 });
-    expect(off.keep('k', Promise.resolve([1]))).toBeUndefined();
-    expect(off.reusable('k')).toBeUndefined();
-    const small = new InstanceListCache<number[]>({ maxAgeMs: 1_000, maxEntries: 2, now: () => 0 });
-    for (const key of ['a', 'b', 'c']) small.keep(key, Promise.resolve([1]));
-    expect(['a', 'b', 'c'].map((key) => small.reusable(key) !== undefined)).toEqual([false, true, true]);
-  });
+  it.each([{ capacity: 3 }, { sku: 'B' }, { provisioningState: 'Updating' }, { etag: '"2"' }])(
+    'a scale set read that differs in %o does not share the list',
+    (changed) => {
+      expect(sameSignature(signature, { ...signature })).toBe(true);
+      expect(sameSignature(signature, { ...signature, ...changed })).toBe(false);
+    },
+  );
 
   it.each([
     ['unset', undefined, undefined],
