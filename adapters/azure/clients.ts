@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { TokenCredential } from '@azure/core-auth';
 import { SharedReads } from '../shared-reads.ts';
-import { DEFAULT_INSTANCE_LIST_MAX_AGE_MS, instanceListKey } from './instance-lists.ts';
+import { DEFAULT_INSTANCE_LIST_MAX_AGE_MS, instanceListKey, scaleSetKey } from './instance-lists.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -28,6 +28,11 @@ export interface AzureClientOptions {
   ca?: string | Buffer;
   /** How long a scale set's instance list is reused, ms (instance-lists.ts; default 1000, 0: never). */
   instanceListMaxAgeMs?: number;
+  /**
+   * How long a scale set's own read (at rest) is shared, ms (instance-lists.ts; default 1000, and never more than
+   * `instanceListMaxAgeMs`, so `TIDE_AZURE_INSTANCE_LIST_MAX_AGE_MS=0` shares nothing).
+   */
+  scaleSetMaxAgeMs?: number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the SDKs' method shapes are checked by the wire tests, not re-typed here.
@@ -43,6 +48,8 @@ export class AzureClients {
   readonly reads: SharedReads;
   /** How long a scale set's instance list is shared, ms (0: never). */
   readonly instanceListMaxAgeMs: number;
+  /** How long a scale set's own read is shared, ms (0: never). */
+  readonly scaleSetMaxAgeMs: number;
   /** Orchestration mode per scale set: fixed at creation, so remembered to list beside the scale set read. */
   readonly #modes = new Map<string, 'Uniform' | 'Flexible'>();
 
@@ -50,6 +57,10 @@ export class AzureClients {
     this.endpoint = options.endpoint ?? ARM_ENDPOINT;
     this.reads = new SharedReads();
     this.instanceListMaxAgeMs = options.instanceListMaxAgeMs ?? DEFAULT_INSTANCE_LIST_MAX_AGE_MS;
+    this.scaleSetMaxAgeMs = Math.min(
+      options.scaleSetMaxAgeMs ?? DEFAULT_INSTANCE_LIST_MAX_AGE_MS,
+      this.instanceListMaxAgeMs,
+    );
     let credential = options.credential;
     this.#credential = () => {
       credential ??= new (require('@azure/identity').DefaultAzureCredential)() as TokenCredential;
@@ -105,12 +116,18 @@ export class AzureClients {
 
   /** Tide changed the scale set, or saw an operation of its on it end: its next observation lists again. */
   forgetScaleSet(resource: string): void {
+    this.reads.forget(scaleSetKey(resource));
     this.reads.forget(instanceListKey(resource));
   }
 
   /** Run one of Tide's changes to a scale set: what was shared of it is forgotten before the call and after it. */
-  changingScaleSet<T>(resource: string, change: () => Promise<T>): Promise<T> {
-    return this.reads.changing(instanceListKey(resource), change);
+  async changingScaleSet<T>(resource: string, change: () => Promise<T>): Promise<T> {
+    this.forgetScaleSet(resource);
+    try {
+      return await change();
+    } finally {
+      this.forgetScaleSet(resource);
+    }
   }
 
   /** `restorePoller` of arm-compute, for operations started on an earlier tick. */

@@ -12,7 +12,7 @@ import type { CapacityErrorReport } from '../ports/capacity-errors.ts';
 import { callAzure, type AzureCallPolicy } from './call.ts';
 import type { AzureClients, Client } from './clients.ts';
 import { capacityCodeOf } from './errors.ts';
-import { instanceListKey, sameSignature, type ScaleSetSignature } from './instance-lists.ts';
+import { instanceListKey, sameSignature, scaleSetKey, type ScaleSetSignature } from './instance-lists.ts';
 import { LAUNCH_TAG, launchKeyOf, recordedBase } from './launch-tag.ts';
 
 /** A scale set by its coordinates. */
@@ -116,10 +116,15 @@ export class VmssDriver {
 
   async observe(ref: VmssRef, pool: CapacityPool): Promise<VmssObservation> {
     const key = vmssResourceId(ref);
-    // The scale set is read every time; its instance list is shared while that read shows it unchanged
-    // (instance-lists.ts). The orchestration mode is fixed when a scale set is made: once seen, a list that has
-    // to be made starts beside the scale set read (one round trip, not two).
-    const scaleSetRead = this.get(ref);
+    // The scale set's read is shared for a second while it is at rest; its instance list while the scale set read
+    // shows it unchanged (instance-lists.ts). The orchestration mode is fixed when a scale set is made: once seen,
+    // a list that has to be made starts beside the scale set read (one round trip, not two).
+    const scaleSetRead: Promise<Client> = this.clients.reads.read(
+      scaleSetKey(key),
+      this.clients.scaleSetMaxAgeMs,
+      () => this.get(ref),
+      { keep: (scaleSet) => scaleSet?.provisioningState === 'Succeeded' },
+    );
     scaleSetRead.catch(() => {}); // awaited below (or by the list's read, which then fails with it)
     const knownMode = this.clients.scaleSetMode(key);
     const { instances: listed } = await this.clients.reads.read(

@@ -41,7 +41,7 @@ const lists = (name: string) =>
 const gets = (name: string) =>
   fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/virtualMachineScaleSets/${name}`)).length;
 
-describe('observing a scale set with its instance list reused (a minute here, so no test waits on it)', () => {
+describe('observing a scale set with its instance list reused (a minute here, so no test waits on it; the scale set read every time)', () => {
   let clients: AzureClients;
   let n = 0;
   let name: string;
@@ -124,6 +124,43 @@ describe('observing a scale set with its instance list reused (a minute here, so
     const before = lists(name);
     await observe();
     expect(lists(name) - before).toBe(1);
+  });
+});
+
+describe('observing a scale set with its own read shared while it is at rest (a minute here)', () => {
+  let clients: AzureClients;
+  let n = 0;
+  let name: string;
+  const operations = createMemoryOperationStore();
+  const actuator = () => new AzureActuator(target(name), { clients, policy: TEST_AZURE_POLICY, operations });
+  const observe = () => actuator().readCapacity(`t-${name}`);
+
+  beforeAll(() => {
+    clients = azureClientsFor(fake, 60_000, 60_000);
+  });
+  beforeEach(() => {
+    name = `vmss-shared-${n++}`;
+    fake.addScaleSet({ name, sku: 'Standard_NC24ads_A100_v4', capacity: 3 });
+  });
+
+  it("one read of the scale set and one list for a burst; Tide's change forgets both; an updating scale set is read every time", async () => {
+    const burst = await Promise.all([observe(), observe(), observe()]);
+    await observe();
+    expect([gets(name), lists(name)]).toEqual([1, 1]);
+    for (const observed of burst) expect(observed.pools).toEqual(burst[0]!.pools);
+    await actuator().setCapacity({ poolId: 'serve', desired: 5 });
+    expect((await observe()).pools[0]).toMatchObject({ desired: 5, ready: 3, pending: 2 });
+    await observe(); // Updating: not kept
+    expect(gets(name)).toBe(3);
+    fake.advance(); // the update ends (Succeeded): kept again
+    expect((await observe()).pools[0]).toMatchObject({ desired: 5, ready: 5, pending: 0 });
+    await observe();
+    expect(gets(name)).toBe(4);
+  });
+
+  it('never shares it longer than the instance list may be (TIDE_AZURE_INSTANCE_LIST_MAX_AGE_MS=0 shares nothing)', () => {
+    expect(azureClientsFor(fake, 0, 60_000).scaleSetMaxAgeMs).toBe(0);
+    expect(azureClientsFor(fake, 500, 60_000).scaleSetMaxAgeMs).toBe(500);
   });
 });
 

@@ -31,11 +31,12 @@ export const testCredential: TokenCredential = {
  * observation lists the instances (no reuse, `instanceListMaxAgeMs: 0`) unless the test asks otherwise: the
  * fake's scale sets are made again between tests under the same names.
  */
-export function azureClientsFor(fake: AzureFake, instanceListMaxAgeMs = 0): AzureClients {
+export function azureClientsFor(fake: AzureFake, instanceListMaxAgeMs = 0, scaleSetMaxAgeMs = 0): AzureClients {
   return new AzureClients({
     ...azureClientOptionsFromEnv({ TIDE_AZURE_ARM_ENDPOINT: fake.url }),
     credential: testCredential,
     ca: fake.ca,
     instanceListMaxAgeMs,
+    scaleSetMaxAgeMs,
   });
 }
