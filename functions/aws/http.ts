@@ -13,6 +13,7 @@ import type { AccessStore } from '../../adapters/ports/access-store.ts';
 import { decide } from '../../core/decide.ts';
 import { bootstrapRecord } from '../http/api-keys.ts';
 import { createApiApp } from '../http/app.ts';
+import { apiOptionsFromEnv } from '../http/context.ts';
 import { createApiMetrics } from '../http/metrics.ts';
 import type { AwsProviderDeps } from './handler.ts';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../shell/runtime.ts';
@@ -90,6 +91,7 @@ export function createHttpHandler(env: Record<string, string | undefined>, overr
       logger: rt.logger,
       metrics: createApiMetrics(),
       senders: createSenderAuth({ ...senderAuthOptionsFromEnv(env), logger: rt.logger }),
+      options: apiOptionsFromEnv(env),
       ...(rt.mode === 'act' ? { released: releasedOnAws(rt, aws) } : {}),
     });
     return handle(app);

@@ -14,6 +14,7 @@ import { createAccessStore, stateConfigFromEnv } from '../../adapters/state/inde
 import { decide } from '../../core/decide.ts';
 import type { Target } from '../../core/schema/target.ts';
 import { createApiApp, type ApiEnv } from '../http/app.ts';
+import { apiOptionsFromEnv } from '../http/context.ts';
 import { createApiMetrics } from '../http/metrics.ts';
 import type { SenderVerifier } from '../http/senders.ts';
 import type { AzureRuntime } from './handlers.ts';
@@ -47,5 +48,6 @@ export function createAzureHttpApp(
     logger: runtime.logger,
     metrics,
     senders,
+    options: apiOptionsFromEnv(env),
   });
 }

@@ -12,6 +12,7 @@ import { createAccessStore, stateConfigFromEnv } from '../../adapters/state/inde
 import { decide } from '../../core/decide.ts';
 import type { Target } from '../../core/schema/target.ts';
 import { createApiApp, type ApiEnv } from '../http/app.ts';
+import { apiOptionsFromEnv } from '../http/context.ts';
 import { createApiMetrics } from '../http/metrics.ts';
 import type { SenderVerifier } from '../http/senders.ts';
 import type { GcpRuntime } from './handlers.ts';
@@ -40,6 +41,7 @@ export function createGcpHttpApp(gcp: GcpRuntime, env: Record<string, string | u
     logger: runtime.logger,
     metrics,
     senders,
+    options: apiOptionsFromEnv(env),
   });
 }
 

@@ -36,6 +36,25 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   keyCacheMs: 1000,
 };
 
+/** The largest `TIDE_RATE_LIMIT` (requests per minute per key), as `tide serve --rate-limit` takes. */
+const MAX_RATE_LIMIT = 100_000_000;
+
+/**
+ * The options a deployed function takes from its environment (the cloud functions have no flags):
+ * `TIDE_RATE_LIMIT`, requests per minute per API key (1-100000000; default 6000, as `tide serve --rate-limit`).
+ * A value that is not such a number throws a TypeError naming the variable and the value, at start.
+ */
+export function apiOptionsFromEnv(env: Record<string, string | undefined>): Partial<ApiOptions> {
+  const raw = env.TIDE_RATE_LIMIT?.trim();
+  if (raw === undefined || raw === '') return {};
+  const rate = /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(rate >= 1 && rate <= MAX_RATE_LIMIT))
+    throw new TypeError(
+      `TIDE_RATE_LIMIT must be 1-${MAX_RATE_LIMIT} requests per minute per key, was: ${JSON.stringify(raw.slice(0, 50))}`,
+    );
+  return { rateLimit: rate, rateWindowMs: 60_000 };
+}
+
 /** Reads what the provider reports of a target's capacity; null (or a throw) when it cannot be read. */
 export type ReadCapacity = (target: Target) => Promise<ObservedCapacity | null>;
 

@@ -7,6 +7,7 @@ import { MemoryAccessStore } from '../../../adapters/state/access-memory.ts';
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import { createHttpHandler } from '../../../functions/aws/http.ts';
 import { generateApiKey } from '../../../functions/http/api-keys.ts';
+import { apiOptionsFromEnv } from '../../../functions/http/context.ts';
 import { alarmEvent, demoPolicy, demoTarget } from '../http/support.ts';
 
 function apiGatewayEvent(method: string, path: string, options: { key?: string; body?: unknown; query?: string } = {}) {
@@ -78,5 +79,43 @@ describe('the HTTP API on Lambda (API Gateway v2 events)', () => {
     const log = JSON.parse((await call('GET', '/v1/targets/llm/decisions', { key: admin.key, query: 'limit=5' })).body);
     expect(log.decisions.map((d: { eventId: string }) => d.eventId)).toEqual(['lambda-1']);
     expect(lines.join('\n')).not.toContain(admin.key);
+  });
+
+  it('takes the per-key rate limit from TIDE_RATE_LIMIT (the functions have no flags), and refuses a bad one at start', async () => {
+    const access = new MemoryAccessStore();
+    const reader = generateApiKey(['read'], 'ci', 0);
+    await access.createKey(reader.record);
+    const handler = createHttpHandler(
+      { TIDE_MODE: 'shadow', TIDE_RATE_LIMIT: '3' },
+      { store: new MemoryStateStore(), access, write: () => {} },
+    );
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const answer = (await handler(apiGatewayEvent('GET', '/v1/targets', { key: reader.key }) as never, context)) as {
+        statusCode: number;
+        headers: Record<string, string>;
+      };
+      statuses.push(answer.statusCode);
+      if (i === 3) expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+
+    const bad = createHttpHandler(
+      { TIDE_MODE: 'shadow', TIDE_RATE_LIMIT: 'lots' },
+      { store: new MemoryStateStore(), access, write: () => {} },
+    );
+    await expect(bad(apiGatewayEvent('GET', '/healthz') as never, context)).rejects.toThrow(
+      'TIDE_RATE_LIMIT must be 1-100000000 requests per minute per key, was: "lots"',
+    );
+  });
+});
+
+describe('apiOptionsFromEnv', () => {
+  it('reads TIDE_RATE_LIMIT as requests per minute per key, and nothing when it is unset or empty', () => {
+    expect(apiOptionsFromEnv({})).toEqual({});
+    expect(apiOptionsFromEnv({ TIDE_RATE_LIMIT: ' ' })).toEqual({});
+    expect(apiOptionsFromEnv({ TIDE_RATE_LIMIT: '120000' })).toEqual({ rateLimit: 120_000, rateWindowMs: 60_000 });
+    for (const bad of ['0', '-1', '1.5', '1e6', '100000001', 'abc'])
+      expect(() => apiOptionsFromEnv({ TIDE_RATE_LIMIT: bad })).toThrow(`was: "${bad}"`);
   });
 });
