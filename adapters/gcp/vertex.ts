@@ -127,7 +127,7 @@ export class VertexDriver {
     return binding.scaleToZero ? this.clients.endpointsBeta : this.clients.endpoints;
   }
 
-  /** The endpoint; `maxAgeMs` > 0 may take a shared read that started at most that long ago (recent-reads.ts). */
+  /** The endpoint; `maxAgeMs` > 0 may take a shared read that started less than that long ago (adapters/shared-reads.ts). */
   async #endpoint(binding: VertexBinding, maxAgeMs = 0): Promise<Endpoint> {
     const name = endpointName(binding);
     const [endpoint] = await this.clients.recentReads.read(
