@@ -75,30 +75,38 @@ describe('the simulated cloud refuses a resize while the endpoint is Updating', 
   });
 });
 
-/** Drive one autoscaler through a ramp of load (2 → 40 replicas' worth in 380 s), each second, on an endpoint. */
+/**
+ * One second of a ramp of load (2 → 40 replicas' worth in 380 s) on an endpoint: the autoscaler steps, then the
+ * second's load is recorded. Returns what was desired before the step and whether the endpoint was Updating.
+ */
+async function rampStep(autoscaler: Autoscaler, cloud: SimulatedCloud, metrics: MetricHistory, second: number) {
+  cloud.advanceTo(second * 1000);
+  const ready = cloud.readyNodes().length;
+  const before = cloud.totalDesired();
+  const updating = cloud.updating();
+  await autoscaler.step({
+    now: second,
+    nowMs: second * 1000,
+    metrics,
+    cloud,
+    poolId: 'primary',
+    targetPerReplica: TARGET,
+    minReplicas: 1,
+    maxReplicas: 100,
+    ready,
+    desired: before,
+  });
+  metrics.record(Math.min(40, 2 + second / 10) * TARGET, ready);
+  return { before, updating };
+}
+
+/** Drive one autoscaler through the ramp, each second, on an endpoint: the seconds it resized at. */
 async function drive(autoscaler: Autoscaler, cloud: SimulatedCloud, seconds: number) {
   const metrics = new MetricHistory(seconds);
   const changes: Array<{ second: number; updating: boolean }> = [];
   for (let second = 0; second < seconds; second++) {
-    cloud.advanceTo(second * 1000);
-    const ready = cloud.readyNodes().length;
-    const before = cloud.totalDesired();
-    const updating = cloud.updating();
-    await autoscaler.step({
-      now: second,
-      nowMs: second * 1000,
-      metrics,
-      cloud,
-      poolId: 'primary',
-      targetPerReplica: TARGET,
-      minReplicas: 1,
-      maxReplicas: 100,
-      ready,
-      desired: before,
-    });
+    const { before, updating } = await rampStep(autoscaler, cloud, metrics, second);
     if (cloud.totalDesired() !== before) changes.push({ second, updating });
-    const concurrency = Math.min(40, 2 + second / 10) * TARGET;
-    metrics.record(concurrency, ready);
   }
   return changes;
 }
@@ -145,24 +153,9 @@ describe("a refused resize leaves no scale event in Tide's memory", () => {
     const taken = new Set<string>();
     const remembered: Array<[number, number]> = [];
     for (let second = 0; second < 900; second++) {
-      cloud.advanceTo(second * 1000);
-      const ready = cloud.readyNodes().length;
-      const before = cloud.totalDesired();
-      await tide.step({
-        now: second,
-        nowMs: second * 1000,
-        metrics,
-        cloud,
-        poolId: 'primary',
-        targetPerReplica: TARGET,
-        minReplicas: 1,
-        maxReplicas: 100,
-        ready,
-        desired: before,
-      });
+      const { before } = await rampStep(tide, cloud, metrics, second);
       if (cloud.totalDesired() !== before) taken.add(`${second * 1000}:${cloud.totalDesired() - before}`);
       remembered.push(...tide.memory.scaleEvents.map(([at, delta]) => [at, delta] as [number, number]));
-      metrics.record(Math.min(40, 2 + second / 10) * TARGET, ready);
     }
     expect(cloud.refusedResizes).toBeGreaterThan(0); // the endpoint did refuse some
     expect(taken.size).toBeGreaterThan(0);
