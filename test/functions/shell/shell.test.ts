@@ -198,6 +198,29 @@ describe('shell: races', () => {
     expect(actuator.calls).toEqual([]);
   });
 
+  it.each([
+    ['lost races', 'conflict', [10, 20, 40]],
+    ['a busy outbox', 'busy', [10, 20, 40, 80]],
+  ] as const)('after %s: the first conflict re-reads at once, then pauses double', async (_, status, pauses) => {
+    const slept: number[] = [];
+    const { store, deps } = await harness({ sleep: async (ms) => void slept.push(ms) }, { retryDelayMs: 20 });
+    const losing: StateStore = Object.create(store);
+    losing.commit = async () =>
+      status === 'conflict'
+        ? { status: 'conflict', version: 99 }
+        : { status: 'busy', pending: { eventId: 'earlier', leaseUntil: T0 + LEASE } };
+    const error = await createShell({ ...deps, store: losing })
+      .handle(hot('e1'))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommitContentionError);
+    // Randomized between half and all of each pause.
+    expect(slept).toHaveLength(pauses.length);
+    slept.forEach((ms, i) => {
+      expect(ms).toBeGreaterThanOrEqual(pauses[i]!);
+      expect(ms).toBeLessThanOrEqual(pauses[i]! * 2);
+    });
+  });
+
   it('executes decisions with actions one at a time, in commit order', async () => {
     const { shell, actuator } = await harness({}, { maxAttempts: 8, retryDelayMs: 5 });
     actuator.hangNext();
