@@ -11,6 +11,7 @@ import type * as AzureFunctions from '@azure/functions';
 import { actuatorAtFirstCall } from '../../adapters/ports/lazy-actuator.ts';
 import { AzureClients, azureClientOptionsFromEnv } from '../../adapters/azure/clients.ts';
 import { createRuntime, type Runtime } from '../shell/runtime.ts';
+import { serializePerTarget } from '../shell/target-queue.ts';
 import { AZURE_SOURCES } from '../../adapters/events/sources/azure.ts';
 import { NEUTRAL_SOURCES } from '../../adapters/events/sources/neutral.ts';
 import { createAzureHandlers, type AzureRuntime } from './handlers.ts';
@@ -38,6 +39,8 @@ export function makeAzureRuntime(env: Record<string, string | undefined>): Azure
   const runtime: Runtime = createRuntime(env, {
     // Azure's payload formats and the neutral ones: no other cloud's parsers in the bundle.
     eventSources: [...AZURE_SOURCES, ...NEUTRAL_SOURCES],
+    // The Node.js worker runs an instance's HTTP requests and Event Grid events concurrently.
+    queuePerTarget: serializePerTarget,
     providers: {
       // The adapters are loaded at a target's first call (dry-run and act only; shadow mode never makes one).
       azure: (target) =>

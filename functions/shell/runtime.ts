@@ -71,6 +71,15 @@ export interface RuntimeOverrides {
    * its own SDK clients). Used in `dry-run` (reads only) and `act`; shadow mode needs none.
    */
   providers?: Partial<Record<Provider, (target: Target) => ActuatorPort>>;
+  /**
+   * `serializePerTarget` of ./target-queue.ts, where the platform runs several invocations at once in one
+   * process (Azure Functions' Node.js worker: a Flex Consumption instance takes many HTTP requests and Event
+   * Grid events at a time): deliveries for one target then queue in the process instead of racing each
+   * other's compare-and-set commit; other instances still race it, and the shell's bounded retries settle
+   * those. Unset: one invocation per instance (Lambda; the Google Cloud functions as infra/gcp deploys them),
+   * and the functions that do not need the queue do not bundle it.
+   */
+  queuePerTarget?: (shell: Shell) => Shell;
 }
 
 /**
@@ -107,7 +116,8 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
       : parsed.value.TIDE_MODE === 'dry-run'
         ? dryRunResolver(actuatorsByProvider(providers), logger)
         : actuatorsByProvider(providers);
-  const shell = createShell({ store, decide, actuators, clock, logger });
+  const decided = createShell({ store, decide, actuators, clock, logger });
+  const shell = overrides.queuePerTarget ? overrides.queuePerTarget(decided) : decided;
   const ingest = createIngest({
     store,
     shell,

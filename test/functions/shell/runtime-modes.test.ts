@@ -4,6 +4,7 @@ import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
 import { PolicySchema } from '../../../core/schema/policy.ts';
 import { TargetSchema } from '../../../core/schema/target.ts';
 import { createRuntime, RuntimeConfigError } from '../../../functions/shell/runtime.ts';
+import { serializePerTarget } from '../../../functions/shell/target-queue.ts';
 import { EVENT_SOURCES } from '../../../adapters/events/sources/index.ts';
 
 const NOW = Date.UTC(2026, 10, 29, 12);
@@ -14,7 +15,7 @@ const target = TargetSchema.parse({
   pools: [{ id: 'serve', instanceType: 'g2-standard-8' }],
 });
 
-async function runtimeIn(mode: string, port: RecordingActuator) {
+async function runtimeIn(mode: string, port: RecordingActuator, queued = false) {
   const store = new MemoryStateStore({}, () => NOW);
   await store.putTarget(target);
   await store.putPolicy(
@@ -30,6 +31,7 @@ async function runtimeIn(mode: string, port: RecordingActuator) {
       clock: { now: () => NOW },
       write: (line) => lines.push(line),
       providers: { gcp: () => port },
+      ...(queued ? { queuePerTarget: serializePerTarget } : {}),
     },
   );
   return { runtime, lines };
@@ -108,5 +110,27 @@ describe('TIDE_MODE', () => {
     expect(() => createRuntime({ TIDE_MODE: 'dry-run' }, { eventSources: EVENT_SOURCES, write: () => {} })).toThrow(
       /TIDE_MODE=dry-run needs a provider adapter/,
     );
+  });
+});
+
+describe('concurrent invocations in one process', () => {
+  // Eight deliveries for one target at once, as a worker that runs invocations concurrently hands them over.
+  const deliverAtOnce = async (queued: boolean) => {
+    const port = twoReady(new RecordingActuator());
+    const { runtime } = await runtimeIn('act', port, queued);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        runtime.shell.handle({ targetId: 'llm', signal: { ...overloaded, eventId: `e${i}`, value: 10 + i } }),
+      ),
+    );
+    return results.map((result) => (result.status === 'decided' ? result.attempts : 0));
+  };
+
+  it('race on the compare-and-set without a queue (one invocation per instance)', async () => {
+    expect(Math.max(...(await deliverAtOnce(false)))).toBeGreaterThan(1);
+  });
+
+  it('queue per target with serializePerTarget: each delivery commits at its first attempt', async () => {
+    expect(await deliverAtOnce(true)).toEqual(Array(8).fill(1));
   });
 });

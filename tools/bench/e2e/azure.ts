@@ -19,6 +19,7 @@ import { createAzureHandlers } from '../../../functions/azure/handlers.ts';
 import { createAzureHttpApp } from '../../../functions/azure/http.ts';
 import { generateApiKey } from '../../../functions/http/api-keys.ts';
 import { createRuntime } from '../../../functions/shell/runtime.ts';
+import { serializePerTarget } from '../../../functions/shell/target-queue.ts';
 import { RESOURCE_GROUP, SUBSCRIPTION } from '../../../test/support/azure-fake.ts';
 import { startRedisServer } from '../../../test/support/redis-server.ts';
 import type { E2eCloud } from './types.ts';
@@ -55,6 +56,8 @@ export const azureE2e: E2eCloud = {
     const runtime = createRuntime(env, {
       eventSources: EVENT_SOURCES,
       providers: { azure: acted.watchAll((target) => new AzureActuator(target, { clients })) },
+      // As functions/azure/index.ts makes it: the worker runs an instance's invocations concurrently.
+      queuePerTarget: serializePerTarget,
       write: () => {},
     });
     for (let i = 0; i < TARGETS; i++) {
