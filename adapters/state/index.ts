@@ -1,19 +1,18 @@
 import type { AccessStore } from '../ports/access-store.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { StateStore } from '../ports/state-store.ts';
-import { MemoryAccessStore } from './access-memory.ts';
 import type { AccessStoreOptions } from './access-options.ts';
 import { RedisAccessStore } from './access-redis.ts';
 import { stateConfigFromEnv, type StateConfig } from './config.ts';
 import { ioredisTransport } from './ioredis-transport.ts';
-import { MemoryStateStore } from './memory-store.ts';
+import { lazyMemoryAccessStore, lazyMemoryStateStore } from './lazy-memory.ts';
 import { RedisStateStore } from './redis-store.ts';
 import { upstashTransport } from './upstash-transport.ts';
 
 export * from './errors.ts';
 export { stateConfigFromEnv, StateEnvSchema, type StateBackend, type StateConfig } from './config.ts';
 export { stateDeadline, withStateDeadline } from './deadline.ts';
-export { MemoryStateStore } from './memory-store.ts';
+export { lazyMemoryAccessStore, lazyMemoryStateStore, type LazyMemoryStateStore } from './lazy-memory.ts';
 export { DEFAULT_STATE_OPTIONS, type StateStoreOptions } from './options.ts';
 export { RedisStateStore, type RedisTransport } from './redis-store.ts';
 export { ioredisTransport } from './ioredis-transport.ts';
@@ -52,7 +51,8 @@ export function createStateStore(config: StateConfig, logger: StateLogger): Stat
         'state: in memory (neither UPSTASH_REDIS_REST_URL/UPSTASH_REDIS_REST_TOKEN nor REDIS_URL is set): state is lost when the process exits and is not shared between instances',
         { namespace: options.namespace },
       );
-      return new MemoryStateStore(options);
+      // Loaded at its first call (./lazy-memory.ts): a deployment on Redis or Upstash never loads it.
+      return lazyMemoryStateStore(options);
   }
 }
 
@@ -61,8 +61,8 @@ export function createStateStoreFromEnv(env: Record<string, string | undefined>,
   return createStateStore(stateConfigFromEnv(env), logger);
 }
 
-export { MemoryAccessStore } from './access-memory.ts';
-export { MemoryWriteLog } from './write-log.ts';
+// MemoryStateStore, MemoryAccessStore and MemoryWriteLog are imported from their own modules: re-exported here
+// they would be in every bundle that imports this module, where the factories load them at first use.
 export { RedisAccessStore } from './access-redis.ts';
 export { KeyLimitError } from './access-errors.ts';
 export { DEFAULT_ACCESS_OPTIONS, type AccessStoreOptions } from './access-options.ts';
@@ -88,6 +88,6 @@ export function createAccessStore(
     case 'redis':
       return new RedisAccessStore(ioredisTransport({ url: backend.url, timeoutMs: state.timeoutMs }), merged);
     case 'memory':
-      return new MemoryAccessStore(merged, beside instanceof MemoryStateStore ? beside.writes : undefined);
+      return lazyMemoryAccessStore(merged, beside);
   }
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../core/errors.ts';
-import { createStateStore, DEFAULT_STATE_OPTIONS, stateConfigFromEnv } from '../../../adapters/state/index.ts';
+import {
+  createAccessStore,
+  createStateStore,
+  DEFAULT_STATE_OPTIONS,
+  stateConfigFromEnv,
+} from '../../../adapters/state/index.ts';
+import { testTarget } from './fixtures.ts';
 
 const upstash = { UPSTASH_REDIS_REST_URL: 'https://eu1-example.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'secret' };
 
@@ -76,5 +82,40 @@ describe('createStateStore', () => {
     const store = createStateStore(stateConfigFromEnv(env), { info: () => undefined, warn: () => undefined });
     expect(store.kind).toBe(kind);
     await store.close();
+  });
+});
+
+describe('the memory stores the factories make (loaded at their first call)', () => {
+  const quiet = { info: () => undefined, warn: () => undefined };
+  const audit = (action: string) => ({
+    record: { at: 1_000, keyId: 'k1', keyName: 'ops', action, targetId: 'llm', change: null },
+    maxEntries: 100,
+  });
+
+  it('share the write audit: a document write through the state store is read by the access store beside it', async () => {
+    const config = stateConfigFromEnv({});
+    const state = createStateStore(config, quiet);
+    const access = createAccessStore(config, {}, state);
+    // Access first: its load waits for the state store's, whose log it reads.
+    expect(await access.readWrites()).toEqual([]);
+    const version = await state.putTarget(testTarget('llm'), undefined, audit('put-target'));
+    expect(await access.readWrites()).toEqual([
+      { at: 1_000, keyId: 'k1', keyName: 'ops', action: 'put-target', targetId: 'llm', change: null, version },
+    ]);
+    // Without a store beside it, an access store keeps its own audit.
+    const alone = createAccessStore(config);
+    expect(await alone.readWrites()).toEqual([]);
+  });
+
+  it('run calls in the order they were made, the first ones included', async () => {
+    const state = createStateStore(stateConfigFromEnv({}), quiet);
+    // Neither awaited before the other is made: the read still sees the write.
+    const written = state.putTarget(testTarget('llm'));
+    const read = state.getTarget('llm');
+    expect(await written).toBe(1);
+    expect((await read)?.value.id).toBe('llm');
+    expect(await state.listTargets()).toEqual(['llm']);
+    await state.records?.set('azure-op:llm:1', 'started', 60_000);
+    expect(await state.records?.get('azure-op:llm:1')).toBe('started');
   });
 });
