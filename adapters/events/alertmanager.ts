@@ -45,10 +45,7 @@ export const AlertmanagerWebhookSchema = looseObject({
   alerts: array(AlertSchema).min(1),
 });
 
-/** Whether the payload looks like an Alertmanager webhook (for `auto`). */
-export function looksLikeAlertmanager(payload: Record<string, unknown>): boolean {
-  return payload.version === '4' && Array.isArray(payload.alerts);
-}
+export { looksLikeAlertmanager } from './detect.ts';
 
 /** An Alertmanager webhook → one `alarm` per alert. */
 export function parseAlertmanager(payload: unknown, ctx: ParseContext): ParsedEvent {

@@ -84,10 +84,7 @@ export const JobEventDataSchema = looseObject({
   labels: record(string(), string()).optional(),
 });
 
-/** Whether the payload is a structured CloudEvent (for `auto`). */
-export function looksLikeCloudEvent(payload: Record<string, unknown>): boolean {
-  return payload.specversion === '1.0' && typeof payload.type === 'string';
-}
+export { looksLikeCloudEvent } from './detect.ts';
 
 /** Binary-mode CloudEvent (ce-* HTTP headers, data as the body) → the structured JSON this parser reads. */
 export function structuredFromBinary(

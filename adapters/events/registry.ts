@@ -12,14 +12,28 @@ import type { EventSourceName, ParsedEvent } from './types.ts';
 
 type Json = Record<string, unknown>;
 
-/** One payload format. */
-export interface EventSource {
+/** One payload format, without its parser: what it is called, how it is recognised, what it carries. */
+export interface EventFormat {
   name: EventSourceName;
   /** One line for `tide parse --help` and the docs. */
   summary: string;
   /** Whether a payload looks like this format (cheap; `auto` tries the sources in registry order). */
   detect(payload: unknown): boolean;
+  /** An envelope's: the formats it hands what it carries to (`dispatch`), loaded with it when lazy. */
+  carries?: readonly EventSourceName[];
+}
+
+/** One payload format and its parser. */
+export interface EventSource extends EventFormat {
   parse(payload: unknown, ctx: ParseContext): ParsedEvent;
+}
+
+/**
+ * A format whose parser is loaded on demand, by the registry's `ready`: for a function that takes the format
+ * only now and then (the HTTP API's webhooks), so its cold start does not load every parser.
+ */
+export interface LazyEventSource extends EventFormat {
+  load(): Promise<EventSource['parse']>;
 }
 
 const isObject = (payload: unknown): payload is Json =>
@@ -37,11 +51,63 @@ export interface EventRegistry {
   detect(payload: unknown, allowed?: readonly EventSourceName[]): EventSource | undefined;
   /** Recognise a payload among `allowed` and parse it; the envelopes call this for what they carry. */
   dispatch(payload: unknown, allowed: readonly EventSourceName[], ctx: ParseContext): ParsedEvent;
+  /**
+   * Load the parsers a payload as `format` may need (`auto`: every one): the format's and, for an envelope, those
+   * of what it carries. Undefined when they are all loaded (always, for a registry of parsers only), so the
+   * common path does not wait; a failed load rejects, and the next call tries again.
+   */
+  ready(format: string): Promise<void> | undefined;
 }
 
-/** A registry of `sources`, in the order given. */
-export function eventRegistry(sources: readonly EventSource[]): EventRegistry {
+const isLazy = (source: EventSource | LazyEventSource): source is LazyEventSource => 'load' in source;
+
+/**
+ * A registry of `given`, in the order given. A lazy source's parser is loaded by `ready`; parsing as it before
+ * that is a programming error, which the parser's boundary (parse.ts) reports as a `parser-failure`.
+ */
+export function eventRegistry(given: readonly (EventSource | LazyEventSource)[]): EventRegistry {
+  const loaded = new Map<EventSourceName, EventSource['parse']>();
+  const loading = new Map<EventSourceName, Promise<void>>();
+  const lazy = new Map(given.filter(isLazy).map((source) => [source.name, source]));
+  const sources: readonly EventSource[] = given.map((source) => {
+    if (!isLazy(source)) return source;
+    const { load: _load, ...format } = source;
+    return {
+      ...format,
+      parse(payload, ctx) {
+        const parse = loaded.get(source.name);
+        if (!parse) throw new Error(`the ${source.name} parser is not loaded: the registry's ready() loads it`);
+        return parse(payload, ctx);
+      },
+    };
+  });
   const byName = new Map(sources.map((source) => [source.name, source]));
+  /** The lazy sources a payload as `names` may need, not loaded yet: each name and what it carries, transitively. */
+  const unloaded = (names: readonly string[]) => {
+    const needed = new Set<LazyEventSource>();
+    const visit = (name: string) => {
+      const source = lazy.get(name as EventSourceName);
+      if (!source || needed.has(source)) return;
+      needed.add(source);
+      for (const inner of source.carries ?? []) visit(inner);
+    };
+    for (const name of names) visit(name);
+    return [...needed].filter((source) => !loaded.has(source.name));
+  };
+  const load = (source: LazyEventSource) => {
+    let pending = loading.get(source.name);
+    if (!pending) {
+      pending = source.load().then(
+        (parse) => void loaded.set(source.name, parse),
+        (error: unknown) => {
+          loading.delete(source.name);
+          throw error;
+        },
+      );
+      loading.set(source.name, pending);
+    }
+    return pending;
+  };
   const detect = (payload: unknown, allowed?: readonly EventSourceName[]) =>
     sources.find((source) => (!allowed || allowed.includes(source.name)) && source.detect(payload));
   return {
@@ -58,6 +124,12 @@ export function eventRegistry(sources: readonly EventSource[]): EventRegistry {
         );
       }
       return source.parse(payload, { ...ctx, source: source.name });
+    },
+    ready(format) {
+      if (lazy.size === 0) return undefined;
+      const needed = unloaded(format === 'auto' ? [...lazy.keys()] : [format]);
+      if (needed.length === 0) return undefined;
+      return Promise.all(needed.map(load)).then(() => undefined);
     },
   };
 }

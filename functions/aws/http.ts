@@ -17,7 +17,7 @@ import { apiOptionsFromEnv } from '../http/context.ts';
 import { createApiMetrics } from '../http/metrics.ts';
 import type { AwsProviderDeps } from './handler.ts';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../shell/runtime.ts';
-import { AWS_FUNCTION_SOURCES } from './sources.ts';
+import { AWS_API_SOURCES } from './lazy-sources.ts';
 
 /** Overrides for tests (a store built elsewhere, captured log lines, the AWS clients). */
 export interface HttpHandlerOverrides extends Partial<RuntimeOverrides> {
@@ -69,7 +69,7 @@ export function createHttpHandler(env: Record<string, string | undefined>, overr
   const aws = overrides.aws ?? defaultAws(env, () => runtime?.logger);
   const build = async () => {
     const rt = createRuntime(env, {
-      eventSources: AWS_FUNCTION_SOURCES,
+      eventSources: AWS_API_SOURCES,
       providers: { aws: aws.actuatorOf },
       ...overrides,
     });

@@ -276,6 +276,25 @@ export function createIngest(deps: IngestDependencies): Ingest {
 
     async ingest(raw, format, callOptions) {
       const { pacer, ...parseOptions } = callOptions ?? {};
+      // A registry with parsers loaded on demand (the HTTP API's webhooks) loads this format's now, once.
+      const loading = sources.ready(format);
+      if (loading) {
+        try {
+          await loading;
+        } catch (error) {
+          logger.error('ingest: the parser could not be loaded; the sender delivers again', {
+            format,
+            error: errorMessage(error),
+          });
+          return {
+            ...emptyResult(format),
+            failures: {
+              nonRetryable: [],
+              retryable: [{ error: { name: 'ParserLoadError', message: errorMessage(error) } }],
+            },
+          };
+        }
+      }
       const parsed = parse(raw, format, { receivedAt: clock.now(), ...options.parse, ...parseOptions });
       if (!parsed.ok) {
         logger.warn('ingest: bad input, not retried', { format, error: parsed.error.toJSON() });

@@ -14,7 +14,7 @@ import type { StateStore } from '../../adapters/ports/state-store.ts';
 import { createStateStoreFromEnv } from '../../adapters/state/index.ts';
 import { urlCredentials } from '../../adapters/state/config.ts';
 import { createIngest, type Ingest, type IngestOptions } from './ingest.ts';
-import { eventRegistry, type EventSource } from '../../adapters/events/registry.ts';
+import { eventRegistry, type EventSource, type LazyEventSource } from '../../adapters/events/registry.ts';
 import { systemClock, type Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import { createShell, type Shell } from './shell.ts';
@@ -63,9 +63,10 @@ export interface RuntimeOverrides {
   shadow?: Partial<ShadowOptions>;
   /**
    * The payload formats this function reads, in detection order: its own cloud's and the neutral ones
-   * (adapters/events/sources/), so it bundles no other cloud's parsers.
+   * (adapters/events/sources/), so it bundles no other cloud's parsers. Lazy ones are loaded by the first
+   * payload of their format (the HTTP API's webhooks: functions/aws/lazy-sources.ts).
    */
-  eventSources: readonly EventSource[];
+  eventSources: readonly (EventSource | LazyEventSource)[];
   /**
    * The provider adapters this function carries, one factory per cloud (each cloud's function bundles only
    * its own SDK clients). Used in `dry-run` (reads only) and `act`; shadow mode needs none.

@@ -6,7 +6,8 @@
  */
 import { array, literal, looseObject, string, union } from 'zod';
 import { as, check, child, decodeJson, emptyEvent, fail, type ParseContext } from '../context.ts';
-import type { EventSourceName, ParsedEvent } from '../types.ts';
+import type { ParsedEvent } from '../types.ts';
+import { SNS_INNER_SOURCES } from './detect.ts';
 
 const SnsMessageSchema = looseObject({
   Type: union([literal('Notification'), literal('SubscriptionConfirmation'), literal('UnsubscribeConfirmation')]),
@@ -22,13 +23,7 @@ const SnsLambdaEventSchema = looseObject({
   Records: array(looseObject({ EventSource: string().optional(), Sns: SnsMessageSchema })).min(1),
 });
 
-/** What an SNS message may carry. */
-export const SNS_INNER_SOURCES: readonly EventSourceName[] = [
-  'aws-cloudwatch-alarm',
-  'aws-eventbridge',
-  'tide-tick',
-  'cloudevents',
-];
+export { looksLikeSns, SNS_INNER_SOURCES } from './detect.ts';
 
 function parseNotification(payload: unknown, ctx: ParseContext): ParsedEvent {
   const message = check(SnsMessageSchema, payload, ctx);
@@ -60,15 +55,6 @@ function parseNotification(payload: unknown, ctx: ParseContext): ParsedEvent {
   event.signals.push(...inner.signals);
   event.notes.push(...inner.notes);
   return event;
-}
-
-/** True when the payload looks like an SNS notification or a Lambda SNS event. */
-export function looksLikeSns(payload: Record<string, unknown>): boolean {
-  if (typeof payload.Type === 'string' && typeof payload.TopicArn === 'string') return true;
-  const first = Array.isArray(payload.Records)
-    ? (payload.Records[0] as Record<string, unknown> | undefined)
-    : undefined;
-  return typeof first === 'object' && first !== null && (first.EventSource === 'aws:sns' || 'Sns' in first);
 }
 
 /** An SNS notification (Lambda event or HTTPS body) → the signals its message carries. */

@@ -7,7 +7,8 @@
 import { array, looseObject, string } from 'zod';
 import { as, check, child, contentHash, decodeJson, emptyEvent, type ParseContext } from '../context.ts';
 import { EventParseError } from '../errors.ts';
-import type { BatchRecordResult, EventSourceName, ParsedEvent } from '../types.ts';
+import type { BatchRecordResult, ParsedEvent } from '../types.ts';
+import { SQS_INNER_SOURCES } from './detect.ts';
 
 const SqsEventSchema = looseObject({
   Records: array(
@@ -20,26 +21,7 @@ const SqsEventSchema = looseObject({
   ).min(1),
 });
 
-/** What an SQS body may carry. */
-export const SQS_INNER_SOURCES: readonly EventSourceName[] = [
-  'aws-eventbridge',
-  'aws-sns',
-  'aws-cloudwatch-alarm',
-  'tide-tick',
-  'cloudevents',
-];
-
-/** Whether the payload looks like a Lambda SQS event (for `auto`). */
-export function looksLikeSqs(payload: Record<string, unknown>): boolean {
-  const first = Array.isArray(payload.Records)
-    ? (payload.Records[0] as Record<string, unknown> | undefined)
-    : undefined;
-  return (
-    typeof first === 'object' &&
-    first !== null &&
-    (first.eventSource === 'aws:sqs' || ('messageId' in first && 'body' in first))
-  );
-}
+export { looksLikeSqs, SQS_INNER_SOURCES } from './detect.ts';
 
 /** A Lambda SQS batch → every record parsed on its own, failures listed by messageId. */
 export function parseSqs(payload: unknown, ctx: ParseContext): ParsedEvent {
