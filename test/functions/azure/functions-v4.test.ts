@@ -223,6 +223,14 @@ describe('tideHttp', () => {
     expect(JSON.parse(response.body).source).toBe('azure-eventgrid');
   });
 
+  it('checks the body limit on a request without Content-Length: over 256 KiB is refused 413, the alert under it taken', async () => {
+    const big = { ...firedAlert('alert-big'), padding: 'x'.repeat(300 * 1024) };
+    expect((await post(`/v1/events/azure-monitor?token=${ingestKey}`, big)).status).toBe(413);
+    const alert = firedAlert('alert-no-length');
+    alert.data.essentials.alertRule = 'no-such-rule';
+    expect((await post(`/v1/events/azure-monitor?token=${ingestKey}`, alert)).status).toBe(200);
+  });
+
   it('serves health and the API reference', async () => {
     for (const path of ['/healthz', '/openapi.json']) {
       const result = httpResponseOf(
