@@ -14,6 +14,7 @@ import { allocateHorizontal } from './strategies/allocation.ts';
 import { evaluateBurst } from './strategies/burst.ts';
 import { demandNow, lookAhead } from './strategies/look-ahead.ts';
 import { allocateSpread } from './strategies/ml/spread.ts';
+import { allocateCovered, coverApplies, coveredNeed } from './strategies/ml/pool-loss.ts';
 import { readyServing, releaseNoticed, withoutNoticed } from './strategies/ml/noticed.ts';
 import { scaleInHeldWhileReturning } from './strategies/ml/return-to-spot.ts';
 import { pruneScaleEvents, scaleDownLimit, scaleUpLimit } from './strategies/rate-limit.ts';
@@ -186,6 +187,13 @@ function freshSnapshot(ctx: DecideContext): void {
   const noticed = ctx.memory.ml.noticed ?? [];
   const sized = noticed.length > 0 ? withoutNoticed(observed, noticed) : observed;
   for (const pool of sized.pools) ctx.current += pool.desired;
+  // Spare replicas the pool-loss cover placed are above the need: the pipeline sizes the need.
+  const covered = coverApplies(policy, ctx.input.target);
+  if (covered) ctx.current = coveredNeed(ctx.memory.ml, ctx.current);
+  else if (ctx.memory.ml.coverNeed !== undefined) {
+    const { coverNeed: _dropped, ...ml } = ctx.memory.ml;
+    ctx.memory.ml = ml;
+  }
   if (noticed.length > 0) ctx.ready = readyServing(observed, noticed, now);
   else for (const pool of observed.pools) ctx.ready += pool.ready;
   ctx.desired = ctx.current;
@@ -476,6 +484,10 @@ function allocate(ctx: DecideContext): void {
   const { now, policy, target } = ctx.input;
   const { memory, current, desired } = ctx;
   const period = longestPeriod(policy);
+  if (coverApplies(policy, target)) {
+    allocateWithCover(ctx);
+    return;
+  }
   if (desired === current) {
     memory.scaleEvents = pruneScaleEvents(memory.scaleEvents, now, period);
     if (ctx.holds.length === 0) ctx.reasons.push(`holding at ${replicas(current)}`);
@@ -486,6 +498,33 @@ function allocate(ctx: DecideContext): void {
     allocateSpread(ctx.ml!, memory.ml, desired, why) ??
     allocateMixed(ctx.ml!, memory.ml, desired, why) ??
     allocateHorizontal(target, ctx.ml!.observed, desired, why);
+  memory.scaleEvents = [...pruneScaleEvents(memory.scaleEvents, now, period), [now, desired - current]];
+  if (desired > current) memory.lastScaleOutAt = now;
+  else memory.lastScaleInAt = now;
+}
+
+/**
+ * The pool-loss cover (core/strategies/ml/pool-loss.ts) lays out every decision that reaches this step, a
+ * change of the need or not: a pool's outage, or its return, changes the layout while the need stays.
+ */
+function allocateWithCover(ctx: DecideContext): void {
+  const { now, policy } = ctx.input;
+  const { memory, current, desired } = ctx;
+  const period = longestPeriod(policy);
+  const why =
+    desired === current
+      ? `holding at ${replicas(current)}`
+      : `${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}: ${ctx.cause}`;
+  const covered = allocateCovered(ctx.ml!, memory.ml, desired, why);
+  ctx.actions = covered.actions;
+  ctx.reasons.push(...covered.reasons);
+  for (const item of covered.holds) hold(ctx, item);
+  memory.ml = { ...memory.ml, coverNeed: desired };
+  if (desired === current) {
+    memory.scaleEvents = pruneScaleEvents(memory.scaleEvents, now, period);
+    if (ctx.holds.length === 0 && covered.actions.length === 0) ctx.reasons.push(`holding at ${replicas(current)}`);
+    return;
+  }
   memory.scaleEvents = [...pruneScaleEvents(memory.scaleEvents, now, period), [now, desired - current]];
   if (desired > current) memory.lastScaleOutAt = now;
   else memory.lastScaleInAt = now;

@@ -118,6 +118,11 @@ export const MlStateSchema = object({
    * Absent when there are none (so a memory that never saw one is the same as before the field).
    */
   noticed: array(NoticedNodeSchema).optional(),
+  /**
+   * The need the pool-loss cover's layout was made for (spot.poolLossReserve): the layout's total less its
+   * spare replicas. Absent for a target without the cover.
+   */
+  coverNeed: number().int().min(0).optional(),
 });
 export type MlState = Infer<typeof MlStateSchema>;
 
@@ -141,6 +146,7 @@ export function copyMlState(ml: MlState): MlState {
     spend: ml.spend,
     lostGpuHours: ml.lostGpuHours,
     ...(ml.noticed ? { noticed: ml.noticed } : {}),
+    ...(ml.coverNeed !== undefined ? { coverNeed: ml.coverNeed } : {}),
   };
 }
 

@@ -132,6 +132,21 @@ export const SpotSchema = strictObject({
     .describe(
       "Spread replicas over the target's spot pools (fewest first) instead of growing the first pool, so one pool's outage takes only its share; scale-in takes on-demand first, then the fullest spot pool. Applies to a target with two or more spot pools and no on-demand base or share (core/strategies/ml/spread.ts).",
     ),
+  poolLossReserve: number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe(
+      "With spreadSpotPools: share of the need left after any one spot pool's outage (spare spot replicas; on-demand while one pool is usable); 0 = off, 1 = N+k (core/strategies/ml/pool-loss.ts).",
+    ),
+  onePoolOnDemandShare: number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .default(null)
+    .describe(
+      'With the pool-loss cover and one usable spot pool: share of the need on on-demand; null = poolLossReserve.',
+    ),
   onDemandBase: number()
     .int()
     .min(0)

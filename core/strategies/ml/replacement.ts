@@ -1,3 +1,4 @@
+import { coverApplies } from './pool-loss.ts';
 import type { Action, Hold } from '../../decision.ts';
 import type { MlState } from '../../schema/ml-memory.ts';
 import type { CapacityError, RebalanceRecommendation, SpotInterruptionNotice } from '../../schema/signal.ts';
@@ -285,6 +286,11 @@ export function handleCapacityError(ctx: MlContext, ml: MlState, signal: Capacit
     to: pool.ready + pool.pending,
     reason: `stop asking ${pool.id} for the ${missing} node(s) it cannot provide`,
   });
+  if (coverApplies(ctx.policy, ctx.target)) {
+    // The pool-loss cover lays the target out again at its next decision, without this pool while it cools.
+    reasons.push('the pool-loss cover places it again at the next decision (spot.poolLossReserve)');
+    return { actions, holds, reasons, ml: next, leavingPoolIds: [] };
+  }
   if (probing) {
     // The launch was the first step back from the fallback: on-demand still carries the load, nothing to move.
     reasons.push(

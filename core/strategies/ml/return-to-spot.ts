@@ -4,6 +4,7 @@ import { planForNotice } from './checkpoint.ts';
 import { poolViews, usd, type MlContext, type MlStep, type PoolView } from './context.ts';
 import { launch, onDemandCount, rankSpotPools, requiredOnDemand } from './spot.ts';
 import { own, withEntry } from '../../dictionary.ts';
+import { coverApplies } from './pool-loss.ts';
 
 /** A job whose move back to spot was called off is tried again after an hour, not on every tick. */
 const MOVE_RETRY_MS = 3_600_000;
@@ -18,6 +19,9 @@ export function returnToSpot(ctx: MlContext, ml: MlState): MlStep {
   // Inference endpoints return only from a fallback (their first pool may be on-demand by choice); training
   // pools always hold on-demand to the base and share, so jobs left on on-demand move back too.
   if (ml.fallbackSince === null && ctx.target.kind === 'inference-endpoint') return none;
+  // With the pool-loss cover the layout moves on-demand back to spot, make-before-break, as soon as spot
+  // pools are usable (core/strategies/ml/pool-loss.ts); the quiet period only ends the fallback's placement.
+  if (coverApplies(ctx.policy, ctx.target)) return endFallbackWhenQuiet(ctx, ml);
   if (!poolViews(ctx).some((view) => view.capacityType === 'spot')) return none;
   const quietMs = ml.lastSpotTroubleAt === null ? Infinity : ctx.now - ml.lastSpotTroubleAt;
   if (quietMs < ctx.policy.spot.returnToSpotAfterSeconds * 1000) return none;
@@ -201,4 +205,16 @@ export function scaleInHeldWhileReturning(ctx: MlContext, ml: MlState): string |
     .reduce((sum, view) => sum + view.pending, 0);
   if (booting === 0) return undefined;
   return `scale-in held: back to spot, ${booting} spot replica(s) still booting to take over from on-demand, which is released once they are ready`;
+}
+
+/** The fallback ends once spot has been quiet for `returnToSpotAfterSeconds`; the cover's layout does the moving. */
+function endFallbackWhenQuiet(ctx: MlContext, ml: MlState): MlStep {
+  const quietMs = ml.lastSpotTroubleAt === null ? Infinity : ctx.now - ml.lastSpotTroubleAt;
+  if (quietMs < ctx.policy.spot.returnToSpotAfterSeconds * 1000) return { actions: [], holds: [], reasons: [], ml };
+  return {
+    actions: [],
+    holds: [],
+    reasons: ['spot quiet: on-demand fallback over (the pool-loss cover moves on-demand back to spot)'],
+    ml: { ...ml, fallbackSince: null, returningToSpotAt: null },
+  };
 }

@@ -97,7 +97,7 @@ function inCapacityCooldown(ctx: MlContext, ml: MlState, pool: PoolView): string
  * pool whose outage starts at the notice's deadline takes no new capacity, or a replacement (or capacity
  * moved there after another pool's error) would boot for minutes only to be noticed and taken too.
  */
-function beingReclaimed(ctx: MlContext, ml: MlState, poolId: string): string | undefined {
+export function beingReclaimed(ctx: MlContext, ml: MlState, poolId: string): string | undefined {
   let deadline: number | undefined;
   for (const entry of ml.noticed ?? [])
     if (entry.poolId === poolId && entry.deadlineAt > ctx.now) deadline = entry.deadlineAt;

@@ -9,6 +9,7 @@ describe('copyMlState', () => {
     spend: [[1, 2]],
     lostGpuHours: 3,
     noticed: [{ instanceId: 'i-1', poolId: 'spot-a', deadlineAt: 5 }],
+    coverNeed: 4,
   });
 
   it('copies every field of the schema, in its order', () => {
@@ -24,5 +25,9 @@ describe('copyMlState', () => {
 
   it('leaves out the optional noticed replicas when there are none (a memory that never saw one is unchanged)', () => {
     expect(Object.keys(copyMlState(MlStateSchema.parse({})))).not.toContain('noticed');
+  });
+
+  it('leaves out the pool-loss cover need when there is none (a target without the cover is unchanged)', () => {
+    expect(Object.keys(copyMlState(MlStateSchema.parse({})))).not.toContain('coverNeed');
   });
 });

@@ -135,7 +135,7 @@ describe('the scale-in while back to spot', () => {
       { id: 'od', instanceType: 'g5.xlarge', capacityType: 'on-demand', nodes: nodes('od', 3) },
     ];
     const policy: PolicyInput = {
-      spot: { spreadSpotPools: true },
+      spot: { spreadSpotPools: true, poolLossReserve: 0 }, // the return path without the cover (pool-loss.test.ts has it with)
       targetTracking: [{ metric: 'load', targetValue: 10, windowSeconds: 0 }],
       behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
     };

@@ -24,7 +24,8 @@ const endpoint = (
       targetTracking: [{ metric: 'gpu_utilization', targetValue: 60 }],
       burst: { enabled: false },
       behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
-      spot: { spreadSpotPools: true, ...spot },
+      // The spread alone; the pool-loss cover on top of it is test/core/ml/pool-loss.test.ts.
+      spot: { spreadSpotPools: true, poolLossReserve: 0, ...spot },
     },
     signal: { kind: 'metric', metric: 'gpu_utilization', value: utilization, observedAt: T0, source: 'test' },
   });
