@@ -10,13 +10,13 @@ import { createLazyAwsActuatorFactory } from '../../adapters/aws/lazy.ts';
 import { createSenderAuth, senderAuthOptionsFromEnv } from '../../adapters/auth/index.ts';
 import { createAccessStore, stateConfigFromEnv } from '../../adapters/state/index.ts';
 import type { AccessStore } from '../../adapters/ports/access-store.ts';
-import { decide } from '../../core/decide.ts';
 import { bootstrapRecord } from '../http/api-keys.ts';
 import { createApiApp } from '../http/app.ts';
 import { apiOptionsFromEnv } from '../http/context.ts';
 import { createApiMetrics } from '../http/metrics.ts';
 import type { AwsProviderDeps } from './handler.ts';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../shell/runtime.ts';
+import { lazyDecide } from '../shell/decider.ts';
+import { createRuntimeWith, type Runtime, type RuntimeOverrides } from '../shell/runtime-base.ts';
 import { AWS_API_SOURCES } from './lazy-sources.ts';
 
 /** Overrides for tests (a store built elsewhere, captured log lines, the AWS clients). */
@@ -67,8 +67,12 @@ export function createHttpHandler(env: Record<string, string | undefined>, overr
   let built: Promise<ReturnType<typeof handle>> | undefined;
   let runtime: Runtime | undefined;
   const aws = overrides.aws ?? defaultAws(env, () => runtime?.logger);
+  // The decision core is loaded by the first request that decides (a webhook, a dry run, an override): most of
+  // the API's requests read and write documents, status and keys, and never decide (issue 18: about 85 KB of
+  // the start-up bundle).
+  const decide = lazyDecide(async () => (await import('../../core/decide.ts')).decide);
   const build = async () => {
-    const rt = createRuntime(env, {
+    const rt = createRuntimeWith(decide, env, {
       eventSources: AWS_API_SOURCES,
       providers: { aws: aws.actuatorOf },
       ...overrides,

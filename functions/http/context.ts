@@ -5,7 +5,7 @@ import type { Ingest } from '../shell/ingest.ts';
 import type { ObservedCapacity, Target } from '../../core/schema/target.ts';
 import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
-import type { Decide, Shell } from '../shell/shell.ts';
+import type { Decide, LazyDecide, Shell } from '../shell/shell.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { CachedDocuments } from './document-cache.ts';
 import type { SenderVerifier } from './senders.ts';
@@ -66,7 +66,8 @@ export interface ApiDependencies {
   ingest: Ingest;
   /** What the provider reports of a target's capacity (status, dry runs). */
   observe: ReadCapacity;
-  decide: Decide;
+  /** The core's `decide` (dry runs), or loaded at the first request that decides (functions/shell/decider.ts). */
+  decide: Decide | LazyDecide;
   clock: Clock;
   logger: Logger;
   metrics: ApiMetrics;

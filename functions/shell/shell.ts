@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Decision } from '../../core/decision.ts';
 import type { DecisionInput } from '../../core/schema/input.ts';
 import type { Memory } from '../../core/schema/memory.ts';
 import { PolicySchema, type Policy } from '../../core/schema/policy.ts';
@@ -15,11 +14,12 @@ import { decideWithGroupSpend, memberSpendOf } from './group-spend.ts';
 import { eventIdOf } from './event-id.ts';
 import { reconcile, RECONCILER_SOURCE, type ActionResult, type Reconciliation } from './reconciler.ts';
 import { summarizeSignal } from './signal-summary.ts';
+import { decideOf, type Decide, type LazyDecide } from './decider.ts';
 
 export { ActionFailedError, CommitContentionError, EventInProgressError } from './errors.ts';
 export { eventIdOf } from './event-id.ts';
 
-export type Decide = (input: DecisionInput) => Decision;
+export type { Decide, LazyDecide } from './decider.ts';
 
 export interface ShellOptions {
   /** Commit attempts per delivery; a lost race re-reads and re-decides (default 5). */
@@ -42,7 +42,8 @@ export interface ShellOptions {
 
 export interface ShellDependencies {
   store: StateStore;
-  decide: Decide;
+  /** The core's `decide`, or loaded at the first delivery that decides (./decider.ts). */
+  decide: Decide | LazyDecide;
   /**
    * The actuator port of a target (target -> port): the shell reads the capacity snapshot through it and
    * the reconciler executes the committed actions through it. Shadow mode passes a port that changes nothing.
@@ -284,7 +285,12 @@ export function createShell(deps: ShellDependencies): Shell {
           // Recorded exchange closures and the group's spend came in the same load round trip.
           ...(snapshot.exchangeOverrides ? { exchangeOverrides: snapshot.exchangeOverrides } : {}),
         };
-        const { memory, ...decided } = decideWithGroupSpend(deps.decide, input, snapshot.group);
+        const decide = decideOf(deps.decide);
+        const { memory, ...decided } = decideWithGroupSpend(
+          typeof decide === 'function' ? decide : await decide,
+          input,
+          snapshot.group,
+        );
         const version = snapshot.state.version;
         const decision: RecordedDecision = { ...decided, eventId, version: version + 1 };
         prepared = {

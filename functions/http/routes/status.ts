@@ -7,6 +7,7 @@ import type { ApiApp } from '../api-app.ts';
 import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { usdPerHourOf } from '../cost.ts';
 import { ApiError } from '../errors.ts';
+import { decideOf } from '../../shell/decider.ts';
 import { COMMON_ERRORS, NOT_FOUND, TOO_LARGE, TargetParams, json, named, scopedRoute } from '../route.ts';
 
 const StatusSchema = named(
@@ -104,7 +105,8 @@ export function registerStatusRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies)
       const snapshot = await store.load(id, READ_ONLY_EVENT);
       if (!snapshot.target) throw new ApiError(404, 'not-found', `no target "${id}"`);
       const target = snapshot.target.value;
-      const decision = deps.decide({
+      const decide = await decideOf(deps.decide);
+      const decision = decide({
         now: clock.now(),
         signal: body.signal,
         target,

@@ -78,6 +78,15 @@ describe('the HTTP API on Lambda (API Gateway v2 events)', () => {
     ]);
     const log = JSON.parse((await call('GET', '/v1/targets/llm/decisions', { key: admin.key, query: 'limit=5' })).body);
     expect(log.decisions.map((d: { eventId: string }) => d.eventId)).toEqual(['lambda-1']);
+    // The dry run decides with the core this function loads at its first use, as the webhook did.
+    const dryRun = await call('POST', '/v1/targets/llm/decide', {
+      key: admin.key,
+      body: {
+        signal: { kind: 'metric', metric: 'GPUUtilization', value: 100, source: 'what-if', observedAt: Date.now() },
+      },
+    });
+    expect(dryRun.statusCode, dryRun.body).toBe(200);
+    expect(JSON.parse(dryRun.body).reasons.length).toBeGreaterThan(0);
     expect(lines.join('\n')).not.toContain(admin.key);
   });
 

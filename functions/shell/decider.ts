@@ -1,0 +1,33 @@
+/**
+ * The core's `decide` as the shell and the HTTP API take it: the function itself (the events functions, which
+ * decide on every invocation), or loaded at its first use (the AWS HTTP API, most of whose requests read and
+ * write documents and never decide: the decision core, about 85 KB of its start-up bundle, is then a chunk of
+ * its own that the first webhook, dry run or override loads; issue 18).
+ */
+import type { Decision } from '../../core/decision.ts';
+import type { DecisionInput } from '../../core/schema/input.ts';
+
+/** The core's entry point (core/decide.ts). */
+export type Decide = (input: DecisionInput) => Decision;
+
+/** `decide`, loaded by the first delivery or request that decides. */
+export interface LazyDecide {
+  readonly load: () => Promise<Decide>;
+}
+
+/** A {@link LazyDecide} that loads once (and again after a failed load, which is that caller's error). */
+export function lazyDecide(load: () => Promise<Decide>): LazyDecide {
+  let loading: Promise<Decide> | undefined;
+  return {
+    load: () =>
+      (loading ??= load().catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      })),
+  };
+}
+
+/** The function itself: at once when it was given, else once loaded. */
+export function decideOf(decide: Decide | LazyDecide): Decide | Promise<Decide> {
+  return typeof decide === 'function' ? decide : decide.load();
+}
