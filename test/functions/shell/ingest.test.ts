@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PolicySchema } from '../../../core/schema/policy.ts';
 import { StateCorruptError, StateUnavailableError } from '../../../adapters/state/errors.ts';
+import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
+import { AWS_API_SOURCES } from '../../../functions/aws/lazy-sources.ts';
+import { createRuntime } from '../../../functions/shell/runtime.ts';
 import { awsFixture, cpuPolicy, endpointTarget, shadowRuntime } from '../aws/harness.ts';
 
 const ALARM_AT = Date.parse('2019-10-02T17:04:45Z');
@@ -164,5 +167,36 @@ describe('ingest', () => {
     expect(failing.calls.getPolicy).toBe(2);
     expect(result.decisions).toEqual([]);
     expect(result.unmatched).toHaveLength(1);
+  });
+});
+
+describe('ingest with parsers loaded on demand (the AWS HTTP API)', () => {
+  it('a parser that cannot be loaded fails the payload retryably, and the next delivery loads it', async () => {
+    let loads = 0;
+    const eventSources = AWS_API_SOURCES.map((source) =>
+      source.name === 'aws-eventbridge'
+        ? {
+            ...source,
+            load: () => {
+              loads += 1;
+              return loads === 1 ? Promise.reject(new Error('chunk missing')) : source.load();
+            },
+          }
+        : source,
+    );
+    const store = new MemoryStateStore({}, () => ALARM_AT);
+    const runtime = createRuntime(
+      { TIDE_MODE: 'shadow' },
+      { eventSources, store, clock: { now: () => ALARM_AT }, write: () => {} },
+    );
+    const failed = await runtime.ingest.ingest(alarm(), 'aws-eventbridge');
+    expect(failed.failures).toEqual({
+      nonRetryable: [],
+      retryable: [{ error: { name: 'ParserLoadError', message: 'chunk missing' } }],
+    });
+    const read = await runtime.ingest.ingest(alarm(), 'aws-eventbridge');
+    expect(read.failures).toEqual({ nonRetryable: [], retryable: [] });
+    expect(read.source).toBe('aws-eventbridge');
+    expect(loads).toBe(2);
   });
 });
