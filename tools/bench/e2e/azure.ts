@@ -5,7 +5,7 @@
  * the cloud. One event = one Azure Monitor common-alert-schema metric alert posted by an action group (with
  * an ingest key) for one of the scale-set targets; the clock is real. What is timed is handler entry to its
  * return, which includes the provider calls (virtualMachineScaleSets.get, the instance list, the PATCH of the
- * capacity) and their answers; operations are started, not waited on, as in the function. The fake cloud
+ * capacity) and their answers; operations are started, not waited on, and recorded in Redis, as in the function. The fake cloud
  * (./azure-fake.ts) runs in a child process of its own (./fake.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { TargetSchema } from '../../../core/schema/target.ts';
 import { createAzureHandlers } from '../../../functions/azure/handlers.ts';
 import { createAzureHttpApp } from '../../../functions/azure/http.ts';
 import { generateApiKey } from '../../../functions/http/api-keys.ts';
-import { createRuntime } from '../../../functions/shell/runtime.ts';
+import { createRuntime, type Runtime } from '../../../functions/shell/runtime.ts';
 import { serializePerTarget } from '../../../functions/shell/target-queue.ts';
 import { RESOURCE_GROUP, SUBSCRIPTION } from '../../../test/support/azure-fake.ts';
 import { startRedisServer } from '../../../test/support/redis-server.ts';
@@ -53,9 +53,19 @@ export const azureE2e: E2eCloud = {
       credential: { getToken: async () => ({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }) },
     });
     const acted = new ActedEvents();
-    const runtime = createRuntime(env, {
+    // As functions/azure/index.ts makes them: operations recorded in the state store (Redis), not in the process.
+    const runtime: Runtime = createRuntime(env, {
       eventSources: EVENT_SOURCES,
-      providers: { azure: acted.watchAll((target) => new AzureActuator(target, { clients })) },
+      providers: {
+        azure: acted.watchAll(
+          (target) =>
+            new AzureActuator(target, {
+              clients,
+              env,
+              ...(runtime.store.records ? { operations: runtime.store.records } : {}),
+            }),
+        ),
+      },
       // As functions/azure/index.ts makes it: the worker runs an instance's invocations concurrently.
       queuePerTarget: serializePerTarget,
       write: () => {},
