@@ -423,7 +423,7 @@ function guards(ctx: DecideContext): void {
 
 /**
  * Look-ahead (core/strategies/look-ahead.ts): a scale-out buys for the demand a boot ahead, and for a plan
- * opening within it. After the guards: like a plan floor, a forecast for a boot ahead is not slowed by the
+ * opening within it; with `keepThroughLull`, a scale-in goes no lower than the peak demand of the horizon. After the guards: like a plan floor, a forecast for a boot ahead is not slowed by the
  * rate limits (they were made for replicas that start in seconds); the bounds still clamp it.
  */
 function lookAheadStep(ctx: DecideContext): void {
@@ -462,6 +462,10 @@ function lookAheadStep(ctx: DecideContext): void {
   ctx.memory.demand = outcome.demand;
   if (outcome.floor === undefined) return;
   ctx.desired = outcome.floor;
+  if (outcome.keep) {
+    hold(ctx, { rule: 'stabilization', reason: outcome.reason! });
+    return;
+  }
   ctx.cause = outcome.reason!;
   ctx.reasons.push(outcome.reason!);
 }

@@ -225,6 +225,7 @@ export const LookAheadSchema = strictObject({
   horizonSeconds: seconds(86400).nullable().default(null).describe('Seconds; null: `replicaBootSeconds`.'),
   trendWindowSeconds: seconds(3600).default(600).describe('Trend look-back, seconds.'),
   maxGrowthRatio: number().min(1).max(100).default(2).describe('At most this × the demand now.'),
+  keepThroughLull: boolean().default(false).describe('Scale in to no less than the horizon’s peak demand.'),
 });
 
 /** An EC2 Auto Scaling warm pool, as `PutWarmPool` takes it. */

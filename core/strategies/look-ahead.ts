@@ -1,4 +1,4 @@
-import { ceilCount, num } from '../format.ts';
+import { ceilCount, num, seconds } from '../format.ts';
 import type { Policy } from '../schema/policy.ts';
 import { own } from '../dictionary.ts';
 import type { Sample, SampleStore } from './metric-samples.ts';
@@ -47,22 +47,24 @@ export interface Trend {
   slopePerSecond: number;
 }
 
-/** The least-squares line through `history`, evaluated at `at`; undefined with fewer than 3 points. */
-export function fitTrend(history: readonly Sample[], at: number): Trend | undefined {
-  const n = history.length;
-  if (n < 3) return undefined;
+/** The least-squares line through the points of `history` from `since` on, evaluated at `at`; undefined with fewer than 3. */
+export function fitTrend(history: readonly Sample[], at: number, since = -Infinity): Trend | undefined {
   // Sums over (t, y), t in seconds relative to `at`: slope = (n·Σty − Σt·Σy) ÷ (n·Σt² − (Σt)²).
+  let n = 0;
   let st = 0;
   let sy = 0;
   let stt = 0;
   let sty = 0;
   for (const [ms, y] of history) {
+    if (ms < since) continue;
+    n += 1;
     const t = (ms - at) / 1000;
     st += t;
     sy += y;
     stt += t * t;
     sty += t * y;
   }
+  if (n < 3) return undefined;
   const d = n * stt - st * st;
   const slope = d > 1e-9 ? (n * sty - st * sy) / d : 0;
   // The line at `at` (t = 0): mean y − slope × mean t.
@@ -74,6 +76,42 @@ export interface LookAheadOutcome {
   demand: Sample[];
   floor?: number;
   reason?: string;
+  /** The floor holds a scale-in back (keep through a lull), rather than raising a scale-out. */
+  keep?: boolean;
+}
+
+/**
+ * Keep through a lull shorter than a boot (issue 17; the ski-rental break-even the hindsight oracle applies).
+ * A replica released now and needed again within a boot costs that boot (billed while it loads) and the
+ * requests that wait for it; keeping it costs at most the same time. So a scale-in goes no lower than the
+ * highest demand of the last horizon: the raw datapoints (unrounded replicas at target), not the averaged
+ * recommendations the scale-down window keeps, because a spike of a few minutes is what the averaging hides.
+ *
+ * Worked example: 6 asked for; target tracking wants 3 now; 4 minutes ago one 10-s datapoint asked for
+ * 4.3 replicas: with a 525-s horizon the scale-in stops at 5, not 3.
+ */
+export function keepThroughLull(
+  history: readonly Sample[],
+  now: number,
+  horizon: number,
+  current: number,
+  desired: number,
+): LookAheadOutcome | undefined {
+  let peak = 0;
+  let peakAt = now;
+  for (const [at, replicas] of history)
+    if (at >= now - horizon * 1000 && replicas >= peak) {
+      peak = replicas;
+      peakAt = at;
+    }
+  const floor = Math.min(current, ceilCount(peak));
+  if (floor <= desired) return undefined;
+  return {
+    demand: history as Sample[],
+    floor,
+    keep: true,
+    reason: `scale-in held at ${floor}, not ${desired}: ${num(peak)} replicas asked for ${seconds(now - peakAt)} ago (keep through a lull shorter than the ${horizon} s horizon)`,
+  };
 }
 
 /**
@@ -108,8 +146,12 @@ export function lookAhead(
 ): LookAheadOutcome {
   const horizon = rule.horizonSeconds ?? replicaBootSeconds;
   if (horizon === null) return { demand: [] };
-  const demand = recordDemand(history, point, now, rule.trendWindowSeconds * 1000);
-  const trend = fitTrend(demand, now);
+  const trendMs = rule.trendWindowSeconds * 1000;
+  const demand = recordDemand(history, point, now, rule.keepThroughLull ? Math.max(trendMs, horizon * 1000) : trendMs);
+  // A scale-in: kept through a lull (a fresh datapoint says there is a serving endpoint to measure).
+  if (desired < current)
+    return (rule.keepThroughLull && point && keepThroughLull(demand, now, horizon, current, desired)) || { demand };
+  const trend = fitTrend(demand, now, now - trendMs);
   let floor = desired;
   const parts: string[] = [];
   if (trend && point) {

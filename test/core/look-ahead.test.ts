@@ -1,11 +1,13 @@
 /**
  * The look-ahead rule (core/strategies/look-ahead.ts): a scale-out buys for the demand one horizon ahead, on
- * the least-squares trend of the tracked metric's demand, and for a plan opening within the horizon.
+ * the least-squares trend of the tracked metric's demand, and for a plan opening within the horizon; with
+ * `keepThroughLull`, a scale-in goes no lower than the highest demand of the horizon.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../core/decide.ts';
 import { emptyMemory, type Memory, type PolicyInput } from '../../core/index.ts';
-import { fitTrend, recordDemand, MAX_DEMAND_POINTS } from '../../core/strategies/look-ahead.ts';
+import { fitTrend, keepThroughLull, recordDemand, MAX_DEMAND_POINTS } from '../../core/strategies/look-ahead.ts';
 import { input, metric, sec, T0 } from './builders.ts';
 
 const M = 'offered_per_replica';
@@ -59,6 +61,13 @@ describe('fitTrend: the least-squares line through the demand points', () => {
     const trend = fitTrend(points, T0 + sec(30))!;
     expect(trend.level).toBeCloseTo(2.3, 9);
     expect(trend.slopePerSecond).toBeCloseTo(0.01, 9);
+  });
+
+  it('fits only the points from `since` on: an old spike before it does not bend the line', () => {
+    const points: [number, number][] = [[T0, 50], ...[100, 110, 120].map((s): [number, number] => [T0 + sec(s), 2])];
+    expect(fitTrend(points, T0 + sec(120), T0 + sec(100))).toEqual({ level: 2, slopePerSecond: 0 });
+    expect(fitTrend(points, T0 + sec(120))!.slopePerSecond).toBeLessThan(0);
+    expect(fitTrend(points, T0 + sec(120), T0 + sec(110))).toBeUndefined();
   });
 
   it('fewer than 3 points give no trend; equal times a flat one at their mean', () => {
@@ -171,5 +180,144 @@ describe('look-ahead in decide', () => {
     // Without a scale-out, nothing is bought early: the plan's own pre-warm does it.
     const quiet = decideAt(() => 5, lookAheadPolicy({}, { schedules: [plan] }), 5);
     expect(quiet.desiredCapacity).toBe(4);
+  });
+});
+
+describe('keepThroughLull: a scale-in goes no lower than the highest demand of the horizon', () => {
+  // Demand points (unrounded replicas at target) at seconds before now; now = T0 + 1000 s.
+  const now = T0 + sec(1000);
+  const history = (points: [number, number][]): [number, number][] =>
+    points.map(([ago, replicas]) => [now - sec(ago), replicas]);
+  it.each([
+    {
+      label: 'a 4.3 four minutes ago holds 6 → 3 at 5',
+      points: [
+        [240, 4.3],
+        [10, 2],
+      ],
+      current: 6,
+      desired: 3,
+      floor: 5,
+    },
+    {
+      label: 'the peak is older than the 525-s horizon: no hold',
+      points: [
+        [600, 9],
+        [10, 2],
+      ],
+      current: 6,
+      desired: 3,
+      floor: undefined,
+    },
+    {
+      label: 'a peak above the current count holds at the current count',
+      points: [[100, 7.2]],
+      current: 6,
+      desired: 3,
+      floor: 6,
+    },
+    {
+      label: 'a peak that rounds to the scale-in target: no hold',
+      points: [[100, 2.5]],
+      current: 6,
+      desired: 3,
+      floor: undefined,
+    },
+    {
+      label: 'a whole number is not rounded up by float noise',
+      points: [[100, 0.1 * 3 * 10 + 1]],
+      current: 6,
+      desired: 3,
+      floor: 4,
+    },
+    { label: 'the point at exactly the horizon counts', points: [[525, 4.5]], current: 6, desired: 2, floor: 5 },
+  ] as { label: string; points: [number, number][]; current: number; desired: number; floor: number | undefined }[])(
+    '$label',
+    ({ points, current, desired, floor }) => {
+      const outcome = keepThroughLull(history(points), now, 525, current, desired);
+      expect(outcome?.floor).toBe(floor);
+      if (outcome) {
+        expect(outcome.keep).toBe(true);
+        expect(outcome.reason).toContain(`scale-in held at ${floor}, not ${desired}`);
+        expect(outcome.reason).toContain('keep through a lull shorter than the 525 s horizon');
+      }
+    },
+  );
+
+  it('property: the floor is above the scale-in target, at most the current count, and covers every point of the horizon', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1200 }), fc.double({ min: 0, max: 50, noNaN: true })), {
+          maxLength: 60,
+        }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 39 }),
+        fc.integer({ min: 0, max: 1200 }),
+        (points, current, below, horizon) => {
+          const desired = Math.min(below, current - 1);
+          const demand = history(points.sort((a, b) => b[0] - a[0]));
+          const outcome = keepThroughLull(demand, now, horizon, current, desired);
+          const inHorizon = points.filter(([ago]) => ago <= horizon).map(([, replicas]) => replicas);
+          const needed = Math.min(current, Math.ceil(Math.max(0, ...inHorizon) - 1e-9));
+          if (needed <= desired) return outcome === undefined;
+          return (
+            outcome !== undefined && outcome.floor === needed && outcome.floor! > desired && outcome.floor! <= current
+          );
+        },
+      ),
+    );
+  });
+});
+
+describe('keepThroughLull in decide', () => {
+  // 4 ready; 2 per replica (1.6 replicas at target 5) but one datapoint at 3.4 (2.72 replicas) 190 s ago.
+  const lull = (k: number) => (k === 10 ? 3.4 : 2);
+
+  it('holds a scale-in at the peak of the horizon, with a reason, as a stabilization hold', () => {
+    const off = decideAt(lull, lookAheadPolicy());
+    // Target tracking: ceil(4 × 2 ÷ 5) = 2.
+    expect(off.desiredCapacity).toBe(2);
+    const on = decideAt(lull, lookAheadPolicy({ keepThroughLull: true }));
+    expect(on.desiredCapacity).toBe(3);
+    const held = on.holds.find((h) => h.reason.includes('keep through a lull'))!;
+    expect(held.rule).toBe('stabilization');
+    expect(held.reason).toContain('scale-in held at 3, not 2: 2.72 replicas asked for 190 s ago');
+  });
+
+  it('keeps the demand history for the horizon (600 s) when it is longer than the trend window (300 s)', () => {
+    const flat = () => 2;
+    const on = decideAt(flat, lookAheadPolicy({ keepThroughLull: true }), 50);
+    const off = decideAt(flat, lookAheadPolicy(), 50);
+    expect(on.memory.demand![0]![0]).toBe(T0);
+    expect(off.memory.demand![0]![0]).toBe(T0 + sec(200));
+  });
+
+  it('does not change a scale-out: the trend is still fitted over the trend window alone', () => {
+    const rising = (k: number) => 5 + 0.05 * k;
+    expect(decideAt(rising, lookAheadPolicy({ keepThroughLull: true }), 49).desiredCapacity).toBe(
+      decideAt(rising, lookAheadPolicy(), 49).desiredCapacity,
+    );
+  });
+
+  it('with nothing ready there is no demand to keep for: capacity that never became ready is still released', () => {
+    // No demand now (the metric reads 0), but the history remembers 3.2 replicas' worth from before.
+    const memory = memoryOf(() => 0);
+    memory.demand = memory.demand!.map(([at]) => [at, 3.2]);
+    const at = (keepThroughLull: boolean) =>
+      decide(
+        input({
+          now: T0 + sec(290),
+          signal: metric(M, 0, T0 + sec(290)),
+          policy: lookAheadPolicy({ keepThroughLull }, { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } }),
+          desired: 4,
+          ready: 0,
+          memory,
+        }),
+      );
+    const on = at(true);
+    // Released to the policy's minimum (1), as without the rule; nothing held for the remembered demand.
+    expect(on.desiredCapacity).toBe(1);
+    expect(at(false).desiredCapacity).toBe(1);
+    expect(on.reasons.some((r) => r.includes('keep through a lull'))).toBe(false);
   });
 });
