@@ -126,6 +126,11 @@ export interface ComparisonOptions {
    * boot): default on; false gives the policy without it.
    */
   tideLookAhead?: boolean;
+  /**
+   * With the look-ahead, a scale-in goes no lower than the highest demand of its horizon (`lookAhead.keepThroughLull`:
+   * keep a replica through a lull shorter than a boot). Default off: see docs/simulator.md.
+   */
+  tideKeepThroughLull?: boolean;
   only?: readonly AutoscalerName[];
   /** Called with each of Tide's decisions in its run (not the all-on-demand one of a spot run), for tracing. */
   onTideDecision?: TideAutoscalerOptions['onDecision'];
@@ -215,6 +220,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       options.tideBootAware ? (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS) : null,
       settings.capacityType === 'spot',
       options.tideLookAhead === false ? null : (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS),
+      options.tideKeepThroughLull === true,
     ),
     schedules: options.plans ?? [],
   };

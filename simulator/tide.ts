@@ -41,7 +41,9 @@ export const TIDE_DELIVERY_DEFAULTS: TideDelivery = { periodSeconds: 10, delaySe
  * variant, `tide simulate --tide-boot-aware`) it scales out only for demand that lasts that long and has no
  * burst mode. With `lookAheadSeconds` (the default in `runComparison`: the median boot) a scale-out buys for
  * the demand that far ahead (`lookAhead`: the demand's trend, and a plan opening within it), because the
- * endpoint takes no other resize while the replicas it launched boot. See docs/simulator.md for the choice.
+ * endpoint takes no other resize while the replicas it launched boot; with `keepThroughLull` (off by default,
+ * `tide simulate --tide-keep-through-lull`) a scale-in also goes no lower than the highest demand of that horizon.
+ * See docs/simulator.md for the choice.
  */
 export function defaultTidePolicy(
   targetPerReplica: number,
@@ -51,6 +53,7 @@ export function defaultTidePolicy(
   replicaBootSeconds: number | null = null,
   spot = false,
   lookAheadSeconds: number | null = null,
+  keepThroughLull = false,
 ): PolicyInput {
   return {
     minCapacity,
@@ -62,7 +65,15 @@ export function defaultTidePolicy(
         : { metric: CONCURRENCY_METRIC, targetValue: targetPerReplica, windowSeconds: 60 },
     ],
     ...(replicaBootSeconds !== null ? { replicaBootSeconds } : {}),
-    ...(lookAheadSeconds !== null ? { lookAhead: { enabled: true, horizonSeconds: lookAheadSeconds } } : {}),
+    ...(lookAheadSeconds !== null
+      ? {
+          lookAhead: {
+            enabled: true,
+            horizonSeconds: lookAheadSeconds,
+            ...(keepThroughLull ? { keepThroughLull } : {}),
+          },
+        }
+      : {}),
     // On spot: replicas spread over the spot pools, so one pool's outage takes only its share.
     ...(spot ? { spot: { spreadSpotPools: true } } : {}),
   };

@@ -20,7 +20,7 @@ const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite [--stand-
                 [--spot [--spot-pools N]] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
                 [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
                 [--fixed-boot] [--resize-while-updating] [--oracle] [--frontier] [--tide-boot-aware]
-                [--no-tide-look-ahead]
+                [--no-tide-look-ahead] [--tide-keep-through-lull]
 
 Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
 tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency with each other
@@ -61,6 +61,8 @@ With no arguments: the bundled Azure conversation trace.
                      for demand that lasts as long as a boot, without burst mode (cheaper, slower)
   --no-tide-look-ahead  Tide's policy without its look-ahead (lookAhead: a scale-out buys for the demand
                      one median boot ahead, the trend's and a plan's opening within it)
+  --tide-keep-through-lull  with the look-ahead, Tide scales in no lower than the highest demand of the
+                     last median boot (lookAhead.keepThroughLull; off by default: dearer, fewer late requests)
   --frontier         also replay constant capacities 1 … static-peak's size, and say which is the
                      cheapest that keeps the best baseline's SLO (what the workload allows)`;
 
@@ -153,6 +155,7 @@ export const simulateCommand: CliCommand = {
         frontier: { type: 'boolean', default: false },
         'tide-boot-aware': { type: 'boolean', default: false },
         'no-tide-look-ahead': { type: 'boolean', default: false },
+        'tide-keep-through-lull': { type: 'boolean', default: false },
       },
     });
     void positionals;
@@ -184,6 +187,8 @@ export const simulateCommand: CliCommand = {
     const tideMetric = values['tide-metric'] ?? 'offered';
     if (tideMetric !== 'in-flight' && tideMetric !== 'offered')
       throw new UsageError(`--tide-metric must be in-flight or offered, was: "${tideMetric}"`);
+    if (values['tide-keep-through-lull'] && values['no-tide-look-ahead'])
+      throw new UsageError('--tide-keep-through-lull is part of the look-ahead: give it without --no-tide-look-ahead');
     if (values.suite) {
       if (values.trace !== undefined || values.workload !== undefined || values.svg !== undefined)
         throw new UsageError('--suite replays its own workloads: give it without --trace, --workload or --svg');
@@ -203,6 +208,7 @@ export const simulateCommand: CliCommand = {
           refuseWhileUpdating: !values['resize-while-updating'],
           tideBootAware: values['tide-boot-aware'],
           tideLookAhead: !values['no-tide-look-ahead'],
+          tideKeepThroughLull: values['tide-keep-through-lull'],
         },
         (label, index, count) => suiteBar.update(index / count, `${label} (${index + 1}/${count})`),
       );
@@ -251,6 +257,7 @@ export const simulateCommand: CliCommand = {
       frontier: values.frontier,
       tideBootAware: values['tide-boot-aware'],
       tideLookAhead: !values['no-tide-look-ahead'],
+      tideKeepThroughLull: values['tide-keep-through-lull'],
       onProgress: (run, index, count, done, total) =>
         bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
     });

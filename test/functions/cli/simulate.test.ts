@@ -171,6 +171,16 @@ describe('tide simulate', () => {
     ).toBe(0);
     expect(JSON.parse(bootAware.out.join('\n')).settings.tidePolicy).toMatchObject({ replicaBootSeconds: 240 });
     expect(JSON.parse(inFlight.out.join('\n')).settings.tidePolicy.replicaBootSeconds).toBeNull();
+    const keep = recordingIo();
+    expect(
+      await main(['simulate', '--trace', file('keep.csv', smallTrace()), '--json', '--tide-keep-through-lull'], keep.io),
+    ).toBe(0);
+    expect(JSON.parse(keep.out.join('\n')).settings.tidePolicy.lookAhead).toMatchObject({
+      enabled: true,
+      horizonSeconds: 525,
+      keepThroughLull: true,
+    });
+    expect(JSON.parse(inFlight.out.join('\n')).settings.tidePolicy.lookAhead.keepThroughLull).toBe(false);
     const everyone = recordingIo();
     expect(
       await main(
@@ -217,6 +227,11 @@ describe('tide simulate', () => {
     { label: 'missing file', args: ['--trace', join(dir, 'missing.csv')], match: /cannot read/ },
     { label: 'bad SLO', args: ['--slo-ms', 'fast'], match: /--slo-ms must be a positive whole number, was: "fast"/ },
     { label: 'unknown flag', args: ['--turbo'], match: /turbo/ },
+    {
+      label: 'keep without the look-ahead',
+      args: ['--tide-keep-through-lull', '--no-tide-look-ahead'],
+      match: /--tide-keep-through-lull is part of the look-ahead/,
+    },
     {
       label: 'suite with a workload',
       args: ['--suite', '--workload', 'code'],
