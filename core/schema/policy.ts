@@ -80,6 +80,18 @@ export const PrometheusMetricSchema = strictObject({
 });
 export type PrometheusMetric = Infer<typeof PrometheusMetricSchema>;
 
+/**
+ * Size by a queueing model (core/strategies/queueing.ts, Erlang C) instead of `targetValue`: the metric is offered
+ * load in slots (erlangs, arrivals × mean service time), and the fewest replicas whose chance of a request
+ * waiting longer than `maxWaitSeconds` for a slot is at most `waitProbability` are asked for.
+ */
+export const QueueingSchema = strictObject({
+  slotsPerReplica: number().int().min(1).max(10000).describe('Requests one replica serves at once.'),
+  serviceSeconds: number().positive().max(86400).describe('Mean service time of a request, seconds.'),
+  maxWaitSeconds: number().min(0).max(86400).describe('Longest wait for a slot the SLO allows, seconds.'),
+  waitProbability: number().positive().lt(1).default(0.01).describe('Largest share that may wait longer.'),
+});
+
 export const TargetTrackingSchema = strictObject({
   metric: string()
     .min(1)
@@ -114,6 +126,7 @@ export const TargetTrackingSchema = strictObject({
   prometheus: PrometheusMetricSchema.optional().describe(
     "Read this metric from Prometheus with a PromQL query on every tick (KEDA-style); absent: the metric comes in signals (webhooks, the cloud's metrics).",
   ),
+  queueing: QueueingSchema.optional().describe('Size by an Erlang C model of offered load, not targetValue.'),
 });
 export type TargetTracking = Infer<typeof TargetTrackingSchema>;
 

@@ -1,5 +1,6 @@
 import { ceilCount, num, replicas } from '../format.ts';
 import type { TargetTracking } from '../schema/policy.ts';
+import { recommendByQueueing } from './queueing.ts';
 
 /** One metric's recommendation, with the arithmetic spelled out. */
 export interface Recommendation {
@@ -58,6 +59,7 @@ export function recommendByTargetTracking(
       demand,
     };
   }
+  if (rule.queueing) return recommendByQueueing(rule, rule.queueing, observed, current, ready);
   const ratio = rule.metricType === 'total' ? observed / (rule.targetValue * ready) : observed / rule.targetValue;
   // 1e-9 absorbs float noise: 66 ÷ 60 − 1 is 0.10000000000000009, which a user reads as exactly 10 %.
   if (ratio >= 1 && ratio - 1 <= rule.scaleOutTolerance + 1e-9) {
