@@ -1,4 +1,4 @@
-import type { Policy } from '../core/schema/policy.ts';
+import type { Policy, PolicyInput } from '../core/schema/policy.ts';
 import type { Target } from '../core/schema/target.ts';
 import { DEFAULT_BOOT_SECONDS, DEFAULT_BOOT_SPREAD } from '../adapters/fake-cloud/cloud.ts';
 import { DEFAULT_SPOT_MARKET } from '../adapters/fake-cloud/spot-market.ts';
@@ -13,6 +13,7 @@ import {
   POOL_ID,
   prepareWorkload,
   simulateRun,
+  slotsPerReplica,
   targetPerReplica,
   type SimulationSettings,
   type Workload,
@@ -20,7 +21,7 @@ import {
 import { bestBaseline, checkSpotGoal, type SpotComparison } from './goal.ts';
 import { runOracle, type OracleResult } from './oracle.ts';
 import type { RunResult } from './results.ts';
-import { DEFAULT_SERVING_MODEL } from './serving.ts';
+import { DEFAULT_SERVING_MODEL, prefillSeconds, serviceSeconds } from './serving.ts';
 import { instancePricing } from '../adapters/fake-cloud/prices.ts';
 import {
   defaultTidePolicy,
@@ -131,12 +132,40 @@ export interface ComparisonOptions {
    * keep a replica through a lull shorter than a boot). Default off: see docs/simulator.md.
    */
   tideKeepThroughLull?: boolean;
+  /**
+   * Tide's default policy sizes by an Erlang C model of its offered-load metric (`targetTracking[].queueing`): the
+   * replicas' slots, the trace's mean service time, a wait of the SLO less the mean prefill, at most 1 % of
+   * requests waiting longer. Default off: see docs/simulator.md. Offered load only.
+   */
+  tideQueueing?: boolean;
   only?: readonly AutoscalerName[];
   /** Called with each of Tide's decisions in its run (not the all-on-demand one of a spot run), for tracing. */
   onTideDecision?: TideAutoscalerOptions['onDecision'];
   /** Also replay constant capacities 1 … static-peak's size (`frontier` in the report). Default off. */
   frontier?: boolean;
   onProgress?: (run: string, index: number, count: number, doneSeconds: number, totalSeconds: number) => void;
+}
+
+/**
+ * The queueing model a user of this endpoint would measure (`--tide-queueing`): the replica's slots, the mean
+ * service time of the workload's requests (SageMaker's `ModelLatency`), and the wait the SLO leaves after the
+ * mean prefill; at most 1 % of requests may wait longer (a p99 SLO).
+ */
+export function queueingModel(trace: Trace, settings: SimulationSettings) {
+  let service = 0;
+  let prefill = 0;
+  for (const request of trace.requests) {
+    service += serviceSeconds(settings.model, request);
+    prefill += prefillSeconds(settings.model, request);
+  }
+  const count = Math.max(1, trace.requests.length);
+  const round = (value: number) => Math.round(value * 1000) / 1000;
+  return {
+    slotsPerReplica: slotsPerReplica(settings),
+    serviceSeconds: Math.max(0.001, round(service / count)),
+    maxWaitSeconds: Math.max(0, round(settings.sloMs / 1000 - prefill / count)),
+    waitProbability: 0.01,
+  };
 }
 
 /** One comparison: the settings, the workload's shape, and one result per autoscaler. */
@@ -224,6 +253,8 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     ),
     schedules: options.plans ?? [],
   };
+  if (options.tideQueueing && options.policy === undefined && tideMetric === 'offered')
+    (policyDocument as PolicyInput).targetTracking![0]!.queueing = queueingModel(options.trace, settings);
   const policy = parseTidePolicy(policyDocument);
   // On spot, Tide's target also lists an on-demand pool of the same type: its spot strategy replaces
   // reclaimed replicas there and returns to spot later. The baselines scale one node group, as they do.

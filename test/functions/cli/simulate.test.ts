@@ -173,7 +173,10 @@ describe('tide simulate', () => {
     expect(JSON.parse(inFlight.out.join('\n')).settings.tidePolicy.replicaBootSeconds).toBeNull();
     const keep = recordingIo();
     expect(
-      await main(['simulate', '--trace', file('keep.csv', smallTrace()), '--json', '--tide-keep-through-lull'], keep.io),
+      await main(
+        ['simulate', '--trace', file('keep.csv', smallTrace()), '--json', '--tide-keep-through-lull'],
+        keep.io,
+      ),
     ).toBe(0);
     expect(JSON.parse(keep.out.join('\n')).settings.tidePolicy.lookAhead).toMatchObject({
       enabled: true,
@@ -181,6 +184,17 @@ describe('tide simulate', () => {
       keepThroughLull: true,
     });
     expect(JSON.parse(inFlight.out.join('\n')).settings.tidePolicy.lookAhead.keepThroughLull).toBe(false);
+    const queueing = recordingIo();
+    expect(
+      await main(['simulate', '--trace', file('queueing.csv', smallTrace()), '--json', '--tide-queueing'], queueing.io),
+    ).toBe(0);
+    // The trace's mean service time and the SLO's 3 s less its mean prefill; p99.
+    const model = JSON.parse(queueing.out.join('\n')).settings.tidePolicy.targetTracking[0].queueing;
+    expect(model).toMatchObject({ slotsPerReplica: 8, waitProbability: 0.01 });
+    expect(model.serviceSeconds).toBeGreaterThan(0);
+    expect(model.maxWaitSeconds).toBeGreaterThan(0);
+    expect(model.maxWaitSeconds).toBeLessThan(3);
+    expect(JSON.parse(inFlight.out.join('\n')).settings.tidePolicy.targetTracking[0].queueing).toBeUndefined();
     const everyone = recordingIo();
     expect(
       await main(
@@ -227,6 +241,11 @@ describe('tide simulate', () => {
     { label: 'missing file', args: ['--trace', join(dir, 'missing.csv')], match: /cannot read/ },
     { label: 'bad SLO', args: ['--slo-ms', 'fast'], match: /--slo-ms must be a positive whole number, was: "fast"/ },
     { label: 'unknown flag', args: ['--turbo'], match: /turbo/ },
+    {
+      label: 'queueing on in-flight requests',
+      args: ['--tide-queueing', '--tide-metric', 'in-flight'],
+      match: /--tide-queueing models offered load/,
+    },
     {
       label: 'keep without the look-ahead',
       args: ['--tide-keep-through-lull', '--no-tide-look-ahead'],
