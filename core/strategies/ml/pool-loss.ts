@@ -19,6 +19,8 @@ import { beingReclaimed, bestOnDemandPool, rankSpotPools, requiredOnDemand } fro
  *    rest spot (SkyServe's dynamic on-demand fallback, EC2's on-demand share): a need of 8 is 4 on-demand and 4
  *    spot, not 8 spot in the one pool whose outage would leave nothing.
  *  - with none: all on-demand (the fallback).
+ * The layout stays within maxCapacity (a need at the maximum gets no spare): a reserve it cannot reach is said
+ * in `reasons` on every decision, with what the loss of the fullest spot pool leaves.
  * The layout is reached make-before-break: pools below it grow at once, and ready replicas above it are released
  * only while the ready replicas left still cover the layout's total, so a move (back into a pool that returned,
  * or from on-demand to spot) never dips. Spare replicas are above the need: `ml.coverNeed` keeps the need the
@@ -165,8 +167,12 @@ export function allocateCovered(ctx: MlContext, ml: MlState, need: number, reaso
   const placedSpot = spreadSpot(counts, spotPools, capped, spotTarget);
   // Need the spot pools could not take (each capped) goes on-demand.
   wantOnDemand = Math.max(wantOnDemand, need - placedSpot);
+  // The rest of the reserve on on-demand, within maxCapacity (the spot spare above stops at the same ceiling).
   if (spotPools.length >= 2 && base + placedSpot - largest(counts, spotPools) < reserve && cheapestOnDemand)
-    wantOnDemand = Math.max(wantOnDemand, reserve - (placedSpot - largest(counts, spotPools)));
+    wantOnDemand = Math.max(
+      wantOnDemand,
+      Math.min(reserve - (placedSpot - largest(counts, spotPools)), ceiling - placedSpot),
+    );
   let haveOnDemand = 0;
   for (const pool of onDemand) haveOnDemand += counts.get(pool.id) ?? 0;
   if (haveOnDemand < wantOnDemand && cheapestOnDemand)
@@ -210,9 +216,15 @@ export function allocateCovered(ctx: MlContext, ml: MlState, need: number, reaso
     to.set(v.id, v.desired - booting - readyOut);
     if (booting + readyOut < over) held.push(`${v.id} ${over - booting - readyOut}`);
   }
+  // What the loss of the fullest spot pool leaves, less than the reserve when maxCapacity (or pools that cannot
+  // grow, with no on-demand pool) stopped the layout short.
+  const left = idealTotal - largest(counts, spotPools);
+  const short = idealTotal >= ceiling ? `maxCapacity ${policy.maxCapacity}` : 'no pool can take more';
   const reserveNote =
     spotPools.length >= 2
-      ? `any one spot pool lost leaves at least ${reserve}${spare > 0 ? ` (${spare} spare spot)` : ''}`
+      ? left < reserve
+        ? `${short}: any one spot pool lost leaves ${left} of the ${reserve} the reserve asks`
+        : `any one spot pool lost leaves at least ${reserve}${spare > 0 ? ` (${spare} spare spot)` : ''}`
       : spotPools.length === 1
         ? `one spot pool usable: ${wantOnDemand} on-demand so its loss leaves at least ${wantOnDemand}`
         : 'no spot pool usable: on-demand';
@@ -232,5 +244,7 @@ export function allocateCovered(ctx: MlContext, ml: MlState, need: number, reaso
           },
         ]
       : [];
-  return { actions, reasons: actions.length > 0 || held.length > 0 ? [layout] : [], holds };
+  // A layout short of the reserve is said on every decision, a change or not: the cover is not what was asked.
+  const said = actions.length > 0 || held.length > 0 || (spotPools.length >= 2 && left < reserve);
+  return { actions, reasons: said ? [layout] : [], holds };
 }

@@ -192,6 +192,29 @@ describe('the pool-loss cover', () => {
     expect(decision.currentCapacity).toBe(1);
   });
 
+  it.each([
+    { need: 9, reserve: 0.5, ready: { 'spot-a': 5, 'spot-b': 4 }, left: 4, asks: 5 },
+    { need: 8, reserve: 1, ready: { 'spot-a': 4, 'spot-b': 4 }, left: 4, asks: 8 },
+  ])(
+    'stays within maxCapacity when the cover would pass it (need $need = max, reserve $reserve), and says so',
+    ({ need, reserve, ready, left, asks }) => {
+      const decision = decide(
+        mlInput({
+          pools: shown(ready),
+          policy: { ...policy(need, reserve), maxCapacity: need },
+          memory: memory(need, ['spot-c']),
+          signal: tick,
+        }),
+      );
+      const layout = { ...ready, ...resized(decision) };
+      const total = Object.values(layout).reduce((a: number, b) => a + (b ?? 0), 0);
+      expect(total).toBeLessThanOrEqual(need);
+      expect(decision.reasons.join('\n')).toMatch(
+        new RegExp(`maxCapacity ${need}: any one spot pool lost leaves ${left} of the ${asks} the reserve asks`),
+      );
+    },
+  );
+
   it('is off at reserve 0 (the spread alone) and then keeps no cover need in memory', () => {
     const decision = run(1, 0, { 'spot-a': 1 }, { troubled: ['spot-c'] });
     expect(decision.actions).toEqual([]);
