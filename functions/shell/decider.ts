@@ -6,6 +6,7 @@
  */
 import type { Decision } from '../../core/decision.ts';
 import type { DecisionInput } from '../../core/schema/input.ts';
+import { ShellError } from './errors.ts';
 
 /** The core's entry point (core/decide.ts). */
 export type Decide = (input: DecisionInput) => Decision;
@@ -15,14 +16,31 @@ export interface LazyDecide {
   readonly load: () => Promise<Decide>;
 }
 
-/** A {@link LazyDecide} that loads once (and again after a failed load, which is that caller's error). */
+/**
+ * The decision core could not be loaded (a chunk missing or failing to evaluate): retryable, so a webhook is
+ * answered 503 and delivered again, not 400 as a bad payload (the next delivery loads again).
+ */
+export class DecideLoadError extends ShellError {
+  override readonly name = 'DecideLoadError';
+  constructor(cause: unknown) {
+    super(
+      `the decision core could not be loaded (${cause instanceof Error ? cause.message : String(cause)}); deliver again`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * A {@link LazyDecide} that loads once (and again after a failed load, which is that caller's
+ * {@link DecideLoadError}).
+ */
 export function lazyDecide(load: () => Promise<Decide>): LazyDecide {
   let loading: Promise<Decide> | undefined;
   return {
     load: () =>
       (loading ??= load().catch((error: unknown) => {
         loading = undefined;
-        throw error;
+        throw new DecideLoadError(error);
       })),
   };
 }

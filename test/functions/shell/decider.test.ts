@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../../adapters/state/memory-store.ts';
-import { decideOf, lazyDecide, type Decide } from '../../../functions/shell/decider.ts';
+import { isRetryable } from '../../../adapters/state/errors.ts';
+import { DecideLoadError, decideOf, lazyDecide, type Decide } from '../../../functions/shell/decider.ts';
 import { createShell } from '../../../functions/shell/shell.ts';
 import { testPolicy, testTarget } from '../../adapters/state/fixtures.ts';
 import { foldingDecide, metricSignal, RecordingActuator, RecordingLogger } from './support/fakes.ts';
@@ -62,6 +63,18 @@ describe('decide loaded at its first use', () => {
     await expect(shell.handle(hot('e1'))).rejects.toThrow('chunk missing');
     expect(await shell.handle(hot('e1'))).toMatchObject({ status: 'decided', decision: { eventId: 'e1' } });
     expect(loads).toBe(2);
+  });
+
+  it('a failed load is a typed, retryable error (the sender delivers again), naming what failed', async () => {
+    const lazy = lazyDecide(async () => {
+      throw new Error('chunk missing');
+    });
+    const { shell } = await shellWith(lazy);
+    const error = await shell.handle(hot('e1')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DecideLoadError);
+    expect(isRetryable(error)).toBe(true);
+    expect((error as Error).message).toMatch(/decision core could not be loaded.*chunk missing/);
+    expect((error as Error).cause).toBeInstanceOf(Error);
   });
 
   it('decideOf gives the function itself at once, a lazy one once loaded', async () => {
