@@ -4,6 +4,7 @@
  * {@link SenderAuth} per process (keys and certificates are cached in it) and call `authenticate` before
  * parsing. A source without a configured check is refused: nothing is accepted by default.
  */
+import { atFirstUse } from '../at-first-use.ts';
 import { createAwsSourceCheck, type AwsSourceCheck } from './aws-sources.ts';
 import { deny, type AuthResult } from './errors.ts';
 import type { SenderAuthOptions } from './options.ts';
@@ -50,16 +51,6 @@ export interface SenderAuth {
 function headerOf(request: InboundRequest, name: string): string | undefined {
   for (const [key, value] of Object.entries(request.headers ?? {})) if (key.toLowerCase() === name) return value;
   return undefined;
-}
-
-/** A check made at its first use (and again after a failed load), from a module loaded then. */
-function atFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () =>
-    (made ??= make().catch((error: unknown) => {
-      made = undefined;
-      throw error;
-    }));
 }
 
 export function createSenderAuth(options: SenderAuthOptions): SenderAuth {

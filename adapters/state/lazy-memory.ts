@@ -1,11 +1,3 @@
-import type { AccessStore } from '../ports/access-store.ts';
-import type { StateStore } from '../ports/state-store.ts';
-import type { AccessStoreOptions } from './access-options.ts';
-import { lazyRecords } from './lazy-records.ts';
-import type { MemoryStateStore } from './memory-store.ts';
-import type { StateStoreOptions } from './options.ts';
-import type { MemoryWriteLog } from './write-log.ts';
-
 /**
  * The memory stores as the factory hands them out (adapters/state/index.ts): memory-store.ts and access-memory.ts
  * are chunks of their own, loaded by the first call, so a function deployed with Redis or Upstash (every cloud
@@ -14,14 +6,14 @@ import type { MemoryWriteLog } from './write-log.ts';
  * each still runs in one step as MemoryStateStore's do. A failed load is that call's error and is tried again
  * by the next one.
  */
-function atFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () =>
-    (made ??= load().catch((error: unknown) => {
-      made = undefined;
-      throw error;
-    }));
-}
+import { atFirstUse } from '../at-first-use.ts';
+import type { AccessStore } from '../ports/access-store.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import type { AccessStoreOptions } from './access-options.ts';
+import { lazyRecords } from './lazy-records.ts';
+import type { MemoryStateStore } from './memory-store.ts';
+import type { StateStoreOptions } from './options.ts';
+import type { MemoryWriteLog } from './write-log.ts';
 
 /** A memory state store loaded at its first call; `loaded` is the store itself (the access store's write audit). */
 export interface LazyMemoryStateStore extends StateStore {
