@@ -519,7 +519,7 @@ function allocateWithCover(ctx: DecideContext): void {
     desired === current
       ? `holding at ${replicas(current)}`
       : `${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}: ${ctx.cause}`;
-  const covered = allocateCovered(ctx.ml!, memory.ml, desired, why);
+  const covered = allocateCovered(ctx.ml!, memory.ml, desired, why, ctx.hi);
   ctx.actions = covered.actions;
   ctx.reasons.push(...covered.reasons);
   for (const item of covered.holds) hold(ctx, item);

@@ -19,7 +19,7 @@ import { beingReclaimed, bestOnDemandPool, rankSpotPools, requiredOnDemand } fro
  *    rest spot (SkyServe's dynamic on-demand fallback, EC2's on-demand share): a need of 8 is 4 on-demand and 4
  *    spot, not 8 spot in the one pool whose outage would leave nothing.
  *  - with none: all on-demand (the fallback).
- * The layout stays within maxCapacity (a need at the maximum gets no spare): a reserve it cannot reach is said
+ * The layout stays within maxCapacity and an active plan's ceiling (a need at the ceiling gets no spare): a reserve it cannot reach is said
  * in `reasons` on every decision, with what the loss of the fullest spot pool leaves.
  * The layout is reached make-before-break: pools below it grow at once, and ready replicas above it are released
  * only while the ready replicas left still cover the layout's total, so a move (back into a pool that returned,
@@ -114,7 +114,13 @@ function spreadSpot(counts: Map<string, number>, pools: readonly PoolView[], cap
  * The layout for `need` with the pool-loss cover, and the resizes that reach it make-before-break. See the
  * file's comment for the rule.
  */
-export function allocateCovered(ctx: MlContext, ml: MlState, need: number, reason: string): CoverAllocation {
+export function allocateCovered(
+  ctx: MlContext,
+  ml: MlState,
+  need: number,
+  reason: string,
+  hi: number = ctx.policy.maxCapacity,
+): CoverAllocation {
   const policy = ctx.policy;
   const views = poolViews(ctx);
   // A pool with spot trouble (an interruption or a capacity error) within returnToSpotAfterSeconds takes no new
@@ -138,7 +144,8 @@ export function allocateCovered(ctx: MlContext, ml: MlState, need: number, reaso
   const cheapestOnDemand = bestOnDemandPool(ctx, ml).pool;
   const base = requiredOnDemand(ctx, need);
   const reserve = reserveFor(policy, need);
-  const ceiling = Math.max(need, policy.maxCapacity);
+  // The bounds' ceiling (maxCapacity, or an active plan's below it): the spare is above the need, never above it.
+  const ceiling = Math.max(need, hi);
   const counts = new Map(views.map((v) => [v.id, v.desired]));
   for (const v of views) if (v.capacityType === 'spot' && !spotPools.includes(v)) counts.set(v.id, 0);
 
@@ -167,7 +174,7 @@ export function allocateCovered(ctx: MlContext, ml: MlState, need: number, reaso
   const placedSpot = spreadSpot(counts, spotPools, capped, spotTarget);
   // Need the spot pools could not take (each capped) goes on-demand.
   wantOnDemand = Math.max(wantOnDemand, need - placedSpot);
-  // The rest of the reserve on on-demand, within maxCapacity (the spot spare above stops at the same ceiling).
+  // The rest of the reserve on on-demand, within the ceiling (the spot spare above stops at it too).
   if (spotPools.length >= 2 && base + placedSpot - largest(counts, spotPools) < reserve && cheapestOnDemand)
     wantOnDemand = Math.max(
       wantOnDemand,
@@ -219,7 +226,8 @@ export function allocateCovered(ctx: MlContext, ml: MlState, need: number, reaso
   // What the loss of the fullest spot pool leaves, less than the reserve when maxCapacity (or pools that cannot
   // grow, with no on-demand pool) stopped the layout short.
   const left = idealTotal - largest(counts, spotPools);
-  const short = idealTotal >= ceiling ? `maxCapacity ${policy.maxCapacity}` : 'no pool can take more';
+  const bound = hi < policy.maxCapacity ? `the plans' ceiling ${hi}` : `maxCapacity ${policy.maxCapacity}`;
+  const short = idealTotal >= ceiling ? bound : 'no pool can take more';
   const reserveNote =
     spotPools.length >= 2
       ? left < reserve

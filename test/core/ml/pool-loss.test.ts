@@ -215,6 +215,31 @@ describe('the pool-loss cover', () => {
     },
   );
 
+  it("stays within an active plan's ceiling too (the spare is above the need, the ceiling a promise)", () => {
+    const decision = decide(
+      mlInput({
+        pools: shown({ 'spot-a': 1 }),
+        policy: {
+          ...policy(1, 0.5),
+          schedules: [
+            {
+              name: 'night',
+              start: '0 * * * *',
+              durationMinutes: 120,
+              timezone: 'UTC',
+              minCapacity: 1,
+              maxCapacity: 1,
+            },
+          ],
+        },
+        memory: memory(1, ['spot-c']),
+        signal: tick,
+      }),
+    );
+    expect(resized(decision)).toEqual({});
+    expect(decision.reasons.join('\n')).toMatch(/ceiling 1: any one spot pool lost leaves 0 of the 1 the reserve asks/);
+  });
+
   it('is off at reserve 0 (the spread alone) and then keeps no cover need in memory', () => {
     const decision = run(1, 0, { 'spot-a': 1 }, { troubled: ['spot-c'] });
     expect(decision.actions).toEqual([]);
