@@ -1,26 +1,64 @@
+/**
+ * The exchange calendars. What validating a document needs (the codes, time zones, regular session lengths) is
+ * here; the rules that resolve a date (holidays, early closes, hours by year) are handed in, not imported
+ * (issue 18), as croner is (core/cron.ts): ./rules.ts is loaded by adapters/calendars/load.ts when a program
+ * first reads a policy that names an exchange, so a cloud function whose policies name none never loads its
+ * 11 KB. Every program that decides on documents (the CLI, `tide serve`, the benches, the tests' setup) loads it
+ * at start; the state stores load it for a policy that needs it. A date resolved before that is an
+ * {@link ExchangeRulesNotLoadedError}, never a silent "open".
+ */
 import { isoDate, minutesOf, parseDate, weekday } from './dates.ts';
-import { XETR, XLON } from './europe.ts';
-import { XHKG } from './hong-kong.ts';
-import { XTKS } from './japan.ts';
 import type { DayRule, ExchangeDay, ExchangeOverride, ExchangeRules } from './types.ts';
-import { XCME_EQUITY, XNAS, XNYS } from './united-states.ts';
 import { zonedInstant } from './zone.ts';
 import { own } from '../dictionary.ts';
 
 export type { ExchangeDay, ExchangeOverride, ExchangeRules } from './types.ts';
 
-/** The exchange calendars, by ISO 10383 MIC. XCME is CME Globex's equity index futures session. */
-export const EXCHANGES: Readonly<Record<string, ExchangeRules>> = {
-  XNYS,
-  XNAS,
-  XLON,
-  XETR,
-  XTKS,
-  XHKG,
-  XCME: XCME_EQUITY,
+/**
+ * Each exchange's IANA zone and regular session, minutes (CME: 23 hours, opening the evening before), as its
+ * rules give them (test/core/calendars checks this table against ./rules.ts).
+ */
+const EXCHANGE_FACTS: Readonly<Record<string, { timeZone: string; sessionMinutes: number }>> = {
+  XNYS: { timeZone: 'America/New_York', sessionMinutes: 390 },
+  XNAS: { timeZone: 'America/New_York', sessionMinutes: 390 },
+  XLON: { timeZone: 'Europe/London', sessionMinutes: 510 },
+  XETR: { timeZone: 'Europe/Berlin', sessionMinutes: 510 },
+  XTKS: { timeZone: 'Asia/Tokyo', sessionMinutes: 390 },
+  XHKG: { timeZone: 'Asia/Hong_Kong', sessionMinutes: 390 },
+  XCME: { timeZone: 'America/Chicago', sessionMinutes: 1380 },
 };
 
-export const EXCHANGE_CODES: readonly string[] = Object.keys(EXCHANGES);
+/** The exchanges' ISO 10383 MICs. XCME is CME Globex's equity index futures session. */
+export const EXCHANGE_CODES: readonly string[] = Object.keys(EXCHANGE_FACTS);
+
+let RULES: Readonly<Record<string, ExchangeRules>> | undefined;
+
+/** The exchanges' rules, by MIC, for every function below (adapters/calendars/load.ts hands them in; once is enough). */
+export function provideExchangeRules(rules: Readonly<Record<string, ExchangeRules>>): void {
+  RULES = rules;
+}
+
+/** Whether the exchanges' rules have been handed in. */
+export function exchangeRulesProvided(): boolean {
+  return RULES !== undefined;
+}
+
+/** A date was resolved before the exchanges' rules were loaded: the program misses `loadExchangeCalendars()`. */
+export class ExchangeRulesNotLoadedError extends Error {
+  override readonly name = 'ExchangeRulesNotLoadedError';
+  constructor(mic: string) {
+    super(
+      `the ${mic} calendar was read before the exchanges' rules were loaded: await loadExchangeCalendars() (adapters/calendars/load.ts) first`,
+    );
+  }
+}
+
+/** One exchange's rules; undefined for a code that is not an exchange's. */
+export function exchangeRules(mic: string): ExchangeRules | undefined {
+  if (!own(EXCHANGE_FACTS, mic)) return undefined;
+  if (RULES === undefined) throw new ExchangeRulesNotLoadedError(mic);
+  return own(RULES, mic);
+}
 
 /**
  * Names `excludeCalendars` accepts besides a policy's own lists: every MIC above, and `nyse` (the name the
@@ -28,9 +66,10 @@ export const EXCHANGE_CODES: readonly string[] = Object.keys(EXCHANGES);
  */
 export const BUILT_IN_CALENDAR_NAMES: readonly string[] = [...EXCHANGE_CODES, 'nyse'];
 
-/** The exchange a built-in calendar name stands for. */
-export function exchangeOfCalendar(name: string): ExchangeRules | undefined {
-  return own(EXCHANGES, name === 'nyse' ? 'XNYS' : name);
+/** The exchange a built-in calendar name stands for (its MIC). */
+export function exchangeOfCalendar(name: string): { mic: string } | undefined {
+  const mic = name === 'nyse' ? 'XNYS' : name;
+  return own(EXCHANGE_FACTS, mic) ? { mic } : undefined;
 }
 
 // Resolving a date costs a few Intl calls; a warm process asks for the same few dates again and again.
@@ -93,7 +132,7 @@ export function exchangeDay(
   date: string,
   overrides: readonly ExchangeOverride[] = [],
 ): ExchangeDay | undefined {
-  const rules = own(EXCHANGES, mic);
+  const rules = exchangeRules(mic);
   if (!rules) return undefined;
   for (const override of overrides) {
     if (override.exchange !== mic || override.date !== date) continue;
@@ -117,7 +156,7 @@ export function exchangeDay(
 
 /** The local date at an exchange of an instant. */
 export function localDateAt(mic: string, at: number): string {
-  return localDate(at, (EXCHANGES[mic] as ExchangeRules).timeZone);
+  return localDate(at, exchangeTimeZone(mic));
 }
 
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -137,13 +176,10 @@ export function addDays(date: string, n: number): string {
 
 /** Length of an exchange's regular session, minutes (CME: 23 hours). */
 export function regularSessionMinutes(mic: string): number {
-  const rules = EXCHANGES[mic] as ExchangeRules;
-  const hours = rules.hours(parseDate('2026-01-05'));
-  const length = minutesOf(hours.close) - minutesOf(hours.open);
-  return rules.opensDayBefore ? length + 24 * 60 : length;
+  return own(EXCHANGE_FACTS, mic)?.sessionMinutes ?? 0;
 }
 
 /** The IANA zone an exchange publishes its hours in. */
 export function exchangeTimeZone(mic: string): string {
-  return own(EXCHANGES, mic)?.timeZone ?? 'UTC';
+  return own(EXCHANGE_FACTS, mic)?.timeZone ?? 'UTC';
 }

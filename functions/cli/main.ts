@@ -37,6 +37,8 @@ export async function main(argv: string[], given: CliIo = processIo): Promise<nu
   }
   // Documents may carry cron lines (core/cron.ts reads them with croner, handed in here).
   await loadCron();
+  // So may they follow an exchange's session (the rules, handed in too; loaded here, not at `tide help`).
+  await (await import('../../adapters/calendars/load.ts')).loadExchangeCalendars();
   const command = await entry.load();
   try {
     return await command.run(rest, io);

@@ -6,6 +6,7 @@
  * `result` or `error`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 import { runComparison } from '../../simulator/comparison.ts';
 import { type SimulationRequest, SimulationInputError, summary, traceOf } from './simulate.ts';
 import type { WorkerMessage } from './simulation-messages.ts';
@@ -24,6 +25,8 @@ interface WorkerInput {
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);
 
 async function run(input: WorkerInput): Promise<void> {
+  // A policy or workload may follow an exchange's session: its rules are handed to the core first.
+  await loadExchangeCalendars();
   let loaded: Awaited<ReturnType<typeof traceOf>>;
   try {
     loaded = await traceOf(input.request);

@@ -9,6 +9,7 @@ import type { Clock } from '../../adapters/ports/clock.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
 import type { EventRecord, RecordedDecision, RecordedFleet, StateStore } from '../../adapters/ports/state-store.ts';
 import { TargetNotFoundError } from '../../adapters/state/errors.ts';
+import { loadExchangeCalendars, needsExchangeCalendars } from '../../adapters/calendars/load.ts';
 import { ActionFailedError, CommitContentionError, EventInProgressError } from './errors.ts';
 import { decideWithGroupSpend, memberSpendOf } from './group-spend.ts';
 import { eventIdOf } from './event-id.ts';
@@ -286,6 +287,8 @@ export function createShell(deps: ShellDependencies): Shell {
           ...(snapshot.exchangeOverrides ? { exchangeOverrides: snapshot.exchangeOverrides } : {}),
         };
         const decide = decideOf(deps.decide);
+        // The exchanges' rules are handed to the core the first time a policy names an exchange.
+        if (needsExchangeCalendars(policy)) await loadExchangeCalendars();
         const { memory, ...decided } = decideWithGroupSpend(
           typeof decide === 'function' ? decide : await decide,
           input,

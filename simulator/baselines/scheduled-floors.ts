@@ -1,5 +1,6 @@
 import { minutesOf, parseDate, weekday } from '../../core/calendars/dates.ts';
-import { addDays, EXCHANGES, localDateAt } from '../../core/calendars/index.ts';
+import { addDays, localDateAt } from '../../core/calendars/index.ts';
+import { EXCHANGE_RULES as EXCHANGES } from '../../core/calendars/rules.ts';
 import { zonedInstant } from '../../core/calendars/zone.ts';
 import type { Plan } from '../../core/schema/plan.ts';
 import { cronOccurrences } from '../../core/cron.ts';

@@ -53,11 +53,15 @@ const CEILING_BYTES: Record<string, number> = {
 
 /**
  * Modules a function loads on demand only, never at its cold start, by function (`*`: every function): the
- * memory stores (every function deploys with Redis or Upstash) and, in the AWS HTTP API, the webhooks' parsers
- * and the decision core.
+ * memory stores (every function deploys with Redis or Upstash), the exchanges' rules (loaded for a policy that
+ * names an exchange) and, in the AWS HTTP API, the webhooks' parsers and the decision core.
  */
 const ON_DEMAND: Record<string, readonly RegExp[]> = {
-  '*': [/^adapters\/state\/memory-store\.ts$/, /^adapters\/state\/access-memory\.ts$/],
+  '*': [
+    /^adapters\/state\/memory-store\.ts$/,
+    /^adapters\/state\/access-memory\.ts$/,
+    /^core\/calendars\/(rules|united-states|europe|japan|hong-kong|hong-kong-lunar)\.ts$/,
+  ],
   'aws:api': [
     /^core\/decide(-steps)?\.ts$/,
     /^adapters\/events\/aws\/(sqs|sns|envelope|cloudwatch-alarm|ec2|sagemaker|scheduled-event)\.ts$/,

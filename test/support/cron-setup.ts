@@ -3,5 +3,7 @@
  * program that reads documents does at start).
  */
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 await loadCron();
+await loadExchangeCalendars();

@@ -29,9 +29,11 @@ import { generateApiKey } from '../../functions/http/api-keys.ts';
 import { alarmEvent, demoPolicy, demoTarget } from '../../test/functions/http/support.ts';
 import { startRedisServer } from '../../test/support/redis-server.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 // Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
 await loadCron();
+await loadExchangeCalendars();
 
 const { values } = parseArgs({
   options: {

@@ -22,9 +22,11 @@ import { inferenceInputs, manyPoolsInputs, plansInputs } from './decide-inputs.t
 import { poolScaling } from './pool-scaling.ts';
 import type { DecisionInput } from '../../core/index.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 // Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
 await loadCron();
+await loadExchangeCalendars();
 
 const { values } = parseArgs({
   options: {

@@ -78,6 +78,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { write: { type: 'boolean' }, 'spot-inputs': { type: 'string' } } });
   const { loadCron } = await import('../../adapters/cron/load.ts');
   await loadCron();
+  const { loadExchangeCalendars } = await import('../../adapters/calendars/load.ts');
+  await loadExchangeCalendars();
   if (values['spot-inputs']) {
     const lines = readFileSync(values['spot-inputs'], 'utf8')
       .split('\n')

@@ -20,9 +20,11 @@ import { gcpE2e } from './e2e/gcp.ts';
 import type { E2eCloud } from './e2e/types.ts';
 import { DEFAULT_HOLD_EVENTS } from './e2e/workload.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 // Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
 await loadCron();
+await loadExchangeCalendars();
 
 const CLOUDS: Record<string, E2eCloud> = { aws: awsE2e, gcp: gcpE2e, azure: azureE2e };
 

@@ -31,9 +31,11 @@ import { generateApiKey } from '../../functions/http/api-keys.ts';
 import { startRedisServer } from '../../test/support/redis-server.ts';
 import { bundleFunction, functionEntries, type FunctionEntry } from './function-build.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 // Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
 await loadCron();
+await loadExchangeCalendars();
 
 const { values } = parseArgs({
   options: {

@@ -14,9 +14,11 @@ import { createRandom } from '../../adapters/fake-cloud/random.ts';
 import { AUTOSCALER_NAMES, type AutoscalerName, runComparison } from '../../simulator/comparison.ts';
 import type { Trace, TraceRequest } from '../../simulator/trace.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 // Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
 await loadCron();
+await loadExchangeCalendars();
 
 /** The synthetic diurnal week (deterministic). */
 export function diurnalWeek(): Trace {

@@ -33,9 +33,11 @@ import { DEFAULT_SPOT_MARKET, spotMarketFor } from '../../adapters/fake-cloud/sp
 import { restartFromScratch } from './restart-from-scratch.ts';
 import { HOUR, MIN, RESTORE_MS, runTrainingWeek, spotPoolId, T0, TYPE } from './spot-training-run.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 // Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
 await loadCron();
+await loadExchangeCalendars();
 
 const { values } = parseArgs({
   options: {

@@ -25,9 +25,11 @@ import { testPolicy, testTarget } from '../../test/adapters/state/fixtures.ts';
 import { deliverAll } from '../../test/functions/shell/support/event-run.ts';
 import { foldingDecide, metricSignal, observedFor, RecordingLogger } from '../../test/functions/shell/support/fakes.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 // Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
 await loadCron();
+await loadExchangeCalendars();
 
 type Kind = 'memory' | 'redis' | 'upstash';
 const args = process.argv.slice(2);

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 import { generateOpenApiDocument } from '../../functions/http/openapi-document.ts';
 import { createServeRuntime } from '../../functions/serve/runtime.ts';
 
@@ -16,6 +17,7 @@ export const documentText = (document: unknown) => `${JSON.stringify(document, n
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
   await loadCron();
+  await loadExchangeCalendars();
   const runtime = await createServeRuntime({
     env: {},
     cloud: 'simulated',

@@ -6,9 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { PolicySchema } from '../../core/index.ts';
 import { markdownReference } from './schema-reference.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 // Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
 await loadCron();
+await loadExchangeCalendars();
 
 export const README_URL = new URL('../../README.md', import.meta.url);
 

@@ -20,9 +20,11 @@ import {
 } from '../../adapters/events/index.ts';
 import { Chooser, mutatePayload } from './mutate.ts';
 import { loadCron } from '../../adapters/cron/load.ts';
+import { loadExchangeCalendars } from '../../adapters/calendars/load.ts';
 
 // Policies may carry cron lines (core/cron.ts reads them with croner, handed in here).
 await loadCron();
+await loadExchangeCalendars();
 
 /** What a run found. */
 export interface FuzzReport {

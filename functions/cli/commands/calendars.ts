@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { StateStore } from '../../../adapters/ports/state-store.ts';
 import { createStateStore, stateConfigFromEnv } from '../../../adapters/state/index.ts';
-import { addDays, EXCHANGE_CODES, EXCHANGES, exchangeDay, exchangeTimeZone } from '../../../core/calendars/index.ts';
+import { addDays, EXCHANGE_CODES, exchangeDay, exchangeTimeZone } from '../../../core/calendars/index.ts';
+import { EXCHANGE_RULES as EXCHANGES } from '../../../core/calendars/rules.ts';
 import type { ExchangeDay, ExchangeOverride } from '../../../core/calendars/types.ts';
 import { formatProblem, ValidationError } from '../../../core/errors.ts';
 import { recordExchangeOverride, removeExchangeOverride } from '../../shell/exchange-calendars.ts';

@@ -8,6 +8,7 @@ import type { ApiDependencies, ApiEnv } from '../context.ts';
 import { usdPerHourOf } from '../cost.ts';
 import { ApiError } from '../errors.ts';
 import { decideOf } from '../../shell/decider.ts';
+import { loadExchangeCalendars, needsExchangeCalendars } from '../../../adapters/calendars/load.ts';
 import { COMMON_ERRORS, NOT_FOUND, TOO_LARGE, TargetParams, json, named, scopedRoute } from '../route.ts';
 
 const StatusSchema = named(
@@ -106,11 +107,13 @@ export function registerStatusRoutes(app: ApiApp<ApiEnv>, deps: ApiDependencies)
       if (!snapshot.target) throw new ApiError(404, 'not-found', `no target "${id}"`);
       const target = snapshot.target.value;
       const decide = await decideOf(deps.decide);
+      const policy = snapshot.policy?.value ?? PolicySchema.parse({});
+      if (needsExchangeCalendars(policy)) await loadExchangeCalendars();
       const decision = decide({
         now: clock.now(),
         signal: body.signal,
         target,
-        policy: snapshot.policy?.value ?? PolicySchema.parse({}),
+        policy,
         observed: body.observed ?? (await observe(target)),
         ...(snapshot.state.memory ? { memory: snapshot.state.memory } : {}),
       });
