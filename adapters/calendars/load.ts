@@ -6,21 +6,36 @@
  * tests' setup call it at start.
  */
 import { exchangeRulesProvided, provideExchangeRules } from '../../core/calendars/index.ts';
+import { atFirstUse } from '../at-first-use.ts';
 import type { Policy } from '../../core/schema/policy.ts';
 
-let loading: Promise<void> | undefined;
+/**
+ * The exchanges' rules could not be loaded (a chunk missing or failing to evaluate): retryable, so a delivery is
+ * made again (and a dry run answered 503), never read as a bad payload; the next call loads again.
+ */
+export class ExchangeCalendarsLoadError extends Error {
+  override readonly name = 'ExchangeCalendarsLoadError';
+  readonly retryable = true;
+  constructor(cause: unknown) {
+    super(
+      `the exchanges' rules could not be loaded (${cause instanceof Error ? cause.message : String(cause)}); deliver again`,
+      { cause },
+    );
+  }
+}
+
+const load = atFirstUse(() =>
+  import('../../core/calendars/rules.ts').then(
+    ({ EXCHANGE_RULES }) => provideExchangeRules(EXCHANGE_RULES),
+    (error: unknown) => {
+      throw new ExchangeCalendarsLoadError(error);
+    },
+  ),
+);
 
 /** Load the exchanges' rules (once) and hand them to core; a failed load is tried again by the next call. */
 export function loadExchangeCalendars(): Promise<void> {
-  if (exchangeRulesProvided()) return Promise.resolve();
-  loading ??= import('../../core/calendars/rules.ts').then(
-    ({ EXCHANGE_RULES }) => provideExchangeRules(EXCHANGE_RULES),
-    (error: unknown) => {
-      loading = undefined;
-      throw error;
-    },
-  );
-  return loading;
+  return exchangeRulesProvided() ? Promise.resolve() : load();
 }
 
 /**

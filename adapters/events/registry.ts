@@ -7,6 +7,7 @@
  * formats and the neutral ones (Alertmanager, CloudEvents, the tick), so it bundles no other cloud's parsers
  * (issue 18); `tide`, `tide serve` and the docs read them all (adapters/events/sources/index.ts).
  */
+import { atFirstUse } from '../at-first-use.ts';
 import { fail, type ParseContext } from './context.ts';
 import type { EventSourceName, ParsedEvent } from './types.ts';
 
@@ -67,7 +68,6 @@ const isLazy = (source: EventSource | LazyEventSource): source is LazyEventSourc
  */
 export function eventRegistry(given: readonly (EventSource | LazyEventSource)[]): EventRegistry {
   const loaded = new Map<EventSourceName, EventSource['parse']>();
-  const loading = new Map<EventSourceName, Promise<void>>();
   const lazy = new Map(given.filter(isLazy).map((source) => [source.name, source]));
   const sources: readonly EventSource[] = given.map((source) => {
     if (!isLazy(source)) return source;
@@ -94,20 +94,13 @@ export function eventRegistry(given: readonly (EventSource | LazyEventSource)[])
     for (const name of names) visit(name);
     return [...needed].filter((source) => !loaded.has(source.name));
   };
-  const load = (source: LazyEventSource) => {
-    let pending = loading.get(source.name);
-    if (!pending) {
-      pending = source.load().then(
-        (parse) => void loaded.set(source.name, parse),
-        (error: unknown) => {
-          loading.delete(source.name);
-          throw error;
-        },
-      );
-      loading.set(source.name, pending);
-    }
-    return pending;
-  };
+  /** Each lazy source's load, once (and again after a failure, which is that call's error). */
+  const loaders = new Map(
+    [...lazy.values()].map((source) => [
+      source.name,
+      atFirstUse(async () => void loaded.set(source.name, await source.load())),
+    ]),
+  );
   const detect = (payload: unknown, allowed?: readonly EventSourceName[]) =>
     sources.find((source) => (!allowed || allowed.includes(source.name)) && source.detect(payload));
   return {
@@ -129,7 +122,7 @@ export function eventRegistry(given: readonly (EventSource | LazyEventSource)[])
       if (lazy.size === 0) return undefined;
       const needed = unloaded(format === 'auto' ? [...lazy.keys()] : [format]);
       if (needed.length === 0) return undefined;
-      return Promise.all(needed.map(load)).then(() => undefined);
+      return Promise.all(needed.map((source) => loaders.get(source.name)?.())).then(() => undefined);
     },
   };
 }
