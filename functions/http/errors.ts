@@ -16,6 +16,7 @@ import {
   isRetryable,
 } from '../../adapters/state/errors.ts';
 import type { Logger } from '../../adapters/ports/logger.ts';
+import { ShellError } from '../shell/errors.ts';
 
 /** One problem of a rejected request, as `tide validate` prints it (field, message, value). */
 export interface ApiIssue {
@@ -127,7 +128,15 @@ export function errorHandler(logger: Logger) {
     if (error instanceof StateUnavailableError || isRetryable(error)) {
       logger.warn('api: answered 503', { path: c.req.path, error: error.message });
       c.header('Retry-After', '1');
-      return c.json(errorBody('unavailable', 'the state store is not answering; try again shortly'), 503);
+      // The answer names what is unavailable: the state store, or the shell's own typed reason (the decision core
+      // not loaded, the target's queue full, the commit lost to contention); anything else retryable, generically.
+      const message =
+        error instanceof StateUnavailableError
+          ? 'the state store is not answering; try again shortly'
+          : error instanceof ShellError
+            ? error.message
+            : 'a service Tide depends on is not answering; try again shortly';
+      return c.json(errorBody('unavailable', message), 503);
     }
     logger.error('api: unexpected error', { path: c.req.path, method: c.req.method, error: error.message });
     return c.json(errorBody('internal', 'internal error'), 500);

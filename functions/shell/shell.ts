@@ -23,7 +23,11 @@ export { eventIdOf } from './event-id.ts';
 export type { Decide, LazyDecide } from './decider.ts';
 
 export interface ShellOptions {
-  /** Commit attempts per delivery; a lost race re-reads and re-decides (default 5). */
+  /**
+   * Commit attempts per delivery; a lost race re-reads and re-decides (default 6: the first re-read is at once,
+   * then four pauses of 10-20, 20-40, 40-80 and 80-160 ms, 150-300 ms in all, as before the first re-read lost its
+   * pause, so contention between instances gets as long to settle).
+   */
   maxAttempts: number;
   /** How long the committing invocation has to execute the actions before a redelivery may, ms (default 60 s). */
   leaseMs: number;
@@ -98,7 +102,7 @@ export interface HandleOptions {
   seen?: (documentsVersion: number) => void;
 }
 
-const DEFAULTS: ShellOptions = { maxAttempts: 5, leaseMs: 60_000, retryDelayMs: 20, maxFollowUps: 3 };
+const DEFAULTS: ShellOptions = { maxAttempts: 6, leaseMs: 60_000, retryDelayMs: 20, maxFollowUps: 3 };
 
 let defaultPolicy: Policy | undefined;
 

@@ -199,8 +199,9 @@ describe('shell: races', () => {
   });
 
   it.each([
-    ['lost races', 'conflict', [10, 20, 40]],
-    ['a busy outbox', 'busy', [10, 20, 40, 80]],
+    // 6 attempts by default: lost races pause 4 times (150-300 ms in all), a busy outbox 5 times.
+    ['lost races', 'conflict', [10, 20, 40, 80]],
+    ['a busy outbox', 'busy', [10, 20, 40, 80, 160]],
   ] as const)('after %s: the first conflict re-reads at once, then pauses double', async (_, status, pauses) => {
     const slept: number[] = [];
     const { store, deps } = await harness({ sleep: async (ms) => void slept.push(ms) }, { retryDelayMs: 20 });
