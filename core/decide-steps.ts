@@ -519,7 +519,16 @@ function allocateWithCover(ctx: DecideContext): void {
     desired === current
       ? `holding at ${replicas(current)}`
       : `${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}: ${ctx.cause}`;
-  const covered = allocateCovered(ctx.ml!, memory.ml, desired, why, ctx.hi);
+  const caps = policy.spendCaps;
+  const covered = allocateCovered(ctx.ml!, memory.ml, desired, why, ctx.hi, {
+    spendCapped:
+      caps.targetUsdPerHour !== null ||
+      caps.targetUsdPerDay !== null ||
+      caps.groupUsdPerHour !== null ||
+      caps.groupUsdPerDay !== null,
+    groupSpend: ctx.input.groupSpend,
+    leavingPoolIds: ctx.leavingPoolIds,
+  });
   ctx.actions = covered.actions;
   ctx.reasons.push(...covered.reasons);
   for (const item of covered.holds) hold(ctx, item);

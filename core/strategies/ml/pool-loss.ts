@@ -3,7 +3,9 @@ import type { MlState } from '../../schema/ml-memory.ts';
 import type { Policy } from '../../schema/policy.ts';
 import type { Target } from '../../schema/target.ts';
 import { own } from '../../dictionary.ts';
-import { poolViews, type MlContext, type PoolView } from './context.ts';
+import { spendLimit, type GroupSpend } from './budget.ts';
+import { estimateCost } from './cost.ts';
+import { poolViews, usd, type MlContext, type PoolView } from './context.ts';
 import { beingReclaimed, bestOnDemandPool, rankSpotPools, requiredOnDemand } from './spot.ts';
 
 /**
@@ -23,7 +25,13 @@ import { beingReclaimed, bestOnDemandPool, rankSpotPools, requiredOnDemand } fro
  * in `reasons` on every decision, with what the loss of the fullest spot pool leaves.
  * The layout is reached make-before-break: pools below it grow at once, and ready replicas above it are released
  * only while the ready replicas left still cover the layout's total, so a move (back into a pool that returned,
- * or from on-demand to spot) never dips. Spare replicas are above the need: `ml.coverNeed` keeps the need the
+ * or from on-demand to spot) never dips. On the way the move stays within its bounds: the total (ready + booting)
+ * within the ceiling, the spend within the cap (or what is spent now, when above it), the replacements launched
+ * only as far as they fit (one at a time); when that stops a move, replicas above the layout may go first while
+ * the ready ones left still meet the need (the reserve dips for a boot, the need never); else it holds, saying
+ * which bound. Worked example: need 4 as 2 spot + 2 on-demand ($2.86/h) for 4 spot ($1.69/h): a $3.30/h cap takes
+ * one spot replacement ($3.28/h), then one on-demand goes once it is ready, then the next; at $3/h none fits.
+ * Spare replicas are above the need: `ml.coverNeed` keeps the need the
  * layout was made for, and the scaling pipeline counts that as the current capacity (core/decide-steps.ts).
  */
 
@@ -57,6 +65,13 @@ export interface CoverAllocation {
   actions: SetCapacityAction[];
   reasons: string[];
   holds: Hold[];
+}
+
+/** What the spend caps need to bound a move: whether a cap is set, the group's spend, pools the provider takes. */
+export interface CoverBounds {
+  spendCapped?: boolean;
+  groupSpend?: GroupSpend | undefined;
+  leavingPoolIds?: readonly string[];
 }
 
 /** The last interruption or capacity error of a pool (epoch ms; -Infinity when none). */
@@ -120,6 +135,7 @@ export function allocateCovered(
   need: number,
   reason: string,
   hi: number = ctx.policy.maxCapacity,
+  bounds: CoverBounds = {},
 ): CoverAllocation {
   const policy = ctx.policy;
   const views = poolViews(ctx);
@@ -206,23 +222,90 @@ export function allocateCovered(
     if ((counts.get(v.id) ?? 0) >= v.desired) bootingToward += Math.min(v.pending, Math.max(0, v.desired - v.ready));
   }
   // Replicas booting in pools at or below the layout are the ones it waits for: they do not make a shrink.
-  let bootingToSpare = Math.max(0, currentTotal - idealTotal - bootingToward);
-  let readyToSpare = Math.max(0, readyTotal - idealTotal);
-  const held: string[] = [];
+  const bootingSpare = Math.max(0, currentTotal - idealTotal - bootingToward);
   // Releases from the dearest first: on-demand, then the spot pools.
   const releaseOrder = [...[...onDemand].reverse(), ...views.filter((v) => v.capacityType === 'spot')];
-  const to = new Map<string, number>();
-  for (const v of releaseOrder) {
-    const ideal = counts.get(v.id) ?? 0;
-    if (ideal >= v.desired) continue;
-    const over = v.desired - ideal;
-    const booting = Math.min(over, bootingToSpare, Math.max(0, v.desired - v.ready));
-    bootingToSpare -= booting;
-    const readyOut = Math.min(over - booting, readyToSpare, v.ready);
-    readyToSpare -= readyOut;
-    to.set(v.id, v.desired - booting - readyOut);
-    if (booting + readyOut < over) held.push(`${v.id} ${over - booting - readyOut}`);
+  /** Releases that keep at least `floor` replicas ready, and what they hold back (ready and booting). */
+  const release = (floor: number) => {
+    let bootingToSpare = bootingSpare;
+    let readyToSpare = Math.max(0, readyTotal - floor);
+    const to = new Map<string, number>();
+    const held: Array<{ id: string; ready: number; booting: number }> = [];
+    for (const v of releaseOrder) {
+      const ideal = counts.get(v.id) ?? 0;
+      if (ideal >= v.desired) continue;
+      const over = v.desired - ideal;
+      const notReady = Math.max(0, v.desired - v.ready);
+      const booting = Math.min(over, bootingToSpare, notReady);
+      bootingToSpare -= booting;
+      const readyOut = Math.min(over - booting, readyToSpare, v.ready);
+      readyToSpare -= readyOut;
+      to.set(v.id, v.desired - booting - readyOut);
+      const left = over - booting - readyOut;
+      if (left > 0) {
+        const heldBooting = Math.min(left, notReady - booting);
+        held.push({ id: v.id, ready: left - heldBooting, booting: heldBooting });
+      }
+    }
+    return { to, held };
+  };
+  // Growth within the bounds on the way: make-before-break keeps the replicas being replaced until their
+  // replacements are ready, so the total (ready + booting) must stay within the ceiling (maxCapacity or an
+  // active plan's, hard limits), and the estimated spend within the spend cap (or at what is spent now, when
+  // that is above it) with both counted. Growth beyond either waits (one replica at a time when one fits).
+  const capped$ = bounds.spendCapped === true;
+  const before = capped$ ? estimateCost(ctx, [], bounds.leavingPoolIds).beforeUsdPerHour : 0;
+  const limit = capped$ ? spendLimit(ctx, ml, before, bounds.groupSpend).limit : undefined;
+  const allowedUsd = limit ? Math.max(before, limit.usdPerHour) : Infinity;
+  const resizes = (to: ReadonlyMap<string, number>) => {
+    const actions: SetCapacityAction[] = [];
+    for (const v of views) {
+      const target = to.get(v.id) ?? v.desired;
+      if (target !== v.desired)
+        actions.push({ type: 'set-capacity', poolId: v.id, from: v.desired, to: target, reason });
+    }
+    return actions;
+  };
+  const grow = (shrunk: ReadonlyMap<string, number>) => {
+    const to = new Map(shrunk);
+    let kept = 0;
+    for (const v of views) kept += to.get(v.id) ?? Math.min(v.desired, counts.get(v.id) ?? 0);
+    let room = ceiling - kept;
+    let byCeiling = 0;
+    for (const v of views) {
+      const add = (counts.get(v.id) ?? 0) - v.desired;
+      if (add <= 0) continue;
+      const fits = Math.min(add, Math.max(0, room));
+      room -= fits;
+      byCeiling += add - fits;
+      to.set(v.id, v.desired + fits);
+    }
+    let bySpend = 0;
+    let overAt = before;
+    if (limit) {
+      // The last pool's growth first, one replica at a time, as the spend caps clip (core/strategies/ml/budget.ts).
+      for (;;) {
+        const spendAt = estimateCost(ctx, resizes(to), bounds.leavingPoolIds).afterUsdPerHour;
+        if (spendAt <= allowedUsd + 1e-9) break;
+        overAt = spendAt;
+        const last = [...views].reverse().find((v) => (to.get(v.id) ?? v.desired) > v.desired);
+        if (!last) break;
+        to.set(last.id, (to.get(last.id) ?? 0) - 1);
+        bySpend++;
+      }
+    }
+    return { to, byCeiling, bySpend, kept, overAt };
+  };
+  let released = release(idealTotal);
+  let grown = grow(released.to);
+  // A move the bounds stop: replicas above the layout may go while the ready ones left still meet the need
+  // (the reserve dips for a boot, never the need), to make room for the replacements within the bounds.
+  if (grown.byCeiling + grown.bySpend > 0 && readyTotal > need && released.held.length > 0) {
+    released = release(need);
+    grown = grow(released.to);
   }
+  const held = released.held;
+  const to = grown.to;
   // What the loss of the fullest spot pool leaves, less than the reserve when maxCapacity (or pools that cannot
   // grow, with no on-demand pool) stopped the layout short.
   const left = idealTotal - largest(counts, spotPools);
@@ -239,20 +322,39 @@ export function allocateCovered(
   const layout = `pool-loss cover (spot.poolLossReserve ${policy.spot.poolLossReserve}): need ${need}, ${reserveNote}: ${views.map((v) => `${v.id} ${counts.get(v.id) ?? 0}`).join(', ')}`;
   const actions: SetCapacityAction[] = [];
   for (const v of views) {
-    const target = to.get(v.id) ?? counts.get(v.id) ?? 0;
+    const target = to.get(v.id) ?? v.desired;
     if (target !== v.desired)
       actions.push({ type: 'set-capacity', poolId: v.id, from: v.desired, to: target, reason: `${reason}; ${layout}` });
   }
-  const holds: Hold[] =
+  const holds: Hold[] = [];
+  const waiting = held
+    .map(
+      (h) =>
+        `${h.id} ${h.ready + h.booting}: ${[h.ready > 0 ? `${h.ready} ready` : '', h.booting > 0 ? `${h.booting} booting` : ''].filter(Boolean).join(', ')}`,
+    )
+    .join('; ');
+  let launched = 0;
+  for (const v of views) launched += Math.max(0, (to.get(v.id) ?? v.desired) - v.desired);
+  const heldNote =
     held.length > 0
-      ? [
-          {
-            rule: 'stabilization',
-            reason: `pool-loss cover: release of ready replicas held (${held.join(', ')}) until the replicas taking their place are ready (${readyTotal} ready, the layout holds ${idealTotal})`,
-          },
-        ]
-      : [];
+      ? `; releases held (${waiting}) so the ready replicas (${readyTotal}) do not fall below ${grown.byCeiling + grown.bySpend > 0 ? `the need ${need}` : `the layout's ${idealTotal}`}`
+      : '';
+  if (grown.byCeiling > 0)
+    holds.push({
+      rule: 'bounds',
+      reason: `pool-loss cover: ${grown.byCeiling} of the layout's replicas not launched: ${bound} allows ${ceiling} in all (ready or booting), and ${grown.kept} are kept until the replicas taking their place are ready${heldNote}; the move waits until the need is below the ceiling`,
+    });
+  if (grown.bySpend > 0 && limit)
+    holds.push({
+      rule: 'spend-cap',
+      reason: `pool-loss cover: ${grown.bySpend} of the layout's replicas wait for the spend cap (${limit.reason}): ${launched > 0 ? `${launched} launched now, ` : ''}one more would take the estimated spend to ${usd(grown.overAt)}/h, above ${usd(allowedUsd)}/h, while the replicas it replaces are kept${heldNote}`,
+    });
+  if (held.length > 0 && grown.byCeiling + grown.bySpend === 0)
+    holds.push({
+      rule: 'stabilization',
+      reason: `pool-loss cover: release held (${waiting}) until the replicas taking their place are ready (${readyTotal} ready, the layout holds ${idealTotal})`,
+    });
   // A layout short of the reserve is said on every decision, a change or not: the cover is not what was asked.
-  const said = actions.length > 0 || held.length > 0 || (spotPools.length >= 2 && left < reserve);
+  const said = actions.length > 0 || holds.length > 0 || (spotPools.length >= 2 && left < reserve);
   return { actions, reasons: said ? [layout] : [], holds };
 }

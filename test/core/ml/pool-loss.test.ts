@@ -172,7 +172,14 @@ describe('the pool-loss cover', () => {
   it('holds the release of ready replicas while the replicas taking their place boot, and says so', () => {
     const decision = run(4, 0.5, { 'spot-a': 2, od: 2 }, { booting: { 'spot-b': 2 }, troubled: ['spot-c'] });
     expect(decision.actions).toEqual([]);
-    expect(decision.holds.map((h) => h.reason).join('\n')).toMatch(/release of ready replicas held \(od 2\)/);
+    expect(decision.holds.map((h) => h.reason).join('\n')).toMatch(/release held \(od 2: 2 ready\) until/);
+  });
+
+  it('names a held replica that is still booting as booting, not ready', () => {
+    // od: 1 ready and 1 booting above the layout; the booting one is kept (it arrives sooner than a new one).
+    const decision = run(4, 0.5, { 'spot-a': 2, od: 1 }, { booting: { od: 1, 'spot-b': 1 }, troubled: ['spot-c'] });
+    expect(resized(decision)).toEqual({ 'spot-b': 2 });
+    expect(decision.holds.map((h) => h.reason).join('\n')).toMatch(/release held \(od 2: 1 ready, 1 booting\)/);
   });
 
   it('counts its spare replicas out of the capacity the scaling pipeline sizes', () => {
@@ -264,6 +271,215 @@ describe('the pool-loss cover', () => {
       }),
     );
     expect(decision.actions).toEqual([expect.objectContaining({ type: 'set-capacity', poolId: 'spot-b', to: 0 })]);
+  });
+});
+
+/** A decision for pools spot-a, spot-b, spot-c and od with bounds: spot-c troubled, the layout made for `need`. */
+function bounded(
+  need: number,
+  ready: Layout,
+  options: { booting?: Layout; maxCapacity?: number; capUsdPerHour?: number | null; planCeiling?: number } = {},
+) {
+  return decide(
+    mlInput({
+      pools: shown(ready, options.booting),
+      policy: {
+        ...policy(need, 0.5),
+        maxCapacity: options.maxCapacity ?? 40,
+        spendCaps: { targetUsdPerHour: options.capUsdPerHour ?? null },
+        ...(options.planCeiling === undefined
+          ? {}
+          : {
+              schedules: [
+                {
+                  name: 'ceiling',
+                  start: '0 * * * *',
+                  durationMinutes: 120,
+                  timezone: 'UTC',
+                  minCapacity: 1,
+                  maxCapacity: options.planCeiling,
+                },
+              ],
+            }),
+      },
+      memory: memory(need, ['spot-c']),
+      signal: tick,
+    }),
+  );
+}
+
+describe('the pool-loss cover within its bounds on the way (spend cap, maxCapacity, a plan)', () => {
+  // g5.xlarge: spot $0.42/h, on-demand $1.01/h. 2 spot + 2 on-demand = $2.86/h; 4 spot = $1.69/h.
+  it.each([
+    {
+      label:
+        'cap $3/h, 2 spot + 2 on-demand: one more spot replica ($3.28/h) does not fit, releasing first dips below the need: hold, say why',
+      need: 4,
+      ready: { 'spot-a': 2, od: 2 },
+      options: { capUsdPerHour: 3 },
+      want: {},
+      hold: /pool-loss cover: 2 of the layout's replicas wait for the spend cap \(target spend cap \$3\.00\/h\): one more would take the estimated spend to \$3\.28\/h, above \$3\.00\/h, while the replicas it replaces are kept; releases held \(od 2: 2 ready\) so the ready replicas \(4\) do not fall below the need 4/,
+    },
+    {
+      label: 'cap $3.30/h: one spot replacement at a time',
+      need: 4,
+      ready: { 'spot-a': 2, od: 2 },
+      options: { capUsdPerHour: 3.3 },
+      want: { 'spot-b': 1 },
+      hold: /1 of the layout's replicas wait for the spend cap .*: 1 launched now, one more would take the estimated spend to \$3\.70\/h/,
+    },
+    {
+      label: 'cap $3.30/h, the first replacement ready: one on-demand goes and the second replacement boots',
+      need: 4,
+      ready: { 'spot-a': 2, 'spot-b': 1, od: 2 },
+      options: { capUsdPerHour: 3.3 },
+      want: { 'spot-b': 2, od: 1 },
+      hold: /pool-loss cover: release held \(od 1: 1 ready\) until the replicas taking their place are ready/,
+    },
+    {
+      label:
+        'a spare above the need: the dearer replica goes first to make room under the cap (the reserve dips, the need holds)',
+      need: 1,
+      ready: { 'spot-a': 1, od: 1 },
+      options: { capUsdPerHour: 1.2 },
+      want: { 'spot-b': 1, od: 0 },
+      hold: null,
+    },
+    {
+      label: 'need = maxCapacity 4: no replacement boots beside the replicas it replaces; hold, say why',
+      need: 4,
+      ready: { 'spot-a': 2, od: 2 },
+      options: { maxCapacity: 4 },
+      want: {},
+      hold: /pool-loss cover: 2 of the layout's replicas not launched: maxCapacity 4 allows 4 in all \(ready or booting\), and 4 are kept until the replicas taking their place are ready; releases held \(od 2: 2 ready\) so the ready replicas \(4\) do not fall below the need 4; the move waits until the need is below the ceiling/,
+    },
+    {
+      label: 'maxCapacity 5, need 4: one replacement at a time within it',
+      need: 4,
+      ready: { 'spot-a': 2, od: 2 },
+      options: { maxCapacity: 5 },
+      want: { 'spot-b': 1 },
+      hold: /1 of the layout's replicas not launched: maxCapacity 5 allows 5/,
+    },
+    {
+      label: "an active plan's ceiling of 4 (maxCapacity 40): the same hold, naming the plan",
+      need: 4,
+      ready: { 'spot-a': 2, od: 2 },
+      options: { planCeiling: 4 },
+      want: {},
+      hold: /not launched: the plans' ceiling 4 allows 4 in all/,
+    },
+  ] as Array<{
+    label: string;
+    need: number;
+    ready: Layout;
+    options: Parameters<typeof bounded>[2];
+    want: Layout;
+    hold: RegExp | null;
+  }>)('$label', ({ need, ready, options, want, hold }) => {
+    const decision = bounded(need, ready, options);
+    expect(resized(decision)).toEqual(want);
+    const holds = decision.holds.map((h) => h.reason).join('\n');
+    if (hold) expect(holds).toMatch(hold);
+    else expect(holds).not.toMatch(/pool-loss cover/);
+    // Nothing the cover asked was cut afterwards by the spend caps' own clip.
+    expect(holds).not.toMatch(/^pool spot-/m);
+  });
+});
+
+/** One spot replica's price and one on-demand's (g5.xlarge), from the estimates `decide` reports. */
+function prices() {
+  const at = (ready: Layout) => bounded(1, ready).cost?.beforeUsdPerHour ?? Number.NaN;
+  return { spot: at({ 'spot-a': 1 }), onDemand: at({ od: 1 }) };
+}
+
+type Fleet = { ready: Layout; booting: Layout };
+const IDS = [...SPOT, 'od'] as const;
+const sum = (layout: Layout) => IDS.reduce((a, id) => a + (layout[id] ?? 0), 0);
+
+/**
+ * One decision applied to `fleet`: a shrink takes booting replicas first, then ready ones; growth boots. Returns
+ * the fleet right after the decision (before anything boots) and the fleet a boot later (everything booting ready).
+ */
+function step(fleet: Fleet, decision: Decision): { now: Fleet; next: Fleet } {
+  const to = resized(decision);
+  const ready = { ...fleet.ready };
+  const booting = { ...fleet.booting };
+  for (const id of IDS) {
+    const want = to[id];
+    if (want === undefined) continue;
+    let have = (ready[id] ?? 0) + (booting[id] ?? 0);
+    if (want > have) booting[id] = (booting[id] ?? 0) + want - have;
+    for (; have > want; have--) {
+      if ((booting[id] ?? 0) > 0) booting[id] = (booting[id] ?? 0) - 1;
+      else ready[id] = (ready[id] ?? 0) - 1;
+    }
+  }
+  const now = { ready, booting };
+  const next = { ready: Object.fromEntries(IDS.map((id) => [id, (ready[id] ?? 0) + (booting[id] ?? 0)])), booting: {} };
+  return { now, next };
+}
+
+describe('the pool-loss cover within its bounds, as a property', () => {
+  const bound = fc
+    .record({
+      need: fc.integer({ min: 1, max: 8 }),
+      headroom: fc.integer({ min: 0, max: 3 }),
+      planned: fc.boolean(),
+      start: fc.record({
+        'spot-a': fc.integer({ min: 0, max: 8 }),
+        'spot-b': fc.integer({ min: 0, max: 8 }),
+        od: fc.integer({ min: 0, max: 8 }),
+      }),
+    })
+    .filter(({ need, headroom, start }) => sum(start) >= need && sum(start) <= need + headroom);
+
+  it('(a) never takes the total (ready + booting) above maxCapacity or a plan ceiling, and (c) never lets ready fall below the need', () => {
+    fc.assert(
+      fc.property(bound, ({ need, headroom, planned, start }) => {
+        const ceiling = need + headroom;
+        let fleet: Fleet = { ready: start, booting: {} };
+        for (let i = 0; i < 8; i++) {
+          const decision = bounded(need, fleet.ready, {
+            booting: fleet.booting,
+            ...(planned ? { planCeiling: ceiling } : { maxCapacity: ceiling }),
+          });
+          const { now, next } = step(fleet, decision);
+          expect(sum(now.ready) + sum(now.booting)).toBeLessThanOrEqual(ceiling);
+          expect(sum(now.ready)).toBeGreaterThanOrEqual(need);
+          fleet = next;
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('(b) with a spend cap that leaves room for one more spot replica, the cheaper all-spot layout is reached (no lock-in)', () => {
+    const price = prices();
+    fc.assert(
+      fc.property(
+        fc.record({
+          need: fc.integer({ min: 1, max: 8 }),
+          onDemand: fc.integer({ min: 1, max: 8 }),
+          slack: fc.double({ min: 0.001, max: 0.9, noNaN: true }),
+        }),
+        ({ need, onDemand, slack }) => {
+          const od = Math.min(onDemand, need);
+          const start = { 'spot-a': need - od, od };
+          // Room for one spot replica beside what runs now: a step fits, so the move must get there.
+          const cap = (need - od) * price.spot + od * price.onDemand + price.spot * (1 + slack);
+          let fleet: Fleet = { ready: start, booting: {} };
+          for (let i = 0; i < 4 * need + 4; i++) {
+            const decision = bounded(need, fleet.ready, { booting: fleet.booting, capUsdPerHour: cap });
+            const { now, next } = step(fleet, decision);
+            expect(sum(now.ready)).toBeGreaterThanOrEqual(need);
+            fleet = next;
+          }
+          expect(fleet.ready.od ?? 0).toBe(0);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
 
