@@ -1,3 +1,4 @@
+import { atFirstUse } from '../at-first-use.ts';
 import { StateError } from './errors.ts';
 
 /**
@@ -27,18 +28,18 @@ export class StateClientMissingError extends StateError {
 }
 
 /**
- * `load` once and keep the promise; a package missing from the bundle becomes {@link StateClientMissingError}.
+ * `load` at the first call and keep the promise once it has loaded; a package missing from the bundle becomes
+ * {@link StateClientMissingError}. A failed load is not kept (`atFirstUse`): the next call tries again, so a
+ * transient failure (a file system hiccup at a cold start) does not break the instance for its lifetime.
  * `load` must be a literal `() => import('package')` so bundlers see the split point.
  */
 export function lazyClientLibrary<T>(packageName: string, load: () => Promise<T>): () => Promise<T> {
-  let loading: Promise<T> | undefined;
-  return () => {
-    loading ??= load().catch((error: unknown) => {
+  return atFirstUse(() =>
+    load().catch((error: unknown) => {
       const code = (error as { code?: unknown } | null)?.code;
       if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
         throw new StateClientMissingError(packageName, { cause: error });
       throw error;
-    });
-    return loading;
-  };
+    }),
+  );
 }
