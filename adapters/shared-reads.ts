@@ -78,13 +78,20 @@ export class SharedReads {
     this.#entries.delete(key);
   }
 
-  /** Run one of Tide's changes to `key`: the kept answer is forgotten before the call and after it, whatever its end. */
-  async changing<T>(key: string, change: () => Promise<T>): Promise<T> {
-    this.forget(key);
+  /**
+   * Run one of Tide's changes to `key` (or to the resource several kept answers describe, `keys`): the kept answers
+   * are forgotten before the call and after it, whatever its end.
+   */
+  async changing<T>(keys: string | readonly string[], change: () => Promise<T>): Promise<T> {
+    const forget = () => {
+      if (typeof keys === 'string') this.forget(keys);
+      else for (const key of keys) this.forget(key);
+    };
+    forget();
     try {
       return await change();
     } finally {
-      this.forget(key);
+      forget();
     }
   }
 

@@ -121,13 +121,8 @@ export class AzureClients {
   }
 
   /** Run one of Tide's changes to a scale set: what was shared of it is forgotten before the call and after it. */
-  async changingScaleSet<T>(resource: string, change: () => Promise<T>): Promise<T> {
-    this.forgetScaleSet(resource);
-    try {
-      return await change();
-    } finally {
-      this.forgetScaleSet(resource);
-    }
+  changingScaleSet<T>(resource: string, change: () => Promise<T>): Promise<T> {
+    return this.reads.changing([scaleSetKey(resource), instanceListKey(resource)], change);
   }
 
   /** `restorePoller` of arm-compute, for operations started on an earlier tick. */

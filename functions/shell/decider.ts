@@ -6,6 +6,7 @@
  */
 import type { Decision } from '../../core/decision.ts';
 import type { DecisionInput } from '../../core/schema/input.ts';
+import { atFirstUse } from '../../adapters/at-first-use.ts';
 import { ShellError } from './errors.ts';
 
 /** The core's entry point (core/decide.ts). */
@@ -35,13 +36,12 @@ export class DecideLoadError extends ShellError {
  * {@link DecideLoadError}).
  */
 export function lazyDecide(load: () => Promise<Decide>): LazyDecide {
-  let loading: Promise<Decide> | undefined;
   return {
-    load: () =>
-      (loading ??= load().catch((error: unknown) => {
-        loading = undefined;
+    load: atFirstUse(() =>
+      load().catch((error: unknown) => {
         throw new DecideLoadError(error);
-      })),
+      }),
+    ),
   };
 }
 

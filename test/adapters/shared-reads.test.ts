@@ -77,6 +77,19 @@ describe('SharedReads', () => {
     expect(await reads.read('r', 1_000, source.load)).toBe(5);
   });
 
+  it('a change to a resource several kept answers describe forgets each of them', async () => {
+    const reads = new SharedReads({ now: () => 0 });
+    const set = counter();
+    const list = counter();
+    const other = counter();
+    await Promise.all([reads.read('set', 1_000, set.load), reads.read('list', 1_000, list.load)]);
+    await reads.read('other', 1_000, other.load);
+    await reads.changing(['set', 'list'], async () => {});
+    expect(await reads.read('set', 1_000, set.load)).toBe(2);
+    expect(await reads.read('list', 1_000, list.load)).toBe(2);
+    expect(await reads.read('other', 1_000, other.load)).toBe(1); // kept: not part of the change
+  });
+
   it('never keeps a failure: the callers in flight share it, the next read tries again', async () => {
     const reads = new SharedReads({ now: () => 0 });
     const source = counter();
