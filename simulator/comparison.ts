@@ -138,6 +138,11 @@ export interface ComparisonOptions {
    * requests waiting longer. Default off: see docs/simulator.md. Offered load only.
    */
   tideQueueing?: boolean;
+  /**
+   * Spot runs: settings merged into the `spot` section of Tide's default policy (`spot.poolLossReserve`,
+   * `spot.onePoolOnDemandShare` …), for sweeps of the pool-loss cover (`npm run sweep:spot-inference`).
+   */
+  tideSpot?: Record<string, unknown>;
   only?: readonly AutoscalerName[];
   /** Called with each of Tide's decisions in its run (not the all-on-demand one of a spot run), for tracing. */
   onTideDecision?: TideAutoscalerOptions['onDecision'];
@@ -253,6 +258,10 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     ),
     schedules: options.plans ?? [],
   };
+  if (options.tideSpot && options.policy === undefined && settings.capacityType === 'spot') {
+    const document = policyDocument as PolicyInput;
+    document.spot = { ...document.spot, ...options.tideSpot } as PolicyInput['spot'];
+  }
   if (options.tideQueueing && options.policy === undefined && tideMetric === 'offered')
     (policyDocument as PolicyInput).targetTracking![0]!.queueing = queueingModel(options.trace, settings);
   const policy = parseTidePolicy(policyDocument);

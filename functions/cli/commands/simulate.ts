@@ -17,7 +17,7 @@ import { UsageError, type CliCommand, type CliIo } from '../command.ts';
 import { readJsonDocument } from '../read-document.ts';
 
 const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite [--stand-ins]] [--seed N] [--policy FILE] [--slo-ms N] [--json] [--svg FILE]
-                [--spot [--spot-pools N]] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
+                [--spot [--spot-pools N] [--tide-pool-loss-reserve F]] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
                 [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
                 [--fixed-boot] [--resize-while-updating] [--oracle] [--frontier] [--tide-boot-aware]
                 [--no-tide-look-ahead] [--tide-keep-through-lull] [--tide-queueing]
@@ -55,6 +55,9 @@ With no arguments: the bundled Azure conversation trace.
   --suite            replay issue 17's suite (conversation, code, trading-day seeds 1-5) and print the
                      cost ÷ oracle and SLO table (Markdown; --json: one object) with the goal
   --spot-pools N     with --spot: the spot pools Tide spreads over (2 to 8); default 2
+  --tide-pool-loss-reserve F
+                     with --spot: Tide's spot.poolLossReserve, the share of the need that stays after any one
+                     spot pool is lost (0 to 1); default the policy's 0.5 (npm run sweep:spot-inference)
   --stand-ins        with --suite: also our stand-ins for the issue's hidden workloads (step and swell
                      seeds 1-2, the diurnal week seed 1; our own generators, simulator/synthetic.ts)
   --tide-boot-aware  give Tide's policy the replicas' boot time (replicaBootSeconds): it scales out only
@@ -153,6 +156,7 @@ export const simulateCommand: CliCommand = {
         suite: { type: 'boolean', default: false },
         'stand-ins': { type: 'boolean', default: false },
         'spot-pools': { type: 'string' },
+        'tide-pool-loss-reserve': { type: 'string' },
         'tide-metric': { type: 'string' },
         frontier: { type: 'boolean', default: false },
         'tide-boot-aware': { type: 'boolean', default: false },
@@ -171,6 +175,11 @@ export const simulateCommand: CliCommand = {
       throw new UsageError(`--spot-pools must be 2 to 8, was: "${values['spot-pools']}"`);
     const bootSeconds =
       values['boot-seconds'] === undefined ? undefined : positiveInteger(values['boot-seconds'], '--boot-seconds', 525);
+    const reserveText = values['tide-pool-loss-reserve'];
+    const poolLossReserve = reserveText === undefined ? undefined : Number(reserveText);
+    if (poolLossReserve !== undefined && !(reserveText!.trim() !== '' && poolLossReserve >= 0 && poolLossReserve <= 1))
+      throw new UsageError(`--tide-pool-loss-reserve must be a number from 0 to 1, was: "${reserveText}"`);
+    if (poolLossReserve !== undefined && !values.spot) throw new UsageError('--tide-pool-loss-reserve needs --spot');
     const utilization = values.utilization === undefined ? undefined : Number(values.utilization);
     if (utilization !== undefined && !(utilization > 0 && utilization <= 1)) {
       throw new UsageError(`--utilization must be a number in (0, 1], was: "${values.utilization}"`);
@@ -252,6 +261,7 @@ export const simulateCommand: CliCommand = {
       ...(loaded.plans ? { plans: loaded.plans } : {}),
       capacityType: values.spot ? 'spot' : 'on-demand',
       spotPools,
+      ...(poolLossReserve !== undefined ? { tideSpot: { poolLossReserve } } : {}),
       ...(bootSeconds !== undefined ? { bootSeconds } : {}),
       ...(utilization !== undefined ? { targetUtilization: utilization } : {}),
       delivery: { periodSeconds, delaySeconds },

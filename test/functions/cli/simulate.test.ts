@@ -262,6 +262,21 @@ describe('tide simulate', () => {
       match: /--tide-metric must be in-flight or offered, was: "gpu"/,
     },
     {
+      label: 'pool-loss reserve above 1',
+      args: ['--spot', '--tide-pool-loss-reserve', '1.5'],
+      match: /--tide-pool-loss-reserve must be a number from 0 to 1, was: "1.5"/,
+    },
+    {
+      label: 'pool-loss reserve not a number',
+      args: ['--spot', '--tide-pool-loss-reserve', ''],
+      match: /--tide-pool-loss-reserve must be a number from 0 to 1, was: ""/,
+    },
+    {
+      label: 'pool-loss reserve without --spot',
+      args: ['--tide-pool-loss-reserve', '0.5'],
+      match: /--tide-pool-loss-reserve needs --spot/,
+    },
+    {
       label: 'utilization above 1',
       args: ['--utilization', '1.5'],
       match: /--utilization must be a number in \(0, 1\], was: "1.5"/,
@@ -270,6 +285,17 @@ describe('tide simulate', () => {
     const { io, err } = recordingIo();
     expect(await main(['simulate', ...args], io)).toBe(2);
     expect(err.join('\n')).toMatch(match);
+  });
+
+  it('--tide-pool-loss-reserve reaches the spot policy: the whole need kept over a pool loss costs more than none', async () => {
+    const trace = file('reserve.csv', smallTrace());
+    const spotCost = async (reserve: string) => {
+      const { io, out } = recordingIo();
+      const args = ['simulate', '--trace', trace, '--spot', '--tide-pool-loss-reserve', reserve, '--json'];
+      expect(await main(args, io)).toBe(0);
+      return JSON.parse(out.join('\n')).spot.spotCostUsd as number;
+    };
+    expect(await spotCost('1')).toBeGreaterThan(await spotCost('0'));
   });
 
   it('an invalid --policy lists every problem', async () => {
