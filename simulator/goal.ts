@@ -142,6 +142,30 @@ export function checkSuiteGoal(goals: readonly GoalCheck[]): {
 }
 
 /**
+ * Issue 17's SLO clause applied to every autoscaler alike (context for the goal, not a clause of it): on how
+ * many workloads each one's share of requests over the SLO is within 0.1 point of the best autoscaling
+ * baseline other than itself. Tide is held to every baseline; a baseline to every other one.
+ */
+export function sloClauseByAutoscaler(
+  workloads: ReadonlyArray<readonly RunResult[]>,
+): Record<string, { within: number; of: number }> {
+  const counts: Record<string, { within: number; of: number }> = {};
+  for (const runs of workloads) {
+    for (const run of runs) {
+      if (run.name !== 'tide' && !(AUTOSCALING_BASELINES as readonly string[]).includes(run.name)) continue;
+      const best = bestBaseline(runs.filter((other) => other.name !== run.name));
+      if (!best) continue;
+      const within = run.sloViolationShare <= best.sloViolationShare + GOAL.sloSlack + 1e-12;
+      const count = counts[run.name] ?? { within: 0, of: 0 };
+      counts[run.name] = count;
+      count.of += 1;
+      if (within) count.within += 1;
+    }
+  }
+  return counts;
+}
+
+/**
  * The cheapest constant capacity (from a `--frontier` replay) whose SLO-violation share is at most
  * `share`: what a clairvoyant operator could hold for the whole run; undefined when none does.
  */

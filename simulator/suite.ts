@@ -1,5 +1,5 @@
 import { runComparison, type ComparisonOptions, type ComparisonReport } from './comparison.ts';
-import { checkGoal, checkSuiteGoal, median, type GoalCheck } from './goal.ts';
+import { checkGoal, checkSuiteGoal, median, sloClauseByAutoscaler, type GoalCheck } from './goal.ts';
 import { findWorkload } from './workloads.ts';
 
 /** One workload of the suite: a bundled workload and a seed. */
@@ -112,10 +112,17 @@ export function renderSuiteMarkdown(suite: SuiteResult): string {
       .join(' | ')} | |`,
   );
   const goal = suite.goal;
+  const byAutoscaler = sloClauseByAutoscaler(suite.rows.map((row) => row.report.runs));
   lines.push(
     '',
     `Goal over the suite: ${goal.met ? 'MET' : 'NOT MET'}; every workload's clauses: ${goal.everyWorkload ? 'yes' : 'no'}; ` +
       `Tide's median cost ÷ oracle ${goal.medianCostOverOracle.toFixed(2)} (≤ 1.40: ${goal.medianWithin ? 'yes' : 'no'}).`,
+    '',
+    `The SLO clause applied to each autoscaler (within 0.1 point of the best baseline other than itself): ${Object.entries(
+      byAutoscaler,
+    )
+      .map(([name, count]) => `${name} on ${count.within} of ${count.of}`)
+      .join(', ')}.`,
   );
   return lines.join('\n');
 }
@@ -124,6 +131,7 @@ export function renderSuiteMarkdown(suite: SuiteResult): string {
 export function suiteJson(suite: SuiteResult): object {
   return {
     goal: suite.goal,
+    sloClauseByAutoscaler: sloClauseByAutoscaler(suite.rows.map((row) => row.report.runs)),
     workloads: suite.rows.map((row) => ({
       label: row.label,
       peakToMean: row.report.workload.peakToMean,

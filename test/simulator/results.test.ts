@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cheapestConstantWithin, checkGoal, checkSuiteGoal, median } from '../../simulator/goal.ts';
+import {
+  cheapestConstantWithin,
+  checkGoal,
+  checkSuiteGoal,
+  median,
+  sloClauseByAutoscaler,
+} from '../../simulator/goal.ts';
 import { loadSteps, percentile, timeToCapacity, type RunResult } from '../../simulator/results.ts';
 
 describe('percentile (nearest rank)', () => {
@@ -84,6 +90,17 @@ describe('checkGoal (issue 17)', () => {
     expect(checkSuiteGoal([at(1.2), at(1.5), at(1.9)]).met).toBe(false);
     expect(checkSuiteGoal([at(1.2), at(1.3), at(1.3, false)]).met).toBe(false);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+  it('the SLO clause applied to every autoscaler: each against the best baseline other than itself', () => {
+    const first = [run('tide', 1, 0.03), run('static-peak', 9, 0), run('hpa', 1, 0.02), run('keda', 1, 0.05)];
+    const second = [run('tide', 1, 0.01), run('static-peak', 9, 0), run('hpa', 1, 0.04), run('keda', 1, 0.0305)];
+    // First: tide 3 % against hpa's 2 % (no); hpa against keda (yes); keda 5 % against hpa's 2 % (no).
+    // Second: tide (yes); hpa 4 % against keda's 3.05 % (no: 0.95 point); keda against hpa (yes). Static peak is not held to it.
+    expect(sloClauseByAutoscaler([first, second])).toEqual({
+      tide: { within: 1, of: 2 },
+      hpa: { within: 1, of: 2 },
+      keda: { within: 1, of: 2 },
+    });
   });
   it('the cheapest constant capacity within an SLO share', () => {
     const frontier = [run('fixed-1', 10, 0.5), run('fixed-2', 20, 0.1), run('fixed-3', 30, 0.01)];
