@@ -16,7 +16,7 @@ describe('npm run sweep:spot-inference', () => {
     const printed = execFileSync(
       process.execPath,
       ['--import', 'tsx', join(root, 'tools/bench/spot-inference-sweep.ts'), ...args],
-      { cwd: root, encoding: 'utf8', timeout: 120_000 },
+      { cwd: root, encoding: 'utf8', timeout: 55_000 },
     );
     const { cells } = JSON.parse(printed) as { cells: Array<Record<string, unknown>> };
     expect(cells).toHaveLength(1);
@@ -35,5 +35,5 @@ describe('npm run sweep:spot-inference', () => {
       sloDeltaPoints: spot.sloDeltaPoints,
       met: spot.met,
     });
-  }, 180_000);
+  }, 60_000);
 });
