@@ -239,6 +239,12 @@ export const LookAheadSchema = strictObject({
   trendWindowSeconds: seconds(3600).default(600).describe('Trend look-back, seconds.'),
   maxGrowthRatio: number().min(1).max(100).default(2).describe('At most this × the demand now.'),
   keepThroughLull: boolean().default(false).describe('Scale in to no less than the horizon’s peak demand.'),
+  keepAboveNoise: number()
+    .min(0)
+    .max(10)
+    .nullable()
+    .default(null)
+    .describe('Kept peak less this many standard deviations of demand noise; null: the raw peak.'),
 });
 
 /** An EC2 Auto Scaling warm pool, as `PutWarmPool` takes it. */

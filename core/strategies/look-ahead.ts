@@ -80,6 +80,32 @@ export interface LookAheadOutcome {
   keep?: boolean;
 }
 
+/** Fewer demand points than this give no estimate of their noise: the keep then holds the raw peak. */
+export const MIN_NOISE_POINTS = 10;
+
+/**
+ * The noise of one raw demand point (a standard deviation, in replicas at target), estimated robustly from the
+ * points themselves: 1.4826 × the median of the absolute first differences, ÷ √2. For independent noise of
+ * spread σ around a level, a difference of two neighbours has spread σ√2, and 1.4826 × the median absolute
+ * value of a normal sample is its standard deviation. Differences are blind to the level (a ramp or a shift
+ * moves only one or a few of them) and the median to the few large ones a spike makes, so what is measured is
+ * the point-to-point jitter (Poisson arrivals, service times), not the load's own movement. Undefined with
+ * fewer than {@link MIN_NOISE_POINTS} points.
+ *
+ * Worked example: points 4, 5, 4, 5, … differ by 1 every time: σ = 1.4826 × 1 ÷ √2 = 1.05.
+ */
+export function demandNoise(history: readonly Sample[]): number | undefined {
+  if (history.length < MIN_NOISE_POINTS) return undefined;
+  const steps: number[] = [];
+  for (let i = 1; i < history.length; i += 1)
+    steps.push(Math.abs((history[i] as Sample)[1] - (history[i - 1] as Sample)[1]));
+  steps.sort((a, b) => a - b);
+  const mid = steps.length >> 1;
+  const median =
+    steps.length % 2 === 1 ? (steps[mid] as number) : ((steps[mid - 1] as number) + (steps[mid] as number)) / 2;
+  return (1.4826 * median) / Math.SQRT2;
+}
+
 /**
  * Keep through a lull shorter than a boot (issue 17; the ski-rental break-even the hindsight oracle applies).
  * A replica released now and needed again within a boot costs that boot (billed while it loads) and the
@@ -87,8 +113,17 @@ export interface LookAheadOutcome {
  * highest demand of the last horizon: the raw datapoints (unrounded replicas at target), not the averaged
  * recommendations the scale-down window keeps, because a spike of a few minutes is what the averaging hides.
  *
+ * With `noiseDeviations` (z, `lookAhead.keepAboveNoise`) only the part of the peak that noise does not explain
+ * is kept: the peak less z × the noise of one point ({@link demandNoise}, over every point the look-ahead
+ * keeps). The highest of the horizon's raw points is a maximum over about 50 of them (525 s of 10-s
+ * datapoints): on a flat load of pure noise it lies about 2.2 σ above the level (the expected largest of 52
+ * standard normals is 2.25), and the keep would hold that envelope for nothing. z = 2 strips it; a spike
+ * stands out of it by its own height. Off by default: replayed over issue 17's suite, the envelope it strips
+ * is what the raw keep's saves on the trading day were made of (docs/simulator.md).
+ *
  * Worked example: 6 asked for; target tracking wants 3 now; 4 minutes ago one 10-s datapoint asked for
- * 4.3 replicas: with a 525-s horizon the scale-in stops at 5, not 3.
+ * 4.3 replicas: with a 525-s horizon the scale-in stops at 5, not 3. With z = 2 and points that jitter by
+ * σ = 0.3, the kept peak is 4.3 − 0.6 = 3.7: the scale-in stops at 4.
  */
 export function keepThroughLull(
   history: readonly Sample[],
@@ -96,6 +131,7 @@ export function keepThroughLull(
   horizon: number,
   current: number,
   desired: number,
+  noiseDeviations: number | null = null,
 ): LookAheadOutcome | undefined {
   let peak = 0;
   let peakAt = now;
@@ -104,13 +140,21 @@ export function keepThroughLull(
       peak = replicas;
       peakAt = at;
     }
-  const floor = Math.min(current, ceilCount(peak));
+  const noise = noiseDeviations === null ? undefined : demandNoise(history);
+  const kept = noise === undefined || noiseDeviations === null ? peak : peak - noiseDeviations * noise;
+  const floor = Math.min(current, ceilCount(Math.max(0, kept)));
   if (floor <= desired) return undefined;
+  const stripped =
+    noiseDeviations === null
+      ? ''
+      : noise === undefined
+        ? ' (too few points to measure their noise: the raw peak)'
+        : `, less ${num(noiseDeviations)} × ${num(noise)} of noise: ${num(kept)}`;
   return {
     demand: history as Sample[],
     floor,
     keep: true,
-    reason: `scale-in held at ${floor}, not ${desired}: ${num(peak)} replicas asked for ${seconds(now - peakAt)} ago (keep through a lull shorter than the ${horizon} s horizon)`,
+    reason: `scale-in held at ${floor}, not ${desired}: ${num(peak)} replicas asked for ${seconds(now - peakAt)} ago${stripped} (keep through a lull shorter than the ${horizon} s horizon)`,
   };
 }
 
@@ -150,7 +194,13 @@ export function lookAhead(
   const demand = recordDemand(history, point, now, rule.keepThroughLull ? Math.max(trendMs, horizon * 1000) : trendMs);
   // A scale-in: kept through a lull (a fresh datapoint says there is a serving endpoint to measure).
   if (desired < current)
-    return (rule.keepThroughLull && point && keepThroughLull(demand, now, horizon, current, desired)) || { demand };
+    return (
+      (rule.keepThroughLull &&
+        point &&
+        keepThroughLull(demand, now, horizon, current, desired, rule.keepAboveNoise)) || {
+        demand,
+      }
+    );
   const trend = fitTrend(demand, now, now - trendMs);
   let floor = desired;
   const parts: string[] = [];

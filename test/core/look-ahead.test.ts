@@ -1,13 +1,21 @@
 /**
  * The look-ahead rule (core/strategies/look-ahead.ts): a scale-out buys for the demand one horizon ahead, on
  * the least-squares trend of the tracked metric's demand, and for a plan opening within the horizon; with
- * `keepThroughLull`, a scale-in goes no lower than the highest demand of the horizon.
+ * `keepThroughLull`, a scale-in goes no lower than the highest demand of the horizon; with `keepAboveNoise`,
+ * no lower than that peak less z standard deviations of the demand points' own noise.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../core/decide.ts';
 import { emptyMemory, type Memory, type PolicyInput } from '../../core/index.ts';
-import { fitTrend, keepThroughLull, recordDemand, MAX_DEMAND_POINTS } from '../../core/strategies/look-ahead.ts';
+import {
+  demandNoise,
+  fitTrend,
+  keepThroughLull,
+  MAX_DEMAND_POINTS,
+  MIN_NOISE_POINTS,
+  recordDemand,
+} from '../../core/strategies/look-ahead.ts';
 import { input, metric, sec, T0 } from './builders.ts';
 
 const M = 'offered_per_replica';
@@ -319,5 +327,129 @@ describe('keepThroughLull in decide', () => {
     expect(on.desiredCapacity).toBe(1);
     expect(at(false).desiredCapacity).toBe(1);
     expect(on.reasons.some((r) => r.includes('keep through a lull'))).toBe(false);
+  });
+});
+
+describe('demandNoise: the spread of one demand point, from the median of its first differences', () => {
+  const series = (values: number[]): [number, number][] => values.map((v, i) => [T0 + sec(10 * i), v]);
+
+  it.each([
+    // Neighbours differ by 1: σ = 1.4826 × 1 ÷ √2.
+    { label: 'points that jitter 4, 5, 4, 5 … by 1', values: [4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5], noise: 1.0484 },
+    { label: 'a flat load has no noise', values: Array(12).fill(3), noise: 0 },
+    // One difference of 4 among 19: the median is 0. The level's own move is not noise.
+    { label: 'a level shift is not noise', values: [...Array(10).fill(4), ...Array(10).fill(8)], noise: 0 },
+    // A ramp of 0.1 a point: every difference is 0.1, the ramp's own (small) step, not its height.
+    { label: 'a ramp counts only its step', values: Array.from({ length: 20 }, (_, i) => 2 + 0.1 * i), noise: 0.1048 },
+    // Two large differences (into and out of the spike) among 13: the median is still 1.
+    {
+      label: 'a spike does not move it',
+      values: [4, 5, 4, 5, 4, 5, 14, 5, 4, 5, 4, 5, 4, 5],
+      noise: 1.0484,
+    },
+  ])('$label', ({ values, noise }) => {
+    expect(demandNoise(series(values))).toBeCloseTo(noise, 3);
+  });
+
+  it(`is not estimated from fewer than ${MIN_NOISE_POINTS} points`, () => {
+    expect(demandNoise(series([4, 5, 4, 5, 4, 5, 4, 5, 4]))).toBeUndefined();
+    expect(demandNoise(series([4, 5, 4, 5, 4, 5, 4, 5, 4, 5]))).toBeCloseTo(1.0484, 3);
+  });
+
+  it('property: independent of the level and of the order of time (its estimate is of differences)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 50, noNaN: true }), { minLength: MIN_NOISE_POINTS, maxLength: 60 }),
+        fc.double({ min: 0, max: 50, noNaN: true }),
+        (values, shift) => {
+          const noise = demandNoise(series(values))!;
+          const shifted = demandNoise(series(values.map((v) => v + shift)))!;
+          const reversed = demandNoise(series([...values].reverse()))!;
+          return noise >= 0 && Math.abs(noise - shifted) < 1e-6 && Math.abs(noise - reversed) < 1e-9;
+        },
+      ),
+    );
+  });
+});
+
+describe('keepThroughLull with keepAboveNoise: the peak less z standard deviations of noise', () => {
+  const now = T0 + sec(1000);
+  // 60 points, one every 10 s, jittering by ±0.15 around 2 (σ = 1.4826 × 0.3 ÷ √2 = 0.31), and a spike.
+  const jitter = (spike: number, spikeAgo = 240): [number, number][] =>
+    Array.from({ length: 60 }, (_, i) => {
+      const ago = 590 - 10 * i;
+      return [now - sec(ago), ago === spikeAgo ? spike : i % 2 === 0 ? 1.85 : 2.15];
+    });
+
+  it('worked example: a spike to 4.3 in noise of σ 0.31 keeps 4.3 − 2 × 0.31 = 3.67: the scale-in stops at 4, not 5', () => {
+    const raw = keepThroughLull(jitter(4.3), now, 525, 6, 2);
+    expect(raw?.floor).toBe(5);
+    const stripped = keepThroughLull(jitter(4.3), now, 525, 6, 2, 2);
+    expect(stripped?.floor).toBe(4);
+    expect(stripped?.keep).toBe(true);
+    expect(stripped?.reason).toContain(
+      'scale-in held at 4, not 2: 4.3 replicas asked for 240 s ago, less 2 × 0.31 of noise: 3.67',
+    );
+    expect(stripped?.reason).toContain('keep through a lull shorter than the 525 s horizon');
+  });
+
+  it('the envelope of noise alone is not kept: the raw keep holds 3 for a peak of 2.15, z = 2 lets it go to 2', () => {
+    expect(keepThroughLull(jitter(2.15), now, 525, 4, 2)?.floor).toBe(3);
+    expect(keepThroughLull(jitter(2.15), now, 525, 4, 2, 2)).toBeUndefined();
+  });
+
+  it('z = 0 is the raw keep; with too few points to measure the noise, the raw peak is kept and the reason says so', () => {
+    expect(keepThroughLull(jitter(4.3), now, 525, 6, 2, 0)?.floor).toBe(
+      keepThroughLull(jitter(4.3), now, 525, 6, 2)?.floor,
+    );
+    const few = jitter(4.3, 50).slice(-(MIN_NOISE_POINTS - 1));
+    const outcome = keepThroughLull(few, now, 525, 6, 2, 2);
+    expect(outcome?.floor).toBe(5);
+    expect(outcome?.reason).toContain('too few points to measure their noise: the raw peak');
+  });
+
+  it('property: a larger z never keeps more, and the floor stays within (desired, current]', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 50, noNaN: true }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 39 }),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        (values, current, below, z1, z2) => {
+          const desired = Math.min(below, current - 1);
+          const demand: [number, number][] = values.map((v, i) => [now - sec(10 * (values.length - 1 - i)), v]);
+          const floorAt = (z: number | null) =>
+            keepThroughLull(demand, now, 525, current, desired, z)?.floor ?? desired;
+          const [lo, hi] = z1 <= z2 ? [z1, z2] : [z2, z1];
+          const floors = [floorAt(null), floorAt(lo), floorAt(hi)];
+          return (
+            floors[0]! >= floors[1]! &&
+            floors[1]! >= floors[2]! &&
+            floors.every((f) => f === desired || (f > desired && f <= current))
+          );
+        },
+      ),
+    );
+  });
+
+  it('in decide: the policy switch reaches the rule, and the reason names the noise stripped', () => {
+    // 4 ready; 2 or 2.5 per replica (1.6 or 2 replicas at target 5) alternating, and one 4.5 (3.6) 190 s ago.
+    const noisy = (k: number) => (k === 10 ? 4.5 : k % 2 === 0 ? 2 : 2.5);
+    const raw = decideAt(noisy, lookAheadPolicy({ keepThroughLull: true }));
+    expect(raw.desiredCapacity).toBe(4);
+    const stripped = decideAt(noisy, lookAheadPolicy({ keepThroughLull: true, keepAboveNoise: 2 }));
+    // σ = 1.4826 × 0.4 ÷ √2 = 0.42; 3.6 − 0.84 = 2.76: held at 3, not target tracking's ceil(4 × 2.5 ÷ 5) = 2.
+    expect(stripped.desiredCapacity).toBe(3);
+    const held = stripped.holds.find((h) => h.reason.includes('keep through a lull'))!;
+    expect(held.rule).toBe('stabilization');
+    expect(held.reason).toContain('3.6 replicas asked for 190 s ago, less 2 × 0.42 of noise: 2.76');
+  });
+
+  it('without keepThroughLull, keepAboveNoise does nothing', () => {
+    const noisy = (k: number) => (k === 10 ? 4.5 : k % 2 === 0 ? 2 : 2.5);
+    expect(decideAt(noisy, lookAheadPolicy({ keepAboveNoise: 2 })).desiredCapacity).toBe(
+      decideAt(noisy, lookAheadPolicy()).desiredCapacity,
+    );
   });
 });
