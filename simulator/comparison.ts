@@ -133,6 +133,12 @@ export interface ComparisonOptions {
    */
   tideKeepThroughLull?: boolean;
   /**
+   * With the keep through a lull, keep only the part of the horizon's peak that noise does not explain: the peak
+   * less this many standard deviations of one demand point's noise (`lookAhead.keepAboveNoise`). Implies
+   * `tideKeepThroughLull`. Default: none (the raw peak).
+   */
+  tideKeepAboveNoise?: number;
+  /**
    * Tide's default policy sizes by an Erlang C model of its offered-load metric (`targetTracking[].queueing`): the
    * replicas' slots, the trace's mean service time, a wait of the SLO less the mean prefill, at most 1 % of
    * requests waiting longer. Default off: see docs/simulator.md. Offered load only.
@@ -254,7 +260,8 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       options.tideBootAware ? (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS) : null,
       settings.capacityType === 'spot',
       options.tideLookAhead === false ? null : (settings.bootSeconds.default ?? DEFAULT_BOOT_SECONDS),
-      options.tideKeepThroughLull === true,
+      options.tideKeepThroughLull === true || options.tideKeepAboveNoise !== undefined,
+      options.tideKeepAboveNoise ?? null,
     ),
     schedules: options.plans ?? [],
   };

@@ -42,7 +42,9 @@ export const TIDE_DELIVERY_DEFAULTS: TideDelivery = { periodSeconds: 10, delaySe
  * burst mode. With `lookAheadSeconds` (the default in `runComparison`: the median boot) a scale-out buys for
  * the demand that far ahead (`lookAhead`: the demand's trend, and a plan opening within it), because the
  * endpoint takes no other resize while the replicas it launched boot; with `keepThroughLull` (off by default,
- * `tide simulate --tide-keep-through-lull`) a scale-in also goes no lower than the highest demand of that horizon.
+ * `tide simulate --tide-keep-through-lull`) a scale-in also goes no lower than the highest demand of that horizon,
+ * and with `keepAboveNoise` (z, `--tide-keep-above-noise Z`) no lower than that peak less z × the noise of one
+ * demand point.
  * See docs/simulator.md for the choice.
  */
 export function defaultTidePolicy(
@@ -54,6 +56,7 @@ export function defaultTidePolicy(
   spot = false,
   lookAheadSeconds: number | null = null,
   keepThroughLull = false,
+  keepAboveNoise: number | null = null,
 ): PolicyInput {
   return {
     minCapacity,
@@ -71,6 +74,7 @@ export function defaultTidePolicy(
             enabled: true,
             horizonSeconds: lookAheadSeconds,
             ...(keepThroughLull ? { keepThroughLull } : {}),
+            ...(keepThroughLull && keepAboveNoise !== null ? { keepAboveNoise } : {}),
           },
         }
       : {}),

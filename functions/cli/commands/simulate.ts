@@ -20,7 +20,7 @@ const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite [--stand-
                 [--spot [--spot-pools N] [--tide-pool-loss-reserve F]] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
                 [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
                 [--fixed-boot] [--resize-while-updating] [--oracle] [--frontier] [--tide-boot-aware]
-                [--no-tide-look-ahead] [--tide-keep-through-lull] [--tide-queueing]
+                [--no-tide-look-ahead] [--tide-keep-through-lull] [--tide-keep-above-noise Z] [--tide-queueing]
 
 Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
 tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency with each other
@@ -66,6 +66,9 @@ With no arguments: the bundled Azure conversation trace.
                      one median boot ahead, the trend's and a plan's opening within it)
   --tide-keep-through-lull  with the look-ahead, Tide scales in no lower than the highest demand of the
                      last median boot (lookAhead.keepThroughLull; off by default: dearer, fewer late requests)
+  --tide-keep-above-noise Z  the keep through a lull (implied) holds only the part of the horizon's peak that
+                     noise does not explain: the peak less Z standard deviations of one 10-s demand point's
+                     noise, measured from the points themselves (lookAhead.keepAboveNoise)
   --tide-queueing    Tide sizes by an Erlang C model of offered load (targetTracking[].queueing: the trace's
                      mean service time, a wait of the SLO less the mean prefill, p99) instead of 60 % of slots
   --frontier         also replay constant capacities 1 … static-peak's size, and say which is the
@@ -162,6 +165,7 @@ export const simulateCommand: CliCommand = {
         'tide-boot-aware': { type: 'boolean', default: false },
         'no-tide-look-ahead': { type: 'boolean', default: false },
         'tide-keep-through-lull': { type: 'boolean', default: false },
+        'tide-keep-above-noise': { type: 'string' },
         'tide-queueing': { type: 'boolean', default: false },
       },
     });
@@ -201,6 +205,14 @@ export const simulateCommand: CliCommand = {
       throw new UsageError(`--tide-metric must be in-flight or offered, was: "${tideMetric}"`);
     if (values['tide-keep-through-lull'] && values['no-tide-look-ahead'])
       throw new UsageError('--tide-keep-through-lull is part of the look-ahead: give it without --no-tide-look-ahead');
+    const keepAboveNoise =
+      values['tide-keep-above-noise'] === undefined ? undefined : Number(values['tide-keep-above-noise']);
+    if (keepAboveNoise !== undefined && !(keepAboveNoise >= 0 && keepAboveNoise <= 10))
+      throw new UsageError(
+        `--tide-keep-above-noise must be a number of standard deviations from 0 to 10, was: "${values['tide-keep-above-noise']}"`,
+      );
+    if (keepAboveNoise !== undefined && values['no-tide-look-ahead'])
+      throw new UsageError('--tide-keep-above-noise is part of the look-ahead: give it without --no-tide-look-ahead');
     if (values['tide-queueing'] && tideMetric !== 'offered')
       throw new UsageError('--tide-queueing models offered load: give it without --tide-metric in-flight');
     if (values.suite) {
@@ -223,6 +235,7 @@ export const simulateCommand: CliCommand = {
           tideBootAware: values['tide-boot-aware'],
           tideLookAhead: !values['no-tide-look-ahead'],
           tideKeepThroughLull: values['tide-keep-through-lull'],
+          ...(keepAboveNoise !== undefined ? { tideKeepAboveNoise: keepAboveNoise } : {}),
           tideQueueing: values['tide-queueing'],
         },
         (label, index, count) => suiteBar.update(index / count, `${label} (${index + 1}/${count})`),
@@ -274,6 +287,7 @@ export const simulateCommand: CliCommand = {
       tideBootAware: values['tide-boot-aware'],
       tideLookAhead: !values['no-tide-look-ahead'],
       tideKeepThroughLull: values['tide-keep-through-lull'],
+      ...(keepAboveNoise !== undefined ? { tideKeepAboveNoise: keepAboveNoise } : {}),
       tideQueueing: values['tide-queueing'],
       onProgress: (run, index, count, done, total) =>
         bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),

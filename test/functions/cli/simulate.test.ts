@@ -184,6 +184,19 @@ describe('tide simulate', () => {
       keepThroughLull: true,
     });
     expect(JSON.parse(inFlight.out.join('\n')).settings.tidePolicy.lookAhead.keepThroughLull).toBe(false);
+    const aboveNoise = recordingIo();
+    expect(
+      await main(
+        ['simulate', '--trace', file('noise.csv', smallTrace()), '--json', '--tide-keep-above-noise', '2'],
+        aboveNoise.io,
+      ),
+    ).toBe(0);
+    // The keep is implied; the peak is stripped of 2 standard deviations of the points' noise.
+    expect(JSON.parse(aboveNoise.out.join('\n')).settings.tidePolicy.lookAhead).toMatchObject({
+      keepThroughLull: true,
+      keepAboveNoise: 2,
+    });
+    expect(JSON.parse(keep.out.join('\n')).settings.tidePolicy.lookAhead.keepAboveNoise).toBeNull();
     const queueing = recordingIo();
     expect(
       await main(['simulate', '--trace', file('queueing.csv', smallTrace()), '--json', '--tide-queueing'], queueing.io),
@@ -250,6 +263,16 @@ describe('tide simulate', () => {
       label: 'keep without the look-ahead',
       args: ['--tide-keep-through-lull', '--no-tide-look-ahead'],
       match: /--tide-keep-through-lull is part of the look-ahead/,
+    },
+    {
+      label: 'noise stripped without the look-ahead',
+      args: ['--tide-keep-above-noise', '2', '--no-tide-look-ahead'],
+      match: /--tide-keep-above-noise is part of the look-ahead/,
+    },
+    {
+      label: 'a noise allowance above 10',
+      args: ['--tide-keep-above-noise', '11'],
+      match: /--tide-keep-above-noise must be a number of standard deviations from 0 to 10, was: "11"/,
     },
     {
       label: 'suite with a workload',
