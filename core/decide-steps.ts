@@ -13,6 +13,7 @@ import type { Policy } from './schema/policy.ts';
 import { allocateHorizontal } from './strategies/allocation.ts';
 import { evaluateBurst } from './strategies/burst.ts';
 import { demandNow, lookAhead } from './strategies/look-ahead.ts';
+import { predictScale } from './strategies/predictive.ts';
 import { allocateSpread } from './strategies/ml/spread.ts';
 import { allocateCovered, coverApplies, coveredNeed } from './strategies/ml/pool-loss.ts';
 import { readyServing, releaseNoticed, withoutNoticed } from './strategies/ml/noticed.ts';
@@ -470,6 +471,38 @@ function lookAheadStep(ctx: DecideContext): void {
   ctx.reasons.push(outcome.reason!);
 }
 
+/**
+ * Predictive scaling (core/strategies/predictive.ts): learn the daily profile of the demand on every decision
+ * with the mode on; with `forecast-and-scale` and enough history, its forecast a lead ahead is a floor for
+ * scale-outs and scale-ins alike, at most the ceiling of the bounds. After the guards, as the look-ahead: a
+ * forecast bought a boot ahead is not slowed by rate limits made for replicas that start in seconds. A manual
+ * override beats it.
+ */
+function predictiveStep(ctx: DecideContext): void {
+  const { policy, now } = ctx.input;
+  const rule = policy.predictive;
+  if (rule.mode === 'off') {
+    if (ctx.memory.profile) delete ctx.memory.profile;
+    return;
+  }
+  const point = ctx.ready > 0 ? demandNow(policy, ctx.memory.samples, now, ctx.ready) : undefined;
+  const lead = rule.leadSeconds ?? policy.lookAhead.horizonSeconds ?? policy.replicaBootSeconds ?? 0;
+  const outcome = predictScale(rule, ctx.memory.profile, point, now, lead, ctx.current, ctx.desired, ctx.hi);
+  ctx.memory.profile = outcome.profile;
+  if (ctx.pinned) return;
+  if (outcome.floor === undefined) {
+    if (outcome.reason) ctx.reasons.push(outcome.reason);
+    return;
+  }
+  ctx.desired = outcome.floor;
+  if (outcome.keep) {
+    hold(ctx, { rule: 'forecast', reason: outcome.reason! });
+    return;
+  }
+  ctx.cause = outcome.reason!;
+  ctx.reasons.push(outcome.reason!);
+}
+
 /** Bounds last: min/max and plan floors are explicit promises and beat rate limits, cooldowns and windows. */
 function boundsStep(ctx: DecideContext): void {
   const { lo, hi } = ctx;
@@ -587,6 +620,7 @@ export const DECIDE_STEPS: readonly DecideStep[] = [
   { name: 'wake', run: wake },
   { name: 'guards', run: guards },
   { name: 'look-ahead', run: lookAheadStep },
+  { name: 'predictive', run: predictiveStep },
   { name: 'bounds', run: boundsStep },
   { name: 'allocate', run: allocate },
   { name: 'release-noticed', run: releaseNoticedStep },

@@ -71,7 +71,8 @@ export type HoldRule =
   | 'disabled'
   | 'spend-cap'
   | 'deadline-slack'
-  | 'unsupported';
+  | 'unsupported'
+  | 'forecast';
 
 export interface Hold {
   rule: HoldRule;

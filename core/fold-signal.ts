@@ -127,11 +127,11 @@ function stepAlarmsStillInAlarm(state: SampleState): Memory['alarms'] {
  * parsed memory has): `{ ...memory }` is a clone that V8 caches per hidden class, and the memories `decide`
  * meets (parsed, decided, with or without the look-ahead's points) have enough of them that the clone took
  * its slow path, a property at a time, on every decision (about 7 % of an inference decision). A memory with
- * look-ahead points is spread as before: they sit after `samples` when parsed and last when a decision
- * added them, and the copy keeps that order.
+ * look-ahead points or a predictive profile is spread as before: they sit after `samples` when parsed and
+ * last when a decision added them, and the copy keeps that order.
  */
 function copyMemory(memory: Memory, samples: Memory['samples']): Memory {
-  if (memory.demand !== undefined) return { ...memory, samples };
+  if (memory.demand !== undefined || memory.profile !== undefined) return { ...memory, samples };
   return {
     v: memory.v,
     samples,

@@ -145,6 +145,12 @@ export interface ComparisonOptions {
    */
   tideQueueing?: boolean;
   /**
+   * Tide's default policy learns a daily profile of its demand and holds a floor of its forecast a lead (the
+   * look-ahead's horizon, the median boot) ahead (`predictive.mode: 'forecast-and-scale'`). Default off: see
+   * docs/simulator.md, "A learned daily profile".
+   */
+  tidePredictive?: boolean;
+  /**
    * Spot runs: settings merged into the `spot` section of Tide's default policy (`spot.poolLossReserve`,
    * `spot.onePoolOnDemandShare` …), for sweeps of the pool-loss cover (`npm run sweep:spot-inference`).
    */
@@ -271,6 +277,8 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   }
   if (options.tideQueueing && options.policy === undefined && tideMetric === 'offered')
     (policyDocument as PolicyInput).targetTracking![0]!.queueing = queueingModel(options.trace, settings);
+  if (options.tidePredictive && options.policy === undefined)
+    (policyDocument as PolicyInput).predictive = { mode: 'forecast-and-scale' };
   const policy = parseTidePolicy(policyDocument);
   // On spot, Tide's target also lists an on-demand pool of the same type: its spot strategy replaces
   // reclaimed replicas there and returns to spot later. The baselines scale one node group, as they do.

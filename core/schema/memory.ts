@@ -30,6 +30,29 @@ export const PlanCursorSchema = object({
 export type PlanCursor = Infer<typeof PlanCursorSchema>;
 
 /**
+ * The learned demand profile of predictive scaling (core/strategies/predictive.ts): absent while the policy's
+ * `predictive.mode` is off. Bounded: one number per bucket of the day (twice that with `weekly`), at most
+ * 2 × 96 at the smallest bucket (900 s), about 1.2 KB of JSON.
+ */
+export const DemandProfileSchema = object({
+  /** The bucket settings it was learned under (`900`, `900w`): other settings start a new profile. */
+  key: string(),
+  /** Per bucket (weekday buckets first, then weekend ones): the forecast demand, replicas, or null never fed. */
+  peaks: array(number().nullable()),
+  /** Seconds of history fed into each profile (weekday, weekend), at most 14 days. */
+  fedSeconds: array(number()),
+  /** Start (epoch ms) of the bucket being observed, and the peak of the smoothed demand in it so far. */
+  bucketAt: number(),
+  peak: number().nullable(),
+  /** The demand smoothed over about a minute, and the time of its newest point (epoch ms). */
+  smoothed: number(),
+  smoothedAt: number(),
+  /** The last bucket that closed with a forecast: [forecast, observed peak], replicas. */
+  verdict: tuple([number(), number()]).optional(),
+});
+export type DemandProfile = Infer<typeof DemandProfileSchema>;
+
+/**
  * The target's memory: everything the core needs to remember between decisions, as plain JSON the shell
  * keeps in Redis. Every list is pruned to the longest window that reads it, so it stays bounded.
  */
@@ -39,6 +62,8 @@ export const MemorySchema = object({
   samples: dictionary(string(), array(sampleEntry)).prefault({}),
   /** Demand [at, replicas, unrounded] of the tracked metrics for the look-ahead's trend, oldest first. */
   demand: array(sample).optional(),
+  /** Predictive scaling's learned daily profile (absent while `predictive.mode` is off). */
+  profile: DemandProfileSchema.optional(),
   /** Raw recommendations [at, replicas] for the stabilization windows, oldest first. */
   recommendations: array(sample).default([]),
   /** Scaling changes [at, delta] for the rate limits' periods, oldest first. */

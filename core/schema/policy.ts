@@ -247,6 +247,34 @@ export const LookAheadSchema = strictObject({
     .describe('Kept peak less this many standard deviations of demand noise; null: the raw peak.'),
 });
 
+/**
+ * Predictive scaling (core/strategies/predictive.ts), after AWS's: a daily profile of the demand, learned from
+ * the target's own history (per bucket of the UTC day, an exponentially weighted peak), sets a floor a lead
+ * ahead. `forecast-only` explains the forecast and never acts (AWS `ForecastOnly`); `forecast-and-scale` acts
+ * (AWS `ForecastAndScale`). Both fall back to reactive scaling while the last bucket's forecast was wrong.
+ */
+export const PredictiveSchema = strictObject({
+  mode: zenum(['off', 'forecast-only', 'forecast-and-scale']).default('off').describe('Off, explain only, or act.'),
+  bucketSeconds: number()
+    .int()
+    .min(900)
+    .max(3600)
+    .refine((value) => 86400 % value === 0, { message: 'must divide a day (86400 s)' })
+    .default(900)
+    .describe('Profile resolution, seconds (divides a day).'),
+  weekly: boolean().default(false).describe('Learn weekdays and weekends (UTC) apart.'),
+  minHistorySeconds: seconds(1209600).default(86400).describe('History before a forecast is used, seconds.'),
+  leadSeconds: seconds(86400)
+    .nullable()
+    .default(null)
+    .describe('Forecast this far ahead, seconds; null: the look-ahead horizon or `replicaBootSeconds`.'),
+  maxForecastErrorRatio: number()
+    .min(0)
+    .max(100)
+    .default(0.25)
+    .describe('Reactive only while the last forecast exceeded the observed peak by more.'),
+});
+
 /** An EC2 Auto Scaling warm pool, as `PutWarmPool` takes it. */
 export const WarmPoolSchema = strictObject({
   minSize: number()
@@ -317,6 +345,7 @@ const PolicyObject = strictObject({
   cooldown: CooldownSchema.prefault({}).describe('Cooldowns after a scale-out or scale-in.'),
   burst: BurstSchema.prefault({}).describe('Burst mode (like Knative panic mode).'),
   lookAhead: LookAheadSchema.prefault({}).describe('Buy a boot ahead at a scale-out.'),
+  predictive: PredictiveSchema.prefault({}).describe('Scale ahead of a learned daily profile.'),
   missingMetrics: MissingMetricsSchema.prefault({}).describe(
     'What to do when metrics go missing (like KEDA fallback).',
   ),

@@ -8,8 +8,8 @@ import { input, metric, policy, T0 } from './builders.ts';
 // core/fold-signal.ts copyMemory). A field added to either schema and not to the copy would be lost
 // silently: these tests name every field of the schemas.
 
-/** A memory with every field of the schema set, `demand` included or not. */
-function fullMemory(withDemand: boolean): Memory {
+/** A memory with every field of the schema set, `demand` and `profile` included or not. */
+function fullMemory(withDemand: boolean, withProfile = false): Memory {
   const memory = MemorySchema.parse({
     samples: { rps: [[T0 - 1000, 5]] },
     recommendations: [[T0 - 2000, 3]],
@@ -23,6 +23,11 @@ function fullMemory(withDemand: boolean): Memory {
     alarms: { high: { state: 'OK', at: T0 - 4000 } },
     lastDecisionAt: T0 - 10_000,
     ...(withDemand ? { demand: [[T0 - 1000, 2]] } : {}),
+    ...(withProfile
+      ? {
+          profile: { key: '900', peaks: [null], fedSeconds: [0], bucketAt: T0, peak: null, smoothed: 0, smoothedAt: 0 },
+        }
+      : {}),
   });
   return memory;
 }
@@ -43,11 +48,14 @@ describe('the copies decide makes keep every field', () => {
   });
 
   it.each([
-    ['without look-ahead points', false],
-    ['with look-ahead points', true],
-  ])('the memory %s: every field of MemorySchema, in the same order', (_, withDemand) => {
-    const memory = fullMemory(withDemand);
-    const keys = Object.keys(MemorySchema.shape).filter((key) => withDemand || key !== 'demand');
+    ['without look-ahead points', false, false],
+    ['with look-ahead points', true, false],
+    ['with a predictive profile', false, true],
+  ])('the memory %s: every field of MemorySchema, in the same order', (_, withDemand, withProfile) => {
+    const memory = fullMemory(withDemand, withProfile);
+    const keys = Object.keys(MemorySchema.shape).filter(
+      (key) => (withDemand || key !== 'demand') && (withProfile || key !== 'profile'),
+    );
     expect(Object.keys(memory)).toEqual(keys);
     const rules = policy({ targetTracking: [{ metric: 'rps', targetValue: 10 }] });
     const next = ingestSignal(memory, metric('other', 1, T0), rules, T0).memory;

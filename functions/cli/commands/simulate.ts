@@ -20,7 +20,7 @@ const USAGE = `tide simulate [--trace FILE | --workload NAME | --suite [--stand-
                 [--spot [--spot-pools N] [--tide-pool-loss-reserve F]] [--boot-seconds N] [--utilization F] [--metric-period N] [--metric-delay N]
                 [--metric in-flight|offered] [--tide-metric in-flight|offered] [--plan-less-baselines]
                 [--fixed-boot] [--resize-while-updating] [--oracle] [--frontier] [--tide-boot-aware]
-                [--no-tide-look-ahead] [--tide-keep-through-lull] [--tide-keep-above-noise Z] [--tide-queueing]
+                [--no-tide-look-ahead] [--tide-keep-through-lull] [--tide-keep-above-noise Z] [--tide-queueing] [--tide-predictive]
 
 Replays a request trace through Tide's decision core and through static-peak, Kubernetes HPA, AWS target
 tracking, KEDA and Knative KPA on the same simulated cloud, and compares cost and latency with each other
@@ -71,6 +71,8 @@ With no arguments: the bundled Azure conversation trace.
                      noise, measured from the points themselves (lookAhead.keepAboveNoise)
   --tide-queueing    Tide sizes by an Erlang C model of offered load (targetTracking[].queueing: the trace's
                      mean service time, a wait of the SLO less the mean prefill, p99) instead of 60 % of slots
+  --tide-predictive  Tide also learns a daily profile of its demand and, after a day of history, holds a
+                     floor of its forecast one median boot ahead (predictive.mode forecast-and-scale)
   --frontier         also replay constant capacities 1 … static-peak's size, and say which is the
                      cheapest that keeps the best baseline's SLO (what the workload allows)`;
 
@@ -167,6 +169,7 @@ export const simulateCommand: CliCommand = {
         'tide-keep-through-lull': { type: 'boolean', default: false },
         'tide-keep-above-noise': { type: 'string' },
         'tide-queueing': { type: 'boolean', default: false },
+        'tide-predictive': { type: 'boolean', default: false },
       },
     });
     void positionals;
@@ -237,6 +240,7 @@ export const simulateCommand: CliCommand = {
           tideKeepThroughLull: values['tide-keep-through-lull'],
           ...(keepAboveNoise !== undefined ? { tideKeepAboveNoise: keepAboveNoise } : {}),
           tideQueueing: values['tide-queueing'],
+          tidePredictive: values['tide-predictive'],
         },
         (label, index, count) => suiteBar.update(index / count, `${label} (${index + 1}/${count})`),
       );
@@ -289,6 +293,7 @@ export const simulateCommand: CliCommand = {
       tideKeepThroughLull: values['tide-keep-through-lull'],
       ...(keepAboveNoise !== undefined ? { tideKeepAboveNoise: keepAboveNoise } : {}),
       tideQueueing: values['tide-queueing'],
+      tidePredictive: values['tide-predictive'],
       onProgress: (run, index, count, done, total) =>
         bar.update((index + done / total) / count, `${run} (${index + 1}/${count})`),
     });

@@ -208,6 +208,21 @@ describe('tide simulate', () => {
     expect(model.maxWaitSeconds).toBeGreaterThan(0);
     expect(model.maxWaitSeconds).toBeLessThan(3);
     expect(JSON.parse(inFlight.out.join('\n')).settings.tidePolicy.targetTracking[0].queueing).toBeUndefined();
+    // Predictive scaling learns for a day before it forecasts: on a trace shorter than that it changes nothing.
+    const plain = recordingIo();
+    const predictive = recordingIo();
+    expect(await main(['simulate', '--trace', file('plain.csv', smallTrace()), '--json'], plain.io)).toBe(0);
+    expect(
+      await main(
+        ['simulate', '--trace', file('predictive.csv', smallTrace()), '--json', '--tide-predictive'],
+        predictive.io,
+      ),
+    ).toBe(0);
+    const predicted = JSON.parse(predictive.out.join('\n'));
+    expect(predicted.settings.tidePolicy.predictive).toMatchObject({ mode: 'forecast-and-scale', bucketSeconds: 900 });
+    expect(JSON.parse(plain.out.join('\n')).settings.tidePolicy.predictive.mode).toBe('off');
+    const tideRun = (report: { runs: { name: string }[] }) => report.runs.find((run) => run.name === 'tide');
+    expect(tideRun(predicted)).toEqual(tideRun(JSON.parse(plain.out.join('\n'))));
     const everyone = recordingIo();
     expect(
       await main(
