@@ -166,6 +166,28 @@ export function sloClauseByAutoscaler(
 }
 
 /**
+ * Each autoscaler's share of requests over the SLO, averaged over the workloads it ran on (each workload
+ * weighs the same, whatever its length): where the per-workload clause compares with the best baseline of
+ * each workload, this compares whole runs. Static provisioning is left out, as from the best baseline.
+ */
+export function meanSloShareByAutoscaler(
+  workloads: ReadonlyArray<readonly RunResult[]>,
+): Record<string, { mean: number; of: number }> {
+  const sums: Record<string, { sum: number; of: number }> = {};
+  for (const runs of workloads)
+    for (const run of runs) {
+      if (run.name !== 'tide' && !(AUTOSCALING_BASELINES as readonly string[]).includes(run.name)) continue;
+      const entry = sums[run.name] ?? { sum: 0, of: 0 };
+      sums[run.name] = entry;
+      entry.sum += run.sloViolationShare;
+      entry.of += 1;
+    }
+  return Object.fromEntries(
+    Object.entries(sums).map(([name, { sum, of }]) => [name, { mean: Math.round((sum / of) * 1e4) / 1e4, of }]),
+  );
+}
+
+/**
  * The cheapest constant capacity (from a `--frontier` replay) whose SLO-violation share is at most
  * `share`: what a clairvoyant operator could hold for the whole run; undefined when none does.
  */

@@ -1,5 +1,12 @@
 import { runComparison, type ComparisonOptions, type ComparisonReport } from './comparison.ts';
-import { checkGoal, checkSuiteGoal, median, sloClauseByAutoscaler, type GoalCheck } from './goal.ts';
+import {
+  checkGoal,
+  checkSuiteGoal,
+  meanSloShareByAutoscaler,
+  median,
+  sloClauseByAutoscaler,
+  type GoalCheck,
+} from './goal.ts';
 import { findWorkload } from './workloads.ts';
 
 /** One workload of the suite: a bundled workload and a seed. */
@@ -123,6 +130,12 @@ export function renderSuiteMarkdown(suite: SuiteResult): string {
     )
       .map(([name, count]) => `${name} on ${count.within} of ${count.of}`)
       .join(', ')}.`,
+    '',
+    `Mean share of requests over the SLO across the workloads (each weighs the same): ${Object.entries(
+      meanSloShareByAutoscaler(suite.rows.map((row) => row.report.runs)),
+    )
+      .map(([name, { mean, of }]) => `${name} ${pct(mean)}${of === suite.rows.length ? '' : ` (${of} workloads)`}`)
+      .join(', ')}.`,
   );
   return lines.join('\n');
 }
@@ -132,6 +145,7 @@ export function suiteJson(suite: SuiteResult): object {
   return {
     goal: suite.goal,
     sloClauseByAutoscaler: sloClauseByAutoscaler(suite.rows.map((row) => row.report.runs)),
+    meanSloShareByAutoscaler: meanSloShareByAutoscaler(suite.rows.map((row) => row.report.runs)),
     workloads: suite.rows.map((row) => ({
       label: row.label,
       peakToMean: row.report.workload.peakToMean,

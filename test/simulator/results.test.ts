@@ -3,6 +3,7 @@ import {
   cheapestConstantWithin,
   checkGoal,
   checkSuiteGoal,
+  meanSloShareByAutoscaler,
   median,
   sloClauseByAutoscaler,
 } from '../../simulator/goal.ts';
@@ -100,6 +101,15 @@ describe('checkGoal (issue 17)', () => {
       tide: { within: 1, of: 2 },
       hpa: { within: 1, of: 2 },
       keda: { within: 1, of: 2 },
+    });
+  });
+  it('the mean share over the SLO: each workload weighs the same, over the workloads each autoscaler ran on', () => {
+    const first = [run('tide', 1, 0.03), run('static-peak', 9, 0), run('hpa', 1, 0.02), run('keda-plan-less', 1, 0.1)];
+    const second = [run('tide', 1, 0.01), run('static-peak', 9, 0), run('hpa', 1, 0.05)];
+    expect(meanSloShareByAutoscaler([first, second])).toEqual({
+      tide: { mean: 0.02, of: 2 },
+      hpa: { mean: 0.035, of: 2 },
+      'keda-plan-less': { mean: 0.1, of: 1 },
     });
   });
   it('the cheapest constant capacity within an SLO share', () => {
