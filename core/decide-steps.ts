@@ -461,14 +461,22 @@ function lookAheadStep(ctx: DecideContext): void {
     planAhead,
   );
   ctx.memory.demand = outcome.demand;
-  if (outcome.floor === undefined) return;
-  ctx.desired = outcome.floor;
-  if (outcome.keep) {
-    hold(ctx, { rule: 'stabilization', reason: outcome.reason! });
+  if (outcome.floor !== undefined)
+    applyFloor(ctx, outcome.floor, outcome.keep === true, outcome.reason!, 'stabilization');
+}
+
+/**
+ * A floor a forecast set (the look-ahead's, predictive scaling's): it becomes the desired count; holding a
+ * scale-in back it is a hold under `holdRule`, raising a scale-out it is the decision's cause.
+ */
+function applyFloor(ctx: DecideContext, floor: number, keep: boolean, reason: string, holdRule: Hold['rule']): void {
+  ctx.desired = floor;
+  if (keep) {
+    hold(ctx, { rule: holdRule, reason });
     return;
   }
-  ctx.cause = outcome.reason!;
-  ctx.reasons.push(outcome.reason!);
+  ctx.cause = reason;
+  ctx.reasons.push(reason);
 }
 
 /**
@@ -490,17 +498,8 @@ function predictiveStep(ctx: DecideContext): void {
   const outcome = predictScale(rule, ctx.memory.profile, point, now, lead, ctx.current, ctx.desired, ctx.hi);
   ctx.memory.profile = outcome.profile;
   if (ctx.pinned) return;
-  if (outcome.floor === undefined) {
-    if (outcome.reason) ctx.reasons.push(outcome.reason);
-    return;
-  }
-  ctx.desired = outcome.floor;
-  if (outcome.keep) {
-    hold(ctx, { rule: 'forecast', reason: outcome.reason! });
-    return;
-  }
-  ctx.cause = outcome.reason!;
-  ctx.reasons.push(outcome.reason!);
+  if (outcome.floor !== undefined) applyFloor(ctx, outcome.floor, outcome.keep === true, outcome.reason!, 'forecast');
+  else if (outcome.reason) ctx.reasons.push(outcome.reason);
 }
 
 /** Bounds last: min/max and plan floors are explicit promises and beat rate limits, cooldowns and windows. */

@@ -141,6 +141,11 @@ export function checkSuiteGoal(goals: readonly GoalCheck[]): {
   return { medianCostOverOracle, medianWithin, everyWorkload, met: medianWithin && everyWorkload };
 }
 
+/** Tide and the autoscaling baselines: the runs the SLO clause and the mean share speak of (not static provisioning). */
+function heldToSloClause(run: RunResult): boolean {
+  return run.name === 'tide' || (AUTOSCALING_BASELINES as readonly string[]).includes(run.name);
+}
+
 /**
  * Issue 17's SLO clause applied to every autoscaler alike (context for the goal, not a clause of it): on how
  * many workloads each one's share of requests over the SLO is within 0.1 point of the best autoscaling
@@ -152,7 +157,7 @@ export function sloClauseByAutoscaler(
   const counts: Record<string, { within: number; of: number }> = {};
   for (const runs of workloads) {
     for (const run of runs) {
-      if (run.name !== 'tide' && !(AUTOSCALING_BASELINES as readonly string[]).includes(run.name)) continue;
+      if (!heldToSloClause(run)) continue;
       const best = bestBaseline(runs.filter((other) => other.name !== run.name));
       if (!best) continue;
       const within = run.sloViolationShare <= best.sloViolationShare + GOAL.sloSlack + 1e-12;
@@ -176,7 +181,7 @@ export function meanSloShareByAutoscaler(
   const sums: Record<string, { sum: number; of: number }> = {};
   for (const runs of workloads)
     for (const run of runs) {
-      if (run.name !== 'tide' && !(AUTOSCALING_BASELINES as readonly string[]).includes(run.name)) continue;
+      if (!heldToSloClause(run)) continue;
       const entry = sums[run.name] ?? { sum: 0, of: 0 };
       sums[run.name] = entry;
       entry.sum += run.sloViolationShare;
